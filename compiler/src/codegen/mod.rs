@@ -1,0 +1,4 @@
+//! Code generation from a compiled [`crate::Program`]: Rust for `tinyml-runtime`
+//! ([`rust`]).
+
+pub mod rust;

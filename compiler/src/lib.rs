@@ -1,0 +1,29 @@
+//! `tinyml-compiler`: the host side of cargo-tinyml.
+//!
+//! A model goes through explicit stages, each testable alone:
+//! 1. [`tflite`]: import a `.tflite` flatbuffer into the [`graph`] IR, checking every
+//!    offset, index and size (untrusted input).
+//! 2. [`ops`]: lower each operator to a kernel call with all constant work done here
+//!    (requantization multipliers, shifts, activation ranges, folded offsets).
+//! 3. [`plan`]: place every activation tensor in one arena (offline memory planning,
+//!    strategies behind the [`plan::MemoryPlanner`] trait).
+//! 4. [`codegen`]: emit Rust (and C) that calls `tinyml-runtime` kernels with constant
+//!    tables; [`exec`] runs the same compiled program on the host.
+//!
+//! [`compile`] runs stages 1 to 3; [`build`] is the entry point for build scripts.
+
+pub mod build;
+pub mod codegen;
+pub mod error;
+pub mod exec;
+pub mod graph;
+pub mod npy;
+pub mod ops;
+pub mod plan;
+pub mod program;
+pub mod quant;
+pub mod report;
+pub mod tflite;
+
+pub use error::CompileError;
+pub use program::{compile, CompileOptions, Program};

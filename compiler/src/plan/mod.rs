@@ -1,0 +1,201 @@
+//! Offline memory planning: every arena tensor (model inputs, intermediate results,
+//! outputs) and every kernel scratch buffer gets a fixed byte offset in one arena.
+//!
+//! Planning is an interface ([`MemoryPlanner`]) with interchangeable strategies, as in
+//! TFLM's `micro_memory_planner.h`: [`greedy::GreedyBySize`] reuses memory between
+//! tensors whose lifetimes do not overlap; [`linear::Linear`] gives each buffer its own
+//! bytes (the baseline, and a debugging aid).
+
+pub mod greedy;
+pub mod linear;
+
+use crate::error::CompileError;
+use crate::graph::{Graph, TensorId};
+use crate::program::Step;
+use tinyml_runtime::arena::ALIGN;
+
+/// A block of arena memory to place: its size and the steps during which it is live
+/// (inclusive; a model input is live from step 0, an output until the last step).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Buffer {
+    /// Size in bytes.
+    pub bytes: usize,
+    /// First step at which it is live.
+    pub first: usize,
+    /// Last step at which it is live.
+    pub last: usize,
+    /// What it holds.
+    pub kind: BufferKind,
+}
+
+/// What a planned buffer holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BufferKind {
+    /// One or more arena tensors sharing bytes (a tensor and its reinterpretations).
+    Tensors(Vec<TensorId>),
+    /// Scratch memory of one step.
+    Scratch(usize),
+}
+
+impl Buffer {
+    /// Whether two buffers are live at the same time.
+    pub fn overlaps_in_time(&self, other: &Buffer) -> bool {
+        self.first <= other.last && other.first <= self.last
+    }
+}
+
+/// A placement strategy.
+pub trait MemoryPlanner {
+    /// Returns an offset per buffer (aligned to [`ALIGN`]); buffers live at the same time
+    /// must not overlap.
+    fn place(&self, buffers: &[Buffer]) -> Vec<usize>;
+}
+
+/// The strategies, for options and the CLI.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlannerKind {
+    /// Largest buffer first, each at the lowest offset free during its lifetime.
+    #[default]
+    GreedyBySize,
+    /// No reuse: every buffer after the previous one.
+    Linear,
+}
+
+impl PlannerKind {
+    fn planner(self) -> Box<dyn MemoryPlanner> {
+        match self {
+            PlannerKind::GreedyBySize => Box::new(greedy::GreedyBySize),
+            PlannerKind::Linear => Box::new(linear::Linear),
+        }
+    }
+}
+
+/// The result of planning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoryPlan {
+    /// Arena size in bytes (a multiple of [`ALIGN`]).
+    pub arena_bytes: usize,
+    /// Offset per graph tensor (`None` for constants and unused tensors).
+    pub tensor_offsets: Vec<Option<usize>>,
+    /// Scratch offset and size per step (size 0 when none).
+    pub scratch: Vec<(usize, usize)>,
+    /// The buffers that were placed, with their offsets (for reports and tests).
+    pub buffers: Vec<(Buffer, usize)>,
+}
+
+/// Rounds `n` up to the arena alignment.
+pub fn align_up(n: usize) -> usize {
+    n.div_ceil(ALIGN) * ALIGN
+}
+
+/// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of
+/// reinterpreting steps, and scratch.
+pub fn buffers_of(graph: &Graph, steps: &[Step]) -> Result<Vec<Buffer>, CompileError> {
+    let n = graph.tensors.len();
+    // Union reinterpretations with their source so they share one buffer.
+    let mut root: Vec<TensorId> = (0..n).collect();
+    fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
+        while root[t] != t {
+            root[t] = root[root[t]];
+            t = root[t];
+        }
+        t
+    }
+    for s in steps {
+        if s.kernel.is_reinterpretation() {
+            let a = find(&mut root, s.inputs[0]);
+            let b = find(&mut root, s.output);
+            root[b] = a;
+        }
+    }
+    let last_step = steps.len().saturating_sub(1);
+    let mut first = vec![usize::MAX; n];
+    let mut last = vec![0usize; n];
+    let mut bytes = vec![0usize; n];
+    let mut touch = |root: &mut Vec<TensorId>, t: TensorId, step: usize| {
+        let r = find(root, t);
+        first[r] = first[r].min(step);
+        last[r] = last[r].max(step);
+        bytes[r] = bytes[r].max(graph.tensors[t].bytes());
+    };
+    for &t in &graph.inputs {
+        touch(&mut root, t, 0);
+    }
+    for (i, s) in steps.iter().enumerate() {
+        for &t in &s.inputs {
+            touch(&mut root, t, i);
+        }
+        touch(&mut root, s.output, i);
+    }
+    for &t in &graph.outputs {
+        touch(&mut root, t, last_step);
+    }
+    let mut members: Vec<Vec<TensorId>> = vec![Vec::new(); n];
+    for t in 0..n {
+        let r = find(&mut root, t);
+        if first[r] != usize::MAX {
+            members[r].push(t);
+        }
+    }
+    let mut buffers = Vec::new();
+    for r in 0..n {
+        if first[r] != usize::MAX && find(&mut root, r) == r {
+            if let Some(&c) = members[r].iter().find(|&&t| graph.tensors[t].is_const()) {
+                return Err(CompileError::Model(format!(
+                    "constant tensor #{c} '{}' is used where an activation is expected",
+                    graph.tensors[c].name
+                )));
+            }
+            buffers.push(Buffer { bytes: bytes[r], first: first[r], last: last[r], kind: BufferKind::Tensors(members[r].clone()) });
+        }
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let sb = s.kernel.scratch_bytes();
+        if sb > 0 {
+            buffers.push(Buffer { bytes: sb, first: i, last: i, kind: BufferKind::Scratch(i) });
+        }
+    }
+    Ok(buffers)
+}
+
+/// Places `buffers` with the chosen strategy and records every tensor's offset.
+pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind) -> MemoryPlan {
+    let offsets = kind.planner().place(buffers);
+    let mut tensor_offsets = vec![None; graph.tensors.len()];
+    let mut scratch = vec![(0, 0); steps.len()];
+    let mut arena_bytes = 0;
+    for (b, &off) in buffers.iter().zip(&offsets) {
+        arena_bytes = arena_bytes.max(off + b.bytes);
+        match &b.kind {
+            BufferKind::Tensors(ts) => {
+                for &t in ts {
+                    tensor_offsets[t] = Some(off);
+                }
+            }
+            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
+        }
+    }
+    MemoryPlan {
+        arena_bytes: align_up(arena_bytes),
+        tensor_offsets,
+        scratch,
+        buffers: buffers.iter().cloned().zip(offsets).collect(),
+    }
+}
+
+/// Checks a placement: aligned, and no two buffers live at the same time share bytes.
+pub fn check_placement(buffers: &[Buffer], offsets: &[usize]) -> Result<(), String> {
+    for (i, (a, &oa)) in buffers.iter().zip(offsets).enumerate() {
+        if oa % ALIGN != 0 {
+            return Err(format!("buffer {i} at {oa} is not aligned"));
+        }
+        for (j, (b, &ob)) in buffers.iter().zip(offsets).enumerate().skip(i + 1) {
+            let disjoint = oa + a.bytes <= ob || ob + b.bytes <= oa || a.bytes == 0 || b.bytes == 0;
+            if a.overlaps_in_time(b) && !disjoint {
+                return Err(format!("buffers {i} and {j} overlap while both live"));
+            }
+        }
+    }
+    Ok(())
+}

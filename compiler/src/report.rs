@@ -1,0 +1,1 @@
+//! The per-layer report of a compiled program (`cargo tinyml analyze`).

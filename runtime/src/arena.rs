@@ -1,0 +1,171 @@
+//! The tensor arena: one statically sized, 16-byte aligned byte buffer in which the
+//! model compiler has planned every activation tensor at a fixed offset.
+//!
+//! Generated code takes typed views of it with [`io`] (inputs shared, output exclusive)
+//! and [`inplace`]. The views are checked (range, alignment, and that the output does
+//! not overlap an input) because the check costs a few instructions per layer and turns
+//! a planner bug into an error instead of silent corruption.
+
+use crate::Error;
+
+/// Arena alignment in bytes: enough for every element type and for 128-bit vector loads.
+pub const ALIGN: usize = 16;
+
+/// A value type that may live in the arena.
+///
+/// # Safety
+/// Implementors must be plain old data: every bit pattern valid, no padding, no drop.
+pub unsafe trait Element: Copy + 'static {}
+// SAFETY: all of these are POD integer or float types.
+unsafe impl Element for i8 {}
+// SAFETY: as above.
+unsafe impl Element for u8 {}
+// SAFETY: as above.
+unsafe impl Element for i16 {}
+// SAFETY: as above.
+unsafe impl Element for u16 {}
+// SAFETY: as above.
+unsafe impl Element for i32 {}
+// SAFETY: as above.
+unsafe impl Element for u32 {}
+// SAFETY: as above.
+unsafe impl Element for i64 {}
+// SAFETY: as above.
+unsafe impl Element for u64 {}
+// SAFETY: as above.
+unsafe impl Element for f32 {}
+
+/// A statically sized, aligned arena for a generated model.
+#[repr(C, align(16))]
+pub struct Arena<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Arena<N> {
+    /// A zeroed arena; `const` so it can initialise a `static`.
+    pub const fn new() -> Self {
+        Arena([0; N])
+    }
+
+    /// The whole arena as bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The whole arena as mutable bytes.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+}
+
+impl<const N: usize> Default for Arena<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A tensor's place in the arena: byte offset and number of elements.
+pub type Place = (usize, usize);
+
+fn byte_range<T: Element>(arena_len: usize, base: usize, (offset, count): Place) -> Result<(usize, usize), Error> {
+    let size = core::mem::size_of::<T>();
+    let len = count.checked_mul(size).ok_or(Error::ArenaView { offset, len: usize::MAX })?;
+    let end = offset.checked_add(len).ok_or(Error::ArenaView { offset, len })?;
+    if end > arena_len || (base + offset) % core::mem::align_of::<T>() != 0 {
+        return Err(Error::ArenaView { offset, len });
+    }
+    Ok((offset, end))
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1 && a.0 != a.1 && b.0 != b.1
+}
+
+/// Views `N` input tensors (shared) and one output tensor (exclusive) of `arena`.
+///
+/// Fails if a view is out of range or misaligned, or if the output overlaps an input.
+pub fn io<'a, I: Element, O: Element, const N: usize>(
+    arena: &'a mut [u8],
+    inputs: [Place; N],
+    output: Place,
+) -> Result<([&'a [I]; N], &'a mut [O]), Error> {
+    let (ins, out, _) = io_scratch::<I, O, N>(arena, inputs, output, (0, 0))?;
+    Ok((ins, out))
+}
+
+/// Like [`io`], plus an exclusive scratch byte buffer that overlaps neither inputs nor
+/// output (for kernels that need temporary memory; the planner sizes it).
+#[allow(clippy::type_complexity)]
+pub fn io_scratch<'a, I: Element, O: Element, const N: usize>(
+    arena: &'a mut [u8],
+    inputs: [Place; N],
+    output: Place,
+    scratch: Place,
+) -> Result<([&'a [I]; N], &'a mut [O], &'a mut [u8]), Error> {
+    let len = arena.len();
+    let base = arena.as_ptr() as usize;
+    let out_range = byte_range::<O>(len, base, output)?;
+    let scratch_range = byte_range::<u8>(len, base, scratch)?;
+    if overlaps(out_range, scratch_range) {
+        return Err(Error::ArenaView { offset: scratch.0, len: scratch.1 });
+    }
+    let mut in_ranges = [(0usize, 0usize); N];
+    for (range, place) in in_ranges.iter_mut().zip(inputs) {
+        *range = byte_range::<I>(len, base, place)?;
+        if overlaps(*range, out_range) || overlaps(*range, scratch_range) {
+            return Err(Error::ArenaView { offset: place.0, len: place.1 });
+        }
+    }
+    let ptr = arena.as_mut_ptr();
+    // SAFETY: every range was checked to lie inside `arena` and to be aligned for its
+    // element type; the two exclusive views (output, scratch) overlap neither each other
+    // nor any shared input view, and all views borrow `arena` for 'a.
+    unsafe {
+        let ins = core::array::from_fn(|k| {
+            core::slice::from_raw_parts(ptr.add(in_ranges[k].0) as *const I, inputs[k].1)
+        });
+        let out = core::slice::from_raw_parts_mut(ptr.add(out_range.0) as *mut O, output.1);
+        let scratch = core::slice::from_raw_parts_mut(ptr.add(scratch_range.0), scratch.1);
+        Ok((ins, out, scratch))
+    }
+}
+
+/// One tensor viewed mutably, for kernels that work in place and for writing the model
+/// input.
+pub fn inplace<T: Element>(arena: &mut [u8], place: Place) -> Result<&mut [T], Error> {
+    let base = arena.as_ptr() as usize;
+    let (start, _) = byte_range::<T>(arena.len(), base, place)?;
+    // SAFETY: range and alignment checked above; the view borrows `arena` exclusively.
+    unsafe { Ok(core::slice::from_raw_parts_mut(arena.as_mut_ptr().add(start) as *mut T, place.1)) }
+}
+
+/// One tensor viewed shared, for reading the model output.
+pub fn view<T: Element>(arena: &[u8], place: Place) -> Result<&[T], Error> {
+    let base = arena.as_ptr() as usize;
+    let (start, _) = byte_range::<T>(arena.len(), base, place)?;
+    // SAFETY: range and alignment checked above; the view borrows `arena` shared.
+    unsafe { Ok(core::slice::from_raw_parts(arena.as_ptr().add(start) as *const T, place.1)) }
+}
+
+/// Reinterprets a static byte table (weights embedded with `include_bytes!`) as `i8`.
+pub const fn bytes_as_i8(bytes: &'static [u8]) -> &'static [i8] {
+    // SAFETY: u8 and i8 have the same size, alignment and validity.
+    unsafe { core::slice::from_raw_parts(bytes.as_ptr() as *const i8, bytes.len()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_rejects_overlap_and_out_of_range() {
+        let mut a = Arena::<64>::new();
+        assert!(io::<i8, i8, 1>(&mut a.0, [(0, 16)], (16, 16)).is_ok());
+        assert!(io::<i8, i8, 1>(&mut a.0, [(0, 17)], (16, 16)).is_err());
+        assert!(io::<i8, i8, 1>(&mut a.0, [(0, 16)], (60, 8)).is_err());
+        assert!(io::<i8, i32, 1>(&mut a.0, [(0, 16)], (18, 4)).is_err(), "misaligned i32");
+        assert!(io::<i8, i8, 2>(&mut a.0, [(0, 16), (0, 16)], (32, 16)).is_ok(), "inputs may alias");
+    }
+}
+
+/// A constant table aligned for vector loads (weights, biases in flash).
+#[repr(C, align(16))]
+pub struct Aligned<T: ?Sized>(pub T);

@@ -1,0 +1,54 @@
+//! FULLY_CONNECTED, int8 activations and weights, int32 bias (TFLM
+//! `reference_integer_ops::FullyConnected`).
+
+use super::clamp;
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+
+/// Constant parameters of one int8 fully connected layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FullyConnectedParams {
+    /// Minus the input zero point.
+    pub input_offset: i32,
+    /// Minus the filter zero point (0 for symmetric weights).
+    pub filter_offset: i32,
+    /// The output zero point.
+    pub output_offset: i32,
+    /// Requantization multiplier (Q31).
+    pub output_multiplier: i32,
+    /// Requantization shift (positive: left).
+    pub output_shift: i32,
+    /// Lower bound of the fused activation, quantized.
+    pub activation_min: i32,
+    /// Upper bound of the fused activation, quantized.
+    pub activation_max: i32,
+    /// Number of input rows.
+    pub batches: usize,
+    /// Length of one input row (filter row length).
+    pub accum_depth: usize,
+    /// Number of output units (filter rows).
+    pub output_depth: usize,
+}
+
+/// `output[b][o] = requant(sum_d (input[b][d] + input_offset) * (filter[o][d] + filter_offset) + bias[o])`.
+///
+/// `bias` is empty when the layer has none. Slices must have the lengths implied by
+/// `p`; the model compiler guarantees it.
+pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
+    let depth = p.accum_depth;
+    for b in 0..p.batches {
+        let row = &input[b * depth..(b + 1) * depth];
+        for o in 0..p.output_depth {
+            let weights = &filter[o * depth..(o + 1) * depth];
+            let mut acc: i32 = 0;
+            for (&x, &w) in row.iter().zip(weights) {
+                acc += (w as i32 + p.filter_offset) * (x as i32 + p.input_offset);
+            }
+            if !bias.is_empty() {
+                acc += bias[o];
+            }
+            let mut v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift);
+            v += p.output_offset;
+            output[b * p.output_depth + o] = clamp(v, p.activation_min, p.activation_max) as i8;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Operator kernels, one module per TFLite operator.
+//!
+//! Each module holds a plain reference kernel, written to be read next to TFLM's
+//! `reference_integer_ops` and bit-exact with it, plus its parameter struct. Parameter
+//! structs contain only scalars and fixed-size arrays and derive `Debug`, because the
+//! model compiler emits them into generated code with `{:?}`; per-channel tables and
+//! weights are passed as separate slices. Kernels never see the graph or the planner.
+//!
+//! Optimized kernels for a core live beside the reference under the same name and
+//! signature and are selected at compile time from the target's features.
+
+pub mod fully_connected;
+
+/// Fused activation clamp in the quantized domain, as TFLM computes it.
+#[inline(always)]
+pub fn clamp(x: i32, min: i32, max: i32) -> i32 {
+    x.max(min).min(max)
+}

@@ -1,0 +1,26 @@
+//! `tinyml-runtime`: the device side of cargo-tinyml.
+//!
+//! The model compiler (`tinyml-compiler`) does all parsing, checking and memory
+//! planning on the host and emits Rust code that calls the kernels in this crate with
+//! constant parameters. The runtime therefore has no model parser, no allocator and no
+//! dynamic dispatch: a kernel is a plain function over slices of a statically planned
+//! arena.
+//!
+//! Modules:
+//! - [`arena`]: the tensor arena and the checked views the generated code takes of it.
+//! - [`fixedpoint`]: the integer arithmetic of TFLite quantization (TFLM/gemmlowp
+//!   rounding), shared by every kernel.
+//! - [`kernels`]: one module per operator; each holds the readable reference kernel.
+//! - [`profile`]: per-layer profiling hooks, compiled away unless the `profile` feature
+//!   is on.
+#![no_std]
+#![deny(missing_docs)]
+
+pub mod arena;
+pub mod error;
+pub mod fixedpoint;
+pub mod kernels;
+pub mod profile;
+
+pub use arena::Arena;
+pub use error::Error;
