@@ -1,1 +1,52 @@
-//! cargo-tinyml library
+//! The library behind `cargo tinyml`. One module per subcommand under [`cmd`], each a
+//! clap `Cmd` struct with a `run` method; shared logic (boards, templates, cargo and
+//! QEMU invocation) lives in modules of its own so integration tests can call it.
+
+pub mod boards;
+pub mod cmd;
+pub mod diagnostics;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// TinyML on microcontrollers: from an int8 TFLite model to measured firmware.
+///
+/// Typical session:
+///
+///   cargo tinyml new kws --board mps3-an547 --model kws.tflite
+///   cd kws && cargo tinyml run
+///   cargo tinyml analyze model/model.tflite --board mps3-an547
+///
+/// Boards without hardware (mps3-an547, mps2-an505, mps2-an386) run in QEMU.
+#[derive(Debug, Parser)]
+#[command(name = "cargo tinyml", bin_name = "cargo tinyml", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scaffold a firmware project for a board, with a model compiled at build time.
+    New(cmd::new::Cmd),
+    /// List the known boards.
+    Boards(cmd::boards::Cmd),
+    /// Build the project and run it (in QEMU for emulated boards).
+    Run(cmd::run::Cmd),
+    /// Check the toolchain, QEMU and probe access, with the command that fixes each gap.
+    Doctor(cmd::doctor::Cmd),
+}
+
+impl Cli {
+    /// Runs the parsed command; the exit code is the command's (e.g. the firmware's).
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        match self.command {
+            Command::New(c) => c.run(),
+            Command::Boards(c) => c.run(),
+            Command::Run(c) => c.run(),
+            Command::Doctor(c) => c.run(),
+        }
+    }
+}

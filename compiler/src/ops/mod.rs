@@ -7,7 +7,24 @@
 //! [`Kernel::execute`] (calling the very `tinyml-runtime` function the device calls) and
 //! emits its call into generated code through [`Kernel::emit`].
 
+pub mod add;
+pub mod cast;
+pub mod concatenation;
+pub mod conv;
+pub mod depthwise_conv;
+pub mod dequantize;
 pub mod fully_connected;
+pub mod logistic;
+pub mod mean;
+pub mod minmax;
+pub mod mul;
+pub mod pad;
+pub mod pooling;
+pub mod quantize;
+pub mod reshape;
+pub mod softmax;
+pub mod strided_slice;
+pub mod tanh;
 
 use crate::codegen::rust::Emitter;
 use crate::error::{CompileError, OpSite};
@@ -145,13 +162,37 @@ impl<'g> LowerCx<'g> {
 }
 
 /// Operators cargo-tinyml lowers, by TFLite name.
-pub const SUPPORTED: &[&str] = &["FULLY_CONNECTED"];
+pub const SUPPORTED: &[&str] = &[
+    "ADD", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
+    "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "PAD",
+    "QUANTIZE", "RESHAPE", "SOFTMAX", "SQUEEZE", "STRIDED_SLICE", "TANH",
+];
 
 /// Lowers one operator of `graph`.
 pub fn lower(graph: &Graph, op: &Operator) -> Result<Lowered, CompileError> {
     let cx = LowerCx { graph, op };
     match &op.opcode {
-        OpCode::Builtin(builtin::FULLY_CONNECTED) => fully_connected::lower(&cx),
+        OpCode::Builtin(code) => match *code {
+            builtin::ADD => add::lower(&cx),
+            builtin::AVERAGE_POOL_2D | builtin::MAX_POOL_2D => pooling::lower(&cx),
+            builtin::CAST => cast::lower(&cx),
+            builtin::CONCATENATION => concatenation::lower(&cx),
+            builtin::CONV_2D => conv::lower(&cx),
+            builtin::DEPTHWISE_CONV_2D => depthwise_conv::lower(&cx),
+            builtin::DEQUANTIZE => dequantize::lower(&cx),
+            builtin::FULLY_CONNECTED => fully_connected::lower(&cx),
+            builtin::LOGISTIC => logistic::lower(&cx),
+            builtin::MAXIMUM | builtin::MINIMUM => minmax::lower(&cx),
+            builtin::MEAN => mean::lower(&cx),
+            builtin::MUL => mul::lower(&cx),
+            builtin::PAD => pad::lower(&cx),
+            builtin::QUANTIZE => quantize::lower(&cx),
+            builtin::RESHAPE | builtin::SQUEEZE => reshape::lower(&cx),
+            builtin::SOFTMAX => softmax::lower(&cx),
+            builtin::STRIDED_SLICE => strided_slice::lower(&cx),
+            builtin::TANH => tanh::lower(&cx),
+            _ => Err(CompileError::UnsupportedOp { site: cx.site(), supported: SUPPORTED.join(", ") }),
+        },
         _ => Err(CompileError::UnsupportedOp { site: cx.site(), supported: SUPPORTED.join(", ") }),
     }
 }

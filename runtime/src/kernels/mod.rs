@@ -9,7 +9,23 @@
 //! Optimized kernels for a core live beside the reference under the same name and
 //! signature and are selected at compile time from the target's features.
 
+pub mod add;
+pub mod cast;
+pub mod concatenation;
+pub mod conv;
+pub mod depthwise_conv;
+pub mod dequantize;
 pub mod fully_connected;
+pub mod logistic;
+pub mod mean;
+pub mod minmax;
+pub mod mul;
+pub mod pad;
+pub mod pooling;
+pub mod quantize;
+pub mod softmax;
+pub mod strided_slice;
+pub mod tanh;
 
 /// Fused activation clamp in the quantized domain, as TFLM computes it.
 #[inline(always)]

@@ -1,0 +1,1 @@
+//! `add` kernels (not implemented yet).

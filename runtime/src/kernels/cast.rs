@@ -1,0 +1,1 @@
+//! `cast` kernels (not implemented yet).

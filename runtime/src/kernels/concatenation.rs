@@ -1,0 +1,1 @@
+//! `concatenation` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `depthwise_conv` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `dequantize` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `logistic` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `mean` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `minmax` kernels (not implemented yet).

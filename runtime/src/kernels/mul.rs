@@ -1,0 +1,1 @@
+//! `mul` kernels (not implemented yet).

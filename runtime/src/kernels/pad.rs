@@ -1,0 +1,1 @@
+//! `pad` kernels (not implemented yet).

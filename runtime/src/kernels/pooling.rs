@@ -1,0 +1,1 @@
+//! `pooling` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `quantize` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `strided_slice` kernels (not implemented yet).

@@ -1,0 +1,1 @@
+//! `tanh` kernels (not implemented yet).
