@@ -62,8 +62,46 @@ fn elem(d: DType) -> &'static str {
     d.rust_name()
 }
 
+/// Options of [`generate_with`].
+#[derive(Clone, Debug, Default)]
+pub struct GenOptions {
+    /// The model file name, for the header comment.
+    pub source: String,
+    /// Bytes of input 0 to embed as `TEST_INPUT0` (in the input's element type).
+    pub test_input: Option<Vec<u8>>,
+}
+
 /// Generates the Rust module for `p`. `source` names the model file in the header.
 pub fn generate(p: &Program, source: &str) -> String {
+    generate_with(p, &GenOptions { source: source.to_owned(), test_input: None })
+}
+
+fn literal_list(dtype: DType, bytes: &[u8]) -> String {
+    let vals: Vec<String> = match dtype {
+        DType::I8 => bytes.iter().map(|&b| (b as i8).to_string()).collect(),
+        DType::U8 | DType::Bool => bytes.iter().map(|b| b.to_string()).collect(),
+        DType::I16 => bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]).to_string()).collect(),
+        DType::I32 => bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
+        DType::U32 => bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
+        DType::F32 => bytes.chunks_exact(4).map(|c| format!("{:?}", f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        DType::I64 => bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
+        DType::U64 => bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
+    };
+    let mut s = String::new();
+    for (i, v) in vals.iter().enumerate() {
+        if i % 24 == 0 {
+            s.push_str("\n    ");
+        }
+        s.push_str(v);
+        s.push_str(", ");
+    }
+    s.push('\n');
+    s
+}
+
+/// Generates the Rust module for `p` with `opts`.
+pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
+    let source = opts.source.as_str();
     let g = &p.graph;
     let mut e = Emitter::new();
     let mut body = String::new();
@@ -159,6 +197,16 @@ pub fn generate(p: &Program, source: &str) -> String {
         "\n/// Output 0, valid after [`invoke`].\npub fn output(arena: &ModelArena) -> &[{}] {{\n    arena::view(arena.bytes(), OUTPUT0).expect(\"planned output\")\n}}",
         elem(g.tensors[t_out].dtype)
     );
+    if let Some(bytes) = &opts.test_input {
+        let t = &g.tensors[t_in];
+        let _ = writeln!(
+            out,
+            "\n/// Deterministic test input for input 0 (see `tinyml_compiler::build::test_input`).\npub static TEST_INPUT0: [{}; {}] = [{}];",
+            elem(t.dtype),
+            t.elements(),
+            literal_list(t.dtype, bytes)
+        );
+    }
     out.push_str("\n// Constant tables and parameters.\n");
     out.push_str(&e.items);
     out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n    let a = arena.bytes_mut();\n    let _ = &a;\n");
