@@ -8,16 +8,51 @@ use crate::program::Program;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-/// Collects the static items of the generated module while kernels emit their calls.
+/// A constant item a kernel asked for, kept structured so that every back end (Rust,
+/// C) renders it in its own syntax.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A parameter struct: `ident` of type `ty`, with its `Debug` form (a Rust struct
+    /// literal of scalars and fixed arrays).
+    Params {
+        /// The constant's name (`L3_PARAMS`).
+        ident: String,
+        /// The struct's type name (`FullyConnectedParams`).
+        ty: String,
+        /// `format!("{:?}")` of the value.
+        debug: String,
+    },
+    /// A constant table of `elem` (a Rust primitive name: `i8`, `i32`, ...).
+    Table {
+        /// The table's name (`L3_FILTER`).
+        ident: String,
+        /// Element type, as a Rust primitive name.
+        elem: String,
+        /// The values, formatted as Rust literals.
+        values: Vec<String>,
+    },
+}
+
+/// Collects the items of the generated module while kernels emit their calls.
+///
+/// Kernels write their call in Rust syntax, referring to tables as `&IDENT.0`, to absent
+/// optional tables as `&[]`, and to the bound views `in0`, `in1`, `out`, `scratch`; the
+/// C back end maps that form mechanically, so keep calls to that shape.
 pub struct Emitter {
     layer: usize,
-    items: String,
+    items: Vec<Item>,
     uses: BTreeSet<String>,
 }
 
 impl Emitter {
-    fn new() -> Self {
-        Emitter { layer: 0, items: String::new(), uses: BTreeSet::new() }
+    /// An emitter for layer 0.
+    pub fn new() -> Self {
+        Emitter { layer: 0, items: Vec::new(), uses: BTreeSet::new() }
+    }
+
+    /// Sets the layer whose items follow.
+    pub fn set_layer(&mut self, layer: usize) {
+        self.layer = layer;
     }
 
     /// Index of the layer being emitted.
@@ -25,16 +60,21 @@ impl Emitter {
         self.layer
     }
 
+    /// The items emitted so far.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
     /// Imports a path into the generated module (`tinyml_runtime::kernels::conv::*`).
     pub fn use_path(&mut self, path: &str) {
         self.uses.insert(path.to_owned());
     }
 
-    /// Emits `const L{layer}_{NAME}: {ty} = {value:?};` for a parameter struct (whose
-    /// `Debug` form is a Rust literal) and returns the constant's name.
+    /// Emits a parameter struct constant (whose `Debug` form is a Rust literal) and
+    /// returns its name.
     pub fn params<T: std::fmt::Debug>(&mut self, name: &str, ty: &str, value: &T) -> String {
         let ident = format!("L{}_{}", self.layer, name);
-        let _ = writeln!(self.items, "const {ident}: {ty} = {value:?};");
+        self.items.push(Item::Params { ident: ident.clone(), ty: ty.to_owned(), debug: format!("{value:?}") });
         ident
     }
 
@@ -42,15 +82,40 @@ impl Emitter {
     /// slice (`&L3_FILTER.0`).
     pub fn table<T: std::fmt::Display>(&mut self, name: &str, elem: &str, values: &[T]) -> String {
         let ident = format!("L{}_{}", self.layer, name);
-        let _ = write!(self.items, "static {ident}: Aligned<[{elem}; {}]> = Aligned([", values.len());
-        for (i, v) in values.iter().enumerate() {
-            if i % 24 == 0 {
-                self.items.push_str("\n    ");
-            }
-            let _ = write!(self.items, "{v}, ");
-        }
-        self.items.push_str("\n]);\n");
+        self.items.push(Item::Table {
+            ident: ident.clone(),
+            elem: elem.to_owned(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        });
         format!("&{ident}.0")
+    }
+
+    fn render_rust(&self) -> String {
+        let mut out = String::new();
+        for item in &self.items {
+            match item {
+                Item::Params { ident, ty, debug } => {
+                    let _ = writeln!(out, "const {ident}: {ty} = {debug};");
+                }
+                Item::Table { ident, elem, values } => {
+                    let _ = write!(out, "static {ident}: Aligned<[{elem}; {}]> = Aligned([", values.len());
+                    for (i, v) in values.iter().enumerate() {
+                        if i % 24 == 0 {
+                            out.push_str("\n    ");
+                        }
+                        let _ = write!(out, "{v}, ");
+                    }
+                    out.push_str("\n]);\n");
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Default for Emitter {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -106,7 +171,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let mut e = Emitter::new();
     let mut body = String::new();
     for (i, step) in p.steps.iter().enumerate() {
-        e.layer = i;
+        e.set_layer(i);
         let out_t = &g.tensors[step.output];
         let shapes: Vec<String> = step.inputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect();
         let _ = writeln!(
@@ -208,7 +273,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
         );
     }
     out.push_str("\n// Constant tables and parameters.\n");
-    out.push_str(&e.items);
+    out.push_str(&e.render_rust());
     out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n    let a = arena.bytes_mut();\n    let _ = &a;\n");
     out.push_str(&body);
     out.push_str("    Ok(())\n}\n");
