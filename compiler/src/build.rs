@@ -38,7 +38,13 @@ impl Builder {
     /// Compiles `model` (relative paths are taken from the build script's working
     /// directory, the package root).
     pub fn new(model: impl Into<PathBuf>) -> Self {
-        Builder { model: model.into(), module: "model".into(), out_dir: None, test_input: None, options: CompileOptions::default() }
+        Builder {
+            model: model.into(),
+            module: "model".into(),
+            out_dir: None,
+            test_input: None,
+            options: CompileOptions::default(),
+        }
     }
 
     /// Name of the generated file (`{name}.rs`); default `model`.
@@ -75,7 +81,8 @@ impl Builder {
             Some(path) => {
                 println!("cargo:rerun-if-changed={}", path.display());
                 let raw = std::fs::read(path).map_err(io(path))?;
-                let arr = crate::npy::read(&raw).map_err(|e| CompileError::Model(format!("{}: {e}", path.display())))?;
+                let arr =
+                    crate::npy::read(&raw).map_err(|e| CompileError::Model(format!("{}: {e}", path.display())))?;
                 if arr.dtype != input_t.dtype || arr.data.len() != input_t.bytes() {
                     return Err(CompileError::Model(format!(
                         "{}: test input is {:?} of {}, the model's input is {:?} of {}",
@@ -93,7 +100,9 @@ impl Builder {
         let out_dir = match self.out_dir {
             Some(d) => d,
             None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
-                CompileError::Model("OUT_DIR is not set: call Builder::compile from a build script or set out_dir".into())
+                CompileError::Model(
+                    "OUT_DIR is not set: call Builder::compile from a build script or set out_dir".into(),
+                )
             })?),
         };
         let source = self.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -159,9 +159,11 @@ impl Program {
                 output: place(step.output),
                 scratch: self.plan.scratch[i],
             };
-            step.kernel
-                .execute(&mut io)
-                .map_err(|error| ExecError::Kernel { op_index: step.op_index, op: step.kernel.op_name(), error })?;
+            step.kernel.execute(&mut io).map_err(|error| ExecError::Kernel {
+                op_index: step.op_index,
+                op: step.kernel.op_name(),
+                error,
+            })?;
         }
         Ok(g.outputs
             .iter()

@@ -266,7 +266,9 @@ impl OpCode {
     /// The TFLite name (`CONV_2D`, or the custom name).
     pub fn name(&self) -> String {
         match self {
-            OpCode::Builtin(code) => builtin_name(*code).map(str::to_owned).unwrap_or_else(|| format!("BUILTIN_{code}")),
+            OpCode::Builtin(code) => {
+                builtin_name(*code).map(str::to_owned).unwrap_or_else(|| format!("BUILTIN_{code}"))
+            }
             OpCode::Custom(name) => name.clone(),
         }
     }

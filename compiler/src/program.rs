@@ -67,7 +67,10 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
     }
     for &t in graph.inputs.iter().chain(&graph.outputs) {
         if graph.tensors[t].is_const() {
-            return Err(CompileError::Model(format!("model input/output tensor #{t} '{}' is constant", graph.tensors[t].name)));
+            return Err(CompileError::Model(format!(
+                "model input/output tensor #{t} '{}' is constant",
+                graph.tensors[t].name
+            )));
         }
     }
     let mut steps = Vec::with_capacity(graph.operators.len());

@@ -132,7 +132,13 @@ impl Report {
                 if l.no_op { "alias".to_owned() } else { l.arena_offset.to_string() }
             );
         }
-        let _ = writeln!(s, "\ntotal: {} MACs, {} layers, kernels: {}", self.macs, self.layers.len(), self.kernels.join(", "));
+        let _ = writeln!(
+            s,
+            "\ntotal: {} MACs, {} layers, kernels: {}",
+            self.macs,
+            self.layers.len(),
+            self.kernels.join(", ")
+        );
         let _ = writeln!(
             s,
             "flash: {} B ({} B constants + ~{} B code, estimated)",

@@ -69,7 +69,7 @@ fn byte_range<T: Element>(arena_len: usize, base: usize, (offset, count): Place)
     let size = core::mem::size_of::<T>();
     let len = count.checked_mul(size).ok_or(Error::ArenaView { offset, len: usize::MAX })?;
     let end = offset.checked_add(len).ok_or(Error::ArenaView { offset, len })?;
-    if end > arena_len || (base + offset) % core::mem::align_of::<T>() != 0 {
+    if end > arena_len || !(base + offset).is_multiple_of(core::mem::align_of::<T>()) {
         return Err(Error::ArenaView { offset, len });
     }
     Ok((offset, end))
@@ -82,6 +82,7 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 /// Views `N` input tensors (shared) and one output tensor (exclusive) of `arena`.
 ///
 /// Fails if a view is out of range or misaligned, or if the output overlaps an input.
+#[allow(clippy::needless_lifetimes)] // the named lifetime documents that all views borrow the arena
 pub fn io<'a, I: Element, O: Element, const N: usize>(
     arena: &'a mut [u8],
     inputs: [Place; N],
@@ -93,7 +94,7 @@ pub fn io<'a, I: Element, O: Element, const N: usize>(
 
 /// Like [`io`], plus an exclusive scratch byte buffer that overlaps neither inputs nor
 /// output (for kernels that need temporary memory; the planner sizes it).
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::needless_lifetimes)]
 pub fn io_scratch<'a, I: Element, O: Element, const N: usize>(
     arena: &'a mut [u8],
     inputs: [Place; N],
@@ -119,9 +120,8 @@ pub fn io_scratch<'a, I: Element, O: Element, const N: usize>(
     // element type; the two exclusive views (output, scratch) overlap neither each other
     // nor any shared input view, and all views borrow `arena` for 'a.
     unsafe {
-        let ins = core::array::from_fn(|k| {
-            core::slice::from_raw_parts(ptr.add(in_ranges[k].0) as *const I, inputs[k].1)
-        });
+        let ins =
+            core::array::from_fn(|k| core::slice::from_raw_parts(ptr.add(in_ranges[k].0) as *const I, inputs[k].1));
         let out = core::slice::from_raw_parts_mut(ptr.add(out_range.0) as *mut O, output.1);
         let scratch = core::slice::from_raw_parts_mut(ptr.add(scratch_range.0), scratch.1);
         Ok((ins, out, scratch))
@@ -151,6 +151,10 @@ pub const fn bytes_as_i8(bytes: &'static [u8]) -> &'static [i8] {
     unsafe { core::slice::from_raw_parts(bytes.as_ptr() as *const i8, bytes.len()) }
 }
 
+/// A constant table aligned for vector loads (weights, biases in flash).
+#[repr(C, align(16))]
+pub struct Aligned<T: ?Sized>(pub T);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +169,3 @@ mod tests {
         assert!(io::<i8, i8, 2>(&mut a.0, [(0, 16), (0, 16)], (32, 16)).is_ok(), "inputs may alias");
     }
 }
-
-/// A constant table aligned for vector loads (weights, biases in flash).
-#[repr(C, align(16))]
-pub struct Aligned<T: ?Sized>(pub T);

@@ -24,10 +24,9 @@ pub enum Error {
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Error::ArenaView { offset, len } => write!(
-                f,
-                "internal error: arena view at offset {offset} of {len} bytes is out of range or misaligned"
-            ),
+            Error::ArenaView { offset, len } => {
+                write!(f, "internal error: arena view at offset {offset} of {len} bytes is out of range or misaligned")
+            }
             Error::BufferLength { expected, actual } => {
                 write!(f, "buffer has {actual} bytes, expected {expected}")
             }

@@ -148,7 +148,9 @@ fn literal_list(dtype: DType, bytes: &[u8]) -> String {
         DType::I16 => bytes.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]).to_string()).collect(),
         DType::I32 => bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
         DType::U32 => bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
-        DType::F32 => bytes.chunks_exact(4).map(|c| format!("{:?}", f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+        DType::F32 => {
+            bytes.chunks_exact(4).map(|c| format!("{:?}", f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
+        }
         DType::I64 => bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
         DType::U64 => bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
     };
@@ -240,7 +242,13 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
         for (k, &t) in ids.iter().enumerate() {
             let tensor = &g.tensors[t];
             let (scale, zp) = tensor.scale_zp().unwrap_or((0.0, 0));
-            let _ = writeln!(out, "/// Model {} {k}: shape {:?}, {}.", kind.to_lowercase(), tensor.shape, tensor.dtype.tflite_name());
+            let _ = writeln!(
+                out,
+                "/// Model {} {k}: shape {:?}, {}.",
+                kind.to_lowercase(),
+                tensor.shape,
+                tensor.dtype.tflite_name()
+            );
             let _ = writeln!(out, "pub const {kind}{k}: Place = {};", place(p, t));
             let _ = writeln!(out, "/// Element type of {} {k}.", kind.to_lowercase());
             let _ = writeln!(out, "pub type {kind}{k}Type = {};", elem(tensor.dtype));

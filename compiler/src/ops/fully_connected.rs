@@ -20,7 +20,9 @@ pub struct FullyConnected {
 /// Lowers a FULLY_CONNECTED operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (activation, keep_num_dims, weights_format) = match &cx.op.options {
-        Options::FullyConnected { activation, keep_num_dims, weights_format } => (*activation, *keep_num_dims, *weights_format),
+        Options::FullyConnected { activation, keep_num_dims, weights_format } => {
+            (*activation, *keep_num_dims, *weights_format)
+        }
         _ => (Activation::None, false, 0),
     };
     let _ = keep_num_dims; // The output shape in the file already reflects it.
@@ -46,7 +48,10 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     }
     let batches = input.elements() / accum_depth;
     if output.elements() != batches * output_depth {
-        return Err(cx.invalid(format!("output '{}' has shape {:?}, expected {batches}x{output_depth}", output.name, output.shape)));
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, expected {batches}x{output_depth}",
+            output.name, output.shape
+        )));
     }
     if filter.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
         return Err(cx.unsupported(format!("per-channel quantized filter '{}' (per-tensor only)", filter.name)));
@@ -57,7 +62,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let bias = match cx.optional_input(2) {
         Some(b) => {
             if b.dtype != DType::I32 {
-                return Err(cx.unsupported(format!("bias '{}' of type {} (supported: INT32)", b.name, b.dtype.tflite_name())));
+                return Err(cx.unsupported(format!(
+                    "bias '{}' of type {} (supported: INT32)",
+                    b.name,
+                    b.dtype.tflite_name()
+                )));
             }
             let v = cx.const_i32(2)?;
             if v.len() != output_depth {

@@ -147,7 +147,12 @@ pub fn buffers_of(graph: &Graph, steps: &[Step]) -> Result<Vec<Buffer>, CompileE
                     graph.tensors[c].name
                 )));
             }
-            buffers.push(Buffer { bytes: bytes[r], first: first[r], last: last[r], kind: BufferKind::Tensors(members[r].clone()) });
+            buffers.push(Buffer {
+                bytes: bytes[r],
+                first: first[r],
+                last: last[r],
+                kind: BufferKind::Tensors(members[r].clone()),
+            });
         }
     }
     for (i, s) in steps.iter().enumerate() {
