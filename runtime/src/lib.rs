@@ -10,6 +10,8 @@
 //! - [`arena`]: the tensor arena and the checked views the generated code takes of it.
 //! - [`fixedpoint`]: the integer arithmetic of TFLite quantization (TFLM/gemmlowp
 //!   rounding), shared by every kernel.
+//! - [`gemmlowp`]: gemmlowp's fixed-point exp, logistic, tanh and reciprocal, for the
+//!   nonlinear kernels.
 //! - [`kernels`]: one module per operator; each holds the readable reference kernel.
 //! - [`profile`]: per-layer profiling hooks, compiled away unless the `profile` feature
 //!   is on.
@@ -19,6 +21,7 @@
 pub mod arena;
 pub mod error;
 pub mod fixedpoint;
+pub mod gemmlowp;
 pub mod kernels;
 pub mod profile;
 

@@ -10,6 +10,7 @@
 //! signature and are selected at compile time from the target's features.
 
 pub mod add;
+pub mod broadcast;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;

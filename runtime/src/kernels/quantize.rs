@@ -1,1 +1,98 @@
-//! `quantize` kernels (not implemented yet).
+//! QUANTIZE: float32 to int8/int16 (TFLM `reference_ops::AffineQuantize`) and integer
+//! requantization between int8, int16 and int32 (TFLM `reference_ops::Requantize`).
+
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+
+/// An integer element type of quantized tensors, with its saturation range.
+pub trait QuantizedInt: Copy {
+    /// Smallest value, as i32.
+    const MIN: i32;
+    /// Largest value, as i32.
+    const MAX: i32;
+    /// Widens to i32.
+    fn to_i32(self) -> i32;
+    /// Narrows an i32 already clamped to `MIN..=MAX`.
+    fn from_i32(v: i32) -> Self;
+}
+
+macro_rules! quantized_int {
+    ($($t:ty),*) => {$(
+        impl QuantizedInt for $t {
+            const MIN: i32 = <$t>::MIN as i32;
+            const MAX: i32 = <$t>::MAX as i32;
+            #[inline(always)]
+            fn to_i32(self) -> i32 {
+                self as i32
+            }
+            #[inline(always)]
+            fn from_i32(v: i32) -> Self {
+                v as $t
+            }
+        }
+    )*};
+}
+quantized_int!(i8, u8, i16, i32);
+
+/// Constant parameters of a float-to-integer QUANTIZE.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AffineQuantizeParams {
+    /// Output scale.
+    pub scale: f32,
+    /// Output zero point.
+    pub zero_point: i32,
+}
+
+/// `out = clamp(round(x / scale) + zero_point)`, dividing and rounding (half away from
+/// zero) in f32 as TFLM does.
+///
+/// Values too large for i32 saturate (TFLM's cast is undefined there; Arm cores saturate
+/// too).
+pub fn quantize_f32<O: QuantizedInt>(p: &AffineQuantizeParams, input: &[f32], output: &mut [O]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        let unclamped = ((x / p.scale).round() as i32).saturating_add(p.zero_point);
+        *o = O::from_i32(unclamped.clamp(O::MIN, O::MAX));
+    }
+}
+
+/// Constant parameters of an integer-to-integer QUANTIZE (a requantization).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequantizeParams {
+    /// `input_scale / output_scale` as a Q31 multiplier.
+    pub multiplier: i32,
+    /// Its shift (positive: left).
+    pub shift: i32,
+    /// Input zero point.
+    pub input_zero_point: i32,
+    /// Output zero point.
+    pub output_zero_point: i32,
+}
+
+/// `out = clamp(requant(x - input_zero_point) + output_zero_point)`.
+pub fn requantize<I: QuantizedInt, O: QuantizedInt>(p: &RequantizeParams, input: &[I], output: &mut [O]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        let v = multiply_by_quantized_multiplier(x.to_i32().wrapping_sub(p.input_zero_point), p.multiplier, p.shift)
+            .wrapping_add(p.output_zero_point);
+        *o = O::from_i32(v.clamp(O::MIN, O::MAX));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn affine_quantize_rounds_half_away_and_clamps() {
+        let p = AffineQuantizeParams { scale: 0.5, zero_point: -1 };
+        let mut out = [0i8; 5];
+        quantize_f32(&p, &[0.25, -0.25, 1.0, 1000.0, -1000.0], &mut out);
+        assert_eq!(out, [0, -2, 1, 127, -128]);
+    }
+
+    #[test]
+    fn requantize_same_scale_shifts_zero_point() {
+        let p = RequantizeParams { multiplier: 1 << 30, shift: 1, input_zero_point: 3, output_zero_point: -5 };
+        let mut out = [0i8; 3];
+        requantize(&p, &[3i8, 127, -128], &mut out);
+        assert_eq!(out, [-5, 119, -128]);
+    }
+}

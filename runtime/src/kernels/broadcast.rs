@@ -1,0 +1,127 @@
+//! Index arithmetic of TFLite broadcasting for binary elementwise operators (ADD, SUB,
+//! MUL, MINIMUM, MAXIMUM), TFLM `BroadcastBinaryOpSimple` semantics up to 6 dimensions.
+//!
+//! The model compiler right-aligns both input shapes with the output shape, pads them to
+//! [`MAX_DIMS`] with leading ones, and gives every input dimension that is broadcast a
+//! stride of 0. The kernel then walks the output in row-major order and reads each input
+//! at the offset its strides give.
+
+/// Most dimensions a broadcast operand may have (TFLM `kMaxMulBroadcastDim`).
+pub const MAX_DIMS: usize = 6;
+
+/// Output shape and input strides of one broadcast binary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Broadcast {
+    /// Output dimensions, padded with leading ones to [`MAX_DIMS`].
+    pub out_dims: [usize; MAX_DIMS],
+    /// Element stride of input 1 along each output dimension (0 where broadcast).
+    pub in1_strides: [usize; MAX_DIMS],
+    /// Element stride of input 2 along each output dimension (0 where broadcast).
+    pub in2_strides: [usize; MAX_DIMS],
+    /// Both inputs have the output's shape: plain elementwise, no index arithmetic.
+    pub elementwise: bool,
+}
+
+impl Broadcast {
+    /// Plain elementwise over `n` elements (both inputs and the output have one shape).
+    pub const fn elementwise(n: usize) -> Self {
+        Broadcast {
+            out_dims: [1, 1, 1, 1, 1, n],
+            in1_strides: [0, 0, 0, 0, 0, 1],
+            in2_strides: [0, 0, 0, 0, 0, 1],
+            elementwise: true,
+        }
+    }
+
+    /// Number of output elements.
+    pub fn out_len(&self) -> usize {
+        self.out_dims.iter().product()
+    }
+
+    /// Calls `f(out_index, in1_index, in2_index)` for every output element in row-major
+    /// order.
+    #[inline]
+    pub fn for_each(&self, mut f: impl FnMut(usize, usize, usize)) {
+        if self.elementwise {
+            for i in 0..self.out_len() {
+                f(i, i, i);
+            }
+            return;
+        }
+        let [d0, d1, d2, d3, d4, d5] = self.out_dims;
+        let (a, b) = (&self.in1_strides, &self.in2_strides);
+        let mut o = 0;
+        for i0 in 0..d0 {
+            for i1 in 0..d1 {
+                for i2 in 0..d2 {
+                    for i3 in 0..d3 {
+                        for i4 in 0..d4 {
+                            let base_a = i0 * a[0] + i1 * a[1] + i2 * a[2] + i3 * a[3] + i4 * a[4];
+                            let base_b = i0 * b[0] + i1 * b[1] + i2 * b[2] + i3 * b[3] + i4 * b[4];
+                            for i5 in 0..d5 {
+                                f(o, base_a + i5 * a[5], base_b + i5 * b[5]);
+                                o += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Applies `op` elementwise with broadcasting: `out[o] = op(in1[a], in2[b])`.
+///
+/// Slices must have the lengths implied by `shape`; the model compiler guarantees it.
+#[inline]
+pub fn binary<A: Copy, B: Copy, O>(shape: &Broadcast, in1: &[A], in2: &[B], out: &mut [O], op: impl Fn(A, B) -> O) {
+    shape.for_each(|o, a, b| out[o] = op(in1[a], in2[b]));
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn row_plus_column() {
+        // [2,1] + [1,3] -> [2,3]
+        let shape = Broadcast {
+            out_dims: [1, 1, 1, 1, 2, 3],
+            in1_strides: [0, 0, 0, 0, 1, 0],
+            in2_strides: [0, 0, 0, 0, 0, 1],
+            elementwise: false,
+        };
+        let mut out = [0i32; 6];
+        binary(&shape, &[10, 20], &[1, 2, 3], &mut out, |a: i32, b: i32| a + b);
+        assert_eq!(out, [11, 12, 13, 21, 22, 23]);
+    }
+
+    #[test]
+    fn six_dims_visit_every_output_once() {
+        let shape = Broadcast {
+            out_dims: [2, 1, 3, 2, 1, 2],
+            in1_strides: [12, 0, 4, 2, 0, 1],
+            in2_strides: [0, 0, 1, 0, 0, 0],
+            elementwise: false,
+        };
+        let mut seen = Vec::new();
+        shape.for_each(|o, a, b| seen.push((o, a, b)));
+        assert_eq!(seen.len(), 24);
+        for (k, &(o, a, b)) in seen.iter().enumerate() {
+            assert_eq!(o, k);
+            // in1 has the full shape, so its index is the output index.
+            assert_eq!(a, k);
+            // in2 varies only along dim 2 (size 3): index = (k / 4) % 3.
+            assert_eq!(b, (k / 4) % 3);
+        }
+    }
+
+    #[test]
+    fn elementwise_is_identity() {
+        let mut seen = Vec::new();
+        Broadcast::elementwise(4).for_each(|o, a, b| seen.push((o, a, b)));
+        assert_eq!(seen, [(0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 3, 3)]);
+    }
+}
