@@ -5,6 +5,7 @@
 pub mod boards;
 pub mod cmd;
 pub mod diagnostics;
+pub mod record;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
