@@ -5,6 +5,8 @@
 pub mod boards;
 pub mod cmd;
 pub mod diagnostics;
+pub mod elf;
+pub mod probe;
 pub mod record;
 
 use clap::{Parser, Subcommand};
