@@ -1,9 +1,77 @@
-//! Lowering of the `dequantize` operator family (not implemented yet).
+//! DEQUANTIZE: int8/int16 to float32. Prepare logic from TFLM `dequantize_common.cc`.
 
-use super::{LowerCx, Lowered};
+use super::{Kernel, LowerCx, Lowered};
+use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
+use crate::exec::OpIo;
+use crate::graph::DType;
+use tinyml_runtime::kernels::dequantize::{dequantize, DequantizeParams};
 
-/// Lowers the operator.
+/// A lowered DEQUANTIZE.
+#[derive(Debug)]
+pub struct Dequantize {
+    params: DequantizeParams,
+    input: DType,
+}
+
+/// Lowers a DEQUANTIZE operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    Err(cx.unsupported("not implemented yet"))
+    let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
+    let output = cx.output(0)?;
+    if output.dtype != DType::F32 {
+        return Err(cx.unsupported(format!(
+            "output '{}' of type {} (supported: FLOAT32)",
+            output.name,
+            output.dtype.tflite_name()
+        )));
+    }
+    if input.elements() != output.elements() {
+        return Err(cx.invalid(format!(
+            "input '{}' {:?} and output '{}' {:?} differ in size",
+            input.name, input.shape, output.name, output.shape
+        )));
+    }
+    if input.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
+        return Err(cx.unsupported(format!("per-channel quantized input '{}' (per-tensor only)", input.name)));
+    }
+    let (scale, zp) = cx.quant_of(input, "input")?;
+    let zero_point = i32::try_from(zp).map_err(|_| cx.invalid(format!("input '{}' has zero point {zp}", input.name)))?;
+    // TFLM keeps the scale as a double and multiplies in double.
+    let params = DequantizeParams { scale: scale as f64, zero_point };
+    Ok(Lowered {
+        kernel: Box::new(Dequantize { params, input: input.dtype }),
+        inputs: vec![cx.input_id(0)?],
+        output: cx.output_id(0)?,
+    })
+}
+
+impl Kernel for Dequantize {
+    fn op_name(&self) -> &'static str {
+        "DEQUANTIZE"
+    }
+
+    fn macs(&self) -> u64 {
+        0
+    }
+
+    fn const_bytes(&self) -> usize {
+        0
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        if self.input == DType::I16 {
+            let (i, o) = io.io1::<i16, f32>()?;
+            dequantize(&self.params, i, o);
+        } else {
+            let (i, o) = io.io1::<i8, f32>()?;
+            dequantize(&self.params, i, o);
+        }
+        Ok(())
+    }
+
+    fn emit(&self, e: &mut Emitter) -> String {
+        e.use_path("tinyml_runtime::kernels::dequantize::*");
+        let p = e.params("PARAMS", "DequantizeParams", &self.params);
+        format!("dequantize(&{p}, in0, out)")
+    }
 }

@@ -8,6 +8,7 @@
 //! emits its call into generated code through [`Kernel::emit`].
 
 pub mod add;
+pub mod binary;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
@@ -165,7 +166,7 @@ impl<'g> LowerCx<'g> {
 pub const SUPPORTED: &[&str] = &[
     "ADD", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
     "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "PAD",
-    "QUANTIZE", "RESHAPE", "SOFTMAX", "SQUEEZE", "STRIDED_SLICE", "TANH",
+    "QUANTIZE", "RESHAPE", "SOFTMAX", "SQUEEZE", "STRIDED_SLICE", "SUB", "TANH",
 ];
 
 /// Lowers one operator of `graph`.
@@ -190,6 +191,7 @@ pub fn lower(graph: &Graph, op: &Operator) -> Result<Lowered, CompileError> {
             builtin::RESHAPE | builtin::SQUEEZE => reshape::lower(&cx),
             builtin::SOFTMAX => softmax::lower(&cx),
             builtin::STRIDED_SLICE => strided_slice::lower(&cx),
+            builtin::SUB => add::lower_sub(&cx),
             builtin::TANH => tanh::lower(&cx),
             _ => Err(CompileError::UnsupportedOp { site: cx.site(), supported: SUPPORTED.join(", ") }),
         },

@@ -49,8 +49,27 @@ pub struct AffineQuantizeParams {
 /// too).
 pub fn quantize_f32<O: QuantizedInt>(p: &AffineQuantizeParams, input: &[f32], output: &mut [O]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let unclamped = ((x / p.scale).round() as i32).saturating_add(p.zero_point);
+        let unclamped = round_to_i32(x / p.scale).saturating_add(p.zero_point);
         *o = O::from_i32(unclamped.clamp(O::MIN, O::MAX));
+    }
+}
+
+/// `(int32_t)roundf(x)`: round half away from zero, saturating outside the i32 range
+/// (core has no `f32::round`).
+#[inline(always)]
+pub fn round_to_i32(x: f32) -> i32 {
+    // From 2^23 on every f32 is an integer; `as` saturates (and maps NaN to 0).
+    if !(x.abs() < 8_388_608.0) {
+        return x as i32;
+    }
+    let t = x as i32; // truncates toward zero, exactly
+    let frac = x - t as f32; // exact for |x| < 2^23
+    if frac >= 0.5 {
+        t + 1
+    } else if frac <= -0.5 {
+        t - 1
+    } else {
+        t
     }
 }
 
@@ -86,6 +105,14 @@ mod tests {
         let mut out = [0i8; 5];
         quantize_f32(&p, &[0.25, -0.25, 1.0, 1000.0, -1000.0], &mut out);
         assert_eq!(out, [0, -2, 1, 127, -128]);
+    }
+
+    #[test]
+    fn round_to_i32_matches_round() {
+        extern crate std;
+        for &x in &[0.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999997, -0.49999997, 8388607.5, 1e10, -1e10, 123.456] {
+            assert_eq!(round_to_i32(x), x.round() as i32, "{x}");
+        }
     }
 
     #[test]
