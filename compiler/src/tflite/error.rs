@@ -213,7 +213,7 @@ pub enum ImportError {
     },
     /// The file's offsets make the importer read far more than the file holds (the same
     /// data referenced over and over): the file is corrupt or hostile.
-    #[error("the file references more data than it could hold (over {limit} elements); it is corrupt")]
+    #[error("the file references more data than it could hold (over {limit} bytes once read); it is corrupt")]
     TooMuchData {
         /// The limit that was exceeded.
         limit: usize,

@@ -167,7 +167,7 @@ impl<'a> Table<'a> {
         let vtable = vt as usize;
         let vtable_len = usize::from(read_u16(buf, vtable, "vtable size")?);
         let inline_len = usize::from(read_u16(buf, vtable + 2, "table inline size")?);
-        if vtable_len < 4 || vtable_len % 2 != 0 {
+        if vtable_len < 4 || !vtable_len.is_multiple_of(2) {
             return Err(FbError::BadVtable {
                 at: vtable,
                 reason: "its size is not an even number of at least 4 bytes",

@@ -28,10 +28,15 @@ pub fn import(bytes: &[u8]) -> Result<Graph, ImportError> {
         return Err(ImportError::TooShort { len: bytes.len() });
     };
     let found: [u8; 4] = found.try_into().unwrap_or_default();
-    let result = import_model(bytes);
     if &found == schema::FILE_IDENTIFIER {
-        return result;
+        return import_model(bytes);
     }
+    // Four letters or digits are another format's identifier (`CIR0` of Circle models);
+    // a file written without an identifier has binary data there (a vtable's size).
+    if found.iter().all(u8::is_ascii_alphanumeric) {
+        return Err(ImportError::NotTflite { found });
+    }
+    let result = import_model(bytes);
     // The identifier is optional in flatbuffers, so accept a file without it if it
     // reads as a model; if it does not, "not a TFLite file" is the useful message.
     match result {
@@ -42,24 +47,27 @@ pub fn import(bytes: &[u8]) -> Result<Graph, ImportError> {
     }
 }
 
-/// Counts what the importer materializes (vector elements, tables, constant bytes), so
-/// that a small file whose offsets all point at the same big vector cannot make the
-/// importer allocate or loop far beyond the file's size.
+/// Counts the heap bytes the importer materializes (structs, decoded vectors, copied
+/// constants), so that a small file whose offsets all point at the same big vector
+/// cannot make the importer allocate or loop far beyond the file's size.
 pub(crate) struct Budget {
     left: usize,
     limit: usize,
 }
 
 impl Budget {
-    /// A real model materializes at most about one unit per byte of file; four times
-    /// the file size (plus slack for tiny files) leaves room for shared buffers.
+    /// A real model materializes a few bytes per byte of file (weights one to one,
+    /// tensor and operator structs a few times their tables); sixteen times the file
+    /// size plus 64 KiB leaves room for shared buffers.
     fn for_file(len: usize) -> Self {
-        let limit = len.saturating_mul(4).saturating_add(1 << 16);
+        let limit = len.saturating_mul(16).saturating_add(1 << 16);
         Budget { left: limit, limit }
     }
 
-    pub(crate) fn spend(&mut self, n: usize) -> Result<(), ImportError> {
-        self.left = self.left.checked_sub(n).ok_or(ImportError::TooMuchData { limit: self.limit })?;
+    /// Charges `n` values of type `T`, before they are allocated.
+    pub(crate) fn spend<T>(&mut self, n: usize) -> Result<(), ImportError> {
+        let bytes = n.saturating_mul(std::mem::size_of::<T>().max(1));
+        self.left = self.left.checked_sub(bytes).ok_or(ImportError::TooMuchData { limit: self.limit })?;
         Ok(())
     }
 }
@@ -91,7 +99,7 @@ fn import_model(bytes: &[u8]) -> Result<Graph, ImportError> {
 
     let tensor_tables = at(subgraph.vector(sg_slot::TENSORS, 4), || "the tensor list".into())?;
     let tensor_count = tensor_tables.map_or(0, |v| v.len());
-    budget.spend(tensor_count)?;
+    budget.spend::<crate::graph::Tensor>(tensor_count)?;
     let mut tensors = Vec::with_capacity(tensor_count);
     if let Some(v) = tensor_tables {
         for i in 0..v.len() {
@@ -108,7 +116,7 @@ fn import_model(bytes: &[u8]) -> Result<Graph, ImportError> {
     let op_tables = at(subgraph.vector(sg_slot::OPERATORS, 4), || "the operator list".into())?;
     let mut operators = Vec::new();
     if let Some(v) = op_tables {
-        budget.spend(v.len())?;
+        budget.spend::<Operator>(v.len())?;
         operators.reserve(v.len());
         for i in 0..v.len() {
             let t = at(v.table(i), || format!("operator #{i}"))?;
@@ -125,7 +133,7 @@ fn read_opcodes(root: Table<'_>, budget: &mut Budget) -> Result<Vec<OpCode>, Imp
     let Some(v) = at(root.vector(model::OPERATOR_CODES, 4), || "Model.operator_codes".into())? else {
         return Ok(Vec::new());
     };
-    budget.spend(v.len())?;
+    budget.spend::<OpCode>(v.len())?;
     let mut codes = Vec::with_capacity(v.len());
     for i in 0..v.len() {
         let ctx = || format!("operator code #{i}");
@@ -139,7 +147,7 @@ fn read_opcodes(root: Table<'_>, budget: &mut Budget) -> Result<Vec<OpCode>, Imp
         codes.push(if code == builtin::CUSTOM {
             match at(t.string(operator_code::CUSTOM_CODE), ctx)? {
                 Some(name) => {
-                    budget.spend(name.len())?;
+                    budget.spend::<u8>(name.len())?;
                     OpCode::Custom(lossy(Some(name)))
                 }
                 None => return Err(ImportError::MissingCustomCode { opcode: i }),
@@ -174,7 +182,8 @@ fn read_indices(
 ) -> Result<Vec<i32>, ImportError> {
     let v: Option<Vector<'_>> = at(table.vector(slot, 4), || format!("the tensor list of {}", place(0)))?;
     let Some(v) = v else { return Ok(Vec::new()) };
-    budget.spend(v.len())?;
+    // Decoded as i32, then kept as `Option<usize>` or `usize`.
+    budget.spend::<(i32, Option<usize>)>(v.len())?;
     Ok(v.scalars::<i32>())
 }
 
@@ -241,6 +250,6 @@ fn read_custom_options(bytes: &[u8], t: Table<'_>, index: usize, budget: &mut Bu
     } else {
         at(t.vector(op_slot::CUSTOM_OPTIONS, 1), ctx)?.map(|v| v.bytes()).unwrap_or_default()
     };
-    budget.spend(data.len())?;
+    budget.spend::<u8>(data.len())?;
     Ok(data.to_vec())
 }

@@ -191,7 +191,7 @@ pub(super) fn read(
             let new_shape = match &f.table {
                 Some(t) => match t.vector(opts::reshape::NEW_SHAPE, 4).map_err(|e| f.malformed(e))? {
                     Some(v) => {
-                        budget.spend(v.len())?;
+                        budget.spend::<i32>(v.len())?;
                         Some(v.scalars::<i32>())
                     }
                     None => None,

@@ -29,7 +29,7 @@ pub(super) fn read(
 ) -> Result<Tensor, ImportError> {
     let ctx = || format!("tensor #{index}");
     let name_bytes = at(t.string(t_slot::NAME), ctx)?;
-    budget.spend(name_bytes.map_or(0, <[u8]>::len))?;
+    budget.spend::<u8>(name_bytes.map_or(0, <[u8]>::len))?;
     let name = lossy(name_bytes);
 
     let shape_vec = at(t.vector(t_slot::SHAPE, 4), ctx)?;
@@ -39,7 +39,7 @@ pub(super) fn read(
         }
     }
     let raw_shape: Vec<i32> = shape_vec.map(|v| v.scalars()).unwrap_or_default();
-    budget.spend(raw_shape.len())?;
+    budget.spend::<(i32, usize)>(raw_shape.len())?;
     if let Some(dim) = raw_shape.iter().position(|&d| d < 0) {
         return Err(ImportError::BadDimension { tensor: index, name, shape: raw_shape, dim });
     }
@@ -94,7 +94,7 @@ pub(super) fn read(
         // never reads their buffer, so a variable's buffer is not constant data.
         Some(_) if is_variable => None,
         Some(d) => {
-            budget.spend(d.len())?;
+            budget.spend::<u8>(d.len())?;
             Some(d.to_vec())
         }
         None => None,
@@ -147,7 +147,7 @@ fn read_quant(
     let err = |reason: String| ImportError::Quantization { tensor: index, name: name.to_owned(), reason };
     let scale_vec = at(q.vector(q_slot::SCALE, 4), ctx)?;
     let zp_vec = at(q.vector(q_slot::ZERO_POINT, 8), ctx)?;
-    budget.spend(scale_vec.map_or(0, |v| v.len()) + zp_vec.map_or(0, |v| v.len()))?;
+    budget.spend::<(f32, i64)>(scale_vec.map_or(0, |v| v.len()).max(zp_vec.map_or(0, |v| v.len())))?;
     let scale: Vec<f32> = scale_vec.map(|v| v.scalars()).unwrap_or_default();
     let mut zero_point: Vec<i64> = zp_vec.map(|v| v.scalars()).unwrap_or_default();
     if at(q.scalar::<u8>(q_slot::DETAILS_TYPE, 0), ctx)? != 0 {
