@@ -1,9 +1,332 @@
-//! Lowering of the `conv` operator family (not implemented yet).
+//! CONV_2D: int8 activations with int8 per-channel (or per-tensor) weights and int32
+//! bias, and int16 activations with int8 weights and int64 (or int32) bias. Prepare logic
+//! from TFLM `conv_common.cc` (`CalculateOpDataConv`) and `kernel_util.cc`
+//! (`PopulateConvolutionQuantizationParams`).
+//!
+//! The padding and per-channel helpers here are shared with DEPTHWISE_CONV_2D and the
+//! pooling operators.
 
-use super::{LowerCx, Lowered};
+use super::{Kernel, LowerCx, Lowered};
+use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
+use crate::exec::OpIo;
+use crate::graph::{Activation, DType, Options, Padding, Tensor};
+use crate::quant::{activation_range, quantize_multiplier};
+use tinyml_runtime::kernels::conv::{conv_s16, conv_s8, ConvParams};
 
-/// Lowers the operator.
+/// TFLM `ComputeOutSize`: the output size along one axis, or `None` when the window
+/// does not fit (VALID padding over a too small input).
+pub(crate) fn out_size(padding: Padding, size: usize, filter: usize, stride: usize, dilation: usize) -> Option<usize> {
+    let effective = (filter - 1) * dilation + 1;
+    let n = match padding {
+        Padding::Same => (size + stride - 1) / stride,
+        Padding::Valid => (size + stride).checked_sub(effective)? / stride,
+    };
+    (n > 0).then_some(n)
+}
+
+/// TFLM `ComputePaddingWithOffset`: the padding before the first element (any odd
+/// extra pixel goes after the last one).
+pub(crate) fn pad_before(stride: usize, dilation: usize, size: usize, filter: usize, out: usize) -> usize {
+    let effective = (filter - 1) * dilation + 1;
+    ((out - 1) * stride + effective).saturating_sub(size) / 2
+}
+
+/// Geometry of a windowed operator along height and width, checked against the output
+/// tensor: `(pad_h, pad_w)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn window_geometry(
+    cx: &LowerCx,
+    padding: Padding,
+    (in_h, in_w): (usize, usize),
+    (k_h, k_w): (usize, usize),
+    (stride_h, stride_w): (usize, usize),
+    (dil_h, dil_w): (usize, usize),
+    output: &Tensor,
+) -> Result<(usize, usize), CompileError> {
+    if stride_h == 0 || stride_w == 0 || dil_h == 0 || dil_w == 0 || k_h == 0 || k_w == 0 {
+        return Err(cx.invalid(format!(
+            "stride {stride_h}x{stride_w}, dilation {dil_h}x{dil_w} and window {k_h}x{k_w} must all be at least 1"
+        )));
+    }
+    let oh = out_size(padding, in_h, k_h, stride_h, dil_h);
+    let ow = out_size(padding, in_w, k_w, stride_w, dil_w);
+    let (Some(oh), Some(ow)) = (oh, ow) else {
+        return Err(cx.invalid(format!(
+            "a {k_h}x{k_w} window (dilation {dil_h}x{dil_w}) does not fit a {in_h}x{in_w} input with {padding:?} padding"
+        )));
+    };
+    if output.shape[1] != oh || output.shape[2] != ow {
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, but {padding:?} padding with stride {stride_h}x{stride_w} gives {oh}x{ow}",
+            output.name, output.shape
+        )));
+    }
+    Ok((pad_before(stride_h, dil_h, in_h, k_h, oh), pad_before(stride_w, dil_w, in_w, k_w, ow)))
+}
+
+/// Checks that `t` is 4-D (NHWC or OHWI) and returns its dimensions.
+pub(crate) fn dims4(cx: &LowerCx, t: &Tensor, role: &str) -> Result<[usize; 4], CompileError> {
+    match t.shape[..] {
+        [a, b, c, d] => Ok([a, b, c, d]),
+        _ => {
+            Err(cx.unsupported(format!("{role} '{}' has shape {:?}; only 4-D tensors are supported", t.name, t.shape)))
+        }
+    }
+}
+
+/// Per-channel multipliers and shifts, as `PopulateConvolutionQuantizationParams`
+/// computes them: `double(input_scale) * double(filter_scale[c]) / double(output_scale)`
+/// through `QuantizeMultiplier`. A per-tensor filter scale applies to every channel.
+pub(crate) fn per_channel_multipliers(
+    cx: &LowerCx,
+    input: &Tensor,
+    filter: &Tensor,
+    output: &Tensor,
+    channels: usize,
+) -> Result<(Vec<i32>, Vec<i32>), CompileError> {
+    let (in_scale, _) = cx.quant_of(input, "input")?;
+    let (out_scale, _) = cx.quant_of(output, "output")?;
+    let q =
+        filter.quant.as_ref().ok_or_else(|| cx.unsupported(format!("filter '{}' is not quantized", filter.name)))?;
+    if q.scale.len() != 1 && q.scale.len() != channels {
+        return Err(cx.invalid(format!(
+            "filter '{}' has {} scales for {channels} output channels (expected 1 or {channels})",
+            filter.name,
+            q.scale.len()
+        )));
+    }
+    if q.zero_point.iter().any(|&z| z != 0) {
+        return Err(cx.unsupported(format!(
+            "filter '{}' has a non-zero zero point; TFLM's per-channel kernels require symmetric weights",
+            filter.name
+        )));
+    }
+    let mut multipliers = Vec::with_capacity(channels);
+    let mut shifts = Vec::with_capacity(channels);
+    for c in 0..channels {
+        let f_scale = q.scale[if q.scale.len() == 1 { 0 } else { c }];
+        let real = in_scale as f64 * f_scale as f64 / out_scale as f64;
+        let (m, s) = quantize_multiplier(real);
+        multipliers.push(m);
+        shifts.push(s);
+    }
+    Ok((multipliers, shifts))
+}
+
+/// The optional bias of a convolution, widened to i64 (int16 kernels take int64 bias;
+/// TFLM accumulates an int32 bias into the same int64 sum).
+pub(crate) fn bias_values(cx: &LowerCx, allowed: &[DType], channels: usize) -> Result<Option<Vec<i64>>, CompileError> {
+    let Some(b) = cx.optional_input(2) else { return Ok(None) };
+    if !allowed.contains(&b.dtype) {
+        return Err(cx.unsupported(format!(
+            "bias '{}' of type {} (supported here: {})",
+            b.name,
+            b.dtype.tflite_name(),
+            allowed.iter().map(|d| d.tflite_name()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let data = b.data.as_ref().ok_or_else(|| cx.unsupported(format!("bias '{}' must be constant", b.name)))?;
+    let values: Vec<i64> = match b.dtype {
+        DType::I64 => data.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
+        _ => data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
+    };
+    if values.len() != channels {
+        return Err(cx.invalid(format!(
+            "bias '{}' has {} values for {channels} output channels",
+            b.name,
+            values.len()
+        )));
+    }
+    Ok(Some(values))
+}
+
+/// The fused activation's clamp range for `output`.
+pub(crate) fn clamp_range(cx: &LowerCx, activation: Activation, output: &Tensor) -> Result<(i32, i32), CompileError> {
+    let (scale, zp) = cx.quant_of(output, "output")?;
+    activation_range(activation, output.dtype, scale, zp).ok_or_else(|| {
+        cx.unsupported(format!("fused activation {activation:?} (supported: NONE, RELU, RELU_N1_TO_1, RELU6)"))
+    })
+}
+
+/// Constant int8 weights of input 1.
+pub(crate) fn filter_values(cx: &LowerCx, filter: &Tensor) -> Result<Vec<i8>, CompileError> {
+    let data = filter.data.as_ref().ok_or_else(|| {
+        cx.unsupported(format!(
+            "filter '{}' must be constant (weights computed at run time are not supported)",
+            filter.name
+        ))
+    })?;
+    if data.len() != filter.elements() {
+        return Err(cx.invalid(format!(
+            "filter '{}' has {} bytes for {} elements",
+            filter.name,
+            data.len(),
+            filter.elements()
+        )));
+    }
+    Ok(data.iter().map(|&b| b as i8).collect())
+}
+
+/// Checks the activation tensor types and zero points: int8 in and out, or int16 in
+/// and out with zero points 0 (TFLM's 16x8 kernels assume symmetric activations).
+pub(crate) fn activation_types(cx: &LowerCx, input: &Tensor, output: &Tensor) -> Result<(), CompileError> {
+    if output.dtype != input.dtype {
+        return Err(cx.unsupported(format!(
+            "input '{}' is {} but output '{}' is {}; they must match",
+            input.name,
+            input.dtype.tflite_name(),
+            output.name,
+            output.dtype.tflite_name()
+        )));
+    }
+    if input.dtype == DType::I16 {
+        for (t, role) in [(input, "input"), (output, "output")] {
+            if cx.quant_of(t, role)?.1 != 0 {
+                return Err(cx.unsupported(format!("int16 {role} '{}' must have zero point 0", t.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A lowered convolution.
+#[derive(Debug)]
+pub struct Conv {
+    params: ConvParams,
+    filter: Vec<i8>,
+    /// int8 layers: int32 bias (empty when absent).
+    bias32: Vec<i32>,
+    /// int16 layers: int64 bias (empty when absent).
+    bias64: Vec<i64>,
+    multipliers: Vec<i32>,
+    shifts: Vec<i32>,
+    int16: bool,
+}
+
+/// Lowers a CONV_2D operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    Err(cx.unsupported("not implemented yet"))
+    let Options::Conv2D { padding, stride_w, stride_h, dilation_w, dilation_h, activation } = cx.op.options else {
+        return Err(cx.invalid("missing Conv2DOptions"));
+    };
+    let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
+    let filter = cx.expect_input_type(1, &[DType::I8])?;
+    let output = cx.output(0)?;
+    activation_types(cx, input, output)?;
+    let [batches, in_h, in_w, in_c] = dims4(cx, input, "input")?;
+    let [out_c, k_h, k_w, k_c] = dims4(cx, filter, "filter")?;
+    let [out_n, _, _, out_c2] = dims4(cx, output, "output")?;
+    if k_c != in_c {
+        return Err(cx.unsupported(format!(
+            "filter '{}' has {k_c} input channels but input '{}' has {in_c}: grouped convolution is not supported",
+            filter.name, input.name
+        )));
+    }
+    if out_n != batches || out_c2 != out_c {
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, expected {batches} batches and {out_c} channels",
+            output.name, output.shape
+        )));
+    }
+    let (pad_h, pad_w) =
+        window_geometry(cx, padding, (in_h, in_w), (k_h, k_w), (stride_h, stride_w), (dilation_h, dilation_w), output)?;
+    let (in_scale_zp, out_zp) = (cx.quant_of(input, "input")?.1, cx.quant_of(output, "output")?.1);
+    let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
+    let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
+    let int16 = input.dtype == DType::I16;
+    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
+    let (bias32, bias64) = match (int16, bias) {
+        (_, None) => (Vec::new(), Vec::new()),
+        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
+        (true, Some(b)) => (Vec::new(), b),
+    };
+    let params = ConvParams {
+        input_offset: -(in_scale_zp as i32),
+        output_offset: out_zp as i32,
+        stride_w,
+        stride_h,
+        dilation_w,
+        dilation_h,
+        pad_w,
+        pad_h,
+        activation_min,
+        activation_max,
+        batches,
+        input_h: in_h,
+        input_w: in_w,
+        input_depth: in_c,
+        filter_h: k_h,
+        filter_w: k_w,
+        output_h: output.shape[1],
+        output_w: output.shape[2],
+        output_depth: out_c,
+    };
+    let kernel = Conv { params, filter: filter_values(cx, filter)?, bias32, bias64, multipliers, shifts, int16 };
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+}
+
+impl Kernel for Conv {
+    fn op_name(&self) -> &'static str {
+        "CONV_2D"
+    }
+
+    fn macs(&self) -> u64 {
+        let p = &self.params;
+        (p.batches * p.output_h * p.output_w * p.output_depth * p.filter_h * p.filter_w * p.input_depth) as u64
+    }
+
+    fn const_bytes(&self) -> usize {
+        self.filter.len()
+            + 4 * self.bias32.len()
+            + 8 * self.bias64.len()
+            + 4 * (self.multipliers.len() + self.shifts.len())
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        if self.int16 {
+            let (input, output) = io.io1::<i16, i16>()?;
+            conv_s16(&self.params, input, &self.filter, &self.bias64, &self.multipliers, &self.shifts, output);
+        } else {
+            let (input, output) = io.io1::<i8, i8>()?;
+            conv_s8(&self.params, input, &self.filter, &self.bias32, &self.multipliers, &self.shifts, output);
+        }
+        Ok(())
+    }
+
+    fn emit(&self, e: &mut Emitter) -> String {
+        e.use_path("tinyml_runtime::kernels::conv::*");
+        let params = e.params("PARAMS", "ConvParams", &self.params);
+        let filter = e.table("FILTER", "i8", &self.filter);
+        let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
+            (_, true) => "&[]".to_owned(),
+            (false, false) => e.table("BIAS", "i32", &self.bias32),
+            (true, false) => e.table("BIAS", "i64", &self.bias64),
+        };
+        let mult = e.table("MULT", "i32", &self.multipliers);
+        let shift = e.table("SHIFT", "i32", &self.shifts);
+        let f = if self.int16 { "conv_s16" } else { "conv_s8" };
+        format!("{f}(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_size_and_padding_match_tflm() {
+        // SAME: ceil(in / stride); padding splits the total with the odd pixel after.
+        assert_eq!(out_size(Padding::Same, 49, 10, 2, 1), Some(25));
+        assert_eq!(pad_before(2, 1, 49, 10, 25), 4); // total (24*2 + 10 - 49) = 9 -> 4
+        assert_eq!(out_size(Padding::Same, 10, 4, 2, 1), Some(5));
+        assert_eq!(pad_before(2, 1, 10, 4, 5), 1); // total 8 + 4 - 10 = 2 -> 1
+                                                   // VALID: (in + stride - effective) / stride, with dilation widening the window.
+        assert_eq!(out_size(Padding::Valid, 7, 3, 2, 1), Some(3));
+        assert_eq!(out_size(Padding::Valid, 7, 3, 1, 3), Some(1)); // effective 7
+        assert_eq!(out_size(Padding::Valid, 6, 3, 1, 3), None);
+        assert_eq!(pad_before(1, 3, 7, 3, 1), 0);
+        // SAME with stride larger than the window: no negative padding.
+        assert_eq!(out_size(Padding::Same, 5, 1, 3, 1), Some(2));
+        assert_eq!(pad_before(3, 1, 5, 1, 2), 0);
+    }
 }

@@ -1,9 +1,116 @@
-//! Lowering of the `depthwise_conv` operator family (not implemented yet).
+//! DEPTHWISE_CONV_2D: int8 activations, int8 per-channel (or per-tensor) weights, int32
+//! bias, any depth multiplier. Prepare logic from TFLM `depthwise_conv_common.cc`
+//! (`CalculateOpDataDepthwiseConv`); the geometry and quantization helpers are CONV_2D's.
 
-use super::{LowerCx, Lowered};
+use super::conv::{
+    activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
+};
+use super::{Kernel, LowerCx, Lowered};
+use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
+use crate::exec::OpIo;
+use crate::graph::{DType, Options};
+use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
 
-/// Lowers the operator.
+/// A lowered depthwise convolution.
+#[derive(Debug)]
+pub struct DepthwiseConv {
+    params: DepthwiseConvParams,
+    filter: Vec<i8>,
+    bias: Vec<i32>,
+    multipliers: Vec<i32>,
+    shifts: Vec<i32>,
+}
+
+/// Lowers a DEPTHWISE_CONV_2D operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    Err(cx.unsupported("not implemented yet"))
+    let Options::DepthwiseConv2D { padding, stride_w, stride_h, dilation_w, dilation_h, depth_multiplier, activation } =
+        cx.op.options
+    else {
+        return Err(cx.invalid("missing DepthwiseConv2DOptions"));
+    };
+    let input = cx.expect_input_type(0, &[DType::I8])?;
+    let filter = cx.expect_input_type(1, &[DType::I8])?;
+    let output = cx.output(0)?;
+    activation_types(cx, input, output)?;
+    let [batches, in_h, in_w, in_c] = dims4(cx, input, "input")?;
+    let [one, k_h, k_w, out_c] = dims4(cx, filter, "filter")?;
+    let [out_n, _, _, out_c2] = dims4(cx, output, "output")?;
+    if one != 1 {
+        return Err(
+            cx.invalid(format!("filter '{}' has shape {:?}, expected 1 x H x W x C", filter.name, filter.shape))
+        );
+    }
+    // TFLM takes the multiplier from the options and indexes the filter with it, so
+    // the options and the shapes must agree.
+    if depth_multiplier == 0 || in_c * depth_multiplier != out_c || out_c2 != out_c || out_n != batches {
+        return Err(cx.invalid(format!(
+            "input '{}' has {in_c} channels, depth multiplier {depth_multiplier}, filter '{}' {out_c} channels and \
+             output '{}' shape {:?}; expected {batches} batches and {in_c} x {depth_multiplier} channels",
+            input.name, filter.name, output.name, output.shape
+        )));
+    }
+    let (pad_h, pad_w) =
+        window_geometry(cx, padding, (in_h, in_w), (k_h, k_w), (stride_h, stride_w), (dilation_h, dilation_w), output)?;
+    let (_, in_zp) = cx.quant_of(input, "input")?;
+    let (_, out_zp) = cx.quant_of(output, "output")?;
+    let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
+    let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
+    let bias =
+        bias_values(cx, &[DType::I32], out_c)?.map(|b| b.into_iter().map(|v| v as i32).collect()).unwrap_or_default();
+    let params = DepthwiseConvParams {
+        input_offset: -(in_zp as i32),
+        output_offset: out_zp as i32,
+        stride_w,
+        stride_h,
+        dilation_w,
+        dilation_h,
+        pad_w,
+        pad_h,
+        depth_multiplier,
+        activation_min,
+        activation_max,
+        batches,
+        input_h: in_h,
+        input_w: in_w,
+        input_depth: in_c,
+        filter_h: k_h,
+        filter_w: k_w,
+        output_h: output.shape[1],
+        output_w: output.shape[2],
+    };
+    let kernel = DepthwiseConv { params, filter: filter_values(cx, filter)?, bias, multipliers, shifts };
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+}
+
+impl Kernel for DepthwiseConv {
+    fn op_name(&self) -> &'static str {
+        "DEPTHWISE_CONV_2D"
+    }
+
+    fn macs(&self) -> u64 {
+        // One input channel per output channel (a group of one).
+        let p = &self.params;
+        (p.batches * p.output_h * p.output_w * p.input_depth * p.depth_multiplier * p.filter_h * p.filter_w) as u64
+    }
+
+    fn const_bytes(&self) -> usize {
+        self.filter.len() + 4 * (self.bias.len() + self.multipliers.len() + self.shifts.len())
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let (input, output) = io.io1::<i8, i8>()?;
+        depthwise_conv_s8(&self.params, input, &self.filter, &self.bias, &self.multipliers, &self.shifts, output);
+        Ok(())
+    }
+
+    fn emit(&self, e: &mut Emitter) -> String {
+        e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
+        let params = e.params("PARAMS", "DepthwiseConvParams", &self.params);
+        let filter = e.table("FILTER", "i8", &self.filter);
+        let bias = if self.bias.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i32", &self.bias) };
+        let mult = e.table("MULT", "i32", &self.multipliers);
+        let shift = e.table("SHIFT", "i32", &self.shifts);
+        format!("depthwise_conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
+    }
 }

@@ -1,9 +1,135 @@
-//! Lowering of the `reshape` operator family (not implemented yet).
+//! RESHAPE and SQUEEZE: the same bytes under a new shape. No code runs; the planner gives
+//! the output the input's bytes ([`Kernel::is_reinterpretation`]).
+//!
+//! TFLM (`micro/kernels/reshape_common.cc`) takes the new shape from the shape input or
+//! the options, resolves one `-1`, and requires the element count to be unchanged; the
+//! output tensor's shape in the file must be that shape.
 
-use super::{LowerCx, Lowered};
+use super::{Kernel, LowerCx, Lowered};
+use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
+use crate::exec::OpIo;
+use crate::graph::{builtin, OpCode, Options};
 
-/// Lowers the operator.
+/// A lowered RESHAPE or SQUEEZE.
+#[derive(Debug)]
+pub struct Reshape {
+    squeeze: bool,
+}
+
+/// Resolves a requested shape with at most one `-1` against `elements`.
+fn resolve(shape: &[i32], elements: usize) -> Result<Vec<usize>, String> {
+    let mut known = 1usize;
+    let mut wildcard = None;
+    for (k, &d) in shape.iter().enumerate() {
+        match d {
+            -1 if wildcard.is_none() => wildcard = Some(k),
+            -1 => return Err(format!("shape {shape:?} has more than one -1")),
+            d if d < 0 => return Err(format!("shape {shape:?} has a negative dimension")),
+            d => known = known.checked_mul(d as usize).ok_or_else(|| format!("shape {shape:?} overflows"))?,
+        }
+    }
+    let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
+    if let Some(k) = wildcard {
+        if known == 0 || elements % known != 0 {
+            return Err(format!("shape {shape:?} cannot hold {elements} elements"));
+        }
+        out[k] = elements / known;
+    }
+    Ok(out)
+}
+
+/// Lowers a RESHAPE or SQUEEZE operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    Err(cx.unsupported("not implemented yet"))
+    let squeeze = cx.op.opcode == OpCode::Builtin(builtin::SQUEEZE);
+    let input = cx.input(0)?;
+    let output = cx.output(0)?;
+    if input.dtype != output.dtype {
+        return Err(cx.invalid(format!(
+            "input '{}' is {} but output '{}' is {}",
+            input.name,
+            input.dtype.tflite_name(),
+            output.name,
+            output.dtype.tflite_name()
+        )));
+    }
+    if input.elements() != output.elements() {
+        return Err(cx.invalid(format!(
+            "input '{}' {:?} has {} elements but output '{}' {:?} has {}",
+            input.name,
+            input.shape,
+            input.elements(),
+            output.name,
+            output.shape,
+            output.elements()
+        )));
+    }
+    // Like TFLM, a reshape copies bytes whatever the quantization says.
+    if input.is_const() {
+        return Err(cx.unsupported(format!("input '{}' is constant; reshaping constants is not supported", input.name)));
+    }
+    // The requested shape: a constant shape input (RESHAPE input 1), else the options.
+    if !squeeze {
+        let requested = match (cx.optional_input(1), &cx.op.options) {
+            (Some(t), _) if t.is_const() && t.shape.len() == 1 => Some(cx.const_i32(1)?),
+            (_, Options::Reshape { new_shape: Some(s) }) => Some(s.clone()),
+            _ => None,
+        };
+        if let Some(shape) = requested {
+            let resolved = resolve(&shape, input.elements()).map_err(|e| cx.invalid(e))?;
+            if resolved.iter().product::<usize>() != input.elements() {
+                return Err(cx.invalid(format!(
+                    "new shape {shape:?} does not hold the {} elements of input '{}' {:?}",
+                    input.elements(),
+                    input.name,
+                    input.shape
+                )));
+            }
+        }
+    }
+    Ok(Lowered { kernel: Box::new(Reshape { squeeze }), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+}
+
+impl Kernel for Reshape {
+    fn op_name(&self) -> &'static str {
+        if self.squeeze {
+            "SQUEEZE"
+        } else {
+            "RESHAPE"
+        }
+    }
+
+    fn macs(&self) -> u64 {
+        0
+    }
+
+    fn const_bytes(&self) -> usize {
+        0
+    }
+
+    fn is_reinterpretation(&self) -> bool {
+        true
+    }
+
+    fn execute(&self, _io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        Ok(())
+    }
+
+    fn emit(&self, _e: &mut Emitter) -> String {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve;
+
+    #[test]
+    fn resolves_one_wildcard() {
+        assert_eq!(resolve(&[-1, 49, 40, 1], 1960), Ok(vec![1, 49, 40, 1]));
+        assert_eq!(resolve(&[1, 64], 64), Ok(vec![1, 64]));
+        assert!(resolve(&[-1, -1], 4).is_err());
+        assert!(resolve(&[-1, 3], 4).is_err());
+        assert!(resolve(&[-1, 0], 4).is_err());
+    }
 }

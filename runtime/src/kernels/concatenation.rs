@@ -37,11 +37,7 @@ mod tests {
         // [2, 1] ++ [2, 2] along axis 1.
         let mut copy = [0; CONCAT_MAX_INPUTS];
         copy[..2].copy_from_slice(&[1, 2]);
-        let p = ConcatParams {
-            outer: 2,
-            inputs: 2,
-            copy,
-        };
+        let p = ConcatParams { outer: 2, inputs: 2, copy };
         let mut out = [0i32; 6];
         concatenation(&p, &[&[1, 2], &[10, 11, 20, 21]], &mut out);
         assert_eq!(out, [1, 10, 11, 2, 20, 21]);

@@ -55,14 +55,7 @@ pub struct ConvParams {
 /// TFLM computes `origin = out * stride - pad` and skips taps outside `[0, size)`
 /// (`is_point_inside_image`); padded taps contribute nothing, not a zero point.
 #[inline(always)]
-pub(crate) fn tap(
-    out: usize,
-    stride: usize,
-    pad: usize,
-    dilation: usize,
-    k: usize,
-    size: usize,
-) -> Option<usize> {
+pub(crate) fn tap(out: usize, stride: usize, pad: usize, dilation: usize, k: usize, size: usize) -> Option<usize> {
     let pos = (out * stride + k * dilation).checked_sub(pad)?;
     (pos < size).then_some(pos)
 }
@@ -98,8 +91,7 @@ pub fn conv_s8(
                                 continue;
                             };
                             let pixel = &input[((b * ih + y) * iw + x) * id..][..id];
-                            let weights =
-                                &filter[((oc * p.filter_h + ky) * p.filter_w + kx) * id..][..id];
+                            let weights = &filter[((oc * p.filter_h + ky) * p.filter_w + kx) * id..][..id];
                             for (&v, &w) in pixel.iter().zip(weights) {
                                 acc += w as i32 * (v as i32 + p.input_offset);
                             }
@@ -108,8 +100,7 @@ pub fn conv_s8(
                     if !bias.is_empty() {
                         acc += bias[oc];
                     }
-                    let v = multiply_by_quantized_multiplier(acc, multipliers[oc], shifts[oc])
-                        + p.output_offset;
+                    let v = multiply_by_quantized_multiplier(acc, multipliers[oc], shifts[oc]) + p.output_offset;
                     output[o] = clamp(v, p.activation_min, p.activation_max) as i8;
                     o += 1;
                 }
@@ -146,8 +137,7 @@ pub fn conv_s16(
                                 continue;
                             };
                             let pixel = &input[((b * ih + y) * iw + x) * id..][..id];
-                            let weights =
-                                &filter[((oc * p.filter_h + ky) * p.filter_w + kx) * id..][..id];
+                            let weights = &filter[((oc * p.filter_h + ky) * p.filter_w + kx) * id..][..id];
                             for (&v, &w) in pixel.iter().zip(weights) {
                                 acc += w as i64 * v as i64;
                             }
@@ -156,8 +146,7 @@ pub fn conv_s16(
                     if !bias.is_empty() {
                         acc += bias[oc];
                     }
-                    let v = multiply_by_quantized_multiplier_i64(acc, multipliers[oc], shifts[oc])
-                        + p.output_offset;
+                    let v = multiply_by_quantized_multiplier_i64(acc, multipliers[oc], shifts[oc]) + p.output_offset;
                     output[o] = clamp(v, p.activation_min, p.activation_max) as i16;
                     o += 1;
                 }
@@ -209,10 +198,7 @@ mod tests {
         // All-ones 3x3 filter over all-ones 3x3 input with input zero point -1 (offset
         // +1): each output sums (1 + 1) over the taps inside the image: corners 4 taps,
         // edges 6, centre 9. Padded taps add nothing (not the zero point).
-        let p = ConvParams {
-            input_offset: 1,
-            ..params()
-        };
+        let p = ConvParams { input_offset: 1, ..params() };
         let input = [1i8; 9];
         let filter = [1i8; 9];
         let mut out = [0i8; 9];

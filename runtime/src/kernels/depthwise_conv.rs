@@ -81,8 +81,7 @@ pub fn depthwise_conv_s8(
                                 continue;
                             };
                             for kx in 0..p.filter_w {
-                                let Some(x) = tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)
-                                else {
+                                let Some(x) = tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) else {
                                     continue;
                                 };
                                 let v = input[((b * ih + y) * iw + x) * id + ic] as i32;
@@ -93,8 +92,7 @@ pub fn depthwise_conv_s8(
                         if !bias.is_empty() {
                             acc += bias[oc];
                         }
-                        let v = multiply_by_quantized_multiplier(acc, multipliers[oc], shifts[oc])
-                            + p.output_offset;
+                        let v = multiply_by_quantized_multiplier(acc, multipliers[oc], shifts[oc]) + p.output_offset;
                         output[out_pixel + oc] = clamp(v, p.activation_min, p.activation_max) as i8;
                     }
                 }
@@ -137,15 +135,7 @@ mod tests {
         let filter = [1i8, 1, 1, 0, 1, 0, 1, -1];
         let mut out = [0i8; 2];
         // Multiplier 1.0: Q31 2^30 with shift 1.
-        depthwise_conv_s8(
-            &p,
-            &input,
-            &filter,
-            &[0, 1],
-            &[1 << 30, 1 << 30],
-            &[1, 1],
-            &mut out,
-        );
+        depthwise_conv_s8(&p, &input, &filter, &[0, 1], &[1 << 30, 1 << 30], &[1, 1], &mut out);
         assert_eq!(out, [15, 3]);
     }
 }

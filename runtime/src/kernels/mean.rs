@@ -77,11 +77,7 @@ impl MeanElem for i16 {
 /// Calls `f` with `sum_k index_k * strides_k` for every index in `extents`, in row-major
 /// order.
 #[inline(always)]
-fn for_each_offset(
-    extents: [usize; MEAN_MAX_DIMS],
-    strides: [usize; MEAN_MAX_DIMS],
-    mut f: impl FnMut(usize),
-) {
+fn for_each_offset(extents: [usize; MEAN_MAX_DIMS], strides: [usize; MEAN_MAX_DIMS], mut f: impl FnMut(usize)) {
     for a in 0..extents[0] {
         for b in 0..extents[1] {
             for c in 0..extents[2] {
@@ -110,15 +106,12 @@ pub fn mean<T: MeanElem>(p: &MeanParams, input: &[T], output: &mut [T]) {
     for_each_offset(kept, strides, |base| {
         // TFLM sums in int32 with wrap-around (`AddTensorValuesWithExpectedOverflow`).
         let mut sum: i32 = 0;
-        for_each_offset(inner, strides, |off| {
-            sum = sum.wrapping_add(input[base + off].widen())
-        });
+        for_each_offset(inner, strides, |off| sum = sum.wrapping_add(input[base + off].widen()));
         output[o] = if p.count == 0 {
             T::narrow(0)
         } else if p.requantize {
             let shifted = (sum as i64 - p.input_zero_point as i64 * p.count as i64) as i32;
-            let v = multiply_by_quantized_multiplier(shifted, p.multiplier, p.shift)
-                + p.output_zero_point;
+            let v = multiply_by_quantized_multiplier(shifted, p.multiplier, p.shift) + p.output_zero_point;
             T::narrow(v.clamp(T::MIN, T::MAX))
         } else {
             T::narrow(sum / p.count as i32)
@@ -132,12 +125,7 @@ mod tests {
     use super::*;
 
     fn params(dims: [usize; 5], reduced: [bool; 5]) -> MeanParams {
-        let count = dims
-            .iter()
-            .zip(reduced)
-            .filter(|(_, r)| *r)
-            .map(|(d, _)| d)
-            .product();
+        let count = dims.iter().zip(reduced).filter(|(_, r)| *r).map(|(d, _)| d).product();
         MeanParams {
             input_dims: dims,
             reduced,

@@ -32,9 +32,7 @@ pub fn pad<T: Copy>(p: &PadParams, input: &[T], pad_value: T, output: &mut [T]) 
                 for i3 in 0..d3 {
                     // Start of the input row this output row copies from, if any.
                     let row = match (src(0, i0), src(1, i1), src(2, i2), src(3, i3)) {
-                        (Some(j0), Some(j1), Some(j2), Some(j3)) => {
-                            Some((((j0 * n1 + j1) * n2 + j2) * n3 + j3) * n4)
-                        }
+                        (Some(j0), Some(j1), Some(j2), Some(j3)) => Some((((j0 * n1 + j1) * n2 + j2) * n3 + j3) * n4),
                         _ => None,
                     };
                     for i4 in 0..d4 {
@@ -57,11 +55,7 @@ mod tests {
     #[test]
     fn pads_a_2x2_image() {
         // [1, 2, 2, 1] padded by one pixel on every side of H and W with value 9.
-        let p = PadParams {
-            input_dims: [1, 1, 2, 2, 1],
-            before: [0, 0, 1, 1, 0],
-            output_dims: [1, 1, 4, 4, 1],
-        };
+        let p = PadParams { input_dims: [1, 1, 2, 2, 1], before: [0, 0, 1, 1, 0], output_dims: [1, 1, 4, 4, 1] };
         let mut out = [0i8; 16];
         pad(&p, &[1i8, 2, 3, 4], 9, &mut out);
         assert_eq!(out, [9, 9, 9, 9, 9, 1, 2, 9, 9, 3, 4, 9, 9, 9, 9, 9]);
@@ -69,11 +63,7 @@ mod tests {
 
     #[test]
     fn pads_the_innermost_dimension_asymmetrically() {
-        let p = PadParams {
-            input_dims: [1, 1, 1, 1, 3],
-            before: [0, 0, 0, 0, 2],
-            output_dims: [1, 1, 1, 1, 6],
-        };
+        let p = PadParams { input_dims: [1, 1, 1, 1, 3], before: [0, 0, 0, 0, 2], output_dims: [1, 1, 1, 1, 6] };
         let mut out = [0i32; 6];
         pad(&p, &[7, 8, 9], -1, &mut out);
         assert_eq!(out, [-1, -1, 7, 8, 9, -1]);

@@ -111,11 +111,7 @@ pub fn average_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) 
                             acc += input[((b * p.input_h + y) * p.input_w + x) * d + c].widen();
                         }
                     }
-                    let v = if count == 0 {
-                        0
-                    } else {
-                        rounded_average(acc, count)
-                    };
+                    let v = if count == 0 { 0 } else { rounded_average(acc, count) };
                     output[o] = T::narrow(clamp(v, p.activation_min, p.activation_max));
                     o += 1;
                 }
@@ -138,8 +134,7 @@ pub fn max_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {
                     let mut max = i32::MIN;
                     for y in y0..y0 + ny {
                         for x in x0..x0 + nx {
-                            max = max
-                                .max(input[((b * p.input_h + y) * p.input_w + x) * d + c].widen());
+                            max = max.max(input[((b * p.input_h + y) * p.input_w + x) * d + c].widen());
                         }
                     }
                     output[o] = T::narrow(clamp(max, p.activation_min, p.activation_max));
@@ -160,16 +155,8 @@ mod tests {
         for acc in -50..=50 {
             for count in 1..=9 {
                 let exact = acc as f64 / count as f64;
-                let expected = if exact >= 0.0 {
-                    (exact + 0.5).floor()
-                } else {
-                    (exact - 0.5).ceil()
-                };
-                assert_eq!(
-                    rounded_average(acc, count) as f64,
-                    expected,
-                    "{acc}/{count}"
-                );
+                let expected = if exact >= 0.0 { (exact + 0.5).floor() } else { (exact - 0.5).ceil() };
+                assert_eq!(rounded_average(acc, count) as f64, expected, "{acc}/{count}");
             }
         }
         assert_eq!(rounded_average(-3, 2), -2);
@@ -212,10 +199,7 @@ mod tests {
         assert_eq!(out, [-3; 4]);
         max_pool(&p, &[-1i8, -2, -3, -4], &mut out);
         assert_eq!(out, [-1; 4]);
-        let relu = PoolParams {
-            activation_min: 0,
-            ..p
-        };
+        let relu = PoolParams { activation_min: 0, ..p };
         max_pool(&relu, &[-1i8, -2, -3, -4], &mut out);
         assert_eq!(out, [0; 4]);
     }
