@@ -1,4 +1,4 @@
-//! DEQUANTIZE: int8/int16 to float32. Prepare logic from TFLM `dequantize_common.cc`.
+//! DEQUANTIZE: int8/uint8/int16 to float32. Prepare logic from TFLM `dequantize_common.cc`.
 
 use super::{Kernel, LowerCx, Lowered};
 use crate::codegen::rust::Emitter;
@@ -16,7 +16,7 @@ pub struct Dequantize {
 
 /// Lowers a DEQUANTIZE operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
+    let input = cx.expect_input_type(0, &[DType::I8, DType::U8, DType::I16])?;
     let output = cx.output(0)?;
     if output.dtype != DType::F32 {
         return Err(cx.unsupported(format!(
@@ -61,6 +61,9 @@ impl Kernel for Dequantize {
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.input == DType::I16 {
             let (i, o) = io.io1::<i16, f32>()?;
+            dequantize(&self.params, i, o);
+        } else if self.input == DType::U8 {
+            let (i, o) = io.io1::<u8, f32>()?;
             dequantize(&self.params, i, o);
         } else {
             let (i, o) = io.io1::<i8, f32>()?;

@@ -1,5 +1,5 @@
 //! QUANTIZE: float32 to int8/int16 (affine quantization), and requantization int8 to
-//! int8/int16/int32, int16 to int8/int16/int32, int32 to int8/int16. Prepare logic from
+//! int8/uint8/int16/int32, uint8 to int8, int16 to int8/int16/int32, int32 to int8/int16. Prepare logic from
 //! TFLM `quantize_common.cc` (`PrepareQuantizeReference`).
 
 use super::{Kernel, LowerCx, Lowered};
@@ -33,6 +33,8 @@ pub enum Quantize {
 
 const REQUANTIZE_PAIRS: &[(DType, DType)] = &[
     (DType::I8, DType::I8),
+    (DType::I8, DType::U8),
+    (DType::U8, DType::I8),
     (DType::I8, DType::I16),
     (DType::I8, DType::I32),
     (DType::I16, DType::I8),
@@ -44,7 +46,7 @@ const REQUANTIZE_PAIRS: &[(DType, DType)] = &[
 
 /// Lowers a QUANTIZE operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let input = cx.expect_input_type(0, &[DType::F32, DType::I8, DType::I16, DType::I32])?;
+    let input = cx.expect_input_type(0, &[DType::F32, DType::I8, DType::U8, DType::I16, DType::I32])?;
     let output = cx.output(0)?;
     if input.elements() != output.elements() {
         return Err(cx.invalid(format!(
@@ -123,6 +125,8 @@ impl Kernel for Quantize {
                 }
                 match (input, output) {
                     (DType::I8, DType::I8) => run!(i8, i8),
+                    (DType::I8, DType::U8) => run!(i8, u8),
+                    (DType::U8, DType::I8) => run!(u8, i8),
                     (DType::I8, DType::I16) => run!(i8, i16),
                     (DType::I8, DType::I32) => run!(i8, i32),
                     (DType::I16, DType::I8) => run!(i16, i8),
