@@ -24,6 +24,7 @@ pub mod program;
 pub mod quant;
 pub mod report;
 pub mod tflite;
+pub mod wav;
 
 pub use error::CompileError;
 pub use program::{compile, CompileOptions, Program};
