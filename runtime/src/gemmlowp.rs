@@ -75,15 +75,10 @@ pub fn exp_on_interval_between_negative_one_quarter_and_0_excl(a: i32) -> i32 {
     let x3 = srdhm(x2, x);
     let x4 = srdhm(x2, x2);
     let x4_over_4 = saturating_rounding_multiply_by_pot(x4, -2);
-    let x4_over_24_plus_x3_over_6_plus_x2_over_2 = saturating_rounding_multiply_by_pot(
-        srdhm(x4_over_4.wrapping_add(x3), CONSTANT_1_OVER_3).wrapping_add(x2),
-        -1,
-    );
+    let x4_over_24_plus_x3_over_6_plus_x2_over_2 =
+        saturating_rounding_multiply_by_pot(srdhm(x4_over_4.wrapping_add(x3), CONSTANT_1_OVER_3).wrapping_add(x2), -1);
     // AddSaturatingIf16Bit is a plain addition for 32-bit raw values.
-    CONSTANT_TERM.wrapping_add(srdhm(
-        CONSTANT_TERM,
-        x.wrapping_add(x4_over_24_plus_x3_over_6_plus_x2_over_2),
-    ))
+    CONSTANT_TERM.wrapping_add(srdhm(CONSTANT_TERM, x.wrapping_add(x4_over_24_plus_x3_over_6_plus_x2_over_2)))
 }
 
 /// `exp_on_negative_values(FixedPoint<integer_bits>)`: `exp(a)` for `a <= 0`, result in
@@ -167,10 +162,8 @@ fn newton_reciprocal_of_half_denominator(half_denominator: i32) -> i32 {
 /// `logistic(FixedPoint<integer_bits>)`: `1 / (1 + exp(-a))`, result in Q0.31.
 pub fn logistic(a: i32, integer_bits: i32) -> i32 {
     let abs_input = if a > 0 { a } else { a.wrapping_neg() };
-    let result_if_positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(
-        abs_input.wrapping_neg(),
-        integer_bits,
-    ));
+    let result_if_positive =
+        one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(abs_input.wrapping_neg(), integer_bits));
     let result_if_negative = one(0).wrapping_sub(result_if_positive);
     if a == 0 {
         1 << 30
@@ -202,12 +195,8 @@ pub fn tanh(a: i32, integer_bits: i32) -> i32 {
 pub fn get_reciprocal(x: i32, x_integer_digits: i32) -> (i32, i32) {
     let headroom_plus_one = (x as u32).leading_zeros() as i32;
     let num_bits_over_unit = x_integer_digits - headroom_plus_one;
-    let shifted_sum_minus_one =
-        ((x as u32).wrapping_shl(headroom_plus_one as u32)).wrapping_sub(1u32 << 31) as i32;
-    (
-        one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one),
-        num_bits_over_unit,
-    )
+    let shifted_sum_minus_one = ((x as u32).wrapping_shl(headroom_plus_one as u32)).wrapping_sub(1u32 << 31) as i32;
+    (one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit)
 }
 
 #[cfg(test)]
@@ -220,19 +209,14 @@ mod tests {
     }
 
     fn from_f64(x: f64, integer_bits: i32) -> i32 {
-        (x * (1u64 << (31 - integer_bits)) as f64)
-            .round()
-            .clamp(i32::MIN as f64, i32::MAX as f64) as i32
+        (x * (1u64 << (31 - integer_bits)) as f64).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32
     }
 
     #[test]
     fn multiply_by_pot_saturates_and_rounds() {
         assert_eq!(saturating_rounding_multiply_by_pot(1 << 29, 1), 1 << 30);
         assert_eq!(saturating_rounding_multiply_by_pot(1 << 30, 1), i32::MAX);
-        assert_eq!(
-            saturating_rounding_multiply_by_pot(-(1 << 30) + 1, 1),
-            i32::MIN + 2
-        );
+        assert_eq!(saturating_rounding_multiply_by_pot(-(1 << 30) + 1, 1), i32::MIN + 2);
         assert_eq!(saturating_rounding_multiply_by_pot(-(1 << 30), 1), i32::MIN);
         assert_eq!(saturating_rounding_multiply_by_pot(5, -1), 3);
         assert_eq!(saturating_rounding_multiply_by_pot(-5, -1), -3);
@@ -246,10 +230,7 @@ mod tests {
                 let raw = from_f64(x, bits);
                 let got = to_f64(exp_on_negative_values(raw, bits), 0);
                 let want = to_f64(raw, bits).exp();
-                assert!(
-                    (got - want).abs() < 2e-8 + 1e-6 * want,
-                    "exp({x}) bits {bits}: {got} vs {want}"
-                );
+                assert!((got - want).abs() < 2e-8 + 1e-6 * want, "exp({x}) bits {bits}: {got} vs {want}");
                 x -= 0.0137;
             }
         }
@@ -263,10 +244,7 @@ mod tests {
             let got = to_f64(one_over_one_plus_x_for_x_in_0_1(from_f64(a, 0)), 0);
             assert!((got - 1.0 / (1.0 + a)).abs() < 1e-8, "1/(1+{a}) = {got}");
             let got = to_f64(one_minus_x_over_one_plus_x_for_x_in_0_1(from_f64(a, 0)), 0);
-            assert!(
-                (got - (1.0 - a) / (1.0 + a)).abs() < 1e-8,
-                "(1-{a})/(1+{a}) = {got}"
-            );
+            assert!((got - (1.0 - a) / (1.0 + a)).abs() < 1e-8, "(1-{a})/(1+{a}) = {got}");
             a += 0.00731;
         }
     }
@@ -289,10 +267,7 @@ mod tests {
             let raw = from_f64(x, 4);
             let real = to_f64(raw, 4);
             let got = to_f64(logistic(raw, 4), 0);
-            assert!(
-                (got - 1.0 / (1.0 + (-real).exp())).abs() < 1e-7,
-                "logistic({real}) = {got}"
-            );
+            assert!((got - 1.0 / (1.0 + (-real).exp())).abs() < 1e-7, "logistic({real}) = {got}");
             let got = to_f64(tanh(raw, 4), 0);
             assert!((got - real.tanh()).abs() < 5e-7, "tanh({real}) = {got}");
             x += 0.0123;

@@ -264,7 +264,14 @@ mod tests {
     use crate::graph::{Graph, OpCode, Operator, Options};
 
     fn tensor(shape: &[usize]) -> Tensor {
-        Tensor { name: String::new(), shape: shape.to_vec(), dtype: DType::I8, quant: None, data: None, is_variable: false }
+        Tensor {
+            name: String::new(),
+            shape: shape.to_vec(),
+            dtype: DType::I8,
+            quant: None,
+            data: None,
+            is_variable: false,
+        }
     }
 
     fn shapes(a: &[usize], b: &[usize], out: &[usize]) -> Result<Broadcast, CompileError> {

@@ -35,7 +35,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         return Err(cx.unsupported(format!("per-channel quantized input '{}' (per-tensor only)", input.name)));
     }
     let (scale, zp) = cx.quant_of(input, "input")?;
-    let zero_point = i32::try_from(zp).map_err(|_| cx.invalid(format!("input '{}' has zero point {zp}", input.name)))?;
+    let zero_point =
+        i32::try_from(zp).map_err(|_| cx.invalid(format!("input '{}' has zero point {zp}", input.name)))?;
     // TFLM keeps the scale as a double and multiplies in double.
     let params = DequantizeParams { scale: scale as f64, zero_point };
     Ok(Lowered {

@@ -46,7 +46,7 @@ pub fn sigmoid_params(cx: &LowerCx, is_tanh: bool) -> Result<Lowered, CompileErr
     if !is_tanh && out_zp != -128 {
         return Err(cx.unsupported(format!("output '{}' has zero point {out_zp}; LOGISTIC requires -128", output.name)));
     }
-    if !(in_scale.is_finite() && in_scale > 0.0) || !(-128..=127).contains(&in_zp) {
+    if !(in_scale.is_finite() && in_scale > 0.0 && (-128..=127).contains(&in_zp)) {
         return Err(cx.invalid(format!("input '{}' has scale {in_scale} and zero point {in_zp}", input.name)));
     }
     let real = in_scale as f64 * (1i64 << (31 - INPUT_INTEGER_BITS)) as f64;
@@ -59,8 +59,13 @@ pub fn sigmoid_params(cx: &LowerCx, is_tanh: bool) -> Result<Lowered, CompileErr
         return Err(cx.unsupported(format!("input scale {in_scale} is outside the range TFLM's int8 sigmoid handles")));
     }
     let input_range_radius = crate::ops::softmax::calculate_input_radius(INPUT_INTEGER_BITS, input_left_shift, 31);
-    let params = SigmoidParams { input_zero_point: in_zp as i32, input_range_radius, input_multiplier, input_left_shift };
-    Ok(Lowered { kernel: Box::new(Sigmoid { params, is_tanh }), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    let params =
+        SigmoidParams { input_zero_point: in_zp as i32, input_range_radius, input_multiplier, input_left_shift };
+    Ok(Lowered {
+        kernel: Box::new(Sigmoid { params, is_tanh }),
+        inputs: vec![cx.input_id(0)?],
+        output: cx.output_id(0)?,
+    })
 }
 
 /// Lowers a LOGISTIC operator.

@@ -55,13 +55,16 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         )));
     }
     if output.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
-        return Err(cx.unsupported(format!("per-channel quantized output '{}' (per-tensor only, as TFLM)", output.name)));
+        return Err(
+            cx.unsupported(format!("per-channel quantized output '{}' (per-tensor only, as TFLM)", output.name))
+        );
     }
     let (out_scale, out_zp) = cx.quant_of(output, "output")?;
     if !(out_scale.is_finite() && out_scale > 0.0) {
         return Err(cx.invalid(format!("output '{}' has scale {out_scale}", output.name)));
     }
-    let out_zp = i32::try_from(out_zp).map_err(|_| cx.invalid(format!("output '{}' has zero point {out_zp}", output.name)))?;
+    let out_zp =
+        i32::try_from(out_zp).map_err(|_| cx.invalid(format!("output '{}' has zero point {out_zp}", output.name)))?;
     let kernel = if input.dtype == DType::F32 {
         if !matches!(output.dtype, DType::I8 | DType::I16) {
             return Err(cx.unsupported(format!(
@@ -82,7 +85,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             )));
         }
         let (in_scale, in_zp) = cx.quant_of(input, "input")?;
-        let in_zp = i32::try_from(in_zp).map_err(|_| cx.invalid(format!("input '{}' has zero point {in_zp}", input.name)))?;
+        let in_zp =
+            i32::try_from(in_zp).map_err(|_| cx.invalid(format!("input '{}' has zero point {in_zp}", input.name)))?;
         let (multiplier, shift) = quantize_multiplier(in_scale as f64 / out_scale as f64);
         Quantize::Requantize {
             params: RequantizeParams { multiplier, shift, input_zero_point: in_zp, output_zero_point: out_zp },

@@ -79,7 +79,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         return Err(cx.unsupported(format!("input scale {in_scale} with beta {beta} (both must be positive)")));
     }
     // PreprocessSoftmaxScaling: beta * scale in Q5.26, capped below 2^31.
-    let real = (beta as f64 * in_scale as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64).min((1i64 << 31) as f64 - 1.0);
+    let real = (beta as f64 * in_scale as f64 * (1i64 << (31 - SCALED_DIFF_INTEGER_BITS)) as f64)
+        .min((1i64 << 31) as f64 - 1.0);
     let (input_multiplier, input_left_shift) = quantize_multiplier(real);
     if !(0..=31).contains(&input_left_shift) || real <= 1.0 {
         return Err(cx.unsupported(format!(

@@ -59,7 +59,7 @@ pub fn quantize_f32<O: QuantizedInt>(p: &AffineQuantizeParams, input: &[f32], ou
 #[inline(always)]
 pub fn round_to_i32(x: f32) -> i32 {
     // From 2^23 on every f32 is an integer; `as` saturates (and maps NaN to 0).
-    if !(x.abs() < 8_388_608.0) {
+    if x.is_nan() || x.abs() >= 8_388_608.0 {
         return x as i32;
     }
     let t = x as i32; // truncates toward zero, exactly
