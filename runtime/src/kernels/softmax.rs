@@ -81,3 +81,74 @@ pub fn softmax_s8(p: &SoftmaxParams, input: &[i8], output: &mut [i8]) {
 pub fn softmax_s8_s16(p: &SoftmaxParams, input: &[i8], output: &mut [i16]) {
     softmax_rows(p, input, output);
 }
+
+/// Constant parameters of one int16 softmax (TFLM `SoftmaxInt16`, LUT based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SoftmaxS16Params {
+    /// `input_scale * beta / (10 / 65535)` as a Q31 multiplier: input differences are
+    /// mapped so that `[-65535, 0]` covers `[-10, 0]`, the exp table's domain.
+    pub input_multiplier: i32,
+    /// Its shift (positive: left).
+    pub input_left_shift: i32,
+    /// Number of rows.
+    pub outer: usize,
+    /// Length of a row (the last dimension).
+    pub depth: usize,
+}
+
+/// TFLM `lut_lookup_with_interpolation` for int16: 512 intervals over the int16 range,
+/// linear interpolation on the low 7 bits. `lut` has 513 entries.
+#[inline(always)]
+pub fn lut_lookup_s16(value: i16, lut: &[i16]) -> i16 {
+    let index = (256 + (value as i32 >> 7)) as usize;
+    let offset = (value & 0x7f) as i32;
+    let base = lut[index];
+    // TFLM computes the slope in the table's type.
+    let slope = lut[index + 1].wrapping_sub(base) as i32;
+    let delta = (slope * offset + 64) >> 7;
+    (base as i32 + delta) as i16
+}
+
+/// int16 in, int16 out (output scale 1/32768, zero point 0). `exp_lut` tabulates
+/// `exp(x)` for `x` in `[-10, 0]`, `one_over_one_plus_x_lut` tabulates `1 / (1 + x)` for
+/// `x` in `[0, 1]`, both with 513 entries in Q0.15 (the compiler generates them as
+/// TFLM's `gen_lut` does).
+pub fn softmax_s16(
+    p: &SoftmaxS16Params,
+    exp_lut: &[i16],
+    one_over_one_plus_x_lut: &[i16],
+    input: &[i16],
+    output: &mut [i16],
+) {
+    for (row, out_row) in input.chunks_exact(p.depth).zip(output.chunks_exact_mut(p.depth)).take(p.outer) {
+        let max_in_row = row.iter().copied().max().unwrap_or(i16::MIN) as i32;
+
+        // The exponentials are cached in the output row, as TFLM does.
+        let mut sum_of_exps: i32 = 0; // Q16.15
+        for (o, &x) in out_row.iter_mut().zip(row) {
+            let scaled_diff = crate::fixedpoint::multiply_by_quantized_multiplier(
+                x as i32 - max_in_row,
+                p.input_multiplier,
+                p.input_left_shift,
+            );
+            // Recenter [-65535, 0] to the table's symmetric input range.
+            let sym_scaled_diff = scaled_diff.wrapping_add(32767).clamp(-32768, 32767) as i16;
+            *o = lut_lookup_s16(sym_scaled_diff, exp_lut);
+            sum_of_exps = sum_of_exps.wrapping_add(*o as i32);
+        }
+
+        // The reciprocal of the sum from the 1/(1+x) table: normalize the sum to
+        // [1, 2), take x = sum - 1 and recenter [0, 65535] to [-32768, 32767].
+        let headroom_plus_one = (sum_of_exps as u32).leading_zeros() as i32;
+        let shifted_sum = (((sum_of_exps as i64) << (headroom_plus_one - 1).clamp(0, 63)) + (1 << 13)) >> 14;
+        let sym_shifted_sum = (shifted_sum as i32).wrapping_sub((1 << 15) + (1 << 16)).clamp(-32768, 32767) as i16;
+        let reciprocal_scale_q015 = lut_lookup_s16(sym_shifted_sum, one_over_one_plus_x_lut) as i64;
+
+        let right_shift = (31 - headroom_plus_one).clamp(1, 62);
+        let round = 1i64 << (right_shift - 1);
+        for o in out_row.iter_mut() {
+            let result = ((*o as i64 * reciprocal_scale_q015 + round) >> right_shift) as i32;
+            *o = result.clamp(0, 32767) as i16;
+        }
+    }
+}
