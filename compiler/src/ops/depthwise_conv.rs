@@ -1,6 +1,7 @@
 //! DEPTHWISE_CONV_2D: int8 activations, int8 per-channel (or per-tensor) weights, int32
-//! bias, any depth multiplier. Prepare logic from TFLM `depthwise_conv_common.cc`
-//! (`CalculateOpDataDepthwiseConv`); the geometry and quantization helpers are CONV_2D's.
+//! bias, any depth multiplier; and int16 activations with int64 (or int32) bias. Prepare
+//! logic from TFLM `depthwise_conv_common.cc` (`CalculateOpDataDepthwiseConv`); the
+//! geometry and quantization helpers are CONV_2D's.
 
 use super::conv::{
     activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
@@ -10,16 +11,20 @@ use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
 use crate::exec::OpIo;
 use crate::graph::{DType, Options};
-use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
+use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s16, depthwise_conv_s8, DepthwiseConvParams};
 
 /// A lowered depthwise convolution.
 #[derive(Debug)]
 pub struct DepthwiseConv {
     params: DepthwiseConvParams,
     filter: Vec<i8>,
-    bias: Vec<i32>,
+    /// int8 layers: int32 bias (empty when absent).
+    bias32: Vec<i32>,
+    /// int16 layers: int64 bias (empty when absent).
+    bias64: Vec<i64>,
     multipliers: Vec<i32>,
     shifts: Vec<i32>,
+    int16: bool,
 }
 
 /// Lowers a DEPTHWISE_CONV_2D operator.
@@ -29,7 +34,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     else {
         return Err(cx.invalid("missing DepthwiseConv2DOptions"));
     };
-    let input = cx.expect_input_type(0, &[DType::I8])?;
+    let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
     let filter = cx.expect_input_type(1, &[DType::I8])?;
     let output = cx.output(0)?;
     activation_types(cx, input, output)?;
@@ -56,8 +61,13 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (_, out_zp) = cx.quant_of(output, "output")?;
     let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
     let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
-    let bias =
-        bias_values(cx, &[DType::I32], out_c)?.map(|b| b.into_iter().map(|v| v as i32).collect()).unwrap_or_default();
+    let int16 = input.dtype == DType::I16;
+    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
+    let (bias32, bias64) = match (int16, bias) {
+        (_, None) => (Vec::new(), Vec::new()),
+        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
+        (true, Some(b)) => (Vec::new(), b),
+    };
     let params = DepthwiseConvParams {
         input_offset: -(in_zp as i32),
         output_offset: out_zp as i32,
@@ -79,7 +89,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         output_h: output.shape[1],
         output_w: output.shape[2],
     };
-    let kernel = DepthwiseConv { params, filter: filter_values(cx, filter)?, bias, multipliers, shifts };
+    let kernel =
+        DepthwiseConv { params, filter: filter_values(cx, filter)?, bias32, bias64, multipliers, shifts, int16 };
     Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
 }
 
@@ -95,12 +106,28 @@ impl Kernel for DepthwiseConv {
     }
 
     fn const_bytes(&self) -> usize {
-        self.filter.len() + 4 * (self.bias.len() + self.multipliers.len() + self.shifts.len())
+        self.filter.len()
+            + 4 * self.bias32.len()
+            + 8 * self.bias64.len()
+            + 4 * (self.multipliers.len() + self.shifts.len())
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        let (input, output) = io.io1::<i8, i8>()?;
-        depthwise_conv_s8(&self.params, input, &self.filter, &self.bias, &self.multipliers, &self.shifts, output);
+        if self.int16 {
+            let (input, output) = io.io1::<i16, i16>()?;
+            depthwise_conv_s16(
+                &self.params,
+                input,
+                &self.filter,
+                &self.bias64,
+                &self.multipliers,
+                &self.shifts,
+                output,
+            );
+        } else {
+            let (input, output) = io.io1::<i8, i8>()?;
+            depthwise_conv_s8(&self.params, input, &self.filter, &self.bias32, &self.multipliers, &self.shifts, output);
+        }
         Ok(())
     }
 
@@ -108,9 +135,14 @@ impl Kernel for DepthwiseConv {
         e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
         let params = e.params("PARAMS", "DepthwiseConvParams", &self.params);
         let filter = e.table("FILTER", "i8", &self.filter);
-        let bias = if self.bias.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i32", &self.bias) };
+        let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
+            (_, true) => "&[]".to_owned(),
+            (false, false) => e.table("BIAS", "i32", &self.bias32),
+            (true, false) => e.table("BIAS", "i64", &self.bias64),
+        };
         let mult = e.table("MULT", "i32", &self.multipliers);
         let shift = e.table("SHIFT", "i32", &self.shifts);
-        format!("depthwise_conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
+        let f = if self.int16 { "depthwise_conv_s16" } else { "depthwise_conv_s8" };
+        format!("{f}(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
     }
 }

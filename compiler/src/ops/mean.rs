@@ -1,7 +1,9 @@
 //! MEAN on int8 and int16 over constant axes, either keep_dims. Prepare and Eval logic
-//! from TFLM `micro/kernels/reduce_common.cc` (`PrepareMeanOrSumHelper`,
-//! `EvalIntegerMean`) and `reference_ops::QuantizedMeanOrSum`, whose run-time folding of
-//! `1 / count` into the multiplier is done here once.
+//! from TFLM `micro/kernels/reduce_common.cc` (`PrepareMeanOrSumHelper`) and
+//! `reference_ops::QuantizedMeanOrSum`, whose run-time folding of `1 / count` into the
+//! multiplier is done here once. The `tflite_micro` interpreter takes this requantizing
+//! path even when input and output share their quantization (older TFLM sources show a
+//! plain truncating `Mean` for that case; the oracle cases show it is not used).
 
 use super::{Kernel, LowerCx, Lowered};
 use crate::codegen::rust::Emitter;
@@ -78,15 +80,12 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     }
     let (in_scale, in_zp) = cx.quant_of(input, "input")?;
     let (out_scale, out_zp) = cx.quant_of(output, "output")?;
-    // EvalIntegerMean: the plain path when scale and zero point are identical.
-    let requantize = !(in_zp == out_zp && in_scale == out_scale);
     let (m, s) = quantize_multiplier(in_scale as f64 / out_scale as f64);
     let (multiplier, shift) = fold_count(m, s, count);
     let params = MeanParams {
         input_dims,
         reduced,
         count,
-        requantize,
         input_zero_point: in_zp as i32,
         output_zero_point: out_zp as i32,
         multiplier,

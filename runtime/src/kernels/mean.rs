@@ -1,11 +1,11 @@
 //! MEAN over any set of axes, int8 and int16, as TFLM micro's `reduce` kernel computes
-//! it (`EvalIntegerMean` in `micro/kernels/reduce_common.cc`):
+//! it (`micro/kernels/reduce_common.cc`, `reference_ops::QuantizedMeanOrSum`): the int32
+//! sum minus `count * input_zp`, requantized by `input_scale / output_scale` with
+//! `1 / count` folded into the multiplier (the model compiler folds it, exactly as TFLM
+//! does at run time), plus the output zero point, saturated.
 //!
-//! - input and output with the same scale and zero point: `reference_ops::Mean`, the
-//!   int32 sum divided by the element count with C's truncating division;
-//! - otherwise `reference_ops::QuantizedMeanOrSum`: the sum minus `count * input_zp`,
-//!   requantized by `input_scale / output_scale` with `1 / count` folded into the
-//!   multiplier (the model compiler folds it, exactly as TFLM does at run time).
+//! TFLM uses this path even when input and output share their quantization (checked
+//! against the `tflite_micro` interpreter: a plain truncating division differs).
 //!
 //! Shapes are extended to [`MEAN_MAX_DIMS`] dimensions at the front; reducing never
 //! changes the order of the kept elements, so `keep_dims` does not matter here.
@@ -24,8 +24,6 @@ pub struct MeanParams {
     pub reduced: [bool; MEAN_MAX_DIMS],
     /// Elements summed into each output (the product of the reduced dimensions).
     pub count: usize,
-    /// Whether to requantize (`QuantizedMeanOrSum`) or plainly divide (`Mean`).
-    pub requantize: bool,
     /// The input zero point.
     pub input_zero_point: i32,
     /// The output zero point.
@@ -109,12 +107,10 @@ pub fn mean<T: MeanElem>(p: &MeanParams, input: &[T], output: &mut [T]) {
         for_each_offset(inner, strides, |off| sum = sum.wrapping_add(input[base + off].widen()));
         output[o] = if p.count == 0 {
             T::narrow(0)
-        } else if p.requantize {
+        } else {
             let shifted = (sum as i64 - p.input_zero_point as i64 * p.count as i64) as i32;
             let v = multiply_by_quantized_multiplier(shifted, p.multiplier, p.shift) + p.output_zero_point;
             T::narrow(v.clamp(T::MIN, T::MAX))
-        } else {
-            T::narrow(sum / p.count as i32)
         };
         o += 1;
     });
@@ -124,56 +120,57 @@ pub fn mean<T: MeanElem>(p: &MeanParams, input: &[T], output: &mut [T]) {
 mod tests {
     use super::*;
 
+    /// Parameters for scale 1 in and out: multiplier 1.0 (2^30, shift 1) with `1 / count`
+    /// folded in as TFLM does for a power-of-two count.
     fn params(dims: [usize; 5], reduced: [bool; 5]) -> MeanParams {
-        let count = dims.iter().zip(reduced).filter(|(_, r)| *r).map(|(d, _)| d).product();
+        let count: usize = dims.iter().zip(reduced).filter(|(_, r)| *r).map(|(d, _)| d).product();
+        assert!(count.is_power_of_two());
+        let log2 = count.trailing_zeros() as i32;
         MeanParams {
             input_dims: dims,
             reduced,
             count,
-            requantize: false,
             input_zero_point: 0,
             output_zero_point: 0,
-            multiplier: 0,
-            shift: 0,
+            multiplier: 1 << 30,
+            shift: 1 - log2,
         }
     }
 
     #[test]
-    fn plain_mean_truncates_toward_zero() {
-        // [1, 2, 2, 2] (N H W C) reduced over H and W: channel 0 = [1, 2, 3, 5] -> 11/4 = 2,
-        // channel 1 = [-1, -2, -3, -5] -> -11/4 = -2 (truncation, not rounding).
+    fn mean_rounds_half_away_from_zero() {
+        // [1, 2, 2, 2] (N H W C) reduced over H and W: channel 0 = [1, 2, 3, 5] -> 2.75 -> 3,
+        // channel 1 = [-1, -2, -3, -4] -> -2.5 -> -3.
         let p = params([1, 1, 2, 2, 2], [false, false, true, true, false]);
-        let input = [1i8, -1, 2, -2, 3, -3, 5, -5];
+        let input = [1i8, -1, 2, -2, 3, -3, 5, -4];
         let mut out = [0i8; 2];
         mean(&p, &input, &mut out);
-        assert_eq!(out, [2, -2]);
+        assert_eq!(out, [3, -3]);
     }
 
     #[test]
     fn reduces_a_middle_axis_in_order() {
-        // Shape [2, 3, 2], reduce axis 1: out[i][k] = mean_j in[i][j][k].
-        let p = params([1, 1, 2, 3, 2], [false, false, false, true, false]);
-        let input: [i16; 12] = [0, 10, 3, 13, 6, 16, 100, 200, 103, 203, 106, 206];
+        // Shape [2, 2, 2], reduce axis 1: out[i][k] = mean_j in[i][j][k].
+        let p = params([1, 1, 2, 2, 2], [false, false, false, true, false]);
+        let input: [i16; 8] = [0, 10, 4, 14, 100, 200, 102, 202];
         let mut out = [0i16; 4];
         mean(&p, &input, &mut out);
-        assert_eq!(out, [3, 13, 103, 203]);
+        assert_eq!(out, [2, 12, 101, 201]);
     }
 
     #[test]
-    fn requantized_mean_subtracts_the_zero_point() {
-        // Input zero point 10, multiplier 1.0 (2^30, shift 1) with 1/4 folded in:
-        // TFLM's folding gives multiplier (2^30 << 2) / 4 = 2^30 and shift 1 - 2 = -1.
+    fn subtracts_the_zero_point_and_saturates() {
         let p = MeanParams {
-            requantize: true,
             input_zero_point: 10,
             output_zero_point: -3,
-            multiplier: 1 << 30,
-            shift: -1,
             ..params([1, 1, 1, 1, 4], [false, false, false, false, true])
         };
         let mut out = [0i8; 1];
         // sum = 50, minus 4 * 10 = 10, / 4 = 2.5 -> 3 (ties away from zero), - 3 = 0.
         mean(&p, &[11i8, 12, 13, 14], &mut out);
         assert_eq!(out, [0]);
+        let p = MeanParams { output_zero_point: 127, ..p };
+        mean(&p, &[127i8, 127, 127, 127], &mut out);
+        assert_eq!(out, [127]);
     }
 }
