@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tinyml_compiler::npy;
-use tinyml_runtime::audio::{tables, MicroFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
+use tinyml_runtime::audio::{tables, MicroFrontend, StreamingFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
 
 const WAVS: [&str; 4] = ["yes", "no", "noise", "silence"];
 const INSTALL: &str = "python3 -m venv .venv && .venv/bin/pip install tflite-micro numpy tflite";
@@ -120,6 +120,16 @@ fn features_equal_tflm_byte_for_byte() {
         for (f, frame) in got.iter().enumerate() {
             let expected = &want[f * FEATURES..(f + 1) * FEATURES];
             assert_eq!(&frame[..], expected, "{name}_1000ms.wav: frame {f} differs from TFLM");
+        }
+        // The streaming API, fed in chunks that straddle frame boundaries, gives the
+        // same bytes.
+        for chunk in [1, 100, 320, 999] {
+            let mut stream = StreamingFrontend::new();
+            let mut streamed: Vec<i8> = Vec::new();
+            for c in samples.chunks(chunk) {
+                stream.push(c, |f| streamed.extend_from_slice(f));
+            }
+            assert_eq!(streamed, want, "{name}_1000ms.wav streamed in chunks of {chunk}");
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -167,6 +167,13 @@ mod tests {
         assert_eq!(quantize_log(i16::MAX), 127);
     }
 
+    /// RAM of the front end, pinned so it only changes on purpose.
+    #[test]
+    fn memory_is_fixed() {
+        assert_eq!(core::mem::size_of::<MicroFrontend>(), 4264);
+        assert_eq!(core::mem::size_of::<StreamingFrontend>(), 4264 + 2 * FRAME_SAMPLES + core::mem::size_of::<usize>());
+    }
+
     #[test]
     fn silence_gives_the_lowest_feature() {
         let mut fe = MicroFrontend::new();
