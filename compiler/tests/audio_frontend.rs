@@ -135,6 +135,72 @@ fn features_equal_tflm_byte_for_byte() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Stress the wrap-around and saturation paths against TFLM: full-scale square waves,
+/// -32768 runs (MaxAbs16's int16 quirk), impulses, silence between loud bursts and
+/// pseudo-random noise, 3 s in all.
+#[test]
+fn synthetic_extremes_equal_tflm() {
+    let Some(model) = preprocessor() else { return };
+    let mut samples: Vec<i16> = Vec::new();
+    let mut seed = 0x2545_f491u32;
+    for i in 0..48_000usize {
+        let v = match i / 4000 {
+            0 => {
+                if (i / 8) % 2 == 0 {
+                    i16::MAX
+                } else {
+                    i16::MIN
+                }
+            }
+            1 => i16::MIN,
+            2 => {
+                if i % 480 == 17 {
+                    i16::MIN
+                } else {
+                    0
+                }
+            }
+            3 => 0,
+            4 => {
+                if i % 2 == 0 {
+                    i16::MIN
+                } else {
+                    i16::MAX
+                }
+            }
+            5 | 9 => {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 16) as i16
+            }
+            6 => 1,
+            7 => ((i as f64 * 0.3).sin() * 32767.0) as i16,
+            8 => {
+                if i % 97 < 3 {
+                    -1
+                } else {
+                    0
+                }
+            }
+            _ => ((i as f64 * 0.01).sin() * 300.0) as i16,
+        };
+        samples.push(v);
+    }
+    let dir = scratch_dir("extremes");
+    let wav = dir.join("extremes.wav");
+    std::fs::write(&wav, tinyml_compiler::wav::write(16_000, 1, &samples)).unwrap();
+    let npy_path = dir.join("extremes.npy");
+    if reference(&[&model, &wav, &npy_path]).is_none() {
+        return;
+    }
+    let (shape, want) = read_i8_npy(&npy_path);
+    let got = runtime_features(&samples);
+    assert_eq!(shape, [got.len(), FEATURES]);
+    for (f, frame) in got.iter().enumerate() {
+        assert_eq!(&frame[..], &want[f * FEATURES..(f + 1) * FEATURES], "synthetic frame {f} differs from TFLM");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The tables compiled into the runtime are the model's constants and options.
 #[test]
 fn tables_match_the_model() {

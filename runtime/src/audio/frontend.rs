@@ -182,6 +182,31 @@ mod tests {
         assert_eq!(out, [-128; FEATURES]);
     }
 
+    /// Full-scale and pathological frames (debug builds check every overflow): the
+    /// front end must not panic whatever the samples.
+    #[test]
+    fn extreme_inputs_do_not_panic() {
+        let mut fe = MicroFrontend::new();
+        let mut out = [0i8; FEATURES];
+        let mut seed = 0x1234_5678u32;
+        let mut frames: Vec<[i16; FRAME_SAMPLES]> = std::vec![
+            [i16::MIN; FRAME_SAMPLES],
+            [i16::MAX; FRAME_SAMPLES],
+            core::array::from_fn(|i| if i % 2 == 0 { i16::MIN } else { i16::MAX }),
+            core::array::from_fn(|i| if (i / 3) % 2 == 0 { i16::MIN } else { i16::MAX }),
+            core::array::from_fn(|i| if i == 240 { i16::MIN } else { 0 }),
+        ];
+        for _ in 0..50 {
+            frames.push(core::array::from_fn(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (seed >> 16) as i16
+            }));
+        }
+        for frame in &frames {
+            fe.process_frame(frame, &mut out);
+        }
+    }
+
     #[test]
     fn streaming_equals_frame_by_frame_for_any_chunk_size() {
         let signal: Vec<i16> = (0..4000).map(|i| ((i * 7919) % 20011) as i16 - 10000).collect();
