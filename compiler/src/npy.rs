@@ -86,7 +86,9 @@ pub enum NpyError {
     #[error("the array holds Python objects (pickled data), which are not loaded")]
     Pickle,
     /// An element type outside the supported list.
-    #[error("unsupported element type '{0}' (supported: int8, uint8, int16, int32, uint32, int64, uint64, float32, bool)")]
+    #[error(
+        "unsupported element type '{0}' (supported: int8, uint8, int16, int32, uint32, int64, uint64, float32, bool)"
+    )]
     DType(String),
     /// The shape's byte size does not fit in memory.
     #[error("shape {0:?} is too large")]
@@ -202,11 +204,7 @@ fn dtype_of(descr: &str) -> Result<DType, NpyError> {
     if code.starts_with('O') {
         return Err(NpyError::Pickle);
     }
-    let dtype = TYPES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, d)| *d)
-        .ok_or_else(|| NpyError::DType(descr.into()))?;
+    let dtype = TYPES.iter().find(|(c, _)| *c == code).map(|(_, d)| *d).ok_or_else(|| NpyError::DType(descr.into()))?;
     match order {
         '<' | '|' => Ok(dtype),
         // Byte order is meaningless for one-byte elements.
@@ -451,9 +449,15 @@ mod tests {
     fn rejects_what_it_cannot_read() {
         let cases: &[(Vec<u8>, NpyError)] = &[
             (b"PK\x03\x04".to_vec(), NpyError::NotNpy),
-            (file(1, "{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", &[0; 4]), NpyError::BigEndian(">i4".into())),
+            (
+                file(1, "{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", &[0; 4]),
+                NpyError::BigEndian(">i4".into()),
+            ),
             (file(1, "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", &[0; 8]), NpyError::Pickle),
-            (file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", &[0; 8]), NpyError::DType("<f8".into())),
+            (
+                file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", &[0; 8]),
+                NpyError::DType("<f8".into()),
+            ),
             (file(1, "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2), }", &[0; 16]), NpyError::FortranOrder),
             (
                 file(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", &[0; 15]),
@@ -478,7 +482,8 @@ mod tests {
 
     #[test]
     fn structured_types_are_refused() {
-        let e = read(&file(1, "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }", &[0; 4])).unwrap_err();
+        let e =
+            read(&file(1, "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }", &[0; 4])).unwrap_err();
         assert!(matches!(e, NpyError::DType(_)), "{e:?}");
     }
 

@@ -1,0 +1,339 @@
+"""Test cases of the element-wise operators: ADD, MUL, MINIMUM, MAXIMUM, SOFTMAX,
+LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tflbuild as tb
+from casekit import INT_RANGES, Case, dedupe, float_range, free_output_range, qparams, random_tensor
+
+#: Shape pairs of binary operators: equal shapes and the broadcasts TFLite allows.
+BINARY_SHAPES = [
+    ([1, 4, 4, 3], [1, 4, 4, 3]),
+    ([1, 4, 4, 3], [1, 1, 1, 3]),
+    ([1, 1, 1, 3], [1, 4, 4, 3]),
+    ([1, 4, 4, 3], [3]),
+    ([2, 3], [1, 3]),
+    ([5], []),
+    ([3, 1, 5], [1, 4, 1]),
+    ([1, 2, 3, 4, 5], [1, 1, 3, 1, 5]),
+    ([17], [17]),
+]
+
+
+def _shape_name(shape):
+    return "x".join(map(str, shape)) if shape else "scalar"
+
+
+def _arith(rng, op, p):
+    """ADD or MUL with independent input and output quantization."""
+    m = tb.Model()
+    dtype = p["dtype"]
+    a_shape, b_shape = p["shapes"]
+    out_shape = list(np.broadcast_shapes(tuple(a_shape), tuple(b_shape)))
+    ra, rb = float_range(rng), float_range(rng)
+    if op == "ADD":
+        lo, hi = ra[0] + rb[0], ra[1] + rb[1]
+    else:
+        prods = [x * y for x in ra for y in rb]
+        lo, hi = min(prods), max(prods)
+    jitter = rng.uniform(0.6, 1.2)
+    lo, hi = free_output_range(lo * jitter, hi * jitter, p["act"])
+    sa, sb, so = (tb.quant_params(*r, dtype) for r in (ra, rb, (lo, hi)))
+    a = m.tensor("a", a_shape, dtype, *sa)
+    b_data = random_tensor(rng, b_shape, dtype)
+    if p["const_b"]:
+        b = m.const("b", b_data, *sb)
+    else:
+        b = m.tensor("b", b_shape, dtype, *sb)
+    y = m.tensor("output", out_shape, dtype, *so)
+    fields = dict(fused_activation_function=p["act"])
+    if op == "ADD" and dtype == "int16":
+        # The converter writes pot_scale_int16=false for 16x8 models (general scales).
+        fields["pot_scale_int16"] = False
+    m.op(op, [a, b], [y], f"{op.capitalize()}Options", **fields)
+    inputs = [a] if p["const_b"] else [a, b]
+    data = [random_tensor(rng, a_shape, dtype)] + ([] if p["const_b"] else [b_data])
+    return m.build(inputs, [y]), data
+
+
+def _arith_cases(op):
+    specs = [dict(shapes=s) for s in BINARY_SHAPES]
+    specs += [dict(shapes=BINARY_SHAPES[0], act=a) for a in ["RELU", "RELU6", "RELU_N1_TO_1"]]
+    specs += [
+        dict(shapes=BINARY_SHAPES[1], act="RELU"),
+        dict(shapes=BINARY_SHAPES[4], const_b=True),
+        dict(shapes=BINARY_SHAPES[0], dtype="int16"),
+        dict(shapes=BINARY_SHAPES[1], dtype="int16"),
+        dict(shapes=BINARY_SHAPES[5], dtype="int16", act="RELU"),
+    ]
+    quick = {0, 1, 3, 6, 9, 14}
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(act="NONE", const_b=False, dtype="int8")
+        p.update(s)
+        a, b = p["shapes"]
+        name = f"{_shape_name(a)}_{_shape_name(b)}_{p['act'].lower()}"
+        name += "_constb" if p["const_b"] else ""
+        name += "" if p["dtype"] == "int8" else f"_{p['dtype']}"
+        cases.append(
+            Case(
+                op,
+                name,
+                {**p, "shapes": [list(a), list(b)]},
+                f"{op} {p['dtype']} {a} with {b}{' (constant)' if p['const_b'] else ''}, {p['act']}, "
+                "independent input and output scales",
+                i in quick,
+                lambda rng, p=p: _arith(rng, op, p),
+            )
+        )
+    return dedupe(cases)
+
+
+def add_cases():
+    return _arith_cases("ADD")
+
+
+def mul_cases():
+    return _arith_cases("MUL")
+
+
+def _minmax(rng, op, p):
+    m = tb.Model()
+    dtype = p["dtype"]
+    a_shape, b_shape = p["shapes"]
+    out_shape = list(np.broadcast_shapes(tuple(a_shape), tuple(b_shape)))
+    # TFLM compares raw values, so a quantized model shares one scale and zero point.
+    q = qparams(rng) if dtype in ("int8", "int16") else (None, None)
+    if dtype == "int16":
+        q = (q[0], 0)
+    a = m.tensor("a", a_shape, dtype, *q)
+    b = m.tensor("b", b_shape, dtype, *q)
+    y = m.tensor("output", out_shape, dtype, *q)
+    m.op(op, [a, b], [y])
+    return m.build([a, b], [y]), [random_tensor(rng, a_shape, dtype), random_tensor(rng, b_shape, dtype)]
+
+
+def _minmax_cases(op):
+    specs = [dict(shapes=s, dtype="int8") for s in BINARY_SHAPES]
+    specs += [dict(shapes=BINARY_SHAPES[i], dtype=d) for d in ["int32", "int16", "float32"] for i in (0, 1)]
+    quick = {0, 1, 4, 6, 9}
+    cases = []
+    for i, p in enumerate(specs):
+        a, b = p["shapes"]
+        name = f"{_shape_name(a)}_{_shape_name(b)}_{p['dtype']}"
+        cases.append(
+            Case(
+                op,
+                name,
+                {**p, "shapes": [list(a), list(b)]},
+                f"{op} {p['dtype']} {a} with {b}",
+                i in quick,
+                lambda rng, p=p: _minmax(rng, op, p),
+            )
+        )
+    return dedupe(cases)
+
+
+def minimum_cases():
+    return _minmax_cases("MINIMUM")
+
+
+def maximum_cases():
+    return _minmax_cases("MAXIMUM")
+
+
+#: Output quantization TFLM requires of the fixed-range activations, by (op, dtype).
+FIXED_OUTPUT_QUANT = {
+    ("SOFTMAX", "int8"): (1 / 256, -128),
+    ("SOFTMAX", "int16"): (1 / 32768, 0),
+    ("LOGISTIC", "int8"): (1 / 256, -128),
+    ("LOGISTIC", "int16"): (1 / 32768, 0),
+    ("TANH", "int8"): (1 / 128, 0),
+    ("TANH", "int16"): (1 / 32768, 0),
+}
+
+
+def _unary_fixed(rng, op, p):
+    """SOFTMAX, LOGISTIC, TANH: free input quantization, fixed output quantization."""
+    m = tb.Model()
+    dtype = p["dtype"]
+    if dtype == "int16":
+        in_q = (p["in_scale"], 0)
+    else:
+        in_q = (p["in_scale"], int(rng.integers(-60, 60)))
+    x = m.tensor("input", p["shape"], dtype, *in_q)
+    y = m.tensor("output", p["shape"], dtype, *FIXED_OUTPUT_QUANT[(op, dtype)])
+    if op == "SOFTMAX":
+        m.op(op, [x], [y], "SoftmaxOptions", beta=p["beta"])
+    else:
+        m.op(op, [x], [y])
+    return m.build([x], [y]), [random_tensor(rng, p["shape"], dtype)]
+
+
+def softmax_cases():
+    specs = [
+        dict(shape=[1, 10], beta=1.0, in_scale=0.03),
+        dict(shape=[1, 12], beta=1.0, in_scale=0.0625),
+        dict(shape=[2, 7], beta=1.0, in_scale=0.08),
+        dict(shape=[1, 4, 4, 6], beta=1.0, in_scale=0.05),
+        dict(shape=[1, 10], beta=0.5, in_scale=0.1),
+        dict(shape=[1, 10], beta=2.0, in_scale=0.02),
+        dict(shape=[1, 33], beta=0.1, in_scale=0.3),
+        dict(shape=[1, 1], beta=1.0, in_scale=0.1),
+        dict(shape=[3, 5], beta=1.0, in_scale=0.01),
+        dict(shape=[1, 10], beta=1.0, in_scale=1 / 2048, dtype="int16"),
+        dict(shape=[2, 9], beta=1.0, in_scale=3 / 4096, dtype="int16"),
+    ]
+    return _fixed_cases("SOFTMAX", specs, quick={0, 3, 5, 9})
+
+
+def _fixed_cases(op, specs, quick):
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(dtype="int8", beta=None)
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_in{p['in_scale']:.4g}"
+        name += "" if p["beta"] is None else f"_beta{p['beta']:g}"
+        name += "" if p["dtype"] == "int8" else f"_{p['dtype']}"
+        desc = f"{op} {p['dtype']} {p['shape']}, input scale {p['in_scale']:.4g}"
+        desc += "" if p["beta"] is None else f", beta {p['beta']}"
+        cases.append(Case(op, name, p, desc, i in quick, lambda rng, p=p: _unary_fixed(rng, op, p)))
+    return dedupe(cases)
+
+
+def _sigmoid_like_specs():
+    return [
+        dict(shape=[1, 64], in_scale=0.02),
+        dict(shape=[1, 64], in_scale=0.0625),
+        dict(shape=[2, 3, 7], in_scale=0.03),
+        dict(shape=[1, 255], in_scale=0.3),
+        dict(shape=[1, 64], in_scale=1 / 4096, dtype="int16"),
+        dict(shape=[1, 64], in_scale=3 / 4096, dtype="int16"),
+        dict(shape=[3, 17], in_scale=1 / 1024, dtype="int16"),
+    ]
+
+
+def logistic_cases():
+    return _fixed_cases("LOGISTIC", _sigmoid_like_specs(), quick={0, 3, 4})
+
+
+def tanh_cases():
+    return _fixed_cases("TANH", _sigmoid_like_specs(), quick={0, 3, 4})
+
+
+def _quantize(rng, p):
+    m = tb.Model()
+    src, dst = p["from"], p["to"]
+    shape = p["shape"]
+    if src == "float32":
+        in_q = (None, None)
+        lo, hi = float_range(rng)
+        data = random_tensor(rng, shape, "float32", lo * 1.2, hi * 1.2)
+    else:
+        in_q = qparams(rng, src)
+        qmin, qmax = INT_RANGES[src]
+        lo, hi = in_q[0] * (qmin - in_q[1]), in_q[0] * (qmax - in_q[1])
+        data = random_tensor(rng, shape, src)
+    # The output covers a different range than the input, so requantization clamps too.
+    out_q = tb.quant_params(lo * rng.uniform(0.5, 1.5), hi * rng.uniform(0.5, 1.5), dst)
+    x = m.tensor("input", shape, src, *in_q)
+    y = m.tensor("output", shape, dst, *out_q)
+    m.op("QUANTIZE", [x], [y])
+    return m.build([x], [y]), [data]
+
+
+def quantize_cases():
+    pairs = [
+        ("float32", "int8"),
+        ("int8", "int8"),
+        ("float32", "int16"),
+        ("int16", "int8"),
+        ("int8", "int16"),
+        ("int16", "int16"),
+    ]
+    cases = []
+    for i, (src, dst) in enumerate(pairs):
+        for j, shape in enumerate([[1, 20], [2, 3, 4]]):
+            p = {"from": src, "to": dst, "shape": shape}
+            name = f"{src}_to_{dst}_{_shape_name(shape)}"
+            cases.append(
+                Case(
+                    "QUANTIZE",
+                    name,
+                    p,
+                    f"QUANTIZE {src} -> {dst} {shape}",
+                    j == 0 and i in (0, 1, 2, 3, 4),
+                    lambda rng, p=p: _quantize(rng, p),
+                )
+            )
+    return cases
+
+
+def _dequantize(rng, p):
+    m = tb.Model()
+    src = p["from"]
+    q = qparams(rng, src)
+    x = m.tensor("input", p["shape"], src, *q)
+    y = m.tensor("output", p["shape"], "float32")
+    m.op("DEQUANTIZE", [x], [y])
+    return m.build([x], [y]), [random_tensor(rng, p["shape"], src)]
+
+
+def dequantize_cases():
+    cases = []
+    for i, (src, shape) in enumerate([("int8", [1, 20]), ("int8", [2, 3, 4]), ("int16", [1, 20])]):
+        p = {"from": src, "shape": shape}
+        cases.append(
+            Case(
+                "DEQUANTIZE",
+                f"{src}_to_float32_{_shape_name(shape)}",
+                p,
+                f"DEQUANTIZE {src} -> float32 {shape}",
+                i in (0, 2),
+                lambda rng, p=p: _dequantize(rng, p),
+            )
+        )
+    return cases
+
+
+def _cast(rng, p):
+    m = tb.Model()
+    src, dst = p["from"], p["to"]
+    x = m.tensor("input", p["shape"], src)
+    y = m.tensor("output", p["shape"], dst)
+    m.op("CAST", [x], [y])
+    if src == "float32":
+        # Float to integer conversion outside the target range is undefined in C++;
+        # stay inside it (with fractions, to see truncation toward zero).
+        lo, hi = INT_RANGES.get(dst, (-1000.0, 1000.0))
+        data = random_tensor(rng, p["shape"], "float32", max(lo, -1000.0), min(hi, 1000.0))
+    elif src == "int32":
+        # Values beyond the narrower types check wrap-around.
+        data = random_tensor(rng, p["shape"], "int32", -100000, 100000)
+    else:
+        data = random_tensor(rng, p["shape"], src)
+    return m.build([x], [y]), [data]
+
+
+def cast_cases():
+    types = ["int8", "int16", "int32", "float32", "uint8"]
+    quick_pairs = {("int8", "int32"), ("int32", "int8"), ("int16", "int32"), ("int8", "float32")}
+    cases = []
+    for src in types:
+        for dst in types:
+            if src == dst:
+                continue
+            p = {"from": src, "to": dst, "shape": [2, 3, 5]}
+            cases.append(
+                Case(
+                    "CAST",
+                    f"{src}_to_{dst}",
+                    p,
+                    f"CAST {src} -> {dst}",
+                    (src, dst) in quick_pairs,
+                    lambda rng, p=p: _cast(rng, p),
+                )
+            )
+    return cases
