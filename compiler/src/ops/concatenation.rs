@@ -62,7 +62,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let mut parts = Vec::with_capacity(n);
     let mut arena_inputs = Vec::new();
     let mut axis_total = 0;
-    for k in 0..n {
+    for (k, copy_k) in copy.iter_mut().enumerate().take(n) {
         let id = cx.input_id(k)?;
         let t = cx.input(k)?;
         if t.dtype != dtype {
@@ -93,7 +93,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             )));
         }
         axis_total += t.shape[axis_k];
-        copy[k] = t.shape[axis_k] * inner;
+        *copy_k = t.shape[axis_k] * inner;
         match &t.data {
             Some(bytes) => {
                 if dtype == DType::F32 {

@@ -19,7 +19,7 @@ use tinyml_runtime::kernels::conv::{conv_s16, conv_s8, ConvParams};
 pub(crate) fn out_size(padding: Padding, size: usize, filter: usize, stride: usize, dilation: usize) -> Option<usize> {
     let effective = (filter - 1) * dilation + 1;
     let n = match padding {
-        Padding::Same => (size + stride - 1) / stride,
+        Padding::Same => size.div_ceil(stride),
         Padding::Valid => (size + stride).checked_sub(effective)? / stride,
     };
     (n > 0).then_some(n)

@@ -31,7 +31,7 @@ fn resolve(shape: &[i32], elements: usize) -> Result<Vec<usize>, String> {
     }
     let mut out: Vec<usize> = shape.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(k) = wildcard {
-        if known == 0 || elements % known != 0 {
+        if known == 0 || !elements.is_multiple_of(known) {
             return Err(format!("shape {shape:?} cannot hold {elements} elements"));
         }
         out[k] = elements / known;

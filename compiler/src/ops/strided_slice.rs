@@ -26,7 +26,6 @@ struct Spec {
     begin_mask: i32,
     end_mask: i32,
     shrink_mask: i32,
-    offset: bool,
 }
 
 /// `StridedSliceStartForAxis`.
@@ -50,10 +49,8 @@ fn end_for_axis(s: &Spec, dims: &[usize; SLICE_MAX_DIMS], k: usize, start: i32) 
     if s.shrink_mask & (1 << k) != 0 {
         return if start >= size { start } else { start + 1 };
     }
+    // TFLM's `if (offset) end += start;` never applies: micro does not pass the flag.
     let mut end = s.end[k];
-    if s.offset {
-        end = end.wrapping_add(start);
-    }
     let stride = s.strides[k];
     if end < 0 {
         end += size;
@@ -82,6 +79,13 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     else {
         return Err(cx.invalid("missing StridedSliceOptions"));
     };
+    if offset {
+        // TFLM micro builds its StridedSliceParams without the flag (it reads as false)
+        // while TFLite honours it: the two interpreters disagree, so refuse the model.
+        return Err(cx.unsupported(
+            "offset = true: TFLite Micro ignores the flag and TFLite honours it, so the result is ambiguous".to_owned(),
+        ));
+    }
     if ellipsis_mask != 0 || new_axis_mask != 0 {
         return Err(cx.unsupported(format!(
             "ellipsis_mask {ellipsis_mask} / new_axis_mask {new_axis_mask}: only 0 is supported (as in TFLM)"
@@ -117,9 +121,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         }
         // StridedSlicePadIndices: leading dimensions are taken whole.
         let lead = SLICE_MAX_DIMS - rank;
-        for d in 0..lead {
-            v[d] = if k == 0 { 0 } else { 1 };
-        }
+        v[..lead].fill(if k == 0 { 0 } else { 1 });
         v[lead..].copy_from_slice(&values);
     }
     let [begin, end, strides] = vectors;
@@ -135,7 +137,6 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         begin_mask: (begin_mask << lead) | pad_bits,
         end_mask: (end_mask << lead) | pad_bits,
         shrink_mask: shrink_axis_mask << lead,
-        offset,
     };
     let mut dims = [1usize; SLICE_MAX_DIMS];
     dims[lead as usize..].copy_from_slice(&input.shape);
@@ -216,7 +217,6 @@ mod tests {
             begin_mask: 0b01111,
             end_mask: 0b01111,
             shrink_mask: 0,
-            offset: false,
         };
         s.begin[4] = begin;
         s.end[4] = end;
@@ -236,9 +236,6 @@ mod tests {
         let a = start_for_axis(&s, &dims, 4);
         let b = end_for_axis(&s, &dims, 4, a);
         assert_eq!((a, b, steps(a, b, -2)), (256, -1, 129));
-        // Offset: end counts from begin.
-        let s = Spec { offset: true, ..spec(3, 4, 1) };
-        assert_eq!(end_for_axis(&s, &dims, 4, 3), 7);
         // Shrink: one element.
         let s = Spec { shrink_mask: 1 << 4, ..spec(-2, 0, 1) };
         let a = start_for_axis(&s, &dims, 4);

@@ -21,18 +21,19 @@ macro_rules! int_casts {
 // TFLite bool (0 or 1). Integer to float: round to nearest, like C++.
 int_casts!(i8, i16, i32, u32, u8);
 
-// Float to integer: C++ truncates toward zero; out-of-range values are undefined there.
-// Narrow types go through i32 as compilers do (convert, then keep the low bits).
+// Float to integer: truncation toward zero. Out-of-range values are undefined in C++;
+// the `tflite_micro` interpreter saturates them (checked: 216.0 -> 127 for int8), as
+// Rust's `as` does.
 impl CastTo<i8> for f32 {
     #[inline(always)]
     fn cast_to(self) -> i8 {
-        self as i32 as i8
+        self as i8
     }
 }
 impl CastTo<i16> for f32 {
     #[inline(always)]
     fn cast_to(self) -> i16 {
-        self as i32 as i16
+        self as i16
     }
 }
 impl CastTo<i32> for f32 {
@@ -83,5 +84,8 @@ mod tests {
         let mut out = [0i32; 3];
         cast(&[1.9f32, -1.9, 0.5], &mut out);
         assert_eq!(out, [1, -1, 0]);
+        let mut narrow = [0i8; 3];
+        cast(&[216.0f32, -300.0, -7.9], &mut narrow);
+        assert_eq!(narrow, [127, -128, -7]);
     }
 }
