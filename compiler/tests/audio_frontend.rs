@@ -45,10 +45,11 @@ fn models() -> PathBuf {
 /// Skips (returns false) or fails under CI when a prerequisite is missing.
 fn prerequisite(ok: bool, what: &str) -> bool {
     if !ok {
+        let hint = if what.contains("pip install") { String::new() } else { format!(" (install with: {INSTALL})") };
         if std::env::var_os("CI").is_some() {
-            panic!("{what}; install with: {INSTALL}");
+            panic!("{what}{hint}");
         }
-        eprintln!("skipping: {what} (install with: {INSTALL})");
+        eprintln!("skipping: {what}{hint}");
     }
     ok
 }
