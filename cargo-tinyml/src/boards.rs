@@ -7,6 +7,8 @@
 //! error, not a silently ignored field.
 
 use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// A board: everything the toolchain needs to build for it, run it and measure it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -120,4 +122,313 @@ pub enum RegionKind {
     Ram,
     /// Present but not used by the default link.
     Other,
+}
+
+/// The board files shipped with cargo-tinyml, embedded at build time.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("mps3-an547.toml", include_str!("../../boards/mps3-an547.toml")),
+    ("mps2-an505.toml", include_str!("../../boards/mps2-an505.toml")),
+    ("mps2-an386.toml", include_str!("../../boards/mps2-an386.toml")),
+    ("stm32n6570-dk.toml", include_str!("../../boards/stm32n6570-dk.toml")),
+    ("frdm-mcxn947.toml", include_str!("../../boards/frdm-mcxn947.toml")),
+];
+
+/// The board used when none is given.
+pub const DEFAULT_BOARD: &str = "mps3-an547";
+
+/// A board file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    /// The file is not valid TOML for the board schema (unknown field, wrong type...).
+    #[error("board file {file}: {message}")]
+    Parse {
+        /// The file (`builtin:mps3-an547.toml` for embedded ones).
+        file: String,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// The file parsed but its contents are inconsistent.
+    #[error("board `{board}` ({file}): {reason}")]
+    Invalid {
+        /// The board's name.
+        board: String,
+        /// The file it came from.
+        file: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No board has this name.
+    #[error("unknown board `{name}`; known boards: {}", known.join(", "))]
+    Unknown {
+        /// The name asked for.
+        name: String,
+        /// Every known board name.
+        known: Vec<String>,
+    },
+    /// The user boards directory could not be read.
+    #[error("cannot read board file {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Board {
+    /// Parses and validates a board file. `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Board, BoardError> {
+        let board: Board =
+            toml::from_str(text).map_err(|e| BoardError::Parse { file: file.to_owned(), message: e.to_string() })?;
+        board.validate().map_err(|reason| BoardError::Invalid { board: board.name.clone(), file: file.to_owned(), reason })?;
+        Ok(board)
+    }
+
+    /// Checks the invariants the rest of the toolchain relies on; returns what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        let valid_name = !self.name.is_empty()
+            && self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid_name {
+            return Err(format!("name `{}` must be lowercase ASCII letters, digits, `-` or `_`", self.name));
+        }
+        if self.clock_hz == 0 {
+            return Err("clock_hz must be greater than 0".into());
+        }
+        if self.target.is_none() && self.timer != Timer::CpuTimer {
+            return Err("`target` (a Rust target triple) is required for Arm boards".into());
+        }
+        if let Some(t) = &self.target {
+            if !t.starts_with("thumbv") {
+                return Err(format!("target `{t}` is not a Cortex-M (thumbv*) target"));
+            }
+        }
+        match (&self.emulator, self.load) {
+            (Some(_), LoadFlow::Emulator) | (None, LoadFlow::Flash | LoadFlow::Ram | LoadFlow::Vendor) => {}
+            (None, LoadFlow::Emulator) => return Err("load = \"emulator\" needs an [emulator] table".into()),
+            (Some(_), _) => return Err("a board with an [emulator] table must have load = \"emulator\"".into()),
+        }
+        if let Some(emu) = &self.emulator {
+            if emu.systick_hz == 0 || emu.machine.is_empty() || emu.qemu.is_empty() {
+                return Err("emulator needs a qemu binary, a machine and systick_hz > 0".into());
+            }
+        }
+        if matches!(self.load, LoadFlow::Flash | LoadFlow::Ram) && self.probe_rs_chip.is_none() {
+            return Err("boards loaded through a debugger need `probe_rs_chip`".into());
+        }
+        if self.sources.is_empty() {
+            return Err("`sources` must name the documents the numbers come from".into());
+        }
+        for r in &self.memory {
+            if r.length == 0 {
+                return Err(format!("memory region {} is empty", r.name));
+            }
+            if r.origin.checked_add(r.length).is_none_or(|end| end > 1 << 32) {
+                return Err(format!("memory region {} does not fit the 32-bit address space", r.name));
+            }
+        }
+        for (i, a) in self.memory.iter().enumerate() {
+            for b in &self.memory[i + 1..] {
+                if a.name == b.name {
+                    return Err(format!("memory region name {} is used twice", a.name));
+                }
+                if a.origin < b.origin + b.length && b.origin < a.origin + a.length {
+                    return Err(format!("memory regions {} and {} overlap", a.name, b.name));
+                }
+            }
+        }
+        for kind in [RegionKind::Flash, RegionKind::Ram] {
+            let n = self.memory.iter().filter(|r| r.kind == kind).count();
+            if n != 1 {
+                return Err(format!("exactly one memory region must have kind = \"{}\", found {n}", kind.as_str()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The region code and constants link into (`FLASH` in `memory.x`).
+    pub fn flash(&self) -> &MemoryRegion {
+        self.memory.iter().find(|r| r.kind == RegionKind::Flash).expect("validated board has a flash region")
+    }
+
+    /// The region data, stack and the arena link into (`RAM` in `memory.x`).
+    pub fn ram(&self) -> &MemoryRegion {
+        self.memory.iter().find(|r| r.kind == RegionKind::Ram).expect("validated board has a RAM region")
+    }
+
+    /// Whether the board runs in an emulator rather than on hardware.
+    pub fn is_emulated(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// The LLVM CPU for `-C target-cpu`.
+    pub fn cpu(&self) -> &str {
+        self.target_cpu.as_deref().unwrap_or(&self.core)
+    }
+
+    /// The `memory.x` linker script for cortex-m-rt: the flash and RAM regions.
+    pub fn memory_x(&self) -> String {
+        let mut s = format!("/* Generated by cargo-tinyml from board `{}`. Do not edit: the board file is the\n", self.name);
+        s.push_str("   source; regenerate with `cargo tinyml new` or edit the board file. */\nMEMORY\n{\n");
+        for (label, r) in [("FLASH", self.flash()), ("RAM", self.ram())] {
+            let _ = writeln!(s, "  /* {} */", r.name);
+            let _ = writeln!(s, "  {label:<5} : ORIGIN = {:#010X}, LENGTH = {}", r.origin, size_literal(r.length));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// The command `cargo run` uses to start an ELF (without the ELF path).
+    pub fn runner(&self) -> Vec<String> {
+        match (&self.emulator, &self.probe_rs_chip) {
+            (Some(emu), _) => {
+                let mut v = vec![emu.qemu.clone()];
+                v.extend(qemu_args(emu));
+                v.push("-kernel".into());
+                v
+            }
+            (None, Some(chip)) => vec!["probe-rs".into(), "run".into(), "--chip".into(), chip.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// The project's `.cargo/config.toml`: build target, target CPU, linker script and
+    /// runner, so that plain `cargo build` and `cargo run` work in the project.
+    pub fn cargo_config(&self) -> String {
+        let target = self.target.as_deref().unwrap_or_default();
+        let mut s = format!("# Generated by cargo-tinyml from board `{}`.\n", self.name);
+        let _ = writeln!(s, "[build]\ntarget = \"{target}\"\n");
+        let _ = writeln!(s, "[target.{target}]");
+        let runner = self.runner();
+        if !runner.is_empty() {
+            let how = if self.is_emulated() { "QEMU with semihosting" } else { "the debugger (probe-rs)" };
+            let _ = writeln!(s, "# `cargo run` starts the firmware in {how}.");
+            let _ = writeln!(s, "runner = \"{}\"", runner.join(" "));
+        }
+        let _ = writeln!(s, "rustflags = [\"-C\", \"target-cpu={}\", \"-C\", \"link-arg=-Tlink.x\"]", self.cpu());
+        s
+    }
+}
+
+/// The QEMU arguments for an emulated board, without `-kernel ELF`.
+pub fn qemu_args(emu: &Emulator) -> Vec<String> {
+    ["-machine", &emu.machine, "-nographic", "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn size_literal(bytes: u64) -> String {
+    if bytes % (1 << 20) == 0 {
+        format!("{}M", bytes >> 20)
+    } else if bytes % (1 << 10) == 0 {
+        format!("{}K", bytes >> 10)
+    } else {
+        bytes.to_string()
+    }
+}
+
+impl RegionKind {
+    /// The name used in board files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionKind::Flash => "flash",
+            RegionKind::Ram => "ram",
+            RegionKind::Other => "other",
+        }
+    }
+}
+
+impl Timer {
+    /// The name used in board files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timer::Dwt => "dwt",
+            Timer::Systick => "systick",
+            Timer::CpuTimer => "cpu-timer",
+        }
+    }
+}
+
+impl LoadFlow {
+    /// The name used in board files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadFlow::Flash => "flash",
+            LoadFlow::Ram => "ram",
+            LoadFlow::Emulator => "emulator",
+            LoadFlow::Vendor => "vendor",
+        }
+    }
+}
+
+/// Every board cargo-tinyml knows: the built-in ones, then the user's (a user board with
+/// a built-in board's name replaces it).
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    /// The boards, built-in first, in a stable order.
+    pub boards: Vec<Board>,
+}
+
+/// The user boards directory: `$TINYML_BOARDS_DIR`, else
+/// `$XDG_CONFIG_HOME/cargo-tinyml/boards`, else `~/.config/cargo-tinyml/boards`.
+pub fn user_boards_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TINYML_BOARDS_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(config.join("cargo-tinyml").join("boards"))
+}
+
+impl Catalog {
+    /// The built-in boards only.
+    pub fn builtin() -> Result<Catalog, BoardError> {
+        let boards = BUILTIN
+            .iter()
+            .map(|(file, text)| Board::from_toml(text, &format!("builtin:{file}")))
+            .collect::<Result<_, _>>()?;
+        Ok(Catalog { boards })
+    }
+
+    /// Built-in boards plus those in [`user_boards_dir`].
+    pub fn load() -> Result<Catalog, BoardError> {
+        let mut catalog = Catalog::builtin()?;
+        if let Some(dir) = user_boards_dir() {
+            catalog.add_dir(&dir)?;
+        }
+        Ok(catalog)
+    }
+
+    /// Adds every `*.toml` in `dir` (if it exists), replacing boards of the same name.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), BoardError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(BoardError::Io { path: dir.to_owned(), source }),
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| BoardError::Io { path: path.clone(), source })?;
+            let board = Board::from_toml(&text, &path.display().to_string())?;
+            match self.boards.iter_mut().find(|b| b.name == board.name) {
+                Some(existing) => *existing = board,
+                None => self.boards.push(board),
+            }
+        }
+        Ok(())
+    }
+
+    /// The board called `name`, or an error listing the known ones.
+    pub fn get(&self, name: &str) -> Result<&Board, BoardError> {
+        self.boards.iter().find(|b| b.name == name).ok_or_else(|| BoardError::Unknown {
+            name: name.to_owned(),
+            known: self.boards.iter().map(|b| b.name.clone()).collect(),
+        })
+    }
 }

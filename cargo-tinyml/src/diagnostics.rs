@@ -1,8 +1,18 @@
 //! Renders a failed command: the error chain, then a hint that says how to fix it.
+//!
 //! Exit codes: 1 = the command failed on user input or environment, 2 = usage (clap),
-//! 101 = internal bug.
+//! 124 = the firmware did not finish within `--timeout`, 101 = internal bug (panic).
+//! `run` otherwise exits with the firmware's own exit code.
 
+use crate::boards::BoardError;
+use crate::cargo::ProjectError;
+use crate::cmd::new::NewError;
+use crate::cmd::run::RunError;
+use crate::qemu::QemuError;
 use std::process::ExitCode;
+
+/// Exit code when the firmware timed out (as `timeout(1)`).
+pub const EXIT_TIMEOUT: u8 = 124;
 
 /// Prints `err` with its causes and a fix hint, and returns the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
@@ -13,11 +23,70 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if let Some(hint) = hint(err) {
         eprintln!("hint: {hint}");
     }
-    ExitCode::from(1)
+    ExitCode::from(exit_code(err))
+}
+
+/// The exit code for `err`.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<QemuError>() {
+        Some(QemuError::Timeout { .. }) => EXIT_TIMEOUT,
+        _ => 1,
+    }
+}
+
+fn find<E: std::error::Error + Send + Sync + 'static>(err: &anyhow::Error) -> Option<&E> {
+    err.chain().find_map(|e| e.downcast_ref::<E>())
 }
 
 /// A fix hint for the errors we know how to fix.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
-    let _ = err;
+    if let Some(e) = find::<NewError>(err) {
+        return Some(match e {
+            NewError::BadName { .. } => "choose a name like `kws-demo`: ASCII letters, digits, `-`, `_`, starting with a letter".into(),
+            NewError::Exists { path } => format!(
+                "choose another name or --path, or remove `{}` first; `new` never writes into a non-empty directory",
+                path.display()
+            ),
+            NewError::ModelUnreadable { .. } => "check the path given to --model (relative paths start at the current directory)".into(),
+            NewError::NotTflite { .. } => "pass an int8 .tflite flatbuffer (convert with the TFLite converter and full-integer quantization)".into(),
+            NewError::Compile { .. } => "the model is valid TFLite but uses something cargo-tinyml cannot compile yet; see the message above for the operator and tensor".into(),
+        });
+    }
+    if let Some(e) = find::<BoardError>(err) {
+        return Some(match e {
+            BoardError::Unknown { .. } => "run `cargo tinyml boards` to list the boards, or add a board file to the user boards directory".into(),
+            BoardError::Parse { .. } | BoardError::Invalid { .. } => {
+                "fix the board file; the files in the repository's boards/ folder show every field".into()
+            }
+            BoardError::Io { .. } => "check the permissions of the user boards directory ($TINYML_BOARDS_DIR)".into(),
+        });
+    }
+    if let Some(e) = find::<RunError>(err) {
+        return Some(match e {
+            RunError::NoBoard => "pass --board, or add `[package.metadata.tinyml] board = \"mps3-an547\"` to Cargo.toml".into(),
+            RunError::BoardMismatch { asked, .. } => format!(
+                "memory.x and .cargo/config.toml come from the board: create a project for it with `cargo tinyml new NAME --board {asked}`"
+            ),
+            RunError::Hardware { .. } => "flash and run it on the board with `cargo tinyml flash` (or plain `cargo run`, which uses probe-rs)".into(),
+        });
+    }
+    if let Some(e) = find::<QemuError>(err) {
+        return match e {
+            QemuError::NotInstalled { .. } => Some(format!("install it: {}", crate::cmd::doctor::apt_install("qemu-system-arm"))),
+            QemuError::Timeout { .. } => Some("raise --timeout for large models, or check that main ends with tinyml_firmware::exit".into()),
+            QemuError::Failed(_) => Some("run `cargo tinyml doctor`; QEMU 7.2 or newer is needed for mps3-an547".into()),
+        };
+    }
+    if let Some(e) = find::<ProjectError>(err) {
+        return match e {
+            ProjectError::NotFound { .. } | ProjectError::Manifest { .. } => {
+                Some("run this in a project made by `cargo tinyml new`, or pass --path DIR".into())
+            }
+            ProjectError::BuildFailed { .. } => Some(
+                "see cargo's errors above; a missing target is fixed by `rustup target add`, see `cargo tinyml doctor`".into(),
+            ),
+            ProjectError::NoExecutable { .. } => None,
+        };
+    }
     None
 }

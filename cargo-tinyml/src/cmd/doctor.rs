@@ -1,12 +1,192 @@
-//! `cargo tinyml doctor`.
+//! `cargo tinyml doctor`: check what building, emulating and flashing need, and print the
+//! exact command that fixes each gap.
 
-/// Arguments of `cargo tinyml doctor`.
+use crate::boards::Catalog;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::process::{Command, ExitCode, Stdio};
+
+/// Check the Rust targets, QEMU, the Python reference and debug-probe access.
+///
+/// Each check prints `ok`, `missing` (needed by the built-in emulated boards: exit code 1)
+/// or `warn` (needed only for hardware boards or for validating against the TFLM
+/// reference), with the command that fixes it.
 #[derive(Debug, clap::Args)]
-pub struct Cmd {}
+pub struct Cmd {
+    /// Print the results as JSON (an array of {check, status, detail, fix}).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Present and working.
+    Ok,
+    /// Needed for the default flow and absent.
+    Missing,
+    /// Needed only for some flows (hardware, validation) and absent.
+    Warn,
+}
+
+/// One check and how to fix it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub check: String,
+    /// The outcome.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// The command that fixes it, if not ok.
+    pub fix: Option<String>,
+}
+
+/// The Python interpreter for the TFLM reference tools (`tools/oracle/`):
+/// `$TINYML_PYTHON`, else the checkout's `.venv/bin/python` (made by `scripts/test`), else
+/// `python3`.
+pub fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("TINYML_PYTHON") {
+        return p.into();
+    }
+    if let Some(root) = crate::scaffold::source_dir() {
+        let venv = root.join(".venv/bin/python");
+        if venv.is_file() {
+            return venv;
+        }
+    }
+    "python3".into()
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+/// `apt-get install` of `packages`, with `sudo` unless we run as root.
+pub fn apt_install(packages: &str) -> String {
+    let sudo = if is_root() { "" } else { "sudo " };
+    format!("{sudo}apt-get update && {sudo}apt-get install -y --no-install-recommends {packages}")
+}
+
+/// Runs every check.
+pub fn checks() -> Vec<Check> {
+    let mut out = Vec::new();
+    let catalog = Catalog::load().ok();
+    let boards = catalog.as_ref().map(|c| c.boards.as_slice()).unwrap_or_default();
+
+    // Rust targets, per board.
+    let installed = output("rustup", &["target", "list", "--installed"]);
+    let targets: BTreeSet<&str> = boards.iter().filter_map(|b| b.target.as_deref()).collect();
+    for target in targets {
+        let users: Vec<&str> = boards.iter().filter(|b| b.target.as_deref() == Some(target)).map(|b| b.name.as_str()).collect();
+        let emulated = boards.iter().any(|b| b.target.as_deref() == Some(target) && b.is_emulated());
+        let check = format!("rust target {target}");
+        let (status, detail, fix) = match &installed {
+            None => (Status::Missing, "rustup not found".to_owned(), Some("curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh".to_owned())),
+            Some(list) if list.lines().any(|l| l.trim() == target) => (Status::Ok, format!("installed (boards: {})", users.join(", ")), None),
+            Some(_) => (
+                if emulated { Status::Missing } else { Status::Warn },
+                format!("not installed (needed by boards: {})", users.join(", ")),
+                Some(format!("rustup target add {target}")),
+            ),
+        };
+        out.push(Check { check, status, detail, fix });
+    }
+
+    // QEMU, for the emulated boards.
+    let qemus: BTreeSet<&str> = boards.iter().filter_map(|b| b.emulator.as_ref().map(|e| e.qemu.as_str())).collect();
+    for qemu in qemus {
+        let (status, detail, fix) = match output(qemu, &["--version"]) {
+            Some(v) => (Status::Ok, v.lines().next().unwrap_or_default().to_owned(), None),
+            None => (Status::Missing, "not found on PATH".to_owned(), Some(apt_install("qemu-system-arm"))),
+        };
+        out.push(Check { check: qemu.to_owned(), status, detail, fix });
+    }
+
+    // Python with the TFLM reference interpreter (validation and tests).
+    let python = python();
+    let py = python.display().to_string();
+    let found = output(&py, &["-c", "import tflite_micro, numpy; print(tflite_micro.__name__)"]);
+    let venv_fix = match crate::scaffold::source_dir() {
+        Some(root) => format!(
+            "python3 -m venv {0}/.venv && {0}/.venv/bin/pip install -r {0}/tools/oracle/requirements.txt",
+            root.display()
+        ),
+        None => "python3 -m venv .venv && .venv/bin/pip install tflite-micro numpy && export TINYML_PYTHON=$PWD/.venv/bin/python".to_owned(),
+    };
+    let (status, detail, fix) = match found {
+        Some(_) => (Status::Ok, format!("{py} imports tflite_micro"), None),
+        None => (Status::Warn, format!("{py} cannot import tflite_micro (needed to validate against the TFLM reference)"), Some(venv_fix)),
+    };
+    out.push(Check { check: "python + tflite_micro".into(), status, detail, fix });
+
+    // Debug probes, for the hardware boards.
+    out.push(probe_check());
+    out
+}
+
+fn probe_check() -> Check {
+    use probe_rs::probe::list::{Accessibility, Lister};
+    let probes = Lister::new().list_all_with_access();
+    let denied: Vec<String> = probes
+        .iter()
+        .filter(|p| p.accessibility == Accessibility::PermissionDenied)
+        .map(|p| format!("{} ({:04x}:{:04x})", p.info.identifier, p.info.vendor_id, p.info.product_id))
+        .collect();
+    let udev_fix = "download 69-probe-rs.rules from https://probe.rs/docs/getting-started/probe-setup/, then: sudo cp 69-probe-rs.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger".to_owned();
+    let check = "debug probe access".to_owned();
+    if !denied.is_empty() {
+        return Check { check, status: Status::Warn, detail: format!("no permission to open: {}", denied.join(", ")), fix: Some(udev_fix) };
+    }
+    if probes.is_empty() {
+        let has_rules = std::fs::read_dir("/etc/udev/rules.d")
+            .map(|d| d.filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().contains("probe-rs")))
+            .unwrap_or(false);
+        let (detail, fix) = if cfg!(target_os = "linux") && !is_root() && !has_rules {
+            ("no probe connected, and no probe-rs udev rules installed (needed for hardware boards only)".to_owned(), Some(udev_fix))
+        } else {
+            ("no probe connected (needed for hardware boards only)".to_owned(), None)
+        };
+        return Check { check, status: Status::Warn, detail, fix };
+    }
+    let names: Vec<String> = probes.iter().map(|p| p.info.identifier.clone()).collect();
+    Check { check, status: Status::Ok, detail: format!("{} probe(s): {}", probes.len(), names.join(", ")), fix: None }
+}
+
+/// The report `doctor` prints.
+pub fn render(checks: &[Check]) -> String {
+    let width = checks.iter().map(|c| c.check.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for c in checks {
+        let status = match c.status {
+            Status::Ok => "ok",
+            Status::Missing => "MISSING",
+            Status::Warn => "warn",
+        };
+        s.push_str(&format!("{status:<7}  {:<width$}  {}\n", c.check, c.detail));
+        if let Some(fix) = &c.fix {
+            s.push_str(&format!("{:<7}  {:<width$}  fix: {fix}\n", "", ""));
+        }
+    }
+    s
+}
 
 impl Cmd {
-    /// Runs the command.
-    pub fn run(self) -> anyhow::Result<std::process::ExitCode> {
-        anyhow::bail!("`cargo tinyml doctor` is not built yet")
+    /// Runs the command: exit code 1 if something the emulated boards need is missing.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let checks = checks();
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&checks)?);
+        } else {
+            print!("{}", render(&checks));
+        }
+        let missing = checks.iter().any(|c| c.status == Status::Missing);
+        Ok(if missing { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
 }

@@ -1,0 +1,158 @@
+//! Project templates as data: the files under `templates/project/` (with `{{placeholders}}`)
+//! embedded at build time, rendered for a board and a model, and written atomically.
+
+use crate::boards::Board;
+use std::path::{Path, PathBuf};
+
+/// The template files: (path in the generated project, template text).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("Cargo.toml", include_str!("../../templates/project/Cargo.toml.tmpl")),
+    ("build.rs", include_str!("../../templates/project/build.rs.tmpl")),
+    ("src/main.rs", include_str!("../../templates/project/src/main.rs.tmpl")),
+    (".gitignore", include_str!("../../templates/project/gitignore.tmpl")),
+    ("README.md", include_str!("../../templates/project/README.md.tmpl")),
+];
+
+/// The model a project gets without `--model`, with its license and provenance.
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../templates/models/hello_world_int8.tflite");
+const DEFAULT_MODEL_LICENSE: &str = include_str!("../../templates/models/LICENSE");
+const DEFAULT_MODEL_PROVENANCE: &str = include_str!("../../templates/models/PROVENANCE.md");
+
+/// Version of the tinyml crates a generated project depends on.
+pub const CRATES_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The model of a new project.
+#[derive(Clone, Debug)]
+pub enum Model {
+    /// The shipped `hello_world_int8.tflite`.
+    Default,
+    /// A user's model: its bytes and where they came from.
+    File {
+        /// The file given to `--model`.
+        path: PathBuf,
+        /// Its contents.
+        bytes: Vec<u8>,
+    },
+}
+
+/// Everything a project is generated from.
+#[derive(Clone, Debug)]
+pub struct Spec<'a> {
+    /// Package name.
+    pub name: &'a str,
+    /// The board.
+    pub board: &'a Board,
+    /// The model.
+    pub model: Model,
+    /// Root of a cargo-tinyml checkout to depend on by path, or `None` to depend on the
+    /// published crates by version only.
+    pub source_dir: Option<PathBuf>,
+}
+
+/// The checkout whose crates generated projects depend on: `$TINYML_SOURCE_DIR`, else
+/// the checkout this binary was built from, if it still exists.
+pub fn source_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("TINYML_SOURCE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    built_from.join("runtime/Cargo.toml").is_file().then(|| built_from.to_owned())
+}
+
+fn dependency(source_dir: Option<&Path>, krate: &str, features: &[&str]) -> String {
+    let features = if features.is_empty() {
+        String::new()
+    } else {
+        let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+        format!(", features = [{}]", quoted.join(", "))
+    };
+    match source_dir {
+        Some(dir) => {
+            let path = dir.join(krate);
+            let path = path.to_string_lossy().replace('\\', "/");
+            format!("{{ path = \"{path}\", version = \"{CRATES_VERSION}\"{features} }}")
+        }
+        None if features.is_empty() => format!("\"{CRATES_VERSION}\""),
+        None => format!("{{ version = \"{CRATES_VERSION}\"{features} }}"),
+    }
+}
+
+/// Replaces every `{{key}}` in `template`; an unknown key is a bug in the template.
+pub fn render(template: &str, vars: &[(&str, String)]) -> String {
+    let mut out = template.to_owned();
+    for (key, value) in vars {
+        out = out.replace(&format!("{{{{{key}}}}}"), value);
+    }
+    assert!(!out.contains("{{"), "template has a placeholder without a value:\n{out}");
+    out
+}
+
+/// The files of the project, as (relative path, contents), in a stable order.
+pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
+    let board = spec.board;
+    let src = spec.source_dir.as_deref();
+    let io = if board.is_emulated() { "semihosting" } else { "rtt" };
+    let firmware_features = [io, board.timer.as_str()];
+    let timing_note = if board.is_emulated() { " (emulated by QEMU -icount: not real-chip time)" } else { "" };
+    let run_how = if board.is_emulated() {
+        "run it in QEMU (output over semihosting)".to_owned()
+    } else {
+        "flash it with `cargo tinyml flash` (output over RTT)".to_owned()
+    };
+    let model_origin = match &spec.model {
+        Model::Default => "the TFLM hello_world sine model shipped with cargo-tinyml; see model/PROVENANCE.md".to_owned(),
+        Model::File { path, .. } => format!("copied from `{}`", path.display()),
+    };
+    let vars = [
+        ("name", spec.name.to_owned()),
+        ("board", board.name.clone()),
+        ("board_description", board.description.clone()),
+        ("runtime_dep", dependency(src, "runtime", &[])),
+        ("firmware_dep", dependency(src, "firmware", &firmware_features)),
+        ("compiler_dep", dependency(src, "compiler", &[])),
+        ("timing_note", timing_note.to_owned()),
+        ("run_how", run_how),
+        ("model_origin", model_origin),
+    ];
+    let mut out: Vec<(PathBuf, Vec<u8>)> =
+        TEMPLATES.iter().map(|(path, text)| (PathBuf::from(path), render(text, &vars).into_bytes())).collect();
+    out.push((".cargo/config.toml".into(), board.cargo_config().into_bytes()));
+    out.push(("memory.x".into(), board.memory_x().into_bytes()));
+    match &spec.model {
+        Model::Default => {
+            out.push(("model/model.tflite".into(), DEFAULT_MODEL.to_vec()));
+            out.push(("model/LICENSE".into(), DEFAULT_MODEL_LICENSE.as_bytes().to_vec()));
+            out.push(("model/PROVENANCE.md".into(), DEFAULT_MODEL_PROVENANCE.as_bytes().to_vec()));
+        }
+        Model::File { bytes, .. } => out.push(("model/model.tflite".into(), bytes.clone())),
+    }
+    out
+}
+
+/// Writes `files` into a new directory `dest` atomically: into a temporary directory
+/// beside it, then renamed into place, so a failure leaves nothing behind. `dest` must
+/// not exist or be an empty directory.
+pub fn write_atomically(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
+    let parent = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let leaf = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into());
+    let tmp = parent.join(format!(".{leaf}.tinyml-new-{}", std::process::id()));
+    let result = (|| {
+        for (rel, contents) in files {
+            let path = tmp.join(rel);
+            std::fs::create_dir_all(path.parent().expect("file path has a parent"))?;
+            std::fs::write(&path, contents)?;
+        }
+        if dest.is_dir() {
+            // An empty directory (checked by the caller): replace it.
+            std::fs::remove_dir(dest)?;
+        }
+        std::fs::rename(&tmp, dest)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
