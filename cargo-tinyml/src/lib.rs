@@ -3,10 +3,13 @@
 //! QEMU invocation) lives in modules of its own so integration tests can call it.
 
 pub mod boards;
+pub mod cargo;
 pub mod cmd;
 pub mod diagnostics;
+pub mod qemu;
 pub mod elf;
 pub mod probe;
+pub mod scaffold;
 pub mod record;
 
 use clap::{Parser, Subcommand};
