@@ -329,4 +329,129 @@ mod tests {
         assert_eq!(out_size(Padding::Same, 5, 1, 3, 1), Some(2));
         assert_eq!(pad_before(3, 1, 5, 1, 2), 0);
     }
+
+    use crate::graph::{builtin, Graph, OpCode, Operator, Quant};
+
+    fn tensor(name: &str, shape: &[usize], dtype: DType, scale: f32, data: Option<Vec<u8>>) -> Tensor {
+        Tensor {
+            name: name.to_owned(),
+            shape: shape.to_vec(),
+            dtype,
+            quant: Some(Quant { scale: vec![scale], zero_point: vec![0], axis: 0 }),
+            data,
+            is_variable: false,
+        }
+    }
+
+    /// A one-operator graph: input, constant filter, output.
+    fn graph(opcode: i32, options: Options, input: &[usize], filter: &[usize], output: &[usize]) -> Graph {
+        let n: usize = filter.iter().product();
+        Graph {
+            tensors: vec![
+                tensor("in", input, DType::I8, 0.5, None),
+                tensor("w", filter, DType::I8, 0.01, Some(vec![1; n])),
+                tensor("out", output, DType::I8, 0.25, None),
+            ],
+            operators: vec![Operator {
+                index: 0,
+                opcode: OpCode::Builtin(opcode),
+                inputs: vec![Some(0), Some(1)],
+                outputs: vec![2],
+                options,
+                custom_options: Vec::new(),
+            }],
+            inputs: vec![0],
+            outputs: vec![2],
+            description: String::new(),
+        }
+    }
+
+    fn conv_options(padding: Padding, stride: usize, dilation: usize) -> Options {
+        Options::Conv2D {
+            padding,
+            stride_w: stride,
+            stride_h: stride,
+            dilation_w: dilation,
+            dilation_h: dilation,
+            activation: Activation::Relu,
+        }
+    }
+
+    fn lower_one(g: &Graph) -> Result<Lowered, CompileError> {
+        crate::ops::lower(g, &g.operators[0])
+    }
+
+    #[test]
+    fn lowers_kws_first_layer_with_its_macs() {
+        // KWS DS-CNN layer 0: 49x10x1 input, 64 10x4 filters, stride 2, SAME -> 25x5x64.
+        let g = graph(
+            builtin::CONV_2D,
+            conv_options(Padding::Same, 2, 1),
+            &[1, 49, 10, 1],
+            &[64, 10, 4, 1],
+            &[1, 25, 5, 64],
+        );
+        let l = lower_one(&g).expect("lowers");
+        assert_eq!(l.kernel.macs(), 25 * 5 * 64 * 10 * 4);
+        assert_eq!(l.inputs, vec![0]);
+    }
+
+    #[test]
+    fn rejects_grouped_convolution_naming_tensors() {
+        let g =
+            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 4], &[8, 3, 3, 2], &[1, 3, 3, 8]);
+        let e = lower_one(&g).unwrap_err().to_string();
+        assert!(e.contains("grouped convolution") && e.contains("'w'") && e.contains("'in'"), "{e}");
+    }
+
+    #[test]
+    fn rejects_shapes_that_disagree_with_the_padding() {
+        // VALID 3x3 over 5x5 gives 3x3, not 5x5.
+        let g =
+            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 1], &[1, 3, 3, 1], &[1, 5, 5, 1]);
+        let e = lower_one(&g).unwrap_err().to_string();
+        assert!(e.contains("'out'") && e.contains("3x3"), "{e}");
+        // A dilated window wider than the input.
+        let g =
+            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 3), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 1, 1, 1]);
+        assert!(lower_one(&g).unwrap_err().to_string().contains("does not fit"));
+        // Stride 0 is an error, not a division by zero.
+        let g = graph(builtin::CONV_2D, conv_options(Padding::Same, 0, 1), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 6, 6, 1]);
+        assert!(lower_one(&g).unwrap_err().to_string().contains("at least 1"));
+    }
+
+    #[test]
+    fn depthwise_checks_the_multiplier_against_the_shapes() {
+        let options = |depth_multiplier| Options::DepthwiseConv2D {
+            padding: Padding::Same,
+            stride_w: 1,
+            stride_h: 1,
+            dilation_w: 1,
+            dilation_h: 1,
+            depth_multiplier,
+            activation: Activation::None,
+        };
+        let g = graph(builtin::DEPTHWISE_CONV_2D, options(2), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
+        assert_eq!(lower_one(&g).expect("lowers").kernel.macs(), 4 * 4 * 6 * 9);
+        let g = graph(builtin::DEPTHWISE_CONV_2D, options(1), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
+        assert!(lower_one(&g).unwrap_err().to_string().contains("depth multiplier 1"));
+    }
+
+    #[test]
+    fn pooling_requires_one_quantization() {
+        let options = Options::Pool2D {
+            padding: Padding::Valid,
+            stride_w: 2,
+            stride_h: 2,
+            filter_w: 2,
+            filter_h: 2,
+            activation: Activation::None,
+        };
+        let mut g = graph(builtin::AVERAGE_POOL_2D, options, &[1, 4, 4, 2], &[1], &[1, 2, 2, 2]);
+        g.operators[0].inputs.truncate(1);
+        let e = lower_one(&g).unwrap_err().to_string();
+        assert!(e.contains("same quantization"), "{e}");
+        g.tensors[2].quant = g.tensors[0].quant.clone();
+        assert!(lower_one(&g).is_ok());
+    }
 }
