@@ -164,9 +164,10 @@ impl Kernel for Pad {
         e.use_path("tinyml_runtime::kernels::pad::*");
         let params = e.params("PARAMS", "PadParams", &self.params);
         let value = match self.value {
-            PadValue::I8(v) => format!("{v}i8"),
-            PadValue::I16(v) => format!("{v}i16"),
-            PadValue::I32(v) => format!("{v}i32"),
+            // Integer literals take their type from `in0`; no suffix keeps the call plain C.
+            PadValue::I8(v) => v.to_string(),
+            PadValue::I16(v) => v.to_string(),
+            PadValue::I32(v) => v.to_string(),
             PadValue::F32(v) => format!("f32::from_bits({:#x})", v.to_bits()),
         };
         format!("pad(&{params}, in0, {value}, out)")
