@@ -1,0 +1,110 @@
+//! `cargo tinyml analyze`: compile a model on the host and report, per layer, the op,
+//! shapes, MACs, parameter and activation bytes and arena offset, with totals and
+//! whether the model fits a board.
+
+use crate::boards::{Board, RegionKind};
+use anyhow::Context;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tinyml_compiler::report::Report;
+
+/// Report RAM, flash and MACs per layer of an int8 TFLite model.
+///
+/// Examples:
+///
+///   cargo tinyml analyze model.tflite
+///   cargo tinyml analyze model.tflite --board stm32n6570-dk --json
+///
+/// The arena is planned exactly; code size and stack are estimates (profile measures
+/// them on the target). Exit code 3 when the model does not fit the board.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Cmd {
+    /// The .tflite model.
+    pub model: PathBuf,
+    /// Check the fit against this board's flash and RAM (see `cargo tinyml boards`).
+    #[arg(long)]
+    pub board: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How a model fits a board's memory.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Fit {
+    /// The board.
+    pub board: String,
+    /// Flash available for the link, bytes.
+    pub flash_capacity: u64,
+    /// RAM available for the link, bytes.
+    pub ram_capacity: u64,
+    /// Flash left over (negative: shortfall).
+    pub flash_margin: i64,
+    /// RAM left over (negative: shortfall).
+    pub ram_margin: i64,
+    /// Whether both margins are non-negative.
+    pub fits: bool,
+}
+
+/// Compares a report's totals with a board's link regions.
+pub fn fit(report: &Report, board: &Board) -> Fit {
+    let cap = |kind| board.memory.iter().filter(|r| r.kind == kind).map(|r| r.length).max().unwrap_or(0);
+    let (flash_capacity, ram_capacity) = (cap(RegionKind::Flash), cap(RegionKind::Ram));
+    let flash_margin = flash_capacity as i64 - report.flash_bytes as i64;
+    let ram_margin = ram_capacity as i64 - report.ram_bytes as i64;
+    Fit {
+        board: board.name.clone(),
+        flash_capacity,
+        ram_capacity,
+        flash_margin,
+        ram_margin,
+        fits: flash_margin >= 0 && ram_margin >= 0,
+    }
+}
+
+#[derive(Serialize)]
+struct JsonOut<'a> {
+    model: String,
+    #[serde(flatten)]
+    report: &'a Report,
+    fit: Option<Fit>,
+}
+
+impl Cmd {
+    /// Runs the command.
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let bytes =
+            std::fs::read(&self.model).with_context(|| format!("cannot read model {}", self.model.display()))?;
+        let program = tinyml_compiler::compile(&bytes, &Default::default())
+            .with_context(|| format!("cannot compile {}", self.model.display()))?;
+        let report = Report::of(&program);
+        let fit = match &self.board {
+            Some(name) => Some(fit(&report, crate::boards::Catalog::load()?.get(name)?)),
+            None => None,
+        };
+        if self.json {
+            let out = JsonOut { model: self.model.display().to_string(), report: &report, fit: fit.clone() };
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!("{}\n", self.model.display());
+            print!("{}", report.to_table());
+            if let Some(f) = &fit {
+                let say = |what: &str, margin: i64, cap: u64| {
+                    if margin >= 0 {
+                        println!("{what} on {}: fits, {margin} B to spare of {cap} B", f.board)
+                    } else {
+                        println!("{what} on {}: DOES NOT FIT, {} B over the {cap} B available", f.board, -margin)
+                    }
+                };
+                say("flash", f.flash_margin, f.flash_capacity);
+                say("RAM  ", f.ram_margin, f.ram_capacity);
+            }
+        }
+        Ok(match fit {
+            Some(f) if !f.fits => ExitCode::from(3),
+            _ => ExitCode::SUCCESS,
+        })
+    }
+}
