@@ -1,4 +1,5 @@
 //! Code generation from a compiled [`crate::Program`]: Rust for `tinyml-runtime`
 //! ([`rust`]).
 
+pub mod c;
 pub mod rust;
