@@ -134,6 +134,11 @@ impl Elf {
         self.symbols.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
     }
 
+    /// Whether any defined symbol's (mangled) name contains `part`.
+    pub fn has_symbol_containing(&self, part: &str) -> bool {
+        self.symbols.iter().any(|(n, _)| n.contains(part))
+    }
+
     /// A section by name.
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
@@ -153,11 +158,9 @@ impl Elf {
     /// (adjacent regions count as one span). `target` names the map in the error.
     pub fn check_fit(&self, target: &str, regions: &[Region]) -> Result<(), FitError> {
         for s in &self.sections {
-            let mut ranges = vec![s.address..s.address + s.size];
-            if s.has_bytes && s.load_address != s.address {
-                ranges.push(s.load_address..s.load_address + s.size);
-            }
-            for range in ranges {
+            let run = s.address..s.address + s.size;
+            let load = (s.has_bytes && s.load_address != s.address).then(|| s.load_address..s.load_address + s.size);
+            for range in std::iter::once(run).chain(load) {
                 if let Some(problem) = fit_problem(&range, regions) {
                     return Err(FitError {
                         target: target.to_owned(),

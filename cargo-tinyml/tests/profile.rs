@@ -1,0 +1,206 @@
+//! `cargo tinyml profile` end to end in QEMU: a project scaffolded as `cargo tinyml new`
+//! does, built with profiling, run twice; both reports must be complete and identical
+//! (SysTick under `-icount shift=0` counts emulated instructions deterministically).
+//! Also: the zero-cost claim (a normal build carries no profiling code) and the
+//! baseline comparison.
+//!
+//! Skipped (with a message) when `qemu-system-arm` or the thumbv8m target is missing.
+
+use cargo_tinyml::boards::Catalog;
+use cargo_tinyml::cmd::profile::{self, report, Options};
+use cargo_tinyml::scaffold::{self, Model, Spec};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn have_tools() -> bool {
+    let qemu = Command::new("qemu-system-arm").arg("--version").output().is_ok_and(|o| o.status.success());
+    let target = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|s| s.join("lib/rustlib/thumbv8m.main-none-eabihf").is_dir());
+    if !(qemu && target) {
+        eprintln!("skipped: needs qemu-system-arm and the thumbv8m.main-none-eabihf target");
+    }
+    qemu && target
+}
+
+/// Scaffolds `name` for `board` with `model` (default hello_world) under the test tmpdir.
+fn project(name: &str, board: &str, model: Option<&Path>) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e");
+    std::fs::create_dir_all(&root).unwrap();
+    let dest = root.join(name);
+    let _ = std::fs::remove_dir_all(&dest);
+    let catalog = Catalog::load().unwrap();
+    let board = catalog.get(board).unwrap();
+    let model = match model {
+        None => Model::Default,
+        Some(p) => Model::File { path: p.to_owned(), bytes: std::fs::read(p).unwrap() },
+    };
+    let spec = Spec { name, board, model, source_dir: Some(workspace()) };
+    scaffold::write_atomically(&dest, &scaffold::files(&spec)).unwrap();
+    dest
+}
+
+fn options(runs: u16) -> Options {
+    Options {
+        board: None,
+        runs,
+        probe: None,
+        timeout: Duration::from_secs(600),
+        // One firmware target dir for every test: the runtime builds once.
+        target_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target")),
+        quiet: true,
+    }
+}
+
+#[test]
+fn hello_world_on_an547_is_complete_and_identical_across_runs() {
+    if !have_tools() {
+        return;
+    }
+    let dir = project("hello", "mps3-an547", None);
+    let a = profile::profile(&dir, &options(3)).unwrap();
+    let b = profile::profile(&dir, &options(3)).unwrap();
+    assert_eq!(a, b, "two profiles of the same firmware differ");
+    assert_eq!(a.board, "mps3-an547");
+    assert_eq!(a.unit, report::Unit::Instructions);
+    assert_eq!(a.runs, 3);
+    assert_eq!(a.layers.len(), 3);
+    assert!(a.layers.iter().all(|l| l.op == "FULLY_CONNECTED" && l.instructions.unwrap() > 0 && l.cycles.is_none()));
+    assert!(a.total.value() >= a.layers.iter().map(|l| l.value()).sum::<u64>());
+    assert!(a.checksums_agree);
+    let m = &a.memory;
+    assert!(
+        m.arena_bytes > 0 && m.stack_bytes > 0 && m.flash_bytes > 0 && m.static_ram_bytes >= m.arena_bytes,
+        "{m:?}"
+    );
+    // JSON keys CI relies on.
+    let j: serde_json::Value = serde_json::to_value(&a).unwrap();
+    for key in ["board", "runs", "layers", "total", "memory"] {
+        assert!(j.get(key).is_some(), "missing {key}");
+    }
+    assert!(j["layers"][0]["op"].is_string() && j["layers"][0]["instructions"].is_u64());
+    assert!(j["total"]["instructions"].is_u64());
+    for key in ["arena_bytes", "stack_bytes", "flash_bytes", "static_ram_bytes"] {
+        assert!(j["memory"][key].is_u64(), "missing memory.{key}");
+    }
+    // The report is its own baseline: no regression; a 10% slower total is one.
+    let same = report::compare(&a, &b, 5.0).unwrap();
+    assert!(same.regressions.is_empty(), "{}", same.text);
+    let mut slower = a.clone();
+    slower.total.instructions = Some(a.total.value() * 110 / 100);
+    let cmp = report::compare(&slower, &a, 5.0).unwrap();
+    assert_eq!(cmp.regressions.len(), 1, "{}", cmp.text);
+    assert!(cmp.regressions[0].starts_with("total instructions +"), "{:?}", cmp.regressions);
+    // Round trip through the JSON a baseline file holds.
+    let back: report::Report = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    assert_eq!(back, a);
+    println!("{}", report::render(&a));
+}
+
+/// Zero cost when off: `layer!` without the `profile` feature expands to the layer body
+/// alone, so the normal build's code is byte-for-byte what it would be with no
+/// instrumentation at all. Checked by building the same project a second time with the
+/// `layer!` wrappers stripped from the generated model and comparing `.text`.
+#[test]
+fn profiling_compiles_away_in_a_normal_build() {
+    if !have_tools() {
+        return;
+    }
+    let dir = project("hello", "mps3-an547", None);
+    let r = profile::profile(&dir, &options(1)).unwrap();
+    // The same package (same name, so the same symbols) with layer! stripped.
+    let stripped = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e/nolayer");
+    let _ = std::fs::remove_dir_all(&stripped);
+    std::fs::create_dir_all(&stripped).unwrap();
+    let stripped = stripped.join("hello");
+    std::fs::rename(project("hello-tmp", "mps3-an547", None), &stripped).unwrap();
+    let cargo_toml = std::fs::read_to_string(stripped.join("Cargo.toml")).unwrap();
+    std::fs::write(stripped.join("Cargo.toml"), cargo_toml.replace("name = \"hello-tmp\"", "name = \"hello\""))
+        .unwrap();
+    let mut build_rs = std::fs::read_to_string(stripped.join("build.rs")).unwrap();
+    build_rs = build_rs.replacen("compile_or_exit();", "compile_or_exit();\n    strip_layers();", 1);
+    build_rs.push_str(STRIP_LAYERS);
+    std::fs::write(stripped.join("build.rs"), build_rs).unwrap();
+    let project = cargo_tinyml::cargo::Project::find(&stripped).unwrap();
+    let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target-nolayer");
+    let build = cargo_tinyml::cargo::BuildOptions { release: true, target_dir: Some(target_dir), quiet: true };
+    let elf = cargo_tinyml::elf::Elf::read(&cargo_tinyml::cargo::build(&project, &build).unwrap()).unwrap();
+    let model_rs = std::fs::read_dir(elf.path.parent().unwrap().join("build"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("out/model.rs")).ok())
+        .next()
+        .unwrap();
+    assert!(!model_rs.contains("layer!"), "the strip did not happen");
+    let text = |e: &cargo_tinyml::elf::Elf| e.section(".text").unwrap().size;
+    let normal =
+        cargo_tinyml::elf::Elf::read(&options(1).target_dir.unwrap().join("thumbv8m.main-none-eabihf/release/hello"))
+            .unwrap();
+    assert_eq!(text(&normal), text(&elf), "layer! costs code in a normal build");
+    assert_eq!(r.memory.flash_bytes, elf.memory_use().flash_bytes);
+    assert_eq!(r.memory.static_ram_bytes, elf.memory_use().static_ram_bytes);
+    for sym in ["set_hooks", "LAYER_TICKS"] {
+        assert!(!normal.has_symbol_containing(sym), "{sym} in the normal build");
+    }
+    let p = r.memory.profiling_build.clone().unwrap();
+    println!(
+        "normal build: .text {} B, flash {} B, static RAM {} B; without layer!: .text {} B; profiling build: .text {} B, flash {} B, static RAM {} B",
+        text(&normal),
+        r.memory.flash_bytes,
+        r.memory.static_ram_bytes,
+        text(&elf),
+        p.text_bytes,
+        p.flash_bytes,
+        p.static_ram_bytes
+    );
+}
+
+/// Appended to the stripped project's build.rs: rewrite `tinyml_runtime::layer!(i, { .. });`
+/// in the generated model into the plain block.
+const STRIP_LAYERS: &str = r#"
+fn strip_layers() {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("model.rs");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut s = String::new();
+    let mut in_layer = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("tinyml_runtime::layer!(") {
+            in_layer = true;
+            s.push_str("    {\n");
+        } else if in_layer && line == "    });" {
+            in_layer = false;
+            s.push_str("    }\n");
+        } else {
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    std::fs::write(&out, s).unwrap();
+}
+"#;
+
+#[test]
+fn kws_on_an547_is_complete_and_identical_across_runs() {
+    let model = Path::new("/work/shared/models/mlperf-tiny/kws_ref_model.tflite");
+    let model = std::env::var_os("TINYML_KWS_MODEL").map(PathBuf::from).unwrap_or(model.to_owned());
+    if !have_tools() || !model.is_file() {
+        eprintln!("skipped: KWS model not found (set TINYML_KWS_MODEL)");
+        return;
+    }
+    let dir = project("kws", "mps3-an547", Some(&model));
+    let a = profile::profile(&dir, &options(2)).unwrap();
+    let b = profile::profile(&dir, &options(2)).unwrap();
+    assert_eq!(a, b, "two KWS profiles differ");
+    println!("{}", report::render(&a));
+    // Every layer that computes takes time (RESHAPE may be a no-op view).
+    assert!(a.layers.iter().filter(|l| l.macs > 0).all(|l| l.value() > 0));
+    assert!(a.layers.iter().any(|l| l.op == "CONV_2D") && a.layers.iter().any(|l| l.op == "SOFTMAX"));
+}
