@@ -43,6 +43,10 @@ pub enum Command {
     Run(cmd::run::Cmd),
     /// Check the toolchain, QEMU and probe access, with the command that fixes each gap.
     Doctor(cmd::doctor::Cmd),
+    /// Build and put the firmware on the board: probe-rs flash or RAM load, or QEMU.
+    Flash(cmd::flash::Cmd),
+    /// Build with profiling, run N inferences, report time and memory per layer.
+    Profile(cmd::profile::Cmd),
 }
 
 impl Cli {
@@ -53,6 +57,8 @@ impl Cli {
             Command::Boards(c) => c.run(),
             Command::Run(c) => c.run(),
             Command::Doctor(c) => c.run(),
+            Command::Flash(c) => c.run(),
+            Command::Profile(c) => c.run(),
         }
     }
 }

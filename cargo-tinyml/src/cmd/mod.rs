@@ -2,5 +2,7 @@
 
 pub mod boards;
 pub mod doctor;
+pub mod flash;
 pub mod new;
+pub mod profile;
 pub mod run;
