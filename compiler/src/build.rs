@@ -1,11 +1,9 @@
 //! The entry point for build scripts: compile a `.tflite` file into a Rust module in
 //! `OUT_DIR`, rebuilt whenever the model file changes (the prost-build pattern).
 //!
+//! In a firmware project's `build.rs`, `fn main()` calls:
 //! ```no_run
-//! // build.rs of a firmware project
-//! fn main() {
-//!     tinyml_compiler::build::Builder::new("model/model.tflite").compile_or_exit();
-//! }
+//! tinyml_compiler::build::Builder::new("model/model.tflite").compile_or_exit();
 //! ```
 //! and in the firmware: `mod model { include!(concat!(env!("OUT_DIR"), "/model.rs")); }`.
 

@@ -146,7 +146,7 @@ pub fn samples_of(arr: &NpyArray, t: &Tensor, what: &str) -> anyhow::Result<Vec<
         );
     }
     let one = t.bytes();
-    if one == 0 || arr.data.len() % one != 0 {
+    if one == 0 || !arr.data.len().is_multiple_of(one) {
         bail!("{what} has shape {:?}, which is not a whole number of the model's {:?}", arr.shape, t.shape);
     }
     Ok(arr.data.chunks(one).map(<[u8]>::to_vec).collect())
