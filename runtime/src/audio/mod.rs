@@ -13,14 +13,20 @@
 //! [`RecognizeCommands`] smooths the model's scores into keyword events like TFLM's
 //! micro_speech recognizer.
 
+pub mod anomaly;
 pub mod filterbank;
 pub mod frontend;
 pub mod math;
 pub mod noise;
+pub mod pipeline;
 pub mod recognizer;
 pub mod rfft;
 pub mod spectrum;
 pub mod tables;
 
+pub use anomaly::{
+    AnomalyDetector, AnomalyError, AnomalyScore, NonFinite, Quantization, AD_BANDS, AD_FRAMES, AD_INPUT,
+};
 pub use frontend::{MicroFrontend, StreamingFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
+pub use pipeline::{FeatureWindow, Inference, KwsConfig, KwsError, KwsEvent, KwsPipeline, KWS_FRAMES, KWS_INPUT};
 pub use recognizer::{Recognition, RecognizeCommands, RecognizerConfig};
