@@ -131,6 +131,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("mps2-an386.toml", include_str!("../../boards/mps2-an386.toml")),
     ("stm32n6570-dk.toml", include_str!("../../boards/stm32n6570-dk.toml")),
     ("frdm-mcxn947.toml", include_str!("../../boards/frdm-mcxn947.toml")),
+    ("launchxl-f28p55x.toml", include_str!("../../boards/launchxl-f28p55x.toml")),
 ];
 
 /// The board used when none is given.

@@ -3,6 +3,7 @@
 //! QEMU invocation) lives in modules of its own so integration tests can call it.
 
 pub mod boards;
+pub mod c2000;
 pub mod cargo;
 pub mod cmd;
 pub mod diagnostics;
@@ -43,6 +44,8 @@ pub enum Command {
     Run(cmd::run::Cmd),
     /// Check the toolchain, QEMU and probe access, with the command that fixes each gap.
     Doctor(cmd::doctor::Cmd),
+    /// Compile a model to portable C99 (any C toolchain; C2000 with --int8-container 16).
+    Convert(cmd::convert::Cmd),
     /// Build and put the firmware on the board: probe-rs flash or RAM load, or QEMU.
     Flash(cmd::flash::Cmd),
     /// Build with profiling, run N inferences, report time and memory per layer.
@@ -57,6 +60,7 @@ impl Cli {
             Command::Boards(c) => c.run(),
             Command::Run(c) => c.run(),
             Command::Doctor(c) => c.run(),
+            Command::Convert(c) => c.run(),
             Command::Flash(c) => c.run(),
             Command::Profile(c) => c.run(),
         }

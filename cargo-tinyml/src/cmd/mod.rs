@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod boards;
+pub mod convert;
 pub mod doctor;
 pub mod flash;
 pub mod new;

@@ -152,7 +152,15 @@ impl Cmd {
             Some(path) => Model::File { path: path.clone(), bytes: load_model(path)? },
             None => Model::Default,
         };
-        let files = scaffold::files(&Spec { name: &self.name, board, model, source_dir: scaffold::source_dir() });
+        let files = if crate::c2000::is_c_board(board) {
+            // No Rust target (C28x): a C project for the vendor's compiler instead.
+            let (bytes, file) = match &model {
+                Model::Default => (scaffold::DEFAULT_MODEL.to_vec(), "hello_world_int8.tflite".to_owned()),
+                Model::File { path, bytes } => (
+                    bytes.clone(),
+                    path.file_name().map_or("model.tflite".into(), |n| n.to_string_lossy().into_owned()),
+                ),
+            };
         scaffold::write_atomically(&dest, &files)
             .map_err(|e| anyhow::anyhow!(e).context(format!("cannot write the project to `{}`", dest.display())))?;
         Ok(dest)
@@ -161,6 +169,13 @@ impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let dest = self.create()?;
+        if let Some(board) = Catalog::load().ok().and_then(|c| c.get(&self.board).ok().cloned()) {
+            if crate::c2000::is_c_board(&board) {
+                println!("Created `{}` for board `{}` in {}", self.name, self.board, dest.display());
+                println!("{}", crate::c2000::next_steps(&board, &dest));
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
         let how = if self.board_is_emulated() { "build it and run it in QEMU" } else { "build it" };
         println!("Created `{}` for board `{}` in {}", self.name, self.board, dest.display());
         println!("Next: cd {} && cargo tinyml run   # {how}", dest.display());

@@ -189,6 +189,10 @@ fn arg(a: &str) -> Result<String, String> {
     {
         return Ok(a.to_owned());
     }
+    // A plain integer literal (its type comes from the kernel's parameter).
+    if let Ok(v) = a.parse::<i64>() {
+        return Ok(c_int(v));
+    }
     // A scalar literal with a Rust type suffix (`-128i8`).
     for suffix in ["i8", "i16", "i32", "u8"] {
         if let Some(n) = a.strip_suffix(suffix) {
@@ -223,6 +227,7 @@ mod tests {
         let c = parse_call("average_pool::<i8>(&L3_PARAMS, in0, out)").unwrap();
         assert_eq!(c.function, "average_pool_i8");
         assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128i8, out)").unwrap().args[2], "-128");
+        assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128, out)").unwrap().args[2], "-128");
         assert!(parse_call("concatenation::<i8>(&L1_PARAMS, &[in0, in1], out)").is_err());
         assert!(parse_call("pad(&P, in0, f32::from_bits(0x0), out)").is_err());
     }
