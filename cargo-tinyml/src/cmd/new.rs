@@ -161,6 +161,10 @@ impl Cmd {
                     path.file_name().map_or("model.tflite".into(), |n| n.to_string_lossy().into_owned()),
                 ),
             };
+            crate::c2000::project_files(&self.name, board, &bytes, &file)?
+        } else {
+            scaffold::files(&Spec { name: &self.name, board, model, source_dir: scaffold::source_dir() })
+        };
         scaffold::write_atomically(&dest, &files)
             .map_err(|e| anyhow::anyhow!(e).context(format!("cannot write the project to `{}`", dest.display())))?;
         Ok(dest)
