@@ -1,5 +1,6 @@
 //! FULLY_CONNECTED: int8 input, int8 weights (per tensor, symmetric or not), optional
-//! int32 bias, int8 output. Prepare logic from TFLM `fully_connected_common.cc`.
+//! int32 bias, int8 output; or int16 input and output (zero points 0), int8 weights and
+//! optional int64 bias. Prepare logic from TFLM `fully_connected_common.cc`.
 
 use super::{Kernel, LowerCx, Lowered};
 use crate::codegen::rust::Emitter;
@@ -7,14 +8,22 @@ use crate::error::CompileError;
 use crate::exec::OpIo;
 use crate::graph::{Activation, DType, Options};
 use crate::quant::{activation_range, quantize_multiplier};
-use tinyml_runtime::kernels::fully_connected::{fully_connected_s8, FullyConnectedParams};
+use tinyml_runtime::kernels::fully_connected::{fully_connected_s16, fully_connected_s8, FullyConnectedParams};
 
-/// A lowered int8 fully connected layer.
+/// A lowered fully connected layer.
 #[derive(Debug)]
 pub struct FullyConnected {
     params: FullyConnectedParams,
     filter: Vec<i8>,
-    bias: Vec<i32>,
+    bias: Bias,
+}
+
+/// The bias by activation type: int32 for int8 layers, int64 for int16 ones (empty when
+/// the layer has none).
+#[derive(Debug)]
+enum Bias {
+    I32(Vec<i32>),
+    I64(Vec<i64>),
 }
 
 /// Lowers a FULLY_CONNECTED operator.
@@ -29,11 +38,16 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     if weights_format != 0 {
         return Err(cx.unsupported(format!("weights format {weights_format} (only DEFAULT is supported)")));
     }
-    let input = cx.expect_input_type(0, &[DType::I8])?;
+    let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
     let filter = cx.expect_input_type(1, &[DType::I8])?;
     let output = cx.output(0)?;
-    if output.dtype != DType::I8 {
-        return Err(cx.unsupported(format!("output type {} (supported: INT8)", output.dtype.tflite_name())));
+    let int16 = input.dtype == DType::I16;
+    if output.dtype != input.dtype {
+        return Err(cx.unsupported(format!(
+            "output type {} (supported: the input's type, {})",
+            output.dtype.tflite_name(),
+            input.dtype.tflite_name()
+        )));
     }
     if filter.shape.len() != 2 {
         return Err(cx.invalid(format!("filter '{}' has shape {:?}, expected 2 dimensions", filter.name, filter.shape)));
@@ -59,27 +73,46 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (in_scale, in_zp) = cx.quant_of(input, "input")?;
     let (f_scale, f_zp) = cx.quant_of(filter, "filter")?;
     let (out_scale, out_zp) = cx.quant_of(output, "output")?;
+    if int16 && (in_zp != 0 || out_zp != 0) {
+        return Err(cx.unsupported(format!(
+            "int16 input '{}' and output '{}' must have zero point 0 (they have {in_zp} and {out_zp})",
+            input.name, output.name
+        )));
+    }
+    // TFLM's int16 kernel takes an int64 bias (its accumulator type); int8 an int32 one.
+    let bias_type = if int16 { DType::I64 } else { DType::I32 };
     let bias = match cx.optional_input(2) {
         Some(b) => {
-            if b.dtype != DType::I32 {
+            if b.dtype != bias_type {
                 return Err(cx.unsupported(format!(
-                    "bias '{}' of type {} (supported: INT32)",
+                    "bias '{}' of type {} (supported with {} input: {})",
                     b.name,
-                    b.dtype.tflite_name()
+                    b.dtype.tflite_name(),
+                    input.dtype.tflite_name(),
+                    bias_type.tflite_name()
                 )));
             }
-            let v = cx.const_i32(2)?;
-            if v.len() != output_depth {
-                return Err(cx.invalid(format!("bias '{}' has {} values for {output_depth} outputs", b.name, v.len())));
+            let v = if int16 {
+                Bias::I64(crate::ops::conv::bias_values(cx, &[DType::I64], output_depth)?.unwrap_or_default())
+            } else {
+                Bias::I32(cx.const_i32(2)?)
+            };
+            let n = match &v {
+                Bias::I32(v) => v.len(),
+                Bias::I64(v) => v.len(),
+            };
+            if n != output_depth {
+                return Err(cx.invalid(format!("bias '{}' has {n} values for {output_depth} outputs", b.name)));
             }
             v
         }
-        None => Vec::new(),
+        None if int16 => Bias::I64(Vec::new()),
+        None => Bias::I32(Vec::new()),
     };
     // TFLM GetQuantizedConvolutionMultipler: the product of scales in double.
     let real = (in_scale as f64 * f_scale as f64) / out_scale as f64;
     let (output_multiplier, output_shift) = quantize_multiplier(real);
-    let (activation_min, activation_max) = activation_range(activation, DType::I8, out_scale, out_zp)
+    let (activation_min, activation_max) = activation_range(activation, output.dtype, out_scale, out_zp)
         .ok_or_else(|| cx.unsupported(format!("fused activation {activation:?}")))?;
     let params = FullyConnectedParams {
         input_offset: -(in_zp as i32),
@@ -107,12 +140,24 @@ impl Kernel for FullyConnected {
     }
 
     fn const_bytes(&self) -> usize {
-        self.filter.len() + 4 * self.bias.len()
+        self.filter.len()
+            + match &self.bias {
+                Bias::I32(b) => 4 * b.len(),
+                Bias::I64(b) => 8 * b.len(),
+            }
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        let (input, output) = io.io1::<i8, i8>()?;
-        fully_connected_s8(&self.params, input, &self.filter, &self.bias, output);
+        match &self.bias {
+            Bias::I32(bias) => {
+                let (input, output) = io.io1::<i8, i8>()?;
+                fully_connected_s8(&self.params, input, &self.filter, bias, output);
+            }
+            Bias::I64(bias) => {
+                let (input, output) = io.io1::<i16, i16>()?;
+                fully_connected_s16(&self.params, input, &self.filter, bias, output);
+            }
+        }
         Ok(())
     }
 
@@ -120,7 +165,12 @@ impl Kernel for FullyConnected {
         e.use_path("tinyml_runtime::kernels::fully_connected::*");
         let params = e.params("PARAMS", "FullyConnectedParams", &self.params);
         let filter = e.table("FILTER", "i8", &self.filter);
-        let bias = if self.bias.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i32", &self.bias) };
-        format!("fully_connected_s8(&{params}, in0, {filter}, {bias}, out)")
+        let (f, bias) = match &self.bias {
+            Bias::I32(b) if b.is_empty() => ("s8", "&[]".to_owned()),
+            Bias::I32(b) => ("s8", e.table("BIAS", "i32", b)),
+            Bias::I64(b) if b.is_empty() => ("s16", "&[]".to_owned()),
+            Bias::I64(b) => ("s16", e.table("BIAS", "i64", b)),
+        };
+        format!("fully_connected_{f}(&{params}, in0, {filter}, {bias}, out)")
     }
 }

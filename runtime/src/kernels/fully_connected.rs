@@ -1,10 +1,12 @@
-//! FULLY_CONNECTED, int8 activations and weights, int32 bias (TFLM
-//! `reference_integer_ops::FullyConnected`).
+//! FULLY_CONNECTED (TFLM `reference_integer_ops::FullyConnected`): int8 activations and
+//! weights with int32 bias, or int16 activations and int8 weights with int64 bias (the
+//! "16x8" mode, which accumulates in 64 bits and requantizes with the 64-bit
+//! `MultiplyByQuantizedMultiplier`).
 
 use super::clamp;
-use crate::fixedpoint::multiply_by_quantized_multiplier;
+use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 
-/// Constant parameters of one int8 fully connected layer.
+/// Constant parameters of one fully connected layer (int8, or int16 with zero offsets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FullyConnectedParams {
     /// Minus the input zero point.
@@ -49,6 +51,34 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
             let mut v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift);
             v += p.output_offset;
             output[b * p.output_depth + o] = clamp(v, p.activation_min, p.activation_max) as i8;
+        }
+    }
+}
+
+/// The int16x8 layer: `output[b][o] = requant(sum_d (input[b][d] + input_offset) *
+/// (filter[o][d] + filter_offset) + bias[o])` with a 64-bit accumulator and int16
+/// output. TFLM requires zero points of 0 for int16 tensors, so the offsets are 0 in
+/// practice; they are applied anyway as TFLM's template does.
+///
+/// `bias` is empty when the layer has none. Slices must have the lengths implied by
+/// `p`; the model compiler guarantees it.
+pub fn fully_connected_s16(p: &FullyConnectedParams, input: &[i16], filter: &[i8], bias: &[i64], output: &mut [i16]) {
+    let depth = p.accum_depth;
+    for b in 0..p.batches {
+        let row = &input[b * depth..(b + 1) * depth];
+        for o in 0..p.output_depth {
+            let weights = &filter[o * depth..(o + 1) * depth];
+            let mut acc: i64 = 0;
+            for (&x, &w) in row.iter().zip(weights) {
+                // Each product fits in 32 bits, as in TFLM; only the sum needs 64.
+                acc += ((w as i32 + p.filter_offset) * (x as i32 + p.input_offset)) as i64;
+            }
+            if !bias.is_empty() {
+                acc += bias[o];
+            }
+            let mut v = multiply_by_quantized_multiplier_i64(acc, p.output_multiplier, p.output_shift);
+            v += p.output_offset;
+            output[b * p.output_depth + o] = clamp(v, p.activation_min, p.activation_max) as i16;
         }
     }
 }

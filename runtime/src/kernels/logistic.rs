@@ -1,11 +1,17 @@
-//! LOGISTIC, int8 (TFLM `reference_integer_ops::Logistic`, gemmlowp fixed point).
+//! LOGISTIC (TFLM `reference_integer_ops::Logistic`).
 //!
-//! The input is rescaled to Q4.27, passed through gemmlowp's fixed-point logistic, and
-//! the Q0.31 result is rounded to the int8 output (scale 1/256, zero point -128).
+//! int8: the input is rescaled to Q4.27, passed through gemmlowp's fixed-point logistic,
+//! and the Q0.31 result is rounded to the int8 output (scale 1/256, zero point -128).
 //! Inputs whose real value lies beyond the Q4.27 range saturate to 0 or 1 directly.
+//!
+//! int16: the input is rescaled so that 2^9 steps span one interval of TFLM's sigmoid
+//! table ([`SIGMOID_TABLE_U16`], 1/24 apart), and the output (scale 1/32768) is
+//! interpolated linearly between two entries; negative inputs use `1 - sigmoid(|x|)`.
 
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::logistic;
+
+pub use super::sigmoid_lut::SIGMOID_TABLE_U16;
 
 /// Integer bits of the rescaled input (Q4.27), TFLM `kInputIntegerBits`.
 const INPUT_INTEGER_BITS: i32 = 4;
@@ -38,5 +44,87 @@ pub fn logistic_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
             let v = rounding_divide_by_pot(output_in_q0, 23) - 128;
             v.clamp(-128, 127) as i8
         };
+    }
+}
+
+/// Constant parameters of an int16 LOGISTIC or TANH: the rescaling of the input into the
+/// table's domain. TFLM's power-of-two shortcut (multiplier 0 meaning `3 << shift`) is
+/// resolved by the model compiler, so here the rescaled input is always
+/// `(x * input_multiplier + round) >> input_left_shift`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sigmoid16Params {
+    /// Multiplier of the input (at most 65535, so the product fits in 32 bits).
+    pub input_multiplier: i32,
+    /// Right shift after the multiplication, 0..=31.
+    pub input_left_shift: i32,
+}
+
+impl Sigmoid16Params {
+    /// The input in the table's fixed point, rounding half up like TFLM.
+    #[inline]
+    pub(crate) fn rescale(&self, x: i16) -> i32 {
+        let round = if self.input_left_shift > 0 { 1 << (self.input_left_shift - 1) } else { 0 };
+        (x as i32 * self.input_multiplier + round) >> self.input_left_shift
+    }
+}
+
+/// Interpolates the sigmoid table at `a` with `frac_bits` fractional bits per interval:
+/// `table[h] << frac_bits + t * (table[h + 1] - table[h])`, or `None` past the last
+/// interval (the caller saturates).
+#[inline]
+pub(crate) fn interpolate(a: u32, frac_bits: u32) -> Option<u32> {
+    let h = (a >> frac_bits) as usize;
+    if h >= 255 {
+        return None;
+    }
+    let (lo, hi) = (SIGMOID_TABLE_U16[h] as u32, SIGMOID_TABLE_U16[h + 1] as u32);
+    let t = a & ((1 << frac_bits) - 1);
+    // The table is non-decreasing, so `hi - lo` does not wrap.
+    Some((lo << frac_bits) + t * (hi - lo))
+}
+
+/// int16 LOGISTIC: output scale 1/32768, zero point 0.
+pub fn logistic_s16(p: &Sigmoid16Params, input: &[i16], output: &mut [i16]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        let v = p.rescale(x);
+        // 9 fractional bits: 7 from the input's Q3.12 scaled by 3 and 2 from the 1/24 step.
+        let r = interpolate(v.unsigned_abs(), 9).unwrap_or(0x7FFF << 10);
+        // The sum has 25 fractional bits (16 of the table + 9); round to 15.
+        let r = if v >= 0 { r + (1 << 9) } else { (1 << (16 + 9)) - r + (1 << 9) - 1 };
+        *o = (r >> 10) as i16;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Input scale 2^-12 (TFLM's power-of-two case: multiplier 3, no shift).
+    const POT: Sigmoid16Params = Sigmoid16Params { input_multiplier: 3, input_left_shift: 0 };
+
+    #[test]
+    fn int16_logistic_fixed_points_and_symmetry() {
+        let xs: [i16; 7] = [i16::MIN, -20000, -1, 0, 1, 20000, i16::MAX];
+        let mut ys = [0i16; 7];
+        logistic_s16(&POT, &xs, &mut ys);
+        // sigmoid(0) = 1/2; the ends of the input range are -8 and 8, where
+        // 32768 * sigmoid(8) = 32757.0 (output scale 2^-15).
+        assert_eq!(ys[3], 16384);
+        assert_eq!((ys[0], ys[6]), (11, 32757));
+        // TFLM's rounding makes y(-x) = 32768 - y(x) exactly.
+        for k in 0..3 {
+            assert_eq!(ys[k] as i32 + ys[6 - k] as i32, 32768, "x = {}", xs[6 - k]);
+        }
+    }
+
+    #[test]
+    fn int16_logistic_is_monotonic() {
+        let mut prev = i16::MIN;
+        for x in (i16::MIN..=i16::MAX).step_by(7) {
+            let mut y = [0i16];
+            logistic_s16(&POT, &[x], &mut y);
+            assert!(y[0] >= prev, "x = {x}");
+            prev = y[0];
+        }
     }
 }

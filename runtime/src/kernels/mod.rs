@@ -24,6 +24,7 @@ pub mod mul;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod sigmoid_lut;
 pub mod softmax;
 pub mod strided_slice;
 pub mod tanh;

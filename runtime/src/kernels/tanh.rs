@@ -1,9 +1,14 @@
-//! TANH, int8 (TFLM `reference_integer_ops::Tanh`, gemmlowp fixed point).
+//! TANH (TFLM `reference_integer_ops::Tanh`).
 //!
-//! As LOGISTIC: the input is rescaled to Q4.27, passed through gemmlowp's fixed-point
-//! tanh, and the Q0.31 result is rounded to the int8 output (scale 1/128, zero point 0).
+//! int8, as LOGISTIC: the input is rescaled to Q4.27, passed through gemmlowp's
+//! fixed-point tanh, and the Q0.31 result is rounded to the int8 output (scale 1/128,
+//! zero point 0).
+//!
+//! int16: `tanh(x) = 2 * sigmoid(2x) - 1` on LOGISTIC's sigmoid table, with 8 instead of
+//! 9 fractional bits per interval (the factor 2) and the result shifted down by 1/2.
 
-pub use super::logistic::SigmoidParams;
+use super::logistic::interpolate;
+pub use super::logistic::{Sigmoid16Params, SigmoidParams};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::tanh;
 
@@ -24,5 +29,35 @@ pub fn tanh_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
             // Q0.31 to 1/128 steps; TFLM assumes the output zero point is 0.
             rounding_divide_by_pot(output_in_q0, 24).clamp(-128, 127) as i8
         };
+    }
+}
+
+/// int16 TANH: output scale 1/32768, zero point 0.
+pub fn tanh_s16(p: &Sigmoid16Params, input: &[i16], output: &mut [i16]) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        let v = p.rescale(x);
+        // At most 0xFFFF << 8, so it fits in i32.
+        let r = interpolate(v.unsigned_abs(), 8).unwrap_or(0xFFFF << 8) as i32;
+        // 2 * sigmoid - 1 with 24 fractional bits, rounded to 15 (TFLM's exact rounding,
+        // not symmetric around zero).
+        let r = if v >= 0 { r - (1 << (14 + 9)) + (1 << (9 - 2)) } else { -r + (1 << (14 + 9)) + (1 << (9 - 2)) - 1 };
+        *o = (r >> (9 - 1)) as i16;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int16_tanh_at_zero_and_saturation() {
+        // Input scale 2^-12: TFLM's power-of-two case, multiplier 3.
+        let p = Sigmoid16Params { input_multiplier: 3, input_left_shift: 0 };
+        let xs: [i16; 5] = [i16::MIN, -1, 0, 1, i16::MAX];
+        let mut ys = [0i16; 5];
+        tanh_s16(&p, &xs, &mut ys);
+        assert_eq!(ys[2], 0);
+        assert_eq!((ys[0], ys[4]), (-32767, 32767));
+        assert!(ys[1] < 0 && ys[3] > 0);
     }
 }
