@@ -1,0 +1,71 @@
+//! Benchmark firmware: one timed inference of the model compiled in by `build.rs`, its
+//! output checked against the host run, and a calibration loop of a known instruction
+//! count so the runner can check how many emulated instructions one SysTick tick is.
+//!
+//! Prints one line the runner parses:
+//! `bench: ticks=<n> calib_ticks=<n> calib_insns=<n> arena=<bytes> macs=<n> check=<ok|FAIL>`
+#![no_std]
+#![no_main]
+
+use tinyml_firmware::println;
+
+#[allow(dead_code)] // the generated module defines more than the benchmark uses
+mod model {
+    include!(concat!(env!("OUT_DIR"), "/model.rs"));
+}
+
+mod expected {
+    include!(concat!(env!("OUT_DIR"), "/expected.rs"));
+}
+
+static mut ARENA: model::ModelArena = model::ModelArena::new();
+
+/// Iterations of the calibration loop; two instructions each (`subs`, `bne`).
+const CALIB_ITERS: u32 = 1_000_000;
+
+/// Runs `subs`/`bne` `CALIB_ITERS` times: a known number of emulated instructions.
+fn calibrate() -> u64 {
+    tinyml_firmware::timer::start();
+    let mut n = CALIB_ITERS;
+    // SAFETY: a register-only countdown loop; touches no memory and no stack.
+    unsafe {
+        core::arch::asm!("2:", "subs {n}, {n}, #1", "bne 2b", n = inout(reg) n, options(nomem, nostack));
+    }
+    core::hint::black_box(n);
+    tinyml_firmware::timer::now()
+}
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    tinyml_firmware::init();
+    let calib_ticks = calibrate();
+    // SAFETY: the only reference ever taken to ARENA; no interrupt handler uses it.
+    let arena = unsafe { &mut *core::ptr::addr_of_mut!(ARENA) };
+    model::input_mut(arena).copy_from_slice(&model::TEST_INPUT0);
+    tinyml_firmware::timer::start();
+    let result = model::invoke(arena);
+    let ticks = tinyml_firmware::timer::now();
+    if let Err(e) = result {
+        println!("bench: inference failed: {}", e);
+        tinyml_firmware::exit(1);
+    }
+    let out = model::output(arena);
+    // SAFETY: `out` is a valid slice of plain integers or floats; viewing its bytes is
+    // always valid (u8 has no alignment or validity requirements).
+    let bytes = unsafe { core::slice::from_raw_parts(out.as_ptr().cast::<u8>(), core::mem::size_of_val(out)) };
+    let ok = bytes == &expected::EXPECTED0[..] && core::mem::size_of_val(&out[0]) == expected::OUTPUT0_ELEM_BYTES;
+    println!(
+        "bench: ticks={} calib_ticks={} calib_insns={} arena={} macs={} check={}",
+        ticks,
+        calib_ticks,
+        2 * CALIB_ITERS,
+        model::ARENA_BYTES,
+        model::MACS,
+        if ok { "ok" } else { "FAIL" }
+    );
+    if !ok {
+        println!("bench: output   {:?}", bytes);
+        println!("bench: expected {:?}", &expected::EXPECTED0[..]);
+    }
+    tinyml_firmware::exit(if ok { 0 } else { 2 })
+}
