@@ -119,7 +119,8 @@ pub fn build_with(
     }
     // The project's own .cargo/config.toml picks the target; variables of an enclosing
     // cargo invocation (tests, `cargo run -p cargo-tinyml`) must not leak into it.
-    for var in ["CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_MANIFEST_DIR"] {
+    for var in ["CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_MANIFEST_DIR"]
+    {
         if var != "CARGO_TARGET_DIR" || options.target_dir.is_some() {
             cmd.env_remove(var);
         }

@@ -54,7 +54,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
     }
     if let Some(e) = find::<BoardError>(err) {
         return Some(match e {
-            BoardError::Unknown { .. } => "run `cargo tinyml boards` to list the boards, or add a board file to the user boards directory".into(),
+            BoardError::Unknown { .. } => {
+                "run `cargo tinyml boards` to list the boards, or add a board file to the user boards directory".into()
+            }
             BoardError::Parse { .. } | BoardError::Invalid { .. } => {
                 "fix the board file; the files in the repository's boards/ folder show every field".into()
             }
@@ -72,9 +74,15 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
     }
     if let Some(e) = find::<QemuError>(err) {
         return match e {
-            QemuError::NotInstalled { .. } => Some(format!("install it: {}", crate::cmd::doctor::apt_install("qemu-system-arm"))),
-            QemuError::Timeout { .. } => Some("raise --timeout for large models, or check that main ends with tinyml_firmware::exit".into()),
-            QemuError::Failed(_) => Some("run `cargo tinyml doctor`; QEMU 7.2 or newer is needed for mps3-an547".into()),
+            QemuError::NotInstalled { .. } => {
+                Some(format!("install it: {}", crate::cmd::doctor::apt_install("qemu-system-arm")))
+            }
+            QemuError::Timeout { .. } => {
+                Some("raise --timeout for large models, or check that main ends with tinyml_firmware::exit".into())
+            }
+            QemuError::Failed(_) => {
+                Some("run `cargo tinyml doctor`; QEMU 7.2 or newer is needed for mps3-an547".into())
+            }
         };
     }
     if let Some(e) = find::<ProjectError>(err) {
@@ -83,7 +91,8 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
                 Some("run this in a project made by `cargo tinyml new`, or pass --path DIR".into())
             }
             ProjectError::BuildFailed { .. } => Some(
-                "see cargo's errors above; a missing target is fixed by `rustup target add`, see `cargo tinyml doctor`".into(),
+                "see cargo's errors above; a missing target is fixed by `rustup target add`, see `cargo tinyml doctor`"
+                    .into(),
             ),
             ProjectError::NoExecutable { .. } => None,
         };

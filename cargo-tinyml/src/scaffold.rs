@@ -100,7 +100,9 @@ pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
         "flash it with `cargo tinyml flash` (output over RTT)".to_owned()
     };
     let model_origin = match &spec.model {
-        Model::Default => "the TFLM hello_world sine model shipped with cargo-tinyml; see model/PROVENANCE.md".to_owned(),
+        Model::Default => {
+            "the TFLM hello_world sine model shipped with cargo-tinyml; see model/PROVENANCE.md".to_owned()
+        }
         Model::File { path, .. } => format!("copied from `{}`", path.display()),
     };
     let vars = [

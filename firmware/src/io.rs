@@ -6,10 +6,10 @@ use core::fmt::{self, Write};
 /// Sets the channel up (RTT control block); a no-op for semihosting.
 pub fn init() {
     #[cfg(all(feature = "rtt", not(feature = "profile")))]
-    rtt_target::rtt_init_print!(NoBlockSkip, 1024);
+    rtt_target::rtt_init_print!(rtt_target::ChannelMode::NoBlockSkip, 1024);
     // Profiling waits for the host rather than drop records (the host is always attached).
     #[cfg(all(feature = "rtt", feature = "profile"))]
-    rtt_target::rtt_init_print!(BlockIfFull, 1024);
+    rtt_target::rtt_init_print!(rtt_target::ChannelMode::BlockIfFull, 1024);
 }
 
 /// Waits until output written so far has left the device, where that is observable.

@@ -36,6 +36,11 @@ pub mod timer;
 #[doc(hidden)]
 pub use core::format_args as __format_args;
 
+// Links cortex-m's single-core `critical-section` implementation, which rtt-target needs;
+// an unused dependency would not be linked at all.
+#[cfg(target_os = "none")]
+use cortex_m as _;
+
 /// Prepares the output channel. Call once at the start of `main` (RTT needs its control
 /// block set up before the first print; with semihosting this does nothing).
 pub fn init() {

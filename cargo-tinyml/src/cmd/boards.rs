@@ -5,11 +5,14 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 /// List the boards cargo-tinyml can build for.
-///
-/// Built-in boards are embedded in cargo-tinyml; add your own as TOML files in the user
-/// boards directory ($TINYML_BOARDS_DIR, else ~/.config/cargo-tinyml/boards), in the
-/// format of the files in the repository's boards/ folder.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Built-in boards are embedded in cargo-tinyml. Add your own as TOML files in the user boards
+directory ($TINYML_BOARDS_DIR, else ~/.config/cargo-tinyml/boards), in the format of the files
+in the repository's boards/ folder; a user board with a built-in board's name replaces it.
+
+Emulated boards (QEMU) need no hardware. The hardware boards have not been exercised on
+hardware yet: their projects build and link against the board's memory map.")]
 pub struct Cmd {
     /// Print the boards as JSON (one array of board objects, the board file schema).
     #[arg(long)]
@@ -20,7 +23,7 @@ pub struct Cmd {
 }
 
 fn mib(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
         format!("{} MiB", bytes >> 20)
     } else {
         format!("{} KiB", bytes / 1024)
@@ -68,9 +71,16 @@ pub fn table(boards: &[Board], verbose: bool) -> String {
         line(&mut out, row);
         if verbose {
             let _ = writeln!(out, "    {}", b.description);
-            let _ = writeln!(out, "    target {}, -C target-cpu={}, timer {}", b.target.as_deref().unwrap_or("-"), b.cpu(), b.timer.as_str());
+            let _ = writeln!(
+                out,
+                "    target {}, -C target-cpu={}, timer {}",
+                b.target.as_deref().unwrap_or("-"),
+                b.cpu(),
+                b.timer.as_str()
+            );
             for r in &b.memory {
-                let _ = writeln!(out, "    {:<10} {:<5}  {:#010x}  {}", r.name, r.kind.as_str(), r.origin, mib(r.length));
+                let _ =
+                    writeln!(out, "    {:<10} {:<5}  {:#010x}  {}", r.name, r.kind.as_str(), r.origin, mib(r.length));
             }
             for n in &b.notes {
                 let _ = writeln!(out, "    note: {n}");

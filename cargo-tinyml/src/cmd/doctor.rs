@@ -7,11 +7,11 @@ use std::collections::BTreeSet;
 use std::process::{Command, ExitCode, Stdio};
 
 /// Check the Rust targets, QEMU, the Python reference and debug-probe access.
-///
-/// Each check prints `ok`, `missing` (needed by the built-in emulated boards: exit code 1)
-/// or `warn` (needed only for hardware boards or for validating against the TFLM
-/// reference), with the command that fixes it.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Each check prints ok, MISSING (needed by the emulated boards; exit code 1) or warn (needed
+only for hardware boards or for validating against the TFLM reference), and for each gap the
+exact command that fixes it.")]
 pub struct Cmd {
     /// Print the results as JSON (an array of {check, status, detail, fix}).
     #[arg(long)]
@@ -84,12 +84,19 @@ pub fn checks() -> Vec<Check> {
     let installed = output("rustup", &["target", "list", "--installed"]);
     let targets: BTreeSet<&str> = boards.iter().filter_map(|b| b.target.as_deref()).collect();
     for target in targets {
-        let users: Vec<&str> = boards.iter().filter(|b| b.target.as_deref() == Some(target)).map(|b| b.name.as_str()).collect();
+        let users: Vec<&str> =
+            boards.iter().filter(|b| b.target.as_deref() == Some(target)).map(|b| b.name.as_str()).collect();
         let emulated = boards.iter().any(|b| b.target.as_deref() == Some(target) && b.is_emulated());
         let check = format!("rust target {target}");
         let (status, detail, fix) = match &installed {
-            None => (Status::Missing, "rustup not found".to_owned(), Some("curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh".to_owned())),
-            Some(list) if list.lines().any(|l| l.trim() == target) => (Status::Ok, format!("installed (boards: {})", users.join(", ")), None),
+            None => (
+                Status::Missing,
+                "rustup not found".to_owned(),
+                Some("curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh".to_owned()),
+            ),
+            Some(list) if list.lines().any(|l| l.trim() == target) => {
+                (Status::Ok, format!("installed (boards: {})", users.join(", ")), None)
+            }
             Some(_) => (
                 if emulated { Status::Missing } else { Status::Warn },
                 format!("not installed (needed by boards: {})", users.join(", ")),
@@ -122,7 +129,11 @@ pub fn checks() -> Vec<Check> {
     };
     let (status, detail, fix) = match found {
         Some(_) => (Status::Ok, format!("{py} imports tflite_micro"), None),
-        None => (Status::Warn, format!("{py} cannot import tflite_micro (needed to validate against the TFLM reference)"), Some(venv_fix)),
+        None => (
+            Status::Warn,
+            format!("{py} cannot import tflite_micro (needed to validate against the TFLM reference)"),
+            Some(venv_fix),
+        ),
     };
     out.push(Check { check: "python + tflite_micro".into(), status, detail, fix });
 
@@ -142,14 +153,22 @@ fn probe_check() -> Check {
     let udev_fix = "download 69-probe-rs.rules from https://probe.rs/docs/getting-started/probe-setup/, then: sudo cp 69-probe-rs.rules /etc/udev/rules.d/ && sudo udevadm control --reload && sudo udevadm trigger".to_owned();
     let check = "debug probe access".to_owned();
     if !denied.is_empty() {
-        return Check { check, status: Status::Warn, detail: format!("no permission to open: {}", denied.join(", ")), fix: Some(udev_fix) };
+        return Check {
+            check,
+            status: Status::Warn,
+            detail: format!("no permission to open: {}", denied.join(", ")),
+            fix: Some(udev_fix),
+        };
     }
     if probes.is_empty() {
         let has_rules = std::fs::read_dir("/etc/udev/rules.d")
             .map(|d| d.filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().contains("probe-rs")))
             .unwrap_or(false);
         let (detail, fix) = if cfg!(target_os = "linux") && !is_root() && !has_rules {
-            ("no probe connected, and no probe-rs udev rules installed (needed for hardware boards only)".to_owned(), Some(udev_fix))
+            (
+                "no probe connected, and no probe-rs udev rules installed (needed for hardware boards only)".to_owned(),
+                Some(udev_fix),
+            )
         } else {
             ("no probe connected (needed for hardware boards only)".to_owned(), None)
         };

@@ -8,21 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Create a firmware project that runs an int8 TFLite model on a board.
-///
-/// The project builds at once, offline: `Cargo.toml`, `.cargo/config.toml` (target, CPU,
-/// runner) and `memory.x` generated from the board file, `build.rs` that compiles
-/// `model/model.tflite` into Rust at build time, and `src/main.rs` that runs the model on
-/// a test input and prints the output.
-///
-/// Examples:
-///
-///   cargo tinyml new demo                                 # mps3-an547 (QEMU), hello_world model
-///
-///   cargo tinyml new kws --board mps2-an386 --model kws.tflite
-///
-///   cd demo && cargo tinyml run
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "\
+The project builds at once, offline: Cargo.toml, .cargo/config.toml (target, CPU, runner) and
+memory.x generated from the board file, build.rs that compiles model/model.tflite into Rust at
+build time, and src/main.rs that runs the model on a test input and prints the output.
+Nothing is written unless every check passes.
+
+Examples:
+  cargo tinyml new demo                    # mps3-an547 (QEMU), the hello_world sine model
+  cd demo && cargo tinyml run              # build, run in QEMU, print the output
+  cargo tinyml new kws --board mps2-an386 --model kws.tflite")]
 pub struct Cmd {
     /// Package name of the project (letters, digits, `-`, `_`; not starting with a digit).
     pub name: String,
@@ -82,14 +78,29 @@ pub enum NewError {
 }
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static",
-    "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
+    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
+    "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 const RESERVED: &[&str] = &[
-    "core", "std", "alloc", "proc_macro", "proc-macro", "test", "build", "deps", "examples", "incremental", "con",
-    "prn", "aux", "nul", "com1", "lpt1", "model",
+    "core",
+    "std",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "test",
+    "build",
+    "deps",
+    "examples",
+    "incremental",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "lpt1",
+    "model",
 ];
 
 /// Checks `name` against Cargo's package name rules (and names that would clash with the

@@ -9,13 +9,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// Build the project in the current directory and run it.
-///
-/// Emulated boards run in QEMU with semihosting: the firmware's output appears here and
-/// its exit code becomes this command's exit code (0 = success, 101 = panic). Hardware
-/// boards are run with `cargo tinyml flash`.
-///
-/// Exit codes: the firmware's own; 1 if the build or QEMU failed; 124 on timeout.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Emulated boards run in QEMU (-icount shift=0, deterministic) with semihosting: the firmware's
+output appears here and its exit code becomes this command's exit code. Hardware boards are
+run with `cargo tinyml flash`.
+
+Exit codes: the firmware's own (0 = success, 101 = panic); 1 if the build or QEMU failed;
+124 if the firmware did not exit within --timeout.
+
+Example:
+  cargo tinyml new demo && cd demo && cargo tinyml run --release")]
 pub struct Cmd {
     /// Board to run on; default: `[package.metadata.tinyml] board` of the project.
     #[arg(long, short)]

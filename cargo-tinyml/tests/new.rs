@@ -1,0 +1,157 @@
+//! `cargo tinyml new`: the generated files (snapshots), and bad input refused with
+//! nothing written.
+
+use cargo_tinyml::boards::Catalog;
+use cargo_tinyml::cmd::new::{Cmd, NewError};
+use cargo_tinyml::scaffold::{self, Model, Spec};
+use std::path::{Path, PathBuf};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn generated_project_files_snapshot() {
+    let catalog = Catalog::builtin().unwrap();
+    for board in ["mps3-an547", "stm32n6570-dk"] {
+        let spec = Spec {
+            name: "demo",
+            board: catalog.get(board).unwrap(),
+            model: Model::Default,
+            source_dir: Some("/path/to/cargo-tinyml".into()),
+        };
+        for (path, bytes) in scaffold::files(&spec) {
+            if path.extension().is_some_and(|e| e == "tflite") || path.ends_with("LICENSE") {
+                continue;
+            }
+            let name = format!("project_{board}_{}", path.display().to_string().replace(['/', '.'], "_"));
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
+    }
+}
+
+#[test]
+fn published_dependencies_without_a_checkout() {
+    let catalog = Catalog::builtin().unwrap();
+    let spec =
+        Spec { name: "demo", board: catalog.get("mps2-an386").unwrap(), model: Model::Default, source_dir: None };
+    let files = scaffold::files(&spec);
+    let cargo_toml =
+        String::from_utf8(files.iter().find(|(p, _)| p == Path::new("Cargo.toml")).unwrap().1.clone()).unwrap();
+    assert!(cargo_toml.contains("tinyml-runtime = \"0.1.0\""), "{cargo_toml}");
+    assert!(cargo_toml.contains("tinyml-firmware = { version = \"0.1.0\", features = [\"semihosting\", \"systick\"] }"));
+    assert!(!cargo_toml.contains("path ="));
+}
+
+fn cmd(name: &str, board: &str, model: Option<PathBuf>, path: PathBuf) -> Cmd {
+    Cmd { name: name.into(), board: board.into(), model, path: Some(path) }
+}
+
+#[test]
+fn new_writes_the_project() {
+    let dir = scratch("ok");
+    let dest = dir.join("demo");
+    cmd("demo", "mps2-an505", None, dest.clone()).create().unwrap();
+    assert_eq!(
+        listing(&dest),
+        [
+            ".cargo",
+            ".cargo/config.toml",
+            ".gitignore",
+            "Cargo.toml",
+            "README.md",
+            "build.rs",
+            "memory.x",
+            "model",
+            "model/LICENSE",
+            "model/PROVENANCE.md",
+            "model/model.tflite",
+            "src",
+            "src/main.rs"
+        ]
+    );
+    assert_eq!(std::fs::read(dest.join("model/model.tflite")).unwrap(), scaffold::DEFAULT_MODEL);
+    // No temporary directory is left beside it.
+    assert_eq!(listing(&dir).iter().filter(|p| !p.starts_with("demo")).count(), 0);
+    // An empty directory is fine too.
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../templates/models/hello_world_int8.tflite");
+    cmd("demo2", "mps3-an547", Some(model), empty.clone()).create().unwrap();
+    assert!(empty.join("src/main.rs").is_file());
+    assert!(!empty.join("model/LICENSE").exists(), "a user's model comes without our license file");
+}
+
+/// Runs `new` expecting an error, checks that the parent directory is unchanged, and
+/// returns the error.
+fn refused(c: Cmd) -> anyhow::Error {
+    let parent = c.path.as_ref().unwrap().parent().unwrap().to_owned();
+    let before = listing(&parent);
+    let err = c.create().expect_err("new must refuse");
+    assert_eq!(listing(&parent), before, "nothing may be written");
+    assert!(cargo_tinyml::diagnostics::hint(&err).is_some(), "every refusal has a hint: {err:#}");
+    err
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let dir = scratch("bad");
+
+    // Existing non-empty directory.
+    let existing = dir.join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    std::fs::write(existing.join("keep.txt"), "mine").unwrap();
+    let err = refused(cmd("existing", "mps3-an547", None, existing.clone()));
+    assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::Exists { .. })), "{err:#}");
+    assert_eq!(std::fs::read_to_string(existing.join("keep.txt")).unwrap(), "mine");
+
+    // Unknown board: the message lists the known ones.
+    let err = refused(cmd("demo", "mps9-an999", None, dir.join("demo")));
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("unknown board `mps9-an999`") && msg.contains("mps3-an547") && msg.contains("frdm-mcxn947"),
+        "{msg}"
+    );
+
+    // Bad names.
+    for name in ["", "1demo", "my demo", "dé", "fn", "core", "a/b"] {
+        let err = refused(cmd(name, "mps3-an547", None, dir.join("x")));
+        assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::BadName { .. })), "{name}: {err:#}");
+    }
+
+    // Missing model.
+    let err = refused(cmd("demo", "mps3-an547", Some(dir.join("nope.tflite")), dir.join("demo")));
+    assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::ModelUnreadable { .. })), "{err:#}");
+
+    // Not a TFLite file.
+    let text = dir.join("model.txt");
+    std::fs::write(&text, "this is not a model at all").unwrap();
+    let err = refused(cmd("demo", "mps3-an547", Some(text.clone()), dir.join("demo")));
+    assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::NotTflite { .. })), "{err:#}");
+
+    // A file with the TFLite identifier but garbage inside: the importer refuses it.
+    let fake = dir.join("fake.tflite");
+    std::fs::write(&fake, b"\x10\0\0\0TFL3garbage-garbage-garbage").unwrap();
+    let err = refused(cmd("demo", "mps3-an547", Some(fake), dir.join("demo")));
+    assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::Compile { .. })), "{err:#}");
+    std::fs::remove_file(&text).unwrap();
+}
