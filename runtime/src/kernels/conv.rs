@@ -75,6 +75,24 @@ pub fn conv_s8(
     shifts: &[i32],
     output: &mut [i8],
 ) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if super::optimized::conv::conv_s8(p, input, filter, bias, multipliers, shifts, output) {
+        return;
+    }
+    conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// The reference int8 convolution (see [`conv_s8`], which runs the optimized kernel
+/// where one applies).
+pub fn conv_s8_reference(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let mut o = 0;
     for b in 0..p.batches {

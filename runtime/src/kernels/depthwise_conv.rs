@@ -67,6 +67,24 @@ pub fn depthwise_conv_s8(
     shifts: &[i32],
     output: &mut [i8],
 ) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if super::optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, multipliers, shifts, output) {
+        return;
+    }
+    depthwise_conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// The reference int8 depthwise convolution (see [`depthwise_conv_s8`], which runs the
+/// optimized kernel where one applies).
+pub fn depthwise_conv_s8_reference(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let od = id * p.depth_multiplier;
     for b in 0..p.batches {

@@ -36,6 +36,19 @@ pub struct FullyConnectedParams {
 /// `bias` is empty when the layer has none. Slices must have the lengths implied by
 /// `p`; the model compiler guarantees it.
 pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    {
+        super::optimized::fully_connected::fully_connected_s8(p, input, filter, bias, output)
+    }
+    #[cfg(feature = "reference-kernels")]
+    {
+        fully_connected_s8_reference(p, input, filter, bias, output)
+    }
+}
+
+/// The reference int8 fully connected layer (see [`fully_connected_s8`], which runs the
+/// optimized kernel unless the `reference-kernels` feature is on).
+pub fn fully_connected_s8_reference(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
     let depth = p.accum_depth;
     for b in 0..p.batches {
         let row = &input[b * depth..(b + 1) * depth];

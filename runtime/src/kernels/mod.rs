@@ -21,6 +21,8 @@ pub mod logistic;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
+#[cfg(not(feature = "reference-kernels"))]
+pub mod optimized;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;

@@ -74,7 +74,7 @@ impl PoolElem for i16 {
 /// it: `origin = out * stride - pad`, `start = max(0, -origin)`,
 /// `end = min(filter, size - origin)`; returns the first input coordinate and the count.
 #[inline(always)]
-fn window(out: usize, stride: usize, pad: usize, filter: usize, size: usize) -> (usize, usize) {
+pub(crate) fn window(out: usize, stride: usize, pad: usize, filter: usize, size: usize) -> (usize, usize) {
     let origin = (out * stride) as isize - pad as isize;
     let start = (-origin).max(0);
     let end = (filter as isize).min(size as isize - origin);
@@ -96,6 +96,18 @@ pub fn rounded_average(acc: i32, count: i32) -> i32 {
 /// Average pooling. A window entirely in the padding has no pixels; TFLM then fails
 /// the invocation, and the model compiler rejects such layers, so it cannot happen here.
 pub fn average_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    {
+        super::optimized::pooling::average_pool(p, input, output)
+    }
+    #[cfg(feature = "reference-kernels")]
+    {
+        average_pool_reference(p, input, output)
+    }
+}
+
+/// The reference average pooling (see [`average_pool`]).
+pub fn average_pool_reference<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {
     let d = p.depth;
     let mut o = 0;
     for b in 0..p.batches {
@@ -122,6 +134,18 @@ pub fn average_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) 
 
 /// Max pooling over the clipped window, then the activation clamp.
 pub fn max_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    {
+        super::optimized::pooling::max_pool(p, input, output)
+    }
+    #[cfg(feature = "reference-kernels")]
+    {
+        max_pool_reference(p, input, output)
+    }
+}
+
+/// The reference max pooling (see [`max_pool`]).
+pub fn max_pool_reference<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {
     let d = p.depth;
     let mut o = 0;
     for b in 0..p.batches {
