@@ -6,6 +6,7 @@
 //! test does not use are allowed to be dead).
 #![allow(dead_code)]
 
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -229,4 +230,79 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out += &line(r.iter().map(|s| s.as_str()).collect());
     }
     out
+}
+
+/// Hash of everything that determines the generated cases.
+pub fn cache_key(seed: u64, quick: bool) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(oracle_dir())
+        .expect("tools/oracle exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "py" || x == "txt"))
+        .collect();
+    files.sort();
+    // FNV-1a: stable across Rust versions, unlike DefaultHasher's keys.
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for f in &files {
+        f.file_name().hash(&mut h);
+        std::fs::read(f).expect("read generator source").hash(&mut h);
+    }
+    (seed, quick).hash(&mut h);
+    format!("{:016x}-seed{seed}{}", h.finish(), if quick { "-quick" } else { "" })
+}
+
+pub fn env_flag(name: &str) -> Option<bool> {
+    std::env::var(name).ok().map(|v| !matches!(v.trim(), "" | "0" | "false" | "no"))
+}
+
+pub fn env_list(name: &str) -> Option<Vec<String>> {
+    let v = std::env::var(name).ok()?;
+    let items: Vec<String> = v.split(',').map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).collect();
+    (!items.is_empty()).then_some(items)
+}
+
+/// Generates the oracle op cases of `tools/oracle/gen_op_cases.py` (or reuses the cache in
+/// `<target>/oracle-cases/<hash of generator sources, seed, subset>`); `Err` carries a
+/// skip reason when the oracle is not installed. `TINYML_ORACLE_QUICK` and
+/// `TINYML_ORACLE_SEED` choose the set (see `oracle_ops.rs`).
+pub fn cases_dir(py: &Path) -> Result<PathBuf, String> {
+    let quick = env_flag("TINYML_ORACLE_QUICK").unwrap_or_else(in_ci);
+    let seed: u64 = std::env::var("TINYML_ORACLE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`; the cache sits beside it.
+    let tmpdir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let root = tmpdir.parent().unwrap_or(tmpdir).join("oracle-cases");
+    let dir = root.join(cache_key(seed, quick));
+    if dir.join("manifest.json").exists() {
+        return Ok(dir);
+    }
+    // Generate into a private directory and rename, so a concurrent or interrupted run
+    // never leaves a half-written cache behind.
+    let tmp = root.join(format!("tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let mut cmd = Command::new(py);
+    cmd.arg(oracle_dir().join("gen_op_cases.py")).arg(&tmp).arg("--seed").arg(seed.to_string());
+    if quick {
+        cmd.arg("--quick");
+    }
+    eprintln!("generating oracle cases into {} ...", dir.display());
+    let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", py.display()))?;
+    if out.status.code() == Some(EXIT_MISSING_DEPS) {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    assert!(out.status.success(), "gen_op_cases.py failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another run got there first; its cases are the same.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(dir)
 }
