@@ -99,11 +99,8 @@ impl Emitter {
                 }
                 Item::Table { ident, elem, values } => {
                     let _ = write!(out, "static {ident}: Aligned<[{elem}; {}]> = Aligned([", values.len());
-                    for (i, v) in values.iter().enumerate() {
-                        if i % 24 == 0 {
-                            out.push_str("\n    ");
-                        }
-                        let _ = write!(out, "{v}, ");
+                    for row in values.chunks(24) {
+                        let _ = write!(out, "\n    {},", row.join(", "));
                     }
                     out.push_str("\n]);\n");
                 }
@@ -155,12 +152,10 @@ fn literal_list(dtype: DType, bytes: &[u8]) -> String {
         DType::U64 => bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
     };
     let mut s = String::new();
-    for (i, v) in vals.iter().enumerate() {
-        if i % 24 == 0 {
-            s.push_str("\n    ");
-        }
-        s.push_str(v);
-        s.push_str(", ");
+    for row in vals.chunks(24) {
+        s.push_str("\n    ");
+        s.push_str(&row.join(", "));
+        s.push(',');
     }
     s.push('\n');
     s
