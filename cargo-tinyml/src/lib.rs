@@ -7,11 +7,11 @@ pub mod c2000;
 pub mod cargo;
 pub mod cmd;
 pub mod diagnostics;
-pub mod qemu;
 pub mod elf;
 pub mod probe;
-pub mod scaffold;
+pub mod qemu;
 pub mod record;
+pub mod scaffold;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
