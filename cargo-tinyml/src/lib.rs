@@ -26,7 +26,15 @@ use std::process::ExitCode;
 ///
 /// Boards without hardware (mps3-an547, mps2-an505, mps2-an386) run in QEMU.
 #[derive(Debug, Parser)]
-#[command(name = "cargo tinyml", bin_name = "cargo tinyml", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "cargo tinyml",
+    bin_name = "cargo tinyml",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment,
+    propagate_version = true
+)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]
