@@ -35,6 +35,27 @@ fn calibrate() -> u64 {
     tinyml_firmware::timer::now()
 }
 
+/// Per-layer ticks (feature `layers`).
+#[cfg(feature = "layers")]
+mod layers {
+    use core::sync::atomic::{AtomicU32, Ordering};
+
+    pub static START: AtomicU32 = AtomicU32::new(0);
+    pub static TICKS: [AtomicU32; super::model::LAYERS.len()] =
+        [const { AtomicU32::new(0) }; super::model::LAYERS.len()];
+    pub static HOOKS: tinyml_runtime::profile::Hooks =
+        tinyml_runtime::profile::Hooks { layer_start: start, layer_end: end };
+
+    fn start(_: u16) {
+        START.store(tinyml_firmware::timer::now() as u32, Ordering::Relaxed);
+    }
+
+    fn end(i: u16) {
+        let t = (tinyml_firmware::timer::now() as u32).wrapping_sub(START.load(Ordering::Relaxed));
+        TICKS[i as usize].store(t, Ordering::Relaxed);
+    }
+}
+
 #[cortex_m_rt::entry]
 fn main() -> ! {
     tinyml_firmware::init();
@@ -42,6 +63,8 @@ fn main() -> ! {
     // SAFETY: the only reference ever taken to ARENA; no interrupt handler uses it.
     let arena = unsafe { &mut *core::ptr::addr_of_mut!(ARENA) };
     model::input_mut(arena).copy_from_slice(&model::TEST_INPUT0);
+    #[cfg(feature = "layers")]
+    tinyml_runtime::profile::set_hooks(&layers::HOOKS);
     tinyml_firmware::timer::start();
     let result = model::invoke(arena);
     let ticks = tinyml_firmware::timer::now();
@@ -63,6 +86,10 @@ fn main() -> ! {
         model::MACS,
         if ok { "ok" } else { "FAIL" }
     );
+    #[cfg(feature = "layers")]
+    for (i, t) in layers::TICKS.iter().enumerate() {
+        println!("bench: layer {} {} ticks={}", i, model::LAYERS[i], t.load(core::sync::atomic::Ordering::Relaxed));
+    }
     if !ok {
         println!("bench: output   {:?}", bytes);
         println!("bench: expected {:?}", &expected::EXPECTED0[..]);

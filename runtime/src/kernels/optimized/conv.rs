@@ -39,6 +39,8 @@ pub fn conv_s8(
             let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
             *f = b.wrapping_add(p.input_offset.wrapping_mul(sum(&rows[c * k..(c + 1) * k])));
         }
+        // Every entry below `n` is written before it is read, for every pixel.
+        let mut acc = [0i32; CHANNEL_BLOCK];
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -47,23 +49,9 @@ pub fn conv_s8(
                         let (y, xx) = (oy * p.stride_h, ox * p.stride_w);
                         &input[((b * ih + y) * iw + xx) * id..][..id]
                     } else {
-                        let mut at = 0;
-                        for ky in 0..p.filter_h {
-                            let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
-                            for kx in 0..p.filter_w {
-                                let dst = &mut column[at..at + id];
-                                match (y, tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) {
-                                    (Some(y), Some(xx)) => {
-                                        dst.copy_from_slice(&input[((b * ih + y) * iw + xx) * id..][..id])
-                                    }
-                                    _ => dst.fill(zero_point),
-                                }
-                                at += id;
-                            }
-                        }
+                        im2col(p, input, b, oy, ox, zero_point, &mut column[..k]);
                         &column[..k]
                     };
-                    let mut acc = [0i32; CHANNEL_BLOCK];
                     let mut c = 0;
                     while c + 4 <= n {
                         let r = &rows[c * k..];
@@ -93,4 +81,40 @@ pub fn conv_s8(
         }
     }
     true
+}
+
+/// Gathers the input column of output pixel `(b, oy, ox)` in the filter's `[ky][kx][ic]`
+/// order, padded taps set to the input zero point. Without dilation, the taps of one
+/// filter row that fall inside the image are contiguous in the input: one copy per row.
+#[inline(always)]
+fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_point: i8, column: &mut [i8]) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let row = p.filter_w * id;
+    for ky in 0..p.filter_h {
+        let dst = &mut column[ky * row..(ky + 1) * row];
+        let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) else {
+            dst.fill(zero_point);
+            continue;
+        };
+        if p.dilation_w == 1 {
+            // Input columns x0 - pad .. x0 - pad + filter_w, clipped to [0, iw).
+            let start = (ox * p.stride_w) as isize - p.pad_w as isize;
+            let lo = (-start).clamp(0, p.filter_w as isize) as usize;
+            let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
+            dst[..lo * id].fill(zero_point);
+            if hi > lo {
+                let x0 = (start + lo as isize) as usize;
+                dst[lo * id..hi * id].copy_from_slice(&input[((b * ih + y) * iw + x0) * id..][..(hi - lo) * id]);
+            }
+            dst[hi * id..].fill(zero_point);
+        } else {
+            for kx in 0..p.filter_w {
+                let d = &mut dst[kx * id..(kx + 1) * id];
+                match tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) {
+                    Some(x) => d.copy_from_slice(&input[((b * ih + y) * iw + x) * id..][..id]),
+                    None => d.fill(zero_point),
+                }
+            }
+        }
+    }
 }

@@ -42,10 +42,11 @@ pub fn depthwise_conv_s8(
             let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
             *f = b.wrapping_add(p.input_offset.wrapping_mul(wsum));
         }
+        // Every entry below `n` is written before it is read, for every pixel.
+        let mut acc = [0i32; CHANNEL_BLOCK];
         for b in 0..p.batches {
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
-                    let mut acc = [0i32; CHANNEL_BLOCK];
                     let acc = &mut acc[..n];
                     acc.copy_from_slice(&folded[..n]);
                     for ky in 0..p.filter_h {
