@@ -122,3 +122,32 @@ void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *recipro
     shifted = headroom_plus_one < 32 ? (ux << headroom_plus_one) : 0;
     *reciprocal = tinyml_one_over_one_plus_x_for_x_in_0_1((int32_t)(shifted - ((uint32_t)1 << 31)));
 }
+
+/* (1 - a) / (1 + a) for a in [0, 1), Q0.31 in and out. */
+static int32_t tinyml_one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a) {
+    const int32_t x = tinyml_newton_reciprocal_of_half_denominator(tinyml_rounding_half_sum(a, tinyml_one(0)));
+    return tinyml_rescale(tinyml_wrapping_sub(x, tinyml_one(2)), 2, 0);
+}
+
+int32_t tinyml_logistic(int32_t a, int32_t integer_bits) {
+    const int32_t abs_input = a > 0 ? a : tinyml_wrapping_sub(0, a);
+    const int32_t result_if_positive = tinyml_one_over_one_plus_x_for_x_in_0_1(
+        tinyml_exp_on_negative_values(tinyml_wrapping_sub(0, abs_input), integer_bits));
+    const int32_t result_if_negative = tinyml_wrapping_sub(tinyml_one(0), result_if_positive);
+    if (a == 0) {
+        return (int32_t)1 << 30;
+    }
+    return a > 0 ? result_if_positive : result_if_negative;
+}
+
+int32_t tinyml_tanh(int32_t a, int32_t integer_bits) {
+    const int32_t n = a < 0 ? a : tinyml_wrapping_sub(0, a);
+    /* neg_tanh_on_negative_values: ExactMulByPot<1> adds an integer bit to the format,
+     * the raw value unchanged. */
+    const int32_t t =
+        tinyml_one_minus_x_over_one_plus_x_for_x_in_0_1(tinyml_exp_on_negative_values(n, integer_bits + 1));
+    if (a == 0) {
+        return 0;
+    }
+    return a < 0 ? tinyml_wrapping_sub(0, t) : t;
+}

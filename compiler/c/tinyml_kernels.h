@@ -99,6 +99,41 @@ static inline int32_t tinyml_multiply_by_quantized_multiplier_greater_than_one(i
     return tinyml_srdhm(tinyml_shl(x, left_shift), multiplier);
 }
 
+/** `x` truncated to its low 32 bits, two's complement (Rust's `as i32` on an i64). */
+static inline int32_t tinyml_wrap32(int64_t x) {
+    return (int32_t)(uint32_t)(uint64_t)x;
+}
+
+/** `a * b` wrapping on overflow, like Rust's wrapping_mul. */
+static inline int32_t tinyml_wrapping_mul(int32_t a, int32_t b) {
+    return (int32_t)((uint32_t)a * (uint32_t)b);
+}
+
+/** An int32 value truncated to int8 (Rust's `as i8`). Explicit, because in the 16-bit
+ * container mode a plain conversion to tinyml_i8 (int16_t) would not wrap at 8 bits. */
+static inline tinyml_i8 tinyml_wrap_i8(int32_t x) {
+    const int32_t low = (int32_t)((uint32_t)x & 0xFFu);
+    return (tinyml_i8)(low >= 0x80 ? low - 0x100 : low);
+}
+
+/** An int32 value truncated to int16 (Rust's `as i16`), without relying on C's
+ * implementation-defined narrowing. */
+static inline int16_t tinyml_wrap_i16(int32_t x) {
+    const int32_t low = (int32_t)((uint32_t)x & 0xFFFFu);
+    return (int16_t)(low >= 0x8000 ? low - 0x10000 : low);
+}
+
+/** MultiplyByQuantizedMultiplier(int64_t, int32_t, int): the 64-bit accumulator variant
+ * of the int16-activation kernels (the multiplier reduced to 16 bits, one rounding). */
+static inline int32_t tinyml_multiply_by_quantized_multiplier_i64(int64_t x, int32_t multiplier, int32_t shift) {
+    const int64_t reduced = multiplier < INT32_C(0x7FFF0000) ? (((int64_t)multiplier + INT32_C(0x8000)) >> 16) : 0x7FFF;
+    const int32_t total_shift = 15 - shift;
+    const int64_t round = (int64_t)1 << (total_shift - 1);
+    /* Wrapping, as the Rust code's wrapping_mul / wrapping_add (never hit in practice). */
+    const int64_t product = (int64_t)((uint64_t)x * (uint64_t)reduced + (uint64_t)round);
+    return tinyml_wrap32(product >> total_shift);
+}
+
 /** The input coordinate a filter tap reads; 0 when it falls in the padding. */
 static inline int tinyml_tap(int32_t out, int32_t stride, int32_t pad, int32_t dilation, int32_t k, int32_t size,
                              int32_t *pos) {
@@ -113,6 +148,70 @@ int32_t tinyml_rescale(int32_t x, int32_t src_bits, int32_t dst_bits);
 int32_t tinyml_exp_on_negative_values(int32_t a, int32_t integer_bits);
 int32_t tinyml_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *reciprocal, int32_t *num_bits_over_unit);
+
+int32_t tinyml_logistic(int32_t a, int32_t integer_bits);
+int32_t tinyml_tanh(int32_t a, int32_t integer_bits);
+
+/* ---- Broadcasting of binary elementwise operators (runtime/src/kernels/broadcast.rs) ---- */
+
+/** Most dimensions a broadcast operand may have. */
+#define TINYML_BROADCAST_DIMS 6
+
+/** runtime/src/kernels/broadcast.rs Broadcast: output shape and input strides (0 where
+ * an input is broadcast), padded with leading ones to 6 dimensions. */
+typedef struct {
+    int32_t out_dims[TINYML_BROADCAST_DIMS];
+    int32_t in1_strides[TINYML_BROADCAST_DIMS];
+    int32_t in2_strides[TINYML_BROADCAST_DIMS];
+    int32_t elementwise;
+} Broadcast;
+
+/** Walks the output of a broadcast in row-major order with the matching input indices:
+ * the odometer form of the Rust kernel's nested loops (C has no closures). */
+typedef struct {
+    const Broadcast *shape;
+    int32_t index[TINYML_BROADCAST_DIMS];
+    int32_t a;
+    int32_t b;
+} TinymlBroadcastIter;
+
+/** Starts at output element 0 (both inputs at element 0). */
+static inline void tinyml_broadcast_begin(TinymlBroadcastIter *it, const Broadcast *shape) {
+    int32_t k;
+    it->shape = shape;
+    for (k = 0; k < TINYML_BROADCAST_DIMS; ++k) {
+        it->index[k] = 0;
+    }
+    it->a = 0;
+    it->b = 0;
+}
+
+/** Moves to the next output element. */
+static inline void tinyml_broadcast_next(TinymlBroadcastIter *it) {
+    const Broadcast *s = it->shape;
+    int32_t k;
+    for (k = TINYML_BROADCAST_DIMS - 1; k >= 0; --k) {
+        it->index[k] += 1;
+        it->a += s->in1_strides[k];
+        it->b += s->in2_strides[k];
+        if (it->index[k] < s->out_dims[k]) {
+            return;
+        }
+        it->a -= s->in1_strides[k] * s->out_dims[k];
+        it->b -= s->in2_strides[k] * s->out_dims[k];
+        it->index[k] = 0;
+    }
+}
+
+/** Number of output elements. */
+static inline int32_t tinyml_broadcast_len(const Broadcast *s) {
+    int32_t n = 1;
+    int32_t k;
+    for (k = 0; k < TINYML_BROADCAST_DIMS; ++k) {
+        n *= s->out_dims[k];
+    }
+    return n;
+}
 
 /* ---- Parameter structs: field for field the Rust structs (usize fields are int32_t) ---- */
 
@@ -203,6 +302,135 @@ typedef struct {
     int32_t depth;
 } SoftmaxParams;
 
+/** runtime/src/kernels/softmax.rs SoftmaxS16Params. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t outer;
+    int32_t depth;
+} SoftmaxS16Params;
+
+/** runtime/src/kernels/add.rs AddParams (ADD and SUB, int8 and int16). */
+typedef struct {
+    int32_t left_shift;
+    int32_t input1_offset;
+    int32_t input1_multiplier;
+    int32_t input1_shift;
+    int32_t input2_offset;
+    int32_t input2_multiplier;
+    int32_t input2_shift;
+    int32_t output_offset;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t activation_min;
+    int32_t activation_max;
+    int32_t subtract;
+    Broadcast shape;
+} AddParams;
+
+/** runtime/src/kernels/add.rs AddI32Params. */
+typedef struct {
+    int32_t activation_min;
+    int32_t activation_max;
+    int32_t subtract;
+    Broadcast shape;
+} AddI32Params;
+
+/** runtime/src/kernels/mul.rs MulParams. */
+typedef struct {
+    int32_t input1_offset;
+    int32_t input2_offset;
+    int32_t output_offset;
+    int32_t output_multiplier;
+    int32_t output_shift;
+    int32_t activation_min;
+    int32_t activation_max;
+    Broadcast shape;
+} MulParams;
+
+/** runtime/src/kernels/mul.rs MulI32Params. */
+typedef struct {
+    int32_t activation_min;
+    int32_t activation_max;
+    Broadcast shape;
+} MulI32Params;
+
+/** runtime/src/kernels/logistic.rs SigmoidParams (int8 LOGISTIC and TANH). */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t input_range_radius;
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+} SigmoidParams;
+
+/** runtime/src/kernels/logistic.rs Sigmoid16Params (int16 LOGISTIC and TANH). */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+} Sigmoid16Params;
+
+/** runtime/src/kernels/quantize.rs AffineQuantizeParams. */
+typedef struct {
+    float scale;
+    int32_t zero_point;
+} AffineQuantizeParams;
+
+/** runtime/src/kernels/quantize.rs RequantizeParams. */
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+} RequantizeParams;
+
+/** runtime/src/kernels/dequantize.rs DequantizeParams (the scale in double, as TFLM). */
+typedef struct {
+    double scale;
+    int32_t zero_point;
+} DequantizeParams;
+
+/** Dimensions of PAD, MEAN and STRIDED_SLICE, shapes extended at the front. */
+#define TINYML_MAX_DIMS_5 5
+
+/** runtime/src/kernels/pad.rs PadParams. */
+typedef struct {
+    int32_t input_dims[TINYML_MAX_DIMS_5];
+    int32_t before[TINYML_MAX_DIMS_5];
+    int32_t output_dims[TINYML_MAX_DIMS_5];
+} PadParams;
+
+/** runtime/src/kernels/mean.rs MeanParams (`reduced` holds 1 or 0). */
+typedef struct {
+    int32_t input_dims[TINYML_MAX_DIMS_5];
+    int32_t reduced[TINYML_MAX_DIMS_5];
+    int32_t count;
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t multiplier;
+    int32_t shift;
+} MeanParams;
+
+/** Most inputs of one CONCATENATION (TFLM micro's kMaxInputNum). */
+#define TINYML_CONCAT_MAX_INPUTS 10
+
+/** runtime/src/kernels/concatenation.rs ConcatParams. */
+typedef struct {
+    int32_t outer;
+    int32_t inputs;
+    int32_t copy[TINYML_CONCAT_MAX_INPUTS];
+} ConcatParams;
+
+/** runtime/src/kernels/strided_slice.rs StridedSliceParams. */
+typedef struct {
+    int32_t input_dims[TINYML_MAX_DIMS_5];
+    int32_t start[TINYML_MAX_DIMS_5];
+    int32_t stop[TINYML_MAX_DIMS_5];
+    int32_t stride[TINYML_MAX_DIMS_5];
+} StridedSliceParams;
+
+/** TFLM's int16 sigmoid table: sigmoid(i / 24) in unsigned 0.16, in tinyml_sigmoid_lut.c. */
+extern const uint16_t tinyml_sigmoid_table_u16[256];
+
 /* ---- Kernels. Absent optional tables (bias) are NULL. ---- */
 
 void fully_connected_s8(const FullyConnectedParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
@@ -217,5 +445,107 @@ void max_pool_i8(const PoolParams *p, const tinyml_i8 *input, tinyml_i8 *output)
 void max_pool_i16(const PoolParams *p, const int16_t *input, int16_t *output);
 void softmax_s8(const SoftmaxParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void softmax_s8_s16(const SoftmaxParams *p, const tinyml_i8 *input, int16_t *output);
+
+void fully_connected_s16(const FullyConnectedParams *p, const int16_t *input, const tinyml_i8 *filter,
+                         const int64_t *bias, int16_t *output);
+void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter, const int64_t *bias,
+              const int32_t *multipliers, const int32_t *shifts, int16_t *output);
+void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,
+                        const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, int16_t *output);
+void softmax_s16(const SoftmaxS16Params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
+                 const int16_t *input, int16_t *output);
+
+/* ADD/SUB, MUL, MINIMUM/MAXIMUM with broadcasting. */
+void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void add_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
+void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
+void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
+void mul_i32(const MulI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
+void maximum_i8(const Broadcast *shape, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void maximum_i16(const Broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *output);
+void maximum_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
+void maximum_f32(const Broadcast *shape, const float *in1, const float *in2, float *output);
+void minimum_i8(const Broadcast *shape, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void minimum_i16(const Broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *output);
+void minimum_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
+void minimum_f32(const Broadcast *shape, const float *in1, const float *in2, float *output);
+
+/* Elementwise kernels whose Rust version takes the length from its slices get the
+ * element count `n` as a last argument (the C export appends it). */
+
+/* LOGISTIC and TANH. */
+void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void logistic_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
+void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void tanh_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
+
+/* QUANTIZE (float to int, int to int) and DEQUANTIZE. The Rust generics are named by
+ * their element types: requantize::<I, O> is requantize_I_O. */
+void quantize_f32_i8(const AffineQuantizeParams *p, const float *input, tinyml_i8 *output, int32_t n);
+void quantize_f32_i16(const AffineQuantizeParams *p, const float *input, int16_t *output, int32_t n);
+void requantize_i8_i8(const RequantizeParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void requantize_i8_u8(const RequantizeParams *p, const tinyml_i8 *input, tinyml_u8 *output, int32_t n);
+void requantize_u8_i8(const RequantizeParams *p, const tinyml_u8 *input, tinyml_i8 *output, int32_t n);
+void requantize_i8_i16(const RequantizeParams *p, const tinyml_i8 *input, int16_t *output, int32_t n);
+void requantize_i8_i32(const RequantizeParams *p, const tinyml_i8 *input, int32_t *output, int32_t n);
+void requantize_i16_i8(const RequantizeParams *p, const int16_t *input, tinyml_i8 *output, int32_t n);
+void requantize_i16_i16(const RequantizeParams *p, const int16_t *input, int16_t *output, int32_t n);
+void requantize_i16_i32(const RequantizeParams *p, const int16_t *input, int32_t *output, int32_t n);
+void requantize_i32_i8(const RequantizeParams *p, const int32_t *input, tinyml_i8 *output, int32_t n);
+void requantize_i32_i16(const RequantizeParams *p, const int32_t *input, int16_t *output, int32_t n);
+void dequantize_i8(const DequantizeParams *p, const tinyml_i8 *input, float *output, int32_t n);
+void dequantize_u8(const DequantizeParams *p, const tinyml_u8 *input, float *output, int32_t n);
+void dequantize_i16(const DequantizeParams *p, const int16_t *input, float *output, int32_t n);
+
+/* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
+void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
+void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
+void pad_i16(const PadParams *p, const int16_t *input, int16_t pad_value, int16_t *output);
+void pad_i32(const PadParams *p, const int32_t *input, int32_t pad_value, int32_t *output);
+void pad_f32(const PadParams *p, const float *input, float pad_value, float *output);
+/* `inputs` has p->inputs entries (the Rust call's slice of slices). */
+void concatenation_i8(const ConcatParams *p, const tinyml_i8 *const *inputs, tinyml_i8 *output);
+void concatenation_i16(const ConcatParams *p, const int16_t *const *inputs, int16_t *output);
+void concatenation_i32(const ConcatParams *p, const int32_t *const *inputs, int32_t *output);
+void concatenation_f32(const ConcatParams *p, const float *const *inputs, float *output);
+void strided_slice_i8(const StridedSliceParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void strided_slice_u8(const StridedSliceParams *p, const tinyml_u8 *input, tinyml_u8 *output);
+void strided_slice_i16(const StridedSliceParams *p, const int16_t *input, int16_t *output);
+void strided_slice_i32(const StridedSliceParams *p, const int32_t *input, int32_t *output);
+void strided_slice_f32(const StridedSliceParams *p, const float *input, float *output);
+
+/* CAST: cast::<F, T> is cast_F_T (F: i8 i16 i32 u32 u8(bool) f32; T: i8 i16 i32 u32 f32). */
+void cast_i8_i8(const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void cast_i8_i16(const tinyml_i8 *input, int16_t *output, int32_t n);
+void cast_i8_i32(const tinyml_i8 *input, int32_t *output, int32_t n);
+void cast_i8_u32(const tinyml_i8 *input, uint32_t *output, int32_t n);
+void cast_i8_f32(const tinyml_i8 *input, float *output, int32_t n);
+void cast_i16_i8(const int16_t *input, tinyml_i8 *output, int32_t n);
+void cast_i16_i16(const int16_t *input, int16_t *output, int32_t n);
+void cast_i16_i32(const int16_t *input, int32_t *output, int32_t n);
+void cast_i16_u32(const int16_t *input, uint32_t *output, int32_t n);
+void cast_i16_f32(const int16_t *input, float *output, int32_t n);
+void cast_i32_i8(const int32_t *input, tinyml_i8 *output, int32_t n);
+void cast_i32_i16(const int32_t *input, int16_t *output, int32_t n);
+void cast_i32_i32(const int32_t *input, int32_t *output, int32_t n);
+void cast_i32_u32(const int32_t *input, uint32_t *output, int32_t n);
+void cast_i32_f32(const int32_t *input, float *output, int32_t n);
+void cast_u32_i8(const uint32_t *input, tinyml_i8 *output, int32_t n);
+void cast_u32_i16(const uint32_t *input, int16_t *output, int32_t n);
+void cast_u32_i32(const uint32_t *input, int32_t *output, int32_t n);
+void cast_u32_u32(const uint32_t *input, uint32_t *output, int32_t n);
+void cast_u32_f32(const uint32_t *input, float *output, int32_t n);
+void cast_u8_i8(const tinyml_u8 *input, tinyml_i8 *output, int32_t n);
+void cast_u8_i16(const tinyml_u8 *input, int16_t *output, int32_t n);
+void cast_u8_i32(const tinyml_u8 *input, int32_t *output, int32_t n);
+void cast_u8_u32(const tinyml_u8 *input, uint32_t *output, int32_t n);
+void cast_u8_f32(const tinyml_u8 *input, float *output, int32_t n);
+void cast_f32_i8(const float *input, tinyml_i8 *output, int32_t n);
+void cast_f32_i16(const float *input, int16_t *output, int32_t n);
+void cast_f32_i32(const float *input, int32_t *output, int32_t n);
+void cast_f32_u32(const float *input, uint32_t *output, int32_t n);
+void cast_f32_f32(const float *input, float *output, int32_t n);
 
 #endif /* TINYML_KERNELS_H */

@@ -146,8 +146,16 @@ pub fn parse_call(call: &str) -> Result<Call, CExportError> {
     let open = call.find('(').ok_or_else(|| bad("no argument list"))?;
     let inner = call[open + 1..].strip_suffix(')').ok_or_else(|| bad("does not end with `)`"))?;
     let head = &call[..open];
+    // `cast::<u32, i32>` becomes `cast_u32_i32`: one C function per type combination.
     let function = match head.split_once("::<") {
-        Some((name, ty)) => format!("{name}_{}", ty.strip_suffix('>').ok_or_else(|| bad("unclosed generic"))?),
+        Some((name, ty)) => {
+            let ty = ty.strip_suffix('>').ok_or_else(|| bad("unclosed generic"))?;
+            let types: Vec<&str> = ty.split(',').map(str::trim).collect();
+            if types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
+                return Err(bad("generic arguments are not plain element types"));
+            }
+            format!("{name}_{}", types.join("_"))
+        }
         None => head.to_owned(),
     };
     let mut args = Vec::new();
@@ -175,6 +183,24 @@ pub fn parse_call(call: &str) -> Result<Call, CExportError> {
 fn arg(a: &str) -> Result<String, String> {
     if a == "&[]" {
         return Ok("NULL".to_owned());
+    }
+    // A slice of slices (CONCATENATION's inputs): `&[&T.0, in0]` becomes the brace list
+    // `{ T, in0 }`, which the caller declares as a local array of pointers.
+    if let Some(list) = a.strip_prefix("&[").and_then(|l| l.strip_suffix(']')) {
+        let items: Vec<String> = list.split(',').map(|i| arg(i.trim())).collect::<Result<_, _>>()?;
+        if items.iter().any(|i| i.starts_with('{') || i == "NULL") {
+            return Err(format!("list `{a}` nests lists or empty slices"));
+        }
+        return Ok(format!("{{ {} }}", items.join(", ")));
+    }
+    // A float given by its bits (PAD's value for float tensors): Debug prints the
+    // shortest literal that reads back to the same bits.
+    if let Some(bits) = a.strip_prefix("f32::from_bits(0x").and_then(|b| b.strip_suffix(')')) {
+        let v = u32::from_str_radix(bits, 16).map(f32::from_bits).map_err(|e| format!("`{a}`: {e}"))?;
+        if !v.is_finite() {
+            return Err(format!("`{a}` is not a finite float"));
+        }
+        return c_number(&format!("{v:?}"), a).map_err(|e| e.to_string());
     }
     if let Some(table) = a.strip_prefix('&').and_then(|t| t.strip_suffix(".0")) {
         return Ok(table.to_owned());
@@ -228,8 +254,14 @@ mod tests {
         assert_eq!(c.function, "average_pool_i8");
         assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128i8, out)").unwrap().args[2], "-128");
         assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128, out)").unwrap().args[2], "-128");
-        assert!(parse_call("concatenation::<i8>(&L1_PARAMS, &[in0, in1], out)").is_err());
-        assert!(parse_call("pad(&P, in0, f32::from_bits(0x0), out)").is_err());
+        let c = parse_call("concatenation::<i8>(&L1_PARAMS, &[&L1_CONST0.0, in0, in1], out)").unwrap();
+        assert_eq!(c.args, ["&L1_PARAMS", "{ L1_CONST0, in0, in1 }", "out"]);
+        let c = parse_call("cast::<u32, i32>(in0, out)").unwrap();
+        assert_eq!((c.function.as_str(), c.args.len()), ("cast_u32_i32", 2));
+        assert_eq!(parse_call("pad(&P, in0, f32::from_bits(0x3fc00000), out)").unwrap().args[2], "1.5f");
+        assert_eq!(parse_call("pad(&P, in0, f32::from_bits(0x0), out)").unwrap().args[2], "0.0f");
+        assert!(parse_call("pad(&P, in0, f32::from_bits(0x7fc00000), out)").is_err());
+        assert!(parse_call("f::<Vec<u8>>(in0, out)").is_err());
     }
 
     #[test]
