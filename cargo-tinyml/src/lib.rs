@@ -8,6 +8,7 @@ pub mod cargo;
 pub mod cmd;
 pub mod diagnostics;
 pub mod elf;
+pub mod examples;
 pub mod probe;
 pub mod qemu;
 pub mod record;
@@ -58,6 +59,8 @@ pub enum Command {
     Flash(cmd::flash::Cmd),
     /// Build with profiling, run N inferences, report time and memory per layer.
     Profile(cmd::profile::Cmd),
+    /// Compute an audio front end's features for a WAV file (host), for inspection.
+    Features(cmd::features::Cmd),
 }
 
 impl Cli {
@@ -71,6 +74,7 @@ impl Cli {
             Command::Convert(c) => c.run(),
             Command::Flash(c) => c.run(),
             Command::Profile(c) => c.run(),
+            Command::Features(c) => c.run(),
         }
     }
 }

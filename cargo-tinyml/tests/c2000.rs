@@ -114,8 +114,13 @@ fn shared_models_pass_in_the_16_bit_container_mode() {
 fn new_writes_the_c_project() {
     let dir = std::env::temp_dir().join(format!("tinyml-c2000-new-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let cmd =
-        cargo_tinyml::cmd::new::Cmd { name: "demo".into(), board: BOARD.into(), model: None, path: Some(dir.clone()) };
+    let cmd = cargo_tinyml::cmd::new::Cmd {
+        name: "demo".into(),
+        board: BOARD.into(),
+        model: None,
+        path: Some(dir.clone()),
+        example: None,
+    };
     let dest = cmd.create().unwrap();
     for f in ["linker.cmd", "Makefile", "src/main.c", "src/model.c", "targetConfigs/TMS320F28P550SJ9.ccxml"] {
         assert!(dest.join(f).is_file(), "{f} missing");

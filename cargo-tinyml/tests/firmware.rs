@@ -33,7 +33,7 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
     let name = format!("fw-{board}");
-    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()) }.create().unwrap();
+    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None }.create().unwrap();
     dir
 }
 
@@ -96,9 +96,15 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
             let dir =
                 Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware-projects").join(format!("{board_name}-kws"));
             let _ = std::fs::remove_dir_all(&dir);
-            Cmd { name: "kws".into(), board: board_name.into(), model: Some(model), path: Some(dir.clone()) }
-                .create()
-                .unwrap();
+            Cmd {
+                name: "kws".into(),
+                board: board_name.into(),
+                model: Some(model),
+                path: Some(dir.clone()),
+                example: None,
+            }
+            .create()
+            .unwrap();
             dir
         }
     };

@@ -3,6 +3,7 @@
 pub mod boards;
 pub mod convert;
 pub mod doctor;
+pub mod features;
 pub mod flash;
 pub mod new;
 pub mod profile;

@@ -18,7 +18,8 @@ Nothing is written unless every check passes.
 Examples:
   cargo tinyml new demo                    # mps3-an547 (QEMU), the hello_world sine model
   cd demo && cargo tinyml run              # build, run in QEMU, print the output
-  cargo tinyml new kws --board mps2-an386 --model kws.tflite")]
+  cargo tinyml new kws --board mps2-an386 --model kws.tflite
+  cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"")]
 pub struct Cmd {
     /// Package name of the project (letters, digits, `-`, `_`; not starting with a digit).
     pub name: String,
@@ -32,6 +33,10 @@ pub struct Cmd {
     /// Directory to create (default: ./NAME). Must not exist or be empty.
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
+    /// An example application instead of the single-inference program: `kws` (micro_speech
+    /// keyword spotting on a WAV, streamed) or `anomaly` (MLPerf Tiny AD autoencoder scores).
+    #[arg(long, value_enum, conflicts_with = "model")]
+    pub example: Option<crate::examples::Example>,
 }
 
 /// Why `new` refused to write a project.
@@ -175,6 +180,13 @@ impl Cmd {
             crate::c2000::project_files(&self.name, board, &bytes, &file)?
         } else {
             scaffold::files(&Spec { name: &self.name, board, model, source_dir: scaffold::source_dir() })
+        };
+        let files = match self.example {
+            Some(_) if crate::c2000::is_c_board(board) => {
+                anyhow::bail!("--example needs a board with a Rust target; `{}` gets a C project", board.name)
+            }
+            Some(example) => crate::examples::apply(example, &self.name, board, files),
+            None => files,
         };
         scaffold::write_atomically(&dest, &files)
             .map_err(|e| anyhow::anyhow!(e).context(format!("cannot write the project to `{}`", dest.display())))?;

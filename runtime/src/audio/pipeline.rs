@@ -86,9 +86,23 @@ pub struct KwsConfig {
     pub recognizer: RecognizerConfig,
 }
 
+impl KwsConfig {
+    /// Inference every frame and TFLM's recognizer defaults (1000 ms average, threshold
+    /// 200, 1500 ms suppression, at least 3 results), usable in a `static`.
+    pub const DEFAULT: Self = Self {
+        infer_every: 1,
+        recognizer: RecognizerConfig {
+            average_window_ms: 1000,
+            detection_threshold: 200,
+            suppression_ms: 1500,
+            minimum_count: 3,
+        },
+    };
+}
+
 impl Default for KwsConfig {
     fn default() -> Self {
-        Self { infer_every: 1, recognizer: RecognizerConfig::default() }
+        Self::DEFAULT
     }
 }
 
@@ -222,6 +236,11 @@ mod tests {
     extern crate std;
     use super::*;
     use std::vec::Vec;
+
+    #[test]
+    fn const_default_is_tflms() {
+        assert_eq!(KwsConfig::DEFAULT.recognizer, RecognizerConfig::default());
+    }
 
     #[test]
     fn window_slides_oldest_first() {

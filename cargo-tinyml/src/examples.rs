@@ -1,0 +1,104 @@
+//! Example applications for `cargo tinyml new --example`: a complete program (its own
+//! `src/main.rs`, `build.rs`, README) with the model and the data it runs on, laid over
+//! the files of the plain project template. Embedded from `templates/examples/`.
+
+use crate::boards::Board;
+use crate::scaffold::render;
+use std::path::PathBuf;
+
+/// An example application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Example {
+    /// Keyword spotting: the micro_speech front end and model on `yes_1000ms.wav`,
+    /// streamed, with TFLM's recognizer; prints detections.
+    Kws,
+    /// Anomaly detection: MLPerf Tiny's ad01 autoencoder on log-mel windows of a machine
+    /// recording; prints reconstruction-error scores.
+    Anomaly,
+}
+
+/// (path in the project, contents, whether it is a template to render).
+type File = (&'static str, &'static [u8], bool);
+
+const KWS: &[File] = &[
+    ("src/main.rs", include_bytes!("../../templates/examples/kws/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/kws/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/kws/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/kws/model/micro_speech_quantized.tflite"), false),
+    ("model/LICENSE", include_bytes!("../../templates/examples/kws/model/LICENSE"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/kws/PROVENANCE.md"), false),
+    ("audio/yes_1000ms.wav", include_bytes!("../../templates/examples/kws/audio/yes_1000ms.wav"), false),
+];
+
+const ANOMALY: &[File] = &[
+    ("src/main.rs", include_bytes!("../../templates/examples/anomaly/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/anomaly/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/anomaly/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../templates/examples/anomaly/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/anomaly/PROVENANCE.md"), false),
+    (
+        "data/normal_id_01_00000000_hist_librosa_windows0-3.bin",
+        include_bytes!("../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),
+        false,
+    ),
+];
+
+impl Example {
+    fn files(self) -> &'static [File] {
+        match self {
+            Example::Kws => KWS,
+            Example::Anomaly => ANOMALY,
+        }
+    }
+
+    /// The example's model (what `model/model.tflite` of the project will be).
+    pub fn model(self) -> &'static [u8] {
+        self.files().iter().find(|f| f.0 == "model/model.tflite").map(|f| f.1).unwrap_or_default()
+    }
+}
+
+/// Lays `example` over `files` (the plain project for `name` on `board`): its program,
+/// build script and README replace the template's, and the plain project's model files
+/// give way to the example's model and data.
+pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, Vec<u8>)>) -> Vec<(PathBuf, Vec<u8>)> {
+    let timing_note = if board.is_emulated() { " (emulated by QEMU -icount: not real-chip time)" } else { "" };
+    let run_how = if board.is_emulated() {
+        "run it in QEMU (output over semihosting)"
+    } else {
+        "flash it with `cargo tinyml flash` (output over RTT)"
+    };
+    let vars = [
+        ("name", name.to_owned()),
+        ("board", board.name.clone()),
+        ("board_description", board.description.clone()),
+        ("timing_note", timing_note.to_owned()),
+        ("run_how", run_how.to_owned()),
+    ];
+    let ours = example.files();
+    let mut out: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("model") && !ours.iter().any(|f| path == &PathBuf::from(f.0)))
+        .collect();
+    for &(path, bytes, template) in ours {
+        let contents = if template {
+            render(std::str::from_utf8(bytes).expect("templates are UTF-8"), &vars).into_bytes()
+        } else {
+            bytes.to_vec()
+        };
+        out.push((PathBuf::from(path), contents));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_models_are_tflite() {
+        for ex in [Example::Kws, Example::Anomaly] {
+            assert_eq!(&ex.model()[4..8], b"TFL3", "{ex:?}");
+        }
+    }
+}

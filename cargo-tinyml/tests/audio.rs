@@ -1,0 +1,242 @@
+//! The audio commands and examples end to end:
+//! - `features`: the micro_speech features of each WAV equal TFLM's byte for byte
+//!   (`tools/audio/reference_features.py`), and bad WAVs get clear errors;
+//! - `new --example kws` with all four WAVs in `audio/`, built and run in QEMU
+//!   (mps3-an547): frames, features, scores and detections equal TFLM's
+//!   (`tools/audio/reference_pipeline.py kws`): yes -> "yes", no -> "no", silence and
+//!   noise -> no keyword;
+//! - `new --example anomaly` with all 40 windows in `data/`: TFLM's int8 outputs and
+//!   scores (`tools/audio/reference_pipeline.py anomaly`).
+//!
+//! Needs `qemu-system-arm`, the thumb target and Python with tflite_micro; where one is
+//! missing the test says so and skips, except under CI where it fails.
+
+use cargo_tinyml::boards::Catalog;
+use cargo_tinyml::cargo::{self, BuildOptions, Project};
+use cargo_tinyml::cmd::features::{self, Frontend};
+use cargo_tinyml::cmd::new::Cmd;
+use cargo_tinyml::examples::Example;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const WAVS: [&str; 4] = ["yes", "no", "silence", "noise"];
+const BOARD: &str = "mps3-an547";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn models() -> PathBuf {
+    match std::env::var_os("TINYML_MODELS_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => workspace().join("../shared/models"),
+    }
+}
+
+fn missing(what: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing; scripts/test installs it");
+    }
+    eprintln!("SKIPPED: {what} is missing (run scripts/test to install it)");
+    true
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audio").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs a script of `tools/audio`; `None` (skip) when Python lacks its packages.
+fn python_script(script: &str, args: &[&Path]) -> Option<std::process::Output> {
+    let python = cargo_tinyml::cmd::doctor::python();
+    let out = Command::new(&python).arg(workspace().join("tools/audio").join(script)).args(args).output();
+    match out {
+        Ok(o) if o.status.code() == Some(3) => {
+            missing(&format!("Python packages for {script} ({})", String::from_utf8_lossy(&o.stderr).trim()));
+            None
+        }
+        Ok(o) => {
+            assert!(o.status.success(), "{script} failed: {}", String::from_utf8_lossy(&o.stderr));
+            Some(o)
+        }
+        Err(e) => {
+            missing(&format!("{} ({e})", python.display()));
+            None
+        }
+    }
+}
+
+fn features_cmd(wav: &Path) -> features::Cmd {
+    features::Cmd { wav: wav.to_owned(), frontend: Frontend::MicroSpeech, out: None, json: false }
+}
+
+#[test]
+fn features_equal_tflm_byte_for_byte() {
+    let dir = scratch("features");
+    let pre = models().join("tflite-micro/audio_preprocessor_int8.tflite");
+    for name in WAVS {
+        let wav = models().join(format!("tflite-micro/{name}_1000ms.wav"));
+        let want = dir.join(format!("{name}.npy"));
+        if python_script("reference_features.py", &[&pre, &wav, &want]).is_none() {
+            return;
+        }
+        let got = dir.join(format!("{name}-tinyml.npy"));
+        let cmd = features::Cmd { out: Some(got.clone()), ..features_cmd(&wav) };
+        cmd.run().unwrap();
+        assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&want).unwrap(), "{name}: .npy differs from TFLM's");
+    }
+}
+
+#[test]
+fn bad_wavs_are_refused_with_the_reason() {
+    let dir = scratch("bad-wavs");
+    let write = |name: &str, bytes: Vec<u8>| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let tone: Vec<i16> = (0..16_000).map(|i| ((i % 40) * 800 - 16_000) as i16).collect();
+    let good = tinyml_compiler::wav::write(16_000, 1, &tone);
+    let cases = [
+        (write("8k.wav", tinyml_compiler::wav::write(8_000, 1, &tone)), "8000"),
+        (write("stereo.wav", tinyml_compiler::wav::write(16_000, 2, &tone)), "channel"),
+        (write("empty.wav", Vec::new()), "empty"),
+        (write("truncated.wav", good[..good.len() / 2].to_vec()), "truncated"),
+        (write("short.wav", tinyml_compiler::wav::write(16_000, 1, &tone[..400])), "at least 480"),
+        (write("text.wav", b"hello, not audio".to_vec()), "not a WAV"),
+    ];
+    for (path, needle) in &cases {
+        let err = format!("{:#}", features_cmd(path).compute().unwrap_err());
+        assert!(err.contains(needle), "{}: {err}", path.display());
+    }
+    // 8-bit and float WAVs: the header says so; the error names the format and sox.
+    let mut eight_bit = good.clone();
+    eight_bit[34] = 8; // bits per sample
+    let err = format!("{:#}", features_cmd(&write("8bit.wav", eight_bit)).compute().unwrap_err());
+    assert!(err.contains("sox") || err.contains("16"), "{err}");
+    assert_eq!(features_cmd(&write("good.wav", good)).compute().unwrap().frames.len(), 49);
+}
+
+fn have_qemu() -> bool {
+    cargo_tinyml::qemu::which("qemu-system-arm").is_some() || !missing("qemu-system-arm")
+}
+
+/// Creates the example project, lets `prepare` adjust it, builds it (release: the
+/// firmware's cost figures are for optimized code) and runs it in QEMU.
+fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
+    let dir = scratch(&format!("{example:?}"));
+    std::fs::remove_dir(&dir).unwrap();
+    let name = format!("audio-{example:?}").to_lowercase();
+    Cmd { name, board: BOARD.into(), model: None, path: Some(dir.clone()), example: Some(example) }.create().unwrap();
+    prepare(&dir);
+    let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"));
+    let options = BuildOptions { release: true, target_dir: Some(target), quiet: true };
+    let elf = cargo::build(&Project::find(&dir).unwrap(), &options)
+        .unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()));
+    let catalog = Catalog::load().unwrap();
+    let emu = catalog.get(BOARD).unwrap().emulator.clone().unwrap();
+    let out = cargo_tinyml::qemu::run(&emu, &elf, Duration::from_secs(300), false).unwrap();
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    println!("{}", out.stdout);
+    out.stdout
+}
+
+#[test]
+fn kws_example_in_qemu_equals_tflm() {
+    if !have_qemu() {
+        return;
+    }
+    let tm = models().join("tflite-micro");
+    let pre = tm.join("audio_preprocessor_int8.tflite");
+    let classifier = tm.join("micro_speech_quantized.tflite");
+    let mut want = Vec::new();
+    for name in WAVS {
+        let wav = tm.join(format!("{name}_1000ms.wav"));
+        let Some(out) = python_script("reference_pipeline.py", &[Path::new("kws"), &pre, &classifier, &wav]) else {
+            return;
+        };
+        want.push(serde_json::from_slice::<Value>(&out.stdout).unwrap());
+    }
+    let stdout = run_example(Example::Kws, |dir| {
+        for name in WAVS {
+            let file = format!("{name}_1000ms.wav");
+            std::fs::copy(tm.join(&file), dir.join("audio").join(&file)).unwrap();
+        }
+    });
+    for (name, want) in WAVS.iter().zip(&want) {
+        let clip = format!("{name}_1000ms");
+        let summary = format!(
+            "kws: {clip}: {} frames, features fnv1a {:#010x}, {} inferences, scores fnv1a {:#010x}",
+            want["frames"],
+            want["features_fnv1a"].as_u64().unwrap(),
+            want["inferences"].as_array().unwrap().len(),
+            want["scores_fnv1a"].as_u64().unwrap()
+        );
+        assert!(stdout.lines().any(|l| l == summary), "{clip}: expected `{summary}` in\n{stdout}");
+        let first: Vec<String> =
+            want["first_frame"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap().to_string()).collect();
+        let first = format!("kws: {clip}: frame 0 = [{}]", first.join(", "));
+        assert!(stdout.lines().any(|l| l == first), "{clip}: expected `{first}`");
+        let detected: Vec<&str> = stdout.lines().filter(|l| l.starts_with(&format!("kws: {clip}: detected"))).collect();
+        let expected: Vec<String> = want["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "kws: {clip}: detected \"{}\" at {} ms (score {})",
+                    e["category"].as_str().unwrap(),
+                    e["time_ms"],
+                    e["score"]
+                )
+            })
+            .collect();
+        assert_eq!(detected, expected, "{clip}: detections");
+        let keywords: Vec<&&str> = detected.iter().filter(|l| l.contains("\"yes\"") || l.contains("\"no\"")).collect();
+        match *name {
+            "yes" | "no" => {
+                assert_eq!(keywords.len(), 1, "{clip}: {detected:?}");
+                assert!(keywords[0].contains(&format!("\"{name}\"")), "{clip}: {detected:?}");
+            }
+            _ => assert!(keywords.is_empty(), "{clip}: {detected:?}"),
+        }
+    }
+    assert!(stdout.contains("kws: cost: front end "), "{stdout}");
+}
+
+#[test]
+fn anomaly_example_in_qemu_equals_tflm() {
+    if !have_qemu() {
+        return;
+    }
+    let ml = models().join("mlperf-tiny");
+    let bin = ml.join("normal_id_01_00000000_hist_librosa.bin");
+    let model = ml.join("ad01_int8.tflite");
+    let Some(out) = python_script("reference_pipeline.py", &[Path::new("anomaly"), &model, &bin]) else {
+        return;
+    };
+    let want: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout = run_example(Example::Anomaly, |dir| {
+        for e in std::fs::read_dir(dir.join("data")).unwrap() {
+            std::fs::remove_file(e.unwrap().path()).unwrap();
+        }
+        std::fs::copy(&bin, dir.join("data/all.bin")).unwrap();
+    });
+    let windows = want["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 40);
+    for (i, w) in windows.iter().enumerate() {
+        let prefix = format!("anomaly: window {i}: score ");
+        let line = stdout.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {prefix}\n{stdout}"));
+        let score: f64 = line[prefix.len()..].split(' ').next().unwrap().parse().unwrap();
+        let want_score = w["score"].as_f64().unwrap();
+        assert!((score - want_score).abs() <= 1e-5 * want_score, "window {i}: {score} vs TFLM {want_score}");
+        let hash = format!("(output fnv1a {:#010x})", w["output_fnv1a"].as_u64().unwrap());
+        assert!(line.ends_with(&hash), "window {i}: int8 output differs from TFLM's: {line} vs {hash}");
+    }
+}
