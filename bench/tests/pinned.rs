@@ -1,0 +1,58 @@
+//! Pins the optimized kernels' emulated instruction counts, arena bytes and bit-exactness
+//! on `mps3-an547` for every shared model (the figures are deterministic under QEMU
+//! `-icount shift=0`). The tolerance (2%) only absorbs toolchain drift; a kernel change
+//! that moves a figure must update it here, on purpose.
+//!
+//! Needs `qemu-system-arm`, the `thumbv8m.main-none-eabihf` target, `arm-none-eabi-size`
+//! and the shared models; skips with a message when one is missing. The full matrix
+//! (three boards, reference and optimized) is `cargo run -p tinyml-bench --release`.
+
+use std::process::Command;
+use tinyml_bench::{measure, Board, Config, Variant};
+
+/// (model, emulated instructions, arena bytes) with the optimized kernels, opt-level 3.
+const PINNED: &[(&str, u64, u64)] = &[
+    ("mlperf-tiny/kws_ref_model.tflite", 2_592_406, 16_000),
+    ("mlperf-tiny/ad01_int8.tflite", 235_188, 768),
+    ("tflite-micro/micro_speech_quantized.tflite", 945_125, 5_968),
+    ("tflite-micro/hello_world_int8.tflite", 3_406, 32),
+];
+
+fn tools_present(cfg: &Config) -> Result<(), String> {
+    for tool in ["qemu-system-arm", "arm-none-eabi-size"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            return Err(format!("{tool} not found"));
+        }
+    }
+    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    if let Ok(out) = targets {
+        if !String::from_utf8_lossy(&out.stdout).contains("thumbv8m.main-none-eabihf") {
+            return Err("rustup target thumbv8m.main-none-eabihf not installed".into());
+        }
+    }
+    if !cfg.models_dir.join(PINNED[0].0).exists() {
+        return Err(format!("shared models not found in {} (set TINYML_MODELS_DIR)", cfg.models_dir.display()));
+    }
+    Ok(())
+}
+
+#[test]
+fn optimized_figures_on_mps3_an547_are_pinned() {
+    let cfg = Config::from_env();
+    if let Err(why) = tools_present(&cfg) {
+        eprintln!("skipping the pinned benchmark: {why}");
+        return;
+    }
+    let board = Board::load(&cfg.root, "mps3-an547").expect("board file");
+    for &(model, instructions, arena) in PINNED {
+        let m = measure(&cfg, &board, model, Variant::Optimized).expect("build and run");
+        assert!(m.check_ok, "{model}: output differs from the host reference run");
+        assert_eq!(m.arena, arena, "{model}: arena bytes");
+        let drift = (m.instructions as f64 - instructions as f64).abs() / instructions as f64;
+        assert!(
+            drift <= 0.02,
+            "{model}: {} emulated instructions, pinned {instructions} (update PINNED if intended)",
+            m.instructions
+        );
+    }
+}
