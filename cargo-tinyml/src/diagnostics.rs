@@ -97,5 +97,29 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             ProjectError::NoExecutable { .. } => None,
         };
     }
+    if let Some(hint) = probe_hint(err) {
+        return Some(hint);
+    }
     None
+}
+
+/// Hints for the hardware path (`flash`, `profile` on a board).
+fn probe_hint(err: &anyhow::Error) -> Option<String> {
+    use crate::probe::ProbeError;
+    const SHRINK: &str = "the image is linked for the board's memory.x: check --board (a project is made for one board by `cargo tinyml new --board`), or shrink the model; `cargo tinyml analyze` shows where the bytes go";
+    if find::<crate::elf::FitError>(err).is_some() {
+        return Some(SHRINK.into());
+    }
+    Some(match find::<ProbeError>(err)? {
+        ProbeError::NoProbe => "plug the USB cable into the board's debug port (not the user port); in a container or VM, pass the USB device through; `probe-rs list` shows what the OS sees".into(),
+        ProbeError::SeveralProbes { .. } | ProbeError::NoMatch { .. } | ProbeError::BadSelector { .. } => "pass --probe VID:PID:SERIAL with one of the probes listed above".into(),
+        ProbeError::PermissionDenied { .. } => "install the udev rule above, then unplug and replug the probe (or run once with sudo to confirm)".into(),
+        ProbeError::WrongChip { .. } => "plug in the board this project is for, or make a project for the connected board (`cargo tinyml boards` lists each board's chip)".into(),
+        ProbeError::Attach { .. } => "check the board's power and the debug cable; hold the board's reset button while starting, or lower the probe speed; `probe-rs info` tells whether the chip answers at all".into(),
+        ProbeError::DoesNotFit(_) | ProbeError::Refused { .. } => SHRINK.into(),
+        ProbeError::UnknownChip { .. } => "fix `probe_rs_chip` in the board file; `probe-rs chip list` lists the names probe-rs knows".into(),
+        ProbeError::NoRtt { .. } => "the firmware must use tinyml-firmware with its `rtt` feature (projects made by `cargo tinyml new` for hardware boards do)".into(),
+        ProbeError::Timeout { .. } => "raise --timeout for large models; check that the firmware starts (RAM-loaded boards need the boot switches in development mode)".into(),
+        ProbeError::Open { .. } | ProbeError::Flash { .. } | ProbeError::Core { .. } | ProbeError::Elf(_) => return None,
+    })
 }

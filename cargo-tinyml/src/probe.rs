@@ -80,13 +80,15 @@ pub enum ProbeError {
     },
     /// The probe answers for another chip than the board's.
     #[error(
-        "the probe is connected to a {found}, not the board's {expected}: check --board and which board is plugged in"
+        "the probe is connected to a {found}, not the board's {expected}: check --board and which board is plugged in (attaching to {expected} failed: {detail})"
     )]
     WrongChip {
         /// The board's chip.
         expected: String,
-        /// What auto-detection found.
+        /// What probe-rs' auto-detection found.
         found: String,
+        /// probe-rs' attach error, `{:?}`.
+        detail: String,
     },
     /// The ELF does not fit the chip's memory map.
     #[error(transparent)]
@@ -226,8 +228,41 @@ pub fn attach(probe: Probe, chip: &str) -> Result<Session, ProbeError> {
         .map_err(|e| ProbeError::Attach { chip: chip.to_owned(), detail: format!("{e:?}") })
 }
 
-/// Re-opens the probe and lets probe-rs identify the chip, for a wrong-chip message.
-/// Returns `None` when auto-detection cannot tell (it knows few chips).
+/// Attaches to the board's `chip` through a probe from `open`, and says so when another
+/// chip answers: when attaching fails, the probe is opened again and `detect` (normally
+/// [`detect_chip`]) asks probe-rs which chip is there; a different one gives
+/// [`ProbeError::WrongChip`]. When detection cannot tell, the attach error stands.
+///
+/// A wrong chip is only caught when attaching fails: probe-rs attaches by core type, so a
+/// chip with the same core and debug port may accept the attach (then flashing fails).
+pub fn attach_checked(
+    mut open: impl FnMut() -> Result<Probe, ProbeError>,
+    chip: &str,
+    detect: impl FnOnce(Probe) -> Option<String>,
+) -> Result<Session, ProbeError> {
+    let detail = match attach(open()?, chip) {
+        Err(ProbeError::Attach { detail, .. }) => detail,
+        other => return other,
+    };
+    let attach_error = || ProbeError::Attach { chip: chip.to_owned(), detail: detail.clone() };
+    let Ok(probe) = open() else { return Err(attach_error()) };
+    match detect(probe) {
+        Some(found) if !same_chip(&found, chip) => {
+            Err(ProbeError::WrongChip { expected: chip.to_owned(), found, detail: detail.clone() })
+        }
+        _ => Err(attach_error()),
+    }
+}
+
+/// Whether probe-rs target names `a` and `b` are the same chip: equal ignoring case, or one
+/// a package/variant of the other (`STM32N657` and `STM32N657X0HxQ`).
+pub fn same_chip(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
+    a.starts_with(&b) || b.starts_with(&a)
+}
+
+/// Lets probe-rs identify the chip behind `probe` (a freshly opened one), for the
+/// wrong-chip message. Returns `None` when auto-detection cannot tell (it knows few chips).
 pub fn detect_chip(probe: Probe) -> Option<String> {
     let session = probe.attach(probe_rs::config::TargetSelector::Auto, Permissions::default()).ok()?;
     Some(session.target().name.clone())

@@ -2,11 +2,11 @@
 //! built-in STM32N657 and MCXN947 targets; probe selection runs against a fake lister;
 //! flash fit is checked on tiny ELFs linked here with rust-lld for a chosen address.
 //!
-//! Tests against a real board are in `tests/probe_hw.rs`, gated by `TINYML_HW_BOARD`.
+//! Tests against a real board are in `tests/hardware.rs`, gated by `TINYML_HW_BOARD`.
 
 use cargo_tinyml::elf::{Elf, FitProblem};
 use cargo_tinyml::probe::{self, ProbeError};
-use probe_rs::integration::{FakeProbe, ProbeLister};
+use probe_rs::integration::{FakeProbe, Operation, ProbeLister};
 use probe_rs::probe::list::{Accessibility, Lister, ProbeListItem};
 use probe_rs::probe::{DebugProbe, DebugProbeError, DebugProbeInfo, DebugProbeSelector, Probe, ProbeFactory};
 use std::path::PathBuf;
@@ -33,7 +33,15 @@ pub static TABLE: [u8; TABLE_BYTES] = [7; TABLE_BYTES];
 /// Links a Cortex-M33 image whose code and constants start at `flash` (with
 /// `table_bytes` of constants), with rustc and rust-lld from the toolchain.
 fn link_elf(name: &str, flash: u64, table_bytes: usize) -> PathBuf {
+    // Tests run in parallel and share images: link each once per process, so that no test
+    // reads an image another is rewriting.
+    static LINKED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut linked = LINKED.lock().unwrap_or_else(|e| e.into_inner());
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("probe-elfs").join(name);
+    if linked.iter().any(|n| n == name) {
+        return dir.join("fw.elf");
+    }
+    linked.push(name.to_owned());
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("fw.rs");
     std::fs::write(&src, FIRMWARE.replace("TABLE_BYTES", &table_bytes.to_string())).unwrap();
@@ -89,6 +97,69 @@ fn unknown_chip_is_named() {
     let e = probe::attach(FakeProbe::with_mocked_core().into_probe(), "STM32N699").unwrap_err();
     assert!(matches!(e, ProbeError::UnknownChip { .. }), "{e:?}");
     assert!(e.to_string().contains("probe-rs has no target named \"STM32N699\""), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrong chip answering: attaching to the board's chip fails, auto-detection names another.
+
+/// A probe behind which no known access port answers (the ID register of AP 1, the fake
+/// probe's only AP, reads 0): attaching to any ARM chip fails.
+fn dead_probe() -> Result<Probe, ProbeError> {
+    let fake = FakeProbe::new();
+    let ap = probe_rs::architecture::arm::FullyQualifiedApAddress::v1_with_default_dp(1);
+    fake.expect_operation(Operation::ReadRawApRegister { ap, address: 0xDFC, result: 0 });
+    Ok(fake.into_probe())
+}
+
+#[test]
+fn wrong_chip_answering_is_named() {
+    let e = probe::attach_checked(dead_probe, "STM32N657", |_| Some("MCXN947".into())).unwrap_err();
+    assert!(
+        matches!(&e, ProbeError::WrongChip { expected, found, .. } if expected == "STM32N657" && found == "MCXN947"),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("the probe is connected to a MCXN947, not the board's STM32N657: check --board and which board is plugged in (attaching to STM32N657 failed: "),
+        "{msg}"
+    );
+}
+
+#[test]
+fn same_chip_detected_keeps_the_attach_error() {
+    let e = probe::attach_checked(dead_probe, "STM32N657", |_| Some("stm32n657x0hxq".into())).unwrap_err();
+    assert!(matches!(e, ProbeError::Attach { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("cannot attach to STM32N657: "), "{e}");
+}
+
+#[test]
+fn undetectable_chip_keeps_the_attach_error() {
+    let e = probe::attach_checked(dead_probe, "STM32N657", |_| None).unwrap_err();
+    assert!(matches!(e, ProbeError::Attach { .. }), "{e:?}");
+    // (probe-rs' own detector, `probe::detect_chip`, cannot run on the fake probe: its
+    // auto-detection reads access-port registers the fake does not model.)
+}
+
+#[test]
+fn right_chip_attaches_without_detection() {
+    let open = || Ok(FakeProbe::with_mocked_core().into_probe());
+    let session =
+        probe::attach_checked(open, "MCXN947", |_| panic!("detection runs only after a failed attach")).unwrap();
+    assert_eq!(session.target().name, "MCXN947");
+}
+
+#[test]
+fn probe_errors_before_attaching_pass_through() {
+    let e = probe::attach_checked(|| Err(ProbeError::NoProbe), "MCXN947", |_| None).unwrap_err();
+    assert!(matches!(e, ProbeError::NoProbe), "{e:?}");
+}
+
+#[test]
+fn chip_names_compare_by_variant() {
+    assert!(probe::same_chip("STM32N657", "STM32N657"));
+    assert!(probe::same_chip("STM32N657X0HxQ", "stm32n657"));
+    assert!(!probe::same_chip("MCXN947", "STM32N657"));
+    assert!(!probe::same_chip("MCXN236VDF", "MCXN947"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -271,4 +342,22 @@ fn elf_memory_use() {
     let mut session = fake_session("MCXN947");
     let e = probe::read_rtt(&mut session, &elf, std::time::Duration::from_millis(1), |_| true).unwrap_err();
     assert!(e.to_string().contains("has no `_SEGGER_RTT` symbol"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Fix hints (`diagnostics::hint`) for the probe errors.
+
+#[test]
+fn probe_errors_have_fix_hints() {
+    let hint =
+        |e: ProbeError| cargo_tinyml::diagnostics::hint(&anyhow::Error::from(e).context("flash failed")).unwrap();
+    assert!(hint(ProbeError::NoProbe).contains("debug port"));
+    assert!(hint(ProbeError::SeveralProbes { probes: vec![] }).starts_with("pass --probe VID:PID:SERIAL"));
+    let denied = ProbeError::PermissionDenied { probe: "0483:3754".into(), vid: 0x0483, pid: 0x3754 };
+    assert!(hint(denied).starts_with("install the udev rule above"));
+    let wrong = ProbeError::WrongChip { expected: "STM32N657".into(), found: "MCXN947".into(), detail: String::new() };
+    assert!(hint(wrong).starts_with("plug in the board this project is for"));
+    let elf = Elf::read(&n6_xspi_elf()).unwrap();
+    let fit = probe::check_fit(&elf, "MCXN947").unwrap_err();
+    assert!(hint(fit).contains("cargo tinyml analyze"));
 }

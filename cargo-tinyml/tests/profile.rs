@@ -187,6 +187,104 @@ fn strip_layers() {
 }
 "#;
 
+/// The Cortex-M33 and Cortex-M4F emulated boards: hello_world profiled twice, complete and
+/// identical (the Cortex-M55 board is covered above, with more checks).
+#[test]
+fn hello_world_on_mps2_boards_is_complete_and_identical_across_runs() {
+    if !have_tools() {
+        return;
+    }
+    for board in ["mps2-an505", "mps2-an386"] {
+        // A package name per board: boards that share a target triple share the target dir.
+        let dir = project(&format!("hello-{board}"), board, None);
+        let a = profile::profile(&dir, &options(2)).unwrap();
+        let b = profile::profile(&dir, &options(2)).unwrap();
+        assert_eq!(a, b, "two profiles on {board} differ");
+        assert_eq!(a.board, board);
+        assert_eq!(a.unit, report::Unit::Instructions);
+        assert_eq!(a.layers.len(), 3);
+        assert!(a.layers.iter().all(|l| l.op == "FULLY_CONNECTED" && l.instructions.unwrap() > 0), "{board}");
+        assert!(a.total.value() >= a.layers.iter().map(|l| l.value()).sum::<u64>());
+        assert!(a.checksums_agree);
+        let m = &a.memory;
+        assert!(m.stack_bytes > 0 && m.flash_bytes > 0 && m.static_ram_bytes >= m.arena_bytes, "{board}: {m:?}");
+        println!("{}", report::render(&a));
+    }
+}
+
+/// The figure `profile` reports is SysTick ticks x 1e9 / `systick_hz` of the board file.
+/// Checked independently on every emulated board: a loop of exactly 2 instructions per
+/// iteration (`subs; bne`) timed with the firmware's SysTick for two iteration counts; the
+/// difference of the two measurements (the timer reads' own instructions cancel) must be
+/// 2 x (difference of the counts) emulated instructions, to within two ticks (each
+/// measurement is off by less than one tick, by the tick's phase). A wrong
+/// `systick_hz` (QEMU's SysTick clock of that machine) would be off by its ratio.
+#[test]
+fn systick_counts_emulated_instructions_on_every_emulated_board() {
+    if !have_tools() {
+        return;
+    }
+    const SMALL: u64 = 100_000;
+    const LARGE: u64 = 1_100_000;
+    let catalog = Catalog::builtin().unwrap();
+    for board in catalog.boards.iter().filter(|b| b.emulator.is_some()) {
+        let name = format!("calib-{}", board.name);
+        let dir = project(&name, &board.name, None);
+        std::fs::write(dir.join("src/main.rs"), CALIBRATE).unwrap();
+        let p = cargo_tinyml::cargo::Project::find(&dir).unwrap();
+        let build = cargo_tinyml::cargo::BuildOptions { release: true, target_dir: options(1).target_dir, quiet: true };
+        let elf = cargo_tinyml::cargo::build(&p, &build).unwrap();
+        let emu = board.emulator.as_ref().unwrap();
+        let out = cargo_tinyml::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
+        assert_eq!(out.code, 0, "{}", out.stdout);
+        let ticks = |n: u64| -> u64 {
+            let line = out.stdout.lines().find(|l| l.starts_with(&format!("calibrate {n} "))).expect(&out.stdout);
+            line.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        let (small, large) = (ticks(SMALL), ticks(LARGE));
+        assert!(large > small, "{}", out.stdout);
+        let hz = emu.systick_hz as f64;
+        let measured = (large - small) as f64 * 1e9 / hz;
+        let expected = 2.0 * (LARGE - SMALL) as f64;
+        let tick = 1e9 / hz;
+        println!(
+            "{}: systick_hz {}: {} instructions per tick; loop of {} instructions measured as {} ({} and {} ticks)",
+            board.name, emu.systick_hz, tick, expected, measured, small, large
+        );
+        assert!(
+            (measured - expected).abs() <= 2.0 * tick,
+            "{}: {measured} emulated instructions measured for {expected}: systick_hz {} is not QEMU's SysTick clock",
+            board.name,
+            emu.systick_hz
+        );
+    }
+}
+
+/// Firmware for the SysTick check: times `n` iterations of a 2-instruction loop.
+const CALIBRATE: &str = r#"#![no_std]
+#![no_main]
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    tinyml_firmware::init();
+    tinyml_firmware::timer::start();
+    // SysTick's current value reads 0 until its first reload, which `timer::now` takes for
+    // a full period: let the first tick pass before measuring.
+    // SAFETY: a register-only countdown loop.
+    unsafe { core::arch::asm!("2:", "subs {0}, {0}, #1", "bne 2b", inout(reg) 1000u32 => _, options(nomem, nostack)) };
+    for n in [100_000u32, 1_100_000] {
+        let t0 = tinyml_firmware::timer::now();
+        // SAFETY: a register-only countdown loop: `subs` and `bne`, 2 instructions per turn.
+        unsafe {
+            core::arch::asm!("2:", "subs {0}, {0}, #1", "bne 2b", inout(reg) n => _, options(nomem, nostack));
+        }
+        let t1 = tinyml_firmware::timer::now();
+        tinyml_firmware::println!("calibrate {} {}", n, t1 - t0);
+    }
+    tinyml_firmware::exit(0)
+}
+"#;
+
 #[test]
 fn kws_on_an547_is_complete_and_identical_across_runs() {
     let model = Path::new("/work/shared/models/mlperf-tiny/kws_ref_model.tflite");

@@ -81,8 +81,8 @@ impl Cmd {
         probe::check_fit(&elf, &chip)?;
         let selector = self.probe.as_deref().map(probe::parse_selector).transpose()?;
         let lister = probe_rs::probe::list::Lister::new();
-        let p = probe::select_probe(&lister, selector.as_ref())?;
-        let mut session = probe::attach(p, &chip)?;
+        let open = || probe::select_probe(&lister, selector.as_ref());
+        let mut session = probe::attach_checked(open, &chip, probe::detect_chip)?;
         probe::dry_run(&mut session, &elf, &chip)?;
         if self.dry_run {
             eprintln!("{} fits {chip} (probe-rs dry run passed)", elf_path.display());

@@ -151,8 +151,8 @@ fn strip_records(text: &str) -> String {
 fn run_on_hardware(board: &Board, chip: &str, elf: &Elf, o: &Options) -> anyhow::Result<String> {
     let selector = o.probe.as_deref().map(probe::parse_selector).transpose()?;
     let lister = probe_rs::probe::list::Lister::new();
-    let p = probe::select_probe(&lister, selector.as_ref())?;
-    let mut session = probe::attach(p, chip)?;
+    let open = || probe::select_probe(&lister, selector.as_ref());
+    let mut session = probe::attach_checked(open, chip, probe::detect_chip)?;
     probe::load_and_start(&mut session, elf, chip, board.load == LoadFlow::Ram, |_| {})?;
     probe::enable_cycle_counter(&mut session)?;
     let text = probe::read_rtt(&mut session, elf, o.timeout, |s| {
