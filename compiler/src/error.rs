@@ -25,10 +25,12 @@ pub enum CompileError {
     #[error(transparent)]
     Import(#[from] ImportError),
     /// The operator is not one cargo-tinyml implements.
-    #[error("{site} is not supported; supported operators: {supported}")]
+    #[error("{site} is not supported ({tensors}); supported operators: {supported}")]
     UnsupportedOp {
         /// The operator.
         site: OpSite,
+        /// Its input and output tensors: index, name, type and shape of each.
+        tensors: String,
         /// Comma-separated list of supported operators.
         supported: String,
     },

@@ -336,7 +336,7 @@ pub mod builtin {
     pub const CUSTOM: i32 = 32;
 }
 
-/// The TFLite name of a builtin operator number, for the ones we know by name.
+/// The TFLite name of a builtin operator number (any the schema assigns).
 pub fn builtin_name(code: i32) -> Option<&'static str> {
     use builtin::*;
     Some(match code {
@@ -365,6 +365,6 @@ pub fn builtin_name(code: i32) -> Option<&'static str> {
         CAST => "CAST",
         QUANTIZE => "QUANTIZE",
         CUSTOM => "CUSTOM",
-        _ => return None,
+        _ => return crate::tflite::builtin_names::name(code),
     })
 }

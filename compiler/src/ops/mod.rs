@@ -88,6 +88,23 @@ impl<'g> LowerCx<'g> {
         CompileError::Unsupported { site: self.site(), reason: reason.into() }
     }
 
+    /// The error for an operator cargo-tinyml does not implement, naming its tensors.
+    pub fn unsupported_op(&self) -> CompileError {
+        let describe = |id: TensorId| {
+            let t = &self.graph.tensors[id];
+            let constant = if t.data.is_some() { ", constant" } else { "" };
+            format!("#{id} '{}' {} {:?}{constant}", t.name, t.dtype.tflite_name(), t.shape)
+        };
+        let inputs: Vec<String> =
+            self.op.inputs.iter().map(|t| t.map_or_else(|| "(omitted)".to_owned(), describe)).collect();
+        let outputs: Vec<String> = self.op.outputs.iter().map(|&t| describe(t)).collect();
+        CompileError::UnsupportedOp {
+            site: self.site(),
+            tensors: format!("inputs: {}; outputs: {}", inputs.join(", "), outputs.join(", ")),
+            supported: SUPPORTED.join(", "),
+        }
+    }
+
     /// An "invalid model" error for this operator.
     pub fn invalid(&self, reason: impl Into<String>) -> CompileError {
         CompileError::Invalid { site: self.site(), reason: reason.into() }
@@ -193,8 +210,8 @@ pub fn lower(graph: &Graph, op: &Operator) -> Result<Lowered, CompileError> {
             builtin::STRIDED_SLICE => strided_slice::lower(&cx),
             builtin::SUB => add::lower_sub(&cx),
             builtin::TANH => tanh::lower(&cx),
-            _ => Err(CompileError::UnsupportedOp { site: cx.site(), supported: SUPPORTED.join(", ") }),
+            _ => Err(cx.unsupported_op()),
         },
-        _ => Err(CompileError::UnsupportedOp { site: cx.site(), supported: SUPPORTED.join(", ") }),
+        _ => Err(cx.unsupported_op()),
     }
 }

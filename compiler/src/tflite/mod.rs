@@ -6,6 +6,7 @@
 //! TFLite field slots and enum values, `options` reads builtin operator options, and
 //! this module turns subgraph 0 into a [`Graph`] and validates it.
 
+pub(crate) mod builtin_names;
 mod error;
 pub mod flatbuffer;
 mod options;
