@@ -17,6 +17,7 @@ pub mod anomaly;
 pub mod filterbank;
 pub mod frontend;
 pub mod math;
+pub mod mfcc;
 pub mod noise;
 pub mod pipeline;
 pub mod recognizer;
