@@ -301,4 +301,51 @@ fn kws_on_an547_is_complete_and_identical_across_runs() {
     // Every layer that computes takes time (RESHAPE may be a no-op view).
     assert!(a.layers.iter().filter(|l| l.macs > 0).all(|l| l.value() > 0));
     assert!(a.layers.iter().any(|l| l.op == "CONV_2D") && a.layers.iter().any(|l| l.op == "SOFTMAX"));
+
+    // `cargo tinyml profile --json` itself (the binary): the same report, and the keys CI
+    // relies on, pinned by a snapshot with the measured figures replaced by their type.
+    let target_dir = options(2).target_dir.unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+        .args(["tinyml", "profile", "--json", "--runs", "2", "--path"])
+        .arg(&dir)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is pure JSON");
+    assert_eq!(
+        serde_json::from_value::<report::Report>(json.clone()).unwrap(),
+        a,
+        "--json differs from the library's report"
+    );
+    for key in ["board", "runs", "layers", "total", "memory"] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert!(json["layers"].as_array().unwrap().iter().all(|l| l["op"].is_string() && l["instructions"].is_u64()));
+    assert!(json["total"]["instructions"].is_u64());
+    for key in ["arena_bytes", "stack_bytes", "flash_bytes", "static_ram_bytes"] {
+        assert!(json["memory"][key].is_u64(), "missing memory.{key}");
+    }
+    insta::assert_snapshot!("kws_an547_profile_json", serde_json::to_string_pretty(&normalize(&json)).unwrap());
+}
+
+/// Keeps the report's shape, the board, the operators and the model's MACs; replaces the
+/// figures that change with kernels, planner or compiler (times, bytes, checksums) by
+/// their JSON type, so the snapshot pins the keys and not the measurements.
+fn normalize(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    const KEEP: &[&str] = &["board", "emulated", "unit", "timer", "runs", "index", "op", "macs", "checksums_agree"];
+    fn walk(v: &Value, key: Option<&str>) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), walk(v, Some(k)))).collect()),
+            Value::Array(a) => Value::Array(a.iter().map(|v| walk(v, key)).collect()),
+            _ if key.is_some_and(|k| KEEP.contains(&k)) => v.clone(),
+            Value::Number(n) if n.is_u64() => Value::String("[u64]".into()),
+            Value::Number(_) => Value::String("[number]".into()),
+            Value::String(_) => Value::String("[string]".into()),
+            other => other.clone(),
+        }
+    }
+    walk(v, None)
 }
