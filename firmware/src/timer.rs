@@ -38,7 +38,12 @@ mod imp {
             SYST_CVR.write_volatile(0);
             // ENABLE | TICKINT | CLKSOURCE (processor clock).
             SYST_CSR.write_volatile(0b111);
+            // The counter reads 0 until its first reload (which raises no exception), and
+            // `now` would take that 0 for a whole elapsed period: wait for the reload so
+            // time starts at a well-defined RELOAD.
+            while SYST_CVR.read_volatile() & RELOAD == 0 {}
         }
+        WRAPS.store(0, Ordering::Relaxed);
     }
 
     pub fn now() -> u64 {
