@@ -91,6 +91,24 @@ fn features_equal_tflm_byte_for_byte() {
     }
 }
 
+/// `--frontend mfcc` and `mfcc-fixed` give float32 [frames, 10] .npy files.
+#[test]
+fn mfcc_frontends_write_float_npy() {
+    let dir = scratch("mfcc");
+    let wav = models().join("tflite-micro/yes_1000ms.wav");
+    if !wav.exists() {
+        missing(&wav.display().to_string());
+        return;
+    }
+    for frontend in [Frontend::Mfcc, Frontend::MfccFixed] {
+        let out = dir.join(format!("{}.npy", frontend.name()));
+        features::Cmd { frontend, out: Some(out.clone()), ..features_cmd(&wav) }.run().unwrap();
+        let a = tinyml_compiler::npy::read(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(a.shape, [49, 10]);
+        assert_eq!(a.dtype, tinyml_compiler::graph::DType::F32);
+    }
+}
+
 #[test]
 fn bad_wavs_are_refused_with_the_reason() {
     let dir = scratch("bad-wavs");
@@ -118,7 +136,7 @@ fn bad_wavs_are_refused_with_the_reason() {
     eight_bit[34] = 8; // bits per sample
     let err = format!("{:#}", features_cmd(&write("8bit.wav", eight_bit)).compute().unwrap_err());
     assert!(err.contains("sox") || err.contains("16"), "{err}");
-    assert_eq!(features_cmd(&write("good.wav", good)).compute().unwrap().frames.len(), 49);
+    assert_eq!(features_cmd(&write("good.wav", good)).compute().unwrap().frames, 49);
 }
 
 fn have_qemu() -> bool {
