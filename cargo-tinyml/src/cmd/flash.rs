@@ -52,6 +52,11 @@ impl Cmd {
             Some(p) => p.clone(),
             None => std::env::current_dir()?,
         };
+        if let Some(board) = crate::c2000::c_board_for(&dir, self.board.as_deref())? {
+            // A core probe-rs cannot drive (C28x): TI's loader, or the manual steps.
+            crate::c2000::flash_command(&board, &dir, self.dry_run)?;
+            return Ok(ExitCode::SUCCESS);
+        }
         let project = Project::find(&dir)?;
         let board = resolve_board(&project, self.board.as_deref())?;
         let build = BuildOptions { release: self.release, target_dir: self.target_dir.clone(), quiet: false };

@@ -103,6 +103,10 @@ pub struct Options {
 /// Builds, runs and measures the project in `dir`: the library entry point of the
 /// command (integration tests call it).
 pub fn profile(dir: &Path, o: &Options) -> anyhow::Result<Report> {
+    if let Some(board) = crate::c2000::c_board_for(dir, o.board.as_deref())? {
+        // A core probe-rs cannot drive (C28x): say so, with the steps that do measure it.
+        bail!(crate::c2000::profile_unsupported(&board, dir));
+    }
     let project = Project::find(dir)?;
     let board = resolve_board(&project, o.board.as_deref())?;
     let runs = o.runs.to_string();
