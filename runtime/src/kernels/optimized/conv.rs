@@ -7,8 +7,9 @@
 //! inner loop is a plain int8 dot product. TFLite's OHWI filter layout already stores each
 //! output channel's weights contiguously in the column order, so no repacking is needed.
 
-use super::simd::{dot, dot4, requantize, sum};
+use super::simd::{dot, sum, Group4, OutQuant};
 use super::{CHANNEL_BLOCK, COLUMN_CAP};
+use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::conv::{tap, ConvParams};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) for shapes it does not handle.
@@ -31,16 +32,10 @@ pub fn conv_s8(
     let zero_point = (-p.input_offset) as i8;
     let mut column = [0i8; COLUMN_CAP];
     let od = p.output_depth;
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
-        let rows = &filter[c0 * k..(c0 + n) * k];
-        let mut folded = [0i32; CHANNEL_BLOCK];
-        for (c, f) in folded[..n].iter_mut().enumerate() {
-            let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
-            *f = b.wrapping_add(p.input_offset.wrapping_mul(sum(&rows[c * k..(c + 1) * k])));
-        }
-        // Every entry below `n` is written before it is read, for every pixel.
-        let mut acc = [0i32; CHANNEL_BLOCK];
+        let blk = Block::new(&filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -52,29 +47,7 @@ pub fn conv_s8(
                         im2col(p, input, b, oy, ox, zero_point, &mut column[..k]);
                         &column[..k]
                     };
-                    let mut c = 0;
-                    while c + 4 <= n {
-                        let r = &rows[c * k..];
-                        let d = dot4(x, r, &r[k..], &r[2 * k..], &r[3 * k..]);
-                        for j in 0..4 {
-                            acc[c + j] = d[j].wrapping_add(folded[c + j]);
-                        }
-                        c += 4;
-                    }
-                    while c < n {
-                        acc[c] = dot(x, &rows[c * k..(c + 1) * k]).wrapping_add(folded[c]);
-                        c += 1;
-                    }
-                    let out = &mut output[o * od + c0..][..n];
-                    requantize(
-                        &acc[..n],
-                        &multipliers[c0..c0 + n],
-                        &shifts[c0..c0 + n],
-                        p.output_offset,
-                        p.activation_min,
-                        p.activation_max,
-                        out,
-                    );
+                    blk.run(x, q, &mut output[o * od + c0..][..n]);
                     o += 1;
                 }
             }
@@ -115,6 +88,78 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
                     None => d.fill(zero_point),
                 }
             }
+        }
+    }
+}
+
+/// The per-call constants of a block of at most [`CHANNEL_BLOCK`] output channels whose
+/// filter rows (`k` bytes each) are contiguous: full groups of four, then, when the count
+/// is not a multiple of four, one group of the last four channels (overlapping the
+/// previous group and rewriting identical bytes), or single channels when there are
+/// fewer than four.
+pub(crate) struct Block<'a> {
+    rows: &'a [i8],
+    k: usize,
+    n: usize,
+    table: [Group4; CHANNEL_BLOCK / 4 + 1],
+}
+
+impl<'a> Block<'a> {
+    /// Folds `bias[c0 + c] + input_offset * sum(row c)` for the rows of `rows`.
+    pub(crate) fn new(
+        rows: &'a [i8],
+        k: usize,
+        c0: usize,
+        bias: &[i32],
+        multipliers: &[i32],
+        shifts: &[i32],
+        input_offset: i32,
+    ) -> Self {
+        let n = if k == 0 { 0 } else { rows.len() / k };
+        let mut table = [Group4::default(); CHANNEL_BLOCK / 4 + 1];
+        let lane = |c: usize| -> (i32, i32, i32) {
+            let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
+            let folded = b.wrapping_add(input_offset.wrapping_mul(sum(&rows[c * k..(c + 1) * k])));
+            (folded, multipliers[c0 + c], shifts[c0 + c])
+        };
+        let full = n / 4;
+        for (g, t) in table[..full].iter_mut().enumerate() {
+            for j in 0..4 {
+                let (f, m, s) = lane(4 * g + j);
+                t.set(j, f, m, s);
+            }
+        }
+        if n % 4 != 0 {
+            // The last four channels, or (fewer than four) each channel in its own lane.
+            let first = n.saturating_sub(4);
+            for j in 0..n - first {
+                let (f, m, s) = lane(first + j);
+                table[full].set(j, f, m, s);
+            }
+        }
+        Block { rows, k, n, table }
+    }
+
+    /// Computes the block's `n` outputs for the input column `x` (`k` bytes).
+    #[inline(always)]
+    pub(crate) fn run(&self, x: &[i8], q: OutQuant, out: &mut [i8]) {
+        let (k, n) = (self.k, self.n);
+        let full = n / 4;
+        super::simd::dot4_requantize(x, self.rows, &self.table[..full], q, out);
+        if n % 4 == 0 {
+            return;
+        }
+        if n >= 4 {
+            let c = n - 4;
+            super::simd::dot4_requantize(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
+            return;
+        }
+        // Fewer than four channels: plain dot products.
+        let t = &self.table[0];
+        for (c, dst) in out[..n].iter_mut().enumerate() {
+            let acc = dot(x, &self.rows[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+            let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
+            *dst = v.clamp(q.min, q.max) as i8;
         }
     }
 }

@@ -65,6 +65,72 @@ pub fn requantize(acc: &[i32], mult: &[i32], shift: &[i32], out_offset: i32, min
     }
 }
 
+/// Per-call constants of four consecutive output channels, in the order
+/// [`dot4_requantize`] reads them: the folded bias (bias plus every offset term), the
+/// left shift `max(shift, 0)`, the multiplier and the negated right shift `min(shift, 0)`.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct Group4 {
+    /// Bias plus every offset term.
+    pub bias: [i32; 4],
+    /// `max(shift, 0)`.
+    pub left: [i32; 4],
+    /// Fixed-point multiplier.
+    pub mult: [i32; 4],
+    /// `min(shift, 0)`.
+    pub right: [i32; 4],
+}
+
+impl Group4 {
+    /// Sets lane `j` from a folded bias and a reference-style multiplier and shift.
+    #[inline(always)]
+    pub fn set(&mut self, j: usize, bias: i32, mult: i32, shift: i32) {
+        self.bias[j] = bias;
+        self.left[j] = shift.max(0);
+        self.mult[j] = mult;
+        self.right[j] = shift.min(0);
+    }
+}
+
+/// Output offset and activation range of a requantization.
+#[derive(Clone, Copy)]
+pub struct OutQuant {
+    /// Output zero point.
+    pub offset: i32,
+    /// Activation minimum.
+    pub min: i32,
+    /// Activation maximum.
+    pub max: i32,
+}
+
+/// For every group `g` of `groups` and lane `j < 4`, with `c = 4g + j` and `k = x.len()`:
+/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias, mult, shift) + offset)`, the
+/// reference kernels' arithmetic. `w` holds the `4 * groups.len()` filter rows back to
+/// back. One call covers a whole block of channels: on Helium the loop over groups, the
+/// dot products and the requantization are one assembly routine.
+#[inline]
+pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: &mut [i8]) {
+    let k = x.len();
+    let n = 4 * groups.len();
+    let (w, out) = (&w[..n * k], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if k > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `out` `n` bytes, `groups` `n / 4`
+        // entries (checked by the slicing above); `k > 0`, `n > 0`.
+        unsafe { mve::dot4_requantize(x.as_ptr(), k, w.as_ptr(), groups, q, out.as_mut_ptr()) };
+        return;
+    }
+    for (g, t) in groups.iter().enumerate() {
+        let r = &w[4 * g * k..];
+        let d = dot4(x, r, &r[k..], &r[2 * k..], &r[3 * k..]);
+        for j in 0..4 {
+            let acc = d[j].wrapping_add(t.bias[j]);
+            let v = multiply_by_quantized_multiplier(acc, t.mult[j], t.left[j] + t.right[j]) + q.offset;
+            out[4 * g + j] = v.clamp(q.min, q.max) as i8;
+        }
+    }
+}
+
 /// Helium (MVE) versions. QEMU and the Cortex-M55 execute them; the bench checks their
 /// output against the host reference run, and `tests` in the bench crate run the shared
 /// models through them.
@@ -116,6 +182,113 @@ mod mve {
             );
         }
         [a0, a1, a2, a3]
+    }
+
+    /// [`super::dot4_requantize`]: per group, the four folded biases are loaded into the
+    /// accumulators, a tail-predicated loop (`dlstp.8`/`letp`, 5 loads and 4
+    /// `vmladava.s8` per 16 bytes) adds the dot products, and the four sums are moved
+    /// into one vector and requantized as in [`requantize`]. The rows of group `g + 1`
+    /// start where the last row of group `g` ends; the loop advances each pointer by
+    /// whole vectors (`16 * ceil(k / 16)`), so the next row 0 is row 3's pointer plus
+    /// `k - 16 * ceil(k / 16)`. Registers: accumulators r0/r2/r4/r8 (`vmladava` needs
+    /// even ones), x r1, rows r3/r9/r10/r12, table r11, output r5 (narrowing stores need
+    /// a low register); the table end, `k`, `x` and that correction live in s28-s31.
+    ///
+    /// # Safety
+    /// `x` valid for `k > 0` reads, `w` for `4 * groups.len() * k`, `out` for
+    /// `4 * groups.len()` writes, `groups` not empty.
+    #[inline(never)]
+    pub unsafe fn dot4_requantize(
+        x: *const i8,
+        k: usize,
+        w: *const i8,
+        groups: &[super::Group4],
+        q: super::OutQuant,
+        out: *mut i8,
+    ) {
+        let table = groups.as_ptr();
+        // SAFETY: `groups` is not empty: one past its end is in bounds of the allocation.
+        let end = unsafe { table.add(groups.len()) };
+        let ctx: [i32; 16] = [
+            q.offset,
+            q.offset,
+            q.offset,
+            q.offset,
+            q.min,
+            q.min,
+            q.min,
+            q.min,
+            q.max,
+            q.max,
+            q.max,
+            q.max,
+            end as i32,
+            k as i32,
+            x as i32,
+            k as i32 - 16 * k.div_ceil(16) as i32,
+        ];
+        // SAFETY: reads `k` bytes of `x` and `4k` of `w` per group, writes 4 bytes of
+        // `out` per group, reads the table up to `end`; all in bounds by the contract.
+        unsafe {
+            core::arch::asm!(
+                "vldrw.u32 q4, [r1]",
+                "vldrw.u32 q5, [r1, #16]",
+                "vldrw.u32 q6, [r1, #32]",
+                "vldrw.u32 q7, [r1, #48]",
+                "vmov r1, s30",
+                "2:",
+                "ldm r11!, {{r0, r2, r4, r8}}",
+                "vmov lr, s29",
+                "add r9, r3, lr",
+                "add r10, r9, lr",
+                "add r12, r10, lr",
+                "dlstp.8 lr, lr",
+                "3:",
+                "vldrb.8 q0, [r1], #16",
+                "vldrb.8 q1, [r3], #16",
+                "vmladava.s8 r0, q0, q1",
+                "vldrb.8 q2, [r9], #16",
+                "vmladava.s8 r2, q0, q2",
+                "vldrb.8 q3, [r10], #16",
+                "vmladava.s8 r4, q0, q3",
+                "vldrb.8 q1, [r12], #16",
+                "vmladava.s8 r8, q0, q1",
+                "letp lr, 3b",
+                "vmov lr, s31",
+                "add r3, r12, lr",
+                "vmov r1, s30",
+                "vmov.32 q0[0], r0",
+                "vmov.32 q0[1], r2",
+                "vmov.32 q0[2], r4",
+                "vmov.32 q0[3], r8",
+                "vldrw.u32 q1, [r11], #16",
+                "vshl.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r11], #16",
+                "vqrdmulh.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r11], #16",
+                "vand q2, q0, q1",
+                "vshr.s32 q2, q2, #31",
+                "vqadd.s32 q0, q0, q2",
+                "vrshl.s32 q0, q0, q1",
+                "vadd.i32 q0, q0, q4",
+                "vmax.s32 q0, q0, q5",
+                "vmin.s32 q0, q0, q6",
+                "vstrb.32 q0, [r5], #4",
+                "vmov lr, s28",
+                "cmp r11, lr",
+                "bne 2b",
+                inout("r1") ctx.as_ptr() => _,
+                inout("r3") w => _,
+                inout("r5") out => _,
+                inout("r11") table => _,
+                out("r0") _, out("r2") _, out("r4") _, out("r8") _,
+                out("r9") _, out("r10") _, out("r12") _, out("lr") _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            );
+        }
     }
 
     /// Requantizes `n >= 4` accumulators four lanes at a time; the last group overlaps
