@@ -10,6 +10,7 @@ pub mod diagnostics;
 pub mod elf;
 pub mod examples;
 pub mod probe;
+pub mod python;
 pub mod qemu;
 pub mod record;
 pub mod scaffold;
@@ -59,6 +60,10 @@ pub enum Command {
     Flash(cmd::flash::Cmd),
     /// Build with profiling, run N inferences, report time and memory per layer.
     Profile(cmd::profile::Cmd),
+    /// Report RAM, flash and MACs per layer of a model, and whether it fits a board.
+    Analyze(cmd::analyze::Cmd),
+    /// Run the compiled model and compare it with the TFLM reference, bit for bit.
+    Validate(cmd::validate::Cmd),
     /// Compute an audio front end's features for a WAV file (host), for inspection.
     Features(cmd::features::Cmd),
 }
@@ -74,6 +79,8 @@ impl Cli {
             Command::Convert(c) => c.run(),
             Command::Flash(c) => c.run(),
             Command::Profile(c) => c.run(),
+            Command::Analyze(c) => c.run(),
+            Command::Validate(c) => c.run(),
             Command::Features(c) => c.run(),
         }
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod analyze;
 pub mod boards;
 pub mod convert;
 pub mod doctor;
@@ -8,3 +9,4 @@ pub mod flash;
 pub mod new;
 pub mod profile;
 pub mod run;
+pub mod validate;
