@@ -9,17 +9,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tinyml_compiler::report::Report;
 
-/// Report RAM, flash and MACs per layer of an int8 TFLite model.
-///
-/// Examples:
-///
-///   cargo tinyml analyze model.tflite
-///   cargo tinyml analyze model.tflite --board stm32n6570-dk --json
-///
-/// The arena is planned exactly; code size and stack are estimates (profile measures
-/// them on the target). Exit code 3 when the model does not fit the board.
+/// Arguments of `cargo tinyml analyze`.
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "\
+Examples:
+  cargo tinyml analyze model.tflite
+  cargo tinyml analyze model.tflite --board stm32n6570-dk --json
+
+The arena is planned exactly; code size and stack are estimates (`cargo tinyml profile`
+measures them on the target). Exit codes: 0 fits (or no --board), 1 error, 3 does not fit.")]
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,

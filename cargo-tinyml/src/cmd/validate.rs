@@ -10,19 +10,18 @@ use tinyml_compiler::graph::{DType, Tensor};
 use tinyml_compiler::npy::{self, NpyArray};
 use tinyml_compiler::Program;
 
-/// Check the compiled model against a reference, bit for bit.
-///
-/// Examples:
-///
-///   cargo tinyml validate model.tflite                       # TFLM on the test input
-///   cargo tinyml validate model.tflite --inputs x.npy        # x: one input, or [N, ...] for N samples
-///   cargo tinyml validate model.tflite --reference out.npy   # saved expected outputs
-///   cargo tinyml validate model.tflite --save-outputs y.npy --json
-///
-/// Metrics are computed on dequantized values; `identical` compares bytes. Exit codes:
-/// 0 within thresholds, 1 outside them (or an error), 2 usage.
+/// Arguments of `cargo tinyml validate`.
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_help = "\
+Examples:
+  cargo tinyml validate model.tflite                       # TFLM on the deterministic test input
+  cargo tinyml validate model.tflite --inputs x.npy        # x: one input, or [N, ...] for N samples
+  cargo tinyml validate model.tflite --reference out.npy   # saved expected outputs
+  cargo tinyml validate model.tflite --save-outputs y.npy --json
+
+Metrics are computed on dequantized values; `identical` compares bytes. The TFLM reference
+needs Python with `tflite-micro` (set TINYML_PYTHON, or create .venv as scripts/test does).
+Exit codes: 0 within the thresholds, 1 outside them or an error, 2 usage.")]
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
