@@ -897,11 +897,8 @@ mod tests {
     fn c_sigmoid_table_equals_the_runtime_table() {
         let file = KERNEL_SOURCES.iter().find(|s| s.file == "tinyml_sigmoid_lut.c").expect("the table file");
         let body = &file.text[file.text.find("= {").expect("initializer")..];
-        let values: Vec<u16> = body
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|w| !w.is_empty())
-            .map(|w| w.parse().unwrap())
-            .collect();
+        let values: Vec<u16> =
+            body.split(|c: char| !c.is_ascii_digit()).filter(|w| !w.is_empty()).map(|w| w.parse().unwrap()).collect();
         assert_eq!(values, tinyml_runtime::kernels::sigmoid_lut::SIGMOID_TABLE_U16);
     }
 

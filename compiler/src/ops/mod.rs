@@ -162,14 +162,24 @@ impl<'g> LowerCx<'g> {
     /// Constant data of input `k` as i8.
     pub fn const_i8(&self, k: usize) -> Result<Vec<i8>, CompileError> {
         let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| self.unsupported(format!("input {k} ({}) must be constant", self.tensor_name(self.input_id(k).unwrap_or(0)))))?;
+        let data = t.data.as_ref().ok_or_else(|| {
+            self.unsupported(format!(
+                "input {k} ({}) must be constant",
+                self.tensor_name(self.input_id(k).unwrap_or(0))
+            ))
+        })?;
         Ok(data.iter().map(|&b| b as i8).collect())
     }
 
     /// Constant data of input `k` as little-endian i32.
     pub fn const_i32(&self, k: usize) -> Result<Vec<i32>, CompileError> {
         let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| self.unsupported(format!("input {k} ({}) must be constant", self.tensor_name(self.input_id(k).unwrap_or(0)))))?;
+        let data = t.data.as_ref().ok_or_else(|| {
+            self.unsupported(format!(
+                "input {k} ({}) must be constant",
+                self.tensor_name(self.input_id(k).unwrap_or(0))
+            ))
+        })?;
         Ok(data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
 
@@ -181,9 +191,28 @@ impl<'g> LowerCx<'g> {
 
 /// Operators cargo-tinyml lowers, by TFLite name.
 pub const SUPPORTED: &[&str] = &[
-    "ADD", "AVERAGE_POOL_2D", "CAST", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE",
-    "FULLY_CONNECTED", "LOGISTIC", "MAX_POOL_2D", "MAXIMUM", "MEAN", "MINIMUM", "MUL", "PAD",
-    "QUANTIZE", "RESHAPE", "SOFTMAX", "SQUEEZE", "STRIDED_SLICE", "SUB", "TANH",
+    "ADD",
+    "AVERAGE_POOL_2D",
+    "CAST",
+    "CONCATENATION",
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "DEQUANTIZE",
+    "FULLY_CONNECTED",
+    "LOGISTIC",
+    "MAX_POOL_2D",
+    "MAXIMUM",
+    "MEAN",
+    "MINIMUM",
+    "MUL",
+    "PAD",
+    "QUANTIZE",
+    "RESHAPE",
+    "SOFTMAX",
+    "SQUEEZE",
+    "STRIDED_SLICE",
+    "SUB",
+    "TANH",
 ];
 
 /// Lowers one operator of `graph`.

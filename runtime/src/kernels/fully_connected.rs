@@ -48,7 +48,13 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
 
 /// The reference int8 fully connected layer (see [`fully_connected_s8`], which runs the
 /// optimized kernel unless the `reference-kernels` feature is on).
-pub fn fully_connected_s8_reference(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
+pub fn fully_connected_s8_reference(
+    p: &FullyConnectedParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    output: &mut [i8],
+) {
     let depth = p.accum_depth;
     for b in 0..p.batches {
         let row = &input[b * depth..(b + 1) * depth];
