@@ -173,8 +173,13 @@ pub fn build(cfg: &Config, board: &Board, model: &str, variant: Variant) -> Resu
         .env("TINYML_BENCH_MODEL", &model_path)
         .env("TINYML_BENCH_MEMORY_X", &memory_x)
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    // Extra firmware features, e.g. `layers` for per-layer ticks (`TINYML_BENCH_FEATURES`).
+    let mut features: Vec<String> = std::env::var("TINYML_BENCH_FEATURES").into_iter().collect();
     if variant == Variant::Reference {
-        cmd.args(["--features", "reference-kernels"]);
+        features.push("reference-kernels".into());
+    }
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
     }
     let status = cmd.status().context("running cargo")?;
     if !status.success() {

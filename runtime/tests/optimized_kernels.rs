@@ -105,7 +105,7 @@ proptest! {
     fn depthwise_matches_reference(
         (h, w) in (axis(), axis()),
         batches in 1usize..3,
-        in_c in 1usize..40,
+        in_c in 1usize..80,
         mult_ in prop_oneof![Just(1usize), 1usize..9],
         in_zp in -128i32..128,
         out_zp in -128i32..128,

@@ -9,8 +9,13 @@
 
 use super::simd::{dot, sum, Group4, OutQuant};
 use super::{CHANNEL_BLOCK, COLUMN_CAP};
+
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::conv::{tap, ConvParams};
+
+/// Largest zero-point-padded input image (one batch) copied to the stack, so that the
+/// im2col gather needs no bounds logic per tap; larger inputs gather from the input.
+const PADDED_CAP: usize = 2048;
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) for shapes it does not handle.
 pub fn conv_s8(
@@ -22,16 +27,32 @@ pub fn conv_s8(
     shifts: &[i32],
     output: &mut [i8],
 ) -> bool {
-    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let id = p.input_depth;
     let k = p.filter_h * p.filter_w * id;
     let pointwise = p.filter_h == 1 && p.filter_w == 1 && p.pad_h == 0 && p.pad_w == 0;
     if !pointwise && k > COLUMN_CAP {
         return false;
     }
-    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
-    let zero_point = (-p.input_offset) as i8;
-    let mut column = [0i8; COLUMN_CAP];
-    let od = p.output_depth;
+    if pointwise {
+        conv_pointwise(p, input, filter, bias, multipliers, shifts, output);
+    } else {
+        conv_general(p, input, filter, bias, multipliers, shifts, output);
+    }
+    true
+}
+
+/// 1x1 convolution without padding: each output pixel's column is its input pixel.
+fn conv_pointwise(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let (k, od) = (id, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
@@ -40,9 +61,55 @@ pub fn conv_s8(
         for b in 0..p.batches {
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
-                    let x: &[i8] = if pointwise {
-                        let (y, xx) = (oy * p.stride_h, ox * p.stride_w);
-                        &input[((b * ih + y) * iw + xx) * id..][..id]
+                    let (y, x) = (oy * p.stride_h, ox * p.stride_w);
+                    blk.run(&input[((b * ih + y) * iw + x) * id..][..id], q, &mut output[o * od + c0..][..n]);
+                    o += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Any other convolution whose column fits [`COLUMN_CAP`]: im2col per output pixel.
+fn conv_general(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let k = p.filter_h * p.filter_w * id;
+    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+    let zero_point = (-p.input_offset) as i8;
+    let mut column = [0i8; COLUMN_CAP];
+    let od = p.output_depth;
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    // Padded image geometry: the input surrounded by zero points so that every tap of
+    // every output pixel falls inside it.
+    let (ph, pw) = (
+        (ih + p.pad_h).max((p.output_h - 1) * p.stride_h + (p.filter_h - 1) * p.dilation_h + 1),
+        (iw + p.pad_w).max((p.output_w - 1) * p.stride_w + (p.filter_w - 1) * p.dilation_w + 1),
+    );
+    let padded_fits = p.output_h > 0 && p.output_w > 0 && ph * pw * id <= PADDED_CAP;
+    let mut padded = [0i8; PADDED_CAP];
+    let mut o = 0;
+    for b in 0..p.batches {
+        if padded_fits {
+            pad_image(p, &input[b * ih * iw * id..(b + 1) * ih * iw * id], zero_point, pw, &mut padded[..ph * pw * id]);
+        }
+        let o_batch = o;
+        for c0 in (0..od).step_by(CHANNEL_BLOCK) {
+            let n = CHANNEL_BLOCK.min(od - c0);
+            let blk = Block::new(&filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
+            o = o_batch;
+            for oy in 0..p.output_h {
+                for ox in 0..p.output_w {
+                    let x: &[i8] = if padded_fits {
+                        gather(p, &padded[..ph * pw * id], pw, oy, ox, &mut column[..k]);
+                        &column[..k]
                     } else {
                         im2col(p, input, b, oy, ox, zero_point, &mut column[..k]);
                         &column[..k]
@@ -53,20 +120,63 @@ pub fn conv_s8(
             }
         }
     }
-    true
+}
+
+/// Copies one batch of the input into `padded` (`pw` pixels wide), surrounded by input
+/// zero points: `pad_h` rows above, `pad_w` columns on the left, and up to the size of
+/// `padded` below and on the right.
+fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &mut [i8]) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    padded.fill(zero_point);
+    for y in 0..ih {
+        let dst = &mut padded[((y + p.pad_h) * pw + p.pad_w) * id..][..iw * id];
+        dst.copy_from_slice(&input[y * iw * id..(y + 1) * iw * id]);
+    }
+}
+
+/// Gathers the input column of output pixel `(oy, ox)` from the padded image: one
+/// contiguous run per filter row without dilation (copied in 4-byte words when its
+/// length allows, avoiding a `memcpy` call for the short rows of small convolutions).
+#[inline(always)]
+fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column: &mut [i8]) {
+    let id = p.input_depth;
+    let row = p.filter_w * id;
+    for ky in 0..p.filter_h {
+        let py = oy * p.stride_h + ky * p.dilation_h;
+        let dst = &mut column[ky * row..(ky + 1) * row];
+        if p.dilation_w == 1 {
+            let src = &padded[(py * pw + ox * p.stride_w) * id..][..row];
+            if row % 4 == 0 {
+                for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
+                    // SAFETY: both chunks are exactly 4 bytes; unaligned u32 accesses.
+                    unsafe {
+                        (d.as_mut_ptr() as *mut u32).write_unaligned((s.as_ptr() as *const u32).read_unaligned())
+                    };
+                }
+            } else {
+                dst.copy_from_slice(src);
+            }
+        } else {
+            for kx in 0..p.filter_w {
+                let px = ox * p.stride_w + kx * p.dilation_w;
+                dst[kx * id..(kx + 1) * id].copy_from_slice(&padded[(py * pw + px) * id..][..id]);
+            }
+        }
+    }
 }
 
 /// Gathers the input column of output pixel `(b, oy, ox)` in the filter's `[ky][kx][ic]`
 /// order, padded taps set to the input zero point. Without dilation, the taps of one
 /// filter row that fall inside the image are contiguous in the input: one copy per row.
-#[inline(always)]
+/// Not inlined: inside the pixel loops LLVM spilled most of its state to the stack.
+#[inline(never)]
 fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_point: i8, column: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let row = p.filter_w * id;
     for ky in 0..p.filter_h {
         let dst = &mut column[ky * row..(ky + 1) * row];
         let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) else {
-            dst.fill(zero_point);
+            fill_short(dst, zero_point);
             continue;
         };
         if p.dilation_w == 1 {
@@ -74,12 +184,12 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
             let start = (ox * p.stride_w) as isize - p.pad_w as isize;
             let lo = (-start).clamp(0, p.filter_w as isize) as usize;
             let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
-            dst[..lo * id].fill(zero_point);
+            fill_short(&mut dst[..lo * id], zero_point);
             if hi > lo {
                 let x0 = (start + lo as isize) as usize;
-                dst[lo * id..hi * id].copy_from_slice(&input[((b * ih + y) * iw + x0) * id..][..(hi - lo) * id]);
+                copy_short(&mut dst[lo * id..hi * id], &input[((b * ih + y) * iw + x0) * id..][..(hi - lo) * id]);
             }
-            dst[hi * id..].fill(zero_point);
+            fill_short(&mut dst[hi * id..], zero_point);
         } else {
             for kx in 0..p.filter_w {
                 let d = &mut dst[kx * id..(kx + 1) * id];
@@ -89,6 +199,41 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
                 }
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)` without a `memcpy` call for the short runs of im2col (a
+/// filter row of a few input channels): 4-byte words, then bytes.
+#[inline(always)]
+fn copy_short(dst: &mut [i8], src: &[i8]) {
+    if dst.len() > 32 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let src = &src[..dst.len()];
+    let mut d = dst.chunks_exact_mut(4);
+    let mut s = src.chunks_exact(4);
+    for (d, s) in (&mut d).zip(&mut s) {
+        d.copy_from_slice(s);
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = *s;
+    }
+}
+
+/// `dst.fill(v)` without a `memset` call for short runs (see [`copy_short`]).
+#[inline(always)]
+fn fill_short(dst: &mut [i8], v: i8) {
+    if dst.len() > 32 {
+        dst.fill(v);
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(4);
+    for d in &mut d {
+        d.copy_from_slice(&[v; 4]);
+    }
+    for d in d.into_remainder() {
+        *d = v;
     }
 }
 

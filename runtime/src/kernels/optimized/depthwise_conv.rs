@@ -8,10 +8,14 @@
 //! bias `bias + off * (sum of all taps' weights)`; at the border, the taps that fall in the
 //! padding have their `off * w` taken back out, so no per-tap offset add remains.
 
-use super::simd::requantize;
+use super::simd::{depthwise16, requantize, Group16, OutQuant};
 use super::CHANNEL_BLOCK;
 use crate::kernels::conv::tap;
 use crate::kernels::depthwise_conv::DepthwiseConvParams;
+
+/// Most filter taps handled by the depth-multiplier-1 path (a tap-pointer array on the
+/// stack).
+const MAX_TAPS: usize = 64;
 
 /// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) for shapes it does
 /// not handle (a depth multiplier above [`CHANNEL_BLOCK`]).
@@ -28,66 +32,169 @@ pub fn depthwise_conv_s8(
     if m == 0 || m > CHANNEL_BLOCK {
         return false;
     }
-    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    let od = id * m;
     let taps = p.filter_h * p.filter_w;
     // Input channels per block, so that a block's output channels fit the stack arrays.
     let icb = CHANNEL_BLOCK / m;
-    for ic0 in (0..id).step_by(icb) {
-        let c0 = ic0 * m;
-        let n = icb.min(id - ic0) * m;
-        let mut folded = [0i32; CHANNEL_BLOCK];
-        for (c, f) in folded[..n].iter_mut().enumerate() {
-            let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
-            let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
-            *f = b.wrapping_add(p.input_offset.wrapping_mul(wsum));
+    for ic0 in (0..p.input_depth).step_by(icb) {
+        let n = icb.min(p.input_depth - ic0) * m;
+        if m == 1 && n >= 16 && (1..=MAX_TAPS).contains(&taps) {
+            block_m1(p, input, filter, bias, multipliers, shifts, output, ic0, n);
+        } else {
+            block(p, input, filter, bias, multipliers, shifts, output, ic0, n);
         }
-        // Every entry below `n` is written before it is read, for every pixel.
-        let mut acc = [0i32; CHANNEL_BLOCK];
-        for b in 0..p.batches {
-            for oy in 0..p.output_h {
-                for ox in 0..p.output_w {
-                    let acc = &mut acc[..n];
-                    acc.copy_from_slice(&folded[..n]);
-                    for ky in 0..p.filter_h {
-                        let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
-                        for kx in 0..p.filter_w {
-                            let w = &filter[(ky * p.filter_w + kx) * od + c0..][..n];
-                            let Some((y, x)) = y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) else {
-                                // A padded tap: take its folded offset term back out.
-                                for (a, &wv) in acc.iter_mut().zip(w) {
-                                    *a = a.wrapping_sub(p.input_offset.wrapping_mul(wv as i32));
-                                }
-                                continue;
-                            };
-                            let xs = &input[((b * ih + y) * iw + x) * id + ic0..];
-                            if m == 1 {
-                                for ((a, &xv), &wv) in acc.iter_mut().zip(&xs[..n]).zip(w) {
-                                    *a = a.wrapping_add(xv as i32 * wv as i32);
-                                }
-                            } else {
-                                for (i, (a, wv)) in acc.chunks_exact_mut(m).zip(w.chunks_exact(m)).enumerate() {
-                                    let xv = xs[i] as i32;
-                                    for (a, &wv) in a.iter_mut().zip(wv) {
-                                        *a = a.wrapping_add(xv * wv as i32);
-                                    }
+    }
+    true
+}
+
+/// Output channels `ic0 * m .. ic0 * m + n` with portable loops over channels.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn block(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+    ic0: usize,
+    n: usize,
+) {
+    let m = p.depth_multiplier;
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let od = id * m;
+    let taps = p.filter_h * p.filter_w;
+    let c0 = ic0 * m;
+    let mut folded = [0i32; CHANNEL_BLOCK];
+    for (c, f) in folded[..n].iter_mut().enumerate() {
+        let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
+        let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
+        *f = b.wrapping_add(p.input_offset.wrapping_mul(wsum));
+    }
+    // Every entry below `n` is written before it is read, for every pixel.
+    let mut acc = [0i32; CHANNEL_BLOCK];
+    for b in 0..p.batches {
+        for oy in 0..p.output_h {
+            for ox in 0..p.output_w {
+                let acc = &mut acc[..n];
+                acc.copy_from_slice(&folded[..n]);
+                for ky in 0..p.filter_h {
+                    let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
+                    for kx in 0..p.filter_w {
+                        let w = &filter[(ky * p.filter_w + kx) * od + c0..][..n];
+                        let Some((y, x)) = y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) else {
+                            // A padded tap: take its folded offset term back out.
+                            for (a, &wv) in acc.iter_mut().zip(w) {
+                                *a = a.wrapping_sub(p.input_offset.wrapping_mul(wv as i32));
+                            }
+                            continue;
+                        };
+                        let xs = &input[((b * ih + y) * iw + x) * id + ic0..];
+                        if m == 1 {
+                            for ((a, &xv), &wv) in acc.iter_mut().zip(&xs[..n]).zip(w) {
+                                *a = a.wrapping_add(xv as i32 * wv as i32);
+                            }
+                        } else {
+                            for (i, (a, wv)) in acc.chunks_exact_mut(m).zip(w.chunks_exact(m)).enumerate() {
+                                let xv = xs[i] as i32;
+                                for (a, &wv) in a.iter_mut().zip(wv) {
+                                    *a = a.wrapping_add(xv * wv as i32);
                                 }
                             }
                         }
                     }
-                    let o = ((b * p.output_h + oy) * p.output_w + ox) * od + c0;
-                    requantize(
-                        acc,
-                        &multipliers[c0..c0 + n],
-                        &shifts[c0..c0 + n],
-                        p.output_offset,
-                        p.activation_min,
-                        p.activation_max,
-                        &mut output[o..o + n],
-                    );
                 }
+                let o = ((b * p.output_h + oy) * p.output_w + ox) * od + c0;
+                requantize(
+                    acc,
+                    &multipliers[c0..c0 + n],
+                    &shifts[c0..c0 + n],
+                    p.output_offset,
+                    p.activation_min,
+                    p.activation_max,
+                    &mut output[o..o + n],
+                );
             }
         }
     }
-    true
+}
+
+/// Output channels `c0 .. c0 + n` (`n >= 16`) of a depthwise convolution with depth
+/// multiplier 1, sixteen channels per group ([`depthwise16`]); when `n` is not a multiple
+/// of 16, a last group covers the last sixteen channels, rewriting identical bytes. Per
+/// output pixel, the list of tap pointers addresses the input pixel of each tap, or a
+/// buffer of input zero points for a padded tap (whose `(x + offset) * w` is then 0,
+/// taking the folded offset term of that tap back out).
+#[allow(clippy::too_many_arguments)]
+fn block_m1(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+    c0: usize,
+    n: usize,
+) {
+    let (ih, iw, od) = (p.input_h, p.input_w, p.input_depth);
+    let taps = p.filter_h * p.filter_w;
+    // Bounds checked once here; the pointer arithmetic below stays inside them.
+    let input = &input[..p.batches * ih * iw * od];
+    let filter = &filter[..taps * od];
+    let output = &mut output[..p.batches * p.output_h * p.output_w * od];
+    assert!(c0 + n <= od && n >= 16 && n <= CHANNEL_BLOCK && (1..=MAX_TAPS).contains(&taps));
+    let lane = |c: usize| -> (i32, i32, i32) {
+        let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
+        let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
+        (b.wrapping_add(p.input_offset.wrapping_mul(wsum)), multipliers[c0 + c], shifts[c0 + c])
+    };
+    let full = n / 16;
+    let mut table = [Group16::default(); CHANNEL_BLOCK / 16 + 1];
+    for c in 0..16 * full {
+        let (f, mu, s) = lane(c);
+        table[c / 16].set(c % 16, f, mu, s);
+    }
+    let tail = n % 16 != 0;
+    if tail {
+        for j in 0..16 {
+            let (f, mu, s) = lane(n - 16 + j);
+            table[full].set(j, f, mu, s);
+        }
+    }
+    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+    let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let w = filter[c0..].as_ptr();
+    let mut tp = [core::ptr::null::<i8>(); MAX_TAPS];
+    let mut o = c0;
+    for b in 0..p.batches {
+        for oy in 0..p.output_h {
+            for ox in 0..p.output_w {
+                let mut t = 0;
+                for ky in 0..p.filter_h {
+                    let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
+                    for kx in 0..p.filter_w {
+                        tp[t] = match y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) {
+                            Some((y, x)) => input[((b * ih + y) * iw + x) * od + c0..].as_ptr(),
+                            None => zero_points.as_ptr(),
+                        };
+                        t += 1;
+                    }
+                }
+                let out = output[o..o + n].as_mut_ptr();
+                // SAFETY: each tap pointer addresses `n` readable bytes (an input pixel from
+                // channel `c0`, `c0 + n <= od`, or the `CHANNEL_BLOCK >= n` zero points);
+                // the weights of tap `t` are `filter[t * od + c0..][..n]`, inside `filter`
+                // (`taps * od` bytes); `out` addresses `n` writable bytes.
+                unsafe {
+                    depthwise16(&tp[..taps], w, od, 0, &table[..full], q, out);
+                    if tail {
+                        depthwise16(&tp[..taps], w, od, n - 16, &table[full..full + 1], q, out.add(n - 16));
+                    }
+                }
+                o += od;
+            }
+        }
+    }
 }

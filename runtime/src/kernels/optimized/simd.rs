@@ -131,6 +131,84 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
 }
 
+/// Requantization constants of four consecutive channels in [`Group16`].
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct Quant4 {
+    /// `max(shift, 0)`.
+    pub left: [i32; 4],
+    /// Fixed-point multiplier.
+    pub mult: [i32; 4],
+    /// `min(shift, 0)`.
+    pub right: [i32; 4],
+}
+
+/// Per-call constants of sixteen consecutive depthwise channels, in the order
+/// [`depthwise16`] reads them.
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
+pub struct Group16 {
+    /// Bias plus the folded input-offset term of every tap.
+    pub bias: [i32; 16],
+    /// Multipliers and shifts, four channels at a time.
+    pub quant: [Quant4; 4],
+}
+
+impl Group16 {
+    /// Sets channel `j` from a folded bias and a reference-style multiplier and shift.
+    #[inline(always)]
+    pub fn set(&mut self, j: usize, bias: i32, mult: i32, shift: i32) {
+        self.bias[j] = bias;
+        let q = &mut self.quant[j / 4];
+        q.left[j % 4] = shift.max(0);
+        q.mult[j % 4] = mult;
+        q.right[j % 4] = shift.min(0);
+    }
+}
+
+/// One output pixel of a depthwise convolution with depth multiplier 1, sixteen channels
+/// per group: for group `g` and lane `j < 16`, with `c = c_first + 16g + j`,
+/// `out[16g + j] = clamp(mbqm(bias + sum_t taps[t][c] * w[t * stride + c], ...) + offset)`.
+/// Each tap pointer addresses the input pixel of that tap (or a buffer of zero points for
+/// a padded tap), each filter tap is `stride` bytes after the previous one.
+///
+/// # Safety
+/// Every `taps[t]` valid for reads of `c_first + 16 * groups.len()` bytes, `w` for
+/// `(taps.len() - 1) * stride + c_first + 16 * groups.len()`, `out` for
+/// `16 * groups.len()` writes; `taps` and `groups` not empty.
+#[inline]
+pub unsafe fn depthwise16(
+    taps: &[*const i8],
+    w: *const i8,
+    stride: usize,
+    c_first: usize,
+    groups: &[Group16],
+    q: OutQuant,
+    out: *mut i8,
+) {
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::depthwise16(taps, w, stride, c_first, groups, q, out) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for (g, t) in groups.iter().enumerate() {
+        for j in 0..16 {
+            let c = c_first + 16 * g + j;
+            let mut acc = t.bias[j];
+            for (i, &x) in taps.iter().enumerate() {
+                // SAFETY: in bounds by the caller's contract.
+                let (xv, wv) = unsafe { (*x.add(c), *w.add(i * stride + c)) };
+                acc = acc.wrapping_add(xv as i32 * wv as i32);
+            }
+            let qd = &t.quant[j / 4];
+            let v = multiply_by_quantized_multiplier(acc, qd.mult[j % 4], qd.left[j % 4] + qd.right[j % 4]) + q.offset;
+            // SAFETY: in bounds by the caller's contract.
+            unsafe { *out.add(16 * g + j) = v.clamp(q.min, q.max) as i8 };
+        }
+    }
+}
+
 /// Helium (MVE) versions. QEMU and the Cortex-M55 execute them; the bench checks their
 /// output against the host reference run, and `tests` in the bench crate run the shared
 /// models through them.
@@ -283,6 +361,141 @@ mod mve {
                 inout("r11") table => _,
                 out("r0") _, out("r2") _, out("r4") _, out("r8") _,
                 out("r9") _, out("r10") _, out("r12") _, out("lr") _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            );
+        }
+    }
+
+    /// [`super::depthwise16`]: per group, four accumulators of four channels (q0-q3)
+    /// start at the folded biases; per tap (a `dls`/`le` loop) four widening loads of
+    /// input and weights (`vldrb.s32`), `vmul` and `vadd`; then each accumulator is
+    /// requantized as in [`requantize`] and stored narrowed. Registers: tap list r0, input
+    /// r1 and weights r2 (widening loads need low registers), channel offset r3, table r4,
+    /// output r5, tap stride r8, tap count r9, filter r10, groups left r11, output offset
+    /// r12; activation bounds in q6/q7 (the group count comes in with them).
+    ///
+    /// # Safety
+    /// As [`super::depthwise16`].
+    #[inline(never)]
+    pub unsafe fn depthwise16(
+        taps: &[*const i8],
+        w: *const i8,
+        stride: usize,
+        c_first: usize,
+        groups: &[super::Group16],
+        q: super::OutQuant,
+        out: *mut i8,
+    ) {
+        let ctx: [i32; 9] = [q.min, q.min, q.min, q.min, q.max, q.max, q.max, q.max, groups.len() as i32];
+        // SAFETY: reads the taps, weights and table within the caller's bounds, writes
+        // 16 bytes of `out` per group.
+        unsafe {
+            core::arch::asm!(
+                "vldrw.u32 q6, [r4]",
+                "vldrw.u32 q7, [r4, #16]",
+                "ldr r1, [r4, #32]",
+                "mov r4, r11",
+                "mov r11, r1",
+                "2:",
+                "vldrw.u32 q0, [r4], #16",
+                "vldrw.u32 q1, [r4], #16",
+                "vldrw.u32 q2, [r4], #16",
+                "vldrw.u32 q3, [r4], #16",
+                "add r2, r10, r3",
+                "dls lr, r9",
+                "3:",
+                "ldr r1, [r0], #4",
+                "add r1, r1, r3",
+                "vldrb.s32 q4, [r1]",
+                "vldrb.s32 q5, [r2]",
+                "vmul.i32 q4, q4, q5",
+                "vadd.i32 q0, q0, q4",
+                "vldrb.s32 q4, [r1, #4]",
+                "vldrb.s32 q5, [r2, #4]",
+                "vmul.i32 q4, q4, q5",
+                "vadd.i32 q1, q1, q4",
+                "vldrb.s32 q4, [r1, #8]",
+                "vldrb.s32 q5, [r2, #8]",
+                "vmul.i32 q4, q4, q5",
+                "vadd.i32 q2, q2, q4",
+                "vldrb.s32 q4, [r1, #12]",
+                "vldrb.s32 q5, [r2, #12]",
+                "vmul.i32 q4, q4, q5",
+                "vadd.i32 q3, q3, q4",
+                "add r2, r2, r8",
+                "le lr, 3b",
+                "sub r0, r0, r9, lsl #2",
+                // Requantize q0..q3 (as in `requantize`), 4 channels each.
+                "vldrw.u32 q4, [r4], #16",
+                "vshl.s32 q0, q0, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vqrdmulh.s32 q0, q0, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vand q5, q0, q4",
+                "vshr.s32 q5, q5, #31",
+                "vqadd.s32 q0, q0, q5",
+                "vrshl.s32 q0, q0, q4",
+                "vadd.i32 q0, q0, r12",
+                "vmax.s32 q0, q0, q6",
+                "vmin.s32 q0, q0, q7",
+                "vstrb.32 q0, [r5], #4",
+                "vldrw.u32 q4, [r4], #16",
+                "vshl.s32 q1, q1, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vqrdmulh.s32 q1, q1, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vand q5, q1, q4",
+                "vshr.s32 q5, q5, #31",
+                "vqadd.s32 q1, q1, q5",
+                "vrshl.s32 q1, q1, q4",
+                "vadd.i32 q1, q1, r12",
+                "vmax.s32 q1, q1, q6",
+                "vmin.s32 q1, q1, q7",
+                "vstrb.32 q1, [r5], #4",
+                "vldrw.u32 q4, [r4], #16",
+                "vshl.s32 q2, q2, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vqrdmulh.s32 q2, q2, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vand q5, q2, q4",
+                "vshr.s32 q5, q5, #31",
+                "vqadd.s32 q2, q2, q5",
+                "vrshl.s32 q2, q2, q4",
+                "vadd.i32 q2, q2, r12",
+                "vmax.s32 q2, q2, q6",
+                "vmin.s32 q2, q2, q7",
+                "vstrb.32 q2, [r5], #4",
+                "vldrw.u32 q4, [r4], #16",
+                "vshl.s32 q3, q3, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vqrdmulh.s32 q3, q3, q4",
+                "vldrw.u32 q4, [r4], #16",
+                "vand q5, q3, q4",
+                "vshr.s32 q5, q5, #31",
+                "vqadd.s32 q3, q3, q5",
+                "vrshl.s32 q3, q3, q4",
+                "vadd.i32 q3, q3, r12",
+                "vmax.s32 q3, q3, q6",
+                "vmin.s32 q3, q3, q7",
+                "vstrb.32 q3, [r5], #4",
+                "add r3, r3, #16",
+                "subs r11, r11, #1",
+                "bne 2b",
+                inout("r0") taps.as_ptr() => _,
+                out("r1") _,
+                out("r2") _,
+                inout("r3") c_first => _,
+                inout("r4") ctx.as_ptr() => _,
+                inout("r5") out => _,
+                in("r8") stride,
+                in("r9") taps.len(),
+                in("r10") w,
+                inout("r11") groups.as_ptr() => _,
+                in("r12") q.offset,
+                out("lr") _,
                 out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
                 out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
                 out("d12") _, out("d13") _, out("d14") _, out("d15") _,
