@@ -13,7 +13,9 @@ use tinyml_runtime::kernels::conv::{conv_s8_reference, ConvParams};
 use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s8_reference, DepthwiseConvParams};
 use tinyml_runtime::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
 use tinyml_runtime::kernels::optimized;
-use tinyml_runtime::kernels::optimized::simd::{dot, dot4, requantize};
+use tinyml_runtime::kernels::optimized::simd::{
+    dot, dot4, dot4_requantize, dot4_requantize_wide, requantize, Group4, OutQuant,
+};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
@@ -52,6 +54,42 @@ proptest! {
         let d = dot4(&x, &w[0], &w[1], &w[2], &w[3]);
         for k in 0..4 {
             prop_assert_eq!(d[k], dot(&x, &w[k]));
+        }
+    }
+
+    #[test]
+    fn dot4_requantize_matches_scalar(
+        (k, groups) in (0usize..70, 1usize..5),
+        seed in any::<u64>(),
+        off in -128i32..128,
+        (min, max) in activation(),
+    ) {
+        let mut rng = seed;
+        let mut next = move || { rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (rng >> 33) as i32 };
+        let n = 4 * groups;
+        let x: Vec<i8> = (0..k).map(|_| next() as i8).collect();
+        let x16: Vec<i16> = x.iter().map(|&v| v as i16 + (next() % 129) as i16).collect();
+        let w: Vec<i8> = (0..n * k).map(|_| next() as i8).collect();
+        let mut table = vec![Group4::default(); groups];
+        let (mut bias, mut mult, mut shift) = (vec![0; n], vec![0; n], vec![0; n]);
+        for c in 0..n {
+            bias[c] = next();
+            mult[c] = (1 << 30) + (next().rem_euclid(1 << 30));
+            shift[c] = next().rem_euclid(15) - 12;
+            table[c / 4].set(c % 4, bias[c], mult[c], shift[c]);
+        }
+        let q = OutQuant { offset: off, min, max };
+        let (mut out, mut out_wide) = (vec![0i8; n], vec![0i8; n]);
+        dot4_requantize(&x, &w, &table, q, &mut out);
+        dot4_requantize_wide(&x16, &w, &table, q, &mut out_wide);
+        for c in 0..n {
+            let row = &w[c * k..(c + 1) * k];
+            let d = dot(&x, row).wrapping_add(bias[c]);
+            let v = multiply_by_quantized_multiplier(d, mult[c], shift[c]) + off;
+            prop_assert_eq!(out[c], v.clamp(min, max) as i8);
+            let dw = x16.iter().zip(row).map(|(&a, &b)| a as i32 * b as i32).sum::<i32>().wrapping_add(bias[c]);
+            let v = multiply_by_quantized_multiplier(dw, mult[c], shift[c]) + off;
+            prop_assert_eq!(out_wide[c], v.clamp(min, max) as i8);
         }
     }
 
@@ -216,4 +254,48 @@ impl Rng {
         let s = (0..n).map(|_| (self.next() % 15) as i32 - 12).collect();
         (m, s)
     }
+}
+
+/// An input too large for the zero-point-padded copy (`PADDED_CAP`): the conv falls back
+/// to gathering with per-tap bounds logic, which must agree too.
+#[test]
+fn conv_with_large_input_matches_reference() {
+    let (ih, iw, id, od) = (24usize, 20usize, 6usize, 13usize);
+    let p = ConvParams {
+        input_offset: 37,
+        output_offset: -5,
+        stride_w: 2,
+        stride_h: 1,
+        dilation_w: 1,
+        dilation_h: 1,
+        pad_w: 1,
+        pad_h: 1,
+        activation_min: -128,
+        activation_max: 127,
+        batches: 1,
+        input_h: ih,
+        input_w: iw,
+        input_depth: id,
+        filter_h: 3,
+        filter_w: 3,
+        output_h: ih,
+        output_w: iw / 2,
+        output_depth: od,
+    };
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng as i8
+    };
+    let input: Vec<i8> = (0..ih * iw * id).map(|_| next()).collect();
+    let filter: Vec<i8> = (0..od * 9 * id).map(|_| next()).collect();
+    let bias: Vec<i32> = (0..od as i32).map(|c| c * 1000 - 6000).collect();
+    let mult = vec![1_300_000_000; od];
+    let shift: Vec<i32> = (0..od as i32).map(|c| -(c % 9)).collect();
+    let (mut want, mut got) = (vec![0i8; ih * (iw / 2) * od], vec![0i8; ih * (iw / 2) * od]);
+    conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
+    assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut got));
+    assert_eq!(got, want);
 }

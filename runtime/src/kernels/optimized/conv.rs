@@ -12,6 +12,7 @@ use super::{CHANNEL_BLOCK, COLUMN_CAP};
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::conv::{tap, ConvParams};
+use core::mem::MaybeUninit;
 
 /// Largest zero-point-padded input image (one batch) copied to the stack, so that the
 /// im2col gather needs no bounds logic per tap; larger inputs gather from the input.
@@ -56,7 +57,9 @@ fn conv_pointwise(
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
-        let blk = Block::new(&filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
+        let mut storage = table_storage();
+        let blk =
+            Block::conv(&mut storage, &filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -103,7 +106,17 @@ fn conv_general(
         let o_batch = o;
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
-            let blk = Block::new(&filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
+            let mut storage = table_storage();
+            let blk = Block::conv(
+                &mut storage,
+                &filter[c0 * k..(c0 + n) * k],
+                k,
+                c0,
+                bias,
+                multipliers,
+                shifts,
+                p.input_offset,
+            );
             o = o_batch;
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
@@ -146,7 +159,7 @@ fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column
         let dst = &mut column[ky * row..(ky + 1) * row];
         if p.dilation_w == 1 {
             let src = &padded[(py * pw + ox * p.stride_w) * id..][..row];
-            if row % 4 == 0 {
+            if row.is_multiple_of(4) {
                 for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
                     // SAFETY: both chunks are exactly 4 bytes; unaligned u32 accesses.
                     unsafe {
@@ -246,12 +259,63 @@ pub(crate) struct Block<'a> {
     rows: &'a [i8],
     k: usize,
     n: usize,
-    table: [Group4; CHANNEL_BLOCK / 4 + 1],
+    table: &'a [Group4],
+}
+
+/// Storage of a [`Block`]'s table, left uninitialized: zeroing and moving a kilobyte per
+/// block showed up as `memclr`/`memcpy` calls in small fully connected layers.
+pub(crate) type TableStorage = [MaybeUninit<Group4>; CHANNEL_BLOCK / 4 + 1];
+
+/// Uninitialized [`TableStorage`].
+#[inline(always)]
+pub(crate) fn table_storage() -> TableStorage {
+    [const { MaybeUninit::uninit() }; CHANNEL_BLOCK / 4 + 1]
 }
 
 impl<'a> Block<'a> {
-    /// Folds `bias[c0 + c] + input_offset * sum(row c)` for the rows of `rows`.
+    /// Builds the table of the rows of `rows` (`k` bytes each); `lane(c)` gives the folded
+    /// bias, multiplier and shift of block channel `c`.
+    #[inline(always)]
     pub(crate) fn new(
+        storage: &'a mut TableStorage,
+        rows: &'a [i8],
+        k: usize,
+        lane: impl Fn(usize) -> (i32, i32, i32),
+    ) -> Self {
+        let n = rows.len().checked_div(k).unwrap_or(0);
+        let full = n / 4;
+        for (g, slot) in storage[..full].iter_mut().enumerate() {
+            let mut t = Group4::default();
+            for j in 0..4 {
+                let (f, m, s) = lane(4 * g + j);
+                t.set(j, f, m, s);
+            }
+            slot.write(t);
+        }
+        let mut used = full;
+        if !n.is_multiple_of(4) {
+            // The last four channels, or (fewer than four) each channel in its own lane.
+            let first = n.saturating_sub(4);
+            let mut t = Group4::default();
+            for j in 0..n - first {
+                let (f, m, s) = lane(first + j);
+                t.set(j, f, m, s);
+            }
+            storage[full].write(t);
+            used += 1;
+        }
+        // SAFETY: entries `0..used` were written above; `MaybeUninit<Group4>` has the
+        // layout of `Group4`.
+        let table = unsafe { core::slice::from_raw_parts(storage.as_ptr() as *const Group4, used) };
+        Block { rows, k, n, table }
+    }
+
+    /// The block of output channels `c0..` of a convolution: folds
+    /// `bias[c0 + c] + input_offset * sum(row c)`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn conv(
+        storage: &'a mut TableStorage,
         rows: &'a [i8],
         k: usize,
         c0: usize,
@@ -260,29 +324,11 @@ impl<'a> Block<'a> {
         shifts: &[i32],
         input_offset: i32,
     ) -> Self {
-        let n = if k == 0 { 0 } else { rows.len() / k };
-        let mut table = [Group4::default(); CHANNEL_BLOCK / 4 + 1];
-        let lane = |c: usize| -> (i32, i32, i32) {
+        Self::new(storage, rows, k, |c| {
             let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
             let folded = b.wrapping_add(input_offset.wrapping_mul(sum(&rows[c * k..(c + 1) * k])));
             (folded, multipliers[c0 + c], shifts[c0 + c])
-        };
-        let full = n / 4;
-        for (g, t) in table[..full].iter_mut().enumerate() {
-            for j in 0..4 {
-                let (f, m, s) = lane(4 * g + j);
-                t.set(j, f, m, s);
-            }
-        }
-        if n % 4 != 0 {
-            // The last four channels, or (fewer than four) each channel in its own lane.
-            let first = n.saturating_sub(4);
-            for j in 0..n - first {
-                let (f, m, s) = lane(first + j);
-                table[full].set(j, f, m, s);
-            }
-        }
-        Block { rows, k, n, table }
+        })
     }
 
     /// Computes the block's `n` outputs for the input column `x` (`k` bytes).
@@ -291,7 +337,7 @@ impl<'a> Block<'a> {
         let (k, n) = (self.k, self.n);
         let full = n / 4;
         super::simd::dot4_requantize(x, self.rows, &self.table[..full], q, out);
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             return;
         }
         if n >= 4 {
@@ -303,6 +349,32 @@ impl<'a> Block<'a> {
         let t = &self.table[0];
         for (c, dst) in out[..n].iter_mut().enumerate() {
             let acc = dot(x, &self.rows[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+            let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
+            *dst = v.clamp(q.min, q.max) as i8;
+        }
+    }
+
+    /// [`Block::run`] with the input widened to i16 (`x + input_offset`, the folded
+    /// biases then hold no offset term).
+    #[inline(always)]
+    #[cfg_attr(not(tinyml_mve), allow(dead_code))]
+    pub(crate) fn run_wide(&self, x: &[i16], q: OutQuant, out: &mut [i8]) {
+        let (k, n) = (self.k, self.n);
+        let full = n / 4;
+        super::simd::dot4_requantize_wide(x, self.rows, &self.table[..full], q, out);
+        if n.is_multiple_of(4) {
+            return;
+        }
+        if n >= 4 {
+            let c = n - 4;
+            super::simd::dot4_requantize_wide(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
+            return;
+        }
+        let t = &self.table[0];
+        for (c, dst) in out[..n].iter_mut().enumerate() {
+            let row = &self.rows[c * k..(c + 1) * k];
+            let d = x.iter().zip(row).fold(0i32, |a, (&xv, &wv)| a.wrapping_add(xv as i32 * wv as i32));
+            let acc = d.wrapping_add(t.bias[c]);
             let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
             *dst = v.clamp(q.min, q.max) as i8;
         }

@@ -143,7 +143,7 @@ fn block_m1(
     let input = &input[..p.batches * ih * iw * od];
     let filter = &filter[..taps * od];
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
-    assert!(c0 + n <= od && n >= 16 && n <= CHANNEL_BLOCK && (1..=MAX_TAPS).contains(&taps));
+    assert!(c0 + n <= od && (16..=CHANNEL_BLOCK).contains(&n) && (1..=MAX_TAPS).contains(&taps));
     let lane = |c: usize| -> (i32, i32, i32) {
         let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
         let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
@@ -155,7 +155,7 @@ fn block_m1(
         let (f, mu, s) = lane(c);
         table[c / 16].set(c % 16, f, mu, s);
     }
-    let tail = n % 16 != 0;
+    let tail = !n.is_multiple_of(16);
     if tail {
         for j in 0..16 {
             let (f, mu, s) = lane(n - 16 + j);

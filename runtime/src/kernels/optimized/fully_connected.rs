@@ -6,17 +6,30 @@
 //! the weight sums are computed once per call (they are needed once per row anyway when
 //! there is one batch, and then shared by every batch).
 
-use super::simd::{dot, dot4, sum};
-use crate::fixedpoint::multiply_by_quantized_multiplier;
-use crate::kernels::fully_connected::FullyConnectedParams;
-
-/// Longest row widened to i16 on the stack by the scalar path (2 KiB).
+use super::conv::{table_storage, Block};
+use super::simd::{sum, OutQuant};
+use super::CHANNEL_BLOCK;
 #[cfg(not(tinyml_mve))]
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+use crate::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
+#[cfg(tinyml_mve)]
+use core::mem::MaybeUninit;
+
+/// Layers with fewer multiply-accumulates per batch run the reference kernel.
+const SMALL_MACS: usize = 512;
+
+/// Longest row widened to i16 on the stack (2 KiB).
 const WIDE_CAP: usize = 1024;
 
 /// Optimized `fully_connected_s8`. Handles every shape.
 pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
     let (k, od) = (p.accum_depth, p.output_depth);
+    // Tiny layers (hello_world's 1x16, 16x16): the per-call set-up of the optimized paths
+    // costs more than it saves.
+    if k * od < SMALL_MACS {
+        fully_connected_s8_reference(p, input, filter, bias, output);
+        return;
+    }
     let folded = |o: usize, xsum: i32| -> i32 {
         let b = if bias.is_empty() { 0 } else { bias[o] };
         let wsum = if p.input_offset == 0 { 0 } else { sum(&filter[o * k..(o + 1) * k]) };
@@ -24,15 +37,42 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
             .wrapping_add(p.filter_offset.wrapping_mul(xsum))
             .wrapping_add((k as i32).wrapping_mul(p.input_offset).wrapping_mul(p.filter_offset))
     };
-    let finish = |acc: i32| -> i8 {
-        let v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift) + p.output_offset;
-        v.clamp(p.activation_min, p.activation_max) as i8
-    };
     // Without Helium, folding costs a second pass over the weights (the sums) that a
     // scalar core cannot hide; instead widen `x + input_offset` once per row to i16 on
     // the stack and run plain multiply-accumulates over four filter rows at a time.
+    // On Helium, the same widened row feeds `vmladava.s16` (eight MACs per instruction
+    // instead of sixteen, but no second pass over the weights for their sums).
+    #[cfg(tinyml_mve)]
+    if p.filter_offset == 0 && k <= WIDE_CAP {
+        let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+        // Uninitialized: only the first `k` entries are written and read.
+        let mut wide = [const { MaybeUninit::<i16>::uninit() }; WIDE_CAP];
+        for c0 in (0..od).step_by(CHANNEL_BLOCK) {
+            let n = CHANNEL_BLOCK.min(od - c0);
+            let rows = &filter[c0 * k..(c0 + n) * k];
+            let mut storage = table_storage();
+            let blk = Block::new(&mut storage, rows, k, |c| {
+                (if bias.is_empty() { 0 } else { bias[c0 + c] }, p.output_multiplier, p.output_shift)
+            });
+            for b in 0..p.batches {
+                // Widened once per block and batch: one block covers up to 64 outputs.
+                for (d, &v) in wide[..k].iter_mut().zip(&input[b * k..(b + 1) * k]) {
+                    d.write((v as i32 + p.input_offset) as i16);
+                }
+                // SAFETY: the first `k` entries were just written (`input` holds `k` per
+                // batch); `MaybeUninit<i16>` has the layout of `i16`.
+                let x = unsafe { core::slice::from_raw_parts(wide.as_ptr() as *const i16, k) };
+                blk.run_wide(x, q, &mut output[b * od + c0..][..n]);
+            }
+        }
+        return;
+    }
     #[cfg(not(tinyml_mve))]
     if p.filter_offset == 0 && k <= WIDE_CAP {
+        let finish = |acc: i32| -> i8 {
+            let v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift) + p.output_offset;
+            v.clamp(p.activation_min, p.activation_max) as i8
+        };
         let mut wide = [0i16; WIDE_CAP];
         for b in 0..p.batches {
             for (d, &v) in wide[..k].iter_mut().zip(&input[b * k..(b + 1) * k]) {
@@ -50,22 +90,18 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
         }
         return;
     }
-    for b in 0..p.batches {
-        let x = &input[b * k..(b + 1) * k];
-        let xsum = if p.filter_offset == 0 { 0 } else { sum(x) };
-        let out = &mut output[b * od..(b + 1) * od];
-        let mut o = 0;
-        while o + 4 <= od {
-            let r = &filter[o * k..];
-            let d = dot4(x, r, &r[k..], &r[2 * k..], &r[3 * k..]);
-            for j in 0..4 {
-                out[o + j] = finish(d[j].wrapping_add(folded(o + j, xsum)));
-            }
-            o += 4;
-        }
-        while o < od {
-            out[o] = finish(dot(x, &filter[o * k..(o + 1) * k]).wrapping_add(folded(o, xsum)));
-            o += 1;
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    for c0 in (0..od).step_by(CHANNEL_BLOCK) {
+        let n = CHANNEL_BLOCK.min(od - c0);
+        let rows = &filter[c0 * k..(c0 + n) * k];
+        for b in 0..p.batches {
+            let x = &input[b * k..(b + 1) * k];
+            let xsum = if p.filter_offset == 0 { 0 } else { sum(x) };
+            // The weight sums are recomputed per batch (one batch in every shared model).
+            let mut storage = table_storage();
+            let blk =
+                Block::new(&mut storage, rows, k, |c| (folded(c0 + c, xsum), p.output_multiplier, p.output_shift));
+            blk.run(x, q, &mut output[b * od + c0..][..n]);
         }
     }
 }

@@ -131,6 +131,32 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
 }
 
+/// [`dot4_requantize`] with the input widened to i16 (`x + input_offset`, so no weight
+/// sums are needed to fold the offset): for group `g`, lane `j`, `c = 4g + j`,
+/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias, mult, shift) + offset)`.
+#[inline]
+pub fn dot4_requantize_wide(x: &[i16], w: &[i8], groups: &[Group4], q: OutQuant, out: &mut [i8]) {
+    let k = x.len();
+    let n = 4 * groups.len();
+    let (w, out) = (&w[..n * k], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if k > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `out` `n` bytes, `groups` `n / 4`
+        // entries (checked by the slicing above); `k > 0`, `n > 0`.
+        unsafe { mve::dot4_requantize_wide(x.as_ptr(), k, w.as_ptr(), groups, q, out.as_mut_ptr()) };
+        return;
+    }
+    for (g, t) in groups.iter().enumerate() {
+        for j in 0..4 {
+            let row = &w[(4 * g + j) * k..][..k];
+            let d = x.iter().zip(row).fold(0i32, |a, (&xv, &wv)| a.wrapping_add(xv as i32 * wv as i32));
+            let acc = d.wrapping_add(t.bias[j]);
+            let v = multiply_by_quantized_multiplier(acc, t.mult[j], t.left[j] + t.right[j]) + q.offset;
+            out[4 * g + j] = v.clamp(q.min, q.max) as i8;
+        }
+    }
+}
+
 /// Requantization constants of four consecutive channels in [`Group16`].
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
@@ -361,6 +387,109 @@ mod mve {
                 inout("r11") table => _,
                 out("r0") _, out("r2") _, out("r4") _, out("r8") _,
                 out("r9") _, out("r10") _, out("r12") _, out("lr") _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            );
+        }
+    }
+
+    /// [`super::dot4_requantize_wide`]: as [`dot4_requantize`], eight i16 inputs per
+    /// iteration (`dlstp.16`), weights widened on load (`vldrb.s16`, which needs low
+    /// base registers: rows r1-r4), `vmladava.s16` into r0/r8/r10/r12; x r9, table r11,
+    /// output r5.
+    ///
+    /// # Safety
+    /// `x` valid for `k > 0` reads, `w` for `4 * groups.len() * k`, `out` for
+    /// `4 * groups.len()` writes, `groups` not empty.
+    #[inline(never)]
+    pub unsafe fn dot4_requantize_wide(
+        x: *const i16,
+        k: usize,
+        w: *const i8,
+        groups: &[super::Group4],
+        q: super::OutQuant,
+        out: *mut i8,
+    ) {
+        let table = groups.as_ptr();
+        // SAFETY: `groups` is not empty: one past its end is in bounds of the allocation.
+        let end = unsafe { table.add(groups.len()) };
+        let ctx: [i32; 16] = [
+            q.offset,
+            q.offset,
+            q.offset,
+            q.offset,
+            q.min,
+            q.min,
+            q.min,
+            q.min,
+            q.max,
+            q.max,
+            q.max,
+            q.max,
+            end as i32,
+            k as i32,
+            x as i32,
+            k as i32 - 8 * k.div_ceil(8) as i32,
+        ];
+        // SAFETY: reads `k` elements of `x` and `4k` bytes of `w` per group, writes 4
+        // bytes of `out` per group, reads the table up to `end`; all in bounds by the
+        // contract.
+        unsafe {
+            core::arch::asm!(
+                "vldrw.u32 q4, [r9]",
+                "vldrw.u32 q5, [r9, #16]",
+                "vldrw.u32 q6, [r9, #32]",
+                "vldrw.u32 q7, [r9, #48]",
+                "vmov r9, s30",
+                "2:",
+                "ldm r11!, {{r0, r8, r10, r12}}",
+                "vmov lr, s29",
+                "add r2, r1, lr",
+                "add r3, r2, lr",
+                "add r4, r3, lr",
+                "dlstp.16 lr, lr",
+                "3:",
+                "vldrh.16 q0, [r9], #16",
+                "vldrb.s16 q1, [r1], #8",
+                "vmladava.s16 r0, q0, q1",
+                "vldrb.s16 q2, [r2], #8",
+                "vmladava.s16 r8, q0, q2",
+                "vldrb.s16 q3, [r3], #8",
+                "vmladava.s16 r10, q0, q3",
+                "vldrb.s16 q1, [r4], #8",
+                "vmladava.s16 r12, q0, q1",
+                "letp lr, 3b",
+                "vmov lr, s31",
+                "add r1, r4, lr",
+                "vmov r9, s30",
+                "vmov.32 q0[0], r0",
+                "vmov.32 q0[1], r8",
+                "vmov.32 q0[2], r10",
+                "vmov.32 q0[3], r12",
+                "vldrw.u32 q1, [r11], #16",
+                "vshl.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r11], #16",
+                "vqrdmulh.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r11], #16",
+                "vand q2, q0, q1",
+                "vshr.s32 q2, q2, #31",
+                "vqadd.s32 q0, q0, q2",
+                "vrshl.s32 q0, q0, q1",
+                "vadd.i32 q0, q0, q4",
+                "vmax.s32 q0, q0, q5",
+                "vmin.s32 q0, q0, q6",
+                "vstrb.32 q0, [r5], #4",
+                "vmov lr, s28",
+                "cmp r11, lr",
+                "bne 2b",
+                inout("r9") ctx.as_ptr() => _,
+                inout("r1") w => _,
+                inout("r5") out => _,
+                inout("r11") table => _,
+                out("r0") _, out("r2") _, out("r3") _, out("r4") _,
+                out("r8") _, out("r10") _, out("r12") _, out("lr") _,
                 out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
                 out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
                 out("d12") _, out("d13") _, out("d14") _, out("d15") _,
