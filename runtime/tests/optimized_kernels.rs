@@ -299,3 +299,48 @@ fn conv_with_large_input_matches_reference() {
     assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut got));
     assert_eq!(got, want);
 }
+
+/// One input channel and a depth multiplier of 8 (micro_speech's first layer shape): the
+/// depthwise kernel runs as a convolution on transposed weights.
+#[test]
+fn depthwise_one_channel_matches_reference() {
+    let (ih, iw, m) = (49usize, 40usize, 8usize);
+    let p = DepthwiseConvParams {
+        input_offset: 128,
+        output_offset: -128,
+        stride_w: 2,
+        stride_h: 2,
+        dilation_w: 1,
+        dilation_h: 1,
+        pad_w: 3,
+        pad_h: 4,
+        depth_multiplier: m,
+        activation_min: -128,
+        activation_max: 127,
+        batches: 1,
+        input_h: ih,
+        input_w: iw,
+        input_depth: 1,
+        filter_h: 10,
+        filter_w: 8,
+        output_h: 25,
+        output_w: 20,
+    };
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng as i8
+    };
+    let input: Vec<i8> = (0..ih * iw).map(|_| next()).collect();
+    let filter: Vec<i8> = (0..80 * m).map(|_| next()).collect();
+    let bias: Vec<i32> = (0..m as i32).map(|c| c * 700 - 3000).collect();
+    let mult = vec![1_500_000_000; m];
+    let shift: Vec<i32> = (0..m as i32).map(|c| -(c % 10)).collect();
+    let (mut want, mut got) = (vec![0i8; 25 * 20 * m], vec![0i8; 25 * 20 * m]);
+    depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
+    assert!(optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut want.clone()));
+    optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut got);
+    assert_eq!(got, want);
+}

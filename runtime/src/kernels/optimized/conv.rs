@@ -16,7 +16,7 @@ use core::mem::MaybeUninit;
 
 /// Largest zero-point-padded input image (one batch) copied to the stack, so that the
 /// im2col gather needs no bounds logic per tap; larger inputs gather from the input.
-const PADDED_CAP: usize = 2048;
+const PADDED_CAP: usize = 3072;
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) for shapes it does not handle.
 pub fn conv_s8(

@@ -10,7 +10,7 @@
 
 use super::simd::{depthwise16, requantize, Group16, OutQuant};
 use super::CHANNEL_BLOCK;
-use crate::kernels::conv::tap;
+use crate::kernels::conv::{tap, ConvParams};
 use crate::kernels::depthwise_conv::DepthwiseConvParams;
 
 /// Most filter taps handled by the depth-multiplier-1 path (a tap-pointer array on the
@@ -31,6 +31,9 @@ pub fn depthwise_conv_s8(
     let m = p.depth_multiplier;
     if m == 0 || m > CHANNEL_BLOCK {
         return false;
+    }
+    if p.input_depth == 1 && m >= 4 && as_conv(p, input, filter, bias, multipliers, shifts, output) {
+        return true;
     }
     let taps = p.filter_h * p.filter_w;
     // Input channels per block, so that a block's output channels fit the stack arrays.
@@ -197,4 +200,54 @@ fn block_m1(
             }
         }
     }
+}
+
+/// Longest filter (taps x depth multiplier) transposed on the stack by [`as_conv`].
+const TRANSPOSED_CAP: usize = 2048;
+
+/// With one input channel, a depthwise convolution is a convolution whose output channel
+/// `j` has the weights `filter[t * m + j]` over the taps `t`: transposed to the OHWI
+/// layout, it runs as one (`conv::conv_s8`, im2col and four channels per input load).
+/// Returns `false`, touching nothing, when the filter or the column is too large.
+fn as_conv(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    output: &mut [i8],
+) -> bool {
+    let (m, taps) = (p.depth_multiplier, p.filter_h * p.filter_w);
+    if m * taps > TRANSPOSED_CAP {
+        return false;
+    }
+    let mut transposed = [0i8; TRANSPOSED_CAP];
+    for (t, w) in filter[..taps * m].chunks_exact(m).enumerate() {
+        for (j, &v) in w.iter().enumerate() {
+            transposed[j * taps + t] = v;
+        }
+    }
+    let cp = ConvParams {
+        input_offset: p.input_offset,
+        output_offset: p.output_offset,
+        stride_w: p.stride_w,
+        stride_h: p.stride_h,
+        dilation_w: p.dilation_w,
+        dilation_h: p.dilation_h,
+        pad_w: p.pad_w,
+        pad_h: p.pad_h,
+        activation_min: p.activation_min,
+        activation_max: p.activation_max,
+        batches: p.batches,
+        input_h: p.input_h,
+        input_w: p.input_w,
+        input_depth: 1,
+        filter_h: p.filter_h,
+        filter_w: p.filter_w,
+        output_h: p.output_h,
+        output_w: p.output_w,
+        output_depth: m,
+    };
+    super::conv::conv_s8(&cp, input, &transposed[..taps * m], bias, multipliers, shifts, output)
 }
