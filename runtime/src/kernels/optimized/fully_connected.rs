@@ -7,6 +7,8 @@
 //! there is one batch, and then shared by every batch).
 
 use super::conv::{table_storage, Block};
+#[cfg(not(tinyml_mve))]
+use super::simd::{dot2_wide, widen_pairs};
 use super::simd::{sum, OutQuant};
 use super::CHANNEL_BLOCK;
 #[cfg(not(tinyml_mve))]
@@ -17,6 +19,11 @@ use core::mem::MaybeUninit;
 
 /// Layers with fewer multiply-accumulates per batch run the reference kernel.
 const SMALL_MACS: usize = 512;
+
+/// A word-aligned buffer.
+#[cfg(not(tinyml_mve))]
+#[repr(C, align(4))]
+struct Aligned<T>(T);
 
 /// Longest row widened to i16 on the stack (2 KiB).
 const WIDE_CAP: usize = 1024;
@@ -39,7 +46,7 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
     };
     // Without Helium, folding costs a second pass over the weights (the sums) that a
     // scalar core cannot hide; instead widen `x + input_offset` once per row to i16 on
-    // the stack and run plain multiply-accumulates over four filter rows at a time.
+    // the stack (in `smlad` pair order) and run two filter rows at a time (`dot2_wide`).
     // On Helium, the same widened row feeds `vmladava.s16` (eight MACs per instruction
     // instead of sixteen, but no second pass over the weights for their sums).
     #[cfg(tinyml_mve)]
@@ -73,19 +80,24 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
             let v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift) + p.output_offset;
             v.clamp(p.activation_min, p.activation_max) as i8
         };
-        let mut wide = [0i16; WIDE_CAP];
+        // Word-aligned for the DSP loop's `ldrd`.
+        let mut wide = Aligned([0i16; WIDE_CAP]);
+        let wide = &mut wide.0;
         for b in 0..p.batches {
-            for (d, &v) in wide[..k].iter_mut().zip(&input[b * k..(b + 1) * k]) {
-                *d = (v as i32 + p.input_offset) as i16;
-            }
+            widen_pairs(&input[b * k..(b + 1) * k], p.input_offset, &mut wide[..k]);
             let xw = &wide[..k];
-            for (o, dst) in output[b * od..(b + 1) * od].iter_mut().enumerate() {
+            let out = &mut output[b * od..(b + 1) * od];
+            let bias_of = |o: usize| if bias.is_empty() { 0 } else { bias[o] };
+            let mut o = 0;
+            while o + 2 <= od {
+                let d = dot2_wide(xw, &filter[o * k..(o + 1) * k], &filter[(o + 1) * k..(o + 2) * k]);
+                out[o] = finish(d[0].wrapping_add(bias_of(o)));
+                out[o + 1] = finish(d[1].wrapping_add(bias_of(o + 1)));
+                o += 2;
+            }
+            if o < od {
                 let row = &filter[o * k..(o + 1) * k];
-                let mut acc = if bias.is_empty() { 0 } else { bias[o] };
-                for (&xv, &wv) in xw.iter().zip(row) {
-                    acc = acc.wrapping_add(xv as i32 * wv as i32);
-                }
-                *dst = finish(acc);
+                out[o] = finish(dot2_wide(xw, row, row)[0].wrapping_add(bias_of(o)));
             }
         }
         return;

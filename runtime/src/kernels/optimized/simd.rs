@@ -157,6 +157,96 @@ pub fn dot4_requantize_wide(x: &[i16], w: &[i8], groups: &[Group4], q: OutQuant,
     }
 }
 
+/// Writes `x + offset` widened to i16 into `wide` in the order [`dot2_wide`] reads:
+/// within each full group of four, elements `[0, 2, 1, 3]` (so that one 32-bit word holds
+/// the pair that `sxtb16` extracts from a word of weights), the tail in natural order.
+#[inline]
+pub fn widen_pairs(x: &[i8], offset: i32, wide: &mut [i16]) {
+    let wide = &mut wide[..x.len()];
+    let full = x.len() / 4 * 4;
+    for (d, s) in wide[..full].chunks_exact_mut(4).zip(x.chunks_exact(4)) {
+        d[0] = (s[0] as i32 + offset) as i16;
+        d[1] = (s[2] as i32 + offset) as i16;
+        d[2] = (s[1] as i32 + offset) as i16;
+        d[3] = (s[3] as i32 + offset) as i16;
+    }
+    for (d, &v) in wide[full..].iter_mut().zip(&x[full..]) {
+        *d = (v as i32 + offset) as i16;
+    }
+}
+
+/// `[x.w0, x.w1]` where `x` is `wide.len()` inputs laid out by [`widen_pairs`]. With the
+/// DSP extension: per four inputs, one `ldrd` of inputs and, per row, one load of four
+/// weights, two `sxtb16` and two `smlad` (two MACs each).
+#[inline]
+pub fn dot2_wide(wide: &[i16], w0: &[i8], w1: &[i8]) -> [i32; 2] {
+    let k = wide.len();
+    let (w0, w1) = (&w0[..k], &w1[..k]);
+    let full = k / 4 * 4;
+    #[allow(unused_mut)]
+    let mut done = 0;
+    let mut acc = [0i32; 2];
+    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+    if full > 0 && (wide.as_ptr() as usize).is_multiple_of(4) {
+        // SAFETY: `wide`, `w0`, `w1` hold `k >= full` elements (checked by the slicing);
+        // `wide` is word-aligned (checked above).
+        acc = unsafe { dsp::dot2_wide(wide.as_ptr(), w0.as_ptr(), w1.as_ptr(), full / 4) };
+        done = full;
+    }
+    for i in done..k {
+        // Inside full groups the input order is [0, 2, 1, 3] (its own inverse).
+        let j = if i < full { i - i % 4 + [0, 2, 1, 3][i % 4] } else { i };
+        acc[0] = acc[0].wrapping_add(wide[i] as i32 * w0[j] as i32);
+        acc[1] = acc[1].wrapping_add(wide[i] as i32 * w1[j] as i32);
+    }
+    acc
+}
+
+/// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33.
+#[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+mod dsp {
+    /// [`super::dot2_wide`] over `groups` groups of four inputs.
+    ///
+    /// # Safety
+    /// `x` valid for `4 * groups` i16 reads and 4-byte aligned (`ldrd` needs word
+    /// alignment), `w0`, `w1` valid for `4 * groups` bytes; `groups > 0`.
+    #[inline(never)]
+    pub unsafe fn dot2_wide(x: *const i16, w0: *const i8, w1: *const i8, groups: usize) -> [i32; 2] {
+        let (mut a0, mut a1) = (0i32, 0i32);
+        // SAFETY: reads `groups` words of each weight row and `2 * groups` of `x`.
+        unsafe {
+            core::arch::asm!(
+                "2:",
+                "ldrd {xe}, {xo}, [{x}], #8",
+                "ldr {w}, [{w0}], #4",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a0}, {xe}, {t}, {a0}",
+                "smlad {a0}, {xo}, {w}, {a0}",
+                "ldr {w}, [{w1}], #4",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a1}, {xe}, {t}, {a1}",
+                "smlad {a1}, {xo}, {w}, {a1}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                x = inout(reg) x => _,
+                w0 = inout(reg) w0 => _,
+                w1 = inout(reg) w1 => _,
+                n = inout(reg) groups => _,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                w = out(reg) _,
+                t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1]
+    }
+}
+
 /// Requantization constants of four consecutive channels in [`Group16`].
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
