@@ -148,8 +148,8 @@ fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &m
 }
 
 /// Gathers the input column of output pixel `(oy, ox)` from the padded image: one
-/// contiguous run per filter row without dilation (copied in 4-byte words when its
-/// length allows, avoiding a `memcpy` call for the short rows of small convolutions).
+/// contiguous run per filter row without dilation (inline word copies for the short rows
+/// of small convolutions).
 #[inline(always)]
 fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column: &mut [i8]) {
     let id = p.input_depth;
@@ -159,15 +159,14 @@ fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column
         let dst = &mut column[ky * row..(ky + 1) * row];
         if p.dilation_w == 1 {
             let src = &padded[(py * pw + ox * p.stride_w) * id..][..row];
-            if row.is_multiple_of(4) {
-                for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-                    // SAFETY: both chunks are exactly 4 bytes; unaligned u32 accesses.
-                    unsafe {
-                        (d.as_mut_ptr() as *mut u32).write_unaligned((s.as_ptr() as *const u32).read_unaligned())
-                    };
-                }
-            } else {
-                dst.copy_from_slice(src);
+            // Fixed lengths compile to word loads and stores; a loop over words would be
+            // turned back into a `memcpy` call (about 35 instructions for 4 bytes).
+            match row {
+                4 => copy_fixed::<4>(dst, src),
+                8 => copy_fixed::<8>(dst, src),
+                12 => copy_fixed::<12>(dst, src),
+                16 => copy_fixed::<16>(dst, src),
+                _ => dst.copy_from_slice(src),
             }
         } else {
             for kx in 0..p.filter_w {
@@ -176,6 +175,12 @@ fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column
             }
         }
     }
+}
+
+/// `dst[..N].copy_from_slice(&src[..N])` with `N` known to the compiler.
+#[inline(always)]
+fn copy_fixed<const N: usize>(dst: &mut [i8], src: &[i8]) {
+    dst[..N].copy_from_slice(&src[..N]);
 }
 
 /// Gathers the input column of output pixel `(b, oy, ox)` in the filter's `[ky][kx][ic]`
