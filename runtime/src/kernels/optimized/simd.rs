@@ -260,25 +260,34 @@ pub struct Quant4 {
 }
 
 /// Per-call constants of sixteen consecutive depthwise channels, in the order
-/// [`depthwise16`] reads them.
+/// [`depthwise16`] reads them: four quads of lanes, each quad holding the even or the
+/// odd channels of one half (`vmullb`/`vmullt` split them so): channels 0, 2, 4, 6, then
+/// 1, 3, 5, 7, then 8, 10, 12, 14, then 9, 11, 13, 15 ([`Group16::slot`]).
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
 pub struct Group16 {
-    /// Bias plus the folded input-offset term of every tap.
+    /// Bias plus the folded input-offset term of every tap, by slot.
     pub bias: [i32; 16],
-    /// Multipliers and shifts, four channels at a time.
+    /// Multipliers and shifts, by quad.
     pub quant: [Quant4; 4],
 }
 
 impl Group16 {
+    /// The (quad, lane) of channel `j < 16`.
+    #[inline(always)]
+    pub fn slot(j: usize) -> (usize, usize) {
+        (2 * (j / 8) + j % 2, (j % 8) / 2)
+    }
+
     /// Sets channel `j` from a folded bias and a reference-style multiplier and shift.
     #[inline(always)]
     pub fn set(&mut self, j: usize, bias: i32, mult: i32, shift: i32) {
-        self.bias[j] = bias;
-        let q = &mut self.quant[j / 4];
-        q.left[j % 4] = shift.max(0);
-        q.mult[j % 4] = mult;
-        q.right[j % 4] = shift.min(0);
+        let (quad, lane) = Self::slot(j);
+        self.bias[4 * quad + lane] = bias;
+        let q = &mut self.quant[quad];
+        q.left[lane] = shift.max(0);
+        q.mult[lane] = mult;
+        q.right[lane] = shift.min(0);
     }
 }
 
@@ -311,14 +320,15 @@ pub unsafe fn depthwise16(
     for (g, t) in groups.iter().enumerate() {
         for j in 0..16 {
             let c = c_first + 16 * g + j;
-            let mut acc = t.bias[j];
+            let (quad, lane) = Group16::slot(j);
+            let mut acc = t.bias[4 * quad + lane];
             for (i, &x) in taps.iter().enumerate() {
                 // SAFETY: in bounds by the caller's contract.
                 let (xv, wv) = unsafe { (*x.add(c), *w.add(i * stride + c)) };
                 acc = acc.wrapping_add(xv as i32 * wv as i32);
             }
-            let qd = &t.quant[j / 4];
-            let v = multiply_by_quantized_multiplier(acc, qd.mult[j % 4], qd.left[j % 4] + qd.right[j % 4]) + q.offset;
+            let qd = &t.quant[quad];
+            let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
             // SAFETY: in bounds by the caller's contract.
             unsafe { *out.add(16 * g + j) = v.clamp(q.min, q.max) as i8 };
         }
@@ -588,13 +598,15 @@ mod mve {
         }
     }
 
-    /// [`super::depthwise16`]: per group, four accumulators of four channels (q0-q3)
-    /// start at the folded biases; per tap (a `dls`/`le` loop) four widening loads of
-    /// input and weights (`vldrb.s32`), `vmul` and `vadd`; then each accumulator is
-    /// requantized as in [`requantize`] and stored narrowed. Registers: tap list r0, input
-    /// r1 and weights r2 (widening loads need low registers), channel offset r3, table r4,
-    /// output r5, tap stride r8, tap count r9, filter r10, groups left r11, output offset
-    /// r12; activation bounds in q6/q7 (the group count comes in with them).
+    /// [`super::depthwise16`]: per group, four accumulators (q0-q3: the even and odd
+    /// channels of each half of 16, see [`super::Group16`]) start at the folded biases;
+    /// per tap (a `dls`/`le` loop) two widening loads of eight inputs and eight weights
+    /// (`vldrb.s16`), `vmullb.s16`/`vmullt.s16` into i32 products and four `vadd`; then
+    /// each accumulator is requantized as in [`requantize`], the even and odd channels
+    /// are interleaved back with `vmovnb`/`vmovnt` and stored narrowed (`vstrb.16`).
+    /// Registers: tap list r0, input r1 and weights r2 (widening loads need low
+    /// registers), channel offset r3, table r4, output r5, tap stride r8, tap count r9,
+    /// filter r10, groups left r11, bounds and output offset r12.
     ///
     /// # Safety
     /// As [`super::depthwise16`].
@@ -608,16 +620,12 @@ mod mve {
         q: super::OutQuant,
         out: *mut i8,
     ) {
-        let ctx: [i32; 9] = [q.min, q.min, q.min, q.min, q.max, q.max, q.max, q.max, groups.len() as i32];
+        let ctx: [i32; 12] =
+            [q.min, q.min, q.min, q.min, q.max, q.max, q.max, q.max, q.offset, q.offset, q.offset, q.offset];
         // SAFETY: reads the taps, weights and table within the caller's bounds, writes
         // 16 bytes of `out` per group.
         unsafe {
             core::arch::asm!(
-                "vldrw.u32 q6, [r4]",
-                "vldrw.u32 q7, [r4, #16]",
-                "ldr r1, [r4, #32]",
-                "mov r4, r11",
-                "mov r11, r1",
                 "2:",
                 "vldrw.u32 q0, [r4], #16",
                 "vldrw.u32 q1, [r4], #16",
@@ -628,26 +636,23 @@ mod mve {
                 "3:",
                 "ldr r1, [r0], #4",
                 "add r1, r1, r3",
-                "vldrb.s32 q4, [r1]",
-                "vldrb.s32 q5, [r2]",
-                "vmul.i32 q4, q4, q5",
-                "vadd.i32 q0, q0, q4",
-                "vldrb.s32 q4, [r1, #4]",
-                "vldrb.s32 q5, [r2, #4]",
-                "vmul.i32 q4, q4, q5",
-                "vadd.i32 q1, q1, q4",
-                "vldrb.s32 q4, [r1, #8]",
-                "vldrb.s32 q5, [r2, #8]",
-                "vmul.i32 q4, q4, q5",
-                "vadd.i32 q2, q2, q4",
-                "vldrb.s32 q4, [r1, #12]",
-                "vldrb.s32 q5, [r2, #12]",
-                "vmul.i32 q4, q4, q5",
-                "vadd.i32 q3, q3, q4",
+                "vldrb.s16 q4, [r1]",
+                "vldrb.s16 q5, [r2]",
+                "vmullb.s16 q6, q4, q5",
+                "vadd.i32 q0, q0, q6",
+                "vmullt.s16 q6, q4, q5",
+                "vadd.i32 q1, q1, q6",
+                "vldrb.s16 q4, [r1, #8]",
+                "vldrb.s16 q5, [r2, #8]",
+                "vmullb.s16 q6, q4, q5",
+                "vadd.i32 q2, q2, q6",
+                "vmullt.s16 q6, q4, q5",
+                "vadd.i32 q3, q3, q6",
                 "add r2, r2, r8",
                 "le lr, 3b",
                 "sub r0, r0, r9, lsl #2",
-                // Requantize q0..q3 (as in `requantize`), 4 channels each.
+                "vldrw.u32 q6, [r12]",
+                "vldrw.u32 q7, [r12, #16]",
                 "vldrw.u32 q4, [r4], #16",
                 "vshl.s32 q0, q0, q4",
                 "vldrw.u32 q4, [r4], #16",
@@ -657,10 +662,10 @@ mod mve {
                 "vshr.s32 q5, q5, #31",
                 "vqadd.s32 q0, q0, q5",
                 "vrshl.s32 q0, q0, q4",
-                "vadd.i32 q0, q0, r12",
+                "vldrw.u32 q4, [r12, #32]",
+                "vadd.i32 q0, q0, q4",
                 "vmax.s32 q0, q0, q6",
                 "vmin.s32 q0, q0, q7",
-                "vstrb.32 q0, [r5], #4",
                 "vldrw.u32 q4, [r4], #16",
                 "vshl.s32 q1, q1, q4",
                 "vldrw.u32 q4, [r4], #16",
@@ -670,10 +675,10 @@ mod mve {
                 "vshr.s32 q5, q5, #31",
                 "vqadd.s32 q1, q1, q5",
                 "vrshl.s32 q1, q1, q4",
-                "vadd.i32 q1, q1, r12",
+                "vldrw.u32 q4, [r12, #32]",
+                "vadd.i32 q1, q1, q4",
                 "vmax.s32 q1, q1, q6",
                 "vmin.s32 q1, q1, q7",
-                "vstrb.32 q1, [r5], #4",
                 "vldrw.u32 q4, [r4], #16",
                 "vshl.s32 q2, q2, q4",
                 "vldrw.u32 q4, [r4], #16",
@@ -683,10 +688,10 @@ mod mve {
                 "vshr.s32 q5, q5, #31",
                 "vqadd.s32 q2, q2, q5",
                 "vrshl.s32 q2, q2, q4",
-                "vadd.i32 q2, q2, r12",
+                "vldrw.u32 q4, [r12, #32]",
+                "vadd.i32 q2, q2, q4",
                 "vmax.s32 q2, q2, q6",
                 "vmin.s32 q2, q2, q7",
-                "vstrb.32 q2, [r5], #4",
                 "vldrw.u32 q4, [r4], #16",
                 "vshl.s32 q3, q3, q4",
                 "vldrw.u32 q4, [r4], #16",
@@ -696,10 +701,16 @@ mod mve {
                 "vshr.s32 q5, q5, #31",
                 "vqadd.s32 q3, q3, q5",
                 "vrshl.s32 q3, q3, q4",
-                "vadd.i32 q3, q3, r12",
+                "vldrw.u32 q4, [r12, #32]",
+                "vadd.i32 q3, q3, q4",
                 "vmax.s32 q3, q3, q6",
                 "vmin.s32 q3, q3, q7",
-                "vstrb.32 q3, [r5], #4",
+                "vmovnb.i32 q4, q0",
+                "vmovnt.i32 q4, q1",
+                "vstrb.16 q4, [r5], #8",
+                "vmovnb.i32 q4, q2",
+                "vmovnt.i32 q4, q3",
+                "vstrb.16 q4, [r5], #8",
                 "add r3, r3, #16",
                 "subs r11, r11, #1",
                 "bne 2b",
@@ -707,13 +718,13 @@ mod mve {
                 out("r1") _,
                 out("r2") _,
                 inout("r3") c_first => _,
-                inout("r4") ctx.as_ptr() => _,
+                inout("r4") groups.as_ptr() => _,
                 inout("r5") out => _,
                 in("r8") stride,
                 in("r9") taps.len(),
                 in("r10") w,
-                inout("r11") groups.as_ptr() => _,
-                in("r12") q.offset,
+                inout("r11") groups.len() => _,
+                in("r12") ctx.as_ptr(),
                 out("lr") _,
                 out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
                 out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
