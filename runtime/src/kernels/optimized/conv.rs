@@ -315,6 +315,46 @@ impl<'a> Block<'a> {
         Block { rows, k, n, table }
     }
 
+    /// A block whose channels share one multiplier and shift (fully connected layers):
+    /// the requantization lanes are set once and copied, only the biases differ.
+    #[cfg_attr(not(tinyml_mve), allow(dead_code))]
+    #[inline(always)]
+    pub(crate) fn per_tensor(
+        storage: &'a mut TableStorage,
+        rows: &'a [i8],
+        k: usize,
+        bias: impl Fn(usize) -> i32,
+        mult: i32,
+        shift: i32,
+    ) -> Self {
+        let n = rows.len().checked_div(k).unwrap_or(0);
+        let mut template = Group4::default();
+        for j in 0..4 {
+            template.set(j, 0, mult, shift);
+        }
+        let full = n / 4;
+        for (g, slot) in storage[..full].iter_mut().enumerate() {
+            let mut t = template;
+            t.bias = [bias(4 * g), bias(4 * g + 1), bias(4 * g + 2), bias(4 * g + 3)];
+            slot.write(t);
+        }
+        let mut used = full;
+        if !n.is_multiple_of(4) {
+            // As in `new`: the last four channels, or each of fewer than four.
+            let first = n.saturating_sub(4);
+            let mut t = template;
+            for j in 0..n - first {
+                t.bias[j] = bias(first + j);
+            }
+            storage[full].write(t);
+            used += 1;
+        }
+        // SAFETY: entries `0..used` were written above; `MaybeUninit<Group4>` has the
+        // layout of `Group4`.
+        let table = unsafe { core::slice::from_raw_parts(storage.as_ptr() as *const Group4, used) };
+        Block { rows, k, n, table }
+    }
+
     /// The block of output channels `c0..` of a convolution: folds
     /// `bias[c0 + c] + input_offset * sum(row c)`.
     #[inline(always)]

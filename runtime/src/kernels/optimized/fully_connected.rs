@@ -58,9 +58,8 @@ pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8],
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             let mut storage = table_storage();
-            let blk = Block::new(&mut storage, rows, k, |c| {
-                (if bias.is_empty() { 0 } else { bias[c0 + c] }, p.output_multiplier, p.output_shift)
-            });
+            let bias_of = |c: usize| if bias.is_empty() { 0 } else { bias[c0 + c] };
+            let blk = Block::per_tensor(&mut storage, rows, k, bias_of, p.output_multiplier, p.output_shift);
             for b in 0..p.batches {
                 // Widened once per block and batch: one block covers up to 64 outputs.
                 for (d, &v) in wide[..k].iter_mut().zip(&input[b * k..(b + 1) * k]) {
