@@ -1,7 +1,8 @@
 //! Pins the optimized kernels' emulated instruction counts, arena bytes and bit-exactness
 //! on `mps3-an547` for every shared model (the figures are deterministic under QEMU
-//! `-icount shift=0`). The tolerance (2%) only absorbs toolchain drift; a kernel change
-//! that moves a figure must update it here, on purpose.
+//! `-icount shift=0`). The tolerance (2%, at least 4 SysTick ticks) only absorbs toolchain
+//! and code-layout drift; a kernel change that moves a figure must update it here, on
+//! purpose.
 //!
 //! Needs `qemu-system-arm`, the `thumbv8m.main-none-eabihf` target, `arm-none-eabi-size`
 //! and the shared models; skips with a message when one is missing. The full matrix
@@ -48,9 +49,11 @@ fn optimized_figures_on_mps3_an547_are_pinned() {
         let m = measure(&cfg, &board, model, Variant::Optimized).expect("build and run");
         assert!(m.check_ok, "{model}: output differs from the host reference run");
         assert_eq!(m.arena, arena, "{model}: arena bytes");
-        let drift = (m.instructions as f64 - instructions as f64).abs() / instructions as f64;
+        // 2%, but at least 4 SysTick ticks: a tick is 31.25 instructions on AN547, so
+        // hello_world's ~3,000 moves by a tick or two with the code layout.
+        let slack = (instructions as f64 * 0.02).max(4.0 * board.insns_per_tick());
         assert!(
-            drift <= 0.02,
+            (m.instructions as f64 - instructions as f64).abs() <= slack,
             "{model}: {} emulated instructions, pinned {instructions} (update PINNED if intended)",
             m.instructions
         );
