@@ -20,12 +20,28 @@ pub fn dot4(x: &[i8], w0: &[i8], w1: &[i8], w2: &[i8], w3: &[i8]) -> [i32; 4] {
     #[cfg(not(tinyml_mve))]
     {
         let mut acc = [0i32; 4];
-        for i in 0..n {
+        #[allow(unused_mut)]
+        let mut done = 0;
+        #[cfg(tinyml_dsp)]
+        if n >= 4 {
+            let groups = n / 4;
+            // SAFETY: all five slices have at least `n >= 4 * groups` elements (checked by
+            // the slicing above).
+            let ([a0, a1], [a2, a3]) = unsafe {
+                (
+                    dsp::dot2(x.as_ptr(), w0.as_ptr(), w1.as_ptr(), groups),
+                    dsp::dot2(x.as_ptr(), w2.as_ptr(), w3.as_ptr(), groups),
+                )
+            };
+            acc = [a0, a1, a2, a3];
+            done = 4 * groups;
+        }
+        for i in done..n {
             let v = x[i] as i32;
-            acc[0] += v * w0[i] as i32;
-            acc[1] += v * w1[i] as i32;
-            acc[2] += v * w2[i] as i32;
-            acc[3] += v * w3[i] as i32;
+            acc[0] = acc[0].wrapping_add(v * w0[i] as i32);
+            acc[1] = acc[1].wrapping_add(v * w1[i] as i32);
+            acc[2] = acc[2].wrapping_add(v * w2[i] as i32);
+            acc[3] = acc[3].wrapping_add(v * w3[i] as i32);
         }
         acc
     }
@@ -202,9 +218,54 @@ pub fn dot2_wide(wide: &[i16], w0: &[i8], w1: &[i8]) -> [i32; 2] {
     acc
 }
 
-/// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33.
+/// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33. The bench checks their
+/// output in QEMU (mps2-an505, mps2-an386) against the host reference run.
 #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
 mod dsp {
+    /// `[x.w0, x.w1]` over `4 * groups` int8 elements: per word of four inputs, `sxtb16`
+    /// splits the even and odd bytes into halfword pairs, and per row the same for four
+    /// weights, then two `smlad`. Unaligned `ldr` (allowed on v7-M/v8-M mainline).
+    ///
+    /// # Safety
+    /// `x`, `w0`, `w1` valid for `4 * groups` reads; `groups > 0`.
+    #[inline(never)]
+    pub unsafe fn dot2(x: *const i8, w0: *const i8, w1: *const i8, groups: usize) -> [i32; 2] {
+        let (mut a0, mut a1) = (0i32, 0i32);
+        // SAFETY: reads `groups` words of `x` and of each weight row.
+        unsafe {
+            core::arch::asm!(
+                "2:",
+                "ldr {xe}, [{x}], #4",
+                "sxtb16 {xo}, {xe}, ror #8",
+                "sxtb16 {xe}, {xe}",
+                "ldr {w}, [{w0}], #4",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a0}, {xe}, {t}, {a0}",
+                "smlad {a0}, {xo}, {w}, {a0}",
+                "ldr {w}, [{w1}], #4",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a1}, {xe}, {t}, {a1}",
+                "smlad {a1}, {xo}, {w}, {a1}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                x = inout(reg) x => _,
+                w0 = inout(reg) w0 => _,
+                w1 = inout(reg) w1 => _,
+                n = inout(reg) groups => _,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                w = out(reg) _,
+                t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1]
+    }
+
     /// [`super::dot2_wide`] over `groups` groups of four inputs.
     ///
     /// # Safety
