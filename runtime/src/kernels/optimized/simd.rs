@@ -841,11 +841,13 @@ mod mve {
                     "vmax.s32 q0, q0, q1",
                     "vdup.32 q1, {max}",
                     "vmin.s32 q0, q0, q1",
-                    "vstrb.32 q0, [{out}]",     // low byte of each lane
+                    // Narrowing stores take a low register as base (r0-r7): pinned to
+                    // r0, or the allocator may pick r12 at low opt-levels.
+                    "vstrb.32 q0, [r0]",        // low byte of each lane
                     acc = in(reg) acc.add(j),
                     shift = in(reg) shift.add(j),
                     mult = in(reg) mult.add(j),
-                    out = in(reg) out.add(j),
+                    in("r0") out.add(j),
                     off = in(reg) out_offset,
                     min = in(reg) min,
                     max = in(reg) max,
