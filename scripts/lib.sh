@@ -47,6 +47,19 @@ ensure_qemu() {
     command -v qemu-system-arm >/dev/null || apt_install qemu-system-arm
 }
 
+# arm-none-eabi-gcc and newlib: the C export is built for QEMU mps3-an547 with it in tests.
+ensure_arm_gcc() {
+    if ! command -v arm-none-eabi-gcc >/dev/null || ! arm_newlib_present; then
+        apt_install gcc-arm-none-eabi libnewlib-arm-none-eabi
+    fi
+}
+
+arm_newlib_present() {
+    local nano
+    nano="$(arm-none-eabi-gcc -print-file-name=nano.specs 2>/dev/null)"
+    [ -f "$nano" ]
+}
+
 ensure_rust_components() {
     command -v rustup >/dev/null || return 0
     local have
