@@ -13,16 +13,17 @@ const REFERENCE_SCRIPT: &str = include_str!("../../tools/oracle/tflm_reference.p
 pub const INSTALL_HINT: &str = "python3 -m venv .venv && .venv/bin/pip install -r tools/oracle/requirements.txt \
      (or: pip install tflite-micro numpy), then set TINYML_PYTHON=.venv/bin/python";
 
-/// The Python interpreter to use: `$TINYML_PYTHON`, else `.venv/bin/python` in the
-/// current directory or the cargo-tinyml checkout, else `python3`.
+/// The Python interpreter for the TFLM reference tools (`tools/oracle/`):
+/// `$TINYML_PYTHON`, else `.venv/bin/python` in the current directory or in the
+/// cargo-tinyml checkout (made by `scripts/test`), else `python3`.
 pub fn interpreter() -> PathBuf {
     if let Some(p) = std::env::var_os("TINYML_PYTHON") {
         return PathBuf::from(p);
     }
-    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for dir in [PathBuf::from("."), checkout] {
+    let dirs = std::iter::once(PathBuf::from(".")).chain(crate::scaffold::source_dir());
+    for dir in dirs {
         let venv = dir.join(".venv/bin/python");
-        if venv.exists() {
+        if venv.is_file() {
             return venv;
         }
     }

@@ -52,7 +52,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs a script of `tools/audio`; `None` (skip) when Python lacks its packages.
 fn python_script(script: &str, args: &[&Path]) -> Option<std::process::Output> {
-    let python = cargo_tinyml::cmd::doctor::python();
+    let python = cargo_tinyml::python::interpreter();
     let out = Command::new(&python).arg(workspace().join("tools/audio").join(script)).args(args).output();
     match out {
         Ok(o) if o.status.code() == Some(3) => {

@@ -57,7 +57,7 @@ fn reference_output(project: &Path) -> Option<String> {
     let out_npy = project.join("output0.npy");
     std::fs::write(&in_npy, tinyml_compiler::npy::write(&array)).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/oracle/tflm_reference.py");
-    let python = cargo_tinyml::cmd::doctor::python();
+    let python = cargo_tinyml::python::interpreter();
     let status = Command::new(&python)
         .arg(&script)
         .arg(&model)

@@ -43,22 +43,6 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
-/// The Python interpreter for the TFLM reference tools (`tools/oracle/`):
-/// `$TINYML_PYTHON`, else the checkout's `.venv/bin/python` (made by `scripts/test`), else
-/// `python3`.
-pub fn python() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("TINYML_PYTHON") {
-        return p.into();
-    }
-    if let Some(root) = crate::scaffold::source_dir() {
-        let venv = root.join(".venv/bin/python");
-        if venv.is_file() {
-            return venv;
-        }
-    }
-    "python3".into()
-}
-
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -117,7 +101,7 @@ pub fn checks() -> Vec<Check> {
     }
 
     // Python with the TFLM reference interpreter (validation and tests).
-    let python = python();
+    let python = crate::python::interpreter();
     let py = python.display().to_string();
     let found = output(&py, &["-c", "import tflite_micro, numpy; print(tflite_micro.__name__)"]);
     let venv_fix = match crate::scaffold::source_dir() {
