@@ -15,32 +15,17 @@ use std::process::Command;
 use tinyml_compiler::npy;
 use tinyml_runtime::audio::{tables, MicroFrontend, StreamingFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
 
+mod support;
+
+use support::{python, workspace_root as workspace};
+
+fn models() -> PathBuf {
+    support::shared_models().join("tflite-micro")
+}
+
 const WAVS: [&str; 4] = ["yes", "no", "noise", "silence"];
 const INSTALL: &str = "python3 -m venv .venv && .venv/bin/pip install tflite-micro numpy tflite";
 const EXIT_MISSING_DEPS: i32 = 3;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("TINYML_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = workspace().join(".venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
-
-fn models() -> PathBuf {
-    match std::env::var_os("TINYML_MODELS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => workspace().join("../shared/models"),
-    }
-    .join("tflite-micro")
-}
 
 /// Skips (returns false) or fails under CI when a prerequisite is missing.
 fn prerequisite(ok: bool, what: &str) -> bool {

@@ -8,27 +8,12 @@ use std::process::Command;
 use serde_json::Value;
 use tinyml_runtime::audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod support;
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("TINYML_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = workspace().join(".venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
+use support::{python, workspace_root as workspace};
 
 fn models() -> PathBuf {
-    match std::env::var_os("TINYML_MODELS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => workspace().join("../shared/models"),
-    }
-    .join("tflite-micro")
+    support::shared_models().join("tflite-micro")
 }
 
 fn skip(what: &str) {

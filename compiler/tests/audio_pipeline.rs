@@ -20,33 +20,19 @@ use tinyml_runtime::audio::{
     AnomalyDetector, AnomalyError, KwsConfig, KwsEvent, KwsPipeline, NonFinite, Quantization, AD_INPUT,
 };
 
+mod support;
+
+use support::{python, workspace_root as workspace};
+
+fn models() -> PathBuf {
+    support::shared_models()
+}
+
 const INSTALL: &str = "python3 -m venv .venv && .venv/bin/pip install tflite-micro numpy tflite";
 const EXIT_MISSING_DEPS: i32 = 3;
 const CATEGORIES: [&str; 4] = ["silence", "unknown", "yes", "no"];
 /// Silence appended to each 1 s clip so the recognizer sees enough inferences.
 const PAD_MS: usize = 500;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("TINYML_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = workspace().join(".venv/bin/python");
-    if venv.exists() {
-        return venv;
-    }
-    PathBuf::from("python3")
-}
-
-fn models() -> PathBuf {
-    match std::env::var_os("TINYML_MODELS_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => workspace().join("../shared/models"),
-    }
-}
 
 fn skip(what: &str) {
     if std::env::var_os("CI").is_some() {
