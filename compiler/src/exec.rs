@@ -2,7 +2,6 @@
 //! arena laid out by the same plan, so a host run checks lowering, planning and kernels
 //! together.
 
-use crate::graph::DType;
 use crate::program::Program;
 use tinyml_runtime::arena::{self, Element, Place, ALIGN};
 
@@ -173,10 +172,4 @@ impl Program {
             })
             .collect())
     }
-}
-
-/// Element type of a tensor as a Rust type name for generated code (re-exported for
-/// kernels that need to dispatch on it).
-pub fn elem_name(d: DType) -> &'static str {
-    d.rust_name()
 }

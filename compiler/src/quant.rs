@@ -40,12 +40,6 @@ pub fn quantize_multiplier(real: f64) -> (i32, i32) {
     (q_fixed as i32, shift)
 }
 
-/// `QuantizeMultiplierSmallerThanOneExp`: as [`quantize_multiplier`] for `real < 1`,
-/// returning the (non-positive) left shift.
-pub fn quantize_multiplier_smaller_than_one_exp(real: f64) -> (i32, i32) {
-    quantize_multiplier(real)
-}
-
 /// `CalculateActivationRangeQuantized`: the clamp bounds of a fused activation in the
 /// output's quantized domain, intersected with the output type's range.
 pub fn activation_range(activation: Activation, dtype: DType, scale: f32, zero_point: i64) -> Option<(i32, i32)> {

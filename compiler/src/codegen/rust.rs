@@ -120,10 +120,6 @@ fn place(p: &Program, t: TensorId) -> String {
     format!("({}, {})", p.offset(t), p.graph.tensors[t].elements())
 }
 
-fn elem(d: DType) -> &'static str {
-    d.rust_name()
-}
-
 /// Options of [`generate_with`].
 #[derive(Clone, Debug, Default)]
 pub struct GenOptions {
@@ -184,8 +180,8 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
             continue;
         }
         let call = step.kernel.emit(&mut e);
-        let in_ty = step.inputs.first().map(|&t| elem(g.tensors[t].dtype)).unwrap_or("i8");
-        let out_ty = elem(out_t.dtype);
+        let in_ty = step.inputs.first().map(|&t| g.tensors[t].dtype.rust_name()).unwrap_or("i8");
+        let out_ty = out_t.dtype.rust_name();
         let n = step.inputs.len();
         let names: Vec<String> = (0..n).map(|k| format!("in{k}")).collect();
         let places: Vec<String> = step.inputs.iter().map(|&t| place(p, t)).collect();
@@ -246,7 +242,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
             );
             let _ = writeln!(out, "pub const {kind}{k}: Place = {};", place(p, t));
             let _ = writeln!(out, "/// Element type of {} {k}.", kind.to_lowercase());
-            let _ = writeln!(out, "pub type {kind}{k}Type = {};", elem(tensor.dtype));
+            let _ = writeln!(out, "pub type {kind}{k}Type = {};", tensor.dtype.rust_name());
             let _ = writeln!(out, "/// Quantization scale of {} {k} (0 if not quantized).", kind.to_lowercase());
             let _ = writeln!(out, "pub const {kind}{k}_SCALE: f32 = {scale:?};");
             let _ = writeln!(out, "/// Quantization zero point of {} {k}.", kind.to_lowercase());
@@ -258,19 +254,19 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let _ = writeln!(
         out,
         "\n/// Input 0, to be filled before [`invoke`].\npub fn input_mut(arena: &mut ModelArena) -> &mut [{}] {{\n    arena::inplace(arena.bytes_mut(), INPUT0).expect(\"planned input\")\n}}",
-        elem(g.tensors[t_in].dtype)
+        g.tensors[t_in].dtype.rust_name()
     );
     let _ = writeln!(
         out,
         "\n/// Output 0, valid after [`invoke`].\npub fn output(arena: &ModelArena) -> &[{}] {{\n    arena::view(arena.bytes(), OUTPUT0).expect(\"planned output\")\n}}",
-        elem(g.tensors[t_out].dtype)
+        g.tensors[t_out].dtype.rust_name()
     );
     if let Some(bytes) = &opts.test_input {
         let t = &g.tensors[t_in];
         let _ = writeln!(
             out,
             "\n/// Deterministic test input for input 0 (see `tinyml_compiler::build::test_input`).\npub static TEST_INPUT0: [{}; {}] = [{}];",
-            elem(t.dtype),
+            t.dtype.rust_name(),
             t.elements(),
             literal_list(t.dtype, bytes)
         );
