@@ -40,8 +40,14 @@ pub fn has_tflite_micro(python: &Path) -> bool {
 }
 
 /// Runs `model` in the TFLM reference interpreter on one set of inputs (one array per
-/// model input) and returns its outputs.
-pub fn reference_outputs(model: &Path, inputs: &[NpyArray], n_outputs: usize) -> anyhow::Result<Vec<NpyArray>> {
+/// model input) and returns its outputs. With `batch`, every input carries a leading
+/// axis of independent runs, and so does every output.
+pub fn reference_outputs(
+    model: &Path,
+    inputs: &[NpyArray],
+    n_outputs: usize,
+    batch: bool,
+) -> anyhow::Result<Vec<NpyArray>> {
     let python = interpreter();
     if !has_tflite_micro(&python) {
         bail!("the TFLM reference interpreter is not installed for {}: {INSTALL_HINT}", python.display());
@@ -51,6 +57,9 @@ pub fn reference_outputs(model: &Path, inputs: &[NpyArray], n_outputs: usize) ->
     std::fs::write(&script, REFERENCE_SCRIPT)?;
     let mut cmd = Command::new(&python);
     cmd.arg(&script).arg(model);
+    if batch {
+        cmd.arg("--batch");
+    }
     for (k, a) in inputs.iter().enumerate() {
         let p = dir.join(format!("input_{k}.npy"));
         std::fs::write(&p, npy::write(a))?;

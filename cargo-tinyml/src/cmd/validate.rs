@@ -218,22 +218,40 @@ impl Cmd {
         }
         // reference[s][k]
         let reference: Vec<Vec<Vec<u8>>> = if self.reference == "tflite-micro" {
-            samples
+            // One interpreter run for all samples: each input gets a leading axis of runs.
+            let n = samples.len();
+            let arrays: Vec<NpyArray> = g
+                .inputs
                 .iter()
-                .map(|s| {
-                    let arrays: Vec<NpyArray> = s
-                        .iter()
-                        .zip(&g.inputs)
-                        .map(|(d, &t)| NpyArray {
-                            dtype: g.tensors[t].dtype,
-                            shape: g.tensors[t].shape.clone(),
-                            data: d.clone(),
-                        })
-                        .collect();
-                    let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len())?;
-                    Ok(outs.into_iter().map(|a| a.data).collect())
+                .enumerate()
+                .map(|(k, &t)| {
+                    let mut shape = vec![n];
+                    shape.extend(&g.tensors[t].shape);
+                    let data = samples.iter().flat_map(|s| s[k].iter().copied()).collect();
+                    NpyArray { dtype: g.tensors[t].dtype, shape, data }
                 })
-                .collect::<anyhow::Result<_>>()?
+                .collect();
+            let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len(), true)?;
+            for (a, &t) in outs.iter().zip(&g.outputs) {
+                if a.data.len() != n * g.tensors[t].bytes() {
+                    bail!(
+                        "the TFLM reference returned {:?} for output '{}', expected {n} samples",
+                        a.shape,
+                        g.tensors[t].name
+                    );
+                }
+            }
+            (0..n)
+                .map(|s| {
+                    outs.iter()
+                        .zip(&g.outputs)
+                        .map(|(a, &t)| {
+                            let b = g.tensors[t].bytes();
+                            a.data[s * b..(s + 1) * b].to_vec()
+                        })
+                        .collect()
+                })
+                .collect()
         } else {
             let path = PathBuf::from(&self.reference);
             let raw = std::fs::read(&path).with_context(|| format!("cannot read reference {}", path.display()))?;
