@@ -489,6 +489,8 @@ fn render_items(items: &[Item]) -> Result<String, CExportError> {
                     let _ = writeln!(out, "static const {ty} {ident}[{}] = {{{}}};", values.len(), array_body(&values));
                 }
             }
+            // Read only by the optimized Rust kernels; the C kernels get `NULL`.
+            Item::Packed { .. } => {}
         }
     }
     Ok(out)
@@ -517,6 +519,12 @@ fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(String,
             continue;
         }
         let mut call = literal::parse_call(&step.kernel.emit(e))?;
+        for arg in &mut call.args {
+            let packed = e.items().iter().any(|item| matches!(item, Item::Packed { ident, .. } if ident == arg));
+            if packed {
+                *arg = "NULL".to_owned();
+            }
+        }
         if let Some((_, types)) = INFERRED_TYPES.iter().find(|(f, _)| *f == call.function) {
             for t in *types {
                 let d = match t {

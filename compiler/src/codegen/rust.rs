@@ -31,6 +31,16 @@ pub enum Item {
         /// The values, formatted as Rust literals.
         values: Vec<String>,
     },
+    /// A table of `i32` words only the optimized kernels read (per-channel constants the
+    /// compiler packed for them, `tinyml_runtime::kernels::packed`). Rust emits it like a
+    /// [`Item::Table`]; the C back end, whose kernels are reference ports, emits no data
+    /// and passes `NULL` in its place.
+    Packed {
+        /// The table's name (`L3_PACKED`).
+        ident: String,
+        /// The words.
+        values: Vec<i32>,
+    },
 }
 
 /// Collects the items of the generated module while kernels emit their calls.
@@ -90,6 +100,14 @@ impl Emitter {
         format!("&{ident}.0")
     }
 
+    /// Emits a [`Item::Packed`] table and returns an expression for it as a slice
+    /// (`&L3_PACKED.0`).
+    pub fn packed(&mut self, name: &str, values: &[i32]) -> String {
+        let ident = format!("L{}_{}", self.layer, name);
+        self.items.push(Item::Packed { ident: ident.clone(), values: values.to_vec() });
+        format!("&{ident}.0")
+    }
+
     fn render_rust(&self) -> String {
         let mut out = String::new();
         for item in &self.items {
@@ -100,6 +118,14 @@ impl Emitter {
                 Item::Table { ident, elem, values } => {
                     let _ = write!(out, "static {ident}: Aligned<[{elem}; {}]> = Aligned([", values.len());
                     for row in values.chunks(24) {
+                        let _ = write!(out, "\n    {},", row.join(", "));
+                    }
+                    out.push_str("\n]);\n");
+                }
+                Item::Packed { ident, values } => {
+                    let _ = write!(out, "static {ident}: Aligned<[i32; {}]> = Aligned([", values.len());
+                    for row in values.chunks(16) {
+                        let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
                         let _ = write!(out, "\n    {},", row.join(", "));
                     }
                     out.push_str("\n]);\n");

@@ -23,6 +23,7 @@ pub mod minmax;
 pub mod mul;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
+pub mod packed;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;

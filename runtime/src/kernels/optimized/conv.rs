@@ -315,6 +315,14 @@ impl<'a> Block<'a> {
         Block { rows, k, n, table }
     }
 
+    /// The block of channels `c0..c0 + n` whose constants the model compiler packed
+    /// (`kernels::packed::pack_group4`); `rows` holds the block's `n` filter rows.
+    #[inline(always)]
+    #[allow(dead_code)] // Used by the kernels as they move to compile-time tables.
+    pub(crate) fn from_table(rows: &'a [i8], k: usize, table: &'a [Group4], c0: usize, n: usize) -> Self {
+        Block { rows, k, n, table: crate::kernels::packed::group4_block(table, c0, n) }
+    }
+
     /// A block whose channels share one multiplier and shift (fully connected layers):
     /// the requantization lanes are set once and copied, only the biases differ.
     #[cfg_attr(not(tinyml_mve), allow(dead_code))]

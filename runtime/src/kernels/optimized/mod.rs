@@ -24,9 +24,7 @@ pub mod fully_connected;
 pub mod pooling;
 pub mod simd;
 
-/// Output channels handled per block: bounds the stack arrays of accumulators and
-/// folded biases (2 x 64 x 4 = 512 bytes).
-pub const CHANNEL_BLOCK: usize = 64;
+pub use crate::kernels::packed::CHANNEL_BLOCK;
 
 /// Longest im2col column (filter taps x input channels) gathered on the stack; larger
 /// non-pointwise convolutions fall back to the reference kernel.

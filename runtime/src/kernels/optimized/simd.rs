@@ -6,6 +6,7 @@
 //! target has Helium, an inline-assembly version with the same results.
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
+pub use crate::kernels::packed::{Group16, Group4, Quant4};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
 #[inline]
@@ -78,33 +79,6 @@ pub fn requantize(acc: &[i32], mult: &[i32], shift: &[i32], out_offset: i32, min
     for i in 0..n {
         let v = multiply_by_quantized_multiplier(acc[i], mult[i], shift[i]) + out_offset;
         out[i] = v.clamp(min, max) as i8;
-    }
-}
-
-/// Per-call constants of four consecutive output channels, in the order
-/// [`dot4_requantize`] reads them: the folded bias (bias plus every offset term), the
-/// left shift `max(shift, 0)`, the multiplier and the negated right shift `min(shift, 0)`.
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct Group4 {
-    /// Bias plus every offset term.
-    pub bias: [i32; 4],
-    /// `max(shift, 0)`.
-    pub left: [i32; 4],
-    /// Fixed-point multiplier.
-    pub mult: [i32; 4],
-    /// `min(shift, 0)`.
-    pub right: [i32; 4],
-}
-
-impl Group4 {
-    /// Sets lane `j` from a folded bias and a reference-style multiplier and shift.
-    #[inline(always)]
-    pub fn set(&mut self, j: usize, bias: i32, mult: i32, shift: i32) {
-        self.bias[j] = bias;
-        self.left[j] = shift.max(0);
-        self.mult[j] = mult;
-        self.right[j] = shift.min(0);
     }
 }
 
@@ -305,50 +279,6 @@ mod dsp {
             );
         }
         [a0, a1]
-    }
-}
-
-/// Requantization constants of four consecutive channels in [`Group16`].
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct Quant4 {
-    /// `max(shift, 0)`.
-    pub left: [i32; 4],
-    /// Fixed-point multiplier.
-    pub mult: [i32; 4],
-    /// `min(shift, 0)`.
-    pub right: [i32; 4],
-}
-
-/// Per-call constants of sixteen consecutive depthwise channels, in the order
-/// [`depthwise16`] reads them: four quads of lanes, each quad holding the even or the
-/// odd channels of one half (`vmullb`/`vmullt` split them so): channels 0, 2, 4, 6, then
-/// 1, 3, 5, 7, then 8, 10, 12, 14, then 9, 11, 13, 15 ([`Group16::slot`]).
-#[derive(Clone, Copy, Default)]
-#[repr(C)]
-pub struct Group16 {
-    /// Bias plus the folded input-offset term of every tap, by slot.
-    pub bias: [i32; 16],
-    /// Multipliers and shifts, by quad.
-    pub quant: [Quant4; 4],
-}
-
-impl Group16 {
-    /// The (quad, lane) of channel `j < 16`.
-    #[inline(always)]
-    pub fn slot(j: usize) -> (usize, usize) {
-        (2 * (j / 8) + j % 2, (j % 8) / 2)
-    }
-
-    /// Sets channel `j` from a folded bias and a reference-style multiplier and shift.
-    #[inline(always)]
-    pub fn set(&mut self, j: usize, bias: i32, mult: i32, shift: i32) {
-        let (quad, lane) = Self::slot(j);
-        self.bias[4 * quad + lane] = bias;
-        let q = &mut self.quant[quad];
-        q.left[lane] = shift.max(0);
-        q.mult[lane] = mult;
-        q.right[lane] = shift.min(0);
     }
 }
 
