@@ -20,7 +20,7 @@ fn main() {
     let outputs = program.run(&[&input]).expect("host run of the model");
     let out_t = &program.graph.tensors[program.graph.outputs[0]];
     let mut code = String::from("/// Output 0 of the host run on `TEST_INPUT0`, as raw bytes.\n");
-    let _ = write!(code, "pub static EXPECTED0: [u8; {}] = {:?};\n", outputs[0].len(), outputs[0]);
+    let _ = writeln!(code, "pub static EXPECTED0: [u8; {}] = {:?};", outputs[0].len(), outputs[0]);
     let _ = writeln!(
         code,
         "/// Bytes per element of output 0.\npub const OUTPUT0_ELEM_BYTES: usize = {};",

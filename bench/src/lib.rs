@@ -1,15 +1,22 @@
-//! `tinyml-bench`: builds the benchmark firmware (`bench/firmware`) for each emulated
-//! board, model and kernel variant, runs it in QEMU with `-icount shift=0` and collects
-//! deterministic figures: emulated instructions per inference (SysTick ticks times the
-//! instructions per tick, checked by a calibration loop), instructions per MAC, arena
-//! bytes and flash bytes (`.text` + `.rodata`), plus the check of the output against the
-//! host run of the same model with the reference kernels.
+//! `tinyml-bench`: builds the benchmark firmware (`bench/firmware`, or
+//! `bench/microflow-firmware` for the Rust peer `microflow`) for each emulated board,
+//! model and variant, runs it in QEMU with `-icount shift=0` and collects deterministic
+//! figures: emulated instructions per inference (SysTick ticks times the instructions per
+//! tick, checked by a calibration loop), instructions per MAC, arena bytes (microflow: the
+//! stack high-water, as it keeps its tensors on the stack), static RAM and flash bytes
+//! (`.text` + `.rodata`), plus the check of the output against the host run of the same
+//! model with the reference kernels.
 //!
 //! Figures are emulated instruction counts, never time on a real chip.
 
 use anyhow::{bail, Context, Result};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod table;
+pub use table::{microflow_table, table};
 
 /// The shared models the issue benchmarks, by file stem, relative to the models directory.
 pub const MODELS: &[&str] = &[
@@ -22,6 +29,10 @@ pub const MODELS: &[&str] = &[
 /// The emulated boards, by board file name.
 pub const BOARDS: &[&str] = &["mps3-an547", "mps2-an505", "mps2-an386"];
 
+/// The `microflow` release `bench/microflow-firmware` pins (`microflow = "=..."` there;
+/// a unit test keeps the two equal).
+pub const MICROFLOW_VERSION: &str = "0.1.3";
+
 /// Which kernels the firmware uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
@@ -29,14 +40,39 @@ pub enum Variant {
     Reference,
     /// The kernels the target's features select (Helium on M55, DSP on M33/M4).
     Optimized,
+    /// The Rust peer `microflow` (crates.io), through its `#[model]` macro.
+    Microflow,
 }
 
 impl Variant {
-    /// Short name for tables and file names.
+    /// Every variant, in table order.
+    pub const ALL: [Variant; 3] = [Variant::Reference, Variant::Optimized, Variant::Microflow];
+
+    /// Short name for tables, file names and `--variant`.
     pub fn as_str(self) -> &'static str {
         match self {
             Variant::Reference => "ref",
             Variant::Optimized => "opt",
+            Variant::Microflow => "microflow",
+        }
+    }
+
+    /// The firmware crate (relative to the repository root) and its binary.
+    fn firmware(self) -> (&'static str, &'static str) {
+        match self {
+            Variant::Reference | Variant::Optimized => ("bench/firmware", "tinyml-bench-firmware"),
+            Variant::Microflow => ("bench/microflow-firmware", "tinyml-bench-microflow"),
+        }
+    }
+}
+
+impl std::str::FromStr for Variant {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Variant> {
+        match Variant::ALL.iter().find(|v| v.as_str() == s) {
+            Some(&v) => Ok(v),
+            None => bail!("unknown variant {s} (ref, opt or microflow)"),
         }
     }
 }
@@ -132,18 +168,38 @@ pub struct Measurement {
     pub model: String,
     /// Kernel variant.
     pub variant: Variant,
-    /// SysTick ticks around one `invoke`.
+    /// SysTick ticks around one `invoke` (microflow: one `predict`).
     pub ticks: u64,
     /// Emulated instructions per inference (ticks times instructions per tick).
     pub instructions: u64,
     /// MACs per inference (from the model compiler).
     pub macs: u64,
-    /// Planned arena bytes.
+    /// Planned arena bytes (0 for microflow, which has no arena).
     pub arena: u64,
+    /// Stack high-water of the whole program, by painting (microflow only: its tensors
+    /// live on the stack, so this is where its activations are).
+    pub stack: Option<u64>,
+    /// `.data` + `.bss` bytes of the whole firmware ELF (the tinyml arena is in `.bss`).
+    pub static_ram: u64,
     /// `.text` + `.rodata` bytes of the whole firmware ELF.
     pub flash: u64,
     /// Output equal to the host run (reference kernels), byte for byte.
     pub check_ok: bool,
+    /// Largest difference from the host run's output, in int8 steps (microflow only).
+    pub max_abs_diff: Option<u64>,
+}
+
+/// A configuration that could not be built or run (microflow rows: recorded, not fatal).
+#[derive(Clone, Debug)]
+pub struct Unmeasured {
+    /// Board name.
+    pub board: String,
+    /// Model file stem.
+    pub model: String,
+    /// Variant.
+    pub variant: Variant,
+    /// The error, on one line.
+    pub error: String,
 }
 
 impl Measurement {
@@ -154,7 +210,9 @@ impl Measurement {
 }
 
 /// Builds the firmware for `board`, `model` and `variant`; returns the ELF (a copy named
-/// after the configuration, so later builds do not overwrite it).
+/// after the configuration, so later builds do not overwrite it). A microflow build that
+/// fails (an operator it does not support, say) is an error holding cargo's first error
+/// line; its whole output is kept beside the ELF as `<model>.build.log`.
 pub fn build(cfg: &Config, board: &Board, model: &str, variant: Variant) -> Result<PathBuf> {
     let model_path = cfg.models_dir.join(model);
     if !model_path.exists() {
@@ -164,8 +222,9 @@ pub fn build(cfg: &Config, board: &Board, model: &str, variant: Variant) -> Resu
     std::fs::create_dir_all(&target_dir)?;
     let memory_x = target_dir.join("memory.x");
     std::fs::write(&memory_x, &board.memory_x)?;
+    let (crate_dir, binary) = variant.firmware();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(cfg.root.join("bench/firmware"))
+    cmd.current_dir(cfg.root.join(crate_dir))
         .args(["build", "--release", "--quiet", "--target", &board.target])
         .env("CARGO_TARGET_DIR", &target_dir)
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", &cfg.opt_level)
@@ -173,22 +232,50 @@ pub fn build(cfg: &Config, board: &Board, model: &str, variant: Variant) -> Resu
         .env("TINYML_BENCH_MODEL", &model_path)
         .env("TINYML_BENCH_MEMORY_X", &memory_x)
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    // Extra firmware features, e.g. `layers` for per-layer ticks (`TINYML_BENCH_FEATURES`).
-    let mut features: Vec<String> = std::env::var("TINYML_BENCH_FEATURES").into_iter().collect();
+    let mut features: Vec<String> = Vec::new();
+    if variant != Variant::Microflow {
+        // Extra firmware features, e.g. `layers` for per-layer ticks (`TINYML_BENCH_FEATURES`).
+        features.extend(std::env::var("TINYML_BENCH_FEATURES"));
+    }
     if variant == Variant::Reference {
         features.push("reference-kernels".into());
     }
     if !features.is_empty() {
         cmd.args(["--features", &features.join(",")]);
     }
-    let status = cmd.status().context("running cargo")?;
-    if !status.success() {
-        bail!("building the firmware for {} / {model} / {} failed", board.name, variant.as_str());
+    if variant == Variant::Microflow {
+        // microflow is a peer under test, not our code: whether it compiles a model is a
+        // result to record, so its errors are captured instead of shown.
+        let out = cmd.stdin(Stdio::null()).output().context("running cargo")?;
+        let log = target_dir.join(format!("{}.build.log", stem(model)));
+        std::fs::write(&log, &out.stderr)?;
+        if !out.status.success() {
+            bail!("{} (full log: {})", first_error(&String::from_utf8_lossy(&out.stderr)), log.display());
+        }
+    } else {
+        let status = cmd.status().context("running cargo")?;
+        if !status.success() {
+            bail!("building the firmware for {} / {model} / {} failed", board.name, variant.as_str());
+        }
     }
-    let elf = target_dir.join(&board.target).join("release/tinyml-bench-firmware");
+    let elf = target_dir.join(&board.target).join("release").join(binary);
     let copy = target_dir.join(format!("{}.elf", stem(model)));
     std::fs::copy(&elf, &copy).with_context(|| format!("copying {}", elf.display()))?;
     Ok(copy)
+}
+
+/// The first `error...` line of cargo's output and the message under it when the line
+/// itself is only a header (proc-macro panics print `error: proc macro panicked` and then
+/// `= help: message: ...`).
+fn first_error(stderr: &str) -> String {
+    let mut lines = stderr.lines().map(str::trim);
+    let Some(first) = lines.find(|l| l.starts_with("error")) else {
+        return stderr.lines().last().unwrap_or("cargo failed without output").trim().to_owned();
+    };
+    match lines.take(8).find_map(|l| l.strip_prefix("= help: message: ")) {
+        Some(detail) => format!("{first}: {detail}"),
+        None => first.to_owned(),
+    }
 }
 
 /// The file stem of a model path (`kws_ref_model`).
@@ -196,34 +283,83 @@ pub fn stem(model: &str) -> String {
     Path::new(model).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// `.text` + `.rodata` bytes of an ELF, from `arm-none-eabi-size -A`.
-pub fn flash_bytes(elf: &Path) -> Result<u64> {
+/// Section sizes of a firmware ELF, from `arm-none-eabi-size -A`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sizes {
+    /// `.text` + `.rodata`.
+    pub flash: u64,
+    /// `.data` + `.bss`.
+    pub static_ram: u64,
+}
+
+/// [`Sizes`] of `elf`.
+pub fn sizes(elf: &Path) -> Result<Sizes> {
     let out = Command::new("arm-none-eabi-size").arg("-A").arg(elf).output().context("running arm-none-eabi-size")?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut total = 0;
+    let mut sizes = Sizes::default();
     for line in text.lines() {
         let mut f = line.split_whitespace();
         if let (Some(name), Some(size)) = (f.next(), f.next()) {
-            if name == ".text" || name == ".rodata" {
-                total += size.parse::<u64>().unwrap_or(0);
+            let size = size.parse::<u64>().unwrap_or(0);
+            match name {
+                ".text" | ".rodata" => sizes.flash += size,
+                ".data" | ".bss" => sizes.static_ram += size,
+                _ => {}
             }
         }
     }
-    Ok(total)
+    Ok(sizes)
+}
+
+/// How long one firmware may run in QEMU: the slowest configuration (reference kernels,
+/// KWS on the M33) takes seconds; a firmware that faults spins in its fault handler.
+const QEMU_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `elf` in QEMU on `machine`; returns its stdout and stderr, or an error after
+/// [`QEMU_TIMEOUT`].
+fn qemu(machine: &str, elf: &Path) -> Result<(String, String)> {
+    let mut child = Command::new("qemu-system-arm")
+        .args(["-machine", machine, "-nographic", "-semihosting-config", "enable=on,target=native"])
+        .args(["-icount", "shift=0", "-kernel"])
+        .arg(elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running qemu-system-arm")?;
+    // Drain the pipes on threads: a firmware printing more than a pipe buffer would
+    // otherwise block before it exits.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let start = Instant::now();
+    while child.try_wait()?.is_none() {
+        if start.elapsed() > QEMU_TIMEOUT {
+            child.kill()?;
+            child.wait()?;
+            bail!("{} did not finish within {} s in QEMU {machine}", elf.display(), QEMU_TIMEOUT.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = |t: std::thread::JoinHandle<String>| t.join().unwrap_or_default();
+    Ok((text(stdout), text(stderr)))
 }
 
 /// Runs `elf` on the board's QEMU machine and parses the firmware's `bench:` line.
 pub fn run(board: &Board, elf: &Path, model: &str, variant: Variant) -> Result<Measurement> {
-    let out = Command::new("qemu-system-arm")
-        .args(["-machine", &board.machine, "-nographic", "-semihosting-config", "enable=on,target=native"])
-        .args(["-icount", "shift=0", "-kernel"])
-        .arg(elf)
-        .output()
-        .context("running qemu-system-arm")?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find(|l| l.starts_with("bench: ticks=")).with_context(|| {
-        format!("no result from {} / {model}: {stdout}{}", board.name, String::from_utf8_lossy(&out.stderr))
-    })?;
+    let (stdout, stderr) = qemu(&board.machine, elf)?;
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("bench: ticks="))
+        .with_context(|| format!("no result from {} / {model}: {stdout}{stderr}", board.name))?;
     let field = |k: &str| -> Result<&str> {
         line.split_whitespace()
             .find_map(|f| f.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
@@ -242,6 +378,8 @@ pub fn run(board: &Board, elf: &Path, model: &str, variant: Variant) -> Result<M
             board.systick_hz
         );
     }
+    let sizes = sizes(elf)?;
+    let microflow = variant == Variant::Microflow;
     Ok(Measurement {
         board: board.name.clone(),
         model: stem(model),
@@ -249,9 +387,12 @@ pub fn run(board: &Board, elf: &Path, model: &str, variant: Variant) -> Result<M
         ticks,
         instructions: (ticks as f64 * board.insns_per_tick()).round() as u64,
         macs: num("macs")?,
-        arena: num("arena")?,
-        flash: flash_bytes(elf)?,
+        arena: if microflow { 0 } else { num("arena")? },
+        stack: if microflow { Some(num("stack")?) } else { None },
+        static_ram: sizes.static_ram,
+        flash: sizes.flash,
         check_ok: field("check")? == "ok",
+        max_abs_diff: if microflow { Some(num("max_abs_diff")?) } else { None },
     })
 }
 
@@ -261,60 +402,29 @@ pub fn measure(cfg: &Config, board: &Board, model: &str, variant: Variant) -> Re
     run(board, &elf, model, variant)
 }
 
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A Markdown table of reference vs optimized figures, one row per board and model.
-pub fn table(rows: &[Measurement]) -> String {
-    let mut s = String::from(
-        "| board | model | MACs | ref instr | ref instr/MAC | opt instr | opt instr/MAC | opt/ref | arena B (ref/opt) | flash B (ref/opt) | bit-exact |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
-    );
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for m in rows {
-        let k = (m.board.clone(), m.model.clone());
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
+    #[test]
+    fn microflow_version_matches_the_firmware_pin() {
+        let manifest = Config::from_env().root.join("bench/microflow-firmware/Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).expect("read the microflow firmware manifest");
+        assert!(
+            text.contains(&format!("microflow = \"={MICROFLOW_VERSION}\"")),
+            "{} does not pin microflow {MICROFLOW_VERSION}",
+            manifest.display()
+        );
     }
-    for (board, model) in keys {
-        let get = |v| rows.iter().find(|m| m.board == board && m.model == model && m.variant == v);
-        let (r, o) = (get(Variant::Reference), get(Variant::Optimized));
-        let macs = r.or(o).map(|m| m.macs).unwrap_or(0);
-        let instr = |m: Option<&Measurement>| m.map(|m| thousands(m.instructions)).unwrap_or("-".into());
-        let per = |m: Option<&Measurement>| m.map(|m| format!("{:.2}", m.per_mac())).unwrap_or("-".into());
-        let ratio = match (r, o) {
-            (Some(r), Some(o)) => format!("{:.3}", o.instructions as f64 / r.instructions as f64),
-            _ => "-".into(),
-        };
-        let pair = |f: fn(&Measurement) -> u64| {
-            format!(
-                "{} / {}",
-                r.map(|m| thousands(f(m))).unwrap_or("-".into()),
-                o.map(|m| thousands(f(m))).unwrap_or("-".into())
-            )
-        };
-        let ok = [r, o].iter().flatten().all(|m| m.check_ok);
-        s.push_str(&format!(
-            "| {board} | {model} | {} | {} | {} | {} | {} | {ratio} | {} | {} | {} |\n",
-            thousands(macs),
-            instr(r),
-            per(r),
-            instr(o),
-            per(o),
-            pair(|m| m.arena),
-            pair(|m| m.flash),
-            if ok { "yes" } else { "NO" }
-        ));
+
+    #[test]
+    fn first_error_keeps_the_proc_macro_message() {
+        let stderr = "   Compiling x v0.1.0\nerror: proc macro panicked\n --> src/main.rs:14:5\n   |\n   \
+                      = help: message: not implemented\n\nerror: could not compile `x`\n";
+        assert_eq!(first_error(stderr), "error: proc macro panicked: not implemented");
+        assert_eq!(
+            first_error("error: unsupported operator: BuiltinOperator(MUL)\n --> src/main.rs\n"),
+            "error: unsupported operator: BuiltinOperator(MUL)"
+        );
     }
-    s
 }

@@ -1,9 +1,14 @@
-//! `cargo run -p tinyml-bench --release -- [--board B]... [--model M]... [--variant ref|opt]
-//! [--opt-level 3|s|z|2]`: builds and runs the benchmark matrix and prints a Markdown table.
-//! Defaults: every emulated board, every shared model, both variants, opt-level 3.
+//! `cargo run -p tinyml-bench --release -- [--board B]... [--model M]...
+//! [--variant ref|opt|microflow]... [--opt-level 3|s|z|2]`: builds and runs the benchmark
+//! matrix and prints Markdown tables. Defaults: every emulated board, every shared model,
+//! all three variants, opt-level 3.
+//!
+//! The run fails when a tinyml variant cannot be built or run, or its output differs from
+//! the host run. microflow is a peer under measurement: a model it cannot compile becomes
+//! a `not built` row and an output that differs a `no` in its bit-exact column.
 
 use anyhow::{bail, Result};
-use tinyml_bench::{measure, table, Board, Config, Variant, BOARDS, MODELS};
+use tinyml_bench::{measure, microflow_table, table, Board, Config, Unmeasured, Variant, BOARDS, MODELS};
 
 fn main() -> Result<()> {
     let mut cfg = Config::from_env();
@@ -20,14 +25,12 @@ fn main() -> Result<()> {
                     None => bail!("unknown model {m}; known: {MODELS:?}"),
                 }
             }
-            "--variant" => variants.push(match value()?.as_str() {
-                "ref" => Variant::Reference,
-                "opt" => Variant::Optimized,
-                v => bail!("unknown variant {v} (ref or opt)"),
-            }),
+            "--variant" => variants.push(value()?.parse::<Variant>()?),
             "--opt-level" => cfg.opt_level = value()?,
             "-h" | "--help" => {
-                println!("usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt]... [--opt-level L]");
+                println!(
+                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L]"
+                );
                 return Ok(());
             }
             _ => bail!("unknown argument {a}"),
@@ -40,33 +43,60 @@ fn main() -> Result<()> {
         models = MODELS.iter().map(|s| s.to_string()).collect();
     }
     if variants.is_empty() {
-        variants = vec![Variant::Reference, Variant::Optimized];
+        variants = Variant::ALL.to_vec();
     }
-    let mut rows = Vec::new();
+    let (mut rows, mut unmeasured) = (Vec::new(), Vec::new());
     let mut failed = false;
     for b in &boards {
         let board = Board::load(&cfg.root, b)?;
         for m in &models {
             for &v in &variants {
-                let r = measure(&cfg, &board, m, v)?;
+                let r = match measure(&cfg, &board, m, v) {
+                    Ok(r) => r,
+                    Err(e) if v == Variant::Microflow => {
+                        let error = format!("{e:#}");
+                        eprintln!("{:<11} {:<24} {} not built: {error}", board.name, tinyml_bench::stem(m), v.as_str());
+                        unmeasured.push(Unmeasured {
+                            board: board.name.clone(),
+                            model: tinyml_bench::stem(m),
+                            variant: v,
+                            error,
+                        });
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let ram = match r.stack {
+                    Some(stack) => format!("stack {stack:>6}"),
+                    None => format!("arena {:>6}", r.arena),
+                };
                 eprintln!(
-                    "{:<11} {:<24} {} {:>11} instr {:>6.2}/MAC arena {:>6} flash {:>7} {}",
+                    "{:<11} {:<24} {:<9} {:>11} instr {:>6.2}/MAC {ram} flash {:>7} {}",
                     r.board,
                     r.model,
                     v.as_str(),
                     r.instructions,
                     r.per_mac(),
-                    r.arena,
                     r.flash,
-                    if r.check_ok { "ok" } else { "OUTPUT MISMATCH" }
+                    match (r.check_ok, r.max_abs_diff) {
+                        (true, _) => "ok".to_owned(),
+                        (false, Some(d)) => format!("not bit-exact (max diff {d})"),
+                        (false, None) => "OUTPUT MISMATCH".to_owned(),
+                    }
                 );
-                failed |= !r.check_ok;
+                failed |= !r.check_ok && v != Variant::Microflow;
                 rows.push(r);
             }
         }
     }
     println!("opt-level {}; emulated instructions per inference (QEMU -icount shift=0, SysTick)\n", cfg.opt_level);
-    print!("{}", table(&rows));
+    if rows.iter().any(|r| r.variant != Variant::Microflow) {
+        print!("{}", table(&rows));
+    }
+    if variants.contains(&Variant::Microflow) {
+        println!("\nmicroflow {}:\n", tinyml_bench::MICROFLOW_VERSION);
+        print!("{}", microflow_table(&rows, &unmeasured));
+    }
     if failed {
         bail!("some outputs differ from the host run");
     }

@@ -18,22 +18,9 @@ mod expected {
     include!(concat!(env!("OUT_DIR"), "/expected.rs"));
 }
 
+mod calibrate;
+
 static mut ARENA: model::ModelArena = model::ModelArena::new();
-
-/// Iterations of the calibration loop; two instructions each (`subs`, `bne`).
-const CALIB_ITERS: u32 = 1_000_000;
-
-/// Runs `subs`/`bne` `CALIB_ITERS` times: a known number of emulated instructions.
-fn calibrate() -> u64 {
-    tinyml_firmware::timer::start();
-    let mut n = CALIB_ITERS;
-    // SAFETY: a register-only countdown loop; touches no memory and no stack.
-    unsafe {
-        core::arch::asm!("2:", "subs {n}, {n}, #1", "bne 2b", n = inout(reg) n, options(nomem, nostack));
-    }
-    core::hint::black_box(n);
-    tinyml_firmware::timer::now()
-}
 
 /// Per-layer ticks (feature `layers`).
 #[cfg(feature = "layers")]
@@ -59,7 +46,7 @@ mod layers {
 #[cortex_m_rt::entry]
 fn main() -> ! {
     tinyml_firmware::init();
-    let calib_ticks = calibrate();
+    let calib_ticks = calibrate::ticks();
     // SAFETY: the only reference ever taken to ARENA; no interrupt handler uses it.
     let arena = unsafe { &mut *core::ptr::addr_of_mut!(ARENA) };
     model::input_mut(arena).copy_from_slice(&model::TEST_INPUT0);
@@ -81,7 +68,7 @@ fn main() -> ! {
         "bench: ticks={} calib_ticks={} calib_insns={} arena={} macs={} check={}",
         ticks,
         calib_ticks,
-        2 * CALIB_ITERS,
+        calibrate::INSNS,
         model::ARENA_BYTES,
         model::MACS,
         if ok { "ok" } else { "FAIL" }
