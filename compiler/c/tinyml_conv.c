@@ -4,12 +4,15 @@
 #include "tinyml_kernels.h"
 
 void conv_s8(const ConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter, const int32_t *bias,
-             const int32_t *multipliers, const int32_t *shifts, tinyml_i8 *output) {
+             const int32_t *multipliers, const int32_t *shifts, const int32_t *packed, void *scratch,
+             tinyml_i8 *output) {
     const int32_t ih = p->input_h;
     const int32_t iw = p->input_w;
     const int32_t id = p->input_depth;
     int32_t o = 0;
     int32_t b, oy, ox, oc, ky, kx, c;
+    (void)packed;
+    (void)scratch;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->output_h; ++oy) {
             for (ox = 0; ox < p->output_w; ++ox) {

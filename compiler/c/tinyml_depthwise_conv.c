@@ -4,12 +4,14 @@
 #include "tinyml_kernels.h"
 
 void depthwise_conv_s8(const DepthwiseConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
-                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts, tinyml_i8 *output) {
+                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                       const int32_t *packed, tinyml_i8 *output) {
     const int32_t ih = p->input_h;
     const int32_t iw = p->input_w;
     const int32_t id = p->input_depth;
     const int32_t od = id * p->depth_multiplier;
     int32_t b, oy, ox, ic, m, ky, kx;
+    (void)packed;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->output_h; ++oy) {
             for (ox = 0; ox < p->output_w; ++ox) {

@@ -78,7 +78,6 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
         let lowered = ops::lower(&graph, op)?;
         steps.push(Step { op_index: op.index, kernel: lowered.kernel, inputs: lowered.inputs, output: lowered.output });
     }
-    let buffers = plan::buffers_of(&graph, &steps)?;
-    let plan = plan::plan(&graph, &steps, &buffers, options.planner);
+    let plan = plan::plan_program(&graph, &steps, options.planner)?;
     Ok(Program { graph, steps, plan })
 }

@@ -2,20 +2,29 @@
 //! random shapes, strides, dilations, paddings, channel counts (including counts that are
 //! not multiples of the 4- and 16-lane vector widths) and quantization parameters.
 //!
-//! On the host this checks the portable optimized algorithms (loop order, folded offsets,
-//! im2col with zero-point padding, channel blocking); the Helium inline-assembly
-//! primitives are checked in QEMU by the benchmark's output check (`tinyml-bench`).
+//! On the host this checks the portable optimized algorithms (loop order, folded offsets
+//! from the tables the compiler packs, im2col from arena scratch or the stack, with and
+//! without the zero-point-padded copy, channel blocking) and the fallbacks to the
+//! reference when a table is missing; the Helium inline-assembly primitives are checked
+//! in QEMU by the benchmark's output check (`tinyml-bench`).
 #![cfg(not(feature = "reference-kernels"))]
 
 use proptest::prelude::*;
 use tinyml_runtime::fixedpoint::multiply_by_quantized_multiplier;
-use tinyml_runtime::kernels::conv::{conv_s8_reference, ConvParams};
-use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s8_reference, DepthwiseConvParams};
+use tinyml_runtime::kernels::conv::{
+    conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, is_pointwise, ConvParams,
+    STACK_COLUMN,
+};
+use tinyml_runtime::kernels::depthwise_conv::{
+    depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
+    DepthwiseConvParams,
+};
 use tinyml_runtime::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
 use tinyml_runtime::kernels::optimized;
 use tinyml_runtime::kernels::optimized::simd::{
     dot, dot4, dot4_requantize, dot4_requantize_wide, requantize, Group4, OutQuant,
 };
+use tinyml_runtime::kernels::packed::{words, Group16};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
@@ -112,12 +121,13 @@ proptest! {
     fn conv_matches_reference(
         (h, w) in (axis(), axis()),
         batches in 1usize..3,
-        in_c in 1usize..10,
+        in_c in 1usize..20,
         out_c in 1usize..70,
         in_zp in -128i32..128,
         out_zp in -128i32..128,
         (amin, amax) in activation(),
         has_bias in any::<bool>(),
+        scratch_size in 0usize..3,
         seed in any::<u64>(),
     ) {
         let p = ConvParams {
@@ -132,11 +142,28 @@ proptest! {
         let filter = rng.bytes(out_c * h.1 * w.1 * in_c);
         let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
         let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        // No scratch, the column only, or the column and the padded copy.
+        let k = h.1 * w.1 * in_c;
+        let sizes = conv_s8_scratch(&p);
+        let mut scratch = vec![0u8; [0, k, sizes.preferred][scratch_size]];
         let n = batches * h.5 * w.5 * out_c;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        prop_assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut b));
-        prop_assert_eq!(a, b);
+        let ran = optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
+        prop_assert_eq!(ran, is_pointwise(&p) || scratch.len() >= k || k <= STACK_COLUMN);
+        prop_assert!(sizes.min <= k && (sizes.min > 0) == (k > STACK_COLUMN && !is_pointwise(&p)));
+        if ran {
+            prop_assert_eq!(&a, &b);
+        }
+        // Without a table the optimized kernel declines and the public entry runs the
+        // reference (hand calls, and the C port's NULL).
+        prop_assert!(!optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut scratch, &mut b));
+        let mut c = vec![0i8; n];
+        conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut [], &mut c);
+        prop_assert_eq!(&a, &c);
+        conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut c);
+        prop_assert_eq!(&a, &c);
     }
 
     #[test]
@@ -164,11 +191,21 @@ proptest! {
         let filter = rng.bytes(h.1 * w.1 * od);
         let bias = if has_bias { rng.i32s(od, 1 << 16) } else { Vec::new() };
         let (mult, shift) = rng.requant(od);
+        let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
         let n = batches * h.5 * w.5 * od;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        prop_assert!(optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut b));
-        prop_assert_eq!(a, b);
+        prop_assert!(optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
+        prop_assert_eq!(&a, &b);
+        // A missing or foreign table: the optimized kernel declines, the entry runs the
+        // reference.
+        let foreign = &packed[..packed.len() - 1];
+        for table in [&[][..], foreign] {
+            prop_assert!(!optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, table, &mut b));
+            let mut c = vec![0i8; n];
+            depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, table, &mut c);
+            prop_assert_eq!(&a, &c);
+        }
     }
 
     #[test]
@@ -256,10 +293,25 @@ impl Rng {
     }
 }
 
-/// An input too large for the zero-point-padded copy (`PADDED_CAP`): the conv falls back
-/// to gathering with per-tap bounds logic, which must agree too.
+/// The table the compiler emits for a convolution (`ops::conv`), as words.
+fn conv_packed(p: &ConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift: &[i32]) -> Vec<i32> {
+    let mut table = vec![Group4::default(); conv_s8_packed_groups(p)];
+    conv_s8_pack(p, filter, bias, mult, shift, &mut table);
+    words(&table).to_vec()
+}
+
+/// The table the compiler emits for a depthwise convolution, as words.
+fn depthwise_packed(p: &DepthwiseConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift: &[i32]) -> Vec<i32> {
+    let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(p)];
+    depthwise_conv_s8_pack(p, filter, bias, mult, shift, &mut table);
+    words(&table).to_vec()
+}
+
+/// A larger layer under every scratch size from none to the preferred one: the stack
+/// column, the scratch column with per-tap bounds logic (the padded copy does not fit
+/// until the preferred size), and the padded copy must all agree with the reference.
 #[test]
-fn conv_with_large_input_matches_reference() {
+fn conv_under_every_scratch_size_matches_reference() {
     let (ih, iw, id, od) = (24usize, 20usize, 6usize, 13usize);
     let p = ConvParams {
         input_offset: 37,
@@ -282,29 +334,31 @@ fn conv_with_large_input_matches_reference() {
         output_w: iw / 2,
         output_depth: od,
     };
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng as i8
-    };
-    let input: Vec<i8> = (0..ih * iw * id).map(|_| next()).collect();
-    let filter: Vec<i8> = (0..od * 9 * id).map(|_| next()).collect();
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let input = rng.bytes(ih * iw * id);
+    let filter = rng.bytes(od * 9 * id);
     let bias: Vec<i32> = (0..od as i32).map(|c| c * 1000 - 6000).collect();
     let mult = vec![1_300_000_000; od];
     let shift: Vec<i32> = (0..od as i32).map(|c| -(c % 9)).collect();
-    let (mut want, mut got) = (vec![0i8; ih * (iw / 2) * od], vec![0i8; ih * (iw / 2) * od]);
+    let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+    let mut want = vec![0i8; ih * (iw / 2) * od];
     conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
-    assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut got));
-    assert_eq!(got, want);
+    let (k, preferred) = (9 * id, conv_s8_scratch(&p).preferred);
+    assert_eq!(preferred, k + (ih + 2) * (iw + 1) * id);
+    for size in [0, k - 1, k, k + 1, preferred - 1, preferred, preferred + 100] {
+        let mut got = vec![0i8; want.len()];
+        let mut scratch = vec![0xa5u8; size];
+        assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut got));
+        assert_eq!(got, want, "scratch {size} B");
+    }
 }
 
-/// One input channel and a depth multiplier of 8 (micro_speech's first layer shape): the
-/// depthwise kernel runs as a convolution on transposed weights.
+/// One input channel and a depth multiplier of 8 (micro_speech's first layer): the model
+/// compiler lowers it to a convolution on the filter transposed to OHWI, which must give
+/// the depthwise reference's bytes with and without scratch.
 #[test]
-fn depthwise_one_channel_matches_reference() {
-    let (ih, iw, m) = (49usize, 40usize, 8usize);
+fn depthwise_one_channel_as_transposed_conv_matches_reference() {
+    let (ih, iw, m, taps) = (49usize, 40usize, 8usize, 80usize);
     let p = DepthwiseConvParams {
         input_offset: 128,
         output_offset: -128,
@@ -326,21 +380,40 @@ fn depthwise_one_channel_matches_reference() {
         output_h: 25,
         output_w: 20,
     };
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng as i8
+    let cp = ConvParams {
+        input_offset: p.input_offset,
+        output_offset: p.output_offset,
+        stride_w: 2,
+        stride_h: 2,
+        dilation_w: 1,
+        dilation_h: 1,
+        pad_w: 3,
+        pad_h: 4,
+        activation_min: -128,
+        activation_max: 127,
+        batches: 1,
+        input_h: ih,
+        input_w: iw,
+        input_depth: 1,
+        filter_h: 10,
+        filter_w: 8,
+        output_h: 25,
+        output_w: 20,
+        output_depth: m,
     };
-    let input: Vec<i8> = (0..ih * iw).map(|_| next()).collect();
-    let filter: Vec<i8> = (0..80 * m).map(|_| next()).collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let input = rng.bytes(ih * iw);
+    let filter = rng.bytes(taps * m);
+    let transposed: Vec<i8> = (0..m * taps).map(|i| filter[(i % taps) * m + i / taps]).collect();
     let bias: Vec<i32> = (0..m as i32).map(|c| c * 700 - 3000).collect();
     let mult = vec![1_500_000_000; m];
     let shift: Vec<i32> = (0..m as i32).map(|c| -(c % 10)).collect();
-    let (mut want, mut got) = (vec![0i8; 25 * 20 * m], vec![0i8; 25 * 20 * m]);
+    let mut want = vec![0i8; 25 * 20 * m];
     depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
-    assert!(optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut want.clone()));
-    optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut got);
-    assert_eq!(got, want);
+    let packed = conv_packed(&cp, &transposed, &bias, &mult, &shift);
+    for size in [0, conv_s8_scratch(&cp).preferred] {
+        let mut got = vec![0i8; want.len()];
+        conv_s8(&cp, &input, &transposed, &bias, &mult, &shift, &packed, &mut vec![0; size], &mut got);
+        assert_eq!(got, want, "scratch {size} B");
+    }
 }

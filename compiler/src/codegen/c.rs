@@ -61,7 +61,7 @@ pub struct COptions {
     pub source: String,
     /// int8 container width.
     pub container: Container,
-    /// The planner used to plan the 16-bit-word arena (the byte arena is the program's).
+    /// The planner of the C arena (the program's tensors re-placed without scratch).
     pub planner: PlannerKind,
     /// Embed `tinyml_test_input` (the deterministic test input of
     /// [`crate::build::test_input_for`]) and `tinyml_test_expected` (the host run's
@@ -408,32 +408,31 @@ fn words_per_element(d: DType) -> usize {
     }
 }
 
-/// The arena plan in the container's units: the program's own plan for bytes, or the
-/// same buffers and lifetimes re-planned with their sizes in 16-bit words.
+/// The arena plan of the C export, in the container's units: the program's tensors and
+/// lifetimes without any scratch (scratch serves the optimized Rust kernels; the C kernels
+/// are reference ports and get `NULL`), placed again, with sizes in 16-bit words for
+/// [`Container::Bits16`]. So the C arena never grows for the Rust kernels' sake.
 pub fn plan_for(p: &Program, container: Container, planner: PlannerKind) -> Result<MemoryPlan, CExportError> {
-    match container {
-        Container::Bits8 => Ok(p.plan.clone()),
-        Container::Bits16 => {
-            let g = &p.graph;
-            let buffers = plan::buffers_of(g, &p.steps)?;
-            let words: Vec<Buffer> = buffers
-                .into_iter()
-                .map(|b| {
-                    let size = match &b.kind {
-                        BufferKind::Tensors(ts) => ts
-                            .iter()
-                            .map(|&t| g.tensors[t].elements() * words_per_element(g.tensors[t].dtype))
-                            .max()
-                            .unwrap_or(0),
-                        // Scratch is byte-addressed by kernels: one word per byte is always enough.
-                        BufferKind::Scratch(_) => b.bytes,
-                    };
-                    Buffer { bytes: size, ..b }
-                })
-                .collect();
-            Ok(plan::plan(g, &p.steps, &words, planner))
-        }
-    }
+    let g = &p.graph;
+    let buffers = plan::buffers_of(g, &p.steps, &[])?;
+    let buffers = match container {
+        Container::Bits8 => buffers,
+        Container::Bits16 => buffers
+            .into_iter()
+            .map(|b| {
+                let size = match &b.kind {
+                    BufferKind::Tensors(ts) => ts
+                        .iter()
+                        .map(|&t| g.tensors[t].elements() * words_per_element(g.tensors[t].dtype))
+                        .max()
+                        .unwrap_or(0),
+                    BufferKind::Scratch(_) => b.bytes,
+                };
+                Buffer { bytes: size, ..b }
+            })
+            .collect(),
+    };
+    Ok(plan::plan(g, &p.steps, &buffers, planner))
 }
 
 /// Values of little-endian `bytes` of `dtype` as C literals.
@@ -519,9 +518,11 @@ fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(String,
             continue;
         }
         let mut call = literal::parse_call(&step.kernel.emit(e))?;
+        // Packed tables and scratch serve only the optimized Rust kernels: the C kernels
+        // take them (one signature with the Rust ones) and ignore them.
         for arg in &mut call.args {
             let packed = e.items().iter().any(|item| matches!(item, Item::Packed { ident, .. } if ident == arg));
-            if packed {
+            if packed || arg == "scratch" {
                 *arg = "NULL".to_owned();
             }
         }
@@ -559,9 +560,6 @@ fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(String,
         }
         let ty = c_type(out_t.dtype);
         let _ = writeln!(body, "        {ty} *out = ({ty} *)TINYML_ARENA_AT({});", at(step.output));
-        if used.contains("scratch") {
-            let _ = writeln!(body, "        void *scratch = (void *)TINYML_ARENA_AT({});", mem.scratch[i].0);
-        }
         // A list argument (CONCATENATION's inputs, all of the output's element type)
         // becomes a local array of pointers.
         for (k, a) in call.args.iter_mut().enumerate() {

@@ -212,7 +212,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
         let names: Vec<String> = (0..n).map(|k| format!("in{k}")).collect();
         let places: Vec<String> = step.inputs.iter().map(|&t| place(p, t)).collect();
         let (off, len) = p.plan.scratch[i];
-        let binding = if len > 0 {
+        let binding = if step.kernel.scratch().preferred > 0 {
             format!(
                 "let ([{}], out, scratch) = arena::io_scratch::<{in_ty}, {out_ty}, {n}>(a, [{}], {}, ({off}, {len}))?;",
                 names.join(", "),

@@ -6,13 +6,16 @@
 //! The padding and per-channel helpers here are shared with DEPTHWISE_CONV_2D and the
 //! pooling operators.
 
-use super::{Kernel, LowerCx, Lowered};
+use super::{Kernel, LowerCx, Lowered, Scratch};
 use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
 use crate::exec::OpIo;
 use crate::graph::{Activation, DType, Options, Padding, Tensor};
 use crate::quant::{activation_range, quantize_multiplier};
-use tinyml_runtime::kernels::conv::{conv_s16, conv_s8, ConvParams};
+use tinyml_runtime::kernels::conv::{
+    conv_s16, conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams,
+};
+use tinyml_runtime::kernels::packed::{words, Group4};
 
 /// TFLM `ComputeOutSize`: the output size along one axis, or `None` when the window
 /// does not fit (VALID padding over a too small input).
@@ -193,6 +196,8 @@ pub(crate) fn activation_types(cx: &LowerCx, input: &Tensor, output: &Tensor) ->
 /// A lowered convolution.
 #[derive(Debug)]
 pub struct Conv {
+    /// `CONV_2D`, or `DEPTHWISE_CONV_2D` for a depthwise layer lowered to a convolution.
+    op_name: &'static str,
     params: ConvParams,
     filter: Vec<i8>,
     /// int8 layers: int32 bias (empty when absent).
@@ -201,7 +206,27 @@ pub struct Conv {
     bias64: Vec<i64>,
     multipliers: Vec<i32>,
     shifts: Vec<i32>,
+    /// int8 layers: the optimized kernel's folded biases and requantization constants
+    /// (`conv_s8_pack`), as words.
+    packed: Vec<i32>,
     int16: bool,
+}
+
+impl Conv {
+    /// An int8 convolution named `op_name` in reports, with its table packed here.
+    pub(crate) fn s8(
+        op_name: &'static str,
+        params: ConvParams,
+        filter: Vec<i8>,
+        bias: Vec<i32>,
+        multipliers: Vec<i32>,
+        shifts: Vec<i32>,
+    ) -> Self {
+        let mut table = vec![Group4::default(); conv_s8_packed_groups(&params)];
+        conv_s8_pack(&params, &filter, &bias, &multipliers, &shifts, &mut table);
+        let packed = words(&table).to_vec();
+        Conv { op_name, params, filter, bias32: bias, bias64: Vec::new(), multipliers, shifts, packed, int16: false }
+    }
 }
 
 /// Lowers a CONV_2D operator.
@@ -261,13 +286,18 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         output_w: output.shape[2],
         output_depth: out_c,
     };
-    let kernel = Conv { params, filter: filter_values(cx, filter)?, bias32, bias64, multipliers, shifts, int16 };
+    let filter = filter_values(cx, filter)?;
+    let kernel = if int16 {
+        Conv { op_name: "CONV_2D", params, filter, bias32, bias64, multipliers, shifts, packed: Vec::new(), int16 }
+    } else {
+        Conv::s8("CONV_2D", params, filter, bias32, multipliers, shifts)
+    };
     Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
 }
 
 impl Kernel for Conv {
     fn op_name(&self) -> &'static str {
-        "CONV_2D"
+        self.op_name
     }
 
     fn macs(&self) -> u64 {
@@ -279,7 +309,15 @@ impl Kernel for Conv {
         self.filter.len()
             + 4 * self.bias32.len()
             + 8 * self.bias64.len()
-            + 4 * (self.multipliers.len() + self.shifts.len())
+            + 4 * (self.multipliers.len() + self.shifts.len() + self.packed.len())
+    }
+
+    fn scratch(&self) -> Scratch {
+        if self.int16 {
+            Scratch::NONE
+        } else {
+            conv_s8_scratch(&self.params)
+        }
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
@@ -287,8 +325,9 @@ impl Kernel for Conv {
             let (input, output) = io.io1::<i16, i16>()?;
             conv_s16(&self.params, input, &self.filter, &self.bias64, &self.multipliers, &self.shifts, output);
         } else {
-            let (input, output) = io.io1::<i8, i8>()?;
-            conv_s8(&self.params, input, &self.filter, &self.bias32, &self.multipliers, &self.shifts, output);
+            let (input, output, scratch) = io.io1_scratch::<i8, i8>()?;
+            let (bias, mult, shift) = (&self.bias32, &self.multipliers, &self.shifts);
+            conv_s8(&self.params, input, &self.filter, bias, mult, shift, &self.packed, scratch, output);
         }
         Ok(())
     }
@@ -304,8 +343,11 @@ impl Kernel for Conv {
         };
         let mult = e.table("MULT", "i32", &self.multipliers);
         let shift = e.table("SHIFT", "i32", &self.shifts);
-        let f = if self.int16 { "conv_s16" } else { "conv_s8" };
-        format!("{f}(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
+        if self.int16 {
+            return format!("conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
+        }
+        let packed = e.packed("PACKED", &self.packed);
+        format!("conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, scratch, out)")
     }
 }
 

@@ -2,7 +2,15 @@
 //! bias, any depth multiplier; and int16 activations with int64 (or int32) bias. Prepare
 //! logic from TFLM `depthwise_conv_common.cc` (`CalculateOpDataDepthwiseConv`); the
 //! geometry and quantization helpers are CONV_2D's.
+//!
+//! An int8 layer with one input channel and a depth multiplier of at least 4
+//! (micro_speech's first layer) is lowered to a CONV_2D kernel on its filter transposed
+//! to OHWI ([`as_conv`]): output channel `m` then has its taps contiguous, and the
+//! convolution's im2col and four-channel dot products apply. The arithmetic is the
+//! reference's: the same products summed per output channel, the same per-channel
+//! requantization.
 
+use super::conv::Conv;
 use super::conv::{
     activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
 };
@@ -11,7 +19,11 @@ use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
 use crate::exec::OpIo;
 use crate::graph::{DType, Options};
-use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s16, depthwise_conv_s8, DepthwiseConvParams};
+use tinyml_runtime::kernels::conv::ConvParams;
+use tinyml_runtime::kernels::depthwise_conv::{
+    depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
+};
+use tinyml_runtime::kernels::packed::{words, Group16};
 
 /// A lowered depthwise convolution.
 #[derive(Debug)]
@@ -24,7 +36,50 @@ pub struct DepthwiseConv {
     bias64: Vec<i64>,
     multipliers: Vec<i32>,
     shifts: Vec<i32>,
+    /// int8 layers: the optimized kernel's folded biases and requantization constants
+    /// (`depthwise_conv_s8_pack`), as words.
+    packed: Vec<i32>,
     int16: bool,
+}
+
+/// Smallest depth multiplier of a one-input-channel layer lowered to a convolution: from
+/// four output channels on, the convolution's four-channel dot products beat the
+/// depthwise kernel's loop over the multiplier.
+const AS_CONV_MULTIPLIER: usize = 4;
+
+/// The convolution equal to a depthwise layer with one input channel: output channel `j`
+/// of the depthwise filter `[t][j]` (tap-major) becomes filter row `j` `[t]` (OHWI with
+/// one input channel).
+fn as_conv(p: &DepthwiseConvParams, filter: &[i8], bias: Vec<i32>, multipliers: Vec<i32>, shifts: Vec<i32>) -> Conv {
+    let (m, taps) = (p.depth_multiplier, p.filter_h * p.filter_w);
+    let mut transposed = vec![0i8; taps * m];
+    for (t, w) in filter.chunks_exact(m).enumerate() {
+        for (j, &v) in w.iter().enumerate() {
+            transposed[j * taps + t] = v;
+        }
+    }
+    let params = ConvParams {
+        input_offset: p.input_offset,
+        output_offset: p.output_offset,
+        stride_w: p.stride_w,
+        stride_h: p.stride_h,
+        dilation_w: p.dilation_w,
+        dilation_h: p.dilation_h,
+        pad_w: p.pad_w,
+        pad_h: p.pad_h,
+        activation_min: p.activation_min,
+        activation_max: p.activation_max,
+        batches: p.batches,
+        input_h: p.input_h,
+        input_w: p.input_w,
+        input_depth: 1,
+        filter_h: p.filter_h,
+        filter_w: p.filter_w,
+        output_h: p.output_h,
+        output_w: p.output_w,
+        output_depth: m,
+    };
+    Conv::s8("DEPTHWISE_CONV_2D", params, transposed, bias, multipliers, shifts)
 }
 
 /// Lowers a DEPTHWISE_CONV_2D operator.
@@ -89,9 +144,18 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         output_h: output.shape[1],
         output_w: output.shape[2],
     };
-    let kernel =
-        DepthwiseConv { params, filter: filter_values(cx, filter)?, bias32, bias64, multipliers, shifts, int16 };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    let filter = filter_values(cx, filter)?;
+    let kernel: Box<dyn Kernel> = if int16 {
+        Box::new(DepthwiseConv { params, filter, bias32, bias64, multipliers, shifts, packed: Vec::new(), int16 })
+    } else if in_c == 1 && depth_multiplier >= AS_CONV_MULTIPLIER {
+        Box::new(as_conv(&params, &filter, bias32, multipliers, shifts))
+    } else {
+        let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(&params)];
+        depthwise_conv_s8_pack(&params, &filter, &bias32, &multipliers, &shifts, &mut table);
+        let packed = words(&table).to_vec();
+        Box::new(DepthwiseConv { params, filter, bias32, bias64, multipliers, shifts, packed, int16 })
+    };
+    Ok(Lowered { kernel, inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
 }
 
 impl Kernel for DepthwiseConv {
@@ -109,7 +173,7 @@ impl Kernel for DepthwiseConv {
         self.filter.len()
             + 4 * self.bias32.len()
             + 8 * self.bias64.len()
-            + 4 * (self.multipliers.len() + self.shifts.len())
+            + 4 * (self.multipliers.len() + self.shifts.len() + self.packed.len())
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
@@ -126,7 +190,8 @@ impl Kernel for DepthwiseConv {
             );
         } else {
             let (input, output) = io.io1::<i8, i8>()?;
-            depthwise_conv_s8(&self.params, input, &self.filter, &self.bias32, &self.multipliers, &self.shifts, output);
+            let (bias, mult, shift) = (&self.bias32, &self.multipliers, &self.shifts);
+            depthwise_conv_s8(&self.params, input, &self.filter, bias, mult, shift, &self.packed, output);
         }
         Ok(())
     }
@@ -142,7 +207,10 @@ impl Kernel for DepthwiseConv {
         };
         let mult = e.table("MULT", "i32", &self.multipliers);
         let shift = e.table("SHIFT", "i32", &self.shifts);
-        let f = if self.int16 { "depthwise_conv_s16" } else { "depthwise_conv_s8" };
-        format!("{f}(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)")
+        if self.int16 {
+            return format!("depthwise_conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
+        }
+        let packed = e.packed("PACKED", &self.packed);
+        format!("depthwise_conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, out)")
     }
 }

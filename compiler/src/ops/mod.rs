@@ -31,6 +31,7 @@ use crate::codegen::rust::Emitter;
 use crate::error::{CompileError, OpSite};
 use crate::exec::OpIo;
 use crate::graph::{builtin, DType, Graph, OpCode, Operator, Tensor, TensorId};
+pub use tinyml_runtime::kernels::Scratch;
 
 /// A lowered operator, ready to run on the host or to emit.
 pub trait Kernel: std::fmt::Debug + Send + Sync {
@@ -40,9 +41,13 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     fn macs(&self) -> u64;
     /// Bytes of constant data this kernel keeps in flash (weights, biases, tables).
     fn const_bytes(&self) -> usize;
-    /// Scratch bytes the kernel needs in the arena while it runs.
-    fn scratch_bytes(&self) -> usize {
-        0
+    /// Arena scratch the kernel can use while it runs: the planner grants `min`, and
+    /// `preferred` when that does not grow the arena ([`crate::plan::plan_program`]).
+    /// Sizes come from the runtime's own functions (`conv_s8_scratch`), so the kernel on
+    /// the device reads the layout the compiler planned. A kernel with scratch emits its
+    /// call with `scratch`, bound even when the plan gives it 0 bytes.
+    fn scratch(&self) -> Scratch {
+        Scratch::NONE
     }
     /// Whether the output is arena input 0 reinterpreted (RESHAPE, SQUEEZE): the planner
     /// gives both the same bytes, and the kernel is neither run nor emitted.

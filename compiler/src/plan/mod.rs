@@ -90,8 +90,8 @@ pub fn align_up(n: usize) -> usize {
 }
 
 /// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of
-/// reinterpreting steps, and scratch.
-pub fn buffers_of(graph: &Graph, steps: &[Step]) -> Result<Vec<Buffer>, CompileError> {
+/// reinterpreting steps, and `scratch[i]` bytes of scratch for step `i` (none when 0).
+pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Vec<Buffer>, CompileError> {
     let n = graph.tensors.len();
     // Union reinterpretations with their source so they share one buffer.
     let mut root: Vec<TensorId> = (0..n).collect();
@@ -155,13 +155,34 @@ pub fn buffers_of(graph: &Graph, steps: &[Step]) -> Result<Vec<Buffer>, CompileE
             });
         }
     }
-    for (i, s) in steps.iter().enumerate() {
-        let sb = s.kernel.scratch_bytes();
+    for (i, &sb) in scratch.iter().enumerate().take(steps.len()) {
         if sb > 0 {
             buffers.push(Buffer { bytes: sb, first: i, last: i, kind: BufferKind::Scratch(i) });
         }
     }
     Ok(buffers)
+}
+
+/// Plans the arena of `steps`: every kernel's minimum scratch first, then, step by step
+/// in execution order, its preferred scratch wherever that leaves the arena no larger
+/// (a faster kernel path for free: the scratch fits beside the tensors live at that step).
+pub fn plan_program(graph: &Graph, steps: &[Step], kind: PlannerKind) -> Result<MemoryPlan, CompileError> {
+    let wanted: Vec<_> = steps.iter().map(|s| s.kernel.scratch()).collect();
+    let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
+    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes)?, kind);
+    for (i, w) in wanted.iter().enumerate() {
+        if w.preferred <= sizes[i] {
+            continue;
+        }
+        let min = std::mem::replace(&mut sizes[i], w.preferred);
+        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes)?, kind);
+        if candidate.arena_bytes <= best.arena_bytes {
+            best = candidate;
+        } else {
+            sizes[i] = min;
+        }
+    }
+    Ok(best)
 }
 
 /// Places `buffers` with the chosen strategy and records every tensor's offset.

@@ -4,7 +4,8 @@
 //!
 //! Layouts are TFLite's: input and output NHWC, filter OHWI.
 
-use super::clamp;
+use super::packed::{group4_count, pack_group4, Group4};
+use super::{clamp, Scratch};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 
 /// Constant parameters of one 2-D convolution.
@@ -65,7 +66,11 @@ pub(crate) fn tap(out: usize, stride: usize, pad: usize, dilation: usize, k: usi
 ///
 /// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
 /// output channel. Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it.
+/// guarantees it. `packed` ([`conv_s8_pack`]) and `scratch` ([`conv_s8_scratch`]) are
+/// for the optimized kernel, which this calls first; the reference ignores them, and the
+/// optimized kernel hands back to it when `packed` is empty or of another layout, so a
+/// call with `&[]` and `&mut []` is always valid.
+#[allow(clippy::too_many_arguments)]
 pub fn conv_s8(
     p: &ConvParams,
     input: &[i8],
@@ -73,13 +78,82 @@ pub fn conv_s8(
     bias: &[i32],
     multipliers: &[i32],
     shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
     output: &mut [i8],
 ) {
     #[cfg(not(feature = "reference-kernels"))]
-    if super::optimized::conv::conv_s8(p, input, filter, bias, multipliers, shifts, output) {
+    if super::optimized::conv::conv_s8(p, input, filter, bias, multipliers, shifts, packed, scratch, output) {
         return;
     }
+    #[cfg(feature = "reference-kernels")]
+    let _ = (packed, scratch);
     conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// Longest im2col column the optimized kernel gathers on the stack when the arena has no
+/// scratch for it (micro_speech's 10x8 window is 80 bytes, and its arena has no room):
+/// longer columns must be planned as scratch ([`conv_s8_scratch`]'s minimum).
+pub const STACK_COLUMN: usize = 128;
+
+/// Whether the optimized kernel treats `p` as a pointwise convolution (1x1 without
+/// padding: each output pixel's column is its input pixel, no gather, no scratch).
+pub fn is_pointwise(p: &ConvParams) -> bool {
+    p.filter_h == 1 && p.filter_w == 1 && p.pad_h == 0 && p.pad_w == 0
+}
+
+/// Height and width of one batch of the input surrounded by zero points so that every
+/// tap of every output pixel falls inside it: `pad_h` rows above, `pad_w` columns on the
+/// left, and as many as the windows reach below and on the right.
+pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
+    let reach = |out: usize, stride: usize, filter: usize, dilation: usize| {
+        out.saturating_sub(1) * stride + filter.saturating_sub(1) * dilation + 1
+    };
+    (
+        (p.input_h + p.pad_h).max(reach(p.output_h, p.stride_h, p.filter_h, p.dilation_h)),
+        (p.input_w + p.pad_w).max(reach(p.output_w, p.stride_w, p.filter_w, p.dilation_w)),
+    )
+}
+
+/// Arena scratch of the optimized [`conv_s8`], laid out as the im2col column
+/// (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded input
+/// ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer than
+/// [`STACK_COLUMN`], else nothing; the preferred size adds the padded input, whose gather
+/// needs no bounds logic per tap. Pointwise convolutions need none.
+pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
+    if is_pointwise(p) || p.output_h == 0 || p.output_w == 0 {
+        return Scratch::NONE;
+    }
+    let column = p.filter_h * p.filter_w * p.input_depth;
+    let (ph, pw) = padded_extent(p);
+    let min = if column > STACK_COLUMN { column } else { 0 };
+    Scratch { min, preferred: column + ph * pw * p.input_depth }
+}
+
+/// Groups of the packed table of [`conv_s8`] ([`conv_s8_pack`]).
+pub fn conv_s8_packed_groups(p: &ConvParams) -> usize {
+    group4_count(p.output_depth)
+}
+
+/// Fills `out` ([`conv_s8_packed_groups`] groups) with the per-channel constants the
+/// optimized [`conv_s8`] reads: the bias with the input offset folded in
+/// (`bias + input_offset * sum of the channel's weights`, wrapping as the kernel's
+/// accumulators do), multiplier and shift, in the kernel's blocks of four.
+pub fn conv_s8_pack(
+    p: &ConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    out: &mut [Group4],
+) {
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    let lane = |c: usize| {
+        let b = if bias.is_empty() { 0 } else { bias[c] };
+        let wsum = filter[c * k..(c + 1) * k].iter().fold(0i32, |a, &w| a.wrapping_add(w as i32));
+        (b.wrapping_add(p.input_offset.wrapping_mul(wsum)), multipliers[c], shifts[c])
+    };
+    pack_group4(p.output_depth, lane, out);
 }
 
 /// The reference int8 convolution (see [`conv_s8`], which runs the optimized kernel
@@ -221,7 +295,7 @@ mod tests {
         let filter = [1i8; 9];
         let mut out = [0i8; 9];
         // Multiplier 0.5 (Q31 2^30, shift 0): halves the sum.
-        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &mut out);
+        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &[], &mut [], &mut out);
         assert_eq!(out, [4, 6, 4, 6, 9, 6, 4, 6, 4]);
     }
 
@@ -240,9 +314,9 @@ mod tests {
         let filter = [-1i8; 9];
         let mut out = [0i8; 1];
         // sum = -18, + bias 100 = 82, * 0.5 = 41, clamped to 10.
-        conv_s8(&p, &input, &filter, &[100], &[1 << 30], &[0], &mut out);
+        conv_s8(&p, &input, &filter, &[100], &[1 << 30], &[0], &[], &mut [], &mut out);
         assert_eq!(out, [10]);
-        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &mut out);
+        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &[], &mut [], &mut out);
         assert_eq!(out, [0]);
     }
 }

@@ -7,6 +7,7 @@
 
 use super::clamp;
 use super::conv::tap;
+use super::packed::{group16_count, pack_group16, Group16};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 
 /// Constant parameters of one depthwise convolution.
@@ -57,7 +58,10 @@ pub struct DepthwiseConvParams {
 ///
 /// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
 /// output channel. Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it.
+/// guarantees it. `packed` ([`depthwise_conv_s8_pack`]) is for the optimized kernel,
+/// which this calls first; the reference ignores it, and the optimized kernel hands back
+/// to it when `packed` is empty or of another layout.
+#[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8(
     p: &DepthwiseConvParams,
     input: &[i8],
@@ -65,13 +69,44 @@ pub fn depthwise_conv_s8(
     bias: &[i32],
     multipliers: &[i32],
     shifts: &[i32],
+    packed: &[i32],
     output: &mut [i8],
 ) {
     #[cfg(not(feature = "reference-kernels"))]
-    if super::optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, multipliers, shifts, output) {
+    if super::optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, multipliers, shifts, packed, output)
+    {
         return;
     }
+    #[cfg(feature = "reference-kernels")]
+    let _ = packed;
     depthwise_conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// Groups of the packed table of [`depthwise_conv_s8`] ([`depthwise_conv_s8_pack`]).
+pub fn depthwise_conv_s8_packed_groups(p: &DepthwiseConvParams) -> usize {
+    group16_count(p.input_depth * p.depth_multiplier)
+}
+
+/// Fills `out` ([`depthwise_conv_s8_packed_groups`] groups) with the per-channel constants
+/// the optimized [`depthwise_conv_s8`] reads: the bias with the input offset of every tap
+/// folded in (`bias + input_offset * sum over taps of the channel's weight`, wrapping as
+/// the kernel's accumulators do), multiplier and shift, sixteen channels per group.
+pub fn depthwise_conv_s8_pack(
+    p: &DepthwiseConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    out: &mut [Group16],
+) {
+    let od = p.input_depth * p.depth_multiplier;
+    let taps = p.filter_h * p.filter_w;
+    let lane = |c: usize| {
+        let b = if bias.is_empty() { 0 } else { bias[c] };
+        let wsum = (0..taps).fold(0i32, |a, t| a.wrapping_add(filter[t * od + c] as i32));
+        (b.wrapping_add(p.input_offset.wrapping_mul(wsum)), multipliers[c], shifts[c])
+    };
+    pack_group16(od, lane, out);
 }
 
 /// The reference int8 depthwise convolution (see [`depthwise_conv_s8`], which runs the
@@ -197,7 +232,7 @@ mod tests {
         let filter = [1i8, 1, 1, 0, 1, 0, 1, -1];
         let mut out = [0i8; 2];
         // Multiplier 1.0: Q31 2^30 with shift 1.
-        depthwise_conv_s8(&p, &input, &filter, &[0, 1], &[1 << 30, 1 << 30], &[1, 1], &mut out);
+        depthwise_conv_s8(&p, &input, &filter, &[0, 1], &[1 << 30, 1 << 30], &[1, 1], &[], &mut out);
         assert_eq!(out, [15, 3]);
     }
 }

@@ -32,6 +32,24 @@ pub mod softmax;
 pub mod strided_slice;
 pub mod tanh;
 
+/// Arena scratch a kernel can use, in bytes: it runs with `min` (the model compiler always
+/// plans at least that much) and runs faster with `preferred`, which the planner grants
+/// when it costs no arena. Computed by pure functions of a kernel's parameters
+/// (`conv::conv_s8_scratch`), so the compiler on the host and the kernel on the device
+/// agree on the layout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scratch {
+    /// Bytes without which the kernel cannot run (or runs its slowest path).
+    pub min: usize,
+    /// Bytes for the kernel's fastest path (at least `min`).
+    pub preferred: usize,
+}
+
+impl Scratch {
+    /// No scratch at all.
+    pub const NONE: Scratch = Scratch { min: 0, preferred: 0 };
+}
+
 /// Fused activation clamp in the quantized domain, as TFLM computes it.
 #[inline(always)]
 pub fn clamp(x: i32, min: i32, max: i32) -> i32 {

@@ -170,6 +170,45 @@ pub fn pack_group4(channels: usize, lane: impl Fn(usize) -> (i32, i32, i32), out
     }
 }
 
+/// Groups of sixteen in a depthwise table of `channels` channels: the full groups, then,
+/// when `channels` is not a multiple of 16, one group for the remainder (the last sixteen
+/// channels, overlapping the previous group, or each of fewer than sixteen channels in
+/// its own slot).
+pub const fn group16_count(channels: usize) -> usize {
+    channels.div_ceil(16)
+}
+
+/// Fills `out` (`group16_count(channels)` groups) with the constants of every channel
+/// (`lane(c)`: folded bias, multiplier, shift), laid out as [`group16_count`] says.
+pub fn pack_group16(channels: usize, lane: impl Fn(usize) -> (i32, i32, i32), out: &mut [Group16]) {
+    let full = channels / 16;
+    for (g, t) in out[..full].iter_mut().enumerate() {
+        for j in 0..16 {
+            let (b, m, s) = lane(16 * g + j);
+            t.set(j, b, m, s);
+        }
+    }
+    if !channels.is_multiple_of(16) {
+        let first = channels.saturating_sub(16);
+        let mut t = Group16::default();
+        for j in 0..channels - first {
+            let (b, m, s) = lane(first + j);
+            t.set(j, b, m, s);
+        }
+        out[full] = t;
+    }
+}
+
+/// The folded bias of channel `c` in a table of `channels` channels made by
+/// [`pack_group16`].
+#[inline(always)]
+pub fn group16_bias(table: &[Group16], channels: usize, c: usize) -> i32 {
+    let full = channels / 16;
+    let (g, j) = if c < 16 * full { (c / 16, c % 16) } else { (full, c - channels.saturating_sub(16)) };
+    let (quad, lane) = Group16::slot(j);
+    table[g].bias[4 * quad + lane]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +238,18 @@ mod tests {
             }
         }
         assert!(groups::<Group4>(&[0; 15]).is_none());
+    }
+
+    #[test]
+    fn group16_tables_find_every_channel() {
+        for channels in [1, 7, 15, 16, 17, 40, 64, 65] {
+            let mut table = [Group16::default(); 5];
+            let n = group16_count(channels);
+            pack_group16(channels, |c| (c as i32, 1 << 30, 0), &mut table[..n]);
+            let back: &[Group16] = groups(words(&table[..n])).unwrap();
+            for c in 0..channels {
+                assert_eq!(group16_bias(back, channels, c), c as i32, "channel {c} of {channels}");
+            }
+        }
     }
 }

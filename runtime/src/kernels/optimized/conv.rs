@@ -3,63 +3,71 @@
 //! Per output pixel, the input column (the pixel itself for a pointwise 1x1 convolution
 //! without padding, else an im2col gather with padded taps set to the input zero point)
 //! is multiplied with four filter rows at a time (`simd::dot4`, one input load for four
-//! channels); the input offset is folded into a per-call bias `bias + off * sum w`, so the
-//! inner loop is a plain int8 dot product. TFLite's OHWI filter layout already stores each
-//! output channel's weights contiguously in the column order, so no repacking is needed.
+//! channels). The model compiler folded the input offset into the biases
+//! (`bias + off * sum w`, `kernels::conv::conv_s8_pack`) and packed them with the
+//! requantization constants, so the inner loop is a plain int8 dot product and nothing is
+//! set up per call. TFLite's OHWI filter layout already stores each output channel's
+//! weights contiguously in the column order, so the weights are not repacked.
+//!
+//! Memory: the column and the zero-point-padded input live in the arena scratch the
+//! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
+//! to `STACK_COLUMN` bytes is gathered on the stack.
 
-use super::simd::{dot, sum, Group4, OutQuant};
-use super::{CHANNEL_BLOCK, COLUMN_CAP};
+use super::simd::{dot, Group4, OutQuant};
+use super::CHANNEL_BLOCK;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
-use crate::kernels::conv::{tap, ConvParams};
+use crate::kernels::conv::{is_pointwise, padded_extent, tap, ConvParams, STACK_COLUMN};
+use crate::kernels::packed::{group4_block, group4_count, groups};
 use core::mem::MaybeUninit;
 
-/// Largest zero-point-padded input image (one batch) copied to the stack, so that the
-/// im2col gather needs no bounds logic per tap; larger inputs gather from the input.
-const PADDED_CAP: usize = 3072;
-
-/// Optimized `conv_s8`; returns `false` (touching nothing) for shapes it does not handle.
+/// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
+/// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
+/// biases, multipliers and shifts are read from `packed`; the slices are in the signature
+/// because it is the reference kernel's.
+#[allow(clippy::too_many_arguments)]
 pub fn conv_s8(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
+    _bias: &[i32],
+    _multipliers: &[i32],
+    _shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
     output: &mut [i8],
 ) -> bool {
-    let id = p.input_depth;
-    let k = p.filter_h * p.filter_w * id;
-    let pointwise = p.filter_h == 1 && p.filter_w == 1 && p.pad_h == 0 && p.pad_w == 0;
-    if !pointwise && k > COLUMN_CAP {
+    let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
         return false;
-    }
-    if pointwise {
-        conv_pointwise(p, input, filter, bias, multipliers, shifts, output);
+    };
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    if is_pointwise(p) {
+        conv_pointwise(p, input, filter, table, output);
+    } else if scratch.len() >= k {
+        let (column, padded) = as_i8(scratch).split_at_mut(k);
+        conv_general(p, input, filter, table, column, padded, output);
+    } else if k <= STACK_COLUMN {
+        conv_stack_column(p, input, filter, table, output);
     } else {
-        conv_general(p, input, filter, bias, multipliers, shifts, output);
+        return false;
     }
     true
 }
 
+/// `bytes` as `i8`.
+fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
+    // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
+    unsafe { core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut i8, bytes.len()) }
+}
+
 /// 1x1 convolution without padding: each output pixel's column is its input pixel.
-fn conv_pointwise(
-    p: &ConvParams,
-    input: &[i8],
-    filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
-    output: &mut [i8],
-) {
+fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let (k, od) = (id, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
-        let mut storage = table_storage();
-        let blk =
-            Block::conv(&mut storage, &filter[c0 * k..(c0 + n) * k], k, c0, bias, multipliers, shifts, p.input_offset);
+        let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -73,61 +81,54 @@ fn conv_pointwise(
     }
 }
 
-/// Any other convolution whose column fits [`COLUMN_CAP`]: im2col per output pixel.
+/// [`conv_general`] with the column on the stack and no padded copy (the arena had no
+/// scratch for them). Not inlined, so the column takes stack only on this path.
+#[inline(never)]
+fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    let mut column = [0i8; STACK_COLUMN];
+    conv_general(p, input, filter, table, &mut column[..k], &mut [], output);
+}
+
+/// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a
+/// zero-point-padded copy of the input in `padded` when it fits there (no bounds logic
+/// per tap), else from the input with per-row clipping.
 fn conv_general(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
+    table: &[Group4],
+    column: &mut [i8],
+    padded: &mut [i8],
     output: &mut [i8],
 ) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    let k = p.filter_h * p.filter_w * id;
+    let k = column.len();
     // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
     let zero_point = (-p.input_offset) as i8;
-    let mut column = [0i8; COLUMN_CAP];
     let od = p.output_depth;
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    // Padded image geometry: the input surrounded by zero points so that every tap of
-    // every output pixel falls inside it.
-    let (ph, pw) = (
-        (ih + p.pad_h).max((p.output_h - 1) * p.stride_h + (p.filter_h - 1) * p.dilation_h + 1),
-        (iw + p.pad_w).max((p.output_w - 1) * p.stride_w + (p.filter_w - 1) * p.dilation_w + 1),
-    );
-    let padded_fits = p.output_h > 0 && p.output_w > 0 && ph * pw * id <= PADDED_CAP;
-    let mut padded = [0i8; PADDED_CAP];
+    let (ph, pw) = padded_extent(p);
+    let padded_fits = padded.len() >= ph * pw * id;
+    let padded = &mut padded[..if padded_fits { ph * pw * id } else { 0 }];
     let mut o = 0;
     for b in 0..p.batches {
         if padded_fits {
-            pad_image(p, &input[b * ih * iw * id..(b + 1) * ih * iw * id], zero_point, pw, &mut padded[..ph * pw * id]);
+            pad_image(p, &input[b * ih * iw * id..(b + 1) * ih * iw * id], zero_point, pw, padded);
         }
         let o_batch = o;
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
-            let mut storage = table_storage();
-            let blk = Block::conv(
-                &mut storage,
-                &filter[c0 * k..(c0 + n) * k],
-                k,
-                c0,
-                bias,
-                multipliers,
-                shifts,
-                p.input_offset,
-            );
+            let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
             o = o_batch;
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
-                    let x: &[i8] = if padded_fits {
-                        gather(p, &padded[..ph * pw * id], pw, oy, ox, &mut column[..k]);
-                        &column[..k]
+                    if padded_fits {
+                        gather(p, padded, pw, oy, ox, column);
                     } else {
-                        im2col(p, input, b, oy, ox, zero_point, &mut column[..k]);
-                        &column[..k]
-                    };
-                    blk.run(x, q, &mut output[o * od + c0..][..n]);
+                        im2col(p, input, b, oy, ox, zero_point, column);
+                    }
+                    blk.run(column, q, &mut output[o * od + c0..][..n]);
                     o += 1;
                 }
             }
@@ -255,7 +256,7 @@ fn fill_short(dst: &mut [i8], v: i8) {
     }
 }
 
-/// The per-call constants of a block of at most [`CHANNEL_BLOCK`] output channels whose
+/// The constants of a block of at most [`CHANNEL_BLOCK`] output channels whose
 /// filter rows (`k` bytes each) are contiguous: full groups of four, then, when the count
 /// is not a multiple of four, one group of the last four channels (overlapping the
 /// previous group and rewriting identical bytes), or single channels when there are
@@ -267,8 +268,10 @@ pub(crate) struct Block<'a> {
     table: &'a [Group4],
 }
 
-/// Storage of a [`Block`]'s table, left uninitialized: zeroing and moving a kilobyte per
-/// block showed up as `memclr`/`memcpy` calls in small fully connected layers.
+/// Storage of a [`Block`]'s table built per call (fully connected layers; convolutions
+/// read tables packed at compile time), left uninitialized: zeroing and moving a
+/// kilobyte per block showed up as `memclr`/`memcpy` calls in small fully connected
+/// layers.
 pub(crate) type TableStorage = [MaybeUninit<Group4>; CHANNEL_BLOCK / 4 + 1];
 
 /// Uninitialized [`TableStorage`].
@@ -318,9 +321,8 @@ impl<'a> Block<'a> {
     /// The block of channels `c0..c0 + n` whose constants the model compiler packed
     /// (`kernels::packed::pack_group4`); `rows` holds the block's `n` filter rows.
     #[inline(always)]
-    #[allow(dead_code)] // Used by the kernels as they move to compile-time tables.
     pub(crate) fn from_table(rows: &'a [i8], k: usize, table: &'a [Group4], c0: usize, n: usize) -> Self {
-        Block { rows, k, n, table: crate::kernels::packed::group4_block(table, c0, n) }
+        Block { rows, k, n, table: group4_block(table, c0, n) }
     }
 
     /// A block whose channels share one multiplier and shift (fully connected layers):
@@ -361,27 +363,6 @@ impl<'a> Block<'a> {
         // layout of `Group4`.
         let table = unsafe { core::slice::from_raw_parts(storage.as_ptr() as *const Group4, used) };
         Block { rows, k, n, table }
-    }
-
-    /// The block of output channels `c0..` of a convolution: folds
-    /// `bias[c0 + c] + input_offset * sum(row c)`.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn conv(
-        storage: &'a mut TableStorage,
-        rows: &'a [i8],
-        k: usize,
-        c0: usize,
-        bias: &[i32],
-        multipliers: &[i32],
-        shifts: &[i32],
-        input_offset: i32,
-    ) -> Self {
-        Self::new(storage, rows, k, |c| {
-            let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
-            let folded = b.wrapping_add(input_offset.wrapping_mul(sum(&rows[c * k..(c + 1) * k])));
-            (folded, multipliers[c0 + c], shifts[c0 + c])
-        })
     }
 
     /// Computes the block's `n` outputs for the input column `x` (`k` bytes).

@@ -4,46 +4,55 @@
 //! Channels are innermost in both the NHWC input and the `1 x H x W x (C * M)` filter, so
 //! per output pixel and filter tap the kernel multiplies a contiguous run of input
 //! channels with a contiguous run of weights: a loop over channels that vectorizes (Helium
-//! `vldrb.s32`/`vmla`, or plain `mla` elsewhere). The input offset is folded into a per-call
-//! bias `bias + off * (sum of all taps' weights)`; at the border, the taps that fall in the
-//! padding have their `off * w` taken back out, so no per-tap offset add remains.
+//! `vldrb.s32`/`vmla`, or plain `mla` elsewhere). The model compiler folded the input
+//! offset into the biases (`bias + off * (sum of all taps' weights)`,
+//! `kernels::depthwise_conv::depthwise_conv_s8_pack`); at the border, the taps that fall
+//! in the padding have their `off * w` taken back out, so no per-tap offset add remains.
+//!
+//! One input channel with a depth multiplier of at least 4 (micro_speech) does not come
+//! here: the compiler lowers it to a convolution on weights it transposed.
 
 use super::simd::{depthwise16, requantize, Group16, OutQuant};
 use super::CHANNEL_BLOCK;
-use crate::kernels::conv::{tap, ConvParams};
-use crate::kernels::depthwise_conv::DepthwiseConvParams;
+use crate::kernels::conv::tap;
+use crate::kernels::depthwise_conv::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
+use crate::kernels::packed::{group16_bias, groups};
 
 /// Most filter taps handled by the depth-multiplier-1 path (a tap-pointer array on the
 /// stack).
 const MAX_TAPS: usize = 64;
 
-/// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) for shapes it does
-/// not handle (a depth multiplier above [`CHANNEL_BLOCK`]).
+/// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) when `packed` is not
+/// this layer's table or the depth multiplier is above [`CHANNEL_BLOCK`]. The biases
+/// are read from `packed`; the slice is in the signature because it is the reference
+/// kernel's.
+#[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8(
     p: &DepthwiseConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
+    _bias: &[i32],
     multipliers: &[i32],
     shifts: &[i32],
+    packed: &[i32],
     output: &mut [i8],
 ) -> bool {
     let m = p.depth_multiplier;
+    let Some(table) = groups::<Group16>(packed).filter(|t| t.len() == depthwise_conv_s8_packed_groups(p)) else {
+        return false;
+    };
     if m == 0 || m > CHANNEL_BLOCK {
         return false;
     }
-    if p.input_depth == 1 && m >= 4 && as_conv(p, input, filter, bias, multipliers, shifts, output) {
-        return true;
-    }
     let taps = p.filter_h * p.filter_w;
-    // Input channels per block, so that a block's output channels fit the stack arrays.
+    // Input channels per block, so that a block's output channels fit the accumulators.
     let icb = CHANNEL_BLOCK / m;
     for ic0 in (0..p.input_depth).step_by(icb) {
         let n = icb.min(p.input_depth - ic0) * m;
         if m == 1 && n >= 16 && (1..=MAX_TAPS).contains(&taps) {
-            block_m1(p, input, filter, bias, multipliers, shifts, output, ic0, n);
+            block_m1(p, input, filter, table, output, ic0, n);
         } else {
-            block(p, input, filter, bias, multipliers, shifts, output, ic0, n);
+            block(p, input, filter, table, multipliers, shifts, output, ic0, n);
         }
     }
     true
@@ -56,7 +65,7 @@ fn block(
     p: &DepthwiseConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
+    table: &[Group16],
     multipliers: &[i32],
     shifts: &[i32],
     output: &mut [i8],
@@ -66,21 +75,16 @@ fn block(
     let m = p.depth_multiplier;
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let od = id * m;
-    let taps = p.filter_h * p.filter_w;
     let c0 = ic0 * m;
-    let mut folded = [0i32; CHANNEL_BLOCK];
-    for (c, f) in folded[..n].iter_mut().enumerate() {
-        let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
-        let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
-        *f = b.wrapping_add(p.input_offset.wrapping_mul(wsum));
-    }
     // Every entry below `n` is written before it is read, for every pixel.
     let mut acc = [0i32; CHANNEL_BLOCK];
     for b in 0..p.batches {
         for oy in 0..p.output_h {
             for ox in 0..p.output_w {
                 let acc = &mut acc[..n];
-                acc.copy_from_slice(&folded[..n]);
+                for (c, a) in acc.iter_mut().enumerate() {
+                    *a = group16_bias(table, od, c0 + c);
+                }
                 for ky in 0..p.filter_h {
                     let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
                     for kx in 0..p.filter_w {
@@ -128,14 +132,11 @@ fn block(
 /// output pixel, the list of tap pointers addresses the input pixel of each tap, or a
 /// buffer of input zero points for a padded tap (whose `(x + offset) * w` is then 0,
 /// taking the folded offset term of that tap back out).
-#[allow(clippy::too_many_arguments)]
 fn block_m1(
     p: &DepthwiseConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
+    table: &[Group16],
     output: &mut [i8],
     c0: usize,
     n: usize,
@@ -147,24 +148,13 @@ fn block_m1(
     let filter = &filter[..taps * od];
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
     assert!(c0 + n <= od && (16..=CHANNEL_BLOCK).contains(&n) && (1..=MAX_TAPS).contains(&taps));
-    let lane = |c: usize| -> (i32, i32, i32) {
-        let b = if bias.is_empty() { 0 } else { bias[c0 + c] };
-        let wsum: i32 = (0..taps).map(|t| filter[t * od + c0 + c] as i32).sum();
-        (b.wrapping_add(p.input_offset.wrapping_mul(wsum)), multipliers[c0 + c], shifts[c0 + c])
-    };
+    // The block's full groups start at group `c0 / 16` (blocks start at multiples of
+    // 16); only the last block (`c0 + n == od`) can end in a partial group, and then the
+    // table's last group holds exactly its last sixteen channels.
     let full = n / 16;
-    let mut table = [Group16::default(); CHANNEL_BLOCK / 16 + 1];
-    for c in 0..16 * full {
-        let (f, mu, s) = lane(c);
-        table[c / 16].set(c % 16, f, mu, s);
-    }
     let tail = !n.is_multiple_of(16);
-    if tail {
-        for j in 0..16 {
-            let (f, mu, s) = lane(n - 16 + j);
-            table[full].set(j, f, mu, s);
-        }
-    }
+    let groups = &table[c0 / 16..c0 / 16 + full];
+    let tail_group = &table[table.len() - 1..];
     // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
     let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
@@ -191,63 +181,13 @@ fn block_m1(
                 // the weights of tap `t` are `filter[t * od + c0..][..n]`, inside `filter`
                 // (`taps * od` bytes); `out` addresses `n` writable bytes.
                 unsafe {
-                    depthwise16(&tp[..taps], w, od, 0, &table[..full], q, out);
+                    depthwise16(&tp[..taps], w, od, 0, groups, q, out);
                     if tail {
-                        depthwise16(&tp[..taps], w, od, n - 16, &table[full..full + 1], q, out.add(n - 16));
+                        depthwise16(&tp[..taps], w, od, n - 16, tail_group, q, out.add(n - 16));
                     }
                 }
                 o += od;
             }
         }
     }
-}
-
-/// Longest filter (taps x depth multiplier) transposed on the stack by [`as_conv`].
-const TRANSPOSED_CAP: usize = 2048;
-
-/// With one input channel, a depthwise convolution is a convolution whose output channel
-/// `j` has the weights `filter[t * m + j]` over the taps `t`: transposed to the OHWI
-/// layout, it runs as one (`conv::conv_s8`, im2col and four channels per input load).
-/// Returns `false`, touching nothing, when the filter or the column is too large.
-fn as_conv(
-    p: &DepthwiseConvParams,
-    input: &[i8],
-    filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
-    output: &mut [i8],
-) -> bool {
-    let (m, taps) = (p.depth_multiplier, p.filter_h * p.filter_w);
-    if m * taps > TRANSPOSED_CAP {
-        return false;
-    }
-    let mut transposed = [0i8; TRANSPOSED_CAP];
-    for (t, w) in filter[..taps * m].chunks_exact(m).enumerate() {
-        for (j, &v) in w.iter().enumerate() {
-            transposed[j * taps + t] = v;
-        }
-    }
-    let cp = ConvParams {
-        input_offset: p.input_offset,
-        output_offset: p.output_offset,
-        stride_w: p.stride_w,
-        stride_h: p.stride_h,
-        dilation_w: p.dilation_w,
-        dilation_h: p.dilation_h,
-        pad_w: p.pad_w,
-        pad_h: p.pad_h,
-        activation_min: p.activation_min,
-        activation_max: p.activation_max,
-        batches: p.batches,
-        input_h: p.input_h,
-        input_w: p.input_w,
-        input_depth: 1,
-        filter_h: p.filter_h,
-        filter_w: p.filter_w,
-        output_h: p.output_h,
-        output_w: p.output_w,
-        output_depth: m,
-    };
-    super::conv::conv_s8(&cp, input, &transposed[..taps * m], bias, multipliers, shifts, output)
 }

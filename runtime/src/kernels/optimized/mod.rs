@@ -7,7 +7,9 @@
 //! - the input offset is folded out of the inner loop: `sum (x + off) * w` is computed
 //!   as `sum x * w + off * sum w` (exact in wrapping i32 arithmetic, which equals the
 //!   reference whenever the reference does not overflow), so inner loops are plain int8
-//!   dot products, which Helium's `vmladava` and the DSP extension's `smlad` do well;
+//!   dot products, which Helium's `vmladava` and the DSP extension's `smlad` do well
+//!   (convolutions read the folded biases from tables the model compiler packed,
+//!   `kernels::packed`);
 //! - padded taps of a convolution are gathered as the input zero point (`x + off = 0`),
 //!   which contributes nothing, exactly like the reference's skipped taps;
 //! - outputs are produced in blocks of channels that share one input load, and
@@ -25,7 +27,3 @@ pub mod pooling;
 pub mod simd;
 
 pub use crate::kernels::packed::CHANNEL_BLOCK;
-
-/// Longest im2col column (filter taps x input channels) gathered on the stack; larger
-/// non-pointwise convolutions fall back to the reference kernel.
-pub const COLUMN_CAP: usize = 1024;
