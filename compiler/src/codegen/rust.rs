@@ -46,8 +46,9 @@ pub enum Item {
 /// Collects the items of the generated module while kernels emit their calls.
 ///
 /// Kernels write their call in Rust syntax, referring to tables as `&IDENT.0`, to absent
-/// optional tables as `&[]`, and to the bound views `in0`, `in1`, `out`, `scratch`; the
-/// C back end maps that form mechanically, so keep calls to that shape.
+/// optional tables as `&[]` (absent scratch `&mut []`), and to the bound views `in0`, `in1`,
+/// `out`, `scratch`; the C back end maps that form mechanically, so keep calls to that
+/// shape.
 pub struct Emitter {
     layer: usize,
     items: Vec<Item>,

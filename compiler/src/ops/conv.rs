@@ -347,7 +347,9 @@ impl Kernel for Conv {
             return format!("conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
         }
         let packed = e.packed("PACKED", &self.packed);
-        format!("conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, scratch, out)")
+        // Codegen binds `scratch` for kernels with scratch; pointwise layers have none.
+        let scratch = if self.scratch().preferred > 0 { "scratch" } else { "&mut []" };
+        format!("conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, {scratch}, out)")
     }
 }
 

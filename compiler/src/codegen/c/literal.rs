@@ -181,7 +181,7 @@ pub fn parse_call(call: &str) -> Result<Call, CExportError> {
 }
 
 fn arg(a: &str) -> Result<String, String> {
-    if a == "&[]" {
+    if a == "&[]" || a == "&mut []" {
         return Ok("NULL".to_owned());
     }
     // A slice of slices (CONCATENATION's inputs): `&[&T.0, in0]` becomes the brace list

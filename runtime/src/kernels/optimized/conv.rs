@@ -92,7 +92,8 @@ fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group
 
 /// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a
 /// zero-point-padded copy of the input in `padded` when it fits there (no bounds logic
-/// per tap), else from the input with per-row clipping.
+/// per tap), else from the input: whole rows where the window is inside it horizontally,
+/// per-row clipping at the left and right borders.
 fn conv_general(
     p: &ConvParams,
     input: &[i8],
@@ -111,11 +112,14 @@ fn conv_general(
     let (ph, pw) = padded_extent(p);
     let padded_fits = padded.len() >= ph * pw * id;
     let padded = &mut padded[..if padded_fits { ph * pw * id } else { 0 }];
+    // Columns a window spans: `filter_w` taps `dilation_w` apart.
+    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
     let mut o = 0;
     for b in 0..p.batches {
         if padded_fits {
             pad_image(p, &input[b * ih * iw * id..(b + 1) * ih * iw * id], zero_point, pw, padded);
         }
+        let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
         let o_batch = o;
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
@@ -123,8 +127,14 @@ fn conv_general(
             o = o_batch;
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
+                    let x0 = ox * p.stride_w;
                     if padded_fits {
-                        gather(p, padded, pw, oy, ox, column);
+                        gather(p, padded, pw, ph, (oy * p.stride_h) as isize, x0, zero_point, column);
+                    } else if x0 >= p.pad_w && x0 - p.pad_w + x_reach <= iw {
+                        // The window is inside the input horizontally: rows are whole runs
+                        // (or padding rows), no clipping.
+                        let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+                        gather(p, image, iw, ih, y0, x0 - p.pad_w, zero_point, column);
                     } else {
                         im2col(p, input, b, oy, ox, zero_point, column);
                     }
@@ -148,18 +158,35 @@ fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &m
     }
 }
 
-/// Gathers the input column of output pixel `(oy, ox)` from the padded image: one
-/// contiguous run per filter row without dilation (inline word copies for the short rows
-/// of small convolutions).
+/// Gathers a column from `image` (`width` pixels wide, `height` rows) whose window starts
+/// at row `y0` (rows above 0 or from `height` on are the padding: set to the zero point)
+/// and column `x0` (every column of the window inside the image): one contiguous run per
+/// filter row without dilation (inline word copies for the short rows of small
+/// convolutions).
 #[inline(always)]
-fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column: &mut [i8]) {
+#[allow(clippy::too_many_arguments)]
+fn gather(
+    p: &ConvParams,
+    image: &[i8],
+    width: usize,
+    height: usize,
+    y0: isize,
+    x0: usize,
+    zero_point: i8,
+    column: &mut [i8],
+) {
     let id = p.input_depth;
     let row = p.filter_w * id;
     for ky in 0..p.filter_h {
-        let py = oy * p.stride_h + ky * p.dilation_h;
+        let py = y0 + (ky * p.dilation_h) as isize;
         let dst = &mut column[ky * row..(ky + 1) * row];
+        if py < 0 || py as usize >= height {
+            fill_short(dst, zero_point);
+            continue;
+        }
+        let py = py as usize;
         if p.dilation_w == 1 {
-            let src = &padded[(py * pw + ox * p.stride_w) * id..][..row];
+            let src = &image[(py * width + x0) * id..][..row];
             // Fixed lengths compile to word loads and stores; a loop over words would be
             // turned back into a `memcpy` call (about 35 instructions for 4 bytes).
             match row {
@@ -171,8 +198,8 @@ fn gather(p: &ConvParams, padded: &[i8], pw: usize, oy: usize, ox: usize, column
             }
         } else {
             for kx in 0..p.filter_w {
-                let px = ox * p.stride_w + kx * p.dilation_w;
-                dst[kx * id..(kx + 1) * id].copy_from_slice(&padded[(py * pw + px) * id..][..id]);
+                let px = x0 + kx * p.dilation_w;
+                dst[kx * id..(kx + 1) * id].copy_from_slice(&image[(py * width + px) * id..][..id]);
             }
         }
     }
@@ -186,36 +213,44 @@ fn copy_fixed<const N: usize>(dst: &mut [i8], src: &[i8]) {
 
 /// Gathers the input column of output pixel `(b, oy, ox)` in the filter's `[ky][kx][ic]`
 /// order, padded taps set to the input zero point. Without dilation, the taps of one
-/// filter row that fall inside the image are contiguous in the input: one copy per row.
-/// Not inlined: inside the pixel loops LLVM spilled most of its state to the stack.
+/// filter row that fall inside the image are contiguous in the input and span the same
+/// columns in every row: the column is set to zero points once, then one copy per row
+/// inside the image. Not inlined: inside the pixel loops LLVM spilled most of its state
+/// to the stack.
 #[inline(never)]
 fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_point: i8, column: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let row = p.filter_w * id;
+    if p.dilation_w == 1 {
+        // Input columns x0 - pad .. x0 - pad + filter_w, clipped to [0, iw).
+        let start = (ox * p.stride_w) as isize - p.pad_w as isize;
+        let lo = (-start).clamp(0, p.filter_w as isize) as usize;
+        let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
+        column.fill(zero_point);
+        if hi == lo {
+            return;
+        }
+        let x0 = (start + lo as isize) as usize;
+        let run = (hi - lo) * id;
+        for ky in 0..p.filter_h {
+            if let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) {
+                let src = &input[((b * ih + y) * iw + x0) * id..][..run];
+                copy_short(&mut column[ky * row + lo * id..][..run], src);
+            }
+        }
+        return;
+    }
     for ky in 0..p.filter_h {
         let dst = &mut column[ky * row..(ky + 1) * row];
         let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) else {
             fill_short(dst, zero_point);
             continue;
         };
-        if p.dilation_w == 1 {
-            // Input columns x0 - pad .. x0 - pad + filter_w, clipped to [0, iw).
-            let start = (ox * p.stride_w) as isize - p.pad_w as isize;
-            let lo = (-start).clamp(0, p.filter_w as isize) as usize;
-            let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
-            fill_short(&mut dst[..lo * id], zero_point);
-            if hi > lo {
-                let x0 = (start + lo as isize) as usize;
-                copy_short(&mut dst[lo * id..hi * id], &input[((b * ih + y) * iw + x0) * id..][..(hi - lo) * id]);
-            }
-            fill_short(&mut dst[hi * id..], zero_point);
-        } else {
-            for kx in 0..p.filter_w {
-                let d = &mut dst[kx * id..(kx + 1) * id];
-                match tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) {
-                    Some(x) => d.copy_from_slice(&input[((b * ih + y) * iw + x) * id..][..id]),
-                    None => d.fill(zero_point),
-                }
+        for kx in 0..p.filter_w {
+            let d = &mut dst[kx * id..(kx + 1) * id];
+            match tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) {
+                Some(x) => d.copy_from_slice(&input[((b * ih + y) * iw + x) * id..][..id]),
+                None => d.fill(zero_point),
             }
         }
     }
