@@ -131,3 +131,30 @@ fn greedy_is_never_larger_than_linear() {
         );
     }
 }
+
+/// Scratch is planned at a kernel's minimum and upgraded to its preferred size only where
+/// that costs no arena: KWS's first convolution gets its im2col column and padded input
+/// (736 B beside 8,490 B of activations), micro_speech's one-channel depthwise layer
+/// (lowered to a convolution) gets none, its arena holding exactly its input and output.
+#[test]
+fn scratch_is_granted_only_where_it_costs_no_arena() {
+    for pin in PINS {
+        let Some(p) = compile(pin.model, PlannerKind::GreedyBySize) else { return };
+        for (i, step) in p.steps.iter().enumerate() {
+            let (got, wanted) = (p.plan.scratch[i].1, step.kernel.scratch());
+            assert!(
+                got == wanted.min || got == wanted.preferred,
+                "{} step {i}: {got} B of scratch, neither the minimum {} nor the preferred {}",
+                pin.model,
+                wanted.min,
+                wanted.preferred
+            );
+        }
+        let granted: Vec<usize> = p.plan.scratch.iter().map(|s| s.1).collect();
+        match pin.model {
+            "mlperf-tiny/kws_ref_model.tflite" => assert_eq!(granted[0], 736, "{granted:?}"),
+            "tflite-micro/micro_speech_quantized.tflite" => assert!(granted.iter().all(|&s| s == 0), "{granted:?}"),
+            _ => {}
+        }
+    }
+}
