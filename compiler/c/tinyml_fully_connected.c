@@ -1,13 +1,15 @@
 /* FULLY_CONNECTED, int8 (runtime/src/kernels/fully_connected.rs, TFLM
- * reference_integer_ops::FullyConnected). */
+ * reference_integer_ops::FullyConnected). `packed` is the optimized Rust kernel's table of
+ * folded biases; the export passes NULL and this reference port ignores it. */
 #include "tinyml_kernels.h"
 
 void fully_connected_s8(const FullyConnectedParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
-                        const int32_t *bias, tinyml_i8 *output) {
+                        const int32_t *bias, const int32_t *packed, tinyml_i8 *output) {
     const int32_t depth = p->accum_depth;
     int32_t b;
     int32_t o;
     int32_t d;
+    (void)packed;
     for (b = 0; b < p->batches; ++b) {
         const tinyml_i8 *row = input + b * depth;
         for (o = 0; o < p->output_depth; ++o) {

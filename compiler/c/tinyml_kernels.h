@@ -433,10 +433,10 @@ extern const uint16_t tinyml_sigmoid_table_u16[256];
 
 /* ---- Kernels. Absent optional tables (bias) are NULL. ---- */
 
-void fully_connected_s8(const FullyConnectedParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
-                        const int32_t *bias, tinyml_i8 *output);
 /* `packed` and `scratch` serve the optimized Rust kernels (one signature with them); the
  * C kernels are reference ports, are passed NULL and ignore both. */
+void fully_connected_s8(const FullyConnectedParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
+                        const int32_t *bias, const int32_t *packed, tinyml_i8 *output);
 void conv_s8(const ConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter, const int32_t *bias,
              const int32_t *multipliers, const int32_t *shifts, const int32_t *packed, void *scratch,
              tinyml_i8 *output);

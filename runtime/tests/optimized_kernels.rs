@@ -19,12 +19,10 @@ use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
     DepthwiseConvParams,
 };
-use tinyml_runtime::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
+use tinyml_runtime::kernels::fully_connected::{folded_bias, fully_connected_s8_reference, FullyConnectedParams};
 use tinyml_runtime::kernels::optimized;
-use tinyml_runtime::kernels::optimized::simd::{
-    dot, dot4, dot4_requantize, dot4_requantize_wide, requantize, Group4, OutQuant,
-};
-use tinyml_runtime::kernels::packed::{words, Group16};
+use tinyml_runtime::kernels::optimized::simd::{dot, dot4, dot4_bias, dot4_requantize, requantize, Group4, OutQuant};
+use tinyml_runtime::kernels::packed::{group4_count, pack_group4, words, Group16};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
@@ -77,7 +75,6 @@ proptest! {
         let mut next = move || { rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (rng >> 33) as i32 };
         let n = 4 * groups;
         let x: Vec<i8> = (0..k).map(|_| next() as i8).collect();
-        let x16: Vec<i16> = x.iter().map(|&v| v as i16 + (next() % 129) as i16).collect();
         let w: Vec<i8> = (0..n * k).map(|_| next() as i8).collect();
         let mut table = vec![Group4::default(); groups];
         let (mut bias, mut mult, mut shift) = (vec![0; n], vec![0; n], vec![0; n]);
@@ -88,17 +85,13 @@ proptest! {
             table[c / 4].set(c % 4, bias[c], mult[c], shift[c]);
         }
         let q = OutQuant { offset: off, min, max };
-        let (mut out, mut out_wide) = (vec![0i8; n], vec![0i8; n]);
+        let mut out = vec![0i8; n];
         dot4_requantize(&x, &w, &table, q, &mut out);
-        dot4_requantize_wide(&x16, &w, &table, q, &mut out_wide);
         for c in 0..n {
             let row = &w[c * k..(c + 1) * k];
             let d = dot(&x, row).wrapping_add(bias[c]);
             let v = multiply_by_quantized_multiplier(d, mult[c], shift[c]) + off;
             prop_assert_eq!(out[c], v.clamp(min, max) as i8);
-            let dw = x16.iter().zip(row).map(|(&a, &b)| a as i32 * b as i32).sum::<i32>().wrapping_add(bias[c]);
-            let v = multiply_by_quantized_multiplier(dw, mult[c], shift[c]) + off;
-            prop_assert_eq!(out_wide[c], v.clamp(min, max) as i8);
         }
     }
 
@@ -211,15 +204,17 @@ proptest! {
     #[test]
     fn fully_connected_matches_reference(
         batches in 1usize..4,
-        depth in 1usize..300,
-        out in 1usize..40,
+        depth in prop_oneof![1usize..8, 1usize..300],
+        out in prop_oneof![1usize..9, 1usize..140],
         in_zp in -128i32..128,
         f_zp in prop_oneof![Just(0i32), -128i32..128],
         out_zp in -128i32..128,
         mult in (1i32 << 30)..i32::MAX,
-        shift in -12i32..3,
+        shift in prop_oneof![-12i32..3, -31i32..32],
         (amin, amax) in activation(),
         has_bias in any::<bool>(),
+        // Huge biases make accumulators near the i32 limits (saturating paths).
+        bias_range in prop_oneof![Just(1i32 << 16), Just(1i32 << 30)],
         seed in any::<u64>(),
     ) {
         let p = FullyConnectedParams {
@@ -230,11 +225,51 @@ proptest! {
         let mut rng = Rng(seed | 1);
         let input = rng.bytes(batches * depth);
         let filter = rng.bytes(out * depth);
-        let bias = if has_bias { rng.i32s(out, 1 << 16) } else { Vec::new() };
-        let (mut a, mut b) = (vec![0i8; batches * out], vec![0i8; batches * out]);
-        fully_connected_s8_reference(&p, &input, &filter, &bias, &mut a);
-        optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, &mut b);
-        prop_assert_eq!(a, b);
+        let bias = if has_bias { rng.i32s(out, bias_range) } else { Vec::new() };
+        // The table as the model compiler makes it.
+        let mut table = vec![Group4::default(); group4_count(out)];
+        pack_group4(out, |o| (folded_bias(&p, &filter, &bias, o), mult, shift), &mut table);
+        let n = batches * out;
+        let mut expected = vec![0i8; n];
+        fully_connected_s8_reference(&p, &input, &filter, &bias, &mut expected);
+        let mut got = vec![0i8; n];
+        optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, words(&table), &mut got);
+        prop_assert_eq!(&got, &expected);
+        // Both loop shapes, whichever the host selects.
+        optimized::fully_connected::fully_connected_blocks(&p, &input, &filter, &table, &mut got);
+        prop_assert_eq!(&got, &expected, "blocks");
+        if shift >= -21 {
+            // The scalar path's domain (`fully_connected_s8` runs the reference outside it).
+            optimized::fully_connected::fully_connected_rows(&p, &input, &filter, &table, &mut got);
+            prop_assert_eq!(&got, &expected, "rows");
+        }
+        // No table, or one made for another shape: the reference runs.
+        for packed in [&[][..], &words(&table)[16..]] {
+            let mut got = vec![0i8; n];
+            optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
+            prop_assert_eq!(&got, &expected, "fallback");
+        }
+    }
+
+    #[test]
+    fn dot4_bias_is_bias_plus_dots(
+        (x, w) in (0usize..70, 0usize..5).prop_flat_map(|(k, g)| (bytes(k), bytes(4 * g * k))),
+        seed in any::<u64>(),
+    ) {
+        let k = x.len();
+        let n = w.len().checked_div(k).unwrap_or(0);
+        let mut rng = Rng(seed | 1);
+        let mut groups = vec![Group4::default(); n / 4];
+        for g in &mut groups {
+            g.bias.copy_from_slice(&rng.i32s(4, 1 << 30));
+        }
+        let mut acc = vec![std::mem::MaybeUninit::<i32>::uninit(); n];
+        dot4_bias(&x, &w, &groups, &mut acc);
+        for c in 0..n {
+            // SAFETY: `dot4_bias` writes every entry.
+            let got = unsafe { acc[c].assume_init() };
+            prop_assert_eq!(got, groups[c / 4].bias[c % 4].wrapping_add(dot(&x, &w[c * k..(c + 1) * k])));
+        }
     }
 
     #[test]

@@ -8,7 +8,10 @@ use crate::error::CompileError;
 use crate::exec::OpIo;
 use crate::graph::{Activation, DType, Options};
 use crate::quant::{activation_range, quantize_multiplier};
-use tinyml_runtime::kernels::fully_connected::{fully_connected_s16, fully_connected_s8, FullyConnectedParams};
+use tinyml_runtime::kernels::fully_connected::{
+    folded_bias, fully_connected_s16, fully_connected_s8, FullyConnectedParams,
+};
+use tinyml_runtime::kernels::packed::{group4_count, pack_group4, words, Group4};
 
 /// A lowered fully connected layer.
 #[derive(Debug)]
@@ -16,6 +19,9 @@ pub struct FullyConnected {
     params: FullyConnectedParams,
     filter: Vec<i8>,
     bias: Bias,
+    /// The optimized int8 kernel's table (folded biases, requantization constants);
+    /// empty for int16 layers.
+    packed: Vec<i32>,
 }
 
 /// The bias by activation type: int32 for int8 layers, int64 for int16 ones (empty when
@@ -126,8 +132,23 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         accum_depth,
         output_depth,
     };
-    let kernel = FullyConnected { params, filter: cx.const_i8(1)?, bias };
+    let filter = cx.const_i8(1)?;
+    let packed = match &bias {
+        Bias::I32(b) => pack(&params, &filter, b),
+        Bias::I64(_) => Vec::new(),
+    };
+    let kernel = FullyConnected { params, filter, bias, packed };
     Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+}
+
+/// The table `fully_connected_s8` reads from flash: per output, the bias with every
+/// input-independent offset term folded in, and the layer's multiplier and shift, in the
+/// runtime's `Group4` layout (as TFLM's CMSIS-NN `Prepare` would compute per call, done
+/// once here).
+fn pack(p: &FullyConnectedParams, filter: &[i8], bias: &[i32]) -> Vec<i32> {
+    let mut table = vec![Group4::default(); group4_count(p.output_depth)];
+    pack_group4(p.output_depth, |o| (folded_bias(p, filter, bias, o), p.output_multiplier, p.output_shift), &mut table);
+    words(&table).to_vec()
 }
 
 impl Kernel for FullyConnected {
@@ -141,6 +162,7 @@ impl Kernel for FullyConnected {
 
     fn const_bytes(&self) -> usize {
         self.filter.len()
+            + 4 * self.packed.len()
             + match &self.bias {
                 Bias::I32(b) => 4 * b.len(),
                 Bias::I64(b) => 8 * b.len(),
@@ -151,7 +173,7 @@ impl Kernel for FullyConnected {
         match &self.bias {
             Bias::I32(bias) => {
                 let (input, output) = io.io1::<i8, i8>()?;
-                fully_connected_s8(&self.params, input, &self.filter, bias, output);
+                fully_connected_s8(&self.params, input, &self.filter, bias, &self.packed, output);
             }
             Bias::I64(bias) => {
                 let (input, output) = io.io1::<i16, i16>()?;
@@ -165,12 +187,16 @@ impl Kernel for FullyConnected {
         e.use_path("tinyml_runtime::kernels::fully_connected::*");
         let params = e.params("PARAMS", "FullyConnectedParams", &self.params);
         let filter = e.table("FILTER", "i8", &self.filter);
-        let (f, bias) = match &self.bias {
-            Bias::I32(b) if b.is_empty() => ("s8", "&[]".to_owned()),
-            Bias::I32(b) => ("s8", e.table("BIAS", "i32", b)),
-            Bias::I64(b) if b.is_empty() => ("s16", "&[]".to_owned()),
-            Bias::I64(b) => ("s16", e.table("BIAS", "i64", b)),
-        };
-        format!("fully_connected_{f}(&{params}, in0, {filter}, {bias}, out)")
+        match &self.bias {
+            Bias::I32(b) => {
+                let bias = if b.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i32", b) };
+                let packed = e.packed("PACKED", &self.packed);
+                format!("fully_connected_s8(&{params}, in0, {filter}, {bias}, {packed}, out)")
+            }
+            Bias::I64(b) => {
+                let bias = if b.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i64", b) };
+                format!("fully_connected_s16(&{params}, in0, {filter}, {bias}, out)")
+            }
+        }
     }
 }

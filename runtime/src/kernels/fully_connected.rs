@@ -33,17 +33,42 @@ pub struct FullyConnectedParams {
 
 /// `output[b][o] = requant(sum_d (input[b][d] + input_offset) * (filter[o][d] + filter_offset) + bias[o])`.
 ///
-/// `bias` is empty when the layer has none. Slices must have the lengths implied by
-/// `p`; the model compiler guarantees it.
-pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
+/// `bias` is empty when the layer has none. `packed` is the table of folded biases and
+/// requantization constants that the model compiler makes for the optimized kernel (see
+/// [`folded_bias`]); the reference kernel ignores it, and the optimized one runs the
+/// reference when `packed` does not fit the layer (it is empty in hand calls and `NULL`
+/// in the C port). Slices must have the lengths implied by `p`; the model compiler
+/// guarantees it.
+pub fn fully_connected_s8(
+    p: &FullyConnectedParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    packed: &[i32],
+    output: &mut [i8],
+) {
     #[cfg(not(feature = "reference-kernels"))]
     {
-        super::optimized::fully_connected::fully_connected_s8(p, input, filter, bias, output)
+        super::optimized::fully_connected::fully_connected_s8(p, input, filter, bias, packed, output)
     }
     #[cfg(feature = "reference-kernels")]
     {
+        let _ = packed;
         fully_connected_s8_reference(p, input, filter, bias, output)
     }
+}
+
+/// The constant part of output `o`'s accumulator, which the model compiler folds into
+/// the bias of the optimized kernel's table (`packed::pack_group4`, one lane per output
+/// with the layer's multiplier and shift): `bias[o] + input_offset * sum(w) + depth *
+/// input_offset * filter_offset`, wrapping like the kernels' i32 arithmetic. Only
+/// `filter_offset * sum(x)` (zero for symmetric weights) is left for run time.
+pub fn folded_bias(p: &FullyConnectedParams, filter: &[i8], bias: &[i32], o: usize) -> i32 {
+    let k = p.accum_depth;
+    let b = if bias.is_empty() { 0 } else { bias[o] };
+    let wsum = filter[o * k..(o + 1) * k].iter().fold(0i32, |a, &w| a.wrapping_add(w as i32));
+    b.wrapping_add(p.input_offset.wrapping_mul(wsum))
+        .wrapping_add((k as i32).wrapping_mul(p.input_offset).wrapping_mul(p.filter_offset))
 }
 
 /// The reference int8 fully connected layer (see [`fully_connected_s8`], which runs the

@@ -19,7 +19,6 @@ use super::CHANNEL_BLOCK;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::conv::{is_pointwise, padded_extent, tap, ConvParams, STACK_COLUMN};
 use crate::kernels::packed::{group4_block, group4_count, groups};
-use core::mem::MaybeUninit;
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
@@ -305,101 +304,12 @@ pub(crate) struct Block<'a> {
     table: &'a [Group4],
 }
 
-/// Storage of a [`Block`]'s table built per call (fully connected layers; convolutions
-/// read tables packed at compile time), left uninitialized: zeroing and moving a
-/// kilobyte per block showed up as `memclr`/`memcpy` calls in small fully connected
-/// layers.
-pub(crate) type TableStorage = [MaybeUninit<Group4>; CHANNEL_BLOCK / 4 + 1];
-
-/// Uninitialized [`TableStorage`].
-#[inline(always)]
-pub(crate) fn table_storage() -> TableStorage {
-    [const { MaybeUninit::uninit() }; CHANNEL_BLOCK / 4 + 1]
-}
-
 impl<'a> Block<'a> {
-    /// Builds the table of the rows of `rows` (`k` bytes each); `lane(c)` gives the folded
-    /// bias, multiplier and shift of block channel `c`.
-    #[inline(always)]
-    pub(crate) fn new(
-        storage: &'a mut TableStorage,
-        rows: &'a [i8],
-        k: usize,
-        lane: impl Fn(usize) -> (i32, i32, i32),
-    ) -> Self {
-        let n = rows.len().checked_div(k).unwrap_or(0);
-        let full = n / 4;
-        for (g, slot) in storage[..full].iter_mut().enumerate() {
-            let mut t = Group4::default();
-            for j in 0..4 {
-                let (f, m, s) = lane(4 * g + j);
-                t.set(j, f, m, s);
-            }
-            slot.write(t);
-        }
-        let mut used = full;
-        if !n.is_multiple_of(4) {
-            // The last four channels, or (fewer than four) each channel in its own lane.
-            let first = n.saturating_sub(4);
-            let mut t = Group4::default();
-            for j in 0..n - first {
-                let (f, m, s) = lane(first + j);
-                t.set(j, f, m, s);
-            }
-            storage[full].write(t);
-            used += 1;
-        }
-        // SAFETY: entries `0..used` were written above; `MaybeUninit<Group4>` has the
-        // layout of `Group4`.
-        let table = unsafe { core::slice::from_raw_parts(storage.as_ptr() as *const Group4, used) };
-        Block { rows, k, n, table }
-    }
-
     /// The block of channels `c0..c0 + n` whose constants the model compiler packed
     /// (`kernels::packed::pack_group4`); `rows` holds the block's `n` filter rows.
     #[inline(always)]
     pub(crate) fn from_table(rows: &'a [i8], k: usize, table: &'a [Group4], c0: usize, n: usize) -> Self {
         Block { rows, k, n, table: group4_block(table, c0, n) }
-    }
-
-    /// A block whose channels share one multiplier and shift (fully connected layers):
-    /// the requantization lanes are set once and copied, only the biases differ.
-    #[cfg_attr(not(tinyml_mve), allow(dead_code))]
-    #[inline(always)]
-    pub(crate) fn per_tensor(
-        storage: &'a mut TableStorage,
-        rows: &'a [i8],
-        k: usize,
-        bias: impl Fn(usize) -> i32,
-        mult: i32,
-        shift: i32,
-    ) -> Self {
-        let n = rows.len().checked_div(k).unwrap_or(0);
-        let mut template = Group4::default();
-        for j in 0..4 {
-            template.set(j, 0, mult, shift);
-        }
-        let full = n / 4;
-        for (g, slot) in storage[..full].iter_mut().enumerate() {
-            let mut t = template;
-            t.bias = [bias(4 * g), bias(4 * g + 1), bias(4 * g + 2), bias(4 * g + 3)];
-            slot.write(t);
-        }
-        let mut used = full;
-        if !n.is_multiple_of(4) {
-            // As in `new`: the last four channels, or each of fewer than four.
-            let first = n.saturating_sub(4);
-            let mut t = template;
-            for j in 0..n - first {
-                t.bias[j] = bias(first + j);
-            }
-            storage[full].write(t);
-            used += 1;
-        }
-        // SAFETY: entries `0..used` were written above; `MaybeUninit<Group4>` has the
-        // layout of `Group4`.
-        let table = unsafe { core::slice::from_raw_parts(storage.as_ptr() as *const Group4, used) };
-        Block { rows, k, n, table }
     }
 
     /// Computes the block's `n` outputs for the input column `x` (`k` bytes).
@@ -420,32 +330,6 @@ impl<'a> Block<'a> {
         let t = &self.table[0];
         for (c, dst) in out[..n].iter_mut().enumerate() {
             let acc = dot(x, &self.rows[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
-            let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
-            *dst = v.clamp(q.min, q.max) as i8;
-        }
-    }
-
-    /// [`Block::run`] with the input widened to i16 (`x + input_offset`, the folded
-    /// biases then hold no offset term).
-    #[inline(always)]
-    #[cfg_attr(not(tinyml_mve), allow(dead_code))]
-    pub(crate) fn run_wide(&self, x: &[i16], q: OutQuant, out: &mut [i8]) {
-        let (k, n) = (self.k, self.n);
-        let full = n / 4;
-        super::simd::dot4_requantize_wide(x, self.rows, &self.table[..full], q, out);
-        if n.is_multiple_of(4) {
-            return;
-        }
-        if n >= 4 {
-            let c = n - 4;
-            super::simd::dot4_requantize_wide(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
-            return;
-        }
-        let t = &self.table[0];
-        for (c, dst) in out[..n].iter_mut().enumerate() {
-            let row = &self.rows[c * k..(c + 1) * k];
-            let d = x.iter().zip(row).fold(0i32, |a, (&xv, &wv)| a.wrapping_add(xv as i32 * wv as i32));
-            let acc = d.wrapping_add(t.bias[c]);
             let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
             *dst = v.clamp(q.min, q.max) as i8;
         }

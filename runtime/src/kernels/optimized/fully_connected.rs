@@ -1,118 +1,272 @@
 //! Optimized int8 FULLY_CONNECTED (same arithmetic as
 //! `kernels::fully_connected::fully_connected_s8_reference`).
 //!
-//! `sum (x + ioff)(w + foff) = x.w + ioff * sum w + foff * sum x + depth * ioff * foff`:
-//! the dot products run on raw int8 (four filter rows per input load, `simd::dot4`), and
-//! the weight sums are computed once per call (they are needed once per row anyway when
-//! there is one batch, and then shared by every batch).
+//! `sum (x + ioff)(w + foff) + bias = x.w + folded + foff * sum x`: the model compiler
+//! computed every `folded` (`fully_connected::folded_bias`) into a `Group4` table
+//! (`packed::pack_group4`), so the inner loops are plain int8 dot products on the raw
+//! input, with no per-call set-up and no stack buffers; only `foff * sum x`, zero for
+//! symmetric weights, is added at run time. A table that does not fit the layer (hand
+//! calls pass none) runs the reference kernel.
+//!
+//! Two loop shapes, chosen by the target: on Helium, blocks of channels through the
+//! `dot4_requantize` routine (`vmladava.s8` and vector requantization from the table);
+//! elsewhere, four rows per input load (`simd::dot4_rows`: `sxtb16`/`smlad` with the DSP
+//! extension) and the layer's one multiplier and shift applied by scalar code with its
+//! constants set once per call ([`Requant`]). Both are public so that the host tests
+//! check both against the reference.
 
-use super::conv::{table_storage, Block};
-#[cfg(not(tinyml_mve))]
-use super::simd::{dot2_wide, widen_pairs};
-use super::simd::{sum, OutQuant};
+use super::conv::Block;
+use super::simd::{dot, dot4_bias, mul_high_rounded, sum, OutQuant};
 use super::CHANNEL_BLOCK;
-#[cfg(not(tinyml_mve))]
-use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
-#[cfg(tinyml_mve)]
+use crate::kernels::packed::{group4_block, group4_count, group4_in_block, groups, Group4};
 use core::mem::MaybeUninit;
 
-/// Layers with fewer multiply-accumulates per batch run the reference kernel.
-const SMALL_MACS: usize = 512;
-
-/// A word-aligned buffer.
-#[cfg(not(tinyml_mve))]
-#[repr(C, align(4))]
-struct Aligned<T>(T);
-
-/// Longest row widened to i16 on the stack (2 KiB).
-const WIDE_CAP: usize = 1024;
-
-/// Optimized `fully_connected_s8`. Handles every shape.
-pub fn fully_connected_s8(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
-    let (k, od) = (p.accum_depth, p.output_depth);
-    // Tiny layers (hello_world's 1x16, 16x16): the per-call set-up of the optimized paths
-    // costs more than it saves.
-    if k * od < SMALL_MACS {
-        fully_connected_s8_reference(p, input, filter, bias, output);
-        return;
+/// Optimized `fully_connected_s8`: runs the reference kernel when `packed` is not the
+/// layer's table (empty, or made for another shape), or, on the scalar path, when the
+/// requantization constants are outside what int8 layers use ([`Requant::exact_for`]).
+pub fn fully_connected_s8(
+    p: &FullyConnectedParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    packed: &[i32],
+    output: &mut [i8],
+) {
+    let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth));
+    match table {
+        Some(table) if p.accum_depth > 0 && cfg!(tinyml_mve) => fully_connected_blocks(p, input, filter, table, output),
+        Some(table) if p.accum_depth > 0 && Requant::exact_for(p) => {
+            fully_connected_rows(p, input, filter, table, output)
+        }
+        _ => reference(p, input, filter, bias, output),
     }
-    let folded = |o: usize, xsum: i32| -> i32 {
-        let b = if bias.is_empty() { 0 } else { bias[o] };
-        let wsum = if p.input_offset == 0 { 0 } else { sum(&filter[o * k..(o + 1) * k]) };
-        b.wrapping_add(p.input_offset.wrapping_mul(wsum))
-            .wrapping_add(p.filter_offset.wrapping_mul(xsum))
-            .wrapping_add((k as i32).wrapping_mul(p.input_offset).wrapping_mul(p.filter_offset))
-    };
-    // Without Helium, folding costs a second pass over the weights (the sums) that a
-    // scalar core cannot hide; instead widen `x + input_offset` once per row to i16 on
-    // the stack (in `smlad` pair order) and run two filter rows at a time (`dot2_wide`).
-    // On Helium, the same widened row feeds `vmladava.s16` (eight MACs per instruction
-    // instead of sixteen, but no second pass over the weights for their sums).
-    #[cfg(tinyml_mve)]
-    if p.filter_offset == 0 && k <= WIDE_CAP {
-        let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-        // Uninitialized: only the first `k` entries are written and read.
-        let mut wide = [const { MaybeUninit::<i16>::uninit() }; WIDE_CAP];
+}
+
+/// The reference kernel, kept out of line: inlined into the dispatch above, its registers
+/// and stack frame were set up on every call, whichever path ran.
+#[cold]
+#[inline(never)]
+fn reference(p: &FullyConnectedParams, input: &[i8], filter: &[i8], bias: &[i32], output: &mut [i8]) {
+    fully_connected_s8_reference(p, input, filter, bias, output)
+}
+
+/// `foff * sum x` for one input row: the one offset term that depends on the input.
+#[inline(always)]
+fn input_term(p: &FullyConnectedParams, x: &[i8]) -> i32 {
+    if p.filter_offset == 0 {
+        0
+    } else {
+        p.filter_offset.wrapping_mul(sum(x))
+    }
+}
+
+/// The Helium loop shape: per batch and block of up to [`CHANNEL_BLOCK`] outputs, one
+/// `Block::run` on the table's groups. `table` is the layer's (`group4_count` groups).
+#[inline(never)]
+pub fn fully_connected_blocks(
+    p: &FullyConnectedParams,
+    input: &[i8],
+    filter: &[i8],
+    table: &[Group4],
+    output: &mut [i8],
+) {
+    let (k, od) = (p.accum_depth, p.output_depth);
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    for b in 0..p.batches {
+        let x = &input[b * k..(b + 1) * k];
+        let out = &mut output[b * od..(b + 1) * od];
+        let term = input_term(p, x);
+        if term == 0 && od <= CHANNEL_BLOCK {
+            // One block of symmetric weights (most layers): no block loop around it.
+            Block::from_table(filter, k, table, 0, od).run(x, q, out);
+            continue;
+        }
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
-            let mut storage = table_storage();
-            let bias_of = |c: usize| if bias.is_empty() { 0 } else { bias[c0 + c] };
-            let blk = Block::per_tensor(&mut storage, rows, k, bias_of, p.output_multiplier, p.output_shift);
-            for b in 0..p.batches {
-                // Widened once per block and batch: one block covers up to 64 outputs.
-                for (d, &v) in wide[..k].iter_mut().zip(&input[b * k..(b + 1) * k]) {
-                    d.write((v as i32 + p.input_offset) as i16);
+            if term == 0 {
+                Block::from_table(rows, k, table, c0, n).run(x, q, &mut out[c0..c0 + n]);
+                continue;
+            }
+            // Asymmetric weights: one group at a time, on a copy of its constants with
+            // the input term added (64 bytes of stack instead of a block's table).
+            for (g, t) in group4_block(table, c0, n).iter().enumerate() {
+                let (first, lanes) = group_channels(g, n);
+                let mut t = *t;
+                for bias in &mut t.bias {
+                    *bias = bias.wrapping_add(term);
                 }
-                // SAFETY: the first `k` entries were just written (`input` holds `k` per
-                // batch); `MaybeUninit<i16>` has the layout of `i16`.
-                let x = unsafe { core::slice::from_raw_parts(wide.as_ptr() as *const i16, k) };
-                blk.run_wide(x, q, &mut output[b * od + c0..][..n]);
+                let rows = &rows[first * k..(first + lanes) * k];
+                let out = &mut out[c0 + first..c0 + first + lanes];
+                Block::from_table(rows, k, core::slice::from_ref(&t), 0, lanes).run(x, q, out);
             }
         }
-        return;
     }
-    #[cfg(not(tinyml_mve))]
-    if p.filter_offset == 0 && k <= WIDE_CAP {
-        let finish = |acc: i32| -> i8 {
-            let v = multiply_by_quantized_multiplier(acc, p.output_multiplier, p.output_shift) + p.output_offset;
-            v.clamp(p.activation_min, p.activation_max) as i8
-        };
-        // Word-aligned for the DSP loop's `ldrd`.
-        let mut wide = Aligned([0i16; WIDE_CAP]);
-        let wide = &mut wide.0;
-        for b in 0..p.batches {
-            widen_pairs(&input[b * k..(b + 1) * k], p.input_offset, &mut wide[..k]);
-            let xw = &wide[..k];
-            let out = &mut output[b * od..(b + 1) * od];
-            let bias_of = |o: usize| if bias.is_empty() { 0 } else { bias[o] };
-            let mut o = 0;
-            while o + 2 <= od {
-                let d = dot2_wide(xw, &filter[o * k..(o + 1) * k], &filter[(o + 1) * k..(o + 2) * k]);
-                out[o] = finish(d[0].wrapping_add(bias_of(o)));
-                out[o + 1] = finish(d[1].wrapping_add(bias_of(o + 1)));
-                o += 2;
-            }
-            if o < od {
-                let row = &filter[o * k..(o + 1) * k];
-                out[o] = finish(dot2_wide(xw, row, row)[0].wrapping_add(bias_of(o)));
+}
+
+/// The channels (first, count) of group `g` of a block of `n` channels in the
+/// `pack_group4` layout: full groups of four, then the last four channels (overlapping
+/// the previous group), or all of fewer than four.
+#[inline(always)]
+fn group_channels(g: usize, n: usize) -> (usize, usize) {
+    if g < n / 4 {
+        (4 * g, 4)
+    } else {
+        (n.saturating_sub(4), n.min(4))
+    }
+}
+
+/// The loop shape of cores without Helium: per batch and block of outputs, the
+/// accumulators of all its groups of four (`dot4_bias`), then a scalar requantization
+/// with the per-tensor constants. `table` is the layer's; its multipliers and shifts are
+/// `p`'s, so only its biases are read.
+/// `p` must pass [`Requant::exact_for`] and have `accum_depth > 0`.
+#[inline(never)]
+pub fn fully_connected_rows(
+    p: &FullyConnectedParams,
+    input: &[i8],
+    filter: &[i8],
+    table: &[Group4],
+    output: &mut [i8],
+) {
+    let (k, od) = (p.accum_depth, p.output_depth);
+    let rq = Requant::new(p);
+    for b in 0..p.batches {
+        let x = &input[b * k..(b + 1) * k];
+        let term = input_term(p, x);
+        let out = &mut output[b * od..(b + 1) * od];
+        if od <= CHANNEL_BLOCK {
+            // One block (most layers): no block loop around the call.
+            rows_block(x, filter, table, term, &rq, out);
+            continue;
+        }
+        let mut c0 = 0;
+        for groups in table.chunks(group4_in_block(CHANNEL_BLOCK)) {
+            let n = CHANNEL_BLOCK.min(od - c0);
+            rows_block(x, &filter[c0 * k..(c0 + n) * k], groups, term, &rq, &mut out[c0..c0 + n]);
+            c0 += n;
+        }
+    }
+}
+
+/// One block of [`fully_connected_rows`]: `out.len()` outputs from `rows`, their groups
+/// in the `pack_group4` layout. First all accumulators with their folded biases (256
+/// bytes of stack), then one requantization loop: interleaved per group of four, LLVM
+/// spilled the requantization constants and reloaded them per output. Not inlined, for
+/// the same reason.
+#[inline(never)]
+fn rows_block(x: &[i8], rows: &[i8], groups: &[Group4], term: i32, rq: &Requant, out: &mut [i8]) {
+    let (k, n) = (x.len(), out.len());
+    let full = n / 4;
+    // Uninitialized: the first `n` entries are written below, the rest never read.
+    let mut storage = [const { MaybeUninit::<i32>::uninit() }; CHANNEL_BLOCK];
+    let acc = &mut storage[..n];
+    dot4_bias(x, rows, &groups[..full], acc);
+    if n != 4 * full {
+        let t = &groups[full];
+        if n >= 4 {
+            // The last four channels again (the table's overlapping group).
+            dot4_bias(x, &rows[(n - 4) * k..], core::slice::from_ref(t), &mut acc[n - 4..]);
+        } else {
+            for ((w, a), &bias) in rows.chunks_exact(k).zip(acc.iter_mut()).zip(&t.bias) {
+                a.write(dot(x, w).wrapping_add(bias));
             }
         }
-        return;
     }
-    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    for c0 in (0..od).step_by(CHANNEL_BLOCK) {
-        let n = CHANNEL_BLOCK.min(od - c0);
-        let rows = &filter[c0 * k..(c0 + n) * k];
-        for b in 0..p.batches {
-            let x = &input[b * k..(b + 1) * k];
-            let xsum = if p.filter_offset == 0 { 0 } else { sum(x) };
-            // The weight sums are recomputed per batch (one batch in every shared model).
-            let mut storage = table_storage();
-            let blk =
-                Block::new(&mut storage, rows, k, |c| (folded(c0 + c, xsum), p.output_multiplier, p.output_shift));
-            blk.run(x, q, &mut output[b * od + c0..][..n]);
+    // SAFETY: every entry of `acc` was written above (the groups cover all `n` outputs);
+    // `MaybeUninit<i32>` has the layout of `i32`.
+    let acc = unsafe { core::slice::from_raw_parts_mut(acc.as_mut_ptr() as *mut i32, n) };
+    if term != 0 {
+        for a in acc.iter_mut() {
+            *a = a.wrapping_add(term);
+        }
+    }
+    rq.run(acc, out);
+}
+
+/// A per-tensor `multiply_by_quantized_multiplier` plus output offset and clamp, for
+/// cores without Helium's vector requantization: a few instructions per output, its
+/// constants few enough to stay in registers.
+#[derive(Clone, Copy)]
+struct Requant {
+    left: u32,
+    mult: i32,
+    right: u32,
+    /// `2^(right - 1)`, or 0.
+    round: i32,
+    offset: i32,
+    min: i32,
+    max: i32,
+}
+
+impl Requant {
+    /// Whether [`Requant::apply`] equals the reference for `p`: a multiplier normalized as
+    /// `quantize_multiplier` makes them (`[2^30, 2^31)`), a right shift of at most 21 (a
+    /// real multiplier of at least `2^-22`), and an output offset and activation range
+    /// within int8, as every int8 layer has.
+    fn exact_for(p: &FullyConnectedParams) -> bool {
+        p.output_multiplier >= 1 << 30
+            && (-21..=31).contains(&p.output_shift)
+            && (-128..=127).contains(&p.output_offset)
+            && p.activation_min >= -128
+            && p.activation_max <= 127
+    }
+
+    fn new(p: &FullyConnectedParams) -> Self {
+        let right = (-p.output_shift).max(0) as u32;
+        Requant {
+            left: p.output_shift.max(0) as u32,
+            mult: p.output_multiplier,
+            right,
+            round: if right > 0 { 1 << (right - 1) } else { 0 },
+            offset: p.output_offset,
+            min: p.activation_min,
+            max: p.activation_max,
+        }
+    }
+
+    /// `out[i] = apply(acc[i])`, with the branches on the activation range and on the
+    /// direction of the shift taken once.
+    fn run(&self, acc: &[i32], out: &mut [i8]) {
+        let full = self.min == -128 && self.max == 127;
+        match (full, self.right > 0) {
+            (true, true) => self.run_as::<true, true>(acc, out),
+            (true, false) => self.run_as::<true, false>(acc, out),
+            (false, true) => self.run_as::<false, true>(acc, out),
+            (false, false) => self.run_as::<false, false>(acc, out),
+        }
+    }
+
+    #[inline(always)]
+    fn run_as<const FULL: bool, const RIGHT: bool>(&self, acc: &[i32], out: &mut [i8]) {
+        let rq = *self;
+        for (o, &a) in out.iter_mut().zip(acc) {
+            *o = rq.apply::<FULL, RIGHT>(a);
+        }
+    }
+
+    /// `clamp(mbqm(acc, mult, shift) + offset)`; `FULL`: the activation range is all of
+    /// int8 (one `ssat`); `RIGHT`: the shift is negative (so `left` is 0).
+    ///
+    /// gemmlowp's doubling high multiply truncates `(x * m + nudge) / 2^31` toward zero,
+    /// the nudge `2^30` or `1 - 2^30` by the product's sign; both cases equal
+    /// `floor((2x * m + 2^31) / 2^32)`, one `smmulr` of `2x` (it cannot saturate: `m` is
+    /// not `i32::MIN`). `2x` is doubled saturating (`qadd`): where that saturates,
+    /// `|x| >= 2^30`, both the exact and this product are at least `2^29` in magnitude
+    /// with the same sign, and after a right shift of at most 21 and an int8 offset both
+    /// clamp to the same end of the range. RoundingDivideByPOT (ties away from zero) is
+    /// `(h + 2^(right-1) - (h < 0)) >> right`, which cannot overflow as `|h| <= 2^30`.
+    #[inline(always)]
+    fn apply<const FULL: bool, const RIGHT: bool>(&self, acc: i32) -> i8 {
+        let x = if RIGHT { acc } else { acc.wrapping_shl(self.left) };
+        let h = mul_high_rounded(x.saturating_add(x), self.mult);
+        let r = if RIGHT { (h + self.round + (h >> 31)) >> self.right } else { h };
+        let v = r + self.offset;
+        if FULL {
+            v.clamp(-128, 127) as i8
+        } else {
+            v.clamp(self.min, self.max) as i8
         }
     }
 }

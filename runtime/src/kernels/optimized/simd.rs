@@ -121,77 +121,6 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
 }
 
-/// [`dot4_requantize`] with the input widened to i16 (`x + input_offset`, so no weight
-/// sums are needed to fold the offset): for group `g`, lane `j`, `c = 4g + j`,
-/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias, mult, shift) + offset)`.
-#[inline]
-pub fn dot4_requantize_wide(x: &[i16], w: &[i8], groups: &[Group4], q: OutQuant, out: &mut [i8]) {
-    let k = x.len();
-    let n = 4 * groups.len();
-    let (w, out) = (&w[..n * k], &mut out[..n]);
-    #[cfg(tinyml_mve)]
-    if k > 0 && n > 0 {
-        // SAFETY: `w` holds `n` rows of `k` bytes, `out` `n` bytes, `groups` `n / 4`
-        // entries (checked by the slicing above); `k > 0`, `n > 0`.
-        unsafe { mve::dot4_requantize_wide(x.as_ptr(), k, w.as_ptr(), groups, q, out.as_mut_ptr()) };
-        return;
-    }
-    for (g, t) in groups.iter().enumerate() {
-        for j in 0..4 {
-            let row = &w[(4 * g + j) * k..][..k];
-            let d = x.iter().zip(row).fold(0i32, |a, (&xv, &wv)| a.wrapping_add(xv as i32 * wv as i32));
-            let acc = d.wrapping_add(t.bias[j]);
-            let v = multiply_by_quantized_multiplier(acc, t.mult[j], t.left[j] + t.right[j]) + q.offset;
-            out[4 * g + j] = v.clamp(q.min, q.max) as i8;
-        }
-    }
-}
-
-/// Writes `x + offset` widened to i16 into `wide` in the order [`dot2_wide`] reads:
-/// within each full group of four, elements `[0, 2, 1, 3]` (so that one 32-bit word holds
-/// the pair that `sxtb16` extracts from a word of weights), the tail in natural order.
-#[inline]
-pub fn widen_pairs(x: &[i8], offset: i32, wide: &mut [i16]) {
-    let wide = &mut wide[..x.len()];
-    let full = x.len() / 4 * 4;
-    for (d, s) in wide[..full].chunks_exact_mut(4).zip(x.chunks_exact(4)) {
-        d[0] = (s[0] as i32 + offset) as i16;
-        d[1] = (s[2] as i32 + offset) as i16;
-        d[2] = (s[1] as i32 + offset) as i16;
-        d[3] = (s[3] as i32 + offset) as i16;
-    }
-    for (d, &v) in wide[full..].iter_mut().zip(&x[full..]) {
-        *d = (v as i32 + offset) as i16;
-    }
-}
-
-/// `[x.w0, x.w1]` where `x` is `wide.len()` inputs laid out by [`widen_pairs`]. With the
-/// DSP extension: per four inputs, one `ldrd` of inputs and, per row, one load of four
-/// weights, two `sxtb16` and two `smlad` (two MACs each).
-#[inline]
-pub fn dot2_wide(wide: &[i16], w0: &[i8], w1: &[i8]) -> [i32; 2] {
-    let k = wide.len();
-    let (w0, w1) = (&w0[..k], &w1[..k]);
-    let full = k / 4 * 4;
-    #[allow(unused_mut)]
-    let mut done = 0;
-    let mut acc = [0i32; 2];
-    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
-    if full > 0 && (wide.as_ptr() as usize).is_multiple_of(4) {
-        // SAFETY: `wide`, `w0`, `w1` hold `k >= full` elements (checked by the slicing);
-        // `wide` is word-aligned (checked above).
-        acc = unsafe { dsp::dot2_wide(wide.as_ptr(), w0.as_ptr(), w1.as_ptr(), full / 4) };
-        done = full;
-    }
-    for i in done..k {
-        // Inside full groups the input order is [0, 2, 1, 3] (its own inverse).
-        let j = if i < full { i - i % 4 + [0, 2, 1, 3][i % 4] } else { i };
-        acc[0] = acc[0].wrapping_add(wide[i] as i32 * w0[j] as i32);
-        acc[1] = acc[1].wrapping_add(wide[i] as i32 * w1[j] as i32);
-    }
-    acc
-}
-
 /// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33. The bench checks their
 /// output in QEMU (mps2-an505, mps2-an386) against the host reference run.
 #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
@@ -212,47 +141,6 @@ mod dsp {
                 "ldr {xe}, [{x}], #4",
                 "sxtb16 {xo}, {xe}, ror #8",
                 "sxtb16 {xe}, {xe}",
-                "ldr {w}, [{w0}], #4",
-                "sxtb16 {t}, {w}",
-                "sxtb16 {w}, {w}, ror #8",
-                "smlad {a0}, {xe}, {t}, {a0}",
-                "smlad {a0}, {xo}, {w}, {a0}",
-                "ldr {w}, [{w1}], #4",
-                "sxtb16 {t}, {w}",
-                "sxtb16 {w}, {w}, ror #8",
-                "smlad {a1}, {xe}, {t}, {a1}",
-                "smlad {a1}, {xo}, {w}, {a1}",
-                "subs {n}, {n}, #1",
-                "bne 2b",
-                x = inout(reg) x => _,
-                w0 = inout(reg) w0 => _,
-                w1 = inout(reg) w1 => _,
-                n = inout(reg) groups => _,
-                a0 = inout(reg) a0,
-                a1 = inout(reg) a1,
-                xe = out(reg) _,
-                xo = out(reg) _,
-                w = out(reg) _,
-                t = out(reg) _,
-                options(nostack, readonly),
-            );
-        }
-        [a0, a1]
-    }
-
-    /// [`super::dot2_wide`] over `groups` groups of four inputs.
-    ///
-    /// # Safety
-    /// `x` valid for `4 * groups` i16 reads and 4-byte aligned (`ldrd` needs word
-    /// alignment), `w0`, `w1` valid for `4 * groups` bytes; `groups > 0`.
-    #[inline(never)]
-    pub unsafe fn dot2_wide(x: *const i16, w0: *const i8, w1: *const i8, groups: usize) -> [i32; 2] {
-        let (mut a0, mut a1) = (0i32, 0i32);
-        // SAFETY: reads `groups` words of each weight row and `2 * groups` of `x`.
-        unsafe {
-            core::arch::asm!(
-                "2:",
-                "ldrd {xe}, {xo}, [{x}], #8",
                 "ldr {w}, [{w0}], #4",
                 "sxtb16 {t}, {w}",
                 "sxtb16 {w}, {w}, ror #8",
@@ -486,109 +374,6 @@ mod mve {
         }
     }
 
-    /// [`super::dot4_requantize_wide`]: as [`dot4_requantize`], eight i16 inputs per
-    /// iteration (`dlstp.16`), weights widened on load (`vldrb.s16`, which needs low
-    /// base registers: rows r1-r4), `vmladava.s16` into r0/r8/r10/r12; x r9, table r11,
-    /// output r5.
-    ///
-    /// # Safety
-    /// `x` valid for `k > 0` reads, `w` for `4 * groups.len() * k`, `out` for
-    /// `4 * groups.len()` writes, `groups` not empty.
-    #[inline(never)]
-    pub unsafe fn dot4_requantize_wide(
-        x: *const i16,
-        k: usize,
-        w: *const i8,
-        groups: &[super::Group4],
-        q: super::OutQuant,
-        out: *mut i8,
-    ) {
-        let table = groups.as_ptr();
-        // SAFETY: `groups` is not empty: one past its end is in bounds of the allocation.
-        let end = unsafe { table.add(groups.len()) };
-        let ctx: [i32; 16] = [
-            q.offset,
-            q.offset,
-            q.offset,
-            q.offset,
-            q.min,
-            q.min,
-            q.min,
-            q.min,
-            q.max,
-            q.max,
-            q.max,
-            q.max,
-            end as i32,
-            k as i32,
-            x as i32,
-            k as i32 - 8 * k.div_ceil(8) as i32,
-        ];
-        // SAFETY: reads `k` elements of `x` and `4k` bytes of `w` per group, writes 4
-        // bytes of `out` per group, reads the table up to `end`; all in bounds by the
-        // contract.
-        unsafe {
-            core::arch::asm!(
-                "vldrw.u32 q4, [r9]",
-                "vldrw.u32 q5, [r9, #16]",
-                "vldrw.u32 q6, [r9, #32]",
-                "vldrw.u32 q7, [r9, #48]",
-                "vmov r9, s30",
-                "2:",
-                "ldm r11!, {{r0, r8, r10, r12}}",
-                "vmov lr, s29",
-                "add r2, r1, lr",
-                "add r3, r2, lr",
-                "add r4, r3, lr",
-                "dlstp.16 lr, lr",
-                "3:",
-                "vldrh.16 q0, [r9], #16",
-                "vldrb.s16 q1, [r1], #8",
-                "vmladava.s16 r0, q0, q1",
-                "vldrb.s16 q2, [r2], #8",
-                "vmladava.s16 r8, q0, q2",
-                "vldrb.s16 q3, [r3], #8",
-                "vmladava.s16 r10, q0, q3",
-                "vldrb.s16 q1, [r4], #8",
-                "vmladava.s16 r12, q0, q1",
-                "letp lr, 3b",
-                "vmov lr, s31",
-                "add r1, r4, lr",
-                "vmov r9, s30",
-                "vmov.32 q0[0], r0",
-                "vmov.32 q0[1], r8",
-                "vmov.32 q0[2], r10",
-                "vmov.32 q0[3], r12",
-                "vldrw.u32 q1, [r11], #16",
-                "vshl.s32 q0, q0, q1",
-                "vldrw.u32 q1, [r11], #16",
-                "vqrdmulh.s32 q0, q0, q1",
-                "vldrw.u32 q1, [r11], #16",
-                "vand q2, q0, q1",
-                "vshr.s32 q2, q2, #31",
-                "vqadd.s32 q0, q0, q2",
-                "vrshl.s32 q0, q0, q1",
-                "vadd.i32 q0, q0, q4",
-                "vmax.s32 q0, q0, q5",
-                "vmin.s32 q0, q0, q6",
-                "vstrb.32 q0, [r5], #4",
-                "vmov lr, s28",
-                "cmp r11, lr",
-                "bne 2b",
-                inout("r9") ctx.as_ptr() => _,
-                inout("r1") w => _,
-                inout("r5") out => _,
-                inout("r11") table => _,
-                out("r0") _, out("r2") _, out("r3") _, out("r4") _,
-                out("r8") _, out("r10") _, out("r12") _, out("lr") _,
-                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
-                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
-                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
-                options(nostack),
-            );
-        }
-    }
-
     /// [`super::depthwise16`]: per group, four accumulators (q0-q3: the even and odd
     /// channels of each half of 16, see [`super::Group16`]) start at the folded biases;
     /// per tap (a `dls`/`le` loop) two widening loads of eight inputs and eight weights
@@ -787,6 +572,209 @@ mod mve {
                 );
             }
             i = j + 4;
+        }
+    }
+}
+
+/// For each group `g` of `groups` (four filter rows of `k = x.len()` bytes, back to back
+/// in `w` from row `4g`): `acc[4g + j] = groups[g].bias[j] + x . row(4g + j)`; writes
+/// `acc[..4 * groups.len()]` (fully connected layers).
+///
+/// With the DSP extension and without Helium, one routine runs all groups: per four
+/// inputs, one load and two `sxtb16` shared by the four rows, then per row one load, two
+/// `sxtb16` and two `smlad` (25 instructions per 16 MACs, where two [`dot4`]-style pairs
+/// of rows take 30); per group the biases are loaded as the accumulators and the sums
+/// stored with `ldm`/`stm`, 18 instructions in all, where a call per group and its
+/// spilled loop cost about 80 in layers of a few inputs. The last `k % 4` inputs are
+/// added after. Inlined: in tiny layers the call costs about as much as the products.
+#[inline(always)]
+pub fn dot4_bias(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let k = x.len();
+    let n = 4 * groups.len();
+    let (w, acc) = (&w[..n * k], &mut acc[..n]);
+    // The whole words of each row; the last one to three inputs are added after.
+    let k4 = k / 4 * 4;
+    #[allow(unused_mut)]
+    let mut done = false;
+    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+    if k4 > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `x` `k`, `acc` `n` entries, `groups`
+        // `n / 4` (checked by the slicing); the routine reads `k / 4` words per row.
+        unsafe { dsp_rows::dot4_bias(x.as_ptr(), w.as_ptr(), k, groups, acc.as_mut_ptr().cast()) };
+        done = true;
+    }
+    if !done && k < 4 {
+        // One to three inputs: biases and products in one pass.
+        match k {
+            1 => init_tiny::<1>(x, w, groups, acc),
+            2 => init_tiny::<2>(x, w, groups, acc),
+            3 => init_tiny::<3>(x, w, groups, acc),
+            _ => {
+                for (a, t) in acc.chunks_exact_mut(4).zip(groups) {
+                    for (a, &b) in a.iter_mut().zip(&t.bias) {
+                        a.write(b);
+                    }
+                }
+            }
+        }
+        return;
+    }
+    if !done {
+        for (a, t) in acc.chunks_exact_mut(4).zip(groups) {
+            for (a, &b) in a.iter_mut().zip(&t.bias) {
+                a.write(b);
+            }
+        }
+        if k4 > 0 {
+            for (a, r) in acc.iter_mut().zip(w.chunks_exact(k)) {
+                // SAFETY: written just above.
+                let a = unsafe { a.assume_init_mut() };
+                *a = a.wrapping_add(dot(&x[..k4], &r[..k4]));
+            }
+        }
+    }
+    // Unrolled: a loop per row cost more than its products in layers of a few inputs.
+    match k - k4 {
+        1 => add_tail::<1>(&x[k4..], w, k4, acc),
+        2 => add_tail::<2>(&x[k4..], w, k4, acc),
+        3 => add_tail::<3>(&x[k4..], w, k4, acc),
+        _ => {}
+    }
+}
+
+/// [`dot4_bias`] for rows of `K < 4` inputs.
+#[inline(always)]
+fn init_tiny<const K: usize>(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let x: [i8; K] = x[..K].try_into().unwrap_or([0; K]);
+    for ((a, t), r) in acc.chunks_exact_mut(4).zip(groups).zip(w.chunks_exact(4 * K)) {
+        for ((a, &b), r) in a.iter_mut().zip(&t.bias).zip(r.chunks_exact(K)) {
+            let d = x.iter().zip(r).fold(b, |s, (&xv, &wv)| s.wrapping_add(xv as i32 * wv as i32));
+            a.write(d);
+        }
+    }
+}
+
+/// Adds `x . row[done..done + T]` to every entry of `acc`, the rows `done + T` bytes
+/// apart in `w`; every entry of `acc` must be written.
+#[inline(always)]
+fn add_tail<const T: usize>(x: &[i8], w: &[i8], done: usize, acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let x: [i8; T] = x[..T].try_into().unwrap_or([0; T]);
+    for (a, r) in acc.iter_mut().zip(w.chunks_exact(done + T)) {
+        // SAFETY: every entry was written before (the caller's contract).
+        let a = unsafe { a.assume_init_mut() };
+        for (&xv, &wv) in x.iter().zip(&r[done..]) {
+            *a = a.wrapping_add(xv as i32 * wv as i32);
+        }
+    }
+}
+
+/// `(a * b + 2^31) >> 32`, the high word of a product rounded (`smmulr` with the DSP
+/// extension, which LLVM does not always select for the portable expression).
+#[inline(always)]
+pub fn mul_high_rounded(a: i32, b: i32) -> i32 {
+    #[cfg(tinyml_dsp)]
+    {
+        let h: i32;
+        // SAFETY: one register-only instruction.
+        unsafe {
+            core::arch::asm!("smmulr {h}, {a}, {b}", h = out(reg) h, a = in(reg) a, b = in(reg) b,
+                options(pure, nomem, nostack));
+        }
+        h
+    }
+    #[cfg(not(tinyml_dsp))]
+    {
+        ((a as i64 * b as i64 + (1 << 31)) >> 32) as i32
+    }
+}
+
+/// The DSP routine of [`dot4_bias`].
+#[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+mod dsp_rows {
+    /// [`super::dot4_bias`] over the first `4 * (k / 4)` inputs: per group, the biases
+    /// are loaded into the accumulators (r4, r5, r8, r9 for rows 0-3), a loop of four
+    /// inputs per iteration adds the products, and the sums are stored. Thirteen
+    /// registers are live in that loop, one more than inline assembly may name (r6 and
+    /// r7 are reserved), so its counter lives in r6, saved on the stack around the
+    /// routine; the group state (table, output, groups left, the loop's start) lives in
+    /// a context array reached through the pointer saved at `[sp]`. Rows 1 and 3 are
+    /// read at `k` past rows 0 and 2. Unaligned `ldr` (allowed on v7-M/v8-M mainline).
+    ///
+    /// # Safety
+    /// `x` valid for `k >= 4` reads, `w` for `4 * groups.len() * k`, `acc` for
+    /// `4 * groups.len()` writes; `groups` not empty.
+    #[inline(never)]
+    pub unsafe fn dot4_bias(x: *const i8, w: *const i8, k: usize, groups: &[super::Group4], acc: *mut i32) {
+        let words = k / 4;
+        // Inner loop count, input, table, output, groups left, row advance per group.
+        let mut ctx: [usize; 6] =
+            [words, x as usize, groups.as_ptr() as usize, acc as usize, groups.len(), 4 * k - 4 * words];
+        // SAFETY: reads `words` words of `x` and of each row per group and the table's
+        // biases, writes four words of `acc` per group; r6 is restored.
+        unsafe {
+            core::arch::asm!(
+                "push {{r6}}",
+                "push {{lr}}",
+                "2:",
+                "ldr r6, [sp]",
+                "ldr r12, [r6, #8]",
+                "ldm r12, {{r4, r5, r8, r9}}",
+                "add r12, r12, #64",
+                "str r12, [r6, #8]",
+                "ldr r0, [r6, #4]",
+                "ldr r6, [r6]",
+                "3:",
+                "ldr r11, [r0], #4",
+                "sxtb16 r10, r11",
+                "sxtb16 r11, r11, ror #8",
+                "ldr r12, [r1, r3]",
+                "sxtb16 lr, r12",
+                "sxtb16 r12, r12, ror #8",
+                "smlad r5, r10, lr, r5",
+                "smlad r5, r11, r12, r5",
+                "ldr r12, [r1], #4",
+                "sxtb16 lr, r12",
+                "sxtb16 r12, r12, ror #8",
+                "smlad r4, r10, lr, r4",
+                "smlad r4, r11, r12, r4",
+                "ldr r12, [r2, r3]",
+                "sxtb16 lr, r12",
+                "sxtb16 r12, r12, ror #8",
+                "smlad r9, r10, lr, r9",
+                "smlad r9, r11, r12, r9",
+                "ldr r12, [r2], #4",
+                "sxtb16 lr, r12",
+                "sxtb16 r12, r12, ror #8",
+                "smlad r8, r10, lr, r8",
+                "smlad r8, r11, r12, r8",
+                "subs r6, r6, #1",
+                "bne 3b",
+                "ldr r6, [sp]",
+                "ldr r12, [r6, #20]",
+                "add r1, r1, r12",
+                "add r2, r2, r12",
+                "ldr r12, [r6, #12]",
+                "stm r12!, {{r4, r5, r8, r9}}",
+                "str r12, [r6, #12]",
+                "ldr r12, [r6, #16]",
+                "subs r12, r12, #1",
+                "str r12, [r6, #16]",
+                "bne 2b",
+                "pop {{lr}}",
+                "pop {{r6}}",
+                out("r0") _,
+                inout("r1") w => _,
+                inout("r2") w.add(2 * k) => _,
+                in("r3") k,
+                out("r4") _,
+                out("r5") _,
+                out("r8") _,
+                out("r9") _,
+                out("r10") _,
+                out("r11") _,
+                out("r12") _,
+                inout("lr") ctx.as_mut_ptr() => _,
+            );
         }
     }
 }
