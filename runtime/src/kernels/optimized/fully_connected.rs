@@ -23,8 +23,9 @@ use crate::kernels::packed::{group4_block, group4_count, group4_in_block, groups
 use core::mem::MaybeUninit;
 
 /// Optimized `fully_connected_s8`: runs the reference kernel when `packed` is not the
-/// layer's table (empty, or made for another shape), or, on the scalar path, when the
-/// requantization constants are outside what int8 layers use ([`Requant::exact_for`]).
+/// layer's table (empty, or made for another shape), for an empty layer, or, on the
+/// scalar path, when the requantization constants are outside what int8 layers use
+/// ([`Requant::exact_for`]).
 pub fn fully_connected_s8(
     p: &FullyConnectedParams,
     input: &[i8],
@@ -34,11 +35,10 @@ pub fn fully_connected_s8(
     output: &mut [i8],
 ) {
     let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth));
+    let shaped = p.accum_depth > 0 && p.output_depth > 0;
     match table {
-        Some(table) if p.accum_depth > 0 && cfg!(tinyml_mve) => fully_connected_blocks(p, input, filter, table, output),
-        Some(table) if p.accum_depth > 0 && Requant::exact_for(p) => {
-            fully_connected_rows(p, input, filter, table, output)
-        }
+        Some(table) if shaped && cfg!(tinyml_mve) => fully_connected_blocks(p, input, filter, table, output),
+        Some(table) if shaped && Requant::exact_for(p) => fully_connected_rows(p, input, filter, table, output),
         _ => reference(p, input, filter, bias, output),
     }
 }
@@ -73,15 +73,16 @@ pub fn fully_connected_blocks(
 ) {
     let (k, od) = (p.accum_depth, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    if p.batches == 1 && p.filter_offset == 0 && od <= CHANNEL_BLOCK {
+        // One batch and one block of symmetric weights (most layers): no loops around
+        // the block, whose set-up cost as much as a tiny layer's products.
+        one_block(&input[..k], filter, table, q, &mut output[..od]);
+        return;
+    }
     for b in 0..p.batches {
         let x = &input[b * k..(b + 1) * k];
         let out = &mut output[b * od..(b + 1) * od];
         let term = input_term(p, x);
-        if term == 0 && od <= CHANNEL_BLOCK {
-            // One block of symmetric weights (most layers): no block loop around it.
-            Block::from_table(filter, k, table, 0, od).run(x, q, out);
-            continue;
-        }
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
@@ -105,6 +106,13 @@ pub fn fully_connected_blocks(
     }
 }
 
+/// `Block::run` over all of `out` (at most [`CHANNEL_BLOCK`] outputs, folded biases
+/// complete).
+#[inline(never)]
+fn one_block(x: &[i8], rows: &[i8], table: &[Group4], q: OutQuant, out: &mut [i8]) {
+    Block::from_table(rows, x.len(), table, 0, out.len()).run(x, q, out);
+}
+
 /// The channels (first, count) of group `g` of a block of `n` channels in the
 /// `pack_group4` layout: full groups of four, then the last four channels (overlapping
 /// the previous group), or all of fewer than four.
@@ -121,7 +129,7 @@ fn group_channels(g: usize, n: usize) -> (usize, usize) {
 /// accumulators of all its groups of four (`dot4_bias`), then a scalar requantization
 /// with the per-tensor constants. `table` is the layer's; its multipliers and shifts are
 /// `p`'s, so only its biases are read.
-/// `p` must pass [`Requant::exact_for`] and have `accum_depth > 0`.
+/// `p` must pass [`Requant::exact_for`] and have `accum_depth` and `output_depth` above 0.
 #[inline(never)]
 pub fn fully_connected_rows(
     p: &FullyConnectedParams,
@@ -131,20 +139,18 @@ pub fn fully_connected_rows(
     output: &mut [i8],
 ) {
     let (k, od) = (p.accum_depth, p.output_depth);
-    let rq = Requant::new(p);
-    for b in 0..p.batches {
-        let x = &input[b * k..(b + 1) * k];
+    let batches = input.chunks_exact(k).zip(output.chunks_exact_mut(od)).take(p.batches);
+    for (x, out) in batches {
         let term = input_term(p, x);
-        let out = &mut output[b * od..(b + 1) * od];
         if od <= CHANNEL_BLOCK {
             // One block (most layers): no block loop around the call.
-            rows_block(x, filter, table, term, &rq, out);
+            rows_block(p, x, filter, table, term, out);
             continue;
         }
         let mut c0 = 0;
         for groups in table.chunks(group4_in_block(CHANNEL_BLOCK)) {
             let n = CHANNEL_BLOCK.min(od - c0);
-            rows_block(x, &filter[c0 * k..(c0 + n) * k], groups, term, &rq, &mut out[c0..c0 + n]);
+            rows_block(p, x, &filter[c0 * k..(c0 + n) * k], groups, term, &mut out[c0..c0 + n]);
             c0 += n;
         }
     }
@@ -156,7 +162,7 @@ pub fn fully_connected_rows(
 /// spilled the requantization constants and reloaded them per output. Not inlined, for
 /// the same reason.
 #[inline(never)]
-fn rows_block(x: &[i8], rows: &[i8], groups: &[Group4], term: i32, rq: &Requant, out: &mut [i8]) {
+fn rows_block(p: &FullyConnectedParams, x: &[i8], rows: &[i8], groups: &[Group4], term: i32, out: &mut [i8]) {
     let (k, n) = (x.len(), out.len());
     let full = n / 4;
     // Uninitialized: the first `n` entries are written below, the rest never read.
@@ -182,7 +188,7 @@ fn rows_block(x: &[i8], rows: &[i8], groups: &[Group4], term: i32, rq: &Requant,
             *a = a.wrapping_add(term);
         }
     }
-    rq.run(acc, out);
+    Requant::new(p).run(acc, out);
 }
 
 /// A per-tensor `multiply_by_quantized_multiplier` plus output offset and clamp, for
