@@ -4,16 +4,16 @@
 //! `sum (x + ioff)(w + foff) + bias = x.w + folded + foff * sum x`: the model compiler
 //! computed every `folded` (`fully_connected::folded_bias`) into a `Group4` table
 //! (`packed::pack_group4`), so the inner loops are plain int8 dot products on the raw
-//! input, with no per-call set-up and no stack buffers; only `foff * sum x`, zero for
-//! symmetric weights, is added at run time. A table that does not fit the layer (hand
-//! calls pass none) runs the reference kernel.
+//! input: no table is built per call and the input is not widened; only `foff * sum x`,
+//! zero for symmetric weights, is added at run time. A table that does not fit the layer
+//! (hand calls pass none) runs the reference kernel.
 //!
 //! Two loop shapes, chosen by the target: on Helium, blocks of channels through the
 //! `dot4_requantize` routine (`vmladava.s8` and vector requantization from the table);
-//! elsewhere, four rows per input load (`simd::dot4_rows`: `sxtb16`/`smlad` with the DSP
-//! extension) and the layer's one multiplier and shift applied by scalar code with its
-//! constants set once per call ([`Requant`]). Both are public so that the host tests
-//! check both against the reference.
+//! elsewhere, four rows per input load (`simd::dot4_bias`: `sxtb16`/`smlad` with the DSP
+//! extension) into 256 bytes of accumulators, then the layer's one multiplier and shift
+//! applied by scalar code ([`Requant`]). Both are public so that the host tests check
+//! both against the reference.
 
 use super::conv::Block;
 use super::simd::{dot, dot4_bias, mul_high_rounded, sum, OutQuant};

@@ -603,33 +603,23 @@ pub fn dot4_bias(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::Ma
         unsafe { dsp_rows::dot4_bias(x.as_ptr(), w.as_ptr(), k, groups, acc.as_mut_ptr().cast()) };
         done = true;
     }
-    if !done && k < 4 {
-        // One to three inputs: biases and products in one pass.
+    if !done {
         match k {
-            1 => init_tiny::<1>(x, w, groups, acc),
-            2 => init_tiny::<2>(x, w, groups, acc),
-            3 => init_tiny::<3>(x, w, groups, acc),
+            // One to three inputs: biases and products in one pass.
+            1 => return init_tiny::<1>(x, w, groups, acc),
+            2 => return init_tiny::<2>(x, w, groups, acc),
+            3 => return init_tiny::<3>(x, w, groups, acc),
             _ => {
                 for (a, t) in acc.chunks_exact_mut(4).zip(groups) {
                     for (a, &b) in a.iter_mut().zip(&t.bias) {
                         a.write(b);
                     }
                 }
-            }
-        }
-        return;
-    }
-    if !done {
-        for (a, t) in acc.chunks_exact_mut(4).zip(groups) {
-            for (a, &b) in a.iter_mut().zip(&t.bias) {
-                a.write(b);
-            }
-        }
-        if k4 > 0 {
-            for (a, r) in acc.iter_mut().zip(w.chunks_exact(k)) {
-                // SAFETY: written just above.
-                let a = unsafe { a.assume_init_mut() };
-                *a = a.wrapping_add(dot(&x[..k4], &r[..k4]));
+                for (a, r) in acc.iter_mut().zip(w.chunks(k.max(1))) {
+                    // SAFETY: written just above.
+                    let a = unsafe { a.assume_init_mut() };
+                    *a = a.wrapping_add(dot(&x[..k4], &r[..k4]));
+                }
             }
         }
     }
