@@ -6,26 +6,26 @@ use serde::Serialize;
 
 /// Flash the runtime and generated code take besides the constant tables: a fixed part
 /// and a part per distinct kernel. An estimate for fit checks before a build, fitted to
-/// release builds on mps3-an547 measured by `cargo tinyml profile` (hello_world, one
-/// kernel: 20,928 B of flash with 420 B of constants; KWS, five kernels: 65,324 B with
-/// 38,192 B, the convolutions' packed tables included); `profile` reads the real figure
-/// from the ELF.
-pub const CODE_BYTES_PER_KERNEL: usize = 3 * 1024;
+/// release builds on mps3-an547 measured by `cargo tinyml profile` (code = flash minus
+/// constants: hello_world, one kernel, 16,832 B; ad01, one kernel, 19,080 B; KWS, five
+/// kernels, 26,556 B; micro_speech, three kernels, 16,684 B; the packed tables of the
+/// optimized kernels counted as constants); `profile` reads the real figure from the ELF.
+pub const CODE_BYTES_PER_KERNEL: usize = 2560;
 /// Fixed code: startup, runtime, board I/O, formatting of the output.
-pub const CODE_BYTES_BASE: usize = 17 * 1024;
+pub const CODE_BYTES_BASE: usize = 15 * 1024;
 /// Stack estimate for a model whose kernels keep only small frames (no recursion).
 pub const STACK_BYTES_BASE: usize = 1024;
-/// Stack estimate when fully connected layers are present: the optimized kernels widen
-/// the input row into a 2 KiB stack buffer and build a 1.1 KiB table per block
-/// (`runtime/src/kernels/optimized`); measured: hello_world peaks at 3,504 B, KWS (whose
-/// deepest frame is its fully connected layer) at 4,312 B.
-pub const STACK_BYTES_FC: usize = 5 * 1024;
+/// Stack estimate when fully connected layers are present: the optimized kernels read
+/// compile-time tables and keep at most a block's accumulators (256 B) on the stack.
+/// Measured on mps3-an547 (`cargo tinyml profile`): ad01 peaks at 720 B, hello_world at
+/// 704 B.
+pub const STACK_BYTES_FC: usize = 1024;
 /// Stack estimate when convolutions are present: the optimized kernels keep their column
 /// and padded input in arena scratch, and on the stack only a block's accumulators, tap
 /// pointers, a row of zero points and, when the arena had no scratch for it, a column of
-/// at most 128 B. Measured on mps3-an547 (`cargo tinyml profile`): micro_speech (one
-/// convolution, one fully connected layer) peaks at 1,624 B.
-pub const STACK_BYTES_CONV: usize = 2 * 1024;
+/// at most 128 B. Measured on mps3-an547 (`cargo tinyml profile`): KWS peaks at 1,448 B,
+/// micro_speech at 504 B.
+pub const STACK_BYTES_CONV: usize = 1536;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
 /// profile` measures the real high-water mark by stack painting.
