@@ -5,8 +5,8 @@
 //! On the host this checks the portable optimized algorithms (loop order, folded offsets
 //! from the tables the compiler packs, im2col from arena scratch or the stack, with and
 //! without the zero-point-padded copy, channel blocking) and the fallbacks to the
-//! reference when a table is missing; the Helium inline-assembly primitives are checked
-//! in QEMU by the benchmark's output check (`tinyml-bench`).
+//! reference when a table is missing; the Helium and DSP inline assembly is checked on the
+//! emulated cores by `runtime/target-tests` (`cargo-tinyml/tests/kernels_on_target.rs`).
 #![cfg(not(feature = "reference-kernels"))]
 
 use proptest::prelude::*;

@@ -1,0 +1,65 @@
+//! The static buffers every case draws its tensors from (no allocator on the device).
+//! Cases size their shapes to fit; the total (about 110 KiB) fits the smallest RAM of the
+//! emulated boards (512 KiB DTCM on mps3-an547) beside the optimized kernels' stack
+//! arrays (about 8 KiB).
+
+use crate::check::GUARD;
+
+/// Input bytes of one case.
+pub const INPUT: usize = 8192;
+/// Filter bytes of one case.
+pub const FILTER: usize = 32768;
+/// Output bytes of one case (each of the reference and the optimized output).
+pub const OUTPUT: usize = 8192;
+/// Output channels of one case (biases, multipliers, shifts).
+pub const CHANNELS: usize = 1024;
+/// int16 input and output elements (int16 pooling, widened rows).
+pub const WIDE: usize = 4096;
+
+/// The buffers; all-zero at reset (`.bss`).
+pub struct Buffers {
+    /// Input tensor.
+    pub input: [i8; INPUT],
+    /// Filter tensor (or weight rows of the primitives).
+    pub filter: [i8; FILTER],
+    /// The reference kernel's output.
+    pub want: [i8; OUTPUT],
+    /// The optimized kernel's output and its guard bytes.
+    pub got: [i8; OUTPUT + GUARD],
+    /// Per-channel biases.
+    pub bias: [i32; CHANNELS],
+    /// Per-channel multipliers.
+    pub mult: [i32; CHANNELS],
+    /// Per-channel shifts.
+    pub shift: [i32; CHANNELS],
+    /// int16 input; word-aligned (the DSP `dot2_wide` loads pairs with `ldrd`).
+    pub input16: Aligned<[i16; WIDE]>,
+    /// int16 reference output.
+    pub want16: [i16; WIDE],
+    /// int16 optimized output.
+    pub got16: [i16; WIDE],
+}
+
+/// A word-aligned value.
+#[repr(C, align(4))]
+pub struct Aligned<T>(pub T);
+
+static mut BUFFERS: Buffers = Buffers {
+    input: [0; INPUT],
+    filter: [0; FILTER],
+    want: [0; OUTPUT],
+    got: [0; OUTPUT + GUARD],
+    bias: [0; CHANNELS],
+    mult: [0; CHANNELS],
+    shift: [0; CHANNELS],
+    input16: Aligned([0; WIDE]),
+    want16: [0; WIDE],
+    got16: [0; WIDE],
+};
+
+/// The buffers. Call once: `main` takes them and lends them to each case.
+pub fn take() -> &'static mut Buffers {
+    // SAFETY: called once, from `main`, before any other reference to BUFFERS exists;
+    // no interrupt handler touches it.
+    unsafe { &mut *core::ptr::addr_of_mut!(BUFFERS) }
+}

@@ -1,0 +1,112 @@
+//! `conv_s8`: pointwise cases (1x1 without padding: the input pixel is the column, up to
+//! 48 input channels), general cases (im2col from the zero-point-padded copy: filters up
+//! to 5x5, strides and dilations up to 3, SAME and VALID padding) and large inputs (the
+//! padded copy exceeds its stack cap, so im2col gathers from the input with per-tap
+//! bounds); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
+
+use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT};
+use crate::check::{self, Case};
+use crate::params::{self, Axis};
+use crate::rng::Rng;
+use crate::Outcome;
+use tinyml_runtime::kernels::conv::{conv_s8_reference, ConvParams};
+use tinyml_runtime::kernels::optimized;
+
+/// Which path of the optimized kernel a case aims at.
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Pointwise,
+    General,
+    LargeInput,
+}
+
+/// A drawn case, printed with a mismatch.
+#[derive(Debug)]
+#[allow(dead_code)] // fields read only by `Debug`, in mismatch reports
+struct ConvCase {
+    shape: Shape,
+    bias: bool,
+    p: ConvParams,
+}
+
+/// A 1x1 window without padding along an axis of `1..=max_input` inputs.
+fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
+    let (input, stride) = (rng.size(1, max_input), rng.size(1, 2));
+    Axis { input, filter: 1, stride, dilation: 1, pad: 0, output: input.div_ceil(stride) }
+}
+
+fn draw(rng: &mut Rng) -> ConvCase {
+    loop {
+        let shape = match rng.u32() % 8 {
+            0..=2 => Shape::Pointwise,
+            3..=6 => Shape::General,
+            _ => Shape::LargeInput,
+        };
+        let (h, w, depth) = match shape {
+            Shape::Pointwise => (pointwise_axis(rng, 10), pointwise_axis(rng, 10), rng.size(1, 48)),
+            Shape::General => (params::axis(rng, 10, 5, 3, 3), params::axis(rng, 10, 5, 3, 3), rng.size(1, 12)),
+            Shape::LargeInput => (params::axis(rng, 28, 3, 2, 2), params::axis(rng, 28, 3, 2, 2), rng.size(4, 8)),
+        };
+        let (batches, out_c) = (if rng.one_in(4) { 2 } else { 1 }, rng.size(1, 100));
+        let (amin, amax) = params::activation(rng);
+        let p = ConvParams {
+            input_offset: -params::zero_point(rng),
+            output_offset: params::zero_point(rng),
+            stride_w: w.stride,
+            stride_h: h.stride,
+            dilation_w: w.dilation,
+            dilation_h: h.dilation,
+            pad_w: w.pad,
+            pad_h: h.pad,
+            activation_min: amin,
+            activation_max: amax,
+            batches,
+            input_h: h.input,
+            input_w: w.input,
+            input_depth: depth,
+            filter_h: h.filter,
+            filter_w: w.filter,
+            output_h: h.output,
+            output_w: w.output,
+            output_depth: out_c,
+        };
+        let (input, filter, output) = sizes(&p);
+        if input <= INPUT && filter <= FILTER && output <= OUTPUT && out_c <= CHANNELS {
+            return ConvCase { shape, bias: !rng.one_in(4), p };
+        }
+    }
+}
+
+/// Input, filter and output bytes of `p`.
+fn sizes(p: &ConvParams) -> (usize, usize, usize) {
+    (
+        p.batches * p.input_h * p.input_w * p.input_depth,
+        p.output_depth * p.filter_h * p.filter_w * p.input_depth,
+        p.batches * p.output_h * p.output_w * p.output_depth,
+    )
+}
+
+/// Draws and checks one case.
+pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
+    let c = draw(rng);
+    let p = &c.p;
+    let (ni, nf, no) = sizes(p);
+    let od = p.output_depth;
+    rng.fill_i8(&mut b.input[..ni]);
+    rng.fill_i8(&mut b.filter[..nf]);
+    params::biases(rng, &mut b.bias[..od]);
+    params::requant(rng, &mut b.mult[..od], &mut b.shift[..od]);
+    let (input, filter) = (&b.input[..ni], &b.filter[..nf]);
+    let bias = if c.bias { &b.bias[..od] } else { &[][..] };
+    let (mult, shift) = (&b.mult[..od], &b.shift[..od]);
+
+    conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);
+    check::prepare(&b.want[..no], &mut b.got);
+    if !optimized::conv::conv_s8(p, input, filter, bias, mult, shift, &mut b.got[..no]) {
+        check::untouched(case, &c, &b.want[..no], &b.got);
+        return Outcome::Declined;
+    }
+    check::guard(case, &c, &b.got, no);
+    check::equal(case, "output", &c, &b.want[..no], &mut b.got[..no]);
+    Outcome::Checked
+}

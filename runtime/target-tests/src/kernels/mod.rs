@@ -1,0 +1,9 @@
+//! One module per optimized kernel: draws a case, runs the optimized kernel and the
+//! reference on the same data, compares. The kernels' calls live only here, so a
+//! signature change touches one small module.
+
+pub mod conv;
+pub mod depthwise_conv;
+pub mod fully_connected;
+pub mod pooling;
+pub mod simd;
