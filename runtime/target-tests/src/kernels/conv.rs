@@ -2,7 +2,8 @@
 //! 48 input channels), general cases (im2col from the zero-point-padded copy: filters up
 //! to 5x5, strides and dilations up to 3, SAME and VALID padding) and large inputs (the
 //! padded copy exceeds its stack cap, so im2col gathers from the input with per-tap
-//! bounds); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
+//! bounds), and columns on both sides of the im2col cap (beyond it the kernel declines);
+//! 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
 
 use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT};
 use crate::check::{self, Case};
@@ -18,6 +19,7 @@ enum Shape {
     Pointwise,
     General,
     LargeInput,
+    DeepColumn,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -37,15 +39,22 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 8 {
-            0..=2 => Shape::Pointwise,
-            3..=6 => Shape::General,
-            _ => Shape::LargeInput,
+        let shape = match rng.u32() % 16 {
+            0..=5 => Shape::Pointwise,
+            6..=12 => Shape::General,
+            13..=14 => Shape::LargeInput,
+            _ => Shape::DeepColumn,
         };
         let (h, w, depth) = match shape {
             Shape::Pointwise => (pointwise_axis(rng, 10), pointwise_axis(rng, 10), rng.size(1, 48)),
             Shape::General => (params::axis(rng, 10, 5, 3, 3), params::axis(rng, 10, 5, 3, 3), rng.size(1, 12)),
             Shape::LargeInput => (params::axis(rng, 28, 3, 2, 2), params::axis(rng, 28, 3, 2, 2), rng.size(4, 8)),
+            // Columns of 1000 to 1100 bytes, on both sides of the im2col cap (1024).
+            Shape::DeepColumn => {
+                let (h, w) = (params::axis(rng, 5, 4, 2, 1), params::axis(rng, 5, 4, 2, 1));
+                let taps = h.filter * w.filter;
+                (h, w, rng.size(1000usize.div_ceil(taps), 1100 / taps))
+            }
         };
         let (batches, out_c) = (if rng.one_in(4) { 2 } else { 1 }, rng.size(1, 100));
         let (amin, amax) = params::activation(rng);
