@@ -16,16 +16,26 @@
 use cargo_tinyml::boards::{Board, Catalog};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The emulated cores' whole run takes seconds; this only stops a hung firmware.
 const TIMEOUT: Duration = Duration::from_secs(600);
 
-/// One firmware build at a time: builds for one board share a target directory, where a
-/// concurrent build would replace the ELF before it is copied (and two cargo builds on
-/// the same cores only slow each other down).
-static BUILD: Mutex<()> = Mutex::new(());
+/// One firmware build per board at a time: a board's builds share a target directory,
+/// where a concurrent build (another profile or feature) would replace the ELF before it
+/// is copied. Boards build in parallel (each build is mostly one LTO codegen unit).
+static BUILDS: Mutex<Vec<(String, Arc<Mutex<()>>)>> = Mutex::new(Vec::new());
+
+fn build_lock(board: &str) -> Arc<Mutex<()>> {
+    let mut all = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, lock)) = all.iter().find(|(b, _)| b == board) {
+        return lock.clone();
+    }
+    let lock = Arc::new(Mutex::new(()));
+    all.push((board.to_owned(), lock.clone()));
+    lock
+}
 
 fn missing(what: &str) -> bool {
     if std::env::var_os("CI").is_some() {
@@ -92,7 +102,8 @@ fn build(board: &Board, profile: Profile, sabotage: Option<&str>) -> PathBuf {
     if let Some(kernel) = sabotage {
         cmd.args(["--features", "sabotage"]).env("TINYML_TARGET_TESTS_SABOTAGE", kernel);
     }
-    let _one_build = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let lock = build_lock(&board.name);
+    let _one_build = lock.lock().unwrap_or_else(|e| e.into_inner());
     let status = cmd.status().expect("running cargo");
     assert!(status.success(), "building runtime/target-tests for {} ({profile_arg}) failed", board.name);
     let name = format!("{profile_arg}{}.elf", if sabotage.is_some() { "-sabotage" } else { "" });
