@@ -125,6 +125,16 @@ fn optimized_kernels_match_reference_on(name: &str, profile: Profile) {
     let (code, stdout) = run(&board, &elf);
     assert_eq!(code, 0, "{name}: an optimized kernel differs from its reference (or panicked):\n{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("target-tests: ok ")), "{name}: no summary in:\n{stdout}");
+    // A kernel that declined most shapes would pass unnoticed (the reference runs then):
+    // the cases aim at shapes the kernels take, so at least 90% must have been compared.
+    for line in stdout.lines().filter(|l| l.contains(" checked=")) {
+        let count = |key: &str| -> u64 {
+            let field = line.split_whitespace().find_map(|f| f.strip_prefix(key));
+            field.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no {key} in `{line}`"))
+        };
+        let (checked, declined) = (count("checked="), count("declined="));
+        assert!(checked * 10 >= (checked + declined) * 9, "{name}: too many declined cases: {line}");
+    }
     eprintln!("{name}:\n{stdout}");
 }
 

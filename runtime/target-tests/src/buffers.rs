@@ -1,9 +1,10 @@
 //! The static buffers every case draws its tensors from (no allocator on the device).
-//! Cases size their shapes to fit; the total (about 110 KiB) fits the smallest RAM of the
+//! Cases size their shapes to fit; the total (about 125 KiB) fits the smallest RAM of the
 //! emulated boards (512 KiB DTCM on mps3-an547) beside the optimized kernels' stack
 //! arrays (about 8 KiB).
 
 use crate::check::GUARD;
+use tinyml_runtime::kernels::packed::{Group16, Group4, Quant4};
 
 /// Input bytes of one case.
 pub const INPUT: usize = 8192;
@@ -15,6 +16,12 @@ pub const OUTPUT: usize = 8192;
 pub const CHANNELS: usize = 1024;
 /// int16 input and output elements (int16 pooling, widened rows).
 pub const WIDE: usize = 4096;
+/// Groups of four channels in a packed table (convolutions of up to 128 channels).
+pub const TABLE4: usize = 32;
+/// Groups of sixteen channels in a packed table (depthwise layers of up to 256 channels).
+pub const TABLE16: usize = 16;
+/// Arena scratch bytes of one case.
+pub const SCRATCH: usize = 16384;
 
 /// The buffers; all-zero at reset (`.bss`).
 pub struct Buffers {
@@ -38,6 +45,12 @@ pub struct Buffers {
     pub want16: [i16; WIDE],
     /// int16 optimized output.
     pub got16: [i16; WIDE],
+    /// A packed table of groups of four, as the compiler emits it for a layer.
+    pub table4: [Group4; TABLE4],
+    /// A packed table of groups of sixteen.
+    pub table16: [Group16; TABLE16],
+    /// Arena scratch.
+    pub scratch: [u8; SCRATCH],
 }
 
 /// A word-aligned value.
@@ -55,6 +68,9 @@ static mut BUFFERS: Buffers = Buffers {
     input16: Aligned([0; WIDE]),
     want16: [0; WIDE],
     got16: [0; WIDE],
+    table4: [Group4 { bias: [0; 4], left: [0; 4], mult: [0; 4], right: [0; 4] }; TABLE4],
+    table16: [Group16 { bias: [0; 16], quant: [Quant4 { left: [0; 4], mult: [0; 4], right: [0; 4] }; 4] }; TABLE16],
+    scratch: [0; SCRATCH],
 };
 
 /// The buffers. Call once: `main` takes them and lends them to each case.

@@ -1,17 +1,25 @@
-//! `conv_s8`: pointwise cases (1x1 without padding: the input pixel is the column, up to
-//! 48 input channels), general cases (im2col from the zero-point-padded copy: filters up
-//! to 5x5, strides and dilations up to 3, SAME and VALID padding) and large inputs (the
-//! padded copy exceeds its stack cap, so im2col gathers from the input with per-tap
-//! bounds), and columns on both sides of the im2col cap (beyond it the kernel declines);
-//! 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
+//! `conv_s8` from the table the compiler packs (`conv_s8_pack`) and arena scratch of
+//! every size the planner may grant: pointwise cases (1x1 without padding: the input pixel
+//! is the column, up to 48 input channels), general cases (filters up to 5x5, strides and
+//! dilations up to 3, SAME and VALID padding), large inputs (a big zero-point-padded
+//! copy), one input channel with 4 to 16 outputs and windows up to 10x8 (the convolution
+//! the compiler lowers a one-channel depthwise layer to), and columns of about 1000
+//! bytes; 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
+//! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, else the kernel
+//! declines), the kernel's minimum, the column only (im2col from the input with per-row
+//! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
+//! case in 32 passes a foreign table, which the kernel must decline.
 
-use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT};
+use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT, SCRATCH, TABLE4};
 use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::conv::{conv_s8_reference, ConvParams};
+use tinyml_runtime::kernels::conv::{
+    conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, ConvParams,
+};
 use tinyml_runtime::kernels::optimized;
+use tinyml_runtime::kernels::packed::words;
 
 /// Which path of the optimized kernel a case aims at.
 #[derive(Clone, Copy, Debug)]
@@ -19,6 +27,7 @@ enum Shape {
     Pointwise,
     General,
     LargeInput,
+    OneChannel,
     DeepColumn,
 }
 
@@ -28,6 +37,11 @@ enum Shape {
 struct ConvCase {
     shape: Shape,
     bias: bool,
+    /// Scratch bytes and their offset from a word boundary.
+    scratch: usize,
+    scratch_offset: usize,
+    /// A table one word short: not this layer's.
+    foreign_table: bool,
     p: ConvParams,
 }
 
@@ -40,23 +54,26 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
         let shape = match rng.u32() % 16 {
-            0..=5 => Shape::Pointwise,
-            6..=12 => Shape::General,
-            13..=14 => Shape::LargeInput,
+            0..=4 => Shape::Pointwise,
+            5..=10 => Shape::General,
+            11..=12 => Shape::LargeInput,
+            13..=14 => Shape::OneChannel,
             _ => Shape::DeepColumn,
         };
         let (h, w, depth) = match shape {
             Shape::Pointwise => (pointwise_axis(rng, 10), pointwise_axis(rng, 10), rng.size(1, 48)),
             Shape::General => (params::axis(rng, 10, 5, 3, 3), params::axis(rng, 10, 5, 3, 3), rng.size(1, 12)),
             Shape::LargeInput => (params::axis(rng, 28, 3, 2, 2), params::axis(rng, 28, 3, 2, 2), rng.size(4, 8)),
-            // Columns of 1000 to 1100 bytes, on both sides of the im2col cap (1024).
+            Shape::OneChannel => (params::axis(rng, 20, 10, 2, 2), params::axis(rng, 20, 8, 2, 2), 1),
+            // Columns of 1000 to 1100 bytes: only from scratch.
             Shape::DeepColumn => {
                 let (h, w) = (params::axis(rng, 5, 4, 2, 1), params::axis(rng, 5, 4, 2, 1));
                 let taps = h.filter * w.filter;
                 (h, w, rng.size(1000usize.div_ceil(taps), 1100 / taps))
             }
         };
-        let (batches, out_c) = (if rng.one_in(4) { 2 } else { 1 }, rng.size(1, 100));
+        let batches = if rng.one_in(4) { 2 } else { 1 };
+        let out_c = if let Shape::OneChannel = shape { rng.size(4, 16) } else { rng.size(1, 100) };
         let (amin, amax) = params::activation(rng);
         let p = ConvParams {
             input_offset: -params::zero_point(rng),
@@ -80,10 +97,33 @@ fn draw(rng: &mut Rng) -> ConvCase {
             output_depth: out_c,
         };
         let (input, filter, output) = sizes(&p);
-        if input <= INPUT && filter <= FILTER && output <= OUTPUT && out_c <= CHANNELS {
-            return ConvCase { shape, bias: !rng.one_in(4), p };
+        if input <= INPUT
+            && filter <= FILTER
+            && output <= OUTPUT
+            && out_c <= CHANNELS
+            && conv_s8_packed_groups(&p) <= TABLE4
+        {
+            let (scratch, scratch_offset) = (scratch_size(rng, &p), rng.size(0, 3));
+            return ConvCase { shape, bias: !rng.one_in(4), scratch, scratch_offset, foreign_table: rng.one_in(32), p };
         }
     }
+}
+
+/// Scratch bytes the planner may grant `p`: none, the kernel's minimum, the column only,
+/// between the column and the preferred size (no room for the padded copy), the
+/// preferred size, or more; at most what the buffer holds.
+fn scratch_size(rng: &mut Rng, p: &ConvParams) -> usize {
+    let sizes = conv_s8_scratch(p);
+    let column = p.filter_h * p.filter_w * p.input_depth;
+    let len = match rng.u32() % 6 {
+        0 => 0,
+        1 => sizes.min,
+        2 => column,
+        3 => rng.size(column, sizes.preferred.max(column)),
+        4 => sizes.preferred,
+        _ => sizes.preferred + rng.size(1, 64),
+    };
+    len.min(SCRATCH - 3)
 }
 
 /// Input, filter and output bytes of `p`.
@@ -109,9 +149,15 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let bias = if c.bias { &b.bias[..od] } else { &[][..] };
     let (mult, shift) = (&b.mult[..od], &b.shift[..od]);
 
+    let groups = conv_s8_packed_groups(p);
+    conv_s8_pack(p, filter, bias, mult, shift, &mut b.table4[..groups]);
+    let packed = words(&b.table4[..groups]);
+    let packed = if c.foreign_table { &packed[..packed.len() - 1] } else { packed };
+    let scratch = &mut b.scratch[c.scratch_offset..c.scratch_offset + c.scratch];
+
     conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    if !optimized::conv::conv_s8(p, input, filter, bias, mult, shift, &mut b.got[..no]) {
+    if !optimized::conv::conv_s8(p, input, filter, bias, mult, shift, packed, scratch, &mut b.got[..no]) {
         check::untouched(case, &c, &b.want[..no], &b.got);
         return Outcome::Declined;
     }

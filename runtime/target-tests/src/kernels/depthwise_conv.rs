@@ -1,16 +1,21 @@
-//! `depthwise_conv_s8`: depth multiplier 1 with 16 to 100 channels (the sixteen-channel
-//! groups of `depthwise16`, their tails and the 64-channel blocks) and with fewer than
-//! 16; filters of more taps than the tap-pointer array holds; depth multipliers 2 to 8
-//! and, rarely, up to and beyond the 64-channel block (declined); one input channel with
-//! a multiplier of 4 to 16 (run as a convolution on transposed weights).
+//! `depthwise_conv_s8` from the table the compiler packs (`depthwise_conv_s8_pack`):
+//! depth multiplier 1 with 16 to 100 channels (the sixteen-channel groups of
+//! `depthwise16`, their tails and the 64-channel blocks) and with fewer than 16; filters
+//! of more taps than the tap-pointer array holds; depth multipliers 2 to 8 and, rarely, up
+//! to and beyond the 64-channel block (declined); one input channel with a multiplier of
+//! 4 to 16 (the compiler lowers those to a convolution, but the kernel takes them too).
+//! One case in 32 passes a foreign table, which the kernel must decline.
 
-use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT};
+use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT, TABLE16};
 use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::depthwise_conv::{depthwise_conv_s8_reference, DepthwiseConvParams};
+use tinyml_runtime::kernels::depthwise_conv::{
+    depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference, DepthwiseConvParams,
+};
 use tinyml_runtime::kernels::optimized;
+use tinyml_runtime::kernels::packed::words;
 
 /// Which path of the optimized kernel a case aims at.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +33,8 @@ enum Shape {
 struct DepthwiseCase {
     shape: Shape,
     bias: bool,
+    /// A table one word short: not this layer's.
+    foreign_table: bool,
     p: DepthwiseConvParams,
 }
 
@@ -93,8 +100,8 @@ fn draw(rng: &mut Rng) -> DepthwiseCase {
             output_w: w.output,
         };
         let (input, filter, output) = sizes(&p);
-        if input <= INPUT && filter <= FILTER && output <= OUTPUT && depth * m <= CHANNELS {
-            return DepthwiseCase { shape, bias: !rng.one_in(4), p };
+        if input <= INPUT && filter <= FILTER && output <= OUTPUT && depthwise_conv_s8_packed_groups(&p) <= TABLE16 {
+            return DepthwiseCase { shape, bias: !rng.one_in(4), foreign_table: rng.one_in(32), p };
         }
     }
 }
@@ -123,9 +130,14 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let bias = if c.bias { &b.bias[..od] } else { &[][..] };
     let (mult, shift) = (&b.mult[..od], &b.shift[..od]);
 
+    let groups = depthwise_conv_s8_packed_groups(p);
+    depthwise_conv_s8_pack(p, filter, bias, mult, shift, &mut b.table16[..groups]);
+    let packed = words(&b.table16[..groups]);
+    let packed = if c.foreign_table { &packed[..packed.len() - 1] } else { packed };
+
     depthwise_conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    if !optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, mult, shift, &mut b.got[..no]) {
+    if !optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, mult, shift, packed, &mut b.got[..no]) {
         check::untouched(case, &c, &b.want[..no], &b.got);
         return Outcome::Declined;
     }
