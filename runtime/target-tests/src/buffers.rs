@@ -14,7 +14,7 @@ pub const FILTER: usize = 32768;
 pub const OUTPUT: usize = 8192;
 /// Output channels of one case (biases, multipliers, shifts).
 pub const CHANNELS: usize = 1024;
-/// int16 input and output elements (int16 pooling, widened rows).
+/// int16 input and output elements (int16 pooling).
 pub const WIDE: usize = 4096;
 /// Groups of four channels in a packed table (convolutions of up to 128 channels).
 pub const TABLE4: usize = 32;
@@ -39,8 +39,8 @@ pub struct Buffers {
     pub mult: [i32; CHANNELS],
     /// Per-channel shifts.
     pub shift: [i32; CHANNELS],
-    /// int16 input; word-aligned (the DSP `dot2_wide` loads pairs with `ldrd`).
-    pub input16: Aligned<[i16; WIDE]>,
+    /// int16 input.
+    pub input16: [i16; WIDE],
     /// int16 reference output.
     pub want16: [i16; WIDE],
     /// int16 optimized output.
@@ -53,10 +53,6 @@ pub struct Buffers {
     pub scratch: [u8; SCRATCH],
 }
 
-/// A word-aligned value.
-#[repr(C, align(4))]
-pub struct Aligned<T>(pub T);
-
 static mut BUFFERS: Buffers = Buffers {
     input: [0; INPUT],
     filter: [0; FILTER],
@@ -65,7 +61,7 @@ static mut BUFFERS: Buffers = Buffers {
     bias: [0; CHANNELS],
     mult: [0; CHANNELS],
     shift: [0; CHANNELS],
-    input16: Aligned([0; WIDE]),
+    input16: [0; WIDE],
     want16: [0; WIDE],
     got16: [0; WIDE],
     table4: [Group4 { bias: [0; 4], left: [0; 4], mult: [0; 4], right: [0; 4] }; TABLE4],

@@ -1,15 +1,17 @@
-//! `fully_connected_s8`: accumulation depths from tiny (under the reference-kernel
-//! threshold) through medium to beyond the widened-row cap (1024), 1 to 80 outputs (most
-//! not multiples of 4, some beyond a 64-channel block), 1 to 3 batches, symmetric
-//! (zero) and asymmetric filter zero points, with and without bias.
+//! `fully_connected_s8` from the table the compiler packs (`pack_group4` of
+//! `folded_bias`): accumulation depths from 1 (tails of one to three inputs) through
+//! medium to 1100, 1 to 80 outputs (most not multiples of 4, some beyond a 64-channel
+//! block), 1 to 3 batches, symmetric (zero) and asymmetric filter zero points, with and
+//! without bias.
 
-use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT};
+use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT, TABLE4};
 use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
+use tinyml_runtime::kernels::fully_connected::{folded_bias, fully_connected_s8_reference, FullyConnectedParams};
 use tinyml_runtime::kernels::optimized;
+use tinyml_runtime::kernels::packed::{group4_count, pack_group4, words};
 
 /// A drawn case, printed with a mismatch.
 #[derive(Debug)]
@@ -41,7 +43,7 @@ fn draw(rng: &mut Rng) -> FcCase {
             accum_depth: depth,
             output_depth: out,
         };
-        if batches * depth <= INPUT && out * depth <= FILTER && batches * out <= OUTPUT {
+        if batches * depth <= INPUT && out * depth <= FILTER && batches * out <= OUTPUT && group4_count(out) <= TABLE4 {
             return FcCase { bias: !rng.one_in(4), p };
         }
     }
@@ -58,9 +60,14 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let (input, filter) = (&b.input[..ni], &b.filter[..nf]);
     let bias = if c.bias { &b.bias[..p.output_depth] } else { &[][..] };
 
+    let groups = group4_count(p.output_depth);
+    let lane = |o: usize| (folded_bias(p, filter, bias, o), p.output_multiplier, p.output_shift);
+    pack_group4(p.output_depth, lane, &mut b.table4[..groups]);
+    let packed = words(&b.table4[..groups]);
+
     fully_connected_s8_reference(p, input, filter, bias, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    optimized::fully_connected::fully_connected_s8(p, input, filter, bias, &mut b.got[..no]);
+    optimized::fully_connected::fully_connected_s8(p, input, filter, bias, packed, &mut b.got[..no]);
     check::guard(case, &c, &b.got, no);
     check::equal(case, "output", &c, &b.want[..no], &mut b.got[..no]);
     Outcome::Checked

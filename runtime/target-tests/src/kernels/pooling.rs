@@ -99,7 +99,7 @@ fn pool(
     check::equal(case, "int8", &p, &b.want[..no], &mut b.got[..no]);
 
     let p16 = wide(&p);
-    let input16 = &mut b.input16.0[..ni];
+    let input16 = &mut b.input16[..ni];
     for v in input16.iter_mut() {
         *v = rng.u32() as i16;
     }

@@ -1,5 +1,6 @@
-//! `dot4_requantize` and `dot4_requantize_wide`: dot products of a block of channels and
-//! their requantization in one routine, from packed `Group4` tables.
+//! `dot4_requantize`: dot products of a block of channels and their requantization in
+//! one routine, from a packed `Group4` table (Helium: `vmladava.s8` and vector
+//! requantization; elsewhere `dot4` and scalar requantization).
 
 use super::{dot, length, out_quant, requant, start};
 use crate::buffers::{Buffers, FILTER};
@@ -7,12 +8,13 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd::{self, Group4, OutQuant};
+use tinyml_runtime::kernels::optimized::simd::{self, Group4};
 
-/// Most groups of four channels per `dot4_requantize` case (68 channels).
+/// Most groups of four channels per case (68 channels).
 const MAX_GROUPS: usize = 17;
 
 #[derive(Debug)]
+#[allow(dead_code)] // fields read only by `Debug`, in mismatch reports
 struct Dot4RequantizeCase {
     k: usize,
     groups: usize,
@@ -24,70 +26,32 @@ struct Dot4RequantizeCase {
     max: i32,
 }
 
-/// Draws a `dot4_requantize(_wide)` case: geometry, weights, channel constants (in
-/// `bias`, `mult`, `shift` and packed into `table`).
-fn dot4_requantize_case(b: &mut Buffers, rng: &mut Rng, table: &mut [Group4; MAX_GROUPS]) -> Dot4RequantizeCase {
+/// Draws and checks one case: `groups` groups of four rows of `k` weights, their
+/// constants packed with `Group4::set` as the compiler packs them.
+pub fn dot4_requantize(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let k = length(rng);
     let groups = rng.size(1, MAX_GROUPS.min(FILTER / 4 / k.max(1) - 1));
     let n = 4 * groups;
     let w = start(rng, n * k, FILTER);
     let q = out_quant(rng);
-    let c = Dot4RequantizeCase {
-        k,
-        groups,
-        x: rng.size(0, 16),
-        w,
-        out: rng.size(0, 16),
-        offset: q.offset,
-        min: q.min,
-        max: q.max,
-    };
+    let (x, out) = (rng.size(0, 16), rng.size(0, 16));
+    let c = Dot4RequantizeCase { k, groups, x, w, out, offset: q.offset, min: q.min, max: q.max };
+    rng.fill_i8(&mut b.input[x..x + k]);
     rng.fill_i8(&mut b.filter[w..w + n * k]);
     params::biases(rng, &mut b.bias[..n]);
     params::requant(rng, &mut b.mult[..n], &mut b.shift[..n]);
+    let mut table = [Group4::default(); MAX_GROUPS];
     for ch in 0..n {
         table[ch / 4].set(ch % 4, b.bias[ch], b.mult[ch], b.shift[ch]);
     }
-    c
-}
-
-/// `dot4_requantize`: a block of channels, dot products and requantization in one.
-pub fn dot4_requantize(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
-    let mut table = [Group4::default(); MAX_GROUPS];
-    let c = dot4_requantize_case(b, rng, &mut table);
-    let (k, n, q) = (c.k, 4 * c.groups, OutQuant { offset: c.offset, min: c.min, max: c.max });
-    rng.fill_i8(&mut b.input[c.x..c.x + k]);
-    let (x, w) = (&b.input[c.x..c.x + k], &b.filter[c.w..c.w + n * k]);
+    let (xs, ws) = (&b.input[x..x + k], &b.filter[w..w + n * k]);
     for ch in 0..n {
-        let acc = dot(x, &w[ch * k..]).wrapping_add(b.bias[ch]);
+        let acc = dot(xs, &ws[ch * k..]).wrapping_add(b.bias[ch]);
         b.want[ch] = requant(acc, b.mult[ch], b.shift[ch], q);
     }
-    check::prepare(&b.want[..n], &mut b.got[c.out..]);
-    simd::dot4_requantize(x, w, &table[..c.groups], q, &mut b.got[c.out..c.out + n]);
-    check::guard(case, &c, &b.got[c.out..], n);
-    check::equal(case, "out", &c, &b.want[..n], &mut b.got[c.out..c.out + n]);
-    Outcome::Checked
-}
-
-/// `dot4_requantize_wide`: as `dot4_requantize` on an input widened to int16 (int8 plus
-/// an input offset, the range the fully connected kernel feeds it).
-pub fn dot4_requantize_wide(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
-    let mut table = [Group4::default(); MAX_GROUPS];
-    let c = dot4_requantize_case(b, rng, &mut table);
-    let (k, n, q) = (c.k, 4 * c.groups, OutQuant { offset: c.offset, min: c.min, max: c.max });
-    let offset = -params::zero_point(rng);
-    let x = &mut b.input16.0[c.x..c.x + k];
-    for v in x.iter_mut() {
-        *v = (rng.u32() as i8) as i16 + offset as i16;
-    }
-    let (x, w) = (&*x, &b.filter[c.w..c.w + n * k]);
-    for ch in 0..n {
-        let acc = dot(x, &w[ch * k..]).wrapping_add(b.bias[ch]);
-        b.want[ch] = requant(acc, b.mult[ch], b.shift[ch], q);
-    }
-    check::prepare(&b.want[..n], &mut b.got[c.out..]);
-    simd::dot4_requantize_wide(x, w, &table[..c.groups], q, &mut b.got[c.out..c.out + n]);
-    check::guard(case, &c, &b.got[c.out..], n);
-    check::equal(case, "out", &c, &b.want[..n], &mut b.got[c.out..c.out + n]);
+    check::prepare(&b.want[..n], &mut b.got[out..]);
+    simd::dot4_requantize(xs, ws, &table[..groups], q, &mut b.got[out..out + n]);
+    check::guard(case, &c, &b.got[out..], n);
+    check::equal(case, "out", &c, &b.want[..n], &mut b.got[out..out + n]);
     Outcome::Checked
 }

@@ -1,19 +1,21 @@
 //! The innermost primitives (`optimized::simd`), against their scalar definitions: on the
-//! emulated cores these are the inline-assembly versions (Helium on Cortex-M55; `dot4`
-//! and `dot2_wide` with SMLAD/SXTB16 on Cortex-M33/M4). Slices start at random offsets,
+//! emulated cores these are the inline-assembly versions (Helium on Cortex-M55; `dot4`,
+//! `dot4_bias` with SMLAD/SXTB16 and `mul_high_rounded` with SMMULR on Cortex-M33/M4). Slices start at random offsets,
 //! so loads at every alignment are exercised, and lengths cover empty inputs, the vector
 //! tails and long rows; outputs are followed by guard bytes.
 
 mod depthwise16;
-mod dot2_wide;
 mod dot4;
+mod dot4_bias;
 mod dot4_requantize;
+mod mul_high_rounded;
 mod requantize;
 
 pub use depthwise16::depthwise16;
-pub use dot2_wide::dot2_wide;
 pub use dot4::dot4;
-pub use dot4_requantize::{dot4_requantize, dot4_requantize_wide};
+pub use dot4_bias::dot4_bias;
+pub use dot4_requantize::dot4_requantize;
+pub use mul_high_rounded::mul_high_rounded;
 pub use requantize::requantize;
 
 use crate::params;
@@ -47,6 +49,6 @@ pub(super) fn out_quant(rng: &mut Rng) -> OutQuant {
 }
 
 /// Wrapping `sum x[i] * w[i]` over `x.len()` elements.
-pub(super) fn dot<X: Copy + Into<i32>>(x: &[X], w: &[i8]) -> i32 {
-    x.iter().zip(w).fold(0i32, |a, (&x, &w)| a.wrapping_add(x.into().wrapping_mul(w as i32)))
+pub(super) fn dot(x: &[i8], w: &[i8]) -> i32 {
+    x.iter().zip(w).fold(0i32, |a, (&x, &w)| a.wrapping_add(x as i32 * w as i32))
 }
