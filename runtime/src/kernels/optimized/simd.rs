@@ -121,8 +121,9 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
 }
 
-/// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33. The bench checks their
-/// output in QEMU (mps2-an505, mps2-an386) against the host reference run.
+/// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33. Checked against the
+/// reference kernels on the emulated cores (mps2-an505, mps2-an386) by the property tests
+/// of `runtime/target-tests`, and through whole models by the bench.
 #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
 mod dsp {
     /// `[x.w0, x.w1]` over `4 * groups` int8 elements: per word of four inputs, `sxtb16`
@@ -214,9 +215,9 @@ pub unsafe fn depthwise16(
     }
 }
 
-/// Helium (MVE) versions. QEMU and the Cortex-M55 execute them; the bench checks their
-/// output against the host reference run, and `tests` in the bench crate run the shared
-/// models through them.
+/// Helium (MVE) versions. QEMU and the Cortex-M55 execute them; the property tests of
+/// `runtime/target-tests` check them against the reference kernels on mps3-an547, and the
+/// bench runs the shared models through them.
 #[cfg(tinyml_mve)]
 mod mve {
     /// Four dot products sharing each 16-byte load of `x`: a tail-predicated loop
