@@ -19,10 +19,15 @@ use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
     DepthwiseConvParams,
 };
-use tinyml_runtime::kernels::fully_connected::{folded_bias, fully_connected_s8_reference, FullyConnectedParams};
+use tinyml_runtime::kernels::fully_connected::{
+    folded_bias, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
+    fully_connected_s8_reference, FullyConnectedParams,
+};
 use tinyml_runtime::kernels::optimized;
-use tinyml_runtime::kernels::optimized::simd::{dot, dot4, dot4_bias, dot4_requantize, requantize, Group4, OutQuant};
-use tinyml_runtime::kernels::packed::{group4_count, pack_group4, words, Group16};
+use tinyml_runtime::kernels::optimized::simd::{
+    dot, dot4, dot4_bias, dot4_requantize, dot4_requantize_tensor, requantize, Group4, OutQuant,
+};
+use tinyml_runtime::kernels::packed::{words, Group16};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
@@ -91,6 +96,30 @@ proptest! {
             let row = &w[c * k..(c + 1) * k];
             let d = dot(&x, row).wrapping_add(bias[c]);
             let v = multiply_by_quantized_multiplier(d, mult[c], shift[c]) + off;
+            prop_assert_eq!(out[c], v.clamp(min, max) as i8);
+        }
+    }
+
+    #[test]
+    fn dot4_requantize_tensor_matches_scalar(
+        (k, groups) in (0usize..70, 0usize..5),
+        seed in any::<u64>(),
+        off in -128i32..128,
+        (min, max) in activation(),
+        mult in (1i32 << 30)..i32::MAX,
+        shift in -31i32..8,
+    ) {
+        let mut rng = Rng(seed | 1);
+        let n = 4 * groups;
+        let x = rng.bytes(k);
+        let w = rng.bytes(n * k);
+        let bias = rng.i32s(n, 1 << 30);
+        let q = OutQuant { offset: off, min, max };
+        let mut out = vec![0i8; n];
+        dot4_requantize_tensor(&x, &w, &bias, mult, shift, q, &mut out);
+        for c in 0..n {
+            let d = dot(&x, &w[c * k..(c + 1) * k]).wrapping_add(bias[c]);
+            let v = multiply_by_quantized_multiplier(d, mult, shift) + off;
             prop_assert_eq!(out[c], v.clamp(min, max) as i8);
         }
     }
@@ -226,14 +255,18 @@ proptest! {
         let input = rng.bytes(batches * depth);
         let filter = rng.bytes(out * depth);
         let bias = if has_bias { rng.i32s(out, bias_range) } else { Vec::new() };
-        // The table as the model compiler makes it.
-        let mut table = vec![Group4::default(); group4_count(out)];
-        pack_group4(out, |o| (folded_bias(&p, &filter, &bias, o), mult, shift), &mut table);
+        // The table as the model compiler makes it: one folded bias per output.
+        let mut table = vec![0i32; fully_connected_s8_packed_len(&p)];
+        fully_connected_s8_pack(&p, &filter, &bias, &mut table);
+        prop_assert_eq!(table.len(), out);
+        for (o, &t) in table.iter().enumerate() {
+            prop_assert_eq!(t, folded_bias(&p, &filter, &bias, o));
+        }
         let n = batches * out;
         let mut expected = vec![0i8; n];
         fully_connected_s8_reference(&p, &input, &filter, &bias, &mut expected);
         let mut got = vec![0i8; n];
-        optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, words(&table), &mut got);
+        optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, &table, &mut got);
         prop_assert_eq!(&got, &expected);
         // Both loop shapes, whichever the host selects.
         optimized::fully_connected::fully_connected_blocks(&p, &input, &filter, &table, &mut got);
@@ -243,11 +276,17 @@ proptest! {
             optimized::fully_connected::fully_connected_rows(&p, &input, &filter, &table, &mut got);
             prop_assert_eq!(&got, &expected, "rows");
         }
-        // No table, or one made for another shape: the reference runs.
-        for packed in [&[][..], &words(&table)[16..]] {
+        // No table, or one made for another shape (one output short, one too many, the
+        // old 16 words per output): the reference runs, through the entry point too.
+        let longer: Vec<i32> = table.iter().copied().chain([0]).collect();
+        let old: Vec<i32> = table.iter().flat_map(|&b| [b, 0, mult, 0]).collect();
+        for packed in [&[][..], &table[1..], &longer, &old] {
             let mut got = vec![0i8; n];
             optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
             prop_assert_eq!(&got, &expected, "fallback");
+            let mut got = vec![0i8; n];
+            fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
+            prop_assert_eq!(&got, &expected, "entry fallback");
         }
     }
 
@@ -259,16 +298,13 @@ proptest! {
         let k = x.len();
         let n = w.len().checked_div(k).unwrap_or(0);
         let mut rng = Rng(seed | 1);
-        let mut groups = vec![Group4::default(); n / 4];
-        for g in &mut groups {
-            g.bias.copy_from_slice(&rng.i32s(4, 1 << 30));
-        }
+        let bias = rng.i32s(n, 1 << 30);
         let mut acc = vec![std::mem::MaybeUninit::<i32>::uninit(); n];
-        dot4_bias(&x, &w, &groups, &mut acc);
+        dot4_bias(&x, &w, &bias, &mut acc);
         for c in 0..n {
             // SAFETY: `dot4_bias` writes every entry.
             let got = unsafe { acc[c].assume_init() };
-            prop_assert_eq!(got, groups[c / 4].bias[c % 4].wrapping_add(dot(&x, &w[c * k..(c + 1) * k])));
+            prop_assert_eq!(got, bias[c].wrapping_add(dot(&x, &w[c * k..(c + 1) * k])));
         }
     }
 

@@ -9,9 +9,9 @@ use crate::exec::OpIo;
 use crate::graph::{Activation, DType, Options};
 use crate::quant::{activation_range, quantize_multiplier};
 use tinyml_runtime::kernels::fully_connected::{
-    folded_bias, fully_connected_s16, fully_connected_s8, FullyConnectedParams,
+    fully_connected_s16, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
+    FullyConnectedParams,
 };
-use tinyml_runtime::kernels::packed::{group4_count, pack_group4, words, Group4};
 
 /// A lowered fully connected layer.
 #[derive(Debug)]
@@ -19,8 +19,8 @@ pub struct FullyConnected {
     params: FullyConnectedParams,
     filter: Vec<i8>,
     bias: Bias,
-    /// The optimized int8 kernel's table (folded biases, requantization constants);
-    /// empty for int16 layers.
+    /// The optimized int8 kernel's table (one folded bias per output; the multiplier and
+    /// shift are the params'); empty for int16 layers.
     packed: Vec<i32>,
 }
 
@@ -142,13 +142,13 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
 }
 
 /// The table `fully_connected_s8` reads from flash: per output, the bias with every
-/// input-independent offset term folded in, and the layer's multiplier and shift, in the
-/// runtime's `Group4` layout (as TFLM's CMSIS-NN `Prepare` would compute per call, done
-/// once here).
+/// input-independent offset term folded in (as TFLM's CMSIS-NN `Prepare` would compute
+/// per call, done once here); 4 bytes per output. The layer's one multiplier and shift
+/// stay in the params.
 fn pack(p: &FullyConnectedParams, filter: &[i8], bias: &[i32]) -> Vec<i32> {
-    let mut table = vec![Group4::default(); group4_count(p.output_depth)];
-    pack_group4(p.output_depth, |o| (folded_bias(p, filter, bias, o), p.output_multiplier, p.output_shift), &mut table);
-    words(&table).to_vec()
+    let mut table = vec![0; fully_connected_s8_packed_len(p)];
+    fully_connected_s8_pack(p, filter, bias, &mut table);
+    table
 }
 
 impl Kernel for FullyConnected {

@@ -33,12 +33,12 @@ pub struct FullyConnectedParams {
 
 /// `output[b][o] = requant(sum_d (input[b][d] + input_offset) * (filter[o][d] + filter_offset) + bias[o])`.
 ///
-/// `bias` is empty when the layer has none. `packed` is the table of folded biases and
-/// requantization constants that the model compiler makes for the optimized kernel (see
-/// [`folded_bias`]); the reference kernel ignores it, and the optimized one runs the
-/// reference when `packed` does not fit the layer (it is empty in hand calls and `NULL`
-/// in the C port). Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it.
+/// `bias` is empty when the layer has none. `packed` is the table of folded biases, one
+/// per output, that the model compiler makes for the optimized kernel
+/// ([`fully_connected_s8_pack`]; the multiplier and shift, one per layer, are `p`'s); the
+/// reference kernel ignores it, and the optimized one runs the reference when `packed`
+/// does not fit the layer (it is empty in hand calls and `NULL` in the C port). Slices
+/// must have the lengths implied by `p`; the model compiler guarantees it.
 pub fn fully_connected_s8(
     p: &FullyConnectedParams,
     input: &[i8],
@@ -59,16 +59,31 @@ pub fn fully_connected_s8(
 }
 
 /// The constant part of output `o`'s accumulator, which the model compiler folds into
-/// the bias of the optimized kernel's table (`packed::pack_group4`, one lane per output
-/// with the layer's multiplier and shift): `bias[o] + input_offset * sum(w) + depth *
-/// input_offset * filter_offset`, wrapping like the kernels' i32 arithmetic. Only
-/// `filter_offset * sum(x)` (zero for symmetric weights) is left for run time.
+/// the bias of the optimized kernel's table ([`fully_connected_s8_pack`]):
+/// `bias[o] + input_offset * sum(w) + depth * input_offset * filter_offset`, wrapping
+/// like the kernels' i32 arithmetic. Only `filter_offset * sum(x)` (zero for symmetric
+/// weights) is left for run time.
 pub fn folded_bias(p: &FullyConnectedParams, filter: &[i8], bias: &[i32], o: usize) -> i32 {
     let k = p.accum_depth;
     let b = if bias.is_empty() { 0 } else { bias[o] };
     let wsum = filter[o * k..(o + 1) * k].iter().fold(0i32, |a, &w| a.wrapping_add(w as i32));
     b.wrapping_add(p.input_offset.wrapping_mul(wsum))
         .wrapping_add((k as i32).wrapping_mul(p.input_offset).wrapping_mul(p.filter_offset))
+}
+
+/// Words of the packed table of [`fully_connected_s8`] ([`fully_connected_s8_pack`]): one
+/// per output. The layer is quantized per tensor, so only the folded bias varies per
+/// output; the multiplier and shift are read from the params.
+pub fn fully_connected_s8_packed_len(p: &FullyConnectedParams) -> usize {
+    p.output_depth
+}
+
+/// Fills `out` ([`fully_connected_s8_packed_len`] words) with the folded bias of every
+/// output ([`folded_bias`]), the table the optimized [`fully_connected_s8`] reads.
+pub fn fully_connected_s8_pack(p: &FullyConnectedParams, filter: &[i8], bias: &[i32], out: &mut [i32]) {
+    for (o, d) in out[..p.output_depth].iter_mut().enumerate() {
+        *d = folded_bias(p, filter, bias, o);
+    }
 }
 
 /// The reference int8 fully connected layer (see [`fully_connected_s8`], which runs the

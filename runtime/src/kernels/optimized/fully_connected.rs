@@ -2,24 +2,25 @@
 //! `kernels::fully_connected::fully_connected_s8_reference`).
 //!
 //! `sum (x + ioff)(w + foff) + bias = x.w + folded + foff * sum x`: the model compiler
-//! computed every `folded` (`fully_connected::folded_bias`) into a `Group4` table
-//! (`packed::pack_group4`), so the inner loops are plain int8 dot products on the raw
-//! input: no table is built per call and the input is not widened; only `foff * sum x`,
-//! zero for symmetric weights, is added at run time. A table that does not fit the layer
+//! computed every `folded` (`fully_connected::folded_bias`) into a table of one `i32`
+//! per output (`fully_connected::fully_connected_s8_pack`), so the inner loops are plain
+//! int8 dot products on the raw input: no table is built per call and the input is not
+//! widened; only `foff * sum x`, zero for symmetric weights, is added at run time. The
+//! layer's one multiplier and shift come from `p`. A table that does not fit the layer
 //! (hand calls pass none) runs the reference kernel.
 //!
-//! Two loop shapes, chosen by the target: on Helium, blocks of channels through the
-//! `dot4_requantize` routine (`vmladava.s8` and vector requantization from the table);
-//! elsewhere, four rows per input load (`simd::dot4_bias`: `sxtb16`/`smlad` with the DSP
-//! extension) into 256 bytes of accumulators, then the layer's one multiplier and shift
-//! applied by scalar code ([`Requant`]). Both are public so that the host tests check
-//! both against the reference.
+//! Two loop shapes, chosen by the target: on Helium, all groups of four outputs through
+//! the `dot4_requantize_tensor` routine (`vmladava.s8` and vector requantization with
+//! the multiplier and shift broadcast once per call); elsewhere, four rows per input
+//! load (`simd::dot4_bias`: `sxtb16`/`smlad` with the DSP extension) into 256 bytes of
+//! accumulators per block of outputs, then the layer's one multiplier and shift applied
+//! by scalar code ([`Requant`]). Both are public so that the host tests check both
+//! against the reference.
 
-use super::conv::Block;
-use super::simd::{dot, dot4_bias, mul_high_rounded, sum, OutQuant};
+use super::simd::{dot, dot4_bias, dot4_requantize_tensor, mul_high_rounded, sum, OutQuant};
 use super::CHANNEL_BLOCK;
+use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
-use crate::kernels::packed::{group4_block, group4_count, group4_in_block, groups, Group4};
 use core::mem::MaybeUninit;
 
 /// Optimized `fully_connected_s8`: runs the reference kernel when `packed` is not the
@@ -34,12 +35,13 @@ pub fn fully_connected_s8(
     packed: &[i32],
     output: &mut [i8],
 ) {
-    let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth));
-    let shaped = p.accum_depth > 0 && p.output_depth > 0;
-    match table {
-        Some(table) if shaped && cfg!(tinyml_mve) => fully_connected_blocks(p, input, filter, table, output),
-        Some(table) if shaped && Requant::exact_for(p) => fully_connected_rows(p, input, filter, table, output),
-        _ => reference(p, input, filter, bias, output),
+    let fits = packed.len() == p.output_depth && p.accum_depth > 0 && p.output_depth > 0;
+    if fits && cfg!(tinyml_mve) {
+        fully_connected_blocks(p, input, filter, packed, output)
+    } else if fits && Requant::exact_for(p) {
+        fully_connected_rows(p, input, filter, packed, output)
+    } else {
+        reference(p, input, filter, bias, output)
     }
 }
 
@@ -61,122 +63,108 @@ fn input_term(p: &FullyConnectedParams, x: &[i8]) -> i32 {
     }
 }
 
-/// The Helium loop shape: per batch and block of up to [`CHANNEL_BLOCK`] outputs, one
-/// `Block::run` on the table's groups. `table` is the layer's (`group4_count` groups).
+/// Outputs per stack copy of folded biases when the weights are asymmetric (64 bytes).
+const TERM_CHUNK: usize = 16;
+
+/// The Helium loop shape: per batch, one `dot4_requantize_tensor` call over every group
+/// of four outputs (the table is plain, so no blocks), then the remainder. `table` is
+/// the layer's (`output_depth` folded biases).
 #[inline(never)]
-pub fn fully_connected_blocks(
-    p: &FullyConnectedParams,
-    input: &[i8],
-    filter: &[i8],
-    table: &[Group4],
-    output: &mut [i8],
-) {
+pub fn fully_connected_blocks(p: &FullyConnectedParams, input: &[i8], filter: &[i8], table: &[i32], output: &mut [i8]) {
     let (k, od) = (p.accum_depth, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    if p.batches == 1 && p.filter_offset == 0 && od <= CHANNEL_BLOCK {
-        // One batch and one block of symmetric weights (most layers): no loops around
-        // the block, whose set-up cost as much as a tiny layer's products.
-        one_block(&input[..k], filter, table, q, &mut output[..od]);
+    if p.batches == 1 && p.filter_offset == 0 {
+        // One batch of symmetric weights (most layers): no loops around the outputs.
+        outputs(p, &input[..k], filter, &table[..od], q, &mut output[..od]);
         return;
     }
     for b in 0..p.batches {
         let x = &input[b * k..(b + 1) * k];
         let out = &mut output[b * od..(b + 1) * od];
         let term = input_term(p, x);
-        for c0 in (0..od).step_by(CHANNEL_BLOCK) {
-            let n = CHANNEL_BLOCK.min(od - c0);
-            let rows = &filter[c0 * k..(c0 + n) * k];
-            if term == 0 {
-                Block::from_table(rows, k, table, c0, n).run(x, q, &mut out[c0..c0 + n]);
-                continue;
+        if term == 0 {
+            outputs(p, x, filter, table, q, out);
+            continue;
+        }
+        // Asymmetric weights: the folded biases with the input term added, a few outputs
+        // at a time (64 bytes of stack instead of a copy of the table).
+        for (c0, out) in (0..od).step_by(TERM_CHUNK).zip(out.chunks_mut(TERM_CHUNK)) {
+            let n = out.len();
+            let mut biased = [0i32; TERM_CHUNK];
+            for (d, &b) in biased.iter_mut().zip(&table[c0..c0 + n]) {
+                *d = b.wrapping_add(term);
             }
-            // Asymmetric weights: one group at a time, on a copy of its constants with
-            // the input term added (64 bytes of stack instead of a block's table).
-            for (g, t) in group4_block(table, c0, n).iter().enumerate() {
-                let (first, lanes) = group_channels(g, n);
-                let mut t = *t;
-                for bias in &mut t.bias {
-                    *bias = bias.wrapping_add(term);
-                }
-                let rows = &rows[first * k..(first + lanes) * k];
-                let out = &mut out[c0 + first..c0 + first + lanes];
-                Block::from_table(rows, k, core::slice::from_ref(&t), 0, lanes).run(x, q, out);
-            }
+            outputs(p, x, &filter[c0 * k..(c0 + n) * k], &biased[..n], q, out);
         }
     }
 }
 
-/// `Block::run` over all of `out` (at most [`CHANNEL_BLOCK`] outputs, folded biases
-/// complete).
+/// `out.len()` outputs of one input row `x`, their rows back to back in `rows` and their
+/// folded biases (input term included) in `bias`: the groups of four in one call, then
+/// the last four outputs again (overlapping the previous group, rewriting identical
+/// bytes), or each of fewer than four. Not inlined: one copy for both callers.
 #[inline(never)]
-fn one_block(x: &[i8], rows: &[i8], table: &[Group4], q: OutQuant, out: &mut [i8]) {
-    Block::from_table(rows, x.len(), table, 0, out.len()).run(x, q, out);
-}
-
-/// The channels (first, count) of group `g` of a block of `n` channels in the
-/// `pack_group4` layout: full groups of four, then the last four channels (overlapping
-/// the previous group), or all of fewer than four.
-#[inline(always)]
-fn group_channels(g: usize, n: usize) -> (usize, usize) {
-    if g < n / 4 {
-        (4 * g, 4)
-    } else {
-        (n.saturating_sub(4), n.min(4))
+fn outputs(p: &FullyConnectedParams, x: &[i8], rows: &[i8], bias: &[i32], q: OutQuant, out: &mut [i8]) {
+    let (k, n) = (x.len(), out.len());
+    let (mult, shift) = (p.output_multiplier, p.output_shift);
+    if n >= 4 {
+        let full = n / 4 * 4;
+        dot4_requantize_tensor(x, rows, &bias[..full], mult, shift, q, out);
+        if n != full {
+            let c = n - 4;
+            dot4_requantize_tensor(x, &rows[c * k..], &bias[c..n], mult, shift, q, &mut out[c..]);
+        }
+        return;
+    }
+    for (c, o) in out.iter_mut().enumerate() {
+        let acc = dot(x, &rows[c * k..(c + 1) * k]).wrapping_add(bias[c]);
+        let v = multiply_by_quantized_multiplier(acc, mult, shift) + q.offset;
+        *o = v.clamp(q.min, q.max) as i8;
     }
 }
 
 /// The loop shape of cores without Helium: per batch and block of outputs, the
 /// accumulators of all its groups of four (`dot4_bias`), then a scalar requantization
-/// with the per-tensor constants. `table` is the layer's; its multipliers and shifts are
-/// `p`'s, so only its biases are read.
+/// with the per-tensor constants. `table` is the layer's (`output_depth` folded biases).
 /// `p` must pass [`Requant::exact_for`] and have `accum_depth` and `output_depth` above 0.
 #[inline(never)]
-pub fn fully_connected_rows(
-    p: &FullyConnectedParams,
-    input: &[i8],
-    filter: &[i8],
-    table: &[Group4],
-    output: &mut [i8],
-) {
+pub fn fully_connected_rows(p: &FullyConnectedParams, input: &[i8], filter: &[i8], table: &[i32], output: &mut [i8]) {
     let (k, od) = (p.accum_depth, p.output_depth);
     let batches = input.chunks_exact(k).zip(output.chunks_exact_mut(od)).take(p.batches);
     for (x, out) in batches {
         let term = input_term(p, x);
         if od <= CHANNEL_BLOCK {
             // One block (most layers): no block loop around the call.
-            rows_block(p, x, filter, table, term, out);
+            rows_block(p, x, filter, &table[..od], term, out);
             continue;
         }
-        let mut c0 = 0;
-        for groups in table.chunks(group4_in_block(CHANNEL_BLOCK)) {
-            let n = CHANNEL_BLOCK.min(od - c0);
-            rows_block(p, x, &filter[c0 * k..(c0 + n) * k], groups, term, &mut out[c0..c0 + n]);
-            c0 += n;
+        for (c0, out) in (0..od).step_by(CHANNEL_BLOCK).zip(out.chunks_mut(CHANNEL_BLOCK)) {
+            let n = out.len();
+            rows_block(p, x, &filter[c0 * k..(c0 + n) * k], &table[c0..c0 + n], term, out);
         }
     }
 }
 
-/// One block of [`fully_connected_rows`]: `out.len()` outputs from `rows`, their groups
-/// in the `pack_group4` layout. First all accumulators with their folded biases (256
-/// bytes of stack), then one requantization loop: interleaved per group of four, LLVM
-/// spilled the requantization constants and reloaded them per output. Not inlined, for
-/// the same reason.
+/// One block of [`fully_connected_rows`]: `out.len()` outputs from `rows`, their folded
+/// biases in `bias`. First all accumulators with their folded biases (256 bytes of
+/// stack), then one requantization loop: interleaved per group of four, LLVM spilled the
+/// requantization constants and reloaded them per output. Not inlined, for the same
+/// reason.
 #[inline(never)]
-fn rows_block(p: &FullyConnectedParams, x: &[i8], rows: &[i8], groups: &[Group4], term: i32, out: &mut [i8]) {
+fn rows_block(p: &FullyConnectedParams, x: &[i8], rows: &[i8], bias: &[i32], term: i32, out: &mut [i8]) {
     let (k, n) = (x.len(), out.len());
-    let full = n / 4;
+    let full = n / 4 * 4;
     // Uninitialized: the first `n` entries are written below, the rest never read.
     let mut storage = [const { MaybeUninit::<i32>::uninit() }; CHANNEL_BLOCK];
     let acc = &mut storage[..n];
-    dot4_bias(x, rows, &groups[..full], acc);
-    if n != 4 * full {
-        let t = &groups[full];
+    dot4_bias(x, rows, &bias[..full], acc);
+    if n != full {
         if n >= 4 {
-            // The last four channels again (the table's overlapping group).
-            dot4_bias(x, &rows[(n - 4) * k..], core::slice::from_ref(t), &mut acc[n - 4..]);
+            // The last four outputs again (overlapping the previous group).
+            dot4_bias(x, &rows[(n - 4) * k..], &bias[n - 4..n], &mut acc[n - 4..]);
         } else {
-            for ((w, a), &bias) in rows.chunks_exact(k).zip(acc.iter_mut()).zip(&t.bias) {
-                a.write(dot(x, w).wrapping_add(bias));
+            for ((w, a), &b) in rows.chunks_exact(k).zip(acc.iter_mut()).zip(bias) {
+                a.write(dot(x, w).wrapping_add(b));
             }
         }
     }

@@ -121,6 +121,33 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
 }
 
+/// [`dot4_requantize`] with one multiplier and shift for every output (per-tensor
+/// quantization, fully connected layers) and a plain table of biases: for every `c <
+/// bias.len()` (a multiple of four), with `k = x.len()`,
+/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias[c], mult, shift) + offset)`, the
+/// reference kernels' arithmetic. On Helium one routine runs every group of four: the
+/// biases are loaded as the accumulators, and the requantization constants are
+/// broadcast once per call into a 48-byte template on the stack (left shift, multiplier,
+/// right shift, as in a [`Group4`]) instead of being read per group from the table.
+#[inline]
+pub fn dot4_requantize_tensor(x: &[i8], w: &[i8], bias: &[i32], mult: i32, shift: i32, q: OutQuant, out: &mut [i8]) {
+    let k = x.len();
+    let n = bias.len() / 4 * 4;
+    let (w, bias, out) = (&w[..n * k], &bias[..n], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if k > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `bias` and `out` `n` entries (checked
+        // by the slicing above); `k > 0`, `n > 0` and a multiple of four.
+        unsafe { mve::dot4_requantize_tensor(x.as_ptr(), k, w.as_ptr(), bias, [mult, shift], q, out.as_mut_ptr()) };
+        return;
+    }
+    for (c, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
+        let acc = dot(x, &w[c * k..]).wrapping_add(b);
+        let v = multiply_by_quantized_multiplier(acc, mult, shift) + q.offset;
+        *o = v.clamp(q.min, q.max) as i8;
+    }
+}
+
 /// DSP-extension (SMLAD, SXTB16) versions: Cortex-M4, M7, M33. Checked against the
 /// reference kernels on the emulated cores (mps2-an505, mps2-an386) by the property tests
 /// of `runtime/target-tests`, and through whole models by the bench.
@@ -375,6 +402,129 @@ mod mve {
         }
     }
 
+    /// [`super::dot4_requantize_tensor`]: the loop of [`dot4_requantize`] with the
+    /// biases read from a plain table (16 bytes per group, `ldm` into the accumulators)
+    /// and the layer's one multiplier and shift read per group from a template built once
+    /// per call (`left`, `mult`, `right` broadcast to four lanes, 48 bytes after the 64
+    /// of the context below), its address and the output offset in s16/s17 (the offset
+    /// added with a vector-by-scalar `vadd`). Against the per-channel routine: the four
+    /// sums go into q0 with two two-lane `vmov`s instead of four, and `x` and the row
+    /// correction come back with one `vmov` of two registers.
+    ///
+    /// # Safety
+    /// `x` valid for `k > 0` reads, `w` for `n * k`, `bias` `n` entries, `out` for `n`
+    /// writes, with `n = bias.len()` a multiple of four above 0.
+    #[inline(never)]
+    pub unsafe fn dot4_requantize_tensor(
+        x: *const i8,
+        k: usize,
+        w: *const i8,
+        bias: &[i32],
+        [mult, shift]: [i32; 2],
+        q: super::OutQuant,
+        out: *mut i8,
+    ) {
+        let table = bias.as_ptr();
+        // SAFETY: one past the end of `bias`.
+        let end = unsafe { table.add(bias.len()) };
+        let (left, right) = (shift.max(0), shift.min(0));
+        let ctx: [i32; 28] = [
+            0,
+            q.offset,
+            0,
+            0,
+            q.min,
+            q.min,
+            q.min,
+            q.min,
+            q.max,
+            q.max,
+            q.max,
+            q.max,
+            end as i32,
+            k as i32,
+            x as i32,
+            k as i32 - 16 * k.div_ceil(16) as i32,
+            left,
+            left,
+            left,
+            left,
+            mult,
+            mult,
+            mult,
+            mult,
+            right,
+            right,
+            right,
+            right,
+        ];
+        // SAFETY: reads `k` bytes of `x` and `4k` of `w` per group, writes 4 bytes of
+        // `out` per group, reads the biases up to `end` and the context; all in bounds by
+        // the contract.
+        unsafe {
+            core::arch::asm!(
+                "vldrw.u32 q4, [r1]",
+                "vldrw.u32 q5, [r1, #16]",
+                "vldrw.u32 q6, [r1, #32]",
+                "vldrw.u32 q7, [r1, #48]",
+                "add r0, r1, #64",
+                "vmov s16, r0",
+                "vmov r1, s30",
+                "2:",
+                "ldm r11!, {{r0, r2, r4, r8}}",
+                "vmov lr, s29",
+                "add r9, r3, lr",
+                "add r10, r9, lr",
+                "add r12, r10, lr",
+                "dlstp.8 lr, lr",
+                "3:",
+                "vldrb.8 q0, [r1], #16",
+                "vldrb.8 q1, [r3], #16",
+                "vmladava.s8 r0, q0, q1",
+                "vldrb.8 q2, [r9], #16",
+                "vmladava.s8 r2, q0, q2",
+                "vldrb.8 q3, [r10], #16",
+                "vmladava.s8 r4, q0, q3",
+                "vldrb.8 q1, [r12], #16",
+                "vmladava.s8 r8, q0, q1",
+                "letp lr, 3b",
+                "vmov r1, lr, s30, s31",
+                "add r3, r12, lr",
+                // Two lanes per move: the first register goes to the lower lane (0 or
+                // 1), the second to the upper one (Rt to Qd[idx2], Rt2 to Qd[idx]).
+                "vmov q0[2], q0[0], r0, r4",
+                "vmov q0[3], q0[1], r2, r8",
+                "vmov r0, r2, s16, s17",
+                "vldrw.u32 q1, [r0]",
+                "vshl.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r0, #16]",
+                "vqrdmulh.s32 q0, q0, q1",
+                "vldrw.u32 q1, [r0, #32]",
+                "vand q2, q0, q1",
+                "vshr.s32 q2, q2, #31",
+                "vqadd.s32 q0, q0, q2",
+                "vrshl.s32 q0, q0, q1",
+                "vadd.i32 q0, q0, r2",
+                "vmax.s32 q0, q0, q5",
+                "vmin.s32 q0, q0, q6",
+                "vstrb.32 q0, [r5], #4",
+                "vmov lr, s28",
+                "cmp r11, lr",
+                "bne 2b",
+                inout("r1") ctx.as_ptr() => _,
+                inout("r3") w => _,
+                inout("r5") out => _,
+                inout("r11") table => _,
+                out("r0") _, out("r2") _, out("r4") _, out("r8") _,
+                out("r9") _, out("r10") _, out("r12") _, out("lr") _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            );
+        }
+    }
+
     /// [`super::depthwise16`]: per group, four accumulators (q0-q3: the even and odd
     /// channels of each half of 16, see [`super::Group16`]) start at the folded biases;
     /// per tap (a `dls`/`le` loop) two widening loads of eight inputs and eight weights
@@ -577,9 +727,9 @@ mod mve {
     }
 }
 
-/// For each group `g` of `groups` (four filter rows of `k = x.len()` bytes, back to back
-/// in `w` from row `4g`): `acc[4g + j] = groups[g].bias[j] + x . row(4g + j)`; writes
-/// `acc[..4 * groups.len()]` (fully connected layers).
+/// For each of the `n = bias.len()` rows (`n` a multiple of four; rows of `k = x.len()`
+/// bytes, back to back in `w`): `acc[c] = bias[c] + x . row(c)`; writes `acc[..n]`
+/// (fully connected layers).
 ///
 /// With the DSP extension and without Helium, one routine runs all groups: per four
 /// inputs, one load and two `sxtb16` shared by the four rows, then per row one load, two
@@ -589,32 +739,30 @@ mod mve {
 /// spilled loop cost about 80 in layers of a few inputs. The last `k % 4` inputs are
 /// added after. Inlined: in tiny layers the call costs about as much as the products.
 #[inline(always)]
-pub fn dot4_bias(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::MaybeUninit<i32>]) {
+pub fn dot4_bias(x: &[i8], w: &[i8], bias: &[i32], acc: &mut [core::mem::MaybeUninit<i32>]) {
     let k = x.len();
-    let n = 4 * groups.len();
-    let (w, acc) = (&w[..n * k], &mut acc[..n]);
+    let n = bias.len() / 4 * 4;
+    let (w, bias, acc) = (&w[..n * k], &bias[..n], &mut acc[..n]);
     // The whole words of each row; the last one to three inputs are added after.
     let k4 = k / 4 * 4;
     #[allow(unused_mut)]
     let mut done = false;
     #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
     if k4 > 0 && n > 0 {
-        // SAFETY: `w` holds `n` rows of `k` bytes, `x` `k`, `acc` `n` entries, `groups`
-        // `n / 4` (checked by the slicing); the routine reads `k / 4` words per row.
-        unsafe { dsp_rows::dot4_bias(x.as_ptr(), w.as_ptr(), k, groups, acc.as_mut_ptr().cast()) };
+        // SAFETY: `w` holds `n` rows of `k` bytes, `x` `k`, `acc` and `bias` `n` entries
+        // (checked by the slicing); the routine reads `k / 4` words per row.
+        unsafe { dsp_rows::dot4_bias(x.as_ptr(), w.as_ptr(), k, bias, acc.as_mut_ptr().cast()) };
         done = true;
     }
     if !done {
         match k {
             // One to three inputs: biases and products in one pass.
-            1 => return init_tiny::<1>(x, w, groups, acc),
-            2 => return init_tiny::<2>(x, w, groups, acc),
-            3 => return init_tiny::<3>(x, w, groups, acc),
+            1 => return init_tiny::<1>(x, w, bias, acc),
+            2 => return init_tiny::<2>(x, w, bias, acc),
+            3 => return init_tiny::<3>(x, w, bias, acc),
             _ => {
-                for (a, t) in acc.chunks_exact_mut(4).zip(groups) {
-                    for (a, &b) in a.iter_mut().zip(&t.bias) {
-                        a.write(b);
-                    }
+                for (a, &b) in acc.iter_mut().zip(bias) {
+                    a.write(b);
                 }
                 for (a, r) in acc.iter_mut().zip(w.chunks(k.max(1))) {
                     // SAFETY: written just above.
@@ -635,13 +783,11 @@ pub fn dot4_bias(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::Ma
 
 /// [`dot4_bias`] for rows of `K < 4` inputs.
 #[inline(always)]
-fn init_tiny<const K: usize>(x: &[i8], w: &[i8], groups: &[Group4], acc: &mut [core::mem::MaybeUninit<i32>]) {
+fn init_tiny<const K: usize>(x: &[i8], w: &[i8], bias: &[i32], acc: &mut [core::mem::MaybeUninit<i32>]) {
     let x: [i8; K] = x[..K].try_into().unwrap_or([0; K]);
-    for ((a, t), r) in acc.chunks_exact_mut(4).zip(groups).zip(w.chunks_exact(4 * K)) {
-        for ((a, &b), r) in a.iter_mut().zip(&t.bias).zip(r.chunks_exact(K)) {
-            let d = x.iter().zip(r).fold(b, |s, (&xv, &wv)| s.wrapping_add(xv as i32 * wv as i32));
-            a.write(d);
-        }
+    for ((a, &b), r) in acc.iter_mut().zip(bias).zip(w.chunks_exact(K)) {
+        let d = x.iter().zip(r).fold(b, |s, (&xv, &wv)| s.wrapping_add(xv as i32 * wv as i32));
+        a.write(d);
     }
 }
 
@@ -682,8 +828,8 @@ pub fn mul_high_rounded(a: i32, b: i32) -> i32 {
 /// The DSP routine of [`dot4_bias`].
 #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
 mod dsp_rows {
-    /// [`super::dot4_bias`] over the first `4 * (k / 4)` inputs: per group, the biases
-    /// are loaded into the accumulators (r4, r5, r8, r9 for rows 0-3), a loop of four
+    /// [`super::dot4_bias`] over the first `4 * (k / 4)` inputs: per group, its four
+    /// biases (16 bytes of the plain table) are loaded into the accumulators (r4, r5, r8, r9 for rows 0-3), a loop of four
     /// inputs per iteration adds the products, and the sums are stored. Thirteen
     /// registers are live in that loop, one more than inline assembly may name (r6 and
     /// r7 are reserved), so its counter lives in r6, saved on the stack around the
@@ -692,14 +838,14 @@ mod dsp_rows {
     /// read at `k` past rows 0 and 2. Unaligned `ldr` (allowed on v7-M/v8-M mainline).
     ///
     /// # Safety
-    /// `x` valid for `k >= 4` reads, `w` for `4 * groups.len() * k`, `acc` for
-    /// `4 * groups.len()` writes; `groups` not empty.
+    /// `x` valid for `k >= 4` reads, `w` for `bias.len() * k`, `acc` for
+    /// `bias.len()` writes; `bias.len()` a multiple of four above 0.
     #[inline(never)]
-    pub unsafe fn dot4_bias(x: *const i8, w: *const i8, k: usize, groups: &[super::Group4], acc: *mut i32) {
+    pub unsafe fn dot4_bias(x: *const i8, w: *const i8, k: usize, bias: &[i32], acc: *mut i32) {
         let words = k / 4;
         // Inner loop count, input, table, output, groups left, row advance per group.
         let mut ctx: [usize; 6] =
-            [words, x as usize, groups.as_ptr() as usize, acc as usize, groups.len(), 4 * k - 4 * words];
+            [words, x as usize, bias.as_ptr() as usize, acc as usize, bias.len() / 4, 4 * k - 4 * words];
         // SAFETY: reads `words` words of `x` and of each row per group and the table's
         // biases, writes four words of `acc` per group; r6 is restored.
         unsafe {
@@ -709,8 +855,7 @@ mod dsp_rows {
                 "2:",
                 "ldr r6, [sp]",
                 "ldr r12, [r6, #8]",
-                "ldm r12, {{r4, r5, r8, r9}}",
-                "add r12, r12, #64",
+                "ldm r12!, {{r4, r5, r8, r9}}",
                 "str r12, [r6, #8]",
                 "ldr r0, [r6, #4]",
                 "ldr r6, [r6]",

@@ -1,4 +1,5 @@
-//! `dot4_bias`: the accumulators of groups of four rows with their folded biases, the
+//! `dot4_bias`: the accumulators of groups of four rows with their folded biases (a plain
+//! table, one per row), the
 //! fully connected kernel's inner loop without Helium (DSP: one routine over all groups,
 //! `sxtb16`/`smlad`, the last `k % 4` inputs after it).
 
@@ -8,7 +9,7 @@ use crate::check::{self, Case};
 use crate::rng::Rng;
 use crate::Outcome;
 use core::mem::MaybeUninit;
-use tinyml_runtime::kernels::optimized::simd::{self, Group4};
+use tinyml_runtime::kernels::optimized::simd;
 
 /// Most groups of four rows per case (a 64-channel block).
 const MAX_GROUPS: usize = 16;
@@ -31,16 +32,14 @@ pub fn dot4_bias(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let c = Dot4BiasCase { k, groups, x, w };
     rng.fill_i8(&mut b.input[x..x + k]);
     rng.fill_i8(&mut b.filter[w..w + n * k]);
-    let mut table = [Group4::default(); MAX_GROUPS];
-    for t in &mut table[..groups] {
-        for bias in &mut t.bias {
-            *bias = rng.u32() as i32;
-        }
+    let mut bias = [0i32; 4 * MAX_GROUPS];
+    for v in &mut bias[..n] {
+        *v = rng.u32() as i32;
     }
     let (xs, ws) = (&b.input[x..x + k], &b.filter[w..w + n * k]);
     let mut want = [0i32; 4 * MAX_GROUPS];
     for (ch, a) in want[..n].iter_mut().enumerate() {
-        *a = table[ch / 4].bias[ch % 4].wrapping_add(dot(xs, &ws[ch * k..]));
+        *a = bias[ch].wrapping_add(dot(xs, &ws[ch * k..]));
     }
     // Each accumulator starts as the complement of its expected value, so one the
     // routine leaves unwritten differs.
@@ -48,7 +47,7 @@ pub fn dot4_bias(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     for (a, &v) in acc.iter_mut().zip(&want[..n]) {
         *a = MaybeUninit::new(!v);
     }
-    simd::dot4_bias(xs, ws, &table[..groups], &mut acc[..n]);
+    simd::dot4_bias(xs, ws, &bias[..n], &mut acc[..n]);
     // SAFETY: every entry was initialized above (and `dot4_bias` only writes `i32`s).
     let mut got: [i32; 4 * MAX_GROUPS] = core::array::from_fn(|i| unsafe { acc[i].assume_init() });
     check::equal(case, "acc", &c, &want[..n], &mut got[..n]);

@@ -8,6 +8,7 @@ mod depthwise16;
 mod dot4;
 mod dot4_bias;
 mod dot4_requantize;
+mod dot4_requantize_tensor;
 mod mul_high_rounded;
 mod requantize;
 
@@ -15,6 +16,7 @@ pub use depthwise16::depthwise16;
 pub use dot4::dot4;
 pub use dot4_bias::dot4_bias;
 pub use dot4_requantize::dot4_requantize;
+pub use dot4_requantize_tensor::dot4_requantize_tensor;
 pub use mul_high_rounded::mul_high_rounded;
 pub use requantize::requantize;
 
