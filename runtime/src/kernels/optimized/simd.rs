@@ -407,9 +407,8 @@ mod mve {
     /// and the layer's one multiplier and shift read per group from a template built once
     /// per call (`left`, `mult`, `right` broadcast to four lanes, 48 bytes after the 64
     /// of the context below), its address and the output offset in s16/s17 (the offset
-    /// added with a vector-by-scalar `vadd`). Against the per-channel routine: the four
-    /// sums go into q0 with two two-lane `vmov`s instead of four, and `x` and the row
-    /// correction come back with one `vmov` of two registers.
+    /// added with a vector-by-scalar `vadd`); `x` and the row correction come back with
+    /// one `vmov` of two registers.
     ///
     /// # Safety
     /// `x` valid for `k > 0` reads, `w` for `n * k`, `bias` `n` entries, `out` for `n`
@@ -490,10 +489,13 @@ mod mve {
                 "letp lr, 3b",
                 "vmov r1, lr, s30, s31",
                 "add r3, r12, lr",
-                // Two lanes per move: the first register goes to the lower lane (0 or
-                // 1), the second to the upper one (Rt to Qd[idx2], Rt2 to Qd[idx]).
-                "vmov q0[2], q0[0], r0, r4",
-                "vmov q0[3], q0[1], r2, r8",
+                // One lane per move. The two-lane form (`vmov q0[2], q0[0], r0, r4`) is
+                // two instructions shorter per group, but which register lands in which
+                // lane could only be checked in QEMU, not on a Cortex-M55.
+                "vmov.32 q0[0], r0",
+                "vmov.32 q0[1], r2",
+                "vmov.32 q0[2], r4",
+                "vmov.32 q0[3], r8",
                 "vmov r0, r2, s16, s17",
                 "vldrw.u32 q1, [r0]",
                 "vshl.s32 q0, q0, q1",
