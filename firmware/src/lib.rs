@@ -30,6 +30,8 @@ pub mod io;
 #[cfg(all(feature = "profile", target_os = "none"))]
 pub mod profile;
 pub mod semihosting;
+#[cfg(target_os = "none")]
+pub mod stack;
 #[cfg(any(feature = "systick", feature = "dwt"))]
 pub mod timer;
 

@@ -19,7 +19,6 @@ mod model {
 
 #[path = "../../firmware/src/calibrate.rs"]
 mod calibrate;
-mod stack;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
@@ -27,11 +26,11 @@ fn main() -> ! {
     let calib_ticks = calibrate::ticks();
     // Built before timing: the other variants also start with the input in place.
     let input = core::hint::black_box(model::input());
-    stack::paint();
+    tinyml_firmware::stack::paint();
     tinyml_firmware::timer::start();
     let output = model::predict(input);
     let ticks = tinyml_firmware::timer::now();
-    let stack = stack::high_water();
+    let stack = tinyml_firmware::stack::high_water();
     let out = model::output_bytes(&output);
     let max_abs_diff =
         out.iter().zip(model::EXPECTED.iter()).map(|(&a, &b)| (i16::from(a) - i16::from(b)).abs()).max().unwrap_or(0);

@@ -1,8 +1,6 @@
-//! Stack high-water by painting: microflow keeps every tensor on the stack (its ops take
-//! and return them by value; there is no arena), so the deepest stack use is its RAM for
-//! activations. Fill the free stack with a pattern before the inference, find the lowest
-//! overwritten word after. (`tinyml_firmware::profile::stack` does the same but comes
-//! with the runtime's profiling hooks, which this firmware does not link.)
+//! Stack painting: fill the free stack with a pattern before a measurement, find the
+//! lowest overwritten word after (`cargo tinyml profile`'s stack high-water; the
+//! benchmark's microflow firmware, whose tensors all live on the stack).
 
 const PAINT: u32 = 0xC5C5_C5C5;
 
@@ -17,13 +15,14 @@ fn bounds() -> (usize, usize) {
     (core::ptr::addr_of!(_stack_end) as usize, core::ptr::addr_of!(_stack_start) as usize)
 }
 
-/// Paints from the stack's end up to 64 bytes below the current stack pointer.
+/// Paints from the stack's end up to just below the current stack pointer.
 #[inline(never)]
 pub fn paint() {
     let (bottom, _) = bounds();
     let sp: usize;
     // SAFETY: reads SP.
     unsafe { core::arch::asm!("mov {}, sp", out(reg) sp) };
+    // Leave 64 bytes below SP for this function's own use.
     let mut p = bottom;
     while p + 4 <= sp.saturating_sub(64) {
         // SAFETY: [bottom, sp - 64) is stack memory no frame uses now.
@@ -32,9 +31,7 @@ pub fn paint() {
     }
 }
 
-/// Deepest stack use since [`paint`], in bytes from the top of the stack (so it includes
-/// `main`'s frame and the start-up code's).
-#[inline(never)]
+/// Deepest stack use since [`paint`], in bytes from the stack's top.
 pub fn high_water() -> usize {
     let (bottom, top) = bounds();
     let mut p = bottom;
