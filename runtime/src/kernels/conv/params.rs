@@ -73,11 +73,11 @@ pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
     )
 }
 
-/// Arena scratch of the optimized [`conv_s8`](super::conv_s8), laid out as the im2col column
-/// (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded input
-/// ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer than
-/// [`STACK_COLUMN`], else nothing; the preferred size adds the padded input, whose gather
-/// needs no bounds logic per tap. Pointwise convolutions need none.
+/// Arena scratch of the optimized [`conv_s8`](super::conv_s8), laid out as the im2col
+/// column (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded
+/// input ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer
+/// than [`STACK_COLUMN`], else nothing; the preferred size adds the padded input, whose
+/// gather needs no bounds logic per tap. Pointwise convolutions need none.
 pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     if is_pointwise(p) || p.output_h == 0 || p.output_w == 0 {
         return Scratch::NONE;

@@ -6,8 +6,8 @@ use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_
 use crate::kernels::clamp;
 use crate::kernels::geometry::tap;
 
-/// The reference int8 convolution (see [`conv_s8`](super::conv_s8), which runs the optimized kernel
-/// where one applies).
+/// The reference int8 convolution (see [`conv_s8`](super::conv_s8), which runs the
+/// optimized kernel where one applies).
 pub fn conv_s8_reference(
     p: &ConvParams,
     input: &[i8],

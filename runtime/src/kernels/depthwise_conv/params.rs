@@ -47,15 +47,17 @@ pub struct DepthwiseConvParams {
     pub output_w: usize,
 }
 
-/// Groups of the packed table of [`depthwise_conv_s8`](super::depthwise_conv_s8) ([`depthwise_conv_s8_pack`]).
+/// Groups of the packed table of [`depthwise_conv_s8`](super::depthwise_conv_s8)
+/// ([`depthwise_conv_s8_pack`]).
 pub fn depthwise_conv_s8_packed_groups(p: &DepthwiseConvParams) -> usize {
     group16_count(p.input_depth * p.depth_multiplier)
 }
 
 /// Fills `out` ([`depthwise_conv_s8_packed_groups`] groups) with the per-channel constants
-/// the optimized [`depthwise_conv_s8`](super::depthwise_conv_s8) reads: the bias with the input offset of every tap
-/// folded in (`bias + input_offset * sum over taps of the channel's weight`, wrapping as
-/// the kernel's accumulators do), multiplier and shift, sixteen channels per group.
+/// the optimized [`depthwise_conv_s8`](super::depthwise_conv_s8) reads: the bias with the
+/// input offset of every tap folded in (`bias + input_offset * sum over taps of the
+/// channel's weight`, wrapping as the kernel's accumulators do), multiplier and shift,
+/// sixteen channels per group.
 pub fn depthwise_conv_s8_pack(
     p: &DepthwiseConvParams,
     filter: &[i8],

@@ -6,8 +6,9 @@ use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_
 use crate::kernels::clamp;
 use crate::kernels::geometry::tap;
 
-/// The reference int8 depthwise convolution (see [`depthwise_conv_s8`](super::depthwise_conv_s8), which runs the
-/// optimized kernel where one applies).
+/// The reference int8 depthwise convolution (see
+/// [`depthwise_conv_s8`](super::depthwise_conv_s8), which runs the optimized kernel where
+/// one applies).
 pub fn depthwise_conv_s8_reference(
     p: &DepthwiseConvParams,
     input: &[i8],

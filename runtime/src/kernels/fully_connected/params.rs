@@ -40,15 +40,17 @@ pub fn folded_bias(p: &FullyConnectedParams, filter: &[i8], bias: &[i32], o: usi
         .wrapping_add((k as i32).wrapping_mul(p.input_offset).wrapping_mul(p.filter_offset))
 }
 
-/// Words of the packed table of [`fully_connected_s8`](super::fully_connected_s8) ([`fully_connected_s8_pack`]): one
-/// per output. The layer is quantized per tensor, so only the folded bias varies per
-/// output; the multiplier and shift are read from the params.
+/// Words of the packed table of [`fully_connected_s8`](super::fully_connected_s8)
+/// ([`fully_connected_s8_pack`]): one per output. The layer is quantized per tensor, so
+/// only the folded bias varies per output; the multiplier and shift are read from the
+/// params.
 pub fn fully_connected_s8_packed_len(p: &FullyConnectedParams) -> usize {
     p.output_depth
 }
 
 /// Fills `out` ([`fully_connected_s8_packed_len`] words) with the folded bias of every
-/// output ([`folded_bias`]), the table the optimized [`fully_connected_s8`](super::fully_connected_s8) reads.
+/// output ([`folded_bias`]), the table the optimized
+/// [`fully_connected_s8`](super::fully_connected_s8) reads.
 pub fn fully_connected_s8_pack(p: &FullyConnectedParams, filter: &[i8], bias: &[i32], out: &mut [i32]) {
     for (o, d) in out[..p.output_depth].iter_mut().enumerate() {
         *d = folded_bias(p, filter, bias, o);

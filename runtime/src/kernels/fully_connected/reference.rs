@@ -5,8 +5,9 @@ use super::params::FullyConnectedParams;
 use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 use crate::kernels::clamp;
 
-/// The reference int8 fully connected layer (see [`fully_connected_s8`](super::fully_connected_s8), which runs the
-/// optimized kernel unless the `reference-kernels` feature is on).
+/// The reference int8 fully connected layer (see
+/// [`fully_connected_s8`](super::fully_connected_s8), which runs the optimized kernel
+/// unless the `reference-kernels` feature is on).
 pub fn fully_connected_s8_reference(
     p: &FullyConnectedParams,
     input: &[i8],
