@@ -8,11 +8,11 @@
 //!
 //! The four families with an optimized int8 kernel (`conv`, `depthwise_conv`,
 //! `fully_connected`, `pooling`) are folders: `params.rs`, `reference.rs`, `optimized.rs`
-//! (same name and signature as the reference, TFLM `kernels/` vs `kernels/cmsis_nn/`),
-//! and the public dispatching function in `mod.rs`, which runs the optimized kernel unless
-//! the `reference-kernels` feature is on. A family never imports another: what several
-//! share lives in `geometry` (taps and windows), [`packed`] (the constant tables) and
-//! [`simd`] (the innermost primitives).
+//! (same name and signature as the reference, TFLM `kernels/` vs `kernels/cmsis_nn/`), and
+//! the public dispatching function in `mod.rs`, which runs the optimized kernel unless the
+//! `reference-kernels` feature is on. A family never imports another: what several share
+//! lives in `geometry` (taps and windows), [`int`] (integer element types), [`packed`] (the
+//! constant tables) and [`simd`] (the innermost primitives).
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
@@ -41,6 +41,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
 pub(crate) mod geometry;
+pub mod int;
 pub mod logistic;
 pub mod mean;
 pub mod minmax;
@@ -49,6 +50,7 @@ pub mod packed;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod simd;
