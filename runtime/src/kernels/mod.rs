@@ -10,9 +10,11 @@
 //! `fully_connected`, `pooling`) are folders: `params.rs`, `reference.rs`, `optimized.rs`
 //! (same name and signature as the reference, TFLM `kernels/` vs `kernels/cmsis_nn/`), and
 //! the public dispatching function in `mod.rs`, which runs the optimized kernel unless the
-//! `reference-kernels` feature is on. A family never imports another: what several share
-//! lives in `geometry` (taps and windows), [`int`] (integer element types), [`packed`] (the
-//! constant tables) and [`simd`] (the innermost primitives).
+//! `reference-kernels` feature is on. No operator module imports another: what several
+//! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
+//! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
+//! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
+//! innermost primitives).
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
