@@ -145,12 +145,6 @@ pub fn view<T: Element>(arena: &[u8], place: Place) -> Result<&[T], Error> {
     unsafe { Ok(core::slice::from_raw_parts(arena.as_ptr().add(start) as *const T, place.1)) }
 }
 
-/// Reinterprets a static byte table (weights embedded with `include_bytes!`) as `i8`.
-pub const fn bytes_as_i8(bytes: &'static [u8]) -> &'static [i8] {
-    // SAFETY: u8 and i8 have the same size, alignment and validity.
-    unsafe { core::slice::from_raw_parts(bytes.as_ptr() as *const i8, bytes.len()) }
-}
-
 /// A constant table aligned for vector loads (weights, biases in flash).
 #[repr(C, align(16))]
 pub struct Aligned<T: ?Sized>(pub T);

@@ -14,7 +14,10 @@
 //!   rounding), shared by every kernel.
 //! - [`gemmlowp`]: gemmlowp's fixed-point exp, logistic, tanh and reciprocal, for the
 //!   nonlinear kernels.
-//! - [`kernels`]: one module per operator; each holds the readable reference kernel.
+//! - [`kernels`]: one module per operator holding its readable reference kernel; the
+//!   families with an optimized int8 kernel are folders (`params`, `reference`,
+//!   `optimized`, the dispatching function in `mod.rs`), over shared primitives in
+//!   `kernels::simd` (portable, DSP-extension and Helium versions).
 //! - [`profile`]: per-layer profiling hooks, compiled away unless the `profile` feature
 //!   is on.
 #![no_std]

@@ -23,12 +23,12 @@ use tinyml_runtime::kernels::fully_connected::{
     folded_bias, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
     fully_connected_s8_reference, FullyConnectedParams,
 };
-use tinyml_runtime::kernels::optimized;
-use tinyml_runtime::kernels::optimized::simd::{
-    dot, dot4, dot4_bias, dot4_requantize, dot4_requantize_tensor, requantize, Group4, OutQuant,
-};
 use tinyml_runtime::kernels::packed::{words, Group16};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
+use tinyml_runtime::kernels::simd::{
+    dot, dot4, dot4_bias, dot4_requantize, dot4_requantize_tensor, requantize, Group4, OutQuant,
+};
+use tinyml_runtime::kernels::{conv, depthwise_conv, fully_connected, pooling};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
     proptest::collection::vec(any::<i8>(), n)
@@ -172,7 +172,7 @@ proptest! {
         let n = batches * h.5 * w.5 * out_c;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        let ran = optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
+        let ran = conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
         prop_assert_eq!(ran, is_pointwise(&p) || scratch.len() >= k || k <= STACK_COLUMN);
         prop_assert!(sizes.min <= k && (sizes.min > 0) == (k > STACK_COLUMN && !is_pointwise(&p)));
         if ran {
@@ -180,7 +180,7 @@ proptest! {
         }
         // Without a table the optimized kernel declines and the public entry runs the
         // reference (hand calls, and the C port's NULL).
-        prop_assert!(!optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut scratch, &mut b));
+        prop_assert!(!conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut scratch, &mut b));
         let mut c = vec![0i8; n];
         conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut [], &mut c);
         prop_assert_eq!(&a, &c);
@@ -217,13 +217,13 @@ proptest! {
         let n = batches * h.5 * w.5 * od;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        prop_assert!(optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
+        prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
         prop_assert_eq!(&a, &b);
         // A missing or foreign table: the optimized kernel declines, the entry runs the
         // reference.
         let foreign = &packed[..packed.len() - 1];
         for table in [&[][..], foreign] {
-            prop_assert!(!optimized::depthwise_conv::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, table, &mut b));
+            prop_assert!(!depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, table, &mut b));
             let mut c = vec![0i8; n];
             depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, table, &mut c);
             prop_assert_eq!(&a, &c);
@@ -266,14 +266,14 @@ proptest! {
         let mut expected = vec![0i8; n];
         fully_connected_s8_reference(&p, &input, &filter, &bias, &mut expected);
         let mut got = vec![0i8; n];
-        optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, &table, &mut got);
+        fully_connected::optimized::fully_connected_s8(&p, &input, &filter, &bias, &table, &mut got);
         prop_assert_eq!(&got, &expected);
         // Both loop shapes, whichever the host selects.
-        optimized::fully_connected::fully_connected_blocks(&p, &input, &filter, &table, &mut got);
+        fully_connected::optimized::fully_connected_blocks(&p, &input, &filter, &table, &mut got);
         prop_assert_eq!(&got, &expected, "blocks");
         if shift >= -21 {
             // The scalar path's domain (`fully_connected_s8` runs the reference outside it).
-            optimized::fully_connected::fully_connected_rows(&p, &input, &filter, &table, &mut got);
+            fully_connected::optimized::fully_connected_rows(&p, &input, &filter, &table, &mut got);
             prop_assert_eq!(&got, &expected, "rows");
         }
         // No table, or one made for another shape (one output short, one too many, the
@@ -282,7 +282,7 @@ proptest! {
         let old: Vec<i32> = table.iter().flat_map(|&b| [b, 0, mult, 0]).collect();
         for packed in [&[][..], &table[1..], &longer, &old] {
             let mut got = vec![0i8; n];
-            optimized::fully_connected::fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
+            fully_connected::optimized::fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
             prop_assert_eq!(&got, &expected, "fallback");
             let mut got = vec![0i8; n];
             fully_connected_s8(&p, &input, &filter, &bias, packed, &mut got);
@@ -326,16 +326,16 @@ proptest! {
         let n = batches * h.5 * w.5 * depth;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         average_pool_reference(&p, &input, &mut a);
-        optimized::pooling::average_pool(&p, &input, &mut b);
+        pooling::optimized::average_pool(&p, &input, &mut b);
         prop_assert_eq!(&a, &b);
         max_pool_reference(&p, &input, &mut a);
-        optimized::pooling::max_pool(&p, &input, &mut b);
+        pooling::optimized::max_pool(&p, &input, &mut b);
         prop_assert_eq!(&a, &b);
         let input16: Vec<i16> = input.iter().map(|&v| v as i16 * 129).collect();
         let p16 = PoolParams { activation_min: -32768, activation_max: 32767, ..p };
         let (mut a, mut b) = (vec![0i16; n], vec![0i16; n]);
         average_pool_reference(&p16, &input16, &mut a);
-        optimized::pooling::average_pool(&p16, &input16, &mut b);
+        pooling::optimized::average_pool(&p16, &input16, &mut b);
         prop_assert_eq!(&a, &b);
     }
 }
@@ -419,7 +419,7 @@ fn conv_under_every_scratch_size_matches_reference() {
     for size in [0, k - 1, k, k + 1, preferred - 1, preferred, preferred + 100] {
         let mut got = vec![0i8; want.len()];
         let mut scratch = vec![0xa5u8; size];
-        assert!(optimized::conv::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut got));
+        assert!(conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut got));
         assert_eq!(got, want, "scratch {size} B");
     }
 }

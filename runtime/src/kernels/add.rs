@@ -3,7 +3,7 @@
 //! `BroadcastAdd6DSlow`, and the matching SUB kernels), and plain int32.
 
 use super::broadcast::{binary, Broadcast};
-use super::quantize::QuantizedInt;
+use super::int::QuantizedInt;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
 /// Constant parameters of one quantized ADD or SUB.

@@ -1,6 +1,6 @@
 //! DEQUANTIZE: int8/int16 to float32 (TFLM `reference_ops::Dequantize`).
 
-use super::quantize::QuantizedInt;
+use super::int::QuantizedInt;
 
 /// Constant parameters of a DEQUANTIZE.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -10,24 +10,13 @@
 
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::logistic;
+use crate::kernels::sigmoid::interpolate;
 
-pub use super::sigmoid_lut::SIGMOID_TABLE_U16;
+pub use crate::kernels::sigmoid::{Sigmoid16Params, SigmoidParams};
+pub use crate::kernels::sigmoid_lut::SIGMOID_TABLE_U16;
 
 /// Integer bits of the rescaled input (Q4.27), TFLM `kInputIntegerBits`.
 const INPUT_INTEGER_BITS: i32 = 4;
-
-/// Constant parameters of an int8 LOGISTIC or TANH.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SigmoidParams {
-    /// Input zero point.
-    pub input_zero_point: i32,
-    /// Offset inputs with `|x| >= radius` saturate.
-    pub input_range_radius: i32,
-    /// `input_scale * 2^27` as a Q31 multiplier.
-    pub input_multiplier: i32,
-    /// Its shift (positive: left).
-    pub input_left_shift: i32,
-}
 
 /// int8 LOGISTIC.
 pub fn logistic_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
@@ -45,42 +34,6 @@ pub fn logistic_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
             v.clamp(-128, 127) as i8
         };
     }
-}
-
-/// Constant parameters of an int16 LOGISTIC or TANH: the rescaling of the input into the
-/// table's domain. TFLM's power-of-two shortcut (multiplier 0 meaning `3 << shift`) is
-/// resolved by the model compiler, so here the rescaled input is always
-/// `(x * input_multiplier + round) >> input_left_shift`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sigmoid16Params {
-    /// Multiplier of the input (at most 65535, so the product fits in 32 bits).
-    pub input_multiplier: i32,
-    /// Right shift after the multiplication, 0..=31.
-    pub input_left_shift: i32,
-}
-
-impl Sigmoid16Params {
-    /// The input in the table's fixed point, rounding half up like TFLM.
-    #[inline]
-    pub(crate) fn rescale(&self, x: i16) -> i32 {
-        let round = if self.input_left_shift > 0 { 1 << (self.input_left_shift - 1) } else { 0 };
-        (x as i32 * self.input_multiplier + round) >> self.input_left_shift
-    }
-}
-
-/// Interpolates the sigmoid table at `a` with `frac_bits` fractional bits per interval:
-/// `table[h] << frac_bits + t * (table[h + 1] - table[h])`, or `None` past the last
-/// interval (the caller saturates).
-#[inline]
-pub(crate) fn interpolate(a: u32, frac_bits: u32) -> Option<u32> {
-    let h = (a >> frac_bits) as usize;
-    if h >= 255 {
-        return None;
-    }
-    let (lo, hi) = (SIGMOID_TABLE_U16[h] as u32, SIGMOID_TABLE_U16[h + 1] as u32);
-    let t = a & ((1 << frac_bits) - 1);
-    // The table is non-decreasing, so `hi - lo` does not wrap.
-    Some((lo << frac_bits) + t * (hi - lo))
 }
 
 /// int16 LOGISTIC: output scale 1/32768, zero point 0.

@@ -6,8 +6,33 @@
 //! model compiler emits them into generated code with `{:?}`; per-channel tables and
 //! weights are passed as separate slices. Kernels never see the graph or the planner.
 //!
-//! Optimized kernels for a core live beside the reference under the same name and
-//! signature and are selected at compile time from the target's features.
+//! The four families with an optimized int8 kernel (`conv`, `depthwise_conv`,
+//! `fully_connected`, `pooling`) are folders: `params.rs`, `reference.rs`, `optimized.rs`
+//! (same name and signature as the reference, TFLM `kernels/` vs `kernels/cmsis_nn/`), and
+//! the public dispatching function in `mod.rs`, which runs the optimized kernel unless the
+//! `reference-kernels` feature is on. No operator module imports another: what several
+//! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
+//! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
+//! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
+//! innermost primitives).
+//!
+//! The optimized algorithms are portable Rust and run on the host too, so property tests
+//! compare them with the reference kernels byte for byte. They differ from the reference
+//! in loop order and in where arithmetic happens, never in results:
+//! - the input offset is folded out of the inner loop: `sum (x + off) * w` is computed
+//!   as `sum x * w + off * sum w` (exact in wrapping i32 arithmetic, which equals the
+//!   reference whenever the reference does not overflow), so inner loops are plain int8
+//!   dot products, which Helium's `vmladava` and the DSP extension's `smlad` do well
+//!   (the folded biases come from tables the model compiler packed, [`packed`]);
+//! - padded taps of a convolution are gathered as the input zero point (`x + off = 0`),
+//!   which contributes nothing, exactly like the reference's skipped taps;
+//! - outputs are produced in blocks of channels that share one input load, and
+//!   requantized a block at a time.
+//!
+//! Only the innermost primitives ([`simd`]) differ per core, selected at compile time
+//! from the target's features (Helium or DSP-extension inline assembly). An optimized
+//! kernel returns `false` for shapes it does not handle, and the dispatching function
+//! then runs the reference kernel.
 
 pub mod add;
 pub mod broadcast;
@@ -17,17 +42,20 @@ pub mod conv;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
+pub(crate) mod geometry;
+pub mod int;
 pub mod logistic;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
-#[cfg(not(feature = "reference-kernels"))]
-pub mod optimized;
 pub mod packed;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod sigmoid;
 pub mod sigmoid_lut;
+#[cfg(not(feature = "reference-kernels"))]
+pub mod simd;
 pub mod softmax;
 pub mod strided_slice;
 pub mod tanh;

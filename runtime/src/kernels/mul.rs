@@ -2,7 +2,7 @@
 //! `BroadcastMul6DSlow`) and plain int32 (`reference_ops::Mul`).
 
 use super::broadcast::{binary, Broadcast};
-use super::quantize::QuantizedInt;
+use super::int::QuantizedInt;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 
 /// Constant parameters of one quantized MUL.

@@ -16,7 +16,7 @@
 pub const CHANNEL_BLOCK: usize = 64;
 
 /// Constants of four consecutive output channels, in the order
-/// [`dot4_requantize`](crate::kernels::optimized::simd::dot4_requantize) reads them: the folded bias (bias plus every offset term), the
+/// [`dot4_requantize`](crate::kernels::simd::dot4_requantize) reads them: the folded bias (bias plus every offset term), the
 /// left shift `max(shift, 0)`, the multiplier and the negated right shift `min(shift, 0)`.
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
@@ -55,7 +55,7 @@ pub struct Quant4 {
 }
 
 /// Constants of sixteen consecutive depthwise channels, in the order
-/// [`depthwise16`](crate::kernels::optimized::simd::depthwise16) reads them: four quads of lanes, each quad holding the even or the
+/// [`depthwise16`](crate::kernels::simd::depthwise16) reads them: four quads of lanes, each quad holding the even or the
 /// odd channels of one half (`vmullb`/`vmullt` split them so): channels 0, 2, 4, 6, then
 /// 1, 3, 5, 7, then 8, 10, 12, 14, then 9, 11, 13, 15 ([`Group16::slot`]).
 #[derive(Clone, Copy, Default)]

@@ -2,36 +2,7 @@
 //! requantization between int8, int16 and int32 (TFLM `reference_ops::Requantize`).
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
-
-/// An integer element type of quantized tensors, with its saturation range.
-pub trait QuantizedInt: Copy {
-    /// Smallest value, as i32.
-    const MIN: i32;
-    /// Largest value, as i32.
-    const MAX: i32;
-    /// Widens to i32.
-    fn to_i32(self) -> i32;
-    /// Narrows an i32 already clamped to `MIN..=MAX`.
-    fn from_i32(v: i32) -> Self;
-}
-
-macro_rules! quantized_int {
-    ($($t:ty),*) => {$(
-        impl QuantizedInt for $t {
-            const MIN: i32 = <$t>::MIN as i32;
-            const MAX: i32 = <$t>::MAX as i32;
-            #[inline(always)]
-            fn to_i32(self) -> i32 {
-                self as i32
-            }
-            #[inline(always)]
-            fn from_i32(v: i32) -> Self {
-                v as $t
-            }
-        }
-    )*};
-}
-quantized_int!(i8, u8, i16, i32);
+pub use crate::kernels::int::QuantizedInt;
 
 /// Constant parameters of a float-to-integer QUANTIZE.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -5,7 +5,7 @@
 //! Q5.26, exponentiated in fixed point, summed in Q12.19, and every exponential is
 //! multiplied by the fixed-point reciprocal of the sum.
 
-use super::quantize::QuantizedInt;
+use super::int::QuantizedInt;
 use crate::fixedpoint::{
     multiply_by_quantized_multiplier_greater_than_one, rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
 };

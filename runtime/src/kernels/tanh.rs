@@ -7,8 +7,8 @@
 //! int16: `tanh(x) = 2 * sigmoid(2x) - 1` on LOGISTIC's sigmoid table, with 8 instead of
 //! 9 fractional bits per interval (the factor 2) and the result shifted down by 1/2.
 
-use super::logistic::interpolate;
-pub use super::logistic::{Sigmoid16Params, SigmoidParams};
+use super::sigmoid::interpolate;
+pub use super::sigmoid::{Sigmoid16Params, SigmoidParams};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::tanh;
 

@@ -15,10 +15,10 @@ use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
+use tinyml_runtime::kernels::conv;
 use tinyml_runtime::kernels::conv::{
     conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, ConvParams,
 };
-use tinyml_runtime::kernels::optimized;
 use tinyml_runtime::kernels::packed::words;
 
 /// Which path of the optimized kernel a case aims at.
@@ -157,7 +157,7 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
 
     conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    if !optimized::conv::conv_s8(p, input, filter, bias, mult, shift, packed, scratch, &mut b.got[..no]) {
+    if !conv::optimized::conv_s8(p, input, filter, bias, mult, shift, packed, scratch, &mut b.got[..no]) {
         check::untouched(case, &c, &b.want[..no], &b.got);
         return Outcome::Declined;
     }

@@ -11,10 +11,10 @@ use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
+use tinyml_runtime::kernels::depthwise_conv;
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference, DepthwiseConvParams,
 };
-use tinyml_runtime::kernels::optimized;
 use tinyml_runtime::kernels::packed::words;
 
 /// Which path of the optimized kernel a case aims at.
@@ -137,7 +137,7 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
 
     depthwise_conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    if !optimized::depthwise_conv::depthwise_conv_s8(p, input, filter, bias, mult, shift, packed, &mut b.got[..no]) {
+    if !depthwise_conv::optimized::depthwise_conv_s8(p, input, filter, bias, mult, shift, packed, &mut b.got[..no]) {
         check::untouched(case, &c, &b.want[..no], &b.got);
         return Outcome::Declined;
     }

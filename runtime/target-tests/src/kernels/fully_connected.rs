@@ -11,10 +11,10 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
+use tinyml_runtime::kernels::fully_connected;
 use tinyml_runtime::kernels::fully_connected::{
     fully_connected_s8_pack, fully_connected_s8_packed_len, fully_connected_s8_reference, FullyConnectedParams,
 };
-use tinyml_runtime::kernels::optimized;
 
 /// A drawn case, printed with a mismatch.
 #[derive(Debug)]
@@ -72,7 +72,7 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
 
     fully_connected_s8_reference(p, input, filter, bias, &mut b.want[..no]);
     check::prepare(&b.want[..no], &mut b.got);
-    optimized::fully_connected::fully_connected_s8(p, input, filter, bias, packed, &mut b.got[..no]);
+    fully_connected::optimized::fully_connected_s8(p, input, filter, bias, packed, &mut b.got[..no]);
     check::guard(case, &c, &b.got, no);
     check::equal(case, "output", &c, &b.want[..no], &mut b.got[..no]);
     Outcome::Checked

@@ -7,7 +7,7 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized;
+use tinyml_runtime::kernels::pooling;
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
 
 /// An int8 case; the int16 variant of the same geometry uses the full int16 range.
@@ -59,9 +59,9 @@ pub fn average(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
         rng,
         case,
         average_pool_reference,
-        optimized::pooling::average_pool,
+        pooling::optimized::average_pool,
         average_pool_reference,
-        optimized::pooling::average_pool,
+        pooling::optimized::average_pool,
     )
 }
 
@@ -72,9 +72,9 @@ pub fn max(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
         rng,
         case,
         max_pool_reference,
-        optimized::pooling::max_pool,
+        pooling::optimized::max_pool,
         max_pool_reference,
-        optimized::pooling::max_pool,
+        pooling::optimized::max_pool,
     )
 }
 

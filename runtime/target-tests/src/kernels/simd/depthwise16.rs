@@ -7,7 +7,7 @@ use crate::check::{self, Case, GUARD};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd::{self, Group16};
+use tinyml_runtime::kernels::simd::{self, Group16};
 
 /// Most taps per `depthwise16` case.
 const MAX_TAPS: usize = 12;

@@ -5,7 +5,7 @@ use crate::buffers::{Buffers, FILTER, INPUT};
 use crate::check::{self, Case};
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd;
+use tinyml_runtime::kernels::simd;
 
 #[derive(Debug)]
 #[allow(dead_code)] // fields read only by `Debug`, in mismatch reports

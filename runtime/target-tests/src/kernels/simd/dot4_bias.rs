@@ -9,7 +9,7 @@ use crate::check::{self, Case};
 use crate::rng::Rng;
 use crate::Outcome;
 use core::mem::MaybeUninit;
-use tinyml_runtime::kernels::optimized::simd;
+use tinyml_runtime::kernels::simd;
 
 /// Most groups of four rows per case (a 64-channel block).
 const MAX_GROUPS: usize = 16;

@@ -8,7 +8,7 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd::{self, Group4};
+use tinyml_runtime::kernels::simd::{self, Group4};
 
 /// Most groups of four channels per case (68 channels).
 const MAX_GROUPS: usize = 17;

@@ -9,7 +9,7 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd;
+use tinyml_runtime::kernels::simd;
 
 /// Most groups of four rows per case (a layer of 256 outputs).
 const MAX_GROUPS: usize = 64;

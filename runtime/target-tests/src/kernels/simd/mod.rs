@@ -1,4 +1,4 @@
-//! The innermost primitives (`optimized::simd`), against their scalar definitions: on the
+//! The innermost primitives (`kernels::simd`), against their scalar definitions: on the
 //! emulated cores these are the inline-assembly versions (Helium on Cortex-M55; `dot4`,
 //! `dot4_bias` with SMLAD/SXTB16 and `mul_high_rounded` with SMMULR on Cortex-M33/M4). Slices start at random offsets,
 //! so loads at every alignment are exercised, and lengths cover empty inputs, the vector
@@ -23,7 +23,7 @@ pub use requantize::requantize;
 use crate::params;
 use crate::rng::Rng;
 use tinyml_runtime::fixedpoint::multiply_by_quantized_multiplier;
-use tinyml_runtime::kernels::optimized::simd::OutQuant;
+use tinyml_runtime::kernels::simd::OutQuant;
 
 /// A row length: mostly up to 100, one case in eight up to 1024.
 pub(super) fn length(rng: &mut Rng) -> usize {

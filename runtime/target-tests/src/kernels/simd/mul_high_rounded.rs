@@ -5,7 +5,7 @@ use crate::buffers::Buffers;
 use crate::check::{self, Case};
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd;
+use tinyml_runtime::kernels::simd;
 
 /// Operands per case.
 const PAIRS: usize = 64;

@@ -7,7 +7,7 @@ use crate::check::{self, Case};
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::optimized::simd;
+use tinyml_runtime::kernels::simd;
 
 #[derive(Debug)]
 #[allow(dead_code)] // fields read only by `Debug`, in mismatch reports

@@ -3,9 +3,11 @@
 //! loops and the channels innermost, over contiguous NHWC runs, so the per-channel
 //! accumulation vectorizes.
 
-use super::CHANNEL_BLOCK;
+use super::params::{PoolElem, PoolParams};
+use super::reference::rounded_average;
 use crate::kernels::clamp;
-use crate::kernels::pooling::{rounded_average, window, PoolElem, PoolParams};
+use crate::kernels::geometry::window;
+use crate::kernels::packed::CHANNEL_BLOCK;
 
 /// Optimized `average_pool`. Handles every shape.
 pub fn average_pool<T: PoolElem>(p: &PoolParams, input: &[T], output: &mut [T]) {

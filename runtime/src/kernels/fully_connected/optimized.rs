@@ -17,10 +17,11 @@
 //! by scalar code ([`Requant`]). Both are public so that the host tests check both
 //! against the reference.
 
-use super::simd::{dot, dot4_bias, dot4_requantize_tensor, mul_high_rounded, sum, OutQuant};
-use super::CHANNEL_BLOCK;
+use super::params::FullyConnectedParams;
+use super::reference::fully_connected_s8_reference;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
-use crate::kernels::fully_connected::{fully_connected_s8_reference, FullyConnectedParams};
+use crate::kernels::packed::CHANNEL_BLOCK;
+use crate::kernels::simd::{dot, dot4_bias, dot4_requantize_tensor, mul_high_rounded, sum, OutQuant};
 use core::mem::MaybeUninit;
 
 /// Optimized `fully_connected_s8`: runs the reference kernel when `packed` is not the

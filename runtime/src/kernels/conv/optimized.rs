@@ -13,12 +13,11 @@
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
-use super::simd::{dot, Group4, OutQuant};
-use super::CHANNEL_BLOCK;
-
+use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
-use crate::kernels::conv::{is_pointwise, padded_extent, tap, ConvParams, STACK_COLUMN};
-use crate::kernels::packed::{group4_block, group4_count, groups};
+use crate::kernels::geometry::tap;
+use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
+use crate::kernels::simd::{dot, dot4_requantize, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
@@ -317,13 +316,13 @@ impl<'a> Block<'a> {
     pub(crate) fn run(&self, x: &[i8], q: OutQuant, out: &mut [i8]) {
         let (k, n) = (self.k, self.n);
         let full = n / 4;
-        super::simd::dot4_requantize(x, self.rows, &self.table[..full], q, out);
+        dot4_requantize(x, self.rows, &self.table[..full], q, out);
         if n.is_multiple_of(4) {
             return;
         }
         if n >= 4 {
             let c = n - 4;
-            super::simd::dot4_requantize(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
+            dot4_requantize(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
             return;
         }
         // Fewer than four channels: plain dot products.

@@ -12,11 +12,10 @@
 //! One input channel with a depth multiplier of at least 4 (micro_speech) does not come
 //! here: the compiler lowers it to a convolution on weights it transposed.
 
-use super::simd::{depthwise16, requantize, Group16, OutQuant};
-use super::CHANNEL_BLOCK;
-use crate::kernels::conv::tap;
-use crate::kernels::depthwise_conv::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
-use crate::kernels::packed::{group16_bias, groups};
+use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
+use crate::kernels::geometry::tap;
+use crate::kernels::packed::{group16_bias, groups, Group16, CHANNEL_BLOCK};
+use crate::kernels::simd::{depthwise16, requantize, OutQuant};
 
 /// Most filter taps handled by the depth-multiplier-1 path (a tap-pointer array on the
 /// stack).

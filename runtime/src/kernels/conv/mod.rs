@@ -1,0 +1,114 @@
+//! CONV_2D with int8 activations, int8 per-channel weights and int32 bias (TFLM
+//! `reference_integer_ops::ConvPerChannel`), and the int16-activation variant with an
+//! int64 accumulator (`ConvPerChannel` for `int16_t`).
+//!
+//! Layouts are TFLite's: input and output NHWC, filter OHWI.
+//!
+//! The family's files: `params.rs` (the parameters, and the scratch and packed table the
+//! model compiler derives from them), `reference.rs` (the readable kernels) and
+//! `optimized.rs` (the fast int8 kernel); [`conv_s8`] here chooses between the last two.
+
+mod params;
+mod reference;
+
+#[cfg(not(feature = "reference-kernels"))]
+pub mod optimized;
+
+pub use params::{
+    conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, is_pointwise, padded_extent, ConvParams, STACK_COLUMN,
+};
+pub use reference::{conv_s16, conv_s8_reference};
+
+/// int8 convolution: for each output pixel and channel `c`,
+/// `requant_c(sum (input + input_offset) * filter + bias[c])`.
+///
+/// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
+/// output channel. Slices must have the lengths implied by `p`; the model compiler
+/// guarantees it. `packed` ([`conv_s8_pack`]) and `scratch` ([`conv_s8_scratch`]) are
+/// for the optimized kernel, which this calls first; the reference ignores them, and the
+/// optimized kernel hands back to it when `packed` is empty or of another layout, so a
+/// call with `&[]` and `&mut []` is always valid.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    output: &mut [i8],
+) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if optimized::conv_s8(p, input, filter, bias, multipliers, shifts, packed, scratch, output) {
+        return;
+    }
+    #[cfg(feature = "reference-kernels")]
+    let _ = (packed, scratch);
+    conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> ConvParams {
+        ConvParams {
+            input_offset: 0,
+            output_offset: 0,
+            stride_w: 1,
+            stride_h: 1,
+            dilation_w: 1,
+            dilation_h: 1,
+            pad_w: 1,
+            pad_h: 1,
+            activation_min: -128,
+            activation_max: 127,
+            batches: 1,
+            input_h: 3,
+            input_w: 3,
+            input_depth: 1,
+            filter_h: 3,
+            filter_w: 3,
+            output_h: 3,
+            output_w: 3,
+            output_depth: 1,
+        }
+    }
+
+    #[test]
+    fn same_padding_counts_only_real_pixels() {
+        // All-ones 3x3 filter over all-ones 3x3 input with input zero point -1 (offset
+        // +1): each output sums (1 + 1) over the taps inside the image: corners 4 taps,
+        // edges 6, centre 9. Padded taps add nothing (not the zero point).
+        let p = ConvParams { input_offset: 1, ..params() };
+        let input = [1i8; 9];
+        let filter = [1i8; 9];
+        let mut out = [0i8; 9];
+        // Multiplier 0.5 (Q31 2^30, shift 0): halves the sum.
+        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &[], &mut [], &mut out);
+        assert_eq!(out, [4, 6, 4, 6, 9, 6, 4, 6, 4]);
+    }
+
+    #[test]
+    fn bias_and_activation_clamp() {
+        let p = ConvParams {
+            activation_min: 0,
+            activation_max: 10,
+            pad_w: 0,
+            pad_h: 0,
+            output_h: 1,
+            output_w: 1,
+            ..params()
+        };
+        let input = [2i8; 9];
+        let filter = [-1i8; 9];
+        let mut out = [0i8; 1];
+        // sum = -18, + bias 100 = 82, * 0.5 = 41, clamped to 10.
+        conv_s8(&p, &input, &filter, &[100], &[1 << 30], &[0], &[], &mut [], &mut out);
+        assert_eq!(out, [10]);
+        conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &[], &mut [], &mut out);
+        assert_eq!(out, [0]);
+    }
+}

@@ -1,0 +1,86 @@
+//! DEPTHWISE_CONV_2D with int8 activations, int8 per-channel weights and int32 bias
+//! (TFLM `reference_integer_ops::DepthwiseConvPerChannel`), any depth multiplier, and
+//! the int16-activation variant with int64 bias and accumulator.
+//!
+//! Input and output are NHWC; the filter is `1 x H x W x (C * M)`: output channel
+//! `c * M + m` reads input channel `c`.
+//!
+//! The family's files: `params.rs` (the parameters and the packed table the model
+//! compiler derives from them), `reference.rs` (the readable kernels) and `optimized.rs`
+//! (the fast int8 kernel); [`depthwise_conv_s8`] here chooses between the last two.
+
+mod params;
+mod reference;
+
+#[cfg(not(feature = "reference-kernels"))]
+pub mod optimized;
+
+pub use params::{depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams};
+pub use reference::{depthwise_conv_s16, depthwise_conv_s8_reference};
+
+/// For each output pixel and output channel `oc = c * M + m`:
+/// `requant_oc(sum over taps (input[c] + input_offset) * filter[oc] + bias[oc])`.
+///
+/// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
+/// output channel. Slices must have the lengths implied by `p`; the model compiler
+/// guarantees it. `packed` ([`depthwise_conv_s8_pack`]) is for the optimized kernel,
+/// which this calls first; the reference ignores it, and the optimized kernel hands back
+/// to it when `packed` is empty or of another layout.
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    output: &mut [i8],
+) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if optimized::depthwise_conv_s8(p, input, filter, bias, multipliers, shifts, packed, output) {
+        return;
+    }
+    #[cfg(feature = "reference-kernels")]
+    let _ = packed;
+    depthwise_conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_multiplier_two() {
+        // One input channel of 2x2 [1, 2, 3, 4], multiplier 2, 2x2 VALID filter:
+        // channel 0 weights all 1 -> 10, channel 1 weights [1, 0, 0, -1] -> -3.
+        let p = DepthwiseConvParams {
+            input_offset: 0,
+            output_offset: 5,
+            stride_w: 1,
+            stride_h: 1,
+            dilation_w: 1,
+            dilation_h: 1,
+            pad_w: 0,
+            pad_h: 0,
+            depth_multiplier: 2,
+            activation_min: -128,
+            activation_max: 127,
+            batches: 1,
+            input_h: 2,
+            input_w: 2,
+            input_depth: 1,
+            filter_h: 2,
+            filter_w: 2,
+            output_h: 1,
+            output_w: 1,
+        };
+        let input = [1i8, 2, 3, 4];
+        // Filter 1x2x2x2: tap-major, channel-minor.
+        let filter = [1i8, 1, 1, 0, 1, 0, 1, -1];
+        let mut out = [0i8; 2];
+        // Multiplier 1.0: Q31 2^30 with shift 1.
+        depthwise_conv_s8(&p, &input, &filter, &[0, 1], &[1 << 30, 1 << 30], &[1, 1], &[], &mut out);
+        assert_eq!(out, [15, 3]);
+    }
+}

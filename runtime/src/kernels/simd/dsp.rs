@@ -1,0 +1,152 @@
+//! DSP-extension (SMLAD, SXTB16, SMMULR) routines: Cortex-M4, M7, M33 (Armv7E-M and
+//! Armv8-M mainline with the DSP extension). Checked against the reference kernels on the
+//! emulated cores (mps2-an505, mps2-an386) by the property tests of
+//! `runtime/target-tests`, and through whole models by the bench.
+//!
+//! The dot-product routines serve cores without Helium (which has its own, `mve.rs`);
+//! [`smmulr`] serves every core with the extension, Helium ones included.
+
+/// `[x.w0, x.w1]` over `4 * groups` int8 elements: per word of four inputs, `sxtb16`
+/// splits the even and odd bytes into halfword pairs, and per row the same for four
+/// weights, then two `smlad`. Unaligned `ldr` (allowed on v7-M/v8-M mainline).
+///
+/// # Safety
+/// `x`, `w0`, `w1` valid for `4 * groups` reads; `groups > 0`.
+#[cfg(not(tinyml_mve))]
+#[inline(never)]
+pub unsafe fn dot2(x: *const i8, w0: *const i8, w1: *const i8, groups: usize) -> [i32; 2] {
+    let (mut a0, mut a1) = (0i32, 0i32);
+    // SAFETY: reads `groups` words of `x` and of each weight row.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            "ldr {xe}, [{x}], #4",
+            "sxtb16 {xo}, {xe}, ror #8",
+            "sxtb16 {xe}, {xe}",
+            "ldr {w}, [{w0}], #4",
+            "sxtb16 {t}, {w}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a0}, {xe}, {t}, {a0}",
+            "smlad {a0}, {xo}, {w}, {a0}",
+            "ldr {w}, [{w1}], #4",
+            "sxtb16 {t}, {w}",
+            "sxtb16 {w}, {w}, ror #8",
+            "smlad {a1}, {xe}, {t}, {a1}",
+            "smlad {a1}, {xo}, {w}, {a1}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            x = inout(reg) x => _,
+            w0 = inout(reg) w0 => _,
+            w1 = inout(reg) w1 => _,
+            n = inout(reg) groups => _,
+            a0 = inout(reg) a0,
+            a1 = inout(reg) a1,
+            xe = out(reg) _,
+            xo = out(reg) _,
+            w = out(reg) _,
+            t = out(reg) _,
+            options(nostack, readonly),
+        );
+    }
+    [a0, a1]
+}
+
+/// [`super::dot4_bias`] over the first `4 * (k / 4)` inputs: per group, its four
+/// biases (16 bytes of the plain table) are loaded into the accumulators (r4, r5, r8, r9 for rows 0-3), a loop of four
+/// inputs per iteration adds the products, and the sums are stored. Thirteen
+/// registers are live in that loop, one more than inline assembly may name (r6 and
+/// r7 are reserved), so its counter lives in r6, saved on the stack around the
+/// routine; the group state (table, output, groups left, the loop's start) lives in
+/// a context array reached through the pointer saved at `[sp]`. Rows 1 and 3 are
+/// read at `k` past rows 0 and 2. Unaligned `ldr` (allowed on v7-M/v8-M mainline).
+///
+/// # Safety
+/// `x` valid for `k >= 4` reads, `w` for `bias.len() * k`, `acc` for
+/// `bias.len()` writes; `bias.len()` a multiple of four above 0.
+#[cfg(not(tinyml_mve))]
+#[inline(never)]
+pub unsafe fn dot4_bias(x: *const i8, w: *const i8, k: usize, bias: &[i32], acc: *mut i32) {
+    let words = k / 4;
+    // Inner loop count, input, table, output, groups left, row advance per group.
+    let mut ctx: [usize; 6] =
+        [words, x as usize, bias.as_ptr() as usize, acc as usize, bias.len() / 4, 4 * k - 4 * words];
+    // SAFETY: reads `words` words of `x` and of each row per group and the table's
+    // biases, writes four words of `acc` per group; r6 is restored.
+    unsafe {
+        core::arch::asm!(
+            "push {{r6}}",
+            "push {{lr}}",
+            "2:",
+            "ldr r6, [sp]",
+            "ldr r12, [r6, #8]",
+            "ldm r12!, {{r4, r5, r8, r9}}",
+            "str r12, [r6, #8]",
+            "ldr r0, [r6, #4]",
+            "ldr r6, [r6]",
+            "3:",
+            "ldr r11, [r0], #4",
+            "sxtb16 r10, r11",
+            "sxtb16 r11, r11, ror #8",
+            "ldr r12, [r1, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r5, r10, lr, r5",
+            "smlad r5, r11, r12, r5",
+            "ldr r12, [r1], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r4, r10, lr, r4",
+            "smlad r4, r11, r12, r4",
+            "ldr r12, [r2, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r9, r10, lr, r9",
+            "smlad r9, r11, r12, r9",
+            "ldr r12, [r2], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r8, r10, lr, r8",
+            "smlad r8, r11, r12, r8",
+            "subs r6, r6, #1",
+            "bne 3b",
+            "ldr r6, [sp]",
+            "ldr r12, [r6, #20]",
+            "add r1, r1, r12",
+            "add r2, r2, r12",
+            "ldr r12, [r6, #12]",
+            "stm r12!, {{r4, r5, r8, r9}}",
+            "str r12, [r6, #12]",
+            "ldr r12, [r6, #16]",
+            "subs r12, r12, #1",
+            "str r12, [r6, #16]",
+            "bne 2b",
+            "pop {{lr}}",
+            "pop {{r6}}",
+            out("r0") _,
+            inout("r1") w => _,
+            inout("r2") w.add(2 * k) => _,
+            in("r3") k,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            inout("lr") ctx.as_mut_ptr() => _,
+        );
+    }
+}
+
+/// `(a * b + 2^31) >> 32` in one `smmulr`, which LLVM does not always select for the
+/// portable expression.
+#[inline(always)]
+pub fn smmulr(a: i32, b: i32) -> i32 {
+    let h: i32;
+    // SAFETY: one register-only instruction.
+    unsafe {
+        core::arch::asm!("smmulr {h}, {a}, {b}", h = out(reg) h, a = in(reg) a, b = in(reg) b,
+            options(pure, nomem, nostack));
+    }
+    h
+}

@@ -1,0 +1,284 @@
+//! Innermost primitives of the optimized kernels: int8 dot products of one input row
+//! with four weight rows, weight sums, and block requantization.
+//!
+//! Each has a portable version here (used on the host and on cores without an optimized
+//! version, and checked against the scalar definition by the tests) and, selected at
+//! compile time from the target's features (`runtime/build.rs` sets `tinyml_dsp` and
+//! `tinyml_mve`), an inline-assembly version with the same results: `dsp.rs` for the DSP
+//! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
+
+mod out_quant;
+
+#[cfg(tinyml_dsp)]
+mod dsp;
+#[cfg(tinyml_mve)]
+mod mve;
+
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+pub use crate::kernels::packed::{Group16, Group4, Quant4};
+pub use out_quant::OutQuant;
+
+/// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
+#[inline]
+pub fn dot4(x: &[i8], w0: &[i8], w1: &[i8], w2: &[i8], w3: &[i8]) -> [i32; 4] {
+    let n = x.len();
+    let (w0, w1, w2, w3) = (&w0[..n], &w1[..n], &w2[..n], &w3[..n]);
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: all five slices have at least `n` elements (checked by the slicing).
+        unsafe { mve::dot4(x.as_ptr(), [w0.as_ptr(), w1.as_ptr(), w2.as_ptr(), w3.as_ptr()], n) }
+    }
+    #[cfg(not(tinyml_mve))]
+    {
+        let mut acc = [0i32; 4];
+        #[allow(unused_mut)]
+        let mut done = 0;
+        #[cfg(tinyml_dsp)]
+        if n >= 4 {
+            let groups = n / 4;
+            // SAFETY: all five slices have at least `n >= 4 * groups` elements (checked by
+            // the slicing above).
+            let ([a0, a1], [a2, a3]) = unsafe {
+                (
+                    dsp::dot2(x.as_ptr(), w0.as_ptr(), w1.as_ptr(), groups),
+                    dsp::dot2(x.as_ptr(), w2.as_ptr(), w3.as_ptr(), groups),
+                )
+            };
+            acc = [a0, a1, a2, a3];
+            done = 4 * groups;
+        }
+        for i in done..n {
+            let v = x[i] as i32;
+            acc[0] = acc[0].wrapping_add(v * w0[i] as i32);
+            acc[1] = acc[1].wrapping_add(v * w1[i] as i32);
+            acc[2] = acc[2].wrapping_add(v * w2[i] as i32);
+            acc[3] = acc[3].wrapping_add(v * w3[i] as i32);
+        }
+        acc
+    }
+}
+
+/// `x.w`.
+#[inline]
+pub fn dot(x: &[i8], w: &[i8]) -> i32 {
+    let w = &w[..x.len()];
+    x.iter().zip(w).map(|(&a, &b)| a as i32 * b as i32).sum()
+}
+
+/// `sum w`.
+#[inline]
+pub fn sum(w: &[i8]) -> i32 {
+    w.iter().map(|&v| v as i32).sum()
+}
+
+/// Requantizes a block of accumulators with per-channel multipliers and shifts:
+/// `out[i] = clamp(mbqm(acc[i], mult[i], shift[i]) + out_offset)`, the reference kernels'
+/// arithmetic.
+#[inline]
+pub fn requantize(acc: &[i32], mult: &[i32], shift: &[i32], out_offset: i32, min: i32, max: i32, out: &mut [i8]) {
+    let n = acc.len();
+    let (mult, shift, out) = (&mult[..n], &shift[..n], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if n >= 4 {
+        // SAFETY: all slices have `n` elements (checked by the slicing above).
+        unsafe {
+            mve::requantize(acc.as_ptr(), mult.as_ptr(), shift.as_ptr(), out.as_mut_ptr(), n, [out_offset, min, max])
+        };
+        return;
+    }
+    for i in 0..n {
+        let v = multiply_by_quantized_multiplier(acc[i], mult[i], shift[i]) + out_offset;
+        out[i] = v.clamp(min, max) as i8;
+    }
+}
+
+/// For every group `g` of `groups` and lane `j < 4`, with `c = 4g + j` and `k = x.len()`:
+/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias, mult, shift) + offset)`, the
+/// reference kernels' arithmetic. `w` holds the `4 * groups.len()` filter rows back to
+/// back. One call covers a whole block of channels: on Helium the loop over groups, the
+/// dot products and the requantization are one assembly routine.
+#[inline]
+pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: &mut [i8]) {
+    let k = x.len();
+    let n = 4 * groups.len();
+    let (w, out) = (&w[..n * k], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if k > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `out` `n` bytes, `groups` `n / 4`
+        // entries (checked by the slicing above); `k > 0`, `n > 0`.
+        unsafe { mve::dot4_requantize(x.as_ptr(), k, w.as_ptr(), groups, q, out.as_mut_ptr()) };
+        return;
+    }
+    for (g, t) in groups.iter().enumerate() {
+        let r = &w[4 * g * k..];
+        let d = dot4(x, r, &r[k..], &r[2 * k..], &r[3 * k..]);
+        for j in 0..4 {
+            let acc = d[j].wrapping_add(t.bias[j]);
+            let v = multiply_by_quantized_multiplier(acc, t.mult[j], t.left[j] + t.right[j]) + q.offset;
+            out[4 * g + j] = v.clamp(q.min, q.max) as i8;
+        }
+    }
+}
+
+/// [`dot4_requantize`] with one multiplier and shift for every output (per-tensor
+/// quantization, fully connected layers) and a plain table of biases: for every `c <
+/// bias.len()` (a multiple of four), with `k = x.len()`,
+/// `out[c] = clamp(mbqm(x . w[c*k..(c+1)*k] + bias[c], mult, shift) + offset)`, the
+/// reference kernels' arithmetic. On Helium one routine runs every group of four: the
+/// biases are loaded as the accumulators, and the requantization constants are
+/// broadcast once per call into a 48-byte template on the stack (left shift, multiplier,
+/// right shift, as in a [`Group4`]) instead of being read per group from the table.
+#[inline]
+pub fn dot4_requantize_tensor(x: &[i8], w: &[i8], bias: &[i32], mult: i32, shift: i32, q: OutQuant, out: &mut [i8]) {
+    let k = x.len();
+    let n = bias.len() / 4 * 4;
+    let (w, bias, out) = (&w[..n * k], &bias[..n], &mut out[..n]);
+    #[cfg(tinyml_mve)]
+    if k > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `bias` and `out` `n` entries (checked
+        // by the slicing above); `k > 0`, `n > 0` and a multiple of four.
+        unsafe { mve::dot4_requantize_tensor(x.as_ptr(), k, w.as_ptr(), bias, [mult, shift], q, out.as_mut_ptr()) };
+        return;
+    }
+    for (c, (o, &b)) in out.iter_mut().zip(bias).enumerate() {
+        let acc = dot(x, &w[c * k..]).wrapping_add(b);
+        let v = multiply_by_quantized_multiplier(acc, mult, shift) + q.offset;
+        *o = v.clamp(q.min, q.max) as i8;
+    }
+}
+
+/// One output pixel of a depthwise convolution with depth multiplier 1, sixteen channels
+/// per group: for group `g` and lane `j < 16`, with `c = c_first + 16g + j`,
+/// `out[16g + j] = clamp(mbqm(bias + sum_t taps[t][c] * w[t * stride + c], ...) + offset)`.
+/// Each tap pointer addresses the input pixel of that tap (or a buffer of zero points for
+/// a padded tap), each filter tap is `stride` bytes after the previous one.
+///
+/// # Safety
+/// Every `taps[t]` valid for reads of `c_first + 16 * groups.len()` bytes, `w` for
+/// `(taps.len() - 1) * stride + c_first + 16 * groups.len()`, `out` for
+/// `16 * groups.len()` writes; `taps` and `groups` not empty.
+#[inline]
+pub unsafe fn depthwise16(
+    taps: &[*const i8],
+    w: *const i8,
+    stride: usize,
+    c_first: usize,
+    groups: &[Group16],
+    q: OutQuant,
+    out: *mut i8,
+) {
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::depthwise16(taps, w, stride, c_first, groups, q, out) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for (g, t) in groups.iter().enumerate() {
+        for j in 0..16 {
+            let c = c_first + 16 * g + j;
+            let (quad, lane) = Group16::slot(j);
+            let mut acc = t.bias[4 * quad + lane];
+            for (i, &x) in taps.iter().enumerate() {
+                // SAFETY: in bounds by the caller's contract.
+                let (xv, wv) = unsafe { (*x.add(c), *w.add(i * stride + c)) };
+                acc = acc.wrapping_add(xv as i32 * wv as i32);
+            }
+            let qd = &t.quant[quad];
+            let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
+            // SAFETY: in bounds by the caller's contract.
+            unsafe { *out.add(16 * g + j) = v.clamp(q.min, q.max) as i8 };
+        }
+    }
+}
+
+/// For each of the `n = bias.len()` rows (`n` a multiple of four; rows of `k = x.len()`
+/// bytes, back to back in `w`): `acc[c] = bias[c] + x . row(c)`; writes `acc[..n]`
+/// (fully connected layers).
+///
+/// With the DSP extension and without Helium, one routine runs all groups: per four
+/// inputs, one load and two `sxtb16` shared by the four rows, then per row one load, two
+/// `sxtb16` and two `smlad` (25 instructions per 16 MACs, where two [`dot4`]-style pairs
+/// of rows take 30); per group the biases are loaded as the accumulators and the sums
+/// stored with `ldm`/`stm`, 18 instructions in all, where a call per group and its
+/// spilled loop cost about 80 in layers of a few inputs. The last `k % 4` inputs are
+/// added after. Inlined: in tiny layers the call costs about as much as the products.
+#[inline(always)]
+pub fn dot4_bias(x: &[i8], w: &[i8], bias: &[i32], acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let k = x.len();
+    let n = bias.len() / 4 * 4;
+    let (w, bias, acc) = (&w[..n * k], &bias[..n], &mut acc[..n]);
+    // The whole words of each row; the last one to three inputs are added after.
+    let k4 = k / 4 * 4;
+    #[allow(unused_mut)]
+    let mut done = false;
+    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+    if k4 > 0 && n > 0 {
+        // SAFETY: `w` holds `n` rows of `k` bytes, `x` `k`, `acc` and `bias` `n` entries
+        // (checked by the slicing); the routine reads `k / 4` words per row.
+        unsafe { dsp::dot4_bias(x.as_ptr(), w.as_ptr(), k, bias, acc.as_mut_ptr().cast()) };
+        done = true;
+    }
+    if !done {
+        match k {
+            // One to three inputs: biases and products in one pass.
+            1 => return init_tiny::<1>(x, w, bias, acc),
+            2 => return init_tiny::<2>(x, w, bias, acc),
+            3 => return init_tiny::<3>(x, w, bias, acc),
+            _ => {
+                for (a, &b) in acc.iter_mut().zip(bias) {
+                    a.write(b);
+                }
+                for (a, r) in acc.iter_mut().zip(w.chunks(k.max(1))) {
+                    // SAFETY: written just above.
+                    let a = unsafe { a.assume_init_mut() };
+                    *a = a.wrapping_add(dot(&x[..k4], &r[..k4]));
+                }
+            }
+        }
+    }
+    // Unrolled: a loop per row cost more than its products in layers of a few inputs.
+    match k - k4 {
+        1 => add_tail::<1>(&x[k4..], w, k4, acc),
+        2 => add_tail::<2>(&x[k4..], w, k4, acc),
+        3 => add_tail::<3>(&x[k4..], w, k4, acc),
+        _ => {}
+    }
+}
+
+/// [`dot4_bias`] for rows of `K < 4` inputs.
+#[inline(always)]
+fn init_tiny<const K: usize>(x: &[i8], w: &[i8], bias: &[i32], acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let x: [i8; K] = x[..K].try_into().unwrap_or([0; K]);
+    for ((a, &b), r) in acc.iter_mut().zip(bias).zip(w.chunks_exact(K)) {
+        let d = x.iter().zip(r).fold(b, |s, (&xv, &wv)| s.wrapping_add(xv as i32 * wv as i32));
+        a.write(d);
+    }
+}
+
+/// Adds `x . row[done..done + T]` to every entry of `acc`, the rows `done + T` bytes
+/// apart in `w`; every entry of `acc` must be written.
+#[inline(always)]
+fn add_tail<const T: usize>(x: &[i8], w: &[i8], done: usize, acc: &mut [core::mem::MaybeUninit<i32>]) {
+    let x: [i8; T] = x[..T].try_into().unwrap_or([0; T]);
+    for (a, r) in acc.iter_mut().zip(w.chunks_exact(done + T)) {
+        // SAFETY: every entry was written before (the caller's contract).
+        let a = unsafe { a.assume_init_mut() };
+        for (&xv, &wv) in x.iter().zip(&r[done..]) {
+            *a = a.wrapping_add(xv as i32 * wv as i32);
+        }
+    }
+}
+
+/// `(a * b + 2^31) >> 32`, the high word of a product rounded (`smmulr` with the DSP
+/// extension, which LLVM does not always select for the portable expression).
+#[inline(always)]
+pub fn mul_high_rounded(a: i32, b: i32) -> i32 {
+    #[cfg(tinyml_dsp)]
+    {
+        dsp::smmulr(a, b)
+    }
+    #[cfg(not(tinyml_dsp))]
+    {
+        ((a as i64 * b as i64 + (1 << 31)) >> 32) as i32
+    }
+}
