@@ -5,11 +5,11 @@
 
 use super::binary::{self, Operands};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use crate::quant::{activation_range, quantize_multiplier};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
 
 /// A lowered quantized (int8 or int16) ADD or SUB.
@@ -164,7 +164,7 @@ impl Kernel for AddQuantized {
         }
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::add::*");
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let params = e.params("PARAMS", "AddParams", &self.params);
@@ -172,7 +172,7 @@ impl Kernel for AddQuantized {
             OperandsQ::I8(o) => (o.emit(e), "add_s8"),
             OperandsQ::I16(o) => (o.emit(e), "add_s16"),
         };
-        format!("{f}(&{params}, {a}, {b}, out)")
+        Call::new(f, vec![params, a, b, Arg::Output])
     }
 }
 
@@ -193,11 +193,11 @@ impl Kernel for AddInt32 {
         self.operands.run(io, |a, b, out| add_i32(&self.params, a, b, out))
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::add::*");
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let params = e.params("PARAMS", "AddI32Params", &self.params);
         let (a, b) = self.operands.emit(e);
-        format!("add_i32(&{params}, {a}, {b}, out)")
+        Call::new("add_i32", vec![params, a, b, Arg::Output])
     }
 }

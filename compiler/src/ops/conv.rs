@@ -7,11 +7,11 @@
 //! pooling operators.
 
 use super::{Kernel, LowerCx, Lowered, Scratch};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options, Padding, Tensor};
-use crate::quant::{activation_range, quantize_multiplier};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::{
     conv_s16, conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams,
 };
@@ -332,24 +332,24 @@ impl Kernel for Conv {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::conv::*");
         let params = e.params("PARAMS", "ConvParams", &self.params);
-        let filter = e.table("FILTER", "i8", &self.filter);
+        let filter = e.table("FILTER", &self.filter);
         let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
-            (_, true) => "&[]".to_owned(),
-            (false, false) => e.table("BIAS", "i32", &self.bias32),
-            (true, false) => e.table("BIAS", "i64", &self.bias64),
+            (_, true) => Arg::NoTable,
+            (false, false) => e.table("BIAS", &self.bias32),
+            (true, false) => e.table("BIAS", &self.bias64),
         };
-        let mult = e.table("MULT", "i32", &self.multipliers);
-        let shift = e.table("SHIFT", "i32", &self.shifts);
+        let mult = e.table("MULT", &self.multipliers);
+        let shift = e.table("SHIFT", &self.shifts);
         if self.int16 {
-            return format!("conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
+            return Call::new("conv_s16", vec![params, Arg::Input(0), filter, bias, mult, shift, Arg::Output]);
         }
         let packed = e.packed("PACKED", &self.packed);
         // Codegen binds `scratch` for kernels with scratch; pointwise layers have none.
-        let scratch = if self.scratch().preferred > 0 { "scratch" } else { "&mut []" };
-        format!("conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, {scratch}, out)")
+        let scratch = if self.scratch().preferred > 0 { Arg::Scratch } else { Arg::NoScratch };
+        Call::new("conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, scratch, Arg::Output])
     }
 }
 
@@ -374,7 +374,7 @@ mod tests {
         assert_eq!(pad_before(3, 1, 5, 1, 2), 0);
     }
 
-    use crate::graph::{builtin, Graph, OpCode, Operator, Quant};
+    use crate::graph::{opcode, Graph, OpCode, Operator, Quant};
 
     fn tensor(name: &str, shape: &[usize], dtype: DType, scale: f32, data: Option<Vec<u8>>) -> Tensor {
         Tensor {
@@ -429,7 +429,7 @@ mod tests {
     fn lowers_kws_first_layer_with_its_macs() {
         // KWS DS-CNN layer 0: 49x10x1 input, 64 10x4 filters, stride 2, SAME -> 25x5x64.
         let g = graph(
-            builtin::CONV_2D,
+            opcode::CONV_2D,
             conv_options(Padding::Same, 2, 1),
             &[1, 49, 10, 1],
             &[64, 10, 4, 1],
@@ -442,8 +442,7 @@ mod tests {
 
     #[test]
     fn rejects_grouped_convolution_naming_tensors() {
-        let g =
-            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 4], &[8, 3, 3, 2], &[1, 3, 3, 8]);
+        let g = graph(opcode::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 4], &[8, 3, 3, 2], &[1, 3, 3, 8]);
         let e = lower_one(&g).unwrap_err().to_string();
         assert!(e.contains("grouped convolution") && e.contains("'w'") && e.contains("'in'"), "{e}");
     }
@@ -451,16 +450,14 @@ mod tests {
     #[test]
     fn rejects_shapes_that_disagree_with_the_padding() {
         // VALID 3x3 over 5x5 gives 3x3, not 5x5.
-        let g =
-            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 1], &[1, 3, 3, 1], &[1, 5, 5, 1]);
+        let g = graph(opcode::CONV_2D, conv_options(Padding::Valid, 1, 1), &[1, 5, 5, 1], &[1, 3, 3, 1], &[1, 5, 5, 1]);
         let e = lower_one(&g).unwrap_err().to_string();
         assert!(e.contains("'out'") && e.contains("3x3"), "{e}");
         // A dilated window wider than the input.
-        let g =
-            graph(builtin::CONV_2D, conv_options(Padding::Valid, 1, 3), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 1, 1, 1]);
+        let g = graph(opcode::CONV_2D, conv_options(Padding::Valid, 1, 3), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 1, 1, 1]);
         assert!(lower_one(&g).unwrap_err().to_string().contains("does not fit"));
         // Stride 0 is an error, not a division by zero.
-        let g = graph(builtin::CONV_2D, conv_options(Padding::Same, 0, 1), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 6, 6, 1]);
+        let g = graph(opcode::CONV_2D, conv_options(Padding::Same, 0, 1), &[1, 6, 6, 1], &[1, 3, 3, 1], &[1, 6, 6, 1]);
         assert!(lower_one(&g).unwrap_err().to_string().contains("at least 1"));
     }
 
@@ -475,9 +472,9 @@ mod tests {
             depth_multiplier,
             activation: Activation::None,
         };
-        let g = graph(builtin::DEPTHWISE_CONV_2D, options(2), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
+        let g = graph(opcode::DEPTHWISE_CONV_2D, options(2), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
         assert_eq!(lower_one(&g).expect("lowers").kernel.macs(), 4 * 4 * 6 * 9);
-        let g = graph(builtin::DEPTHWISE_CONV_2D, options(1), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
+        let g = graph(opcode::DEPTHWISE_CONV_2D, options(1), &[1, 4, 4, 3], &[1, 3, 3, 6], &[1, 4, 4, 6]);
         assert!(lower_one(&g).unwrap_err().to_string().contains("depth multiplier 1"));
     }
 
@@ -491,7 +488,7 @@ mod tests {
             filter_h: 2,
             activation: Activation::None,
         };
-        let mut g = graph(builtin::AVERAGE_POOL_2D, options, &[1, 4, 4, 2], &[1], &[1, 2, 2, 2]);
+        let mut g = graph(opcode::AVERAGE_POOL_2D, options, &[1, 4, 4, 2], &[1], &[1, 2, 2, 2]);
         g.operators[0].inputs.truncate(1);
         let e = lower_one(&g).unwrap_err().to_string();
         assert!(e.contains("same quantization"), "{e}");

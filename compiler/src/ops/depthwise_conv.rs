@@ -15,10 +15,10 @@ use super::conv::{
     activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{DType, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::ConvParams;
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
@@ -196,21 +196,24 @@ impl Kernel for DepthwiseConv {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
         let params = e.params("PARAMS", "DepthwiseConvParams", &self.params);
-        let filter = e.table("FILTER", "i8", &self.filter);
+        let filter = e.table("FILTER", &self.filter);
         let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
-            (_, true) => "&[]".to_owned(),
-            (false, false) => e.table("BIAS", "i32", &self.bias32),
-            (true, false) => e.table("BIAS", "i64", &self.bias64),
+            (_, true) => Arg::NoTable,
+            (false, false) => e.table("BIAS", &self.bias32),
+            (true, false) => e.table("BIAS", &self.bias64),
         };
-        let mult = e.table("MULT", "i32", &self.multipliers);
-        let shift = e.table("SHIFT", "i32", &self.shifts);
+        let mult = e.table("MULT", &self.multipliers);
+        let shift = e.table("SHIFT", &self.shifts);
         if self.int16 {
-            return format!("depthwise_conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
+            return Call::new(
+                "depthwise_conv_s16",
+                vec![params, Arg::Input(0), filter, bias, mult, shift, Arg::Output],
+            );
         }
         let packed = e.packed("PACKED", &self.packed);
-        format!("depthwise_conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, out)")
+        Call::new("depthwise_conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, Arg::Output])
     }
 }

@@ -5,10 +5,10 @@
 
 use super::binary::{self, ConstElem, Operands};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
-use crate::graph::{builtin, DType, OpCode};
+use crate::graph::{opcode, DType, OpCode};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::broadcast::Broadcast;
 use tinyml_runtime::kernels::minmax::{maximum, minimum};
 
@@ -22,7 +22,7 @@ pub struct MinMax<T> {
 
 /// Lowers a MINIMUM or MAXIMUM operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let is_max = cx.op.opcode == OpCode::Builtin(builtin::MAXIMUM);
+    let is_max = cx.op.opcode == OpCode::Builtin(opcode::MAXIMUM);
     let dtype = cx.expect_input_type(0, &[DType::I8, DType::I16, DType::I32, DType::F32])?.dtype;
     binary::expect_same_types(cx, dtype)?;
     let shape = binary::broadcast(cx)?;
@@ -66,12 +66,12 @@ impl<T: ConstElem + PartialOrd> Kernel for MinMax<T> {
         self.operands.run(io, |a, b, out| f(&self.shape, a, b, out))
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::minmax::*");
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let shape = e.params("SHAPE", "Broadcast", &self.shape);
         let (a, b) = self.operands.emit(e);
         let f = if self.is_max { "maximum" } else { "minimum" };
-        format!("{f}(&{shape}, {a}, {b}, out)")
+        Call::new(f, vec![shape, a, b, Arg::Output]).with_inferred_types(&[T::DTYPE])
     }
 }

@@ -4,11 +4,11 @@
 
 use super::binary::{self, Operands};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use crate::quant::{activation_range, quantize_multiplier};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 
 /// A lowered quantized (int8 or int16) MUL.
@@ -107,7 +107,7 @@ impl Kernel for MulQuantized {
         }
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::mul::*");
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let params = e.params("PARAMS", "MulParams", &self.params);
@@ -115,7 +115,7 @@ impl Kernel for MulQuantized {
             OperandsQ::I8(o) => (o.emit(e), "mul_s8"),
             OperandsQ::I16(o) => (o.emit(e), "mul_s16"),
         };
-        format!("{f}(&{params}, {a}, {b}, out)")
+        Call::new(f, vec![params, a, b, Arg::Output])
     }
 }
 
@@ -136,11 +136,11 @@ impl Kernel for MulInt32 {
         self.operands.run(io, |a, b, out| mul_i32(&self.params, a, b, out))
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::mul::*");
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let params = e.params("PARAMS", "MulI32Params", &self.params);
         let (a, b) = self.operands.emit(e);
-        format!("mul_i32(&{params}, {a}, {b}, out)")
+        Call::new("mul_i32", vec![params, a, b, Arg::Output])
     }
 }

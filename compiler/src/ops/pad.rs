@@ -4,10 +4,10 @@
 //! output's quantization), other types with 0 (or the constant input).
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::DType;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::pad::{pad, PadParams, PAD_MAX_DIMS};
 
 /// The value written into the padding, typed.
@@ -160,16 +160,15 @@ impl Kernel for Pad {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::pad::*");
         let params = e.params("PARAMS", "PadParams", &self.params);
-        let value = match self.value {
-            // Integer literals take their type from `in0`; no suffix keeps the call plain C.
-            PadValue::I8(v) => v.to_string(),
-            PadValue::I16(v) => v.to_string(),
-            PadValue::I32(v) => v.to_string(),
-            PadValue::F32(v) => format!("f32::from_bits({:#x})", v.to_bits()),
+        let (value, dtype) = match self.value {
+            PadValue::I8(v) => (Arg::Int(v.into()), DType::I8),
+            PadValue::I16(v) => (Arg::Int(v.into()), DType::I16),
+            PadValue::I32(v) => (Arg::Int(v.into()), DType::I32),
+            PadValue::F32(v) => (Arg::F32(v), DType::F32),
         };
-        format!("pad(&{params}, in0, {value}, out)")
+        Call::new("pad", vec![params, Arg::Input(0), value, Arg::Output]).with_inferred_types(&[dtype])
     }
 }

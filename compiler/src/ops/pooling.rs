@@ -5,10 +5,10 @@
 
 use super::conv::{clamp_range, dims4, window_geometry};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
-use crate::graph::{builtin, DType, OpCode, Options};
+use crate::graph::{opcode, DType, OpCode, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::pooling::{average_pool, max_pool, PoolParams};
 
 /// A lowered pooling layer.
@@ -24,7 +24,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let Options::Pool2D { padding, stride_w, stride_h, filter_w, filter_h, activation } = cx.op.options else {
         return Err(cx.invalid("missing Pool2DOptions"));
     };
-    let max = cx.op.opcode == OpCode::Builtin(builtin::MAX_POOL_2D);
+    let max = cx.op.opcode == OpCode::Builtin(opcode::MAX_POOL_2D);
     let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
     let output = cx.output(0)?;
     if output.dtype != input.dtype {
@@ -130,10 +130,11 @@ impl Kernel for Pool {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::pooling::*");
         let params = e.params("PARAMS", "PoolParams", &self.params);
-        let (f, t) = (if self.max { "max_pool" } else { "average_pool" }, if self.int16 { "i16" } else { "i8" });
-        format!("{f}::<{t}>(&{params}, in0, out)")
+        let (f, t) =
+            (if self.max { "max_pool" } else { "average_pool" }, if self.int16 { DType::I16 } else { DType::I8 });
+        Call::new(f, vec![params, Arg::Input(0), Arg::Output]).with_types(&[t])
     }
 }

@@ -5,10 +5,10 @@
 //! `StridedSlicePadIndices`, exactly as `reference_ops::StridedSlice` does at run time.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{DType, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::strided_slice::{strided_slice, StridedSliceParams, SLICE_MAX_DIMS};
 
 /// A lowered STRIDED_SLICE.
@@ -198,10 +198,10 @@ impl Kernel for StridedSlice {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::strided_slice::*");
         let params = e.params("PARAMS", "StridedSliceParams", &self.params);
-        format!("strided_slice::<{}>(&{params}, in0, out)", self.dtype.rust_name())
+        Call::new("strided_slice", vec![params, Arg::Input(0), Arg::Output]).with_types(&[self.dtype])
     }
 }
 

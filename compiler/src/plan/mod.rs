@@ -6,12 +6,13 @@
 //! tensors whose lifetimes do not overlap; [`linear::Linear`] gives each buffer its own
 //! bytes (the baseline, and a debugging aid).
 
+pub mod containers;
 pub mod greedy;
 pub mod linear;
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
-use crate::program::Step;
+use crate::kernel::Step;
 use tinyml_runtime::arena::ALIGN;
 
 /// A block of arena memory to place: its size and the steps during which it is live

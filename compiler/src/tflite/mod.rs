@@ -6,7 +6,6 @@
 //! TFLite field slots and enum values, `options` reads builtin operator options, and
 //! this module turns subgraph 0 into a [`Graph`] and validates it.
 
-pub(crate) mod builtin_names;
 mod error;
 pub mod flatbuffer;
 mod options;
@@ -16,7 +15,7 @@ mod tensor;
 pub use error::ImportError;
 pub use tensor::{MAX_ELEMENTS, MAX_RANK, MAX_TENSOR_BYTES};
 
-use crate::graph::{builtin, Graph, OpCode, Operator, TensorId};
+use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
 use flatbuffer::{FbResult, Table, Vector};
 use schema::{model, operator as op_slot, operator_code, subgraph as sg_slot};
 
@@ -145,7 +144,7 @@ fn read_opcodes(root: Table<'_>, budget: &mut Budget) -> Result<Vec<OpCode>, Imp
         if code < 0 {
             return Err(ImportError::BadOpcode { opcode: i, code });
         }
-        codes.push(if code == builtin::CUSTOM {
+        codes.push(if code == opcode::CUSTOM {
             match at(t.string(operator_code::CUSTOM_CODE), ctx)? {
                 Some(name) => {
                     budget.spend::<u8>(name.len())?;
