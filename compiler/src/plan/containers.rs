@@ -2,7 +2,7 @@
 //! tensors and lifetimes as the program's plan, sized in the container's units. Planning
 //! lives here, apart from code generation, which only reads the plan.
 
-use super::{Buffer, BufferKind, MemoryPlan, PlannerKind};
+use super::{buffers_of, plan, Buffer, BufferKind, MemoryPlan, PlannerKind};
 use crate::graph::{DType, Graph};
 use crate::kernel::Step;
 
@@ -54,7 +54,7 @@ pub fn plan_containers(
     container: Container,
     planner: PlannerKind,
 ) -> Result<MemoryPlan, ContainerPlanError> {
-    let buffers = super::buffers_of(g, steps, &[]).map_err(ContainerPlanError)?;
+    let buffers = buffers_of(g, steps, &[]).map_err(ContainerPlanError)?;
     let buffers = match container {
         Container::Bits8 => buffers,
         Container::Bits16 => buffers
@@ -72,7 +72,7 @@ pub fn plan_containers(
             })
             .collect(),
     };
-    Ok(super::plan(g, steps, &buffers, planner))
+    Ok(plan(g, steps, &buffers, planner))
 }
 
 /// Why the container plan failed: the program's buffers could not be listed.

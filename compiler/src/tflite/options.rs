@@ -104,7 +104,7 @@ pub(super) fn read(
     operator: usize,
     type_byte: u8,
     table: Option<Table<'_>>,
-    budget: &mut super::Budget,
+    budget: &mut super::budget::Budget,
 ) -> Result<Options, ImportError> {
     let Some(expected) = expected_type(code) else {
         return Ok(Options::None);

@@ -1,7 +1,8 @@
 //! `model.h` and `tinyml_config.h`: the API of an export, its sizes and quantization.
 
-use super::{is_single_io, COptions, Container};
+use super::options::{is_single_io, COptions};
 use crate::graph::DType;
+use crate::plan::containers::Container;
 use crate::plan::MemoryPlan;
 use crate::program::Program;
 use std::fmt::Write;

@@ -3,7 +3,7 @@
 //! element values. The op modules stay unaware of C; anything outside the small grammar
 //! of parameter literals is refused with an error rather than guessed.
 
-use super::CExportError;
+use super::error::CExportError;
 use crate::graph::DType;
 use crate::kernel::TableData;
 

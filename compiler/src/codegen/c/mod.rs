@@ -18,12 +18,15 @@ mod header;
 mod kernels;
 mod literal;
 mod model;
+mod options;
 mod output;
 
 pub use crate::plan::containers::Container;
 pub use error::CExportError;
 pub use kernels::{declared_functions, ported_functions, KernelFunction, KernelSource, KERNELS_HEADER, KERNEL_SOURCES};
 pub use literal::debug_to_initializer;
+use options::is_single_io;
+pub use options::{CExport, COptions};
 pub use output::write_dir;
 
 use crate::graph::TensorId;
@@ -33,39 +36,6 @@ use crate::plan::{MemoryPlan, PlannerKind};
 use crate::program::Program;
 use std::collections::BTreeSet;
 use std::fmt::Write;
-
-/// Options of [`generate`].
-#[derive(Clone, Debug, Default)]
-pub struct COptions {
-    /// The model file name, for comments.
-    pub source: String,
-    /// int8 container width.
-    pub container: Container,
-    /// The planner of the C arena (the program's tensors re-placed without scratch).
-    pub planner: PlannerKind,
-    /// Embed `tinyml_test_input` (the deterministic test input of
-    /// [`crate::build::test_input_for`]) and `tinyml_test_expected` (the host run's
-    /// output for it), so firmware can check itself on the target.
-    pub embed_test_vector: bool,
-}
-
-/// A generated export: file names (no directories) and contents.
-#[derive(Clone, Debug)]
-pub struct CExport {
-    /// Files to write, `model.h` first.
-    pub files: Vec<(String, String)>,
-    /// The C kernel functions the model calls, sorted.
-    pub functions: Vec<String>,
-    /// Arena size in the container's units (bytes, or 16-bit words).
-    pub arena_units: usize,
-}
-
-impl CExport {
-    /// The contents of `name`, if generated.
-    pub fn file(&self, name: &str) -> Option<&str> {
-        self.files.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str())
-    }
-}
 
 /// The arena plan of the C export of `p`, in the container's units (see
 /// [`plan_containers`]).
@@ -131,12 +101,6 @@ pub fn generate(p: &Program, opts: &COptions) -> Result<CExport, CExportError> {
     let c_files: Vec<&str> = std::iter::once("model.c").chain(kernel_files.iter().map(|s| s.file)).collect();
     files.push(("README.md".to_owned(), readme(p, opts, &mem, const_bytes, &c_files, &functions)));
     Ok(CExport { files, functions: functions.into_iter().collect(), arena_units: mem.arena_bytes })
-}
-
-/// One input and one output: the `tinyml_invoke(input, output)` API. Other models get
-/// `tinyml_invoke_n(inputs, outputs)` with numbered types and sizes.
-pub(crate) fn is_single_io(p: &Program) -> bool {
-    p.graph.inputs.len() == 1 && p.graph.outputs.len() == 1
 }
 
 /// `README.md` of the export.

@@ -1,13 +1,15 @@
 //! `model.c`: the constants, the code of every step (a [`crate::kernel::Call`] rendered
 //! in C) and the invoke functions.
 
+use super::error::CExportError;
 use super::header::c_type;
 use super::kernels::{self, KERNEL_SOURCES};
 use super::literal::{self, array_body, element_literals};
-use super::{is_single_io, CExportError, COptions, Container};
+use super::options::{is_single_io, COptions};
 use crate::codegen::layers::layers;
 use crate::graph::{DType, TensorId};
 use crate::kernel::{Arg, Emitter, Item};
+use crate::plan::containers::Container;
 use crate::plan::MemoryPlan;
 use crate::program::Program;
 use std::collections::BTreeSet;
