@@ -189,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn table_values() {
+    fn tables_and_floats() {
         let ints = TableData::Int(vec![-2147483648, 5000000000, -3]);
         assert_eq!(table_values(DType::I64, &ints).unwrap(), ["INT32_MIN", "INT64_C(5000000000)", "-3"]);
         assert_eq!(table_values(DType::U32, &TableData::Int(vec![7])).unwrap(), ["7u"]);
