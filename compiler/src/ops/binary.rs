@@ -6,7 +6,7 @@ use super::LowerCx;
 use crate::error::CompileError;
 use crate::graph::{DType, Tensor, TensorId};
 use crate::kernel::OpIo;
-use crate::kernel::{Arg, Emitter, TableElem};
+use crate::kernel::{Arg, Call, Emitter, Kernel, TableElem};
 use tinyml_runtime::arena::Element;
 use tinyml_runtime::kernels::broadcast::{Broadcast, MAX_DIMS};
 
@@ -290,5 +290,74 @@ mod tests {
         assert!(shapes(&[2, 3], &[3, 2], &[2, 3]).is_err());
         assert!(shapes(&[2, 1], &[1, 3], &[2, 4]).is_err());
         assert!(shapes(&[1, 1, 1, 1, 1, 1, 2], &[2], &[1, 1, 1, 1, 1, 1, 2]).is_err());
+    }
+}
+
+/// What tells the two-operand elementwise kernels apart (ADD, SUB, MUL, MINIMUM,
+/// MAXIMUM in each element type): the runtime function and how it is emitted.
+#[derive(Debug, Clone, Copy)]
+pub struct BinaryFn<P, T> {
+    /// The runtime module (`add` for `tinyml_runtime::kernels::add`).
+    pub module: &'static str,
+    /// Suffix of the parameter constant's name (`PARAMS`, `SHAPE`).
+    pub params_name: &'static str,
+    /// The parameter struct's type name (`AddParams`).
+    pub params_ty: &'static str,
+    /// The runtime function (`add_s8`, `maximum`).
+    pub function: &'static str,
+    /// Whether the function is generic over `T` (C appends the element type to its name).
+    pub generic: bool,
+    /// The runtime function itself, run on the host.
+    pub run: fn(&P, &[T], &[T], &mut [T]),
+    /// Multiply-accumulates per inference.
+    pub macs: fn(&P) -> u64,
+}
+
+/// A lowered two-operand elementwise operator over elements of type `T` with parameters
+/// `P`: one [`Kernel`] for every such operator and type.
+#[derive(Debug)]
+pub struct Binary<P, T> {
+    /// The TFLite operator name.
+    pub op: &'static str,
+    /// The kernel's parameters.
+    pub params: P,
+    /// Where the operands come from.
+    pub operands: Operands<T>,
+    /// The runtime function.
+    pub f: BinaryFn<P, T>,
+}
+
+impl<P, T> Kernel for Binary<P, T>
+where
+    P: std::fmt::Debug + Send + Sync,
+    T: ConstElem,
+{
+    fn op_name(&self) -> &'static str {
+        self.op
+    }
+
+    fn macs(&self) -> u64 {
+        (self.f.macs)(&self.params)
+    }
+
+    fn const_bytes(&self) -> usize {
+        self.operands.const_bytes()
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        self.operands.run(io, |a, b, out| (self.f.run)(&self.params, a, b, out))
+    }
+
+    fn emit(&self, e: &mut Emitter) -> Call {
+        e.use_path(&format!("tinyml_runtime::kernels::{}::*", self.f.module));
+        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
+        let params = e.params(self.f.params_name, self.f.params_ty, &self.params);
+        let (a, b) = self.operands.emit(e);
+        let call = Call::new(self.f.function, vec![params, a, b, Arg::Output]);
+        if self.f.generic {
+            call.with_inferred_types(&[T::DTYPE])
+        } else {
+            call
+        }
     }
 }
