@@ -26,6 +26,13 @@ impl<'a> OpIo<'a> {
         Ok((a, o))
     }
 
+    /// Runs `kernel` over input 0 and the output.
+    pub fn run1<I: Element, O: Element>(&mut self, kernel: impl FnOnce(&[I], &mut [O])) -> R<()> {
+        let (i, o) = self.io1::<I, O>()?;
+        kernel(i, o);
+        Ok(())
+    }
+
     /// Two inputs and the output.
     pub fn io2<I: Element, O: Element>(&mut self) -> R<(&[I], &[I], &mut [O])> {
         let ([a, b], o) = arena::io::<I, O, 2>(self.arena, [self.inputs[0], self.inputs[1]], self.output)?;

@@ -20,10 +20,15 @@ pub use tinyml_runtime::kernels::Scratch;
 pub trait Kernel: std::fmt::Debug + Send + Sync {
     /// The TFLite operator name (`CONV_2D`).
     fn op_name(&self) -> &'static str;
-    /// Multiply-accumulates per inference (0 for data movement).
-    fn macs(&self) -> u64;
-    /// Bytes of constant data this kernel keeps in flash (weights, biases, tables).
-    fn const_bytes(&self) -> usize;
+    /// Multiply-accumulates per inference (by default 0, as for data movement).
+    fn macs(&self) -> u64 {
+        0
+    }
+    /// Bytes of constant data this kernel keeps in flash (weights, biases, tables; by
+    /// default none).
+    fn const_bytes(&self) -> usize {
+        0
+    }
     /// Arena scratch the kernel can use while it runs: the planner grants `min`, and
     /// `preferred` when that does not grow the arena ([`crate::plan::plan_program`]).
     /// Sizes come from the runtime's own functions (`conv_s8_scratch`), so the kernel on
@@ -143,28 +148,25 @@ impl<'g> LowerCx<'g> {
         Ok(t)
     }
 
-    /// Constant data of input `k` as i8.
-    pub fn const_i8(&self, k: usize) -> Result<Vec<i8>, CompileError> {
+    /// Constant bytes of input `k`, which must be constant.
+    fn const_data(&self, k: usize) -> Result<&'g [u8], CompileError> {
         let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| {
+        t.data.as_deref().ok_or_else(|| {
             self.unsupported(format!(
                 "input {k} ({}) must be constant",
                 self.tensor_name(self.input_id(k).unwrap_or(0))
             ))
-        })?;
-        Ok(data.iter().map(|&b| b as i8).collect())
+        })
+    }
+
+    /// Constant data of input `k` as i8.
+    pub fn const_i8(&self, k: usize) -> Result<Vec<i8>, CompileError> {
+        Ok(self.const_data(k)?.iter().map(|&b| b as i8).collect())
     }
 
     /// Constant data of input `k` as little-endian i32.
     pub fn const_i32(&self, k: usize) -> Result<Vec<i32>, CompileError> {
-        let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| {
-            self.unsupported(format!(
-                "input {k} ({}) must be constant",
-                self.tensor_name(self.input_id(k).unwrap_or(0))
-            ))
-        })?;
-        Ok(data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        Ok(self.const_data(k)?.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
 
     /// Per-tensor scale and zero point of `t`, required.

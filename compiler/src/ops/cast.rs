@@ -78,14 +78,6 @@ impl Kernel for Cast {
         "CAST"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         match self.from {
             DType::I8 => cast_from!(io, i8, self.to),

@@ -162,10 +162,6 @@ impl Kernel for Concatenation {
         "CONCATENATION"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
     fn const_bytes(&self) -> usize {
         self.parts.iter().map(|p| if let Part::Const(b) = p { b.len() } else { 0 }).sum()
     }

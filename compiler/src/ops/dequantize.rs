@@ -51,14 +51,6 @@ impl Kernel for Dequantize {
         "DEQUANTIZE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.input == DType::I16 {
             let (i, o) = io.io1::<i16, f32>()?;

@@ -176,14 +176,6 @@ impl Kernel for Sigmoid {
         }
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         use tinyml_runtime::kernels::tanh::{tanh_s16, tanh_s8};
         match &self.params {

@@ -100,23 +100,12 @@ impl Kernel for Mean {
         "MEAN"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.int16 {
-            let (i, o) = io.io1::<i16, i16>()?;
-            mean(&self.params, i, o);
+            io.run1::<i16, i16>(|i, o| mean(&self.params, i, o))
         } else {
-            let (i, o) = io.io1::<i8, i8>()?;
-            mean(&self.params, i, o);
+            io.run1::<i8, i8>(|i, o| mean(&self.params, i, o))
         }
-        Ok(())
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {

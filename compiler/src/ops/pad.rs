@@ -130,34 +130,14 @@ impl Kernel for Pad {
         "PAD"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let p = &self.params;
         match self.value {
-            PadValue::I8(v) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::I16(v) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::I32(v) => {
-                let (i, o) = io.io1::<i32, i32>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::F32(v) => {
-                let (i, o) = io.io1::<f32, f32>()?;
-                pad(&self.params, i, v, o);
-            }
+            PadValue::I8(v) => io.run1::<i8, i8>(|i, o| pad(p, i, v, o)),
+            PadValue::I16(v) => io.run1::<i16, i16>(|i, o| pad(p, i, v, o)),
+            PadValue::I32(v) => io.run1::<i32, i32>(|i, o| pad(p, i, v, o)),
+            PadValue::F32(v) => io.run1::<f32, f32>(|i, o| pad(p, i, v, o)),
         }
-        Ok(())
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {

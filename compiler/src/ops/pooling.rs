@@ -100,34 +100,14 @@ impl Kernel for Pool {
         }
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let p = &self.params;
         match (self.int16, self.max) {
-            (false, false) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                average_pool(&self.params, i, o);
-            }
-            (false, true) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                max_pool(&self.params, i, o);
-            }
-            (true, false) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                average_pool(&self.params, i, o);
-            }
-            (true, true) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                max_pool(&self.params, i, o);
-            }
+            (false, false) => io.run1::<i8, i8>(|i, o| average_pool(p, i, o)),
+            (false, true) => io.run1::<i8, i8>(|i, o| max_pool(p, i, o)),
+            (true, false) => io.run1::<i16, i16>(|i, o| average_pool(p, i, o)),
+            (true, true) => io.run1::<i16, i16>(|i, o| max_pool(p, i, o)),
         }
-        Ok(())
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {

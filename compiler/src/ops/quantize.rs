@@ -102,14 +102,6 @@ impl Kernel for Quantize {
         "QUANTIZE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         match *self {
             Quantize::Affine { ref params, output: DType::I16 } => {

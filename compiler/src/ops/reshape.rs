@@ -99,14 +99,6 @@ impl Kernel for Reshape {
         }
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn is_reinterpretation(&self) -> bool {
         true
     }

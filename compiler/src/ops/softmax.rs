@@ -188,14 +188,6 @@ impl Kernel for Softmax {
         "SOFTMAX"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.int16_output {
             let (input, output) = io.io1::<i8, i16>()?;
@@ -218,10 +210,6 @@ impl Kernel for Softmax {
 impl Kernel for SoftmaxS16 {
     fn op_name(&self) -> &'static str {
         "SOFTMAX"
-    }
-
-    fn macs(&self) -> u64 {
-        0
     }
 
     fn const_bytes(&self) -> usize {

@@ -172,30 +172,14 @@ impl Kernel for StridedSlice {
         "STRIDED_SLICE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        // Elements are moved, not computed on: only their width matters.
+        let p = &self.params;
         match self.dtype.size() {
-            1 => {
-                let (i, o) = io.io1::<u8, u8>()?;
-                strided_slice(&self.params, i, o);
-            }
-            2 => {
-                let (i, o) = io.io1::<u16, u16>()?;
-                strided_slice(&self.params, i, o);
-            }
-            _ => {
-                let (i, o) = io.io1::<u32, u32>()?;
-                strided_slice(&self.params, i, o);
-            }
+            1 => io.run1::<u8, u8>(|i, o| strided_slice(p, i, o)),
+            2 => io.run1::<u16, u16>(|i, o| strided_slice(p, i, o)),
+            _ => io.run1::<u32, u32>(|i, o| strided_slice(p, i, o)),
         }
-        Ok(())
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {
