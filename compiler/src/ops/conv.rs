@@ -144,6 +144,37 @@ pub(crate) fn bias_values(cx: &LowerCx, allowed: &[DType], channels: usize) -> R
     Ok(Some(values))
 }
 
+/// The bias of an int8 (int32 bias) or int16 (int64 bias) convolution; both empty
+/// without a bias.
+pub(crate) fn split_bias(cx: &LowerCx, int16: bool, out_c: usize) -> Result<(Vec<i32>, Vec<i64>), CompileError> {
+    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
+    Ok(match (int16, bias) {
+        (_, None) => (Vec::new(), Vec::new()),
+        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
+        (true, Some(b)) => (Vec::new(), b),
+    })
+}
+
+/// Emits the per-channel tables of a convolution: filter, bias (the one not empty, or
+/// none), multipliers and shifts.
+pub(crate) fn emit_channel_tables(
+    e: &mut Emitter,
+    filter: &[i8],
+    (bias32, bias64): (&[i32], &[i64]),
+    multipliers: &[i32],
+    shifts: &[i32],
+) -> [Arg; 4] {
+    let filter = e.table("FILTER", filter);
+    let bias = if !bias32.is_empty() {
+        e.table("BIAS", bias32)
+    } else if !bias64.is_empty() {
+        e.table("BIAS", bias64)
+    } else {
+        Arg::NoTable
+    };
+    [filter, bias, e.table("MULT", multipliers), e.table("SHIFT", shifts)]
+}
+
 /// The fused activation's clamp range for `output`.
 pub(crate) fn clamp_range(cx: &LowerCx, activation: Activation, output: &Tensor) -> Result<(i32, i32), CompileError> {
     let (scale, zp) = cx.quant_of(output, "output")?;
@@ -259,12 +290,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
     let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
     let int16 = input.dtype == DType::I16;
-    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
-    let (bias32, bias64) = match (int16, bias) {
-        (_, None) => (Vec::new(), Vec::new()),
-        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
-        (true, Some(b)) => (Vec::new(), b),
-    };
+    let (bias32, bias64) = split_bias(cx, int16, out_c)?;
     let params = ConvParams {
         input_offset: -(in_scale_zp as i32),
         output_offset: out_zp as i32,
@@ -335,14 +361,8 @@ impl Kernel for Conv {
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::conv::*");
         let params = e.params("PARAMS", "ConvParams", &self.params);
-        let filter = e.table("FILTER", &self.filter);
-        let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
-            (_, true) => Arg::NoTable,
-            (false, false) => e.table("BIAS", &self.bias32),
-            (true, false) => e.table("BIAS", &self.bias64),
-        };
-        let mult = e.table("MULT", &self.multipliers);
-        let shift = e.table("SHIFT", &self.shifts);
+        let [filter, bias, mult, shift] =
+            emit_channel_tables(e, &self.filter, (&self.bias32, &self.bias64), &self.multipliers, &self.shifts);
         if self.int16 {
             return Call::new("conv_s16", vec![params, Arg::Input(0), filter, bias, mult, shift, Arg::Output]);
         }

@@ -12,7 +12,8 @@
 
 use super::conv::Conv;
 use super::conv::{
-    activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
+    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, per_channel_multipliers, split_bias,
+    window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
@@ -117,12 +118,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
     let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
     let int16 = input.dtype == DType::I16;
-    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
-    let (bias32, bias64) = match (int16, bias) {
-        (_, None) => (Vec::new(), Vec::new()),
-        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
-        (true, Some(b)) => (Vec::new(), b),
-    };
+    let (bias32, bias64) = split_bias(cx, int16, out_c)?;
     let params = DepthwiseConvParams {
         input_offset: -(in_zp as i32),
         output_offset: out_zp as i32,
@@ -199,14 +195,8 @@ impl Kernel for DepthwiseConv {
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
         let params = e.params("PARAMS", "DepthwiseConvParams", &self.params);
-        let filter = e.table("FILTER", &self.filter);
-        let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
-            (_, true) => Arg::NoTable,
-            (false, false) => e.table("BIAS", &self.bias32),
-            (true, false) => e.table("BIAS", &self.bias64),
-        };
-        let mult = e.table("MULT", &self.multipliers);
-        let shift = e.table("SHIFT", &self.shifts);
+        let [filter, bias, mult, shift] =
+            emit_channel_tables(e, &self.filter, (&self.bias32, &self.bias64), &self.multipliers, &self.shifts);
         if self.int16 {
             return Call::new(
                 "depthwise_conv_s16",
