@@ -11,7 +11,7 @@
 //! requantization.
 
 use super::conv::Conv;
-use super::conv::{
+use super::conv_common::{
     activation_types, clamp_range, dims4, emit_channel_tables, filter_values, per_channel_multipliers, split_bias,
     window_geometry,
 };

@@ -13,6 +13,7 @@ pub mod binary;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
+pub mod conv_common;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;

@@ -3,7 +3,7 @@
 //! `ComputePaddingHeightWidth` with dilation 1, the activation clamp from the output's
 //! quantization.
 
-use super::conv::{clamp_range, dims4, window_geometry};
+use super::conv_common::{clamp_range, dims4, window_geometry};
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::{opcode, DType, OpCode, Options};
