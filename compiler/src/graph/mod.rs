@@ -242,9 +242,9 @@ pub enum Options {
     },
     /// STRIDED_SLICE.
     StridedSlice {
-        /// Bit i: ignore begin[i].
+        /// Bit i: ignore `begin[i]`.
         begin_mask: i32,
-        /// Bit i: ignore end[i].
+        /// Bit i: ignore `end[i]`.
         end_mask: i32,
         /// Ellipsis mask (unsupported when non-zero).
         ellipsis_mask: i32,

@@ -5,7 +5,7 @@
 //!
 //! An int8 layer with one input channel and a depth multiplier of at least 4
 //! (micro_speech's first layer) is lowered to a CONV_2D kernel on its filter transposed
-//! to OHWI ([`as_conv`]): output channel `m` then has its taps contiguous, and the
+//! to OHWI (`as_conv`): output channel `m` then has its taps contiguous, and the
 //! convolution's im2col and four-channel dot products apply. The arithmetic is the
 //! reference's: the same products summed per output channel, the same per-channel
 //! requantization.

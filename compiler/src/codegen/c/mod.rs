@@ -3,9 +3,9 @@
 //! port of the `tinyml-runtime` reference kernels) instead of the Rust crate.
 //!
 //! The op modules are not aware of C: every kernel emits a structured
-//! [`crate::kernel::Call`], which [`model`] renders in C (tables by name, absent tables
+//! [`crate::kernel::Call`], which `model.rs` renders in C (tables by name, absent tables
 //! and scratch as `NULL`, type arguments appended to the function name: `f_T`), and
-//! [`literal`] turns parameter structs into designated initializers. A kernel without a
+//! `literal.rs` turns parameter structs into designated initializers. A kernel without a
 //! C port is reported by name, never silently skipped.
 //!
 //! Targets without 8-bit memory units (TI C28x: `CHAR_BIT` is 16) use
