@@ -1,6 +1,7 @@
 //! The C kernel library (`compiler/c/`), embedded so that an installed `cargo tinyml` can
-//! export anywhere. Which functions a file defines, and which take an element count, is
-//! read from the C itself (the header's declarations), not kept in a second list.
+//! export anywhere. Which functions a file defines, which take an element count, and which
+//! other files a file needs, is read from the C itself (the header's declarations, the
+//! files' definitions), not kept in a second list: a new C file is one line here.
 
 /// The shared header of the C kernels (types, fixed-point helpers, parameter structs).
 pub const KERNELS_HEADER: (&str, &str) = ("tinyml_kernels.h", include_str!("../../../c/tinyml_kernels.h"));
@@ -12,54 +13,28 @@ pub struct KernelSource {
     pub file: &'static str,
     /// Contents.
     pub text: &'static str,
-    /// Other files it needs.
-    pub needs: &'static [&'static str],
 }
 
 /// The C kernel library, embedded so an installed `cargo tinyml` can export anywhere.
 pub const KERNEL_SOURCES: &[KernelSource] = &[
-    KernelSource {
-        file: "tinyml_fully_connected.c",
-        text: include_str!("../../../c/tinyml_fully_connected.c"),
-        needs: &[],
-    },
-    KernelSource { file: "tinyml_conv.c", text: include_str!("../../../c/tinyml_conv.c"), needs: &[] },
-    KernelSource {
-        file: "tinyml_depthwise_conv.c",
-        text: include_str!("../../../c/tinyml_depthwise_conv.c"),
-        needs: &[],
-    },
-    KernelSource { file: "tinyml_pooling.c", text: include_str!("../../../c/tinyml_pooling.c"), needs: &[] },
-    KernelSource {
-        file: "tinyml_softmax.c",
-        text: include_str!("../../../c/tinyml_softmax.c"),
-        needs: &["tinyml_gemmlowp.c"],
-    },
-    KernelSource { file: "tinyml_add.c", text: include_str!("../../../c/tinyml_add.c"), needs: &[] },
-    KernelSource { file: "tinyml_mul.c", text: include_str!("../../../c/tinyml_mul.c"), needs: &[] },
-    KernelSource { file: "tinyml_minmax.c", text: include_str!("../../../c/tinyml_minmax.c"), needs: &[] },
-    KernelSource {
-        file: "tinyml_logistic.c",
-        text: include_str!("../../../c/tinyml_logistic.c"),
-        needs: &["tinyml_gemmlowp.c", "tinyml_sigmoid_lut.c"],
-    },
-    KernelSource { file: "tinyml_sigmoid_lut.c", text: include_str!("../../../c/tinyml_sigmoid_lut.c"), needs: &[] },
-    KernelSource { file: "tinyml_quantize.c", text: include_str!("../../../c/tinyml_quantize.c"), needs: &[] },
-    KernelSource { file: "tinyml_dequantize.c", text: include_str!("../../../c/tinyml_dequantize.c"), needs: &[] },
-    KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c"), needs: &[] },
-    KernelSource { file: "tinyml_mean.c", text: include_str!("../../../c/tinyml_mean.c"), needs: &[] },
-    KernelSource {
-        file: "tinyml_concatenation.c",
-        text: include_str!("../../../c/tinyml_concatenation.c"),
-        needs: &[],
-    },
-    KernelSource {
-        file: "tinyml_strided_slice.c",
-        text: include_str!("../../../c/tinyml_strided_slice.c"),
-        needs: &[],
-    },
-    KernelSource { file: "tinyml_cast.c", text: include_str!("../../../c/tinyml_cast.c"), needs: &[] },
-    KernelSource { file: "tinyml_gemmlowp.c", text: include_str!("../../../c/tinyml_gemmlowp.c"), needs: &[] },
+    KernelSource { file: "tinyml_fully_connected.c", text: include_str!("../../../c/tinyml_fully_connected.c") },
+    KernelSource { file: "tinyml_conv.c", text: include_str!("../../../c/tinyml_conv.c") },
+    KernelSource { file: "tinyml_depthwise_conv.c", text: include_str!("../../../c/tinyml_depthwise_conv.c") },
+    KernelSource { file: "tinyml_pooling.c", text: include_str!("../../../c/tinyml_pooling.c") },
+    KernelSource { file: "tinyml_softmax.c", text: include_str!("../../../c/tinyml_softmax.c") },
+    KernelSource { file: "tinyml_add.c", text: include_str!("../../../c/tinyml_add.c") },
+    KernelSource { file: "tinyml_mul.c", text: include_str!("../../../c/tinyml_mul.c") },
+    KernelSource { file: "tinyml_minmax.c", text: include_str!("../../../c/tinyml_minmax.c") },
+    KernelSource { file: "tinyml_logistic.c", text: include_str!("../../../c/tinyml_logistic.c") },
+    KernelSource { file: "tinyml_sigmoid_lut.c", text: include_str!("../../../c/tinyml_sigmoid_lut.c") },
+    KernelSource { file: "tinyml_quantize.c", text: include_str!("../../../c/tinyml_quantize.c") },
+    KernelSource { file: "tinyml_dequantize.c", text: include_str!("../../../c/tinyml_dequantize.c") },
+    KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c") },
+    KernelSource { file: "tinyml_mean.c", text: include_str!("../../../c/tinyml_mean.c") },
+    KernelSource { file: "tinyml_concatenation.c", text: include_str!("../../../c/tinyml_concatenation.c") },
+    KernelSource { file: "tinyml_strided_slice.c", text: include_str!("../../../c/tinyml_strided_slice.c") },
+    KernelSource { file: "tinyml_cast.c", text: include_str!("../../../c/tinyml_cast.c") },
+    KernelSource { file: "tinyml_gemmlowp.c", text: include_str!("../../../c/tinyml_gemmlowp.c") },
 ];
 
 /// A kernel function of the C library, read from its declaration in the header.
@@ -91,7 +66,33 @@ pub fn declared_functions() -> Vec<KernelFunction> {
     out
 }
 
+/// The `tinyml_` helpers (functions, tables) `text` defines at file scope for other files:
+/// a line at column 0, not `static`, naming `tinyml_x(` or `tinyml_x[`.
+fn exported_helpers(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| {
+            l.starts_with(|c: char| c.is_ascii_alphabetic()) && !l.starts_with("static") && !l.starts_with("typedef")
+        })
+        .filter_map(|l| {
+            let at = l.find("tinyml_")?;
+            let name = &l[at..l[at..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))? + at];
+            l[at + name.len()..].starts_with(['(', '[']).then_some(name)
+        })
+        .collect()
+}
+
 impl KernelSource {
+    /// The other files of the library whose helpers this file calls (gemmlowp's
+    /// fixed-point functions, the sigmoid table), read from the C.
+    pub fn needs(&self) -> Vec<&'static str> {
+        KERNEL_SOURCES
+            .iter()
+            .filter(|other| other.file != self.file)
+            .filter(|other| exported_helpers(other.text).iter().any(|h| self.text.contains(h)))
+            .map(|other| other.file)
+            .collect()
+    }
+
     /// Whether this file defines `function`: a definition `void function(` or a macro
     /// instance `MACRO(function, ...)`.
     pub fn defines(&self, function: &str) -> bool {
@@ -141,10 +142,24 @@ mod tests {
                 assert!(KERNELS_HEADER.1.contains(&format!(" {f}(")), "{f} is not declared in tinyml_kernels.h");
                 assert!(s.text.contains(f), "{f} is not defined in {}", s.file);
             }
-            for n in s.needs {
-                assert!(KERNEL_SOURCES.iter().any(|k| k.file == *n), "{} needs the missing {n}", s.file);
+            for n in s.needs() {
+                assert!(KERNEL_SOURCES.iter().any(|k| k.file == n), "{} needs the missing {n}", s.file);
             }
         }
+    }
+
+    /// The dependencies read from the C are the ones the library has.
+    #[test]
+    fn needs_are_read_from_the_c() {
+        let needs = |f: &str| KERNEL_SOURCES.iter().find(|s| s.file == f).unwrap().needs();
+        assert_eq!(needs("tinyml_logistic.c"), ["tinyml_sigmoid_lut.c", "tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_softmax.c"), ["tinyml_gemmlowp.c"]);
+        let others: Vec<&str> = KERNEL_SOURCES
+            .iter()
+            .filter(|s| !["tinyml_logistic.c", "tinyml_softmax.c"].contains(&s.file) && !s.needs().is_empty())
+            .map(|s| s.file)
+            .collect();
+        assert!(others.is_empty(), "{others:?}");
     }
 
     #[test]

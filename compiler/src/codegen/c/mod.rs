@@ -88,7 +88,7 @@ pub fn generate(p: &Program, opts: &COptions) -> Result<CExport, CExportError> {
         functions.iter().filter_map(|f| kernels::source_of(f)).map(|s| s.file).collect();
     for s in KERNEL_SOURCES {
         if files_needed.contains(s.file) {
-            files_needed.extend(s.needs.iter().copied());
+            files_needed.extend(s.needs());
         }
     }
     let mut files = vec![("model.h".to_owned(), header), ("model.c".to_owned(), model_c)];
