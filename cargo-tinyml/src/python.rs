@@ -4,7 +4,7 @@
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use tinyml_compiler::npy::{self, NpyArray};
+use tinyml_compiler::formats::npy::{self, NpyArray};
 
 /// The TFLM reference runner, embedded so an installed `cargo tinyml` has it.
 const REFERENCE_SCRIPT: &str = include_str!("../../tools/oracle/tflm_reference.py");

@@ -79,8 +79,8 @@ impl Builder {
             Some(path) => {
                 println!("cargo:rerun-if-changed={}", path.display());
                 let raw = std::fs::read(path).map_err(io(path))?;
-                let arr =
-                    crate::npy::read(&raw).map_err(|e| CompileError::Model(format!("{}: {e}", path.display())))?;
+                let arr = crate::formats::npy::read(&raw)
+                    .map_err(|e| CompileError::Model(format!("{}: {e}", path.display())))?;
                 if arr.dtype != input_t.dtype || arr.data.len() != input_t.bytes() {
                     return Err(CompileError::Model(format!(
                         "{}: test input is {:?} of {}, the model's input is {:?} of {}",

@@ -2,85 +2,9 @@
 //! arena laid out by the same plan, so a host run checks lowering, planning and kernels
 //! together.
 
+pub use crate::kernel::io::AlignedBuf;
+use crate::kernel::io::OpIo;
 use crate::program::Program;
-use tinyml_runtime::arena::{self, Element, Place, ALIGN};
-
-/// The arena tensors one step reads and writes, handed to [`crate::ops::Kernel::execute`].
-pub struct OpIo<'a> {
-    arena: &'a mut [u8],
-    inputs: Vec<Place>,
-    output: Place,
-    scratch: Place,
-}
-
-type R<T> = Result<T, tinyml_runtime::Error>;
-
-impl<'a> OpIo<'a> {
-    /// One input and the output.
-    pub fn io1<I: Element, O: Element>(&mut self) -> R<(&[I], &mut [O])> {
-        let ([a], o) = arena::io::<I, O, 1>(self.arena, [self.inputs[0]], self.output)?;
-        Ok((a, o))
-    }
-
-    /// Two inputs and the output.
-    pub fn io2<I: Element, O: Element>(&mut self) -> R<(&[I], &[I], &mut [O])> {
-        let ([a, b], o) = arena::io::<I, O, 2>(self.arena, [self.inputs[0], self.inputs[1]], self.output)?;
-        Ok((a, b, o))
-    }
-
-    /// One input, the output and the step's scratch buffer.
-    pub fn io1_scratch<I: Element, O: Element>(&mut self) -> R<(&[I], &mut [O], &mut [u8])> {
-        let ([a], o, s) = arena::io_scratch::<I, O, 1>(self.arena, [self.inputs[0]], self.output, self.scratch)?;
-        Ok((a, o, s))
-    }
-
-    /// All inputs (any number, same type) and the output, for ops such as CONCATENATION.
-    pub fn io_n<I: Element, O: Element>(&mut self) -> R<(Vec<&[I]>, &mut [O])> {
-        // The checked API validates each input against the output (range, alignment,
-        // no overlap); inputs may alias each other since they are only read.
-        for &p in &self.inputs {
-            arena::io::<I, O, 1>(self.arena, [p], self.output)?;
-        }
-        let ptr = self.arena.as_mut_ptr();
-        // SAFETY: every range was checked above, and the output overlaps no input; all
-        // views borrow `self` mutably, so nothing else touches the arena meanwhile.
-        let views = self
-            .inputs
-            .iter()
-            .map(|&(off, n)| unsafe { std::slice::from_raw_parts(ptr.add(off) as *const I, n) })
-            .collect();
-        // SAFETY: as above.
-        let out = unsafe { std::slice::from_raw_parts_mut(ptr.add(self.output.0) as *mut O, self.output.1) };
-        Ok((views, out))
-    }
-}
-
-/// A heap buffer whose start is aligned to [`ALIGN`], standing in for the device's
-/// statically aligned arena.
-pub struct AlignedBuf {
-    raw: Vec<u8>,
-    start: usize,
-    len: usize,
-}
-
-impl AlignedBuf {
-    /// A zeroed buffer of `len` bytes.
-    pub fn new(len: usize) -> Self {
-        let raw = vec![0u8; len + ALIGN];
-        let start = raw.as_ptr().align_offset(ALIGN);
-        AlignedBuf { raw, start, len }
-    }
-
-    /// The aligned bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.raw[self.start..self.start + self.len]
-    }
-
-    /// The aligned bytes, mutable.
-    pub fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut self.raw[self.start..self.start + self.len]
-    }
-}
 
 /// Why a host run failed.
 #[derive(Debug, thiserror::Error)]
@@ -152,12 +76,12 @@ impl Program {
                 continue;
             }
             let place = |t: usize| (self.offset(t), g.tensors[t].elements());
-            let mut io = OpIo {
-                arena: arena.bytes_mut(),
-                inputs: step.inputs.iter().map(|&t| place(t)).collect(),
-                output: place(step.output),
-                scratch: self.plan.scratch[i],
-            };
+            let mut io = OpIo::new(
+                arena.bytes_mut(),
+                step.inputs.iter().map(|&t| place(t)).collect(),
+                place(step.output),
+                self.plan.scratch[i],
+            );
             step.kernel.execute(&mut io).map_err(|error| ExecError::Kernel {
                 op_index: step.op_index,
                 op: step.kernel.op_name(),

@@ -3,28 +3,35 @@
 //! A model goes through explicit stages, each testable alone:
 //! 1. [`tflite`]: import a `.tflite` flatbuffer into the [`graph`] IR, checking every
 //!    offset, index and size (untrusted input).
-//! 2. [`ops`]: lower each operator to a kernel call with all constant work done here
-//!    (requantization multipliers, shifts, activation ranges, folded offsets).
+//! 2. [`ops`]: lower each operator (one [`ops::REGISTRY`]) to a [`kernel::Kernel`] whose
+//!    constant work is done here (requantization multipliers, shifts, activation ranges,
+//!    folded offsets) and which emits a structured [`kernel::Call`].
 //! 3. [`plan`]: place every activation tensor in one arena (offline memory planning,
 //!    strategies behind the [`plan::MemoryPlanner`] trait).
-//! 4. [`codegen`]: emit Rust (and C) that calls `tinyml-runtime` kernels with constant
-//!    tables; [`exec`] runs the same compiled program on the host.
+//! 4. [`codegen`]: render the calls as Rust (and C) that calls `tinyml-runtime` kernels
+//!    with constant tables; [`exec`] runs the same compiled program on the host.
 //!
-//! [`compile`] runs stages 1 to 3; [`build`] is the entry point for build scripts.
+//! [`compile`] runs stages 1 to 3; [`build`] is the entry point for build scripts;
+//! [`analysis`] is the static estimate of a program (memory, MACs, stack); [`formats`]
+//! reads and writes `.npy` and WAV files.
 
+pub mod analysis;
 pub mod build;
 pub mod codegen;
 pub mod error;
 pub mod exec;
+pub mod formats;
 pub mod graph;
-pub mod npy;
+pub mod kernel;
 pub mod ops;
 pub mod plan;
 pub mod program;
-pub mod quant;
-pub mod report;
 pub mod tflite;
-pub mod wav;
 
 pub use error::CompileError;
+/// The `.npy` reader and writer at its former path (`tinyml_compiler::npy`), kept for callers
+/// outside this crate.
+pub use formats::npy;
+/// The WAV reader and writer at its former path (`tinyml_compiler::wav`).
+pub use formats::wav;
 pub use program::{compile, CompileOptions, Program};

@@ -3,7 +3,8 @@
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
-use crate::ops::{self, Kernel};
+use crate::kernel::Step;
+use crate::ops;
 use crate::plan::{self, MemoryPlan, PlannerKind};
 
 /// Choices that change what the compiler produces.
@@ -11,19 +12,6 @@ use crate::plan::{self, MemoryPlan, PlannerKind};
 pub struct CompileOptions {
     /// Memory planning strategy.
     pub planner: PlannerKind,
-}
-
-/// One lowered operator in execution order.
-#[derive(Debug)]
-pub struct Step {
-    /// Index of the operator in the graph.
-    pub op_index: usize,
-    /// The kernel call.
-    pub kernel: Box<dyn Kernel>,
-    /// Arena tensors read.
-    pub inputs: Vec<TensorId>,
-    /// Arena tensor written.
-    pub output: TensorId,
 }
 
 /// A graph lowered to kernel calls with a memory plan.

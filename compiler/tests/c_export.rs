@@ -10,8 +10,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tinyml_compiler::codegen::c::{self, COptions, Container};
+use tinyml_compiler::formats::npy::NpyArray;
 use tinyml_compiler::graph::DType;
-use tinyml_compiler::npy::NpyArray;
 use tinyml_compiler::Program;
 
 /// Random inputs per model, besides the deterministic test input.

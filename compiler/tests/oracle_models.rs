@@ -14,8 +14,8 @@ mod support;
 use std::path::Path;
 
 use support::{diff, skip, table, tflm_batch, Rng, INSTALL_HINT};
+use tinyml_compiler::formats::npy::NpyArray;
 use tinyml_compiler::graph::DType;
-use tinyml_compiler::npy::NpyArray;
 use tinyml_compiler::Program;
 
 /// Random inputs per model.

@@ -9,7 +9,7 @@ mod support;
 
 use std::process::Command;
 
-use tinyml_compiler::npy::{self, NpyError};
+use tinyml_compiler::formats::npy::{self, NpyError};
 
 /// Writes numpy's files into the directory given as argv[1]: `<name>.npy` plus
 /// `<name>.raw` (the C-order bytes) and `<name>.json` (dtype and shape).

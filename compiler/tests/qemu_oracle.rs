@@ -29,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::{diff, read_npy, skip, table, INSTALL_HINT};
-use tinyml_compiler::npy::NpyArray;
+use tinyml_compiler::formats::npy::NpyArray;
 
 const TARGET: &str = "thumbv8m.main-none-eabihf";
 

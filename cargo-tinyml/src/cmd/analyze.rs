@@ -7,7 +7,7 @@ use anyhow::Context;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinyml_compiler::report::Report;
+use tinyml_compiler::analysis::Report;
 
 /// Arguments of `cargo tinyml analyze`.
 #[derive(Debug, clap::Args)]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use tinyml_compiler::graph::DType;
-use tinyml_compiler::npy::{self, NpyArray};
+use tinyml_compiler::formats::npy::{self, NpyArray};
 use tinyml_runtime::audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS};
 use tinyml_runtime::audio::{MicroFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tinyml_compiler::graph::{DType, Tensor};
-use tinyml_compiler::npy::{self, NpyArray};
+use tinyml_compiler::formats::npy::{self, NpyArray};
 use tinyml_compiler::Program;
 
 /// Arguments of `cargo tinyml validate`.

@@ -3,144 +3,70 @@
 //! of kernel calls at planned arena offsets. Only the kernels the model uses are
 //! referenced, so only they are linked.
 
+use super::layers::layers;
 use crate::graph::{DType, TensorId};
+use crate::kernel::{Arg, Call, Emitter, Item, TableData};
 use crate::program::Program;
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
-/// A constant item a kernel asked for, kept structured so that every back end (Rust,
-/// C) renders it in its own syntax.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Item {
-    /// A parameter struct: `ident` of type `ty`, with its `Debug` form (a Rust struct
-    /// literal of scalars and fixed arrays).
-    Params {
-        /// The constant's name (`L3_PARAMS`).
-        ident: String,
-        /// The struct's type name (`FullyConnectedParams`).
-        ty: String,
-        /// `format!("{:?}")` of the value.
-        debug: String,
-    },
-    /// A constant table of `elem` (a Rust primitive name: `i8`, `i32`, ...).
-    Table {
-        /// The table's name (`L3_FILTER`).
-        ident: String,
-        /// Element type, as a Rust primitive name.
-        elem: String,
-        /// The values, formatted as Rust literals.
-        values: Vec<String>,
-    },
-    /// A table of `i32` words only the optimized kernels read (per-channel constants the
-    /// compiler packed for them, `tinyml_runtime::kernels::packed`). Rust emits it like a
-    /// [`Item::Table`]; the C back end, whose kernels are reference ports, emits no data
-    /// and passes `NULL` in its place.
-    Packed {
-        /// The table's name (`L3_PACKED`).
-        ident: String,
-        /// The words.
-        values: Vec<i32>,
-    },
-}
-
-/// Collects the items of the generated module while kernels emit their calls.
-///
-/// Kernels write their call in Rust syntax, referring to tables as `&IDENT.0`, to absent
-/// optional tables as `&[]` (absent scratch `&mut []`), and to the bound views `in0`, `in1`,
-/// `out`, `scratch`; the C back end maps that form mechanically, so keep calls to that
-/// shape.
-pub struct Emitter {
-    layer: usize,
-    items: Vec<Item>,
-    uses: BTreeSet<String>,
-}
-
-impl Emitter {
-    /// An emitter for layer 0.
-    pub fn new() -> Self {
-        Emitter { layer: 0, items: Vec::new(), uses: BTreeSet::new() }
-    }
-
-    /// Sets the layer whose items follow.
-    pub fn set_layer(&mut self, layer: usize) {
-        self.layer = layer;
-    }
-
-    /// Index of the layer being emitted.
-    pub fn layer(&self) -> usize {
-        self.layer
-    }
-
-    /// The items emitted so far.
-    pub fn items(&self) -> &[Item] {
-        &self.items
-    }
-
-    /// Imports a path into the generated module (`tinyml_runtime::kernels::conv::*`).
-    pub fn use_path(&mut self, path: &str) {
-        self.uses.insert(path.to_owned());
-    }
-
-    /// Emits a parameter struct constant (whose `Debug` form is a Rust literal) and
-    /// returns its name.
-    pub fn params<T: std::fmt::Debug>(&mut self, name: &str, ty: &str, value: &T) -> String {
-        let ident = format!("L{}_{}", self.layer, name);
-        self.items.push(Item::Params { ident: ident.clone(), ty: ty.to_owned(), debug: format!("{value:?}") });
-        ident
-    }
-
-    /// Emits a static table aligned to 16 bytes and returns an expression for it as a
-    /// slice (`&L3_FILTER.0`).
-    pub fn table<T: std::fmt::Display>(&mut self, name: &str, elem: &str, values: &[T]) -> String {
-        let ident = format!("L{}_{}", self.layer, name);
-        self.items.push(Item::Table {
-            ident: ident.clone(),
-            elem: elem.to_owned(),
-            values: values.iter().map(|v| v.to_string()).collect(),
-        });
-        format!("&{ident}.0")
-    }
-
-    /// Emits a [`Item::Packed`] table and returns an expression for it as a slice
-    /// (`&L3_PACKED.0`).
-    pub fn packed(&mut self, name: &str, values: &[i32]) -> String {
-        let ident = format!("L{}_{}", self.layer, name);
-        self.items.push(Item::Packed { ident: ident.clone(), values: values.to_vec() });
-        format!("&{ident}.0")
-    }
-
-    fn render_rust(&self) -> String {
-        let mut out = String::new();
-        for item in &self.items {
-            match item {
-                Item::Params { ident, ty, debug } => {
-                    let _ = writeln!(out, "const {ident}: {ty} = {debug};");
+/// The constants of `items` as Rust items.
+fn render_items(items: &[Item]) -> String {
+    let mut out = String::new();
+    for item in items {
+        match item {
+            Item::Params { ident, ty, debug } => {
+                let _ = writeln!(out, "const {ident}: {ty} = {debug};");
+            }
+            Item::Table { ident, elem, values } => {
+                let values: Vec<String> = match values {
+                    TableData::Int(v) => v.iter().map(|x| x.to_string()).collect(),
+                    // `Debug` prints floats with a decimal point or exponent (`1.0`, `1e-5`).
+                    TableData::F32(v) => v.iter().map(|x| format!("{x:?}")).collect(),
+                };
+                let _ = write!(out, "static {ident}: Aligned<[{}; {}]> = Aligned([", elem.rust_name(), values.len());
+                for row in values.chunks(24) {
+                    let _ = write!(out, "\n    {},", row.join(", "));
                 }
-                Item::Table { ident, elem, values } => {
-                    let _ = write!(out, "static {ident}: Aligned<[{elem}; {}]> = Aligned([", values.len());
-                    for row in values.chunks(24) {
-                        let _ = write!(out, "\n    {},", row.join(", "));
-                    }
-                    out.push_str("\n]);\n");
+                out.push_str("\n]);\n");
+            }
+            Item::Packed { ident, values } => {
+                let _ = write!(out, "static {ident}: Aligned<[i32; {}]> = Aligned([", values.len());
+                for row in values.chunks(16) {
+                    let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+                    let _ = write!(out, "\n    {},", row.join(", "));
                 }
-                Item::Packed { ident, values } => {
-                    let _ = write!(out, "static {ident}: Aligned<[i32; {}]> = Aligned([", values.len());
-                    for row in values.chunks(16) {
-                        let row: Vec<String> = row.iter().map(|v| v.to_string()).collect();
-                        let _ = write!(out, "\n    {},", row.join(", "));
-                    }
-                    out.push_str("\n]);\n");
-                }
+                out.push_str("\n]);\n");
             }
         }
-        out
+    }
+    out
+}
+
+fn render_arg(a: &Arg) -> String {
+    match a {
+        Arg::Params(ident) => format!("&{ident}"),
+        Arg::Table(ident) | Arg::Packed(ident) => format!("&{ident}.0"),
+        Arg::NoTable => "&[]".to_owned(),
+        Arg::Input(k) => format!("in{k}"),
+        Arg::Output => "out".to_owned(),
+        Arg::Scratch => "scratch".to_owned(),
+        Arg::NoScratch => "&mut []".to_owned(),
+        Arg::List(items) => format!("&[{}]", items.iter().map(render_arg).collect::<Vec<_>>().join(", ")),
+        // Integer literals take their type from the kernel's parameter.
+        Arg::Int(v) => v.to_string(),
+        Arg::F32(v) => format!("f32::from_bits({:#x})", v.to_bits()),
     }
 }
 
-impl Default for Emitter {
-    fn default() -> Self {
-        Self::new()
-    }
+/// `call` as a Rust expression (`conv_s8(&L0_PARAMS, in0, &L0_FILTER.0, ...)`).
+pub fn render_call(call: &Call) -> String {
+    let types = if call.explicit_types && !call.types.is_empty() {
+        format!("::<{}>", call.types.iter().map(|t| t.rust_name()).collect::<Vec<_>>().join(", "))
+    } else {
+        String::new()
+    };
+    let args: Vec<String> = call.args.iter().map(render_arg).collect();
+    format!("{}{types}({})", call.function, args.join(", "))
 }
 
 fn place(p: &Program, t: TensorId) -> String {
@@ -154,11 +80,6 @@ pub struct GenOptions {
     pub source: String,
     /// Bytes of input 0 to embed as `TEST_INPUT0` (in the input's element type).
     pub test_input: Option<Vec<u8>>,
-}
-
-/// Generates the Rust module for `p`. `source` names the model file in the header.
-pub fn generate(p: &Program, source: &str) -> String {
-    generate_with(p, &GenOptions { source: source.to_owned(), test_input: None })
 }
 
 fn literal_list(dtype: DType, bytes: &[u8]) -> String {
@@ -190,23 +111,15 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let g = &p.graph;
     let mut e = Emitter::new();
     let mut body = String::new();
-    for (i, step) in p.steps.iter().enumerate() {
-        e.set_layer(i);
+    for layer in layers(p, &mut e) {
+        let (i, step) = (layer.index, layer.step);
         let out_t = &g.tensors[step.output];
-        let shapes: Vec<String> = step.inputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect();
-        let _ = writeln!(
-            body,
-            "    // #{i} {}: {} -> {:?}; {} MACs",
-            step.kernel.op_name(),
-            shapes.join(", "),
-            out_t.shape,
-            step.kernel.macs()
-        );
-        if step.kernel.is_reinterpretation() {
+        let _ = writeln!(body, "    // #{i} {}", layer.summary);
+        let Some(call) = layer.call else {
             let _ = writeln!(body, "    // (reinterpretation: shares the input's arena bytes, no code)");
             continue;
-        }
-        let call = step.kernel.emit(&mut e);
+        };
+        let call = render_call(&call);
         let in_ty = step.inputs.first().map(|&t| g.tensors[t].dtype.rust_name()).unwrap_or("i8");
         let out_ty = out_t.dtype.rust_name();
         let n = step.inputs.len();
@@ -243,7 +156,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
         p.plan.arena_bytes
     );
     out.push_str("#[allow(unused_imports)]\nuse tinyml_runtime::arena::{self, Aligned, Arena, Place};\n");
-    for u in &e.uses {
+    for u in e.uses() {
         let _ = writeln!(out, "#[allow(unused_imports)]\nuse {u};");
     }
     out.push('\n');
@@ -299,7 +212,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
         );
     }
     out.push_str("\n// Constant tables and parameters.\n");
-    out.push_str(&e.render_rust());
+    out.push_str(&render_items(e.items()));
     out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n    let a = arena.bytes_mut();\n    let _ = &a;\n");
     out.push_str(&body);
     out.push_str("    Ok(())\n}\n");

@@ -3,33 +3,16 @@
 //! Prepare logic from TFLM `add_common.cc` (`CalculateOpDataAdd`) and `sub_common.cc`
 //! (`CalculateOpDataSub`).
 
-use super::binary::{self, Operands};
+use super::binary::{self, Binary, BinaryFn, Operands};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use crate::quant::{activation_range, quantize_multiplier};
 use tinyml_runtime::kernels::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
 
-/// A lowered quantized (int8 or int16) ADD or SUB.
-#[derive(Debug)]
-pub struct AddQuantized {
-    params: AddParams,
-    operands: OperandsQ,
-}
-
-#[derive(Debug)]
-enum OperandsQ {
-    I8(Operands<i8>),
-    I16(Operands<i16>),
-}
-
-/// A lowered int32 ADD or SUB.
-#[derive(Debug)]
-pub struct AddInt32 {
-    params: AddI32Params,
-    operands: Operands<i32>,
+/// The runtime function of ADD and SUB for element `T`.
+fn add_fn<P, T>(params_ty: &'static str, function: &'static str, run: fn(&P, &[T], &[T], &mut [T])) -> BinaryFn<P, T> {
+    BinaryFn { module: "add", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |_| 0 }
 }
 
 /// Lowers an ADD operator.
@@ -80,7 +63,8 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
             };
             let (operands, inputs) = Operands::<i32>::lower(cx)?;
             let params = AddI32Params { activation_min, activation_max, subtract, shape };
-            Ok(Lowered { kernel: Box::new(AddInt32 { params, operands }), inputs, output })
+            let f = add_fn("AddI32Params", "add_i32", add_i32);
+            Ok(Lowered { kernel: Box::new(Binary { op: op_name(subtract), params, operands, f }), inputs, output })
         }
         _ => {
             let (in1, in2, out) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
@@ -128,76 +112,15 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
                 subtract,
                 shape,
             };
-            let (operands, inputs) = if dtype == DType::I8 {
-                let (o, i) = Operands::<i8>::lower(cx)?;
-                (OperandsQ::I8(o), i)
+            let op = op_name(subtract);
+            let (kernel, inputs): (Box<dyn Kernel>, _) = if dtype == DType::I8 {
+                let (operands, i) = Operands::<i8>::lower(cx)?;
+                (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s8", add_s8) }), i)
             } else {
-                let (o, i) = Operands::<i16>::lower(cx)?;
-                (OperandsQ::I16(o), i)
+                let (operands, i) = Operands::<i16>::lower(cx)?;
+                (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s16", add_s16) }), i)
             };
-            Ok(Lowered { kernel: Box::new(AddQuantized { params, operands }), inputs, output })
+            Ok(Lowered { kernel, inputs, output })
         }
-    }
-}
-
-impl Kernel for AddQuantized {
-    fn op_name(&self) -> &'static str {
-        op_name(self.params.subtract)
-    }
-
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        match &self.operands {
-            OperandsQ::I8(o) => o.const_bytes(),
-            OperandsQ::I16(o) => o.const_bytes(),
-        }
-    }
-
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        let p = &self.params;
-        match &self.operands {
-            OperandsQ::I8(o) => o.run(io, |a, b, out| add_s8(p, a, b, out)),
-            OperandsQ::I16(o) => o.run(io, |a, b, out| add_s16(p, a, b, out)),
-        }
-    }
-
-    fn emit(&self, e: &mut Emitter) -> String {
-        e.use_path("tinyml_runtime::kernels::add::*");
-        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
-        let params = e.params("PARAMS", "AddParams", &self.params);
-        let ((a, b), f) = match &self.operands {
-            OperandsQ::I8(o) => (o.emit(e), "add_s8"),
-            OperandsQ::I16(o) => (o.emit(e), "add_s16"),
-        };
-        format!("{f}(&{params}, {a}, {b}, out)")
-    }
-}
-
-impl Kernel for AddInt32 {
-    fn op_name(&self) -> &'static str {
-        op_name(self.params.subtract)
-    }
-
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        self.operands.const_bytes()
-    }
-
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        self.operands.run(io, |a, b, out| add_i32(&self.params, a, b, out))
-    }
-
-    fn emit(&self, e: &mut Emitter) -> String {
-        e.use_path("tinyml_runtime::kernels::add::*");
-        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
-        let params = e.params("PARAMS", "AddI32Params", &self.params);
-        let (a, b) = self.operands.emit(e);
-        format!("add_i32(&{params}, {a}, {b}, out)")
     }
 }

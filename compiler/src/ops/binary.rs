@@ -3,45 +3,39 @@
 //! the kernel as flash tables so that only arena tensors are planned.
 
 use super::LowerCx;
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{DType, Tensor, TensorId};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter, Kernel, TableElem};
 use tinyml_runtime::arena::Element;
 use tinyml_runtime::kernels::broadcast::{Broadcast, MAX_DIMS};
 
 /// An element type a constant operand can have: decodable from the file's little-endian
 /// bytes and printable into a generated table.
-pub trait ConstElem: Element + std::fmt::Display + std::fmt::Debug + Send + Sync {
-    /// The tensor type holding this element.
-    const DTYPE: DType;
+pub trait ConstElem: TableElem + Element + std::fmt::Display + std::fmt::Debug + Send + Sync {
     /// Decodes one element from `size_of::<Self>()` little-endian bytes.
     fn from_le(bytes: &[u8]) -> Self;
 }
 
 impl ConstElem for i8 {
-    const DTYPE: DType = DType::I8;
     fn from_le(b: &[u8]) -> Self {
         b[0] as i8
     }
 }
 
 impl ConstElem for i16 {
-    const DTYPE: DType = DType::I16;
     fn from_le(b: &[u8]) -> Self {
         i16::from_le_bytes([b[0], b[1]])
     }
 }
 
 impl ConstElem for i32 {
-    const DTYPE: DType = DType::I32;
     fn from_le(b: &[u8]) -> Self {
         i32::from_le_bytes([b[0], b[1], b[2], b[3]])
     }
 }
 
 impl ConstElem for f32 {
-    const DTYPE: DType = DType::F32;
     fn from_le(b: &[u8]) -> Self {
         f32::from_le_bytes([b[0], b[1], b[2], b[3]])
     }
@@ -107,29 +101,13 @@ impl<T: ConstElem> Operands<T> {
         Ok(())
     }
 
-    /// Emits constant tables and returns the expressions for input 1 and input 2.
-    pub fn emit(&self, e: &mut Emitter) -> (String, String) {
-        let elem = T::DTYPE.rust_name();
+    /// Emits constant tables and returns the arguments for input 1 and input 2.
+    pub fn emit(&self, e: &mut Emitter) -> (Arg, Arg) {
         match self {
-            Operands::Arena => ("in0".to_owned(), "in1".to_owned()),
-            Operands::Const1(c) => (emit_table(e, "INPUT1", elem, c), "in0".to_owned()),
-            Operands::Const2(c) => ("in0".to_owned(), emit_table(e, "INPUT2", elem, c)),
+            Operands::Arena => (Arg::Input(0), Arg::Input(1)),
+            Operands::Const1(c) => (e.table("INPUT1", c), Arg::Input(0)),
+            Operands::Const2(c) => (Arg::Input(0), e.table("INPUT2", c)),
         }
-    }
-}
-
-fn emit_table<T: std::fmt::Debug>(e: &mut Emitter, name: &str, elem: &str, values: &[T]) -> String {
-    // `Debug` prints floats with a decimal point or exponent (`1.0`, `1e-5`), so the
-    // table is a valid literal for every element type.
-    let shown: Vec<DebugAsDisplay<'_, T>> = values.iter().map(DebugAsDisplay).collect();
-    e.table(name, elem, &shown)
-}
-
-struct DebugAsDisplay<'a, T>(&'a T);
-
-impl<T: std::fmt::Debug> std::fmt::Display for DebugAsDisplay<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.0)
     }
 }
 
@@ -312,5 +290,74 @@ mod tests {
         assert!(shapes(&[2, 3], &[3, 2], &[2, 3]).is_err());
         assert!(shapes(&[2, 1], &[1, 3], &[2, 4]).is_err());
         assert!(shapes(&[1, 1, 1, 1, 1, 1, 2], &[2], &[1, 1, 1, 1, 1, 1, 2]).is_err());
+    }
+}
+
+/// What tells the two-operand elementwise kernels apart (ADD, SUB, MUL, MINIMUM,
+/// MAXIMUM in each element type): the runtime function and how it is emitted.
+#[derive(Debug, Clone, Copy)]
+pub struct BinaryFn<P, T> {
+    /// The runtime module (`add` for `tinyml_runtime::kernels::add`).
+    pub module: &'static str,
+    /// Suffix of the parameter constant's name (`PARAMS`, `SHAPE`).
+    pub params_name: &'static str,
+    /// The parameter struct's type name (`AddParams`).
+    pub params_ty: &'static str,
+    /// The runtime function (`add_s8`, `maximum`).
+    pub function: &'static str,
+    /// Whether the function is generic over `T` (C appends the element type to its name).
+    pub generic: bool,
+    /// The runtime function itself, run on the host.
+    pub run: fn(&P, &[T], &[T], &mut [T]),
+    /// Multiply-accumulates per inference.
+    pub macs: fn(&P) -> u64,
+}
+
+/// A lowered two-operand elementwise operator over elements of type `T` with parameters
+/// `P`: one [`Kernel`] for every such operator and type.
+#[derive(Debug)]
+pub struct Binary<P, T> {
+    /// The TFLite operator name.
+    pub op: &'static str,
+    /// The kernel's parameters.
+    pub params: P,
+    /// Where the operands come from.
+    pub operands: Operands<T>,
+    /// The runtime function.
+    pub f: BinaryFn<P, T>,
+}
+
+impl<P, T> Kernel for Binary<P, T>
+where
+    P: std::fmt::Debug + Send + Sync,
+    T: ConstElem,
+{
+    fn op_name(&self) -> &'static str {
+        self.op
+    }
+
+    fn macs(&self) -> u64 {
+        (self.f.macs)(&self.params)
+    }
+
+    fn const_bytes(&self) -> usize {
+        self.operands.const_bytes()
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        self.operands.run(io, |a, b, out| (self.f.run)(&self.params, a, b, out))
+    }
+
+    fn emit(&self, e: &mut Emitter) -> Call {
+        e.use_path(&format!("tinyml_runtime::kernels::{}::*", self.f.module));
+        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
+        let params = e.params(self.f.params_name, self.f.params_ty, &self.params);
+        let (a, b) = self.operands.emit(e);
+        let call = Call::new(self.f.function, vec![params, a, b, Arg::Output]);
+        if self.f.generic {
+            call.with_inferred_types(&[T::DTYPE])
+        } else {
+            call
+        }
     }
 }

@@ -2,10 +2,10 @@
 //! `cast.cc` supports: an element-wise C++ `static_cast`, no quantization involved.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::DType;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::cast::cast;
 
 /// Input types TFLM's CAST reads.
@@ -78,14 +78,6 @@ impl Kernel for Cast {
         "CAST"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         match self.from {
             DType::I8 => cast_from!(io, i8, self.to),
@@ -98,8 +90,8 @@ impl Kernel for Cast {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::cast::cast");
-        format!("cast::<{}, {}>(in0, out)", self.from.rust_name(), self.to.rust_name())
+        Call::new("cast", vec![Arg::Input(0), Arg::Output]).with_types(&[self.from, self.to])
     }
 }

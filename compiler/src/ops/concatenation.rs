@@ -5,10 +5,10 @@
 //! zeros) become tables in flash.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{Activation, DType, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter, TableData};
 use tinyml_runtime::arena::Element;
 use tinyml_runtime::kernels::concatenation::{concatenation, ConcatParams, CONCAT_MAX_INPUTS};
 
@@ -162,10 +162,6 @@ impl Kernel for Concatenation {
         "CONCATENATION"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
     fn const_bytes(&self) -> usize {
         self.parts.iter().map(|p| if let Part::Const(b) = p { b.len() } else { 0 }).sum()
     }
@@ -179,27 +175,25 @@ impl Kernel for Concatenation {
         }
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::concatenation::*");
         let params = e.params("PARAMS", "ConcatParams", &self.params);
-        let elem = self.dtype.rust_name();
         let mut views = Vec::with_capacity(self.parts.len());
         for (k, p) in self.parts.iter().enumerate() {
             views.push(match p {
-                Part::Arena(a) => format!("in{a}"),
+                Part::Arena(a) => Arg::Input(*a),
                 Part::Const(b) => {
-                    let values: Vec<String> = match self.dtype {
-                        DType::I8 => b.iter().map(|&x| (x as i8).to_string()).collect(),
-                        DType::I16 => b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]).to_string()).collect(),
-                        _ => b
-                            .chunks_exact(4)
-                            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string())
-                            .collect(),
+                    // Words of four bytes as i32 for every other type (f32 included: the
+                    // table holds the bits, as generated before).
+                    let values: Vec<i64> = match self.dtype {
+                        DType::I8 => b.iter().map(|&x| x as i8 as i64).collect(),
+                        DType::I16 => b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect(),
+                        _ => b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
                     };
-                    e.table(&format!("CONST{k}"), elem, &values)
+                    e.table_of(&format!("CONST{k}"), self.dtype, TableData::Int(values))
                 }
             });
         }
-        format!("concatenation::<{elem}>(&{params}, &[{}], out)", views.join(", "))
+        Call::new("concatenation", vec![params, Arg::List(views), Arg::Output]).with_types(&[self.dtype])
     }
 }

@@ -5,20 +5,21 @@
 //!
 //! An int8 layer with one input channel and a depth multiplier of at least 4
 //! (micro_speech's first layer) is lowered to a CONV_2D kernel on its filter transposed
-//! to OHWI ([`as_conv`]): output channel `m` then has its taps contiguous, and the
+//! to OHWI (`as_conv`): output channel `m` then has its taps contiguous, and the
 //! convolution's im2col and four-channel dot products apply. The arithmetic is the
 //! reference's: the same products summed per output channel, the same per-channel
 //! requantization.
 
 use super::conv::Conv;
-use super::conv::{
-    activation_types, bias_values, clamp_range, dims4, filter_values, per_channel_multipliers, window_geometry,
+use super::conv_common::{
+    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, per_channel_multipliers, split_bias,
+    window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{DType, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::ConvParams;
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
@@ -117,12 +118,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (multipliers, shifts) = per_channel_multipliers(cx, input, filter, output, out_c)?;
     let (activation_min, activation_max) = clamp_range(cx, activation, output)?;
     let int16 = input.dtype == DType::I16;
-    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
-    let (bias32, bias64) = match (int16, bias) {
-        (_, None) => (Vec::new(), Vec::new()),
-        (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),
-        (true, Some(b)) => (Vec::new(), b),
-    };
+    let (bias32, bias64) = split_bias(cx, int16, out_c)?;
     let params = DepthwiseConvParams {
         input_offset: -(in_zp as i32),
         output_offset: out_zp as i32,
@@ -196,21 +192,18 @@ impl Kernel for DepthwiseConv {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
         let params = e.params("PARAMS", "DepthwiseConvParams", &self.params);
-        let filter = e.table("FILTER", "i8", &self.filter);
-        let bias = match (self.int16, self.bias32.is_empty() && self.bias64.is_empty()) {
-            (_, true) => "&[]".to_owned(),
-            (false, false) => e.table("BIAS", "i32", &self.bias32),
-            (true, false) => e.table("BIAS", "i64", &self.bias64),
-        };
-        let mult = e.table("MULT", "i32", &self.multipliers);
-        let shift = e.table("SHIFT", "i32", &self.shifts);
+        let [filter, bias, mult, shift] =
+            emit_channel_tables(e, &self.filter, (&self.bias32, &self.bias64), &self.multipliers, &self.shifts);
         if self.int16 {
-            return format!("depthwise_conv_s16(&{params}, in0, {filter}, {bias}, {mult}, {shift}, out)");
+            return Call::new(
+                "depthwise_conv_s16",
+                vec![params, Arg::Input(0), filter, bias, mult, shift, Arg::Output],
+            );
         }
         let packed = e.packed("PACKED", &self.packed);
-        format!("depthwise_conv_s8(&{params}, in0, {filter}, {bias}, {mult}, {shift}, {packed}, out)")
+        Call::new("depthwise_conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, Arg::Output])
     }
 }

@@ -1,10 +1,10 @@
 //! DEQUANTIZE: int8/uint8/int16 to float32. Prepare logic from TFLM `dequantize_common.cc`.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::DType;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::dequantize::{dequantize, DequantizeParams};
 
 /// A lowered DEQUANTIZE.
@@ -51,14 +51,6 @@ impl Kernel for Dequantize {
         "DEQUANTIZE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.input == DType::I16 {
             let (i, o) = io.io1::<i16, f32>()?;
@@ -73,9 +65,9 @@ impl Kernel for Dequantize {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::dequantize::*");
         let p = e.params("PARAMS", "DequantizeParams", &self.params);
-        format!("dequantize(&{p}, in0, out)")
+        Call::new("dequantize", vec![p, Arg::Input(0), Arg::Output]).with_inferred_types(&[self.input])
     }
 }

@@ -3,11 +3,11 @@
 //! optional int64 bias. Prepare logic from TFLM `fully_connected_common.cc`.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use crate::quant::{activation_range, quantize_multiplier};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::fully_connected::{
     fully_connected_s16, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
     FullyConnectedParams,
@@ -99,7 +99,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
                 )));
             }
             let v = if int16 {
-                Bias::I64(crate::ops::conv::bias_values(cx, &[DType::I64], output_depth)?.unwrap_or_default())
+                Bias::I64(crate::ops::conv_common::bias_values(cx, &[DType::I64], output_depth)?.unwrap_or_default())
             } else {
                 Bias::I32(cx.const_i32(2)?)
             };
@@ -183,19 +183,19 @@ impl Kernel for FullyConnected {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::fully_connected::*");
         let params = e.params("PARAMS", "FullyConnectedParams", &self.params);
-        let filter = e.table("FILTER", "i8", &self.filter);
+        let filter = e.table("FILTER", &self.filter);
         match &self.bias {
             Bias::I32(b) => {
-                let bias = if b.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i32", b) };
+                let bias = if b.is_empty() { Arg::NoTable } else { e.table("BIAS", b) };
                 let packed = e.packed("PACKED", &self.packed);
-                format!("fully_connected_s8(&{params}, in0, {filter}, {bias}, {packed}, out)")
+                Call::new("fully_connected_s8", vec![params, Arg::Input(0), filter, bias, packed, Arg::Output])
             }
             Bias::I64(b) => {
-                let bias = if b.is_empty() { "&[]".to_owned() } else { e.table("BIAS", "i64", b) };
-                format!("fully_connected_s16(&{params}, in0, {filter}, {bias}, out)")
+                let bias = if b.is_empty() { Arg::NoTable } else { e.table("BIAS", b) };
+                Call::new("fully_connected_s16", vec![params, Arg::Input(0), filter, bias, Arg::Output])
             }
         }
     }

@@ -3,11 +3,11 @@
 //! `logistic_common.cc` (`CalculateArithmeticOpDataLogistic`) and, for TANH, `tanh.cc`.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::frexp;
 use crate::graph::DType;
-use crate::quant::frexp;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
 
 /// Integer bits of the rescaled input, TFLM `kInputIntegerBits` for int8.
@@ -158,6 +158,15 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     sigmoid_params(cx, false)
 }
 
+/// Lowers a TANH operator, which shares LOGISTIC's parameters and kernels.
+/// int8 in and out (output scale 1/128, zero point 0 by the TFLite spec; TFLM's
+/// kernel assumes them) or int16 in and out (zero points 0, output scale 1/32768).
+/// Prepare logic from TFLM `tanh.cc` (`CalculateArithmeticOpData`), which is LOGISTIC's
+/// but for one more power-of-two input scale: see [`sigmoid_params`].
+pub fn lower_tanh(cx: &LowerCx) -> Result<Lowered, CompileError> {
+    sigmoid_params(cx, true)
+}
+
 impl Kernel for Sigmoid {
     fn op_name(&self) -> &'static str {
         if self.is_tanh {
@@ -165,14 +174,6 @@ impl Kernel for Sigmoid {
         } else {
             "LOGISTIC"
         }
-    }
-
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
@@ -198,7 +199,7 @@ impl Kernel for Sigmoid {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         let module = if self.is_tanh { "tanh" } else { "logistic" };
         e.use_path(&format!("tinyml_runtime::kernels::{module}::*"));
         let (f, params) = match &self.params {
@@ -211,6 +212,6 @@ impl Kernel for Sigmoid {
                 ("s16", e.params("PARAMS", "Sigmoid16Params", p))
             }
         };
-        format!("{module}_{f}(&{params}, in0, out)")
+        Call::new(format!("{module}_{f}"), vec![params, Arg::Input(0), Arg::Output])
     }
 }

@@ -6,11 +6,11 @@
 //! plain truncating `Mean` for that case; the oracle cases show it is not used).
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::quantize_multiplier;
 use crate::graph::DType;
-use crate::quant::quantize_multiplier;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::mean::{mean, MeanParams, MEAN_MAX_DIMS};
 
 /// A lowered MEAN.
@@ -100,29 +100,22 @@ impl Kernel for Mean {
         "MEAN"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.int16 {
-            let (i, o) = io.io1::<i16, i16>()?;
-            mean(&self.params, i, o);
+            io.run1::<i16, i16>(|i, o| mean(&self.params, i, o))
         } else {
-            let (i, o) = io.io1::<i8, i8>()?;
-            mean(&self.params, i, o);
+            io.run1::<i8, i8>(|i, o| mean(&self.params, i, o))
         }
-        Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::mean::*");
         let params = e.params("PARAMS", "MeanParams", &self.params);
-        format!("mean::<{}>(&{params}, in0, out)", if self.int16 { "i16" } else { "i8" })
+        Call::new("mean", vec![params, Arg::Input(0), Arg::Output]).with_types(&[if self.int16 {
+            DType::I16
+        } else {
+            DType::I8
+        }])
     }
 }
 

@@ -5,13 +5,15 @@
 //! A module exposes `pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError>` and a
 //! type implementing [`Kernel`]. The kernel runs on the host through
 //! [`Kernel::execute`] (calling the very `tinyml-runtime` function the device calls) and
-//! emits its call into generated code through [`Kernel::emit`].
+//! emits its call into generated code through [`Kernel::emit`]. [`REGISTRY`] is the one
+//! list of operators lowered; [`SUPPORTED`] and [`lower`] derive from it.
 
 pub mod add;
 pub mod binary;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
+pub mod conv_common;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
@@ -25,227 +27,93 @@ pub mod quantize;
 pub mod reshape;
 pub mod softmax;
 pub mod strided_slice;
-pub mod tanh;
 
-use crate::codegen::rust::Emitter;
-use crate::error::{CompileError, OpSite};
-use crate::exec::OpIo;
-use crate::graph::{builtin, DType, Graph, OpCode, Operator, Tensor, TensorId};
-pub use tinyml_runtime::kernels::Scratch;
+use crate::error::CompileError;
+use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
+pub use crate::kernel::{Kernel, LowerCx, Lowered, Scratch};
 
-/// A lowered operator, ready to run on the host or to emit.
-pub trait Kernel: std::fmt::Debug + Send + Sync {
-    /// The TFLite operator name (`CONV_2D`).
-    fn op_name(&self) -> &'static str;
-    /// Multiply-accumulates per inference (0 for data movement).
-    fn macs(&self) -> u64;
-    /// Bytes of constant data this kernel keeps in flash (weights, biases, tables).
-    fn const_bytes(&self) -> usize;
-    /// Arena scratch the kernel can use while it runs: the planner grants `min`, and
-    /// `preferred` when that does not grow the arena ([`crate::plan::plan_program`]).
-    /// Sizes come from the runtime's own functions (`conv_s8_scratch`), so the kernel on
-    /// the device reads the layout the compiler planned. A kernel with scratch emits its
-    /// call with `scratch`, bound even when the plan gives it 0 bytes.
-    fn scratch(&self) -> Scratch {
-        Scratch::NONE
-    }
-    /// Whether the output is arena input 0 reinterpreted (RESHAPE, SQUEEZE): the planner
-    /// gives both the same bytes, and the kernel is neither run nor emitted.
-    fn is_reinterpretation(&self) -> bool {
-        false
-    }
-    /// Runs on the host over the planned arena.
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error>;
-    /// Emits the kernel call. The emitter has bound `in0`, `in1`, ... (arena inputs, in
-    /// the order of [`Lowered::inputs`]), `out` and, with scratch, `scratch`.
-    fn emit(&self, e: &mut Emitter) -> String;
-}
+/// A lowering function.
+pub type LowerFn = fn(&LowerCx) -> Result<Lowered, CompileError>;
 
-/// The result of lowering one operator.
-#[derive(Debug)]
-pub struct Lowered {
-    /// The kernel.
-    pub kernel: Box<dyn Kernel>,
-    /// Arena tensors read, in the order the kernel expects (constants are folded into the
-    /// kernel and do not appear here).
-    pub inputs: Vec<TensorId>,
-    /// The arena tensor written.
-    pub output: TensorId,
-}
-
-/// What a lowering function sees: the graph and one operator, with checked accessors
-/// that turn mistakes in the model into errors naming the operator and tensor.
-pub struct LowerCx<'g> {
-    /// The whole graph.
-    pub graph: &'g Graph,
-    /// The operator being lowered.
-    pub op: &'g Operator,
-}
-
-impl<'g> LowerCx<'g> {
-    /// Where this operator is, for errors.
-    pub fn site(&self) -> OpSite {
-        OpSite { index: self.op.index, op: self.op.opcode.name() }
-    }
-
-    /// An "unsupported" error for this operator.
-    pub fn unsupported(&self, reason: impl Into<String>) -> CompileError {
-        CompileError::Unsupported { site: self.site(), reason: reason.into() }
-    }
-
-    /// The error for an operator cargo-tinyml does not implement, naming its tensors.
-    pub fn unsupported_op(&self) -> CompileError {
-        let describe = |id: TensorId| {
-            let t = &self.graph.tensors[id];
-            let constant = if t.data.is_some() { ", constant" } else { "" };
-            format!("#{id} '{}' {} {:?}{constant}", t.name, t.dtype.tflite_name(), t.shape)
-        };
-        let inputs: Vec<String> =
-            self.op.inputs.iter().map(|t| t.map_or_else(|| "(omitted)".to_owned(), describe)).collect();
-        let outputs: Vec<String> = self.op.outputs.iter().map(|&t| describe(t)).collect();
-        CompileError::UnsupportedOp {
-            site: self.site(),
-            tensors: format!("inputs: {}; outputs: {}", inputs.join(", "), outputs.join(", ")),
-            supported: SUPPORTED.join(", "),
-        }
-    }
-
-    /// An "invalid model" error for this operator.
-    pub fn invalid(&self, reason: impl Into<String>) -> CompileError {
-        CompileError::Invalid { site: self.site(), reason: reason.into() }
-    }
-
-    /// Tensor id of input `k`, which must be present.
-    pub fn input_id(&self, k: usize) -> Result<TensorId, CompileError> {
-        self.op
-            .inputs
-            .get(k)
-            .copied()
-            .flatten()
-            .ok_or_else(|| self.invalid(format!("missing input {k} (has {} inputs)", self.op.inputs.len())))
-    }
-
-    /// Input `k`, which must be present.
-    pub fn input(&self, k: usize) -> Result<&'g Tensor, CompileError> {
-        Ok(&self.graph.tensors[self.input_id(k)?])
-    }
-
-    /// Input `k` if present (optional inputs such as a bias).
-    pub fn optional_input(&self, k: usize) -> Option<&'g Tensor> {
-        self.op.inputs.get(k).copied().flatten().map(|id| &self.graph.tensors[id])
-    }
-
-    /// Tensor id of output `k`.
-    pub fn output_id(&self, k: usize) -> Result<TensorId, CompileError> {
-        self.op.outputs.get(k).copied().ok_or_else(|| self.invalid(format!("missing output {k}")))
-    }
-
-    /// Output `k`.
-    pub fn output(&self, k: usize) -> Result<&'g Tensor, CompileError> {
-        Ok(&self.graph.tensors[self.output_id(k)?])
-    }
-
-    /// A display name for tensor `t` in messages: `'name' (#id)`.
-    pub fn tensor_name(&self, id: TensorId) -> String {
-        format!("tensor #{id} '{}'", self.graph.tensors[id].name)
-    }
-
-    /// Checks that input `k` has type `dtype`.
-    pub fn expect_input_type(&self, k: usize, dtypes: &[DType]) -> Result<&'g Tensor, CompileError> {
-        let t = self.input(k)?;
-        if !dtypes.contains(&t.dtype) {
-            return Err(self.unsupported(format!(
-                "input {k} ({}) has type {}; supported: {}",
-                self.tensor_name(self.input_id(k)?),
-                t.dtype.tflite_name(),
-                dtypes.iter().map(|d| d.tflite_name()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        Ok(t)
-    }
-
-    /// Constant data of input `k` as i8.
-    pub fn const_i8(&self, k: usize) -> Result<Vec<i8>, CompileError> {
-        let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| {
-            self.unsupported(format!(
-                "input {k} ({}) must be constant",
-                self.tensor_name(self.input_id(k).unwrap_or(0))
-            ))
-        })?;
-        Ok(data.iter().map(|&b| b as i8).collect())
-    }
-
-    /// Constant data of input `k` as little-endian i32.
-    pub fn const_i32(&self, k: usize) -> Result<Vec<i32>, CompileError> {
-        let t = self.input(k)?;
-        let data = t.data.as_ref().ok_or_else(|| {
-            self.unsupported(format!(
-                "input {k} ({}) must be constant",
-                self.tensor_name(self.input_id(k).unwrap_or(0))
-            ))
-        })?;
-        Ok(data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-    }
-
-    /// Per-tensor scale and zero point of `t`, required.
-    pub fn quant_of(&self, t: &Tensor, role: &str) -> Result<(f32, i64), CompileError> {
-        t.scale_zp().ok_or_else(|| self.unsupported(format!("{role} tensor '{}' is not quantized", t.name)))
-    }
-}
-
-/// Operators cargo-tinyml lowers, by TFLite name.
-pub const SUPPORTED: &[&str] = &[
-    "ADD",
-    "AVERAGE_POOL_2D",
-    "CAST",
-    "CONCATENATION",
-    "CONV_2D",
-    "DEPTHWISE_CONV_2D",
-    "DEQUANTIZE",
-    "FULLY_CONNECTED",
-    "LOGISTIC",
-    "MAX_POOL_2D",
-    "MAXIMUM",
-    "MEAN",
-    "MINIMUM",
-    "MUL",
-    "PAD",
-    "QUANTIZE",
-    "RESHAPE",
-    "SOFTMAX",
-    "SQUEEZE",
-    "STRIDED_SLICE",
-    "SUB",
-    "TANH",
+/// Every operator cargo-tinyml lowers: its TFLite builtin code and lowering function, in
+/// the order error messages list them (by name, `MAX_POOL_2D` before `MAXIMUM`).
+pub const REGISTRY: &[(i32, LowerFn)] = &[
+    (opcode::ADD, add::lower),
+    (opcode::AVERAGE_POOL_2D, pooling::lower),
+    (opcode::CAST, cast::lower),
+    (opcode::CONCATENATION, concatenation::lower),
+    (opcode::CONV_2D, conv::lower),
+    (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
+    (opcode::DEQUANTIZE, dequantize::lower),
+    (opcode::FULLY_CONNECTED, fully_connected::lower),
+    (opcode::LOGISTIC, logistic::lower),
+    (opcode::MAX_POOL_2D, pooling::lower),
+    (opcode::MAXIMUM, minmax::lower),
+    (opcode::MEAN, mean::lower),
+    (opcode::MINIMUM, minmax::lower),
+    (opcode::MUL, mul::lower),
+    (opcode::PAD, pad::lower),
+    (opcode::QUANTIZE, quantize::lower),
+    (opcode::RESHAPE, reshape::lower),
+    (opcode::SOFTMAX, softmax::lower),
+    (opcode::SQUEEZE, reshape::lower),
+    (opcode::STRIDED_SLICE, strided_slice::lower),
+    (opcode::SUB, add::lower_sub),
+    (opcode::TANH, logistic::lower_tanh),
 ];
+
+/// Operators cargo-tinyml lowers, by TFLite name (from [`REGISTRY`]).
+pub const SUPPORTED: &[&str] = &{
+    let mut names = [""; REGISTRY.len()];
+    let mut i = 0;
+    while i < REGISTRY.len() {
+        names[i] = match opcode::name(REGISTRY[i].0) {
+            Some(name) => name,
+            None => panic!("a registered operator has no builtin name"),
+        };
+        i += 1;
+    }
+    names
+};
+
+/// The error for an operator cargo-tinyml does not implement, naming its tensors.
+pub fn unsupported_op(cx: &LowerCx) -> CompileError {
+    let describe = |id: TensorId| {
+        let t = &cx.graph.tensors[id];
+        let constant = if t.data.is_some() { ", constant" } else { "" };
+        format!("#{id} '{}' {} {:?}{constant}", t.name, t.dtype.tflite_name(), t.shape)
+    };
+    let inputs: Vec<String> = cx.op.inputs.iter().map(|t| t.map_or_else(|| "(omitted)".to_owned(), describe)).collect();
+    let outputs: Vec<String> = cx.op.outputs.iter().map(|&t| describe(t)).collect();
+    CompileError::UnsupportedOp {
+        site: cx.site(),
+        tensors: format!("inputs: {}; outputs: {}", inputs.join(", "), outputs.join(", ")),
+        supported: SUPPORTED.join(", "),
+    }
+}
 
 /// Lowers one operator of `graph`.
 pub fn lower(graph: &Graph, op: &Operator) -> Result<Lowered, CompileError> {
     let cx = LowerCx { graph, op };
-    match &op.opcode {
-        OpCode::Builtin(code) => match *code {
-            builtin::ADD => add::lower(&cx),
-            builtin::AVERAGE_POOL_2D | builtin::MAX_POOL_2D => pooling::lower(&cx),
-            builtin::CAST => cast::lower(&cx),
-            builtin::CONCATENATION => concatenation::lower(&cx),
-            builtin::CONV_2D => conv::lower(&cx),
-            builtin::DEPTHWISE_CONV_2D => depthwise_conv::lower(&cx),
-            builtin::DEQUANTIZE => dequantize::lower(&cx),
-            builtin::FULLY_CONNECTED => fully_connected::lower(&cx),
-            builtin::LOGISTIC => logistic::lower(&cx),
-            builtin::MAXIMUM | builtin::MINIMUM => minmax::lower(&cx),
-            builtin::MEAN => mean::lower(&cx),
-            builtin::MUL => mul::lower(&cx),
-            builtin::PAD => pad::lower(&cx),
-            builtin::QUANTIZE => quantize::lower(&cx),
-            builtin::RESHAPE | builtin::SQUEEZE => reshape::lower(&cx),
-            builtin::SOFTMAX => softmax::lower(&cx),
-            builtin::STRIDED_SLICE => strided_slice::lower(&cx),
-            builtin::SUB => add::lower_sub(&cx),
-            builtin::TANH => tanh::lower(&cx),
-            _ => Err(cx.unsupported_op()),
-        },
-        _ => Err(cx.unsupported_op()),
+    let lower = match &op.opcode {
+        OpCode::Builtin(code) => REGISTRY.iter().find(|(c, _)| c == code).map(|&(_, f)| f),
+        OpCode::Custom(_) => None,
+    };
+    match lower {
+        Some(f) => f(&cx),
+        None => Err(unsupported_op(&cx)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_lists_each_operator_once() {
+        let mut names = SUPPORTED.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), REGISTRY.len(), "{SUPPORTED:?}");
     }
 }

@@ -2,33 +2,37 @@
 //! unquantized; numpy broadcasting up to 6 dimensions; a constant operand is folded into
 //! a flash table. Prepare logic from TFLM `mul_common.cc` (`CalculateOpDataMul`).
 
-use super::binary::{self, Operands};
+use super::binary::{self, Binary, BinaryFn, Operands};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use crate::quant::{activation_range, quantize_multiplier};
 use tinyml_runtime::kernels::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 
-/// A lowered quantized (int8 or int16) MUL.
-#[derive(Debug)]
-pub struct MulQuantized {
-    params: MulParams,
-    operands: OperandsQ,
+/// The runtime function of MUL for element `T`; MUL counts one MAC per output element.
+fn mul_fn<P: HasShape, T>(
+    params_ty: &'static str,
+    function: &'static str,
+    run: fn(&P, &[T], &[T], &mut [T]),
+) -> BinaryFn<P, T> {
+    BinaryFn { module: "mul", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |p| p.out_len() }
 }
 
-#[derive(Debug)]
-enum OperandsQ {
-    I8(Operands<i8>),
-    I16(Operands<i16>),
+/// Parameters that carry the broadcast shape.
+trait HasShape {
+    fn out_len(&self) -> u64;
 }
 
-/// A lowered int32 MUL.
-#[derive(Debug)]
-pub struct MulInt32 {
-    params: MulI32Params,
-    operands: Operands<i32>,
+impl HasShape for MulParams {
+    fn out_len(&self) -> u64 {
+        self.shape.out_len() as u64
+    }
+}
+
+impl HasShape for MulI32Params {
+    fn out_len(&self) -> u64 {
+        self.shape.out_len() as u64
+    }
 }
 
 /// Lowers a MUL operator.
@@ -48,7 +52,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             activation_range(activation, DType::I32, 1.0, 0).ok_or_else(unsupported_activation)?;
         let (operands, inputs) = Operands::<i32>::lower(cx)?;
         let params = MulI32Params { activation_min, activation_max, shape };
-        return Ok(Lowered { kernel: Box::new(MulInt32 { params, operands }), inputs, output });
+        let f = mul_fn("MulI32Params", "mul_i32", mul_i32);
+        return Ok(Lowered { kernel: Box::new(Binary { op: "MUL", params, operands, f }), inputs, output });
     }
     let (in1, in2, out) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
     let (s1, zp1) = binary::quant(cx, in1, "input 1")?;
@@ -73,74 +78,12 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         activation_max,
         shape,
     };
-    let (operands, inputs) = if dtype == DType::I8 {
-        let (o, i) = Operands::<i8>::lower(cx)?;
-        (OperandsQ::I8(o), i)
+    let (kernel, inputs): (Box<dyn Kernel>, _) = if dtype == DType::I8 {
+        let (operands, i) = Operands::<i8>::lower(cx)?;
+        (Box::new(Binary { op: "MUL", params, operands, f: mul_fn("MulParams", "mul_s8", mul_s8) }), i)
     } else {
-        let (o, i) = Operands::<i16>::lower(cx)?;
-        (OperandsQ::I16(o), i)
+        let (operands, i) = Operands::<i16>::lower(cx)?;
+        (Box::new(Binary { op: "MUL", params, operands, f: mul_fn("MulParams", "mul_s16", mul_s16) }), i)
     };
-    Ok(Lowered { kernel: Box::new(MulQuantized { params, operands }), inputs, output })
-}
-
-impl Kernel for MulQuantized {
-    fn op_name(&self) -> &'static str {
-        "MUL"
-    }
-
-    fn macs(&self) -> u64 {
-        self.params.shape.out_len() as u64
-    }
-
-    fn const_bytes(&self) -> usize {
-        match &self.operands {
-            OperandsQ::I8(o) => o.const_bytes(),
-            OperandsQ::I16(o) => o.const_bytes(),
-        }
-    }
-
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        let p = &self.params;
-        match &self.operands {
-            OperandsQ::I8(o) => o.run(io, |a, b, out| mul_s8(p, a, b, out)),
-            OperandsQ::I16(o) => o.run(io, |a, b, out| mul_s16(p, a, b, out)),
-        }
-    }
-
-    fn emit(&self, e: &mut Emitter) -> String {
-        e.use_path("tinyml_runtime::kernels::mul::*");
-        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
-        let params = e.params("PARAMS", "MulParams", &self.params);
-        let ((a, b), f) = match &self.operands {
-            OperandsQ::I8(o) => (o.emit(e), "mul_s8"),
-            OperandsQ::I16(o) => (o.emit(e), "mul_s16"),
-        };
-        format!("{f}(&{params}, {a}, {b}, out)")
-    }
-}
-
-impl Kernel for MulInt32 {
-    fn op_name(&self) -> &'static str {
-        "MUL"
-    }
-
-    fn macs(&self) -> u64 {
-        self.params.shape.out_len() as u64
-    }
-
-    fn const_bytes(&self) -> usize {
-        self.operands.const_bytes()
-    }
-
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        self.operands.run(io, |a, b, out| mul_i32(&self.params, a, b, out))
-    }
-
-    fn emit(&self, e: &mut Emitter) -> String {
-        e.use_path("tinyml_runtime::kernels::mul::*");
-        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
-        let params = e.params("PARAMS", "MulI32Params", &self.params);
-        let (a, b) = self.operands.emit(e);
-        format!("mul_i32(&{params}, {a}, {b}, out)")
-    }
+    Ok(Lowered { kernel, inputs, output })
 }

@@ -4,10 +4,10 @@
 //! output's quantization), other types with 0 (or the constant input).
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::DType;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::pad::{pad, PadParams, PAD_MAX_DIMS};
 
 /// The value written into the padding, typed.
@@ -130,46 +130,25 @@ impl Kernel for Pad {
         "PAD"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let p = &self.params;
         match self.value {
-            PadValue::I8(v) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::I16(v) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::I32(v) => {
-                let (i, o) = io.io1::<i32, i32>()?;
-                pad(&self.params, i, v, o);
-            }
-            PadValue::F32(v) => {
-                let (i, o) = io.io1::<f32, f32>()?;
-                pad(&self.params, i, v, o);
-            }
+            PadValue::I8(v) => io.run1::<i8, i8>(|i, o| pad(p, i, v, o)),
+            PadValue::I16(v) => io.run1::<i16, i16>(|i, o| pad(p, i, v, o)),
+            PadValue::I32(v) => io.run1::<i32, i32>(|i, o| pad(p, i, v, o)),
+            PadValue::F32(v) => io.run1::<f32, f32>(|i, o| pad(p, i, v, o)),
         }
-        Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::pad::*");
         let params = e.params("PARAMS", "PadParams", &self.params);
-        let value = match self.value {
-            // Integer literals take their type from `in0`; no suffix keeps the call plain C.
-            PadValue::I8(v) => v.to_string(),
-            PadValue::I16(v) => v.to_string(),
-            PadValue::I32(v) => v.to_string(),
-            PadValue::F32(v) => format!("f32::from_bits({:#x})", v.to_bits()),
+        let (value, dtype) = match self.value {
+            PadValue::I8(v) => (Arg::Int(v.into()), DType::I8),
+            PadValue::I16(v) => (Arg::Int(v.into()), DType::I16),
+            PadValue::I32(v) => (Arg::Int(v.into()), DType::I32),
+            PadValue::F32(v) => (Arg::F32(v), DType::F32),
         };
-        format!("pad(&{params}, in0, {value}, out)")
+        Call::new("pad", vec![params, Arg::Input(0), value, Arg::Output]).with_inferred_types(&[dtype])
     }
 }

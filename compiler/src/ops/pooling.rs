@@ -3,12 +3,12 @@
 //! `ComputePaddingHeightWidth` with dilation 1, the activation clamp from the output's
 //! quantization.
 
-use super::conv::{clamp_range, dims4, window_geometry};
+use super::conv_common::{clamp_range, dims4, window_geometry};
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
-use crate::graph::{builtin, DType, OpCode, Options};
+use crate::graph::{opcode, DType, OpCode, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::pooling::{average_pool, max_pool, PoolParams};
 
 /// A lowered pooling layer.
@@ -24,7 +24,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let Options::Pool2D { padding, stride_w, stride_h, filter_w, filter_h, activation } = cx.op.options else {
         return Err(cx.invalid("missing Pool2DOptions"));
     };
-    let max = cx.op.opcode == OpCode::Builtin(builtin::MAX_POOL_2D);
+    let max = cx.op.opcode == OpCode::Builtin(opcode::MAX_POOL_2D);
     let input = cx.expect_input_type(0, &[DType::I8, DType::I16])?;
     let output = cx.output(0)?;
     if output.dtype != input.dtype {
@@ -100,40 +100,21 @@ impl Kernel for Pool {
         }
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let p = &self.params;
         match (self.int16, self.max) {
-            (false, false) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                average_pool(&self.params, i, o);
-            }
-            (false, true) => {
-                let (i, o) = io.io1::<i8, i8>()?;
-                max_pool(&self.params, i, o);
-            }
-            (true, false) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                average_pool(&self.params, i, o);
-            }
-            (true, true) => {
-                let (i, o) = io.io1::<i16, i16>()?;
-                max_pool(&self.params, i, o);
-            }
+            (false, false) => io.run1::<i8, i8>(|i, o| average_pool(p, i, o)),
+            (false, true) => io.run1::<i8, i8>(|i, o| max_pool(p, i, o)),
+            (true, false) => io.run1::<i16, i16>(|i, o| average_pool(p, i, o)),
+            (true, true) => io.run1::<i16, i16>(|i, o| max_pool(p, i, o)),
         }
-        Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::pooling::*");
         let params = e.params("PARAMS", "PoolParams", &self.params);
-        let (f, t) = (if self.max { "max_pool" } else { "average_pool" }, if self.int16 { "i16" } else { "i8" });
-        format!("{f}::<{t}>(&{params}, in0, out)")
+        let (f, t) =
+            (if self.max { "max_pool" } else { "average_pool" }, if self.int16 { DType::I16 } else { DType::I8 });
+        Call::new(f, vec![params, Arg::Input(0), Arg::Output]).with_types(&[t])
     }
 }

@@ -3,11 +3,11 @@
 //! TFLM `quantize_common.cc` (`PrepareQuantizeReference`).
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::quantize_multiplier;
 use crate::graph::DType;
-use crate::quant::quantize_multiplier;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::quantize::{quantize_f32, requantize, AffineQuantizeParams, RequantizeParams};
 
 /// A lowered QUANTIZE.
@@ -102,14 +102,6 @@ impl Kernel for Quantize {
         "QUANTIZE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         match *self {
             Quantize::Affine { ref params, output: DType::I16 } => {
@@ -144,16 +136,16 @@ impl Kernel for Quantize {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::quantize::*");
         match self {
-            Quantize::Affine { params, .. } => {
+            Quantize::Affine { params, output } => {
                 let p = e.params("PARAMS", "AffineQuantizeParams", params);
-                format!("quantize_f32(&{p}, in0, out)")
+                Call::new("quantize_f32", vec![p, Arg::Input(0), Arg::Output]).with_inferred_types(&[*output])
             }
-            Quantize::Requantize { params, .. } => {
+            Quantize::Requantize { params, input, output } => {
                 let p = e.params("PARAMS", "RequantizeParams", params);
-                format!("requantize(&{p}, in0, out)")
+                Call::new("requantize", vec![p, Arg::Input(0), Arg::Output]).with_inferred_types(&[*input, *output])
             }
         }
     }

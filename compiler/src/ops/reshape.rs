@@ -6,10 +6,10 @@
 //! output tensor's shape in the file must be that shape.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
-use crate::graph::{builtin, OpCode, Options};
+use crate::graph::{opcode, OpCode, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Call, Emitter};
 
 /// A lowered RESHAPE or SQUEEZE.
 #[derive(Debug)]
@@ -41,7 +41,7 @@ fn resolve(shape: &[i32], elements: usize) -> Result<Vec<usize>, String> {
 
 /// Lowers a RESHAPE or SQUEEZE operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let squeeze = cx.op.opcode == OpCode::Builtin(builtin::SQUEEZE);
+    let squeeze = cx.op.opcode == OpCode::Builtin(opcode::SQUEEZE);
     let input = cx.input(0)?;
     let output = cx.output(0)?;
     if input.dtype != output.dtype {
@@ -99,14 +99,6 @@ impl Kernel for Reshape {
         }
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn is_reinterpretation(&self) -> bool {
         true
     }
@@ -115,8 +107,9 @@ impl Kernel for Reshape {
         Ok(())
     }
 
-    fn emit(&self, _e: &mut Emitter) -> String {
-        String::new()
+    fn emit(&self, _e: &mut Emitter) -> Call {
+        // Never called: codegen emits no code for a reinterpretation.
+        Call::new("", Vec::new())
     }
 }
 

@@ -5,11 +5,11 @@
 //! (`PreprocessSoftmaxScaling`, `CalculateInputRadius`) and `common.h` (`gen_lut`).
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
+use crate::graph::quant::quantize_multiplier;
 use crate::graph::{DType, Options};
-use crate::quant::quantize_multiplier;
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::softmax::{softmax_s16, softmax_s8, softmax_s8_s16, SoftmaxParams, SoftmaxS16Params};
 
 /// Integer bits of the scaled input differences, TFLM `kScaledDiffIntegerBits`.
@@ -188,14 +188,6 @@ impl Kernel for Softmax {
         "SOFTMAX"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.int16_output {
             let (input, output) = io.io1::<i8, i16>()?;
@@ -207,21 +199,17 @@ impl Kernel for Softmax {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::softmax::*");
         let params = e.params("PARAMS", "SoftmaxParams", &self.params);
         let f = if self.int16_output { "softmax_s8_s16" } else { "softmax_s8" };
-        format!("{f}(&{params}, in0, out)")
+        Call::new(f, vec![params, Arg::Input(0), Arg::Output])
     }
 }
 
 impl Kernel for SoftmaxS16 {
     fn op_name(&self) -> &'static str {
         "SOFTMAX"
-    }
-
-    fn macs(&self) -> u64 {
-        0
     }
 
     fn const_bytes(&self) -> usize {
@@ -234,12 +222,12 @@ impl Kernel for SoftmaxS16 {
         Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::softmax::*");
         let params = e.params("PARAMS", "SoftmaxS16Params", &self.params);
-        let exp_lut = e.table("EXP_LUT", "i16", &self.exp_lut);
-        let recip_lut = e.table("ONE_OVER_ONE_PLUS_X_LUT", "i16", &self.one_over_one_plus_x_lut);
-        format!("softmax_s16(&{params}, {exp_lut}, {recip_lut}, in0, out)")
+        let exp_lut = e.table("EXP_LUT", &self.exp_lut);
+        let recip_lut = e.table("ONE_OVER_ONE_PLUS_X_LUT", &self.one_over_one_plus_x_lut);
+        Call::new("softmax_s16", vec![params, exp_lut, recip_lut, Arg::Input(0), Arg::Output])
     }
 }
 

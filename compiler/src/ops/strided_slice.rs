@@ -5,10 +5,10 @@
 //! `StridedSlicePadIndices`, exactly as `reference_ops::StridedSlice` does at run time.
 
 use super::{Kernel, LowerCx, Lowered};
-use crate::codegen::rust::Emitter;
 use crate::error::CompileError;
-use crate::exec::OpIo;
 use crate::graph::{DType, Options};
+use crate::kernel::OpIo;
+use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::strided_slice::{strided_slice, StridedSliceParams, SLICE_MAX_DIMS};
 
 /// A lowered STRIDED_SLICE.
@@ -172,36 +172,20 @@ impl Kernel for StridedSlice {
         "STRIDED_SLICE"
     }
 
-    fn macs(&self) -> u64 {
-        0
-    }
-
-    fn const_bytes(&self) -> usize {
-        0
-    }
-
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        // Elements are moved, not computed on: only their width matters.
+        let p = &self.params;
         match self.dtype.size() {
-            1 => {
-                let (i, o) = io.io1::<u8, u8>()?;
-                strided_slice(&self.params, i, o);
-            }
-            2 => {
-                let (i, o) = io.io1::<u16, u16>()?;
-                strided_slice(&self.params, i, o);
-            }
-            _ => {
-                let (i, o) = io.io1::<u32, u32>()?;
-                strided_slice(&self.params, i, o);
-            }
+            1 => io.run1::<u8, u8>(|i, o| strided_slice(p, i, o)),
+            2 => io.run1::<u16, u16>(|i, o| strided_slice(p, i, o)),
+            _ => io.run1::<u32, u32>(|i, o| strided_slice(p, i, o)),
         }
-        Ok(())
     }
 
-    fn emit(&self, e: &mut Emitter) -> String {
+    fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::strided_slice::*");
         let params = e.params("PARAMS", "StridedSliceParams", &self.params);
-        format!("strided_slice::<{}>(&{params}, in0, out)", self.dtype.rust_name())
+        Call::new("strided_slice", vec![params, Arg::Input(0), Arg::Output]).with_types(&[self.dtype])
     }
 }
 

@@ -3,7 +3,7 @@
 //! with an already placed buffer live at the same time. Optimal on chains of layers, and
 //! within a few percent of optimal on the branching graphs of small models.
 
-use super::{align_up, Buffer, MemoryPlanner};
+use super::buffer::{align_up, Buffer, MemoryPlanner};
 
 /// Largest first, lowest free offset.
 pub struct GreedyBySize;

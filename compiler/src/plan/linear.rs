@@ -1,7 +1,7 @@
 //! The no-reuse strategy: each buffer after the previous one. The arena is the sum of
 //! all buffers; useful as a baseline and to rule the planner out when debugging.
 
-use super::{align_up, Buffer, MemoryPlanner};
+use super::buffer::{align_up, Buffer, MemoryPlanner};
 
 /// Every buffer gets its own bytes.
 pub struct Linear;

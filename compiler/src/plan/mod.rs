@@ -6,50 +6,16 @@
 //! tensors whose lifetimes do not overlap; [`linear::Linear`] gives each buffer its own
 //! bytes (the baseline, and a debugging aid).
 
+mod buffer;
+pub mod containers;
 pub mod greedy;
 pub mod linear;
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
-use crate::program::Step;
+use crate::kernel::Step;
+pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner};
 use tinyml_runtime::arena::ALIGN;
-
-/// A block of arena memory to place: its size and the steps during which it is live
-/// (inclusive; a model input is live from step 0, an output until the last step).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Buffer {
-    /// Size in bytes.
-    pub bytes: usize,
-    /// First step at which it is live.
-    pub first: usize,
-    /// Last step at which it is live.
-    pub last: usize,
-    /// What it holds.
-    pub kind: BufferKind,
-}
-
-/// What a planned buffer holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BufferKind {
-    /// One or more arena tensors sharing bytes (a tensor and its reinterpretations).
-    Tensors(Vec<TensorId>),
-    /// Scratch memory of one step.
-    Scratch(usize),
-}
-
-impl Buffer {
-    /// Whether two buffers are live at the same time.
-    pub fn overlaps_in_time(&self, other: &Buffer) -> bool {
-        self.first <= other.last && other.first <= self.last
-    }
-}
-
-/// A placement strategy.
-pub trait MemoryPlanner {
-    /// Returns an offset per buffer (aligned to [`ALIGN`]); buffers live at the same time
-    /// must not overlap.
-    fn place(&self, buffers: &[Buffer]) -> Vec<usize>;
-}
 
 /// The strategies, for options and the CLI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -82,11 +48,6 @@ pub struct MemoryPlan {
     pub scratch: Vec<(usize, usize)>,
     /// The buffers that were placed, with their offsets (for reports and tests).
     pub buffers: Vec<(Buffer, usize)>,
-}
-
-/// Rounds `n` up to the arena alignment.
-pub fn align_up(n: usize) -> usize {
-    n.div_ceil(ALIGN) * ALIGN
 }
 
 /// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of

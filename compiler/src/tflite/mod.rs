@@ -6,7 +6,7 @@
 //! TFLite field slots and enum values, `options` reads builtin operator options, and
 //! this module turns subgraph 0 into a [`Graph`] and validates it.
 
-pub(crate) mod builtin_names;
+mod budget;
 mod error;
 pub mod flatbuffer;
 mod options;
@@ -16,8 +16,9 @@ mod tensor;
 pub use error::ImportError;
 pub use tensor::{MAX_ELEMENTS, MAX_RANK, MAX_TENSOR_BYTES};
 
-use crate::graph::{builtin, Graph, OpCode, Operator, TensorId};
-use flatbuffer::{FbResult, Table, Vector};
+use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
+use budget::{at, lossy, Budget};
+use flatbuffer::{Table, Vector};
 use schema::{model, operator as op_slot, operator_code, subgraph as sg_slot};
 
 /// Imports the first subgraph of a TFLite model.
@@ -46,40 +47,6 @@ pub fn import(bytes: &[u8]) -> Result<Graph, ImportError> {
         }
         other => other,
     }
-}
-
-/// Counts the heap bytes the importer materializes (structs, decoded vectors, copied
-/// constants), so that a small file whose offsets all point at the same big vector
-/// cannot make the importer allocate or loop far beyond the file's size.
-pub(crate) struct Budget {
-    left: usize,
-    limit: usize,
-}
-
-impl Budget {
-    /// A real model materializes a few bytes per byte of file (weights one to one,
-    /// tensor and operator structs a few times their tables); sixteen times the file
-    /// size plus 64 KiB leaves room for shared buffers.
-    fn for_file(len: usize) -> Self {
-        let limit = len.saturating_mul(16).saturating_add(1 << 16);
-        Budget { left: limit, limit }
-    }
-
-    /// Charges `n` values of type `T`, before they are allocated.
-    pub(crate) fn spend<T>(&mut self, n: usize) -> Result<(), ImportError> {
-        let bytes = n.saturating_mul(std::mem::size_of::<T>().max(1));
-        self.left = self.left.checked_sub(bytes).ok_or(ImportError::TooMuchData { limit: self.limit })?;
-        Ok(())
-    }
-}
-
-/// Attaches a context to a flatbuffer error.
-fn at<T>(r: FbResult<T>, context: impl FnOnce() -> String) -> Result<T, ImportError> {
-    r.map_err(|source| ImportError::Malformed { context: context(), source })
-}
-
-fn lossy(bytes: Option<&[u8]>) -> String {
-    bytes.map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
 }
 
 fn import_model(bytes: &[u8]) -> Result<Graph, ImportError> {
@@ -145,7 +112,7 @@ fn read_opcodes(root: Table<'_>, budget: &mut Budget) -> Result<Vec<OpCode>, Imp
         if code < 0 {
             return Err(ImportError::BadOpcode { opcode: i, code });
         }
-        codes.push(if code == builtin::CUSTOM {
+        codes.push(if code == opcode::CUSTOM {
             match at(t.string(operator_code::CUSTOM_CODE), ctx)? {
                 Some(name) => {
                     budget.spend::<u8>(name.len())?;

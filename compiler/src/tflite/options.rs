@@ -8,23 +8,14 @@
 use super::flatbuffer::{FbResult, Table};
 use super::schema::{options_type as ot, opts};
 use super::ImportError;
-use crate::graph::{builtin as b, Activation, Options, Padding};
-
-/// BuiltinOperator codes of the reductions that carry `ReducerOptions`.
-const SUM: i32 = 74;
-const REDUCE_PROD: i32 = 81;
-const REDUCE_MAX: i32 = 82;
-const REDUCE_MIN: i32 = 89;
-const REDUCE_ANY: i32 = 91;
-const REDUCE_ALL: i32 = 140;
-const L2_POOL_2D: i32 = 12;
+use crate::graph::{opcode as b, Activation, Options, Padding};
 
 /// The options table type a builtin operator carries, if it is one whose options we read.
 fn expected_type(code: i32) -> Option<u8> {
     Some(match code {
         b::CONV_2D => ot::CONV_2D,
         b::DEPTHWISE_CONV_2D => ot::DEPTHWISE_CONV_2D,
-        b::AVERAGE_POOL_2D | b::MAX_POOL_2D | L2_POOL_2D => ot::POOL_2D,
+        b::AVERAGE_POOL_2D | b::MAX_POOL_2D | b::L2_POOL_2D => ot::POOL_2D,
         b::FULLY_CONNECTED => ot::FULLY_CONNECTED,
         b::SOFTMAX => ot::SOFTMAX,
         b::CONCATENATION => ot::CONCATENATION,
@@ -33,7 +24,9 @@ fn expected_type(code: i32) -> Option<u8> {
         b::MUL => ot::MUL,
         b::DIV => ot::DIV,
         b::RESHAPE => ot::RESHAPE,
-        b::MEAN | SUM | REDUCE_PROD | REDUCE_MAX | REDUCE_MIN | REDUCE_ANY | REDUCE_ALL => ot::REDUCER,
+        b::MEAN | b::SUM | b::REDUCE_PROD | b::REDUCE_MAX | b::REDUCE_MIN | b::REDUCE_ANY | b::REDUCE_ALL => {
+            ot::REDUCER
+        }
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
         _ => return None,
     })
@@ -111,7 +104,7 @@ pub(super) fn read(
     operator: usize,
     type_byte: u8,
     table: Option<Table<'_>>,
-    budget: &mut super::Budget,
+    budget: &mut super::budget::Budget,
 ) -> Result<Options, ImportError> {
     let Some(expected) = expected_type(code) else {
         return Ok(Options::None);

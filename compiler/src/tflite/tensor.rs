@@ -1,8 +1,9 @@
 //! Tensors: shape, type, quantization and constant data, each checked.
 
+use super::budget::{at, lossy, Budget};
+use super::error::ImportError;
 use super::flatbuffer::{Table, Vector};
 use super::schema::{self, buffer as buf_slot, quantization as q_slot, tensor as t_slot};
-use super::{at, lossy, Budget, ImportError};
 use crate::graph::{Quant, Tensor};
 
 /// Most dimensions a tensor may have (TFLite kernels handle at most 6).

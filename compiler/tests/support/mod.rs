@@ -10,8 +10,8 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tinyml_compiler::formats::npy::{self, NpyArray};
 use tinyml_compiler::graph::DType;
-use tinyml_compiler::npy::{self, NpyArray};
 
 /// The command that installs what the oracle needs.
 pub const INSTALL_HINT: &str = "python3 -m venv .venv && .venv/bin/pip install -r tools/oracle/requirements.txt";

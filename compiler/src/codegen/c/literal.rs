@@ -1,9 +1,11 @@
-//! Turns the Rust forms the lowering code emits (a parameter struct's `Debug` literal, a
-//! kernel call, table values) into C99. The mapping is mechanical on purpose: the op
-//! modules stay unaware of C, and anything outside the small grammar below is refused
-//! with an error rather than guessed.
+//! C99 literals: parameter structs (from their `Debug` form, a Rust struct literal of
+//! scalars and fixed arrays), integers valid for every `int` width, floats, table and
+//! element values. The op modules stay unaware of C; anything outside the small grammar
+//! of parameter literals is refused with an error rather than guessed.
 
-use super::CExportError;
+use super::error::CExportError;
+use crate::graph::DType;
+use crate::kernel::TableData;
 
 /// `FullyConnectedParams { input_offset: 128, shape: [1, 2], inner: Broadcast { .. } }`
 /// to the C99 designated initializer `{ .input_offset = 128, .shape = { 1, 2 }, ... }`.
@@ -115,119 +117,60 @@ pub fn c_int(v: i64) -> String {
     }
 }
 
-/// One table value (as the emitter formatted it) as a C literal of element `elem`.
-pub fn table_value(elem: &str, v: &str) -> Result<String, CExportError> {
-    match elem {
-        "f32" => c_number(v, v),
-        _ => {
-            let n: i64 =
-                v.parse().map_err(|_| CExportError::Unsupported(format!("table value `{v}` of type {elem}")))?;
-            Ok(match elem {
-                "u32" | "u64" => format!("{n}u"),
+/// A finite float as a C `float` literal (the shortest form that reads back the same).
+pub fn c_float(v: f32) -> Result<String, CExportError> {
+    if !v.is_finite() {
+        return Err(CExportError::Unsupported(format!("`{v:?}` is not a finite float")));
+    }
+    c_number(&format!("{v:?}"), "a float argument")
+}
+
+/// The values of a table of `elem` as C literals.
+pub fn table_values(elem: DType, values: &TableData) -> Result<Vec<String>, CExportError> {
+    match values {
+        TableData::Int(v) => Ok(v
+            .iter()
+            .map(|&n| match elem {
+                DType::U32 | DType::U64 => format!("{n}u"),
                 _ => c_int(n),
             })
-        }
+            .collect()),
+        TableData::F32(v) => v.iter().map(|x| c_number(&format!("{x:?}"), "a table value")).collect(),
     }
 }
 
-/// A kernel call in the emitter's Rust form, split into the C function name and its
-/// arguments translated to C.
-#[derive(Debug, PartialEq)]
-pub struct Call {
-    /// The C function (`average_pool_i8` for `average_pool::<i8>`).
-    pub function: String,
-    /// Arguments in C (`&L0_PARAMS`, `in0`, `L0_FILTER`, `NULL`, `out`).
-    pub args: Vec<String>,
-}
-
-/// Parses `fully_connected_s8(&L0_PARAMS, in0, &L0_FILTER.0, &[], out)`.
-pub fn parse_call(call: &str) -> Result<Call, CExportError> {
-    let bad = |why: &str| CExportError::Unsupported(format!("kernel call `{call}`: {why}"));
-    let open = call.find('(').ok_or_else(|| bad("no argument list"))?;
-    let inner = call[open + 1..].strip_suffix(')').ok_or_else(|| bad("does not end with `)`"))?;
-    let head = &call[..open];
-    // `cast::<u32, i32>` becomes `cast_u32_i32`: one C function per type combination.
-    let function = match head.split_once("::<") {
-        Some((name, ty)) => {
-            let ty = ty.strip_suffix('>').ok_or_else(|| bad("unclosed generic"))?;
-            let types: Vec<&str> = ty.split(',').map(str::trim).collect();
-            if types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
-                return Err(bad("generic arguments are not plain element types"));
-            }
-            format!("{name}_{}", types.join("_"))
-        }
-        None => head.to_owned(),
+/// Values of little-endian `bytes` of `dtype` as C literals.
+pub fn element_literals(dtype: DType, bytes: &[u8]) -> Vec<String> {
+    let word = |c: &[u8]| {
+        let mut b = [0u8; 8];
+        b[..c.len()].copy_from_slice(c);
+        u64::from_le_bytes(b)
     };
-    let mut args = Vec::new();
-    let mut depth = 0i32;
-    let mut current = String::new();
-    for c in inner.chars() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(arg(current.trim()).map_err(|e| bad(&e))?);
-                current.clear();
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        args.push(arg(current.trim()).map_err(|e| bad(&e))?);
-    }
-    Ok(Call { function, args })
+    bytes
+        .chunks_exact(dtype.size())
+        .map(|c| match dtype {
+            DType::I8 => (c[0] as i8).to_string(),
+            DType::U8 | DType::Bool => c[0].to_string(),
+            DType::I16 => i16::from_le_bytes([c[0], c[1]]).to_string(),
+            DType::I32 => c_int(i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64),
+            DType::U32 => format!("{}u", word(c)),
+            DType::I64 => c_int(word(c) as i64),
+            DType::U64 => format!("UINT64_C({})", word(c)),
+            DType::F32 => format!("{:?}f", f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+        })
+        .collect()
 }
 
-fn arg(a: &str) -> Result<String, String> {
-    if a == "&[]" || a == "&mut []" {
-        return Ok("NULL".to_owned());
+/// `values` as the body of a C array initializer, 16 per line.
+pub fn array_body(values: &[String]) -> String {
+    let mut s = String::new();
+    for (i, v) in values.iter().enumerate() {
+        s.push_str(if i % 16 == 0 { "\n    " } else { " " });
+        s.push_str(v);
+        s.push(',');
     }
-    // A slice of slices (CONCATENATION's inputs): `&[&T.0, in0]` becomes the brace list
-    // `{ T, in0 }`, which the caller declares as a local array of pointers.
-    if let Some(list) = a.strip_prefix("&[").and_then(|l| l.strip_suffix(']')) {
-        let items: Vec<String> = list.split(',').map(|i| arg(i.trim())).collect::<Result<_, _>>()?;
-        if items.iter().any(|i| i.starts_with('{') || i == "NULL") {
-            return Err(format!("list `{a}` nests lists or empty slices"));
-        }
-        return Ok(format!("{{ {} }}", items.join(", ")));
-    }
-    // A float given by its bits (PAD's value for float tensors): Debug prints the
-    // shortest literal that reads back to the same bits.
-    if let Some(bits) = a.strip_prefix("f32::from_bits(0x").and_then(|b| b.strip_suffix(')')) {
-        let v = u32::from_str_radix(bits, 16).map(f32::from_bits).map_err(|e| format!("`{a}`: {e}"))?;
-        if !v.is_finite() {
-            return Err(format!("`{a}` is not a finite float"));
-        }
-        return c_number(&format!("{v:?}"), a).map_err(|e| e.to_string());
-    }
-    if let Some(table) = a.strip_prefix('&').and_then(|t| t.strip_suffix(".0")) {
-        return Ok(table.to_owned());
-    }
-    if let Some(params) = a.strip_prefix('&') {
-        if params.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Ok(a.to_owned());
-        }
-    }
-    if ["in0", "in1", "in2", "in3", "out", "scratch"].contains(&a)
-        || a.starts_with("in") && a[2..].parse::<usize>().is_ok()
-    {
-        return Ok(a.to_owned());
-    }
-    // A plain integer literal (its type comes from the kernel's parameter).
-    if let Ok(v) = a.parse::<i64>() {
-        return Ok(c_int(v));
-    }
-    // A scalar literal with a Rust type suffix (`-128i8`).
-    for suffix in ["i8", "i16", "i32", "u8"] {
-        if let Some(n) = a.strip_suffix(suffix) {
-            if let Ok(v) = n.parse::<i64>() {
-                return Ok(c_int(v));
-            }
-        }
-    }
-    Err(format!("argument `{a}` has no C translation"))
+    s.push('\n');
+    s
 }
 
 #[cfg(test)]
@@ -246,29 +189,13 @@ mod tests {
     }
 
     #[test]
-    fn calls_map_tables_views_and_generics() {
-        let c = parse_call("fully_connected_s8(&L0_PARAMS, in0, &L0_FILTER.0, &[], out)").unwrap();
-        assert_eq!(c.function, "fully_connected_s8");
-        assert_eq!(c.args, ["&L0_PARAMS", "in0", "L0_FILTER", "NULL", "out"]);
-        let c = parse_call("average_pool::<i8>(&L3_PARAMS, in0, out)").unwrap();
-        assert_eq!(c.function, "average_pool_i8");
-        assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128i8, out)").unwrap().args[2], "-128");
-        assert_eq!(parse_call("pad(&L1_PARAMS, in0, -128, out)").unwrap().args[2], "-128");
-        let c = parse_call("concatenation::<i8>(&L1_PARAMS, &[&L1_CONST0.0, in0, in1], out)").unwrap();
-        assert_eq!(c.args, ["&L1_PARAMS", "{ L1_CONST0, in0, in1 }", "out"]);
-        let c = parse_call("cast::<u32, i32>(in0, out)").unwrap();
-        assert_eq!((c.function.as_str(), c.args.len()), ("cast_u32_i32", 2));
-        assert_eq!(parse_call("pad(&P, in0, f32::from_bits(0x3fc00000), out)").unwrap().args[2], "1.5f");
-        assert_eq!(parse_call("pad(&P, in0, f32::from_bits(0x0), out)").unwrap().args[2], "0.0f");
-        assert!(parse_call("pad(&P, in0, f32::from_bits(0x7fc00000), out)").is_err());
-        assert!(parse_call("f::<Vec<u8>>(in0, out)").is_err());
-    }
-
-    #[test]
-    fn table_values() {
-        assert_eq!(table_value("i32", "-2147483648").unwrap(), "INT32_MIN");
-        assert_eq!(table_value("i64", "5000000000").unwrap(), "INT64_C(5000000000)");
-        assert_eq!(table_value("f32", "1e-5").unwrap(), "1e-5f");
-        assert_eq!(table_value("i8", "-3").unwrap(), "-3");
+    fn tables_and_floats() {
+        let ints = TableData::Int(vec![-2147483648, 5000000000, -3]);
+        assert_eq!(table_values(DType::I64, &ints).unwrap(), ["INT32_MIN", "INT64_C(5000000000)", "-3"]);
+        assert_eq!(table_values(DType::U32, &TableData::Int(vec![7])).unwrap(), ["7u"]);
+        assert_eq!(table_values(DType::F32, &TableData::F32(vec![1e-5, 1.0])).unwrap(), ["1e-5f", "1.0f"]);
+        assert_eq!(c_float(1.5).unwrap(), "1.5f");
+        assert_eq!(c_float(0.0).unwrap(), "0.0f");
+        assert!(c_float(f32::NAN).is_err());
     }
 }

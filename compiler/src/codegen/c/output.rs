@@ -2,7 +2,7 @@
 //! which is renamed into place only when every file is written, so an interrupted export
 //! never leaves half a project behind.
 
-use super::CExportError;
+use super::error::CExportError;
 use std::path::Path;
 
 /// Writes `files` (name, contents) into `dir`. `dir` must not exist or be empty, unless

@@ -1,5 +1,6 @@
-//! The per-layer report of a compiled program (`cargo tinyml analyze`): what each layer
-//! computes and where its memory goes, with totals that say whether a board can hold it.
+//! The static analysis of a compiled program (`cargo tinyml analyze`): an estimate, per
+//! layer, of what it computes and where its memory goes, with totals that say whether a
+//! board can hold it. (The measured report of a run is `cargo tinyml profile`'s.)
 
 use crate::program::Program;
 use serde::Serialize;

@@ -1,6 +1,10 @@
 //! The imported model graph: tensors and operators as the `.tflite` file states them,
 //! validated (indices in range, shapes sane, constant data of the right size) but not yet
-//! lowered.
+//! lowered. [`opcode`] is the one table of operator codes and names; [`quant`] holds the
+//! quantization arithmetic lowering shares.
+
+pub mod opcode;
+pub mod quant;
 
 /// Index of a tensor in [`Graph::tensors`].
 pub type TensorId = usize;
@@ -238,9 +242,9 @@ pub enum Options {
     },
     /// STRIDED_SLICE.
     StridedSlice {
-        /// Bit i: ignore begin[i].
+        /// Bit i: ignore `begin[i]`.
         begin_mask: i32,
-        /// Bit i: ignore end[i].
+        /// Bit i: ignore `end[i]`.
         end_mask: i32,
         /// Ellipsis mask (unsupported when non-zero).
         ellipsis_mask: i32,
@@ -267,7 +271,7 @@ impl OpCode {
     pub fn name(&self) -> String {
         match self {
             OpCode::Builtin(code) => {
-                builtin_name(*code).map(str::to_owned).unwrap_or_else(|| format!("BUILTIN_{code}"))
+                opcode::name(*code).map(str::to_owned).unwrap_or_else(|| format!("BUILTIN_{code}"))
             }
             OpCode::Custom(name) => name.clone(),
         }
@@ -304,67 +308,4 @@ pub struct Graph {
     pub outputs: Vec<TensorId>,
     /// The file's description string.
     pub description: String,
-}
-
-/// Builtin operator numbers from the TFLite schema that cargo-tinyml names.
-pub mod builtin {
-    #![allow(missing_docs)]
-    pub const ADD: i32 = 0;
-    pub const AVERAGE_POOL_2D: i32 = 1;
-    pub const CONCATENATION: i32 = 2;
-    pub const CONV_2D: i32 = 3;
-    pub const DEPTHWISE_CONV_2D: i32 = 4;
-    pub const DEQUANTIZE: i32 = 6;
-    pub const FULLY_CONNECTED: i32 = 9;
-    pub const LOGISTIC: i32 = 14;
-    pub const MAX_POOL_2D: i32 = 17;
-    pub const MUL: i32 = 18;
-    pub const RELU: i32 = 19;
-    pub const RESHAPE: i32 = 22;
-    pub const SOFTMAX: i32 = 25;
-    pub const TANH: i32 = 28;
-    pub const PAD: i32 = 34;
-    pub const MEAN: i32 = 40;
-    pub const SUB: i32 = 41;
-    pub const DIV: i32 = 42;
-    pub const SQUEEZE: i32 = 43;
-    pub const STRIDED_SLICE: i32 = 45;
-    pub const MAXIMUM: i32 = 55;
-    pub const MINIMUM: i32 = 57;
-    pub const CAST: i32 = 53;
-    pub const QUANTIZE: i32 = 114;
-    pub const CUSTOM: i32 = 32;
-}
-
-/// The TFLite name of a builtin operator number (any the schema assigns).
-pub fn builtin_name(code: i32) -> Option<&'static str> {
-    use builtin::*;
-    Some(match code {
-        ADD => "ADD",
-        AVERAGE_POOL_2D => "AVERAGE_POOL_2D",
-        CONCATENATION => "CONCATENATION",
-        CONV_2D => "CONV_2D",
-        DEPTHWISE_CONV_2D => "DEPTHWISE_CONV_2D",
-        DEQUANTIZE => "DEQUANTIZE",
-        FULLY_CONNECTED => "FULLY_CONNECTED",
-        LOGISTIC => "LOGISTIC",
-        MAX_POOL_2D => "MAX_POOL_2D",
-        MUL => "MUL",
-        RELU => "RELU",
-        RESHAPE => "RESHAPE",
-        SOFTMAX => "SOFTMAX",
-        TANH => "TANH",
-        PAD => "PAD",
-        MEAN => "MEAN",
-        SUB => "SUB",
-        DIV => "DIV",
-        SQUEEZE => "SQUEEZE",
-        STRIDED_SLICE => "STRIDED_SLICE",
-        MAXIMUM => "MAXIMUM",
-        MINIMUM => "MINIMUM",
-        CAST => "CAST",
-        QUANTIZE => "QUANTIZE",
-        CUSTOM => "CUSTOM",
-        _ => return crate::tflite::builtin_names::name(code),
-    })
 }

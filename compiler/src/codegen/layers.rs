@@ -1,0 +1,40 @@
+//! The step loop both back ends share: every step of a program with its one-line summary
+//! and, unless it is a reinterpretation, its [`Call`] (constants added to the emitter in
+//! step order, so both back ends name them alike).
+
+use crate::kernel::{Call, Emitter, Step};
+use crate::program::Program;
+
+/// One step as the back ends render it.
+pub struct Layer<'p> {
+    /// Step index.
+    pub index: usize,
+    /// The step.
+    pub step: &'p Step,
+    /// `CONV_2D: [1, 49, 40, 1] -> [1, 25, 20, 8]; 640000 MACs`, for a comment.
+    pub summary: String,
+    /// The kernel call; `None` for a reinterpretation, which has no code.
+    pub call: Option<Call>,
+}
+
+/// The layers of `p`, their constants collected in `e`.
+pub fn layers<'p>(p: &'p Program, e: &mut Emitter) -> Vec<Layer<'p>> {
+    let g = &p.graph;
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            e.set_layer(index);
+            let shapes: Vec<String> = step.inputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect();
+            let summary = format!(
+                "{}: {} -> {:?}; {} MACs",
+                step.kernel.op_name(),
+                shapes.join(", "),
+                g.tensors[step.output].shape,
+                step.kernel.macs()
+            );
+            let call = (!step.kernel.is_reinterpretation()).then(|| step.kernel.emit(e));
+            Layer { index, step, summary, call }
+        })
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! A kernel call as data: what lowering hands to the back ends. `codegen::rust` and
+//! `codegen::c` each render a [`Call`] in their own syntax, so neither parses the other's
+//! text.
+
+use crate::graph::DType;
+
+/// One kernel call of a step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The runtime function, without type arguments (`conv_s8`, `max_pool`, `cast`).
+    pub function: String,
+    /// The element types that pick the kernel instance, in the order of the Rust type
+    /// parameters. C has one function per instance and appends them to its name
+    /// (`cast_u32_i32`, `maximum_i8`).
+    pub types: Vec<DType>,
+    /// Whether Rust writes [`Call::types`] as type arguments (`cast::<u32, i32>`) or
+    /// leaves them to inference from the arguments (`maximum(&S, in0, in1, out)`).
+    pub explicit_types: bool,
+    /// The arguments, in order.
+    pub args: Vec<Arg>,
+}
+
+impl Call {
+    /// A call of `function` with `args` and no type arguments.
+    pub fn new(function: impl Into<String>, args: Vec<Arg>) -> Self {
+        Call { function: function.into(), types: Vec::new(), explicit_types: false, args }
+    }
+
+    /// The call with type arguments Rust writes out (`mean::<i8>`).
+    pub fn with_types(mut self, types: &[DType]) -> Self {
+        self.types = types.to_vec();
+        self.explicit_types = true;
+        self
+    }
+
+    /// The call with type arguments Rust infers from the arguments.
+    pub fn with_inferred_types(mut self, types: &[DType]) -> Self {
+        self.types = types.to_vec();
+        self.explicit_types = false;
+        self
+    }
+
+    /// The arena inputs (`Arg::Input`) the call reads, in any list too.
+    pub fn inputs_used(&self) -> Vec<usize> {
+        fn walk(args: &[Arg], out: &mut Vec<usize>) {
+            for a in args {
+                match a {
+                    Arg::Input(k) => out.push(*k),
+                    Arg::List(items) => walk(items, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.args, &mut out);
+        out
+    }
+}
+
+/// One argument of a [`Call`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    /// A parameter struct constant, by reference (`&L3_PARAMS`).
+    Params(String),
+    /// A constant table (`&L3_FILTER.0` in Rust, `L3_FILTER` in C).
+    Table(String),
+    /// A table only the optimized Rust kernels read ([`super::Item::Packed`]); C passes
+    /// `NULL`.
+    Packed(String),
+    /// An absent optional table (`&[]`, C `NULL`).
+    NoTable,
+    /// Arena input `k` of the step (`in0`).
+    Input(usize),
+    /// The step's output view (`out`).
+    Output,
+    /// The step's scratch buffer (`scratch`); the C kernels are reference ports and get
+    /// `NULL`.
+    Scratch,
+    /// No scratch (`&mut []`, C `NULL`).
+    NoScratch,
+    /// A slice of views (CONCATENATION's inputs: `&[in0, &L1_CONST0.0]`).
+    List(Vec<Arg>),
+    /// An integer scalar, typed by the kernel's parameter.
+    Int(i64),
+    /// A float scalar.
+    F32(f32),
+}

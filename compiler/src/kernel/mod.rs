@@ -1,0 +1,176 @@
+//! What lowering produces and both back ends consume: the [`Kernel`] trait (a lowered
+//! operator that runs on the host and emits a structured [`Call`]), [`Lowered`] and
+//! [`Step`], and [`LowerCx`], the checked view of one operator that every `ops` module
+//! lowers from. This module imports neither `ops` nor any back end, so lowering, planning
+//! and code generation depend on it and not on each other.
+
+pub mod call;
+pub mod emitter;
+pub mod io;
+
+pub use call::{Arg, Call};
+pub use emitter::{Emitter, Item, TableData, TableElem};
+pub use io::{AlignedBuf, OpIo};
+
+use crate::error::{CompileError, OpSite};
+use crate::graph::{DType, Graph, Operator, Tensor, TensorId};
+pub use tinyml_runtime::kernels::Scratch;
+
+/// A lowered operator, ready to run on the host or to emit.
+pub trait Kernel: std::fmt::Debug + Send + Sync {
+    /// The TFLite operator name (`CONV_2D`).
+    fn op_name(&self) -> &'static str;
+    /// Multiply-accumulates per inference (by default 0, as for data movement).
+    fn macs(&self) -> u64 {
+        0
+    }
+    /// Bytes of constant data this kernel keeps in flash (weights, biases, tables; by
+    /// default none).
+    fn const_bytes(&self) -> usize {
+        0
+    }
+    /// Arena scratch the kernel can use while it runs: the planner grants `min`, and
+    /// `preferred` when that does not grow the arena ([`crate::plan::plan_program`]).
+    /// Sizes come from the runtime's own functions (`conv_s8_scratch`), so the kernel on
+    /// the device reads the layout the compiler planned. A kernel with scratch emits its
+    /// call with `scratch`, bound even when the plan gives it 0 bytes.
+    fn scratch(&self) -> Scratch {
+        Scratch::NONE
+    }
+    /// Whether the output is arena input 0 reinterpreted (RESHAPE, SQUEEZE): the planner
+    /// gives both the same bytes, and the kernel is neither run nor emitted.
+    fn is_reinterpretation(&self) -> bool {
+        false
+    }
+    /// Runs on the host over the planned arena.
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error>;
+    /// The kernel call, with its constants added to `e`. [`Arg::Input`] `k` is arena
+    /// input `k` in the order of [`Lowered::inputs`].
+    fn emit(&self, e: &mut Emitter) -> Call;
+}
+
+/// The result of lowering one operator.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The kernel.
+    pub kernel: Box<dyn Kernel>,
+    /// Arena tensors read, in the order the kernel expects (constants are folded into the
+    /// kernel and do not appear here).
+    pub inputs: Vec<TensorId>,
+    /// The arena tensor written.
+    pub output: TensorId,
+}
+
+/// One lowered operator in execution order.
+#[derive(Debug)]
+pub struct Step {
+    /// Index of the operator in the graph.
+    pub op_index: usize,
+    /// The kernel call.
+    pub kernel: Box<dyn Kernel>,
+    /// Arena tensors read.
+    pub inputs: Vec<TensorId>,
+    /// Arena tensor written.
+    pub output: TensorId,
+}
+
+/// What a lowering function sees: the graph and one operator, with checked accessors
+/// that turn mistakes in the model into errors naming the operator and tensor.
+pub struct LowerCx<'g> {
+    /// The whole graph.
+    pub graph: &'g Graph,
+    /// The operator being lowered.
+    pub op: &'g Operator,
+}
+
+impl<'g> LowerCx<'g> {
+    /// Where this operator is, for errors.
+    pub fn site(&self) -> OpSite {
+        OpSite { index: self.op.index, op: self.op.opcode.name() }
+    }
+
+    /// An "unsupported" error for this operator.
+    pub fn unsupported(&self, reason: impl Into<String>) -> CompileError {
+        CompileError::Unsupported { site: self.site(), reason: reason.into() }
+    }
+
+    /// An "invalid model" error for this operator.
+    pub fn invalid(&self, reason: impl Into<String>) -> CompileError {
+        CompileError::Invalid { site: self.site(), reason: reason.into() }
+    }
+
+    /// Tensor id of input `k`, which must be present.
+    pub fn input_id(&self, k: usize) -> Result<TensorId, CompileError> {
+        self.op
+            .inputs
+            .get(k)
+            .copied()
+            .flatten()
+            .ok_or_else(|| self.invalid(format!("missing input {k} (has {} inputs)", self.op.inputs.len())))
+    }
+
+    /// Input `k`, which must be present.
+    pub fn input(&self, k: usize) -> Result<&'g Tensor, CompileError> {
+        Ok(&self.graph.tensors[self.input_id(k)?])
+    }
+
+    /// Input `k` if present (optional inputs such as a bias).
+    pub fn optional_input(&self, k: usize) -> Option<&'g Tensor> {
+        self.op.inputs.get(k).copied().flatten().map(|id| &self.graph.tensors[id])
+    }
+
+    /// Tensor id of output `k`.
+    pub fn output_id(&self, k: usize) -> Result<TensorId, CompileError> {
+        self.op.outputs.get(k).copied().ok_or_else(|| self.invalid(format!("missing output {k}")))
+    }
+
+    /// Output `k`.
+    pub fn output(&self, k: usize) -> Result<&'g Tensor, CompileError> {
+        Ok(&self.graph.tensors[self.output_id(k)?])
+    }
+
+    /// A display name for tensor `t` in messages: `'name' (#id)`.
+    pub fn tensor_name(&self, id: TensorId) -> String {
+        format!("tensor #{id} '{}'", self.graph.tensors[id].name)
+    }
+
+    /// Checks that input `k` has type `dtype`.
+    pub fn expect_input_type(&self, k: usize, dtypes: &[DType]) -> Result<&'g Tensor, CompileError> {
+        let t = self.input(k)?;
+        if !dtypes.contains(&t.dtype) {
+            return Err(self.unsupported(format!(
+                "input {k} ({}) has type {}; supported: {}",
+                self.tensor_name(self.input_id(k)?),
+                t.dtype.tflite_name(),
+                dtypes.iter().map(|d| d.tflite_name()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok(t)
+    }
+
+    /// Constant bytes of input `k`, which must be constant.
+    fn const_data(&self, k: usize) -> Result<&'g [u8], CompileError> {
+        let t = self.input(k)?;
+        t.data.as_deref().ok_or_else(|| {
+            self.unsupported(format!(
+                "input {k} ({}) must be constant",
+                self.tensor_name(self.input_id(k).unwrap_or(0))
+            ))
+        })
+    }
+
+    /// Constant data of input `k` as i8.
+    pub fn const_i8(&self, k: usize) -> Result<Vec<i8>, CompileError> {
+        Ok(self.const_data(k)?.iter().map(|&b| b as i8).collect())
+    }
+
+    /// Constant data of input `k` as little-endian i32.
+    pub fn const_i32(&self, k: usize) -> Result<Vec<i32>, CompileError> {
+        Ok(self.const_data(k)?.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    /// Per-tensor scale and zero point of `t`, required.
+    pub fn quant_of(&self, t: &Tensor, role: &str) -> Result<(f32, i64), CompileError> {
+        t.scale_zp().ok_or_else(|| self.unsupported(format!("{role} tensor '{}' is not quantized", t.name)))
+    }
+}

@@ -1,0 +1,47 @@
+//! What planners place: [`Buffer`]s with lifetimes, and the [`MemoryPlanner`] interface
+//! the strategies implement.
+
+use crate::graph::TensorId;
+use tinyml_runtime::arena::ALIGN;
+
+/// A block of arena memory to place: its size and the steps during which it is live
+/// (inclusive; a model input is live from step 0, an output until the last step).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Buffer {
+    /// Size in bytes.
+    pub bytes: usize,
+    /// First step at which it is live.
+    pub first: usize,
+    /// Last step at which it is live.
+    pub last: usize,
+    /// What it holds.
+    pub kind: BufferKind,
+}
+
+/// What a planned buffer holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BufferKind {
+    /// One or more arena tensors sharing bytes (a tensor and its reinterpretations).
+    Tensors(Vec<TensorId>),
+    /// Scratch memory of one step.
+    Scratch(usize),
+}
+
+impl Buffer {
+    /// Whether two buffers are live at the same time.
+    pub fn overlaps_in_time(&self, other: &Buffer) -> bool {
+        self.first <= other.last && other.first <= self.last
+    }
+}
+
+/// A placement strategy.
+pub trait MemoryPlanner {
+    /// Returns an offset per buffer (aligned to [`ALIGN`]); buffers live at the same time
+    /// must not overlap.
+    fn place(&self, buffers: &[Buffer]) -> Vec<usize>;
+}
+
+/// Rounds `n` up to the arena alignment.
+pub fn align_up(n: usize) -> usize {
+    n.div_ceil(ALIGN) * ALIGN
+}
