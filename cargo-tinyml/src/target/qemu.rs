@@ -1,7 +1,7 @@
 //! Running firmware in QEMU: semihosting carries its output to our stdout and its exit
 //! code to QEMU's exit status; `-icount shift=0` makes runs deterministic.
 
-use crate::boards::{qemu_args, Emulator};
+use crate::boards::Emulator;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,7 +39,7 @@ pub struct Outcome {
 /// The full QEMU command line for `elf`.
 pub fn command_line(emu: &Emulator, elf: &Path) -> Vec<String> {
     let mut v = vec![emu.qemu.clone()];
-    v.extend(qemu_args(emu));
+    v.extend(emu.qemu_args());
     v.push("-kernel".into());
     v.push(elf.display().to_string());
     v
