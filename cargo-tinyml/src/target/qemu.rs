@@ -34,6 +34,8 @@ pub struct Outcome {
     pub code: i32,
     /// Everything the firmware printed.
     pub stdout: String,
+    /// What QEMU printed on stderr (also echoed with `echo`).
+    pub stderr: String,
 }
 
 /// The full QEMU command line for `elf`.
@@ -101,7 +103,7 @@ pub fn run(emu: &Emulator, elf: &Path, timeout: Duration, echo: bool) -> Result<
         eprint!("{stderr}");
     }
     match status.code() {
-        Some(code) => Ok(Outcome { code, stdout }),
+        Some(code) => Ok(Outcome { code, stdout, stderr }),
         None => Err(QemuError::Failed(format!("{status}; stderr: {}", stderr.trim()))),
     }
 }
