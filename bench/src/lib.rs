@@ -18,7 +18,9 @@ use std::time::Duration;
 
 pub use cargo_tinyml::boards::Board;
 
+mod measurement;
 mod table;
+pub use measurement::{Measurement, Unmeasured, Variant};
 pub use table::{microflow_table, table};
 
 /// The shared models the issue benchmarks, by file stem, relative to the models directory.
@@ -35,50 +37,6 @@ pub const BOARDS: &[&str] = &["mps3-an547", "mps2-an505", "mps2-an386"];
 /// The `microflow` release `bench/microflow-firmware` pins (`microflow = "=..."` there;
 /// a unit test keeps the two equal).
 pub const MICROFLOW_VERSION: &str = "0.1.3";
-
-/// Which kernels the firmware uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Variant {
-    /// `tinyml-runtime/reference-kernels`: the portable, readable baseline.
-    Reference,
-    /// The kernels the target's features select (Helium on M55, DSP on M33/M4).
-    Optimized,
-    /// The Rust peer `microflow` (crates.io), through its `#[model]` macro.
-    Microflow,
-}
-
-impl Variant {
-    /// Every variant, in table order.
-    pub const ALL: [Variant; 3] = [Variant::Reference, Variant::Optimized, Variant::Microflow];
-
-    /// Short name for tables, file names and `--variant`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Variant::Reference => "ref",
-            Variant::Optimized => "opt",
-            Variant::Microflow => "microflow",
-        }
-    }
-
-    /// The firmware crate (relative to the repository root) and its binary.
-    fn firmware(self) -> (&'static str, &'static str) {
-        match self {
-            Variant::Reference | Variant::Optimized => ("bench/firmware", "tinyml-bench-firmware"),
-            Variant::Microflow => ("bench/microflow-firmware", "tinyml-bench-microflow"),
-        }
-    }
-}
-
-impl std::str::FromStr for Variant {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> Result<Variant> {
-        match Variant::ALL.iter().find(|v| v.as_str() == s) {
-            Some(&v) => Ok(v),
-            None => bail!("unknown variant {s} (ref, opt or microflow)"),
-        }
-    }
-}
 
 /// The emulated board `name`, from the board files cargo-tinyml embeds (`boards/*.toml`).
 pub fn board(name: &str) -> Result<Board> {
@@ -122,56 +80,6 @@ impl Config {
             .unwrap_or_else(|| root.join("target"))
             .join("bench");
         Config { root, models_dir, target_dir, opt_level: "3".into() }
-    }
-}
-
-/// One measured configuration.
-#[derive(Clone, Debug)]
-pub struct Measurement {
-    /// Board name.
-    pub board: String,
-    /// Model file stem.
-    pub model: String,
-    /// Kernel variant.
-    pub variant: Variant,
-    /// SysTick ticks around one `invoke` (microflow: one `predict`).
-    pub ticks: u64,
-    /// Emulated instructions per inference (ticks times instructions per tick).
-    pub instructions: u64,
-    /// MACs per inference (from the model compiler).
-    pub macs: u64,
-    /// Planned arena bytes (0 for microflow, which has no arena).
-    pub arena: u64,
-    /// Stack high-water of the whole program, by painting (microflow only: its tensors
-    /// live on the stack, so this is where its activations are).
-    pub stack: Option<u64>,
-    /// `.data` + `.bss` bytes of the whole firmware ELF (the tinyml arena is in `.bss`).
-    pub static_ram: u64,
-    /// `.text` + `.rodata` bytes of the whole firmware ELF.
-    pub flash: u64,
-    /// Output equal to the host run (reference kernels), byte for byte.
-    pub check_ok: bool,
-    /// Largest difference from the host run's output, in int8 steps (microflow only).
-    pub max_abs_diff: Option<u64>,
-}
-
-/// A configuration that could not be built or run (microflow rows: recorded, not fatal).
-#[derive(Clone, Debug)]
-pub struct Unmeasured {
-    /// Board name.
-    pub board: String,
-    /// Model file stem.
-    pub model: String,
-    /// Variant.
-    pub variant: Variant,
-    /// The error, on one line.
-    pub error: String,
-}
-
-impl Measurement {
-    /// Emulated instructions per MAC.
-    pub fn per_mac(&self) -> f64 {
-        self.instructions as f64 / self.macs.max(1) as f64
     }
 }
 

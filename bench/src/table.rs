@@ -1,7 +1,7 @@
 //! The Markdown tables `tinyml-bench` prints: reference vs optimized kernels, and the
 //! microflow rows beside the optimized figures of the same run.
 
-use crate::{Measurement, Unmeasured, Variant};
+use crate::measurement::{Measurement, Unmeasured, Variant};
 use cargo_tinyml::format::grouped as thousands;
 
 /// A Markdown table of reference vs optimized figures, one row per board and model.

@@ -269,7 +269,12 @@ impl Board {
         s.push_str("   source; regenerate with `cargo tinyml new` or edit the board file. */\nMEMORY\n{\n");
         for (label, r) in [("FLASH", self.flash()), ("RAM", self.ram())] {
             let _ = writeln!(s, "  /* {} */", r.name);
-            let _ = writeln!(s, "  {label:<5} : ORIGIN = {:#010X}, LENGTH = {}", r.origin, crate::format::size_literal(r.length));
+            let _ = writeln!(
+                s,
+                "  {label:<5} : ORIGIN = {:#010X}, LENGTH = {}",
+                r.origin,
+                crate::format::size_literal(r.length)
+            );
         }
         s.push_str("}\n");
         s
@@ -355,10 +360,18 @@ pub enum Flow<'a> {
 impl Emulator {
     /// The QEMU arguments for this machine, without `-kernel ELF`.
     pub fn qemu_args(&self) -> Vec<String> {
-        ["-machine", &self.machine, "-nographic", "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "-machine",
+            &self.machine,
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     /// Emulated instructions per SysTick tick: with `-icount shift=0` one instruction is

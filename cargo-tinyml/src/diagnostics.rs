@@ -69,9 +69,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
     }
     if let Some(e) = find::<QemuError>(err) {
         return match e {
-            QemuError::NotInstalled { .. } => {
-                Some(format!("install it: {}", apt_install("qemu-system-arm")))
-            }
+            QemuError::NotInstalled { .. } => Some(format!("install it: {}", apt_install("qemu-system-arm"))),
             QemuError::Timeout { .. } => {
                 Some("raise --timeout for large models, or check that main ends with tinyml_firmware::exit".into())
             }

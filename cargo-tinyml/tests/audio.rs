@@ -12,11 +12,11 @@
 //! missing the test says so and skips, except under CI where it fails.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::project::cargo::{self, BuildOptions};
-use cargo_tinyml::project::Project;
 use cargo_tinyml::cmd::features::{self, Frontend};
 use cargo_tinyml::cmd::new::Cmd;
+use cargo_tinyml::project::cargo::{self, BuildOptions};
 use cargo_tinyml::project::examples::Example;
+use cargo_tinyml::project::Project;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;

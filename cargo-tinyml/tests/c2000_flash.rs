@@ -4,8 +4,8 @@
 //! exact manual steps. Runs the real binary so that each case has its own PATH.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::project::{self, c_project};
 use cargo_tinyml::project::scaffold::DEFAULT_MODEL;
+use cargo_tinyml::project::{self, c_project};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

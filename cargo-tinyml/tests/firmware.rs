@@ -8,9 +8,9 @@
 //! missing the test says so and skips, except under CI=true where it fails.
 
 use cargo_tinyml::boards::Catalog;
+use cargo_tinyml::cmd::new::Cmd;
 use cargo_tinyml::project::cargo::{self, BuildOptions};
 use cargo_tinyml::project::Project;
-use cargo_tinyml::cmd::new::Cmd;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

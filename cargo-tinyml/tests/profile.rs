@@ -132,7 +132,8 @@ fn profiling_compiles_away_in_a_normal_build() {
     let project = cargo_tinyml::project::Project::find(&stripped).unwrap();
     let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target-nolayer");
     let build = cargo_tinyml::project::cargo::BuildOptions { release: true, target_dir: Some(target_dir), quiet: true };
-    let elf = cargo_tinyml::target::elf::Elf::read(&cargo_tinyml::project::cargo::build_elf(&project, &build).unwrap()).unwrap();
+    let elf = cargo_tinyml::target::elf::Elf::read(&cargo_tinyml::project::cargo::build_elf(&project, &build).unwrap())
+        .unwrap();
     let model_rs = std::fs::read_dir(elf.path.parent().unwrap().join("build"))
         .unwrap()
         .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("out/model.rs")).ok())
@@ -140,9 +141,10 @@ fn profiling_compiles_away_in_a_normal_build() {
         .unwrap();
     assert!(!model_rs.contains("layer!"), "the strip did not happen");
     let text = |e: &cargo_tinyml::target::elf::Elf| e.section(".text").unwrap().size;
-    let normal =
-        cargo_tinyml::target::elf::Elf::read(&options(1).target_dir.unwrap().join("thumbv8m.main-none-eabihf/release/hello"))
-            .unwrap();
+    let normal = cargo_tinyml::target::elf::Elf::read(
+        &options(1).target_dir.unwrap().join("thumbv8m.main-none-eabihf/release/hello"),
+    )
+    .unwrap();
     assert_eq!(text(&normal), text(&elf), "layer! costs code in a normal build");
     assert_eq!(r.memory.flash_bytes, elf.memory_use().flash_bytes);
     assert_eq!(r.memory.static_ram_bytes, elf.memory_use().static_ram_bytes);
@@ -232,7 +234,11 @@ fn systick_counts_emulated_instructions_on_every_emulated_board() {
         let dir = project(&name, &board.name, None);
         std::fs::write(dir.join("src/main.rs"), CALIBRATE).unwrap();
         let p = cargo_tinyml::project::Project::find(&dir).unwrap();
-        let build = cargo_tinyml::project::cargo::BuildOptions { release: true, target_dir: options(1).target_dir, quiet: true };
+        let build = cargo_tinyml::project::cargo::BuildOptions {
+            release: true,
+            target_dir: options(1).target_dir,
+            quiet: true,
+        };
         let elf = cargo_tinyml::project::cargo::build_elf(&p, &build).unwrap();
         let emu = board.emulator.as_ref().unwrap();
         let out = cargo_tinyml::target::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();

@@ -1,8 +1,8 @@
 //! `cargo tinyml validate`: run the compiled model on the host and compare it with a
 //! reference (the TFLM interpreter, or saved outputs).
 
-use crate::python;
 use crate::common::compile_model;
+use crate::python;
 use anyhow::{bail, Context};
 use serde::Serialize;
 use std::path::PathBuf;

@@ -7,8 +7,8 @@ pub mod measured;
 pub mod record;
 
 use crate::boards::Flow;
-use crate::project::cargo::{self, BuildOptions};
 use crate::project::c_project;
+use crate::project::cargo::{self, BuildOptions};
 use crate::project::{self, Located};
 use crate::target::elf::Elf;
 use crate::target::{probe, qemu};

@@ -2,8 +2,8 @@
 //! `src/main.rs`, `build.rs`, README) with the model and the data it runs on, laid over
 //! the files of the plain project template. Embedded from `templates/examples/`.
 
-use crate::boards::Board;
 use super::scaffold::render;
+use crate::boards::Board;
 use std::path::PathBuf;
 
 /// An example application.
@@ -24,7 +24,11 @@ const KWS: &[File] = &[
     ("src/main.rs", include_bytes!("../../../templates/examples/kws/src/main.rs.tmpl"), true),
     ("build.rs", include_bytes!("../../../templates/examples/kws/build.rs.tmpl"), true),
     ("README.md", include_bytes!("../../../templates/examples/kws/README.md.tmpl"), true),
-    ("model/model.tflite", include_bytes!("../../../templates/examples/kws/model/micro_speech_quantized.tflite"), false),
+    (
+        "model/model.tflite",
+        include_bytes!("../../../templates/examples/kws/model/micro_speech_quantized.tflite"),
+        false,
+    ),
     ("model/LICENSE", include_bytes!("../../../templates/examples/kws/model/LICENSE"), false),
     ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/kws/PROVENANCE.md"), false),
     ("audio/yes_1000ms.wav", include_bytes!("../../../templates/examples/kws/audio/yes_1000ms.wav"), false),
