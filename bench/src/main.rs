@@ -8,7 +8,7 @@
 //! a `not built` row and an output that differs a `no` in its bit-exact column.
 
 use anyhow::{bail, Result};
-use tinyml_bench::{measure, microflow_table, table, Board, Config, Unmeasured, Variant, BOARDS, MODELS};
+use tinyml_bench::{measure, microflow_table, table, Config, Unmeasured, Variant, BOARDS, MODELS};
 
 fn main() -> Result<()> {
     let mut cfg = Config::from_env();
@@ -48,7 +48,7 @@ fn main() -> Result<()> {
     let (mut rows, mut unmeasured) = (Vec::new(), Vec::new());
     let mut failed = false;
     for b in &boards {
-        let board = Board::load(&cfg.root, b)?;
+        let board = tinyml_bench::board(b)?;
         for m in &models {
             for &v in &variants {
                 let r = match measure(&cfg, &board, m, v) {

@@ -1,19 +1,8 @@
 //! The Markdown tables `tinyml-bench` prints: reference vs optimized kernels, and the
 //! microflow rows beside the optimized figures of the same run.
 
-use crate::{Measurement, Unmeasured, Variant};
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::measurement::{Measurement, Unmeasured, Variant};
+use cargo_tinyml::format::grouped as thousands;
 
 /// A Markdown table of reference vs optimized figures, one row per board and model.
 pub fn table(rows: &[Measurement]) -> String {

@@ -4,8 +4,7 @@
 //! and code-layout drift; a kernel change that moves a figure must update it here, on
 //! purpose.
 //!
-//! Needs `qemu-system-arm`, the `thumbv8m.main-none-eabihf` target, `arm-none-eabi-size`
-//! and the shared models; skips with a message when one is missing. The full matrix
+//! Needs `qemu-system-arm`, the `thumbv8m.main-none-eabihf` target and the shared models; skips with a message when one is missing. The full matrix
 //! (three boards, reference, optimized and microflow) is `cargo run -p tinyml-bench
 //! --release`.
 //!
@@ -35,7 +34,7 @@ const PINNED_MICROFLOW: &[(&str, u64, bool)] = &[
 ];
 
 fn tools_present(cfg: &Config) -> Result<(), String> {
-    for tool in ["qemu-system-arm", "arm-none-eabi-size"] {
+    for tool in ["qemu-system-arm"] {
         if Command::new(tool).arg("--version").output().is_err() {
             return Err(format!("{tool} not found"));
         }
@@ -59,7 +58,7 @@ fn optimized_figures_on_mps3_an547_are_pinned() {
         eprintln!("skipping the pinned benchmark: {why}");
         return;
     }
-    let board = Board::load(&cfg.root, "mps3-an547").expect("board file");
+    let board = tinyml_bench::board("mps3-an547").expect("board file");
     for &(model, instructions, arena) in PINNED {
         let m = measure(&cfg, &board, model, Variant::Optimized).expect("build and run");
         assert!(m.check_ok, "{model}: output differs from the host reference run");
@@ -76,7 +75,7 @@ fn microflow_figures_on_mps3_an547_are_pinned() {
         eprintln!("skipping the pinned microflow benchmark: {why}");
         return;
     }
-    let board = Board::load(&cfg.root, "mps3-an547").expect("board file");
+    let board = tinyml_bench::board("mps3-an547").expect("board file");
     for &(model, instructions, bit_exact) in PINNED_MICROFLOW {
         let m = match measure(&cfg, &board, model, Variant::Microflow) {
             Ok(m) => m,
@@ -103,7 +102,8 @@ fn unavailable(error: &str) -> bool {
 fn assert_close(board: &Board, model: &str, measured: u64, pinned: u64, table: &str) {
     // 2%, but at least 4 SysTick ticks: a tick is 31.25 instructions on AN547, so
     // hello_world's hundreds of instructions move by a tick or two with the code layout.
-    let slack = (pinned as f64 * 0.02).max(4.0 * board.insns_per_tick());
+    let per_tick = board.emulator.as_ref().expect("emulated board").instructions_per_tick();
+    let slack = (pinned as f64 * 0.02).max(4.0 * per_tick);
     assert!(
         (measured as f64 - pinned as f64).abs() <= slack,
         "{model}: {measured} emulated instructions, pinned {pinned} (update {table} if intended)"

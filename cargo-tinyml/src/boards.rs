@@ -124,15 +124,7 @@ pub enum RegionKind {
     Other,
 }
 
-/// The board files shipped with cargo-tinyml, embedded at build time.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("mps3-an547.toml", include_str!("../../boards/mps3-an547.toml")),
-    ("mps2-an505.toml", include_str!("../../boards/mps2-an505.toml")),
-    ("mps2-an386.toml", include_str!("../../boards/mps2-an386.toml")),
-    ("stm32n6570-dk.toml", include_str!("../../boards/stm32n6570-dk.toml")),
-    ("frdm-mcxn947.toml", include_str!("../../boards/frdm-mcxn947.toml")),
-    ("launchxl-f28p55x.toml", include_str!("../../boards/launchxl-f28p55x.toml")),
-];
+include!(concat!(env!("OUT_DIR"), "/builtin_boards.rs"));
 
 /// The board used when none is given.
 pub const DEFAULT_BOARD: &str = "mps3-an547";
@@ -277,7 +269,12 @@ impl Board {
         s.push_str("   source; regenerate with `cargo tinyml new` or edit the board file. */\nMEMORY\n{\n");
         for (label, r) in [("FLASH", self.flash()), ("RAM", self.ram())] {
             let _ = writeln!(s, "  /* {} */", r.name);
-            let _ = writeln!(s, "  {label:<5} : ORIGIN = {:#010X}, LENGTH = {}", r.origin, size_literal(r.length));
+            let _ = writeln!(
+                s,
+                "  {label:<5} : ORIGIN = {:#010X}, LENGTH = {}",
+                r.origin,
+                crate::format::size_literal(r.length)
+            );
         }
         s.push_str("}\n");
         s
@@ -285,16 +282,42 @@ impl Board {
 
     /// The command `cargo run` uses to start an ELF (without the ELF path).
     pub fn runner(&self) -> Vec<String> {
-        match (&self.emulator, &self.probe_rs_chip) {
-            (Some(emu), _) => {
+        match self.flow() {
+            Flow::Qemu(emu) => {
                 let mut v = vec![emu.qemu.clone()];
-                v.extend(qemu_args(emu));
+                v.extend(emu.qemu_args());
                 v.push("-kernel".into());
                 v
             }
-            (None, Some(chip)) => vec!["probe-rs".into(), "run".into(), "--chip".into(), chip.clone()],
-            (None, None) => Vec::new(),
+            Flow::Probe { chip, .. } => vec!["probe-rs".into(), "run".into(), "--chip".into(), chip.to_owned()],
+            Flow::VendorTool | Flow::CProject => Vec::new(),
         }
+    }
+
+    /// How firmware for this board is made and started: the one question `new`, `run`,
+    /// `flash` and `profile` branch on.
+    pub fn flow(&self) -> Flow<'_> {
+        if self.target.is_none() {
+            return Flow::CProject;
+        }
+        match (&self.emulator, &self.probe_rs_chip) {
+            (Some(emu), _) => Flow::Qemu(emu),
+            (None, Some(chip)) => Flow::Probe { chip, ram: self.load == LoadFlow::Ram },
+            (None, None) => Flow::VendorTool,
+        }
+    }
+
+    /// Where `cargo tinyml boards` lists a built-in board: boards that need no hardware
+    /// first, then hardware boards with a Rust target, then C projects; within a group the
+    /// higher Cortex-M number first (`cortex-m55` before `cortex-m33`), then by name.
+    fn listing_key(&self) -> (u8, std::cmp::Reverse<u32>, String) {
+        let group = match self.flow() {
+            Flow::Qemu(_) => 0,
+            Flow::Probe { .. } | Flow::VendorTool => 1,
+            Flow::CProject => 2,
+        };
+        let cortex_m = self.core.strip_prefix("cortex-m").and_then(|n| n.parse().ok()).unwrap_or(0);
+        (group, std::cmp::Reverse(cortex_m), self.name.clone())
     }
 
     /// The project's `.cargo/config.toml`: build target, target CPU, linker script and
@@ -315,21 +338,46 @@ impl Board {
     }
 }
 
-/// The QEMU arguments for an emulated board, without `-kernel ELF`.
-pub fn qemu_args(emu: &Emulator) -> Vec<String> {
-    ["-machine", &emu.machine, "-nographic", "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"]
+/// How firmware for a board is made and started (see [`Board::flow`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow<'a> {
+    /// Rust firmware started by QEMU from the ELF.
+    Qemu(&'a Emulator),
+    /// Rust firmware written through probe-rs: into flash (then reset), or into RAM and
+    /// started at its vector table (`ram`).
+    Probe {
+        /// probe-rs chip name.
+        chip: &'a str,
+        /// RAM load (STM32N6 development flow) rather than flash.
+        ram: bool,
+    },
+    /// Rust firmware that only a vendor tool can load (no probe-rs chip).
+    VendorTool,
+    /// No Rust target (C28x): a C project for the vendor's compiler and loader.
+    CProject,
+}
+
+impl Emulator {
+    /// The QEMU arguments for this machine, without `-kernel ELF`.
+    pub fn qemu_args(&self) -> Vec<String> {
+        [
+            "-machine",
+            &self.machine,
+            "-nographic",
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+        ]
         .iter()
         .map(|s| s.to_string())
         .collect()
-}
+    }
 
-fn size_literal(bytes: u64) -> String {
-    if bytes.is_multiple_of(1 << 20) {
-        format!("{}M", bytes >> 20)
-    } else if bytes.is_multiple_of(1 << 10) {
-        format!("{}K", bytes >> 10)
-    } else {
-        bytes.to_string()
+    /// Emulated instructions per SysTick tick: with `-icount shift=0` one instruction is
+    /// 1 ns of virtual time, so a tick at `systick_hz` is 1e9 / systick_hz instructions.
+    pub fn instructions_per_tick(&self) -> f64 {
+        1e9 / self.systick_hz as f64
     }
 }
 
@@ -388,12 +436,13 @@ pub fn user_boards_dir() -> Option<PathBuf> {
 }
 
 impl Catalog {
-    /// The built-in boards only.
+    /// The built-in boards only, in listing order (see `Board::listing_key`).
     pub fn builtin() -> Result<Catalog, BoardError> {
-        let boards = BUILTIN
+        let mut boards = BUILTIN
             .iter()
             .map(|(file, text)| Board::from_toml(text, &format!("builtin:{file}")))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        boards.sort_by_key(Board::listing_key);
         Ok(Catalog { boards })
     }
 

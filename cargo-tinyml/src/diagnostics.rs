@@ -1,21 +1,25 @@
-//! Renders a failed command: the error chain, then a hint that says how to fix it.
+//! Renders a failed command: the error chain, then a hint that says how to fix it. The
+//! errors come from the library modules that own them; no command module is imported.
 //!
 //! Exit codes: 1 = the command failed on user input or environment, 2 = usage (clap),
 //! 124 = the firmware did not finish within `--timeout`, 101 = internal bug (panic).
 //! `run` otherwise exits with the firmware's own exit code.
 
 use crate::boards::BoardError;
-use crate::cargo::ProjectError;
-use crate::cmd::new::NewError;
-use crate::cmd::run::RunError;
-use crate::qemu::QemuError;
+use crate::common::apt_install;
+use crate::project::cargo::CargoError;
+use crate::project::scaffold::NewError;
+use crate::project::ProjectError;
+use crate::target::elf::FitError;
+use crate::target::probe::ProbeError;
+use crate::target::qemu::QemuError;
 use std::process::ExitCode;
 
 /// Exit code when the firmware timed out (as `timeout(1)`).
 pub const EXIT_TIMEOUT: u8 = 124;
 
 /// Prints `err` with its causes and a fix hint, and returns the exit code.
-pub fn report(err: &anyhow::Error) -> ExitCode {
+pub fn render(err: &anyhow::Error) -> ExitCode {
     eprintln!("error: {err}");
     for cause in err.chain().skip(1) {
         eprintln!("  caused by: {cause}");
@@ -63,20 +67,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             BoardError::Io { .. } => "check the permissions of the user boards directory ($TINYML_BOARDS_DIR)".into(),
         });
     }
-    if let Some(e) = find::<RunError>(err) {
-        return Some(match e {
-            RunError::NoBoard => "pass --board, or add `[package.metadata.tinyml] board = \"mps3-an547\"` to Cargo.toml".into(),
-            RunError::BoardMismatch { asked, .. } => format!(
-                "memory.x and .cargo/config.toml come from the board: create a project for it with `cargo tinyml new NAME --board {asked}`"
-            ),
-            RunError::Hardware { .. } => "flash and run it on the board with `cargo tinyml flash` (or plain `cargo run`, which uses probe-rs)".into(),
-        });
-    }
     if let Some(e) = find::<QemuError>(err) {
         return match e {
-            QemuError::NotInstalled { .. } => {
-                Some(format!("install it: {}", crate::cmd::doctor::apt_install("qemu-system-arm")))
-            }
+            QemuError::NotInstalled { .. } => Some(format!("install it: {}", apt_install("qemu-system-arm"))),
             QemuError::Timeout { .. } => {
                 Some("raise --timeout for large models, or check that main ends with tinyml_firmware::exit".into())
             }
@@ -86,15 +79,24 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
         };
     }
     if let Some(e) = find::<ProjectError>(err) {
-        return match e {
+        return Some(match e {
             ProjectError::NotFound { .. } | ProjectError::Manifest { .. } => {
-                Some("run this in a project made by `cargo tinyml new`, or pass --path DIR".into())
+                "run this in a project made by `cargo tinyml new`, or pass --path DIR".into()
             }
-            ProjectError::BuildFailed { .. } => Some(
+            ProjectError::NoBoard => "pass --board, or add `[package.metadata.tinyml] board = \"mps3-an547\"` to Cargo.toml".into(),
+            ProjectError::BoardMismatch { asked, .. } => format!(
+                "memory.x and .cargo/config.toml come from the board: create a project for it with `cargo tinyml new NAME --board {asked}`"
+            ),
+            ProjectError::NotEmulated { .. } => "flash and run it on the board with `cargo tinyml flash` (or plain `cargo run`, which uses probe-rs)".into(),
+        });
+    }
+    if let Some(e) = find::<CargoError>(err) {
+        return match e {
+            CargoError::BuildFailed { .. } => Some(
                 "see cargo's errors above; a missing target is fixed by `rustup target add`, see `cargo tinyml doctor`"
                     .into(),
             ),
-            ProjectError::NoExecutable { .. } => None,
+            CargoError::NoExecutable { .. } => None,
         };
     }
     if let Some(hint) = probe_hint(err) {
@@ -105,9 +107,8 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
 
 /// Hints for the hardware path (`flash`, `profile` on a board).
 fn probe_hint(err: &anyhow::Error) -> Option<String> {
-    use crate::probe::ProbeError;
     const SHRINK: &str = "the image is linked for the board's memory.x: check --board (a project is made for one board by `cargo tinyml new --board`), or shrink the model; `cargo tinyml analyze` shows where the bytes go";
-    if find::<crate::elf::FitError>(err).is_some() {
+    if find::<FitError>(err).is_some() {
         return Some(SHRINK.into());
     }
     Some(match find::<ProbeError>(err)? {

@@ -1,19 +1,19 @@
 //! The library behind `cargo tinyml`. One module per subcommand under [`cmd`], each a
-//! clap `Cmd` struct with a `run` method; shared logic (boards, templates, cargo and
-//! QEMU invocation) lives in modules of its own so integration tests can call it.
+//! clap `Cmd` struct with a `run` method; what several commands share is in [`common`].
+//! The logic lives in modules of its own, so integration tests (and `tinyml-bench`) can
+//! call it: [`boards`] (boards as data), [`project`] (finding, generating and building
+//! projects), [`target`] (QEMU, probe-rs, ELF images), [`profiling`] (measuring on the
+//! board), [`format`] (numbers for tables), [`python`] (the TFLM reference).
 
 pub mod boards;
-pub mod c2000;
-pub mod cargo;
 pub mod cmd;
+pub mod common;
 pub mod diagnostics;
-pub mod elf;
-pub mod examples;
-pub mod probe;
+pub mod format;
+pub mod profiling;
+pub mod project;
 pub mod python;
-pub mod qemu;
-pub mod record;
-pub mod scaffold;
+pub mod target;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

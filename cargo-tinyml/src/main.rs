@@ -14,6 +14,6 @@ fn main() -> ExitCode {
     let cli = cargo_tinyml::Cli::parse_from(args);
     match cli.run() {
         Ok(code) => code,
-        Err(err) => cargo_tinyml::diagnostics::report(&err),
+        Err(err) => cargo_tinyml::diagnostics::render(&err),
     }
 }

@@ -20,7 +20,7 @@ pub fn interpreter() -> PathBuf {
     if let Some(p) = std::env::var_os("TINYML_PYTHON") {
         return PathBuf::from(p);
     }
-    let dirs = std::iter::once(PathBuf::from(".")).chain(crate::scaffold::source_dir());
+    let dirs = std::iter::once(PathBuf::from(".")).chain(crate::project::scaffold::source_dir());
     for dir in dirs {
         let venv = dir.join(".venv/bin/python");
         if venv.is_file() {

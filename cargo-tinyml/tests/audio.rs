@@ -12,10 +12,11 @@
 //! missing the test says so and skips, except under CI where it fails.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::cargo::{self, BuildOptions, Project};
 use cargo_tinyml::cmd::features::{self, Frontend};
 use cargo_tinyml::cmd::new::Cmd;
-use cargo_tinyml::examples::Example;
+use cargo_tinyml::project::cargo::{self, BuildOptions};
+use cargo_tinyml::project::examples::Example;
+use cargo_tinyml::project::Project;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -140,7 +141,7 @@ fn bad_wavs_are_refused_with_the_reason() {
 }
 
 fn have_qemu() -> bool {
-    cargo_tinyml::qemu::which("qemu-system-arm").is_some() || !missing("qemu-system-arm")
+    cargo_tinyml::target::qemu::which("qemu-system-arm").is_some() || !missing("qemu-system-arm")
 }
 
 /// Creates the example project, lets `prepare` adjust it, builds it (release: the
@@ -155,11 +156,11 @@ fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"));
     let options = BuildOptions { release: true, target_dir: Some(target), quiet: true };
-    let elf = cargo::build(&Project::find(&dir).unwrap(), &options)
+    let elf = cargo::build_elf(&Project::find(&dir).unwrap(), &options)
         .unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()));
     let catalog = Catalog::load().unwrap();
     let emu = catalog.get(BOARD).unwrap().emulator.clone().unwrap();
-    let out = cargo_tinyml::qemu::run(&emu, &elf, Duration::from_secs(300), false).unwrap();
+    let out = cargo_tinyml::target::qemu::run(&emu, &elf, Duration::from_secs(300), false).unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);
     println!("{}", out.stdout);
     out.stdout

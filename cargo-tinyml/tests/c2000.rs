@@ -4,8 +4,8 @@
 //! host run's output, which the C export tests tie to TFLite Micro.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::c2000;
-use cargo_tinyml::scaffold::DEFAULT_MODEL;
+use cargo_tinyml::project::c_project;
+use cargo_tinyml::project::scaffold::DEFAULT_MODEL;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -59,14 +59,14 @@ fn host_check(dir: &Path) -> Option<String> {
 #[test]
 fn board_file_loads_without_a_rust_target() {
     let b = board();
-    assert!(b.target.is_none() && c2000::is_c_board(&b));
+    assert!(b.target.is_none() && b.flow() == cargo_tinyml::boards::Flow::CProject);
     assert_eq!(b.timer.as_str(), "cpu-timer");
     assert!(b.npu.as_ref().is_some_and(|n| !n.supported));
 }
 
 #[test]
 fn generated_project_snapshot() {
-    let files = c2000::project_files("demo", &board(), DEFAULT_MODEL, "hello_world_int8.tflite").unwrap();
+    let files = c_project::project_files("demo", &board(), DEFAULT_MODEL, "hello_world_int8.tflite").unwrap();
     let listing: Vec<String> = files.iter().map(|(p, b)| format!("{} ({} bytes)", p.display(), b.len())).collect();
     insta::assert_snapshot!("c2000_listing", listing.join("\n"));
     for file in
@@ -79,7 +79,7 @@ fn generated_project_snapshot() {
 
 #[test]
 fn generated_c_passes_in_the_16_bit_container_mode() {
-    let files = c2000::project_files("demo", &board(), DEFAULT_MODEL, "hello_world_int8.tflite").unwrap();
+    let files = c_project::project_files("demo", &board(), DEFAULT_MODEL, "hello_world_int8.tflite").unwrap();
     let dir = std::env::temp_dir().join(format!("tinyml-c2000-{}", std::process::id()));
     write(&dir, &files);
     if let Some(out) = host_check(&dir) {
@@ -100,7 +100,7 @@ fn shared_models_pass_in_the_16_bit_container_mode() {
             continue;
         };
         let name = Path::new(rel).file_name().unwrap().to_str().unwrap();
-        let files = c2000::project_files("demo", &board(), &bytes, name).unwrap();
+        let files = c_project::project_files("demo", &board(), &bytes, name).unwrap();
         let dir = std::env::temp_dir().join(format!("tinyml-c2000-{}-{name}", std::process::id()));
         write(&dir, &files);
         if let Some(out) = host_check(&dir) {
@@ -131,7 +131,7 @@ fn new_writes_the_c_project() {
 
 #[test]
 fn flash_says_probe_rs_cannot_drive_c28x() {
-    let steps = c2000::flash_instructions(&board(), Path::new("demo"));
+    let steps = c_project::flash_instructions(&board(), Path::new("demo"));
     assert!(steps.contains("probe-rs cannot drive the c28x core"), "{steps}");
     assert!(steps.contains("dslite --mode flash --config=demo/targetConfigs/TMS320F28P550SJ9.ccxml"), "{steps}");
     assert!(steps.contains("None of these steps has been verified"), "{steps}");

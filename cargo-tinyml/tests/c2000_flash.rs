@@ -4,8 +4,8 @@
 //! exact manual steps. Runs the real binary so that each case has its own PATH.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::c2000;
-use cargo_tinyml::scaffold::DEFAULT_MODEL;
+use cargo_tinyml::project::scaffold::DEFAULT_MODEL;
+use cargo_tinyml::project::{self, c_project};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,7 +25,7 @@ fn scratch(name: &str) -> PathBuf {
 /// A generated C2000 project (as `cargo tinyml new --board launchxl-f28p55x` writes it).
 fn project(name: &str) -> PathBuf {
     let dir = scratch(name).join("demo");
-    for (p, bytes) in c2000::project_files("demo", &board(), DEFAULT_MODEL, "model.tflite").unwrap() {
+    for (p, bytes) in c_project::project_files("demo", &board(), DEFAULT_MODEL, "model.tflite").unwrap() {
         let path = dir.join(p);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
@@ -50,11 +50,11 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn generated_project_names_its_board() {
     let dir = project("board");
-    assert_eq!(c2000::project_board(&dir).as_deref(), Some(BOARD));
-    assert_eq!(c2000::c_board_for(&dir, None).unwrap().map(|b| b.name), Some(BOARD.to_owned()));
+    assert_eq!(c_project::project_board(&dir).as_deref(), Some(BOARD));
+    assert_eq!(project::c_project_board(&dir, None).unwrap().map(|b| b.name), Some(BOARD.to_owned()));
     // A Rust board given with --board takes the usual path.
-    assert!(c2000::c_board_for(&dir, Some("mps2-an386")).unwrap().is_none());
-    assert!(c2000::c_board_for(&std::env::temp_dir(), None).unwrap().is_none());
+    assert!(project::c_project_board(&dir, Some("mps2-an386")).unwrap().is_none());
+    assert!(project::c_project_board(&std::env::temp_dir(), None).unwrap().is_none());
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn flash_with_dslite_on_the_path_calls_it() {
     let calls = std::fs::read_to_string(&log).unwrap();
     let last = calls.lines().last().unwrap();
     let ccxml = dir.join("targetConfigs/TMS320F28P550SJ9.ccxml");
-    let want = c2000::dslite_command(&ccxml, &dir.join("demo.out"));
+    let want = c_project::dslite_command(&ccxml, &dir.join("demo.out"));
     assert_eq!(last, want[1..].join(" "), "dslite calls:\n{calls}");
 }
 

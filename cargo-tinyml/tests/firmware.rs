@@ -8,8 +8,9 @@
 //! missing the test says so and skips, except under CI=true where it fails.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::cargo::{self, BuildOptions, Project};
 use cargo_tinyml::cmd::new::Cmd;
+use cargo_tinyml::project::cargo::{self, BuildOptions};
+use cargo_tinyml::project::Project;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -40,7 +41,7 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
 fn build(dir: &Path) -> PathBuf {
     let project = Project::find(dir).unwrap();
     let options = BuildOptions { release: false, target_dir: Some(target_dir()), quiet: true };
-    cargo::build(&project, &options).unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()))
+    cargo::build_elf(&project, &options).unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()))
 }
 
 /// The TFLM reference output for the model in `project`, on the deterministic test input,
@@ -87,7 +88,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
     let catalog = Catalog::builtin().unwrap();
     let board = catalog.get(board_name).unwrap();
     let emu = board.emulator.as_ref().unwrap();
-    if cargo_tinyml::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
+    if cargo_tinyml::target::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
         return;
     }
     let dir = match model {
@@ -124,7 +125,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
         stdout
     } else {
         let elf = build(&dir);
-        let outcome = cargo_tinyml::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
+        let outcome = cargo_tinyml::target::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
         assert_eq!(outcome.code, 0, "firmware exit code; output:\n{}", outcome.stdout);
         outcome.stdout
     };
@@ -177,7 +178,7 @@ fn panics_exit_with_101_and_a_message() {
     let catalog = Catalog::builtin().unwrap();
     let board = catalog.get("mps3-an547").unwrap();
     let emu = board.emulator.as_ref().unwrap();
-    if cargo_tinyml::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
+    if cargo_tinyml::target::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
         return;
     }
     let dir = new_project("mps3-an547", "-panic");
@@ -186,7 +187,7 @@ fn panics_exit_with_101_and_a_message() {
     let src = src.replace("tinyml_firmware::init();", "tinyml_firmware::init();\n    panic!(\"on purpose {}\", 42);");
     std::fs::write(&main, src).unwrap();
     let elf = build(&dir);
-    let outcome = cargo_tinyml::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
+    let outcome = cargo_tinyml::target::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
     assert_eq!(outcome.code, 101, "{}", outcome.stdout);
     assert!(
         outcome.stdout.contains("tinyml: panic: ") && outcome.stdout.contains("on purpose 42"),

@@ -18,8 +18,8 @@
 //! the environment this was written in (no board was connected).
 
 use cargo_tinyml::boards::{Board, Catalog};
-use cargo_tinyml::cmd::profile::{self, report, Options};
-use cargo_tinyml::scaffold::{self, Model, Spec};
+use cargo_tinyml::profiling::{self, measured, MeasureOptions};
+use cargo_tinyml::project::scaffold::{self, Model, Spec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -96,7 +96,7 @@ fn hw_flash_runs_and_the_image_fits() {
 fn hw_profile_is_complete_and_repeats() {
     let Some(board) = board() else { return };
     let dir = project("hw-profile", &board);
-    let options = Options {
+    let options = MeasureOptions {
         board: None,
         runs: 3,
         probe: probe(),
@@ -104,15 +104,15 @@ fn hw_profile_is_complete_and_repeats() {
         target_dir: Some(target_dir()),
         quiet: true,
     };
-    let a = profile::profile(&dir, &options).unwrap_or_else(|e| panic!("profile on {}: {e:?}", board.name));
-    println!("{}", report::render(&a));
-    let b = profile::profile(&dir, &options).unwrap_or_else(|e| panic!("second profile on {}: {e:?}", board.name));
-    println!("{}", report::render(&b));
+    let a = profiling::measure(&dir, &options).unwrap_or_else(|e| panic!("profile on {}: {e:?}", board.name));
+    println!("{}", measured::render(&a));
+    let b = profiling::measure(&dir, &options).unwrap_or_else(|e| panic!("second profile on {}: {e:?}", board.name));
+    println!("{}", measured::render(&b));
 
     // Complete: DWT cycles for every layer, µs at the board clock, every memory figure.
     assert_eq!(a.board, board.name);
     assert!(!a.emulated);
-    assert_eq!(a.unit, report::Unit::Cycles);
+    assert_eq!(a.unit, measured::Unit::Cycles);
     assert_eq!(a.runs, 3);
     assert_eq!(a.clock_hz, Some(board.clock_hz));
     assert!(!a.layers.is_empty());

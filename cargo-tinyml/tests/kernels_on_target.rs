@@ -49,7 +49,7 @@ fn missing(what: &str) -> bool {
 fn emulated(name: &str) -> Option<Board> {
     let board = Catalog::builtin().unwrap().get(name).unwrap().clone();
     let emu = board.emulator.as_ref().expect("an emulated board");
-    if cargo_tinyml::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
+    if cargo_tinyml::target::qemu::which(&emu.qemu).is_none() && missing(&emu.qemu) {
         return None;
     }
     let target = board.target.as_deref().expect("a Rust target");
@@ -115,7 +115,7 @@ fn build(board: &Board, profile: Profile, sabotage: Option<&str>) -> PathBuf {
 /// Runs `elf` on the board's emulator: exit code and output.
 fn run(board: &Board, elf: &Path) -> (i32, String) {
     let emu = board.emulator.as_ref().unwrap();
-    let outcome = cargo_tinyml::qemu::run(emu, elf, TIMEOUT, false).unwrap();
+    let outcome = cargo_tinyml::target::qemu::run(emu, elf, TIMEOUT, false).unwrap();
     (outcome.code, outcome.stdout)
 }
 

@@ -2,8 +2,9 @@
 //! nothing written.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::cmd::new::{Cmd, NewError};
-use cargo_tinyml::scaffold::{self, Model, Spec};
+use cargo_tinyml::cmd::new::Cmd;
+use cargo_tinyml::project::scaffold::NewError;
+use cargo_tinyml::project::scaffold::{self, Model, Spec};
 use std::path::{Path, PathBuf};
 
 fn scratch(name: &str) -> PathBuf {

@@ -4,8 +4,8 @@
 //!
 //! Tests against a real board are in `tests/hardware.rs`, gated by `TINYML_HW_BOARD`.
 
-use cargo_tinyml::elf::{Elf, FitProblem};
-use cargo_tinyml::probe::{self, ProbeError};
+use cargo_tinyml::target::elf::{Elf, FitProblem};
+use cargo_tinyml::target::probe::{self, ProbeError};
 use probe_rs::integration::{FakeProbe, Operation, ProbeLister};
 use probe_rs::probe::list::{Accessibility, Lister, ProbeListItem};
 use probe_rs::probe::{DebugProbe, DebugProbeError, DebugProbeInfo, DebugProbeSelector, Probe, ProbeFactory};

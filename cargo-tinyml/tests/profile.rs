@@ -7,8 +7,8 @@
 //! Skipped (with a message) when `qemu-system-arm` or the thumbv8m target is missing.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::cmd::profile::{self, report, Options};
-use cargo_tinyml::scaffold::{self, Model, Spec};
+use cargo_tinyml::profiling::{self, measured, MeasureOptions};
+use cargo_tinyml::project::scaffold::{self, Model, Spec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -48,8 +48,8 @@ fn project(name: &str, board: &str, model: Option<&Path>) -> PathBuf {
     dest
 }
 
-fn options(runs: u16) -> Options {
-    Options {
+fn options(runs: u16) -> MeasureOptions {
+    MeasureOptions {
         board: None,
         runs,
         probe: None,
@@ -66,11 +66,11 @@ fn hello_world_on_an547_is_complete_and_identical_across_runs() {
         return;
     }
     let dir = project("hello", "mps3-an547", None);
-    let a = profile::profile(&dir, &options(3)).unwrap();
-    let b = profile::profile(&dir, &options(3)).unwrap();
+    let a = profiling::measure(&dir, &options(3)).unwrap();
+    let b = profiling::measure(&dir, &options(3)).unwrap();
     assert_eq!(a, b, "two profiles of the same firmware differ");
     assert_eq!(a.board, "mps3-an547");
-    assert_eq!(a.unit, report::Unit::Instructions);
+    assert_eq!(a.unit, measured::Unit::Instructions);
     assert_eq!(a.runs, 3);
     assert_eq!(a.layers.len(), 3);
     assert!(a.layers.iter().all(|l| l.op == "FULLY_CONNECTED" && l.instructions.unwrap() > 0 && l.cycles.is_none()));
@@ -92,17 +92,17 @@ fn hello_world_on_an547_is_complete_and_identical_across_runs() {
         assert!(j["memory"][key].is_u64(), "missing memory.{key}");
     }
     // The report is its own baseline: no regression; a 10% slower total is one.
-    let same = report::compare(&a, &b, 5.0).unwrap();
+    let same = measured::compare(&a, &b, 5.0).unwrap();
     assert!(same.regressions.is_empty(), "{}", same.text);
     let mut slower = a.clone();
     slower.total.instructions = Some(a.total.value() * 110 / 100);
-    let cmp = report::compare(&slower, &a, 5.0).unwrap();
+    let cmp = measured::compare(&slower, &a, 5.0).unwrap();
     assert_eq!(cmp.regressions.len(), 1, "{}", cmp.text);
     assert!(cmp.regressions[0].starts_with("total instructions +"), "{:?}", cmp.regressions);
     // Round trip through the JSON a baseline file holds.
-    let back: report::Report = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+    let back: measured::MeasuredReport = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
     assert_eq!(back, a);
-    println!("{}", report::render(&a));
+    println!("{}", measured::render(&a));
 }
 
 /// Zero cost when off: `layer!` without the `profile` feature expands to the layer body
@@ -115,7 +115,7 @@ fn profiling_compiles_away_in_a_normal_build() {
         return;
     }
     let dir = project("hello", "mps3-an547", None);
-    let r = profile::profile(&dir, &options(1)).unwrap();
+    let r = profiling::measure(&dir, &options(1)).unwrap();
     // The same package (same name, so the same symbols) with layer! stripped.
     let stripped = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e/nolayer");
     let _ = std::fs::remove_dir_all(&stripped);
@@ -129,20 +129,22 @@ fn profiling_compiles_away_in_a_normal_build() {
     build_rs = build_rs.replacen("compile_or_exit();", "compile_or_exit();\n    strip_layers();", 1);
     build_rs.push_str(STRIP_LAYERS);
     std::fs::write(stripped.join("build.rs"), build_rs).unwrap();
-    let project = cargo_tinyml::cargo::Project::find(&stripped).unwrap();
+    let project = cargo_tinyml::project::Project::find(&stripped).unwrap();
     let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target-nolayer");
-    let build = cargo_tinyml::cargo::BuildOptions { release: true, target_dir: Some(target_dir), quiet: true };
-    let elf = cargo_tinyml::elf::Elf::read(&cargo_tinyml::cargo::build(&project, &build).unwrap()).unwrap();
+    let build = cargo_tinyml::project::cargo::BuildOptions { release: true, target_dir: Some(target_dir), quiet: true };
+    let elf = cargo_tinyml::target::elf::Elf::read(&cargo_tinyml::project::cargo::build_elf(&project, &build).unwrap())
+        .unwrap();
     let model_rs = std::fs::read_dir(elf.path.parent().unwrap().join("build"))
         .unwrap()
         .filter_map(|e| std::fs::read_to_string(e.unwrap().path().join("out/model.rs")).ok())
         .next()
         .unwrap();
     assert!(!model_rs.contains("layer!"), "the strip did not happen");
-    let text = |e: &cargo_tinyml::elf::Elf| e.section(".text").unwrap().size;
-    let normal =
-        cargo_tinyml::elf::Elf::read(&options(1).target_dir.unwrap().join("thumbv8m.main-none-eabihf/release/hello"))
-            .unwrap();
+    let text = |e: &cargo_tinyml::target::elf::Elf| e.section(".text").unwrap().size;
+    let normal = cargo_tinyml::target::elf::Elf::read(
+        &options(1).target_dir.unwrap().join("thumbv8m.main-none-eabihf/release/hello"),
+    )
+    .unwrap();
     assert_eq!(text(&normal), text(&elf), "layer! costs code in a normal build");
     assert_eq!(r.memory.flash_bytes, elf.memory_use().flash_bytes);
     assert_eq!(r.memory.static_ram_bytes, elf.memory_use().static_ram_bytes);
@@ -197,18 +199,18 @@ fn hello_world_on_mps2_boards_is_complete_and_identical_across_runs() {
     for board in ["mps2-an505", "mps2-an386"] {
         // A package name per board: boards that share a target triple share the target dir.
         let dir = project(&format!("hello-{board}"), board, None);
-        let a = profile::profile(&dir, &options(2)).unwrap();
-        let b = profile::profile(&dir, &options(2)).unwrap();
+        let a = profiling::measure(&dir, &options(2)).unwrap();
+        let b = profiling::measure(&dir, &options(2)).unwrap();
         assert_eq!(a, b, "two profiles on {board} differ");
         assert_eq!(a.board, board);
-        assert_eq!(a.unit, report::Unit::Instructions);
+        assert_eq!(a.unit, measured::Unit::Instructions);
         assert_eq!(a.layers.len(), 3);
         assert!(a.layers.iter().all(|l| l.op == "FULLY_CONNECTED" && l.instructions.unwrap() > 0), "{board}");
         assert!(a.total.value() >= a.layers.iter().map(|l| l.value()).sum::<u64>());
         assert!(a.checksums_agree);
         let m = &a.memory;
         assert!(m.stack_bytes > 0 && m.flash_bytes > 0 && m.static_ram_bytes >= m.arena_bytes, "{board}: {m:?}");
-        println!("{}", report::render(&a));
+        println!("{}", measured::render(&a));
     }
 }
 
@@ -231,11 +233,15 @@ fn systick_counts_emulated_instructions_on_every_emulated_board() {
         let name = format!("calib-{}", board.name);
         let dir = project(&name, &board.name, None);
         std::fs::write(dir.join("src/main.rs"), CALIBRATE).unwrap();
-        let p = cargo_tinyml::cargo::Project::find(&dir).unwrap();
-        let build = cargo_tinyml::cargo::BuildOptions { release: true, target_dir: options(1).target_dir, quiet: true };
-        let elf = cargo_tinyml::cargo::build(&p, &build).unwrap();
+        let p = cargo_tinyml::project::Project::find(&dir).unwrap();
+        let build = cargo_tinyml::project::cargo::BuildOptions {
+            release: true,
+            target_dir: options(1).target_dir,
+            quiet: true,
+        };
+        let elf = cargo_tinyml::project::cargo::build_elf(&p, &build).unwrap();
         let emu = board.emulator.as_ref().unwrap();
-        let out = cargo_tinyml::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
+        let out = cargo_tinyml::target::qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();
         assert_eq!(out.code, 0, "{}", out.stdout);
         let ticks = |n: u64| -> u64 {
             let line = out.stdout.lines().find(|l| l.starts_with(&format!("calibrate {n} "))).expect(&out.stdout);
@@ -300,10 +306,10 @@ fn kws_on_an547_is_complete_and_identical_across_runs() {
     }
     assert!(model.is_file(), "{} not found (set TINYML_SHARED_MODELS or TINYML_KWS_MODEL)", model.display());
     let dir = project("kws", "mps3-an547", Some(&model));
-    let a = profile::profile(&dir, &options(2)).unwrap();
-    let b = profile::profile(&dir, &options(2)).unwrap();
+    let a = profiling::measure(&dir, &options(2)).unwrap();
+    let b = profiling::measure(&dir, &options(2)).unwrap();
     assert_eq!(a, b, "two KWS profiles differ");
-    println!("{}", report::render(&a));
+    println!("{}", measured::render(&a));
     // Every layer that computes takes time (RESHAPE may be a no-op view).
     assert!(a.layers.iter().filter(|l| l.macs > 0).all(|l| l.value() > 0));
     assert!(a.layers.iter().any(|l| l.op == "CONV_2D") && a.layers.iter().any(|l| l.op == "SOFTMAX"));
@@ -321,7 +327,7 @@ fn kws_on_an547_is_complete_and_identical_across_runs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is pure JSON");
     assert_eq!(
-        serde_json::from_value::<report::Report>(json.clone()).unwrap(),
+        serde_json::from_value::<measured::MeasuredReport>(json.clone()).unwrap(),
         a,
         "--json differs from the library's report"
     );

@@ -2,7 +2,7 @@
 //! decoder, a frozen version-1 stream, and damaged input (truncated, corrupted, foreign)
 //! that must give a clear error and never panic.
 
-use cargo_tinyml::record::{decode, decode_text, extract, DecodeError, Run, Timer};
+use cargo_tinyml::profiling::record::{decode, decode_text, extract, DecodeError, Run, Timer};
 use tinyml_runtime::profile::record as enc;
 
 /// A stream as the firmware writes it: 2 runs of a 3-layer model.

@@ -2,8 +2,9 @@
 //! shapes, MACs, parameter and activation bytes and arena offset, with totals and
 //! whether the model fits a board.
 
-use crate::boards::{Board, RegionKind};
-use anyhow::Context;
+use crate::boards::{Board, Catalog, RegionKind};
+use crate::common::compile_model;
+
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,13 +74,10 @@ struct JsonOut<'a> {
 impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let bytes =
-            std::fs::read(&self.model).with_context(|| format!("cannot read model {}", self.model.display()))?;
-        let program = tinyml_compiler::compile(&bytes, &Default::default())
-            .with_context(|| format!("cannot compile {}", self.model.display()))?;
+        let program = compile_model(&self.model)?;
         let report = Report::of(&program);
         let fit = match &self.board {
-            Some(name) => Some(fit(&report, crate::boards::Catalog::load()?.get(name)?)),
+            Some(name) => Some(fit(&report, Catalog::load()?.get(name)?)),
             None => None,
         };
         if self.json {

@@ -1,6 +1,7 @@
 //! `cargo tinyml boards`: list the known boards (built-in and the user's).
 
 use crate::boards::{user_boards_dir, Board, Catalog};
+use crate::format::mib;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -20,14 +21,6 @@ pub struct Cmd {
     /// Also print memory regions, notes and sources.
     #[arg(long, short)]
     pub verbose: bool,
-}
-
-fn mib(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
-        format!("{} MiB", bytes >> 20)
-    } else {
-        format!("{} KiB", bytes / 1024)
-    }
 }
 
 fn runs_on(b: &Board) -> String {

@@ -2,6 +2,7 @@
 //! Today the only form is portable C99 (`--emit c`), for C toolchains (Zephyr, vendor
 //! SDKs, TI Code Composer Studio for C2000, which Rust cannot target).
 
+use crate::common::compile_model;
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,10 +54,7 @@ pub enum Emit {
 impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let bytes =
-            std::fs::read(&self.model).with_context(|| format!("cannot read model {}", self.model.display()))?;
-        let program = tinyml_compiler::compile(&bytes, &Default::default())
-            .with_context(|| format!("cannot compile {}", self.model.display()))?;
+        let program = compile_model(&self.model)?;
         let container = if self.int8_container == "16" { Container::Bits16 } else { Container::Bits8 };
         let source = self.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let opts = COptions { source, container, embed_test_vector: self.test_vector, ..Default::default() };

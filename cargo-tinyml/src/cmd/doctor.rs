@@ -2,9 +2,10 @@
 //! exact command that fixes each gap.
 
 use crate::boards::Catalog;
+use crate::common::{apt_install, command_output, is_root};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 
 /// Check the Rust targets, QEMU, the Python reference and debug-probe access.
 #[derive(Debug, clap::Args)]
@@ -43,21 +44,6 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
-fn output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn is_root() -> bool {
-    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
-}
-
-/// `apt-get install` of `packages`, with `sudo` unless we run as root.
-pub fn apt_install(packages: &str) -> String {
-    let sudo = if is_root() { "" } else { "sudo " };
-    format!("{sudo}apt-get update && {sudo}apt-get install -y --no-install-recommends {packages}")
-}
-
 /// Runs every check.
 pub fn checks() -> Vec<Check> {
     let mut out = Vec::new();
@@ -65,7 +51,7 @@ pub fn checks() -> Vec<Check> {
     let boards = catalog.as_ref().map(|c| c.boards.as_slice()).unwrap_or_default();
 
     // Rust targets, per board.
-    let installed = output("rustup", &["target", "list", "--installed"]);
+    let installed = command_output("rustup", &["target", "list", "--installed"]);
     let targets: BTreeSet<&str> = boards.iter().filter_map(|b| b.target.as_deref()).collect();
     for target in targets {
         let users: Vec<&str> =
@@ -93,7 +79,7 @@ pub fn checks() -> Vec<Check> {
     // QEMU, for the emulated boards.
     let qemus: BTreeSet<&str> = boards.iter().filter_map(|b| b.emulator.as_ref().map(|e| e.qemu.as_str())).collect();
     for qemu in qemus {
-        let (status, detail, fix) = match output(qemu, &["--version"]) {
+        let (status, detail, fix) = match command_output(qemu, &["--version"]) {
             Some(v) => (Status::Ok, v.lines().next().unwrap_or_default().to_owned(), None),
             None => (Status::Missing, "not found on PATH".to_owned(), Some(apt_install("qemu-system-arm"))),
         };
@@ -103,8 +89,8 @@ pub fn checks() -> Vec<Check> {
     // Python with the TFLM reference interpreter (validation and tests).
     let python = crate::python::interpreter();
     let py = python.display().to_string();
-    let found = output(&py, &["-c", "import tflite_micro, numpy; print(tflite_micro.__name__)"]);
-    let venv_fix = match crate::scaffold::source_dir() {
+    let found = command_output(&py, &["-c", "import tflite_micro, numpy; print(tflite_micro.__name__)"]);
+    let venv_fix = match crate::project::scaffold::source_dir() {
         Some(root) => format!(
             "python3 -m venv {0}/.venv && {0}/.venv/bin/pip install -r {0}/tools/oracle/requirements.txt",
             root.display()

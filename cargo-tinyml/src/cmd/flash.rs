@@ -1,16 +1,15 @@
 //! `cargo tinyml flash`: build, check the fit, and put the firmware on the board.
 
-use crate::boards::LoadFlow;
-use crate::cargo::{self, BuildOptions, Project};
-use crate::cmd::profile::resolve_board;
-use crate::elf::Elf;
-use crate::{probe, qemu};
+use crate::boards::{Board, Flow};
+use crate::common::ProjectArgs;
+use crate::project::{self, c_project, cargo, Located};
+use crate::target::elf::{Elf, Region};
+use crate::target::{probe, qemu};
 use anyhow::bail;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use probe_rs::flashing::{ProgressEvent, ProgressOperation};
 use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -37,73 +36,71 @@ pub struct Cmd {
     /// Check that the image fits (host check and probe-rs dry run) without writing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Project directory (default: the current directory).
-    #[arg(long, value_name = "DIR")]
-    pub path: Option<PathBuf>,
-    /// Cargo's target directory (default: cargo's).
-    #[arg(long, value_name = "DIR")]
-    pub target_dir: Option<PathBuf>,
+    /// Where the project is and where cargo builds it.
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let dir = match &self.path {
-            Some(p) => p.clone(),
-            None => std::env::current_dir()?,
-        };
-        if let Some(board) = crate::c2000::c_board_for(&dir, self.board.as_deref())? {
-            // A core probe-rs cannot drive (C28x): TI's loader, or the manual steps.
-            crate::c2000::flash_command(&board, &dir, self.dry_run)?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        let project = Project::find(&dir)?;
-        let board = resolve_board(&project, self.board.as_deref())?;
-        let build = BuildOptions { release: self.release, target_dir: self.target_dir.clone(), quiet: false };
-        let elf_path = cargo::build(&project, &build)?;
-        let elf = Elf::read(&elf_path)?;
-        let regions: Vec<crate::elf::Region> = board
-            .memory
-            .iter()
-            .map(|r| crate::elf::Region { name: r.name.clone(), range: r.origin..r.origin + r.length })
-            .collect();
-        elf.check_fit(&format!("board {}", board.name), &regions)?;
-        if let Some(emu) = &board.emulator {
-            if self.dry_run {
-                eprintln!("{} fits {} (emulated: nothing to flash)", elf_path.display(), board.name);
+        let dir = self.project.dir()?;
+        let (project, board) = match project::locate(&dir, self.board.as_deref())? {
+            Located::CProject(board) => {
+                // A core probe-rs cannot drive (C28x): TI's loader, or the manual steps.
+                c_project::flash_command(&board, &dir, self.dry_run)?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let out = qemu::run(emu, &elf_path, Duration::from_secs(3600), true)?;
-            return Ok(ExitCode::from(out.code.clamp(0, 255) as u8));
-        }
-        let Some(chip) = board.probe_rs_chip.clone() else {
-            bail!(
+            Located::Firmware(project, board) => (project, board),
+        };
+        let elf_path = cargo::build_elf(&project, &self.project.build_options(self.release, false))?;
+        let elf = Elf::read(&elf_path)?;
+        elf.check_fit(&format!("board {}", board.name), &board_regions(&board))?;
+        match board.flow() {
+            Flow::Qemu(emu) => {
+                if self.dry_run {
+                    eprintln!("{} fits {} (emulated: nothing to flash)", elf_path.display(), board.name);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let out = qemu::run(emu, &elf_path, Duration::from_secs(3600), true)?;
+                Ok(ExitCode::from(out.code.clamp(0, 255) as u8))
+            }
+            Flow::Probe { chip, ram } => self.flash_with_probe(&elf, chip, ram),
+            Flow::VendorTool | Flow::CProject => bail!(
                 "board `{}` is not supported by probe-rs: load {} with the vendor tool",
                 board.name,
                 elf_path.display()
-            );
-        };
-        probe::check_fit(&elf, &chip)?;
+            ),
+        }
+    }
+
+    fn flash_with_probe(&self, elf: &Elf, chip: &str, ram: bool) -> anyhow::Result<ExitCode> {
+        probe::check_fit(elf, chip)?;
         let selector = self.probe.as_deref().map(probe::parse_selector).transpose()?;
         let lister = probe_rs::probe::list::Lister::new();
         let open = || probe::select_probe(&lister, selector.as_ref());
-        let mut session = probe::attach_checked(open, &chip, probe::detect_chip)?;
-        probe::dry_run(&mut session, &elf, &chip)?;
+        let mut session = probe::attach_checked(open, chip, probe::detect_chip)?;
+        probe::dry_run(&mut session, elf, chip)?;
         if self.dry_run {
-            eprintln!("{} fits {chip} (probe-rs dry run passed)", elf_path.display());
+            eprintln!("{} fits {chip} (probe-rs dry run passed)", elf.path.display());
             return Ok(ExitCode::SUCCESS);
         }
         let mut bars = Bars::new();
-        probe::flash(&mut session, &elf, &chip, |e| bars.event(e))?;
-        if board.load == LoadFlow::Ram {
-            probe::start_from_ram(&mut session, &elf)?;
-            eprintln!("loaded {} into RAM of {chip} and started it", elf_path.display());
+        probe::flash(&mut session, elf, chip, |e| bars.event(e))?;
+        if ram {
+            probe::start_from_ram(&mut session, elf)?;
+            eprintln!("loaded {} into RAM of {chip} and started it", elf.path.display());
         } else {
             probe::reset_and_run(&mut session)?;
-            eprintln!("flashed {} to {chip}; reset and running", elf_path.display());
+            eprintln!("flashed {} to {chip}; reset and running", elf.path.display());
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The board's memory regions as a memory map for [`Elf::check_fit`].
+fn board_regions(board: &Board) -> Vec<Region> {
+    board.memory.iter().map(|r| Region { name: r.name.clone(), range: r.origin..r.origin + r.length }).collect()
 }
 
 /// Progress bars for probe-rs' flash events: one per operation, drawn only when stderr

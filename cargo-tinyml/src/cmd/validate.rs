@@ -1,6 +1,7 @@
 //! `cargo tinyml validate`: run the compiled model on the host and compare it with a
 //! reference (the TFLM interpreter, or saved outputs).
 
+use crate::common::compile_model;
 use crate::python;
 use anyhow::{bail, Context};
 use serde::Serialize;
@@ -179,10 +180,7 @@ impl Cmd {
                 self.board
             );
         }
-        let bytes =
-            std::fs::read(&self.model).with_context(|| format!("cannot read model {}", self.model.display()))?;
-        let program = tinyml_compiler::compile(&bytes, &Default::default())
-            .with_context(|| format!("cannot compile {}", self.model.display()))?;
+        let program = compile_model(&self.model)?;
         let g = &program.graph;
         // samples[s][k] = bytes of model input k for sample s.
         let samples: Vec<Vec<Vec<u8>>> = if self.inputs.is_empty() {

@@ -8,9 +8,10 @@ use tinyml_runtime::profile::record::{crc16, tag, MAGIC, VERSION};
 
 pub use tinyml_runtime::profile::record::{Timer, LINE_PREFIX};
 
-/// A decoded profile: per-run, per-layer ticks of the timer named in [`Profile::timer`].
+/// A decoded record stream: per-run, per-layer ticks of the timer named in
+/// [`Recording::timer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Profile {
+pub struct Recording {
     /// Format version of the stream.
     pub version: u8,
     /// The counter the ticks come from.
@@ -168,7 +169,7 @@ pub fn extract(text: &str) -> Result<Vec<u8>, DecodeError> {
 }
 
 /// [`extract`] then [`decode`].
-pub fn decode_text(text: &str) -> Result<Profile, DecodeError> {
+pub fn decode_text(text: &str) -> Result<Recording, DecodeError> {
     decode(&extract(text)?)
 }
 
@@ -193,7 +194,7 @@ fn u32_at(p: &[u8], i: usize) -> u32 {
 
 /// Decodes one stream: header, records, END. Records of unknown tags are skipped (their
 /// length byte says how far), so a newer firmware that adds a record kind still decodes.
-pub fn decode(bytes: &[u8]) -> Result<Profile, DecodeError> {
+pub fn decode(bytes: &[u8]) -> Result<Recording, DecodeError> {
     if bytes.len() < 4 || bytes[..4] != MAGIC {
         return Err(DecodeError::BadMagic { found: bytes.iter().take(4).copied().collect() });
     }
@@ -315,10 +316,10 @@ pub fn decode(bytes: &[u8]) -> Result<Profile, DecodeError> {
             Ok(Run { layer_ticks, total_ticks, checksum: p.checksum })
         })
         .collect::<Result<Vec<_>, DecodeError>>()?;
-    Ok(Profile { version, timer, layers, runs, stack_bytes })
+    Ok(Recording { version, timer, layers, runs, stack_bytes })
 }
 
-impl fmt::Display for Profile {
+impl fmt::Display for Recording {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "profile v{}: {} layers, {} runs, timer {:?}", self.version, self.layers, self.runs.len(), self.timer)
     }

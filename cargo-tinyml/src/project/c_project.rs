@@ -1,11 +1,11 @@
-//! Boards whose core Rust cannot target (TI C2000, C28x): `cargo tinyml new` generates a
-//! C project for TI's compiler from the C export, and `flash`/`profile` hand over to TI's
-//! tools. Everything TI-specific here is generated from the board file; none of it has
+//! C projects, for boards whose core Rust cannot target ([`Flow::CProject`]: TI C2000,
+//! C28x): `cargo tinyml new` generates a C project for TI's compiler from the C export,
+//! and `flash`/`profile` hand over to TI's tools. Everything TI-specific here is generated from the board file; none of it has
 //! been checked with cl2000 or on hardware (the docs say so), only the C itself is tested
 //! (with gcc, in the 16-bit container mode C28x needs).
 
-use crate::boards::{Board, RegionKind};
-use crate::scaffold::render;
+use super::scaffold::render;
+use crate::boards::{Board, Flow, RegionKind};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tinyml_compiler::codegen::c::{self, COptions, Container};
@@ -15,7 +15,7 @@ const STACK_LIMIT_WORDS: u64 = 0x1_0000;
 
 /// Why a C2000 project could not be generated or loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum C2000Error {
+pub enum CProjectError {
     /// The model does not compile.
     #[error("cannot compile the model: {0}")]
     Compile(#[from] tinyml_compiler::CompileError),
@@ -57,25 +57,11 @@ pub fn project_board(dir: &Path) -> Option<String> {
     Some(rest[..rest.find('`')?].to_owned())
 }
 
-/// The board without a Rust target that `flash` or `profile` in `dir` is about, if any:
-/// `--board` naming one, or the board of a C project generated in `dir`. `None` means a
-/// Rust project (the commands' usual path).
-pub fn c_board_for(dir: &Path, asked: Option<&str>) -> Result<Option<Board>, crate::boards::BoardError> {
-    let name = match (asked, project_board(dir)) {
-        (Some(a), _) => a.to_owned(),
-        (None, Some(b)) => b,
-        (None, None) => return Ok(None),
-    };
-    let catalog = crate::boards::Catalog::load()?;
-    let board = catalog.get(&name)?;
-    Ok(is_c_board(board).then(|| board.clone()))
-}
-
 /// `cargo tinyml flash` for a C board: probe-rs cannot drive its core, so the image is
 /// loaded with TI UniFlash's `dslite` when it is on the PATH (after saying so); without
 /// it, or with `dry_run`, the exact manual steps are the answer. Nothing is built here:
 /// the project is built with TI's compiler (`make`, or CCS).
-pub fn flash_command(board: &Board, project: &Path, dry_run: bool) -> Result<(), C2000Error> {
+pub fn flash_command(board: &Board, project: &Path, dry_run: bool) -> Result<(), CProjectError> {
     if dry_run {
         eprintln!("{}", flash_instructions(board, project));
         return Ok(());
@@ -103,11 +89,6 @@ pub fn profile_unsupported(board: &Board, project: &Path) -> String {
     )
 }
 
-/// Whether a board gets a C project rather than a Rust one.
-pub fn is_c_board(board: &Board) -> bool {
-    board.target.is_none()
-}
-
 /// A region's origin and length in C28x words (board files hold bytes: twice the word
 /// address and twice the word count).
 fn words(origin: u64, length: u64) -> (u64, u64) {
@@ -118,7 +99,7 @@ fn words(origin: u64, length: u64) -> (u64, u64) {
 /// two words of the flash region (the boot ROM's flash entry point), code and constants
 /// in the rest of it, data and the arena in the RAM region, the stack in the smallest
 /// other region below word 0x10000 (the stack pointer is 16 bits), else in RAM.
-pub fn linker_cmd(board: &Board) -> Result<String, C2000Error> {
+pub fn linker_cmd(board: &Board) -> Result<String, CProjectError> {
     let flash = board.flash();
     let ram = board.ram();
     let (flash_origin, flash_len) = words(flash.origin, flash.length);
@@ -129,7 +110,7 @@ pub fn linker_cmd(board: &Board) -> Result<String, C2000Error> {
         .min_by_key(|r| r.length)
         .unwrap_or(ram);
     if (stack.origin + stack.length) / 2 > STACK_LIMIT_WORDS {
-        return Err(C2000Error::Board {
+        return Err(CProjectError::Board {
             board: board.name.clone(),
             reason: "no RAM region lies below word address 0x10000 for the 16-bit stack pointer".into(),
         });
@@ -190,9 +171,9 @@ pub fn project_files(
     board: &Board,
     model: &[u8],
     model_file: &str,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, C2000Error> {
-    if !is_c_board(board) {
-        return Err(C2000Error::Board {
+) -> Result<Vec<(PathBuf, Vec<u8>)>, CProjectError> {
+    if board.flow() != Flow::CProject {
+        return Err(CProjectError::Board {
             board: board.name.clone(),
             reason: "has a Rust target; use the Rust project".into(),
         });
@@ -221,10 +202,10 @@ pub fn project_files(
         files.push((path, text.clone().into_bytes()));
     }
     let templates: [(&str, &str); 4] = [
-        ("src/main.c", include_str!("../../templates/c2000/main.c.tmpl")),
-        ("src/codestart.asm", include_str!("../../templates/c2000/codestart.asm.tmpl")),
-        ("Makefile", include_str!("../../templates/c2000/Makefile.tmpl")),
-        ("README.md", include_str!("../../templates/c2000/README.md.tmpl")),
+        ("src/main.c", include_str!("../../../templates/c2000/main.c.tmpl")),
+        ("src/codestart.asm", include_str!("../../../templates/c2000/codestart.asm.tmpl")),
+        ("Makefile", include_str!("../../../templates/c2000/Makefile.tmpl")),
+        ("README.md", include_str!("../../../templates/c2000/README.md.tmpl")),
     ];
     for (path, template) in templates {
         files.push((PathBuf::from(path), render(template, &vars).into_bytes()));
@@ -285,18 +266,18 @@ pub fn flash_instructions(board: &Board, project: &Path) -> String {
 }
 
 /// Loads a built C2000 project with `dslite` when it is on the PATH; otherwise returns
-/// [`C2000Error::NoLoader`] carrying [`flash_instructions`]. For `flash` and `profile`.
-pub fn flash(board: &Board, project: &Path) -> Result<(), C2000Error> {
+/// [`CProjectError::NoLoader`] carrying [`flash_instructions`]. For `flash` and `profile`.
+pub fn flash(board: &Board, project: &Path) -> Result<(), CProjectError> {
     let ccxml = project.join("targetConfigs").join(format!("{}.ccxml", board.mcu));
     let image = project.join(format!("{}.out", project.file_name().and_then(|n| n.to_str()).unwrap_or("project")));
     let argv = dslite_command(&ccxml, &image);
     let found = std::process::Command::new(&argv[0]).arg("--help").output().is_ok();
     if !found {
-        return Err(C2000Error::NoLoader { steps: flash_instructions(board, project) });
+        return Err(CProjectError::NoLoader { steps: flash_instructions(board, project) });
     }
     let status = std::process::Command::new(&argv[0]).args(&argv[1..]).status()?;
     if !status.success() {
-        return Err(C2000Error::Loader { status: status.to_string(), command: argv.join(" ") });
+        return Err(CProjectError::Loader { status: status.to_string(), command: argv.join(" ") });
     }
     Ok(())
 }

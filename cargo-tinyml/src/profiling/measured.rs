@@ -1,8 +1,11 @@
-//! The profile report: built from decoded records, the compiled model's layer list and
-//! the ELF; rendered as a terminal table or JSON; compared against a baseline.
+//! The measured report of `cargo tinyml profile` (not the compiler's static estimate that
+//! `analyze` prints): assembled from the decoded records, the compiled model's layer list
+//! and the ELF; rendered as a terminal table or JSON; compared against a baseline.
 
-use crate::elf::MemoryUse;
-use crate::record::{Profile, Timer};
+use super::record::{Recording, Timer};
+use crate::boards::Emulator;
+use crate::format::grouped;
+use crate::target::elf::MemoryUse;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -94,12 +97,12 @@ pub struct Memory {
     pub static_ram_bytes: u64,
     /// The same figures for the profiling build (what the profiler itself adds).
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub profiling_build: Option<BuildSize>,
+    pub profiling_build: Option<ImageSize>,
 }
 
-/// Sizes of one build, from its ELF.
+/// Sizes of one firmware image, from its ELF.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BuildSize {
+pub struct ImageSize {
     /// Image bytes.
     pub flash_bytes: u64,
     /// Static RAM bytes.
@@ -108,9 +111,9 @@ pub struct BuildSize {
     pub text_bytes: u64,
 }
 
-/// A complete profile report (the `--json` document).
+/// A complete measured report (the `--json` document of `cargo tinyml profile`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub struct MeasuredReport {
     /// Board name.
     pub board: String,
     /// Whether the figures come from an emulator.
@@ -138,7 +141,7 @@ pub struct Report {
 
 /// Why records and model do not make a report.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub enum AssembleError {
     /// The firmware timed a different number of layers than the model has.
     #[error("the firmware reports {firmware} layers but model/model.tflite compiles to {model}: rebuild (the firmware is stale) or check that build.rs compiles model/model.tflite")]
     LayerMismatch {
@@ -164,10 +167,9 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// SysTick under QEMU `-icount shift=0`: 1 instruction = 1 ns of virtual time, so one
-    /// tick at `systick_hz` is 1e9 / systick_hz instructions.
-    pub fn emulated(systick_hz: u64) -> Scale {
-        Scale { unit: Unit::Instructions, per_tick: 1e9 / systick_hz as f64, clock_hz: None }
+    /// SysTick under QEMU `-icount shift=0`: [`Emulator::instructions_per_tick`].
+    pub fn emulated(emulator: &Emulator) -> Scale {
+        Scale { unit: Unit::Instructions, per_tick: emulator.instructions_per_tick(), clock_hz: None }
     }
 
     /// DWT cycles on hardware at `clock_hz`.
@@ -196,8 +198,8 @@ fn median(mut v: Vec<u64>) -> u64 {
     v[v.len() / 2]
 }
 
-/// Inputs of [`build`] that come from the host side.
-pub struct Context<'a> {
+/// Inputs of [`assemble`] that come from the host side.
+pub struct HostFacts<'a> {
     /// Board name.
     pub board: &'a str,
     /// Emulated or not.
@@ -214,13 +216,13 @@ pub struct Context<'a> {
     pub profiling_elf: MemoryUse,
 }
 
-/// Builds the report: per layer and total, the median over runs (min and max beside).
-pub fn build(p: &Profile, cx: &Context<'_>) -> Result<Report, ReportError> {
+/// Assembles the report: per layer and total, the median over runs (min and max beside).
+pub fn assemble(p: &Recording, cx: &HostFacts<'_>) -> Result<MeasuredReport, AssembleError> {
     if p.runs.is_empty() {
-        return Err(ReportError::NoRuns);
+        return Err(AssembleError::NoRuns);
     }
     if p.layers as usize != cx.layers.len() {
-        return Err(ReportError::LayerMismatch { firmware: p.layers as usize, model: cx.layers.len() });
+        return Err(AssembleError::LayerMismatch { firmware: p.layers as usize, model: cx.layers.len() });
     }
     let s = cx.scale;
     let mut layers = Vec::new();
@@ -247,7 +249,7 @@ pub fn build(p: &Profile, cx: &Context<'_>) -> Result<Report, ReportError> {
     let total = median(p.runs.iter().map(|r| s.apply(u64::from(r.total_ticks))).collect());
     let (instructions, cycles) = s.pair(total);
     let first = p.runs[0].checksum;
-    Ok(Report {
+    Ok(MeasuredReport {
         board: cx.board.to_owned(),
         emulated: cx.emulated,
         unit: s.unit,
@@ -266,7 +268,7 @@ pub fn build(p: &Profile, cx: &Context<'_>) -> Result<Report, ReportError> {
             stack_bytes: u64::from(p.stack_bytes.unwrap_or(0)),
             flash_bytes: cx.elf.flash_bytes,
             static_ram_bytes: cx.elf.static_ram_bytes,
-            profiling_build: Some(BuildSize {
+            profiling_build: Some(ImageSize {
                 flash_bytes: cx.profiling_elf.flash_bytes,
                 static_ram_bytes: cx.profiling_elf.static_ram_bytes,
                 text_bytes: cx.profiling_elf.text_bytes,
@@ -277,24 +279,11 @@ pub fn build(p: &Profile, cx: &Context<'_>) -> Result<Report, ReportError> {
     })
 }
 
-/// Thousands separators: 1234567 -> "1,234,567".
-pub fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 const BAR: usize = 24;
 
 /// The terminal table: one line per layer with a bar of its share, then the total,
 /// memory and checksum.
-pub fn render(r: &Report) -> String {
+pub fn render(r: &MeasuredReport) -> String {
     let mut out = String::new();
     let unit = r.unit.name();
     let what = if r.emulated {
@@ -403,7 +392,7 @@ fn delta(name: &str, old: u64, new: u64, threshold: f64, out: &mut String, regre
 
 /// Compares `new` against `old`: the total time and each memory figure regress when they
 /// grow by more than `threshold` percent. Layers are listed for information.
-pub fn compare(new: &Report, old: &Report, threshold: f64) -> Result<Comparison, String> {
+pub fn compare(new: &MeasuredReport, old: &MeasuredReport, threshold: f64) -> Result<Comparison, String> {
     if new.unit != old.unit {
         return Err(format!(
             "the baseline counts {} and this run {}: compare profiles of the same kind of board",

@@ -5,14 +5,13 @@
 //!
 //! Nothing here draws on the terminal; `cmd::flash` and `cmd::profile` do.
 
-use crate::elf::{Elf, FitError, Region};
+use super::elf::{Elf, ElfError, FitError, Region};
 use probe_rs::config::{MemoryRegion, Registry};
 use probe_rs::flashing::{self, DownloadOptions, FileDownloadError, FlashError, FlashProgress, ProgressEvent};
 use probe_rs::probe::list::{Accessibility, Lister};
 use probe_rs::probe::{DebugProbeError, DebugProbeInfo, DebugProbeSelector, Probe, ProbeCreationError};
 use probe_rs::rtt::Rtt;
 use probe_rs::{MemoryInterface, Permissions, Session};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Errors of the hardware path. Each says whether the user can fix it and how; probe-rs
@@ -111,7 +110,7 @@ pub enum ProbeError {
     },
     /// Reading the firmware's ELF failed.
     #[error(transparent)]
-    Elf(#[from] crate::elf::ElfError),
+    Elf(#[from] ElfError),
     /// The ELF has no `_SEGGER_RTT` symbol.
     #[error("{path} has no `_SEGGER_RTT` symbol: build the firmware with the `rtt` feature of tinyml-firmware")]
     NoRtt {
@@ -428,9 +427,4 @@ pub fn load_and_start(
     } else {
         reset_and_run(session)
     }
-}
-
-/// Whether `path` is an ELF (a cheap check before handing it to probe-rs).
-pub fn is_elf(path: &Path) -> bool {
-    std::fs::read(path).map(|b| b.starts_with(b"\x7fELF")).unwrap_or(false)
 }

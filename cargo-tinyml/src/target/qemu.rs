@@ -1,7 +1,7 @@
 //! Running firmware in QEMU: semihosting carries its output to our stdout and its exit
 //! code to QEMU's exit status; `-icount shift=0` makes runs deterministic.
 
-use crate::boards::{qemu_args, Emulator};
+use crate::boards::Emulator;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -34,12 +34,14 @@ pub struct Outcome {
     pub code: i32,
     /// Everything the firmware printed.
     pub stdout: String,
+    /// What QEMU printed on stderr (also echoed with `echo`).
+    pub stderr: String,
 }
 
 /// The full QEMU command line for `elf`.
 pub fn command_line(emu: &Emulator, elf: &Path) -> Vec<String> {
     let mut v = vec![emu.qemu.clone()];
-    v.extend(qemu_args(emu));
+    v.extend(emu.qemu_args());
     v.push("-kernel".into());
     v.push(elf.display().to_string());
     v
@@ -101,7 +103,7 @@ pub fn run(emu: &Emulator, elf: &Path, timeout: Duration, echo: bool) -> Result<
         eprint!("{stderr}");
     }
     match status.code() {
-        Some(code) => Ok(Outcome { code, stdout }),
+        Some(code) => Ok(Outcome { code, stdout, stderr }),
         None => Err(QemuError::Failed(format!("{status}; stderr: {}", stderr.trim()))),
     }
 }

@@ -1,41 +1,16 @@
-//! Building a generated project with cargo: find the project and its board, run
-//! `cargo build --message-format=json-render-diagnostics` and take the ELF from the
-//! `CompilerArtifact` messages (as cargo-flash does).
+//! Building a firmware project with cargo: `cargo build --message-format=json-render-diagnostics`,
+//! taking the ELF from the `CompilerArtifact` messages (as cargo-flash does).
 
+use super::Project;
 use anyhow::{bail, Context as _};
 use cargo_metadata::Message;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-/// A firmware project: a package with `[package.metadata.tinyml]`.
-#[derive(Clone, Debug)]
-pub struct Project {
-    /// Directory holding its `Cargo.toml`.
-    pub root: PathBuf,
-    /// Package name (the binary's name).
-    pub name: String,
-    /// `board` from `[package.metadata.tinyml]`, if set.
-    pub board: Option<String>,
-}
-
-/// The project is not one `cargo tinyml` can build.
+/// cargo did not produce the firmware.
 #[derive(Debug, thiserror::Error)]
-pub enum ProjectError {
-    /// No `Cargo.toml` in `dir` or above it.
-    #[error("no Cargo.toml in {} or any parent directory", dir.display())]
-    NotFound {
-        /// Where the search started.
-        dir: PathBuf,
-    },
-    /// The `Cargo.toml` is not readable or has no package name.
-    #[error("{}: {reason}", path.display())]
-    Manifest {
-        /// The manifest.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+pub enum CargoError {
     /// cargo built no executable.
     #[error("cargo built no executable for package `{package}`")]
     NoExecutable {
@@ -50,31 +25,7 @@ pub enum ProjectError {
     },
 }
 
-impl Project {
-    /// Finds the project whose `Cargo.toml` is in `dir` or the nearest parent.
-    pub fn find(dir: &Path) -> Result<Project, ProjectError> {
-        let manifest = dir
-            .ancestors()
-            .map(|d| d.join("Cargo.toml"))
-            .find(|m| m.is_file())
-            .ok_or_else(|| ProjectError::NotFound { dir: dir.to_owned() })?;
-        let err = |reason: String| ProjectError::Manifest { path: manifest.clone(), reason };
-        let text = std::fs::read_to_string(&manifest).map_err(|e| err(e.to_string()))?;
-        let doc: toml::Table = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
-        let package = doc.get("package").and_then(|p| p.as_table()).ok_or_else(|| err("no [package] table".into()))?;
-        let name = package.get("name").and_then(|n| n.as_str()).ok_or_else(|| err("no package name".into()))?;
-        let board = package
-            .get("metadata")
-            .and_then(|m| m.get("tinyml"))
-            .and_then(|t| t.get("board"))
-            .and_then(|b| b.as_str())
-            .map(str::to_owned);
-        let root = manifest.parent().expect("manifest has a parent").to_owned();
-        Ok(Project { root, name: name.to_owned(), board })
-    }
-}
-
-/// Options of [`build`].
+/// Options of [`build_elf`].
 #[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
     /// `--release`.
@@ -86,13 +37,13 @@ pub struct BuildOptions {
 }
 
 /// Builds the project's binary and returns the path of the ELF.
-pub fn build(project: &Project, options: &BuildOptions) -> anyhow::Result<PathBuf> {
-    build_with(project, options, &[], &[])
+pub fn build_elf(project: &Project, options: &BuildOptions) -> anyhow::Result<PathBuf> {
+    build_elf_with(project, options, &[], &[])
 }
 
-/// [`build`] with cargo features of the project turned on and extra environment variables
+/// [`build_elf`] with cargo features of the project turned on and extra environment variables
 /// for the build (read by `option_env!` in the firmware, e.g. `TINYML_PROFILE_RUNS`).
-pub fn build_with(
+pub fn build_elf_with(
     project: &Project,
     options: &BuildOptions,
     features: &[&str],
@@ -137,7 +88,7 @@ pub fn build_with(
     }
     let status = child.wait().context("waiting for cargo")?;
     if !status.success() {
-        bail!(ProjectError::BuildFailed { status });
+        bail!(CargoError::BuildFailed { status });
     }
-    elf.ok_or_else(|| ProjectError::NoExecutable { package: project.name.clone() }.into())
+    elf.ok_or_else(|| CargoError::NoExecutable { package: project.name.clone() }.into())
 }

@@ -1,22 +1,23 @@
 //! Project templates as data: the files under `templates/project/` (with `{{placeholders}}`)
-//! embedded at build time, rendered for a board and a model, and written atomically.
+//! embedded at build time, rendered for a board and a model, and written atomically; and
+//! the checks on a new project's name, model and destination that come first.
 
 use crate::boards::Board;
 use std::path::{Path, PathBuf};
 
 /// The template files: (path in the generated project, template text).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../../templates/project/Cargo.toml.tmpl")),
-    ("build.rs", include_str!("../../templates/project/build.rs.tmpl")),
-    ("src/main.rs", include_str!("../../templates/project/src/main.rs.tmpl")),
-    (".gitignore", include_str!("../../templates/project/gitignore.tmpl")),
-    ("README.md", include_str!("../../templates/project/README.md.tmpl")),
+    ("Cargo.toml", include_str!("../../../templates/project/Cargo.toml.tmpl")),
+    ("build.rs", include_str!("../../../templates/project/build.rs.tmpl")),
+    ("src/main.rs", include_str!("../../../templates/project/src/main.rs.tmpl")),
+    (".gitignore", include_str!("../../../templates/project/gitignore.tmpl")),
+    ("README.md", include_str!("../../../templates/project/README.md.tmpl")),
 ];
 
 /// The model a project gets without `--model`, with its license and provenance.
-pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../templates/models/hello_world_int8.tflite");
-const DEFAULT_MODEL_LICENSE: &str = include_str!("../../templates/models/LICENSE");
-const DEFAULT_MODEL_PROVENANCE: &str = include_str!("../../templates/models/PROVENANCE.md");
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../templates/models/hello_world_int8.tflite");
+const DEFAULT_MODEL_LICENSE: &str = include_str!("../../../templates/models/LICENSE");
+const DEFAULT_MODEL_PROVENANCE: &str = include_str!("../../../templates/models/PROVENANCE.md");
 
 /// Version of the tinyml crates a generated project depends on.
 pub const CRATES_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -157,4 +158,122 @@ pub fn write_atomically(dest: &Path, files: &[(PathBuf, Vec<u8>)]) -> std::io::R
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Why `new` refused to write a project.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    /// The package name breaks Cargo's rules.
+    #[error("invalid project name `{name}`: {reason}")]
+    BadName {
+        /// The name given.
+        name: String,
+        /// The rule it breaks.
+        reason: String,
+    },
+    /// The destination exists and is not an empty directory.
+    #[error("destination `{}` already exists and is not an empty directory", path.display())]
+    Exists {
+        /// The destination.
+        path: PathBuf,
+    },
+    /// The model file could not be read.
+    #[error("cannot read model `{}`: {source}", path.display())]
+    ModelUnreadable {
+        /// The model file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not a TFLite flatbuffer.
+    #[error("`{}` is not a TFLite model: {reason}", path.display())]
+    NotTflite {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The model is a TFLite file that cargo-tinyml cannot compile.
+    #[error("cannot compile model `{}`: {source}", path.display())]
+    Compile {
+        /// The model file.
+        path: PathBuf,
+        /// The compiler's error.
+        source: tinyml_compiler::CompileError,
+    },
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self",
+    "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
+    "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+const RESERVED: &[&str] = &[
+    "core",
+    "std",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "test",
+    "build",
+    "deps",
+    "examples",
+    "incremental",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "lpt1",
+    "model",
+];
+
+/// Checks `name` against Cargo's package name rules (and names that would clash with the
+/// generated code); returns the broken rule.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the name is empty".into());
+    }
+    if name.len() > 64 {
+        return Err("the name is longer than 64 characters".into());
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        return Err(format!("`{c}` is not allowed: use ASCII letters, digits, `-` and `_`"));
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err("the name cannot start with a digit".into());
+    }
+    let lower = name.to_ascii_lowercase();
+    if KEYWORDS.contains(&name) || RESERVED.contains(&lower.as_str()) {
+        return Err("the name is a Rust keyword or a reserved name".into());
+    }
+    Ok(())
+}
+
+/// Reads and checks a model: readable, a TFLite flatbuffer, and compilable.
+pub fn load_model(path: &Path) -> Result<Vec<u8>, NewError> {
+    let bytes = std::fs::read(path).map_err(|source| NewError::ModelUnreadable { path: path.to_owned(), source })?;
+    if bytes.len() < 8 || &bytes[4..8] != b"TFL3" {
+        return Err(NewError::NotTflite {
+            path: path.to_owned(),
+            reason: "no `TFL3` file identifier at bytes 4..8".into(),
+        });
+    }
+    tinyml_compiler::compile(&bytes, &Default::default())
+        .map_err(|source| NewError::Compile { path: path.to_owned(), source })?;
+    Ok(bytes)
+}
+
+/// Checks that `dest` does not exist or is an empty directory.
+pub fn check_destination(dest: &Path) -> Result<(), NewError> {
+    let exists = NewError::Exists { path: dest.to_owned() };
+    match std::fs::read_dir(dest) {
+        Ok(entries) => match entries.count() {
+            0 => Ok(()),
+            _ => Err(exists),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dest.is_symlink() => Ok(()),
+        Err(_) => Err(exists),
+    }
 }

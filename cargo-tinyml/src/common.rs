@@ -1,0 +1,67 @@
+//! What several subcommands share: option groups flattened into their `Cmd` structs, and
+//! helpers for the CLI edge (reading and compiling a model with context, checking
+//! `--timeout`, the `apt-get` command a hint or `doctor` prints).
+
+use crate::project::cargo::BuildOptions;
+use anyhow::{bail, Context as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Where the project is and where cargo builds it (`run`, `flash`, `profile`).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ProjectArgs {
+    /// Project directory (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Cargo's target directory (default: cargo's).
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// `--path`, else the current directory.
+    pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(match &self.path {
+            Some(p) => p.clone(),
+            None => std::env::current_dir()?,
+        })
+    }
+
+    /// cargo options for these arguments.
+    pub fn build_options(&self, release: bool, quiet: bool) -> BuildOptions {
+        BuildOptions { release, target_dir: self.target_dir.clone(), quiet }
+    }
+}
+
+/// `--timeout SECONDS` as a duration; refuses zero, negative and non-finite values.
+pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        bail!("--timeout must be a positive number of seconds");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Reads and compiles a model with the default options (`analyze`, `convert`,
+/// `validate`); errors name the file.
+pub fn compile_model(model: &Path) -> anyhow::Result<tinyml_compiler::Program> {
+    let bytes = std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
+    tinyml_compiler::compile(&bytes, &Default::default()).with_context(|| format!("cannot compile {}", model.display()))
+}
+
+/// The standard output of `program args`, if it ran and succeeded.
+pub fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether we run as root (then fix commands need no `sudo`).
+pub fn is_root() -> bool {
+    command_output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+/// `apt-get install` of `packages`, with `sudo` unless we run as root.
+pub fn apt_install(packages: &str) -> String {
+    let sudo = if is_root() { "" } else { "sudo " };
+    format!("{sudo}apt-get update && {sudo}apt-get install -y --no-install-recommends {packages}")
+}
