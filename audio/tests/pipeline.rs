@@ -1,4 +1,4 @@
-//! The audio pipelines of `tinyml-runtime` end to end on the host, against TFLM.
+//! The audio pipelines of `tinyml-audio` end to end on the host, against TFLM.
 //!
 //! - KWS: each WAV plus 500 ms of silence streamed in 10 ms chunks through
 //!   `KwsPipeline` (micro_speech front end, 49-frame window, micro_speech compiled by
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tinyml_runtime::audio::{
+use tinyml_audio::{
     AnomalyDetector, AnomalyError, KwsConfig, KwsEvent, KwsPipeline, NonFinite, Quantization, AD_INPUT,
 };
 

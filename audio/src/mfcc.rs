@@ -623,7 +623,7 @@ mod tests {
             MfccFixed::new().process_frame(f, &mut lq, &mut cq);
             let (mut lf, mut cf) = ([0.0; MEL_BANDS], [0.0; MFCC_COEFFS]);
             MfccF32::new().process_frame(f, &mut lf, &mut cf);
-            // (Accuracy is checked against the float64 reference in compiler/tests.)
+            // (Accuracy is checked against the float64 reference in audio/tests/mfcc.rs.)
             for (q, f) in lq.iter().zip(&lf) {
                 let q = fixed_to_f32(*q);
                 assert!((-14.0..10.0).contains(&q) && (-14.0..10.0).contains(f), "{q} {f}");

@@ -1,4 +1,4 @@
-//! The MFCC front end of `tinyml-runtime` (float and fixed point) against the float64
+//! The MFCC front end of `tinyml-audio` (float and fixed point) against the float64
 //! numpy reference `tools/audio/mfcc_reference.py`, written from the published
 //! algorithm. Tolerances and their derivation: `docs/audio.md` ("MFCC accuracy").
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tinyml_runtime::audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
+use tinyml_audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
 
 mod support;
 
