@@ -103,7 +103,8 @@ fn mfcc_matches_the_float64_reference_within_the_stated_bounds() {
             let (mut sum_bf, mut sum_bq) = (0.0, 0.0);
             for m in 0..MEL_BANDS {
                 let denom = mel[m] + 1e-6;
-                // float: FFT rounding <= 2 * 9 stages * eps32 * L1 per bin.
+                // float: FFT rounding <= 2 * 9 steps * eps32 * L1 per bin (microfft's real FFT:
+                // 8 radix-2 stages on 256 complex points and one recombination step).
                 let bf = weights[m] * 18.0 * f64::from(f32::EPSILON) * l1 / denom + 1e-6 * (1.0 + log_mel[m].abs());
                 // fixed: <= 3 LSB of Q30 x 512 per bin (FFT) + 1 (sqrt); relative 2^-24 (weights),
                 // 2e-6 (log table), 2^-20 (Q20 output), 1e-6 (Q24 log2 before the ln 2 product).

@@ -1,23 +1,12 @@
-//! The MFCC front end's two 512-point complex FFTs: radix-2, decimation in time, in
-//! place, with the bit reversal done here. Plain and portable; a real-input FFT would
-//! halve the work. (The micro_speech front end's int16 real FFT, which must match TFLM
-//! bit for bit, is [`crate::rfft`].)
+//! The fixed-point FFT of [`MfccFixed`](super::MfccFixed): 512 complex Q30 values,
+//! radix-2, decimation in time, in place, with the bit reversal done here. Plain and
+//! portable; a real-input FFT would halve the work. Our own because the float FFT crates
+//! are float only; [`MfccF32`](super::MfccF32) uses `microfft`. (The micro_speech front
+//! end's int16 real FFT, which must match TFLM bit for bit, is [`crate::rfft`].)
 
 use super::design::{q31, PI};
 use super::params::MFCC_FFT;
 use crate::rfft::{cos, sin};
-
-/// `(cos, -sin)(2 pi k / 512)`, k < 256: the forward FFT's twiddles.
-static TWIDDLES_F32: [(f32, f32); MFCC_FFT / 2] = {
-    let mut t = [(0.0, 0.0); MFCC_FFT / 2];
-    let mut k = 0;
-    while k < MFCC_FFT / 2 {
-        let a = 2.0 * PI * k as f64 / MFCC_FFT as f64;
-        t[k] = (cos(a) as f32, -sin(a) as f32);
-        k += 1;
-    }
-    t
-};
 
 /// Q31 `(cos, -sin)(2 pi k / 512)`.
 static TWIDDLES_Q31: [(i32, i32); MFCC_FFT / 2] = {
@@ -30,28 +19,6 @@ static TWIDDLES_Q31: [(i32, i32); MFCC_FFT / 2] = {
     }
     t
 };
-
-/// In-place FFT of 512 complex f32 values.
-pub(super) fn fft_f32(re: &mut [f32; MFCC_FFT], im: &mut [f32; MFCC_FFT]) {
-    bit_reverse(re, im);
-    let mut half = 1;
-    while half < MFCC_FFT {
-        let stride = MFCC_FFT / (2 * half);
-        for start in (0..MFCC_FFT).step_by(2 * half) {
-            for j in 0..half {
-                let (wr, wi) = TWIDDLES_F32[j * stride];
-                let (a, b) = (start + j, start + j + half);
-                let tr = re[b] * wr - im[b] * wi;
-                let ti = re[b] * wi + im[b] * wr;
-                re[b] = re[a] - tr;
-                im[b] = im[a] - ti;
-                re[a] += tr;
-                im[a] += ti;
-            }
-        }
-        half *= 2;
-    }
-}
 
 /// `(a * b) >> 31` rounded, for Q31 twiddles.
 fn mul_q31(a: i32, b: i32) -> i64 {
@@ -88,7 +55,7 @@ pub(super) fn fft_q30(re: &mut [i32; MFCC_FFT], im: &mut [i32; MFCC_FFT]) {
     }
 }
 
-fn bit_reverse<T>(re: &mut [T; MFCC_FFT], im: &mut [T; MFCC_FFT]) {
+fn bit_reverse(re: &mut [i32; MFCC_FFT], im: &mut [i32; MFCC_FFT]) {
     let bits = MFCC_FFT.trailing_zeros();
     for i in 0..MFCC_FFT {
         let j = i.reverse_bits() >> (usize::BITS - bits);

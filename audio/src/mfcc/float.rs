@@ -3,8 +3,17 @@
 
 use super::approx::{ln_f32, sqrt_f32};
 use super::design::{dct, hann, BANDS, MAX_WIDTH};
-use super::fft::fft_f32;
 use super::params::{LOG_OFFSET, MEL_BANDS, MFCC_COEFFS, MFCC_FFT, MFCC_FRAME};
+
+// The real FFT gives bins 0..256 (bin 0's imaginary part holds the Nyquist bin 256):
+// every mel band must lie in 1..256.
+const _: () = {
+    let mut m = 0;
+    while m < MEL_BANDS {
+        assert!(BANDS[m].start >= 1 && BANDS[m].start + BANDS[m].len <= MFCC_FFT / 2);
+        m += 1;
+    }
+};
 
 static HANN_F32: [f32; MFCC_FRAME] = {
     let mut t = [0.0; MFCC_FRAME];
@@ -48,32 +57,31 @@ static DCT_F32: [[f32; MEL_BANDS]; MFCC_COEFFS] = {
 };
 
 /// The MFCC front end in f32 (cores with an FPU). Stateless between frames; the struct
-/// holds the FFT buffers (4 KB) so they need not be on the stack.
+/// holds the FFT buffer (2 KB) so it need not be on the stack.
 pub struct MfccF32 {
-    re: [f32; MFCC_FFT],
-    im: [f32; MFCC_FFT],
+    buf: [f32; MFCC_FFT],
 }
 
 impl MfccF32 {
-    /// Zeroed buffers.
+    /// Zeroed buffer.
     pub const fn new() -> Self {
-        Self { re: [0.0; MFCC_FFT], im: [0.0; MFCC_FFT] }
+        Self { buf: [0.0; MFCC_FFT] }
     }
 
     /// Log-mel energies `ln(mel + 1e-6)` of one frame of int16 samples (scaled to
     /// [-1, 1) by 1/32768 first).
     pub fn log_mel(&mut self, samples: &[i16; MFCC_FRAME], out: &mut [f32; MEL_BANDS]) {
-        for (i, (r, &s)) in self.re.iter_mut().zip(samples).enumerate() {
+        for (i, (r, &s)) in self.buf.iter_mut().zip(samples).enumerate() {
             *r = f32::from(s) * (1.0 / 32768.0) * HANN_F32[i];
         }
-        self.re[MFCC_FRAME..].fill(0.0);
-        self.im.fill(0.0);
-        fft_f32(&mut self.re, &mut self.im);
+        self.buf[MFCC_FRAME..].fill(0.0);
+        // microfft's real-input FFT (a 256-point complex FFT and a recombination step).
+        let spectrum = microfft::real::rfft_512(&mut self.buf);
         for (o, (start, len, w)) in out.iter_mut().zip(&MEL_F32) {
             let (start, len) = (usize::from(*start), usize::from(*len));
             let mut acc = 0.0f32;
-            for (k, &wk) in (start..start + len).zip(w) {
-                acc += wk * sqrt_f32(self.re[k] * self.re[k] + self.im[k] * self.im[k]);
+            for (x, &wk) in spectrum[start..start + len].iter().zip(w) {
+                acc += wk * sqrt_f32(x.re * x.re + x.im * x.im);
             }
             *o = ln_f32(acc + LOG_OFFSET as f32);
         }
