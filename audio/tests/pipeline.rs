@@ -9,7 +9,7 @@
 //!   windows of `normal_id_01_00000000_hist_librosa.bin`.
 //!
 //! References come from `tools/audio/reference_pipeline.py` at test time; Python and
-//! models are found as in `audio_frontend.rs`, and the tests skip (or fail under `CI`)
+//! models are found as in `frontend.rs`, and the tests skip (or fail under `CI`)
 //! without them.
 
 use std::path::{Path, PathBuf};
