@@ -81,7 +81,7 @@ pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, V
         .into_iter()
         .filter(|(path, _)| !path.starts_with("model") && !ours.iter().any(|f| path == &PathBuf::from(f.0)))
         .map(|(path, bytes)| {
-            if path == PathBuf::from("Cargo.toml") {
+            if path.as_path() == std::path::Path::new("Cargo.toml") {
                 let toml = with_audio_dependency(std::str::from_utf8(&bytes).expect("templates are UTF-8"));
                 (path, toml.into_bytes())
             } else {
