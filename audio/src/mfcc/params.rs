@@ -18,5 +18,5 @@ pub const MEL_LOW_HZ: f64 = 20.0;
 pub const MEL_HIGH_HZ: f64 = 4000.0;
 /// Added to the mel energies before the log (MLPerf's `log(mel + 1e-6)`).
 pub const LOG_OFFSET: f64 = 1e-6;
-/// Fractional bits of [`MfccFixed`]'s outputs.
+/// Fractional bits of [`MfccFixed`](super::MfccFixed)'s outputs.
 pub const FIXED_FRAC_BITS: u32 = 20;
