@@ -104,7 +104,7 @@ fn mfcc_frontends_write_float_npy() {
     for frontend in [Frontend::Mfcc, Frontend::MfccFixed] {
         let out = dir.join(format!("{}.npy", frontend.name()));
         features::Cmd { frontend, out: Some(out.clone()), ..features_cmd(&wav) }.run().unwrap();
-        let a = tinyml_compiler::npy::read(&std::fs::read(&out).unwrap()).unwrap();
+        let a = tinyml_compiler::formats::npy::read(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(a.shape, [49, 10]);
         assert_eq!(a.dtype, tinyml_compiler::graph::DType::F32);
     }
@@ -119,13 +119,13 @@ fn bad_wavs_are_refused_with_the_reason() {
         p
     };
     let tone: Vec<i16> = (0..16_000).map(|i| ((i % 40) * 800 - 16_000) as i16).collect();
-    let good = tinyml_compiler::wav::write(16_000, 1, &tone);
+    let good = tinyml_compiler::formats::wav::write(16_000, 1, &tone);
     let cases = [
-        (write("8k.wav", tinyml_compiler::wav::write(8_000, 1, &tone)), "8000"),
-        (write("stereo.wav", tinyml_compiler::wav::write(16_000, 2, &tone)), "channel"),
+        (write("8k.wav", tinyml_compiler::formats::wav::write(8_000, 1, &tone)), "8000"),
+        (write("stereo.wav", tinyml_compiler::formats::wav::write(16_000, 2, &tone)), "channel"),
         (write("empty.wav", Vec::new()), "empty"),
         (write("truncated.wav", good[..good.len() / 2].to_vec()), "truncated"),
-        (write("short.wav", tinyml_compiler::wav::write(16_000, 1, &tone[..400])), "at least 480"),
+        (write("short.wav", tinyml_compiler::formats::wav::write(16_000, 1, &tone[..400])), "at least 480"),
         (write("text.wav", b"hello, not audio".to_vec()), "not a WAV"),
     ];
     for (path, needle) in &cases {

@@ -53,10 +53,10 @@ fn reference_output(project: &Path) -> Option<String> {
     let output = &program.graph.tensors[program.graph.outputs[0]];
     assert_eq!(output.dtype.rust_name(), "i8", "this test prints int8 outputs");
     let data = tinyml_compiler::build::test_input_for(input.dtype, input.elements());
-    let array = tinyml_compiler::npy::NpyArray::new(input.dtype, input.shape.clone(), data).unwrap();
+    let array = tinyml_compiler::formats::npy::NpyArray::new(input.dtype, input.shape.clone(), data).unwrap();
     let in_npy = project.join("input0.npy");
     let out_npy = project.join("output0.npy");
-    std::fs::write(&in_npy, tinyml_compiler::npy::write(&array)).unwrap();
+    std::fs::write(&in_npy, tinyml_compiler::formats::npy::write(&array)).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/oracle/tflm_reference.py");
     let python = cargo_tinyml::python::interpreter();
     let status = Command::new(&python)
@@ -75,7 +75,7 @@ fn reference_output(project: &Path) -> Option<String> {
         }
         other => panic!("TFLM reference failed: {other:?}"),
     }
-    let out = tinyml_compiler::npy::read(&std::fs::read(&out_npy).unwrap()).unwrap();
+    let out = tinyml_compiler::formats::npy::read(&std::fs::read(&out_npy).unwrap()).unwrap();
     let values: Vec<i8> = out.data.iter().map(|&b| b as i8).collect();
     Some(format!("{values:?}"))
 }

@@ -29,9 +29,4 @@ pub mod program;
 pub mod tflite;
 
 pub use error::CompileError;
-/// The `.npy` reader and writer at its former path (`tinyml_compiler::npy`), kept for callers
-/// outside this crate.
-pub use formats::npy;
-/// The WAV reader and writer at its former path (`tinyml_compiler::wav`).
-pub use formats::wav;
 pub use program::{compile, CompileOptions, Program};

@@ -8,8 +8,6 @@
 //!
 //! Modules:
 //! - [`arena`]: the tensor arena and the checked views the generated code takes of it.
-//! - [`audio`]: audio front ends (the TFLM micro_speech features), streaming and
-//!   allocation-free.
 //! - [`fixedpoint`]: the integer arithmetic of TFLite quantization (TFLM/gemmlowp
 //!   rounding), shared by every kernel.
 //! - [`gemmlowp`]: gemmlowp's fixed-point exp, logistic, tanh and reciprocal, for the
@@ -24,7 +22,6 @@
 #![deny(missing_docs)]
 
 pub mod arena;
-pub mod audio;
 pub mod error;
 pub mod fixedpoint;
 pub mod gemmlowp;

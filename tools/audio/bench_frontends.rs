@@ -4,6 +4,7 @@
 //!   cargo tinyml new fe --board mps3-an547
 //!   cp tools/audio/bench_frontends.rs fe/src/main.rs
 //!   cp ../shared/models/tflite-micro/yes_1000ms.wav fe/
+//!   (cd fe && cargo add tinyml-audio --path ../audio)
 //!   cd fe && cargo tinyml run --release
 //!
 //! SysTick ticks; under QEMU -icount shift=0 one tick is 1e9 / systick_hz emulated
@@ -12,8 +13,8 @@
 #![no_main]
 
 use tinyml_firmware::{println, timer};
-use tinyml_runtime::audio::mfcc::{MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS};
-use tinyml_runtime::audio::{MicroFrontend, FEATURES};
+use tinyml_audio::mfcc::{MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS};
+use tinyml_audio::{MicroFrontend, FEATURES};
 
 static WAV: &[u8] = include_bytes!("../yes_1000ms.wav");
 static mut MICRO: MicroFrontend = MicroFrontend::new();

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate runtime/src/audio/tables.rs from the TFLM audio preprocessor model.
+"""Generate audio/src/tables.rs from the TFLM audio preprocessor model.
 
-    gen_tables.py PREPROCESSOR.tflite > runtime/src/audio/tables.rs
+    gen_tables.py PREPROCESSOR.tflite > audio/src/tables.rs
 
 The window, filter bank and PCAN gain tables of the micro_speech front end are the
 constant tensors of audio_preprocessor_int8.tflite, and the scalar parameters are the
-signal ops' custom options. The test `compiler/tests/audio_frontend.rs` re-extracts them
+signal ops' custom options. The test `audio/tests/frontend.rs` re-extracts them
 (reference_features.py --params) and compares them with the Rust constants.
 """
 
@@ -36,7 +36,7 @@ def main():
     out = [
         "//! Constant tables of the micro_speech front end, extracted from",
         "//! `audio_preprocessor_int8.tflite` by `tools/audio/gen_tables.py` (do not edit by",
-        "//! hand; `compiler/tests/audio_frontend.rs` checks them against the model).",
+        "//! hand; `audio/tests/frontend.rs` checks them against the model).",
         "#![allow(clippy::unreadable_literal)]",
         "",
         f"/// SignalWindow `shift`: the window weights are Q{win['options']['shift']}.",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Float64 reference of the MFCC front end of tinyml-runtime (`runtime/src/audio/mfcc.rs`).
+"""Float64 reference of the MFCC front end of tinyml-audio (`audio/src/mfcc/`).
 
     mfcc_reference.py WAV            # JSON on stdout
 

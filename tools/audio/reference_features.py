@@ -13,7 +13,7 @@ subtraction carries from frame to frame. OUT.npy gets int8 [frames, 40]. With
 
 The second form writes every parameter of the front end found in the model (the signal
 ops' custom options and the constant tensors feeding them) as JSON, so tests can check
-the tables compiled into tinyml-runtime against the model file.
+the tables compiled into tinyml-audio against the model file.
 
 Exit codes: 0 ok, 2 bad command line, 3 tflite_micro/numpy/tflite missing, 4 model or
 WAV unreadable, 6 TFLM failed.

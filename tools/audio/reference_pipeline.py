@@ -11,7 +11,7 @@ micro_speech classifier on the last 49 frames; a port of TFLM's RecognizeCommand
 (defaults: 1000 ms window, threshold 200, suppression 1500 ms, at least 3 results)
 turns the scores into keyword events. Prints JSON: frames, the FNV-1a 32 hash of all
 feature bytes and of all score bytes (in stream order), the first frame, every
-inference's scores and the events. This is what tinyml-runtime's KwsPipeline must
+inference's scores and the events. This is what tinyml-audio's KwsPipeline must
 reproduce byte for byte (tinyml firmware prints the same hashes).
 
 anomaly: reads float32 windows of 640 log-mel values (MLPerf Tiny AD .bin), quantizes
@@ -19,7 +19,7 @@ each with the model's input scale and zero point (round half away from zero in f
 as TFLM's QUANTIZE does), runs the autoencoder in TFLM, and scores it with the mean
 squared error between the float window and the dequantized output (MLPerf Tiny's
 reconstruction error). Prints JSON: per window the int8 output's FNV-1a 32 hash and the
-score. Non-finite values in a window are an error (exit 4), as in the runtime.
+score. Non-finite values in a window are an error (exit 4), as in tinyml-audio.
 
 Exit codes: 0 ok, 2 bad command line, 3 tflite_micro/numpy missing, 4 bad input, 6 TFLM
 failed.

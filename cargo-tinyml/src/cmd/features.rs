@@ -1,4 +1,4 @@
-//! `cargo tinyml features`: run an audio front end of the runtime on a WAV file on the
+//! `cargo tinyml features`: run an audio front end of tinyml-audio on a WAV file on the
 //! host, for inspection and for checking against a reference.
 
 use std::fmt::Write as _;
@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use tinyml_compiler::graph::DType;
+use tinyml_audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS};
+use tinyml_audio::{MicroFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
 use tinyml_compiler::formats::npy::{self, NpyArray};
-use tinyml_runtime::audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS};
-use tinyml_runtime::audio::{MicroFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
+use tinyml_compiler::graph::DType;
 
 /// Compute an audio front end's features for a WAV file (host).
 #[derive(Debug, clap::Args)]
@@ -19,8 +19,8 @@ is refused with what the file holds; convert with sox:
   sox in.wav -r 16000 -c 1 -b 16 -e signed-integer out.wav
 
 Frames are 30 ms (480 samples) every 20 ms (320 samples), as TFLM's micro_speech does; the
-micro-speech features are the bytes tinyml-runtime computes on the device, equal to TFLM's
-audio_preprocessor_int8.tflite byte for byte. mfcc and mfcc-fixed are the runtime's MFCC
+micro-speech features are the bytes tinyml-audio computes on the device, equal to TFLM's
+audio_preprocessor_int8.tflite byte for byte. mfcc and mfcc-fixed are tinyml-audio's MFCC
 front ends (MLPerf Tiny KWS: 10 coefficients per frame, float32 in the .npy; see
 docs/audio.md).
 
@@ -42,10 +42,10 @@ pub struct Cmd {
     pub json: bool,
 }
 
-/// An audio front end of tinyml-runtime.
+/// An audio front end of tinyml-audio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Frontend {
-    /// TFLM micro_speech: 40 int8 features per 20 ms hop (`tinyml_runtime::audio`).
+    /// TFLM micro_speech: 40 int8 features per 20 ms hop (`tinyml_audio`).
     MicroSpeech,
     /// MFCC, f32 (`MfccF32`): 10 coefficients per 20 ms hop.
     Mfcc,
@@ -149,7 +149,7 @@ pub fn micro_speech(samples: &[i16]) -> Features {
 impl Cmd {
     /// Reads the WAV and computes the features; errors say what is wrong with the file.
     pub fn compute(&self) -> anyhow::Result<Features> {
-        let samples = tinyml_compiler::wav::read_mono(&self.wav, 16_000)
+        let samples = tinyml_compiler::formats::wav::read_mono(&self.wav, 16_000)
             .with_context(|| format!("cannot use `{}` as audio input", self.wav.display()))?;
         if samples.len() < FRAME_SAMPLES {
             anyhow::bail!(

@@ -7,8 +7,8 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tinyml_compiler::graph::{DType, Tensor};
 use tinyml_compiler::formats::npy::{self, NpyArray};
+use tinyml_compiler::graph::{DType, Tensor};
 use tinyml_compiler::Program;
 
 /// Arguments of `cargo tinyml validate`.

@@ -63,8 +63,9 @@ impl Example {
 }
 
 /// Lays `example` over `files` (the plain project for `name` on `board`): its program,
-/// build script and README replace the template's, and the plain project's model files
-/// give way to the example's model and data.
+/// build script and README replace the template's, the plain project's model files
+/// give way to the example's model and data, and `Cargo.toml` gains the `tinyml-audio`
+/// dependency (every example uses the audio front ends).
 pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, Vec<u8>)>) -> Vec<(PathBuf, Vec<u8>)> {
     let timing_note = if board.is_emulated() { " (emulated by QEMU -icount: not real-chip time)" } else { "" };
     let run_how = if board.is_emulated() {
@@ -83,6 +84,14 @@ pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, V
     let mut out: Vec<(PathBuf, Vec<u8>)> = files
         .into_iter()
         .filter(|(path, _)| !path.starts_with("model") && !ours.iter().any(|f| path == &PathBuf::from(f.0)))
+        .map(|(path, bytes)| {
+            if path.as_path() == std::path::Path::new("Cargo.toml") {
+                let toml = with_audio_dependency(std::str::from_utf8(&bytes).expect("templates are UTF-8"));
+                (path, toml.into_bytes())
+            } else {
+                (path, bytes)
+            }
+        })
         .collect();
     for &(path, bytes, template) in ours {
         let contents = if template {
@@ -95,6 +104,22 @@ pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, V
     out
 }
 
+/// Adds `tinyml-audio` below the `tinyml-runtime` line of a generated `Cargo.toml`,
+/// pointing the same way (the checkout's `audio/` beside its `runtime/`, or the same
+/// published version), so the example builds against the runtime it was made with.
+fn with_audio_dependency(cargo_toml: &str) -> String {
+    let mut out = String::with_capacity(cargo_toml.len() + 80);
+    for line in cargo_toml.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some(spec) = line.strip_prefix("tinyml-runtime = ") {
+            out.push_str(&format!("tinyml-audio = {}\n", spec.replace("/runtime\"", "/audio\"")));
+        }
+    }
+    assert!(out.contains("\ntinyml-audio = "), "the project template has no `tinyml-runtime = ` line");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +129,17 @@ mod tests {
         for ex in [Example::Kws, Example::Anomaly] {
             assert_eq!(&ex.model()[4..8], b"TFL3", "{ex:?}");
         }
+    }
+
+    #[test]
+    fn the_audio_dependency_follows_the_runtime_one() {
+        let by_path = "[dependencies]\ntinyml-runtime = { path = \"/src/runtime\", version = \"0.1.0\" }\nx = 1\n";
+        assert_eq!(
+            with_audio_dependency(by_path),
+            "[dependencies]\ntinyml-runtime = { path = \"/src/runtime\", version = \"0.1.0\" }\n\
+             tinyml-audio = { path = \"/src/audio\", version = \"0.1.0\" }\nx = 1\n"
+        );
+        let by_version = "tinyml-runtime = \"0.1.0\"\n";
+        assert_eq!(with_audio_dependency(by_version), "tinyml-runtime = \"0.1.0\"\ntinyml-audio = \"0.1.0\"\n");
     }
 }

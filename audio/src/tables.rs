@@ -1,6 +1,6 @@
 //! Constant tables of the micro_speech front end, extracted from
 //! `audio_preprocessor_int8.tflite` by `tools/audio/gen_tables.py` (do not edit by
-//! hand; `compiler/tests/audio_frontend.rs` checks them against the model).
+//! hand; `audio/tests/frontend.rs` checks them against the model).
 #![allow(clippy::unreadable_literal)]
 
 /// SignalWindow `shift`: the window weights are Q12.

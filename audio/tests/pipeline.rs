@@ -1,4 +1,4 @@
-//! The audio pipelines of `tinyml-runtime` end to end on the host, against TFLM.
+//! The audio pipelines of `tinyml-audio` end to end on the host, against TFLM.
 //!
 //! - KWS: each WAV plus 500 ms of silence streamed in 10 ms chunks through
 //!   `KwsPipeline` (micro_speech front end, 49-frame window, micro_speech compiled by
@@ -9,14 +9,14 @@
 //!   windows of `normal_id_01_00000000_hist_librosa.bin`.
 //!
 //! References come from `tools/audio/reference_pipeline.py` at test time; Python and
-//! models are found as in `audio_frontend.rs`, and the tests skip (or fail under `CI`)
+//! models are found as in `frontend.rs`, and the tests skip (or fail under `CI`)
 //! without them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tinyml_runtime::audio::{
+use tinyml_audio::{
     AnomalyDetector, AnomalyError, KwsConfig, KwsEvent, KwsPipeline, NonFinite, Quantization, AD_INPUT,
 };
 
@@ -86,7 +86,7 @@ fn kws_pipeline_equals_tflm_and_detects_the_keyword() {
             return;
         };
 
-        let mut samples = tinyml_compiler::wav::read_mono(&wav, 16_000).unwrap();
+        let mut samples = tinyml_compiler::formats::wav::read_mono(&wav, 16_000).unwrap();
         samples.resize(samples.len() + PAD_MS * 16, 0);
         let mut pipeline = KwsPipeline::<4>::new(KwsConfig::default());
         let (mut frames, mut features, mut scores) = (0u64, 0x811c_9dc5u32, 0x811c_9dc5u32);

@@ -1,4 +1,4 @@
-//! The micro_speech front end of `tinyml-runtime` against TFLM, byte for byte.
+//! The micro_speech front end of `tinyml-audio` against TFLM, byte for byte.
 //!
 //! Reference features come from the TFLM interpreter running
 //! `audio_preprocessor_int8.tflite` frame by frame on each WAV (one interpreter per
@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tinyml_compiler::npy;
-use tinyml_runtime::audio::{tables, MicroFrontend, StreamingFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
+use tinyml_audio::{tables, MicroFrontend, StreamingFrontend, FEATURES, FRAME_SAMPLES, HOP_SAMPLES};
+use tinyml_compiler::formats::npy;
 
 mod support;
 
@@ -69,7 +69,7 @@ fn preprocessor() -> Option<PathBuf> {
     prerequisite(p.exists(), &format!("{} not found", p.display())).then_some(p)
 }
 
-fn runtime_features(samples: &[i16]) -> Vec<[i8; FEATURES]> {
+fn tinyml_features(samples: &[i16]) -> Vec<[i8; FEATURES]> {
     let mut fe = MicroFrontend::new();
     let mut frames = Vec::new();
     let mut start = 0;
@@ -100,8 +100,8 @@ fn features_equal_tflm_byte_for_byte() {
         let (shape, want) = read_i8_npy(&npy_path);
         assert_eq!(shape, [49, FEATURES], "{name}: reference shape");
 
-        let samples = tinyml_compiler::wav::read_mono(&wav, 16_000).unwrap();
-        let got = runtime_features(&samples);
+        let samples = tinyml_compiler::formats::wav::read_mono(&wav, 16_000).unwrap();
+        let got = tinyml_features(&samples);
         assert_eq!(got.len(), 49, "{name}: frames");
         for (f, frame) in got.iter().enumerate() {
             let expected = &want[f * FEATURES..(f + 1) * FEATURES];
@@ -173,13 +173,13 @@ fn synthetic_extremes_equal_tflm() {
     }
     let dir = scratch_dir("extremes");
     let wav = dir.join("extremes.wav");
-    std::fs::write(&wav, tinyml_compiler::wav::write(16_000, 1, &samples)).unwrap();
+    std::fs::write(&wav, tinyml_compiler::formats::wav::write(16_000, 1, &samples)).unwrap();
     let npy_path = dir.join("extremes.npy");
     if reference(&[&model, &wav, &npy_path]).is_none() {
         return;
     }
     let (shape, want) = read_i8_npy(&npy_path);
-    let got = runtime_features(&samples);
+    let got = tinyml_features(&samples);
     assert_eq!(shape, [got.len(), FEATURES]);
     for (f, frame) in got.iter().enumerate() {
         assert_eq!(&frame[..], &want[f * FEATURES..(f + 1) * FEATURES], "synthetic frame {f} differs from TFLM");
@@ -187,7 +187,7 @@ fn synthetic_extremes_equal_tflm() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The tables compiled into the runtime are the model's constants and options.
+/// The tables compiled into the crate are the model's constants and options.
 #[test]
 fn tables_match_the_model() {
     let Some(model) = preprocessor() else { return };
@@ -250,7 +250,7 @@ fn tables_match_the_model() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// End to end on the host: runtime features through micro_speech compiled by
+/// End to end on the host: tinyml-audio features through micro_speech compiled by
 /// tinyml-compiler give TFLM's logits and the right keyword. Skips while the model
 /// compiler cannot compile micro_speech yet.
 #[test]
@@ -273,8 +273,8 @@ fn micro_speech_recognizes_the_wavs() {
             return;
         }
         let (_, want) = read_i8_npy(&logits);
-        let samples = tinyml_compiler::wav::read_mono(&wav, 16_000).unwrap();
-        let input: Vec<u8> = runtime_features(&samples).iter().flatten().map(|&v| v as u8).collect();
+        let samples = tinyml_compiler::formats::wav::read_mono(&wav, 16_000).unwrap();
+        let input: Vec<u8> = tinyml_features(&samples).iter().flatten().map(|&v| v as u8).collect();
         let out = match program.run(&[&input]) {
             Ok(o) => o,
             Err(e) => {

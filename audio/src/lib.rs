@@ -1,5 +1,7 @@
-//! Audio front ends: from 16 kHz int16 samples to the features a keyword-spotting
-//! model takes, streaming, without heap, in fixed memory.
+//! `tinyml-audio`: audio front ends for cargo-tinyml firmware, from 16 kHz int16
+//! samples to the features a keyword-spotting or anomaly model takes, streaming,
+//! without heap, in fixed memory. Independent of `tinyml-runtime`: the model is called
+//! through a closure, so the generated `invoke` plugs in.
 //!
 //! [`MicroFrontend`] is the TFLM micro_speech front end, bit-exact with
 //! `audio_preprocessor_int8.tflite` (TFLM signal library ops) run in TFLM: window,
@@ -11,7 +13,10 @@
 //!
 //! [`StreamingFrontend`] takes any chunk size and emits a frame every 20 ms hop;
 //! [`RecognizeCommands`] smooths the model's scores into keyword events like TFLM's
-//! micro_speech recognizer.
+//! micro_speech recognizer. [`mfcc`] holds the MLPerf Tiny MFCC front end (float and
+//! fixed point) and [`anomaly`] the scoring of MLPerf Tiny's AD autoencoder.
+#![no_std]
+#![deny(missing_docs)]
 
 pub mod anomaly;
 pub mod filterbank;

@@ -1,4 +1,4 @@
-//! The MFCC front end of `tinyml-runtime` (float and fixed point) against the float64
+//! The MFCC front end of `tinyml-audio` (float and fixed point) against the float64
 //! numpy reference `tools/audio/mfcc_reference.py`, written from the published
 //! algorithm. Tolerances and their derivation: `docs/audio.md` ("MFCC accuracy").
 
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use tinyml_runtime::audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
+use tinyml_audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
 
 mod support;
 
@@ -66,7 +66,7 @@ fn synthetic(dir: &Path) -> Vec<PathBuf> {
         .iter()
         .map(|(name, samples)| {
             let p = dir.join(format!("{name}.wav"));
-            std::fs::write(&p, tinyml_compiler::wav::write(16_000, 1, samples)).unwrap();
+            std::fs::write(&p, tinyml_compiler::formats::wav::write(16_000, 1, samples)).unwrap();
             p
         })
         .collect()
@@ -86,7 +86,7 @@ fn mfcc_matches_the_float64_reference_within_the_stated_bounds() {
     let (mut loud_f, mut loud_q) = (0f64, 0f64);
     for wav in &wavs {
         let Some(want) = reference(wav) else { return };
-        let samples = tinyml_compiler::wav::read_mono(wav, 16_000).unwrap();
+        let samples = tinyml_compiler::formats::wav::read_mono(wav, 16_000).unwrap();
         let weights = floats(&want["band_weight_sums"]);
         let (mut f, mut q) = (MfccF32::new(), MfccFixed::new());
         for (t, start) in (0..=samples.len() - MFCC_FRAME).step_by(MFCC_HOP).enumerate() {
@@ -103,7 +103,8 @@ fn mfcc_matches_the_float64_reference_within_the_stated_bounds() {
             let (mut sum_bf, mut sum_bq) = (0.0, 0.0);
             for m in 0..MEL_BANDS {
                 let denom = mel[m] + 1e-6;
-                // float: FFT rounding <= 2 * 9 stages * eps32 * L1 per bin.
+                // float: FFT rounding <= 2 * 9 steps * eps32 * L1 per bin (microfft's real FFT:
+                // 8 radix-2 stages on 256 complex points and one recombination step).
                 let bf = weights[m] * 18.0 * f64::from(f32::EPSILON) * l1 / denom + 1e-6 * (1.0 + log_mel[m].abs());
                 // fixed: <= 3 LSB of Q30 x 512 per bin (FFT) + 1 (sqrt); relative 2^-24 (weights),
                 // 2e-6 (log table), 2^-20 (Q20 output), 1e-6 (Q24 log2 before the ln 2 product).
