@@ -69,12 +69,12 @@ pub struct Config {
 
 impl Config {
     /// Defaults: root from this crate's manifest, models from `$TINYML_MODELS_DIR` or
-    /// `../shared/models` beside the checkout, target dir `$CARGO_TARGET_DIR/bench` or
+    /// `tests/data` in the workspace, target dir `$CARGO_TARGET_DIR/bench` or
     /// `target/bench`, opt-level 3.
     pub fn from_env() -> Config {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let models_dir =
-            std::env::var_os("TINYML_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("../shared/models"));
+            std::env::var_os("TINYML_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("tests/data"));
         let target_dir = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"))

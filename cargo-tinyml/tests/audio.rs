@@ -32,7 +32,7 @@ fn workspace() -> PathBuf {
 fn models() -> PathBuf {
     match std::env::var_os("TINYML_MODELS_DIR") {
         Some(d) => PathBuf::from(d),
-        None => workspace().join("../shared/models"),
+        None => workspace().join("tests/data"),
     }
 }
 

@@ -9,9 +9,8 @@ fn workspace() -> PathBuf {
 }
 
 fn shared_model(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("TINYML_SHARED_MODELS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/models"));
+    let dir =
+        std::env::var_os("TINYML_SHARED_MODELS").map(PathBuf::from).unwrap_or_else(|| workspace().join("tests/data"));
     let p = dir.join(rel);
     assert!(p.exists(), "{} not found (set TINYML_SHARED_MODELS)", p.display());
     p

@@ -8,7 +8,7 @@
 //! must never give two buffers that are live at the same time the same bytes.
 //!
 //! Models come from `TINYML_SHARED_MODELS` (or `TINYML_MODELS_DIR`), else
-//! `<workspace>/../shared/models`; missing models fail in CI and are skipped elsewhere.
+//! `<workspace>/tests/data`; missing models fail in CI and are skipped elsewhere.
 
 mod support;
 
@@ -51,7 +51,7 @@ fn compile(rel: &str, planner: PlannerKind) -> Option<Program> {
             support::skip(
                 "arena_pinned",
                 &format!("cannot read {}: {e}", path.display()),
-                "set TINYML_SHARED_MODELS=/path/to/shared/models",
+                "restore tests/data from git, or set TINYML_SHARED_MODELS=/path/to/models",
             );
             return None;
         }

@@ -11,7 +11,7 @@ fn manifest() -> PathBuf {
 }
 
 fn models_dir() -> PathBuf {
-    std::env::var_os("TINYML_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| manifest().join("../../shared/models"))
+    std::env::var_os("TINYML_MODELS_DIR").map(PathBuf::from).unwrap_or_else(|| manifest().join("../tests/data"))
 }
 
 #[test]

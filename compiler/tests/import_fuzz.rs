@@ -73,7 +73,7 @@ fn import_checked(bytes: &[u8]) -> Result<(), ImportError> {
 fn models_dir() -> PathBuf {
     std::env::var_os("TINYML_MODELS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data"))
 }
 
 fn models() -> Vec<(&'static str, Vec<u8>)> {

@@ -12,11 +12,11 @@ use std::process::Command;
 use tinyml_compiler::graph::{Activation, Graph, OpCode, Options, Padding};
 use tinyml_compiler::tflite::import;
 
-/// The shared models: `$TINYML_MODELS_DIR`, else `../shared/models` beside the checkout.
+/// The shared models: `$TINYML_MODELS_DIR`, else `tests/data` in the workspace.
 fn models_dir() -> PathBuf {
     std::env::var_os("TINYML_MODELS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/models"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data"))
 }
 
 const MODELS: [&str; 5] = [

@@ -5,7 +5,7 @@
 //!
 //! The reference outputs come from `tools/oracle/tflm_reference.py --batch`. Models are
 //! found through `TINYML_SHARED_MODELS` (or `TINYML_MODELS_DIR`), else
-//! `<workspace>/../shared/models`; Python through `TINYML_PYTHON`, else
+//! `<workspace>/tests/data`; Python through `TINYML_PYTHON`, else
 //! `.venv/bin/python`, else `python3`. A missing model or oracle fails in CI and is
 //! skipped elsewhere.
 
@@ -13,7 +13,8 @@ mod support;
 
 use std::path::Path;
 
-use support::{diff, skip, table, tflm_batch, Rng, INSTALL_HINT};
+use support::run::{check, random_inputs};
+use support::{skip, table, INSTALL_HINT};
 use tinyml_compiler::formats::npy::NpyArray;
 use tinyml_compiler::graph::DType;
 use tinyml_compiler::Program;
@@ -30,30 +31,6 @@ const MODELS: &[&str] = &[
 
 /// The real AD input: 40 windows of 640 float32 log-mel values.
 const AD_WINDOWS: &str = "mlperf-tiny/normal_id_01_00000000_hist_librosa.bin";
-
-/// `runs` inputs for model input `k`, stacked along a leading axis.
-fn random_inputs(program: &Program, runs: usize, seed: u64) -> Vec<NpyArray> {
-    let g = &program.graph;
-    g.inputs
-        .iter()
-        .enumerate()
-        .map(|(k, &t)| {
-            let tensor = &g.tensors[t];
-            let mut rng = Rng(seed ^ ((k as u64) << 32));
-            let mut data = rng.bytes(runs * tensor.bytes());
-            if tensor.dtype == DType::F32 {
-                // Random bit patterns would include NaNs and huge values; use [-8, 8).
-                for c in data.chunks_exact_mut(4) {
-                    let v = (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 16.0 - 8.0;
-                    c.copy_from_slice(&v.to_le_bytes());
-                }
-            }
-            let mut shape = vec![runs];
-            shape.extend(&tensor.shape);
-            NpyArray::new(tensor.dtype, shape, data).expect("sizes agree")
-        })
-        .collect()
-}
 
 /// The AD windows quantized with the model's input scale and zero point.
 fn ad_real_inputs(program: &Program, raw: &[u8]) -> Result<NpyArray, String> {
@@ -83,61 +60,6 @@ fn ad_real_inputs(program: &Program, raw: &[u8]) -> Result<NpyArray, String> {
     NpyArray::new(DType::I8, shape, data).map_err(|e| e.to_string())
 }
 
-/// Runs every run of `inputs` on the host and through TFLM; the row for the table.
-fn check(py: &Path, model: &Path, program: &Program, label: &str, inputs: &[NpyArray], scratch: &Path) -> Vec<String> {
-    let runs = inputs[0].shape[0];
-    let row =
-        |result: String, max: String, first: String| vec![label.to_string(), runs.to_string(), result, max, first];
-    let expected = match tflm_batch(py, model, inputs, scratch) {
-        Ok(e) => e,
-        Err(e) => return row(format!("TFLM: {e}"), "-".into(), "-".into()),
-    };
-    let mut differing_runs = 0;
-    let mut worst: f64 = 0.0;
-    let mut first = None;
-    for r in 0..runs {
-        let slices: Vec<&[u8]> = inputs
-            .iter()
-            .map(|x| {
-                let per = x.data.len() / runs;
-                &x.data[r * per..(r + 1) * per]
-            })
-            .collect();
-        let ours = match program.run(&slices) {
-            Ok(o) => o,
-            Err(e) => return row(format!("run error (run {r}): {e}"), "-".into(), "-".into()),
-        };
-        if ours.len() != expected.len() {
-            return row(format!("{} outputs, TFLM has {}", ours.len(), expected.len()), "-".into(), "-".into());
-        }
-        let mut differs = false;
-        for (k, (got, want)) in ours.iter().zip(&expected).enumerate() {
-            let per = want.data.len() / runs;
-            let want_run = &want.data[r * per..(r + 1) * per];
-            if got.len() != want_run.len() || got.is_empty() {
-                return row(
-                    format!("output {k} has {} bytes, TFLM {}", got.len(), want_run.len()),
-                    "-".into(),
-                    "-".into(),
-                );
-            }
-            if let Some(d) = diff(want.dtype, want_run, got) {
-                differs = true;
-                worst = worst.max(d.max_abs);
-                if first.is_none() {
-                    let (i, e, a) = d.first.unwrap_or_default();
-                    first = Some(format!("run {r} output {k} [{i}] want {e} got {a} ({}/{} differ)", d.count, d.total));
-                }
-            }
-        }
-        differing_runs += differs as usize;
-    }
-    match first {
-        None => row("bit-exact".into(), "0".into(), "-".into()),
-        Some(f) => row(format!("MISMATCH in {differing_runs}/{runs} runs"), worst.to_string(), f),
-    }
-}
-
 #[test]
 fn shared_models_match_tflm() {
     let models = support::shared_models();
@@ -145,7 +67,7 @@ fn shared_models_match_tflm() {
         return skip(
             "oracle_models",
             &format!("the shared models are not at {}", models.display()),
-            "set TINYML_SHARED_MODELS=/path/to/shared/models",
+            "restore tests/data from git, or set TINYML_SHARED_MODELS=/path/to/models",
         );
     }
     let py = match support::check_oracle() {

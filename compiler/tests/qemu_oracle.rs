@@ -447,7 +447,7 @@ fn shared_models_bit_exact_in_qemu() {
         return skip(
             "qemu_oracle (models)",
             &format!("the shared models are not at {}", models.display()),
-            "set TINYML_SHARED_MODELS=/path/to/shared/models",
+            "restore tests/data from git, or set TINYML_SHARED_MODELS=/path/to/models",
         );
     }
     let py = match support::check_oracle() {

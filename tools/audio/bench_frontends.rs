@@ -3,7 +3,7 @@
 //!
 //!   cargo tinyml new fe --board mps3-an547
 //!   cp tools/audio/bench_frontends.rs fe/src/main.rs
-//!   cp ../shared/models/tflite-micro/yes_1000ms.wav fe/
+//!   cp tests/data/tflite-micro/yes_1000ms.wav fe/
 //!   (cd fe && cargo add tinyml-audio --path ../audio)
 //!   cd fe && cargo tinyml run --release
 //!

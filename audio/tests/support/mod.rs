@@ -25,12 +25,12 @@ pub fn python() -> PathBuf {
 }
 
 /// The shared models: `$TINYML_SHARED_MODELS`, `$TINYML_MODELS_DIR`, else
-/// `<workspace>/../shared/models` (CI clones `shared/` beside the repository).
+/// `<workspace>/tests/data` (the models, audio and reference arrays kept in the repository).
 pub fn shared_models() -> PathBuf {
     for var in ["TINYML_SHARED_MODELS", "TINYML_MODELS_DIR"] {
         if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
             return PathBuf::from(p);
         }
     }
-    workspace_root().join("../shared/models")
+    workspace_root().join("tests/data")
 }

@@ -3,7 +3,7 @@
 for every int8 input and prints {"input": [...], "output": [...]} as JSON.
 
 compiler/tests/hello_world_host.rs compares cargo-tinyml's host run with this. Regenerate:
-    python compiler/tests/data/hello_world_tflm.py ../shared/models/tflite-micro/hello_world_int8.tflite \
+    python compiler/tests/data/hello_world_tflm.py tests/data/tflite-micro/hello_world_int8.tflite \
         > compiler/tests/data/hello_world_tflm.json
 """
 import json

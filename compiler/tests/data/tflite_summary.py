@@ -6,7 +6,7 @@ Usage: tflite_summary.py MODEL.tflite...   (prints {"<file name>": summary, ...}
 
 compiler/tests/import_models.rs compares this summary with what the Rust importer reads.
 Regenerate the committed copy with:
-    python compiler/tests/data/tflite_summary.py ../shared/models/*/*.tflite \
+    python compiler/tests/data/tflite_summary.py tests/data/*/*.tflite \
         > compiler/tests/data/model_summaries.json
 """
 import json

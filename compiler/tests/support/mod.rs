@@ -6,6 +6,8 @@
 //! test does not use are allowed to be dead).
 #![allow(dead_code)]
 
+pub mod run;
+
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -74,14 +76,14 @@ pub fn check_oracle() -> Result<PathBuf, String> {
 }
 
 /// The shared models: `$TINYML_SHARED_MODELS`, `$TINYML_MODELS_DIR`, else
-/// `<workspace>/../shared/models` (CI clones `shared/` beside the repository).
+/// `<workspace>/tests/data` (the models, audio and reference arrays kept in the repository).
 pub fn shared_models() -> PathBuf {
     for var in ["TINYML_SHARED_MODELS", "TINYML_MODELS_DIR"] {
         if let Some(p) = std::env::var_os(var).filter(|p| !p.is_empty()) {
             return PathBuf::from(p);
         }
     }
-    workspace_root().join("../shared/models")
+    workspace_root().join("tests/data")
 }
 
 /// Reads a `.npy` file, with the path in any error.
