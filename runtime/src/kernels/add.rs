@@ -4,6 +4,7 @@
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
+#[cfg(not(feature = "reference-kernels"))]
 use super::simd;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
@@ -58,8 +59,10 @@ fn add_quantized<T: QuantizedInt>(p: &AddParams, in1: &[T], in2: &[T], output: &
 }
 
 /// int8 ADD/SUB. Same-shape inputs take [`simd::add_s8`] (four elements per
-/// iteration on Helium), broadcast shapes the reference loop.
+/// iteration on Helium), broadcast shapes (and builds with `reference-kernels`) the
+/// reference loop.
 pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+    #[cfg(not(feature = "reference-kernels"))]
     if p.shape.elementwise {
         let n = p.shape.out_len();
         let q = simd::AddQuant {
