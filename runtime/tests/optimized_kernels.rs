@@ -11,6 +11,8 @@
 
 use proptest::prelude::*;
 use tinyml_runtime::fixedpoint::multiply_by_quantized_multiplier;
+use tinyml_runtime::kernels::add::{add_s8, add_s8_reference, AddParams};
+use tinyml_runtime::kernels::broadcast::Broadcast;
 use tinyml_runtime::kernels::conv::{
     conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, is_pointwise, ConvParams,
     STACK_COLUMN,
@@ -60,6 +62,41 @@ fn activation() -> impl Strategy<Value = (i32, i32)> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Same-shape int8 ADD/SUB (the fast path) against the reference loop over random
+    /// zero points, multipliers in [2^30, 2^31), non-positive shifts and clamps.
+    #[test]
+    fn add_s8_matches_reference(
+        (a, b) in (0usize..300).prop_flat_map(|n| (bytes(n), bytes(n))),
+        offsets in (-127i32..129, -127i32..129, -128i32..128),
+        mults in ((1i32 << 30)..i32::MAX, (1i32 << 30)..i32::MAX, (1i32 << 30)..i32::MAX),
+        shifts in (-31i32..1, -31i32..1, -31i32..-9),
+        (amin, amax) in activation(),
+        subtract in any::<bool>(),
+    ) {
+        let n = a.len();
+        let p = AddParams {
+            left_shift: 20,
+            input1_offset: offsets.0,
+            input1_multiplier: mults.0,
+            input1_shift: shifts.0,
+            input2_offset: offsets.1,
+            input2_multiplier: mults.1,
+            input2_shift: shifts.1,
+            output_offset: offsets.2,
+            output_multiplier: mults.2,
+            output_shift: shifts.2,
+            activation_min: amin,
+            activation_max: amax,
+            subtract,
+            shape: Broadcast::elementwise(n),
+        };
+        let mut want = vec![0i8; n];
+        let mut got = vec![0i8; n];
+        add_s8_reference(&p, &a, &b, &mut want);
+        add_s8(&p, &a, &b, &mut got);
+        prop_assert_eq!(got, want);
+    }
 
     #[test]
     fn dot4_is_four_dots((x, w) in (0usize..100).prop_flat_map(|n| (bytes(n), proptest::collection::vec(bytes(n), 4)))) {

@@ -4,6 +4,8 @@
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
+#[cfg(not(feature = "reference-kernels"))]
+use super::simd;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
 /// Constant parameters of one quantized ADD or SUB.
@@ -56,8 +58,33 @@ fn add_quantized<T: QuantizedInt>(p: &AddParams, in1: &[T], in2: &[T], output: &
     binary(&p.shape, in1, in2, output, |a: T, b: T| T::from_i32(add_element(p, a.to_i32(), b.to_i32())));
 }
 
-/// int8 ADD/SUB.
+/// int8 ADD/SUB. Same-shape inputs take [`simd::add_s8`] (four elements per
+/// iteration on Helium), broadcast shapes (and builds with `reference-kernels`) the
+/// reference loop.
 pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if p.shape.elementwise {
+        let n = p.shape.out_len();
+        let q = simd::AddQuant {
+            left_shift: p.left_shift,
+            input_offset: [p.input1_offset, p.input2_offset],
+            input_multiplier: [p.input1_multiplier, p.input2_multiplier],
+            input_shift: [p.input1_shift, p.input2_shift],
+            output_offset: p.output_offset,
+            output_multiplier: p.output_multiplier,
+            output_shift: p.output_shift,
+            min: p.activation_min,
+            max: p.activation_max,
+            subtract: p.subtract,
+        };
+        return simd::add_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+    }
+    add_quantized(p, in1, in2, output);
+}
+
+/// int8 ADD/SUB, always the scalar reference loop (what the tests compare
+/// [`add_s8`] with).
+pub fn add_s8_reference(p: &AddParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     add_quantized(p, in1, in2, output);
 }
 

@@ -45,6 +45,7 @@ const KERNELS: &[(&str, Run)] = &[
     ("fully_connected", kernels::fully_connected::run),
     ("average_pool", kernels::pooling::average),
     ("max_pool", kernels::pooling::max),
+    ("add", kernels::add::run),
 ];
 
 #[cortex_m_rt::entry]

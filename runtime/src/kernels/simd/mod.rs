@@ -282,3 +282,55 @@ pub fn mul_high_rounded(a: i32, b: i32) -> i32 {
         ((a as i64 * b as i64 + (1 << 31)) >> 32) as i32
     }
 }
+
+/// Constant parameters of an int8 ADD or SUB over same-shape inputs (the fields of
+/// `kernels::add::AddParams` without the shape).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddQuant {
+    /// Headroom shift of both offset inputs.
+    pub left_shift: i32,
+    /// Minus the zero points of the inputs.
+    pub input_offset: [i32; 2],
+    /// Q31 multipliers of the inputs.
+    pub input_multiplier: [i32; 2],
+    /// Their non-positive shifts.
+    pub input_shift: [i32; 2],
+    /// Output zero point.
+    pub output_offset: i32,
+    /// Q31 output multiplier.
+    pub output_multiplier: i32,
+    /// Its non-positive shift.
+    pub output_shift: i32,
+    /// Activation bounds, quantized.
+    pub min: i32,
+    /// Upper activation bound.
+    pub max: i32,
+    /// SUB instead of ADD.
+    pub subtract: bool,
+}
+
+/// Elementwise int8 ADD/SUB with TFLM's rescaling (`reference_integer_ops::Add`):
+/// `out[i] = clamp(mbqmstoe(s(a[i], 0) ± s(b[i], 1), out) + out_offset)` with
+/// `s(x, k) = mbqmstoe((x + offset_k) << left_shift, mult_k, shift_k)`. On Helium a
+/// tail-predicated loop (`dlstp.32`/`letp`) does four elements per iteration.
+#[inline]
+pub fn add_s8(q: &AddQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let n = out.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(tinyml_mve)]
+    if n > 0 {
+        // SAFETY: `a`, `b` and `out` have `n > 0` elements (checked by the slicing).
+        unsafe { mve::add_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n) };
+        return;
+    }
+    use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        let s1 = (q.input_offset[0] + x as i32) * (1 << q.left_shift);
+        let s2 = (q.input_offset[1] + y as i32) * (1 << q.left_shift);
+        let s1 = scale_down(s1, q.input_multiplier[0], q.input_shift[0]);
+        let s2 = scale_down(s2, q.input_multiplier[1], q.input_shift[1]);
+        let raw = if q.subtract { s1 - s2 } else { s1 + s2 };
+        let v = scale_down(raw, q.output_multiplier, q.output_shift) + q.output_offset;
+        *o = v.clamp(q.min, q.max) as i8;
+    }
+}

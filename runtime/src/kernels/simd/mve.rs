@@ -478,3 +478,89 @@ pub unsafe fn requantize(
         i = j + 4;
     }
 }
+
+/// The loop of [`add_s8`] with `$op` (`vadd.i32` or `vsub.i32`) combining the inputs.
+macro_rules! add_loop {
+    ($op:literal, $q:expr, $a:expr, $b:expr, $out:expr, $n:expr, $ctx:expr) => {
+        core::arch::asm!(
+            "vldrw.u32 q3, [r12]",
+            "vldrw.u32 q4, [r12, #16]",
+            "vldrw.u32 q5, [r12, #32]",
+            "vldrw.u32 q6, [r12, #48]",
+            "vldrw.u32 q7, [r12, #64]",
+            "dlstp.32 lr, lr",
+            "2:",
+            "vldrb.s32 q0, [r0], #4",
+            "vadd.i32 q0, q0, r3",      // x + offset1
+            "vshl.s32 q0, r4",          // << left_shift
+            "vqrdmulh.s32 q0, q0, r5",  // SRDHM
+            "vand q2, q0, q3",          // sign bit set iff x < 0 and a right shift
+            "vshr.s32 q2, q2, #31",
+            "vqadd.s32 q0, q0, q2",
+            "vrshl.s32 q0, q0, q3",     // rounding shift right: ties away from zero
+            "vldrb.s32 q1, [r1], #4",
+            "vadd.i32 q1, q1, r8",
+            "vshl.s32 q1, r4",
+            "vqrdmulh.s32 q1, q1, r9",
+            "vand q2, q1, q4",
+            "vshr.s32 q2, q2, #31",
+            "vqadd.s32 q1, q1, q2",
+            "vrshl.s32 q1, q1, q4",
+            concat!($op, " q0, q0, q1"),
+            "vqrdmulh.s32 q0, q0, r10",
+            "vand q2, q0, q5",
+            "vshr.s32 q2, q2, #31",
+            "vqadd.s32 q0, q0, q2",
+            "vrshl.s32 q0, q0, q5",
+            "vadd.i32 q0, q0, r11",
+            "vmax.s32 q0, q0, q6",
+            "vmin.s32 q0, q0, q7",
+            "vstrb.32 q0, [r2], #4",
+            "letp lr, 2b",
+            // Widening loads and narrowing stores take low base registers.
+            inout("r0") $a => _,
+            inout("r1") $b => _,
+            inout("r2") $out => _,
+            in("r3") $q.input_offset[0],
+            in("r4") $q.left_shift,
+            in("r5") $q.input_multiplier[0],
+            in("r8") $q.input_offset[1],
+            in("r9") $q.input_multiplier[1],
+            in("r10") $q.output_multiplier,
+            in("r11") $q.output_offset,
+            in("r12") $ctx,
+            inout("lr") $n => _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        )
+    };
+}
+
+/// [`super::add_s8`]: per four elements, each input is loaded widened (`vldrb.s32`),
+/// offset, shifted, scaled (`vqrdmulh`, which equals gemmlowp's SRDHM here: the shifted
+/// inputs stay below 2^29 in magnitude) and divided by its power of two with ties away
+/// from zero (CMSIS-NN's `vand`/`vshr`/`vqadd`/`vrshl`); the sum or difference is
+/// requantized the same way, offset, clamped and stored narrowed (`vstrb.32`). Tail
+/// predication (`dlstp.32`/`letp`) covers the last partial vector. The three shifts
+/// (negated exponents) and the bounds are broadcast into q3-q7 from a table.
+///
+/// # Safety
+/// `a` and `b` valid for `n > 0` reads, `out` for `n` writes.
+#[inline(never)]
+pub unsafe fn add_s8(q: &super::AddQuant, a: *const i8, b: *const i8, out: *mut i8, n: usize) {
+    let [s1, s2] = q.input_shift;
+    let (s3, lo, hi) = (q.output_shift, q.min, q.max);
+    let ctx: [i32; 20] = [s1, s1, s1, s1, s2, s2, s2, s2, s3, s3, s3, s3, lo, lo, lo, lo, hi, hi, hi, hi];
+    let ctx = ctx.as_ptr();
+    // SAFETY: reads `n` bytes of `a` and `b`, writes `n` of `out` (tail predication masks
+    // the last partial vector), reads the 80-byte table; clobbers q0-q7 and lr.
+    unsafe {
+        if q.subtract {
+            add_loop!("vsub.i32", q, a, b, out, n, ctx);
+        } else {
+            add_loop!("vadd.i32", q, a, b, out, n, ctx);
+        }
+    }
+}
