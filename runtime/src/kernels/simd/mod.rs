@@ -16,7 +16,7 @@ mod mve;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
-pub use out_quant::OutQuant;
+pub use out_quant::{AddQuant, OutQuant};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
 #[inline]
@@ -281,32 +281,6 @@ pub fn mul_high_rounded(a: i32, b: i32) -> i32 {
     {
         ((a as i64 * b as i64 + (1 << 31)) >> 32) as i32
     }
-}
-
-/// Constant parameters of an int8 ADD or SUB over same-shape inputs (the fields of
-/// `kernels::add::AddParams` without the shape).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AddQuant {
-    /// Headroom shift of both offset inputs.
-    pub left_shift: i32,
-    /// Minus the zero points of the inputs.
-    pub input_offset: [i32; 2],
-    /// Q31 multipliers of the inputs.
-    pub input_multiplier: [i32; 2],
-    /// Their non-positive shifts.
-    pub input_shift: [i32; 2],
-    /// Output zero point.
-    pub output_offset: i32,
-    /// Q31 output multiplier.
-    pub output_multiplier: i32,
-    /// Its non-positive shift.
-    pub output_shift: i32,
-    /// Activation bounds, quantized.
-    pub min: i32,
-    /// Upper activation bound.
-    pub max: i32,
-    /// SUB instead of ADD.
-    pub subtract: bool,
 }
 
 /// Elementwise int8 ADD/SUB with TFLM's rescaling (`reference_integer_ops::Add`):

@@ -2,7 +2,7 @@
 //! `runtime/target-tests` check them against the reference kernels on mps3-an547, and the
 //! bench runs the shared models through them.
 
-use super::out_quant::OutQuant;
+use super::out_quant::{AddQuant, OutQuant};
 use crate::kernels::packed::{Group16, Group4};
 
 /// Four dot products sharing each 16-byte load of `x`: a tail-predicated loop
@@ -549,7 +549,7 @@ macro_rules! add_loop {
 /// # Safety
 /// `a` and `b` valid for `n > 0` reads, `out` for `n` writes.
 #[inline(never)]
-pub unsafe fn add_s8(q: &super::AddQuant, a: *const i8, b: *const i8, out: *mut i8, n: usize) {
+pub unsafe fn add_s8(q: &AddQuant, a: *const i8, b: *const i8, out: *mut i8, n: usize) {
     let [s1, s2] = q.input_shift;
     let (s3, lo, hi) = (q.output_shift, q.min, q.max);
     let ctx: [i32; 20] = [s1, s1, s1, s1, s2, s2, s2, s2, s3, s3, s3, s3, lo, lo, lo, lo, hi, hi, hi, hi];
