@@ -1,6 +1,5 @@
 //! The output side of a requantization and the constants of an int8 ADD/SUB, shared by the
-//! portable primitives and the Helium
-//! routines.
+//! portable primitives and the Helium routines.
 
 /// Output offset and activation range of a requantization.
 #[derive(Clone, Copy)]
