@@ -15,6 +15,10 @@ pub enum Example {
     /// Anomaly detection: MLPerf Tiny's ad01 autoencoder on log-mel windows of a machine
     /// recording; prints reconstruction-error scores.
     Anomaly,
+    /// Streaming wakeword: MLPerf Tiny's str_ww_ref_model with the reference front end on
+    /// `short_wav_easy10s.wav`, one inference per 32 ms stride, threshold and debounce;
+    /// prints the detections of "marvin" with their times and the duty cycle per stride.
+    Wakeword,
 }
 
 /// (path in the project, contents, whether it is a template to render).
@@ -48,11 +52,26 @@ const ANOMALY: &[File] = &[
     ),
 ];
 
+const WAKEWORD: &[File] = &[
+    ("src/main.rs", include_bytes!("../../../templates/examples/wakeword/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../../templates/examples/wakeword/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../../templates/examples/wakeword/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../../templates/examples/wakeword/model/str_ww_ref_model.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../../templates/examples/wakeword/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/wakeword/PROVENANCE.md"), false),
+    (
+        "audio/short_wav_easy10s.wav",
+        include_bytes!("../../../templates/examples/wakeword/audio/short_wav_easy10s.wav"),
+        false,
+    ),
+];
+
 impl Example {
     fn files(self) -> &'static [File] {
         match self {
             Example::Kws => KWS,
             Example::Anomaly => ANOMALY,
+            Example::Wakeword => WAKEWORD,
         }
     }
 
@@ -79,6 +98,8 @@ pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, V
         ("board_description", board.description.clone()),
         ("timing_note", timing_note.to_owned()),
         ("run_how", run_how.to_owned()),
+        ("clock_hz", board.clock_hz.to_string()),
+        ("emulated", board.is_emulated().to_string()),
     ];
     let ours = example.files();
     let mut out: Vec<(PathBuf, Vec<u8>)> = files
@@ -126,7 +147,7 @@ mod tests {
 
     #[test]
     fn the_models_are_tflite() {
-        for ex in [Example::Kws, Example::Anomaly] {
+        for ex in [Example::Kws, Example::Anomaly, Example::Wakeword] {
             assert_eq!(&ex.model()[4..8], b"TFL3", "{ex:?}");
         }
     }
