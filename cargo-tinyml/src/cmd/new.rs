@@ -21,7 +21,8 @@ Examples:
   cargo tinyml new demo                    # mps3-an547 (QEMU), the hello_world sine model
   cd demo && cargo tinyml run              # build, run in QEMU, print the output
   cargo tinyml new kws --board mps2-an386 --model kws.tflite
-  cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"")]
+  cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"
+  cargo tinyml new ww --example wakeword   # MLPerf Tiny streaming wakeword: three \"marvin\"")]
 pub struct Cmd {
     /// Package name of the project (letters, digits, `-`, `_`; not starting with a digit).
     pub name: String,
@@ -36,7 +37,8 @@ pub struct Cmd {
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
     /// An example application instead of the single-inference program: `kws` (micro_speech
-    /// keyword spotting on a WAV, streamed) or `anomaly` (MLPerf Tiny AD autoencoder scores).
+    /// keyword spotting on a WAV, streamed), `anomaly` (MLPerf Tiny AD autoencoder scores) or
+    /// `wakeword` (MLPerf Tiny streaming wakeword on a 10 s WAV, detections and duty cycle).
     #[arg(long, value_enum, conflicts_with = "model")]
     pub example: Option<examples::Example>,
 }
