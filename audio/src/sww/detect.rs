@@ -8,7 +8,7 @@
 //! ```
 
 use super::frontend::{quantize, SwwFrontend};
-use super::{SWW_BANDS, SWW_CLASSES, SWW_INPUT, SWW_STRIDE};
+use super::params::{SWW_BANDS, SWW_CLASSES, SWW_INPUT, SWW_STRIDE};
 
 /// Sample rate the front end is defined for.
 const RATE_HZ: u32 = 16_000;

@@ -1,8 +1,8 @@
 //! [`SwwFrontend`]: the streaming-wakeword log-mel front end in f32, one 512-sample stride
 //! at a time.
 
+use super::params::{MEL_FLOOR, POWER_OFFSET_DB, SWW_BANDS, SWW_BINS, SWW_STRIDE, SWW_WINDOW};
 use super::tables::{HAMMING_1024, MEL_LENS, MEL_PACKED, MEL_STARTS};
-use super::{MEL_FLOOR, POWER_OFFSET_DB, SWW_BANDS, SWW_BINS, SWW_STRIDE, SWW_WINDOW};
 use crate::mfcc::ln_f32;
 
 // The packed filters must lie inside the spectrum and use every packed weight.
