@@ -77,30 +77,35 @@ impl SwwFrontend {
         self.before = self.prev[SWW_STRIDE - 1];
         self.prev = *stride;
 
-        // microfft's real FFT: a 512-point complex FFT and a recombination step; bin 0
-        // holds DC in `re` and the Nyquist bin (512) in `im`.
+        // microfft's real FFT, in place: a 512-point complex FFT and a recombination step;
+        // bin 0 holds DC in `re` and the Nyquist bin (512) in `im`.
         let spectrum = microfft::real::rfft_1024(&mut self.buf);
-        let nyquist = spectrum[0].im;
+        let nyquist = spectrum[0].im * spectrum[0].im;
         spectrum[0].im = 0.0;
-        let power = |k: usize| {
-            if k == SWW_BINS - 1 {
-                nyquist * nyquist
-            } else {
-                let c = spectrum[k];
-                c.re * c.re + c.im * c.im
-            }
-        };
+        // Powers in place: complex pair j becomes the powers of bins 2j and 2j + 1, so that
+        // `buf[k]` is bin k's power (pair j is written after pairs 2j and 2j + 1 were read,
+        // and j <= 2j). No 2 KB power array, and the mel loop below reads a plain slice.
+        for j in 0..SWW_WINDOW / 4 {
+            let (a, b) = (spectrum[2 * j], spectrum[2 * j + 1]);
+            spectrum[j].re = a.re * a.re + a.im * a.im;
+            spectrum[j].im = b.re * b.re + b.im * b.im;
+        }
+        let power = &self.buf[..SWW_BINS - 1];
 
-        // The packed mel dot products. Neighbouring filters overlap, so about half the
-        // bins' powers are computed twice: cheaper than a 2 KB power array in RAM.
+        // The packed mel dot products.
         let mut weights = MEL_PACKED.as_slice();
         for ((o, &start), &len) in out.iter_mut().zip(&MEL_STARTS).zip(&MEL_LENS) {
             let (start, len) = (usize::from(start), usize::from(len));
             let (w, rest) = weights.split_at(len);
             weights = rest;
             let mut acc = 0.0f32;
-            for (k, &wk) in (start..start + len).zip(w) {
-                acc += power(k) * wk;
+            let end = start + len;
+            if end == SWW_BINS {
+                // Only a filter reaching Nyquist needs bin 512 (none of the reference's do).
+                acc = power[start..end - 1].iter().zip(w).fold(acc, |a, (&p, &wk)| a + p * wk);
+                acc += nyquist * w[len - 1];
+            } else {
+                acc = power[start..end].iter().zip(w).fold(acc, |a, (&p, &wk)| a + p * wk);
             }
             let mel = (acc * POWER_SCALE).max(MEL_FLOOR);
             let v = (DB_PER_NEPER * ln_f32(mel) + POWER_OFFSET_DB) * (1.0 / 64.0);
