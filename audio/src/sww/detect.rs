@@ -52,20 +52,28 @@ pub struct SwwDetector {
 }
 
 impl SwwDetector {
-    /// The rule `config` for a model whose output has `scale` and `zero_point`.
-    pub fn new(config: SwwConfig, scale: f32, zero_point: i32) -> Self {
+    /// The rule `config` for a model whose output has `scale` and `zero_point` (a `const
+    /// fn`, so that a pipeline can be a `static` built from the generated model's constants).
+    pub const fn new(config: SwwConfig, scale: f32, zero_point: i32) -> Self {
         // (q - zp) * scale > t  <=>  q > zp + t / scale  <=>  q > floor(zp + t / scale)
         // for integer q; computed in f64 so that the boundary is exact for usual scales.
-        let x = f64::from(zero_point) + f64::from(config.threshold) / f64::from(scale);
-        let t = x as i64; // truncates toward zero
+        let x = zero_point as f64 + config.threshold as f64 / scale as f64;
+        let t = x as i64; // truncates toward zero (saturating)
         let floor = if (t as f64) > x { t - 1 } else { t };
-        let above = floor.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        let above = if floor > i32::MAX as i64 {
+            i32::MAX
+        } else if floor < i32::MIN as i64 {
+            i32::MIN
+        } else {
+            floor as i32
+        };
         // debounce_detections zeroes `debounce` samples from the start of the detected
         // stride; stride k + d is swallowed while all its samples are zeroed, i.e. while
         // (d + 1) * 512 <= debounce samples (30 strides for 1 s: the 31st is reported).
-        let samples = u64::from(config.debounce_ms) * u64::from(RATE_HZ) / 1000;
+        let samples = config.debounce_ms as u64 * RATE_HZ as u64 / 1000;
         let hold = (samples / SWW_STRIDE as u64).saturating_sub(1);
-        Self { above, hold: hold.min(u64::from(u32::MAX)) as u32, left: 0 }
+        let hold = if hold > u32::MAX as u64 { u32::MAX } else { hold as u32 };
+        Self { above, hold, left: 0 }
     }
 
     /// The int8 score a stride must exceed.
@@ -122,7 +130,7 @@ pub struct SwwPipeline {
 impl SwwPipeline {
     /// A pipeline for a model with input scale `input_scale` (zero point -128, as the
     /// reference's `- 128`) and the detector `detector`.
-    pub fn new(input_scale: f32, detector: SwwDetector) -> Self {
+    pub const fn new(input_scale: f32, detector: SwwDetector) -> Self {
         Self {
             frontend: SwwFrontend::new(),
             pending: [0; SWW_STRIDE],
