@@ -9,7 +9,8 @@
 //!   scores (`tools/audio/reference_pipeline.py anomaly`);
 //! - `features --frontend sww` and `new --example wakeword` on the MLPerf Tiny streaming
 //!   wakeword file: exactly the three "marvin" inside the benchmark's windows, model scores
-//!   equal to TFLM's on every stride, and the QEMU firmware equal to the host run.
+//!   equal to TFLM's on every stride, and the QEMU firmware (mps3-an547, mps2-an505) equal to
+//!   the host run.
 //!
 //! Needs `qemu-system-arm`, the thumb target and Python with tflite_micro; where one is
 //! missing the test says so and skips, except under CI where it fails.
@@ -152,10 +153,15 @@ fn have_qemu() -> bool {
 /// Creates the example project, lets `prepare` adjust it, builds it (release: the
 /// firmware's cost figures are for optimized code) and runs it in QEMU.
 fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
-    let dir = scratch(&format!("{example:?}"));
+    run_example_on(example, BOARD, prepare)
+}
+
+/// [`run_example`] on `board` (an emulated board).
+fn run_example_on(example: Example, board: &str, prepare: impl FnOnce(&Path)) -> String {
+    let dir = scratch(&format!("{example:?}-{board}"));
     std::fs::remove_dir(&dir).unwrap();
     let name = format!("audio-{example:?}").to_lowercase();
-    Cmd { name, board: BOARD.into(), model: None, path: Some(dir.clone()), example: Some(example) }.create().unwrap();
+    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: Some(example) }.create().unwrap();
     prepare(&dir);
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
         .map(PathBuf::from)
@@ -164,7 +170,7 @@ fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
     let elf = cargo::build_elf(&Project::find(&dir).unwrap(), &options)
         .unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()));
     let catalog = Catalog::load().unwrap();
-    let emu = catalog.get(BOARD).unwrap().emulator.clone().unwrap();
+    let emu = catalog.get(board).unwrap().emulator.clone().unwrap();
     let out = cargo_tinyml::target::qemu::run(&emu, &elf, Duration::from_secs(300), false).unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);
     println!("{}", out.stdout);
@@ -359,15 +365,22 @@ fn sww_reference_inputs_give_their_classes() {
     }
 }
 
-/// `--example wakeword` in QEMU: the same detections, features and scores as the host.
+/// `--example wakeword` in QEMU on the Helium (M55) and DSP (M33) boards: the same
+/// detections, features and scores as the host.
 #[test]
 fn wakeword_example_in_qemu_equals_the_host() {
     if !have_qemu() {
         return;
     }
     let f = sww_features(&sww_data().join("short_wav_easy10s.wav"));
+    for board in [BOARD, "mps2-an505"] {
+        wakeword_example_on(board, &f);
+    }
+}
+
+fn wakeword_example_on(board: &str, f: &features::Features) {
     let stream = f.stream.as_ref().unwrap();
-    let stdout = run_example(Example::Wakeword, |_| {});
+    let stdout = run_example_on(Example::Wakeword, board, |_| {});
     let detected: Vec<&str> = stdout.lines().filter(|l| l.contains("detected")).collect();
     let want: Vec<String> = stream
         .detections
@@ -382,13 +395,13 @@ fn wakeword_example_in_qemu_equals_the_host() {
             )
         })
         .collect();
-    assert_eq!(detected, want);
+    assert_eq!(detected, want, "{board}");
     let scores =
         stream.scores.iter().flatten().fold(0x811c_9dc5u32, |h, &b| (h ^ u32::from(b as u8)).wrapping_mul(0x0100_0193));
     let summary = format!(
         "wakeword: short_wav_easy10s: 312 strides, 3 detections, features fnv1a {:#010x}, scores fnv1a {scores:#010x}",
         f.fnv1a()
     );
-    assert!(stdout.lines().any(|l| l == summary), "expected `{summary}` in\n{stdout}");
+    assert!(stdout.lines().any(|l| l == summary), "{board}: expected `{summary}` in\n{stdout}");
     assert!(stdout.contains("duty cycle"), "{stdout}");
 }
