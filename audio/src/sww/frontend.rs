@@ -65,14 +65,14 @@ impl SwwFrontend {
         // sample, as the reference's `arm_mult_f32`.
         let (first, second) = self.buf.split_at_mut(SWW_STRIDE);
         let (w1, w2) = HAMMING_1024.split_at(SWW_STRIDE);
-        let mut p = self.before;
-        for ((b, &s), &w) in first.iter_mut().zip(&self.prev).zip(w1) {
-            *b = preemphasis(s, p) * w;
-            p = s;
-        }
-        for ((b, &s), &w) in second.iter_mut().zip(stride).zip(w2) {
-            *b = preemphasis(s, p) * w;
-            p = s;
+        // Each half as the sample and its predecessor from two shifted slices, without a
+        // loop-carried variable, so that the compiler can vectorize the loop.
+        let halves = [(first, &self.prev, w1, self.before), (second, stride, w2, self.prev[SWW_STRIDE - 1])];
+        for (out, x, w, before) in halves {
+            out[0] = preemphasis(x[0], before) * w[0];
+            for (((b, &s), &p), &w) in out[1..].iter_mut().zip(&x[1..]).zip(&x[..SWW_STRIDE - 1]).zip(&w[1..]) {
+                *b = preemphasis(s, p) * w;
+            }
         }
         self.before = self.prev[SWW_STRIDE - 1];
         self.prev = *stride;
