@@ -332,11 +332,11 @@ impl Board {
         let runner = self.runner();
         if !runner.is_empty() {
             let how = if self.is_emulated() {
-                "QEMU with semihosting"
+                "starts the firmware in QEMU with semihosting"
             } else {
-                "`cargo tinyml flash`: flashed through the debug probe, output over RTT"
+                "flashes the firmware with `cargo tinyml flash` (probe-rs built in) and shows its RTT output"
             };
-            let _ = writeln!(s, "# `cargo run` starts the firmware in {how}.");
+            let _ = writeln!(s, "# `cargo run` {how}.");
             let _ = writeln!(s, "runner = \"{}\"", runner.join(" "));
         }
         let _ = writeln!(s, "rustflags = [\"-C\", \"target-cpu={}\", \"-C\", \"link-arg=-Tlink.x\"]", self.cpu());

@@ -4,7 +4,7 @@
 use crate::boards::{Board, Catalog, Flow};
 use crate::common::{self, ProjectArgs, EXIT_INTERRUPTED};
 use crate::project::{self, c_project, cargo, Located, Project};
-use crate::target::elf::{Elf, Region};
+use crate::target::elf::{Elf, FitError, Region};
 use crate::target::monitor::{self, Outcome, SessionBoard, Stop};
 use crate::target::{fit, probe, qemu};
 use anyhow::bail;
@@ -93,7 +93,11 @@ impl Cmd {
             (None, None) => unreachable!("a project is located whenever no ELF is given"),
         };
         let elf = Elf::read(&elf_path)?;
-        elf.check_fit(&format!("board {}", board.name), &board_regions(&board))?;
+        let board_fit = elf.check_fit(&format!("board {}", board.name), &board_regions(&board));
+        if let (Flow::Probe { chip, .. }, true) = (board.flow(), self.dry_run) {
+            return self.dry_run_report(&elf, chip, board_fit.err());
+        }
+        board_fit?;
         match board.flow() {
             Flow::Qemu(emu) => {
                 if self.dry_run {
@@ -110,7 +114,6 @@ impl Cmd {
                 let out = qemu::run(emu, &elf_path, Duration::from_secs(3600), true)?;
                 Ok(ExitCode::from(out.code.clamp(0, 255) as u8))
             }
-            Flow::Probe { chip, .. } if self.dry_run => self.dry_run_report(&elf, chip),
             Flow::Probe { chip, ram } => self.flash_with_probe(&elf, chip, ram, selector),
             Flow::VendorTool | Flow::CProject => bail!(
                 "board `{}` is not supported by probe-rs: load {} with the vendor tool",
@@ -127,8 +130,14 @@ impl Cmd {
         }
     }
 
-    fn dry_run_report(&self, elf: &Elf, chip: &str) -> anyhow::Result<ExitCode> {
-        let report = fit::dry_run(elf, chip)?;
+    /// The dry run's report; a section outside the board file's map (which the project's
+    /// memory.x comes from) fails it too.
+    fn dry_run_report(&self, elf: &Elf, chip: &str, board_fit: Option<FitError>) -> anyhow::Result<ExitCode> {
+        let mut report = fit::dry_run(elf, chip)?;
+        if let (Some(e), true) = (board_fit, report.fits) {
+            report.fits = false;
+            report.problem = Some(e.to_string());
+        }
         if self.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

@@ -1,7 +1,8 @@
 //! `flash --dry-run` without a probe: where an image's bytes land in a chip's memory map
 //! from probe-rs' built-in target database, whether every section fits (and by how many
-//! bytes it does not), and probe-rs' own flash planning run on a fake probe (nothing is
-//! written anywhere: the fake probe discards memory writes and no hardware is opened).
+//! bytes it does not), and whether probe-rs has a flash algorithm for each flash region
+//! written. (probe-rs' own planning, `DownloadOptions::dry_run`, needs a session; its
+//! `FakeProbe` would give one, but prints every register access on stdout.)
 
 use super::elf::Elf;
 use super::probe::{self, ProbeError};
@@ -24,6 +25,8 @@ pub struct RegionUse {
     pub used: u64,
     /// Sections with bytes in it.
     pub sections: Vec<String>,
+    /// `flash` regions: the probe-rs flash algorithm that writes it (`None`: none does).
+    pub flash_algorithm: Option<String>,
 }
 
 /// The outcome of the dry run.
@@ -40,11 +43,8 @@ pub struct FitReport {
     /// Whether every section lies inside the memory map (and probe-rs accepted it).
     pub fits: bool,
     /// Why not: the section, its addresses and the bytes over ([`super::elf::FitError`]),
-    /// or probe-rs' refusal.
+    /// or a flash region probe-rs cannot write.
     pub problem: Option<String>,
-    /// What probe-rs' flash planning on a fake probe said: `accepted`, `refused`, or
-    /// `skipped: why` (a chip the fake probe cannot attach to).
-    pub probe_rs_plan: String,
 }
 
 /// Checks `elf` against `chip`'s memory map; needs no probe. An unknown chip is an error;
@@ -62,7 +62,24 @@ pub fn dry_run(elf: &Elf, chip: &str) -> Result<FitReport, ProbeError> {
                 MemoryRegion::Ram(r) => (r.name.clone().unwrap_or_else(|| "RAM".into()), "ram", r.range.clone()),
                 MemoryRegion::Generic(_) => return None,
             };
-            Some(RegionUse { name, kind, start: range.start, end: range.end, used: 0, sections: Vec::new() })
+            let flash_algorithm = (kind == "flash")
+                .then(|| {
+                    let covers = |a: &&probe_rs::config::RawFlashAlgorithm| {
+                        let p = &a.flash_properties.address_range;
+                        p.start <= range.start && range.end <= p.end
+                    };
+                    target.flash_algorithms.iter().find(covers).map(|a| a.name.clone())
+                })
+                .flatten();
+            Some(RegionUse {
+                name,
+                kind,
+                start: range.start,
+                end: range.end,
+                used: 0,
+                sections: Vec::new(),
+                flash_algorithm,
+            })
         })
         .collect();
     for s in &elf.sections {
@@ -93,39 +110,21 @@ pub fn dry_run(elf: &Elf, chip: &str) -> Result<FitReport, ProbeError> {
         regions,
         fits: true,
         problem: None,
-        probe_rs_plan: String::new(),
     };
     if let Err(e) = probe::check_fit(elf, chip) {
         report.fits = false;
         report.problem = Some(e.to_string());
-        report.probe_rs_plan = "skipped: the image does not fit the memory map".into();
-        return Ok(report);
+    } else if let Some(r) = report.regions.iter().find(|r| r.kind == "flash" && r.flash_algorithm.is_none()) {
+        report.fits = false;
+        report.problem = Some(format!(
+            "probe-rs has no flash algorithm for {} of {chip} ({:#010x}..{:#010x}), which the image writes ({})",
+            r.name,
+            r.start,
+            r.end,
+            r.sections.join(" ")
+        ));
     }
-    report.probe_rs_plan = match plan_on_fake_probe(elf, chip) {
-        Ok(()) => "accepted".into(),
-        Err(ProbeError::Refused { what, .. }) => {
-            report.fits = false;
-            report.problem = Some(format!("probe-rs refused the image: {what}"));
-            "refused".into()
-        }
-        Err(e) => format!("skipped: {e}"),
-    };
     Ok(report)
-}
-
-/// probe-rs' flash planning (`DownloadOptions::dry_run`) on a session over
-/// `FakeProbe`: the flash algorithms and regions probe-rs would use, with no hardware.
-fn plan_on_fake_probe(elf: &Elf, chip: &str) -> Result<(), ProbeError> {
-    // The fake probe implements only what attaching and planning use; a chip whose attach
-    // sequence needs more would panic inside probe-rs, which must not end the dry run.
-    let attempt = std::panic::catch_unwind(|| {
-        let fake = probe_rs::integration::FakeProbe::with_mocked_core().into_probe();
-        let mut session = probe::attach(fake, chip)?;
-        probe::plan_only(&mut session, elf, chip)
-    });
-    attempt.unwrap_or_else(|_| {
-        Err(ProbeError::Core { what: "probe-rs planning", detail: "the fake probe cannot attach to this chip".into() })
-    })
 }
 
 /// The report as `flash --dry-run` prints it.
@@ -148,15 +147,16 @@ pub fn render(r: &FitReport) -> String {
             grouped(x.used),
             x.sections.join(" ")
         ));
+        if x.kind == "flash" {
+            let algo = x.flash_algorithm.as_deref().unwrap_or("none: probe-rs cannot write this region");
+            s.push_str(&format!("  {:<width$}  flash algorithm: {algo}\n", ""));
+        }
     }
     if r.unused_regions > 0 {
         s.push_str(&format!("  ({} other regions of {} unused)\n", r.unused_regions, r.chip));
     }
     match &r.problem {
-        None => s.push_str(&format!(
-            "FITS: every section lies in {}'s memory map; probe-rs flash planning: {}\n",
-            r.chip, r.probe_rs_plan
-        )),
+        None => s.push_str(&format!("FITS: every section lies in {}'s memory map\n", r.chip)),
         Some(p) => s.push_str(&format!("DOES NOT FIT: {p}\n")),
     }
     s
