@@ -21,7 +21,8 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The lines of `doctor`'s report about `check`, with the fix line below it.
+/// The lines of `doctor`'s report about `check`, with the fix line below it (spaces
+/// collapsed: the column width depends on the other checks).
 fn lines_of(report: &str, check: &str) -> String {
     let lines: Vec<&str> = report.lines().collect();
     let mut out = Vec::new();
@@ -33,7 +34,7 @@ fn lines_of(report: &str, check: &str) -> String {
             }
         }
     }
-    out.join("\n")
+    out.iter().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
