@@ -77,10 +77,13 @@ fn a_project_builds_from_a_local_registry_without_the_checkout() {
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::copy(env!("CARGO_BIN_EXE_cargo-tinyml"), bin.join("cargo-tinyml")).unwrap();
     let project = tmp.join("demo");
-    run(Command::new(bin.join("cargo-tinyml"))
-        .current_dir(&tmp)
-        .env_remove("TINYML_SOURCE_DIR")
-        .args(["tinyml", "new", "demo", "--board", "mps2-an386"]));
+    run(Command::new(bin.join("cargo-tinyml")).current_dir(&tmp).env_remove("TINYML_SOURCE_DIR").args([
+        "tinyml",
+        "new",
+        "demo",
+        "--board",
+        "mps2-an386",
+    ]));
     let manifest = std::fs::read_to_string(project.join("Cargo.toml")).unwrap();
     assert!(!manifest.contains("path ="), "an installed binary writes version dependencies:\n{manifest}");
     let checkout = workspace().display().to_string();
