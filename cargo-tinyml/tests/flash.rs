@@ -234,3 +234,18 @@ fn hardware_projects_run_through_cargo_tinyml_flash() {
         assert!(!config.contains("probe-rs run"), "{config}");
     }
 }
+
+/// The real board side of the monitor over probe-rs' FakeProbe: attaching to firmware
+/// without RTT works (output is then not streamed) and the core status is read and mapped.
+#[test]
+fn session_board_over_a_fake_probe() {
+    use cargo_tinyml::target::probe;
+    use probe_rs::integration::FakeProbe;
+    let elf = Elf::read(&link_elf("flash-mcxn-small", 0x0, 64)).unwrap();
+    let mut session = probe::attach(FakeProbe::with_mocked_core().into_probe(), "MCXN947").unwrap();
+    let mut board = monitor::SessionBoard::attach(&mut session, &elf, Duration::from_millis(10)).unwrap();
+    assert!(!board.has_rtt());
+    assert_eq!(board.read(&mut [0; 16]).unwrap(), 0);
+    // The fake core runs: the firmware has not stopped.
+    assert_eq!(board.stopped().unwrap(), None);
+}
