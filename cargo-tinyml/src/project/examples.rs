@@ -25,29 +25,25 @@ pub enum Example {
 type File = (&'static str, &'static [u8], bool);
 
 const KWS: &[File] = &[
-    ("src/main.rs", include_bytes!("../../../templates/examples/kws/src/main.rs.tmpl"), true),
-    ("build.rs", include_bytes!("../../../templates/examples/kws/build.rs.tmpl"), true),
-    ("README.md", include_bytes!("../../../templates/examples/kws/README.md.tmpl"), true),
-    (
-        "model/model.tflite",
-        include_bytes!("../../../templates/examples/kws/model/micro_speech_quantized.tflite"),
-        false,
-    ),
-    ("model/LICENSE", include_bytes!("../../../templates/examples/kws/model/LICENSE"), false),
-    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/kws/PROVENANCE.md"), false),
-    ("audio/yes_1000ms.wav", include_bytes!("../../../templates/examples/kws/audio/yes_1000ms.wav"), false),
+    ("src/main.rs", include_bytes!("../../templates/examples/kws/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/kws/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/kws/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/kws/model/micro_speech_quantized.tflite"), false),
+    ("model/LICENSE", include_bytes!("../../templates/examples/kws/model/LICENSE"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/kws/PROVENANCE.md"), false),
+    ("audio/yes_1000ms.wav", include_bytes!("../../templates/examples/kws/audio/yes_1000ms.wav"), false),
 ];
 
 const ANOMALY: &[File] = &[
-    ("src/main.rs", include_bytes!("../../../templates/examples/anomaly/src/main.rs.tmpl"), true),
-    ("build.rs", include_bytes!("../../../templates/examples/anomaly/build.rs.tmpl"), true),
-    ("README.md", include_bytes!("../../../templates/examples/anomaly/README.md.tmpl"), true),
-    ("model/model.tflite", include_bytes!("../../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
-    ("model/LICENSE.md", include_bytes!("../../../templates/examples/anomaly/model/LICENSE.md"), false),
-    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/anomaly/PROVENANCE.md"), false),
+    ("src/main.rs", include_bytes!("../../templates/examples/anomaly/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/anomaly/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/anomaly/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../templates/examples/anomaly/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/anomaly/PROVENANCE.md"), false),
     (
         "data/normal_id_01_00000000_hist_librosa_windows0-3.bin",
-        include_bytes!("../../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),
+        include_bytes!("../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),
         false,
     ),
 ];
