@@ -49,15 +49,15 @@ const ANOMALY: &[File] = &[
 ];
 
 const WAKEWORD: &[File] = &[
-    ("src/main.rs", include_bytes!("../../../templates/examples/wakeword/src/main.rs.tmpl"), true),
-    ("build.rs", include_bytes!("../../../templates/examples/wakeword/build.rs.tmpl"), true),
-    ("README.md", include_bytes!("../../../templates/examples/wakeword/README.md.tmpl"), true),
-    ("model/model.tflite", include_bytes!("../../../templates/examples/wakeword/model/str_ww_ref_model.tflite"), false),
-    ("model/LICENSE.md", include_bytes!("../../../templates/examples/wakeword/model/LICENSE.md"), false),
-    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/wakeword/PROVENANCE.md"), false),
+    ("src/main.rs", include_bytes!("../../templates/examples/wakeword/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/wakeword/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/wakeword/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/wakeword/model/str_ww_ref_model.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../templates/examples/wakeword/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/wakeword/PROVENANCE.md"), false),
     (
         "audio/short_wav_easy10s.wav",
-        include_bytes!("../../../templates/examples/wakeword/audio/short_wav_easy10s.wav"),
+        include_bytes!("../../templates/examples/wakeword/audio/short_wav_easy10s.wav"),
         false,
     ),
 ];
