@@ -107,6 +107,17 @@ pub fn checks() -> Vec<Check> {
     };
     out.push(Check { check: "python + tflite_micro".into(), status, detail, fix });
 
+    // Arm's Vela, for `analyze --npu` (Ethos-U placement); same interpreter.
+    let (status, detail, fix) = match crate::npu::vela::version(&python) {
+        Some(v) => (Status::Ok, format!("{py} -m ethosu.vela is Vela {v}"), None),
+        None => (
+            Status::Warn,
+            format!("{py} cannot run Vela (needed only by `analyze --npu`)"),
+            Some(crate::npu::vela::install_hint(&python)),
+        ),
+    };
+    out.push(Check { check: "python + vela (Ethos-U)".into(), status, detail, fix });
+
     // Debug probes, for the hardware boards.
     out.push(probe_check());
     out

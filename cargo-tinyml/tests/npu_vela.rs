@@ -1,0 +1,146 @@
+//! `analyze --npu` through the real binary with Arm's Vela (tools/npu/requirements.txt):
+//! on every shared model the per-layer placement covers every operator and the per-layer
+//! cycles add up to Vela's own summary CSV, read independently here. Without Vela the
+//! test says so and skips, except under CI where it fails.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn python() -> String {
+    std::env::var("TINYML_PYTHON").ok().unwrap_or_else(|| {
+        let venv = workspace().join(".venv/bin/python");
+        if venv.exists() {
+            venv.display().to_string()
+        } else {
+            "python3".into()
+        }
+    })
+}
+
+fn python_with_vela() -> Option<String> {
+    let py = python();
+    let ok = Command::new(&py).args(["-m", "ethosu.vela", "--version"]).output().is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI needs Vela: pip install -r tools/npu/requirements.txt");
+    eprintln!("SKIPPED: no Python with Vela (pip install -r tools/npu/requirements.txt)");
+    None
+}
+
+/// Runs Vela directly, as a user would, and returns `cycles_total` from its summary CSV.
+fn vela_summary_cycles(py: &str, model: &Path, config: &str) -> u64 {
+    let dir = std::env::temp_dir().join(format!(
+        "tinyml-vela-test-{}-{}",
+        std::process::id(),
+        model.file_stem().unwrap().to_string_lossy()
+    ));
+    let o = Command::new(py)
+        .args(["-m", "ethosu.vela"])
+        .arg(model)
+        .args(["--accelerator-config", config, "--output-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("_summary_"))
+        .expect("summary CSV");
+    let text = std::fs::read_to_string(csv).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == "cycles_total").expect("cycles_total column");
+    row[k].parse().unwrap()
+}
+
+fn analyze_npu(py: &str, model: &Path, config: &str) -> serde_json::Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+        .env("TINYML_PYTHON", py)
+        .args(["tinyml", "analyze"])
+        .arg(model)
+        .args(["--npu", config, "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn per_layer_cycles_equal_velas_summary_on_the_shared_models() {
+    let Some(py) = python_with_vela() else { return };
+    let models = [
+        "mlperf-tiny/kws_ref_model.tflite",
+        "mlperf-tiny/vww_96_int8.tflite",
+        "mlperf-tiny/ad01_int8.tflite",
+        "mlperf-tiny/ic_resnet8_int8.tflite",
+        "tflite-micro/micro_speech_quantized.tflite",
+        "tflite-micro/hello_world_int8.tflite",
+    ];
+    for rel in models {
+        let model = workspace().join("tests/data").join(rel);
+        let v = analyze_npu(&py, &model, "ethos-u55-128");
+        let npu = &v["npu"];
+        let layers = npu["layers"].as_array().unwrap();
+        // One entry per operator of the model, in order, as this compiler numbers them.
+        assert_eq!(layers.len(), v["layers"].as_array().unwrap().len(), "{rel}");
+        for (k, l) in layers.iter().enumerate() {
+            assert_eq!(l["index"], k, "{rel}");
+            assert!(l["target"] == "npu" || l["target"] == "cpu", "{rel}: {l}");
+        }
+        let sum: u64 = layers.iter().map(|l| l["cycles"].as_u64().unwrap()).sum();
+        let total = vela_summary_cycles(&py, &model, "ethos-u55-128");
+        assert_eq!(sum, total, "{rel}: per-layer cycles vs Vela's summary CSV");
+        assert_eq!(npu["summary"]["cycles_total"], total, "{rel}");
+        assert_eq!(npu["cycles_match_summary"], true, "{rel}");
+        assert!(npu["summary"]["sram_bytes"].as_u64().unwrap() > 0, "{rel}");
+    }
+}
+
+#[test]
+fn kws_runs_entirely_on_an_ethos_u55_128() {
+    let Some(py) = python_with_vela() else { return };
+    let model = workspace().join("tests/data/mlperf-tiny/kws_ref_model.tflite");
+    let v = analyze_npu(&py, &model, "ethos-u55-128");
+    assert_eq!(v["npu"]["npu_layers"], 13);
+    assert_eq!(v["npu"]["cpu_layers"], 0);
+    // Vela 5.2.0's estimate (the figure); pinned with tools/npu/requirements.txt.
+    assert_eq!(v["npu"]["summary"]["cycles_total"], 89_900);
+    assert_eq!(v["npu"]["summary"]["accelerator"], "Ethos_U55_128");
+}
+
+#[test]
+fn an_operator_left_on_the_cpu_carries_velas_reason() {
+    // The audio preprocessor has TFLM signal-library custom ops and int32 tensors that the
+    // NPU cannot take; this compiler does not import it, so the library is called directly.
+    let Some(py) = python_with_vela() else { return };
+    let model = workspace().join("tests/data/tflite-micro/audio_preprocessor_int8.tflite");
+    let r = cargo_tinyml::npu::vela::run(Path::new(&py), &model, "ethos-u55-128").unwrap();
+    assert!(r.consistent());
+    let cpu: Vec<_> = r.layers.iter().filter(|l| l.target == cargo_tinyml::npu::vela::Target::Cpu).collect();
+    assert!(!cpu.is_empty());
+    let cast = cpu.iter().find(|l| l.op == "Cast").expect("a CAST on the CPU");
+    assert_eq!(cast.reason.as_deref(), Some("Unsupported opType"));
+    assert!(cpu.iter().any(|l| l.reason.as_deref().is_some_and(|r| r.contains("32-bit feature-maps"))));
+    assert!(r.layers.iter().any(|l| l.target == cargo_tinyml::npu::vela::Target::Npu), "its ADD/MUL go to the NPU");
+}
+
+#[test]
+fn an_unknown_configuration_is_a_usage_error() {
+    let model = workspace().join("tests/data/mlperf-tiny/kws_ref_model.tflite");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+        .args(["tinyml", "analyze"])
+        .arg(&model)
+        .args(["--npu", "ethos-u99"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ethos-u55-128"));
+}
