@@ -163,7 +163,7 @@ fn mps3_an547_kws_model_matches_tflm() {
 
 #[test]
 fn hardware_board_templates_build_and_link() {
-    for board in ["stm32n6570-dk", "frdm-mcxn947"] {
+    for board in ["stm32n6570-dk", "frdm-mcxn947", "kit-pse84-eval"] {
         let dir = new_project(board, "");
         let elf = build(&dir);
         assert!(elf.is_file(), "{board}: no ELF");
