@@ -41,6 +41,11 @@ pub enum PayloadError {
     },
     /// No COMMAND_STREAM action.
     NoCommandStream,
+    /// The command stream does not end with `NPU_OP_STOP` after whole commands.
+    BadStream {
+        /// Word offset in the command stream where the framing broke.
+        at: usize,
+    },
 }
 
 /// Why the hardware cannot run a payload compiled for another configuration (the checks
@@ -84,6 +89,28 @@ pub fn parse(words: &[u32]) -> Result<Payload<'_>, PayloadError> {
         }
     }
     Err(PayloadError::NoCommandStream)
+}
+
+/// Walks a command stream's framing: each command is one word (bits 15:14 = 0) or one
+/// word and a 32-bit payload word (bits 15:14 = 1); opcode in bits 9:0, parameter in 31:16.
+/// It must end with `NPU_OP_STOP` (opcode 0 without payload, parameter 0xFFFF, as Vela
+/// emits it). Returns the number of commands.
+pub fn check_stream(stream: &[u32]) -> Result<usize, PayloadError> {
+    let (mut at, mut commands) = (0, 0);
+    while at < stream.len() {
+        let w = stream[at];
+        commands += 1;
+        match (w >> 14) & 0x3 {
+            0 if w & 0x3FF == 0 => {
+                // NPU_OP_STOP: the last word of the stream.
+                return if at + 1 == stream.len() { Ok(commands) } else { Err(PayloadError::BadStream { at }) };
+            }
+            0 => at += 1,
+            1 => at += 2,
+            _ => return Err(PayloadError::BadStream { at }),
+        }
+    }
+    Err(PayloadError::BadStream { at: stream.len() })
 }
 
 impl Payload<'_> {

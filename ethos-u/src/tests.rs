@@ -362,3 +362,33 @@ fn payload_gives_the_command_stream_and_checks_the_hardware() {
     assert_eq!(payload::parse(&[payload::FOURCC, 9]), Err(payload::PayloadError::UnknownAction { at: 1, command: 9 }));
     assert_eq!(payload::parse(&[payload::FOURCC, 5]), Err(payload::PayloadError::NoCommandStream));
 }
+
+/// The payload Vela 5.2.0 made of the MLPerf Tiny KWS model for an Ethos-U55-128
+/// (`tests/data/PROVENANCE.md`).
+const KWS_COP1: &[u8] = include_bytes!("../tests/data/kws_ref_model_u55_128.cop1");
+
+#[test]
+fn velas_kws_payload_parses_checks_and_runs_on_the_mock() {
+    let words: Vec<u32> = KWS_COP1.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let p = payload::parse(&words).unwrap();
+    let (config, id) = p.optimizer.unwrap();
+    assert_eq!(config >> regs::config::PRODUCT_SHIFT, 0, "compiled for an Ethos-U55");
+    assert_eq!(config & regs::config::MACS_PER_CC_MASK, 7, "128 MACs per cycle");
+    assert_eq!(p.command_stream_offset % 4, 0, "16-byte aligned in the payload");
+    assert_eq!(4 * (p.command_stream_offset + p.command_stream.len()), KWS_COP1.len());
+    // Vela's debug database for this model puts its last command at byte 3,624.
+    assert!(p.command_stream.len() * 4 > 3624);
+    let commands = payload::check_stream(p.command_stream).unwrap();
+    assert!(commands > 100, "{commands} commands");
+    // A U55-128 with the same architecture takes it; a U55-256 does not.
+    assert_eq!(p.check_hardware(config, id), Ok(()));
+    assert!(p.check_hardware((config & !0xF) | 8, id).is_err());
+    // Submitted as Vela's TFLM operator would: regions 0 weights, 1 scratch, 2 fast scratch.
+    let mut npu = EthosU::new(Mock::new(config), Config::default()).unwrap();
+    let len = 4 * p.command_stream.len() as u32;
+    npu.run(0x6010_0000, len, &[0x6020_0000, 0x2000_0000, 0x2000_0000], 10).unwrap();
+    assert!(npu.regs.log.contains(&W(regs::QSIZE, len)));
+    // A stream cut short, or not ending with STOP, is refused before it reaches the NPU.
+    let cut = &p.command_stream[..p.command_stream.len() - 1];
+    assert!(matches!(payload::check_stream(cut), Err(payload::PayloadError::BadStream { .. })));
+}
