@@ -114,6 +114,11 @@ fn kws_runs_entirely_on_an_ethos_u55_128() {
     // Vela 5.2.0's estimate (the figure); pinned with tools/npu/requirements.txt.
     assert_eq!(v["npu"]["summary"]["cycles_total"], 89_900);
     assert_eq!(v["npu"]["summary"]["accelerator"], "Ethos_U55_128");
+    // One NPU subgraph: the whole model is one command stream (the RESHAPE Vela removed included).
+    let segments = v["npu"]["segments"].as_array().unwrap();
+    assert_eq!(segments.len(), 1, "{segments:?}");
+    assert_eq!((segments[0]["first"].as_u64(), segments[0]["last"].as_u64()), (Some(0), Some(12)));
+    assert_eq!(segments[0]["command_stream"], 1);
 }
 
 #[test]
@@ -130,6 +135,13 @@ fn an_operator_left_on_the_cpu_carries_velas_reason() {
     assert_eq!(cast.reason.as_deref(), Some("Unsupported opType"));
     assert!(cpu.iter().any(|l| l.reason.as_deref().is_some_and(|r| r.contains("32-bit feature-maps"))));
     assert!(r.layers.iter().any(|l| l.target == cargo_tinyml::npu::vela::Target::Npu), "its ADD/MUL go to the NPU");
+    // MUL and ADD (#15, #16) form one command stream, the ADD after the CPU's DIV another.
+    let npu: Vec<_> = cargo_tinyml::npu::vela::partition(&r.layers)
+        .into_iter()
+        .filter(|s| s.target == cargo_tinyml::npu::vela::Target::Npu)
+        .map(|s| (s.first, s.last, s.command_stream))
+        .collect();
+    assert_eq!(npu, [(15, 16, Some(1)), (18, 18, Some(2))]);
 }
 
 #[test]

@@ -23,6 +23,8 @@ pub struct NpuAnalysis {
     pub cpu_layers: usize,
     /// Whether the per-layer cycles add up to Vela's summary `cycles_total`.
     pub cycles_match_summary: bool,
+    /// The partition: runs of operators on the NPU (one Vela command stream each) and on the CPU.
+    pub segments: Vec<vela::Segment>,
 }
 
 /// Runs Vela on `model` for `accelerator` with the project's Python (as `validate` finds it).
@@ -34,6 +36,7 @@ pub fn analyze(model: &Path, accelerator: &str) -> anyhow::Result<NpuAnalysis> {
         npu_layers,
         cpu_layers: vela.layers.len() - npu_layers,
         cycles_match_summary: vela.consistent(),
+        segments: vela::partition(&vela.layers),
         vela,
     })
 }
@@ -98,6 +101,19 @@ pub fn render(a: &NpuAnalysis, cpu: Option<&Report>) -> String {
         grouped(s.off_chip_flash_bytes),
         grouped(s.macs)
     );
+    let runs: Vec<String> = a
+        .segments
+        .iter()
+        .map(|g| {
+            let ops = if g.first == g.last { format!("#{}", g.first) } else { format!("#{}-{}", g.first, g.last) };
+            match (g.target, g.command_stream) {
+                (Target::Npu, Some(cs)) => format!("NPU {ops} (command stream {cs})"),
+                (Target::Npu, None) => format!("NPU {ops}"),
+                (Target::Cpu, _) => format!("CPU {ops}"),
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "Partition: {}", runs.join(", "));
     if let Some(r) = cpu {
         let _ = writeln!(
             out,

@@ -98,6 +98,47 @@ pub struct VelaLayer {
     /// How many lowered operators Vela made of it (0: removed, e.g. a RESHAPE that became
     /// a view of its input).
     pub lowered: usize,
+    /// The Vela command stream (one per `ethos-u` operator of its output) that runs it.
+    pub command_stream: Option<u32>,
+}
+
+/// A run of consecutive operators of the model on one side of the partition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// NPU or CPU.
+    pub target: Target,
+    /// For an NPU segment, the command stream Vela made of it.
+    pub command_stream: Option<u32>,
+    /// First operator index.
+    pub first: usize,
+    /// Last operator index (inclusive).
+    pub last: usize,
+}
+
+/// Splits the model into runs of operators: each NPU run is one Vela command stream (one
+/// `ethos-u` operator in Vela's output model, to be embedded as one step), each CPU run
+/// the operators between them. An operator Vela removed (no command stream of its own)
+/// joins the NPU run around it.
+pub fn partition(layers: &[VelaLayer]) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    for l in layers {
+        match out.last_mut() {
+            Some(s)
+                if s.target == l.target
+                    && (l.target == Target::Cpu
+                        || l.command_stream.is_none()
+                        || s.command_stream.is_none()
+                        || s.command_stream == l.command_stream) =>
+            {
+                s.last = l.index;
+                s.command_stream = s.command_stream.or(l.command_stream);
+            }
+            _ => {
+                out.push(Segment { target: l.target, command_stream: l.command_stream, first: l.index, last: l.index })
+            }
+        }
+    }
+    out
 }
 
 /// Vela's network summary (the summary CSV).
@@ -377,10 +418,18 @@ pub fn layers(per_layer_csv: &str, debug_xml: &str, console: &str) -> anyhow::Re
                 sram_bytes: 0,
                 macs: 0,
                 lowered: 0,
+                command_stream: None,
             };
             (*index, layer)
         })
         .collect();
+    // The command stream each lowered row was emitted into (table `queue`, by perf id).
+    let mut stream_of: BTreeMap<String, u32> = BTreeMap::new();
+    if let Some(queue) = debug_table(debug_xml, "queue") {
+        for q in records(queue) {
+            stream_of.insert(field(&q, "scheduled_id", wdb)?.to_owned(), count(&q, "cmdstream_id", wdb)? as u32);
+        }
+    }
     for (k, (row, p)) in rows.iter().zip(&perf).enumerate() {
         let (name, op) = (field(row, "Name", wcsv)?, field(row, "NNG Operator", wcsv)?);
         if name != field(p, "name", wdb)? || op != field(p, "operator", wdb)? {
@@ -408,6 +457,9 @@ pub fn layers(per_layer_csv: &str, debug_xml: &str, console: &str) -> anyhow::Re
         l.sram_bytes = l.sram_bytes.max(count(row, "Staging Usage", wcsv)?);
         l.macs += count(row, "MAC Count", wcsv)?;
         l.lowered += 1;
+        if let Some(&cs) = stream_of.get(field(p, "id", wdb)?) {
+            l.command_stream = Some(cs);
+        }
     }
     Ok(by_index.into_values().collect())
 }
@@ -464,6 +516,15 @@ Softmax,Sub,NPU,96,0.4,24,0.0,24,11,0,0,0,0,0.0,0.0,sm_1
 142,2,111,"Sub","sm_1",96,24
 ]]>
 </table>
+<table name="queue">
+<![CDATA[
+"offset","cmdstream_id","optimised_id","scheduled_id"
+328,1,115,133
+412,1,115,133
+500,2,112,141
+520,2,111,142
+]]>
+</table>
 <table name="source">
 <![CDATA[
 "id","operator","kernel_w","kernel_h","ofm_w","ofm_h","ofm_d","ext_key"
@@ -486,6 +547,35 @@ Softmax,Sub,NPU,96,0.4,24,0.0,24,11,0,0,0,0,0.0,0.0,sm_1
         assert_eq!((l[0].cycles, l[0].sram_bytes, l[0].macs, l[0].lowered), (26185, 12976, 320000, 2));
         assert_eq!((l[1].index, l[1].target, l[1].reason.as_deref()), (1, Target::Cpu, Some("Unsupported opType")));
         assert_eq!((l[2].index, l[2].op.as_str(), l[2].cycles, l[2].sram_bytes), (2, "Softmax", 158, 96));
+        assert_eq!((l[0].command_stream, l[1].command_stream, l[2].command_stream), (Some(1), None, Some(2)));
+        // Conv (stream 1) | Cast on the CPU | Softmax (stream 2) + the removed Reshape.
+        let seg = |target, command_stream, first, last| Segment { target, command_stream, first, last };
+        assert_eq!(
+            partition(&l),
+            [seg(Target::Npu, Some(1), 0, 0), seg(Target::Cpu, None, 1, 1), seg(Target::Npu, Some(2), 2, 3)]
+        );
+    }
+
+    #[test]
+    fn partition_splits_npu_runs_by_command_stream() {
+        let layer = |index, target, command_stream| VelaLayer {
+            index,
+            op: "Add".into(),
+            target,
+            reason: None,
+            cycles: 0,
+            npu_cycles: 0,
+            sram_bytes: 0,
+            macs: 0,
+            lowered: 1,
+            command_stream,
+        };
+        let (n, c) = (Target::Npu, Target::Cpu);
+        let l = [layer(0, n, Some(1)), layer(1, n, Some(2)), layer(2, n, None), layer(3, c, None), layer(4, c, None)];
+        let p = partition(&l);
+        assert_eq!(p.len(), 3);
+        assert_eq!((p[0].first, p[0].last, p[1].first, p[1].last, p[2].first, p[2].last), (0, 0, 1, 2, 3, 4));
+        assert_eq!(partition(&[]), []);
     }
 
     #[test]
