@@ -156,3 +156,47 @@ fn an_unknown_configuration_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("ethos-u55-128"));
 }
+
+/// Runs Vela into `dir` and `tools/npu/vela_payload.py` on its output model: the
+/// `ethos-u` operators Vela made, with their payload, flash and scratch sizes.
+fn ethos_u_operators(py: &str, model: &Path, dir: &Path) -> Vec<serde_json::Value> {
+    let o = Command::new(py)
+        .args(["-m", "ethosu.vela"])
+        .arg(model)
+        .args(["--accelerator-config", "ethos-u55-128", "--output-dir"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let vela_model = dir.join(format!("{}_vela.tflite", model.file_stem().unwrap().to_string_lossy()));
+    let o = Command::new(py)
+        .arg(workspace().join("tools/npu/vela_payload.py"))
+        .arg(&vela_model)
+        .arg("--out-dir")
+        .arg(dir.join("payload"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["ethos_u"].as_array().unwrap().clone()
+}
+
+#[test]
+fn the_partition_matches_the_ethos_u_operators_of_velas_output_model() {
+    let Some(py) = python_with_vela() else { return };
+    let dir = std::env::temp_dir().join(format!("tinyml-vela-partition-{}", std::process::id()));
+    use cargo_tinyml::npu::vela::{partition, run, Target};
+    for rel in ["mlperf-tiny/kws_ref_model.tflite", "tflite-micro/audio_preprocessor_int8.tflite"] {
+        let model = workspace().join("tests/data").join(rel);
+        let ops = ethos_u_operators(&py, &model, &dir);
+        let r = run(Path::new(&py), &model, "ethos-u55-128").unwrap();
+        let npu_runs = partition(&r.layers).into_iter().filter(|s| s.target == Target::Npu).count();
+        assert_eq!(npu_runs, ops.len(), "{rel}: one ethos-u operator per NPU run");
+        if rel.contains("kws") {
+            // What a generated ethos-u step would embed and plan, against Vela's summary.
+            assert_eq!(ops[0]["flash_bytes"].as_u64(), Some(r.summary.off_chip_flash_bytes), "{rel}: weights");
+            assert_eq!(ops[0]["scratch_bytes"].as_u64(), Some(r.summary.sram_bytes), "{rel}: scratch");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
