@@ -96,8 +96,10 @@ pub fn render(a: &NpuAnalysis, cpu: Option<&Report>) -> String {
     );
     let _ = writeln!(
         out,
-        "NPU memory:  SRAM {} B, off-chip flash {} B (Vela's allocation); {} MACs as Vela counts them",
+        "NPU memory:  SRAM {} B, DRAM {} B, on-chip flash {} B, off-chip flash {} B (Vela's allocation); {} MACs as Vela counts them",
         grouped(s.sram_bytes),
+        grouped(s.dram_bytes),
+        grouped(s.on_chip_flash_bytes),
         grouped(s.off_chip_flash_bytes),
         grouped(s.macs)
     );

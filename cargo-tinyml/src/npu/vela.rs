@@ -160,6 +160,10 @@ pub struct VelaSummary {
     pub sram_bytes: u64,
     /// `off_chip_flash_memory_used`, bytes.
     pub off_chip_flash_bytes: u64,
+    /// `on_chip_flash_memory_used`, bytes.
+    pub on_chip_flash_bytes: u64,
+    /// `dram_memory_used`, bytes (the Ethos-U65/U85 default configurations keep weights there).
+    pub dram_bytes: u64,
     /// `nn_macs`.
     pub macs: u64,
     /// `inference_time`, seconds.
@@ -330,6 +334,8 @@ pub fn parse_summary(text: &str) -> anyhow::Result<VelaSummary> {
         cycles_npu: count(r, "cycles_npu", what)?,
         sram_bytes: kib("sram_memory_used")?,
         off_chip_flash_bytes: kib("off_chip_flash_memory_used")?,
+        on_chip_flash_bytes: kib("on_chip_flash_memory_used")?,
+        dram_bytes: kib("dram_memory_used")?,
         macs: count(r, "nn_macs", what)?,
         inference_time_s: number(r, "inference_time", what)?,
     })
@@ -588,8 +594,8 @@ Softmax,Sub,NPU,96,0.4,24,0.0,24,11,0,0,0,0,0.0,0.0,sm_1
     #[test]
     fn summary_reads_the_totals() {
         let s = parse_summary(
-            "accelerator_configuration,system_config,memory_mode,core_clock,cycles_total,cycles_npu,sram_memory_used,off_chip_flash_memory_used,nn_macs,inference_time\n\
-             Ethos_U55_128,Ethos_U55_High_End_Embedded,Shared_Sram,500000000.0,89900,88902,21.671875,30.375,2664792,0.0001798\n",
+            "accelerator_configuration,system_config,memory_mode,core_clock,cycles_total,cycles_npu,sram_memory_used,dram_memory_used,on_chip_flash_memory_used,off_chip_flash_memory_used,nn_macs,inference_time\n\
+             Ethos_U55_128,Ethos_U55_High_End_Embedded,Shared_Sram,500000000.0,89900,88902,21.671875,0.0,0.0,30.375,2664792,0.0001798\n",
         )
         .unwrap();
         assert_eq!((s.cycles_total, s.cycles_npu, s.clock_hz), (89900, 88902, 500_000_000));
