@@ -100,6 +100,7 @@ fn per_layer_cycles_equal_velas_summary_on_the_shared_models() {
         assert_eq!(sum, total, "{rel}: per-layer cycles vs Vela's summary CSV");
         assert_eq!(npu["summary"]["cycles_total"], total, "{rel}");
         assert_eq!(npu["cycles_match_summary"], true, "{rel}");
+        assert_eq!(npu["segments_match_output_model"], true, "{rel}");
         assert!(npu["summary"]["sram_bytes"].as_u64().unwrap() > 0, "{rel}");
     }
 }
@@ -119,6 +120,8 @@ fn kws_runs_entirely_on_an_ethos_u55_128() {
     assert_eq!(segments.len(), 1, "{segments:?}");
     assert_eq!((segments[0]["first"].as_u64(), segments[0]["last"].as_u64()), (Some(0), Some(12)));
     assert_eq!(segments[0]["command_stream"], 1);
+    assert_eq!(v["npu"]["segments_match_output_model"], true);
+    assert_eq!(v["npu"]["ethos_u"][0]["weights_bytes"], 31_104);
 }
 
 #[test]
@@ -192,6 +195,22 @@ fn the_partition_matches_the_ethos_u_operators_of_velas_output_model() {
         let r = run(Path::new(&py), &model, "ethos-u55-128").unwrap();
         let npu_runs = partition(&r.layers).into_iter().filter(|s| s.target == Target::Npu).count();
         assert_eq!(npu_runs, ops.len(), "{rel}: one ethos-u operator per NPU run");
+        // The Rust reader of Vela's output model gets the same bytes as the Python one.
+        assert_eq!(r.ethos_u.len(), ops.len(), "{rel}");
+        let stem = format!("{}_vela", model.file_stem().unwrap().to_string_lossy());
+        for (k, (e, o)) in r.ethos_u.iter().zip(&ops).enumerate() {
+            let read = |what: &str| std::fs::read(dir.join("payload").join(format!("{stem}_{what}_{k}.bin"))).unwrap();
+            assert_eq!(e.payload, read("cop1"), "{rel}: payload {k}");
+            assert_eq!(e.weights, read("flash"), "{rel}: weights {k}");
+            assert_eq!(Some(e.operator as u64), o["operator"].as_u64(), "{rel}");
+            assert_eq!(Some(e.scratch_bytes as u64), o["scratch_bytes"].as_u64(), "{rel}");
+            assert_eq!(Some(e.fast_scratch_bytes as u64), o["fast_scratch_bytes"].as_u64(), "{rel}");
+        }
+        if rel.contains("kws") {
+            // The driver's test fixture is this very payload (ethos-u/tests/data/PROVENANCE.md).
+            let fixture = std::fs::read(workspace().join("ethos-u/tests/data/kws_ref_model_u55_128.cop1")).unwrap();
+            assert_eq!(r.ethos_u[0].payload, fixture, "Vela's KWS payload changed: regenerate the fixture");
+        }
         if rel.contains("kws") {
             // What a generated ethos-u step would embed and plan, against Vela's summary.
             assert_eq!(ops[0]["flash_bytes"].as_u64(), Some(r.summary.off_chip_flash_bytes), "{rel}: weights");

@@ -2,6 +2,7 @@
 //! with its cycle and SRAM estimates, shown beside this compiler's CPU figures
 //! (`cargo tinyml analyze MODEL --npu ethos-u55-128`). See `docs/boards.md`, "NPUs".
 
+pub mod offload;
 pub mod vela;
 
 use crate::format::grouped;
@@ -25,6 +26,9 @@ pub struct NpuAnalysis {
     pub cycles_match_summary: bool,
     /// The partition: runs of operators on the NPU (one Vela command stream each) and on the CPU.
     pub segments: Vec<vela::Segment>,
+    /// Whether the NPU runs are, in order, the command streams of the `ethos-u` operators
+    /// of Vela's output model (what an `ethos-u` step per run would embed).
+    pub segments_match_output_model: bool,
 }
 
 /// Runs Vela on `model` for `accelerator` with the project's Python (as `validate` finds it).
@@ -32,11 +36,17 @@ pub fn analyze(model: &Path, accelerator: &str) -> anyhow::Result<NpuAnalysis> {
     let python = crate::python::interpreter();
     let vela = vela::run(&python, model, accelerator)?;
     let npu_layers = vela.npu_layers();
+    let segments = vela::partition(&vela.layers);
     Ok(NpuAnalysis {
         npu_layers,
         cpu_layers: vela.layers.len() - npu_layers,
         cycles_match_summary: vela.consistent(),
-        segments: vela::partition(&vela.layers),
+        segments_match_output_model: {
+            let streams: Vec<Option<u32>> =
+                segments.iter().filter(|s| s.target == Target::Npu).map(|s| s.command_stream).collect();
+            streams.len() == vela.ethos_u.len() && streams.iter().zip(1..).all(|(s, k)| *s == Some(k))
+        },
+        segments,
         vela,
     })
 }
@@ -109,7 +119,17 @@ pub fn render(a: &NpuAnalysis, cpu: Option<&Report>) -> String {
         .map(|g| {
             let ops = if g.first == g.last { format!("#{}", g.first) } else { format!("#{}-{}", g.first, g.last) };
             match (g.target, g.command_stream) {
-                (Target::Npu, Some(cs)) => format!("NPU {ops} (command stream {cs})"),
+                (Target::Npu, Some(cs)) => {
+                    match v.ethos_u.get(cs as usize - 1).filter(|_| a.segments_match_output_model) {
+                        Some(e) => format!(
+                            "NPU {ops} (command stream {cs}: {} commands, {} B weights, {} B scratch)",
+                            grouped(e.commands as u64),
+                            grouped(e.weights_bytes as u64),
+                            grouped(e.scratch_bytes as u64)
+                        ),
+                        None => format!("NPU {ops} (command stream {cs})"),
+                    }
+                }
                 (Target::Npu, None) => format!("NPU {ops}"),
                 (Target::Cpu, _) => format!("CPU {ops}"),
             }

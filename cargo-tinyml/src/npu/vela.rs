@@ -181,6 +181,8 @@ pub struct VelaReport {
     pub summary: VelaSummary,
     /// One entry per operator of the model, in model order.
     pub layers: Vec<VelaLayer>,
+    /// The `ethos-u` operators of Vela's output model, one per command stream, in order.
+    pub ethos_u: Vec<super::offload::EthosUOp>,
 }
 
 impl VelaReport {
@@ -253,11 +255,15 @@ pub fn read_outputs(
     let per_layer = read(&format!("{stem}_per-layer.csv"))?;
     let debug_db = read(&format!("{stem}_debug.xml"))?;
     let layers = layers(&per_layer, &debug_db, console)?;
+    let vela_model = dir.join(format!("{stem}_vela.tflite"));
+    let bytes = std::fs::read(&vela_model).with_context(|| format!("Vela did not write {}", vela_model.display()))?;
+    let ethos_u = super::offload::ethos_u_ops(&bytes)?;
     Ok(VelaReport {
         accelerator_config: accelerator.to_owned(),
         vela_version: vela_version.to_owned(),
         summary,
         layers,
+        ethos_u,
     })
 }
 
