@@ -205,6 +205,11 @@ fn the_partition_matches_the_ethos_u_operators_of_velas_output_model() {
             assert_eq!(Some(e.operator as u64), o["operator"].as_u64(), "{rel}");
             assert_eq!(Some(e.scratch_bytes as u64), o["scratch_bytes"].as_u64(), "{rel}");
             assert_eq!(Some(e.fast_scratch_bytes as u64), o["fast_scratch_bytes"].as_u64(), "{rel}");
+            // The driver accepts it: COP1 framing, a command stream ending with STOP.
+            let words: Vec<u32> =
+                e.payload.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+            let p = tinyml_ethos_u::payload::parse(&words).unwrap();
+            assert!(tinyml_ethos_u::payload::check_stream(p.command_stream).unwrap() > 0, "{rel}");
         }
         if rel.contains("kws") {
             // The driver's test fixture is this very payload (ethos-u/tests/data/PROVENANCE.md).

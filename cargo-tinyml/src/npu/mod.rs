@@ -120,10 +120,14 @@ pub fn render(a: &NpuAnalysis, cpu: Option<&Report>) -> String {
             let ops = if g.first == g.last { format!("#{}", g.first) } else { format!("#{}-{}", g.first, g.last) };
             match (g.target, g.command_stream) {
                 (Target::Npu, Some(cs)) => {
-                    match v.ethos_u.get(cs as usize - 1).filter(|_| a.segments_match_output_model) {
+                    match (cs as usize)
+                        .checked_sub(1)
+                        .and_then(|i| v.ethos_u.get(i))
+                        .filter(|_| a.segments_match_output_model)
+                    {
                         Some(e) => format!(
-                            "NPU {ops} (command stream {cs}: {} commands, {} B weights, {} B scratch)",
-                            grouped(e.commands as u64),
+                            "NPU {ops} (command stream {cs}: {} B payload, {} B weights, {} B scratch)",
+                            grouped(e.payload_bytes as u64),
                             grouped(e.weights_bytes as u64),
                             grouped(e.scratch_bytes as u64)
                         ),
