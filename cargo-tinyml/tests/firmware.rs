@@ -169,7 +169,7 @@ fn mps3_an547_kws_model_matches_tflm() {
 /// map from probe-rs' target database, with an RTT control block to stream from.
 #[test]
 fn hardware_board_templates_build_link_and_pass_the_dry_run() {
-    for board in ["stm32n6570-dk", "frdm-mcxn947"] {
+    for board in ["stm32n6570-dk", "frdm-mcxn947", "kit-pse84-eval"] {
         let dir = new_project(board, "");
         let elf = build(&dir);
         assert!(elf.is_file(), "{board}: no ELF");
@@ -179,9 +179,19 @@ fn hardware_board_templates_build_link_and_pass_the_dry_run() {
             .output()
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let parsed = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
+        if board == "kit-pse84-eval" {
+            // probe-rs 0.32's map of this chip (generated from Infineon's pack) has no
+            // Cortex-M55 TCMs, so the dry run refuses the data in DTCM: built, not dry-run
+            // (docs/boards.md). When probe-rs lists the DTCM, this fails: update the docs.
+            assert_eq!(report["fits"], false, "{board}: {report:#}");
+            let problem = report["problem"].as_str().unwrap_or_default();
+            assert!(problem.contains("no memory region contains 0x20000000"), "{board}: {report:#}");
+            assert!(parsed.symbol("_SEGGER_RTT").is_some(), "{board}: the firmware has no RTT control block");
+            continue;
+        }
         assert_eq!(out.status.code(), Some(0), "{board}: {report:#}");
         assert_eq!(report["fits"], true, "{board}: {report:#}");
-        let parsed = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
         assert!(parsed.symbol("_SEGGER_RTT").is_some(), "{board}: the firmware has no RTT control block");
     }
 }

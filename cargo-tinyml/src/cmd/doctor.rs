@@ -111,6 +111,17 @@ pub fn checks() -> Vec<Check> {
     };
     out.push(Check { check: "python + tflite_micro".into(), status, detail, fix });
 
+    // Arm's Vela, for `analyze --npu` (Ethos-U placement); same interpreter.
+    let (status, detail, fix) = match crate::npu::vela::version(&python) {
+        Some(v) => (Status::Ok, format!("{py} -m ethosu.vela is Vela {v}"), None),
+        None => (
+            Status::Warn,
+            format!("{py} cannot run Vela (needed only by `analyze --npu`)"),
+            Some(crate::npu::vela::install_hint(&python)),
+        ),
+    };
+    out.push(Check { check: "python + vela (Ethos-U)".into(), status, detail, fix });
+
     // The tinyml crates new projects depend on, and those of the project around us.
     out.push(crates_check());
     out.extend(project_dependency_checks());
