@@ -3,7 +3,7 @@
 //! `--timeout`, the `apt-get` command a hint or `doctor` prints).
 
 use crate::project::cargo::BuildOptions;
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -43,10 +43,13 @@ pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
 }
 
 /// Reads and compiles a model with the default options (`analyze`, `convert`,
-/// `validate`); errors name the file.
+/// `validate`); a refusal names its cause ([`crate::model_check`]).
 pub fn compile_model(model: &Path) -> anyhow::Result<tinyml_compiler::Program> {
-    let bytes = std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
-    tinyml_compiler::compile(&bytes, &Default::default()).with_context(|| format!("cannot compile {}", model.display()))
+    crate::model_check::compile_file(model).map_err(|e| match e {
+        // The model error itself, so diagnostics finds its cause and hint.
+        crate::model_check::CompileFileError::Model(m) => anyhow::Error::new(m),
+        other => anyhow::Error::new(other),
+    })
 }
 
 /// The standard output of `program args`, if it ran and succeeded.

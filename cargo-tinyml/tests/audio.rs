@@ -150,7 +150,9 @@ fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
     let dir = scratch(&format!("{example:?}"));
     std::fs::remove_dir(&dir).unwrap();
     let name = format!("audio-{example:?}").to_lowercase();
-    Cmd { name, board: BOARD.into(), model: None, path: Some(dir.clone()), example: Some(example) }.create().unwrap();
+    Cmd { name, board: BOARD.into(), model: None, path: Some(dir.clone()), example: Some(example), force: false }
+        .create()
+        .unwrap();
     prepare(&dir);
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
         .map(PathBuf::from)

@@ -34,7 +34,9 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
     let name = format!("fw-{board}");
-    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None }.create().unwrap();
+    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None, force: false }
+        .create()
+        .unwrap();
     dir
 }
 

@@ -2,8 +2,9 @@
 //! shapes, MACs, parameter and activation bytes and arena offset, with totals and
 //! whether the model fits a board.
 
-use crate::boards::{Board, Catalog, RegionKind};
+use crate::boards::Catalog;
 use crate::common::compile_model;
+pub use crate::fit::{fit, Fit};
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -23,44 +24,11 @@ pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
     /// Check the fit against this board's flash and RAM (see `cargo tinyml boards`).
-    #[arg(long)]
+    #[arg(long, short)]
     pub board: Option<String>,
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-}
-
-/// How a model fits a board's memory.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Fit {
-    /// The board.
-    pub board: String,
-    /// Flash available for the link, bytes.
-    pub flash_capacity: u64,
-    /// RAM available for the link, bytes.
-    pub ram_capacity: u64,
-    /// Flash left over (negative: shortfall).
-    pub flash_margin: i64,
-    /// RAM left over (negative: shortfall).
-    pub ram_margin: i64,
-    /// Whether both margins are non-negative.
-    pub fits: bool,
-}
-
-/// Compares a report's totals with a board's link regions.
-pub fn fit(report: &Report, board: &Board) -> Fit {
-    let cap = |kind| board.memory.iter().filter(|r| r.kind == kind).map(|r| r.length).max().unwrap_or(0);
-    let (flash_capacity, ram_capacity) = (cap(RegionKind::Flash), cap(RegionKind::Ram));
-    let flash_margin = flash_capacity as i64 - report.flash_bytes as i64;
-    let ram_margin = ram_capacity as i64 - report.ram_bytes as i64;
-    Fit {
-        board: board.name.clone(),
-        flash_capacity,
-        ram_capacity,
-        flash_margin,
-        ram_margin,
-        fits: flash_margin >= 0 && ram_margin >= 0,
-    }
 }
 
 #[derive(Serialize)]
@@ -87,19 +55,13 @@ impl Cmd {
             println!("{}\n", self.model.display());
             print!("{}", report.to_table());
             if let Some(f) = &fit {
-                let say = |what: &str, margin: i64, cap: u64| {
-                    if margin >= 0 {
-                        println!("{what} on {}: fits, {margin} B to spare of {cap} B", f.board)
-                    } else {
-                        println!("{what} on {}: DOES NOT FIT, {} B over the {cap} B available", f.board, -margin)
-                    }
-                };
-                say("flash", f.flash_margin, f.flash_capacity);
-                say("RAM  ", f.ram_margin, f.ram_capacity);
+                for line in f.lines() {
+                    println!("{line}");
+                }
             }
         }
         Ok(match fit {
-            Some(f) if !f.fits => ExitCode::from(3),
+            Some(f) if !f.fits => ExitCode::from(crate::fit::EXIT_DOES_NOT_FIT),
             _ => ExitCode::SUCCESS,
         })
     }

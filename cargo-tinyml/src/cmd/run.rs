@@ -15,7 +15,8 @@ output appears here and its exit code becomes this command's exit code. Hardware
 run with `cargo tinyml flash`.
 
 Exit codes: the firmware's own (0 = success, 101 = panic); 1 if the build or QEMU failed;
-124 if the firmware did not exit within --timeout.
+3 if the firmware does not fit the board's memory; 124 if the firmware did not exit within
+--timeout; 130 on Ctrl-C.
 
 Example:
   cargo tinyml new demo && cd demo && cargo tinyml run --release")]
@@ -43,6 +44,8 @@ impl Cmd {
             bail!(ProjectError::NotEmulated { board: board.name.clone() });
         };
         let timeout = common::timeout(self.timeout)?;
+        // Ctrl-C stops QEMU and exits 130 with a message (not QEMU's status).
+        crate::interrupt::install();
         let elf = cargo::build_elf(&project, &self.project.build_options(self.release, false))?;
         eprintln!("     Running `{}`", qemu::command_line(emu, &elf).join(" "));
         let outcome = qemu::run(emu, &elf, timeout, true)?;

@@ -4,6 +4,7 @@
 //! projects (`scaffold`, `examples`, `c_project`) and building them (`cargo`) live in
 //! the submodules.
 
+pub mod build_log;
 pub mod c_project;
 pub mod cargo;
 pub mod examples;
