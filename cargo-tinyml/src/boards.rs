@@ -488,10 +488,10 @@ impl Catalog {
     }
 }
 
-/// `; did you mean `x`?` for the known name closest to `name` (case, `_` for `-`, or
+/// ` (did you mean `x`?)` for the known name closest to `name` (case, `_` for `-`, or
 /// at most two edits), else nothing.
 fn did_you_mean(name: &str, known: &[String]) -> String {
-    closest(name, known).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default()
+    closest(name, known).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
 }
 
 /// The known board name closest to `name`, if one is close enough to be a typo.

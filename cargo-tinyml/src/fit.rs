@@ -113,6 +113,6 @@ fn linked_message(board: Option<&str>, region: &str, capacity: Option<u64>, byte
         None => "the region".into(),
     };
     format!(
-        "the firmware does not fit: {region} on {board}: DOES NOT FIT, {bytes} B over {cap} (the linker placing section `{section}`)"
+        "the firmware does not fit: {region} on {board}: DOES NOT FIT, {bytes} B over {cap} (counted by the linker, from section `{section}` on)"
     )
 }

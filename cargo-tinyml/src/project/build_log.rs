@@ -114,17 +114,23 @@ pub fn classify(log: &str, root: &Path) -> Option<BuildCause> {
     None
 }
 
-/// `(region, section, bytes)` of the largest `section 'S' will not fit in region 'R':
+/// `(region, first section, bytes over)` from the linker's `section 'S' will not fit in region 'R':
 /// overflowed by N bytes` (rust-lld; GNU ld says `region `R' overflowed by N bytes`).
 fn linker_overflow(log: &str) -> Option<(String, String, u64)> {
-    log.lines()
+    // Every section from the first that overflows reports the running total: the first
+    // names what did not fit, the largest count is the shortfall.
+    let overflows: Vec<(String, String, u64)> = log
+        .lines()
         .filter_map(|line| {
             let region = between(line, "will not fit in region '", "'")?;
             let section = between(line, "section '", "'").unwrap_or("?");
             let bytes = between(line, "overflowed by ", " bytes")?.trim().parse().ok()?;
             Some((region.to_owned(), section.to_owned(), bytes))
         })
-        .max_by_key(|(_, _, b)| *b)
+        .collect();
+    let (region, section, _) = overflows.first()?.clone();
+    let bytes = overflows.iter().filter(|(r, _, _)| *r == region).map(|(_, _, b)| *b).max()?;
+    Some((region, section, bytes))
 }
 
 /// The project's board and the length of `region` in its `memory.x`, where readable.
