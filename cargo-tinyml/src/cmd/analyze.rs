@@ -42,12 +42,14 @@ struct JsonOut<'a> {
 impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let program = compile_model(&self.model)?;
-        let report = Report::of(&program);
-        let fit = match &self.board {
-            Some(name) => Some(fit(&report, Catalog::load()?.get(name)?)),
+        // The board first: a typo in its name is cheaper to report than the model.
+        let board = match &self.board {
+            Some(name) => Some(Catalog::load()?.get(name)?.clone()),
             None => None,
         };
+        let program = compile_model(&self.model)?;
+        let report = Report::of(&program);
+        let fit = board.map(|b| fit(&report, &b));
         if self.json {
             let out = JsonOut { model: self.model.display().to_string(), report: &report, fit: fit.clone() };
             println!("{}", serde_json::to_string_pretty(&out)?);
