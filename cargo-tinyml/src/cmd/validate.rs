@@ -153,13 +153,24 @@ pub fn samples_of(arr: &NpyArray, t: &Tensor, what: &str) -> anyhow::Result<Vec<
 }
 
 fn run_host(program: &Program, samples: &[Vec<Vec<u8>>]) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
-    samples
+    // A bar for many samples (one sample takes well under a second).
+    let bar =
+        (samples.len() > 1).then(|| crate::progress::bar("Running the compiled model", samples.len() as u64)).flatten();
+    let out = samples
         .iter()
         .map(|s| {
             let refs: Vec<&[u8]> = s.iter().map(Vec::as_slice).collect();
-            program.run(&refs).map_err(anyhow::Error::from)
+            let out = program.run(&refs).map_err(anyhow::Error::from);
+            if let Some(pb) = &bar {
+                pb.inc(1);
+            }
+            out
         })
-        .collect()
+        .collect();
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -229,7 +240,12 @@ impl Cmd {
                     NpyArray { dtype: g.tensors[t].dtype, shape, data }
                 })
                 .collect();
-            let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len(), true)?;
+            let spinner = crate::progress::spinner(&format!("Running the TFLM reference on {n} sample(s)"));
+            let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len(), true);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            let outs = outs?;
             for (a, &t) in outs.iter().zip(&g.outputs) {
                 if a.data.len() != n * g.tensors[t].bytes() {
                     bail!(

@@ -59,7 +59,12 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
     let elf = Elf::read(&elf_path)?;
     let (text, scale) = match board.flow() {
         Flow::Qemu(emu) => {
-            let out = qemu::run(emu, &elf_path, o.timeout, false)?;
+            let spinner = crate::progress::spinner(&format!("Profiling {runs} run(s) in QEMU"));
+            let out = qemu::run(emu, &elf_path, o.timeout, false);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            let out = out?;
             if out.code != 0 {
                 bail!(
                     "the profiling firmware exited with code {} in QEMU; its output:\n{}",
@@ -69,7 +74,15 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
             }
             (out.stdout, Scale::emulated(emu))
         }
-        Flow::Probe { chip, ram } => (run_on_hardware(chip, ram, &elf, o)?, Scale::hardware(board.clock_hz)),
+        Flow::Probe { chip, ram } => {
+            // Up to --timeout on the board with nothing to print until the records arrive.
+            let spinner = crate::progress::spinner(&format!("Profiling {runs} run(s) on the {chip}"));
+            let text = run_on_hardware(chip, ram, &elf, o);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            (text?, Scale::hardware(board.clock_hz))
+        }
         Flow::VendorTool | Flow::CProject => bail!(
             "board `{}` has neither an emulator nor a probe-rs chip: load the firmware with the vendor tool",
             board.name
