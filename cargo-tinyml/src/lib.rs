@@ -13,6 +13,7 @@ pub mod fit;
 pub mod format;
 pub mod interrupt;
 pub mod model_check;
+pub mod model_io;
 pub mod profiling;
 pub mod progress;
 pub mod project;

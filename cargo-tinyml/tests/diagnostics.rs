@@ -240,13 +240,12 @@ fn a_closed_pipe_ends_the_command_quietly() {
     }
 }
 
-#[test]
-fn ctrl_c_during_run_exits_130_with_a_message() {
-    let s = Scratch::new("ctrlc");
-    // A project whose "cargo" hands back an ELF at once and whose "QEMU" never ends: the
-    // interrupt, not the firmware, decides the exit.
+/// A project whose "cargo" hands back an ELF at once and whose "QEMU" is `qemu_script`
+/// (sh): `run` without a build or an emulator. Returns the project directory and the
+/// user boards directory.
+fn fake_project(s: &Scratch, qemu_script: &str) -> (PathBuf, PathBuf) {
     let fake_qemu = s.0.join("fake-qemu");
-    std::fs::write(&fake_qemu, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    std::fs::write(&fake_qemu, format!("#!/bin/sh\n{qemu_script}\n")).unwrap();
     let elf = s.0.join("demo.elf");
     std::fs::write(&elf, b"\x7fELF").unwrap();
     let artifact = serde_json::json!({
@@ -263,11 +262,8 @@ fn ctrl_c_during_run_exits_130_with_a_message() {
     }
     let boards = s.tiny_board(0x8_0000);
     let board = std::fs::read_to_string(boards.join("tiny.toml")).unwrap();
-    std::fs::write(
-        boards.join("tiny.toml"),
-        board.replace("qemu = \"qemu-system-arm\"", &format!("qemu = {:?}", fake_qemu.display().to_string())),
-    )
-    .unwrap();
+    let board = board.replace("qemu = \"qemu-system-arm\"", &format!("qemu = {:?}", fake_qemu.display().to_string()));
+    std::fs::write(boards.join("tiny.toml"), board).unwrap();
     let project = s.0.join("demo");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(
@@ -275,19 +271,47 @@ fn ctrl_c_during_run_exits_130_with_a_message() {
         "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n\n[package.metadata.tinyml]\nboard = \"tiny-test-board\"\n",
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
-        .current_dir(&project)
+    (project, boards)
+}
+
+fn run_in(project: &Path, boards: &Path, s: &Scratch) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"));
+    c.current_dir(project)
         .args(["tinyml", "run"])
-        .env("TINYML_BOARDS_DIR", &boards)
-        .env("CARGO", &fake_cargo)
+        .env("TINYML_BOARDS_DIR", boards)
+        .env("CARGO", s.0.join("fake-cargo"))
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until QEMU runs (the command line is printed), then press Ctrl-C.
+        .stderr(Stdio::piped());
+    c
+}
+
+#[test]
+fn run_prints_the_top1_class_with_its_label() {
+    let s = Scratch::new("top1");
+    let (project, boards) = fake_project(&s, "echo 'tinyml: output0 = [-128, -128, 127, -128]'");
+    let o = run_in(&project, &boards, &s).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("tinyml: output0 = [-128, -128, 127, -128]\ntinyml: top-1 = class 2 (output 127)\n"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::create_dir_all(project.join("model")).unwrap();
+    std::fs::write(project.join("model/labels.txt"), "silence\nunknown\nyes\nno\n").unwrap();
+    let o = run_in(&project, &boards, &s).output().unwrap();
+    insta::assert_snapshot!("run_top1_labelled", stdout(&o));
+}
+
+#[test]
+fn ctrl_c_during_run_exits_130_with_a_message() {
+    let s = Scratch::new("ctrlc");
+    // "QEMU" never ends: the interrupt, not the firmware, decides the exit.
+    let (project, boards) = fake_project(&s, "exec sleep 30");
+    let child = run_in(&project, &boards, &s).spawn().unwrap();
+    // Wait until QEMU runs, then press Ctrl-C.
     let start = std::time::Instant::now();
     let pid = child.id().to_string();
-    while !Command::new("pgrep").args(["-P", &pid, "-f", "fake-qemu|sleep"]).output().unwrap().status.success() {
+    while !Command::new("pgrep").args(["-P", &pid]).output().unwrap().status.success() {
         assert!(start.elapsed().as_secs() < 20, "the fake QEMU never started");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -297,4 +321,11 @@ fn ctrl_c_during_run_exits_130_with_a_message() {
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.ends_with("error: interrupted (Ctrl-C): QEMU was stopped\n"), "{e}");
+}
+
+#[test]
+fn progress_is_off_with_json() {
+    cargo_tinyml::progress::disable();
+    assert!(!cargo_tinyml::progress::enabled());
+    assert!(cargo_tinyml::progress::spinner("x").is_none() && cargo_tinyml::progress::bar("x", 9).is_none());
 }

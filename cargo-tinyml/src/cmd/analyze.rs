@@ -5,6 +5,7 @@
 use crate::boards::Catalog;
 use crate::common::compile_model;
 pub use crate::fit::{fit, Fit};
+use crate::model_io::{inputs_outputs, TensorIo};
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ struct JsonOut<'a> {
     model: String,
     #[serde(flatten)]
     report: &'a Report,
+    inputs: Vec<TensorIo>,
+    outputs: Vec<TensorIo>,
     fit: Option<Fit>,
 }
 
@@ -50,12 +53,20 @@ impl Cmd {
         let program = compile_model(&self.model)?;
         let report = Report::of(&program);
         let fit = board.map(|b| fit(&report, &b));
+        let (inputs, outputs) = inputs_outputs(&program.graph);
         if self.json {
-            let out = JsonOut { model: self.model.display().to_string(), report: &report, fit: fit.clone() };
+            let out =
+                JsonOut { model: self.model.display().to_string(), report: &report, inputs, outputs, fit: fit.clone() };
             println!("{}", serde_json::to_string_pretty(&out)?);
         } else {
             println!("{}\n", self.model.display());
             print!("{}", report.to_table());
+            for (i, t) in inputs.iter().enumerate() {
+                println!("{}", t.line("input ", i));
+            }
+            for (i, t) in outputs.iter().enumerate() {
+                println!("{}", t.line("output", i));
+            }
             if let Some(f) = &fit {
                 for line in f.lines() {
                     println!("{line}");

@@ -9,6 +9,7 @@ pub mod c_project;
 pub mod cargo;
 pub mod examples;
 pub mod scaffold;
+pub mod top1;
 
 use crate::boards::{Board, BoardError, Catalog, Flow};
 use std::path::{Path, PathBuf};
