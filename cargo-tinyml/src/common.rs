@@ -12,16 +12,32 @@ use std::time::Duration;
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ProjectArgs {
     /// Project directory (default: the current directory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "manifest_path")]
     pub path: Option<PathBuf>,
+    /// Path to the project's Cargo.toml, as cargo takes it.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
     /// Cargo's target directory (default: cargo's).
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
 }
 
 impl ProjectArgs {
-    /// `--path`, else the current directory.
+    /// `--path`, else the directory of `--manifest-path`, else the current directory.
     pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        if let Some(m) = &self.manifest_path {
+            // As cargo: the path must name a Cargo.toml that exists.
+            if m.file_name().is_none_or(|n| n != "Cargo.toml") {
+                bail!("--manifest-path must be a path to a Cargo.toml file, not `{}`", m.display());
+            }
+            if !m.is_file() {
+                bail!("manifest path `{}` does not exist", m.display());
+            }
+            return Ok(match m.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => PathBuf::from("."),
+            });
+        }
         Ok(match &self.path {
             Some(p) => p.clone(),
             None => std::env::current_dir()?,

@@ -329,3 +329,23 @@ fn progress_is_off_with_json() {
     assert!(!cargo_tinyml::progress::enabled());
     assert!(cargo_tinyml::progress::spinner("x").is_none() && cargo_tinyml::progress::bar("x", 9).is_none());
 }
+
+#[test]
+fn manifest_path_like_cargo() {
+    let s = Scratch::new("manifest-path");
+    let (project, boards) = fake_project(&s, "echo 'tinyml: output0 = [1, 3, 2]'");
+    let run = |manifest: &str| {
+        let mut c = run_in(&project, &boards, &s);
+        c.current_dir(&s.0).args(["--manifest-path", manifest]);
+        c.output().unwrap()
+    };
+    let o = run("demo/Cargo.toml");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with("tinyml: top-1 = class 1 (output 3)\n"), "{}", stdout(&o));
+    let o = run("demo");
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!("manifest_path_not_a_manifest", stderr(&o));
+    let o = run("nowhere/Cargo.toml");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("manifest path `nowhere/Cargo.toml` does not exist"), "{}", stderr(&o));
+}
