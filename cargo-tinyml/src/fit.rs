@@ -2,9 +2,13 @@
 //! compare the static estimate with the board's link regions; a build whose linker
 //! overflows a region reports the same shortfall with the linker's own count.
 
-use crate::boards::{Board, RegionKind};
+use crate::boards::{Board, Flow, RegionKind};
 use serde::Serialize;
 use tinyml_compiler::analysis::Report;
+use tinyml_compiler::graph::DType;
+use tinyml_compiler::plan::containers::{plan_containers, Container};
+use tinyml_compiler::plan::PlannerKind;
+use tinyml_compiler::Program;
 
 /// Exit code of a command that found that a model does not fit (as `analyze`).
 pub const EXIT_DOES_NOT_FIT: u8 = 3;
@@ -43,6 +47,55 @@ pub fn fit(report: &Report, board: &Board) -> Fit {
         ram_margin,
         fits: flash_margin >= 0 && ram_margin >= 0,
         unit: "bytes",
+    }
+}
+
+/// [`fit`] for a board without a Rust target (TI C28x, a C project): its C compiler has
+/// no 8-bit type, so int8 lives in 16-bit containers and the C export counts in 16-bit
+/// words; so does this. Constants are the graph's constant tensors (one word per int8,
+/// two per int32: the C kernels take no packed tables), the arena is planned again in
+/// words as the export plans it, code and stack are the estimates halved; capacities are
+/// the board's regions (in bytes in the board file) in words.
+pub fn fit_in_words(program: &Program, report: &Report, board: &Board) -> Fit {
+    let words = |d: DType| match d {
+        DType::I8 | DType::U8 | DType::Bool | DType::I16 => 1,
+        DType::I32 | DType::U32 | DType::F32 => 2,
+        DType::I64 | DType::U64 => 4,
+    };
+    let g = &program.graph;
+    let mut consts: Vec<usize> =
+        program.steps.iter().flat_map(|s| g.operators[s.op_index].inputs.iter().flatten().copied()).collect();
+    consts.sort_unstable();
+    consts.dedup();
+    let const_words: usize =
+        consts.iter().map(|&t| &g.tensors[t]).filter(|t| t.is_const()).map(|t| t.elements() * words(t.dtype)).sum();
+    let arena_words = plan_containers(g, &program.steps, Container::Bits16, PlannerKind::default())
+        .map_or(report.arena_bytes, |p| p.arena_bytes);
+    let flash = const_words + report.code_bytes_estimate.div_ceil(2);
+    let ram = arena_words + report.stack_bytes_estimate.div_ceil(2);
+    let cap = |kind| board.memory.iter().filter(|r| r.kind == kind).map(|r| r.length / 2).max().unwrap_or(0);
+    let (flash_capacity, ram_capacity) = (cap(RegionKind::Flash), cap(RegionKind::Ram));
+    let flash_margin = flash_capacity as i64 - flash as i64;
+    let ram_margin = ram_capacity as i64 - ram as i64;
+    Fit {
+        board: board.name.clone(),
+        flash_capacity,
+        ram_capacity,
+        flash_margin,
+        ram_margin,
+        fits: flash_margin >= 0 && ram_margin >= 0,
+        unit: WORDS,
+    }
+}
+
+/// The unit of [`fit_in_words`].
+pub const WORDS: &str = "16-bit words";
+
+/// The fit of `program` on `board`, in the units its toolchain counts in.
+pub fn fit_for(program: &Program, report: &Report, board: &Board) -> Fit {
+    match board.flow() {
+        Flow::CProject => fit_in_words(program, report, board),
+        _ => fit(report, board),
     }
 }
 

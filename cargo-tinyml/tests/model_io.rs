@@ -64,3 +64,29 @@ fn validate_quantizes_float_inputs_with_the_input_scale() {
     assert_eq!(v["outputs"][0]["samples"], n);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// launchxl-f28p55x (C28x, no 8-bit type): the fit is in 16-bit words, as the C export
+/// counts, and says so; the arena is the export's own.
+#[test]
+fn analyze_counts_c28x_in_16_bit_words() {
+    let m = workspace().join("tests/data/tflite-micro/micro_speech_quantized.tflite");
+    let o = tinyml(&["analyze", m.to_str().unwrap(), "-b", "launchxl-f28p55x"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    let tail: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("launchxl-f28p55x counts")).collect();
+    insta::assert_snapshot!("analyze_c28x_words", tail.join("\n"));
+    let o = tinyml(&["analyze", m.to_str().unwrap(), "-b", "launchxl-f28p55x", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fit = &v["fit"];
+    assert_eq!(fit["unit"], "16-bit words");
+    assert_eq!(fit["ram_capacity"], 32 * 1024, "32K words of GS RAM");
+    let program = tinyml_compiler::compile(&std::fs::read(&m).unwrap(), &Default::default()).unwrap();
+    let options = tinyml_compiler::codegen::c::COptions {
+        container: tinyml_compiler::codegen::c::Container::Bits16,
+        ..Default::default()
+    };
+    let export = tinyml_compiler::codegen::c::generate(&program, &options).unwrap();
+    let used = fit["ram_capacity"].as_i64().unwrap() - fit["ram_margin"].as_i64().unwrap();
+    let stack_words = v["stack_bytes_estimate"].as_i64().unwrap().div_euclid(2);
+    assert_eq!(used - stack_words, export.arena_units as i64, "the arena in the export's words");
+}

@@ -5,6 +5,7 @@
 use crate::boards::Catalog;
 use crate::common::compile_model;
 pub use crate::fit::{fit, Fit};
+use crate::fit::{fit_for, WORDS};
 use crate::model_io::{inputs_outputs, TensorIo};
 
 use serde::Serialize;
@@ -52,7 +53,7 @@ impl Cmd {
         };
         let program = compile_model(&self.model)?;
         let report = Report::of(&program);
-        let fit = board.map(|b| fit(&report, &b));
+        let fit = board.map(|b| fit_for(&program, &report, &b));
         let (inputs, outputs) = inputs_outputs(&program.graph);
         if self.json {
             let out =
@@ -68,6 +69,12 @@ impl Cmd {
                 println!("{}", t.line("output", i));
             }
             if let Some(f) = &fit {
+                if f.unit == WORDS {
+                    println!(
+                        "{} counts in 16-bit words: its C compiler has no 8-bit type, so int8 data lives in 16-bit containers (the C export's unit); code and stack are estimates",
+                        f.board
+                    );
+                }
                 for line in f.lines() {
                     println!("{line}");
                 }

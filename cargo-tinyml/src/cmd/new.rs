@@ -3,7 +3,7 @@
 //! project is written atomically.
 
 use crate::boards::{self, Catalog, Flow};
-use crate::fit::{fit, DoesNotFit};
+use crate::fit::{fit_for, DoesNotFit};
 use crate::project::scaffold::{self, check_destination, load_model, validate_name, Model, NewError, Spec};
 use crate::project::{c_project, examples};
 use anyhow::bail;
@@ -97,7 +97,7 @@ impl Cmd {
     /// Refuses a model that does not fit the board (the check of `analyze --board`),
     /// unless `--force`.
     fn check_fit(&self, model: &str, program: &tinyml_compiler::Program, board: &boards::Board) -> anyhow::Result<()> {
-        let verdict = fit(&Report::of(program), board);
+        let verdict = fit_for(program, &Report::of(program), board);
         if verdict.fits {
             return Ok(());
         }
