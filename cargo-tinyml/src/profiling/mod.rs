@@ -3,6 +3,7 @@
 //! prints ([`record`]) and assemble the measured report ([`measured`]) with the compiled
 //! model's layer list and the ELF sizes. `cmd::profile` is the command over this.
 
+pub mod baseline;
 pub mod measured;
 pub mod record;
 
@@ -102,7 +103,9 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         elf: shipped,
         profiling_elf: elf.memory_use(),
     };
-    Ok(measured::assemble(&recording, &facts)?)
+    let mut report = measured::assemble(&recording, &facts)?;
+    report.model_hash = std::fs::read(project.root.join("model/model.tflite")).ok().map(|b| baseline::model_hash(&b));
+    Ok(report)
 }
 
 fn strip_records(text: &str) -> String {
