@@ -105,6 +105,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
                 model: Some(model),
                 path: Some(dir.clone()),
                 example: None,
+                force: false,
             }
             .create()
             .unwrap();
