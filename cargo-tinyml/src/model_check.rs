@@ -40,9 +40,9 @@ pub struct ModelError {
     pub path: PathBuf,
     /// The cause.
     pub problem: Problem,
-    /// The compiler's error (the detail: operator, tensor, bytes).
+    /// The compiler's error (the detail: operator, tensor, bytes); boxed, it is large.
     #[source]
-    pub source: CompileError,
+    pub source: Box<CompileError>,
 }
 
 impl ModelError {
@@ -91,7 +91,7 @@ pub fn diagnose(path: &Path, bytes: &[u8], error: CompileError) -> ModelError {
             Err(_) => Problem::Other,
         },
     };
-    ModelError { path: path.to_owned(), problem, source: error }
+    ModelError { path: path.to_owned(), problem, source: Box::new(error) }
 }
 
 /// Reads and compiles a model file; a refusal is a [`ModelError`] with its cause.
