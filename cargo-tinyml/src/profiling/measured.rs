@@ -1,6 +1,6 @@
 //! The measured report of `cargo tinyml profile` (not the compiler's static estimate that
 //! `analyze` prints): assembled from the decoded records, the compiled model's layer list
-//! and the ELF; rendered as a terminal table or JSON; compared against a baseline.
+//! and the ELF; rendered as a terminal table or JSON (compared with a baseline by `super::baseline`).
 
 use super::record::{Recording, Timer};
 use crate::boards::Emulator;
@@ -368,15 +368,4 @@ pub fn render(r: &MeasuredReport) -> String {
     let agree = if r.checksums_agree { format!("same in all {} runs", r.runs) } else { "DIFFERS between runs".into() };
     let _ = writeln!(out, "output checksum: {} ({agree})", r.checksum);
     out
-}
-
-pub use super::baseline::Comparison;
-
-/// [`super::baseline::compare`] with output changes allowed (figures only).
-pub fn compare(
-    new: &MeasuredReport,
-    old: &MeasuredReport,
-    threshold: f64,
-) -> Result<Comparison, super::baseline::BaselineError> {
-    super::baseline::compare(new, old, threshold, true)
 }
