@@ -62,6 +62,23 @@ fn validate_quantizes_float_inputs_with_the_input_scale() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["outputs"][0]["identical"], true, "{v}");
     assert_eq!(v["outputs"][0]["samples"], n);
+    // Without a terminal (here: pipes), no progress is drawn.
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("Running the compiled model"));
+
+    // On a terminal (`script` gives the command a pty), a bar over the samples; with
+    // --json, none.
+    let script_ok = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if script_ok {
+        let bin = env!("CARGO_BIN_EXE_cargo-tinyml");
+        let on_tty = |extra: &str| {
+            let line = format!("{bin} tinyml validate {m} --inputs {f} --reference {r}{extra}");
+            let o = Command::new("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        };
+        let drawn = on_tty("");
+        assert!(drawn.contains("Running the compiled model [") && drawn.contains("PASS"), "{drawn}");
+        assert!(!on_tty(" --json").contains("Running the compiled model"), "no progress with --json");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
