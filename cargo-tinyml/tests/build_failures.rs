@@ -124,6 +124,47 @@ fn a_missing_dependency_path_says_so() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A stereo WAV in the kws example's `audio/`: the build names the file and the fix.
+#[test]
+fn a_bad_wav_in_audio_names_the_file_and_the_fix() {
+    let dir = scratch("wav");
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+        .current_dir(&dir)
+        .env("TINYML_SOURCE_DIR", workspace())
+        .args(["tinyml", "new", "yes", "--example", "kws"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 16 kHz, 2 channels, 16-bit PCM, 0.1 s of silence.
+    let frames = 1600u32;
+    let data = frames * 4;
+    let mut wav = Vec::new();
+    wav.extend(b"RIFF");
+    wav.extend((36 + data).to_le_bytes());
+    wav.extend(b"WAVEfmt ");
+    wav.extend(16u32.to_le_bytes());
+    wav.extend(1u16.to_le_bytes()); // PCM
+    wav.extend(2u16.to_le_bytes()); // channels
+    wav.extend(16_000u32.to_le_bytes());
+    wav.extend((16_000u32 * 4).to_le_bytes());
+    wav.extend(4u16.to_le_bytes());
+    wav.extend(16u16.to_le_bytes());
+    wav.extend(b"data");
+    wav.extend(data.to_le_bytes());
+    wav.resize(wav.len() + data as usize, 0);
+    std::fs::write(dir.join("yes/audio/stereo.wav"), wav).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+        .current_dir(dir.join("yes"))
+        .args(["tinyml", "run", "--target-dir", target_dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v = verdict(&o);
+    assert!(!v.contains("rustup"), "{v}");
+    insta::assert_snapshot!("build_bad_wav", v);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// cargo output recorded from real failures (`cargo build` of generated projects).
 #[test]
 fn the_log_classifier_tells_each_cause() {

@@ -203,8 +203,7 @@ fn build_hint(cause: &BuildCause) -> String {
     match cause {
         BuildCause::Model(e) => format!("{} (then build again)", e.hint()),
         BuildCause::Wav { path, .. } => format!(
-            "convert `{}` to 16 kHz mono 16-bit PCM: `sox in.wav -r 16000 -c 1 -b 16 -e signed {}`",
-            path.display(),
+            "convert it to 16 kHz mono 16-bit PCM in place: `sox {0} -r 16000 -c 1 -b 16 -e signed fixed.wav && mv fixed.wav {0}` (or remove it from audio/)",
             path.display()
         ),
         BuildCause::DoesNotFit(_) => unreachable!("fit failures are hinted first"),

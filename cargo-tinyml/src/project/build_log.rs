@@ -90,7 +90,9 @@ pub fn classify(log: &str, root: &Path) -> Option<BuildCause> {
         return Some(BuildCause::DoesNotFit(DoesNotFit::Linked { board, region, capacity, bytes, section }));
     }
     for line in log.lines() {
-        let line = line.trim_start().trim_start_matches("error: ");
+        // Build scripts say it twice: `cargo:warning=...` on stdout, `error: ...` on stderr.
+        let line = line.trim_start().trim_start_matches("cargo:warning=").trim_start_matches("tinyml: ");
+        let line = line.trim_start_matches("error: ");
         if let Some(rest) = line.strip_prefix("cannot compile ") {
             let model = rest.split(": ").next().unwrap_or(rest);
             if let Err(CompileFileError::Model(e)) = model_check::compile_file(&root.join(model)) {
