@@ -108,6 +108,8 @@ fn build_cause(err: &anyhow::Error) -> Option<&BuildCause> {
 }
 
 const FIT_HINT: &str = "choose a board with more memory (`cargo tinyml boards -v` lists each board's flash and RAM), or shrink the model; `cargo tinyml analyze MODEL --board BOARD` shows where the bytes go";
+
+/// The first error of type `E` in the chain of `err`.
 fn find<E: std::error::Error + Send + Sync + 'static>(err: &anyhow::Error) -> Option<&E> {
     err.chain().find_map(|e| e.downcast_ref::<E>())
 }
@@ -201,7 +203,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
 /// The fix for a build failure whose cause is known.
 fn build_hint(cause: &BuildCause) -> String {
     match cause {
-        BuildCause::Model(e) => format!("{} (then build again)", e.hint()),
+        BuildCause::Model(e) => e.hint(),
         BuildCause::Wav { path, .. } => format!(
             "convert it to 16 kHz mono 16-bit PCM in place: `sox {0} -r 16000 -c 1 -b 16 -e signed fixed.wav && mv fixed.wav {0}` (or remove it from audio/)",
             path.display()
