@@ -25,7 +25,10 @@ fn recorded_report() -> MeasuredReport {
     // The snapshot redacts the figures: give them fixed values of every width.
     let mut n = 7u64;
     unredact(&mut v, &mut n);
-    serde_json::from_value(v).unwrap()
+    let mut report: MeasuredReport = serde_json::from_value(v).unwrap();
+    // As a report of a version without the model hash.
+    report.model_hash = None;
+    report
 }
 
 fn unredact(v: &mut serde_json::Value, n: &mut u64) {
