@@ -20,9 +20,10 @@ fn main() -> ExitCode {
     }
     let cli = cargo_tinyml::Cli::parse_from(args);
     let mut result = cli.run();
-    if interrupt::requested() && !result.as_ref().is_err_and(diagnostics::is_interrupted) {
-        // Whatever the interrupted child left behind (a failed build, QEMU's status) is
-        // not the outcome: the user stopped the command.
+    if result.as_ref().is_err_and(|e| !diagnostics::is_interrupted(e)) && interrupt::requested() {
+        // The failure an interrupted child left behind (a build cargo gave up) is not the
+        // outcome: the user stopped the command. (A command that handles Ctrl-C itself
+        // returns its own exit code, untouched.)
         result = Err(interrupt::Interrupted { what: String::new() }.into());
     }
     match result {

@@ -119,6 +119,7 @@ fn new_writes_the_c_project() {
         model: None,
         path: Some(dir.clone()),
         example: None,
+        local: false,
         force: false,
     };
     let dest = cmd.create().unwrap();

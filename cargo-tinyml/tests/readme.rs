@@ -97,6 +97,7 @@ fn readme_run_output_is_what_the_firmware_prints() {
         path: Some(dir.clone()),
         example: None,
         force: false,
+        local: false,
     };
     cmd.create().unwrap();
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
