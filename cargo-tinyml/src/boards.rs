@@ -151,7 +151,7 @@ pub enum BoardError {
         reason: String,
     },
     /// No board has this name.
-    #[error("unknown board `{name}`; known boards: {}", known.join(", "))]
+    #[error("unknown board `{name}`{}; known boards: {}", did_you_mean(name, known), known.join(", "))]
     Unknown {
         /// The name asked for.
         name: String,
@@ -492,4 +492,39 @@ impl Catalog {
             known: self.boards.iter().map(|b| b.name.clone()).collect(),
         })
     }
+}
+
+/// ` (did you mean `x`?)` for the known name closest to `name` (case, `_` for `-`, or
+/// at most two edits), else nothing.
+fn did_you_mean(name: &str, known: &[String]) -> String {
+    closest(name, known).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
+}
+
+/// The known board name closest to `name`, if one is close enough to be a typo.
+pub fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let wanted = norm(name);
+    let limit = (wanted.len() / 4).clamp(1, 3);
+    known
+        .iter()
+        .map(|k| (edit_distance(&wanted, &norm(k)), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions) between two strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }

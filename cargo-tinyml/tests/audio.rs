@@ -161,9 +161,17 @@ fn run_example_on(example: Example, board: &str, prepare: impl FnOnce(&Path)) ->
     let dir = scratch(&format!("{example:?}-{board}"));
     std::fs::remove_dir(&dir).unwrap();
     let name = format!("audio-{example:?}").to_lowercase();
-    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: Some(example), local: false }
-        .create()
-        .unwrap();
+    Cmd {
+        name,
+        board: board.into(),
+        model: None,
+        path: Some(dir.clone()),
+        example: Some(example),
+        local: false,
+        force: false,
+    }
+    .create()
+    .unwrap();
     prepare(&dir);
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
         .map(PathBuf::from)

@@ -120,6 +120,7 @@ fn new_writes_the_c_project() {
         path: Some(dir.clone()),
         example: None,
         local: false,
+        force: false,
     };
     let dest = cmd.create().unwrap();
     for f in ["linker.cmd", "Makefile", "src/main.c", "src/model.c", "targetConfigs/TMS320F28P550SJ9.ccxml"] {

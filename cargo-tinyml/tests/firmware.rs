@@ -34,7 +34,7 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
     let name = format!("fw-{board}");
-    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None, local: false }
+    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None, local: false, force: false }
         .create()
         .unwrap();
     dir
@@ -106,6 +106,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
                 path: Some(dir.clone()),
                 example: None,
                 local: false,
+                force: false,
             }
             .create()
             .unwrap();

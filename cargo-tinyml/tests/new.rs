@@ -64,7 +64,7 @@ fn published_dependencies_without_a_checkout() {
 }
 
 fn cmd(name: &str, board: &str, model: Option<PathBuf>, path: PathBuf) -> Cmd {
-    Cmd { name: name.into(), board: board.into(), model, path: Some(path), example: None, local: false }
+    Cmd { name: name.into(), board: board.into(), model, path: Some(path), example: None, local: false, force: false }
 }
 
 #[test]

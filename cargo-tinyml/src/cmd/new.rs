@@ -3,11 +3,13 @@
 //! project is written atomically.
 
 use crate::boards::{self, Catalog, Flow};
+use crate::fit::{fit_for, DoesNotFit};
 use crate::project::scaffold::{self, check_destination, load_model, validate_name, Model, NewError, Spec};
 use crate::project::{c_project, examples};
 use anyhow::bail;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tinyml_compiler::analysis::Report;
 
 /// Create a firmware project that runs an int8 TFLite model on a board.
 #[derive(Debug, clap::Args)]
@@ -41,6 +43,10 @@ pub struct Cmd {
     /// `wakeword` (MLPerf Tiny streaming wakeword on a 10 s WAV, detections and duty cycle).
     #[arg(long, value_enum, conflicts_with = "model")]
     pub example: Option<examples::Example>,
+    /// Write the project even if the model does not fit the board's flash or RAM (as
+    /// `cargo tinyml analyze --board` estimates it).
+    #[arg(long)]
+    pub force: bool,
     /// Depend on the crates of the cargo-tinyml checkout this binary was built from, by
     /// path (the default when run from a checkout or with `TINYML_SOURCE_DIR` set);
     /// otherwise the project depends on the published crates by version.
@@ -58,7 +64,11 @@ impl Cmd {
         let dest = self.path.clone().unwrap_or_else(|| PathBuf::from(&self.name));
         check_destination(&dest)?;
         let model = match &self.model {
-            Some(path) => Model::File { path: path.clone(), bytes: load_model(path)? },
+            Some(path) => {
+                let (bytes, program) = load_model(path)?;
+                self.check_fit(&path.display().to_string(), &program, board)?;
+                Model::File { path: path.clone(), bytes }
+            }
             None => Model::Default,
         };
         let files = match board.flow() {
@@ -89,6 +99,20 @@ impl Cmd {
         scaffold::write_atomically(&dest, &files)
             .map_err(|e| anyhow::anyhow!(e).context(format!("cannot write the project to `{}`", dest.display())))?;
         Ok(dest)
+    }
+
+    /// Refuses a model that does not fit the board (the check of `analyze --board`),
+    /// unless `--force`.
+    fn check_fit(&self, model: &str, program: &tinyml_compiler::Program, board: &boards::Board) -> anyhow::Result<()> {
+        let verdict = fit_for(program, &Report::of(program), board);
+        if verdict.fits {
+            return Ok(());
+        }
+        if self.force {
+            eprintln!("warning: writing it anyway (--force): {}", verdict.shortfall());
+            return Ok(());
+        }
+        bail!(DoesNotFit::Estimate { model: model.to_owned(), fit: verdict })
     }
 
     /// Runs the command.

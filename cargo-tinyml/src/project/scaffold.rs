@@ -277,6 +277,14 @@ pub enum NewError {
         /// The destination.
         path: PathBuf,
     },
+    /// A parent of the destination is a file, not a directory.
+    #[error("cannot create `{}`: its parent `{}` is a file, not a directory", path.display(), file.display())]
+    ParentIsFile {
+        /// The destination.
+        path: PathBuf,
+        /// The parent that is a file.
+        file: PathBuf,
+    },
     /// The model file could not be read.
     #[error("cannot read model `{}`: {source}", path.display())]
     ModelUnreadable {
@@ -293,14 +301,10 @@ pub enum NewError {
         /// What gave it away.
         reason: String,
     },
-    /// The model is a TFLite file that cargo-tinyml cannot compile.
-    #[error("cannot compile model `{}`: {source}", path.display())]
-    Compile {
-        /// The model file.
-        path: PathBuf,
-        /// The compiler's error.
-        source: tinyml_compiler::CompileError,
-    },
+    /// The model is a TFLite file that cargo-tinyml cannot compile (or not TFLite after
+    /// all): the cause, in the user's terms.
+    #[error(transparent)]
+    Compile(crate::model_check::ModelError),
 }
 
 const KEYWORDS: &[&str] = &[
@@ -351,8 +355,9 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads and checks a model: readable, a TFLite flatbuffer, and compilable.
-pub fn load_model(path: &Path) -> Result<Vec<u8>, NewError> {
+/// Reads and checks a model: readable, a TFLite flatbuffer, and compilable; returns its
+/// bytes and the compiled program (for the fit check).
+pub fn load_model(path: &Path) -> Result<(Vec<u8>, tinyml_compiler::Program), NewError> {
     let bytes = std::fs::read(path).map_err(|source| NewError::ModelUnreadable { path: path.to_owned(), source })?;
     if bytes.len() < 8 || &bytes[4..8] != b"TFL3" {
         return Err(NewError::NotTflite {
@@ -360,14 +365,18 @@ pub fn load_model(path: &Path) -> Result<Vec<u8>, NewError> {
             reason: "no `TFL3` file identifier at bytes 4..8".into(),
         });
     }
-    tinyml_compiler::compile(&bytes, &Default::default())
-        .map_err(|source| NewError::Compile { path: path.to_owned(), source })?;
-    Ok(bytes)
+    let program = tinyml_compiler::compile(&bytes, &Default::default())
+        .map_err(|e| NewError::Compile(crate::model_check::diagnose(path, &bytes, e)))?;
+    Ok((bytes, program))
 }
 
 /// Checks that `dest` does not exist or is an empty directory.
 pub fn check_destination(dest: &Path) -> Result<(), NewError> {
     let exists = NewError::Exists { path: dest.to_owned() };
+    // `file.wav/sub`: a parent that is a file, said as such (not "already exists").
+    if let Some(file) = dest.ancestors().skip(1).find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir()) {
+        return Err(NewError::ParentIsFile { path: dest.to_owned(), file: file.to_owned() });
+    }
     match std::fs::read_dir(dest) {
         Ok(entries) => match entries.count() {
             0 => Ok(()),

@@ -2,11 +2,19 @@
 //! errors come from the library modules that own them; no command module is imported.
 //!
 //! Exit codes: 1 = the command failed on user input or environment, 2 = usage (clap),
-//! 124 = the firmware did not finish within `--timeout`, 101 = internal bug (panic).
-//! `run` otherwise exits with the firmware's own exit code.
+//! 3 = the model or firmware does not fit the board, 124 = the firmware did not finish
+//! within `--timeout`, 130 = interrupted (Ctrl-C), 101 = internal bug (panic). `run`
+//! otherwise exits with the firmware's own exit code. With `--json`, the error is
+//! rendered as JSON on stdout ([`json`]).
+
+pub mod json;
 
 use crate::boards::BoardError;
 use crate::common::apt_install;
+use crate::fit::{DoesNotFit, EXIT_DOES_NOT_FIT};
+use crate::interrupt::{Interrupted, EXIT_INTERRUPTED};
+use crate::model_check::ModelError;
+use crate::project::build_log::BuildCause;
 use crate::project::cargo::CargoError;
 use crate::project::scaffold::{NewError, SourceError};
 use crate::project::ProjectError;
@@ -20,47 +28,138 @@ pub const EXIT_TIMEOUT: u8 = 124;
 
 /// Prints `err` with its causes and a fix hint, and returns the exit code.
 pub fn render(err: &anyhow::Error) -> ExitCode {
-    eprintln!("error: {err}");
-    for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+    eprint!("{}", text(err));
+    ExitCode::from(exit_code(err))
+}
+
+/// The message of `err` as [`render`] prints it: `error:`, each cause that adds
+/// something, `hint:`.
+pub fn text(err: &anyhow::Error) -> String {
+    let mut out = format!("error: {err}\n");
+    for cause in causes(err) {
+        out.push_str(&format!("  caused by: {cause}\n"));
     }
     if let Some(hint) = hint(err) {
-        eprintln!("hint: {hint}");
+        out.push_str(&format!("hint: {hint}\n"));
     }
-    ExitCode::from(exit_code(err))
+    out
+}
+
+/// The causes of `err` worth printing: a cause whose text an earlier message already
+/// contains (an error that quotes its source) is left out, so nothing is said twice.
+pub fn causes(err: &anyhow::Error) -> Vec<String> {
+    let mut said = vec![err.to_string()];
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !said.iter().any(|s| s.contains(&text)) {
+            said.push(text);
+        }
+    }
+    said.split_off(1)
+}
+
+/// Whether `err` says the user interrupted the command.
+pub fn is_interrupted(err: &anyhow::Error) -> bool {
+    find::<Interrupted>(err).is_some() || matches!(find::<QemuError>(err), Some(QemuError::Interrupted(_)))
 }
 
 /// The exit code for `err`.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    match err.downcast_ref::<QemuError>() {
+    if is_interrupted(err) {
+        return EXIT_INTERRUPTED;
+    }
+    if does_not_fit(err).is_some() {
+        return EXIT_DOES_NOT_FIT;
+    }
+    match find::<QemuError>(err) {
         Some(QemuError::Timeout { .. }) => EXIT_TIMEOUT,
         _ => 1,
     }
 }
 
+/// The refused model behind `err`: itself, or inside `new`'s or a build's error.
+pub fn model_error(err: &anyhow::Error) -> Option<&ModelError> {
+    if let Some(e) = find::<ModelError>(err) {
+        return Some(e);
+    }
+    if let Some(NewError::Compile(e)) = find::<NewError>(err) {
+        return Some(e);
+    }
+    match build_cause(err) {
+        Some(BuildCause::Model(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Whether `err` is a fit failure, and which.
+pub fn does_not_fit(err: &anyhow::Error) -> Option<&DoesNotFit> {
+    find::<DoesNotFit>(err).or(match build_cause(err) {
+        Some(BuildCause::DoesNotFit(e)) => Some(e),
+        _ => None,
+    })
+}
+
+/// The cause of a failed firmware build, when cargo's output told it.
+fn build_cause(err: &anyhow::Error) -> Option<&BuildCause> {
+    match find::<CargoError>(err)? {
+        CargoError::BuildFailed { cause, .. } => cause.as_ref(),
+        CargoError::NoExecutable { .. } => None,
+    }
+}
+
+const FIT_HINT: &str = "choose a board with more memory (`cargo tinyml boards -v` lists each board's flash and RAM), or shrink the model; `cargo tinyml analyze MODEL --board BOARD` shows where the bytes go";
+
+/// The first error of type `E` in the chain of `err`.
 fn find<E: std::error::Error + Send + Sync + 'static>(err: &anyhow::Error) -> Option<&E> {
     err.chain().find_map(|e| e.downcast_ref::<E>())
 }
 
 /// A fix hint for the errors we know how to fix.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
+    if is_interrupted(err) {
+        return None;
+    }
+    if let Some(e) = does_not_fit(err) {
+        return Some(match e {
+            DoesNotFit::Estimate { .. } => format!("{FIT_HINT}; `new --force` writes the project anyway"),
+            DoesNotFit::Linked { .. } => FIT_HINT.into(),
+        });
+    }
+    if let Some(e) = model_error(err) {
+        return Some(e.hint());
+    }
     if let Some(e) = find::<NewError>(err) {
         return Some(match e {
-            NewError::BadName { .. } => "choose a name like `kws-demo`: ASCII letters, digits, `-`, `_`, starting with a letter".into(),
+            NewError::BadName { .. } => {
+                "choose a name like `kws-demo`: ASCII letters, digits, `-`, `_`, starting with a letter".into()
+            }
             NewError::Exists { path } => format!(
                 "choose another name or --path, or remove `{}` first; `new` never writes into a non-empty directory",
                 path.display()
             ),
-            NewError::ModelUnreadable { .. } => "check the path given to --model (relative paths start at the current directory)".into(),
-            NewError::NotTflite { .. } => "pass an int8 .tflite flatbuffer (convert with the TFLite converter and full-integer quantization)".into(),
-            NewError::Compile { .. } => "the model is valid TFLite but uses something cargo-tinyml cannot compile yet; see the message above for the operator and tensor".into(),
+            NewError::ModelUnreadable { .. } => {
+                "check the path given to --model (relative paths start at the current directory)".into()
+            }
+            NewError::NotTflite { .. } => {
+                "pass an int8 .tflite flatbuffer (convert with the TFLite converter and full-integer quantization)"
+                    .into()
+            }
+            NewError::Compile(e) => e.hint(),
+            NewError::ParentIsFile { file, .. } => format!(
+                "`{}` is a file: pass a --path inside a directory (or remove or rename the file)",
+                file.display()
+            ),
         });
     }
     if let Some(e) = find::<BoardError>(err) {
         return Some(match e {
-            BoardError::Unknown { .. } => {
-                "run `cargo tinyml boards` to list the boards, or add a board file to the user boards directory".into()
-            }
+            BoardError::Unknown { name, known } => match crate::boards::closest(name, known) {
+                Some(k) => format!("did you mean `--board {k}`? `cargo tinyml boards` lists the boards"),
+                None => {
+                    "run `cargo tinyml boards` to list the boards, or add a board file to the user boards directory"
+                        .into()
+                }
+            },
             BoardError::Parse { .. } | BoardError::Invalid { .. } => {
                 "fix the board file; the files in the repository's boards/ folder show every field".into()
             }
@@ -76,6 +175,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             QemuError::Failed(_) => {
                 Some("run `cargo tinyml doctor`; QEMU 7.2 or newer is needed for mps3-an547".into())
             }
+            QemuError::Interrupted(_) => None,
         };
     }
     if let Some(e) = find::<ProjectError>(err) {
@@ -90,14 +190,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             ProjectError::NotEmulated { .. } => "flash it and see its output with `cargo tinyml flash` (also what plain `cargo run` calls); `cargo tinyml flash --dry-run` checks it without a board".into(),
         });
     }
-    if let Some(e) = find::<CargoError>(err) {
-        return match e {
-            CargoError::BuildFailed { .. } => Some(
-                "see cargo's errors above; a missing target is fixed by `rustup target add`, see `cargo tinyml doctor`"
-                    .into(),
-            ),
-            CargoError::NoExecutable { .. } => None,
-        };
+    if find::<CargoError>(err).is_some() {
+        // Only a cause the build log shows gets a hint; a guess would mislead.
+        return build_cause(err).map(build_hint);
     }
     if let Some(e) = find::<SourceError>(err) {
         return Some(match e {
@@ -109,6 +204,25 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
         return Some(hint);
     }
     None
+}
+
+/// The fix for a build failure whose cause is known.
+fn build_hint(cause: &BuildCause) -> String {
+    match cause {
+        BuildCause::Model(e) => e.hint(),
+        BuildCause::Wav { path, .. } => format!(
+            "convert it to 16 kHz mono 16-bit PCM in place: `sox {0} -r 16000 -c 1 -b 16 -e signed fixed.wav && mv fixed.wav {0}` (or remove it from audio/)",
+            path.display()
+        ),
+        BuildCause::DoesNotFit(_) => unreachable!("fit failures are hinted first"),
+        BuildCause::MissingTarget { target } => {
+            format!("install it: `rustup target add {target}` (`cargo tinyml doctor` checks every board's target)")
+        }
+        BuildCause::MissingSource { path } => format!(
+            "the project depends on a cargo-tinyml checkout by path and `{}` is gone: point the path dependencies in Cargo.toml at a checkout, or create the project again",
+            path.display()
+        ),
+    }
 }
 
 /// Hints for the hardware path (`flash`, `profile` on a board).
