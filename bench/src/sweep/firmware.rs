@@ -1,0 +1,103 @@
+//! Batches of cells and the firmware that runs one batch: `bench/sweep-firmware`, built
+//! once per board, kernel variant and batch, so hundreds of cells cost a handful of builds.
+
+use super::grid::Cell;
+use crate::{emulated, Board, Config, Variant};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Flash kept for everything but the cells' constants: runtime, kernels, printing (about
+/// 60 KiB with every kernel) with room to spare.
+const CODE_RESERVE: u64 = 160 * 1024;
+/// Flash a cell costs besides its constants (its `invoke`, parameters and table entry).
+const PER_CELL: u64 = 2 * 1024;
+/// RAM kept for the stack, `.data` and the rest of `.bss`.
+const RAM_RESERVE: u64 = 64 * 1024;
+/// Cells per firmware at most: a bigger batch saves little build time (the runtime is
+/// built once per target directory) and makes one slow rustc run.
+const MAX_CELLS: usize = 160;
+
+/// What the host compiler says of a cell's model.
+#[derive(Clone, Copy, Debug)]
+pub struct Footprint {
+    /// Constant bytes in flash (weights, biases, packed tables).
+    pub const_bytes: u64,
+    /// Planned arena bytes.
+    pub arena: u64,
+}
+
+/// Compiles `cell`'s model on the host (no kernel runs) for its [`Footprint`].
+pub fn footprint(cell: &Cell) -> Result<Footprint> {
+    let bytes = std::fs::read(&cell.model).with_context(|| format!("reading {}", cell.model.display()))?;
+    let program = tinyml_compiler::program::compile(&bytes, &Default::default())
+        .with_context(|| format!("compiling {}", cell.model.display()))?;
+    Ok(Footprint { const_bytes: program.const_bytes() as u64, arena: program.plan.arena_bytes as u64 })
+}
+
+/// Splits `cells` (with their footprints) into batches that fit `board`'s flash and RAM,
+/// in order. Each batch is a list of indices into `cells`.
+pub fn batches(board: &Board, footprints: &[Footprint]) -> Result<Vec<Vec<usize>>> {
+    let flash = board.flash().length.saturating_sub(CODE_RESERVE);
+    let ram = board.ram().length.saturating_sub(RAM_RESERVE);
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let (mut used, mut current) = (0, Vec::new());
+    for (k, f) in footprints.iter().enumerate() {
+        let cost = f.const_bytes + PER_CELL;
+        if cost > flash || f.arena > ram {
+            bail!(
+                "cell {k} needs {} B of flash and {} B of arena; {} has room for {flash} and {ram}",
+                cost,
+                f.arena,
+                board.name
+            );
+        }
+        if used + cost > flash || current.len() == MAX_CELLS {
+            out.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        used += cost;
+        current.push(k);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    Ok(out)
+}
+
+/// Builds the sweep firmware for `board` and `variant` holding `cells`; `label` names the
+/// batch (`b0`) in the copied ELF. Shares the target directory of `bench/firmware` for the
+/// same board and variant, so the runtime is built once for both.
+pub fn build(cfg: &Config, board: &Board, variant: Variant, label: &str, cells: &[&Cell]) -> Result<PathBuf> {
+    let (target, _) = emulated(board)?;
+    let target_dir = cfg.target_dir.join(format!("{}-{}-O{}", board.name, variant.as_str(), cfg.opt_level));
+    std::fs::create_dir_all(&target_dir)?;
+    let memory_x = target_dir.join("memory.x");
+    std::fs::write(&memory_x, board.memory_x())?;
+    let list = target_dir.join(format!("sweep-{label}.cells"));
+    let text: String = cells.iter().map(|c| format!("{}\n", c.model.display())).collect();
+    // Rewritten only when it changes: cargo reruns the build script when the file changes.
+    if std::fs::read_to_string(&list).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&list, &text)?;
+    }
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(cfg.root.join("bench/sweep-firmware"))
+        .args(["build", "--release", "--quiet", "--target", target])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", &cfg.opt_level)
+        .env("RUSTFLAGS", format!("-C target-cpu={} -C link-arg=-Tlink.x", board.cpu()))
+        .env("TINYML_SWEEP_CELLS", &list)
+        .env("TINYML_BENCH_MEMORY_X", &memory_x)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    if variant == Variant::Reference {
+        cmd.args(["--features", "reference-kernels"]);
+    }
+    let status = cmd.status().context("running cargo")?;
+    if !status.success() {
+        bail!("building the sweep firmware for {} / {} / batch {label} failed", board.name, variant.as_str());
+    }
+    let elf = target_dir.join(target).join("release").join("tinyml-sweep-firmware");
+    let copy = target_dir.join(format!("sweep-{label}.elf"));
+    std::fs::copy(&elf, &copy).with_context(|| format!("copying {}", elf.display()))?;
+    Ok(copy)
+}
