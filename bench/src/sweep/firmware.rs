@@ -35,31 +35,61 @@ pub fn footprint(cell: &Cell) -> Result<Footprint> {
     Ok(Footprint { const_bytes: program.const_bytes() as u64, arena: program.plan.arena_bytes as u64 })
 }
 
-/// Splits `cells` (with their footprints) into batches that fit `board`'s flash and RAM,
-/// in order. Each batch is a list of indices into `cells`.
-pub fn batches(board: &Board, footprints: &[Footprint]) -> Result<Vec<Vec<usize>>> {
+/// The cells of one firmware image: indices into the grid, in image order.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// Every cell in the image.
+    pub members: Vec<usize>,
+    /// The cells to report (the others are companions, see [`batches`]).
+    pub measured: Vec<usize>,
+}
+
+/// Splits the `selected` cells into batches that fit `board`'s flash and RAM, in order.
+///
+/// Each batch also holds each measured cell's `companion` (a cell of the same family with
+/// nearly the same parameters, [`super::grid::companion`]) when it is not there already:
+/// a kernel that only one model of an image calls is inlined into it and specialized on
+/// its constant parameters by LTO, which made such a cell 5 to 9 times faster than the
+/// same cell beside others of its family (docs/benchmarks.md, "Shape sweep"). With a
+/// companion every kernel a cell runs has at least two callers, so a cell measures the
+/// same in any batch (to about 2%).
+pub fn batches(
+    board: &Board,
+    footprints: &[Footprint],
+    selected: &[usize],
+    companion: impl Fn(usize) -> usize,
+) -> Result<Vec<Batch>> {
     let flash = board.flash().length.saturating_sub(CODE_RESERVE);
     let ram = board.ram().length.saturating_sub(RAM_RESERVE);
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    let (mut used, mut current) = (0, Vec::new());
-    for (k, f) in footprints.iter().enumerate() {
-        let cost = f.const_bytes + PER_CELL;
-        if cost > flash || f.arena > ram {
+    let cost = |k: usize| footprints[k].const_bytes + PER_CELL;
+    let mut out: Vec<Batch> = Vec::new();
+    let (mut used, mut current) = (0, Batch::default());
+    for &k in selected {
+        let mut new = vec![k, companion(k)];
+        new.dedup();
+        new.retain(|c| !current.members.contains(c));
+        let need: u64 = new.iter().map(|&c| cost(c)).sum();
+        if need > flash || footprints[k].arena > ram {
             bail!(
-                "cell {k} needs {} B of flash and {} B of arena; {} has room for {flash} and {ram}",
-                cost,
-                f.arena,
+                "cell {k} needs {need} B of flash and {} B of arena; {} has room for {flash} and {ram}",
+                footprints[k].arena,
                 board.name
             );
         }
-        if used + cost > flash || current.len() == MAX_CELLS {
+        if used + need > flash || current.members.len() + new.len() > MAX_CELLS {
             out.push(std::mem::take(&mut current));
             used = 0;
         }
-        used += cost;
-        current.push(k);
+        for c in [k, companion(k)] {
+            if !current.members.contains(&c) {
+                // (After a new batch starts, both are new.)
+                used += cost(c);
+                current.members.push(c);
+            }
+        }
+        current.measured.push(k);
     }
-    if !current.is_empty() {
+    if !current.members.is_empty() {
         out.push(current);
     }
     Ok(out)

@@ -164,3 +164,17 @@ fn read_manifest(dir: &std::path::Path) -> Result<Vec<Cell>> {
         })
         .collect()
 }
+
+/// The cell of `cells` nearest to `cells[k]`: the same family and the fewest differing
+/// parameters (the first such in grid order); `k` itself when it is alone in its family.
+/// Batches pair each measured cell with it (see [`super::firmware::batches`]).
+pub fn companion(cells: &[Cell], k: usize) -> usize {
+    let differing = |a: &Value, b: &Value| match (a.as_object(), b.as_object()) {
+        (Some(a), Some(b)) => a.iter().filter(|(key, v)| b.get(key.as_str()) != Some(v)).count(),
+        _ => usize::MAX,
+    };
+    (0..cells.len())
+        .filter(|&j| j != k && cells[j].family == cells[k].family)
+        .min_by_key(|&j| (differing(&cells[k].params, &cells[j].params), k.abs_diff(j)))
+        .unwrap_or(k)
+}

@@ -119,39 +119,42 @@ pub fn measure(cfg: &Config, o: &Options) -> Result<Vec<Row>> {
         if o.variants.is_empty() { vec![Variant::Reference, Variant::Optimized] } else { o.variants.clone() };
     let boards: Vec<String> =
         if o.boards.is_empty() { BOARDS.iter().map(|s| s.to_string()).collect() } else { o.boards.clone() };
-    let mut cells = grid::generate(cfg, &families, o.quick)?;
-    if !o.cells.is_empty() {
-        if let Some(unknown) = o.cells.iter().find(|n| !cells.iter().any(|c| &c.name == *n)) {
-            bail!("unknown cell {unknown} (see target/bench/sweep/models/manifest.json)");
-        }
-        cells.retain(|c| o.cells.contains(&c.name));
+    let grid = grid::generate(cfg, &families, o.quick)?;
+    if let Some(unknown) = o.cells.iter().find(|n| !grid.iter().any(|c| &c.name == *n)) {
+        bail!("unknown cell {unknown} (see target/bench/sweep/models/manifest.json)");
     }
-    let footprints: Vec<firmware::Footprint> = cells.iter().map(firmware::footprint).collect::<Result<_>>()?;
+    let selected: Vec<usize> =
+        (0..grid.len()).filter(|&k| o.cells.is_empty() || o.cells.contains(&grid[k].name)).collect();
+    let footprints: Vec<firmware::Footprint> = grid.iter().map(firmware::footprint).collect::<Result<_>>()?;
     let mut rows = Vec::new();
     for name in &boards {
         let board = crate::board(name)?;
-        let batches = firmware::batches(&board, &footprints)?;
-        let mut board_rows: Vec<Row> = cells
+        let batches = firmware::batches(&board, &footprints, &selected, |k| grid::companion(&grid, k))?;
+        let mut board_rows: Vec<Row> = grid
             .iter()
             .map(|c| Row { board: board.name.clone(), cell: c.clone(), reference: None, optimized: None })
             .collect();
         for &v in &variants {
             for (b, batch) in batches.iter().enumerate() {
-                let batch_cells: Vec<&Cell> = batch.iter().map(|&k| &cells[k]).collect();
+                let members: Vec<&Cell> = batch.members.iter().map(|&k| &grid[k]).collect();
                 let t = Instant::now();
-                let elf = firmware::build(cfg, &board, v, &format!("b{b}"), &batch_cells)?;
+                let elf = firmware::build(cfg, &board, v, &format!("b{b}"), &members)?;
                 let built = t.elapsed().as_secs_f64();
-                let runs = run::run_batch(&board, &elf, batch.len())?;
+                let runs = run::run_batch(&board, &elf, members.len())?;
                 eprintln!(
-                    "{:<11} {:<3} batch {}/{}: {} cells, built in {built:.0} s, ran in {:.1} s",
+                    "{:<11} {:<3} batch {}/{}: {} cells ({} companions), built in {built:.0} s, ran in {:.1} s",
                     board.name,
                     v.as_str(),
                     b + 1,
                     batches.len(),
-                    batch.len(),
+                    batch.measured.len(),
+                    batch.members.len() - batch.measured.len(),
                     t.elapsed().as_secs_f64() - built
                 );
-                for (&k, r) in batch.iter().zip(runs) {
+                for (&k, r) in batch.members.iter().zip(runs) {
+                    if !batch.measured.contains(&k) {
+                        continue;
+                    }
                     match v {
                         Variant::Reference => board_rows[k].reference = Some(r),
                         _ => board_rows[k].optimized = Some(r),
@@ -159,7 +162,7 @@ pub fn measure(cfg: &Config, o: &Options) -> Result<Vec<Row>> {
                 }
             }
         }
-        rows.extend(board_rows);
+        rows.extend(selected.iter().map(|&k| board_rows[k].clone()));
     }
     Ok(rows)
 }
