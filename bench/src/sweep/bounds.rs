@@ -1,7 +1,8 @@
 //! The bounds a cell must meet: instructions per MAC (per output element for ADD, SUB,
 //! MUL) of the optimized kernels on `mps3-an547`, and optimized vs reference on the M33
 //! and M4 boards. Cells whose outputs each sum fewer than [`MIN_FAN_IN`] products, and
-//! elementwise cells under [`MIN_ELEMENTS`], are degenerate: reported, not bounded.
+//! elementwise cells under [`MIN_ELEMENTS`], are degenerate: reported, not bounded. Pools
+//! and concatenation are reported only.
 
 use super::grid::{Cell, Family};
 
@@ -41,13 +42,14 @@ pub fn degenerate(cell: &Cell) -> bool {
     match cell.family {
         Family::Conv | Family::Depthwise => cell.fan_in < MIN_FAN_IN,
         Family::Add | Family::Sub | Family::Mul => cell.elements < MIN_ELEMENTS,
-        Family::AvgPool | Family::MaxPool | Family::Concat => true,
+        Family::AvgPool | Family::MaxPool | Family::Concat => false,
     }
 }
 
 /// The bound of `cell` on `board`, if any.
 pub fn bound(board: &str, cell: &Cell) -> Option<Bound> {
-    if degenerate(cell) {
+    let bounded = matches!(cell.family, Family::Conv | Family::Depthwise | Family::Add | Family::Sub | Family::Mul);
+    if !bounded || degenerate(cell) {
         return None;
     }
     match board {

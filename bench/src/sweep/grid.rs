@@ -121,9 +121,8 @@ impl Cell {
 /// `<target>/sweep/models[-quick]` and reads the manifest.
 pub fn generate(cfg: &Config, families: &[Family], quick: bool) -> Result<Vec<Cell>> {
     let out = cfg.target_dir.join(if quick { "sweep/models-quick" } else { "sweep/models" });
-    let python = std::env::var_os("TINYML_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| cfg.root.join(".venv/bin/python"));
+    let python =
+        std::env::var_os("TINYML_PYTHON").map(PathBuf::from).unwrap_or_else(|| cfg.root.join(".venv/bin/python"));
     let mut cmd = Command::new(&python);
     cmd.arg(cfg.root.join("tools/oracle/sweep.py")).arg("--out").arg(&out);
     for f in families {

@@ -47,7 +47,8 @@ pub struct Cmd {
 }
 
 /// Usage of the subcommand.
-pub const USAGE: &str = "usage: tinyml-bench sweep [--board B]... [--family conv|depthwise|add|sub|mul|avgpool|maxpool|concat]... \
+pub const USAGE: &str =
+    "usage: tinyml-bench sweep [--board B]... [--family conv|depthwise|add|sub|mul|avgpool|maxpool|concat]... \
      [--variant ref|opt]... [--cell NAME]... [--quick] [--json FILE] [--enforce-bounds] [--opt-level L]";
 
 impl Cmd {

@@ -215,7 +215,12 @@ pub fn misses(rows: &[Row]) -> Vec<String> {
                 Some(Bound::Ratio) => format!("opt/ref {:.3}", r.ratio().unwrap_or(f64::NAN)),
                 _ => format!("{} instr/{}", opt2(r.per_unit(Variant::Optimized)), r.cell.family.unit()),
             };
-            format!("{} {}: {measured}, bound {}", r.board, r.cell.name, r.bound().map_or(String::new(), Bound::describe))
+            format!(
+                "{} {}: {measured}, bound {}",
+                r.board,
+                r.cell.name,
+                r.bound().map_or(String::new(), Bound::describe)
+            )
         })
         .collect()
 }

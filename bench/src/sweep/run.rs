@@ -31,7 +31,8 @@ pub fn run_batch(board: &Board, elf: &Path, cells: usize) -> Result<Vec<CellRun>
     let (_, emu) = emulated(board)?;
     let qemu::Outcome { stdout, stderr, .. } = qemu::run(emu, elf, QEMU_TIMEOUT, false)
         .with_context(|| format!("running {} in QEMU {}", elf.display(), emu.machine))?;
-    let fail = |what: &str| anyhow::anyhow!("{}: {what} in the output of {}:\n{stdout}{stderr}", board.name, elf.display());
+    let fail =
+        |what: &str| anyhow::anyhow!("{}: {what} in the output of {}:\n{stdout}{stderr}", board.name, elf.display());
     let mut lines = stdout.lines().filter_map(|l| l.strip_prefix("sweep: "));
     let header = lines.next().ok_or_else(|| fail("no calibration line"))?;
     let (calib_ticks, calib_insns) = (field(header, "calib_ticks")?, field(header, "calib_insns")?);
