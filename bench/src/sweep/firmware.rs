@@ -19,7 +19,7 @@ const RAM_RESERVE: u64 = 64 * 1024;
 const MAX_CELLS: usize = 160;
 
 /// What the host compiler says of a cell's model.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Footprint {
     /// Constant bytes in flash (weights, biases, packed tables).
     pub const_bytes: u64,

@@ -126,11 +126,18 @@ pub fn measure(cfg: &Config, o: &Options) -> Result<Vec<Row>> {
     }
     let selected: Vec<usize> =
         (0..grid.len()).filter(|&k| o.cells.is_empty() || o.cells.contains(&grid[k].name)).collect();
-    let footprints: Vec<firmware::Footprint> = grid.iter().map(firmware::footprint).collect::<Result<_>>()?;
+    // Footprints of the cells a batch may hold: the selected ones and their companions.
+    let companions: Vec<usize> = (0..grid.len()).map(|k| grid::companion(&grid, k)).collect();
+    let mut footprints = vec![firmware::Footprint::default(); grid.len()];
+    for &k in &selected {
+        for c in [k, companions[k]] {
+            footprints[c] = firmware::footprint(&grid[c])?;
+        }
+    }
     let mut rows = Vec::new();
     for name in &boards {
         let board = crate::board(name)?;
-        let batches = firmware::batches(&board, &footprints, &selected, |k| grid::companion(&grid, k))?;
+        let batches = firmware::batches(&board, &footprints, &selected, |k| companions[k])?;
         let mut board_rows: Vec<Row> = grid
             .iter()
             .map(|c| Row { board: board.name.clone(), cell: c.clone(), reference: None, optimized: None })
