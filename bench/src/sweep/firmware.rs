@@ -131,3 +131,26 @@ pub fn build(cfg: &Config, board: &Board, variant: Variant, label: &str, cells: 
     std::fs::copy(&elf, &copy).with_context(|| format!("copying {}", elf.display()))?;
     Ok(copy)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_companions_and_fit_the_flash() {
+        let board = crate::board("mps3-an547").expect("board file");
+        let budget = board.flash().length - CODE_RESERVE;
+        // Four cells, each a little over a third of the budget: two fit a batch.
+        let big = Footprint { const_bytes: budget / 3, arena: 1024 };
+        let small = Footprint { const_bytes: 100, arena: 1024 };
+        let fp = [big, big, big, small, small];
+        let b = batches(&board, &fp, &[0, 1, 2], |k| k).unwrap();
+        assert_eq!(b.iter().map(|b| b.measured.clone()).collect::<Vec<_>>(), [vec![0, 1], vec![2]]);
+        // A lone cell gets its companion, which is run but not measured.
+        let b = batches(&board, &fp, &[3], |k| k + 1).unwrap();
+        assert_eq!((b[0].members.clone(), b[0].measured.clone()), (vec![3, 4], vec![3]));
+        // A companion that is also selected is measured once.
+        let b = batches(&board, &fp, &[3, 4], |k| 7 - k).unwrap();
+        assert_eq!((b[0].members.clone(), b[0].measured.clone()), (vec![3, 4], vec![3, 4]));
+    }
+}

@@ -177,3 +177,28 @@ pub fn companion(cells: &[Cell], k: usize) -> usize {
         .min_by_key(|&j| (differing(&cells[k].params, &cells[j].params), k.abs_diff(j)))
         .unwrap_or(k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cell(family: Family, params: Value) -> Cell {
+        Cell { name: String::new(), family, model: PathBuf::new(), fan_in: 9, elements: 1, params }
+    }
+
+    #[test]
+    fn the_companion_is_the_nearest_cell_of_the_family() {
+        let cells = [
+            cell(Family::Conv, json!({"kernel": [3, 3], "stride": 1, "padding": "SAME"})),
+            cell(Family::Conv, json!({"kernel": [1, 1], "stride": 2, "padding": "VALID"})),
+            cell(Family::Depthwise, json!({"kernel": [3, 3], "stride": 2, "padding": "SAME"})),
+            cell(Family::Conv, json!({"kernel": [3, 3], "stride": 2, "padding": "SAME"})),
+            cell(Family::Add, json!({"pattern": "same"})),
+        ];
+        assert_eq!(companion(&cells, 0), 3);
+        assert_eq!(companion(&cells, 1), 3);
+        assert_eq!(companion(&cells, 2), 2);
+        assert_eq!(companion(&cells, 4), 4);
+    }
+}
