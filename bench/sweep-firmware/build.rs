@@ -42,14 +42,12 @@ fn main() {
         let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
         let outputs = program.run(&refs).unwrap_or_else(|e| panic!("{model}: host run: {e}"));
         max_arena = max_arena.max(program.plan.arena_bytes);
-        let _ = writeln!(modules, "#[allow(dead_code)]\nmod m{k} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/m{k}.rs\"));\n}}");
-        let places: Vec<String> = (0..g.inputs.len()).map(|i| format!("m{k}::INPUT{i}")).collect();
         let _ = writeln!(
-            table,
-            "    cell!(m{k}, [{}], {:#010x}),",
-            places.join(", "),
-            check::fnv1a(&outputs[0])
+            modules,
+            "#[allow(dead_code)]\nmod m{k} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/m{k}.rs\"));\n}}"
         );
+        let places: Vec<String> = (0..g.inputs.len()).map(|i| format!("m{k}::INPUT{i}")).collect();
+        let _ = writeln!(table, "    cell!(m{k}, [{}], {:#010x}),", places.join(", "), check::fnv1a(&outputs[0]));
     }
     let code = format!(
         "{modules}\n/// The largest arena of the batch: one buffer serves every cell in turn.\n\
