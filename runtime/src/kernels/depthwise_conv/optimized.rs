@@ -13,6 +13,7 @@
 //! here: the compiler lowers it to a convolution on weights it transposed.
 
 use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
+use super::rows;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group16_bias, groups, Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::{depthwise16, requantize, OutQuant};
@@ -44,6 +45,10 @@ pub fn depthwise_conv_s8(
         return false;
     }
     let taps = p.filter_h * p.filter_w;
+    if m == 1 && (1..=rows::MAX_TAPS).contains(&taps) {
+        rows::depthwise_m1(p, input, filter, table, output);
+        return true;
+    }
     // Input channels per block, so that a block's output channels fit the accumulators.
     let icb = CHANNEL_BLOCK / m;
     for ic0 in (0..p.input_depth).step_by(icb) {

@@ -8,11 +8,15 @@
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
 mod out_quant;
+mod run;
+pub mod depthwise;
 
 #[cfg(tinyml_dsp)]
 mod dsp;
 #[cfg(tinyml_mve)]
 mod mve;
+#[cfg(tinyml_mve)]
+mod mve_depthwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};

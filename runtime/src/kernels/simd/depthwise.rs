@@ -1,0 +1,121 @@
+//! Runs of output pixels of an int8 depthwise convolution with depth multiplier 1, sixteen
+//! (or up to fifteen) channels per vector group: the innermost routines of
+//! `kernels::depthwise_conv`'s optimized kernel.
+//!
+//! A run is `npix` output pixels whose input pixels are `xstep` bytes apart (a stride
+//! along a row) and whose outputs are `ostep` bytes apart. Every filter tap `t` reads the
+//! input at `x + offs[t]` from the run's current pixel base `x`: inside the image the
+//! offsets are the same for every pixel of the run, so one list serves a whole row; a
+//! pixel whose window crosses the border gets a run of its own whose offsets of padded
+//! taps point at a buffer of input zero points (whose `(x + offset) * w` is 0, taking the
+//! folded offset term of that tap back out of the bias). The weights of tap `t` are
+//! `w[t * wstride..]`.
+//!
+//! The portable versions here (the host, cores without Helium) define the arithmetic;
+//! on Helium the same contracts are inline assembly (`mve_depthwise.rs`).
+
+pub use super::run::Run;
+use super::OutQuant;
+#[cfg(not(tinyml_mve))]
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+use crate::kernels::packed::Group16;
+
+#[cfg(tinyml_mve)]
+use super::mve_depthwise as mve;
+
+/// The requantized sum of channel `c` (its slot `j` in `g`) of one pixel.
+///
+/// # Safety
+/// As the callers'.
+#[cfg(not(tinyml_mve))]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn channel(offs: &[isize], x: *const i8, w: *const i8, wstride: usize, c: usize, g: &Group16, j: usize, q: OutQuant) -> i8 {
+    let (quad, lane) = Group16::slot(j);
+    let mut acc = g.bias[4 * quad + lane];
+    for (t, &o) in offs.iter().enumerate() {
+        // The offset may lead to the zero-point buffer, outside the input's allocation:
+        // the address is formed as an integer (both pointers are exposed).
+        let xp = (x as isize).wrapping_add(o) as usize as *const i8;
+        // SAFETY: in bounds by the caller's contract.
+        let (xv, wv) = unsafe { (*xp.add(c), *w.add(t * wstride + c)) };
+        acc = acc.wrapping_add(xv as i32 * wv as i32);
+    }
+    let qd = &g.quant[quad];
+    let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
+    v.clamp(q.min, q.max) as i8
+}
+
+/// For every pixel of `run` and every channel `c < 16 * groups.len()` (group `c / 16`,
+/// slot `c % 16`): `out[c] = requant(bias + sum_t x[offs[t] + c] * w[t * wstride + c])`.
+///
+/// # Safety
+/// For every pixel and tap, `x + offs[t]` valid for reads of `16 * groups.len()` bytes;
+/// `w` for `(offs.len() - 1) * wstride + 16 * groups.len()`; every pixel's `out` for
+/// `16 * groups.len()` writes; `offs`, `groups` not empty, `run.npix >= 1`.
+#[inline]
+pub unsafe fn depthwise_wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, run: Run) {
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::wide(offs, w, wstride, groups, q, run) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for p in 0..run.npix as isize {
+        let x = run.x.wrapping_offset(p * run.xstep);
+        let out = run.out.wrapping_offset(p * run.ostep);
+        for (g, t) in groups.iter().enumerate() {
+            for j in 0..16 {
+                let c = 16 * g + j;
+                // SAFETY: the caller's contract.
+                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, t, j, q) };
+            }
+        }
+    }
+}
+
+/// One group of `channels < 16` channels (slots `0..channels` of `group`) per pixel:
+/// for every pixel of `run`, `out[c] = requant(bias + sum_t x[offs[t] + c] * w[t *
+/// wstride + c])` for `c < channels`.
+///
+/// With eight channels or fewer, the two halves of the vectors take two pixels at once:
+/// the second pixel of a step reads at `x + x2` and writes at `out + o2`; each step
+/// advances by `run.xstep` and `run.ostep` (two pixels). `x2 = o2 = 0` makes a step one
+/// pixel (computed twice, written twice with the same bytes). With nine channels or
+/// more, `x2` and `o2` are not used and a step is one pixel.
+///
+/// # Safety
+/// For every step and tap, `x + offs[t]` (and `x + x2 + offs[t]`) valid for reads of
+/// `channels` bytes; `w` for `(offs.len() - 1) * wstride + channels`; each step's `out`
+/// (and `out + o2`) for `channels` writes; `offs` not empty, `1 <= channels < 16`,
+/// `run.npix >= 1` (steps).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn depthwise_narrow(
+    offs: &[isize],
+    w: *const i8,
+    wstride: usize,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    [x2, o2]: [isize; 2],
+    run: Run,
+) {
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::narrow(offs, w, wstride, group, q, channels, [x2, o2], run) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for s in 0..run.npix as isize {
+        let halves: &[isize] = if channels <= 8 { &[0, 1] } else { &[0] };
+        for &h in halves {
+            let x = run.x.wrapping_offset(s * run.xstep + h * x2);
+            let out = run.out.wrapping_offset(s * run.ostep + h * o2);
+            for c in 0..channels {
+                // SAFETY: the caller's contract.
+                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, group, c, q) };
+            }
+        }
+    }
+}
