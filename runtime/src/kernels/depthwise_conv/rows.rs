@@ -3,11 +3,11 @@
 //! offsets; each pixel whose window crosses the border is a run of its own, its padded
 //! taps pointed at a buffer of input zero points. The channels are swept in parts: groups
 //! of sixteen (blocks of [`CHANNEL_BLOCK`] channels, so the zero-point buffer covers a
-//! part's reads), then the last sixteen channels when the count is not a multiple of 16
-//! (rewriting identical bytes), or one narrow group below sixteen channels.
+//! part's reads), then, when the count is not a multiple of 16, the last eight or
+//! sixteen channels (rewriting identical bytes), or one narrow group below sixteen
+//! channels.
 
 use super::params::DepthwiseConvParams;
-use crate::kernels::geometry::tap;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
 use crate::kernels::simd::OutQuant;
@@ -20,8 +20,9 @@ pub const MAX_TAPS: usize = 64;
 enum Part<'a> {
     /// Sixteen channels per group.
     Wide(&'a [Group16]),
-    /// The layer's fewer than sixteen channels.
-    Narrow(&'a Group16, usize),
+    /// Fewer than sixteen channels: the group, whether they are its slots 8 to 15 (at
+    /// most eight), their count.
+    Narrow(&'a Group16, bool, usize),
 }
 
 /// The layer's tensors and constants for a sweep.
@@ -48,7 +49,7 @@ pub fn depthwise_m1(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table:
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     let layer = Layer { p, input, filter, zero_points: &zero_points, q };
     if od < 16 {
-        return sweep(&layer, output, 0, Part::Narrow(&table[0], od));
+        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
     }
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let full = CHANNEL_BLOCK.min(od - c0) / 16;
@@ -56,16 +57,20 @@ pub fn depthwise_m1(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table:
             sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]));
         }
     }
-    if !od.is_multiple_of(16) {
-        // The table's last group holds the last sixteen channels.
-        sweep(&layer, output, od - 16, Part::Wide(&table[table.len() - 1..]));
+    // The table's last group holds the last sixteen channels: up to eight more are
+    // its high half, two pixels per step; more, the whole group.
+    let last = &table[table.len() - 1..];
+    match od % 16 {
+        0 => {}
+        1..=8 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
+        _ => sweep(&layer, output, od - 16, Part::Wide(last)),
     }
 }
 
 /// Channels `cs..` of `part` for every output pixel.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
-    let (ih, iw, od) = (p.input_h, p.input_w, p.input_depth);
+    let (ih, iw, od) = (p.input_h as isize, p.input_w as isize, p.input_depth);
     let (fh, fw) = (p.filter_h, p.filter_w);
     let taps = fh * fw;
     let mut offs = [0isize; MAX_TAPS];
@@ -74,48 +79,56 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // Pixel bases hold the part's first channel; the offsets address whole pixels.
     let x = l.input.as_ptr().wrapping_add(cs);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp_off = (l.zero_points.as_ptr() as isize).wrapping_sub(x as isize);
-    let xstep = (p.stride_w * od) as isize;
+    let zp = l.zero_points.as_ptr() as isize;
+    let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
+    let (tap_y, tap_x) = (p.dilation_h as isize * iw * od as isize, dw * od as isize);
     // Output columns whose window lies inside the image's width.
     let span = (fw - 1) * p.dilation_w + 1;
     let x_lo = p.pad_w.div_ceil(p.stride_w).min(p.output_w);
-    let x_hi = if iw + p.pad_w >= span { ((iw + p.pad_w - span) / p.stride_w + 1).min(p.output_w) } else { 0 };
+    let x_hi = if p.input_w + p.pad_w >= span {
+        ((p.input_w + p.pad_w - span) / p.stride_w + 1).min(p.output_w)
+    } else {
+        0
+    };
     for b in 0..p.batches {
         for oy in 0..p.output_h {
             let o_row = (b * p.output_h + oy) * p.output_w;
-            let inside = (0..fh).all(|ky| tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih).is_some());
+            // The window's first input row (negative in the top padding).
+            let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+            let y_in = |ky: usize| (0..ih).contains(&(y0 + ky as isize * p.dilation_h as isize));
+            let inside = y_in(0) && y_in(fh - 1);
+            // Input pixel (y0, x0) of this batch, as an address (possibly outside the
+            // image: only the offsets of taps inside it are added to it).
+            let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * od as isize);
             let (lo, hi) = if inside && x_lo < x_hi { (x_lo, x_hi) } else { (p.output_w, p.output_w) };
-            let single = |ox: usize, offs: &mut [isize]| {
+            for ox in (0..lo).chain(hi..p.output_w) {
+                let x0 = ox as isize * sw - p.pad_w as isize;
+                let base = origin(x0);
+                let pad = zp.wrapping_sub(base);
                 for ky in 0..fh {
-                    let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
+                    let y_ok = y_in(ky);
                     for kx in 0..fw {
-                        offs[ky * fw + kx] = match y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) {
-                            Some((y, xi)) => (((b * ih + y) * iw + xi) * od) as isize,
-                            None => zp_off,
-                        };
+                        let xi = x0 + kx as isize * dw;
+                        offs[ky * fw + kx] =
+                            if y_ok && (0..iw).contains(&xi) { ky as isize * tap_y + kx as isize * tap_x } else { pad };
                     }
                 }
-                let run = Run { x, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
+                let run = Run { x: base as *const i8, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
                 // SAFETY: every offset addresses an input pixel (`cs` plus the part's
                 // channels stay below `od`) or the zero points (a part reads at most
                 // `CHANNEL_BLOCK` bytes from its first channel); the weights and the
                 // output pixel are inside the slices checked in `depthwise_m1`.
                 unsafe { call(l, offs, w, part, [0, 0], run) };
-            };
-            for ox in (0..lo).chain(hi..p.output_w) {
-                single(ox, offs);
             }
             if lo < hi {
                 for ky in 0..fh {
                     for kx in 0..fw {
-                        offs[ky * fw + kx] = ((ky * p.dilation_h * iw + kx * p.dilation_w) * od) as isize;
+                        offs[ky * fw + kx] = ky as isize * tap_y + kx as isize * tap_x;
                     }
                 }
-                // The window origin of pixel `lo`, inside the image.
-                let (y0, x0) = (oy * p.stride_h - p.pad_h, lo * p.stride_w - p.pad_w);
                 let run = Run {
-                    x: x.wrapping_add(((b * ih + y0) * iw + x0) * od),
-                    xstep,
+                    x: origin(lo as isize * sw - p.pad_w as isize) as *const i8,
+                    xstep: sw * od as isize,
                     out: out.wrapping_add((o_row + lo) * od),
                     ostep: od as isize,
                     npix: hi - lo,
@@ -134,7 +147,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// As [`call`].
 unsafe fn row_run(l: &Layer, offs: &[isize], w: *const i8, part: Part, run: Run) {
     match part {
-        Part::Narrow(_, c) if c <= 8 => {
+        Part::Narrow(_, _, c) if c <= 8 => {
             let pairs = run.npix / 2;
             // SAFETY: the caller's contract, pixel by pixel.
             unsafe {
@@ -170,7 +183,7 @@ unsafe fn call(l: &Layer, offs: &[isize], w: *const i8, part: Part, halves: [isi
     unsafe {
         match part {
             Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, run),
-            Part::Narrow(group, c) => depthwise_narrow(offs, w, od, group, l.q, c, halves, run),
+            Part::Narrow(group, high, c) => depthwise_narrow(offs, w, od, group, l.q, c, high, halves, run),
         }
     }
 }

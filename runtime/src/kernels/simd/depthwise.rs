@@ -74,7 +74,8 @@ pub unsafe fn depthwise_wide(offs: &[isize], w: *const i8, wstride: usize, group
     }
 }
 
-/// One group of `channels < 16` channels (slots `0..channels` of `group`) per pixel:
+/// One group of `channels < 16` channels (slots `0..channels` of `group`, or with
+/// `high` and at most eight channels slots `8..8 + channels`) per pixel:
 /// for every pixel of `run`, `out[c] = requant(bias + sum_t x[offs[t] + c] * w[t *
 /// wstride + c])` for `c < channels`.
 ///
@@ -98,13 +99,14 @@ pub unsafe fn depthwise_narrow(
     group: &Group16,
     q: OutQuant,
     channels: usize,
+    high: bool,
     [x2, o2]: [isize; 2],
     run: Run,
 ) {
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::narrow(offs, w, wstride, group, q, channels, [x2, o2], run) };
+        unsafe { mve::narrow(offs, w, wstride, group, q, channels, high, [x2, o2], run) };
     }
     #[cfg(not(tinyml_mve))]
     for s in 0..run.npix as isize {
@@ -114,7 +116,7 @@ pub unsafe fn depthwise_narrow(
             let out = run.out.wrapping_offset(s * run.ostep + h * o2);
             for c in 0..channels {
                 // SAFETY: the caller's contract.
-                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, group, c, q) };
+                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, group, c + 8 * usize::from(high), q) };
             }
         }
     }

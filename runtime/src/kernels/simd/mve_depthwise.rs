@@ -37,16 +37,16 @@ macro_rules! requant_inc {
     };
 }
 
-/// [`requant_inc`] with the three vectors at fixed byte offsets from r4 (a quad of the
-/// table of a narrow group, which the two halves may share): quad `k` at `64 + 48k`.
+/// [`requant_inc`] with the three vectors at fixed byte offsets from `$base` (a quad of
+/// the constants of a narrow group, which the two halves may share).
 macro_rules! requant_at {
-    ($acc:literal, $left:literal, $mult:literal, $right:literal) => {
+    ($acc:literal, $base:literal, $left:literal, $mult:literal, $right:literal) => {
         concat!(
-            "vldrw.u32 q4, [r4, #", $left, "]\n",
+            "vldrw.u32 q4, [", $base, ", #", $left, "]\n",
             "vshl.s32 ", $acc, ", ", $acc, ", q4\n",
-            "vldrw.u32 q4, [r4, #", $mult, "]\n",
+            "vldrw.u32 q4, [", $base, ", #", $mult, "]\n",
             "vqrdmulh.s32 ", $acc, ", ", $acc, ", q4\n",
-            "vldrw.u32 q4, [r4, #", $right, "]\n",
+            "vldrw.u32 q4, [", $base, ", #", $right, "]\n",
             "vand q5, ", $acc, ", q4\n",
             "vshr.s32 q5, q5, #31\n",
             "vqadd.s32 ", $acc, ", ", $acc, ", q5\n",
@@ -175,17 +175,32 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
 
 /// `super::depthwise::depthwise_narrow` with up to eight channels: the low half of each
 /// vector is a step's first pixel, the high half its second (at `x2`, reusing the tap's
-/// weights), both halves requantized with quads 0 and 1 of the table; 18 instructions
-/// per tap and step. P0 (`vctp.16` of the channels) predicates every load and store.
-/// Registers: offsets r0, tap input r1, weights r2, step base r3, table r4, output r5,
-/// weight stride r8, taps r9, second pixel's offset r11, context r12 (bounds, output
-/// offset, weights, steps, steps left, second output's offset).
+/// weights), both halves requantized with the same two quads of the table (0 and 1, or
+/// 2 and 3 with `high`); 18 instructions per tap and step. P0 (`vctp.16` of the
+/// channels) predicates every load and store. Registers: offsets r0, tap input r1,
+/// weights r2, step base r3, biases r4, output r5, weight stride r8, taps r9,
+/// multipliers and shifts r10, second pixel's offset r11, context r12 (bounds, output
+/// offset, weights, steps, steps left, second output's offset, r10's table).
 ///
 /// # Safety
 /// As `super::depthwise::depthwise_narrow`, `channels <= 8`.
 #[inline(never)]
-unsafe fn pair(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q: OutQuant, channels: usize, [x2, o2]: [isize; 2], run: Run) {
-    let mut ctx: [i32; 17] = [
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair(
+    offs: &[isize],
+    w: *const i8,
+    wstride: usize,
+    group: &Group16,
+    high: bool,
+    q: OutQuant,
+    channels: usize,
+    [x2, o2]: [isize; 2],
+    run: Run,
+) {
+    let h = usize::from(high);
+    let bias = group.bias[8 * h..].as_ptr();
+    let quant = group.quant[2 * h..].as_ptr();
+    let mut ctx: [i32; 18] = [
         q.min,
         q.min,
         q.min,
@@ -203,12 +218,14 @@ unsafe fn pair(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q:
         run.ostep as i32,
         run.npix as i32,
         o2 as i32,
+        quant as i32,
     ];
     // SAFETY: reads the taps, weights and table within the caller's bounds (lanes past
     // `channels` predicated off), writes `channels` bytes per pixel, and the context.
     unsafe {
         core::arch::asm!(
             "vctp.16 r10",
+            "ldr r10, [r12, #68]",
             "1:",
             "vldrw.u32 q0, [r4]",
             "vldrw.u32 q1, [r4, #16]",
@@ -238,10 +255,10 @@ unsafe fn pair(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q:
             "sub r0, r0, r9, lsl #2",
             "vldrw.u32 q6, [r12]",
             "vldrw.u32 q7, [r12, #16]",
-            requant_at!("q0", "64", "80", "96"),
-            requant_at!("q1", "112", "128", "144"),
-            requant_at!("q2", "64", "80", "96"),
-            requant_at!("q3", "112", "128", "144"),
+            requant_at!("q0", "r10", "0", "16", "32"),
+            requant_at!("q1", "r10", "48", "64", "80"),
+            requant_at!("q2", "r10", "0", "16", "32"),
+            requant_at!("q3", "r10", "48", "64", "80"),
             "vmovnb.i32 q4, q0",
             "vmovnt.i32 q4, q1",
             "vpst",
@@ -264,11 +281,11 @@ unsafe fn pair(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q:
             out("r1") _,
             out("r2") _,
             inout("r3") run.x => _,
-            in("r4") group as *const Group16,
+            in("r4") bias,
             inout("r5") run.out => _,
             in("r8") wstride,
             in("r9") offs.len(),
-            in("r10") channels,
+            inout("r10") channels => _,
             in("r11") x2,
             in("r12") ctx.as_mut_ptr(),
             out("lr") _,
@@ -338,10 +355,10 @@ unsafe fn tail(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q:
             "sub r0, r0, r9, lsl #2",
             "vldrw.u32 q6, [r12]",
             "vldrw.u32 q7, [r12, #16]",
-            requant_at!("q0", "64", "80", "96"),
-            requant_at!("q1", "112", "128", "144"),
-            requant_at!("q2", "160", "176", "192"),
-            requant_at!("q3", "208", "224", "240"),
+            requant_at!("q0", "r4", "64", "80", "96"),
+            requant_at!("q1", "r4", "112", "128", "144"),
+            requant_at!("q2", "r4", "160", "176", "192"),
+            requant_at!("q3", "r4", "208", "224", "240"),
             "vmovnb.i32 q4, q0",
             "vmovnt.i32 q4, q1",
             "vstrb.16 q4, [r5]",
@@ -389,13 +406,14 @@ pub unsafe fn narrow(
     group: &Group16,
     q: OutQuant,
     channels: usize,
+    high: bool,
     halves: [isize; 2],
     run: Run,
 ) {
     // SAFETY: the caller's contract.
     unsafe {
         if channels <= 8 {
-            pair(offs, w, wstride, group, q, channels, halves, run)
+            pair(offs, w, wstride, group, high, q, channels, halves, run)
         } else {
             tail(offs, w, wstride, group, q, channels, run)
         }
