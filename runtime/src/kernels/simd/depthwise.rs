@@ -23,27 +23,49 @@ use crate::kernels::packed::Group16;
 #[cfg(tinyml_mve)]
 use super::mve_depthwise as mve;
 
-/// The requantized sum of channel `c` (its slot `j` in `g`) of one pixel.
+/// Channels `c0..c0 + n` (`n <= 4`, slots `j0..j0 + n` of `g`) of one pixel: four
+/// accumulators stay in registers over the taps, where a loop per channel reloaded each
+/// tap's offset and paid the loop per product.
 ///
 /// # Safety
 /// As the callers'.
 #[cfg(not(tinyml_mve))]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn channel(offs: &[isize], x: *const i8, w: *const i8, wstride: usize, c: usize, g: &Group16, j: usize, q: OutQuant) -> i8 {
-    let (quad, lane) = Group16::slot(j);
-    let mut acc = g.bias[4 * quad + lane];
+unsafe fn channels4(
+    offs: &[isize],
+    x: *const i8,
+    w: *const i8,
+    wstride: usize,
+    (c0, n): (usize, usize),
+    g: &Group16,
+    j0: usize,
+    q: OutQuant,
+    out: *mut i8,
+) {
+    let mut acc = [0i32; 4];
+    for (k, a) in acc.iter_mut().enumerate().take(n) {
+        let (quad, lane) = Group16::slot(j0 + k);
+        *a = g.bias[4 * quad + lane];
+    }
     for (t, &o) in offs.iter().enumerate() {
         // The offset may lead to the zero-point buffer, outside the input's allocation:
         // the address is formed as an integer (both pointers are exposed).
-        let xp = (x as isize).wrapping_add(o) as usize as *const i8;
-        // SAFETY: in bounds by the caller's contract.
-        let (xv, wv) = unsafe { (*xp.add(c), *w.add(t * wstride + c)) };
-        acc = acc.wrapping_add(xv as i32 * wv as i32);
+        let xp = ((x as isize).wrapping_add(o) as usize as *const i8).wrapping_add(c0);
+        let wp = w.wrapping_add(t * wstride + c0);
+        for (k, a) in acc.iter_mut().enumerate().take(n) {
+            // SAFETY: in bounds by the caller's contract.
+            let (xv, wv) = unsafe { (*xp.add(k), *wp.add(k)) };
+            *a = a.wrapping_add(xv as i32 * wv as i32);
+        }
     }
-    let qd = &g.quant[quad];
-    let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
-    v.clamp(q.min, q.max) as i8
+    for (k, &a) in acc.iter().enumerate().take(n) {
+        let (quad, lane) = Group16::slot(j0 + k);
+        let qd = &g.quant[quad];
+        let v = multiply_by_quantized_multiplier(a, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
+        // SAFETY: in bounds by the caller's contract.
+        unsafe { *out.add(c0 + k) = v.clamp(q.min, q.max) as i8 };
+    }
 }
 
 /// For every pixel of `run` and every channel `c < 16 * groups.len()` (group `c / 16`,
@@ -65,10 +87,9 @@ pub unsafe fn depthwise_wide(offs: &[isize], w: *const i8, wstride: usize, group
         let x = run.x.wrapping_offset(p * run.xstep);
         let out = run.out.wrapping_offset(p * run.ostep);
         for (g, t) in groups.iter().enumerate() {
-            for j in 0..16 {
-                let c = 16 * g + j;
+            for j in (0..16).step_by(4) {
                 // SAFETY: the caller's contract.
-                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, t, j, q) };
+                unsafe { channels4(offs, x, w, wstride, (16 * g + j, 4), t, j, q, out) };
             }
         }
     }
@@ -114,9 +135,11 @@ pub unsafe fn depthwise_narrow(
         for &h in halves {
             let x = run.x.wrapping_offset(s * run.xstep + h * x2);
             let out = run.out.wrapping_offset(s * run.ostep + h * o2);
-            for c in 0..channels {
+            for c in (0..channels).step_by(4) {
+                let n = (channels - c).min(4);
+                let j = c + 8 * usize::from(high);
                 // SAFETY: the caller's contract.
-                unsafe { *out.add(c) = channel(offs, x, w, wstride, c, group, c + 8 * usize::from(high), q) };
+                unsafe { channels4(offs, x, w, wstride, (c, n), group, j, q, out) };
             }
         }
     }
