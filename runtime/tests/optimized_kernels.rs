@@ -273,7 +273,7 @@ proptest! {
     fn depthwise_runs_match_reference(
         (ih, fh, sh, dh, same_h) in (1usize..12, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
         (iw, fw, sw, dw, same_w) in (1usize..24, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
-        in_c in prop_oneof![1usize..21, 1usize..70],
+        in_c in prop_oneof![1usize..21, 1usize..70, Just(4usize), Just(8usize), Just(16usize)],
         mult_ in prop_oneof![Just(1usize), 1usize..5],
         in_zp in -128i32..128,
         out_zp in -128i32..128,

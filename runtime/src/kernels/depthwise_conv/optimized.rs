@@ -45,8 +45,8 @@ pub fn depthwise_conv_s8(
         return false;
     }
     let taps = p.filter_h * p.filter_w;
-    if m == 1 && (1..=rows::MAX_TAPS).contains(&taps) {
-        rows::depthwise_m1(p, input, filter, table, output);
+    if rows::takes(p) {
+        rows::depthwise_runs(p, input, filter, table, output);
         return true;
     }
     // Input channels per block, so that a block's output channels fit the accumulators.

@@ -1,4 +1,4 @@
-//! Depth multiplier 1 in runs of output pixels (`kernels::simd::depthwise`): per output
+//! Depth multiplier 1 (and 2 or 4 in whole groups) in runs of output pixels (`kernels::simd::depthwise`): per output
 //! row, the pixels whose window lies inside the image are one run sharing one list of tap
 //! offsets; each pixel whose window crosses the border is a run of its own, its padded
 //! taps pointed at a buffer of input zero points. The channels are swept in parts: groups
@@ -34,16 +34,30 @@ struct Layer<'a> {
     q: OutQuant,
 }
 
-/// The optimized depthwise convolution with depth multiplier 1 and at most [`MAX_TAPS`]
-/// taps, its per-channel constants from `table` (`depthwise_conv_s8_pack`).
-pub fn depthwise_m1(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
-    let od = p.input_depth;
+/// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
+/// multiplier 1, or 2 or 4 with a multiple of sixteen output channels (whole groups,
+/// each half reading whole input channels).
+pub fn takes(p: &DepthwiseConvParams) -> bool {
+    let od = p.input_depth * p.depth_multiplier;
+    (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
+        && p.input_depth > 0
+        && match p.depth_multiplier {
+            1 => true,
+            2 | 4 => od.is_multiple_of(16),
+            _ => false,
+        }
+}
+
+/// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
+/// constants from `table` (`depthwise_conv_s8_pack`).
+pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
+    let od = p.input_depth * p.depth_multiplier;
     let taps = p.filter_h * p.filter_w;
     // Bounds checked once here; the runs' pointer arithmetic stays inside them.
-    let input = &input[..p.batches * p.input_h * p.input_w * od];
+    let input = &input[..p.batches * p.input_h * p.input_w * p.input_depth];
     let filter = &filter[..taps * od];
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
-    assert!(p.depth_multiplier == 1 && od > 0 && table.len() == od.div_ceil(16) && (1..=MAX_TAPS).contains(&taps));
+    assert!(takes(p) && table.len() == od.div_ceil(16));
     // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
     let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
@@ -70,18 +84,20 @@ pub fn depthwise_m1(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table:
 /// Channels `cs..` of `part` for every output pixel.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
-    let (ih, iw, od) = (p.input_h as isize, p.input_w as isize, p.input_depth);
+    let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
+    let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
     let (fh, fw) = (p.filter_h, p.filter_w);
     let taps = fh * fw;
     let mut offs = [0isize; MAX_TAPS];
     let offs = &mut offs[..taps];
     let w = l.filter[cs..].as_ptr();
-    // Pixel bases hold the part's first channel; the offsets address whole pixels.
-    let x = l.input.as_ptr().wrapping_add(cs);
+    // Pixel bases hold the part's first channel (`cs / m` of the input: parts start at
+    // multiples of 16 when `m > 1`); the offsets address whole pixels.
+    let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
     let zp = l.zero_points.as_ptr() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
-    let (tap_y, tap_x) = (p.dilation_h as isize * iw * od as isize, dw * od as isize);
+    let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
     // Output columns whose window lies inside the image's width.
     let span = (fw - 1) * p.dilation_w + 1;
     let x_lo = p.pad_w.div_ceil(p.stride_w).min(p.output_w);
@@ -99,7 +115,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             let inside = y_in(0) && y_in(fh - 1);
             // Input pixel (y0, x0) of this batch, as an address (possibly outside the
             // image: only the offsets of taps inside it are added to it).
-            let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * od as isize);
+            let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
             let (lo, hi) = if inside && x_lo < x_hi { (x_lo, x_hi) } else { (p.output_w, p.output_w) };
             for ox in (0..lo).chain(hi..p.output_w) {
                 let x0 = ox as isize * sw - p.pad_w as isize;
@@ -128,7 +144,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 }
                 let run = Run {
                     x: origin(lo as isize * sw - p.pad_w as isize) as *const i8,
-                    xstep: sw * od as isize,
+                    xstep: sw * id,
                     out: out.wrapping_add((o_row + lo) * od),
                     ostep: od as isize,
                     npix: hi - lo,
@@ -178,11 +194,11 @@ unsafe fn row_run(l: &Layer, offs: &[isize], w: *const i8, part: Part, run: Run)
 /// or the zero points; its output the part's channels of an output pixel.
 #[inline(always)]
 unsafe fn call(l: &Layer, offs: &[isize], w: *const i8, part: Part, halves: [isize; 2], run: Run) {
-    let od = l.p.input_depth;
+    let od = l.p.input_depth * l.p.depth_multiplier;
     // SAFETY: the caller's contract.
     unsafe {
         match part {
-            Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, run),
+            Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, l.p.depth_multiplier, run),
             Part::Narrow(group, high, c) => depthwise_narrow(offs, w, od, group, l.q, c, high, halves, run),
         }
     }

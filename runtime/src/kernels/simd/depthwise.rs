@@ -38,6 +38,7 @@ unsafe fn channels4(
     w: *const i8,
     wstride: usize,
     (c0, n): (usize, usize),
+    m: usize,
     g: &Group16,
     j0: usize,
     q: OutQuant,
@@ -51,11 +52,11 @@ unsafe fn channels4(
     for (t, &o) in offs.iter().enumerate() {
         // The offset may lead to the zero-point buffer, outside the input's allocation:
         // the address is formed as an integer (both pointers are exposed).
-        let xp = ((x as isize).wrapping_add(o) as usize as *const i8).wrapping_add(c0);
+        let xp = (x as isize).wrapping_add(o) as usize as *const i8;
         let wp = w.wrapping_add(t * wstride + c0);
         for (k, a) in acc.iter_mut().enumerate().take(n) {
             // SAFETY: in bounds by the caller's contract.
-            let (xv, wv) = unsafe { (*xp.add(k), *wp.add(k)) };
+            let (xv, wv) = unsafe { (*xp.add((c0 + k) / m), *wp.add(k)) };
             *a = a.wrapping_add(xv as i32 * wv as i32);
         }
     }
@@ -69,18 +70,29 @@ unsafe fn channels4(
 }
 
 /// For every pixel of `run` and every channel `c < 16 * groups.len()` (group `c / 16`,
-/// slot `c % 16`): `out[c] = requant(bias + sum_t x[offs[t] + c] * w[t * wstride + c])`.
+/// slot `c % 16`): `out[c] = requant(bias + sum_t x[offs[t] + c / m] * w[t * wstride +
+/// c])`, `m` the depth multiplier (1, 2 or 4).
 ///
 /// # Safety
-/// For every pixel and tap, `x + offs[t]` valid for reads of `16 * groups.len()` bytes;
+/// For every pixel and tap, `x + offs[t]` valid for reads of `16 * groups.len() / m` bytes;
 /// `w` for `(offs.len() - 1) * wstride + 16 * groups.len()`; every pixel's `out` for
 /// `16 * groups.len()` writes; `offs`, `groups` not empty, `run.npix >= 1`.
 #[inline]
-pub unsafe fn depthwise_wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, run: Run) {
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn depthwise_wide(
+    offs: &[isize],
+    w: *const i8,
+    wstride: usize,
+    groups: &[Group16],
+    q: OutQuant,
+    m: usize,
+    run: Run,
+) {
+    debug_assert!(matches!(m, 1 | 2 | 4));
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::wide(offs, w, wstride, groups, q, run) };
+        unsafe { mve::wide(offs, w, wstride, groups, q, m, run) };
     }
     #[cfg(not(tinyml_mve))]
     for p in 0..run.npix as isize {
@@ -89,7 +101,7 @@ pub unsafe fn depthwise_wide(offs: &[isize], w: *const i8, wstride: usize, group
         for (g, t) in groups.iter().enumerate() {
             for j in (0..16).step_by(4) {
                 // SAFETY: the caller's contract.
-                unsafe { channels4(offs, x, w, wstride, (16 * g + j, 4), t, j, q, out) };
+                unsafe { channels4(offs, x, w, wstride, (16 * g + j, 4), m, t, j, q, out) };
             }
         }
     }
@@ -139,7 +151,7 @@ pub unsafe fn depthwise_narrow(
                 let n = (channels - c).min(4);
                 let j = c + 8 * usize::from(high);
                 // SAFETY: the caller's contract.
-                unsafe { channels4(offs, x, w, wstride, (c, n), group, j, q, out) };
+                unsafe { channels4(offs, x, w, wstride, (c, n), 1, group, j, q, out) };
             }
         }
     }

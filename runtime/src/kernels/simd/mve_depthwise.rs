@@ -59,43 +59,11 @@ macro_rules! requant_at {
     };
 }
 
-/// `super::depthwise::depthwise_wide`. Per pixel and group: the biases into q0-q3, a
-/// `dls`/`le` loop over the taps (16 instructions per tap and 16 channels), the
-/// requantization, two narrowing stores. Registers: offsets r0, tap input r1 and weights
-/// r2 (widening loads need low registers), group input base r3, table r4, output r5,
-/// weight stride r8, taps r9, group weights r10, groups left r11, context r12 (bounds,
-/// output offset, then the run's state: pixel base, weights, groups, table, steps,
-/// pixels left).
-///
-/// # Safety
-/// As `super::depthwise::depthwise_wide`.
-#[inline(never)]
-pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, run: Run) {
-    let n = 16 * groups.len() as isize;
-    let mut ctx: [i32; 19] = [
-        q.min,
-        q.min,
-        q.min,
-        q.min,
-        q.max,
-        q.max,
-        q.max,
-        q.max,
-        q.offset,
-        q.offset,
-        q.offset,
-        q.offset,
-        run.x as i32,
-        w as i32,
-        groups.len() as i32,
-        groups.as_ptr() as i32,
-        run.xstep as i32,
-        (run.ostep - n) as i32,
-        run.npix as i32,
-    ];
-    // SAFETY: reads the taps, weights and table within the caller's bounds, writes
-    // `16 * groups.len()` bytes per pixel, and the context array.
-    unsafe {
+/// The loop of [`wide`]: `$x1` and `$x2` load the two halves' inputs (widened to
+/// i16), `$advance` moves r3 to the next group's inputs, `$reload` runs before each
+/// group's taps (restoring the gather offsets in q7, which the requantization uses).
+macro_rules! wide_loop {
+    ($ctx:expr, $offs:expr, $out:expr, $wstride:expr, $x1:literal, $x2:literal, $advance:literal, $reload:literal) => {
         core::arch::asm!(
             "1:",
             "ldr r3, [r12, #48]",
@@ -107,18 +75,19 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
             "vldrw.u32 q1, [r4], #16",
             "vldrw.u32 q2, [r4], #16",
             "vldrw.u32 q3, [r4], #16",
+            $reload,
             "mov r2, r10",
             "dls lr, r9",
             "3:",
             "ldr r1, [r0], #4",
             "add r1, r1, r3",
-            "vldrb.s16 q4, [r1]",
+            $x1,
             "vldrb.s16 q5, [r2]",
             "vmullb.s16 q6, q4, q5",
             "vadd.i32 q0, q0, q6",
             "vmullt.s16 q6, q4, q5",
             "vadd.i32 q1, q1, q6",
-            "vldrb.s16 q4, [r1, #8]",
+            $x2,
             "vldrb.s16 q5, [r2, #8]",
             "vmullb.s16 q6, q4, q5",
             "vadd.i32 q2, q2, q6",
@@ -139,7 +108,7 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
             "vmovnb.i32 q4, q2",
             "vmovnt.i32 q4, q3",
             "vstrb.16 q4, [r5], #8",
-            "add r3, r3, #16",
+            $advance,
             "add r10, r10, #16",
             "subs r11, r11, #1",
             "bne 2b",
@@ -153,23 +122,107 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
             "subs r1, r1, #1",
             "str r1, [r12, #72]",
             "bne 1b",
-            inout("r0") offs.as_ptr() => _,
+            inout("r0") $offs.as_ptr() => _,
             out("r1") _,
             out("r2") _,
             out("r3") _,
             out("r4") _,
-            inout("r5") run.out => _,
-            in("r8") wstride,
-            in("r9") offs.len(),
+            inout("r5") $out => _,
+            in("r8") $wstride,
+            in("r9") $offs.len(),
             out("r10") _,
             out("r11") _,
-            in("r12") ctx.as_mut_ptr(),
+            in("r12") $ctx,
             out("lr") _,
             out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
             out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
             out("d12") _, out("d13") _, out("d14") _, out("d15") _,
             options(nostack),
-        );
+        )
+    };
+}
+
+/// `super::depthwise::depthwise_wide`. Per pixel and group: the biases into q0-q3, a
+/// `dls`/`le` loop over the taps (16 instructions per tap and 16 channels), the
+/// requantization, two narrowing stores. Registers: offsets r0, tap input r1 and weights
+/// r2 (widening loads need low registers), group input base r3, table r4, output r5,
+/// weight stride r8, taps r9, group weights r10, groups left r11, context r12 (bounds,
+/// output offset, then the run's state: pixel base, weights, groups, table, steps,
+/// pixels left, gather offsets).
+///
+/// With a depth multiplier `m` of 2 or 4, output channel `c` reads input channel
+/// `c / m`: the inputs are gathered (`vldrb.s16` with the offsets `j / m` of the eight
+/// lanes in q7), `8 / m` input channels per half; one more instruction per tap.
+///
+/// # Safety
+/// As `super::depthwise::depthwise_wide`; `m` is 1, 2 or 4.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, m: usize, run: Run) {
+    let n = 16 * groups.len() as isize;
+    let lane = |j: usize| (j / m.max(1)) as i32;
+    let pair = |k: usize| lane(2 * k) | (lane(2 * k + 1) << 16);
+    let mut ctx: [i32; 23] = [
+        q.min,
+        q.min,
+        q.min,
+        q.min,
+        q.max,
+        q.max,
+        q.max,
+        q.max,
+        q.offset,
+        q.offset,
+        q.offset,
+        q.offset,
+        run.x as i32,
+        w as i32,
+        groups.len() as i32,
+        groups.as_ptr() as i32,
+        run.xstep as i32,
+        (run.ostep - n) as i32,
+        run.npix as i32,
+        pair(0),
+        pair(1),
+        pair(2),
+        pair(3),
+    ];
+    let ctx = ctx.as_mut_ptr();
+    // SAFETY: reads the taps, weights and table within the caller's bounds, writes
+    // `16 * groups.len()` bytes per pixel, and the context array.
+    unsafe {
+        match m {
+            2 => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1, q7]",
+                "add r1, r1, #4\nvldrb.s16 q4, [r1, q7]",
+                "add r3, r3, #8",
+                "vldrw.u32 q7, [r12, #76]"
+            ),
+            4 => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1, q7]",
+                "add r1, r1, #2\nvldrb.s16 q4, [r1, q7]",
+                "add r3, r3, #4",
+                "vldrw.u32 q7, [r12, #76]"
+            ),
+            _ => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1]",
+                "vldrb.s16 q4, [r1, #8]",
+                "add r3, r3, #16",
+                "nop"
+            ),
+        }
     }
 }
 
