@@ -35,15 +35,15 @@ struct Layer<'a> {
 }
 
 /// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
-/// multiplier 1, or 2 or 4 with a multiple of sixteen output channels (whole groups,
-/// each half reading whole input channels).
+/// multiplier 1, or 2 or 4 with at least sixteen output channels (whole groups, each
+/// half reading whole input channels; the last group may overlap the one before).
 pub fn takes(p: &DepthwiseConvParams) -> bool {
     let od = p.input_depth * p.depth_multiplier;
     (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
         && p.input_depth > 0
         && match p.depth_multiplier {
             1 => true,
-            2 | 4 => od.is_multiple_of(16),
+            2 | 4 => od >= 16,
             _ => false,
         }
 }
@@ -76,7 +76,7 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
     let last = &table[table.len() - 1..];
     match od % 16 {
         0 => {}
-        1..=8 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
+        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
         _ => sweep(&layer, output, od - 16, Part::Wide(last)),
     }
 }

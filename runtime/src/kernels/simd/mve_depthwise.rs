@@ -76,7 +76,6 @@ macro_rules! wide_loop {
             "vldrw.u32 q2, [r4], #16",
             "vldrw.u32 q3, [r4], #16",
             $reload,
-            "mov r2, r10",
             "dls lr, r9",
             "3:",
             "ldr r1, [r0], #4",
@@ -200,7 +199,7 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
                 "vldrb.s16 q4, [r1, q7]",
                 "add r1, r1, #4\nvldrb.s16 q4, [r1, q7]",
                 "add r3, r3, #8",
-                "vldrw.u32 q7, [r12, #76]"
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
             ),
             4 => wide_loop!(
                 ctx,
@@ -210,7 +209,7 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
                 "vldrb.s16 q4, [r1, q7]",
                 "add r1, r1, #2\nvldrb.s16 q4, [r1, q7]",
                 "add r3, r3, #4",
-                "vldrw.u32 q7, [r12, #76]"
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
             ),
             _ => wide_loop!(
                 ctx,
@@ -220,7 +219,7 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
                 "vldrb.s16 q4, [r1]",
                 "vldrb.s16 q4, [r1, #8]",
                 "add r3, r3, #16",
-                "nop"
+                "mov r2, r10"
             ),
         }
     }
