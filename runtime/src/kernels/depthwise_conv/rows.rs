@@ -101,11 +101,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // Output columns whose window lies inside the image's width.
     let span = (fw - 1) * p.dilation_w + 1;
     let x_lo = p.pad_w.div_ceil(p.stride_w).min(p.output_w);
-    let x_hi = if p.input_w + p.pad_w >= span {
-        ((p.input_w + p.pad_w - span) / p.stride_w + 1).min(p.output_w)
-    } else {
-        0
-    };
+    let x_hi =
+        if p.input_w + p.pad_w >= span { ((p.input_w + p.pad_w - span) / p.stride_w + 1).min(p.output_w) } else { 0 };
     for b in 0..p.batches {
         for oy in 0..p.output_h {
             let o_row = (b * p.output_h + oy) * p.output_w;
@@ -129,7 +126,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                             if y_ok && (0..iw).contains(&xi) { ky as isize * tap_y + kx as isize * tap_x } else { pad };
                     }
                 }
-                let run = Run { x: base as *const i8, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
+                let run =
+                    Run { x: base as *const i8, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
                 // SAFETY: every offset addresses an input pixel (`cs` plus the part's
                 // channels stay below `od`) or the zero points (a part reads at most
                 // `CHANNEL_BLOCK` bytes from its first channel); the weights and the

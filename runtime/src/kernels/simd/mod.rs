@@ -7,9 +7,9 @@
 //! `tinyml_mve`), an inline-assembly version with the same results: `dsp.rs` for the DSP
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
+pub mod depthwise;
 mod out_quant;
 mod run;
-pub mod depthwise;
 
 #[cfg(tinyml_dsp)]
 mod dsp;
