@@ -143,7 +143,8 @@ pub unsafe fn depthwise_narrow(
     }
     #[cfg(not(tinyml_mve))]
     for s in 0..run.npix as isize {
-        let halves: &[isize] = if channels <= 8 { &[0, 1] } else { &[0] };
+        // A step of one pixel (`x2 = o2 = 0`) is computed once here.
+        let halves: &[isize] = if channels <= 8 && (x2, o2) != (0, 0) { &[0, 1] } else { &[0] };
         for &h in halves {
             let x = run.x.wrapping_offset(s * run.xstep + h * x2);
             let out = run.out.wrapping_offset(s * run.ostep + h * o2);
