@@ -289,7 +289,9 @@ impl Board {
                 v.push("-kernel".into());
                 v
             }
-            Flow::Probe { chip, .. } => vec!["probe-rs".into(), "run".into(), "--chip".into(), chip.to_owned()],
+            // `cargo tinyml flash ELF` flashes, starts and shows the RTT output until the
+            // firmware exits, as `probe-rs run` would, with no second tool to install.
+            Flow::Probe { .. } => ["cargo", "tinyml", "flash", "--board", &self.name].map(String::from).to_vec(),
             Flow::VendorTool | Flow::CProject => Vec::new(),
         }
     }
@@ -329,8 +331,12 @@ impl Board {
         let _ = writeln!(s, "[target.{target}]");
         let runner = self.runner();
         if !runner.is_empty() {
-            let how = if self.is_emulated() { "QEMU with semihosting" } else { "the debugger (probe-rs)" };
-            let _ = writeln!(s, "# `cargo run` starts the firmware in {how}.");
+            let how = if self.is_emulated() {
+                "starts the firmware in QEMU with semihosting"
+            } else {
+                "flashes the firmware with `cargo tinyml flash` (probe-rs built in) and shows its RTT output"
+            };
+            let _ = writeln!(s, "# `cargo run` {how}.");
             let _ = writeln!(s, "runner = \"{}\"", runner.join(" "));
         }
         let _ = writeln!(s, "rustflags = [\"-C\", \"target-cpu={}\", \"-C\", \"link-arg=-Tlink.x\"]", self.cpu());

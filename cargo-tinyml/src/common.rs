@@ -6,6 +6,7 @@ use crate::project::cargo::BuildOptions;
 use anyhow::{bail, Context as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Where the project is and where cargo builds it (`run`, `flash`, `profile`).
@@ -65,3 +66,18 @@ pub fn apt_install(packages: &str) -> String {
     let sudo = if is_root() { "" } else { "sudo " };
     format!("{sudo}apt-get update && {sudo}apt-get install -y --no-install-recommends {packages}")
 }
+
+/// Set once Ctrl-C (SIGINT) arrives; the handler is installed on first use, so only
+/// commands that poll this flag (`flash` streaming the firmware's output) catch Ctrl-C.
+pub fn interrupted() -> &'static AtomicBool {
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Another handler already installed (a library user's) leaves Ctrl-C to it.
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::Relaxed));
+    });
+    &FLAG
+}
+
+/// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;

@@ -8,7 +8,7 @@
 use crate::boards::BoardError;
 use crate::common::apt_install;
 use crate::project::cargo::CargoError;
-use crate::project::scaffold::NewError;
+use crate::project::scaffold::{NewError, SourceError};
 use crate::project::ProjectError;
 use crate::target::elf::FitError;
 use crate::target::probe::ProbeError;
@@ -87,7 +87,7 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             ProjectError::BoardMismatch { asked, .. } => format!(
                 "memory.x and .cargo/config.toml come from the board: create a project for it with `cargo tinyml new NAME --board {asked}`"
             ),
-            ProjectError::NotEmulated { .. } => "flash and run it on the board with `cargo tinyml flash` (or plain `cargo run`, which uses probe-rs)".into(),
+            ProjectError::NotEmulated { .. } => "flash it and see its output with `cargo tinyml flash` (also what plain `cargo run` calls); `cargo tinyml flash --dry-run` checks it without a board".into(),
         });
     }
     if let Some(e) = find::<CargoError>(err) {
@@ -98,6 +98,12 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             ),
             CargoError::NoExecutable { .. } => None,
         };
+    }
+    if let Some(e) = find::<SourceError>(err) {
+        return Some(match e {
+            SourceError::Missing { .. } => "point TINYML_SOURCE_DIR at a cargo-tinyml checkout (the directory holding runtime/, firmware/, compiler/), or unset it: projects then depend on the published crates by version".into(),
+            SourceError::NoCheckout => "drop --local to depend on the published crates, or set TINYML_SOURCE_DIR to a cargo-tinyml checkout".into(),
+        });
     }
     if let Some(hint) = probe_hint(err) {
         return Some(hint);

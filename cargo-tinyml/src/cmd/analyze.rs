@@ -16,6 +16,7 @@ use tinyml_compiler::analysis::Report;
 Examples:
   cargo tinyml analyze model.tflite
   cargo tinyml analyze model.tflite --board stm32n6570-dk --json
+  cargo tinyml analyze model.tflite --npu ethos-u55-128
 
 The arena is planned exactly; code size and stack are estimates (`cargo tinyml profile`
 measures them on the target). Exit codes: 0 fits (or no --board), 1 error, 3 does not fit.")]
@@ -28,6 +29,10 @@ pub struct Cmd {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
+    /// Also place the layers on an Arm Ethos-U with Vela (PyPI ethos-u-vela; `doctor` says
+    /// how to install it): per layer NPU or CPU (and why), Vela's cycles and SRAM.
+    #[arg(long, value_name = "CONFIG", value_parser = clap::builder::PossibleValuesParser::new(crate::npu::vela::ACCELERATORS))]
+    pub npu: Option<String>,
 }
 
 /// How a model fits a board's memory.
@@ -69,6 +74,8 @@ struct JsonOut<'a> {
     #[serde(flatten)]
     report: &'a Report,
     fit: Option<Fit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    npu: Option<crate::npu::NpuAnalysis>,
 }
 
 impl Cmd {
@@ -80,8 +87,12 @@ impl Cmd {
             Some(name) => Some(fit(&report, Catalog::load()?.get(name)?)),
             None => None,
         };
+        let npu = match &self.npu {
+            Some(config) => Some(crate::npu::analyze(&self.model, config)?),
+            None => None,
+        };
         if self.json {
-            let out = JsonOut { model: self.model.display().to_string(), report: &report, fit: fit.clone() };
+            let out = JsonOut { model: self.model.display().to_string(), report: &report, fit: fit.clone(), npu };
             println!("{}", serde_json::to_string_pretty(&out)?);
         } else {
             println!("{}\n", self.model.display());
@@ -96,6 +107,9 @@ impl Cmd {
                 };
                 say("flash", f.flash_margin, f.flash_capacity);
                 say("RAM  ", f.ram_margin, f.ram_capacity);
+            }
+            if let Some(n) = &npu {
+                print!("\n{}", crate::npu::render(n, Some(&report)));
             }
         }
         Ok(match fit {

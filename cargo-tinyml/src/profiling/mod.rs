@@ -53,6 +53,11 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         Located::CProject(board) => bail!(c_project::profile_unsupported(&board, dir)),
         Located::Firmware(project, board) => (project, board),
     };
+    if let Flow::Probe { .. } = board.flow() {
+        // Before the (long) build: a missing probe fails at once.
+        let selector = o.probe.as_deref().map(probe::parse_selector).transpose()?;
+        probe::find_probe(&probe_rs::probe::list::Lister::new(), selector.as_ref())?;
+    }
     let runs = o.runs.to_string();
     let build = BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet };
     let elf_path = cargo::build_elf_with(&project, &build, &["profile"], &[("TINYML_PROFILE_RUNS", &runs)])?;
