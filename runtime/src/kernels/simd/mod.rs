@@ -7,12 +7,16 @@
 //! `tinyml_mve`), an inline-assembly version with the same results: `dsp.rs` for the DSP
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
+pub mod depthwise;
 mod out_quant;
+mod run;
 
 #[cfg(tinyml_dsp)]
 mod dsp;
 #[cfg(tinyml_mve)]
 mod mve;
+#[cfg(tinyml_mve)]
+mod mve_depthwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
