@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a synthetic normal/abnormal pair of machine recordings for the anomaly example.
 
-    make_machine_sounds.py OUT_DIR [--seconds 4]
+    make_machine_sounds.py OUT_DIR [--seconds 2]
 
 OUT_DIR/machine_normal.wav: a motor: a 97 Hz fundamental with 24 harmonics (amplitude
 1/k, slowly wandering speed, +-0.5 %), plus white noise; mono, 16 kHz, int16.
@@ -89,7 +89,7 @@ def write_wav(np, path, x):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out_dir")
-    p.add_argument("--seconds", type=float, default=4.0)
+    p.add_argument("--seconds", type=float, default=2.0)
     args = p.parse_args()
     try:
         import numpy as np
