@@ -434,14 +434,21 @@ fn ad_separates_the_synthetic_machine_pair() {
     assert!(!n.is_anomaly() && a.is_anomaly());
 }
 
-/// The example in QEMU: per clip the host's features (FNV-1a of every f32), every
-/// window's score and the verdict; the normal clip is normal, the faulty one an anomaly.
+/// The example in QEMU (mps3-an547 with Helium, mps2-an505 without): per clip the host's
+/// features (FNV-1a of every f32), every window's score and the verdict; the normal clip
+/// is normal, the faulty one an anomaly.
 #[test]
 fn anomaly_example_from_audio_in_qemu_equals_the_host() {
     if !have_qemu() {
         return;
     }
-    let stdout = run_example(Example::Anomaly, |_| {});
+    for board in [BOARD, "mps2-an505"] {
+        anomaly_example_on(board);
+    }
+}
+
+fn anomaly_example_on(board: &str) {
+    let stdout = run_example_on(Example::Anomaly, board, |_| {});
     for (name, wav) in machine_wavs() {
         let f = ad_features(&wav);
         let a = f.anomaly.as_ref().unwrap();
@@ -451,7 +458,7 @@ fn anomaly_example_from_audio_in_qemu_equals_the_host() {
                 i + 4,
                 if *s > a.threshold { " ANOMALY" } else { "" }
             );
-            assert!(stdout.lines().any(|l| l == line), "expected `{line}` in\n{stdout}");
+            assert!(stdout.lines().any(|l| l == line), "{board}: expected `{line}` in\n{stdout}");
         }
         let verdict = if a.is_anomaly() { "ANOMALY" } else { "normal" };
         assert_eq!(verdict, if name == "machine_normal" { "normal" } else { "ANOMALY" });
@@ -462,7 +469,7 @@ fn anomaly_example_from_audio_in_qemu_equals_the_host() {
             a.mean,
             f.fnv1a()
         );
-        assert!(stdout.lines().any(|l| l == summary), "expected `{summary}` in\n{stdout}");
+        assert!(stdout.lines().any(|l| l == summary), "{board}: expected `{summary}` in\n{stdout}");
     }
     assert!(stdout.contains("anomaly: cost per 32 ms hop: front end "), "{stdout}");
 }
