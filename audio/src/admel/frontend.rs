@@ -1,8 +1,8 @@
 //! [`AdFrontend`]: the MLPerf Tiny AD log-mel front end in f32, one 512-sample hop at a
 //! time.
 
+use super::params::{AD_BINS, AD_EPS, AD_HOP, AD_WINDOW};
 use super::tables::{HANN_1024, MEL_LENS, MEL_PACKED, MEL_STARTS};
-use super::{AD_BINS, AD_EPS, AD_HOP, AD_WINDOW};
 use crate::anomaly::AD_BANDS;
 use crate::mfcc::ln_f32;
 
