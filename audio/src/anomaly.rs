@@ -166,6 +166,12 @@ impl AnomalyDetector {
         self.score(&window, model).map(Some)
     }
 
+    /// Forgets the buffered frames (a new stream starts; the next window is complete after
+    /// 5 more frames).
+    pub fn reset(&mut self) {
+        self.frames = 0;
+    }
+
     /// The model's last output (valid after a score).
     pub fn output(&self) -> &[i8; AD_INPUT] {
         &self.output

@@ -14,11 +14,13 @@
 //! [`StreamingFrontend`] takes any chunk size and emits a frame every 20 ms hop;
 //! [`RecognizeCommands`] smooths the model's scores into keyword events like TFLM's
 //! micro_speech recognizer. [`mfcc`] holds the MLPerf Tiny MFCC front end (float and
-//! fixed point), [`anomaly`] the scoring of MLPerf Tiny's AD autoencoder, and [`sww`]
+//! fixed point), [`anomaly`] the scoring of MLPerf Tiny's AD autoencoder, [`admel`] its
+//! log-mel front end from raw audio, and [`sww`]
 //! the MLPerf Tiny streaming-wakeword front end and detector.
 #![no_std]
 #![deny(missing_docs)]
 
+pub mod admel;
 pub mod anomaly;
 pub mod filterbank;
 pub mod frontend;

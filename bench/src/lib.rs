@@ -31,6 +31,8 @@ pub use table::{microflow_table, table};
 pub const MODELS: &[&str] = &[
     "mlperf-tiny/kws_ref_model.tflite",
     "mlperf-tiny/ad01_int8.tflite",
+    "mlperf-tiny/vww_96_int8.tflite",
+    "mlperf-tiny/ic_resnet8_int8.tflite",
     "tflite-micro/micro_speech_quantized.tflite",
     "tflite-micro/hello_world_int8.tflite",
 ];

@@ -39,7 +39,8 @@ pub struct Cmd {
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
     /// An example application instead of the single-inference program: `kws` (micro_speech
-    /// keyword spotting on a WAV, streamed), `anomaly` (MLPerf Tiny AD autoencoder scores) or
+    /// keyword spotting on a WAV, streamed), `anomaly` (MLPerf Tiny AD front end and autoencoder
+    /// on WAVs: a score per window, a verdict per file) or
     /// `wakeword` (MLPerf Tiny streaming wakeword on a 10 s WAV, detections and duty cycle).
     #[arg(long, value_enum, conflicts_with = "model")]
     pub example: Option<examples::Example>,

@@ -12,8 +12,10 @@ pub enum Example {
     /// Keyword spotting: the micro_speech front end and model on `yes_1000ms.wav`,
     /// streamed, with TFLM's recognizer; prints detections.
     Kws,
-    /// Anomaly detection: MLPerf Tiny's ad01 autoencoder on log-mel windows of a machine
-    /// recording; prints reconstruction-error scores.
+    /// Anomaly detection: MLPerf Tiny's AD front end (128-band log-mel, as librosa) on the
+    /// WAVs of `audio/` (a synthetic motor and the same motor with a bearing fault) and
+    /// the ad01 autoencoder; prints the reconstruction-error score of every window and a
+    /// verdict per file.
     Anomaly,
     /// Streaming wakeword: MLPerf Tiny's str_ww_ref_model with the reference front end on
     /// `short_wav_easy10s.wav`, one inference per 32 ms stride, threshold and debounce;
@@ -41,6 +43,12 @@ const ANOMALY: &[File] = &[
     ("model/model.tflite", include_bytes!("../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
     ("model/LICENSE.md", include_bytes!("../../templates/examples/anomaly/model/LICENSE.md"), false),
     ("model/PROVENANCE.md", include_bytes!("../../templates/examples/anomaly/PROVENANCE.md"), false),
+    ("audio/machine_normal.wav", include_bytes!("../../templates/examples/anomaly/audio/machine_normal.wav"), false),
+    (
+        "audio/machine_abnormal.wav",
+        include_bytes!("../../templates/examples/anomaly/audio/machine_abnormal.wav"),
+        false,
+    ),
     (
         "data/normal_id_01_00000000_hist_librosa_windows0-3.bin",
         include_bytes!("../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),

@@ -1,7 +1,9 @@
 //! `cargo tinyml features`: run an audio front end of tinyml-audio on a WAV file on the
 //! host, for inspection and for checking against a reference; for the streaming
-//! wakeword front end also the model and the detector (`sww`).
+//! wakeword front end also the model and the detector (`sww`), for the anomaly front end
+//! the autoencoder's scores (`ad`).
 
+pub mod ad;
 pub mod sww;
 
 use std::fmt::Write as _;
@@ -30,11 +32,16 @@ docs/audio.md). sww is the MLPerf Tiny streaming-wakeword front end (64 ms windo
 32 ms, 40 int8 log-mel features per stride); it also streams them through the wakeword model
 (the `--example wakeword` model, str_ww_ref_model.tflite, or --model) on the host with the
 device's kernels and prints the detections of marvin (score above 0.5, 1 s debounce).
+ad is the MLPerf Tiny anomaly-detection front end (librosa's 128-band Slaney log-mel, 64 ms
+windows every 32 ms, float32 dB); it also scores every 5-frame window with the AD
+autoencoder (the `--example anomaly` model, ad01_int8.tflite, or --model) and gives the
+file's verdict (mean score above 20).
 
 Examples:
   cargo tinyml features yes.wav --frontend micro-speech --out yes.npy   # int8 [frames, 40]
   cargo tinyml features yes.wav --json | jq '.frames'
-  cargo tinyml features short_wav_easy10s.wav --frontend sww   # detections with times")]
+  cargo tinyml features short_wav_easy10s.wav --frontend sww   # detections with times
+  cargo tinyml features machine.wav --frontend ad              # anomaly scores, verdict")]
 pub struct Cmd {
     /// The WAV file.
     pub wav: PathBuf,
@@ -48,8 +55,8 @@ pub struct Cmd {
     /// Print the features as JSON on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
-    /// sww only: the wakeword model (default: the `--example wakeword` model,
-    /// MLPerf Tiny's str_ww_ref_model.tflite).
+    /// sww and ad only: the model (default: the `--example wakeword` model, MLPerf
+    /// Tiny's str_ww_ref_model.tflite, or the `--example anomaly` one, ad01_int8.tflite).
     #[arg(long, value_name = "MODEL.tflite")]
     pub model: Option<PathBuf>,
 }
@@ -66,6 +73,9 @@ pub enum Frontend {
     /// MLPerf Tiny streaming wakeword (`tinyml_audio::sww`): 40 int8 features per 32 ms
     /// stride, then the wakeword model and detector.
     Sww,
+    /// MLPerf Tiny anomaly detection (`tinyml_audio::admel`): 128 float32 log-mel values
+    /// per 32 ms hop, then the AD autoencoder's score per 5-frame window.
+    Ad,
 }
 
 impl Frontend {
@@ -76,6 +86,7 @@ impl Frontend {
             Frontend::Mfcc => "mfcc",
             Frontend::MfccFixed => "mfcc-fixed",
             Frontend::Sww => "sww",
+            Frontend::Ad => "ad",
         }
     }
 
@@ -83,6 +94,7 @@ impl Frontend {
     pub fn framing(self) -> (usize, usize) {
         match self {
             Frontend::Sww => (tinyml_audio::sww::SWW_WINDOW, tinyml_audio::sww::SWW_STRIDE),
+            Frontend::Ad => (tinyml_audio::admel::AD_WINDOW, tinyml_audio::admel::AD_HOP),
             _ => (FRAME_SAMPLES, HOP_SAMPLES),
         }
     }
@@ -110,6 +122,8 @@ pub struct Features {
     pub samples: usize,
     /// sww only: the model's scores and the detections.
     pub stream: Option<sww::Stream>,
+    /// ad only: the anomaly scores.
+    pub anomaly: Option<ad::Scores>,
 }
 
 impl Features {
@@ -157,6 +171,7 @@ pub fn mfcc(samples: &[i16], fixed: bool) -> Features {
         values: Values::F32(values),
         samples: samples.len(),
         stream: None,
+        anomaly: None,
     }
 }
 
@@ -176,6 +191,7 @@ pub fn micro_speech(samples: &[i16]) -> Features {
         values: Values::I8(values),
         samples: samples.len(),
         stream: None,
+        anomaly: None,
     }
 }
 
@@ -190,6 +206,7 @@ pub fn sww(samples: &[i16], model: &[u8]) -> anyhow::Result<Features> {
         values: Values::I8(stream.features.clone()),
         samples: samples.len(),
         stream: Some(stream),
+        anomaly: None,
     })
 }
 
@@ -218,8 +235,8 @@ impl Cmd {
         let samples =
             read_samples(&self.wav).with_context(|| format!("cannot use `{}` as audio input", self.wav.display()))?;
         let (frame, hop) = self.frontend.framing();
-        // sww starts from zero history, so one stride gives a frame.
-        let needed = if self.frontend == Frontend::Sww { hop } else { frame };
+        // sww and ad start from zero history, so one stride gives a frame.
+        let needed = if matches!(self.frontend, Frontend::Sww | Frontend::Ad) { hop } else { frame };
         if samples.len() < needed {
             anyhow::bail!(
                 "`{}` holds {} samples ({:.1} ms); the front end needs at least {needed} ({} ms) for one frame",
@@ -239,6 +256,22 @@ impl Cmd {
                     None => crate::project::examples::Example::Wakeword.model().to_vec(),
                 };
                 sww(&samples, &model)?
+            }
+            Frontend::Ad => {
+                let model = match &self.model {
+                    Some(p) => std::fs::read(p).with_context(|| format!("cannot read model `{}`", p.display()))?,
+                    None => crate::project::examples::Example::Anomaly.model().to_vec(),
+                };
+                let values = ad::features(&samples);
+                let scores = ad::score(&values, &model, ad::THRESHOLD)?;
+                Features {
+                    frames: values.len() / tinyml_audio::AD_BANDS,
+                    width: tinyml_audio::AD_BANDS,
+                    values: Values::F32(values),
+                    samples: samples.len(),
+                    stream: None,
+                    anomaly: Some(scores),
+                }
             }
         })
     }
@@ -274,6 +307,12 @@ impl Cmd {
                     .iter()
                     .map(|d| serde_json::json!({"hop": d.hop, "time_ms": d.time_ms, "score": d.score}))
                     .collect();
+            }
+            if let Some(a) = &f.anomaly {
+                value["threshold"] = serde_json::json!(a.threshold);
+                value["scores"] = serde_json::json!(a.windows);
+                value["mean_score"] = serde_json::json!(a.mean);
+                value["anomaly"] = serde_json::json!(a.is_anomaly());
             }
             println!("{value}");
         } else {
@@ -323,6 +362,20 @@ fn summary(cmd: &Cmd, f: &Features) -> String {
             );
         }
         let _ = writeln!(s, "{} detections in {} strides", stream.detections.len(), stream.scores.len());
+    }
+    if let Some(a) = &f.anomaly {
+        for (i, w) in a.windows.iter().enumerate() {
+            let _ = writeln!(s, "window {i} (frames {i}..{}): score {w:.3}", i + 4);
+        }
+        let _ = writeln!(
+            s,
+            "{}: {} windows, mean score {:.3}: {} (threshold {})",
+            cmd.wav.display(),
+            a.windows.len(),
+            a.mean,
+            if a.is_anomaly() { "ANOMALY" } else { "normal" },
+            a.threshold
+        );
     }
     if let Some(out) = &cmd.out {
         let _ = writeln!(s, "wrote {}", out.display());
