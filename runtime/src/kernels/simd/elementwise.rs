@@ -1,0 +1,129 @@
+//! Two-table int8 elementwise primitives: `out = f(t1[a] + t2[b])` with 256-entry tables
+//! indexed by the input bytes (as `u8`) and `f` a shift and a clamp. The tables are
+//! computed at compile time (`kernels::add::add_s8_pack` for ADD/SUB) so that this is
+//! exactly the reference kernel's result for every pair of input bytes.
+//!
+//! Two layouts ([`Terms`]): `i16` terms with a shift of 1 to 8 (`out = clamp((t1 + t2)
+//! >> shift, min, max)`; Helium gathers eight lanes at a time), and `i32` terms with a
+//! shift of 16 that hold `out - min` (`out = min + clamp((t1 + t2) >> 16, 0, max - min)`;
+//! four lanes at a time, for the operators whose `i16` terms would be too coarse).
+//!
+//! The sums are exact in `i32` here; Helium adds `i16` terms with saturation
+//! (`vqadd.s16`) and narrows with saturation (`vqshrn`, `vqmovun`), which give the same
+//! bytes after the clamp: the `i16` shift is at most 8, so a saturated sum shifts to at
+//! least 127 or at most -128, beyond either bound; the `i32` terms stay below 2^30.
+
+/// The terms of a two-table operator.
+#[derive(Clone, Copy, Debug)]
+pub enum Terms<'a> {
+    /// `i16` terms with `shift` fraction bits (`1..=8`); the sum is the output.
+    Narrow {
+        /// Term of input 1, by its byte as `u8`.
+        t1: &'a [i16; 256],
+        /// Term of input 2, by its byte as `u8`.
+        t2: &'a [i16; 256],
+        /// Fraction bits of the sum.
+        shift: u32,
+    },
+    /// `i32` terms with 16 fraction bits; the sum is the output minus the activation
+    /// minimum.
+    Wide {
+        /// Term of input 1, by its byte as `u8`.
+        t1: &'a [i32; 256],
+        /// Term of input 2, by its byte as `u8`.
+        t2: &'a [i32; 256],
+    },
+}
+
+/// Fraction bits of [`Terms::Wide`].
+pub const WIDE_SHIFT: u32 = 16;
+
+/// The constants of a two-table elementwise operator.
+#[derive(Clone, Copy, Debug)]
+pub struct Lut2<'a> {
+    /// The tables.
+    pub terms: Terms<'a>,
+    /// Activation minimum.
+    pub min: i8,
+    /// Activation maximum.
+    pub max: i8,
+}
+
+impl Lut2<'_> {
+    /// The output of the elements with bytes `x` (input 1) and `y` (input 2).
+    #[inline(always)]
+    fn out(&self, x: i8, y: i8) -> i8 {
+        let (x, y) = (x as u8 as usize, y as u8 as usize);
+        match self.terms {
+            Terms::Narrow { t1, t2, shift } => {
+                ((t1[x] as i32 + t2[y] as i32) >> shift).clamp(self.min as i32, self.max as i32) as i8
+            }
+            Terms::Wide { t1, t2 } => {
+                let span = self.max as i32 - self.min as i32;
+                (self.min as i32 + ((t1[x] + t2[y]) >> WIDE_SHIFT).clamp(0, span)) as i8
+            }
+        }
+    }
+
+    /// The same operator with the inputs exchanged.
+    #[inline]
+    pub fn swapped(&self) -> Self {
+        let terms = match self.terms {
+            Terms::Narrow { t1, t2, shift } => Terms::Narrow { t1: t2, t2: t1, shift },
+            Terms::Wide { t1, t2 } => Terms::Wide { t1: t2, t2: t1 },
+        };
+        Lut2 { terms, ..*self }
+    }
+}
+
+/// Bytes per Helium block.
+#[cfg(tinyml_mve)]
+const BLOCK: usize = 16;
+
+/// `out[i] = q(a[i], b[i])` over `out.len()` elements. On Helium, 16 elements per
+/// iteration; a last partial block is recomputed overlapping the previous one (outputs
+/// never overlap inputs, so the bytes written twice are equal).
+#[inline]
+pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let n = out.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: `a`, `b`, `out` have `n >= 16` elements (checked by the slicing); the
+        // routine reads and writes `16 * blocks` of them from the given start.
+        unsafe {
+            super::mve_elementwise::lut2_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::lut2_s8(q, a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = q.out(x, y);
+    }
+}
+
+/// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
+/// run (a broadcast operand). On Helium 16 elements per iteration, as [`lut2_s8`].
+#[inline]
+pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
+    let n = out.len();
+    let a = &a[..n];
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: as in `lut2_s8`.
+        unsafe {
+            super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr(), out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    for (o, &x) in out.iter_mut().zip(a) {
+        *o = q.out(x, y);
+    }
+}

@@ -1,0 +1,281 @@
+//! Helium routines of the two-table elementwise primitives ([`super::elementwise`]).
+//!
+//! `i16` terms, per 16 bytes of input: the bytes are loaded once (`vldrb.u8`) and
+//! widened to two vectors of eight `u16` indices, the even and the odd elements
+//! (`vmovlb`/`vmovlt`); each index vector gathers eight table terms (`vldrh.u16` with
+//! scaled offsets); the terms of the two inputs are added with saturation
+//! (`vqadd.s16`); the even and odd sums are shifted right and narrowed with saturation
+//! back into the even and odd bytes of one vector (`vqshrnb`/`vqshrnt`), which restores
+//! the element order; then the clamp and one 16-byte store. The shift is an immediate,
+//! so each routine is instantiated for every shift `1..=8` and one is picked per call.
+//!
+//! `i32` terms: the even and odd `u16` indices are widened once more into four vectors
+//! of four `u32` (elements 0, 4, 8, 12; 2, 6, 10, 14; 1, 5, 9, 13; 3, 7, 11, 15), each
+//! gathers four terms (`vldrw.u32`), and two narrowing steps (`vqshrnb.s32 #16` into
+//! `i16`, `vqmovunb.s16` into `u8`) put them back in order; the terms hold `out - min`,
+//! so the unsigned saturation is the lower clamp, and a saturating add of
+//! `255 - (max - min)` then a wrapping add of `max + 1` the upper one and the minimum.
+
+use super::elementwise::{Lut2, Terms};
+
+/// `$body!(R)` for the immediate shift `R` equal to `$shift` (in `1..=8`).
+macro_rules! with_shift {
+    ($shift:expr, $body:ident) => {
+        match $shift {
+            1 => $body!("1"),
+            2 => $body!("2"),
+            3 => $body!("3"),
+            4 => $body!("4"),
+            5 => $body!("5"),
+            6 => $body!("6"),
+            7 => $body!("7"),
+            _ => $body!("8"),
+        }
+    };
+}
+
+/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_s8`].
+///
+/// # Safety
+/// `a`, `b` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`.
+#[inline]
+pub unsafe fn lut2_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks: usize) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, blocks),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, blocks),
+        }
+    }
+}
+
+/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_scalar_s8`].
+///
+/// # Safety
+/// `a` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`.
+#[inline]
+pub unsafe fn lut2_scalar_s8(q: &Lut2, y: i8, a: *const i8, out: *mut i8, blocks: usize) {
+    let y = y as u8 as usize;
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_scalar_s8(t1, t2[y], shift, q, a, out, blocks),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t1], Some(t2[y]), q, a, a, out, blocks),
+        }
+    }
+}
+
+/// `i16` terms, both inputs: 18 instructions per 16 elements, the loop included.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow_s8(t: [&[i16; 256]; 2], shift: u32, q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks: usize) {
+    macro_rules! body {
+        ($r:literal) => {
+            // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block;
+            // the gathers read the tables at indices below 256. Clobbers q0-q7 and lr.
+            unsafe {
+                core::arch::asm!(
+                    "vdup.8 q6, r5",
+                    "vdup.8 q7, r8",
+                    "dls lr, lr",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q2, q0",
+                    "vmovlt.u8 q3, q0",
+                    "vldrb.u8 q1, [r1], #16",
+                    "vmovlb.u8 q0, q1",
+                    "vmovlt.u8 q4, q1",
+                    "vldrh.u16 q5, [r3, q2, uxtw #1]",
+                    "vldrh.u16 q1, [r4, q0, uxtw #1]",
+                    "vqadd.s16 q5, q5, q1",
+                    "vldrh.u16 q0, [r3, q3, uxtw #1]",
+                    "vldrh.u16 q1, [r4, q4, uxtw #1]",
+                    "vqadd.s16 q0, q0, q1",
+                    concat!("vqshrnb.s16 q2, q5, #", $r),
+                    concat!("vqshrnt.s16 q2, q0, #", $r),
+                    "vmax.s8 q2, q2, q6",
+                    "vmin.s8 q2, q2, q7",
+                    "vstrb.8 q2, [r2], #16",
+                    "le lr, 2b",
+                    inout("r0") a => _,
+                    inout("r1") b => _,
+                    inout("r2") out => _,
+                    in("r3") t[0].as_ptr(),
+                    in("r4") t[1].as_ptr(),
+                    in("r5") q.min as i32,
+                    in("r8") q.max as i32,
+                    inout("lr") blocks => _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
+        };
+    }
+    with_shift!(shift, body)
+}
+
+/// `i16` terms, the term of input 2 fixed at `c`: 13 instructions per 16 elements.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow_scalar_s8(t1: &[i16; 256], c: i16, shift: u32, q: &Lut2, a: *const i8, out: *mut i8, blocks: usize) {
+    macro_rules! body {
+        ($r:literal) => {
+            // SAFETY: reads 16 bytes of `a` and writes 16 of `out` per block; the
+            // gathers read the table at indices below 256. Clobbers q0-q7 and lr.
+            unsafe {
+                core::arch::asm!(
+                    "vdup.8 q6, r5",
+                    "vdup.8 q7, r8",
+                    "dls lr, lr",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q2, q0",
+                    "vmovlt.u8 q3, q0",
+                    "vldrh.u16 q4, [r3, q2, uxtw #1]",
+                    "vldrh.u16 q5, [r3, q3, uxtw #1]",
+                    "vqadd.s16 q4, q4, r4",
+                    "vqadd.s16 q5, q5, r4",
+                    concat!("vqshrnb.s16 q0, q4, #", $r),
+                    concat!("vqshrnt.s16 q0, q5, #", $r),
+                    "vmax.s8 q0, q0, q6",
+                    "vmin.s8 q0, q0, q7",
+                    "vstrb.8 q0, [r2], #16",
+                    "le lr, 2b",
+                    inout("r0") a => _,
+                    inout("r2") out => _,
+                    in("r3") t1.as_ptr(),
+                    in("r4") c as i32,
+                    in("r5") q.min as i32,
+                    in("r8") q.max as i32,
+                    inout("lr") blocks => _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
+        };
+    }
+    with_shift!(shift, body)
+}
+
+/// `i32` terms: 36 instructions per 16 elements, the loop included; with `c`, input 2's
+/// term is `c` for every element (its loads and gathers are skipped: 25).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn wide_s8(
+    t: [&[i32; 256]; 2],
+    c: Option<i32>,
+    q: &Lut2,
+    a: *const i8,
+    b: *const i8,
+    out: *mut i8,
+    blocks: usize,
+) {
+    // Upper clamp: `v + (255 - span)` saturates at 255 exactly when `v >= span`; then
+    // `+ (max + 1)` (mod 256) maps 255 to `max` and every other `v` to `v + min`.
+    let span = q.max as i32 - q.min as i32;
+    let (sat, restore) = (255 - span, q.max as i32 + 1);
+    // SAFETY: reads 16 bytes of `a` (and `b`) and writes 16 of `out` per block; the
+    // gathers read the tables at indices below 256. Clobbers q0-q7 and lr.
+    unsafe {
+        match c {
+            None => core::arch::asm!(
+                "dls lr, lr",
+                "2:",
+                "vldrb.u8 q0, [r0], #16",
+                "vmovlb.u8 q1, q0",
+                "vmovlt.u8 q2, q0",
+                "vldrb.u8 q0, [r1], #16",
+                "vmovlb.u8 q3, q0",
+                "vmovlt.u8 q4, q0",
+                // Even elements: 0, 4, 8, 12 then 2, 6, 10, 14.
+                "vmovlb.u16 q0, q1",
+                "vmovlb.u16 q5, q3",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r4, q5, uxtw #2]",
+                "vadd.i32 q6, q6, q7",
+                "vmovlt.u16 q0, q1",
+                "vmovlt.u16 q5, q3",
+                "vldrw.u32 q7, [r3, q0, uxtw #2]",
+                "vldrw.u32 q1, [r4, q5, uxtw #2]",
+                "vadd.i32 q7, q7, q1",
+                "vqshrnb.s32 q3, q6, #16",
+                "vqshrnt.s32 q3, q7, #16",
+                // Odd elements: 1, 5, 9, 13 then 3, 7, 11, 15.
+                "vmovlb.u16 q0, q2",
+                "vmovlb.u16 q5, q4",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r4, q5, uxtw #2]",
+                "vadd.i32 q6, q6, q7",
+                "vmovlt.u16 q0, q2",
+                "vmovlt.u16 q5, q4",
+                "vldrw.u32 q7, [r3, q0, uxtw #2]",
+                "vldrw.u32 q1, [r4, q5, uxtw #2]",
+                "vadd.i32 q7, q7, q1",
+                "vqshrnb.s32 q2, q6, #16",
+                "vqshrnt.s32 q2, q7, #16",
+                "vqmovunb.s16 q0, q3",
+                "vqmovunt.s16 q0, q2",
+                "vqadd.u8 q0, q0, r5",
+                "vadd.i8 q0, q0, r8",
+                "vstrb.8 q0, [r2], #16",
+                "le lr, 2b",
+                inout("r0") a => _,
+                inout("r1") b => _,
+                inout("r2") out => _,
+                in("r3") t[0].as_ptr(),
+                in("r4") t[1].as_ptr(),
+                in("r5") sat,
+                in("r8") restore,
+                inout("lr") blocks => _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            ),
+            Some(c) => core::arch::asm!(
+                "dls lr, lr",
+                "2:",
+                "vldrb.u8 q0, [r0], #16",
+                "vmovlb.u8 q1, q0",
+                "vmovlt.u8 q2, q0",
+                "vmovlb.u16 q0, q1",
+                "vmovlt.u16 q5, q1",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                "vadd.i32 q6, q6, r4",
+                "vadd.i32 q7, q7, r4",
+                "vqshrnb.s32 q3, q6, #16",
+                "vqshrnt.s32 q3, q7, #16",
+                "vmovlb.u16 q0, q2",
+                "vmovlt.u16 q5, q2",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                "vadd.i32 q6, q6, r4",
+                "vadd.i32 q7, q7, r4",
+                "vqshrnb.s32 q2, q6, #16",
+                "vqshrnt.s32 q2, q7, #16",
+                "vqmovunb.s16 q0, q3",
+                "vqmovunt.s16 q0, q2",
+                "vqadd.u8 q0, q0, r5",
+                "vadd.i8 q0, q0, r8",
+                "vstrb.8 q0, [r2], #16",
+                "le lr, 2b",
+                inout("r0") a => _,
+                inout("r2") out => _,
+                in("r3") t[0].as_ptr(),
+                in("r4") c,
+                in("r5") sat,
+                in("r8") restore,
+                inout("lr") blocks => _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            ),
+        }
+    }
+}
