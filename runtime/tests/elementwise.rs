@@ -1,5 +1,6 @@
-//! Property tests of the two-table int8 ADD/SUB (`add_s8` with a table from
-//! `add_s8_pack`) against the reference loop: quantization parameters derived from
+//! Property tests of the int8 elementwise kernels against their reference loops: MUL
+//! (`mul_s8`) over random multipliers, shifts, zero points, activations and broadcast
+//! patterns, and the two-table ADD/SUB (`add_s8` with a table from `add_s8_pack`): quantization parameters derived from
 //! random scales as the compiler derives them (TFLM `CalculateOpDataAdd`), random zero
 //! points and activations, and random broadcast patterns (same shape, per-channel,
 //! scalar, rows and columns, up to four dimensions). The table is checked exhaustively
@@ -10,6 +11,7 @@
 use proptest::prelude::*;
 use tinyml_runtime::kernels::add::{add_s8, add_s8_pack, add_s8_reference, AddParams, ADD_S8_PACKED_WORDS};
 use tinyml_runtime::kernels::broadcast::{Broadcast, MAX_DIMS};
+use tinyml_runtime::kernels::mul::{mul_s8, mul_s8_reference, MulParams};
 
 /// TFLM `QuantizeMultiplier`: `real = mult * 2^(shift - 31)` with `mult` in `[2^30, 2^31)`.
 fn quantize_multiplier(real: f64) -> (i32, i32) {
@@ -112,6 +114,50 @@ fn shape() -> impl Strategy<Value = (Vec<usize>, [u32; 2])> {
         .prop_map(|(d, k1, k2)| (d, [k1, k2]))
 }
 
+fn bytes(n: usize, seed: u64) -> Vec<i8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 56) as i8
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// MUL equals the reference over broadcasts, for every shift (the vector path takes
+    /// right shifts of 1 to 22 with a positive multiplier, the rest the reference).
+    #[test]
+    fn mul_s8_matches_reference(
+        mult in prop_oneof![Just(1i32 << 30), (1i32 << 30)..i32::MAX],
+        shift in prop_oneof![-12i32..-4, -25i32..4],
+        zp in (zero_point(), zero_point(), zero_point()),
+        act in activation(),
+        (out, keep) in shape(),
+        seed in any::<u64>(),
+    ) {
+        let (shape, n1, n2) = broadcast(&out, keep);
+        let p = MulParams {
+            input1_offset: -zp.0,
+            input2_offset: -zp.1,
+            output_offset: zp.2,
+            output_multiplier: mult,
+            output_shift: shift,
+            activation_min: act.0,
+            activation_max: act.1,
+            shape,
+        };
+        let (a, b) = (bytes(n1, seed), bytes(n2, !seed));
+        let n = shape.out_len();
+        let (mut want, mut got) = (vec![0i8; n], vec![0i8; n]);
+        mul_s8_reference(&p, &a, &b, &mut want);
+        mul_s8(&p, &a, &b, &mut got);
+        prop_assert_eq!(got, want);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -131,13 +177,7 @@ proptest! {
         let words = add_s8_pack(&p, &mut packed);
         prop_assert!(words > 0, "no table for {:?}", p);
         packed.truncate(words);
-        let mut x = seed;
-        let mut byte = move || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 56) as i8
-        };
-        let a: Vec<i8> = (0..n1).map(|_| byte()).collect();
-        let b: Vec<i8> = (0..n2).map(|_| byte()).collect();
+        let (a, b) = (bytes(n1, seed), bytes(n2, !seed));
         let n = shape.out_len();
         let (mut want, mut got) = (vec![0i8; n], vec![0i8; n]);
         add_s8_reference(&p, &a, &b, &mut want);
@@ -174,5 +214,35 @@ fn every_pair_through_each_run_kind() {
         add_s8_reference(&p, &a, &b, &mut want);
         add_s8(&p, &a, &b, &packed, &mut got);
         assert_eq!(got, want, "{keep:?}");
+    }
+}
+
+/// Every pair of input bytes through MUL, for multipliers and shifts at the edges of the
+/// vector path (ties of the rounding divide hit for many products).
+#[test]
+fn mul_every_pair() {
+    let a: Vec<i8> = (0..65536).map(|i| (i >> 8) as u8 as i8).collect();
+    let b: Vec<i8> = (0..65536).map(|i| i as u8 as i8).collect();
+    let (mut want, mut got) = (vec![0i8; 65536], vec![0i8; 65536]);
+    for (mult, shift, zp, act) in [
+        (1 << 30, -1, (0, 0, 0), (-128, 127)),
+        (1 << 30, -8, (-3, 17, 5), (-128, 127)),
+        (1_518_500_250, -7, (128, -127, -128), (-128, 127)),
+        (2_147_483_647, -22, (-128, -128, 127), (-100, 90)),
+        (1_234_567_890, -9, (5, 0, -20), (-20, 127)),
+    ] {
+        let p = MulParams {
+            input1_offset: -zp.0,
+            input2_offset: -zp.1,
+            output_offset: zp.2,
+            output_multiplier: mult,
+            output_shift: shift,
+            activation_min: act.0,
+            activation_max: act.1,
+            shape: Broadcast::elementwise(65536),
+        };
+        mul_s8_reference(&p, &a, &b, &mut want);
+        mul_s8(&p, &a, &b, &mut got);
+        assert_eq!(got, want, "{p:?}");
     }
 }

@@ -4,7 +4,6 @@
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
-#[cfg(not(feature = "reference-kernels"))]
 use super::simd;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
@@ -98,79 +97,22 @@ pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mu
     add_quantized(p, in1, in2, output);
 }
 
-/// Runs a two-table operator over a broadcast: the trailing dimensions that both inputs
-/// read contiguously (or that one input does not advance along) are merged into one
-/// innermost run, which [`simd::lut2_s8`] or [`simd::lut2_scalar_s8`] computes; the
-/// outer dimensions are walked as in [`Broadcast::for_each`]. Returns `false` (nothing
-/// written) when the innermost run is shorter than `MIN_RUN` and the reference loop
-/// is as fast.
+/// Runs a two-table operator over a broadcast by innermost runs
+/// ([`super::broadcast::Broadcast::runs`]): [`simd::lut2_s8`] where both inputs advance,
+/// [`simd::lut2_scalar_s8`] where one repeats. Returns `false` (nothing written) when
+/// the runs are too short to be worth a call each.
 #[cfg(not(feature = "reference-kernels"))]
 fn lut2_broadcast(q: &simd::Lut2, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
-    use super::broadcast::MAX_DIMS;
-    /// Shortest innermost run worth a call per run.
-    const MIN_RUN: usize = 4;
-    if shape.elementwise {
-        let n = shape.out_len();
-        simd::lut2_s8(q, &in1[..n], &in2[..n], &mut output[..n]);
-        return true;
-    }
-    let (d, s1, s2) = (&shape.out_dims, &shape.in1_strides, &shape.in2_strides);
-    // The innermost dimension of more than one element, and its kind per input: 1
-    // contiguous, 0 repeated (one input at least must advance along it).
-    let Some(last) = (0..MAX_DIMS).rev().find(|&k| d[k] > 1) else {
-        return false;
-    };
-    let (k1, k2) = (s1[last], s2[last]);
-    if k1 > 1 || k2 > 1 || (k1 == 0 && k2 == 0) {
-        return false;
-    }
-    // Merge outer dimensions into the run while each input keeps its kind.
-    let mut first = last;
-    let mut run = d[last];
-    while first > 0 {
-        let k = first - 1;
-        let fits = |s: &[usize; MAX_DIMS], kind: usize| if kind == 1 { s[k] == run } else { s[k] == 0 };
-        if d[k] == 1 || (fits(s1, k1) && fits(s2, k2)) {
-            run *= d[k];
-            first = k;
-        } else {
-            break;
+    use super::broadcast::Run;
+    shape.runs(4, |run: Run| {
+        let (a, b, n) = (run.in1, run.in2, run.len);
+        let out = &mut output[run.out..run.out + n];
+        match (run.in1_advances, run.in2_advances) {
+            (true, true) => simd::lut2_s8(q, &in1[a..a + n], &in2[b..b + n], out),
+            (true, false) => simd::lut2_scalar_s8(q, &in1[a..a + n], in2[b], out),
+            _ => simd::lut2_scalar_s8(&q.swapped(), &in2[b..b + n], in1[a], out),
         }
-    }
-    if run < MIN_RUN {
-        return false;
-    }
-    // The outer dimensions, padded with ones at the front to five.
-    let mut od = [1usize; MAX_DIMS - 1];
-    let (mut o1, mut o2) = ([0usize; MAX_DIMS - 1], [0usize; MAX_DIMS - 1]);
-    for k in 0..first {
-        let j = MAX_DIMS - 1 - first + k;
-        od[j] = d[k];
-        o1[j] = s1[k];
-        o2[j] = s2[k];
-    }
-    let dot = |s: &[usize; MAX_DIMS - 1], i: [usize; MAX_DIMS - 1]| -> usize { s.iter().zip(i).map(|(a, b)| a * b).sum() };
-    let mut o = 0;
-    for i0 in 0..od[0] {
-        for i1 in 0..od[1] {
-            for i2 in 0..od[2] {
-                for i3 in 0..od[3] {
-                    for i4 in 0..od[4] {
-                        let i = [i0, i1, i2, i3, i4];
-                        let (a, b) = (dot(&o1, i), dot(&o2, i));
-                        let out = &mut output[o..o + run];
-                        match (k1, k2) {
-                            (1, 1) => simd::lut2_s8(q, &in1[a..a + run], &in2[b..b + run], out),
-                            (1, _) => simd::lut2_scalar_s8(q, &in1[a..a + run], in2[b], out),
-                            _ => simd::lut2_scalar_s8(&q.swapped(), &in2[b..b + run], in1[a], out),
-                        }
-                        o += run;
-                    }
-                }
-            }
-        }
-    }
-    true
+    })
 }
 
 /// Most words of the table [`add_s8_pack`] writes: a header word (tag and shift), then

@@ -50,17 +50,24 @@ pub struct Lut2<'a> {
 }
 
 impl Lut2<'_> {
-    /// The output of the elements with bytes `x` (input 1) and `y` (input 2).
+    /// `out[i] = self(a[i], b(i))` in plain Rust, the table kind chosen once per call
+    /// (the loops stay free of it; on the DSP cores each element is two byte loads, two
+    /// table loads, an add, a shift, the clamp and a store).
     #[inline(always)]
-    fn out(&self, x: i8, y: i8) -> i8 {
-        let (x, y) = (x as u8 as usize, y as u8 as usize);
+    fn portable(&self, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
+        let (lo, hi) = (self.min as i32, self.max as i32);
         match self.terms {
             Terms::Narrow { t1, t2, shift } => {
-                ((t1[x] as i32 + t2[y] as i32) >> shift).clamp(self.min as i32, self.max as i32) as i8
+                for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                    let s = t1[x as u8 as usize] as i32 + t2[b(i) as u8 as usize] as i32;
+                    *o = (s >> shift).clamp(lo, hi) as i8;
+                }
             }
             Terms::Wide { t1, t2 } => {
-                let span = self.max as i32 - self.min as i32;
-                (self.min as i32 + ((t1[x] + t2[y]) >> WIDE_SHIFT).clamp(0, span)) as i8
+                for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                    let s = t1[x as u8 as usize] + t2[b(i) as u8 as usize];
+                    *o = (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8;
+                }
             }
         }
     }
@@ -100,9 +107,7 @@ pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
         }
         return;
     }
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = q.out(x, y);
-    }
+    q.portable(a, |i| b[i], out);
 }
 
 /// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
@@ -119,6 +124,89 @@ pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
             if n % BLOCK != 0 {
                 let k = n - BLOCK;
                 super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    q.portable(a, |_| y, out);
+}
+
+/// Constants of an int8 MUL (`kernels::mul`) in the form the vector loops take: TFLM's
+/// `MultiplyByQuantizedMultiplier` with a right shift of 1 to 22 and no left shift
+/// (`output_shift` in `-22..=-1`, what MUL layers with `scale1 * scale2 < output_scale
+/// / 2` have) and a positive multiplier.
+#[derive(Clone, Copy, Debug)]
+pub struct MulQuant {
+    /// Minus the zero points of the inputs.
+    pub input_offset: [i32; 2],
+    /// Output zero point.
+    pub output_offset: i32,
+    /// Q31 multiplier, positive.
+    pub multiplier: i32,
+    /// Right shift, `1..=22`.
+    pub right_shift: u32,
+    /// Activation minimum.
+    pub min: i8,
+    /// Activation maximum.
+    pub max: i8,
+}
+
+impl MulQuant {
+    /// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
+    /// `p` of the offset inputs, with TFLM's rounding (`SaturatingRoundingDoublingHighMul`
+    /// rounds half up, which is `(p * mult + 2^30) >> 31` for these small `p`;
+    /// `RoundingDivideByPOT` rounds ties away from zero).
+    #[inline(always)]
+    fn out(&self, x: i8, y: i8) -> i8 {
+        let p = (x as i32 + self.input_offset[0]) * (y as i32 + self.input_offset[1]);
+        let v = ((p as i64 * self.multiplier as i64 + (1 << 30)) >> 31) as i32;
+        let r = self.right_shift;
+        let v = (v + (1 << (r - 1)) - (v < 0) as i32) >> r;
+        (v + self.output_offset).clamp(self.min as i32, self.max as i32) as i8
+    }
+}
+
+/// `out[i] = q(a[i], b[i])` over `out.len()` elements (int8 MUL). On Helium 16 elements
+/// per iteration, as [`lut2_s8`].
+#[inline]
+pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let n = out.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: `a`, `b`, `out` have `n >= 16` elements (checked by the slicing); the
+        // routine reads and writes `16 * blocks` of them from the given start.
+        unsafe {
+            super::mve_elementwise::mul_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                let (a, b, out) = (a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k));
+                super::mve_elementwise::mul_s8(q, a, b, true, out, 1);
+            }
+        }
+        return;
+    }
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        *o = q.out(x, y);
+    }
+}
+
+/// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
+/// run. On Helium the loop of [`mul_s8`] reads a vector of 16 copies of `y` without
+/// advancing.
+#[inline]
+pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
+    let n = out.len();
+    let a = &a[..n];
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        let ys = [y; BLOCK];
+        // SAFETY: as in `mul_s8`; `ys` holds the 16 bytes read for input 2 every block.
+        unsafe {
+            super::mve_elementwise::mul_s8(q, a.as_ptr(), ys.as_ptr(), false, out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::mul_s8(q, a.as_ptr().add(k), ys.as_ptr(), false, out.as_mut_ptr().add(k), 1);
             }
         }
         return;
