@@ -4,6 +4,7 @@
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
+#[cfg(not(feature = "reference-kernels"))]
 use super::simd;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
@@ -130,8 +131,15 @@ const NARROW_SHIFTS: core::ops::RangeInclusive<u32> = 1..=8;
 /// Relaxation passes before a shift is given up.
 const PASSES: usize = 48;
 
+/// Fraction bits of `i32` terms (`simd::WIDE_SHIFT`; the table is packed by builds
+/// without the simd module too).
+const WIDE_SHIFT: u32 = 16;
+#[cfg(not(feature = "reference-kernels"))]
+const _: () = assert!(WIDE_SHIFT == simd::WIDE_SHIFT);
+
 /// Reads a table written by [`add_s8_pack`]; `None` for any other layout (an empty
 /// table, another kernel's).
+#[cfg(not(feature = "reference-kernels"))]
 pub fn add_s8_table(packed: &[i32]) -> Option<simd::Terms<'_>> {
     let (&head, rest) = packed.split_first()?;
     let shift = (head & 0xff) as u32;
@@ -144,7 +152,7 @@ pub fn add_s8_table(packed: &[i32]) -> Option<simd::Terms<'_>> {
         let (t1, t2) = t.split_at(256);
         return Some(simd::Terms::Narrow { t1: t1.try_into().ok()?, t2: t2.try_into().ok()?, shift });
     }
-    if shift == simd::WIDE_SHIFT && rest.len() == 512 {
+    if shift == WIDE_SHIFT && rest.len() == 512 {
         let (t1, t2) = rest.split_at(256);
         return Some(simd::Terms::Wide { t1: t1.try_into().ok()?, t2: t2.try_into().ok()? });
     }
@@ -204,7 +212,7 @@ pub fn add_s8_pack(p: &AddParams, packed: &mut [i32]) -> usize {
             return 1 + 256;
         }
     }
-    let r = simd::WIDE_SHIFT;
+    let r = WIDE_SHIFT;
     // Narrowing to i16 saturates, then to u8 (the lower clamp), then the upper clamp.
     let wide = |s: i32| lo + ((s >> r).clamp(i16::MIN as i32, i16::MAX as i32).clamp(0, 255)).min(hi - lo);
     if let Some((t1, t2)) = cx.solve(r, lo, -(1 << 30)..=(1 << 30), wide) {

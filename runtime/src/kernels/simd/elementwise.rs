@@ -35,7 +35,7 @@ pub enum Terms<'a> {
     },
 }
 
-/// Fraction bits of [`Terms::Wide`].
+/// Fraction bits of [`Terms::Wide`] (`kernels::add` packs them).
 pub const WIDE_SHIFT: u32 = 16;
 
 /// The constants of a two-table elementwise operator.
