@@ -35,7 +35,15 @@ fn quantize_multiplier(real: f64) -> (i32, i32) {
 
 /// ADD/SUB parameters from scales, as the compiler lowers them (the ADD variant, in
 /// double).
-fn params(s1: f64, s2: f64, so: f64, zp: (i32, i32, i32), act: (i32, i32), subtract: bool, shape: Broadcast) -> AddParams {
+fn params(
+    s1: f64,
+    s2: f64,
+    so: f64,
+    zp: (i32, i32, i32),
+    act: (i32, i32),
+    subtract: bool,
+    shape: Broadcast,
+) -> AddParams {
     let twice_max = 2.0 * s1.max(s2);
     let (m1, sh1) = quantize_multiplier(s1 / twice_max);
     let (m2, sh2) = quantize_multiplier(s2 / twice_max);

@@ -47,6 +47,7 @@ const KERNELS: &[(&str, Run)] = &[
     ("max_pool", kernels::pooling::max),
     ("add", kernels::add::run),
     ("add_table", kernels::add::run_table),
+    ("mul", kernels::mul::run),
 ];
 
 #[cortex_m_rt::entry]

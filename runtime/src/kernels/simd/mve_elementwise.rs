@@ -68,7 +68,15 @@ pub unsafe fn lut2_scalar_s8(q: &Lut2, y: i8, a: *const i8, out: *mut i8, blocks
 /// `i16` terms, both inputs: 18 instructions per 16 elements, the loop included.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn narrow_s8(t: [&[i16; 256]; 2], shift: u32, q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks: usize) {
+unsafe fn narrow_s8(
+    t: [&[i16; 256]; 2],
+    shift: u32,
+    q: &Lut2,
+    a: *const i8,
+    b: *const i8,
+    out: *mut i8,
+    blocks: usize,
+) {
     macro_rules! body {
         ($r:literal) => {
             // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block;

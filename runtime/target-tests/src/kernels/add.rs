@@ -151,6 +151,24 @@ fn broadcast(dims: &[usize], keep: [u32; 2]) -> (Broadcast, usize, usize) {
     (shape, d1.iter().product(), d2.iter().product())
 }
 
+/// A random broadcast of up to four dimensions (outer ones up to 5, the innermost up to
+/// 32: at most 4000 outputs), each input keeping all dimensions half of the time, else
+/// a random subset; its shape and the elements of the two inputs. `None` when the
+/// buffers are too small (never with these sizes).
+pub fn random_broadcast(rng: &mut Rng) -> Option<(Broadcast, usize, usize)> {
+    let rank = rng.int(1, 4) as usize;
+    let mut dims = [1usize; 4];
+    for d in dims[..rank - 1].iter_mut() {
+        *d = rng.size(1, 5);
+    }
+    dims[rank - 1] = if rng.one_in(3) { rng.size(1, 4) } else { rng.size(1, 32) };
+    let all = (1u32 << rank) - 1;
+    let mut mask = || if rng.one_in(2) { all } else { rng.u32() & all };
+    let keep = [mask(), mask()];
+    let (shape, n1, n2) = broadcast(&dims[..rank], keep);
+    (n1 + n2 <= INPUT && shape.out_len() + check::GUARD <= OUTPUT).then_some((shape, n1, n2))
+}
+
 /// Draws and checks one case of the two-table kernel.
 pub fn run_table(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     let group = case.index / GROUP;
@@ -165,17 +183,9 @@ pub fn run_table(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     if cache.words == 0 {
         return Outcome::Declined;
     }
-    let rank = rng.int(1, 4) as usize;
-    // Outer dimensions up to 5, the innermost up to 32: at most 4000 outputs.
-    let mut dims = [1usize; 4];
-    for d in dims[..rank - 1].iter_mut() {
-        *d = rng.size(1, 5);
-    }
-    dims[rank - 1] = if rng.one_in(3) { rng.size(1, 4) } else { rng.size(1, 32) };
-    let all = (1u32 << rank) - 1;
-    let mut mask = || if rng.one_in(2) { all } else { rng.u32() & all };
-    let keep = [mask(), mask()];
-    let (shape, n1, n2) = broadcast(&dims[..rank], keep);
+    let Some((shape, n1, n2)) = random_broadcast(rng) else {
+        return Outcome::Declined;
+    };
     let n = shape.out_len();
     let p = AddParams { shape, ..cache.params };
     rng.fill_i8(&mut b.input[..n1 + n2]);
