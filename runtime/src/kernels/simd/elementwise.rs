@@ -134,7 +134,8 @@ pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
 /// Constants of an int8 MUL (`kernels::mul`) in the form the vector loops take: TFLM's
 /// `MultiplyByQuantizedMultiplier` with a right shift of 1 to 22 and no left shift
 /// (`output_shift` in `-22..=-1`, what MUL layers with `scale1 * scale2 < output_scale
-/// / 2` have) and a positive multiplier.
+/// / 2` have) and a positive multiplier (the sign of a product is then the sign of its
+/// scaled value).
 #[derive(Clone, Copy, Debug)]
 pub struct MulQuant {
     /// Minus the zero points of the inputs.

@@ -292,7 +292,6 @@ unsafe fn wide_s8(
 macro_rules! mul_loop {
     ($bload:literal, $q:expr, $a:expr, $b:expr, $out:expr, $blocks:expr, $off:expr, $sat:expr, $restore:expr) => {
         core::arch::asm!(
-            "vdup.32 q7, r11",
             "dls lr, lr",
             "2:",
             "vldrb.u8 q0, [r0], #16",
@@ -309,28 +308,27 @@ macro_rules! mul_loop {
             "vmullb.s16 q0, q1, q3",
             "vmullt.s16 q5, q1, q3",
             "vshr.s32 q6, q0, #31",
-            "vqrdmlash.s32 q0, q7, r5",
-            "vadd.i32 q0, q0, q6",
-            "vrshl.s32 q0, r8",
-            "vshr.s32 q6, q5, #31",
-            "vqrdmlash.s32 q5, q7, r5",
-            "vadd.i32 q5, q5, q6",
-            "vrshl.s32 q5, r8",
-            "vqmovnb.s32 q1, q0",
-            "vqmovnt.s32 q1, q5",
+            "vqrdmlah.s32 q6, q0, r11",
+            "vrshl.s32 q6, r8",
+            "vshr.s32 q7, q5, #31",
+            "vqrdmlah.s32 q7, q5, r11",
+            "vrshl.s32 q7, r8",
+            "vqmovnb.s32 q1, q6",
+            "vqmovnt.s32 q1, q7",
             // Odd elements: 1, 5, 9, 13 and 3, 7, 11, 15.
             "vmullb.s16 q0, q2, q4",
             "vmullt.s16 q5, q2, q4",
             "vshr.s32 q6, q0, #31",
-            "vqrdmlash.s32 q0, q7, r5",
-            "vadd.i32 q0, q0, q6",
-            "vrshl.s32 q0, r8",
-            "vshr.s32 q6, q5, #31",
-            "vqrdmlash.s32 q5, q7, r5",
-            "vadd.i32 q5, q5, q6",
-            "vrshl.s32 q5, r8",
-            "vqmovnb.s32 q2, q0",
-            "vqmovnt.s32 q2, q5",
+            "vqrdmlah.s32 q6, q0, r11",
+            "vrshl.s32 q6, r8",
+            "vshr.s32 q7, q5, #31",
+            "vqrdmlah.s32 q7, q5, r11",
+            "vrshl.s32 q7, r8",
+            "vqmovnb.s32 q2, q6",
+            "vqmovnt.s32 q2, q7",
+            // The offset (less the minimum) in i16, before the clamps.
+            "vqadd.s16 q1, q1, r5",
+            "vqadd.s16 q2, q2, r5",
             "vqmovunb.s16 q0, q1",
             "vqmovunt.s16 q0, q2",
             "vqadd.u8 q0, q0, r9",
@@ -357,18 +355,19 @@ macro_rules! mul_loop {
 }
 
 /// `blocks` blocks of 16 elements of [`super::elementwise::mul_s8`] (input 2 advancing
-/// with `b_advances`, else the same 16 bytes every block): 40 instructions per block,
+/// with `b_advances`, else the same 16 bytes every block): 38 instructions per block,
 /// the loop included. Per block the inputs are widened to `i16` even and odd elements
 /// with their offsets, multiplied into four vectors of `i32` products (`vmullb`/`vmullt`)
 /// and requantized four lanes at a time: `vqrdmulh` is gemmlowp's
 /// `SaturatingRoundingDoublingHighMul` (half up; the products are far from the one
-/// saturating case), here as `vqrdmlash`, which also adds `(offset - min) << right`;
-/// `RoundingDivideByPOT` rounds ties away from zero where `vrshl` rounds them up, so
-/// negative values get -1 first (the sign of the product is the sign of the high half
-/// whenever the high half is not 0, and at 0 the -1 changes nothing for a right shift of
-/// at least 1). The results (`out - min`) are narrowed back into order with saturation
-/// (`vqmovn` to `i16`, `vqmovun` to `u8`: the lower clamp) and clamped above as in the
-/// two-table `i32` loop.
+/// saturating case); `RoundingDivideByPOT` rounds ties away from zero where `vrshl`
+/// rounds them up, so negative values need -1 first: the sign of the product (`vshr
+/// #31`, which is the sign of the high half whenever that is not 0, and at 0 the -1
+/// changes nothing for a right shift of at least 1) is the accumulator of `vqrdmlah`,
+/// which adds the rounded high half to it in the same instruction. The results are
+/// narrowed back into order with saturation (`vqmovn` to `i16`), get `offset - min`
+/// (`vqadd.s16`), are narrowed to `u8` (`vqmovun`: the lower clamp) and clamped above
+/// as in the two-table `i32` loop.
 ///
 /// # Safety
 /// `a` valid for `16 * blocks` reads, `b` for as many (or 16 if it does not advance),
@@ -377,7 +376,7 @@ macro_rules! mul_loop {
 pub unsafe fn mul_s8(q: &MulQuant, a: *const i8, b: *const i8, b_advances: bool, out: *mut i8, blocks: usize) {
     let span = q.max as i32 - q.min as i32;
     let (sat, restore) = (255 - span, q.max as i32 + 1);
-    let off = (q.output_offset - q.min as i32) << q.right_shift;
+    let off = q.output_offset - q.min as i32;
     // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block (`b` not
     // advancing when `!b_advances`). Clobbers q0-q7 and lr.
     unsafe {
