@@ -98,13 +98,24 @@ pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mu
     add_quantized(p, in1, in2, output);
 }
 
-/// Runs a two-table operator over a broadcast by innermost runs
-/// ([`super::broadcast::Broadcast::runs`]): [`simd::lut2_s8`] where both inputs advance,
+/// Runs a two-table operator over a broadcast: one input repeated as rows of the other
+/// ([`Broadcast::repeated_row`]) with [`simd::lut2_rows_s8`]; otherwise by innermost runs
+/// ([`Broadcast::runs`]): [`simd::lut2_s8`] where both inputs advance,
 /// [`simd::lut2_scalar_s8`] where one repeats. Returns `false` (nothing written) when
 /// the runs are too short to be worth a call each.
 #[cfg(not(feature = "reference-kernels"))]
 fn lut2_broadcast(q: &simd::Lut2, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
     use super::broadcast::Run;
+    if let Some(row) = shape.repeated_row() {
+        let n = shape.out_len();
+        let out = &mut output[..n];
+        if row.in1_repeats {
+            simd::lut2_rows_s8(&q.swapped(), &in2[..n], &in1[..row.len], out);
+        } else {
+            simd::lut2_rows_s8(q, &in1[..n], &in2[..row.len], out);
+        }
+        return true;
+    }
     shape.runs(4, |run: Run| {
         let (a, b, n) = (run.in1, run.in2, run.len);
         let out = &mut output[run.out..run.out + n];

@@ -161,6 +161,51 @@ impl Broadcast {
     }
 }
 
+/// A broadcast of one input over rows of the other ([`Broadcast::repeated_row`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RepeatedRow {
+    /// Elements in a row (all of the repeated input).
+    pub len: usize,
+    /// Input 1 is the repeated row (else input 2 is).
+    pub in1_repeats: bool,
+}
+
+impl Broadcast {
+    /// When one input has the output's shape and the other is one row repeated (its
+    /// shape the output's trailing dimensions, as a per-channel operand `[C]` of an
+    /// `[N, H, W, C]` output): the row's length and which input repeats. A kernel can
+    /// then run every row in one loop.
+    pub fn repeated_row(&self) -> Option<RepeatedRow> {
+        if self.elementwise {
+            return None;
+        }
+        let d = &self.out_dims;
+        // Row-major strides of the output, 0 along dimensions of one element (as the
+        // compiler writes them).
+        let mut full = [0usize; MAX_DIMS];
+        let mut step = 1;
+        for k in (0..MAX_DIMS).rev() {
+            full[k] = if d[k] == 1 { 0 } else { step };
+            step *= d[k];
+        }
+        let same = |s: &[usize; MAX_DIMS]| (0..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
+        // A row: the output's strides along the trailing dimensions from `j` on, 0 before.
+        let row = |s: &[usize; MAX_DIMS]| -> Option<usize> {
+            let j = (0..MAX_DIMS).find(|&k| d[k] > 1 && s[k] != 0)?;
+            let tail = (j..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
+            let head = (0..j).all(|k| d[k] == 1 || s[k] == 0);
+            (tail && head).then(|| d[j..].iter().product())
+        };
+        if same(&self.in1_strides) {
+            row(&self.in2_strides).map(|len| RepeatedRow { len, in1_repeats: false })
+        } else if same(&self.in2_strides) {
+            row(&self.in1_strides).map(|len| RepeatedRow { len, in1_repeats: true })
+        } else {
+            None
+        }
+    }
+}
+
 /// Applies `op` elementwise with broadcasting: `out[o] = op(in1[a], in2[b])`.
 ///
 /// Slices must have the lengths implied by `shape`; the model compiler guarantees it.

@@ -37,9 +37,10 @@ fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &
 }
 
 /// int8 MUL. With a right shift of 1 to 22 and a positive multiplier (what MUL layers
-/// have), [`simd::mul_s8`] over same-shape inputs and over broadcasts by innermost runs
-/// ([`Broadcast::runs`]; [`simd::mul_scalar_s8`] where one input repeats); otherwise, or
-/// with `reference-kernels`, the reference loop.
+/// have), [`simd::mul_s8`] over same-shape inputs, [`simd::mul_rows_s8`] over one input
+/// repeated as rows of the other ([`Broadcast::repeated_row`]: per-channel operands),
+/// and by innermost runs otherwise ([`Broadcast::runs`]; [`simd::mul_scalar_s8`] where one
+/// input repeats); otherwise, or with `reference-kernels`, the reference loop.
 pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     #[cfg(not(feature = "reference-kernels"))]
     if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
@@ -51,6 +52,18 @@ pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
             min: p.activation_min.clamp(-128, 127) as i8,
             max: p.activation_max.clamp(-128, 127) as i8,
         };
+        if let Some(row) = p.shape.repeated_row() {
+            let n = p.shape.out_len();
+            let out = &mut output[..n];
+            if row.in1_repeats {
+                // MUL commutes: input 2 runs over the rows of input 1.
+                let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
+                simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
+            } else {
+                simd::mul_rows_s8(&q, &in1[..n], &in2[..row.len], out);
+            }
+            return;
+        }
         let done = p.shape.runs(4, |r| {
             let (a, b, n) = (r.in1, r.in2, r.len);
             let out = &mut output[r.out..r.out + n];

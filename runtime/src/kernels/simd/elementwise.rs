@@ -110,6 +110,34 @@ pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
     q.portable(a, |i| b[i], out);
 }
 
+/// Longest row the Helium row loops take (its blocks are counted in 16 bits).
+#[cfg(tinyml_mve)]
+const MAX_ROW: usize = 16 * 0xffff;
+
+/// [`lut2_s8`] over rows: `out` is `out.len() / b.len()` rows of `b.len()` elements,
+/// `a` as long as `out`, and input 2 is the one row `b` every time (a per-channel
+/// operand). On Helium one call runs every row when the row is a whole number of
+/// 16-element blocks; otherwise one [`lut2_s8`] per row.
+#[inline]
+pub fn lut2_rows_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let len = b.len();
+    if len == 0 {
+        return;
+    }
+    let rows = out.len() / len;
+    let a = &a[..rows * len];
+    #[cfg(tinyml_mve)]
+    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+        // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
+        // number of blocks (checked above).
+        unsafe { super::mve_elementwise::lut2_rows_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows) };
+        return;
+    }
+    for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
+        lut2_s8(q, x, b, o);
+    }
+}
+
 /// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
 /// run (a broadcast operand). On Helium 16 elements per iteration, as [`lut2_s8`].
 #[inline]
@@ -189,6 +217,28 @@ pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     }
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
         *o = q.out(x, y);
+    }
+}
+
+/// [`mul_s8`] over rows, as [`lut2_rows_s8`].
+#[inline]
+pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let len = b.len();
+    if len == 0 {
+        return;
+    }
+    let rows = out.len() / len;
+    let a = &a[..rows * len];
+    #[cfg(tinyml_mve)]
+    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+        // SAFETY: as in `lut2_rows_s8`.
+        unsafe {
+            super::mve_elementwise::mul_rows_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), len / BLOCK, rows)
+        };
+        return;
+    }
+    for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
+        mul_s8(q, x, b, o);
     }
 }
 

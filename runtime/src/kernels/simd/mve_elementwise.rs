@@ -43,8 +43,8 @@ pub unsafe fn lut2_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks
     // SAFETY: the caller's contract.
     unsafe {
         match q.terms {
-            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, blocks),
-            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, blocks),
+            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, [blocks, 1, 0]),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, [blocks, 1, 0]),
         }
     }
 }
@@ -60,12 +60,31 @@ pub unsafe fn lut2_scalar_s8(q: &Lut2, y: i8, a: *const i8, out: *mut i8, blocks
     unsafe {
         match q.terms {
             Terms::Narrow { t1, t2, shift } => narrow_scalar_s8(t1, t2[y], shift, q, a, out, blocks),
-            Terms::Wide { t1, t2 } => wide_s8([t1, t1], Some(t2[y]), q, a, a, out, blocks),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t1], Some(t2[y]), q, a, a, out, [blocks, 1, 0]),
         }
     }
 }
 
-/// `i16` terms, both inputs: 18 instructions per 16 elements, the loop included.
+/// `rows` rows of `16 * row_blocks` elements of [`super::elementwise::lut2_rows_s8`]:
+/// input 1 and the output advance over all rows, input 2 restarts at `b` every row.
+///
+/// # Safety
+/// `a` valid for `16 * row_blocks * rows` reads, `out` for as many writes, `b` for
+/// `16 * row_blocks` reads; `row_blocks > 0`, `rows > 0`.
+#[inline]
+pub unsafe fn lut2_rows_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, row_blocks: usize, rows: usize) {
+    let shape = [row_blocks, rows, 16 * row_blocks];
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, shape),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, shape),
+        }
+    }
+}
+
+/// `i16` terms, both inputs: 18 instructions per 16 elements, the loop included; `[blocks
+/// per row, rows, bytes input 2 moves back after each row]`.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn narrow_s8(
@@ -75,7 +94,7 @@ unsafe fn narrow_s8(
     a: *const i8,
     b: *const i8,
     out: *mut i8,
-    blocks: usize,
+    [blocks, rows, rewind]: [usize; 3],
 ) {
     macro_rules! body {
         ($r:literal) => {
@@ -85,7 +104,8 @@ unsafe fn narrow_s8(
                 core::arch::asm!(
                     "vdup.8 q6, r5",
                     "vdup.8 q7, r8",
-                    "dls lr, lr",
+                    "3:",
+                    "dls lr, r9",
                     "2:",
                     "vldrb.u8 q0, [r0], #16",
                     "vmovlb.u8 q2, q0",
@@ -105,6 +125,9 @@ unsafe fn narrow_s8(
                     "vmin.s8 q2, q2, q7",
                     "vstrb.8 q2, [r2], #16",
                     "le lr, 2b",
+                    "sub r1, r1, r10",
+                    "subs r11, r11, #1",
+                    "bne 3b",
                     inout("r0") a => _,
                     inout("r1") b => _,
                     inout("r2") out => _,
@@ -112,7 +135,10 @@ unsafe fn narrow_s8(
                     in("r4") t[1].as_ptr(),
                     in("r5") q.min as i32,
                     in("r8") q.max as i32,
-                    inout("lr") blocks => _,
+                    in("r9") blocks,
+                    in("r10") rewind,
+                    inout("r11") rows => _,
+                    out("lr") _,
                     out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
                     out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
                     out("d12") _, out("d13") _, out("d14") _, out("d15") _,
@@ -170,7 +196,8 @@ unsafe fn narrow_scalar_s8(t1: &[i16; 256], c: i16, shift: u32, q: &Lut2, a: *co
 }
 
 /// `i32` terms: 36 instructions per 16 elements, the loop included; with `c`, input 2's
-/// term is `c` for every element (its loads and gathers are skipped: 25).
+/// term is `c` for every element (its loads and gathers are skipped: 25; one row).
+/// Rows as in [`narrow_s8`].
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn wide_s8(
@@ -180,7 +207,7 @@ unsafe fn wide_s8(
     a: *const i8,
     b: *const i8,
     out: *mut i8,
-    blocks: usize,
+    [blocks, rows, rewind]: [usize; 3],
 ) {
     // Upper clamp: `v + (255 - span)` saturates at 255 exactly when `v >= span`; then
     // `+ (max + 1)` (mod 256) maps 255 to `max` and every other `v` to `v + min`.
@@ -191,7 +218,8 @@ unsafe fn wide_s8(
     unsafe {
         match c {
             None => core::arch::asm!(
-                "dls lr, lr",
+                "3:",
+                "dls lr, r9",
                 "2:",
                 "vldrb.u8 q0, [r0], #16",
                 "vmovlb.u8 q1, q0",
@@ -231,6 +259,9 @@ unsafe fn wide_s8(
                 "vadd.i8 q0, q0, r8",
                 "vstrb.8 q0, [r2], #16",
                 "le lr, 2b",
+                "sub r1, r1, r10",
+                "subs r11, r11, #1",
+                "bne 3b",
                 inout("r0") a => _,
                 inout("r1") b => _,
                 inout("r2") out => _,
@@ -238,60 +269,68 @@ unsafe fn wide_s8(
                 in("r4") t[1].as_ptr(),
                 in("r5") sat,
                 in("r8") restore,
-                inout("lr") blocks => _,
+                in("r9") blocks,
+                in("r10") rewind,
+                inout("r11") rows => _,
+                out("lr") _,
                 out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
                 out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
                 out("d12") _, out("d13") _, out("d14") _, out("d15") _,
                 options(nostack),
             ),
-            Some(c) => core::arch::asm!(
-                "dls lr, lr",
-                "2:",
-                "vldrb.u8 q0, [r0], #16",
-                "vmovlb.u8 q1, q0",
-                "vmovlt.u8 q2, q0",
-                "vmovlb.u16 q0, q1",
-                "vmovlt.u16 q5, q1",
-                "vldrw.u32 q6, [r3, q0, uxtw #2]",
-                "vldrw.u32 q7, [r3, q5, uxtw #2]",
-                "vadd.i32 q6, q6, r4",
-                "vadd.i32 q7, q7, r4",
-                "vqshrnb.s32 q3, q6, #16",
-                "vqshrnt.s32 q3, q7, #16",
-                "vmovlb.u16 q0, q2",
-                "vmovlt.u16 q5, q2",
-                "vldrw.u32 q6, [r3, q0, uxtw #2]",
-                "vldrw.u32 q7, [r3, q5, uxtw #2]",
-                "vadd.i32 q6, q6, r4",
-                "vadd.i32 q7, q7, r4",
-                "vqshrnb.s32 q2, q6, #16",
-                "vqshrnt.s32 q2, q7, #16",
-                "vqmovunb.s16 q0, q3",
-                "vqmovunt.s16 q0, q2",
-                "vqadd.u8 q0, q0, r5",
-                "vadd.i8 q0, q0, r8",
-                "vstrb.8 q0, [r2], #16",
-                "le lr, 2b",
-                inout("r0") a => _,
-                inout("r2") out => _,
-                in("r3") t[0].as_ptr(),
-                in("r4") c,
-                in("r5") sat,
-                in("r8") restore,
-                inout("lr") blocks => _,
-                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
-                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
-                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
-                options(nostack),
-            ),
+            Some(c) => {
+                let _ = (rows, rewind);
+                core::arch::asm!(
+                    "dls lr, lr",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q1, q0",
+                    "vmovlt.u8 q2, q0",
+                    "vmovlb.u16 q0, q1",
+                    "vmovlt.u16 q5, q1",
+                    "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                    "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                    "vadd.i32 q6, q6, r4",
+                    "vadd.i32 q7, q7, r4",
+                    "vqshrnb.s32 q3, q6, #16",
+                    "vqshrnt.s32 q3, q7, #16",
+                    "vmovlb.u16 q0, q2",
+                    "vmovlt.u16 q5, q2",
+                    "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                    "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                    "vadd.i32 q6, q6, r4",
+                    "vadd.i32 q7, q7, r4",
+                    "vqshrnb.s32 q2, q6, #16",
+                    "vqshrnt.s32 q2, q7, #16",
+                    "vqmovunb.s16 q0, q3",
+                    "vqmovunt.s16 q0, q2",
+                    "vqadd.u8 q0, q0, r5",
+                    "vadd.i8 q0, q0, r8",
+                    "vstrb.8 q0, [r2], #16",
+                    "le lr, 2b",
+                    inout("r0") a => _,
+                    inout("r2") out => _,
+                    in("r3") t[0].as_ptr(),
+                    in("r4") c,
+                    in("r5") sat,
+                    in("r8") restore,
+                    inout("lr") blocks => _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
         }
     }
 }
 
 /// The loop of [`mul_s8`] with `$bload` loading input 2's 16 bytes.
 macro_rules! mul_loop {
-    ($bload:literal, $q:expr, $a:expr, $b:expr, $out:expr, $blocks:expr, $off:expr, $sat:expr, $restore:expr) => {
+    ($bload:literal, $q:expr, $a:expr, $b:expr, $out:expr, $rows:expr, $off:expr, $sat:expr, $restore:expr, $r3:expr, $r4:expr) => {
         core::arch::asm!(
+            "3:",
+            "lsr lr, r3, #16",
             "dls lr, lr",
             "2:",
             "vldrb.u8 q0, [r0], #16",
@@ -335,17 +374,21 @@ macro_rules! mul_loop {
             "vadd.i8 q0, q0, r10",
             "vstrb.8 q0, [r2], #16",
             "le lr, 2b",
+            "sub r1, r1, r4, lsr #16",
+            "subs r12, r12, #1",
+            "bne 3b",
             inout("r0") $a => _,
             inout("r1") $b => _,
             inout("r2") $out => _,
-            in("r3") $q.input_offset[0],
-            in("r4") $q.input_offset[1],
+            in("r3") $r3,
+            in("r4") $r4,
             in("r5") $off,
             in("r8") -($q.right_shift as i32),
             in("r9") $sat,
             in("r10") $restore,
             in("r11") $q.multiplier,
-            inout("lr") $blocks => _,
+            inout("r12") $rows => _,
+            out("lr") _,
             out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
             out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
             out("d12") _, out("d13") _, out("d14") _, out("d15") _,
@@ -372,18 +415,44 @@ macro_rules! mul_loop {
 /// # Safety
 /// `a` valid for `16 * blocks` reads, `b` for as many (or 16 if it does not advance),
 /// `out` for `16 * blocks` writes, `blocks > 0`.
-#[inline(never)]
+#[inline]
 pub unsafe fn mul_s8(q: &MulQuant, a: *const i8, b: *const i8, b_advances: bool, out: *mut i8, blocks: usize) {
+    // SAFETY: the caller's contract; one row.
+    unsafe { mul_rows_s8(q, a, b, b_advances, out, blocks, 1) }
+}
+
+/// `rows` rows of [`mul_s8`] (`row_blocks` blocks each), input 1 and the output
+/// advancing over all rows, input 2 restarting at `b` every row (when it advances).
+///
+/// # Safety
+/// `a` valid for `16 * row_blocks * rows` reads, `out` for as many writes, `b` for
+/// `16 * row_blocks` reads (16 if it does not advance); `row_blocks` in `1..65536`,
+/// `rows > 0`.
+#[inline(never)]
+pub unsafe fn mul_rows_s8(
+    q: &MulQuant,
+    a: *const i8,
+    b: *const i8,
+    b_advances: bool,
+    out: *mut i8,
+    row_blocks: usize,
+    rows: usize,
+) {
     let span = q.max as i32 - q.min as i32;
     let (sat, restore) = (255 - span, q.max as i32 + 1);
     let off = q.output_offset - q.min as i32;
+    // The `i16` offsets are the low halves of r3 and r4 (what `vadd.i16` reads); the
+    // high halves hold the blocks per row and the bytes input 2 moves back per row.
+    let rewind = if b_advances { 16 * row_blocks } else { 0 };
+    let r3 = (row_blocks << 16) as i32 | (q.input_offset[0] & 0xffff);
+    let r4 = (rewind << 16) as i32 | (q.input_offset[1] & 0xffff);
     // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block (`b` not
     // advancing when `!b_advances`). Clobbers q0-q7 and lr.
     unsafe {
         if b_advances {
-            mul_loop!("vldrb.u8 q0, [r1], #16", q, a, b, out, blocks, off, sat, restore);
+            mul_loop!("vldrb.u8 q0, [r1], #16", q, a, b, out, rows, off, sat, restore, r3, r4);
         } else {
-            mul_loop!("vldrb.u8 q0, [r1]", q, a, b, out, blocks, off, sat, restore);
+            mul_loop!("vldrb.u8 q0, [r1]", q, a, b, out, rows, off, sat, restore, r3, r4);
         }
     }
 }

@@ -161,7 +161,14 @@ pub fn random_broadcast(rng: &mut Rng) -> Option<(Broadcast, usize, usize)> {
     for d in dims[..rank - 1].iter_mut() {
         *d = rng.size(1, 5);
     }
-    dims[rank - 1] = if rng.one_in(3) { rng.size(1, 4) } else { rng.size(1, 32) };
+    // One time in four a whole number of 16-element blocks (the Helium row loops).
+    dims[rank - 1] = if rng.one_in(4) {
+        16 * rng.size(1, 2)
+    } else if rng.one_in(3) {
+        rng.size(1, 4)
+    } else {
+        rng.size(1, 32)
+    };
     let all = (1u32 << rank) - 1;
     let mut mask = || if rng.one_in(2) { all } else { rng.u32() & all };
     let keep = [mask(), mask()];
