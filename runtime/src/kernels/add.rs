@@ -250,6 +250,8 @@ impl<F: Fn(usize, usize) -> i32> Solver<'_, F> {
     /// Terms with `r` fraction bits whose sums are the output minus `base`, if the
     /// relaxation converges, they lie in `range`, and `kernel(t1[a] + t2[b])` is the
     /// reference output for every pair.
+    // Indexed loops: `a` and `b` are input bytes, indexing both tables and the reference.
+    #[allow(clippy::needless_range_loop)]
     fn solve(
         &self,
         r: u32,

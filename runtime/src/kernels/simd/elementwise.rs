@@ -13,75 +13,7 @@
 //! bytes after the clamp: the `i16` shift is at most 8, so a saturated sum shifts to at
 //! least 127 or at most -128, beyond either bound; the `i32` terms stay below 2^30.
 
-/// The terms of a two-table operator.
-#[derive(Clone, Copy, Debug)]
-pub enum Terms<'a> {
-    /// `i16` terms with `shift` fraction bits (`1..=8`); the sum is the output.
-    Narrow {
-        /// Term of input 1, by its byte as `u8`.
-        t1: &'a [i16; 256],
-        /// Term of input 2, by its byte as `u8`.
-        t2: &'a [i16; 256],
-        /// Fraction bits of the sum.
-        shift: u32,
-    },
-    /// `i32` terms with 16 fraction bits; the sum is the output minus the activation
-    /// minimum.
-    Wide {
-        /// Term of input 1, by its byte as `u8`.
-        t1: &'a [i32; 256],
-        /// Term of input 2, by its byte as `u8`.
-        t2: &'a [i32; 256],
-    },
-}
-
-/// Fraction bits of [`Terms::Wide`] (`kernels::add` packs them).
-pub const WIDE_SHIFT: u32 = 16;
-
-/// The constants of a two-table elementwise operator.
-#[derive(Clone, Copy, Debug)]
-pub struct Lut2<'a> {
-    /// The tables.
-    pub terms: Terms<'a>,
-    /// Activation minimum.
-    pub min: i8,
-    /// Activation maximum.
-    pub max: i8,
-}
-
-impl Lut2<'_> {
-    /// `out[i] = self(a[i], b(i))` in plain Rust, the table kind chosen once per call
-    /// (the loops stay free of it; on the DSP cores each element is two byte loads, two
-    /// table loads, an add, a shift, the clamp and a store).
-    #[inline(always)]
-    fn portable(&self, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
-        let (lo, hi) = (self.min as i32, self.max as i32);
-        match self.terms {
-            Terms::Narrow { t1, t2, shift } => {
-                for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                    let s = t1[x as u8 as usize] as i32 + t2[b(i) as u8 as usize] as i32;
-                    *o = (s >> shift).clamp(lo, hi) as i8;
-                }
-            }
-            Terms::Wide { t1, t2 } => {
-                for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                    let s = t1[x as u8 as usize] + t2[b(i) as u8 as usize];
-                    *o = (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8;
-                }
-            }
-        }
-    }
-
-    /// The same operator with the inputs exchanged.
-    #[inline]
-    pub fn swapped(&self) -> Self {
-        let terms = match self.terms {
-            Terms::Narrow { t1, t2, shift } => Terms::Narrow { t1: t2, t2: t1, shift },
-            Terms::Wide { t1, t2 } => Terms::Wide { t1: t2, t2: t1 },
-        };
-        Lut2 { terms, ..*self }
-    }
-}
+use super::out_quant::{Lut2, MulQuant, Terms, WIDE_SHIFT};
 
 /// Bytes per Helium block.
 #[cfg(tinyml_mve)]
@@ -107,7 +39,7 @@ pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
         }
         return;
     }
-    q.portable(a, |i| b[i], out);
+    portable(q, a, |i| b[i], out);
 }
 
 /// Longest row the Helium row loops take (its blocks are counted in 16 bits).
@@ -156,43 +88,7 @@ pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
         }
         return;
     }
-    q.portable(a, |_| y, out);
-}
-
-/// Constants of an int8 MUL (`kernels::mul`) in the form the vector loops take: TFLM's
-/// `MultiplyByQuantizedMultiplier` with a right shift of 1 to 22 and no left shift
-/// (`output_shift` in `-22..=-1`, what MUL layers with `scale1 * scale2 < output_scale
-/// / 2` have) and a positive multiplier (the sign of a product is then the sign of its
-/// scaled value).
-#[derive(Clone, Copy, Debug)]
-pub struct MulQuant {
-    /// Minus the zero points of the inputs.
-    pub input_offset: [i32; 2],
-    /// Output zero point.
-    pub output_offset: i32,
-    /// Q31 multiplier, positive.
-    pub multiplier: i32,
-    /// Right shift, `1..=22`.
-    pub right_shift: u32,
-    /// Activation minimum.
-    pub min: i8,
-    /// Activation maximum.
-    pub max: i8,
-}
-
-impl MulQuant {
-    /// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
-    /// `p` of the offset inputs, with TFLM's rounding (`SaturatingRoundingDoublingHighMul`
-    /// rounds half up, which is `(p * mult + 2^30) >> 31` for these small `p`;
-    /// `RoundingDivideByPOT` rounds ties away from zero).
-    #[inline(always)]
-    fn out(&self, x: i8, y: i8) -> i8 {
-        let p = (x as i32 + self.input_offset[0]) * (y as i32 + self.input_offset[1]);
-        let v = ((p as i64 * self.multiplier as i64 + (1 << 30)) >> 31) as i32;
-        let r = self.right_shift;
-        let v = (v + (1 << (r - 1)) - (v < 0) as i32) >> r;
-        (v + self.output_offset).clamp(self.min as i32, self.max as i32) as i8
-    }
+    portable(q, a, |_| y, out);
 }
 
 /// `out[i] = q(a[i], b[i])` over `out.len()` elements (int8 MUL). On Helium 16 elements
@@ -216,7 +112,7 @@ pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
         return;
     }
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = q.out(x, y);
+        *o = mul_out(q, x, y);
     }
 }
 
@@ -263,6 +159,41 @@ pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
         return;
     }
     for (o, &x) in out.iter_mut().zip(a) {
-        *o = q.out(x, y);
+        *o = mul_out(q, x, y);
     }
+}
+
+/// `out[i] = q(a[i], b(i))` in plain Rust, the table kind chosen once per call
+/// (the loops stay free of it; on the DSP cores each element is two byte loads, two
+/// table loads, an add, a shift, the clamp and a store).
+#[inline(always)]
+fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
+    let (lo, hi) = (q.min as i32, q.max as i32);
+    match q.terms {
+        Terms::Narrow { t1, t2, shift } => {
+            for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                let s = t1[x as u8 as usize] as i32 + t2[b(i) as u8 as usize] as i32;
+                *o = (s >> shift).clamp(lo, hi) as i8;
+            }
+        }
+        Terms::Wide { t1, t2 } => {
+            for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                let s = t1[x as u8 as usize] + t2[b(i) as u8 as usize];
+                *o = (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8;
+            }
+        }
+    }
+}
+
+/// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
+/// `p` of the offset inputs, with TFLM's rounding (`SaturatingRoundingDoublingHighMul`
+/// rounds half up, which is `(p * mult + 2^30) >> 31` for these small `p`;
+/// `RoundingDivideByPOT` rounds ties away from zero).
+#[inline(always)]
+fn mul_out(q: &MulQuant, x: i8, y: i8) -> i8 {
+    let p = (x as i32 + q.input_offset[0]) * (y as i32 + q.input_offset[1]);
+    let v = ((p as i64 * q.multiplier as i64 + (1 << 30)) >> 31) as i32;
+    let r = q.right_shift;
+    let v = (v + (1 << (r - 1)) - (v < 0) as i32) >> r;
+    (v + q.output_offset).clamp(q.min as i32, q.max as i32) as i8
 }

@@ -16,7 +16,7 @@
 //! so the unsigned saturation is the lower clamp, and a saturating add of
 //! `255 - (max - min)` then a wrapping add of `max + 1` the upper one and the minimum.
 
-use super::elementwise::{Lut2, MulQuant, Terms};
+use super::out_quant::{Lut2, MulQuant, Terms};
 
 /// `$body!(R)` for the immediate shift `R` equal to `$shift` (in `1..=8`).
 macro_rules! with_shift {
