@@ -186,14 +186,19 @@ fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
 }
 
 /// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
-/// `p` of the offset inputs, with TFLM's rounding (`SaturatingRoundingDoublingHighMul`
-/// rounds half up, which is `(p * mult + 2^30) >> 31` for these small `p`;
-/// `RoundingDivideByPOT` rounds ties away from zero).
+/// `p` of the offset inputs, with TFLM's rounding. `SaturatingRoundingDoublingHighMul`
+/// rounds half up: `(2p * mult + 2^31) >> 32`, exact in 32 bits since `|p| <= 255^2`
+/// (one `smmulr` with the DSP extension). `RoundingDivideByPOT` rounds ties away from
+/// zero: `(v + 2^(right-1) - (v < 0)) >> right`, here with the output offset folded in
+/// as `offset << right`.
 #[inline(always)]
 fn mul_out(q: &MulQuant, x: i8, y: i8) -> i8 {
     let p = (x as i32 + q.input_offset[0]) * (y as i32 + q.input_offset[1]);
-    let v = ((p as i64 * q.multiplier as i64 + (1 << 30)) >> 31) as i32;
+    #[cfg(tinyml_dsp)]
+    let v = super::dsp::smmulr(2 * p, q.multiplier);
+    #[cfg(not(tinyml_dsp))]
+    let v = ((2 * p as i64 * q.multiplier as i64 + (1 << 31)) >> 32) as i32;
     let r = q.right_shift;
-    let v = (v + (1 << (r - 1)) - (v < 0) as i32) >> r;
-    (v + q.output_offset).clamp(q.min as i32, q.max as i32) as i8
+    let v = (v + (1 << (r - 1)) + (q.output_offset << r) + (v >> 31)) >> r;
+    v.clamp(q.min as i32, q.max as i32) as i8
 }
