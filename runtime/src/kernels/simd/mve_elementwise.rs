@@ -327,7 +327,7 @@ unsafe fn wide_s8(
 
 /// The loop of [`mul_s8`] with `$bload` loading input 2's 16 bytes.
 macro_rules! mul_loop {
-    ($bload:literal, $q:expr, $a:expr, $b:expr, $out:expr, $rows:expr, $off:expr, $sat:expr, $restore:expr, $r3:expr, $r4:expr) => {
+    ($bload:literal, [$nb:literal, $nt:literal, $c1:literal, $c2:literal], $q:expr, $a:expr, $b:expr, $out:expr, $rows:expr, $off:expr, $sat:expr, $restore:expr, $r3:expr, $r4:expr) => {
         core::arch::asm!(
             "3:",
             "lsr lr, r3, #16",
@@ -368,10 +368,10 @@ macro_rules! mul_loop {
             // The offset (less the minimum) in i16, before the clamps.
             "vqadd.s16 q1, q1, r5",
             "vqadd.s16 q2, q2, r5",
-            "vqmovunb.s16 q0, q1",
-            "vqmovunt.s16 q0, q2",
-            "vqadd.u8 q0, q0, r9",
-            "vadd.i8 q0, q0, r10",
+            $nb,
+            $nt,
+            $c1,
+            $c2,
             "vstrb.8 q0, [r2], #16",
             "le lr, 2b",
             "sub r1, r1, r4, lsr #16",
@@ -399,7 +399,8 @@ macro_rules! mul_loop {
 
 /// `blocks` blocks of 16 elements of [`super::elementwise::mul_s8`] (input 2 advancing
 /// with `b_advances`, else the same 16 bytes every block): 38 instructions per block,
-/// the loop included. Per block the inputs are widened to `i16` even and odd elements
+/// the loop included (36 without an activation, where the signed narrowing is the
+/// clamp). Per block the inputs are widened to `i16` even and odd elements
 /// with their offsets, multiplied into four vectors of `i32` products (`vmullb`/`vmullt`)
 /// and requantized four lanes at a time: `vqrdmulh` is gemmlowp's
 /// `SaturatingRoundingDoublingHighMul` (half up; the products are far from the one
@@ -440,7 +441,8 @@ pub unsafe fn mul_rows_s8(
 ) {
     let span = q.max as i32 - q.min as i32;
     let (sat, restore) = (255 - span, q.max as i32 + 1);
-    let off = q.output_offset - q.min as i32;
+    let full = (q.min, q.max) == (i8::MIN, i8::MAX);
+    let off = if full { q.output_offset } else { q.output_offset - q.min as i32 };
     // The `i16` offsets are the low halves of r3 and r4 (what `vadd.i16` reads); the
     // high halves hold the blocks per row and the bytes input 2 moves back per row.
     let rewind = if b_advances { 16 * row_blocks } else { 0 };
@@ -449,10 +451,70 @@ pub unsafe fn mul_rows_s8(
     // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block (`b` not
     // advancing when `!b_advances`). Clobbers q0-q7 and lr.
     unsafe {
-        if b_advances {
-            mul_loop!("vldrb.u8 q0, [r1], #16", q, a, b, out, rows, off, sat, restore, r3, r4);
+        // Without an activation the signed narrowing to `i8` is the clamp (the offset
+        // added unchanged); else the values are `out - min`, clamped as described above.
+        if full {
+            if b_advances {
+                mul_loop!(
+                    "vldrb.u8 q0, [r1], #16",
+                    ["vqmovnb.s16 q0, q1", "vqmovnt.s16 q0, q2", "", ""],
+                    q,
+                    a,
+                    b,
+                    out,
+                    rows,
+                    off,
+                    sat,
+                    restore,
+                    r3,
+                    r4
+                );
+            } else {
+                mul_loop!(
+                    "vldrb.u8 q0, [r1]",
+                    ["vqmovnb.s16 q0, q1", "vqmovnt.s16 q0, q2", "", ""],
+                    q,
+                    a,
+                    b,
+                    out,
+                    rows,
+                    off,
+                    sat,
+                    restore,
+                    r3,
+                    r4
+                );
+            }
+        } else if b_advances {
+            mul_loop!(
+                "vldrb.u8 q0, [r1], #16",
+                ["vqmovunb.s16 q0, q1", "vqmovunt.s16 q0, q2", "vqadd.u8 q0, q0, r9", "vadd.i8 q0, q0, r10"],
+                q,
+                a,
+                b,
+                out,
+                rows,
+                off,
+                sat,
+                restore,
+                r3,
+                r4
+            );
         } else {
-            mul_loop!("vldrb.u8 q0, [r1]", q, a, b, out, rows, off, sat, restore, r3, r4);
+            mul_loop!(
+                "vldrb.u8 q0, [r1]",
+                ["vqmovunb.s16 q0, q1", "vqmovunt.s16 q0, q2", "vqadd.u8 q0, q0, r9", "vadd.i8 q0, q0, r10"],
+                q,
+                a,
+                b,
+                out,
+                rows,
+                off,
+                sat,
+                restore,
+                r3,
+                r4
+            );
         }
     }
 }
