@@ -111,8 +111,15 @@ pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
         }
         return;
     }
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o = mul_out(q, x, y);
+    // The clamp chosen once per call (one `ssat` per element without an activation).
+    if full_range(q) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = mul_saturated(q, x, y);
+        }
+    } else {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = mul_clamped(q, x, y);
+        }
     }
 }
 
@@ -158,8 +165,14 @@ pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
         }
         return;
     }
-    for (o, &x) in out.iter_mut().zip(a) {
-        *o = mul_out(q, x, y);
+    if full_range(q) {
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = mul_saturated(q, x, y);
+        }
+    } else {
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = mul_clamped(q, x, y);
+        }
     }
 }
 
@@ -188,17 +201,35 @@ fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
 /// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
 /// `p` of the offset inputs, with TFLM's rounding. `SaturatingRoundingDoublingHighMul`
 /// rounds half up: `(2p * mult + 2^31) >> 32`, exact in 32 bits since `|p| <= 255^2`
-/// (one `smmulr` with the DSP extension). `RoundingDivideByPOT` rounds ties away from
-/// zero: `(v + 2^(right-1) - (v < 0)) >> right`, here with the output offset folded in
-/// as `offset << right`.
+/// (one `smmulr` with the DSP extension; `2p` as `(2x + 2 * offset) * y`, one add with
+/// a shifted operand). `RoundingDivideByPOT` rounds ties away from zero: `(v +
+/// 2^(right-1) - (v < 0)) >> right`, here with the output offset folded in as `offset
+/// << right`. Without an activation the clamp is one `ssat`.
 #[inline(always)]
-fn mul_out(q: &MulQuant, x: i8, y: i8) -> i8 {
-    let p = (x as i32 + q.input_offset[0]) * (y as i32 + q.input_offset[1]);
+fn mul_out(q: &MulQuant, x: i8, y: i8) -> i32 {
+    let p2 = (2 * x as i32 + 2 * q.input_offset[0]) * (y as i32 + q.input_offset[1]);
     #[cfg(tinyml_dsp)]
-    let v = super::dsp::smmulr(2 * p, q.multiplier);
+    let v = super::dsp::smmulr(p2, q.multiplier);
     #[cfg(not(tinyml_dsp))]
-    let v = ((2 * p as i64 * q.multiplier as i64 + (1 << 31)) >> 32) as i32;
+    let v = ((p2 as i64 * q.multiplier as i64 + (1 << 31)) >> 32) as i32;
     let r = q.right_shift;
-    let v = (v + (1 << (r - 1)) + (q.output_offset << r) + (v >> 31)) >> r;
-    v.clamp(q.min as i32, q.max as i32) as i8
+    (v + (1 << (r - 1)) + (q.output_offset << r) + (v >> 31)) >> r
+}
+
+/// [`mul_out`] clamped to the activation range.
+#[inline(always)]
+fn mul_clamped(q: &MulQuant, x: i8, y: i8) -> i8 {
+    mul_out(q, x, y).clamp(q.min as i32, q.max as i32) as i8
+}
+
+/// [`mul_out`] saturated to `i8` (no activation).
+#[inline(always)]
+fn mul_saturated(q: &MulQuant, x: i8, y: i8) -> i8 {
+    mul_out(q, x, y).clamp(-128, 127) as i8
+}
+
+/// Whether `q` has no activation (its clamp is the `i8` range).
+#[inline(always)]
+fn full_range(q: &MulQuant) -> bool {
+    (q.min, q.max) == (i8::MIN, i8::MAX)
 }
