@@ -20,10 +20,12 @@ static int32_t tinyml_add_element(const AddParams *p, int32_t a, int32_t b) {
     return tinyml_clamp(out, p->activation_min, p->activation_max);
 }
 
-void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output) {
+void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, const int32_t *packed,
+            tinyml_i8 *output) {
     const int32_t n = tinyml_broadcast_len(&p->shape);
     TinymlBroadcastIter it;
     int32_t o;
+    (void)packed;
     tinyml_broadcast_begin(&it, &p->shape);
     for (o = 0; o < n; ++o) {
         output[o] = (tinyml_i8)tinyml_add_element(p, (int32_t)in1[it.a], (int32_t)in2[it.b]);

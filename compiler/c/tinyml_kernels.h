@@ -459,8 +459,10 @@ void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, cons
 void softmax_s16(const SoftmaxS16Params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
                  const int16_t *input, int16_t *output);
 
-/* ADD/SUB, MUL, MINIMUM/MAXIMUM with broadcasting. */
-void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+/* ADD/SUB, MUL, MINIMUM/MAXIMUM with broadcasting (`packed`: the two-table form the
+   optimized Rust add_s8 reads; NULL here). */
+void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, const int32_t *packed,
+            tinyml_i8 *output);
 void add_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
 void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);

@@ -8,7 +8,10 @@ use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use tinyml_runtime::kernels::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
+use crate::kernel::{Arg, Call, Emitter, OpIo};
+use tinyml_runtime::kernels::add::{
+    add_i32, add_s16, add_s8, add_s8_pack, AddI32Params, AddParams, ADD_S8_PACKED_WORDS,
+};
 
 /// The runtime function of ADD and SUB for element `T`.
 fn add_fn<P, T>(params_ty: &'static str, function: &'static str, run: fn(&P, &[T], &[T], &mut [T])) -> BinaryFn<P, T> {
@@ -115,12 +118,55 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
             let op = op_name(subtract);
             let (kernel, inputs): (Box<dyn Kernel>, _) = if dtype == DType::I8 {
                 let (operands, i) = Operands::<i8>::lower(cx)?;
-                (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s8", add_s8) }), i)
+                (Box::new(AddS8::new(op, params, operands)), i)
             } else {
                 let (operands, i) = Operands::<i16>::lower(cx)?;
                 (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s16", add_s16) }), i)
             };
             Ok(Lowered { kernel, inputs, output })
         }
+    }
+}
+
+/// An int8 ADD or SUB: the parameters of the reference arithmetic and, when one exists,
+/// the two-table form of it ([`add_s8_pack`], exact for every pair of input bytes),
+/// emitted as a packed table for the optimized kernel.
+#[derive(Debug)]
+struct AddS8 {
+    op: &'static str,
+    params: AddParams,
+    operands: Operands<i8>,
+    packed: Vec<i32>,
+}
+
+impl AddS8 {
+    fn new(op: &'static str, params: AddParams, operands: Operands<i8>) -> Self {
+        let mut packed = vec![0; ADD_S8_PACKED_WORDS];
+        let words = add_s8_pack(&params, &mut packed);
+        packed.truncate(words);
+        AddS8 { op, params, operands, packed }
+    }
+}
+
+impl Kernel for AddS8 {
+    fn op_name(&self) -> &'static str {
+        self.op
+    }
+
+    fn const_bytes(&self) -> usize {
+        self.operands.const_bytes() + 4 * self.packed.len()
+    }
+
+    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        self.operands.run(io, |a, b, out| add_s8(&self.params, a, b, &self.packed, out))
+    }
+
+    fn emit(&self, e: &mut Emitter) -> Call {
+        e.use_path("tinyml_runtime::kernels::add::*");
+        e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
+        let params = e.params("PARAMS", "AddParams", &self.params);
+        let (a, b) = self.operands.emit(e);
+        let packed = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+        Call::new("add_s8", vec![params, a, b, packed, Arg::Output])
     }
 }

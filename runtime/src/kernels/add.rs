@@ -58,28 +58,275 @@ fn add_quantized<T: QuantizedInt>(p: &AddParams, in1: &[T], in2: &[T], output: &
     binary(&p.shape, in1, in2, output, |a: T, b: T| T::from_i32(add_element(p, a.to_i32(), b.to_i32())));
 }
 
-/// int8 ADD/SUB. Same-shape inputs take [`simd::add_s8`] (four elements per
-/// iteration on Helium), broadcast shapes (and builds with `reference-kernels`) the
-/// reference loop.
-pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+/// int8 ADD/SUB. With a table from [`add_s8_pack`] in `packed`, two lookups per element
+/// ([`simd::lut2_s8`]; 16 elements per iteration on Helium) over same-shape inputs and
+/// over broadcasts whose innermost run is contiguous or one repeated element; without
+/// one, same-shape inputs take [`simd::add_s8`], broadcasts (and builds with
+/// `reference-kernels`) the reference loop. A call with `&[]` is always valid.
+pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mut [i8]) {
     #[cfg(not(feature = "reference-kernels"))]
-    if p.shape.elementwise {
-        let n = p.shape.out_len();
-        let q = simd::AddQuant {
-            left_shift: p.left_shift,
-            input_offset: [p.input1_offset, p.input2_offset],
-            input_multiplier: [p.input1_multiplier, p.input2_multiplier],
-            input_shift: [p.input1_shift, p.input2_shift],
-            output_offset: p.output_offset,
-            output_multiplier: p.output_multiplier,
-            output_shift: p.output_shift,
-            min: p.activation_min,
-            max: p.activation_max,
-            subtract: p.subtract,
-        };
-        return simd::add_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+    {
+        if let Some(terms) = add_s8_table(packed) {
+            let q = simd::Lut2 {
+                terms,
+                min: p.activation_min.clamp(-128, 127) as i8,
+                max: p.activation_max.clamp(-128, 127) as i8,
+            };
+            if lut2_broadcast(&q, &p.shape, in1, in2, output) {
+                return;
+            }
+        }
+        if p.shape.elementwise {
+            let n = p.shape.out_len();
+            let q = simd::AddQuant {
+                left_shift: p.left_shift,
+                input_offset: [p.input1_offset, p.input2_offset],
+                input_multiplier: [p.input1_multiplier, p.input2_multiplier],
+                input_shift: [p.input1_shift, p.input2_shift],
+                output_offset: p.output_offset,
+                output_multiplier: p.output_multiplier,
+                output_shift: p.output_shift,
+                min: p.activation_min,
+                max: p.activation_max,
+                subtract: p.subtract,
+            };
+            return simd::add_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+        }
     }
+    #[cfg(feature = "reference-kernels")]
+    let _ = packed;
     add_quantized(p, in1, in2, output);
+}
+
+/// Runs a two-table operator over a broadcast: one input repeated as rows of the other
+/// ([`Broadcast::repeated_row`]) with [`simd::lut2_rows_s8`]; otherwise by innermost runs
+/// ([`Broadcast::runs`]): [`simd::lut2_s8`] where both inputs advance,
+/// [`simd::lut2_scalar_s8`] where one repeats. Returns `false` (nothing written) when
+/// the runs are too short to be worth a call each.
+#[cfg(not(feature = "reference-kernels"))]
+fn lut2_broadcast(q: &simd::Lut2, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
+    use super::broadcast::Run;
+    if let Some(row) = shape.repeated_row() {
+        let n = shape.out_len();
+        let out = &mut output[..n];
+        if row.in1_repeats {
+            simd::lut2_rows_s8(&q.swapped(), &in2[..n], &in1[..row.len], out);
+        } else {
+            simd::lut2_rows_s8(q, &in1[..n], &in2[..row.len], out);
+        }
+        return true;
+    }
+    shape.runs(4, |run: Run| {
+        let (a, b, n) = (run.in1, run.in2, run.len);
+        let out = &mut output[run.out..run.out + n];
+        match (run.in1_advances, run.in2_advances) {
+            (true, true) => simd::lut2_s8(q, &in1[a..a + n], &in2[b..b + n], out),
+            (true, false) => simd::lut2_scalar_s8(q, &in1[a..a + n], in2[b], out),
+            _ => simd::lut2_scalar_s8(&q.swapped(), &in2[b..b + n], in1[a], out),
+        }
+    })
+}
+
+/// Most words of the table [`add_s8_pack`] writes: a header word (tag and shift), then
+/// the two tables of 256 terms (input 1, input 2), indexed by the input byte as `u8`:
+/// `i16` terms two to a word (257 words) or `i32` terms (513 words).
+pub const ADD_S8_PACKED_WORDS: usize = 1 + 512;
+
+/// High bits of the header word of an ADD/SUB table; the low byte is the shift.
+const ADD_TABLE_TAG: i32 = 0x4144_5400;
+
+/// The shifts of `i16` terms: Helium narrows with `vqshrnb.s16 #shift`, and a shift of
+/// at most 8 keeps `i16::MIN >> shift <= -128` (saturation and clamp agree).
+const NARROW_SHIFTS: core::ops::RangeInclusive<u32> = 1..=8;
+
+/// Relaxation passes before a shift is given up.
+const PASSES: usize = 48;
+
+/// Fraction bits of `i32` terms (`simd::WIDE_SHIFT`; the table is packed by builds
+/// without the simd module too).
+const WIDE_SHIFT: u32 = 16;
+#[cfg(not(feature = "reference-kernels"))]
+const _: () = assert!(WIDE_SHIFT == simd::WIDE_SHIFT);
+
+/// Reads a table written by [`add_s8_pack`]; `None` for any other layout (an empty
+/// table, another kernel's).
+#[cfg(not(feature = "reference-kernels"))]
+pub fn add_s8_table(packed: &[i32]) -> Option<simd::Terms<'_>> {
+    let (&head, rest) = packed.split_first()?;
+    let shift = (head & 0xff) as u32;
+    if head & !0xff != ADD_TABLE_TAG {
+        return None;
+    }
+    if NARROW_SHIFTS.contains(&shift) && rest.len() == 256 {
+        // SAFETY: 256 `i32` are the bytes of 512 `i16`, which need less alignment.
+        let t: &[i16; 512] = unsafe { &*rest.as_ptr().cast::<[i16; 512]>() };
+        let (t1, t2) = t.split_at(256);
+        return Some(simd::Terms::Narrow { t1: t1.try_into().ok()?, t2: t2.try_into().ok()?, shift });
+    }
+    if shift == WIDE_SHIFT && rest.len() == 512 {
+        let (t1, t2) = rest.split_at(256);
+        return Some(simd::Terms::Wide { t1: t1.try_into().ok()?, t2: t2.try_into().ok()? });
+    }
+    None
+}
+
+/// Computes the table of an int8 ADD/SUB (same shape or broadcast; the shape does not
+/// matter) into `packed` (at least [`ADD_S8_PACKED_WORDS`] words) and returns the words
+/// written, or 0 when no table reproduces the reference exactly (the kernel then
+/// computes each element).
+///
+/// The reference result is a function of the two input bytes only, `clamp(g(f1(a) ±
+/// f2(b)))` with `g` monotone. The table holds integer terms `t1[a]`, `t2[b]` and a
+/// shift `r` such that `clamp((t1[a] + t2[b]) >> r)` equals it for all 65,536 pairs:
+/// each pair bounds `t1[a] + t2[b]` to `[o << r, (o + 1) << r)` for its output `o` (one
+/// side only where `o` is an activation bound). Those are difference constraints
+/// between `t1` and `-t2`; starting from the real-valued rescaling rounded down, passes
+/// of Bellman-Ford relaxation (lower `t1`, raise `t2`) reach a solution when one exists
+/// below it. A solution exists when the reference is `floor(h1(a) + h2(b))` for real
+/// `h1`, `h2` and `2^r` is at least the length of any cycle of constraints (at most 256
+/// pairs), which `r = 16` always meets; TFLM's rounding of negative ties breaks that
+/// form in rare parameters, and then no table is written. The `i16` terms (shifts 8
+/// down to 1, twice as fast on Helium) are tried first, then `i32` terms with `r = 16`
+/// that hold `o - min`. Every pair is checked again with the kernel's arithmetic, so a
+/// table is exact whenever one is written.
+pub fn add_s8_pack(p: &AddParams, packed: &mut [i32]) -> usize {
+    if packed.len() < ADD_S8_PACKED_WORDS || p.left_shift != 20 {
+        return 0;
+    }
+    let term = |offset: i32, mult: i32, shift: i32, x: i32| scale_down((offset + x) * (1 << p.left_shift), mult, shift);
+    let mut f1 = [0i32; 256];
+    let mut f2 = [0i32; 256];
+    for u in 0..256 {
+        let x = u as u8 as i8 as i32;
+        f1[u] = term(p.input1_offset, p.input1_multiplier, p.input1_shift, x);
+        let y = term(p.input2_offset, p.input2_multiplier, p.input2_shift, x);
+        f2[u] = if p.subtract { -y } else { y };
+    }
+    let (lo, hi) = (p.activation_min.max(-128), p.activation_max.min(127));
+    if lo > hi {
+        return 0;
+    }
+    let reference = |a: usize, b: usize| {
+        (scale_down(f1[a] + f2[b], p.output_multiplier, p.output_shift) + p.output_offset).clamp(lo, hi)
+    };
+    let cx = Solver { f1: &f1, f2: &f2, p, lo, hi, reference: &reference };
+    for r in NARROW_SHIFTS.rev() {
+        // i16 sums saturate, then the narrowing to i8 does, then the clamp.
+        let narrow = |s: i32| ((s.clamp(i16::MIN as i32, i16::MAX as i32) >> r).clamp(-128, 127)).clamp(lo, hi);
+        if let Some((t1, t2)) = cx.solve(r, 0, i16::MIN as i32..=i16::MAX as i32, narrow) {
+            packed[0] = ADD_TABLE_TAG | r as i32;
+            for k in 0..128 {
+                let word = |t: &[i32; 256]| (t[2 * k] as u16 as u32 | (t[2 * k + 1] as u16 as u32) << 16) as i32;
+                packed[1 + k] = word(&t1);
+                packed[129 + k] = word(&t2);
+            }
+            return 1 + 256;
+        }
+    }
+    let r = WIDE_SHIFT;
+    // Narrowing to i16 saturates, then to u8 (the lower clamp), then the upper clamp.
+    let wide = |s: i32| lo + ((s >> r).clamp(i16::MIN as i32, i16::MAX as i32).clamp(0, 255)).min(hi - lo);
+    if let Some((t1, t2)) = cx.solve(r, lo, -(1 << 30)..=(1 << 30), wide) {
+        packed[0] = ADD_TABLE_TAG | r as i32;
+        packed[1..257].copy_from_slice(&t1);
+        packed[257..513].copy_from_slice(&t2);
+        return 1 + 512;
+    }
+    0
+}
+
+/// What [`add_s8_pack`] solves for: the scaled inputs, the parameters, the activation
+/// range and the reference output of a pair of bytes (as `u8` indices).
+struct Solver<'a, F> {
+    f1: &'a [i32; 256],
+    f2: &'a [i32; 256],
+    p: &'a AddParams,
+    lo: i32,
+    hi: i32,
+    reference: &'a F,
+}
+
+impl<F: Fn(usize, usize) -> i32> Solver<'_, F> {
+    /// Terms with `r` fraction bits whose sums are the output minus `base`, if the
+    /// relaxation converges, they lie in `range`, and `kernel(t1[a] + t2[b])` is the
+    /// reference output for every pair.
+    // Indexed loops: `a` and `b` are input bytes, indexing both tables and the reference.
+    #[allow(clippy::needless_range_loop)]
+    fn solve(
+        &self,
+        r: u32,
+        base: i32,
+        range: core::ops::RangeInclusive<i32>,
+        kernel: impl Fn(i32) -> i32,
+    ) -> Option<([i32; 256], [i32; 256])> {
+        let (p, lo, hi) = (self.p, self.lo, self.hi);
+        // Real rescaling `x * mult * 2^(shift + r) / 2^31`, rounded down; the output
+        // offset less the base and one half go into input 1's term.
+        let down = ((31 - p.output_shift) as u32).checked_sub(r)?.min(63);
+        let scaled = |x: i32| ((x as i64 * p.output_multiplier as i64) >> down) as i32;
+        let mut t1 = [0i32; 256];
+        let mut t2 = [0i32; 256];
+        for u in 0..256 {
+            t1[u] = scaled(self.f1[u]) + ((p.output_offset - base) << r) + (1 << (r - 1));
+            t2[u] = scaled(self.f2[u]);
+        }
+        let one = 1i32 << r;
+        let mut converged = false;
+        for _ in 0..PASSES {
+            let mut changed = false;
+            for a in 0..256 {
+                for b in 0..256 {
+                    let o = (self.reference)(a, b);
+                    let v = o - base;
+                    let s = t1[a] + t2[b];
+                    if o < hi && s > (v << r) + one - 1 {
+                        t1[a] = (v << r) + one - 1 - t2[b];
+                        changed = true;
+                    } else if o > lo && s < v << r {
+                        t2[b] = (v << r) - t1[a];
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                converged = true;
+                break;
+            }
+        }
+        if !converged {
+            return None;
+        }
+        // Terms so large (small) that every sum with them is clamped can be brought in
+        // to the least (greatest) value that still clamps every sum.
+        let (top, bottom) = ((hi - base) << r, ((lo - base) << r) + one - 1);
+        let (min2, max2) = (*t2.iter().min()?, *t2.iter().max()?);
+        for v in t1.iter_mut() {
+            *v = (*v).min(top - min2).max(bottom - max2);
+        }
+        let (min1, max1) = (*t1.iter().min()?, *t1.iter().max()?);
+        for v in t2.iter_mut() {
+            *v = (*v).min(top - min1).max(bottom - max1);
+        }
+        // Move a constant from one table to the other to centre both in `range`.
+        let (min1, max1) = (*t1.iter().min()?, *t1.iter().max()?);
+        let (min2, max2) = (*t2.iter().min()?, *t2.iter().max()?);
+        let c = ((min1 + max1) - (min2 + max2)) / 4;
+        for u in 0..256 {
+            t1[u] -= c;
+            t2[u] += c;
+            if !range.contains(&t1[u]) || !range.contains(&t2[u]) {
+                return None;
+            }
+        }
+        for a in 0..256 {
+            for b in 0..256 {
+                if kernel(t1[a] + t2[b]) != (self.reference)(a, b) {
+                    return None;
+                }
+            }
+        }
+        Some((t1, t2))
+    }
 }
 
 /// int8 ADD/SUB, always the scalar reference loop (what the tests compare
@@ -139,9 +386,9 @@ mod tests {
             shape: Broadcast::elementwise(4),
         };
         let mut out = [0i8; 4];
-        add_s8(&p, &[1, -5, 100, -100], &[2, 3, 100, -100], &mut out);
+        add_s8(&p, &[1, -5, 100, -100], &[2, 3, 100, -100], &[], &mut out);
         assert_eq!(out, [3, -2, 127, -128]);
-        add_s8(&AddParams { subtract: true, ..p }, &[1, -5, 100, -100], &[2, 3, 100, -100], &mut out);
+        add_s8(&AddParams { subtract: true, ..p }, &[1, -5, 100, -100], &[2, 3, 100, -100], &[], &mut out);
         assert_eq!(out, [-1, -8, 0, 0]);
     }
 }

@@ -70,6 +70,142 @@ impl Broadcast {
     }
 }
 
+/// One innermost run of a broadcast ([`Broadcast::runs`]): `len` outputs from `out`
+/// on, each input read from its start either at consecutive elements or at one
+/// element for the whole run.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    /// First output element.
+    pub out: usize,
+    /// First (or only) element of input 1.
+    pub in1: usize,
+    /// First (or only) element of input 2.
+    pub in2: usize,
+    /// Outputs in the run.
+    pub len: usize,
+    /// Input 1 advances with the output (else it repeats `in1`).
+    pub in1_advances: bool,
+    /// Input 2 advances with the output (else it repeats `in2`).
+    pub in2_advances: bool,
+}
+
+impl Broadcast {
+    /// Calls `f` for every innermost run in output order and returns `true`; or returns
+    /// `false`, calling nothing, when the runs would be shorter than `min_len` or the
+    /// innermost dimension is one that no input advances along or that an input reads
+    /// with a stride. A run merges the trailing dimensions along which each input keeps
+    /// reading contiguously (or keeps repeating one element): a per-channel operand
+    /// gives runs of one row of channels, a scalar one a single run. Vector kernels
+    /// then take whole runs, the index arithmetic happening once per run.
+    pub fn runs(&self, min_len: usize, mut f: impl FnMut(Run)) -> bool {
+        if self.elementwise {
+            let len = self.out_len();
+            if len < min_len {
+                return false;
+            }
+            f(Run { out: 0, in1: 0, in2: 0, len, in1_advances: true, in2_advances: true });
+            return true;
+        }
+        let (d, s1, s2) = (&self.out_dims, &self.in1_strides, &self.in2_strides);
+        // The innermost dimension of more than one element; each input has stride 1
+        // (advances) or 0 (repeats) along it.
+        let Some(last) = (0..MAX_DIMS).rev().find(|&k| d[k] > 1) else {
+            return false;
+        };
+        let (k1, k2) = (s1[last], s2[last]);
+        if k1 > 1 || k2 > 1 || (k1 == 0 && k2 == 0) {
+            return false;
+        }
+        let mut first = last;
+        let mut len = d[last];
+        while first > 0 {
+            let k = first - 1;
+            let keeps = |s: &[usize; MAX_DIMS], kind: usize| if kind == 1 { s[k] == len } else { s[k] == 0 };
+            if d[k] == 1 || (keeps(s1, k1) && keeps(s2, k2)) {
+                len *= d[k];
+                first = k;
+            } else {
+                break;
+            }
+        }
+        if len < min_len {
+            return false;
+        }
+        // The outer dimensions, padded with ones at the front to five.
+        const OUTER: usize = MAX_DIMS - 1;
+        let mut od = [1usize; OUTER];
+        let (mut o1, mut o2) = ([0usize; OUTER], [0usize; OUTER]);
+        for k in 0..first {
+            let j = OUTER - first + k;
+            od[j] = d[k];
+            o1[j] = s1[k];
+            o2[j] = s2[k];
+        }
+        let at = |s: &[usize; OUTER], i: [usize; OUTER]| -> usize { s.iter().zip(i).map(|(a, b)| a * b).sum() };
+        let mut out = 0;
+        for i0 in 0..od[0] {
+            for i1 in 0..od[1] {
+                for i2 in 0..od[2] {
+                    for i3 in 0..od[3] {
+                        for i4 in 0..od[4] {
+                            let i = [i0, i1, i2, i3, i4];
+                            let (in1, in2) = (at(&o1, i), at(&o2, i));
+                            f(Run { out, in1, in2, len, in1_advances: k1 == 1, in2_advances: k2 == 1 });
+                            out += len;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A broadcast of one input over rows of the other ([`Broadcast::repeated_row`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RepeatedRow {
+    /// Elements in a row (all of the repeated input).
+    pub len: usize,
+    /// Input 1 is the repeated row (else input 2 is).
+    pub in1_repeats: bool,
+}
+
+impl Broadcast {
+    /// When one input has the output's shape and the other is one row repeated (its
+    /// shape the output's trailing dimensions, as a per-channel operand `[C]` of an
+    /// `[N, H, W, C]` output): the row's length and which input repeats. A kernel can
+    /// then run every row in one loop.
+    pub fn repeated_row(&self) -> Option<RepeatedRow> {
+        if self.elementwise {
+            return None;
+        }
+        let d = &self.out_dims;
+        // Row-major strides of the output, 0 along dimensions of one element (as the
+        // compiler writes them).
+        let mut full = [0usize; MAX_DIMS];
+        let mut step = 1;
+        for k in (0..MAX_DIMS).rev() {
+            full[k] = if d[k] == 1 { 0 } else { step };
+            step *= d[k];
+        }
+        let same = |s: &[usize; MAX_DIMS]| (0..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
+        // A row: the output's strides along the trailing dimensions from `j` on, 0 before.
+        let row = |s: &[usize; MAX_DIMS]| -> Option<usize> {
+            let j = (0..MAX_DIMS).find(|&k| d[k] > 1 && s[k] != 0)?;
+            let tail = (j..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
+            let head = (0..j).all(|k| d[k] == 1 || s[k] == 0);
+            (tail && head).then(|| d[j..].iter().product())
+        };
+        if same(&self.in1_strides) {
+            row(&self.in2_strides).map(|len| RepeatedRow { len, in1_repeats: false })
+        } else if same(&self.in2_strides) {
+            row(&self.in1_strides).map(|len| RepeatedRow { len, in1_repeats: true })
+        } else {
+            None
+        }
+    }
+}
+
 /// Applies `op` elementwise with broadcasting: `out[o] = op(in1[a], in2[b])`.
 ///
 /// Slices must have the lengths implied by `shape`; the model compiler guarantees it.

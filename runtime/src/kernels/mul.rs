@@ -3,6 +3,8 @@
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
+#[cfg(not(feature = "reference-kernels"))]
+use super::simd;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 
 /// Constant parameters of one quantized MUL.
@@ -34,8 +36,56 @@ fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &
     });
 }
 
-/// int8 MUL.
+/// int8 MUL. With a right shift of 1 to 22 and a positive multiplier (what MUL layers
+/// have), [`simd::mul_s8`] over same-shape inputs, [`simd::mul_rows_s8`] over one input
+/// repeated as rows of the other ([`Broadcast::repeated_row`]: per-channel operands),
+/// and by innermost runs otherwise ([`Broadcast::runs`]; [`simd::mul_scalar_s8`] where one
+/// input repeats); otherwise, or with `reference-kernels`, the reference loop.
 pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
+        let q = simd::MulQuant {
+            input_offset: [p.input1_offset, p.input2_offset],
+            output_offset: p.output_offset,
+            multiplier: p.output_multiplier,
+            right_shift: (-p.output_shift) as u32,
+            min: p.activation_min.clamp(-128, 127) as i8,
+            max: p.activation_max.clamp(-128, 127) as i8,
+        };
+        if let Some(row) = p.shape.repeated_row() {
+            let n = p.shape.out_len();
+            let out = &mut output[..n];
+            if row.in1_repeats {
+                // MUL commutes: input 2 runs over the rows of input 1.
+                let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
+                simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
+            } else {
+                simd::mul_rows_s8(&q, &in1[..n], &in2[..row.len], out);
+            }
+            return;
+        }
+        let done = p.shape.runs(4, |r| {
+            let (a, b, n) = (r.in1, r.in2, r.len);
+            let out = &mut output[r.out..r.out + n];
+            match (r.in1_advances, r.in2_advances) {
+                (true, true) => simd::mul_s8(&q, &in1[a..a + n], &in2[b..b + n], out),
+                (true, false) => simd::mul_scalar_s8(&q, &in1[a..a + n], in2[b], out),
+                _ => {
+                    // MUL commutes: input 2 runs, input 1 repeats.
+                    let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
+                    simd::mul_scalar_s8(&q, &in2[b..b + n], in1[a], out)
+                }
+            }
+        });
+        if done {
+            return;
+        }
+    }
+    mul_quantized(p, in1, in2, output);
+}
+
+/// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with).
+pub fn mul_s8_reference(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     mul_quantized(p, in1, in2, output);
 }
 

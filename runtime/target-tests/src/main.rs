@@ -46,6 +46,8 @@ const KERNELS: &[(&str, Run)] = &[
     ("average_pool", kernels::pooling::average),
     ("max_pool", kernels::pooling::max),
     ("add", kernels::add::run),
+    ("add_table", kernels::add::run_table),
+    ("mul", kernels::mul::run),
 ];
 
 #[cortex_m_rt::entry]

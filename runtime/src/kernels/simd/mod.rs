@@ -8,6 +8,7 @@
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
 pub mod depthwise;
+mod elementwise;
 mod out_quant;
 mod run;
 
@@ -17,10 +18,13 @@ mod dsp;
 mod mve;
 #[cfg(tinyml_mve)]
 mod mve_depthwise;
+#[cfg(tinyml_mve)]
+mod mve_elementwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
-pub use out_quant::{AddQuant, OutQuant};
+pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
+pub use out_quant::{AddQuant, Lut2, MulQuant, OutQuant, Terms, WIDE_SHIFT};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
 #[inline]

@@ -6,5 +6,6 @@ pub mod add;
 pub mod conv;
 pub mod depthwise_conv;
 pub mod fully_connected;
+pub mod mul;
 pub mod pooling;
 pub mod simd;

@@ -1,0 +1,235 @@
+//! Two-table int8 elementwise primitives: `out = f(t1[a] + t2[b])` with 256-entry tables
+//! indexed by the input bytes (as `u8`) and `f` a shift and a clamp. The tables are
+//! computed at compile time (`kernels::add::add_s8_pack` for ADD/SUB) so that this is
+//! exactly the reference kernel's result for every pair of input bytes.
+//!
+//! Two layouts ([`Terms`]): `i16` terms with a shift of 1 to 8 (`out = clamp((t1 + t2)
+//! >> shift, min, max)`; Helium gathers eight lanes at a time), and `i32` terms with a
+//! shift of 16 that hold `out - min` (`out = min + clamp((t1 + t2) >> 16, 0, max - min)`;
+//! four lanes at a time, for the operators whose `i16` terms would be too coarse).
+//!
+//! The sums are exact in `i32` here; Helium adds `i16` terms with saturation
+//! (`vqadd.s16`) and narrows with saturation (`vqshrn`, `vqmovun`), which give the same
+//! bytes after the clamp: the `i16` shift is at most 8, so a saturated sum shifts to at
+//! least 127 or at most -128, beyond either bound; the `i32` terms stay below 2^30.
+
+use super::out_quant::{Lut2, MulQuant, Terms, WIDE_SHIFT};
+
+/// Bytes per Helium block.
+#[cfg(tinyml_mve)]
+const BLOCK: usize = 16;
+
+/// `out[i] = q(a[i], b[i])` over `out.len()` elements. On Helium, 16 elements per
+/// iteration; a last partial block is recomputed overlapping the previous one (outputs
+/// never overlap inputs, so the bytes written twice are equal).
+#[inline]
+pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let n = out.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: `a`, `b`, `out` have `n >= 16` elements (checked by the slicing); the
+        // routine reads and writes `16 * blocks` of them from the given start.
+        unsafe {
+            super::mve_elementwise::lut2_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::lut2_s8(q, a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    portable(q, a, |i| b[i], out);
+}
+
+/// Longest row the Helium row loops take (its blocks are counted in 16 bits).
+#[cfg(tinyml_mve)]
+const MAX_ROW: usize = 16 * 0xffff;
+
+/// [`lut2_s8`] over rows: `out` is `out.len() / b.len()` rows of `b.len()` elements,
+/// `a` as long as `out`, and input 2 is the one row `b` every time (a per-channel
+/// operand). On Helium one call runs every row when the row is a whole number of
+/// 16-element blocks; otherwise one [`lut2_s8`] per row.
+#[inline]
+pub fn lut2_rows_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let len = b.len();
+    if len == 0 {
+        return;
+    }
+    let rows = out.len() / len;
+    let a = &a[..rows * len];
+    #[cfg(tinyml_mve)]
+    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+        // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
+        // number of blocks (checked above).
+        unsafe { super::mve_elementwise::lut2_rows_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows) };
+        return;
+    }
+    for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
+        lut2_s8(q, x, b, o);
+    }
+}
+
+/// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
+/// run (a broadcast operand). On Helium 16 elements per iteration, as [`lut2_s8`].
+#[inline]
+pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
+    let n = out.len();
+    let a = &a[..n];
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: as in `lut2_s8`.
+        unsafe {
+            super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr(), out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    portable(q, a, |_| y, out);
+}
+
+/// `out[i] = q(a[i], b[i])` over `out.len()` elements (int8 MUL). On Helium 16 elements
+/// per iteration, as [`lut2_s8`].
+#[inline]
+pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let n = out.len();
+    let (a, b) = (&a[..n], &b[..n]);
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        // SAFETY: `a`, `b`, `out` have `n >= 16` elements (checked by the slicing); the
+        // routine reads and writes `16 * blocks` of them from the given start.
+        unsafe {
+            super::mve_elementwise::mul_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                let (a, b, out) = (a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k));
+                super::mve_elementwise::mul_s8(q, a, b, true, out, 1);
+            }
+        }
+        return;
+    }
+    // The clamp chosen once per call (one `ssat` per element without an activation).
+    if full_range(q) {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = mul_saturated(q, x, y);
+        }
+    } else {
+        for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+            *o = mul_clamped(q, x, y);
+        }
+    }
+}
+
+/// [`mul_s8`] over rows, as [`lut2_rows_s8`].
+#[inline]
+pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
+    let len = b.len();
+    if len == 0 {
+        return;
+    }
+    let rows = out.len() / len;
+    let a = &a[..rows * len];
+    #[cfg(tinyml_mve)]
+    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+        // SAFETY: as in `lut2_rows_s8`.
+        unsafe {
+            super::mve_elementwise::mul_rows_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), len / BLOCK, rows)
+        };
+        return;
+    }
+    for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
+        mul_s8(q, x, b, o);
+    }
+}
+
+/// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
+/// run. On Helium the loop of [`mul_s8`] reads a vector of 16 copies of `y` without
+/// advancing.
+#[inline]
+pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
+    let n = out.len();
+    let a = &a[..n];
+    #[cfg(tinyml_mve)]
+    if n >= BLOCK {
+        let ys = [y; BLOCK];
+        // SAFETY: as in `mul_s8`; `ys` holds the 16 bytes read for input 2 every block.
+        unsafe {
+            super::mve_elementwise::mul_s8(q, a.as_ptr(), ys.as_ptr(), false, out.as_mut_ptr(), n / BLOCK);
+            if n % BLOCK != 0 {
+                let k = n - BLOCK;
+                super::mve_elementwise::mul_s8(q, a.as_ptr().add(k), ys.as_ptr(), false, out.as_mut_ptr().add(k), 1);
+            }
+        }
+        return;
+    }
+    if full_range(q) {
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = mul_saturated(q, x, y);
+        }
+    } else {
+        for (o, &x) in out.iter_mut().zip(a) {
+            *o = mul_clamped(q, x, y);
+        }
+    }
+}
+
+/// `out[i] = q(a[i], b(i))` in plain Rust, the table kind chosen once per call
+/// (the loops stay free of it; on the DSP cores each element is two byte loads, two
+/// table loads, an add, a shift, the clamp and a store).
+#[inline(always)]
+fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
+    let (lo, hi) = (q.min as i32, q.max as i32);
+    match q.terms {
+        Terms::Narrow { t1, t2, shift } => {
+            for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                let s = t1[x as u8 as usize] as i32 + t2[b(i) as u8 as usize] as i32;
+                *o = (s >> shift).clamp(lo, hi) as i8;
+            }
+        }
+        Terms::Wide { t1, t2 } => {
+            for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
+                let s = t1[x as u8 as usize] + t2[b(i) as u8 as usize];
+                *o = (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8;
+            }
+        }
+    }
+}
+
+/// The reference arithmetic: `clamp(mbqm(p, mult, -right) + offset)` for the product
+/// `p` of the offset inputs, with TFLM's rounding. `SaturatingRoundingDoublingHighMul`
+/// rounds half up: `(2p * mult + 2^31) >> 32`, exact in 32 bits since `|p| <= 255^2`
+/// (one `smmulr` with the DSP extension; `2p` as `(2x + 2 * offset) * y`, one add with
+/// a shifted operand). `RoundingDivideByPOT` rounds ties away from zero: `(v +
+/// 2^(right-1) - (v < 0)) >> right`, here with the output offset folded in as `offset
+/// << right`. Without an activation the clamp is one `ssat`.
+#[inline(always)]
+fn mul_out(q: &MulQuant, x: i8, y: i8) -> i32 {
+    let p2 = (2 * x as i32 + 2 * q.input_offset[0]) * (y as i32 + q.input_offset[1]);
+    #[cfg(tinyml_dsp)]
+    let v = super::dsp::smmulr(p2, q.multiplier);
+    #[cfg(not(tinyml_dsp))]
+    let v = ((p2 as i64 * q.multiplier as i64 + (1 << 31)) >> 32) as i32;
+    let r = q.right_shift;
+    (v + (1 << (r - 1)) + (q.output_offset << r) + (v >> 31)) >> r
+}
+
+/// [`mul_out`] clamped to the activation range.
+#[inline(always)]
+fn mul_clamped(q: &MulQuant, x: i8, y: i8) -> i8 {
+    mul_out(q, x, y).clamp(q.min as i32, q.max as i32) as i8
+}
+
+/// [`mul_out`] saturated to `i8` (no activation).
+#[inline(always)]
+fn mul_saturated(q: &MulQuant, x: i8, y: i8) -> i8 {
+    mul_out(q, x, y).clamp(-128, 127) as i8
+}
+
+/// Whether `q` has no activation (its clamp is the `i8` range).
+#[inline(always)]
+fn full_range(q: &MulQuant) -> bool {
+    (q.min, q.max) == (i8::MIN, i8::MAX)
+}

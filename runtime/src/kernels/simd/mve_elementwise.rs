@@ -1,0 +1,520 @@
+//! Helium routines of the two-table elementwise primitives ([`super::elementwise`]).
+//!
+//! `i16` terms, per 16 bytes of input: the bytes are loaded once (`vldrb.u8`) and
+//! widened to two vectors of eight `u16` indices, the even and the odd elements
+//! (`vmovlb`/`vmovlt`); each index vector gathers eight table terms (`vldrh.u16` with
+//! scaled offsets); the terms of the two inputs are added with saturation
+//! (`vqadd.s16`); the even and odd sums are shifted right and narrowed with saturation
+//! back into the even and odd bytes of one vector (`vqshrnb`/`vqshrnt`), which restores
+//! the element order; then the clamp and one 16-byte store. The shift is an immediate,
+//! so each routine is instantiated for every shift `1..=8` and one is picked per call.
+//!
+//! `i32` terms: the even and odd `u16` indices are widened once more into four vectors
+//! of four `u32` (elements 0, 4, 8, 12; 2, 6, 10, 14; 1, 5, 9, 13; 3, 7, 11, 15), each
+//! gathers four terms (`vldrw.u32`), and two narrowing steps (`vqshrnb.s32 #16` into
+//! `i16`, `vqmovunb.s16` into `u8`) put them back in order; the terms hold `out - min`,
+//! so the unsigned saturation is the lower clamp, and a saturating add of
+//! `255 - (max - min)` then a wrapping add of `max + 1` the upper one and the minimum.
+
+use super::out_quant::{Lut2, MulQuant, Terms};
+
+/// `$body!(R)` for the immediate shift `R` equal to `$shift` (in `1..=8`).
+macro_rules! with_shift {
+    ($shift:expr, $body:ident) => {
+        match $shift {
+            1 => $body!("1"),
+            2 => $body!("2"),
+            3 => $body!("3"),
+            4 => $body!("4"),
+            5 => $body!("5"),
+            6 => $body!("6"),
+            7 => $body!("7"),
+            _ => $body!("8"),
+        }
+    };
+}
+
+/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_s8`].
+///
+/// # Safety
+/// `a`, `b` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`.
+#[inline]
+pub unsafe fn lut2_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks: usize) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, [blocks, 1, 0]),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, [blocks, 1, 0]),
+        }
+    }
+}
+
+/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_scalar_s8`].
+///
+/// # Safety
+/// `a` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`.
+#[inline]
+pub unsafe fn lut2_scalar_s8(q: &Lut2, y: i8, a: *const i8, out: *mut i8, blocks: usize) {
+    let y = y as u8 as usize;
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_scalar_s8(t1, t2[y], shift, q, a, out, blocks),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t1], Some(t2[y]), q, a, a, out, [blocks, 1, 0]),
+        }
+    }
+}
+
+/// `rows` rows of `16 * row_blocks` elements of [`super::elementwise::lut2_rows_s8`]:
+/// input 1 and the output advance over all rows, input 2 restarts at `b` every row.
+///
+/// # Safety
+/// `a` valid for `16 * row_blocks * rows` reads, `out` for as many writes, `b` for
+/// `16 * row_blocks` reads; `row_blocks > 0`, `rows > 0`.
+#[inline]
+pub unsafe fn lut2_rows_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, row_blocks: usize, rows: usize) {
+    let shape = [row_blocks, rows, 16 * row_blocks];
+    // SAFETY: the caller's contract.
+    unsafe {
+        match q.terms {
+            Terms::Narrow { t1, t2, shift } => narrow_s8([t1, t2], shift, q, a, b, out, shape),
+            Terms::Wide { t1, t2 } => wide_s8([t1, t2], None, q, a, b, out, shape),
+        }
+    }
+}
+
+/// `i16` terms, both inputs: 18 instructions per 16 elements, the loop included; `[blocks
+/// per row, rows, bytes input 2 moves back after each row]`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow_s8(
+    t: [&[i16; 256]; 2],
+    shift: u32,
+    q: &Lut2,
+    a: *const i8,
+    b: *const i8,
+    out: *mut i8,
+    [blocks, rows, rewind]: [usize; 3],
+) {
+    macro_rules! body {
+        ($r:literal) => {
+            // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block;
+            // the gathers read the tables at indices below 256. Clobbers q0-q7 and lr.
+            unsafe {
+                core::arch::asm!(
+                    "vdup.8 q6, r5",
+                    "vdup.8 q7, r8",
+                    "3:",
+                    "dls lr, r9",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q2, q0",
+                    "vmovlt.u8 q3, q0",
+                    "vldrb.u8 q1, [r1], #16",
+                    "vmovlb.u8 q0, q1",
+                    "vmovlt.u8 q4, q1",
+                    "vldrh.u16 q5, [r3, q2, uxtw #1]",
+                    "vldrh.u16 q1, [r4, q0, uxtw #1]",
+                    "vqadd.s16 q5, q5, q1",
+                    "vldrh.u16 q0, [r3, q3, uxtw #1]",
+                    "vldrh.u16 q1, [r4, q4, uxtw #1]",
+                    "vqadd.s16 q0, q0, q1",
+                    concat!("vqshrnb.s16 q2, q5, #", $r),
+                    concat!("vqshrnt.s16 q2, q0, #", $r),
+                    "vmax.s8 q2, q2, q6",
+                    "vmin.s8 q2, q2, q7",
+                    "vstrb.8 q2, [r2], #16",
+                    "le lr, 2b",
+                    "sub r1, r1, r10",
+                    "subs r11, r11, #1",
+                    "bne 3b",
+                    inout("r0") a => _,
+                    inout("r1") b => _,
+                    inout("r2") out => _,
+                    in("r3") t[0].as_ptr(),
+                    in("r4") t[1].as_ptr(),
+                    in("r5") q.min as i32,
+                    in("r8") q.max as i32,
+                    in("r9") blocks,
+                    in("r10") rewind,
+                    inout("r11") rows => _,
+                    out("lr") _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
+        };
+    }
+    with_shift!(shift, body)
+}
+
+/// `i16` terms, the term of input 2 fixed at `c`: 13 instructions per 16 elements.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn narrow_scalar_s8(t1: &[i16; 256], c: i16, shift: u32, q: &Lut2, a: *const i8, out: *mut i8, blocks: usize) {
+    macro_rules! body {
+        ($r:literal) => {
+            // SAFETY: reads 16 bytes of `a` and writes 16 of `out` per block; the
+            // gathers read the table at indices below 256. Clobbers q0-q7 and lr.
+            unsafe {
+                core::arch::asm!(
+                    "vdup.8 q6, r5",
+                    "vdup.8 q7, r8",
+                    "dls lr, lr",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q2, q0",
+                    "vmovlt.u8 q3, q0",
+                    "vldrh.u16 q4, [r3, q2, uxtw #1]",
+                    "vldrh.u16 q5, [r3, q3, uxtw #1]",
+                    "vqadd.s16 q4, q4, r4",
+                    "vqadd.s16 q5, q5, r4",
+                    concat!("vqshrnb.s16 q0, q4, #", $r),
+                    concat!("vqshrnt.s16 q0, q5, #", $r),
+                    "vmax.s8 q0, q0, q6",
+                    "vmin.s8 q0, q0, q7",
+                    "vstrb.8 q0, [r2], #16",
+                    "le lr, 2b",
+                    inout("r0") a => _,
+                    inout("r2") out => _,
+                    in("r3") t1.as_ptr(),
+                    in("r4") c as i32,
+                    in("r5") q.min as i32,
+                    in("r8") q.max as i32,
+                    inout("lr") blocks => _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
+        };
+    }
+    with_shift!(shift, body)
+}
+
+/// `i32` terms: 36 instructions per 16 elements, the loop included; with `c`, input 2's
+/// term is `c` for every element (its loads and gathers are skipped: 25; one row).
+/// Rows as in [`narrow_s8`].
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn wide_s8(
+    t: [&[i32; 256]; 2],
+    c: Option<i32>,
+    q: &Lut2,
+    a: *const i8,
+    b: *const i8,
+    out: *mut i8,
+    [blocks, rows, rewind]: [usize; 3],
+) {
+    // Upper clamp: `v + (255 - span)` saturates at 255 exactly when `v >= span`; then
+    // `+ (max + 1)` (mod 256) maps 255 to `max` and every other `v` to `v + min`.
+    let span = q.max as i32 - q.min as i32;
+    let (sat, restore) = (255 - span, q.max as i32 + 1);
+    // SAFETY: reads 16 bytes of `a` (and `b`) and writes 16 of `out` per block; the
+    // gathers read the tables at indices below 256. Clobbers q0-q7 and lr.
+    unsafe {
+        match c {
+            None => core::arch::asm!(
+                "3:",
+                "dls lr, r9",
+                "2:",
+                "vldrb.u8 q0, [r0], #16",
+                "vmovlb.u8 q1, q0",
+                "vmovlt.u8 q2, q0",
+                "vldrb.u8 q0, [r1], #16",
+                "vmovlb.u8 q3, q0",
+                "vmovlt.u8 q4, q0",
+                // Even elements: 0, 4, 8, 12 then 2, 6, 10, 14.
+                "vmovlb.u16 q0, q1",
+                "vmovlb.u16 q5, q3",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r4, q5, uxtw #2]",
+                "vadd.i32 q6, q6, q7",
+                "vmovlt.u16 q0, q1",
+                "vmovlt.u16 q5, q3",
+                "vldrw.u32 q7, [r3, q0, uxtw #2]",
+                "vldrw.u32 q1, [r4, q5, uxtw #2]",
+                "vadd.i32 q7, q7, q1",
+                "vqshrnb.s32 q3, q6, #16",
+                "vqshrnt.s32 q3, q7, #16",
+                // Odd elements: 1, 5, 9, 13 then 3, 7, 11, 15.
+                "vmovlb.u16 q0, q2",
+                "vmovlb.u16 q5, q4",
+                "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                "vldrw.u32 q7, [r4, q5, uxtw #2]",
+                "vadd.i32 q6, q6, q7",
+                "vmovlt.u16 q0, q2",
+                "vmovlt.u16 q5, q4",
+                "vldrw.u32 q7, [r3, q0, uxtw #2]",
+                "vldrw.u32 q1, [r4, q5, uxtw #2]",
+                "vadd.i32 q7, q7, q1",
+                "vqshrnb.s32 q2, q6, #16",
+                "vqshrnt.s32 q2, q7, #16",
+                "vqmovunb.s16 q0, q3",
+                "vqmovunt.s16 q0, q2",
+                "vqadd.u8 q0, q0, r5",
+                "vadd.i8 q0, q0, r8",
+                "vstrb.8 q0, [r2], #16",
+                "le lr, 2b",
+                "sub r1, r1, r10",
+                "subs r11, r11, #1",
+                "bne 3b",
+                inout("r0") a => _,
+                inout("r1") b => _,
+                inout("r2") out => _,
+                in("r3") t[0].as_ptr(),
+                in("r4") t[1].as_ptr(),
+                in("r5") sat,
+                in("r8") restore,
+                in("r9") blocks,
+                in("r10") rewind,
+                inout("r11") rows => _,
+                out("lr") _,
+                out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                options(nostack),
+            ),
+            Some(c) => {
+                let _ = (rows, rewind);
+                core::arch::asm!(
+                    "dls lr, lr",
+                    "2:",
+                    "vldrb.u8 q0, [r0], #16",
+                    "vmovlb.u8 q1, q0",
+                    "vmovlt.u8 q2, q0",
+                    "vmovlb.u16 q0, q1",
+                    "vmovlt.u16 q5, q1",
+                    "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                    "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                    "vadd.i32 q6, q6, r4",
+                    "vadd.i32 q7, q7, r4",
+                    "vqshrnb.s32 q3, q6, #16",
+                    "vqshrnt.s32 q3, q7, #16",
+                    "vmovlb.u16 q0, q2",
+                    "vmovlt.u16 q5, q2",
+                    "vldrw.u32 q6, [r3, q0, uxtw #2]",
+                    "vldrw.u32 q7, [r3, q5, uxtw #2]",
+                    "vadd.i32 q6, q6, r4",
+                    "vadd.i32 q7, q7, r4",
+                    "vqshrnb.s32 q2, q6, #16",
+                    "vqshrnt.s32 q2, q7, #16",
+                    "vqmovunb.s16 q0, q3",
+                    "vqmovunt.s16 q0, q2",
+                    "vqadd.u8 q0, q0, r5",
+                    "vadd.i8 q0, q0, r8",
+                    "vstrb.8 q0, [r2], #16",
+                    "le lr, 2b",
+                    inout("r0") a => _,
+                    inout("r2") out => _,
+                    in("r3") t[0].as_ptr(),
+                    in("r4") c,
+                    in("r5") sat,
+                    in("r8") restore,
+                    inout("lr") blocks => _,
+                    out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+                    out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+                    out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                    options(nostack),
+                )
+            }
+        }
+    }
+}
+
+/// The loop of [`mul_s8`] with `$bload` loading input 2's 16 bytes.
+macro_rules! mul_loop {
+    ($bload:literal, [$nb:literal, $nt:literal, $c1:literal, $c2:literal], $q:expr, $a:expr, $b:expr, $out:expr, $rows:expr, $off:expr, $sat:expr, $restore:expr, $r3:expr, $r4:expr) => {
+        core::arch::asm!(
+            "3:",
+            "lsr lr, r3, #16",
+            "dls lr, lr",
+            "2:",
+            "vldrb.u8 q0, [r0], #16",
+            "vmovlb.s8 q1, q0",
+            "vmovlt.s8 q2, q0",
+            "vadd.i16 q1, q1, r3",
+            "vadd.i16 q2, q2, r3",
+            $bload,
+            "vmovlb.s8 q3, q0",
+            "vmovlt.s8 q4, q0",
+            "vadd.i16 q3, q3, r4",
+            "vadd.i16 q4, q4, r4",
+            // Even elements: products of 0, 4, 8, 12 and of 2, 6, 10, 14.
+            "vmullb.s16 q0, q1, q3",
+            "vmullt.s16 q5, q1, q3",
+            "vshr.s32 q6, q0, #31",
+            "vqrdmlah.s32 q6, q0, r11",
+            "vrshl.s32 q6, r8",
+            "vshr.s32 q7, q5, #31",
+            "vqrdmlah.s32 q7, q5, r11",
+            "vrshl.s32 q7, r8",
+            "vqmovnb.s32 q1, q6",
+            "vqmovnt.s32 q1, q7",
+            // Odd elements: 1, 5, 9, 13 and 3, 7, 11, 15.
+            "vmullb.s16 q0, q2, q4",
+            "vmullt.s16 q5, q2, q4",
+            "vshr.s32 q6, q0, #31",
+            "vqrdmlah.s32 q6, q0, r11",
+            "vrshl.s32 q6, r8",
+            "vshr.s32 q7, q5, #31",
+            "vqrdmlah.s32 q7, q5, r11",
+            "vrshl.s32 q7, r8",
+            "vqmovnb.s32 q2, q6",
+            "vqmovnt.s32 q2, q7",
+            // The offset (less the minimum) in i16, before the clamps.
+            "vqadd.s16 q1, q1, r5",
+            "vqadd.s16 q2, q2, r5",
+            $nb,
+            $nt,
+            $c1,
+            $c2,
+            "vstrb.8 q0, [r2], #16",
+            "le lr, 2b",
+            "sub r1, r1, r4, lsr #16",
+            "subs r12, r12, #1",
+            "bne 3b",
+            inout("r0") $a => _,
+            inout("r1") $b => _,
+            inout("r2") $out => _,
+            in("r3") $r3,
+            in("r4") $r4,
+            in("r5") $off,
+            in("r8") -($q.right_shift as i32),
+            in("r9") $sat,
+            in("r10") $restore,
+            in("r11") $q.multiplier,
+            inout("r12") $rows => _,
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        )
+    };
+}
+
+/// `blocks` blocks of 16 elements of [`super::elementwise::mul_s8`] (input 2 advancing
+/// with `b_advances`, else the same 16 bytes every block): 38 instructions per block,
+/// the loop included (36 without an activation, where the signed narrowing is the
+/// clamp). Per block the inputs are widened to `i16` even and odd elements
+/// with their offsets, multiplied into four vectors of `i32` products (`vmullb`/`vmullt`)
+/// and requantized four lanes at a time: `vqrdmulh` is gemmlowp's
+/// `SaturatingRoundingDoublingHighMul` (half up; the products are far from the one
+/// saturating case); `RoundingDivideByPOT` rounds ties away from zero where `vrshl`
+/// rounds them up, so negative values need -1 first: the sign of the product (`vshr
+/// #31`, which is the sign of the high half whenever that is not 0, and at 0 the -1
+/// changes nothing for a right shift of at least 1) is the accumulator of `vqrdmlah`,
+/// which adds the rounded high half to it in the same instruction. The results are
+/// narrowed back into order with saturation (`vqmovn` to `i16`), get `offset - min`
+/// (`vqadd.s16`), are narrowed to `u8` (`vqmovun`: the lower clamp) and clamped above
+/// as in the two-table `i32` loop.
+///
+/// # Safety
+/// `a` valid for `16 * blocks` reads, `b` for as many (or 16 if it does not advance),
+/// `out` for `16 * blocks` writes, `blocks > 0`.
+#[inline]
+pub unsafe fn mul_s8(q: &MulQuant, a: *const i8, b: *const i8, b_advances: bool, out: *mut i8, blocks: usize) {
+    // SAFETY: the caller's contract; one row.
+    unsafe { mul_rows_s8(q, a, b, b_advances, out, blocks, 1) }
+}
+
+/// `rows` rows of [`mul_s8`] (`row_blocks` blocks each), input 1 and the output
+/// advancing over all rows, input 2 restarting at `b` every row (when it advances).
+///
+/// # Safety
+/// `a` valid for `16 * row_blocks * rows` reads, `out` for as many writes, `b` for
+/// `16 * row_blocks` reads (16 if it does not advance); `row_blocks` in `1..65536`,
+/// `rows > 0`.
+#[inline(never)]
+pub unsafe fn mul_rows_s8(
+    q: &MulQuant,
+    a: *const i8,
+    b: *const i8,
+    b_advances: bool,
+    out: *mut i8,
+    row_blocks: usize,
+    rows: usize,
+) {
+    let span = q.max as i32 - q.min as i32;
+    let (sat, restore) = (255 - span, q.max as i32 + 1);
+    let full = (q.min, q.max) == (i8::MIN, i8::MAX);
+    let off = if full { q.output_offset } else { q.output_offset - q.min as i32 };
+    // The `i16` offsets are the low halves of r3 and r4 (what `vadd.i16` reads); the
+    // high halves hold the blocks per row and the bytes input 2 moves back per row.
+    let rewind = if b_advances { 16 * row_blocks } else { 0 };
+    let r3 = (row_blocks << 16) as i32 | (q.input_offset[0] & 0xffff);
+    let r4 = (rewind << 16) as i32 | (q.input_offset[1] & 0xffff);
+    // SAFETY: reads 16 bytes of `a` and `b` and writes 16 of `out` per block (`b` not
+    // advancing when `!b_advances`). Clobbers q0-q7 and lr.
+    unsafe {
+        // Without an activation the signed narrowing to `i8` is the clamp (the offset
+        // added unchanged); else the values are `out - min`, clamped as described above.
+        if full {
+            if b_advances {
+                mul_loop!(
+                    "vldrb.u8 q0, [r1], #16",
+                    ["vqmovnb.s16 q0, q1", "vqmovnt.s16 q0, q2", "", ""],
+                    q,
+                    a,
+                    b,
+                    out,
+                    rows,
+                    off,
+                    sat,
+                    restore,
+                    r3,
+                    r4
+                );
+            } else {
+                mul_loop!(
+                    "vldrb.u8 q0, [r1]",
+                    ["vqmovnb.s16 q0, q1", "vqmovnt.s16 q0, q2", "", ""],
+                    q,
+                    a,
+                    b,
+                    out,
+                    rows,
+                    off,
+                    sat,
+                    restore,
+                    r3,
+                    r4
+                );
+            }
+        } else if b_advances {
+            mul_loop!(
+                "vldrb.u8 q0, [r1], #16",
+                ["vqmovunb.s16 q0, q1", "vqmovunt.s16 q0, q2", "vqadd.u8 q0, q0, r9", "vadd.i8 q0, q0, r10"],
+                q,
+                a,
+                b,
+                out,
+                rows,
+                off,
+                sat,
+                restore,
+                r3,
+                r4
+            );
+        } else {
+            mul_loop!(
+                "vldrb.u8 q0, [r1]",
+                ["vqmovunb.s16 q0, q1", "vqmovunt.s16 q0, q2", "vqadd.u8 q0, q0, r9", "vadd.i8 q0, q0, r10"],
+                q,
+                a,
+                b,
+                out,
+                rows,
+                off,
+                sat,
+                restore,
+                r3,
+                r4
+            );
+        }
+    }
+}
