@@ -156,14 +156,21 @@ fn have_qemu() -> bool {
 /// Creates the example project, lets `prepare` adjust it, builds it (release: the
 /// firmware's cost figures are for optimized code) and runs it in QEMU.
 fn run_example(example: Example, prepare: impl FnOnce(&Path)) -> String {
-    run_example_on(example, BOARD, prepare)
+    run_example_as(example, BOARD, "prepared", prepare)
 }
 
-/// [`run_example`] on `board` (an emulated board).
-fn run_example_on(example: Example, board: &str, prepare: impl FnOnce(&Path)) -> String {
-    let dir = scratch(&format!("{example:?}-{board}"));
+/// [`run_example`] on `board` (an emulated board), unchanged.
+fn run_example_on(example: Example, board: &str) -> String {
+    run_example_as(example, board, "as-written", |_| {})
+}
+
+/// [`run_example`] on `board`, in a project named after `tag` too: tests run in parallel,
+/// and two of them building the same example differently must not share a directory or
+/// a binary name in the shared target directory.
+fn run_example_as(example: Example, board: &str, tag: &str, prepare: impl FnOnce(&Path)) -> String {
+    let dir = scratch(&format!("{example:?}-{board}-{tag}"));
     std::fs::remove_dir(&dir).unwrap();
-    let name = format!("audio-{example:?}").to_lowercase();
+    let name = format!("audio-{example:?}-{tag}").to_lowercase();
     Cmd {
         name,
         board: board.into(),
@@ -395,7 +402,7 @@ fn wakeword_example_in_qemu_equals_the_host() {
 
 fn wakeword_example_on(board: &str, f: &features::Features) {
     let stream = f.stream.as_ref().unwrap();
-    let stdout = run_example_on(Example::Wakeword, board, |_| {});
+    let stdout = run_example_on(Example::Wakeword, board);
     let detected: Vec<&str> = stdout.lines().filter(|l| l.contains("detected")).collect();
     let want: Vec<String> = stream
         .detections
@@ -460,7 +467,7 @@ fn anomaly_example_from_audio_in_qemu_equals_the_host() {
 }
 
 fn anomaly_example_on(board: &str) {
-    let stdout = run_example_on(Example::Anomaly, board, |_| {});
+    let stdout = run_example_on(Example::Anomaly, board);
     for (name, wav) in machine_wavs() {
         let f = ad_features(&wav);
         let a = f.anomaly.as_ref().unwrap();

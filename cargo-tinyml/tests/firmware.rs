@@ -33,7 +33,9 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware-projects").join(format!("{board}{tag}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    let name = format!("fw-{board}");
+    // The tag is in the package name too: tests build in parallel into one target
+    // directory, and two projects of one board must not overwrite each other's binary.
+    let name = format!("fw-{board}{tag}");
     Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None, local: false, force: false }
         .create()
         .unwrap();
