@@ -17,7 +17,7 @@ use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{dot, dot4_requantize, OutQuant};
+use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
@@ -149,10 +149,10 @@ fn conv_general(
 /// `padded` below and on the right.
 fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    padded.fill(zero_point);
+    fill_i8(padded, zero_point);
     for y in 0..ih {
         let dst = &mut padded[((y + p.pad_h) * pw + p.pad_w) * id..][..iw * id];
-        dst.copy_from_slice(&input[y * iw * id..(y + 1) * iw * id]);
+        copy_i8(dst, &input[y * iw * id..(y + 1) * iw * id]);
     }
 }
 
@@ -181,12 +181,17 @@ fn gather<const CLIP_ROWS: bool>(
         let py = y0 + (ky * p.dilation_h) as isize;
         let dst = &mut column[ky * row..(ky + 1) * row];
         if CLIP_ROWS && (py < 0 || py as usize >= height) {
-            fill_short(dst, zero_point);
+            fill_i8(dst, zero_point);
             continue;
         }
         let py = py as usize;
         if p.dilation_w == 1 {
             let src = &image[(py * width + x0) * id..][..row];
+            if cfg!(tinyml_mve) {
+                // A tail-predicated vector loop: no byte tail, no call.
+                copy_i8(dst, src);
+                continue;
+            }
             // Fixed lengths compile to word loads and stores; a loop over words would be
             // turned back into a `memcpy` call (about 35 instructions for 4 bytes).
             match row {
@@ -199,7 +204,7 @@ fn gather<const CLIP_ROWS: bool>(
         } else {
             for kx in 0..p.filter_w {
                 let px = x0 + kx * p.dilation_w;
-                dst[kx * id..(kx + 1) * id].copy_from_slice(&image[(py * width + px) * id..][..id]);
+                copy_i8(&mut dst[kx * id..(kx + 1) * id], &image[(py * width + px) * id..][..id]);
             }
         }
     }
@@ -226,7 +231,7 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
         let start = (ox * p.stride_w) as isize - p.pad_w as isize;
         let lo = (-start).clamp(0, p.filter_w as isize) as usize;
         let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
-        column.fill(zero_point);
+        fill_i8(column, zero_point);
         if hi == lo {
             return;
         }
@@ -235,7 +240,7 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
         for ky in 0..p.filter_h {
             if let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) {
                 let src = &input[((b * ih + y) * iw + x0) * id..][..run];
-                copy_short(&mut column[ky * row + lo * id..][..run], src);
+                copy_i8(&mut column[ky * row + lo * id..][..run], src);
             }
         }
         return;
@@ -243,51 +248,16 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
     for ky in 0..p.filter_h {
         let dst = &mut column[ky * row..(ky + 1) * row];
         let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) else {
-            fill_short(dst, zero_point);
+            fill_i8(dst, zero_point);
             continue;
         };
         for kx in 0..p.filter_w {
             let d = &mut dst[kx * id..(kx + 1) * id];
             match tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) {
-                Some(x) => d.copy_from_slice(&input[((b * ih + y) * iw + x) * id..][..id]),
-                None => d.fill(zero_point),
+                Some(x) => copy_i8(d, &input[((b * ih + y) * iw + x) * id..][..id]),
+                None => fill_i8(d, zero_point),
             }
         }
-    }
-}
-
-/// `dst.copy_from_slice(src)` without a `memcpy` call for the short runs of im2col (a
-/// filter row of a few input channels): 4-byte words, then bytes.
-#[inline(always)]
-fn copy_short(dst: &mut [i8], src: &[i8]) {
-    if dst.len() > 32 {
-        dst.copy_from_slice(src);
-        return;
-    }
-    let src = &src[..dst.len()];
-    let mut d = dst.chunks_exact_mut(4);
-    let mut s = src.chunks_exact(4);
-    for (d, s) in (&mut d).zip(&mut s) {
-        d.copy_from_slice(s);
-    }
-    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *d = *s;
-    }
-}
-
-/// `dst.fill(v)` without a `memset` call for short runs (see [`copy_short`]).
-#[inline(always)]
-fn fill_short(dst: &mut [i8], v: i8) {
-    if dst.len() > 32 {
-        dst.fill(v);
-        return;
-    }
-    let mut d = dst.chunks_exact_mut(4);
-    for d in &mut d {
-        d.copy_from_slice(&[v; 4]);
-    }
-    for d in d.into_remainder() {
-        *d = v;
     }
 }
 
@@ -325,10 +295,19 @@ impl<'a> Block<'a> {
             dot4_requantize(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
             return;
         }
-        // Fewer than four channels: plain dot products.
+        // Fewer than four channels: on Helium one four-row pass with the last row
+        // repeated (a vector loop, where a scalar dot product costs about three
+        // instructions per product), elsewhere plain dot products.
         let t = &self.table[0];
+        let d = if cfg!(tinyml_mve) {
+            let r = |c: usize| &self.rows[c.min(n - 1) * k..][..k];
+            dot4(x, r(0), r(1), r(2), r(3))
+        } else {
+            [0; 4]
+        };
         for (c, dst) in out[..n].iter_mut().enumerate() {
-            let acc = dot(x, &self.rows[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+            let d = if cfg!(tinyml_mve) { d[c] } else { dot(x, &self.rows[c * k..(c + 1) * k]) };
+            let acc = d.wrapping_add(t.bias[c]);
             let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
             *dst = v.clamp(q.min, q.max) as i8;
         }

@@ -7,15 +7,19 @@
 //! `tinyml_mve`), an inline-assembly version with the same results: `dsp.rs` for the DSP
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
+mod bytes;
 mod out_quant;
 
 #[cfg(tinyml_dsp)]
 mod dsp;
 #[cfg(tinyml_mve)]
 mod mve;
+#[cfg(tinyml_mve)]
+mod mve_conv;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
+pub use bytes::{copy_i8, fill_i8};
 pub use out_quant::{AddQuant, OutQuant};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
