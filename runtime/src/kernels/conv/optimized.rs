@@ -17,7 +17,7 @@ use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
+use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, ConvPixel, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
@@ -65,7 +65,24 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
-        let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
+        let rows = &filter[c0 * k..(c0 + n) * k];
+        if let Some(px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, [0, 0, id]) {
+            // One call per pixel, everything else prepared once (at least four channels).
+            let mut o = 0;
+            for b in 0..p.batches {
+                for oy in 0..p.output_h {
+                    for ox in 0..p.output_w {
+                        let (y, x) = (oy * p.stride_h, ox * p.stride_w);
+                        let src = &input[((b * ih + y) * iw + x) * id..][..id];
+                        // SAFETY: `src` holds the pixel's `id` bytes.
+                        unsafe { px.run(src.as_ptr(), &mut output[o * od + c0..]) };
+                        o += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        let blk = Block::from_table(rows, k, table, c0, n);
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -121,8 +138,18 @@ fn conv_general(
         let o_batch = o;
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
-            let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
+            let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
+            if p.dilation_w == 1 && n >= 4 {
+                let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
+                let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
+                if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {
+                    by_pixel(p, image, width, padded_fits, input, b, px, &mut output[o * od + c0..], od);
+                    o += p.output_h * p.output_w;
+                    continue;
+                }
+            }
+            let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
                     let x0 = ox * p.stride_w;
@@ -140,6 +167,52 @@ fn conv_general(
                     o += 1;
                 }
             }
+        }
+    }
+}
+
+/// The output pixels of one batch over the block of channels of `px`, windows without
+/// horizontal dilation: read in place from `image` (`width` pixels wide: the padded copy
+/// when `padded`, else the input batch) by one call per pixel where every row of the
+/// window is inside it, else gathered by [`im2col`] from `input` (the borders of an
+/// unpadded input). `out` starts at the batch's first pixel, `od` bytes per pixel.
+#[allow(clippy::too_many_arguments)]
+fn by_pixel(
+    p: &ConvParams,
+    image: &[i8],
+    width: usize,
+    padded: bool,
+    input: &[i8],
+    b: usize,
+    mut px: ConvPixel,
+    out: &mut [i8],
+    od: usize,
+) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let len = p.filter_w * id;
+    let row_stride = p.dilation_h * width * id;
+    // Bytes from a window's first byte to its last, plus one.
+    let extent = (p.filter_h - 1) * row_stride + len;
+    let zero_point = (-p.input_offset) as i8;
+    let x_reach = p.filter_w;
+    let y_reach = (p.filter_h - 1) * p.dilation_h + 1;
+    let mut o = 0;
+    for oy in 0..p.output_h {
+        let y0 = (oy * p.stride_h) as isize - if padded { 0 } else { p.pad_h as isize };
+        let rows_inside = padded || (y0 >= 0 && y0 as usize + y_reach <= ih);
+        for ox in 0..p.output_w {
+            let x0 = ox * p.stride_w;
+            let dst = &mut out[o * od..];
+            if rows_inside && (padded || (x0 >= p.pad_w && x0 - p.pad_w + x_reach <= iw)) {
+                let x = if padded { x0 } else { x0 - p.pad_w };
+                let window = &image[(y0 as usize * width + x) * id..][..extent];
+                // SAFETY: `window` holds every row of the window.
+                unsafe { px.run(window.as_ptr(), dst) };
+            } else {
+                im2col(p, input, b, oy, ox, zero_point, px.column());
+                px.run_gathered(dst);
+            }
+            o += 1;
         }
     }
 }

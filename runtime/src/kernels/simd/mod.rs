@@ -8,6 +8,7 @@
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
 mod bytes;
+mod conv_pixel;
 mod out_quant;
 
 #[cfg(tinyml_dsp)]
@@ -20,6 +21,7 @@ mod mve_conv;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
 pub use bytes::{copy_i8, fill_i8};
+pub use conv_pixel::ConvPixel;
 pub use out_quant::{AddQuant, OutQuant};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
