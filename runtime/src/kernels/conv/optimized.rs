@@ -140,7 +140,7 @@ fn conv_general(
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
-            if p.dilation_w == 1 && n >= 4 {
+            if p.dilation_w == 1 {
                 let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
                 let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
                 if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {

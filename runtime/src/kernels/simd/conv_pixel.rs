@@ -24,6 +24,10 @@ pub struct ConvPixel<'a> {
     q: OutQuant,
     #[cfg(tinyml_mve)]
     ctx: [i32; super::mve_conv::CONV_PIXEL_CTX],
+    /// A block of more than four channels, not a multiple of four: its last four
+    /// channels as a block of their own whose column is the gathered one.
+    #[cfg(tinyml_mve)]
+    tail: [i32; super::mve_conv::CONV_PIXEL_CTX],
 }
 
 impl<'a> ConvPixel<'a> {
@@ -42,12 +46,16 @@ impl<'a> ConvPixel<'a> {
         let k = len;
         let k = if rows == 0 { k } else { rows * k };
         let fits = if rows == 0 { column.is_empty() } else { column.len() == k };
-        if n < 4 || len == 0 || !fits || w.len() < n * k || groups.len() < n.div_ceil(4) {
+        if n == 0 || len == 0 || !fits || w.len() < n * k || groups.len() < n.div_ceil(4) {
             return None;
         }
         #[cfg(tinyml_mve)]
-        let ctx = {
-            let full = &groups[..n / 4];
+        let col = column.as_mut_ptr() as i32;
+        #[cfg(tinyml_mve)]
+        let ctx = |groups: &[Group4], w: &[i8], n: usize, rows: usize| {
+            // A block of fewer than four channels is one group of `n` lanes.
+            let full = &groups[..(n / 4).max(1)];
+            let step = |r: usize| if r < n { k as i32 } else { 0 };
             // SAFETY: one past the end of the full groups.
             let end = unsafe { full.as_ptr().add(full.len()) };
             [
@@ -61,16 +69,29 @@ impl<'a> ConvPixel<'a> {
                 q.max,
                 end as i32,
                 k as i32,
-                column.as_mut_ptr() as i32,
+                col,
                 k as i32 - 16 * k.div_ceil(16) as i32,
-                q.offset,
+                n.min(4) as i32,
                 full.as_ptr() as i32,
                 w.as_ptr() as i32,
                 rows as i32,
                 row_stride as i32,
                 len as i32,
+                q.offset,
+                step(1),
+                step(2),
+                step(3),
             ]
         };
+        #[cfg(tinyml_mve)]
+        let (tail, ctx) = (
+            if n > 4 && !n.is_multiple_of(4) {
+                ctx(&groups[n / 4..], &w[(n - 4) * k..], 4, 0)
+            } else {
+                [0; super::mve_conv::CONV_PIXEL_CTX]
+            },
+            ctx(groups, w, n, rows),
+        );
         Some(ConvPixel {
             column: column.as_mut_ptr(),
             k,
@@ -83,6 +104,8 @@ impl<'a> ConvPixel<'a> {
             q,
             #[cfg(tinyml_mve)]
             ctx,
+            #[cfg(tinyml_mve)]
+            tail,
         })
     }
 
@@ -93,17 +116,24 @@ impl<'a> ConvPixel<'a> {
     /// no rows, of `k` bytes).
     #[inline(always)]
     pub unsafe fn run(&self, src: *const i8, out: &mut [i8]) {
-        let (k, n) = (self.k, self.n);
+        let n = self.n;
         let out = &mut out[..n];
         #[cfg(tinyml_mve)]
-        // SAFETY: the context was built by `new` from checked slices; `src` and `out` by
-        // the caller's contract.
-        unsafe {
-            super::mve_conv::conv_pixel(&self.ctx, src, out.as_mut_ptr())
-        };
+        {
+            // SAFETY: the contexts were built by `new` from checked slices; `src` by the
+            // caller's contract, `out` holds `n` bytes; the tail reads the column just
+            // gathered (or the pixel) and writes the last four outputs.
+            unsafe {
+                super::mve_conv::conv_pixel(&self.ctx, src, out.as_mut_ptr());
+                if n > 4 && !n.is_multiple_of(4) {
+                    let column = if self.rows == 0 { src } else { self.column };
+                    super::mve_conv::conv_pixel(&self.tail, column, out.as_mut_ptr().add(n - 4));
+                }
+            }
+        }
         #[cfg(not(tinyml_mve))]
         {
-            let len = k / self.rows.max(1);
+            let (k, len) = (self.k, self.k / self.rows.max(1));
             for r in 0..self.rows {
                 // SAFETY: the caller's contract; `column` holds `k` bytes borrowed by `new`.
                 let (row, column) = unsafe {
@@ -115,17 +145,31 @@ impl<'a> ConvPixel<'a> {
                 copy_i8(&mut column[r * len..(r + 1) * len], row);
             }
         }
-        if cfg!(not(tinyml_mve)) || !n.is_multiple_of(4) {
+        #[cfg(not(tinyml_mve))]
+        {
             // SAFETY: the column gathered above (`k` bytes borrowed by `new`), or the
             // pixel (`k` bytes by the caller's contract).
-            let column = unsafe { core::slice::from_raw_parts(if self.rows == 0 { src } else { self.column }, k) };
-            if cfg!(not(tinyml_mve)) {
-                dot4_requantize(column, self.w, &self.groups[..n / 4], self.q, out);
+            let column = unsafe { core::slice::from_raw_parts(if self.rows == 0 { src } else { self.column }, self.k) };
+            self.requantize(column, out);
+        }
+    }
+
+    /// The block's outputs from a gathered column.
+    fn requantize(&self, column: &[i8], out: &mut [i8]) {
+        let (k, n) = (self.k, self.n);
+        if n < 4 {
+            let t = &self.groups[0];
+            for (c, dst) in out[..n].iter_mut().enumerate() {
+                let acc = super::dot(column, &self.w[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+                let v = crate::fixedpoint::multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]);
+                *dst = (v + self.q.offset).clamp(self.q.min, self.q.max) as i8;
             }
-            if !n.is_multiple_of(4) {
-                let c = n - 4;
-                dot4_requantize(column, &self.w[c * k..], &self.groups[n / 4..n / 4 + 1], self.q, &mut out[c..]);
-            }
+            return;
+        }
+        dot4_requantize(column, self.w, &self.groups[..n / 4], self.q, out);
+        if !n.is_multiple_of(4) {
+            let c = n - 4;
+            dot4_requantize(column, &self.w[c * k..], &self.groups[n / 4..n / 4 + 1], self.q, &mut out[c..]);
         }
     }
 
@@ -138,14 +182,9 @@ impl<'a> ConvPixel<'a> {
 
     /// The block's `n` outputs from the column as [`ConvPixel::column`] left it.
     pub fn run_gathered(&self, out: &mut [i8]) {
-        let (k, n) = (self.k, self.n);
+        let n = self.n;
         // SAFETY: as in `column`.
-        let column = unsafe { core::slice::from_raw_parts(self.column, if self.rows == 0 { 0 } else { k }) };
-        let out = &mut out[..n];
-        dot4_requantize(column, self.w, &self.groups[..n / 4], self.q, out);
-        if !n.is_multiple_of(4) {
-            let c = n - 4;
-            dot4_requantize(column, &self.w[c * k..], &self.groups[n / 4..n / 4 + 1], self.q, &mut out[c..]);
-        }
+        let column = unsafe { core::slice::from_raw_parts(self.column, if self.rows == 0 { 0 } else { self.k }) };
+        self.requantize(column, &mut out[..n]);
     }
 }

@@ -53,37 +53,21 @@ pub unsafe fn fill(dst: *mut i8, v: i8, n: usize) {
 
 /// Words of the context [`conv_pixel`] reads, built once per block of channels by
 /// [`super::ConvPixel::new`].
-pub const CONV_PIXEL_CTX: usize = 18;
+pub const CONV_PIXEL_CTX: usize = 22;
 
-/// One output pixel of a convolution over a block of channels: gathers the window (`rows`
-/// runs of `len` bytes, `row_stride` apart from `src`) into the column (with no rows,
-/// `src` is the column: the pixel of a pointwise convolution), then for each
-/// group of four channels the loop of [`super::super::simd::dot4_requantize`] (folded
-/// biases loaded as accumulators, 5 loads and 4 `vmladava.s8` per 16 bytes, the four sums
-/// requantized in one vector). Everything a pixel does not change is read from `ctx`
-/// (built once per block), so a pixel costs one call and no setup:
-/// `[min; 4], [max; 4], [table end, k, column, k - 16 * ceil(k / 16)], output offset,
-/// table, filter rows, rows, row stride, len`. Registers in the group loop as in
-/// `mve::dot4_requantize`: accumulators r0/r2/r4/r8, column r1, rows r3/r9/r10/r12,
-/// table r11, output r5; the bounds in q5/q6, the loop constants in s28-s31, the output
-/// offset in s16.
-///
-/// # Safety
-/// `ctx` as built by [`super::ConvPixel::new`]: the column valid for `k` writes and
-/// reads, `len * rows == k`, the table holding at least one group; `src` valid for reads
-/// of each row; `out` for `4 * groups` writes.
-#[inline(never)]
-pub unsafe fn conv_pixel(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut i8) {
-    // SAFETY: reads the window rows and the column, the filter rows and table of the
-    // block, writes the column and 4 bytes of `out` per group; all in bounds by the
-    // contract.
-    unsafe {
+/// The routine of [`conv_pixel`], with the row pointers of a group set up by `$rows` and
+/// its four outputs stored by `$store` (a block of at least four channels, or fewer).
+macro_rules! conv_pixel_asm {
+    ($ctx:expr, $src:expr, $out:expr, [$($rows:literal),*], [$($store:literal),*]) => {
         core::arch::asm!(
             "vldrw.u32 q5, [r1]",
             "vldrw.u32 q6, [r1, #16]",
             "vldrw.u32 q7, [r1, #32]",
+            // Output offset and the steps from row 0 to rows 1, 2, 3.
+            "vldrw.u32 q4, [r1, #72]",
+            // The lanes each group stores.
             "ldr r12, [r1, #48]",
-            "vmov s16, r12",
+            "vctp.32 r12",
             // Gather: `rows` runs of `len` bytes into the column.
             "ldr r11, [r1, #60]",
             // No rows: the window is the column (a pointwise convolution's pixel).
@@ -114,10 +98,8 @@ pub unsafe fn conv_pixel(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut 
             "vmov r1, s30",
             "4:",
             "ldm r11!, {{r0, r2, r4, r8}}",
+            $($rows,)*
             "vmov lr, s29",
-            "add r9, r3, lr",
-            "add r10, r9, lr",
-            "add r12, r10, lr",
             "dlstp.8 lr, lr",
             "5:",
             "vldrb.8 q0, [r1], #16",
@@ -150,19 +132,65 @@ pub unsafe fn conv_pixel(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut 
             "vadd.i32 q0, q0, r0",
             "vmax.s32 q0, q0, q5",
             "vmin.s32 q0, q0, q6",
-            "vstrb.32 q0, [r5], #4",
+            $($store,)*
             "vmov lr, s28",
             "cmp r11, lr",
             "bne 4b",
-            inout("r0") src => _,
-            inout("r1") ctx.as_ptr() => _,
-            inout("r5") out => _,
+            inout("r0") $src => _,
+            inout("r1") $ctx => _,
+            inout("r5") $out => _,
             out("r2") _, out("r3") _, out("r4") _, out("r8") _,
             out("r9") _, out("r10") _, out("r11") _, out("r12") _, out("lr") _,
             out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
             out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
             out("d12") _, out("d13") _, out("d14") _, out("d15") _,
             options(nostack),
-        );
+        )
+    };
+}
+
+/// One output pixel of a convolution over a block of channels: gathers the window (`rows`
+/// runs of `len` bytes, `row_stride` apart from `src`) into the column (with no rows,
+/// `src` is the column: the pixel of a pointwise convolution), then for each group of
+/// four channels the loop of `mve::dot4_requantize` (folded biases loaded as
+/// accumulators, 5 loads and 4 `vmladava.s8` per 16 bytes, the four sums requantized in
+/// one vector). Everything a pixel does not change is read from `ctx` (built once per
+/// block), so a pixel costs one call and no setup: `[min; 4], [max; 4], [table end, k,
+/// column, k - 16 * ceil(k / 16)], lanes stored per group, table, filter rows, rows, row
+/// stride, len, [output offset, steps from row 0 to rows 1, 2, 3]`. Registers in the
+/// group loop as in `mve::dot4_requantize`: accumulators r0/r2/r4/r8, column r1, rows
+/// r3/r9/r10/r12, table r11, output r5; the bounds in q5/q6, the loop constants in
+/// s28-s31, the output offset and row steps in q4 (s16-s19). A block of fewer than four
+/// channels is one group whose missing rows repeat the last one (steps of 0) and whose
+/// store is predicated to its channels (`vctp.32`; nothing in the loop writes VPR); the
+/// rows of a full group are `k` apart.
+///
+/// # Safety
+/// `ctx` as built by [`super::ConvPixel::new`]: the column valid for `k` writes and
+/// reads, `len * rows == k`, the table holding at least one group; `src` valid for reads
+/// of each row; `out` for `4 * groups` writes, or the lanes of a smaller block.
+#[inline(never)]
+pub unsafe fn conv_pixel(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut i8) {
+    // SAFETY: reads the window rows and the column, the filter rows and table of the
+    // block, writes the column and 4 bytes of `out` per group (or the block's lanes);
+    // all in bounds by the contract.
+    unsafe {
+        if ctx[12] == 4 {
+            conv_pixel_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+                ["vstrb.32 q0, [r5], #4"]
+            );
+        } else {
+            conv_pixel_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                ["vmov r9, r10, s17, s18", "add r9, r3, r9", "add r10, r9, r10", "vmov r12, s19", "add r12, r10, r12"],
+                ["vpst", "vstrbt.32 q0, [r5], #4"]
+            );
+        }
     }
 }
