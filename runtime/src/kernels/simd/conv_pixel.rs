@@ -124,7 +124,11 @@ impl<'a> ConvPixel<'a> {
             // caller's contract, `out` holds `n` bytes; the tail reads the column just
             // gathered (or the pixel) and writes the last four outputs.
             unsafe {
-                super::mve_conv::conv_pixel(&self.ctx, src, out.as_mut_ptr());
+                if n < 4 {
+                    super::mve_conv::conv_pixel_small(&self.ctx, src, out.as_mut_ptr());
+                } else {
+                    super::mve_conv::conv_pixel(&self.ctx, src, out.as_mut_ptr());
+                }
                 if n > 4 && !n.is_multiple_of(4) {
                     let column = if self.rows == 0 { src } else { self.column };
                     super::mve_conv::conv_pixel(&self.tail, column, out.as_mut_ptr().add(n - 4));

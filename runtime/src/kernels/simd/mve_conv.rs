@@ -58,16 +58,14 @@ pub const CONV_PIXEL_CTX: usize = 22;
 /// The routine of [`conv_pixel`], with the row pointers of a group set up by `$rows` and
 /// its four outputs stored by `$store` (a block of at least four channels, or fewer).
 macro_rules! conv_pixel_asm {
-    ($ctx:expr, $src:expr, $out:expr, [$($rows:literal),*], [$($store:literal),*]) => {
+    ($ctx:expr, $src:expr, $out:expr, [$($setup:literal),*], [$($rows:literal),*], [$($store:literal),*]) => {
         core::arch::asm!(
             "vldrw.u32 q5, [r1]",
             "vldrw.u32 q6, [r1, #16]",
             "vldrw.u32 q7, [r1, #32]",
             // Output offset and the steps from row 0 to rows 1, 2, 3.
             "vldrw.u32 q4, [r1, #72]",
-            // The lanes each group stores.
-            "ldr r12, [r1, #48]",
-            "vctp.32 r12",
+            $($setup,)*
             // Gather: `rows` runs of `len` bytes into the column.
             "ldr r11, [r1, #60]",
             // No rows: the window is the column (a pointwise convolution's pixel).
@@ -160,10 +158,8 @@ macro_rules! conv_pixel_asm {
 /// stride, len, [output offset, steps from row 0 to rows 1, 2, 3]`. Registers in the
 /// group loop as in `mve::dot4_requantize`: accumulators r0/r2/r4/r8, column r1, rows
 /// r3/r9/r10/r12, table r11, output r5; the bounds in q5/q6, the loop constants in
-/// s28-s31, the output offset and row steps in q4 (s16-s19). A block of fewer than four
-/// channels is one group whose missing rows repeat the last one (steps of 0) and whose
-/// store is predicated to its channels (`vctp.32`; nothing in the loop writes VPR); the
-/// rows of a full group are `k` apart.
+/// s28-s31, the output offset and row steps in q4 (s16-s19); the rows of a group are `k`
+/// apart (fewer than four channels: [`conv_pixel_small`]).
 ///
 /// # Safety
 /// `ctx` as built by [`super::ConvPixel::new`]: the column valid for `k` writes and
@@ -172,25 +168,37 @@ macro_rules! conv_pixel_asm {
 #[inline(never)]
 pub unsafe fn conv_pixel(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut i8) {
     // SAFETY: reads the window rows and the column, the filter rows and table of the
-    // block, writes the column and 4 bytes of `out` per group (or the block's lanes);
-    // all in bounds by the contract.
+    // block, writes the column and 4 bytes of `out` per group; all in bounds by the
+    // contract.
     unsafe {
-        if ctx[12] == 4 {
-            conv_pixel_asm!(
-                ctx.as_ptr(),
-                src,
-                out,
-                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
-                ["vstrb.32 q0, [r5], #4"]
-            );
-        } else {
-            conv_pixel_asm!(
-                ctx.as_ptr(),
-                src,
-                out,
-                ["vmov r9, r10, s17, s18", "add r9, r3, r9", "add r10, r9, r10", "vmov r12, s19", "add r12, r10, r12"],
-                ["vpst", "vstrbt.32 q0, [r5], #4"]
-            );
-        }
+        conv_pixel_asm!(
+            ctx.as_ptr(),
+            src,
+            out,
+            [],
+            ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+            ["vstrb.32 q0, [r5], #4"]
+        );
+    }
+}
+
+/// [`conv_pixel`] for a block of fewer than four channels: one group whose missing rows
+/// repeat the last one (steps of 0) and whose store is predicated to its channels
+/// (`vctp.32` once; nothing in the loop writes VPR).
+///
+/// # Safety
+/// As [`conv_pixel`], `out` valid for the block's writes.
+#[inline(never)]
+pub unsafe fn conv_pixel_small(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out: *mut i8) {
+    // SAFETY: as in `conv_pixel`; the store writes the block's lanes only.
+    unsafe {
+        conv_pixel_asm!(
+            ctx.as_ptr(),
+            src,
+            out,
+            ["ldr r12, [r1, #48]", "vctp.32 r12"],
+            ["vmov r9, r10, s17, s18", "add r9, r3, r9", "add r10, r9, r10", "vmov r12, s19", "add r12, r10, r12"],
+            ["vpst", "vstrbt.32 q0, [r5], #4"]
+        );
     }
 }
