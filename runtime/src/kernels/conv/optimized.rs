@@ -14,10 +14,11 @@
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
+use super::pixel::ConvPixel;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, ConvPixel, OutQuant};
+use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The

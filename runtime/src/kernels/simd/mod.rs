@@ -8,7 +8,6 @@
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
 mod bytes;
-mod conv_pixel;
 mod out_quant;
 
 #[cfg(tinyml_dsp)]
@@ -21,7 +20,8 @@ mod mve_conv;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
 pub use bytes::{copy_i8, fill_i8};
-pub use conv_pixel::ConvPixel;
+#[cfg(tinyml_mve)]
+pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 pub use out_quant::{AddQuant, OutQuant};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).

@@ -52,7 +52,7 @@ pub unsafe fn fill(dst: *mut i8, v: i8, n: usize) {
 }
 
 /// Words of the context [`conv_pixel`] reads, built once per block of channels by
-/// [`super::ConvPixel::new`].
+/// `conv::pixel::ConvPixel::new`.
 pub const CONV_PIXEL_CTX: usize = 22;
 
 /// The routine of [`conv_pixel`], with the row pointers of a group set up by `$rows` and
@@ -162,7 +162,7 @@ macro_rules! conv_pixel_asm {
 /// apart (fewer than four channels: [`conv_pixel_small`]).
 ///
 /// # Safety
-/// `ctx` as built by [`super::ConvPixel::new`]: the column valid for `k` writes and
+/// `ctx` as built by `conv::pixel::ConvPixel::new`: the column valid for `k` writes and
 /// reads, `len * rows == k`, the table holding at least one group; `src` valid for reads
 /// of each row; `out` for `4 * groups` writes, or the lanes of a smaller block.
 #[inline(never)]

@@ -1,11 +1,14 @@
 //! One output pixel of a convolution over a block of output channels, window gather
-//! included: on Helium one routine per pixel (`mve_conv::conv_pixel`) with everything
+//! included: on Helium one routine per pixel (`simd::conv_pixel`) with everything
 //! the pixels share prepared once per block, elsewhere the same steps with the portable
 //! primitives (which is what the host tests check the window arithmetic with).
 
+use crate::kernels::packed::Group4;
 #[cfg(not(tinyml_mve))]
-use super::copy_i8;
-use super::{dot4_requantize, Group4, OutQuant};
+use crate::kernels::simd::copy_i8;
+#[cfg(tinyml_mve)]
+use crate::kernels::simd::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
+use crate::kernels::simd::{dot, dot4_requantize, OutQuant};
 
 /// The constants of a block of `n >= 4` output channels whose column is gathered from
 /// `rows` runs of `len` bytes (`row_stride` apart in the input), or, with no rows, is the
@@ -23,11 +26,11 @@ pub struct ConvPixel<'a> {
     groups: &'a [Group4],
     q: OutQuant,
     #[cfg(tinyml_mve)]
-    ctx: [i32; super::mve_conv::CONV_PIXEL_CTX],
+    ctx: [i32; CONV_PIXEL_CTX],
     /// A block of more than four channels, not a multiple of four: its last four
     /// channels as a block of their own whose column is the gathered one.
     #[cfg(tinyml_mve)]
-    tail: [i32; super::mve_conv::CONV_PIXEL_CTX],
+    tail: [i32; CONV_PIXEL_CTX],
 }
 
 impl<'a> ConvPixel<'a> {
@@ -88,7 +91,7 @@ impl<'a> ConvPixel<'a> {
             if n > 4 && !n.is_multiple_of(4) {
                 ctx(&groups[n / 4..], &w[(n - 4) * k..], 4, 0)
             } else {
-                [0; super::mve_conv::CONV_PIXEL_CTX]
+                [0; CONV_PIXEL_CTX]
             },
             ctx(groups, w, n, rows),
         );
@@ -125,13 +128,13 @@ impl<'a> ConvPixel<'a> {
             // gathered (or the pixel) and writes the last four outputs.
             unsafe {
                 if n < 4 {
-                    super::mve_conv::conv_pixel_small(&self.ctx, src, out.as_mut_ptr());
+                    conv_pixel_small(&self.ctx, src, out.as_mut_ptr());
                 } else {
-                    super::mve_conv::conv_pixel(&self.ctx, src, out.as_mut_ptr());
+                    conv_pixel(&self.ctx, src, out.as_mut_ptr());
                 }
                 if n > 4 && !n.is_multiple_of(4) {
                     let column = if self.rows == 0 { src } else { self.column };
-                    super::mve_conv::conv_pixel(&self.tail, column, out.as_mut_ptr().add(n - 4));
+                    conv_pixel(&self.tail, column, out.as_mut_ptr().add(n - 4));
                 }
             }
         }
@@ -164,7 +167,7 @@ impl<'a> ConvPixel<'a> {
         if n < 4 {
             let t = &self.groups[0];
             for (c, dst) in out[..n].iter_mut().enumerate() {
-                let acc = super::dot(column, &self.w[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+                let acc = dot(column, &self.w[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
                 let v = crate::fixedpoint::multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]);
                 *dst = (v + self.q.offset).clamp(self.q.min, self.q.max) as i8;
             }
