@@ -1,6 +1,8 @@
-//! Generates the list of built-in boards from `../boards/*.toml`: every file there is
-//! embedded in the binary, so a new board is one TOML file (plus its docs), never a line in
-//! a hand-kept list. The order `cargo tinyml boards` shows is decided from the board data
+//! Generates the list of built-in boards from `boards/*.toml`: every file there is embedded
+//! in the binary, so a new board is one TOML file (plus its docs), never a line in a
+//! hand-kept list. `cargo-tinyml/boards` is a symlink to the repository's `boards/` (the
+//! one copy); `cargo package` stores the files themselves, so the published crate builds
+//! without the checkout. The order `cargo tinyml boards` shows is decided from the board data
 //! (`Catalog::builtin`), not from this list, which is sorted by file name.
 
 use std::fmt::Write as _;
@@ -8,7 +10,7 @@ use std::path::PathBuf;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let dir = manifest.join("../boards");
+    let dir = manifest.join("boards");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))

@@ -69,17 +69,19 @@ ensure_rust_components() {
     done
 }
 
-# The Python venv with the TFLM reference interpreter (tools/oracle/requirements.txt).
+# The Python venv with the TFLM reference interpreter (tools/oracle/requirements.txt) and
+# Arm's Vela for the Ethos-U analysis (tools/npu/requirements.txt).
 ensure_venv() {
     local py="$root/.venv/bin/python"
-    if [ -x "$py" ] && "$py" -c 'import tflite_micro, numpy, tflite' 2>/dev/null; then
+    if [ -x "$py" ] && "$py" -c 'import tflite_micro, numpy, tflite, ethosu.vela' 2>/dev/null; then
         export TINYML_PYTHON="$py"
         return
     fi
     command -v python3 >/dev/null || apt_install python3 python3-venv
     python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
-    say "creating $root/.venv with tools/oracle/requirements.txt"
-    python3 -m venv "$root/.venv"
-    "$root/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/oracle/requirements.txt"
+    say "installing tools/oracle/requirements.txt and tools/npu/requirements.txt into $root/.venv"
+    [ -x "$py" ] || python3 -m venv "$root/.venv"
+    "$py" -m pip install -q --disable-pip-version-check \
+        -r "$root/tools/oracle/requirements.txt" -r "$root/tools/npu/requirements.txt"
     export TINYML_PYTHON="$py"
 }

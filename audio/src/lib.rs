@@ -14,7 +14,8 @@
 //! [`StreamingFrontend`] takes any chunk size and emits a frame every 20 ms hop;
 //! [`RecognizeCommands`] smooths the model's scores into keyword events like TFLM's
 //! micro_speech recognizer. [`mfcc`] holds the MLPerf Tiny MFCC front end (float and
-//! fixed point) and [`anomaly`] the scoring of MLPerf Tiny's AD autoencoder.
+//! fixed point), [`anomaly`] the scoring of MLPerf Tiny's AD autoencoder, and [`sww`]
+//! the MLPerf Tiny streaming-wakeword front end and detector.
 #![no_std]
 #![deny(missing_docs)]
 
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod recognizer;
 pub mod rfft;
 pub mod spectrum;
+pub mod sww;
 pub mod tables;
 
 pub use anomaly::{

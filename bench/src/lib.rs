@@ -7,6 +7,9 @@
 //! (`.text` + `.rodata`), plus the check of the output against the host run of the same
 //! model with the reference kernels.
 //!
+//! The `sweep` module does the same for single-layer models over a grid of shapes, many
+//! models per firmware image.
+//!
 //! Figures are emulated instruction counts, never time on a real chip.
 
 use anyhow::{bail, Context, Result};
@@ -19,6 +22,7 @@ use std::time::Duration;
 pub use cargo_tinyml::boards::Board;
 
 mod measurement;
+pub mod sweep;
 mod table;
 pub use measurement::{Measurement, Unmeasured, Variant};
 pub use table::{microflow_table, table};
@@ -46,7 +50,7 @@ pub fn board(name: &str) -> Result<Board> {
 }
 
 /// The Rust target and the QEMU machine of an emulated board.
-fn emulated(board: &Board) -> Result<(&str, &Emulator)> {
+pub(crate) fn emulated(board: &Board) -> Result<(&str, &Emulator)> {
     match (board.target.as_deref(), board.flow()) {
         (Some(target), Flow::Qemu(emu)) => Ok((target, emu)),
         _ => bail!("{}: not an emulated board", board.name),

@@ -6,6 +6,9 @@
 //! The run fails when a tinyml variant cannot be built or run, or its output differs from
 //! the host run. microflow is a peer under measurement: a model it cannot compile becomes
 //! a `not built` row and an output that differs a `no` in its bit-exact column.
+//!
+//! `cargo run -p tinyml-bench --release -- sweep [...]`: the shape sweep of single-layer
+//! models ([`tinyml_bench::sweep`]; `sweep --help`).
 
 use anyhow::{bail, Result};
 use tinyml_bench::{measure, microflow_table, table, Config, Unmeasured, Variant, BOARDS, MODELS};
@@ -13,7 +16,16 @@ use tinyml_bench::{measure, microflow_table, table, Config, Unmeasured, Variant,
 fn main() -> Result<()> {
     let mut cfg = Config::from_env();
     let (mut boards, mut models, mut variants) = (Vec::new(), Vec::new(), Vec::new());
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("sweep") {
+        return match tinyml_bench::sweep::Cmd::parse(args.skip(1), &mut cfg)? {
+            Some(cmd) => cmd.run(&cfg),
+            None => {
+                println!("{}", tinyml_bench::sweep::USAGE);
+                Ok(())
+            }
+        };
+    }
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
         match a.as_str() {
@@ -29,7 +41,8 @@ fn main() -> Result<()> {
             "--opt-level" => cfg.opt_level = value()?,
             "-h" | "--help" => {
                 println!(
-                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L]"
+                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L]\n       {}",
+                    tinyml_bench::sweep::USAGE
                 );
                 return Ok(());
             }

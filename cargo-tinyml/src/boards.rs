@@ -151,7 +151,7 @@ pub enum BoardError {
         reason: String,
     },
     /// No board has this name.
-    #[error("unknown board `{name}`; known boards: {}", known.join(", "))]
+    #[error("unknown board `{name}`{}; known boards: {}", did_you_mean(name, known), known.join(", "))]
     Unknown {
         /// The name asked for.
         name: String,
@@ -289,7 +289,9 @@ impl Board {
                 v.push("-kernel".into());
                 v
             }
-            Flow::Probe { chip, .. } => vec!["probe-rs".into(), "run".into(), "--chip".into(), chip.to_owned()],
+            // `cargo tinyml flash ELF` flashes, starts and shows the RTT output until the
+            // firmware exits, as `probe-rs run` would, with no second tool to install.
+            Flow::Probe { .. } => ["cargo", "tinyml", "flash", "--board", &self.name].map(String::from).to_vec(),
             Flow::VendorTool | Flow::CProject => Vec::new(),
         }
     }
@@ -329,8 +331,12 @@ impl Board {
         let _ = writeln!(s, "[target.{target}]");
         let runner = self.runner();
         if !runner.is_empty() {
-            let how = if self.is_emulated() { "QEMU with semihosting" } else { "the debugger (probe-rs)" };
-            let _ = writeln!(s, "# `cargo run` starts the firmware in {how}.");
+            let how = if self.is_emulated() {
+                "starts the firmware in QEMU with semihosting"
+            } else {
+                "flashes the firmware with `cargo tinyml flash` (probe-rs built in) and shows its RTT output"
+            };
+            let _ = writeln!(s, "# `cargo run` {how}.");
             let _ = writeln!(s, "runner = \"{}\"", runner.join(" "));
         }
         let _ = writeln!(s, "rustflags = [\"-C\", \"target-cpu={}\", \"-C\", \"link-arg=-Tlink.x\"]", self.cpu());
@@ -486,4 +492,39 @@ impl Catalog {
             known: self.boards.iter().map(|b| b.name.clone()).collect(),
         })
     }
+}
+
+/// ` (did you mean `x`?)` for the known name closest to `name` (case, `_` for `-`, or
+/// at most two edits), else nothing.
+fn did_you_mean(name: &str, known: &[String]) -> String {
+    closest(name, known).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
+}
+
+/// The known board name closest to `name`, if one is close enough to be a typo.
+pub fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let wanted = norm(name);
+    let limit = (wanted.len() / 4).clamp(1, 3);
+    known
+        .iter()
+        .map(|k| (edit_distance(&wanted, &norm(k)), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions) between two strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }

@@ -3,25 +3,42 @@
 //! `--timeout`, the `apt-get` command a hint or `doctor` prints).
 
 use crate::project::cargo::BuildOptions;
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Where the project is and where cargo builds it (`run`, `flash`, `profile`).
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct ProjectArgs {
     /// Project directory (default: the current directory).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "manifest_path")]
     pub path: Option<PathBuf>,
+    /// Path to the project's Cargo.toml, as cargo takes it.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
     /// Cargo's target directory (default: cargo's).
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
 }
 
 impl ProjectArgs {
-    /// `--path`, else the current directory.
+    /// `--path`, else the directory of `--manifest-path`, else the current directory.
     pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        if let Some(m) = &self.manifest_path {
+            // As cargo: the path must name a Cargo.toml that exists.
+            if m.file_name().is_none_or(|n| n != "Cargo.toml") {
+                bail!("--manifest-path must be a path to a Cargo.toml file, not `{}`", m.display());
+            }
+            if !m.is_file() {
+                bail!("manifest path `{}` does not exist", m.display());
+            }
+            return Ok(match m.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+                _ => PathBuf::from("."),
+            });
+        }
         Ok(match &self.path {
             Some(p) => p.clone(),
             None => std::env::current_dir()?,
@@ -43,10 +60,13 @@ pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
 }
 
 /// Reads and compiles a model with the default options (`analyze`, `convert`,
-/// `validate`); errors name the file.
+/// `validate`); a refusal names its cause ([`crate::model_check`]).
 pub fn compile_model(model: &Path) -> anyhow::Result<tinyml_compiler::Program> {
-    let bytes = std::fs::read(model).with_context(|| format!("cannot read model {}", model.display()))?;
-    tinyml_compiler::compile(&bytes, &Default::default()).with_context(|| format!("cannot compile {}", model.display()))
+    crate::model_check::compile_file(model).map_err(|e| match e {
+        // The model error itself, so diagnostics finds its cause and hint.
+        crate::model_check::CompileFileError::Model(m) => anyhow::Error::new(m),
+        other => anyhow::Error::new(other),
+    })
 }
 
 /// The standard output of `program args`, if it ran and succeeded.
@@ -65,3 +85,18 @@ pub fn apt_install(packages: &str) -> String {
     let sudo = if is_root() { "" } else { "sudo " };
     format!("{sudo}apt-get update && {sudo}apt-get install -y --no-install-recommends {packages}")
 }
+
+/// Set once Ctrl-C (SIGINT) arrives; the handler is installed on first use, so only
+/// commands that poll this flag (`flash` streaming the firmware's output) catch Ctrl-C.
+pub fn interrupted() -> &'static AtomicBool {
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Another handler already installed (a library user's) leaves Ctrl-C to it.
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::Relaxed));
+    });
+    &FLAG
+}
+
+/// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;

@@ -3,14 +3,21 @@
 //! The logic lives in modules of its own, so integration tests (and `tinyml-bench`) can
 //! call it: [`boards`] (boards as data), [`project`] (finding, generating and building
 //! projects), [`target`] (QEMU, probe-rs, ELF images), [`profiling`] (measuring on the
-//! board), [`format`] (numbers for tables), [`python`] (the TFLM reference).
+//! board), [`format`] (numbers for tables), [`python`] (the TFLM reference), [`npu`] (Ethos-U
+//! placement with Arm's Vela).
 
 pub mod boards;
 pub mod cmd;
 pub mod common;
 pub mod diagnostics;
+pub mod fit;
 pub mod format;
+pub mod interrupt;
+pub mod model_check;
+pub mod model_io;
+pub mod npu;
 pub mod profiling;
+pub mod progress;
 pub mod project;
 pub mod python;
 pub mod target;

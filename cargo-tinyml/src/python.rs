@@ -7,7 +7,7 @@ use std::process::Command;
 use tinyml_compiler::formats::npy::{self, NpyArray};
 
 /// The TFLM reference runner, embedded so an installed `cargo tinyml` has it.
-const REFERENCE_SCRIPT: &str = include_str!("../../tools/oracle/tflm_reference.py");
+const REFERENCE_SCRIPT: &str = include_str!("../python/tflm_reference.py");
 
 /// What to install when the reference interpreter is missing.
 pub const INSTALL_HINT: &str = "python3 -m venv .venv && .venv/bin/pip install -r tools/oracle/requirements.txt \

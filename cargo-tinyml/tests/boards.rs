@@ -28,7 +28,18 @@ fn every_board_file_is_embedded_loads_and_validates() {
     let names: Vec<&str> = catalog.boards.iter().map(|b| b.name.as_str()).collect();
     // Emulated boards first, then hardware with a Rust target, then C projects; the higher
     // Cortex-M number first within each (`Board::flow`, not the file names, decides).
-    assert_eq!(names, ["mps3-an547", "mps2-an505", "mps2-an386", "stm32n6570-dk", "frdm-mcxn947", "launchxl-f28p55x"]);
+    assert_eq!(
+        names,
+        [
+            "mps3-an547",
+            "mps2-an505",
+            "mps2-an386",
+            "kit-pse84-eval",
+            "stm32n6570-dk",
+            "frdm-mcxn947",
+            "launchxl-f28p55x"
+        ]
+    );
 }
 
 #[test]

@@ -119,6 +119,8 @@ fn new_writes_the_c_project() {
         model: None,
         path: Some(dir.clone()),
         example: None,
+        local: false,
+        force: false,
     };
     let dest = cmd.create().unwrap();
     for f in ["linker.cmd", "Makefile", "src/main.c", "src/model.c", "targetConfigs/TMS320F28P550SJ9.ccxml"] {

@@ -13,7 +13,8 @@
 //!   core running from tightly coupled or uncached memory gives; caches may need more.
 //!
 //! Each test scaffolds a project the way `cargo tinyml new` does, then runs the real
-//! commands: `flash --dry-run`, `flash`, and `profile` twice. Without `TINYML_HW_BOARD`
+//! commands: `flash --dry-run`, `flash` (streaming the RTT output to the firmware's exit),
+//! `flash --detach`, and `profile` twice. Without `TINYML_HW_BOARD`
 //! every test prints one `skipped:` line and passes. None of them has run on hardware in
 //! the environment this was written in (no board was connected).
 
@@ -86,10 +87,16 @@ fn hw_flash_runs_and_the_image_fits() {
     let dir = project("hw-flash", &board);
     let dry = cargo_tinyml(&dir, &["flash", "--release", "--dry-run"]);
     assert!(dry.status.success(), "flash --dry-run failed on {}", board.name);
+    // Flashes, then streams the firmware's RTT output until its semihosting exit (0).
     let flash = cargo_tinyml(&dir, &["flash", "--release"]);
     assert!(flash.status.success(), "flash failed on {}", board.name);
     let stderr = String::from_utf8_lossy(&flash.stderr);
     assert!(stderr.contains("reset and running") || stderr.contains("and started it"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&flash.stdout);
+    assert!(stdout.contains("tinyml: output0 = [") && stdout.contains("tinyml: inference: "), "{stdout}");
+    // --detach: flashed and started, no output awaited.
+    let detached = cargo_tinyml(&dir, &["flash", "--release", "--detach"]);
+    assert!(detached.status.success() && detached.stdout.is_empty(), "flash --detach on {}", board.name);
 }
 
 #[test]

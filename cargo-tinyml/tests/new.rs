@@ -64,7 +64,7 @@ fn published_dependencies_without_a_checkout() {
 }
 
 fn cmd(name: &str, board: &str, model: Option<PathBuf>, path: PathBuf) -> Cmd {
-    Cmd { name: name.into(), board: board.into(), model, path: Some(path), example: None }
+    Cmd { name: name.into(), board: board.into(), model, path: Some(path), example: None, local: false, force: false }
 }
 
 #[test]
@@ -155,4 +155,85 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let err = refused(cmd("demo", "mps3-an547", Some(fake), dir.join("demo")));
     assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::Compile { .. })), "{err:#}");
     std::fs::remove_file(&text).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// The binary: next steps, where the tinyml crates come from.
+
+fn run_new(cwd: &Path, exe: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(exe);
+    cmd.current_dir(cwd).arg("tinyml").arg("new").args(args).env_remove("TINYML_SOURCE_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run cargo-tinyml")
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cargo-tinyml"))
+}
+
+#[test]
+fn next_steps_name_the_commands_that_work_for_the_board() {
+    let dir = scratch("next-steps");
+    for board in ["stm32n6570-dk", "frdm-mcxn947", "mps3-an547"] {
+        let out = run_new(&dir, &bin(), &[board, "--board", board], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        insta::assert_snapshot!(format!("next_steps_{board}"), stdout);
+        // `run` refuses hardware boards: it is not suggested for them.
+        assert_eq!(stdout.contains("cargo tinyml run"), board == "mps3-an547", "{stdout}");
+    }
+}
+
+#[test]
+fn a_missing_source_dir_is_refused_and_nothing_is_written() {
+    let dir = scratch("no-source");
+    let out = run_new(&dir, &bin(), &["x"], &[("TINYML_SOURCE_DIR", "/nonexistent")]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("source_dir_missing", String::from_utf8(out.stderr).unwrap());
+    assert!(out.stdout.is_empty());
+    assert_eq!(listing(&dir), Vec::<String>::new(), "nothing may be written");
+    // A directory that exists but is not a checkout is refused the same way.
+    let out = run_new(&dir, &bin(), &["x"], &[("TINYML_SOURCE_DIR", dir.to_str().unwrap())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no tinyml-runtime crate at"));
+    assert_eq!(listing(&dir), Vec::<String>::new(), "nothing may be written");
+}
+
+/// An installed binary (a copy outside the checkout, run outside it) writes version
+/// dependencies; `--local` and `TINYML_SOURCE_DIR` give path dependencies.
+#[test]
+fn an_installed_binary_writes_version_dependencies() {
+    let dir = scratch("installed");
+    let bin_dir = std::env::temp_dir().join(format!("tinyml-installed-{}", std::process::id()));
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let installed = bin_dir.join("cargo-tinyml");
+    std::fs::copy(bin(), &installed).unwrap();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().canonicalize().unwrap();
+    // Outside any checkout: CARGO_TARGET_TMPDIR may lie inside this one, so run in the copy's dir.
+    let cwd = &bin_dir;
+    let manifest = |name: &str| std::fs::read_to_string(cwd.join(name).join("Cargo.toml")).unwrap();
+
+    let out = run_new(cwd, &installed, &["published", "--board", "frdm-mcxn947"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = manifest("published");
+    assert!(toml.contains("tinyml-runtime = \"0.1.0\"\n"), "{toml}");
+    assert!(toml.contains("tinyml-compiler = \"0.1.0\"\n"), "{toml}");
+    assert!(!toml.contains("path ="), "{toml}");
+
+    let out = run_new(cwd, &installed, &["local", "--local"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runtime = format!("tinyml-runtime = {{ path = \"{}/runtime\", version = \"0.1.0\" }}", workspace.display());
+    assert!(manifest("local").contains(&runtime), "{}", manifest("local"));
+
+    let out = run_new(cwd, &installed, &["env"], &[("TINYML_SOURCE_DIR", workspace.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(manifest("env").contains(&runtime), "{}", manifest("env"));
+
+    // Run from inside a checkout, the installed binary uses that checkout.
+    let inside = run_new(&workspace, &installed, &["x", "--path", dir.join("inside").to_str().unwrap()], &[]);
+    assert!(inside.status.success(), "{}", String::from_utf8_lossy(&inside.stderr));
+    assert!(std::fs::read_to_string(dir.join("inside/Cargo.toml")).unwrap().contains(&runtime));
+    std::fs::remove_dir_all(&bin_dir).unwrap();
 }

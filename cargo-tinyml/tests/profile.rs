@@ -7,7 +7,7 @@
 //! Skipped (with a message) when `qemu-system-arm` or the thumbv8m target is missing.
 
 use cargo_tinyml::boards::Catalog;
-use cargo_tinyml::profiling::{self, measured, MeasureOptions};
+use cargo_tinyml::profiling::{self, baseline, measured, MeasureOptions};
 use cargo_tinyml::project::scaffold::{self, Model, Spec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -93,11 +93,11 @@ fn hello_world_on_an547_is_complete_and_identical_across_runs() {
         assert!(j["memory"][key].is_u64(), "missing memory.{key}");
     }
     // The report is its own baseline: no regression; a 10% slower total is one.
-    let same = measured::compare(&a, &b, 5.0).unwrap();
+    let same = baseline::compare(&a, &b, 5.0, false).unwrap();
     assert!(same.regressions.is_empty(), "{}", same.text);
     let mut slower = a.clone();
     slower.total.instructions = Some(a.total.value() * 110 / 100);
-    let cmp = measured::compare(&slower, &a, 5.0).unwrap();
+    let cmp = baseline::compare(&slower, &a, 5.0, false).unwrap();
     assert_eq!(cmp.regressions.len(), 1, "{}", cmp.text);
     assert!(cmp.regressions[0].starts_with("total instructions +"), "{:?}", cmp.regressions);
     // Round trip through the JSON a baseline file holds.

@@ -3,9 +3,9 @@
 //!
 //! - [`println!`] / [`print!`]: text output, over Arm semihosting (feature `semihosting`,
 //!   emulated boards: QEMU writes it to its stdout) or RTT (feature `rtt`, hardware
-//!   boards: `probe-rs run` shows it).
+//!   boards: `cargo tinyml flash`, or `probe-rs run`, shows it).
 //! - [`exit`]: ends the program with an exit code. Under QEMU (`-semihosting-config
-//!   enable=on`) and `probe-rs run` the code becomes the host process's exit status.
+//!   enable=on`), `cargo tinyml flash` and `probe-rs run` the code becomes the host process's exit status.
 //! - A panic handler that prints the panic message and exits with code 101.
 //! - [`timer`]: a cycle counter (SysTick under QEMU, DWT on hardware) for cheap timing.
 //! - `profile` (feature `profile`): per-layer timing, stack high-water and output

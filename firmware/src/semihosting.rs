@@ -1,8 +1,9 @@
 //! The two Arm semihosting calls the firmware needs: write to the host console and exit
-//! with a status code (`SYS_EXIT_EXTENDED`, which QEMU and `probe-rs run` turn into the
-//! host process's exit code). Semihosting traps into the debugger with `bkpt 0xAB`; with
-//! no debugger or emulator attached that is a fault, so hardware builds print over RTT
-//! and use semihosting only to exit under `probe-rs run`.
+//! with a status code (`SYS_EXIT_EXTENDED`, which QEMU, `cargo tinyml flash` and
+//! `probe-rs run` turn into the host process's exit code). Semihosting traps into the
+//! debugger with `bkpt 0xAB`; with no debugger or emulator attached that is a fault, so
+//! hardware builds print over RTT and use semihosting only to exit under
+//! `cargo tinyml flash` (or `probe-rs run`).
 
 /// `SYS_OPEN`: open a host file; `:tt` is the host console.
 const SYS_OPEN: u32 = 0x01;

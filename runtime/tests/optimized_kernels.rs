@@ -267,6 +267,48 @@ proptest! {
         }
     }
 
+    /// Wider rows (runs of interior pixels, odd and even, two pixels per step below
+    /// nine channels) and the channel counts around the vector widths.
+    #[test]
+    fn depthwise_runs_match_reference(
+        (ih, fh, sh, dh, same_h) in (1usize..12, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
+        (iw, fw, sw, dw, same_w) in (1usize..24, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
+        in_c in prop_oneof![1usize..21, 1usize..70, Just(4usize), Just(8usize), Just(16usize)],
+        mult_ in prop_oneof![Just(1usize), 1usize..5],
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        seed in any::<u64>(),
+    ) {
+        let out = |i: usize, f: usize, s: usize, d: usize, same: bool| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).checked_sub(eff)? / s };
+            (o > 0).then(|| (o, ((o - 1) * s + eff).saturating_sub(i) / 2))
+        };
+        let (Some((oh, ph)), Some((ow, pw))) = (out(ih, fh, sh, dh, same_h), out(iw, fw, sw, dw, same_w)) else {
+            return Ok(());
+        };
+        let p = DepthwiseConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w: pw, pad_h: ph,
+            depth_multiplier: mult_, activation_min: amin, activation_max: amax, batches: 1,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow,
+        };
+        let od = in_c * mult_;
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(ih * iw * in_c);
+        let filter = rng.bytes(fh * fw * od);
+        let bias = rng.i32s(od, 1 << 16);
+        let (mult, shift) = rng.requant(od);
+        let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
+        let n = oh * ow * od;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
+        prop_assert_eq!(&a, &b);
+    }
+
     #[test]
     fn fully_connected_matches_reference(
         batches in 1usize..4,

@@ -1,13 +1,17 @@
 //! `cargo tinyml doctor`: check what building, emulating and flashing need, and print the
 //! exact command that fixes each gap.
 
-use crate::boards::Catalog;
+use crate::boards::{Catalog, Flow};
 use crate::common::{apt_install, command_output, is_root};
+use crate::project::scaffold;
+use crate::project::Project;
+use crate::target::qemu::which;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-/// Check the Rust targets, QEMU, the Python reference and debug-probe access.
+/// Check the Rust targets, QEMU, the Python reference, the tinyml crates projects depend
+/// on, the runner of hardware projects and debug-probe access.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Each check prints ok, MISSING (needed by the emulated boards; exit code 1) or warn (needed
@@ -107,9 +111,111 @@ pub fn checks() -> Vec<Check> {
     };
     out.push(Check { check: "python + tflite_micro".into(), status, detail, fix });
 
-    // Debug probes, for the hardware boards.
+    // Arm's Vela, for `analyze --npu` (Ethos-U placement); same interpreter.
+    let (status, detail, fix) = match crate::npu::vela::version(&python) {
+        Some(v) => (Status::Ok, format!("{py} -m ethosu.vela is Vela {v}"), None),
+        None => (
+            Status::Warn,
+            format!("{py} cannot run Vela (needed only by `analyze --npu`)"),
+            Some(crate::npu::vela::install_hint(&python)),
+        ),
+    };
+    out.push(Check { check: "python + vela (Ethos-U)".into(), status, detail, fix });
+
+    // The tinyml crates new projects depend on, and those of the project around us.
+    out.push(crates_check());
+    out.extend(project_dependency_checks());
+
+    // The runner of hardware projects, and debug probes.
+    if boards.iter().any(|b| matches!(b.flow(), Flow::Probe { .. })) {
+        out.push(runner_check());
+    }
     out.push(probe_check());
     out
+}
+
+/// Where `cargo tinyml new` takes the tinyml crates from, and whether they are there.
+fn crates_check() -> Check {
+    let check = "tinyml crates for new projects".to_owned();
+    match scaffold::dependency_source(false) {
+        Ok(Some(dir)) => {
+            Check { check, status: Status::Ok, detail: format!("path dependencies on {}", dir.display()), fix: None }
+        }
+        Ok(None) => Check {
+            check,
+            status: Status::Ok,
+            detail: format!(
+                "version {} from the registry (no checkout; `new --local` needs one)",
+                scaffold::CRATES_VERSION
+            ),
+            fix: None,
+        },
+        Err(e) => Check {
+            check,
+            status: Status::Missing,
+            detail: e.to_string(),
+            fix: Some(
+                "point TINYML_SOURCE_DIR at a cargo-tinyml checkout, or unset it to use the published crates".into(),
+            ),
+        },
+    }
+}
+
+/// The path dependencies on tinyml crates of the project in the current directory (if
+/// any): a moved or deleted checkout breaks its build.
+fn project_dependency_checks() -> Vec<Check> {
+    let Some(project) = std::env::current_dir().ok().and_then(|d| Project::find(&d).ok()) else { return Vec::new() };
+    let manifest = project.root.join("Cargo.toml");
+    let Some(doc) = std::fs::read_to_string(&manifest).ok().and_then(|t| t.parse::<toml::Table>().ok()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for table in ["dependencies", "build-dependencies"] {
+        let Some(deps) = doc.get(table).and_then(|d| d.as_table()) else { continue };
+        for (name, spec) in deps.iter().filter(|(n, _)| n.starts_with("tinyml-")) {
+            let Some(path) = spec.get("path").and_then(|p| p.as_str()) else { continue };
+            let dir = project.root.join(path);
+            let check = format!("{} dependency {name}", project.name);
+            out.push(match scaffold::check_crate_dir(&dir, name, &format!("{}: {table}.{name}", manifest.display())) {
+                Ok(()) => Check { check, status: Status::Ok, detail: format!("path {}", dir.display()), fix: None },
+                Err(e) => Check {
+                    check,
+                    status: Status::Missing,
+                    detail: e.to_string(),
+                    fix: Some(format!(
+                        "in {}, set `path` to the `{}` directory of a cargo-tinyml checkout, or replace the line with `{name} = {{ version = \"{}\" }}` (keep its features)",
+                        manifest.display(),
+                        dir.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                        scaffold::CRATES_VERSION
+                    )),
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The runner `cargo run` uses in hardware projects: `cargo tinyml flash`, i.e. this
+/// program on the PATH as `cargo-tinyml` (no probe-rs CLI needed).
+fn runner_check() -> Check {
+    let check = "runner of hardware projects".to_owned();
+    match which("cargo-tinyml") {
+        Some(path) => Check {
+            check,
+            status: Status::Ok,
+            detail: format!("`cargo tinyml flash` ({}; probe-rs built in, no probe-rs CLI needed)", path.display()),
+            fix: None,
+        },
+        None => Check {
+            check,
+            status: Status::Warn,
+            detail: "`cargo run` in a hardware project calls `cargo tinyml flash`, but cargo-tinyml is not on PATH (needed for hardware boards only)".into(),
+            fix: Some(match scaffold::source_dir().filter(|d| scaffold::is_checkout(d)) {
+                Some(root) => format!("cargo install --locked --path {}", root.join("cargo-tinyml").display()),
+                None => "cargo install --locked cargo-tinyml".into(),
+            }),
+        },
+    }
 }
 
 fn probe_check() -> Check {

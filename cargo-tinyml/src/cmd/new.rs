@@ -3,11 +3,13 @@
 //! project is written atomically.
 
 use crate::boards::{self, Catalog, Flow};
+use crate::fit::{fit_for, DoesNotFit};
 use crate::project::scaffold::{self, check_destination, load_model, validate_name, Model, NewError, Spec};
 use crate::project::{c_project, examples};
 use anyhow::bail;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tinyml_compiler::analysis::Report;
 
 /// Create a firmware project that runs an int8 TFLite model on a board.
 #[derive(Debug, clap::Args)]
@@ -21,7 +23,8 @@ Examples:
   cargo tinyml new demo                    # mps3-an547 (QEMU), the hello_world sine model
   cd demo && cargo tinyml run              # build, run in QEMU, print the output
   cargo tinyml new kws --board mps2-an386 --model kws.tflite
-  cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"")]
+  cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"
+  cargo tinyml new ww --example wakeword   # MLPerf Tiny streaming wakeword: three \"marvin\"")]
 pub struct Cmd {
     /// Package name of the project (letters, digits, `-`, `_`; not starting with a digit).
     pub name: String,
@@ -36,9 +39,19 @@ pub struct Cmd {
     #[arg(long, value_name = "DIR")]
     pub path: Option<PathBuf>,
     /// An example application instead of the single-inference program: `kws` (micro_speech
-    /// keyword spotting on a WAV, streamed) or `anomaly` (MLPerf Tiny AD autoencoder scores).
+    /// keyword spotting on a WAV, streamed), `anomaly` (MLPerf Tiny AD autoencoder scores) or
+    /// `wakeword` (MLPerf Tiny streaming wakeword on a 10 s WAV, detections and duty cycle).
     #[arg(long, value_enum, conflicts_with = "model")]
     pub example: Option<examples::Example>,
+    /// Write the project even if the model does not fit the board's flash or RAM (as
+    /// `cargo tinyml analyze --board` estimates it).
+    #[arg(long)]
+    pub force: bool,
+    /// Depend on the crates of the cargo-tinyml checkout this binary was built from, by
+    /// path (the default when run from a checkout or with `TINYML_SOURCE_DIR` set);
+    /// otherwise the project depends on the published crates by version.
+    #[arg(long)]
+    pub local: bool,
 }
 
 impl Cmd {
@@ -51,7 +64,11 @@ impl Cmd {
         let dest = self.path.clone().unwrap_or_else(|| PathBuf::from(&self.name));
         check_destination(&dest)?;
         let model = match &self.model {
-            Some(path) => Model::File { path: path.clone(), bytes: load_model(path)? },
+            Some(path) => {
+                let (bytes, program) = load_model(path)?;
+                self.check_fit(&path.display().to_string(), &program, board)?;
+                Model::File { path: path.clone(), bytes }
+            }
             None => Model::Default,
         };
         let files = match board.flow() {
@@ -71,8 +88,8 @@ impl Cmd {
                 files
             }
             Flow::Qemu(_) | Flow::Probe { .. } | Flow::VendorTool => {
-                let files =
-                    scaffold::files(&Spec { name: &self.name, board, model, source_dir: scaffold::source_dir() });
+                let source_dir = scaffold::dependency_source(self.local)?;
+                let files = scaffold::files(&Spec { name: &self.name, board, model, source_dir });
                 match self.example {
                     Some(example) => examples::apply(example, &self.name, board, files),
                     None => files,
@@ -84,6 +101,20 @@ impl Cmd {
         Ok(dest)
     }
 
+    /// Refuses a model that does not fit the board (the check of `analyze --board`),
+    /// unless `--force`.
+    fn check_fit(&self, model: &str, program: &tinyml_compiler::Program, board: &boards::Board) -> anyhow::Result<()> {
+        let verdict = fit_for(program, &Report::of(program), board);
+        if verdict.fits {
+            return Ok(());
+        }
+        if self.force {
+            eprintln!("warning: writing it anyway (--force): {}", verdict.shortfall());
+            return Ok(());
+        }
+        bail!(DoesNotFit::Estimate { model: model.to_owned(), fit: verdict })
+    }
+
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
         let dest = self.create()?;
@@ -91,11 +122,31 @@ impl Cmd {
         let board = Catalog::load().ok().and_then(|c| c.get(&self.board).ok().cloned());
         match board.as_ref().map(|b| (b, b.flow())) {
             Some((board, Flow::CProject)) => println!("{}", c_project::next_steps(board, &dest)),
-            Some((_, Flow::Qemu(_))) => {
-                println!("Next: cd {} && cargo tinyml run   # build it and run it in QEMU", dest.display())
-            }
-            _ => println!("Next: cd {} && cargo tinyml run   # build it", dest.display()),
+            Some((board, flow)) => print!("{}", next_steps(board, flow, &dest)),
+            None => println!("Next: cd {} && cargo build", dest.display()),
         }
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// What to type after `new` for a board with a Rust target: run it in QEMU, or build it
+/// and flash it (a hardware board: `cargo tinyml run` refuses those).
+pub fn next_steps(board: &boards::Board, flow: Flow<'_>, dest: &std::path::Path) -> String {
+    let cd = format!("cd {}", dest.display());
+    match flow {
+        Flow::Qemu(_) => format!("Next: {cd} && cargo tinyml run   # build it and run it in QEMU\n"),
+        Flow::Probe { chip, .. } => format!(
+            "Next ({} is hardware; probe-rs chip {chip}):\n  \
+             {cd}\n  \
+             cargo build                      # build only, no board needed\n  \
+             cargo tinyml flash --dry-run     # check the image against {chip}'s memory map, no probe needed\n  \
+             cargo tinyml flash               # flash it over the debug probe and show its output (also: cargo run)\n",
+            board.name
+        ),
+        Flow::VendorTool | Flow::CProject => format!(
+            "Next ({} is hardware that probe-rs cannot program):\n  \
+             {cd} && cargo build   # then load the ELF from target/ with the vendor's tool\n",
+            board.name
+        ),
     }
 }

@@ -3,6 +3,7 @@
 //! [`crate::profiling`]; this module parses the options and prints.
 
 use crate::common::{self, ProjectArgs};
+use crate::profiling::baseline::{self, Comparison, Verdict};
 use crate::profiling::measured::{self, MeasuredReport};
 use crate::profiling::{self, MeasureOptions};
 use anyhow::{bail, Context as _};
@@ -11,6 +12,15 @@ use std::process::ExitCode;
 
 /// Exit code when `--baseline` finds a regression beyond `--threshold`.
 pub const EXIT_REGRESSION: u8 = 3;
+
+/// The `--json` document: the report, and the comparison when `--baseline` is given.
+#[derive(serde::Serialize)]
+struct JsonOut<'a> {
+    #[serde(flatten)]
+    report: &'a MeasuredReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a Comparison>,
+}
 
 /// Default `--threshold`, in percent.
 pub const DEFAULT_THRESHOLD: f64 = 5.0;
@@ -22,9 +32,11 @@ pub const DEFAULT_THRESHOLD: f64 = 5.0;
 /// never milliseconds. Hardware boards are flashed (or RAM-loaded) through probe-rs and
 /// timed with the DWT cycle counter; records arrive over RTT.
 ///
-/// Exit codes: 0 = profiled (and no regression); 1 = build, run or decode failed;
-/// 3 = `--baseline` given and the total time or a memory figure grew by more than
-/// `--threshold` percent.
+/// Exit codes: 0 = profiled (and no regression); 1 = build, run or decode failed, or the
+/// baseline is of another model; 3 = `--baseline` given and the total time or a memory
+/// figure grew by more than `--threshold` percent, or the output checksum changed (unless
+/// `--allow-output-change`). With `--json`, the report carries the comparison under
+/// `baseline` (deltas, per-layer deltas, verdict).
 #[derive(Debug, clap::Args)]
 pub struct Cmd {
     /// Board; default: `[package.metadata.tinyml] board` of the project.
@@ -42,6 +54,10 @@ pub struct Cmd {
     /// Percent growth of the total time or of a memory figure counted as a regression.
     #[arg(long, value_name = "PCT", default_value_t = DEFAULT_THRESHOLD)]
     pub threshold: f64,
+    /// With --baseline: accept a changed output checksum (e.g. after retraining the same
+    /// architecture); without it, a changed output exits 3.
+    #[arg(long, requires = "baseline")]
+    pub allow_output_change: bool,
     /// Debug probe for hardware boards (VID:PID[:SERIAL]).
     #[arg(long, value_name = "VID:PID[:SERIAL]")]
     pub probe: Option<String>,
@@ -80,27 +96,37 @@ impl Cmd {
             quiet: self.json,
         };
         let report = profiling::measure(&self.project.dir()?, &options)?;
+        let comparison = match &baseline {
+            Some(old) => Some(baseline::compare(&report, old, self.threshold, self.allow_output_change)?),
+            None => None,
+        };
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            let out = JsonOut { report: &report, baseline: comparison.as_ref() };
+            println!("{}", serde_json::to_string_pretty(&out)?);
         } else {
             print!("{}", measured::render(&report));
         }
         if !report.checksums_agree {
             eprintln!("warning: the output differed between runs: the model or firmware is not deterministic");
         }
-        if let Some(old) = baseline {
-            let cmp = measured::compare(&report, &old, self.threshold).map_err(anyhow::Error::msg)?;
-            // With --json, stdout stays pure JSON: deltas go to stderr.
-            if self.json {
-                eprint!("{}", cmp.text);
-            } else {
-                print!("{}", cmp.text);
+        let Some(cmp) = comparison else { return Ok(ExitCode::SUCCESS) };
+        // With --json, stdout stays pure JSON: the rows go to stderr.
+        if self.json {
+            eprint!("{}", cmp.text);
+        } else {
+            print!("{}", cmp.text);
+        }
+        let path = self.baseline.as_ref().expect("a comparison has a baseline").display();
+        match cmp.verdict {
+            Verdict::Pass => {}
+            Verdict::Regression => {
+                eprintln!("error: regression against {path}: {}", cmp.regressions.join("; "));
+                return Ok(ExitCode::from(EXIT_REGRESSION));
             }
-            if !cmp.regressions.is_empty() {
+            Verdict::OutputChanged => {
+                let (old, new) = cmp.output_change.as_ref().expect("a changed output");
                 eprintln!(
-                    "error: regression against {}: {}",
-                    self.baseline.as_ref().unwrap().display(),
-                    cmp.regressions.join("; ")
+                    "error: the output checksum changed against {path} ({old} -> {new}): the model computes something else; pass --allow-output-change if that is intended"
                 );
                 return Ok(ExitCode::from(EXIT_REGRESSION));
             }

@@ -2,7 +2,7 @@
 
 use crate::boards::Flow;
 use crate::common::{self, ProjectArgs};
-use crate::project::{self, cargo, Project, ProjectError};
+use crate::project::{self, cargo, top1, Project, ProjectError};
 use crate::target::qemu;
 use anyhow::bail;
 use std::process::ExitCode;
@@ -11,11 +11,14 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Emulated boards run in QEMU (-icount shift=0, deterministic) with semihosting: the firmware's
-output appears here and its exit code becomes this command's exit code. Hardware boards are
-run with `cargo tinyml flash`.
+output appears here and its exit code becomes this command's exit code. After the firmware's
+raw output vector (`tinyml: output0 = [...]`), the top-1 class is printed: its index, and its
+label from model/labels.txt (one label per line, in class order) when the project has one.
+Hardware boards are run with `cargo tinyml flash`.
 
 Exit codes: the firmware's own (0 = success, 101 = panic); 1 if the build or QEMU failed;
-124 if the firmware did not exit within --timeout.
+3 if the firmware does not fit the board's memory; 124 if the firmware did not exit within
+--timeout; 130 on Ctrl-C.
 
 Example:
   cargo tinyml new demo && cd demo && cargo tinyml run --release")]
@@ -43,9 +46,14 @@ impl Cmd {
             bail!(ProjectError::NotEmulated { board: board.name.clone() });
         };
         let timeout = common::timeout(self.timeout)?;
+        // Ctrl-C stops QEMU and exits 130 with a message (not QEMU's status).
+        crate::interrupt::install();
         let elf = cargo::build_elf(&project, &self.project.build_options(self.release, false))?;
         eprintln!("     Running `{}`", qemu::command_line(emu, &elf).join(" "));
         let outcome = qemu::run(emu, &elf, timeout, true)?;
+        if let Some(top1) = top1::of_run(&outcome.stdout, &project.root) {
+            println!("{top1}");
+        }
         Ok(ExitCode::from(u8::try_from(outcome.code).unwrap_or(1)))
     }
 }

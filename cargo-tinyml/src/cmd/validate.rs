@@ -30,8 +30,9 @@ pub struct Cmd {
     /// `cargo tinyml run`).
     #[arg(long, default_value = "host")]
     pub board: String,
-    /// Input .npy files, one per model input, of the input's type; a leading extra
-    /// dimension holds several samples. Default: the deterministic test input.
+    /// Input .npy files, one per model input, of the input's type (float32 is quantized
+    /// with the input's scale and zero point); a leading extra dimension holds several
+    /// samples. Default: the deterministic test input.
     #[arg(long = "inputs", num_args = 1..)]
     pub inputs: Vec<PathBuf>,
     /// `tflite-micro` (run the TFLM reference interpreter) or a .npy of expected outputs
@@ -135,8 +136,24 @@ pub fn compare(t: &Tensor, ours: &[Vec<u8>], reference: &[Vec<u8>]) -> Metrics {
 }
 
 /// Splits an .npy array into samples of `t`: the array is one sample of `t`'s shape or
-/// several along a leading dimension.
+/// several along a leading dimension. float32 data for a quantized tensor is quantized
+/// with the tensor's scale and zero point.
 pub fn samples_of(arr: &NpyArray, t: &Tensor, what: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    if arr.dtype == DType::F32 && t.dtype != DType::F32 {
+        // Float data for a quantized tensor: quantize it with the tensor's own scale and
+        // zero point, as the converter does.
+        let values: Vec<f32> =
+            arr.data.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
+        let data = crate::model_io::quantize(&values, t).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{what} holds float32 values and the model's tensor '{}' is {} without one scale and zero point to quantize them with",
+                t.name,
+                t.dtype.tflite_name()
+            )
+        })?;
+        let quantized = NpyArray { dtype: t.dtype, shape: arr.shape.clone(), data };
+        return samples_of(&quantized, t, what);
+    }
     if arr.dtype != t.dtype {
         bail!(
             "{what} has type {}, the model's tensor '{}' is {}",
@@ -153,13 +170,24 @@ pub fn samples_of(arr: &NpyArray, t: &Tensor, what: &str) -> anyhow::Result<Vec<
 }
 
 fn run_host(program: &Program, samples: &[Vec<Vec<u8>>]) -> anyhow::Result<Vec<Vec<Vec<u8>>>> {
-    samples
+    // A bar for many samples (one sample takes well under a second).
+    let bar =
+        (samples.len() > 1).then(|| crate::progress::bar("Running the compiled model", samples.len() as u64)).flatten();
+    let out = samples
         .iter()
         .map(|s| {
             let refs: Vec<&[u8]> = s.iter().map(Vec::as_slice).collect();
-            program.run(&refs).map_err(anyhow::Error::from)
+            let out = program.run(&refs).map_err(anyhow::Error::from);
+            if let Some(pb) = &bar {
+                pb.inc(1);
+            }
+            out
         })
-        .collect()
+        .collect();
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -229,7 +257,12 @@ impl Cmd {
                     NpyArray { dtype: g.tensors[t].dtype, shape, data }
                 })
                 .collect();
-            let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len(), true)?;
+            let spinner = crate::progress::spinner(&format!("Running the TFLM reference on {n} sample(s)"));
+            let outs = python::reference_outputs(&self.model, &arrays, g.outputs.len(), true);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            let outs = outs?;
             for (a, &t) in outs.iter().zip(&g.outputs) {
                 if a.data.len() != n * g.tensors[t].bytes() {
                     bail!(

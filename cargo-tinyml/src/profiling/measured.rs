@@ -1,6 +1,6 @@
 //! The measured report of `cargo tinyml profile` (not the compiler's static estimate that
 //! `analyze` prints): assembled from the decoded records, the compiled model's layer list
-//! and the ELF; rendered as a terminal table or JSON; compared against a baseline.
+//! and the ELF; rendered as a terminal table or JSON (compared with a baseline by `super::baseline`).
 
 use super::record::{Recording, Timer};
 use crate::boards::Emulator;
@@ -20,7 +20,8 @@ pub enum Unit {
 }
 
 impl Unit {
-    fn name(self) -> &'static str {
+    /// `instructions` or `cycles`.
+    pub fn name(self) -> &'static str {
         match self {
             Unit::Instructions => "instructions",
             Unit::Cycles => "cycles",
@@ -137,6 +138,10 @@ pub struct MeasuredReport {
     pub checksum: String,
     /// Whether every run produced the same output.
     pub checksums_agree: bool,
+    /// The model the firmware was built from (`fnv1a64:…` of model/model.tflite), so a
+    /// baseline of another model is refused; absent in reports of older versions.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub model_hash: Option<String>,
 }
 
 /// Why records and model do not make a report.
@@ -276,6 +281,7 @@ pub fn assemble(p: &Recording, cx: &HostFacts<'_>) -> Result<MeasuredReport, Ass
         },
         checksum: first.map_or_else(|| "none".to_owned(), |c| format!("{c:#010x}")),
         checksums_agree: p.runs.iter().all(|r| r.checksum == first),
+        model_hash: None,
     })
 }
 
@@ -362,72 +368,4 @@ pub fn render(r: &MeasuredReport) -> String {
     let agree = if r.checksums_agree { format!("same in all {} runs", r.runs) } else { "DIFFERS between runs".into() };
     let _ = writeln!(out, "output checksum: {} ({agree})", r.checksum);
     out
-}
-
-/// A baseline comparison.
-#[derive(Debug)]
-pub struct Comparison {
-    /// Printable deltas.
-    pub text: String,
-    /// Metrics that grew beyond the threshold.
-    pub regressions: Vec<String>,
-}
-
-fn delta(name: &str, old: u64, new: u64, threshold: f64, out: &mut String, regressions: &mut Vec<String>) {
-    let pct = if old == 0 {
-        if new == 0 {
-            0.0
-        } else {
-            f64::INFINITY
-        }
-    } else {
-        (new as f64 - old as f64) * 100.0 / old as f64
-    };
-    let flag = if pct > threshold { "  REGRESSION" } else { "" };
-    let _ = writeln!(out, "  {name:<24} {:>13} -> {:>13}  {pct:>+7.2}%{flag}", grouped(old), grouped(new));
-    if pct > threshold {
-        regressions.push(format!("{name} {:+.2}% (threshold {threshold}%)", pct));
-    }
-}
-
-/// Compares `new` against `old`: the total time and each memory figure regress when they
-/// grow by more than `threshold` percent. Layers are listed for information.
-pub fn compare(new: &MeasuredReport, old: &MeasuredReport, threshold: f64) -> Result<Comparison, String> {
-    if new.unit != old.unit {
-        return Err(format!(
-            "the baseline counts {} and this run {}: compare profiles of the same kind of board",
-            old.unit.name(),
-            new.unit.name()
-        ));
-    }
-    let mut text = format!("against the baseline (regression threshold {threshold}%):\n");
-    let mut regressions = Vec::new();
-    delta(
-        &format!("total {}", new.unit.name()),
-        old.total.value(),
-        new.total.value(),
-        threshold,
-        &mut text,
-        &mut regressions,
-    );
-    let (o, n) = (&old.memory, &new.memory);
-    delta("arena bytes", o.arena_bytes, n.arena_bytes, threshold, &mut text, &mut regressions);
-    delta("stack bytes", o.stack_bytes, n.stack_bytes, threshold, &mut text, &mut regressions);
-    delta("flash bytes", o.flash_bytes, n.flash_bytes, threshold, &mut text, &mut regressions);
-    delta("static RAM bytes", o.static_ram_bytes, n.static_ram_bytes, threshold, &mut text, &mut regressions);
-    let same_layers =
-        old.layers.len() == new.layers.len() && old.layers.iter().zip(&new.layers).all(|(a, b)| a.op == b.op);
-    if same_layers {
-        let _ = writeln!(text, "  per layer (not checked against the threshold):");
-        let mut ignored = Vec::new();
-        for (a, b) in old.layers.iter().zip(&new.layers) {
-            delta(&format!("  {} {}", a.index, a.op), a.value(), b.value(), f64::INFINITY, &mut text, &mut ignored);
-        }
-    } else {
-        let _ = writeln!(text, "  layers differ from the baseline's (another model): per-layer deltas omitted");
-    }
-    if old.checksum != new.checksum {
-        let _ = writeln!(text, "  note: output checksum changed {} -> {}", old.checksum, new.checksum);
-    }
-    Ok(Comparison { text, regressions })
 }

@@ -3,6 +3,7 @@
 //! prints ([`record`]) and assemble the measured report ([`measured`]) with the compiled
 //! model's layer list and the ELF sizes. `cmd::profile` is the command over this.
 
+pub mod baseline;
 pub mod measured;
 pub mod record;
 
@@ -53,13 +54,23 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         Located::CProject(board) => bail!(c_project::profile_unsupported(&board, dir)),
         Located::Firmware(project, board) => (project, board),
     };
+    if let Flow::Probe { .. } = board.flow() {
+        // Before the (long) build: a missing probe fails at once.
+        let selector = o.probe.as_deref().map(probe::parse_selector).transpose()?;
+        probe::find_probe(&probe_rs::probe::list::Lister::new(), selector.as_ref())?;
+    }
     let runs = o.runs.to_string();
     let build = BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet };
     let elf_path = cargo::build_elf_with(&project, &build, &["profile"], &[("TINYML_PROFILE_RUNS", &runs)])?;
     let elf = Elf::read(&elf_path)?;
     let (text, scale) = match board.flow() {
         Flow::Qemu(emu) => {
-            let out = qemu::run(emu, &elf_path, o.timeout, false)?;
+            let spinner = crate::progress::spinner(&format!("Profiling {runs} run(s) in QEMU"));
+            let out = qemu::run(emu, &elf_path, o.timeout, false);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            let out = out?;
             if out.code != 0 {
                 bail!(
                     "the profiling firmware exited with code {} in QEMU; its output:\n{}",
@@ -69,7 +80,15 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
             }
             (out.stdout, Scale::emulated(emu))
         }
-        Flow::Probe { chip, ram } => (run_on_hardware(chip, ram, &elf, o)?, Scale::hardware(board.clock_hz)),
+        Flow::Probe { chip, ram } => {
+            // Up to --timeout on the board with nothing to print until the records arrive.
+            let spinner = crate::progress::spinner(&format!("Profiling {runs} run(s) on the {chip}"));
+            let text = run_on_hardware(chip, ram, &elf, o);
+            if let Some(pb) = spinner {
+                pb.finish_and_clear();
+            }
+            (text?, Scale::hardware(board.clock_hz))
+        }
         Flow::VendorTool | Flow::CProject => bail!(
             "board `{}` has neither an emulator nor a probe-rs chip: load the firmware with the vendor tool",
             board.name
@@ -89,7 +108,9 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         elf: shipped,
         profiling_elf: elf.memory_use(),
     };
-    Ok(measured::assemble(&recording, &facts)?)
+    let mut report = measured::assemble(&recording, &facts)?;
+    report.model_hash = std::fs::read(project.root.join("model/model.tflite")).ok().map(|b| baseline::model_hash(&b));
+    Ok(report)
 }
 
 fn strip_records(text: &str) -> String {

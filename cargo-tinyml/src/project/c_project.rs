@@ -202,10 +202,10 @@ pub fn project_files(
         files.push((path, text.clone().into_bytes()));
     }
     let templates: [(&str, &str); 4] = [
-        ("src/main.c", include_str!("../../../templates/c2000/main.c.tmpl")),
-        ("src/codestart.asm", include_str!("../../../templates/c2000/codestart.asm.tmpl")),
-        ("Makefile", include_str!("../../../templates/c2000/Makefile.tmpl")),
-        ("README.md", include_str!("../../../templates/c2000/README.md.tmpl")),
+        ("src/main.c", include_str!("../../templates/c2000/main.c.tmpl")),
+        ("src/codestart.asm", include_str!("../../templates/c2000/codestart.asm.tmpl")),
+        ("Makefile", include_str!("../../templates/c2000/Makefile.tmpl")),
+        ("README.md", include_str!("../../templates/c2000/README.md.tmpl")),
     ];
     for (path, template) in templates {
         files.push((PathBuf::from(path), render(template, &vars).into_bytes()));

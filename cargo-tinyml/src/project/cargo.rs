@@ -22,6 +22,9 @@ pub enum CargoError {
     BuildFailed {
         /// cargo's exit status.
         status: std::process::ExitStatus,
+        /// The cause, when cargo's output tells it.
+        #[source]
+        cause: Option<super::build_log::BuildCause>,
     },
 }
 
@@ -76,7 +79,13 @@ pub fn build_elf_with(
             cmd.env_remove(var);
         }
     }
+    // stderr passes through us: kept to tell the cause of a failure, under a spinner.
+    cmd.stderr(Stdio::piped());
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        cmd.arg("--color=always");
+    }
     let mut child = cmd.spawn().context("cannot start cargo")?;
+    let log = super::build_log::tee(child.stderr.take().expect("piped stderr"));
     let stdout = child.stdout.take().expect("piped stdout");
     let mut elf = None;
     for message in Message::parse_stream(BufReader::new(stdout)) {
@@ -87,8 +96,9 @@ pub fn build_elf_with(
         }
     }
     let status = child.wait().context("waiting for cargo")?;
+    let log = log.finish();
     if !status.success() {
-        bail!(CargoError::BuildFailed { status });
+        bail!(CargoError::BuildFailed { status, cause: super::build_log::classify(&log, &project.root) });
     }
     elf.ok_or_else(|| CargoError::NoExecutable { package: project.name.clone() }.into())
 }

@@ -15,35 +15,49 @@ pub enum Example {
     /// Anomaly detection: MLPerf Tiny's ad01 autoencoder on log-mel windows of a machine
     /// recording; prints reconstruction-error scores.
     Anomaly,
+    /// Streaming wakeword: MLPerf Tiny's str_ww_ref_model with the reference front end on
+    /// `short_wav_easy10s.wav`, one inference per 32 ms stride, threshold and debounce;
+    /// prints the detections of "marvin" with their times and the duty cycle per stride.
+    Wakeword,
 }
 
 /// (path in the project, contents, whether it is a template to render).
 type File = (&'static str, &'static [u8], bool);
 
 const KWS: &[File] = &[
-    ("src/main.rs", include_bytes!("../../../templates/examples/kws/src/main.rs.tmpl"), true),
-    ("build.rs", include_bytes!("../../../templates/examples/kws/build.rs.tmpl"), true),
-    ("README.md", include_bytes!("../../../templates/examples/kws/README.md.tmpl"), true),
-    (
-        "model/model.tflite",
-        include_bytes!("../../../templates/examples/kws/model/micro_speech_quantized.tflite"),
-        false,
-    ),
-    ("model/LICENSE", include_bytes!("../../../templates/examples/kws/model/LICENSE"), false),
-    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/kws/PROVENANCE.md"), false),
-    ("audio/yes_1000ms.wav", include_bytes!("../../../templates/examples/kws/audio/yes_1000ms.wav"), false),
+    ("src/main.rs", include_bytes!("../../templates/examples/kws/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/kws/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/kws/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/kws/model/micro_speech_quantized.tflite"), false),
+    ("model/LICENSE", include_bytes!("../../templates/examples/kws/model/LICENSE"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/kws/PROVENANCE.md"), false),
+    ("audio/yes_1000ms.wav", include_bytes!("../../templates/examples/kws/audio/yes_1000ms.wav"), false),
 ];
 
 const ANOMALY: &[File] = &[
-    ("src/main.rs", include_bytes!("../../../templates/examples/anomaly/src/main.rs.tmpl"), true),
-    ("build.rs", include_bytes!("../../../templates/examples/anomaly/build.rs.tmpl"), true),
-    ("README.md", include_bytes!("../../../templates/examples/anomaly/README.md.tmpl"), true),
-    ("model/model.tflite", include_bytes!("../../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
-    ("model/LICENSE.md", include_bytes!("../../../templates/examples/anomaly/model/LICENSE.md"), false),
-    ("model/PROVENANCE.md", include_bytes!("../../../templates/examples/anomaly/PROVENANCE.md"), false),
+    ("src/main.rs", include_bytes!("../../templates/examples/anomaly/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/anomaly/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/anomaly/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/anomaly/model/ad01_int8.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../templates/examples/anomaly/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/anomaly/PROVENANCE.md"), false),
     (
         "data/normal_id_01_00000000_hist_librosa_windows0-3.bin",
-        include_bytes!("../../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),
+        include_bytes!("../../templates/examples/anomaly/data/normal_id_01_00000000_hist_librosa_windows0-3.bin"),
+        false,
+    ),
+];
+
+const WAKEWORD: &[File] = &[
+    ("src/main.rs", include_bytes!("../../templates/examples/wakeword/src/main.rs.tmpl"), true),
+    ("build.rs", include_bytes!("../../templates/examples/wakeword/build.rs.tmpl"), true),
+    ("README.md", include_bytes!("../../templates/examples/wakeword/README.md.tmpl"), true),
+    ("model/model.tflite", include_bytes!("../../templates/examples/wakeword/model/str_ww_ref_model.tflite"), false),
+    ("model/LICENSE.md", include_bytes!("../../templates/examples/wakeword/model/LICENSE.md"), false),
+    ("model/PROVENANCE.md", include_bytes!("../../templates/examples/wakeword/PROVENANCE.md"), false),
+    (
+        "audio/short_wav_easy10s.wav",
+        include_bytes!("../../templates/examples/wakeword/audio/short_wav_easy10s.wav"),
         false,
     ),
 ];
@@ -53,6 +67,7 @@ impl Example {
         match self {
             Example::Kws => KWS,
             Example::Anomaly => ANOMALY,
+            Example::Wakeword => WAKEWORD,
         }
     }
 
@@ -79,6 +94,8 @@ pub fn apply(example: Example, name: &str, board: &Board, files: Vec<(PathBuf, V
         ("board_description", board.description.clone()),
         ("timing_note", timing_note.to_owned()),
         ("run_how", run_how.to_owned()),
+        ("clock_hz", board.clock_hz.to_string()),
+        ("emulated", board.is_emulated().to_string()),
     ];
     let ours = example.files();
     let mut out: Vec<(PathBuf, Vec<u8>)> = files
@@ -126,7 +143,7 @@ mod tests {
 
     #[test]
     fn the_models_are_tflite() {
-        for ex in [Example::Kws, Example::Anomaly] {
+        for ex in [Example::Kws, Example::Anomaly, Example::Wakeword] {
             assert_eq!(&ex.model()[4..8], b"TFL3", "{ex:?}");
         }
     }

@@ -4,10 +4,12 @@
 //! projects (`scaffold`, `examples`, `c_project`) and building them (`cargo`) live in
 //! the submodules.
 
+pub mod build_log;
 pub mod c_project;
 pub mod cargo;
 pub mod examples;
 pub mod scaffold;
+pub mod top1;
 
 use crate::boards::{Board, BoardError, Catalog, Flow};
 use std::path::{Path, PathBuf};

@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 
 /// The template files: (path in the generated project, template text).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("Cargo.toml", include_str!("../../../templates/project/Cargo.toml.tmpl")),
-    ("build.rs", include_str!("../../../templates/project/build.rs.tmpl")),
-    ("src/main.rs", include_str!("../../../templates/project/src/main.rs.tmpl")),
-    (".gitignore", include_str!("../../../templates/project/gitignore.tmpl")),
-    ("README.md", include_str!("../../../templates/project/README.md.tmpl")),
+    ("Cargo.toml", include_str!("../../templates/project/Cargo.toml.tmpl")),
+    ("build.rs", include_str!("../../templates/project/build.rs.tmpl")),
+    ("src/main.rs", include_str!("../../templates/project/src/main.rs.tmpl")),
+    (".gitignore", include_str!("../../templates/project/gitignore.tmpl")),
+    ("README.md", include_str!("../../templates/project/README.md.tmpl")),
 ];
 
 /// The model a project gets without `--model`, with its license and provenance.
-pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../../templates/models/hello_world_int8.tflite");
-const DEFAULT_MODEL_LICENSE: &str = include_str!("../../../templates/models/LICENSE");
-const DEFAULT_MODEL_PROVENANCE: &str = include_str!("../../../templates/models/PROVENANCE.md");
+pub const DEFAULT_MODEL: &[u8] = include_bytes!("../../templates/models/hello_world_int8.tflite");
+const DEFAULT_MODEL_LICENSE: &str = include_str!("../../templates/models/LICENSE");
+const DEFAULT_MODEL_PROVENANCE: &str = include_str!("../../templates/models/PROVENANCE.md");
 
 /// Version of the tinyml crates a generated project depends on.
 pub const CRATES_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -51,13 +51,113 @@ pub struct Spec<'a> {
 }
 
 /// The checkout whose crates generated projects depend on: `$TINYML_SOURCE_DIR`, else
-/// the checkout this binary was built from, if it still exists.
+/// the checkout this binary was built from, if it still exists. (For `doctor`'s fix
+/// commands; what `new` writes is [`dependency_source`].)
 pub fn source_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("TINYML_SOURCE_DIR") {
         return Some(PathBuf::from(dir));
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    built_from.join("runtime/Cargo.toml").is_file().then(|| built_from.to_owned())
+    built_from()
+}
+
+/// The checkout this binary was built from, if it is still there (a binary built from
+/// the published package has none: its manifest directory holds no `runtime/`).
+fn built_from() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    is_checkout(dir).then(|| dir.to_owned())
+}
+
+/// The crates a generated project depends on, by directory in a checkout.
+pub const DEPENDENCY_CRATES: &[(&str, &str)] = &[
+    ("runtime", "tinyml-runtime"),
+    ("firmware", "tinyml-firmware"),
+    ("compiler", "tinyml-compiler"),
+    ("audio", "tinyml-audio"),
+];
+
+/// Whether `dir` is a cargo-tinyml checkout: the crates' manifests are where projects
+/// will look for them.
+pub fn is_checkout(dir: &Path) -> bool {
+    check_source_dir(dir).is_ok()
+}
+
+/// A path dependency that would not resolve.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// `dir/<crate>/Cargo.toml` is missing or is another package.
+    #[error("{}: no {krate} crate at {} ({why})", origin, manifest.display())]
+    Missing {
+        /// Where the directory came from (`TINYML_SOURCE_DIR=...`, a project's dependency).
+        origin: String,
+        /// The crate looked for.
+        krate: String,
+        /// The manifest that should hold it.
+        manifest: PathBuf,
+        /// What was wrong.
+        why: String,
+    },
+    /// `--local` without a checkout to point at.
+    #[error("--local needs a cargo-tinyml checkout, and this binary was not built from one that still exists")]
+    NoCheckout,
+}
+
+/// Checks that `dir` holds the tinyml crates a project depends on by path.
+pub fn check_source_dir(dir: &Path) -> Result<(), SourceError> {
+    for (sub, krate) in DEPENDENCY_CRATES {
+        check_crate_dir(&dir.join(sub), krate, &format!("source directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Checks that `dir/Cargo.toml` is the package `krate`. `origin` says where `dir` came
+/// from, for the message.
+pub fn check_crate_dir(dir: &Path, krate: &str, origin: &str) -> Result<(), SourceError> {
+    let manifest = dir.join("Cargo.toml");
+    let missing = |why: String| SourceError::Missing {
+        origin: origin.to_owned(),
+        krate: krate.to_owned(),
+        manifest: manifest.clone(),
+        why,
+    };
+    let text = std::fs::read_to_string(&manifest).map_err(|e| missing(e.to_string()))?;
+    let doc: toml::Table = toml::from_str(&text).map_err(|e| missing(e.to_string()))?;
+    match doc.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+        Some(name) if name == krate => Ok(()),
+        Some(name) => Err(missing(format!("it is package `{name}`"))),
+        None => Err(missing("no package name".into())),
+    }
+}
+
+/// Where a new project gets the tinyml crates from: `Some(checkout)` for path
+/// dependencies (plus the version), `None` for version dependencies from the registry.
+///
+/// Path dependencies when `$TINYML_SOURCE_DIR` is set (it must hold the crates), with
+/// `--local` (`local`: the checkout this binary was built from), or when run from a
+/// checkout: the binary lives inside the checkout it was built from (`cargo run`,
+/// `target/debug/cargo-tinyml`), or the current directory is inside a checkout. An
+/// installed binary (`cargo install`) run elsewhere writes version dependencies.
+pub fn dependency_source(local: bool) -> Result<Option<PathBuf>, SourceError> {
+    if let Some(dir) = std::env::var_os("TINYML_SOURCE_DIR") {
+        let dir = PathBuf::from(dir);
+        for (sub, krate) in DEPENDENCY_CRATES {
+            check_crate_dir(&dir.join(sub), krate, &format!("TINYML_SOURCE_DIR={}", dir.display()))?;
+        }
+        return Ok(Some(absolute(&dir)));
+    }
+    let home = built_from();
+    if local {
+        return home.map(Some).ok_or(SourceError::NoCheckout);
+    }
+    let exe_inside = |dir: &Path| std::env::current_exe().is_ok_and(|exe| exe.starts_with(dir));
+    if let Some(dir) = home.filter(|d| exe_inside(d)) {
+        return Ok(Some(dir));
+    }
+    let cwd = std::env::current_dir().ok();
+    Ok(cwd.and_then(|cwd| cwd.ancestors().find(|d| is_checkout(d)).map(Path::to_owned)))
+}
+
+fn absolute(dir: &Path) -> PathBuf {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned())
 }
 
 fn dependency(source_dir: Option<&Path>, krate: &str, features: &[&str]) -> String {
@@ -177,6 +277,14 @@ pub enum NewError {
         /// The destination.
         path: PathBuf,
     },
+    /// A parent of the destination is a file, not a directory.
+    #[error("cannot create `{}`: its parent `{}` is a file, not a directory", path.display(), file.display())]
+    ParentIsFile {
+        /// The destination.
+        path: PathBuf,
+        /// The parent that is a file.
+        file: PathBuf,
+    },
     /// The model file could not be read.
     #[error("cannot read model `{}`: {source}", path.display())]
     ModelUnreadable {
@@ -193,14 +301,10 @@ pub enum NewError {
         /// What gave it away.
         reason: String,
     },
-    /// The model is a TFLite file that cargo-tinyml cannot compile.
-    #[error("cannot compile model `{}`: {source}", path.display())]
-    Compile {
-        /// The model file.
-        path: PathBuf,
-        /// The compiler's error.
-        source: tinyml_compiler::CompileError,
-    },
+    /// The model is a TFLite file that cargo-tinyml cannot compile (or not TFLite after
+    /// all): the cause, in the user's terms.
+    #[error(transparent)]
+    Compile(crate::model_check::ModelError),
 }
 
 const KEYWORDS: &[&str] = &[
@@ -251,8 +355,9 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads and checks a model: readable, a TFLite flatbuffer, and compilable.
-pub fn load_model(path: &Path) -> Result<Vec<u8>, NewError> {
+/// Reads and checks a model: readable, a TFLite flatbuffer, and compilable; returns its
+/// bytes and the compiled program (for the fit check).
+pub fn load_model(path: &Path) -> Result<(Vec<u8>, tinyml_compiler::Program), NewError> {
     let bytes = std::fs::read(path).map_err(|source| NewError::ModelUnreadable { path: path.to_owned(), source })?;
     if bytes.len() < 8 || &bytes[4..8] != b"TFL3" {
         return Err(NewError::NotTflite {
@@ -260,14 +365,18 @@ pub fn load_model(path: &Path) -> Result<Vec<u8>, NewError> {
             reason: "no `TFL3` file identifier at bytes 4..8".into(),
         });
     }
-    tinyml_compiler::compile(&bytes, &Default::default())
-        .map_err(|source| NewError::Compile { path: path.to_owned(), source })?;
-    Ok(bytes)
+    let program = tinyml_compiler::compile(&bytes, &Default::default())
+        .map_err(|e| NewError::Compile(crate::model_check::diagnose(path, &bytes, e)))?;
+    Ok((bytes, program))
 }
 
 /// Checks that `dest` does not exist or is an empty directory.
 pub fn check_destination(dest: &Path) -> Result<(), NewError> {
     let exists = NewError::Exists { path: dest.to_owned() };
+    // `file.wav/sub`: a parent that is a file, said as such (not "already exists").
+    if let Some(file) = dest.ancestors().skip(1).find(|a| !a.as_os_str().is_empty() && a.exists() && !a.is_dir()) {
+        return Err(NewError::ParentIsFile { path: dest.to_owned(), file: file.to_owned() });
+    }
     match std::fs::read_dir(dest) {
         Ok(entries) => match entries.count() {
             0 => Ok(()),

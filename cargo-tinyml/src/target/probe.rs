@@ -167,8 +167,9 @@ pub fn parse_selector(s: &str) -> Result<DebugProbeSelector, ProbeError> {
     s.parse::<DebugProbeSelector>().map_err(|e| ProbeError::BadSelector { given: s.to_owned(), why: e.to_string() })
 }
 
-/// Picks the probe: the one matching `selector`, or the only one connected.
-pub fn select_probe(lister: &Lister, selector: Option<&DebugProbeSelector>) -> Result<Probe, ProbeError> {
+/// The probe [`select_probe`] would open, found without opening it: `flash` and `profile`
+/// ask before building, so that a missing probe fails at once rather than after the build.
+pub fn find_probe(lister: &Lister, selector: Option<&DebugProbeSelector>) -> Result<DebugProbeInfo, ProbeError> {
     let all = lister.list_all_with_access();
     let matching: Vec<_> = all.iter().filter(|p| selector.is_none_or(|s| s.matches_probe(&p.info))).collect();
     let item = match (matching.as_slice(), selector) {
@@ -185,17 +186,23 @@ pub fn select_probe(lister: &Lister, selector: Option<&DebugProbeSelector>) -> R
         }
     };
     let info = &item.info;
-    let denied = || ProbeError::PermissionDenied { probe: describe(info), vid: info.vendor_id, pid: info.product_id };
     if item.accessibility == Accessibility::PermissionDenied {
-        return Err(denied());
+        return Err(ProbeError::PermissionDenied { probe: describe(info), vid: info.vendor_id, pid: info.product_id });
     }
-    lister.open(DebugProbeSelector::from(info)).map_err(|e| match e {
+    Ok(info.clone())
+}
+
+/// Picks the probe: the one matching `selector`, or the only one connected.
+pub fn select_probe(lister: &Lister, selector: Option<&DebugProbeSelector>) -> Result<Probe, ProbeError> {
+    let info = find_probe(lister, selector)?;
+    let denied = || ProbeError::PermissionDenied { probe: describe(&info), vid: info.vendor_id, pid: info.product_id };
+    lister.open(DebugProbeSelector::from(&info)).map_err(|e| match e {
         DebugProbeError::ProbeCouldNotBeCreated(ProbeCreationError::Usb(ref io))
             if io.kind() == std::io::ErrorKind::PermissionDenied =>
         {
             denied()
         }
-        e => ProbeError::Open { probe: describe(info), detail: format!("{e:?}") },
+        e => ProbeError::Open { probe: describe(&info), detail: format!("{e:?}") },
     })
 }
 

@@ -22,6 +22,9 @@ pub enum QemuError {
         /// The limit.
         timeout: Duration,
     },
+    /// Ctrl-C: QEMU was stopped.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     /// QEMU died from a signal or failed to start the machine.
     #[error("QEMU failed: {0}")]
     Failed(String),
@@ -88,6 +91,11 @@ pub fn run(emu: &Emulator, elf: &Path, timeout: Duration, echo: bool) -> Result<
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if crate::interrupt::requested() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(interrupted());
+            }
             Ok(None) if start.elapsed() >= timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -97,6 +105,11 @@ pub fn run(emu: &Emulator, elf: &Path, timeout: Duration, echo: bool) -> Result<
             Err(e) => return Err(QemuError::Failed(e.to_string())),
         }
     };
+    if crate::interrupt::requested() {
+        // Ctrl-C reached QEMU too (same process group): it ended on the signal, with a
+        // status that is not the firmware's.
+        return Err(interrupted());
+    }
     let stdout = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
     let stderr = err_reader.join().unwrap_or_default();
     if echo && !stderr.is_empty() {
@@ -106,6 +119,10 @@ pub fn run(emu: &Emulator, elf: &Path, timeout: Duration, echo: bool) -> Result<
         Some(code) => Ok(Outcome { code, stdout, stderr }),
         None => Err(QemuError::Failed(format!("{status}; stderr: {}", stderr.trim()))),
     }
+}
+
+fn interrupted() -> QemuError {
+    QemuError::Interrupted(crate::interrupt::Interrupted { what: "QEMU was stopped".into() })
 }
 
 /// Where a QEMU binary is on `PATH`, if anywhere.

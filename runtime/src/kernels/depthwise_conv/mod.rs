@@ -14,6 +14,8 @@ mod reference;
 
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
+#[cfg(not(feature = "reference-kernels"))]
+mod rows;
 
 pub use params::{depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams};
 pub use reference::{depthwise_conv_s16, depthwise_conv_s8_reference};

@@ -9,17 +9,18 @@
 //! `kernels::depthwise_conv::depthwise_conv_s8_pack`); at the border, the taps that fall
 //! in the padding have their `off * w` taken back out, so no per-tap offset add remains.
 //!
-//! One input channel with a depth multiplier of at least 4 (micro_speech) does not come
-//! here: the compiler lowers it to a convolution on weights it transposed.
+//! Depth multiplier 1 (any channel count), and 2 or 4 with at least sixteen output
+//! channels, run as runs of output pixels (`rows.rs`, the Helium routines of
+//! `kernels::simd::depthwise`); other multipliers and filters of more than
+//! `rows::MAX_TAPS` taps take the portable block loops below. One input channel with a
+//! depth multiplier of at least 4 (micro_speech) does not come here: the compiler lowers
+//! it to a convolution on weights it transposed.
 
 use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
+use super::rows;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group16_bias, groups, Group16, CHANNEL_BLOCK};
-use crate::kernels::simd::{depthwise16, requantize, OutQuant};
-
-/// Most filter taps handled by the depth-multiplier-1 path (a tap-pointer array on the
-/// stack).
-const MAX_TAPS: usize = 64;
+use crate::kernels::simd::requantize;
 
 /// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) when `packed` is not
 /// this layer's table or the depth multiplier is above [`CHANNEL_BLOCK`]. The biases
@@ -43,16 +44,15 @@ pub fn depthwise_conv_s8(
     if m == 0 || m > CHANNEL_BLOCK {
         return false;
     }
-    let taps = p.filter_h * p.filter_w;
+    if rows::takes(p) {
+        rows::depthwise_runs(p, input, filter, table, output);
+        return true;
+    }
     // Input channels per block, so that a block's output channels fit the accumulators.
     let icb = CHANNEL_BLOCK / m;
     for ic0 in (0..p.input_depth).step_by(icb) {
         let n = icb.min(p.input_depth - ic0) * m;
-        if m == 1 && n >= 16 && (1..=MAX_TAPS).contains(&taps) {
-            block_m1(p, input, filter, table, output, ic0, n);
-        } else {
-            block(p, input, filter, table, multipliers, shifts, output, ic0, n);
-        }
+        block(p, input, filter, table, multipliers, shifts, output, ic0, n);
     }
     true
 }
@@ -120,72 +120,6 @@ fn block(
                     p.activation_max,
                     &mut output[o..o + n],
                 );
-            }
-        }
-    }
-}
-
-/// Output channels `c0 .. c0 + n` (`n >= 16`) of a depthwise convolution with depth
-/// multiplier 1, sixteen channels per group ([`depthwise16`]); when `n` is not a multiple
-/// of 16, a last group covers the last sixteen channels, rewriting identical bytes. Per
-/// output pixel, the list of tap pointers addresses the input pixel of each tap, or a
-/// buffer of input zero points for a padded tap (whose `(x + offset) * w` is then 0,
-/// taking the folded offset term of that tap back out).
-fn block_m1(
-    p: &DepthwiseConvParams,
-    input: &[i8],
-    filter: &[i8],
-    table: &[Group16],
-    output: &mut [i8],
-    c0: usize,
-    n: usize,
-) {
-    let (ih, iw, od) = (p.input_h, p.input_w, p.input_depth);
-    let taps = p.filter_h * p.filter_w;
-    // Bounds checked once here; the pointer arithmetic below stays inside them.
-    let input = &input[..p.batches * ih * iw * od];
-    let filter = &filter[..taps * od];
-    let output = &mut output[..p.batches * p.output_h * p.output_w * od];
-    assert!(c0 + n <= od && (16..=CHANNEL_BLOCK).contains(&n) && (1..=MAX_TAPS).contains(&taps));
-    // The block's full groups start at group `c0 / 16` (blocks start at multiples of
-    // 16); only the last block (`c0 + n == od`) can end in a partial group, and then the
-    // table's last group holds exactly its last sixteen channels.
-    let full = n / 16;
-    let tail = !n.is_multiple_of(16);
-    let groups = &table[c0 / 16..c0 / 16 + full];
-    let tail_group = &table[table.len() - 1..];
-    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
-    let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
-    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let w = filter[c0..].as_ptr();
-    let mut tp = [core::ptr::null::<i8>(); MAX_TAPS];
-    let mut o = c0;
-    for b in 0..p.batches {
-        for oy in 0..p.output_h {
-            for ox in 0..p.output_w {
-                let mut t = 0;
-                for ky in 0..p.filter_h {
-                    let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih);
-                    for kx in 0..p.filter_w {
-                        tp[t] = match y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw)) {
-                            Some((y, x)) => input[((b * ih + y) * iw + x) * od + c0..].as_ptr(),
-                            None => zero_points.as_ptr(),
-                        };
-                        t += 1;
-                    }
-                }
-                let out = output[o..o + n].as_mut_ptr();
-                // SAFETY: each tap pointer addresses `n` readable bytes (an input pixel from
-                // channel `c0`, `c0 + n <= od`, or the `CHANNEL_BLOCK >= n` zero points);
-                // the weights of tap `t` are `filter[t * od + c0..][..n]`, inside `filter`
-                // (`taps * od` bytes); `out` addresses `n` writable bytes.
-                unsafe {
-                    depthwise16(&tp[..taps], w, od, 0, groups, q, out);
-                    if tail {
-                        depthwise16(&tp[..taps], w, od, n - 16, tail_group, q, out.add(n - 16));
-                    }
-                }
-                o += od;
             }
         }
     }

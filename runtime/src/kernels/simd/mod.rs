@@ -8,7 +8,9 @@
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
 mod bytes;
+pub mod depthwise;
 mod out_quant;
+mod run;
 
 #[cfg(tinyml_dsp)]
 mod dsp;
@@ -16,6 +18,8 @@ mod dsp;
 mod mve;
 #[cfg(tinyml_mve)]
 mod mve_conv;
+#[cfg(tinyml_mve)]
+mod mve_depthwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};

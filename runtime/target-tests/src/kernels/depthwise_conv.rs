@@ -3,7 +3,9 @@
 //! `depthwise16`, their tails and the 64-channel blocks) and with fewer than 16; filters
 //! of more taps than the tap-pointer array holds; depth multipliers 2 to 8 and, rarely, up
 //! to and beyond the 64-channel block (declined); one input channel with a multiplier of
-//! 4 to 16 (the compiler lowers those to a convolution, but the kernel takes them too).
+//! 4 to 16 (the compiler lowers those to a convolution, but the kernel takes them too);
+//! wide rows (runs of interior pixels, odd and even counts for the two-pixel steps of up
+//! to eight channels) with 1 to 20 channels or multipliers 2 and 4 (the gathered inputs).
 //! One case in 32 passes a foreign table, which the kernel must decline.
 
 use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT, TABLE16};
@@ -25,6 +27,7 @@ enum Shape {
     ManyTaps,
     Multiplier,
     OneChannel,
+    Rows,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -49,12 +52,13 @@ fn filter_axis(rng: &mut Rng, max_input: usize, filter: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> DepthwiseCase {
     loop {
-        let shape = match rng.u32() % 16 {
+        let shape = match rng.u32() % 20 {
             0..=4 => Shape::Wide,
             5..=7 => Shape::Narrow,
             8 => Shape::ManyTaps,
             9..=12 => Shape::Multiplier,
-            _ => Shape::OneChannel,
+            13..=15 => Shape::OneChannel,
+            _ => Shape::Rows,
         };
         let geometry = |rng: &mut Rng| (params::axis(rng, 10, 5, 3, 3), params::axis(rng, 10, 5, 3, 3));
         let ((h, w), depth, m) = match shape {
@@ -75,6 +79,13 @@ fn draw(rng: &mut Rng) -> DepthwiseCase {
             }
             Shape::OneChannel => {
                 ((params::axis(rng, 20, 10, 2, 2), params::axis(rng, 20, 8, 2, 2)), 1, rng.size(4, 16))
+            }
+            Shape::Rows => {
+                let hw = (params::axis(rng, 8, 5, 2, 2), params::axis(rng, 24, 5, 2, 2));
+                match rng.u32() % 3 {
+                    0 => (hw, rng.size(8, 24), if rng.one_in(2) { 2 } else { 4 }),
+                    _ => (hw, rng.size(1, 20), 1),
+                }
             }
         };
         let (amin, amax) = params::activation(rng);

@@ -1,8 +1,11 @@
 //! `cargo tinyml features`: run an audio front end of tinyml-audio on a WAV file on the
-//! host, for inspection and for checking against a reference.
+//! host, for inspection and for checking against a reference; for the streaming
+//! wakeword front end also the model and the detector (`sww`).
+
+pub mod sww;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -14,19 +17,24 @@ use tinyml_compiler::graph::DType;
 /// Compute an audio front end's features for a WAV file (host).
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-The WAV must be 16 kHz, mono, 16-bit integer PCM (what the front ends take). Anything else
-is refused with what the file holds; convert with sox:
+The WAV must be 16 kHz, 16-bit integer PCM, mono or with all channels equal (the MLPerf
+Tiny wakeword files have two equal channels; the first is taken). Anything else is refused
+with what the file holds; convert with sox:
   sox in.wav -r 16000 -c 1 -b 16 -e signed-integer out.wav
 
 Frames are 30 ms (480 samples) every 20 ms (320 samples), as TFLM's micro_speech does; the
 micro-speech features are the bytes tinyml-audio computes on the device, equal to TFLM's
 audio_preprocessor_int8.tflite byte for byte. mfcc and mfcc-fixed are tinyml-audio's MFCC
 front ends (MLPerf Tiny KWS: 10 coefficients per frame, float32 in the .npy; see
-docs/audio.md).
+docs/audio.md). sww is the MLPerf Tiny streaming-wakeword front end (64 ms windows every
+32 ms, 40 int8 log-mel features per stride); it also streams them through the wakeword model
+(the `--example wakeword` model, str_ww_ref_model.tflite, or --model) on the host with the
+device's kernels and prints the detections of marvin (score above 0.5, 1 s debounce).
 
 Examples:
   cargo tinyml features yes.wav --frontend micro-speech --out yes.npy   # int8 [frames, 40]
-  cargo tinyml features yes.wav --json | jq '.frames'")]
+  cargo tinyml features yes.wav --json | jq '.frames'
+  cargo tinyml features short_wav_easy10s.wav --frontend sww   # detections with times")]
 pub struct Cmd {
     /// The WAV file.
     pub wav: PathBuf,
@@ -40,6 +48,10 @@ pub struct Cmd {
     /// Print the features as JSON on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// sww only: the wakeword model (default: the `--example wakeword` model,
+    /// MLPerf Tiny's str_ww_ref_model.tflite).
+    #[arg(long, value_name = "MODEL.tflite")]
+    pub model: Option<PathBuf>,
 }
 
 /// An audio front end of tinyml-audio.
@@ -51,6 +63,9 @@ pub enum Frontend {
     Mfcc,
     /// MFCC, fixed point (`MfccFixed`, Q20 shown as float32): 10 coefficients per hop.
     MfccFixed,
+    /// MLPerf Tiny streaming wakeword (`tinyml_audio::sww`): 40 int8 features per 32 ms
+    /// stride, then the wakeword model and detector.
+    Sww,
 }
 
 impl Frontend {
@@ -60,6 +75,15 @@ impl Frontend {
             Frontend::MicroSpeech => "micro-speech",
             Frontend::Mfcc => "mfcc",
             Frontend::MfccFixed => "mfcc-fixed",
+            Frontend::Sww => "sww",
+        }
+    }
+
+    /// (samples per frame, samples per hop).
+    pub fn framing(self) -> (usize, usize) {
+        match self {
+            Frontend::Sww => (tinyml_audio::sww::SWW_WINDOW, tinyml_audio::sww::SWW_STRIDE),
+            _ => (FRAME_SAMPLES, HOP_SAMPLES),
         }
     }
 }
@@ -84,6 +108,8 @@ pub struct Features {
     pub values: Values,
     /// Samples in the file.
     pub samples: usize,
+    /// sww only: the model's scores and the detections.
+    pub stream: Option<sww::Stream>,
 }
 
 impl Features {
@@ -130,6 +156,7 @@ pub fn mfcc(samples: &[i16], fixed: bool) -> Features {
         width: MFCC_COEFFS,
         values: Values::F32(values),
         samples: samples.len(),
+        stream: None,
     }
 }
 
@@ -143,26 +170,76 @@ pub fn micro_speech(samples: &[i16]) -> Features {
         fe.process_frame(frame(samples, start), &mut out);
         values.extend_from_slice(&out);
     }
-    Features { frames: values.len() / FEATURES, width: FEATURES, values: Values::I8(values), samples: samples.len() }
+    Features {
+        frames: values.len() / FEATURES,
+        width: FEATURES,
+        values: Values::I8(values),
+        samples: samples.len(),
+        stream: None,
+    }
+}
+
+/// The streaming-wakeword features of `samples` (stride by stride from zero history, as
+/// the reference; a tail shorter than a stride is dropped) and the model's scores and
+/// detections on them.
+pub fn sww(samples: &[i16], model: &[u8]) -> anyhow::Result<Features> {
+    let stream = sww::run(samples, model)?;
+    Ok(Features {
+        frames: stream.scores.len(),
+        width: tinyml_audio::sww::SWW_BANDS,
+        values: Values::I8(stream.features.clone()),
+        samples: samples.len(),
+        stream: Some(stream),
+    })
+}
+
+/// The samples of a 16 kHz 16-bit WAV that is mono or has all channels equal (the first is
+/// taken); other files get `read_mono`'s error, which says what to do.
+pub fn read_samples(path: &Path) -> anyhow::Result<Vec<i16>> {
+    use tinyml_compiler::formats::wav;
+    match wav::read_mono(path, 16_000) {
+        Err(wav::WavError::Channels { found }) => {
+            let w = wav::parse(&std::fs::read(path)?)?;
+            let c = usize::from(found);
+            let frames = w.samples.chunks_exact(c);
+            if frames.clone().all(|f| f.iter().all(|&s| s == f[0])) {
+                Ok(frames.map(|f| f[0]).collect())
+            } else {
+                Err(wav::WavError::Channels { found }.into())
+            }
+        }
+        other => Ok(other?),
+    }
 }
 
 impl Cmd {
     /// Reads the WAV and computes the features; errors say what is wrong with the file.
     pub fn compute(&self) -> anyhow::Result<Features> {
-        let samples = tinyml_compiler::formats::wav::read_mono(&self.wav, 16_000)
-            .with_context(|| format!("cannot use `{}` as audio input", self.wav.display()))?;
-        if samples.len() < FRAME_SAMPLES {
+        let samples =
+            read_samples(&self.wav).with_context(|| format!("cannot use `{}` as audio input", self.wav.display()))?;
+        let (frame, hop) = self.frontend.framing();
+        // sww starts from zero history, so one stride gives a frame.
+        let needed = if self.frontend == Frontend::Sww { hop } else { frame };
+        if samples.len() < needed {
             anyhow::bail!(
-                "`{}` holds {} samples ({:.1} ms); the front end needs at least {FRAME_SAMPLES} (30 ms) for one frame",
+                "`{}` holds {} samples ({:.1} ms); the front end needs at least {needed} ({} ms) for one frame",
                 self.wav.display(),
                 samples.len(),
-                samples.len() as f64 / 16.0
+                samples.len() as f64 / 16.0,
+                needed / 16
             );
         }
         Ok(match self.frontend {
             Frontend::MicroSpeech => micro_speech(&samples),
             Frontend::Mfcc => mfcc(&samples, false),
             Frontend::MfccFixed => mfcc(&samples, true),
+            Frontend::Sww => {
+                let model = match &self.model {
+                    Some(p) => std::fs::read(p).with_context(|| format!("cannot read model `{}`", p.display()))?,
+                    None => crate::project::examples::Example::Wakeword.model().to_vec(),
+                };
+                sww(&samples, &model)?
+            }
         })
     }
 
@@ -175,19 +252,29 @@ impl Cmd {
             std::fs::write(out, npy::write(&array)).with_context(|| format!("cannot write `{}`", out.display()))?;
         }
         if self.json {
-            let value = serde_json::json!({
+            let (frame, hop) = self.frontend.framing();
+            let mut value = serde_json::json!({
                 "wav": self.wav.display().to_string(),
                 "frontend": self.frontend.name(),
                 "sample_rate": 16_000,
                 "samples": f.samples,
-                "frame_samples": FRAME_SAMPLES,
-                "hop_samples": HOP_SAMPLES,
+                "frame_samples": frame,
+                "hop_samples": hop,
                 "frames": f.frames,
                 "features_per_frame": f.width,
                 "dtype": if matches!(f.values, Values::I8(_)) { "int8" } else { "float32" },
                 "fnv1a": f.fnv1a(),
                 "features": rows(&f),
             });
+            if let Some(s) = &f.stream {
+                value["threshold_q"] = serde_json::json!(s.threshold_q);
+                value["scores"] = serde_json::json!(s.scores);
+                value["detections"] = s
+                    .detections
+                    .iter()
+                    .map(|d| serde_json::json!({"hop": d.hop, "time_ms": d.time_ms, "score": d.score}))
+                    .collect();
+            }
             println!("{value}");
         } else {
             print!("{}", summary(&self, &f));
@@ -222,6 +309,20 @@ fn summary(cmd: &Cmd, f: &Features) -> String {
     );
     for (i, row) in rows(f).iter().take(3).enumerate() {
         let _ = writeln!(s, "frame {i}: {row}");
+    }
+    if let Some(stream) = &f.stream {
+        for d in &stream.detections {
+            let _ = writeln!(
+                s,
+                "detected \"marvin\" at {}.{:03} s (stride {}, score {} > {})",
+                d.time_ms / 1000,
+                d.time_ms % 1000,
+                d.hop,
+                d.score,
+                stream.threshold_q
+            );
+        }
+        let _ = writeln!(s, "{} detections in {} strides", stream.detections.len(), stream.scores.len());
     }
     if let Some(out) = &cmd.out {
         let _ = writeln!(s, "wrote {}", out.display());

@@ -1,0 +1,1 @@
+../../tools/oracle/tflm_reference.py

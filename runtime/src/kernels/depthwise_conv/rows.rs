@@ -1,0 +1,203 @@
+//! Depth multiplier 1 (and 2 or 4 in whole groups) in runs of output pixels (`kernels::simd::depthwise`): per output
+//! row, the pixels whose window lies inside the image are one run sharing one list of tap
+//! offsets; each pixel whose window crosses the border is a run of its own, its padded
+//! taps pointed at a buffer of input zero points. The channels are swept in parts: groups
+//! of sixteen (blocks of [`CHANNEL_BLOCK`] channels, so the zero-point buffer covers a
+//! part's reads), then, when the count is not a multiple of 16, the last eight or
+//! sixteen channels (rewriting identical bytes), or one narrow group below sixteen
+//! channels.
+
+use super::params::DepthwiseConvParams;
+use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
+use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
+use crate::kernels::simd::OutQuant;
+
+/// Most filter taps of this path (the offset list on the stack).
+pub const MAX_TAPS: usize = 64;
+
+/// The channels one sweep over the pixels computes.
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    /// Sixteen channels per group.
+    Wide(&'a [Group16]),
+    /// Fewer than sixteen channels: the group, whether they are its slots 8 to 15 (at
+    /// most eight), their count.
+    Narrow(&'a Group16, bool, usize),
+}
+
+/// The layer's tensors and constants for a sweep.
+struct Layer<'a> {
+    p: &'a DepthwiseConvParams,
+    input: &'a [i8],
+    filter: &'a [i8],
+    zero_points: &'a [i8; CHANNEL_BLOCK],
+    q: OutQuant,
+}
+
+/// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
+/// multiplier 1, or 2 or 4 with at least sixteen output channels (whole groups, each
+/// half reading whole input channels; the last group may overlap the one before).
+pub fn takes(p: &DepthwiseConvParams) -> bool {
+    let od = p.input_depth * p.depth_multiplier;
+    (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
+        && p.input_depth > 0
+        && match p.depth_multiplier {
+            1 => true,
+            2 | 4 => od >= 16,
+            _ => false,
+        }
+}
+
+/// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
+/// constants from `table` (`depthwise_conv_s8_pack`).
+pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
+    let od = p.input_depth * p.depth_multiplier;
+    let taps = p.filter_h * p.filter_w;
+    // Bounds checked once here; the runs' pointer arithmetic stays inside them.
+    let input = &input[..p.batches * p.input_h * p.input_w * p.input_depth];
+    let filter = &filter[..taps * od];
+    let output = &mut output[..p.batches * p.output_h * p.output_w * od];
+    assert!(takes(p) && table.len() == od.div_ceil(16));
+    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+    let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let layer = Layer { p, input, filter, zero_points: &zero_points, q };
+    if od < 16 {
+        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
+    }
+    for c0 in (0..od).step_by(CHANNEL_BLOCK) {
+        let full = CHANNEL_BLOCK.min(od - c0) / 16;
+        if full > 0 {
+            sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]));
+        }
+    }
+    // The table's last group holds the last sixteen channels: up to eight more are
+    // its high half, two pixels per step; more, the whole group.
+    let last = &table[table.len() - 1..];
+    match od % 16 {
+        0 => {}
+        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
+        _ => sweep(&layer, output, od - 16, Part::Wide(last)),
+    }
+}
+
+/// Channels `cs..` of `part` for every output pixel.
+fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+    let p = l.p;
+    let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
+    let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
+    let (fh, fw) = (p.filter_h, p.filter_w);
+    let taps = fh * fw;
+    let mut offs = [0isize; MAX_TAPS];
+    let offs = &mut offs[..taps];
+    let w = l.filter[cs..].as_ptr();
+    // Pixel bases hold the part's first channel (`cs / m` of the input: parts start at
+    // multiples of 16 when `m > 1`); the offsets address whole pixels.
+    let x = l.input.as_ptr().wrapping_add(cs / m);
+    let out = output.as_mut_ptr().wrapping_add(cs);
+    let zp = l.zero_points.as_ptr() as isize;
+    let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
+    let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
+    // Output columns whose window lies inside the image's width.
+    let span = (fw - 1) * p.dilation_w + 1;
+    let x_lo = p.pad_w.div_ceil(p.stride_w).min(p.output_w);
+    let x_hi =
+        if p.input_w + p.pad_w >= span { ((p.input_w + p.pad_w - span) / p.stride_w + 1).min(p.output_w) } else { 0 };
+    for b in 0..p.batches {
+        for oy in 0..p.output_h {
+            let o_row = (b * p.output_h + oy) * p.output_w;
+            // The window's first input row (negative in the top padding).
+            let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+            let y_in = |ky: usize| (0..ih).contains(&(y0 + ky as isize * p.dilation_h as isize));
+            let inside = y_in(0) && y_in(fh - 1);
+            // Input pixel (y0, x0) of this batch, as an address (possibly outside the
+            // image: only the offsets of taps inside it are added to it).
+            let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
+            let (lo, hi) = if inside && x_lo < x_hi { (x_lo, x_hi) } else { (p.output_w, p.output_w) };
+            for ox in (0..lo).chain(hi..p.output_w) {
+                let x0 = ox as isize * sw - p.pad_w as isize;
+                let base = origin(x0);
+                let pad = zp.wrapping_sub(base);
+                for ky in 0..fh {
+                    let y_ok = y_in(ky);
+                    for kx in 0..fw {
+                        let xi = x0 + kx as isize * dw;
+                        offs[ky * fw + kx] =
+                            if y_ok && (0..iw).contains(&xi) { ky as isize * tap_y + kx as isize * tap_x } else { pad };
+                    }
+                }
+                let run =
+                    Run { x: base as *const i8, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
+                // SAFETY: every offset addresses an input pixel (`cs` plus the part's
+                // channels stay below `od`) or the zero points (a part reads at most
+                // `CHANNEL_BLOCK` bytes from its first channel); the weights and the
+                // output pixel are inside the slices checked in `depthwise_m1`.
+                unsafe { call(l, offs, w, part, [0, 0], run) };
+            }
+            if lo < hi {
+                for ky in 0..fh {
+                    for kx in 0..fw {
+                        offs[ky * fw + kx] = ky as isize * tap_y + kx as isize * tap_x;
+                    }
+                }
+                let run = Run {
+                    x: origin(lo as isize * sw - p.pad_w as isize) as *const i8,
+                    xstep: sw * id,
+                    out: out.wrapping_add((o_row + lo) * od),
+                    ostep: od as isize,
+                    npix: hi - lo,
+                };
+                // SAFETY: the run's windows lie inside the image; as above otherwise.
+                unsafe { row_run(l, offs, w, part, run) };
+            }
+        }
+    }
+}
+
+/// A run of interior pixels: with eight channels or fewer, two pixels per step (and a
+/// last step of one pixel when the count is odd).
+///
+/// # Safety
+/// As [`call`].
+unsafe fn row_run(l: &Layer, offs: &[isize], w: *const i8, part: Part, run: Run) {
+    match part {
+        Part::Narrow(_, _, c) if c <= 8 => {
+            let pairs = run.npix / 2;
+            // SAFETY: the caller's contract, pixel by pixel.
+            unsafe {
+                if pairs > 0 {
+                    let steps = Run { xstep: 2 * run.xstep, ostep: 2 * run.ostep, npix: pairs, ..run };
+                    call(l, offs, w, part, [run.xstep, run.ostep], steps);
+                }
+                if run.npix % 2 == 1 {
+                    let last = (run.npix - 1) as isize;
+                    let one = Run {
+                        x: run.x.wrapping_offset(last * run.xstep),
+                        out: run.out.wrapping_offset(last * run.ostep),
+                        xstep: 0,
+                        ostep: 0,
+                        npix: 1,
+                    };
+                    call(l, offs, w, part, [0, 0], one);
+                }
+            }
+        }
+        // SAFETY: the caller's contract.
+        _ => unsafe { call(l, offs, w, part, [0, 0], run) },
+    }
+}
+
+/// # Safety
+/// Every pixel of `run` with every offset addresses `part`'s channels of an input pixel
+/// or the zero points; its output the part's channels of an output pixel.
+#[inline(always)]
+unsafe fn call(l: &Layer, offs: &[isize], w: *const i8, part: Part, halves: [isize; 2], run: Run) {
+    let od = l.p.input_depth * l.p.depth_multiplier;
+    // SAFETY: the caller's contract.
+    unsafe {
+        match part {
+            Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, l.p.depth_multiplier, run),
+            Part::Narrow(group, high, c) => depthwise_narrow(offs, w, od, group, l.q, c, high, halves, run),
+        }
+    }
+}

@@ -1,0 +1,545 @@
+//! Helium versions of the depthwise runs of `depthwise.rs` (same contracts): a whole run
+//! of output pixels in one routine, so the per-pixel cost outside the taps is a few
+//! loads from a context array instead of a call and a list of tap pointers per pixel.
+//!
+//! Per tap and eight channels: two widening loads (`vldrb.s16`), `vmullb.s16` and
+//! `vmullt.s16` (the even and odd channels, the order of a `Group16`'s quads) and two
+//! `vadd.i32`; tap pointers come from the offset list plus the pixel base. Fewer than
+//! eight channels share the vectors between two pixels; loads and stores beyond the
+//! channels are predicated off (`vctp.16`, `vpst`), so nothing outside the layer's
+//! tensors is read or written.
+
+use super::run::Run;
+use super::OutQuant;
+use crate::kernels::packed::Group16;
+
+/// Requantizes accumulator `$acc` (four lanes) with the next three vectors of the table
+/// at r4 (left shift, multiplier, right shift; post-incremented), as
+/// `super::mve::requantize` does; q6/q7 hold the bounds, r12 the context (output offset
+/// at byte 32). Clobbers q4, q5.
+macro_rules! requant_inc {
+    ($acc:literal) => {
+        concat!(
+            "vldrw.u32 q4, [r4], #16\n",
+            "vshl.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [r4], #16\n",
+            "vqrdmulh.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [r4], #16\n",
+            "vand q5, ",
+            $acc,
+            ", q4\n",
+            "vshr.s32 q5, q5, #31\n",
+            "vqadd.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q5\n",
+            "vrshl.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [r12, #32]\n",
+            "vadd.i32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vmax.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q6\n",
+            "vmin.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q7\n",
+        )
+    };
+}
+
+/// [`requant_inc`] with the three vectors at fixed byte offsets from `$base` (a quad of
+/// the constants of a narrow group, which the two halves may share).
+macro_rules! requant_at {
+    ($acc:literal, $base:literal, $left:literal, $mult:literal, $right:literal) => {
+        concat!(
+            "vldrw.u32 q4, [",
+            $base,
+            ", #",
+            $left,
+            "]\n",
+            "vshl.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [",
+            $base,
+            ", #",
+            $mult,
+            "]\n",
+            "vqrdmulh.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [",
+            $base,
+            ", #",
+            $right,
+            "]\n",
+            "vand q5, ",
+            $acc,
+            ", q4\n",
+            "vshr.s32 q5, q5, #31\n",
+            "vqadd.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q5\n",
+            "vrshl.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vldrw.u32 q4, [r12, #32]\n",
+            "vadd.i32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q4\n",
+            "vmax.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q6\n",
+            "vmin.s32 ",
+            $acc,
+            ", ",
+            $acc,
+            ", q7\n",
+        )
+    };
+}
+
+/// The loop of [`wide`]: `$x1` and `$x2` load the two halves' inputs (widened to
+/// i16), `$advance` moves r3 to the next group's inputs, `$reload` runs before each
+/// group's taps (restoring the gather offsets in q7, which the requantization uses).
+macro_rules! wide_loop {
+    ($ctx:expr, $offs:expr, $out:expr, $wstride:expr, $x1:literal, $x2:literal, $advance:literal, $reload:literal) => {
+        core::arch::asm!(
+            "1:",
+            "ldr r3, [r12, #48]",
+            "ldr r10, [r12, #52]",
+            "ldr r11, [r12, #56]",
+            "ldr r4, [r12, #60]",
+            "2:",
+            "vldrw.u32 q0, [r4], #16",
+            "vldrw.u32 q1, [r4], #16",
+            "vldrw.u32 q2, [r4], #16",
+            "vldrw.u32 q3, [r4], #16",
+            $reload,
+            "dls lr, r9",
+            "3:",
+            "ldr r1, [r0], #4",
+            "add r1, r1, r3",
+            $x1,
+            "vldrb.s16 q5, [r2]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q0, q0, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q1, q1, q6",
+            $x2,
+            "vldrb.s16 q5, [r2, #8]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q2, q2, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q3, q3, q6",
+            "add r2, r2, r8",
+            "le lr, 3b",
+            "sub r0, r0, r9, lsl #2",
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            requant_inc!("q0"),
+            requant_inc!("q1"),
+            requant_inc!("q2"),
+            requant_inc!("q3"),
+            "vmovnb.i32 q4, q0",
+            "vmovnt.i32 q4, q1",
+            "vstrb.16 q4, [r5], #8",
+            "vmovnb.i32 q4, q2",
+            "vmovnt.i32 q4, q3",
+            "vstrb.16 q4, [r5], #8",
+            $advance,
+            "add r10, r10, #16",
+            "subs r11, r11, #1",
+            "bne 2b",
+            "ldr r1, [r12, #64]",
+            "ldr r3, [r12, #48]",
+            "add r3, r3, r1",
+            "str r3, [r12, #48]",
+            "ldr r1, [r12, #68]",
+            "add r5, r5, r1",
+            "ldr r1, [r12, #72]",
+            "subs r1, r1, #1",
+            "str r1, [r12, #72]",
+            "bne 1b",
+            inout("r0") $offs.as_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            inout("r5") $out => _,
+            in("r8") $wstride,
+            in("r9") $offs.len(),
+            out("r10") _,
+            out("r11") _,
+            in("r12") $ctx,
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        )
+    };
+}
+
+/// `super::depthwise::depthwise_wide`. Per pixel and group: the biases into q0-q3, a
+/// `dls`/`le` loop over the taps (16 instructions per tap and 16 channels), the
+/// requantization, two narrowing stores. Registers: offsets r0, tap input r1 and weights
+/// r2 (widening loads need low registers), group input base r3, table r4, output r5,
+/// weight stride r8, taps r9, group weights r10, groups left r11, context r12 (bounds,
+/// output offset, then the run's state: pixel base, weights, groups, table, steps,
+/// pixels left, gather offsets).
+///
+/// With a depth multiplier `m` of 2 or 4, output channel `c` reads input channel
+/// `c / m`: the inputs are gathered (`vldrb.s16` with the offsets `j / m` of the eight
+/// lanes in q7), `8 / m` input channels per half; one more instruction per tap.
+///
+/// # Safety
+/// As `super::depthwise::depthwise_wide`; `m` is 1, 2 or 4.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, m: usize, run: Run) {
+    let n = 16 * groups.len() as isize;
+    let lane = |j: usize| (j / m.max(1)) as i32;
+    let pair = |k: usize| lane(2 * k) | (lane(2 * k + 1) << 16);
+    let mut ctx: [i32; 23] = [
+        q.min,
+        q.min,
+        q.min,
+        q.min,
+        q.max,
+        q.max,
+        q.max,
+        q.max,
+        q.offset,
+        q.offset,
+        q.offset,
+        q.offset,
+        run.x as i32,
+        w as i32,
+        groups.len() as i32,
+        groups.as_ptr() as i32,
+        run.xstep as i32,
+        (run.ostep - n) as i32,
+        run.npix as i32,
+        pair(0),
+        pair(1),
+        pair(2),
+        pair(3),
+    ];
+    let ctx = ctx.as_mut_ptr();
+    // SAFETY: reads the taps, weights and table within the caller's bounds, writes
+    // `16 * groups.len()` bytes per pixel, and the context array.
+    unsafe {
+        match m {
+            2 => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1, q7]",
+                "add r1, r1, #4\nvldrb.s16 q4, [r1, q7]",
+                "add r3, r3, #8",
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
+            ),
+            4 => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1, q7]",
+                "add r1, r1, #2\nvldrb.s16 q4, [r1, q7]",
+                "add r3, r3, #4",
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
+            ),
+            _ => wide_loop!(
+                ctx,
+                offs,
+                run.out,
+                wstride,
+                "vldrb.s16 q4, [r1]",
+                "vldrb.s16 q4, [r1, #8]",
+                "add r3, r3, #16",
+                "mov r2, r10"
+            ),
+        }
+    }
+}
+
+/// `super::depthwise::depthwise_narrow` with up to eight channels: the low half of each
+/// vector is a step's first pixel, the high half its second (at `x2`, reusing the tap's
+/// weights), both halves requantized with the same two quads of the table (0 and 1, or
+/// 2 and 3 with `high`); 18 instructions per tap and step. P0 (`vctp.16` of the
+/// channels) predicates every load and store. Registers: offsets r0, tap input r1,
+/// weights r2, step base r3, biases r4, output r5, weight stride r8, taps r9,
+/// multipliers and shifts r10, second pixel's offset r11, context r12 (bounds, output
+/// offset, weights, steps, steps left, second output's offset, r10's table).
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow`, `channels <= 8`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair(
+    offs: &[isize],
+    w: *const i8,
+    wstride: usize,
+    group: &Group16,
+    high: bool,
+    q: OutQuant,
+    channels: usize,
+    [x2, o2]: [isize; 2],
+    run: Run,
+) {
+    let h = usize::from(high);
+    let bias = group.bias[8 * h..].as_ptr();
+    let quant = group.quant[2 * h..].as_ptr();
+    let mut ctx: [i32; 18] = [
+        q.min,
+        q.min,
+        q.min,
+        q.min,
+        q.max,
+        q.max,
+        q.max,
+        q.max,
+        q.offset,
+        q.offset,
+        q.offset,
+        q.offset,
+        w as i32,
+        run.xstep as i32,
+        run.ostep as i32,
+        run.npix as i32,
+        o2 as i32,
+        quant as i32,
+    ];
+    // SAFETY: reads the taps, weights and table within the caller's bounds (lanes past
+    // `channels` predicated off), writes `channels` bytes per pixel, and the context.
+    unsafe {
+        core::arch::asm!(
+            "vctp.16 r10",
+            "ldr r10, [r12, #68]",
+            "1:",
+            "vldrw.u32 q0, [r4]",
+            "vldrw.u32 q1, [r4, #16]",
+            "vmov q2, q0",
+            "vmov q3, q1",
+            "ldr r2, [r12, #48]",
+            "dls lr, r9",
+            "3:",
+            "ldr r1, [r0], #4",
+            "add r1, r1, r3",
+            "vpstt",
+            "vldrbt.s16 q4, [r1]",
+            "vldrbt.s16 q5, [r2]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q0, q0, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q1, q1, q6",
+            "add r1, r1, r11",
+            "vpst",
+            "vldrbt.s16 q4, [r1]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q2, q2, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q3, q3, q6",
+            "add r2, r2, r8",
+            "le lr, 3b",
+            "sub r0, r0, r9, lsl #2",
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            requant_at!("q0", "r10", "0", "16", "32"),
+            requant_at!("q1", "r10", "48", "64", "80"),
+            requant_at!("q2", "r10", "0", "16", "32"),
+            requant_at!("q3", "r10", "48", "64", "80"),
+            "vmovnb.i32 q4, q0",
+            "vmovnt.i32 q4, q1",
+            "vpst",
+            "vstrbt.16 q4, [r5]",
+            "ldr r1, [r12, #64]",
+            "add r1, r1, r5",
+            "vmovnb.i32 q4, q2",
+            "vmovnt.i32 q4, q3",
+            "vpst",
+            "vstrbt.16 q4, [r1]",
+            "ldr r1, [r12, #52]",
+            "add r3, r3, r1",
+            "ldr r1, [r12, #56]",
+            "add r5, r5, r1",
+            "ldr r1, [r12, #60]",
+            "subs r1, r1, #1",
+            "str r1, [r12, #60]",
+            "bne 1b",
+            inout("r0") offs.as_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            inout("r3") run.x => _,
+            in("r4") bias,
+            inout("r5") run.out => _,
+            in("r8") wstride,
+            in("r9") offs.len(),
+            inout("r10") channels => _,
+            in("r11") x2,
+            in("r12") ctx.as_mut_ptr(),
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `super::depthwise::depthwise_narrow` with nine to fifteen channels: one pixel per
+/// step, the high half of the vectors predicated (P0, `vctp.16` of `channels - 8`);
+/// 17 instructions per tap. Registers as in [`pair`] (no second pixel).
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow`, `9 <= channels < 16`.
+#[inline(never)]
+unsafe fn tail(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q: OutQuant, channels: usize, run: Run) {
+    let mut ctx: [i32; 16] = [
+        q.min,
+        q.min,
+        q.min,
+        q.min,
+        q.max,
+        q.max,
+        q.max,
+        q.max,
+        q.offset,
+        q.offset,
+        q.offset,
+        q.offset,
+        w as i32,
+        run.xstep as i32,
+        run.ostep as i32,
+        run.npix as i32,
+    ];
+    // SAFETY: as in `pair`.
+    unsafe {
+        core::arch::asm!(
+            "vctp.16 r10",
+            "1:",
+            "vldrw.u32 q0, [r4]",
+            "vldrw.u32 q1, [r4, #16]",
+            "vldrw.u32 q2, [r4, #32]",
+            "vldrw.u32 q3, [r4, #48]",
+            "ldr r2, [r12, #48]",
+            "dls lr, r9",
+            "3:",
+            "ldr r1, [r0], #4",
+            "add r1, r1, r3",
+            "vldrb.s16 q4, [r1]",
+            "vldrb.s16 q5, [r2]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q0, q0, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q1, q1, q6",
+            "vpstt",
+            "vldrbt.s16 q4, [r1, #8]",
+            "vldrbt.s16 q5, [r2, #8]",
+            "vmullb.s16 q6, q4, q5",
+            "vadd.i32 q2, q2, q6",
+            "vmullt.s16 q6, q4, q5",
+            "vadd.i32 q3, q3, q6",
+            "add r2, r2, r8",
+            "le lr, 3b",
+            "sub r0, r0, r9, lsl #2",
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            requant_at!("q0", "r4", "64", "80", "96"),
+            requant_at!("q1", "r4", "112", "128", "144"),
+            requant_at!("q2", "r4", "160", "176", "192"),
+            requant_at!("q3", "r4", "208", "224", "240"),
+            "vmovnb.i32 q4, q0",
+            "vmovnt.i32 q4, q1",
+            "vstrb.16 q4, [r5]",
+            "vmovnb.i32 q4, q2",
+            "vmovnt.i32 q4, q3",
+            "vpst",
+            "vstrbt.16 q4, [r5, #8]",
+            "ldr r1, [r12, #52]",
+            "add r3, r3, r1",
+            "ldr r1, [r12, #56]",
+            "add r5, r5, r1",
+            "ldr r1, [r12, #60]",
+            "subs r1, r1, #1",
+            "str r1, [r12, #60]",
+            "bne 1b",
+            inout("r0") offs.as_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            inout("r3") run.x => _,
+            in("r4") group as *const Group16,
+            inout("r5") run.out => _,
+            in("r8") wstride,
+            in("r9") offs.len(),
+            in("r10") channels - 8,
+            in("r12") ctx.as_mut_ptr(),
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `super::depthwise::depthwise_narrow`: [`pair`] or [`tail`] by the channel count.
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn narrow(
+    offs: &[isize],
+    w: *const i8,
+    wstride: usize,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    high: bool,
+    halves: [isize; 2],
+    run: Run,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if channels <= 8 {
+            pair(offs, w, wstride, group, high, q, channels, halves, run)
+        } else {
+            tail(offs, w, wstride, group, q, channels, run)
+        }
+    }
+}
