@@ -13,6 +13,8 @@ mod reference;
 
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
+#[cfg(not(feature = "reference-kernels"))]
+mod pixel;
 
 pub use params::{
     conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, is_pointwise, padded_extent, ConvParams, STACK_COLUMN,

@@ -14,10 +14,11 @@
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
+use super::pixel::ConvPixel;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{dot, dot4_requantize, OutQuant};
+use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
 /// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
@@ -65,7 +66,24 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
-        let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
+        let rows = &filter[c0 * k..(c0 + n) * k];
+        if let Some(px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, [0, 0, id]) {
+            // One call per pixel, everything else prepared once (at least four channels).
+            let mut o = 0;
+            for b in 0..p.batches {
+                for oy in 0..p.output_h {
+                    for ox in 0..p.output_w {
+                        let (y, x) = (oy * p.stride_h, ox * p.stride_w);
+                        let src = &input[((b * ih + y) * iw + x) * id..][..id];
+                        // SAFETY: `src` holds the pixel's `id` bytes.
+                        unsafe { px.run(src.as_ptr(), &mut output[o * od + c0..]) };
+                        o += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        let blk = Block::from_table(rows, k, table, c0, n);
         let mut o = 0;
         for b in 0..p.batches {
             for oy in 0..p.output_h {
@@ -121,8 +139,18 @@ fn conv_general(
         let o_batch = o;
         for c0 in (0..od).step_by(CHANNEL_BLOCK) {
             let n = CHANNEL_BLOCK.min(od - c0);
-            let blk = Block::from_table(&filter[c0 * k..(c0 + n) * k], k, table, c0, n);
+            let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
+            if p.dilation_w == 1 {
+                let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
+                let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
+                if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {
+                    by_pixel(p, image, width, padded_fits, input, b, px, &mut output[o * od + c0..], od);
+                    o += p.output_h * p.output_w;
+                    continue;
+                }
+            }
+            let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
                     let x0 = ox * p.stride_w;
@@ -144,15 +172,61 @@ fn conv_general(
     }
 }
 
+/// The output pixels of one batch over the block of channels of `px`, windows without
+/// horizontal dilation: read in place from `image` (`width` pixels wide: the padded copy
+/// when `padded`, else the input batch) by one call per pixel where every row of the
+/// window is inside it, else gathered by [`im2col`] from `input` (the borders of an
+/// unpadded input). `out` starts at the batch's first pixel, `od` bytes per pixel.
+#[allow(clippy::too_many_arguments)]
+fn by_pixel(
+    p: &ConvParams,
+    image: &[i8],
+    width: usize,
+    padded: bool,
+    input: &[i8],
+    b: usize,
+    mut px: ConvPixel,
+    out: &mut [i8],
+    od: usize,
+) {
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let len = p.filter_w * id;
+    let row_stride = p.dilation_h * width * id;
+    // Bytes from a window's first byte to its last, plus one.
+    let extent = (p.filter_h - 1) * row_stride + len;
+    let zero_point = (-p.input_offset) as i8;
+    let x_reach = p.filter_w;
+    let y_reach = (p.filter_h - 1) * p.dilation_h + 1;
+    let mut o = 0;
+    for oy in 0..p.output_h {
+        let y0 = (oy * p.stride_h) as isize - if padded { 0 } else { p.pad_h as isize };
+        let rows_inside = padded || (y0 >= 0 && y0 as usize + y_reach <= ih);
+        for ox in 0..p.output_w {
+            let x0 = ox * p.stride_w;
+            let dst = &mut out[o * od..];
+            if rows_inside && (padded || (x0 >= p.pad_w && x0 - p.pad_w + x_reach <= iw)) {
+                let x = if padded { x0 } else { x0 - p.pad_w };
+                let window = &image[(y0 as usize * width + x) * id..][..extent];
+                // SAFETY: `window` holds every row of the window.
+                unsafe { px.run(window.as_ptr(), dst) };
+            } else {
+                im2col(p, input, b, oy, ox, zero_point, px.column());
+                px.run_gathered(dst);
+            }
+            o += 1;
+        }
+    }
+}
+
 /// Copies one batch of the input into `padded` (`pw` pixels wide), surrounded by input
 /// zero points: `pad_h` rows above, `pad_w` columns on the left, and up to the size of
 /// `padded` below and on the right.
 fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    padded.fill(zero_point);
+    fill_i8(padded, zero_point);
     for y in 0..ih {
         let dst = &mut padded[((y + p.pad_h) * pw + p.pad_w) * id..][..iw * id];
-        dst.copy_from_slice(&input[y * iw * id..(y + 1) * iw * id]);
+        copy_i8(dst, &input[y * iw * id..(y + 1) * iw * id]);
     }
 }
 
@@ -181,12 +255,17 @@ fn gather<const CLIP_ROWS: bool>(
         let py = y0 + (ky * p.dilation_h) as isize;
         let dst = &mut column[ky * row..(ky + 1) * row];
         if CLIP_ROWS && (py < 0 || py as usize >= height) {
-            fill_short(dst, zero_point);
+            fill_i8(dst, zero_point);
             continue;
         }
         let py = py as usize;
         if p.dilation_w == 1 {
             let src = &image[(py * width + x0) * id..][..row];
+            if cfg!(tinyml_mve) {
+                // A tail-predicated vector loop: no byte tail, no call.
+                copy_i8(dst, src);
+                continue;
+            }
             // Fixed lengths compile to word loads and stores; a loop over words would be
             // turned back into a `memcpy` call (about 35 instructions for 4 bytes).
             match row {
@@ -199,7 +278,7 @@ fn gather<const CLIP_ROWS: bool>(
         } else {
             for kx in 0..p.filter_w {
                 let px = x0 + kx * p.dilation_w;
-                dst[kx * id..(kx + 1) * id].copy_from_slice(&image[(py * width + px) * id..][..id]);
+                copy_i8(&mut dst[kx * id..(kx + 1) * id], &image[(py * width + px) * id..][..id]);
             }
         }
     }
@@ -226,7 +305,7 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
         let start = (ox * p.stride_w) as isize - p.pad_w as isize;
         let lo = (-start).clamp(0, p.filter_w as isize) as usize;
         let hi = ((iw as isize - start).clamp(0, p.filter_w as isize) as usize).max(lo);
-        column.fill(zero_point);
+        fill_i8(column, zero_point);
         if hi == lo {
             return;
         }
@@ -235,7 +314,7 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
         for ky in 0..p.filter_h {
             if let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) {
                 let src = &input[((b * ih + y) * iw + x0) * id..][..run];
-                copy_short(&mut column[ky * row + lo * id..][..run], src);
+                copy_i8(&mut column[ky * row + lo * id..][..run], src);
             }
         }
         return;
@@ -243,51 +322,16 @@ fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_poi
     for ky in 0..p.filter_h {
         let dst = &mut column[ky * row..(ky + 1) * row];
         let Some(y) = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, ih) else {
-            fill_short(dst, zero_point);
+            fill_i8(dst, zero_point);
             continue;
         };
         for kx in 0..p.filter_w {
             let d = &mut dst[kx * id..(kx + 1) * id];
             match tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, iw) {
-                Some(x) => d.copy_from_slice(&input[((b * ih + y) * iw + x) * id..][..id]),
-                None => d.fill(zero_point),
+                Some(x) => copy_i8(d, &input[((b * ih + y) * iw + x) * id..][..id]),
+                None => fill_i8(d, zero_point),
             }
         }
-    }
-}
-
-/// `dst.copy_from_slice(src)` without a `memcpy` call for the short runs of im2col (a
-/// filter row of a few input channels): 4-byte words, then bytes.
-#[inline(always)]
-fn copy_short(dst: &mut [i8], src: &[i8]) {
-    if dst.len() > 32 {
-        dst.copy_from_slice(src);
-        return;
-    }
-    let src = &src[..dst.len()];
-    let mut d = dst.chunks_exact_mut(4);
-    let mut s = src.chunks_exact(4);
-    for (d, s) in (&mut d).zip(&mut s) {
-        d.copy_from_slice(s);
-    }
-    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *d = *s;
-    }
-}
-
-/// `dst.fill(v)` without a `memset` call for short runs (see [`copy_short`]).
-#[inline(always)]
-fn fill_short(dst: &mut [i8], v: i8) {
-    if dst.len() > 32 {
-        dst.fill(v);
-        return;
-    }
-    let mut d = dst.chunks_exact_mut(4);
-    for d in &mut d {
-        d.copy_from_slice(&[v; 4]);
-    }
-    for d in d.into_remainder() {
-        *d = v;
     }
 }
 
@@ -325,10 +369,19 @@ impl<'a> Block<'a> {
             dot4_requantize(x, &self.rows[c * k..], &self.table[full..full + 1], q, &mut out[c..]);
             return;
         }
-        // Fewer than four channels: plain dot products.
+        // Fewer than four channels: on Helium one four-row pass with the last row
+        // repeated (a vector loop, where a scalar dot product costs about three
+        // instructions per product), elsewhere plain dot products.
         let t = &self.table[0];
+        let d = if cfg!(tinyml_mve) {
+            let r = |c: usize| &self.rows[c.min(n - 1) * k..][..k];
+            dot4(x, r(0), r(1), r(2), r(3))
+        } else {
+            [0; 4]
+        };
         for (c, dst) in out[..n].iter_mut().enumerate() {
-            let acc = dot(x, &self.rows[c * k..(c + 1) * k]).wrapping_add(t.bias[c]);
+            let d = if cfg!(tinyml_mve) { d[c] } else { dot(x, &self.rows[c * k..(c + 1) * k]) };
+            let acc = d.wrapping_add(t.bias[c]);
             let v = multiply_by_quantized_multiplier(acc, t.mult[c], t.left[c] + t.right[c]) + q.offset;
             *dst = v.clamp(q.min, q.max) as i8;
         }

@@ -7,6 +7,7 @@
 //! `tinyml_mve`), an inline-assembly version with the same results: `dsp.rs` for the DSP
 //! extension (`smlad`, `sxtb16`), `mve.rs` for Helium.
 
+mod bytes;
 pub mod depthwise;
 mod elementwise;
 mod out_quant;
@@ -17,13 +18,18 @@ mod dsp;
 #[cfg(tinyml_mve)]
 mod mve;
 #[cfg(tinyml_mve)]
+mod mve_conv;
+#[cfg(tinyml_mve)]
 mod mve_depthwise;
 #[cfg(tinyml_mve)]
 mod mve_elementwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
+pub use bytes::{copy_i8, fill_i8};
 pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
+#[cfg(tinyml_mve)]
+pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 pub use out_quant::{AddQuant, Lut2, MulQuant, OutQuant, Terms, WIDE_SHIFT};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).
@@ -119,6 +125,16 @@ pub fn dot4_requantize(x: &[i8], w: &[i8], groups: &[Group4], q: OutQuant, out: 
     }
     for (g, t) in groups.iter().enumerate() {
         let r = &w[4 * g * k..];
+        #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+        let d = {
+            // One pass over the four rows sharing each word of `x` (`dot4_bias`, 25
+            // instructions per 16 products), where `dot4` runs two passes of two rows.
+            let mut acc = [core::mem::MaybeUninit::<i32>::uninit(); 4];
+            dot4_bias(x, &r[..4 * k], &[0; 4], &mut acc);
+            // SAFETY: `dot4_bias` writes every entry of `acc`.
+            acc.map(|a| unsafe { a.assume_init() })
+        };
+        #[cfg(not(all(tinyml_dsp, not(tinyml_mve))))]
         let d = dot4(x, r, &r[k..], &r[2 * k..], &r[3 * k..]);
         for j in 0..4 {
             let acc = d[j].wrapping_add(t.bias[j]);

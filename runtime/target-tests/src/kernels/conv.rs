@@ -3,7 +3,8 @@
 //! is the column, up to 48 input channels), general cases (filters up to 5x5, strides and
 //! dilations up to 3, SAME and VALID padding), large inputs (a big zero-point-padded
 //! copy), one input channel with 4 to 16 outputs and windows up to 10x8 (the convolution
-//! the compiler lowers a one-channel depthwise layer to), and columns of about 1000
+//! the compiler lowers a one-channel depthwise layer to), one to four input channels over
+//! images of up to 16x16 with 1 to 24 outputs, and columns of about 1000
 //! bytes; 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
 //! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, else the kernel
 //! declines), the kernel's minimum, the column only (im2col from the input with per-row
@@ -29,6 +30,10 @@ enum Shape {
     LargeInput,
     OneChannel,
     DeepColumn,
+    /// One to four input channels over images of up to 16x16 (first layers): mostly
+    /// windows inside the image, read in place by the per-pixel routine, and blocks of
+    /// fewer than four output channels.
+    FewChannels,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -53,12 +58,13 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 16 {
+        let shape = match rng.u32() % 18 {
             0..=4 => Shape::Pointwise,
             5..=10 => Shape::General,
             11..=12 => Shape::LargeInput,
             13..=14 => Shape::OneChannel,
-            _ => Shape::DeepColumn,
+            15 => Shape::DeepColumn,
+            _ => Shape::FewChannels,
         };
         let (h, w, depth) = match shape {
             Shape::Pointwise => (pointwise_axis(rng, 10), pointwise_axis(rng, 10), rng.size(1, 48)),
@@ -71,9 +77,14 @@ fn draw(rng: &mut Rng) -> ConvCase {
                 let taps = h.filter * w.filter;
                 (h, w, rng.size(1000usize.div_ceil(taps), 1100 / taps))
             }
+            Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
         };
         let batches = if rng.one_in(4) { 2 } else { 1 };
-        let out_c = if let Shape::OneChannel = shape { rng.size(4, 16) } else { rng.size(1, 100) };
+        let out_c = match shape {
+            Shape::OneChannel => rng.size(4, 16),
+            Shape::FewChannels => rng.size(1, 24),
+            _ => rng.size(1, 100),
+        };
         let (amin, amax) = params::activation(rng);
         let p = ConvParams {
             input_offset: -params::zero_point(rng),
