@@ -60,15 +60,27 @@ fn main() -> Result<()> {
     }
     let (mut rows, mut unmeasured) = (Vec::new(), Vec::new());
     let mut failed = false;
+    // A bar over the configurations when stderr is a terminal (a cold build takes
+    // minutes); each row's line is printed above it, and logs get the plain lines only.
+    let total = (boards.len() * models.len() * variants.len()) as u64;
+    let bar = cargo_tinyml::progress::bar("benchmark", total);
+    let say = |line: String| match &bar {
+        Some(b) => b.println(line),
+        None => eprintln!("{line}"),
+    };
     for b in &boards {
         let board = tinyml_bench::board(b)?;
         for m in &models {
             for &v in &variants {
+                if let Some(b) = &bar {
+                    b.set_message(format!("{} {} {}", board.name, tinyml_bench::stem(m), v.as_str()));
+                    b.inc(1);
+                }
                 let r = match measure(&cfg, &board, m, v) {
                     Ok(r) => r,
                     Err(e) if v == Variant::Microflow => {
                         let error = format!("{e:#}");
-                        eprintln!("{:<11} {:<24} {} not built: {error}", board.name, tinyml_bench::stem(m), v.as_str());
+                        say(format!("{:<11} {:<24} {} not built: {error}", board.name, tinyml_bench::stem(m), v.as_str()));
                         unmeasured.push(Unmeasured {
                             board: board.name.clone(),
                             model: tinyml_bench::stem(m),
@@ -83,7 +95,7 @@ fn main() -> Result<()> {
                     Some(stack) => format!("stack {stack:>6}"),
                     None => format!("arena {:>6}", r.arena),
                 };
-                eprintln!(
+                say(format!(
                     "{:<11} {:<24} {:<9} {:>11} instr {:>6.2}/MAC {ram} flash {:>7} {}",
                     r.board,
                     r.model,
@@ -96,11 +108,14 @@ fn main() -> Result<()> {
                         (false, Some(d)) => format!("not bit-exact (max diff {d})"),
                         (false, None) => "OUTPUT MISMATCH".to_owned(),
                     }
-                );
+                ));
                 failed |= !r.check_ok && v != Variant::Microflow;
                 rows.push(r);
             }
         }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
     println!("opt-level {}; emulated instructions per inference (QEMU -icount shift=0, SysTick)\n", cfg.opt_level);
     if rows.iter().any(|r| r.variant != Variant::Microflow) {

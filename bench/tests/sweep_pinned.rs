@@ -20,11 +20,11 @@ use tinyml_bench::{Config, Variant};
 /// (cell, emulated instructions) with the optimized kernels, opt-level 3, measured in this
 /// test's own image (the eight cells and their companions).
 const PINNED: &[(&str, u64)] = &[
-    ("conv_k3x3_s2_valid_d2_c1to8_in55x57", 421_813),
-    ("depthwise_k3x3_s2_valid_d2_c1x1_in131x131", 3_397_094),
-    ("add_bcast_n256", 37_531),
-    ("sub_bcast_n256", 37_531),
-    ("mul_bcast_n256", 15_969),
+    ("conv_k3x3_s1_same_d2_c1to8_in26x27", 422_906),
+    ("depthwise_k3x3_s2_same_d1_c1x2_in106x106", 2_619_250),
+    ("add_bcast_n256", 656),
+    ("sub_bcast_n256", 656),
+    ("mul_bcast_n256", 969),
     ("avgpool_f3x3_s1_same_in128x128x1", 5_078_063),
     ("maxpool_f3x3_s1_same_in128x128x1", 4_978_219),
     ("concat_64x3_64x13_axis2", 9_063),
