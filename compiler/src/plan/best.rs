@@ -8,6 +8,7 @@
 //! first and wins ties, so this strategy is never larger than it, and a plan that it
 //! already placed at the floor is kept as it was.
 
+use super::bound::{live_bytes, live_floor};
 use super::buffer::{align_up, Buffer, MemoryPlanner};
 
 /// Greedy placements under several orders; the smallest arena wins.
@@ -48,17 +49,6 @@ fn arena_top(buffers: &[Buffer], offsets: &[usize]) -> usize {
     buffers.iter().zip(offsets).map(|(b, o)| o + b.bytes).max().unwrap_or(0)
 }
 
-/// The smallest arena any placement of `buffers` can have: the bytes live at the busiest
-/// step, rounded up to the arena alignment.
-pub fn live_floor(buffers: &[Buffer]) -> usize {
-    let steps = buffers.iter().map(|b| b.last + 1).max().unwrap_or(0);
-    let busiest = (0..steps)
-        .map(|s| buffers.iter().filter(|b| b.first <= s && s <= b.last).map(|b| b.bytes).sum::<usize>())
-        .max()
-        .unwrap_or(0);
-    align_up(busiest)
-}
-
 /// The buffer orders tried, greedy by size first.
 fn orders(buffers: &[Buffer]) -> Vec<Vec<usize>> {
     let idx: Vec<usize> = (0..buffers.len()).collect();
@@ -72,9 +62,7 @@ fn orders(buffers: &[Buffer]) -> Vec<Vec<usize>> {
     // busiest steps are placed first, so the step that sets the floor is packed tight
     // ("greedy by breadth", Pisarchyk and Lee, 2020).
     let steps = buffers.iter().map(|b| b.last + 1).max().unwrap_or(0);
-    let breadth: Vec<usize> = (0..steps)
-        .map(|s| buffers.iter().filter(|b| b.first <= s && s <= b.last).map(|b| b.bytes).sum())
-        .collect();
+    let breadth = live_bytes(buffers, steps);
     let widest = |b: &Buffer| (b.first..=b.last).map(|s| breadth[s]).max().unwrap_or(0);
     vec![
         // Greedy by size (TFLM), the baseline that wins ties.

@@ -8,6 +8,7 @@
 //! each buffer its own bytes (the baseline, and a debugging aid).
 
 pub mod best;
+pub mod bound;
 mod buffer;
 pub mod containers;
 pub mod greedy;
