@@ -3,7 +3,7 @@
 //! best-fit variant of each), keeping the smallest arena. Greedy by size alone is not
 //! optimal on chains whose sizes change: on a MobileNet-like chain it puts the largest
 //! tensor at 0 and then the tensors live beside it on top of each other, 17% above what
-//! the live tensors need (see docs/ARCHITECTURE.md, "Memory planning"). Another order,
+//! the live tensors need (docs/ARCHITECTURE.md, "Memory planning"). Another order,
 //! such as execution order, places the same chain at its floor. Greedy by size comes
 //! first and wins ties, so this strategy is never larger than it, and a plan that it
 //! already placed at the floor is kept as it was.
