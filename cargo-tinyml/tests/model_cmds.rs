@@ -44,7 +44,10 @@ fn analyze_json_has_the_keys_ci_reads() {
     let layers = v["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 13);
     assert_eq!(layers.iter().filter(|l| l["op"] == "CONV_2D").count(), 5);
-    assert_eq!(layers.iter().filter(|l| l["in_place"] == true).map(|l| l["op"].as_str().unwrap()).collect::<Vec<_>>(), ["RESHAPE"]);
+    assert_eq!(
+        layers.iter().filter(|l| l["in_place"] == true).map(|l| l["op"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["RESHAPE"]
+    );
     let sum: u64 = layers.iter().map(|l| l["macs"].as_u64().unwrap()).sum();
     assert_eq!(sum, v["macs"].as_u64().unwrap());
     assert_eq!(v["fit"]["fits"], true);
