@@ -35,11 +35,19 @@ fn analyze_json_has_the_keys_ci_reads() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
     assert_eq!(v["arena_bytes"], 16_000);
+    // The planner's floor: KWS is planned at its layer-wise bound; its RESHAPE aliases.
+    assert_eq!(v["layer_bound_bytes"], 16_000);
+    assert_eq!(v["live_floor_bytes"], 16_000);
+    assert_eq!(v["arena_breakdown"]["placement_bytes"], 0);
     assert_eq!(v["macs"], 2_656_768, "NOTES.md: 2.66 M MACs");
     assert!(v["flash_bytes"].as_u64().unwrap() > 24_400, "at least the 24.4 KB of parameters");
     let layers = v["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 13);
     assert_eq!(layers.iter().filter(|l| l["op"] == "CONV_2D").count(), 5);
+    assert_eq!(
+        layers.iter().filter(|l| l["in_place"] == true).map(|l| l["op"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["RESHAPE"]
+    );
     let sum: u64 = layers.iter().map(|l| l["macs"].as_u64().unwrap()).sum();
     assert_eq!(sum, v["macs"].as_u64().unwrap());
     assert_eq!(v["fit"]["fits"], true);

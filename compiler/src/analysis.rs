@@ -2,6 +2,7 @@
 //! layer, of what it computes and where its memory goes, with totals that say whether a
 //! board can hold it. (The measured report of a run is `cargo tinyml profile`'s.)
 
+use crate::plan::bound::{self, Breakdown};
 use crate::program::Program;
 use serde::Serialize;
 
@@ -100,6 +101,11 @@ pub struct LayerReport {
     pub scratch_bytes: usize,
     /// Whether the layer is a reinterpretation (no code, no memory of its own).
     pub no_op: bool,
+    /// Whether the output shares the bytes of an input in the plan (aliases such as
+    /// RESHAPE; layers that write over their input).
+    pub in_place: bool,
+    /// Arena bytes live while the layer runs: every tensor live across it and its scratch.
+    pub live_bytes: usize,
 }
 
 /// The whole report.
@@ -107,6 +113,16 @@ pub struct LayerReport {
 pub struct Report {
     /// Planned arena bytes (activations and scratch).
     pub arena_bytes: usize,
+    /// The layer-wise bound: the largest sum of one layer's distinct arena inputs plus
+    /// its output (`plan::bound`); without in-place execution or tiling no plan is smaller.
+    pub layer_bound_bytes: usize,
+    /// The layer that sets the layer-wise bound.
+    pub layer_bound_layer: Option<usize>,
+    /// The bytes live at the plan's busiest layer (with skip connections and scratch),
+    /// aligned: no placement of the plan's buffers is smaller.
+    pub live_floor_bytes: usize,
+    /// What the busiest layer holds, from its inputs and output up to the arena.
+    pub arena_breakdown: Breakdown,
     /// Estimated flash: constants plus code.
     pub flash_bytes: usize,
     /// Constant bytes (weights, biases, tables).
@@ -129,6 +145,8 @@ impl Report {
     /// Builds the report of `p`.
     pub fn of(p: &Program) -> Report {
         let g = &p.graph;
+        let buffers: Vec<_> = p.plan.buffers.iter().map(|(b, _)| b.clone()).collect();
+        let live = bound::live_bytes(&buffers, p.steps.len());
         let layers: Vec<LayerReport> = p
             .steps
             .iter()
@@ -150,6 +168,8 @@ impl Report {
                     arena_offset: p.offset(s.output),
                     scratch_bytes: p.plan.scratch[i].1,
                     no_op,
+                    in_place: bound::in_place(s, &p.plan.buffers),
+                    live_bytes: live[i],
                 }
             })
             .collect();
@@ -163,8 +183,13 @@ impl Report {
             layers.iter().filter(|l| !l.no_op).map(|l| l.op.as_str()),
         );
         let stack = stack_estimate(kernels.iter().map(String::as_str));
+        let (layer_bound_bytes, layer_bound_layer) = bound::layer_bound(g, &p.steps);
         Report {
             arena_bytes: p.plan.arena_bytes,
+            layer_bound_bytes,
+            layer_bound_layer,
+            live_floor_bytes: bound::live_floor(&buffers),
+            arena_breakdown: bound::breakdown(&p.steps, &buffers, p.plan.arena_bytes),
             flash_bytes: const_bytes + code,
             const_bytes,
             code_bytes_estimate: code,
@@ -217,6 +242,23 @@ impl Report {
             "RAM:   {} B ({} B arena, planned exactly + ~{} B stack, estimated)",
             self.ram_bytes, self.arena_bytes, self.stack_bytes_estimate
         );
+        let at = self.layer_bound_layer.map(|l| format!(" (layer {l})")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "arena: {} B planned; layer-wise bound {} B{at}; live floor {} B",
+            self.arena_bytes, self.layer_bound_bytes, self.live_floor_bytes
+        );
+        let b = &self.arena_breakdown;
+        let _ = writeln!(
+            s,
+            "       busiest layer {}: {} B inputs + output, {} B other live tensors, {} B scratch, {} B alignment, {} B placement",
+            b.step, b.layer_bytes, b.other_tensor_bytes, b.scratch_bytes, b.alignment_bytes, b.placement_bytes
+        );
+        let in_place: Vec<String> =
+            self.layers.iter().filter(|l| l.in_place).map(|l| format!("{} ({})", l.index, l.op)).collect();
+        if !in_place.is_empty() {
+            let _ = writeln!(s, "       in place: {}", in_place.join(", "));
+        }
         s
     }
 }

@@ -3,9 +3,12 @@
 //!
 //! Planning is an interface ([`MemoryPlanner`]) with interchangeable strategies, as in
 //! TFLM's `micro_memory_planner.h`: [`greedy::GreedyBySize`] reuses memory between
-//! tensors whose lifetimes do not overlap; [`linear::Linear`] gives each buffer its own
-//! bytes (the baseline, and a debugging aid).
+//! tensors whose lifetimes do not overlap; [`best::BestOfGreedy`] (the default) keeps the
+//! smallest of several greedy orders, greedy by size first; [`linear::Linear`] gives
+//! each buffer its own bytes (the baseline, and a debugging aid).
 
+pub mod best;
+pub mod bound;
 mod buffer;
 pub mod containers;
 pub mod greedy;
@@ -21,8 +24,11 @@ use tinyml_runtime::arena::ALIGN;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlannerKind {
-    /// Largest buffer first, each at the lowest offset free during its lifetime.
+    /// The smallest of several greedy placements (greedy by size, execution order,
+    /// breadth, lifetime), greedy by size winning ties: never larger than it.
     #[default]
+    BestOfGreedy,
+    /// Largest buffer first, each at the lowest offset free during its lifetime (TFLM's).
     GreedyBySize,
     /// No reuse: every buffer after the previous one.
     Linear,
@@ -31,6 +37,7 @@ pub enum PlannerKind {
 impl PlannerKind {
     fn planner(self) -> Box<dyn MemoryPlanner> {
         match self {
+            PlannerKind::BestOfGreedy => Box::new(best::BestOfGreedy),
             PlannerKind::GreedyBySize => Box::new(greedy::GreedyBySize),
             PlannerKind::Linear => Box::new(linear::Linear),
         }
