@@ -80,7 +80,12 @@ fn main() -> Result<()> {
                     Ok(r) => r,
                     Err(e) if v == Variant::Microflow => {
                         let error = format!("{e:#}");
-                        say(format!("{:<11} {:<24} {} not built: {error}", board.name, tinyml_bench::stem(m), v.as_str()));
+                        say(format!(
+                            "{:<11} {:<24} {} not built: {error}",
+                            board.name,
+                            tinyml_bench::stem(m),
+                            v.as_str()
+                        ));
                         unmeasured.push(Unmeasured {
                             board: board.name.clone(),
                             model: tinyml_bench::stem(m),
