@@ -22,6 +22,7 @@
 
 pub mod admel;
 pub mod anomaly;
+mod dot;
 pub mod filterbank;
 pub mod frontend;
 pub mod math;

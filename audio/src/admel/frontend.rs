@@ -4,6 +4,7 @@
 use super::params::{AD_BINS, AD_EPS, AD_HOP, AD_WINDOW};
 use super::tables::{HANN_1024, MEL_LENS, MEL_PACKED, MEL_STARTS};
 use crate::anomaly::AD_BANDS;
+use crate::dot::dot_f32;
 use crate::mfcc::ln_f32;
 
 // The packed filters must lie inside the spectrum below Nyquist (the top filter ends
@@ -77,30 +78,11 @@ impl AdFrontend {
             let (start, len) = (usize::from(start), usize::from(len));
             let (w, rest) = weights.split_at(len);
             weights = rest;
-            let mel = dot(&power[start..start + len], w) * POWER_SCALE;
+            let mel = dot_f32(&power[start..start + len], w) * POWER_SCALE;
             // `mel + eps` in f32, as librosa's float32 mel spectrogram plus a Python float.
             *o = DB_PER_NEPER * ln_f32(mel + AD_EPS);
         }
     }
-}
-
-/// Dot product in four interleaved partial sums, added pairwise at the end: a fixed order
-/// (the same on host and target, so they agree bit for bit) that the compiler can keep in
-/// vector registers.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (a4.remainder(), b4.remainder());
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    for (l, (&x, &y)) in ra.iter().zip(rb).enumerate() {
-        acc[l] += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 impl Default for AdFrontend {

@@ -3,6 +3,7 @@
 
 use super::params::{MEL_FLOOR, POWER_OFFSET_DB, SWW_BANDS, SWW_BINS, SWW_STRIDE, SWW_WINDOW};
 use super::tables::{HAMMING_1024, MEL_LENS, MEL_PACKED, MEL_STARTS};
+use crate::dot::dot_f32;
 use crate::mfcc::ln_f32;
 
 // The packed filters must lie inside the spectrum and use every packed weight.
@@ -101,31 +102,12 @@ impl SwwFrontend {
             let end = start + len;
             // Only a filter reaching Nyquist needs bin 512 (none of the reference's do).
             let (bins, tail) = if end == SWW_BINS { (end - 1, nyquist * w[len - 1]) } else { (end, 0.0) };
-            let acc = dot(&power[start..bins], w) + tail;
+            let acc = dot_f32(&power[start..bins], w) + tail;
             let mel = (acc * POWER_SCALE).max(MEL_FLOOR);
             let v = (DB_PER_NEPER * ln_f32(mel) + POWER_OFFSET_DB) * (1.0 / 64.0);
             *o = v.clamp(0.0, 1.0);
         }
     }
-}
-
-/// Dot product in four interleaved partial sums (lanes `i mod 4`), added pairwise at the
-/// end: a fixed order (the same on every target, so the host and the firmware agree bit for
-/// bit) that the compiler can keep in vector registers, unlike one serial sum.
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (a4.remainder(), b4.remainder());
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    for (l, (&x, &y)) in ra.iter().zip(rb).enumerate() {
-        acc[l] += x * y;
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 impl Default for SwwFrontend {
