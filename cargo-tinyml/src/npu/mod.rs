@@ -4,6 +4,8 @@
 
 pub mod offload;
 pub mod vela;
+mod vela_outputs;
+mod vela_report;
 
 use crate::format::grouped;
 use serde::Serialize;
