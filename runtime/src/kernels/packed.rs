@@ -55,7 +55,7 @@ pub struct Quant4 {
 }
 
 /// Constants of sixteen consecutive depthwise channels, in the order
-/// [`depthwise16`](crate::kernels::simd::depthwise16) reads them: four quads of lanes, each quad holding the even or the
+/// the Helium depthwise routines (`simd::mve_depthwise`) read them: four quads of lanes, each quad holding the even or the
 /// odd channels of one half (`vmullb`/`vmullt` split them so): channels 0, 2, 4, 6, then
 /// 1, 3, 5, 7, then 8, 10, 12, 14, then 9, 11, 13, 15 ([`Group16::slot`]).
 #[derive(Clone, Copy, Default)]

@@ -37,7 +37,6 @@ const KERNELS: &[(&str, Run)] = &[
     ("requantize", kernels::simd::requantize),
     ("dot4_requantize", kernels::simd::dot4_requantize),
     ("dot4_requantize_tensor", kernels::simd::dot4_requantize_tensor),
-    ("depthwise16", kernels::simd::depthwise16),
     ("dot4_bias", kernels::simd::dot4_bias),
     ("mul_high_rounded", kernels::simd::mul_high_rounded),
     ("conv", kernels::conv::run),

@@ -32,7 +32,7 @@ pub fn lut2_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
         // routine reads and writes `16 * blocks` of them from the given start.
         unsafe {
             super::mve_elementwise::lut2_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK);
-            if n % BLOCK != 0 {
+            if !n.is_multiple_of(BLOCK) {
                 let k = n - BLOCK;
                 super::mve_elementwise::lut2_s8(q, a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
             }
@@ -59,7 +59,7 @@ pub fn lut2_rows_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
     let rows = out.len() / len;
     let a = &a[..rows * len];
     #[cfg(tinyml_mve)]
-    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+    if len.is_multiple_of(BLOCK) && len <= MAX_ROW && rows > 0 {
         // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
         // number of blocks (checked above).
         unsafe { super::mve_elementwise::lut2_rows_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows) };
@@ -81,7 +81,7 @@ pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
         // SAFETY: as in `lut2_s8`.
         unsafe {
             super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr(), out.as_mut_ptr(), n / BLOCK);
-            if n % BLOCK != 0 {
+            if !n.is_multiple_of(BLOCK) {
                 let k = n - BLOCK;
                 super::mve_elementwise::lut2_scalar_s8(q, y, a.as_ptr().add(k), out.as_mut_ptr().add(k), 1);
             }
@@ -103,7 +103,7 @@ pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
         // routine reads and writes `16 * blocks` of them from the given start.
         unsafe {
             super::mve_elementwise::mul_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), n / BLOCK);
-            if n % BLOCK != 0 {
+            if !n.is_multiple_of(BLOCK) {
                 let k = n - BLOCK;
                 let (a, b, out) = (a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k));
                 super::mve_elementwise::mul_s8(q, a, b, true, out, 1);
@@ -133,7 +133,7 @@ pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     let rows = out.len() / len;
     let a = &a[..rows * len];
     #[cfg(tinyml_mve)]
-    if len % BLOCK == 0 && len <= MAX_ROW && rows > 0 {
+    if len.is_multiple_of(BLOCK) && len <= MAX_ROW && rows > 0 {
         // SAFETY: as in `lut2_rows_s8`.
         unsafe {
             super::mve_elementwise::mul_rows_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), len / BLOCK, rows)
@@ -158,7 +158,7 @@ pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
         // SAFETY: as in `mul_s8`; `ys` holds the 16 bytes read for input 2 every block.
         unsafe {
             super::mve_elementwise::mul_s8(q, a.as_ptr(), ys.as_ptr(), false, out.as_mut_ptr(), n / BLOCK);
-            if n % BLOCK != 0 {
+            if !n.is_multiple_of(BLOCK) {
                 let k = n - BLOCK;
                 super::mve_elementwise::mul_s8(q, a.as_ptr().add(k), ys.as_ptr(), false, out.as_mut_ptr().add(k), 1);
             }

@@ -171,50 +171,6 @@ pub fn dot4_requantize_tensor(x: &[i8], w: &[i8], bias: &[i32], mult: i32, shift
     }
 }
 
-/// One output pixel of a depthwise convolution with depth multiplier 1, sixteen channels
-/// per group: for group `g` and lane `j < 16`, with `c = c_first + 16g + j`,
-/// `out[16g + j] = clamp(mbqm(bias + sum_t taps[t][c] * w[t * stride + c], ...) + offset)`.
-/// Each tap pointer addresses the input pixel of that tap (or a buffer of zero points for
-/// a padded tap), each filter tap is `stride` bytes after the previous one.
-///
-/// # Safety
-/// Every `taps[t]` valid for reads of `c_first + 16 * groups.len()` bytes, `w` for
-/// `(taps.len() - 1) * stride + c_first + 16 * groups.len()`, `out` for
-/// `16 * groups.len()` writes; `taps` and `groups` not empty.
-#[inline]
-pub unsafe fn depthwise16(
-    taps: &[*const i8],
-    w: *const i8,
-    stride: usize,
-    c_first: usize,
-    groups: &[Group16],
-    q: OutQuant,
-    out: *mut i8,
-) {
-    #[cfg(tinyml_mve)]
-    {
-        // SAFETY: the caller's contract.
-        unsafe { mve::depthwise16(taps, w, stride, c_first, groups, q, out) };
-    }
-    #[cfg(not(tinyml_mve))]
-    for (g, t) in groups.iter().enumerate() {
-        for j in 0..16 {
-            let c = c_first + 16 * g + j;
-            let (quad, lane) = Group16::slot(j);
-            let mut acc = t.bias[4 * quad + lane];
-            for (i, &x) in taps.iter().enumerate() {
-                // SAFETY: in bounds by the caller's contract.
-                let (xv, wv) = unsafe { (*x.add(c), *w.add(i * stride + c)) };
-                acc = acc.wrapping_add(xv as i32 * wv as i32);
-            }
-            let qd = &t.quant[quad];
-            let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + q.offset;
-            // SAFETY: in bounds by the caller's contract.
-            unsafe { *out.add(16 * g + j) = v.clamp(q.min, q.max) as i8 };
-        }
-    }
-}
-
 /// For each of the `n = bias.len()` rows (`n` a multiple of four; rows of `k = x.len()`
 /// bytes, back to back in `w`): `acc[c] = bias[c] + x . row(c)`; writes `acc[..n]`
 /// (fully connected layers).

@@ -1,6 +1,6 @@
 //! `depthwise_conv_s8` from the table the compiler packs (`depthwise_conv_s8_pack`):
 //! depth multiplier 1 with 16 to 100 channels (the sixteen-channel groups of
-//! `depthwise16`, their tails and the 64-channel blocks) and with fewer than 16; filters
+//! the run routines, their tails and the 64-channel blocks) and with fewer than 16; filters
 //! of more taps than the tap-pointer array holds; depth multipliers 2 to 8 and, rarely, up
 //! to and beyond the 64-channel block (declined); one input channel with a multiplier of
 //! 4 to 16 (the compiler lowers those to a convolution, but the kernel takes them too);

@@ -4,7 +4,6 @@
 //! so loads at every alignment are exercised, and lengths cover empty inputs, the vector
 //! tails and long rows; outputs are followed by guard bytes.
 
-mod depthwise16;
 mod dot4;
 mod dot4_bias;
 mod dot4_requantize;
@@ -12,7 +11,6 @@ mod dot4_requantize_tensor;
 mod mul_high_rounded;
 mod requantize;
 
-pub use depthwise16::depthwise16;
 pub use dot4::dot4;
 pub use dot4_bias::dot4_bias;
 pub use dot4_requantize::dot4_requantize;
