@@ -52,6 +52,7 @@ pub mod packed;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod relu;
 pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]
