@@ -1,5 +1,6 @@
 """Test cases of the element-wise operators: ADD, MUL, MINIMUM, MAXIMUM, SOFTMAX,
-LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST, RELU, RELU6, LEAKY_RELU."""
+LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST, RELU, RELU6, LEAKY_RELU,
+HARD_SWISH."""
 
 from __future__ import annotations
 
@@ -355,6 +356,9 @@ def _relu_like(rng, op, p):
         in_lo, in_hi = in_q[0] * (-128 - in_q[1]), in_q[0] * (127 - in_q[1])
         alpha = p.get("alpha", 0.0)
         lo, hi = min(0.0, alpha * in_lo, alpha * in_hi), max(in_hi, alpha * in_lo)
+        if op == "HARD_SWISH":
+            # x * relu6(x + 3) / 6 has its minimum -0.375 at x = -1.5.
+            lo, hi = max(-0.375, min(0.0, in_lo)), in_hi
         if op == "RELU" and not p.get("positive_out"):
             lo = in_lo * rng.uniform(0.1, 0.5)
         jitter = rng.uniform(0.8, 1.2)
@@ -418,3 +422,15 @@ def leaky_relu_cases():
         dict(alpha=0.2, free_out=True),
     ]
     return _relu_like_cases("LEAKY_RELU", specs, quick={0, 2, 4})
+
+
+def hard_swish_cases():
+    specs = [
+        dict(),
+        dict(shape=[2, 33]),
+        dict(shape=[1, 8, 8, 4], in_range=(-6.0, 6.0)),
+        dict(shape=[17], in_range=(-0.5, 0.25)),
+        dict(shape=[17], in_range=(-40.0, 60.0)),
+        dict(free_out=True),
+    ]
+    return _relu_like_cases("HARD_SWISH", specs, quick={0, 2})

@@ -64,6 +64,7 @@ def all_cases():
         ew.relu_cases,
         ew.relu6_cases,
         ew.leaky_relu_cases,
+        ew.hard_swish_cases,
     ]
     return [c for f in families for c in f()]
 

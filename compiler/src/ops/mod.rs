@@ -47,6 +47,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
+    (opcode::HARD_SWISH, relu::lower_hard_swish),
     (opcode::LEAKY_RELU, relu::lower_leaky),
     (opcode::LOGISTIC, logistic::lower),
     (opcode::MAX_POOL_2D, pooling::lower),

@@ -1,6 +1,7 @@
-//! RELU, RELU6 and LEAKY_RELU on int8. Prepare logic from TFLM `activations_common.cc`
-//! (`CalculateReluOpData`, `Relu6Prepare`) and `leaky_relu_common.cc`
-//! (`CalculateOpDataLeakyRelu`). TFLM registers no RELU_N1_TO_1 kernel, so it stays
+//! RELU, RELU6, LEAKY_RELU and HARD_SWISH on int8. Prepare logic from TFLM
+//! `activations_common.cc` (`CalculateReluOpData`, `Relu6Prepare`),
+//! `leaky_relu_common.cc` (`CalculateOpDataLeakyRelu`) and `hard_swish_common.cc`
+//! (`HardSwishPrepare`). TFLM registers no RELU_N1_TO_1 kernel, so it stays
 //! unsupported (it is not in the registry).
 
 use super::{Kernel, LowerCx, Lowered};
@@ -9,6 +10,7 @@ use crate::graph::quant::quantize_multiplier;
 use crate::graph::{DType, Options, Tensor};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
+use tinyml_runtime::kernels::hard_swish::{hard_swish_s8, HardSwishParams};
 use tinyml_runtime::kernels::relu::{leaky_relu_s8, relu6_s8, relu_s8, LeakyReluParams, Relu6Params, ReluParams};
 
 /// A lowered int8 RELU, RELU6 or LEAKY_RELU.
@@ -20,6 +22,8 @@ pub enum Relu {
     Relu6(Relu6Params),
     /// LEAKY_RELU.
     Leaky(LeakyReluParams),
+    /// HARD_SWISH.
+    HardSwish(HardSwishParams),
 }
 
 /// The int8 input and output (of equal size) with their per-tensor quantization:
@@ -111,12 +115,50 @@ pub fn lower_leaky(cx: &LowerCx) -> Result<Lowered, CompileError> {
     lowered(cx, Relu::Leaky(params))
 }
 
+/// TFLM `DownScaleInt32ToInt16Multiplier`: a Q31 multiplier rounded to Q15.
+fn downscale_to_i16(multiplier: i32) -> i16 {
+    const ROUNDING: i32 = 1 << 15;
+    if multiplier >= i32::MAX - ROUNDING {
+        return i16::MAX;
+    }
+    ((multiplier + ROUNDING) >> 16) as i16
+}
+
+/// Lowers a HARD_SWISH operator.
+pub fn lower_hard_swish(cx: &LowerCx) -> Result<Lowered, CompileError> {
+    let (_, in_scale, in_zp, out_scale, out_zp) = int8_io(cx, "HARD_SWISH")?;
+    // All in float, widened to double only for QuantizeMultiplier, as TFLM.
+    let hires_input_scale = (1.0f32 / 128.0) * in_scale;
+    let reluish_scale = 3.0f32 / 32768.0;
+    let (output_multiplier, output_exponent) = quantize_multiplier((hires_input_scale / out_scale) as f64);
+    if output_exponent > 0 {
+        // TFLM: TF_LITE_ENSURE(output_multiplier_exponent <= 0).
+        return Err(cx.unsupported(format!(
+            "output scale {out_scale} below input scale {in_scale} / 128 (TFLM needs a right shift)"
+        )));
+    }
+    let (reluish_multiplier, reluish_exponent) = quantize_multiplier((hires_input_scale / reluish_scale) as f64);
+    if output_multiplier < 0 || reluish_multiplier < 0 {
+        return Err(cx.invalid("negative HARD_SWISH multiplier"));
+    }
+    let params = HardSwishParams {
+        input_zero_point: in_zp,
+        output_zero_point: out_zp,
+        reluish_multiplier: downscale_to_i16(reluish_multiplier),
+        reluish_exponent,
+        output_multiplier: downscale_to_i16(output_multiplier),
+        output_exponent,
+    };
+    lowered(cx, Relu::HardSwish(params))
+}
+
 impl Kernel for Relu {
     fn op_name(&self) -> &'static str {
         match self {
             Relu::Relu(_) => "RELU",
             Relu::Relu6(_) => "RELU6",
             Relu::Leaky(_) => "LEAKY_RELU",
+            Relu::HardSwish(_) => "HARD_SWISH",
         }
     }
 
@@ -125,15 +167,18 @@ impl Kernel for Relu {
             Relu::Relu(p) => io.run1(|i, o| relu_s8(p, i, o)),
             Relu::Relu6(p) => io.run1(|i, o| relu6_s8(p, i, o)),
             Relu::Leaky(p) => io.run1(|i, o| leaky_relu_s8(p, i, o)),
+            Relu::HardSwish(p) => io.run1(|i, o| hard_swish_s8(p, i, o)),
         }
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::relu::*");
+        e.use_path("tinyml_runtime::kernels::hard_swish::*");
         let (f, p) = match self {
             Relu::Relu(p) => ("relu_s8", e.params("PARAMS", "ReluParams", p)),
             Relu::Relu6(p) => ("relu6_s8", e.params("PARAMS", "Relu6Params", p)),
             Relu::Leaky(p) => ("leaky_relu_s8", e.params("PARAMS", "LeakyReluParams", p)),
+            Relu::HardSwish(p) => ("hard_swish_s8", e.params("PARAMS", "HardSwishParams", p)),
         };
         Call::new(f, vec![p, Arg::Input(0), Arg::Output])
     }

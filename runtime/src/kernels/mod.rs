@@ -43,6 +43,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
 pub(crate) mod geometry;
+pub mod hard_swish;
 pub mod int;
 pub mod logistic;
 pub mod mean;
