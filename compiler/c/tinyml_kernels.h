@@ -395,8 +395,8 @@ typedef struct {
 
 /** runtime/src/kernels/relu.rs Relu6Params (stored values, no requantization). */
 typedef struct {
-    tinyml_i8 zero;
-    tinyml_i8 six;
+    int32_t zero;
+    int32_t six;
 } Relu6Params;
 
 /** runtime/src/kernels/relu.rs LeakyReluParams. */
@@ -544,6 +544,9 @@ void dequantize_i16(const DequantizeParams *p, const int16_t *input, float *outp
 void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 void leaky_relu_s8(const LeakyReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void relu_s16(const ReluParams *p, const int16_t *input, int16_t *output, int32_t n);
+void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int32_t n);
+void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 
 /* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */

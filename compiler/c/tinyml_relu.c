@@ -1,36 +1,48 @@
-/* RELU, RELU6, LEAKY_RELU (and HARD_SWISH below) on int8 (runtime/src/kernels/relu.rs; TFLM ReluQuantized,
+/* RELU, RELU6, LEAKY_RELU on int8 and int16 (and int8 HARD_SWISH below) (runtime/src/kernels/relu.rs; TFLM ReluQuantized,
  * Relu6Quantized and reference_ops::QuantizeLeakyRelu). */
 #include "tinyml_kernels.h"
 
-void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n) {
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t x = tinyml_wrapping_sub((int32_t)input[i], p->input_zero_point);
-        const int32_t v = tinyml_wrapping_add(p->output_zero_point,
-                                              tinyml_multiply_by_quantized_multiplier(x, p->multiplier, p->shift));
-        output[i] = (tinyml_i8)tinyml_clamp(v, p->activation_min, p->activation_max);
+/* relu::<T>, relu6::<T>, leaky_relu::<T>: one body per element type, as the Rust
+ * generics. */
+#define TINYML_RELU(NAME, T)                                                                                  \
+    void NAME(const ReluParams *p, const T *input, T *output, int32_t n) {                                  \
+        int32_t i;                                                                                           \
+        for (i = 0; i < n; ++i) {                                                                            \
+            const int32_t x = tinyml_wrapping_sub((int32_t)input[i], p->input_zero_point);                  \
+            const int32_t v = tinyml_wrapping_add(                                                           \
+                p->output_zero_point, tinyml_multiply_by_quantized_multiplier(x, p->multiplier, p->shift)); \
+            output[i] = (T)tinyml_clamp(v, p->activation_min, p->activation_max);                           \
+        }                                                                                                    \
     }
-}
 
-void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n) {
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const tinyml_i8 x = input[i];
-        /* TFLM tests the upper bound first. */
-        output[i] = x > p->six ? p->six : (x < p->zero ? p->zero : x);
+/* TFLM tests the upper bound first. */
+#define TINYML_RELU6(NAME, T)                                                                                 \
+    void NAME(const Relu6Params *p, const T *input, T *output, int32_t n) {                                 \
+        int32_t i;                                                                                           \
+        for (i = 0; i < n; ++i) {                                                                            \
+            const int32_t x = (int32_t)input[i];                                                             \
+            output[i] = (T)(x > p->six ? p->six : (x < p->zero ? p->zero : x));                             \
+        }                                                                                                    \
     }
-}
 
-void leaky_relu_s8(const LeakyReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n) {
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t v = (int32_t)input[i] - p->input_zero_point;
-        const int32_t scaled =
-            v >= 0 ? tinyml_multiply_by_quantized_multiplier(v, p->multiplier_identity, p->shift_identity)
-                   : tinyml_multiply_by_quantized_multiplier(v, p->multiplier_alpha, p->shift_alpha);
-        output[i] = (tinyml_i8)tinyml_clamp(tinyml_wrapping_add(p->output_zero_point, scaled), -128, 127);
+#define TINYML_LEAKY_RELU(NAME, T, T_MIN, T_MAX)                                                              \
+    void NAME(const LeakyReluParams *p, const T *input, T *output, int32_t n) {                             \
+        int32_t i;                                                                                           \
+        for (i = 0; i < n; ++i) {                                                                            \
+            const int32_t v = (int32_t)input[i] - p->input_zero_point;                                       \
+            const int32_t scaled =                                                                           \
+                v >= 0 ? tinyml_multiply_by_quantized_multiplier(v, p->multiplier_identity, p->shift_identity) \
+                       : tinyml_multiply_by_quantized_multiplier(v, p->multiplier_alpha, p->shift_alpha);    \
+            output[i] = (T)tinyml_clamp(tinyml_wrapping_add(p->output_zero_point, scaled), T_MIN, T_MAX);   \
+        }                                                                                                    \
     }
-}
+
+TINYML_RELU(relu_s8, tinyml_i8)
+TINYML_RELU(relu_s16, int16_t)
+TINYML_RELU6(relu6_s8, tinyml_i8)
+TINYML_RELU6(relu6_s16, int16_t)
+TINYML_LEAKY_RELU(leaky_relu_s8, tinyml_i8, -128, 127)
+TINYML_LEAKY_RELU(leaky_relu_s16, int16_t, INT16_MIN, INT16_MAX)
 
 /* HARD_SWISH (runtime/src/kernels/hard_swish.rs; TFLM reference_ops::HardSwish): 16-bit
  * fixed point, each step narrowed to int16_t as TFLM's. */

@@ -345,15 +345,17 @@ def _relu_like(rng, op, p):
     LEAKY_RELU) or the input's (RELU6, whose TFLM kernel reads only the input's)."""
     m = tb.Model()
     shape = p["shape"]
-    in_q = tb.quant_params(*p["in_range"], "int8") if p.get("in_range") else qparams(rng)
+    dtype = p.get("dtype", "int8")
+    in_q = tb.quant_params(*p["in_range"], dtype) if p.get("in_range") else qparams(rng, dtype)
     if op == "RELU6" or p.get("same_quant"):
         out_q = in_q
     elif p.get("free_out"):
-        out_q = qparams(rng)
+        out_q = qparams(rng, dtype)
     else:
         # The output covers the activation of the input range, give or take (jitter
         # below 1 makes requantization saturate at the ends).
-        in_lo, in_hi = in_q[0] * (-128 - in_q[1]), in_q[0] * (127 - in_q[1])
+        qmin, qmax = INT_RANGES[dtype]
+        in_lo, in_hi = in_q[0] * (qmin - in_q[1]), in_q[0] * (qmax - in_q[1])
         alpha = p.get("alpha", 0.0)
         lo, hi = min(0.0, alpha * in_lo, alpha * in_hi), max(in_hi, alpha * in_lo)
         if op == "HARD_SWISH":
@@ -362,14 +364,14 @@ def _relu_like(rng, op, p):
         if op == "RELU" and not p.get("positive_out"):
             lo = in_lo * rng.uniform(0.1, 0.5)
         jitter = rng.uniform(0.8, 1.2)
-        out_q = tb.quant_params(lo * jitter, hi * jitter, "int8")
-    x = m.tensor("input", shape, "int8", *in_q)
-    y = m.tensor("output", shape, "int8", *out_q)
+        out_q = tb.quant_params(lo * jitter, hi * jitter, dtype)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
     if op == "LEAKY_RELU":
         m.op(op, [x], [y], "LeakyReluOptions", alpha=p["alpha"])
     else:
         m.op(op, [x], [y])
-    return m.build([x], [y]), [random_tensor(rng, shape, "int8")]
+    return m.build([x], [y]), [random_tensor(rng, shape, dtype)]
 
 
 def _relu_like_cases(op, specs, quick):
@@ -383,7 +385,8 @@ def _relu_like_cases(op, specs, quick):
         name += "_posout" if p.get("positive_out") else ""
         name += "_freeout" if p.get("free_out") else ""
         name += f"_in{p['in_range'][0]:g}to{p['in_range'][1]:g}" if p.get("in_range") else ""
-        desc = f"{op} int8 {p['shape']}" + (f", alpha {p['alpha']}" if "alpha" in p else "")
+        name += f"_{p['dtype']}" if "dtype" in p else ""
+        desc = f"{op} {p.get('dtype', 'int8')} {p['shape']}" + (f", alpha {p['alpha']}" if "alpha" in p else "")
         cases.append(Case(op, name, p, desc, i in quick, lambda rng, p=p: _relu_like(rng, op, p)))
     return dedupe(cases)
 
@@ -396,6 +399,8 @@ def relu_cases():
         dict(free_out=True),
         dict(shape=[2, 33]),
         dict(shape=[17], in_range=(-0.5, 0.25)),
+        dict(dtype="int16"),
+        dict(dtype="int16", same_quant=True, shape=[2, 33]),
     ]
     return _relu_like_cases("RELU", specs, quick={0, 2})
 
@@ -407,6 +412,8 @@ def relu6_cases():
         # 6.0 above the input range (six saturates at 127) and well inside it.
         dict(shape=[17], in_range=(-1.0, 2.0)),
         dict(shape=[17], in_range=(-20.0, 30.0)),
+        dict(dtype="int16"),
+        dict(dtype="int16", shape=[17], in_range=(-1.0, 2.0)),
     ]
     return _relu_like_cases("RELU6", specs, quick={0, 2})
 
@@ -420,6 +427,8 @@ def leaky_relu_cases():
         dict(alpha=1.5),
         dict(alpha=-0.25),
         dict(alpha=0.2, free_out=True),
+        dict(alpha=0.2, dtype="int16"),
+        dict(alpha=-0.25, dtype="int16", shape=[2, 33]),
     ]
     return _relu_like_cases("LEAKY_RELU", specs, quick={0, 2, 4})
 

@@ -1,4 +1,4 @@
-//! RELU, RELU6, LEAKY_RELU and HARD_SWISH on int8. Prepare logic from TFLM
+//! RELU, RELU6 and LEAKY_RELU on int8 and int16, HARD_SWISH on int8. Prepare logic from TFLM
 //! `activations_common.cc` (`CalculateReluOpData`, `Relu6Prepare`),
 //! `leaky_relu_common.cc` (`CalculateOpDataLeakyRelu`) and `hard_swish_common.cc`
 //! (`HardSwishPrepare`). TFLM registers no RELU_N1_TO_1 kernel, so it stays
@@ -7,35 +7,39 @@
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::quantize_multiplier;
-use crate::graph::{DType, Options, Tensor};
+use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::hard_swish::{hard_swish_s8, HardSwishParams};
-use tinyml_runtime::kernels::relu::{leaky_relu_s8, relu6_s8, relu_s8, LeakyReluParams, Relu6Params, ReluParams};
+use tinyml_runtime::kernels::relu::{
+    leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
+};
 
-/// A lowered int8 RELU, RELU6 or LEAKY_RELU.
+/// A lowered RELU, RELU6, LEAKY_RELU (int8 or int16: `bool` is int16) or HARD_SWISH.
 #[derive(Debug)]
 pub enum Relu {
     /// RELU.
-    Relu(ReluParams),
+    Relu(ReluParams, bool),
     /// RELU6.
-    Relu6(Relu6Params),
+    Relu6(Relu6Params, bool),
     /// LEAKY_RELU.
-    Leaky(LeakyReluParams),
+    Leaky(LeakyReluParams, bool),
     /// HARD_SWISH.
     HardSwish(HardSwishParams),
 }
 
-/// The int8 input and output (of equal size) with their per-tensor quantization:
-/// (input scale, input zero point, output scale, output zero point).
-fn int8_io<'g>(cx: &LowerCx<'g>, op: &str) -> Result<(&'g Tensor, f32, i32, f32, i32), CompileError> {
+/// The input and output (of equal size, both of one of `dtypes`) with their per-tensor
+/// quantization: (type, input scale, input zero point, output scale, output zero point).
+fn quantized_io(cx: &LowerCx, op: &str, dtypes: &[DType]) -> Result<(DType, f32, i32, f32, i32), CompileError> {
     let input = cx.input(0)?;
     let output = cx.output(0)?;
-    if input.dtype != DType::I8 || output.dtype != DType::I8 {
+    if input.dtype != output.dtype || !dtypes.contains(&input.dtype) {
+        let names: Vec<String> = dtypes.iter().map(|d| format!("{0} to {0}", d.tflite_name())).collect();
         return Err(cx.unsupported(format!(
-            "{op} from {} to {} (supported: INT8 to INT8)",
+            "{op} from {} to {} (supported: {})",
             input.dtype.tflite_name(),
-            output.dtype.tflite_name()
+            output.dtype.tflite_name(),
+            names.join(", ")
         )));
     }
     if input.elements() != output.elements() {
@@ -44,6 +48,7 @@ fn int8_io<'g>(cx: &LowerCx<'g>, op: &str) -> Result<(&'g Tensor, f32, i32, f32,
             input.name, input.shape, output.name, output.shape
         )));
     }
+    let range = if input.dtype == DType::I16 { -32768..=32767 } else { -128..=127 };
     let mut q = Vec::with_capacity(2);
     for (t, role) in [(input, "input"), (output, "output")] {
         if t.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
@@ -53,12 +58,21 @@ fn int8_io<'g>(cx: &LowerCx<'g>, op: &str) -> Result<(&'g Tensor, f32, i32, f32,
         if !(scale.is_finite() && scale > 0.0) {
             return Err(cx.invalid(format!("{role} '{}' has scale {scale}", t.name)));
         }
-        if !(-128..=127).contains(&zp) {
-            return Err(cx.invalid(format!("{role} '{}' has zero point {zp} outside int8", t.name)));
+        if !range.contains(&zp) {
+            return Err(cx.invalid(format!("{role} '{}' has zero point {zp} outside its type", t.name)));
         }
         q.push((scale, zp as i32));
     }
-    Ok((input, q[0].0, q[0].1, q[1].0, q[1].1))
+    Ok((input.dtype, q[0].0, q[0].1, q[1].0, q[1].1))
+}
+
+/// The value range of int8 or int16.
+fn type_range(dtype: DType) -> (i32, i32) {
+    if dtype == DType::I16 {
+        (i16::MIN.into(), i16::MAX.into())
+    } else {
+        (i8::MIN.into(), i8::MAX.into())
+    }
 }
 
 fn lowered(cx: &LowerCx, kernel: Relu) -> Result<Lowered, CompileError> {
@@ -67,28 +81,35 @@ fn lowered(cx: &LowerCx, kernel: Relu) -> Result<Lowered, CompileError> {
 
 /// Lowers a RELU operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let (_, in_scale, in_zp, out_scale, out_zp) = int8_io(cx, "RELU")?;
+    let (dtype, in_scale, in_zp, out_scale, out_zp) = quantized_io(cx, "RELU", &[DType::I8, DType::I16])?;
+    if dtype == DType::I16 && (in_zp != 0 || out_zp != 0) {
+        // TFLM ReluPrepare: TF_LITE_ENSURE_EQ(zero_point, 0) for int16.
+        return Err(cx.unsupported(format!("int16 zero points {in_zp} and {out_zp} (TFLM requires 0)")));
+    }
+    let (qmin, qmax) = type_range(dtype);
     let (multiplier, shift) = quantize_multiplier(in_scale as f64 / out_scale as f64);
-    // act_min = zero_point + roundf(0 / scale) = zero_point; act_max is infinite, so 127.
+    // act_min = zero_point + roundf(0 / scale) = zero_point; act_max is infinite: the
+    // type's maximum.
     let params = ReluParams {
         multiplier,
         shift,
         input_zero_point: in_zp,
         output_zero_point: out_zp,
-        activation_min: out_zp.max(-128),
-        activation_max: 127,
+        activation_min: out_zp.max(qmin),
+        activation_max: qmax,
     };
-    lowered(cx, Relu::Relu(params))
+    lowered(cx, Relu::Relu(params, dtype == DType::I16))
 }
 
 /// Lowers a RELU6 operator: TFLM reads only the input quantization.
 pub fn lower_relu6(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let (_, in_scale, in_zp, _, _) = int8_io(cx, "RELU6")?;
-    // FloatToQuantizedType<int8_t>(6.0f, scale, zero_point): round(6.0f / scale) in float,
-    // plus the zero point, clamped to int8 (f64 holds the sum exactly).
+    let (dtype, in_scale, in_zp, _, _) = quantized_io(cx, "RELU6", &[DType::I8, DType::I16])?;
+    let (qmin, qmax) = type_range(dtype);
+    // FloatToQuantizedType<T>(6.0f, scale, zero_point): round(6.0f / scale) in float,
+    // plus the zero point, clamped to T (f64 holds the sum exactly).
     let six = ((6.0f32 / in_scale) as f64).round() + in_zp as f64;
-    let params = Relu6Params { zero: in_zp as i8, six: six.clamp(-128.0, 127.0) as i8 };
-    lowered(cx, Relu::Relu6(params))
+    let params = Relu6Params { zero: in_zp, six: six.clamp(qmin as f64, qmax as f64) as i32 };
+    lowered(cx, Relu::Relu6(params, dtype == DType::I16))
 }
 
 /// Lowers a LEAKY_RELU operator.
@@ -97,7 +118,7 @@ pub fn lower_leaky(cx: &LowerCx) -> Result<Lowered, CompileError> {
         Options::LeakyRelu { alpha } => *alpha,
         _ => 0.0,
     };
-    let (_, in_scale, in_zp, out_scale, out_zp) = int8_io(cx, "LEAKY_RELU")?;
+    let (dtype, in_scale, in_zp, out_scale, out_zp) = quantized_io(cx, "LEAKY_RELU", &[DType::I8, DType::I16])?;
     if !alpha.is_finite() {
         return Err(cx.unsupported(format!("alpha {alpha}")));
     }
@@ -112,7 +133,7 @@ pub fn lower_leaky(cx: &LowerCx) -> Result<Lowered, CompileError> {
         multiplier_alpha,
         shift_alpha,
     };
-    lowered(cx, Relu::Leaky(params))
+    lowered(cx, Relu::Leaky(params, dtype == DType::I16))
 }
 
 /// TFLM `DownScaleInt32ToInt16Multiplier`: a Q31 multiplier rounded to Q15.
@@ -126,7 +147,7 @@ fn downscale_to_i16(multiplier: i32) -> i16 {
 
 /// Lowers a HARD_SWISH operator.
 pub fn lower_hard_swish(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let (_, in_scale, in_zp, out_scale, out_zp) = int8_io(cx, "HARD_SWISH")?;
+    let (_, in_scale, in_zp, out_scale, out_zp) = quantized_io(cx, "HARD_SWISH", &[DType::I8])?;
     // All in float, widened to double only for QuantizeMultiplier, as TFLM.
     let hires_input_scale = (1.0f32 / 128.0) * in_scale;
     let reluish_scale = 3.0f32 / 32768.0;
@@ -155,18 +176,21 @@ pub fn lower_hard_swish(cx: &LowerCx) -> Result<Lowered, CompileError> {
 impl Kernel for Relu {
     fn op_name(&self) -> &'static str {
         match self {
-            Relu::Relu(_) => "RELU",
-            Relu::Relu6(_) => "RELU6",
-            Relu::Leaky(_) => "LEAKY_RELU",
+            Relu::Relu(..) => "RELU",
+            Relu::Relu6(..) => "RELU6",
+            Relu::Leaky(..) => "LEAKY_RELU",
             Relu::HardSwish(_) => "HARD_SWISH",
         }
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         match self {
-            Relu::Relu(p) => io.run1(|i, o| relu_s8(p, i, o)),
-            Relu::Relu6(p) => io.run1(|i, o| relu6_s8(p, i, o)),
-            Relu::Leaky(p) => io.run1(|i, o| leaky_relu_s8(p, i, o)),
+            Relu::Relu(p, false) => io.run1(|i, o| relu_s8(p, i, o)),
+            Relu::Relu(p, true) => io.run1(|i, o| relu_s16(p, i, o)),
+            Relu::Relu6(p, false) => io.run1(|i, o| relu6_s8(p, i, o)),
+            Relu::Relu6(p, true) => io.run1(|i, o| relu6_s16(p, i, o)),
+            Relu::Leaky(p, false) => io.run1(|i, o| leaky_relu_s8(p, i, o)),
+            Relu::Leaky(p, true) => io.run1(|i, o| leaky_relu_s16(p, i, o)),
             Relu::HardSwish(p) => io.run1(|i, o| hard_swish_s8(p, i, o)),
         }
     }
@@ -174,11 +198,12 @@ impl Kernel for Relu {
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::relu::*");
         e.use_path("tinyml_runtime::kernels::hard_swish::*");
+        let suffix = |s16: &bool| if *s16 { "s16" } else { "s8" };
         let (f, p) = match self {
-            Relu::Relu(p) => ("relu_s8", e.params("PARAMS", "ReluParams", p)),
-            Relu::Relu6(p) => ("relu6_s8", e.params("PARAMS", "Relu6Params", p)),
-            Relu::Leaky(p) => ("leaky_relu_s8", e.params("PARAMS", "LeakyReluParams", p)),
-            Relu::HardSwish(p) => ("hard_swish_s8", e.params("PARAMS", "HardSwishParams", p)),
+            Relu::Relu(p, s16) => (format!("relu_{}", suffix(s16)), e.params("PARAMS", "ReluParams", p)),
+            Relu::Relu6(p, s16) => (format!("relu6_{}", suffix(s16)), e.params("PARAMS", "Relu6Params", p)),
+            Relu::Leaky(p, s16) => (format!("leaky_relu_{}", suffix(s16)), e.params("PARAMS", "LeakyReluParams", p)),
+            Relu::HardSwish(p) => ("hard_swish_s8".to_owned(), e.params("PARAMS", "HardSwishParams", p)),
         };
         Call::new(f, vec![p, Arg::Input(0), Arg::Output])
     }

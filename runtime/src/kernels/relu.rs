@@ -1,9 +1,10 @@
-//! RELU, RELU6 and LEAKY_RELU on int8 (TFLM `activations.cc`: `ReluQuantized`,
+//! RELU, RELU6 and LEAKY_RELU on int8 and int16 (TFLM `activations.cc`: `ReluQuantized`,
 //! `Relu6Quantized`; `leaky_relu.cc`: `reference_ops::QuantizeLeakyRelu`).
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
+use crate::kernels::int::QuantizedInt;
 
-/// Constant parameters of an int8 RELU (TFLM `CalculateReluOpData`).
+/// Constant parameters of an int8 or int16 RELU (TFLM `CalculateReluOpData`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReluParams {
     /// `input_scale / output_scale` as a Q31 multiplier.
@@ -14,50 +15,71 @@ pub struct ReluParams {
     pub input_zero_point: i32,
     /// Output zero point.
     pub output_zero_point: i32,
-    /// Lowest output: the output zero point (real 0), at least -128.
+    /// Lowest output: the output zero point (real 0), at least the type's minimum.
     pub activation_min: i32,
-    /// Highest output (127: RELU has no upper bound).
+    /// Highest output (the type's maximum: RELU has no upper bound).
     pub activation_max: i32,
 }
 
 /// `out = clamp(requant(x - input_zero_point) + output_zero_point, min, max)`: RELU
 /// requantizes because TFLM allows the output its own scale and zero point.
-pub fn relu_s8(p: &ReluParams, input: &[i8], output: &mut [i8]) {
+fn relu<T: QuantizedInt>(p: &ReluParams, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
         let v = p.output_zero_point.wrapping_add(multiply_by_quantized_multiplier(
-            i32::from(x).wrapping_sub(p.input_zero_point),
+            x.to_i32().wrapping_sub(p.input_zero_point),
             p.multiplier,
             p.shift,
         ));
-        *o = v.clamp(p.activation_min, p.activation_max) as i8;
+        *o = T::from_i32(v.clamp(p.activation_min, p.activation_max));
     }
 }
 
-/// Constant parameters of an int8 RELU6 (TFLM `Relu6Prepare`).
+/// int8 RELU.
+pub fn relu_s8(p: &ReluParams, input: &[i8], output: &mut [i8]) {
+    relu(p, input, output);
+}
+
+/// int16 RELU (TFLM requires zero points of 0).
+pub fn relu_s16(p: &ReluParams, input: &[i16], output: &mut [i16]) {
+    relu(p, input, output);
+}
+
+/// Constant parameters of an int8 or int16 RELU6 (TFLM `Relu6Prepare`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Relu6Params {
     /// Real 0 in the input's quantization: the input zero point.
-    pub zero: i8,
-    /// Real 6 in the input's quantization, saturated to int8.
-    pub six: i8,
+    pub zero: i32,
+    /// Real 6 in the input's quantization, saturated to the element type.
+    pub six: i32,
 }
 
 /// `out = clamp(x, zero, six)` on stored values: TFLM's RELU6 does not requantize (it
 /// reads only the input's quantization and assumes the output shares it).
-pub fn relu6_s8(p: &Relu6Params, input: &[i8], output: &mut [i8]) {
+fn relu6<T: QuantizedInt>(p: &Relu6Params, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
+        let x = x.to_i32();
         // TFLM's `val > upper ? upper : val < lower ? lower : val`, upper tested first.
-        *o = if x > p.six {
+        *o = T::from_i32(if x > p.six {
             p.six
         } else if x < p.zero {
             p.zero
         } else {
             x
-        };
+        });
     }
 }
 
-/// Constant parameters of an int8 LEAKY_RELU (TFLM `CalculateOpDataLeakyRelu`).
+/// int8 RELU6.
+pub fn relu6_s8(p: &Relu6Params, input: &[i8], output: &mut [i8]) {
+    relu6(p, input, output);
+}
+
+/// int16 RELU6.
+pub fn relu6_s16(p: &Relu6Params, input: &[i16], output: &mut [i16]) {
+    relu6(p, input, output);
+}
+
+/// Constant parameters of an int8 or int16 LEAKY_RELU (TFLM `CalculateOpDataLeakyRelu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LeakyReluParams {
     /// Input zero point.
@@ -76,16 +98,26 @@ pub struct LeakyReluParams {
 
 /// `out = clamp(requant(x - input_zero_point) + output_zero_point)`, with the identity
 /// multiplier for `x >= input_zero_point` and the alpha one below.
-pub fn leaky_relu_s8(p: &LeakyReluParams, input: &[i8], output: &mut [i8]) {
+fn leaky_relu<T: QuantizedInt>(p: &LeakyReluParams, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = i32::from(x) - p.input_zero_point;
+        let v = x.to_i32() - p.input_zero_point;
         let scaled = if v >= 0 {
             multiply_by_quantized_multiplier(v, p.multiplier_identity, p.shift_identity)
         } else {
             multiply_by_quantized_multiplier(v, p.multiplier_alpha, p.shift_alpha)
         };
-        *o = p.output_zero_point.wrapping_add(scaled).clamp(-128, 127) as i8;
+        *o = T::from_i32(p.output_zero_point.wrapping_add(scaled).clamp(T::MIN, T::MAX));
     }
+}
+
+/// int8 LEAKY_RELU.
+pub fn leaky_relu_s8(p: &LeakyReluParams, input: &[i8], output: &mut [i8]) {
+    leaky_relu(p, input, output);
+}
+
+/// int16 LEAKY_RELU.
+pub fn leaky_relu_s16(p: &LeakyReluParams, input: &[i16], output: &mut [i16]) {
+    leaky_relu(p, input, output);
 }
 
 #[cfg(test)]
