@@ -208,3 +208,80 @@ impl Kernel for Relu {
         Call::new(f, vec![p, Arg::Input(0), Arg::Output])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::CompileError;
+    use crate::graph::{opcode, DType, Graph, OpCode, Operator, Options, Quant, Tensor};
+    use crate::ops::Lowered;
+
+    fn tensor(name: &str, dtype: DType, scale: f32, zero_point: i64) -> Tensor {
+        Tensor {
+            name: name.to_owned(),
+            shape: vec![1, 8],
+            dtype,
+            quant: Some(Quant { scale: vec![scale], zero_point: vec![zero_point], axis: 0 }),
+            data: None,
+            is_variable: false,
+        }
+    }
+
+    /// A one-operator graph `op(in) -> out`.
+    fn lower(code: i32, input: Tensor, output: Tensor) -> Result<Lowered, CompileError> {
+        let options = if code == opcode::LEAKY_RELU { Options::LeakyRelu { alpha: 0.2 } } else { Options::None };
+        let g = Graph {
+            tensors: vec![input, output],
+            operators: vec![Operator {
+                index: 0,
+                opcode: OpCode::Builtin(code),
+                inputs: vec![Some(0)],
+                outputs: vec![1],
+                options,
+                custom_options: Vec::new(),
+            }],
+            inputs: vec![0],
+            outputs: vec![1],
+            description: String::new(),
+        };
+        crate::ops::lower(&g, &g.operators[0])
+    }
+
+    #[test]
+    fn lowers_each_op_on_its_types() {
+        for code in [opcode::RELU, opcode::RELU6, opcode::LEAKY_RELU, opcode::HARD_SWISH] {
+            lower(code, tensor("in", DType::I8, 0.05, 3), tensor("out", DType::I8, 0.04, -5)).expect("int8");
+        }
+        for code in [opcode::RELU, opcode::RELU6, opcode::LEAKY_RELU] {
+            lower(code, tensor("in", DType::I16, 0.001, 0), tensor("out", DType::I16, 0.002, 0)).expect("int16");
+        }
+    }
+
+    #[test]
+    fn refuses_what_tflm_refuses_by_name() {
+        // int16 HARD_SWISH: TFLM prepares int8 only.
+        let e = lower(opcode::HARD_SWISH, tensor("in", DType::I16, 0.001, 0), tensor("out", DType::I16, 0.001, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("HARD_SWISH from INT16 to INT16 (supported: INT8 to INT8)"), "{e}");
+        // int16 RELU with a zero point: TFLM's ReluPrepare requires 0.
+        let e = lower(opcode::RELU, tensor("in", DType::I16, 0.001, 4), tensor("out", DType::I16, 0.001, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TFLM requires 0"), "{e}");
+        // Mixed types.
+        let e = lower(opcode::LEAKY_RELU, tensor("in", DType::I8, 0.1, 0), tensor("out", DType::I16, 0.1, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LEAKY_RELU from INT8 to INT16"), "{e}");
+        // HARD_SWISH whose output scale is below input scale / 128 (a left shift).
+        let e = lower(opcode::HARD_SWISH, tensor("in", DType::I8, 1.0, 0), tensor("out", DType::I8, 0.001, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TFLM needs a right shift"), "{e}");
+        // TFLM registers no RELU_N1_TO_1 kernel.
+        let e = lower(opcode::RELU_N1_TO_1, tensor("in", DType::I8, 0.1, 0), tensor("out", DType::I8, 0.1, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("RELU_N1_TO_1") && e.contains("not supported"), "{e}");
+    }
+}
