@@ -383,6 +383,42 @@ typedef struct {
     int32_t output_zero_point;
 } RequantizeParams;
 
+/** runtime/src/kernels/relu.rs ReluParams. */
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t activation_min;
+    int32_t activation_max;
+} ReluParams;
+
+/** runtime/src/kernels/relu.rs Relu6Params (stored values, no requantization). */
+typedef struct {
+    int32_t zero;
+    int32_t six;
+} Relu6Params;
+
+/** runtime/src/kernels/relu.rs LeakyReluParams. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t multiplier_identity;
+    int32_t shift_identity;
+    int32_t multiplier_alpha;
+    int32_t shift_alpha;
+} LeakyReluParams;
+
+/** runtime/src/kernels/hard_swish.rs HardSwishParams (Q15 multipliers). */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int16_t reluish_multiplier;
+    int32_t reluish_exponent;
+    int16_t output_multiplier;
+    int32_t output_exponent;
+} HardSwishParams;
+
 /** runtime/src/kernels/dequantize.rs DequantizeParams (the scale in double, as TFLM). */
 typedef struct {
     double scale;
@@ -503,6 +539,15 @@ void requantize_i32_i16(const RequantizeParams *p, const int32_t *input, int16_t
 void dequantize_i8(const DequantizeParams *p, const tinyml_i8 *input, float *output, int32_t n);
 void dequantize_u8(const DequantizeParams *p, const tinyml_u8 *input, float *output, int32_t n);
 void dequantize_i16(const DequantizeParams *p, const int16_t *input, float *output, int32_t n);
+
+/* RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
+void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void leaky_relu_s8(const LeakyReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void relu_s16(const ReluParams *p, const int16_t *input, int16_t *output, int32_t n);
+void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int32_t n);
+void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
+void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 
 /* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);

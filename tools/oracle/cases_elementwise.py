@@ -1,5 +1,6 @@
 """Test cases of the element-wise operators: ADD, MUL, MINIMUM, MAXIMUM, SOFTMAX,
-LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST."""
+LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST, RELU, RELU6, LEAKY_RELU,
+HARD_SWISH."""
 
 from __future__ import annotations
 
@@ -337,3 +338,108 @@ def cast_cases():
                 )
             )
     return cases
+
+
+def _relu_like(rng, op, p):
+    """RELU, RELU6, LEAKY_RELU int8: random input quantization; the output's own (RELU,
+    LEAKY_RELU) or the input's (RELU6, whose TFLM kernel reads only the input's)."""
+    m = tb.Model()
+    shape = p["shape"]
+    dtype = p.get("dtype", "int8")
+    in_q = tb.quant_params(*p["in_range"], dtype) if p.get("in_range") else qparams(rng, dtype)
+    if op == "RELU6" or p.get("same_quant"):
+        out_q = in_q
+    elif p.get("free_out"):
+        out_q = qparams(rng, dtype)
+    else:
+        # The output covers the activation of the input range, give or take (jitter
+        # below 1 makes requantization saturate at the ends).
+        qmin, qmax = INT_RANGES[dtype]
+        in_lo, in_hi = in_q[0] * (qmin - in_q[1]), in_q[0] * (qmax - in_q[1])
+        alpha = p.get("alpha", 0.0)
+        lo, hi = min(0.0, alpha * in_lo, alpha * in_hi), max(in_hi, alpha * in_lo)
+        if op == "HARD_SWISH":
+            # x * relu6(x + 3) / 6 has its minimum -0.375 at x = -1.5.
+            lo, hi = max(-0.375, min(0.0, in_lo)), in_hi
+        if op == "RELU" and not p.get("positive_out"):
+            lo = in_lo * rng.uniform(0.1, 0.5)
+        jitter = rng.uniform(0.8, 1.2)
+        out_q = tb.quant_params(lo * jitter, hi * jitter, dtype)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    if op == "LEAKY_RELU":
+        m.op(op, [x], [y], "LeakyReluOptions", alpha=p["alpha"])
+    else:
+        m.op(op, [x], [y])
+    return m.build([x], [y]), [random_tensor(rng, shape, dtype)]
+
+
+def _relu_like_cases(op, specs, quick):
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 4, 4, 3])
+        p.update(s)
+        name = _shape_name(p["shape"])
+        name += f"_alpha{p['alpha']:g}" if "alpha" in p else ""
+        name += "_samequant" if p.get("same_quant") else ""
+        name += "_posout" if p.get("positive_out") else ""
+        name += "_freeout" if p.get("free_out") else ""
+        name += f"_in{p['in_range'][0]:g}to{p['in_range'][1]:g}" if p.get("in_range") else ""
+        name += f"_{p['dtype']}" if "dtype" in p else ""
+        desc = f"{op} {p.get('dtype', 'int8')} {p['shape']}" + (f", alpha {p['alpha']}" if "alpha" in p else "")
+        cases.append(Case(op, name, p, desc, i in quick, lambda rng, p=p: _relu_like(rng, op, p)))
+    return dedupe(cases)
+
+
+def relu_cases():
+    specs = [
+        dict(),
+        dict(same_quant=True),
+        dict(positive_out=True),
+        dict(free_out=True),
+        dict(shape=[2, 33]),
+        dict(shape=[17], in_range=(-0.5, 0.25)),
+        dict(dtype="int16"),
+        dict(dtype="int16", same_quant=True, shape=[2, 33]),
+    ]
+    return _relu_like_cases("RELU", specs, quick={0, 2})
+
+
+def relu6_cases():
+    specs = [
+        dict(),
+        dict(shape=[2, 33]),
+        # 6.0 above the input range (six saturates at 127) and well inside it.
+        dict(shape=[17], in_range=(-1.0, 2.0)),
+        dict(shape=[17], in_range=(-20.0, 30.0)),
+        dict(dtype="int16"),
+        dict(dtype="int16", shape=[17], in_range=(-1.0, 2.0)),
+    ]
+    return _relu_like_cases("RELU6", specs, quick={0, 2})
+
+
+def leaky_relu_cases():
+    specs = [
+        dict(alpha=0.2),
+        dict(alpha=0.1, same_quant=True),
+        dict(alpha=0.01, shape=[2, 33]),
+        dict(alpha=0.3, shape=[17], in_range=(-0.5, 0.25)),
+        dict(alpha=1.5),
+        dict(alpha=-0.25),
+        dict(alpha=0.2, free_out=True),
+        dict(alpha=0.2, dtype="int16"),
+        dict(alpha=-0.25, dtype="int16", shape=[2, 33]),
+    ]
+    return _relu_like_cases("LEAKY_RELU", specs, quick={0, 2, 4})
+
+
+def hard_swish_cases():
+    specs = [
+        dict(),
+        dict(shape=[2, 33]),
+        dict(shape=[1, 8, 8, 4], in_range=(-6.0, 6.0)),
+        dict(shape=[17], in_range=(-0.5, 0.25)),
+        dict(shape=[17], in_range=(-40.0, 60.0)),
+        dict(free_out=True),
+    ]
+    return _relu_like_cases("HARD_SWISH", specs, quick={0, 2})

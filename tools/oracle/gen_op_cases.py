@@ -61,6 +61,10 @@ def all_cases():
         ew.cast_cases,
         ew.minimum_cases,
         ew.maximum_cases,
+        ew.relu_cases,
+        ew.relu6_cases,
+        ew.leaky_relu_cases,
+        ew.hard_swish_cases,
     ]
     return [c for f in families for c in f()]
 

@@ -218,6 +218,11 @@ pub enum Options {
         /// The exponent scale.
         beta: f32,
     },
+    /// LEAKY_RELU.
+    LeakyRelu {
+        /// The slope below zero.
+        alpha: f32,
+    },
     /// ADD, SUB, MUL, DIV: the fused activation.
     Elementwise {
         /// Fused activation.

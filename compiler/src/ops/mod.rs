@@ -24,6 +24,7 @@ pub mod mul;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod relu;
 pub mod reshape;
 pub mod softmax;
 pub mod strided_slice;
@@ -46,6 +47,8 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
+    (opcode::HARD_SWISH, relu::lower_hard_swish),
+    (opcode::LEAKY_RELU, relu::lower_leaky),
     (opcode::LOGISTIC, logistic::lower),
     (opcode::MAX_POOL_2D, pooling::lower),
     (opcode::MAXIMUM, minmax::lower),
@@ -54,6 +57,8 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MUL, mul::lower),
     (opcode::PAD, pad::lower),
     (opcode::QUANTIZE, quantize::lower),
+    (opcode::RELU, relu::lower),
+    (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
     (opcode::SOFTMAX, softmax::lower),
     (opcode::SQUEEZE, reshape::lower),

@@ -28,6 +28,7 @@ fn expected_type(code: i32) -> Option<u8> {
             ot::REDUCER
         }
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
+        b::LEAKY_RELU => ot::LEAKY_RELU,
         _ => return None,
     })
 }
@@ -173,6 +174,9 @@ pub(super) fn read(
             }
         }
         ot::SOFTMAX => Options::Softmax { beta: f.get::<f32>(opts::softmax::BETA, 0.0).map_err(|e| f.malformed(e))? },
+        ot::LEAKY_RELU => {
+            Options::LeakyRelu { alpha: f.get::<f32>(opts::leaky_relu::ALPHA, 0.0).map_err(|e| f.malformed(e))? }
+        }
         ot::CONCATENATION => Options::Concatenation {
             axis: f.int(opts::concatenation::AXIS)?,
             activation: f.activation(opts::concatenation::ACTIVATION)?,

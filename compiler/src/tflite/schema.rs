@@ -92,6 +92,7 @@ pub mod options_type {
     pub const SUB: u8 = 28;
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
+    pub const LEAKY_RELU: u8 = 75;
 
     /// The table name of a union type value, for messages.
     pub fn name(t: u8) -> &'static str {
@@ -110,6 +111,7 @@ pub mod options_type {
             SUB => "SubOptions",
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
+            LEAKY_RELU => "LeakyReluOptions",
             _ => "another options table",
         }
     }
@@ -154,6 +156,10 @@ pub mod opts {
     /// `SoftmaxOptions`.
     pub mod softmax {
         pub const BETA: u16 = 0;
+    }
+    /// `LeakyReluOptions`.
+    pub mod leaky_relu {
+        pub const ALPHA: u16 = 0;
     }
     /// `ConcatenationOptions`.
     pub mod concatenation {

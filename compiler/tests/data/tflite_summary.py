@@ -59,6 +59,8 @@ def options(op):
                    weights_format=o.WeightsFormat())
     elif kind == "SoftmaxOptions":
         out.update(beta=load(tflite.SoftmaxOptions).Beta())
+    elif kind == "LeakyReluOptions":
+        out.update(alpha=load(tflite.LeakyReluOptions).Alpha())
     elif kind == "ConcatenationOptions":
         o = load(tflite.ConcatenationOptions)
         out.update(axis=o.Axis(), activation=o.FusedActivationFunction())

@@ -43,6 +43,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
 pub(crate) mod geometry;
+pub mod hard_swish;
 pub mod int;
 pub mod logistic;
 pub mod mean;
@@ -52,6 +53,7 @@ pub mod packed;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
+pub mod relu;
 pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]
