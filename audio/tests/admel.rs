@@ -3,18 +3,15 @@
 //! output. Tolerance and why: `docs/audio.md` ("Anomaly detection from raw audio").
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use tinyml_audio::admel::{AdFrontend, AD_HOP};
 use tinyml_audio::anomaly::{quantize, Quantization};
 use tinyml_audio::AD_BANDS;
-use tinyml_compiler::formats::npy::{self, NpyArray};
-use tinyml_compiler::graph::DType;
 
 mod support;
 
-use support::{python, workspace_root as workspace};
+use support::{run_python_script, wav_samples, workspace_root as workspace, write_i16_npy};
 
 /// Largest |log-mel error| allowed, in dB, against float64, for bands at most
 /// [`RANGE_DB`] below the loudest band of their frame (ad01's input step is 0.391 dB;
@@ -29,37 +26,6 @@ const RANGE_DB: f64 = 90.0;
 const DEEP_TOLERANCE_DB: f64 = 0.5;
 /// ad01_int8.tflite's input quantization.
 const AD01_INPUT: Quantization = Quantization { scale: 0.391_015_23, zero_point: 89 };
-
-fn skip(what: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what}");
-    }
-    eprintln!("skipping: {what}");
-}
-
-fn run_oracle(args: &[&std::ffi::OsStr]) -> Option<Vec<u8>> {
-    let script = workspace().join("tools/oracle/ad_frontend.py");
-    match Command::new(python()).arg(&script).args(args).output() {
-        Ok(o) if o.status.success() => Some(o.stdout),
-        Ok(o) if o.status.code() == Some(3) => {
-            skip(String::from_utf8_lossy(&o.stderr).trim());
-            None
-        }
-        Ok(o) => panic!("ad_frontend.py failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            skip(&format!("cannot run {}: {e}", python().display()));
-            None
-        }
-    }
-}
-
-/// The samples of a 16 kHz WAV whose channels are all equal.
-fn wav_samples(path: &Path) -> Vec<i16> {
-    let wav = tinyml_compiler::formats::wav::parse(&std::fs::read(path).unwrap()).unwrap();
-    assert_eq!(wav.sample_rate, 16_000);
-    let c = usize::from(wav.channels);
-    wav.samples.chunks(c).map(|f| f[0]).collect()
-}
 
 /// Log-mel frames of `samples`, hop by hop from a fresh front end.
 fn features(samples: &[i16]) -> Vec<f32> {
@@ -77,7 +43,7 @@ fn features(samples: &[i16]) -> Vec<f32> {
 /// only moves line breaks: compared without whitespace).
 #[test]
 fn tables_are_the_scripts_output() {
-    let Some(out) = run_oracle(&["tables".as_ref()]) else { return };
+    let Some(out) = run_python_script("tools/oracle/ad_frontend.py", &["tables".as_ref()]) else { return };
     // rustfmt adds a trailing comma where it breaks an array into lines.
     let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().replace(",]", "]");
     let committed = std::fs::read_to_string(workspace().join("audio/src/admel/tables.rs")).unwrap();
@@ -115,8 +81,7 @@ fn clips(dir: &Path) -> Vec<(String, PathBuf, Vec<i16>)> {
     ];
     for (name, s) in synthetic {
         let p = dir.join(format!("{name}.npy"));
-        let bytes = s.iter().flat_map(|v| v.to_le_bytes()).collect();
-        std::fs::write(&p, npy::write(&NpyArray::new(DType::I16, vec![s.len()], bytes).unwrap())).unwrap();
+        write_i16_npy(&p, &s);
         out.push((name.into(), p, s));
     }
     out
@@ -130,7 +95,10 @@ fn features_match_the_float64_librosa_port() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("admel");
     std::fs::create_dir_all(&dir).unwrap();
     for (name, path, samples) in clips(&dir) {
-        let Some(out) = run_oracle(&["features".as_ref(), path.as_os_str()]) else { return };
+        let Some(out) = run_python_script("tools/oracle/ad_frontend.py", &["features".as_ref(), path.as_os_str()])
+        else {
+            return;
+        };
         let want: Value = serde_json::from_slice(&out).unwrap();
         let f = features(&samples);
         let frames = want["frames"].as_u64().unwrap() as usize;

@@ -3,40 +3,21 @@
 //! algorithm. Tolerances and their derivation: `docs/audio.md` ("MFCC accuracy").
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use tinyml_audio::mfcc::{fixed_to_f32, MfccF32, MfccFixed, MEL_BANDS, MFCC_COEFFS, MFCC_FRAME, MFCC_HOP};
 
 mod support;
 
-use support::{python, workspace_root as workspace};
+use support::{run_python_script, skip};
 
 fn models() -> PathBuf {
     support::shared_models().join("tflite-micro")
 }
 
-fn skip(what: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what}");
-    }
-    eprintln!("skipping: {what}");
-}
-
 fn reference(wav: &Path) -> Option<Value> {
-    let out = Command::new(python()).arg(workspace().join("tools/audio/mfcc_reference.py")).arg(wav).output();
-    match out {
-        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
-        Ok(o) if o.status.code() == Some(3) => {
-            skip(String::from_utf8_lossy(&o.stderr).trim());
-            None
-        }
-        Ok(o) => panic!("mfcc_reference.py failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            skip(&format!("cannot run {}: {e}", python().display()));
-            None
-        }
-    }
+    let out = run_python_script("tools/audio/mfcc_reference.py", &[wav.as_os_str()])?;
+    Some(serde_json::from_slice(&out).unwrap())
 }
 
 fn floats(v: &Value) -> Vec<f64> {

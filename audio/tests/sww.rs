@@ -4,7 +4,6 @@
 //! `docs/audio.md` ("Streaming wakeword").
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use tinyml_audio::sww::tables::{HAMMING_1024, MEL_LENS, MEL_PACKED, MEL_STARTS};
@@ -14,7 +13,7 @@ use tinyml_compiler::graph::DType;
 
 mod support;
 
-use support::{python, workspace_root as workspace};
+use support::{run_python_script, wav_samples, write_i16_npy};
 
 /// str_ww_ref_model.tflite's input scale (zero point -128).
 const INPUT_SCALE: f32 = 0.003_701_042_6;
@@ -24,13 +23,6 @@ const FEATURE_TOLERANCE: f64 = 1e-5;
 
 fn data() -> PathBuf {
     support::shared_models().join("mlperf-tiny/streaming_wakeword")
-}
-
-fn skip(what: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what}");
-    }
-    eprintln!("skipping: {what}");
 }
 
 fn read_npy(path: &Path) -> NpyArray {
@@ -52,16 +44,6 @@ fn i16s(a: &NpyArray) -> Vec<i16> {
     a.data.chunks(2).map(|b| i16::from_le_bytes(b.try_into().unwrap())).collect()
 }
 
-/// The samples of a 16 kHz WAV whose channels are all equal (the MLPerf files have two).
-fn wav_samples(path: &Path) -> Vec<i16> {
-    let wav = tinyml_compiler::formats::wav::parse(&std::fs::read(path).unwrap()).unwrap();
-    assert_eq!(wav.sample_rate, 16_000);
-    let c = usize::from(wav.channels);
-    let frames: Vec<&[i16]> = wav.samples.chunks(c).collect();
-    assert!(frames.iter().all(|f| f.iter().all(|&s| s == f[0])), "{}: channels differ", path.display());
-    frames.iter().map(|f| f[0]).collect()
-}
-
 /// Features of `samples`, stride by stride from a fresh front end: (floats, int8).
 fn features(samples: &[i16]) -> (Vec<f32>, Vec<i8>) {
     let mut fe = SwwFrontend::new();
@@ -77,19 +59,8 @@ fn features(samples: &[i16]) -> (Vec<f32>, Vec<i8>) {
 }
 
 fn oracle(audio: &Path) -> Option<Value> {
-    let script = workspace().join("tools/oracle/sww_frontend.py");
-    match Command::new(python()).arg(&script).arg("features").arg(audio).output() {
-        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
-        Ok(o) if o.status.code() == Some(3) => {
-            skip(String::from_utf8_lossy(&o.stderr).trim());
-            None
-        }
-        Ok(o) => panic!("sww_frontend.py failed: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) => {
-            skip(&format!("cannot run {}: {e}", python().display()));
-            None
-        }
-    }
+    let out = run_python_script("tools/oracle/sww_frontend.py", &["features".as_ref(), audio.as_os_str()])?;
+    Some(serde_json::from_slice(&out).unwrap())
 }
 
 #[test]
@@ -135,8 +106,7 @@ fn clips(dir: &Path) -> Vec<(String, PathBuf, Vec<i16>)> {
     ];
     for (name, s) in synthetic {
         let p = dir.join(format!("{name}.npy"));
-        let bytes = s.iter().flat_map(|v| v.to_le_bytes()).collect();
-        std::fs::write(&p, npy::write(&NpyArray::new(DType::I16, vec![s.len()], bytes).unwrap())).unwrap();
+        write_i16_npy(&p, &s);
         out.push((name.into(), p, s));
     }
     out

@@ -34,3 +34,53 @@ pub fn shared_models() -> PathBuf {
     }
     workspace_root().join("tests/data")
 }
+
+// Not every test file uses every helper below (each includes this module on its own).
+
+/// A check that cannot run here: under CI (`$CI` set) a failure, elsewhere a message.
+#[allow(dead_code)]
+pub fn skip(what: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what}");
+    }
+    eprintln!("skipping: {what}");
+}
+
+/// The standard output of `python <workspace>/<script> args...`; `None`, after [`skip`],
+/// when Python cannot be run or the script exits 3 (its dependencies are missing); any
+/// other failure panics with the script's error output.
+#[allow(dead_code)]
+pub fn run_python_script(script: &str, args: &[&std::ffi::OsStr]) -> Option<Vec<u8>> {
+    match std::process::Command::new(python()).arg(workspace_root().join(script)).args(args).output() {
+        Ok(o) if o.status.success() => Some(o.stdout),
+        Ok(o) if o.status.code() == Some(3) => {
+            skip(String::from_utf8_lossy(&o.stderr).trim());
+            None
+        }
+        Ok(o) => panic!("{script} failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            skip(&format!("cannot run {}: {e}", python().display()));
+            None
+        }
+    }
+}
+
+/// The samples of a 16 kHz WAV whose channels are all equal (the MLPerf files have two).
+#[allow(dead_code)]
+pub fn wav_samples(path: &Path) -> Vec<i16> {
+    let wav = tinyml_compiler::formats::wav::parse(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(wav.sample_rate, 16_000);
+    let c = usize::from(wav.channels);
+    let frames: Vec<&[i16]> = wav.samples.chunks(c).collect();
+    assert!(frames.iter().all(|f| f.iter().all(|&s| s == f[0])), "{}: channels differ", path.display());
+    frames.iter().map(|f| f[0]).collect()
+}
+
+/// Writes `samples` to `path` as a one-dimensional int16 `.npy` (the Python oracles' input).
+#[allow(dead_code)]
+pub fn write_i16_npy(path: &Path, samples: &[i16]) {
+    use tinyml_compiler::formats::npy::{self, NpyArray};
+    let bytes = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let array = NpyArray::new(tinyml_compiler::graph::DType::I16, vec![samples.len()], bytes).unwrap();
+    std::fs::write(path, npy::write(&array)).unwrap();
+}
