@@ -64,21 +64,7 @@ fn clips(dir: &Path) -> Vec<(String, PathBuf, Vec<i16>)> {
         let s = wav_samples(&p);
         out.push((p.file_stem().unwrap().to_string_lossy().into_owned(), p, s));
     }
-    let mut seed = 0x2545_f491u32;
-    let synthetic: [(&str, Vec<i16>); 2] = [
-        ("chirp", (0..16_000).map(|i| (32767.0 * (i as f64 * i as f64 * 2e-5).sin()) as i16).collect()),
-        (
-            "quiet_noise",
-            (0..16_000)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 17;
-                    seed ^= seed << 5;
-                    ((seed >> 16) as i16) / 1000
-                })
-                .collect(),
-        ),
-    ];
+    let synthetic: [(&str, Vec<i16>); 2] = [("chirp", support::chirp()), ("quiet_noise", support::quiet_noise())];
     for (name, s) in synthetic {
         let p = dir.join(format!("{name}.npy"));
         write_i16_npy(&p, &s);

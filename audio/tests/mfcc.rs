@@ -27,22 +27,8 @@ fn floats(v: &Value) -> Vec<f64> {
 /// Synthetic clips beside the WAVs: a full-scale chirp, a quiet tone under loud DC,
 /// and pseudo-random noise at -60 dBFS.
 fn synthetic(dir: &Path) -> Vec<PathBuf> {
-    let mut seed = 0x2545_f491u32;
-    let clips: [(&str, Vec<i16>); 3] = [
-        ("chirp", (0..16_000).map(|i| (32767.0 * (i as f64 * i as f64 * 2e-5).sin()) as i16).collect()),
-        ("dc_tone", (0..16_000).map(|i| (20_000.0 + 30.0 * (i as f64 * 0.7).sin()) as i16).collect()),
-        (
-            "quiet_noise",
-            (0..16_000)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 17;
-                    seed ^= seed << 5;
-                    ((seed >> 16) as i16) / 1000
-                })
-                .collect(),
-        ),
-    ];
+    let clips: [(&str, Vec<i16>); 3] =
+        [("chirp", support::chirp()), ("dc_tone", support::dc_tone()), ("quiet_noise", support::quiet_noise())];
     clips
         .iter()
         .map(|(name, samples)| {

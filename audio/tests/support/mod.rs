@@ -84,3 +84,30 @@ pub fn write_i16_npy(path: &Path, samples: &[i16]) {
     let array = NpyArray::new(tinyml_compiler::graph::DType::I16, vec![samples.len()], bytes).unwrap();
     std::fs::write(path, npy::write(&array)).unwrap();
 }
+
+/// One second at 16 kHz of a full-scale chirp (every band, loud).
+#[allow(dead_code)]
+pub fn chirp() -> Vec<i16> {
+    (0..16_000).map(|i| (32767.0 * (i as f64 * i as f64 * 2e-5).sin()) as i16).collect()
+}
+
+/// One second of a large DC offset with a faint tone (the pre-emphasis and DC paths).
+#[allow(dead_code)]
+pub fn dc_tone() -> Vec<i16> {
+    (0..16_000).map(|i| (20_000.0 + 30.0 * (i as f64 * 0.7).sin()) as i16).collect()
+}
+
+/// One second of quiet xorshift noise (about -60 dBFS: the log's low end), the same
+/// samples on every call.
+#[allow(dead_code)]
+pub fn quiet_noise() -> Vec<i16> {
+    let mut seed = 0x2545_f491u32;
+    (0..16_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            ((seed >> 16) as i16) / 1000
+        })
+        .collect()
+}
