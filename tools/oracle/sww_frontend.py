@@ -30,6 +30,8 @@ import os
 import sys
 import wave
 
+from audio_io import read_audio, rust_floats, rust_ints
+
 WINDOW, STRIDE, BINS, BANDS = 1024, 512, 513, 40
 PREEMPHASIS = 0.96875
 POWER_OFFSET = 52.0
@@ -50,22 +52,6 @@ def load_tables(np, directory=REFERENCE):
         ld("lin2mel_513x40_filter_starts"),
         ld("lin2mel_513x40_filter_lens"),
     )
-
-
-def read_audio(np, path):
-    if path.endswith(".npy"):
-        a = np.load(path)
-        if a.dtype != np.int16:
-            raise ValueError(f"{path}: expected int16, found {a.dtype}")
-        return a.reshape(-1)
-    with wave.open(path, "rb") as w:
-        if w.getsampwidth() != 2 or w.getframerate() != 16000:
-            raise ValueError(f"{path}: expected 16 kHz 16-bit PCM")
-        channels = w.getnchannels()
-        raw = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").reshape(-1, channels)
-    if channels > 1 and not np.all(raw == raw[:, :1]):
-        raise ValueError(f"{path}: {channels} channels that differ; mix down first")
-    return raw[:, 0].copy()
 
 
 def features(np, samples, tables=None):
@@ -102,17 +88,6 @@ def rust_tables(np, directory):
     assert win.shape == (WINDOW,) and starts.shape == (BANDS,) and lens.shape == (BANDS,)
     assert packed.shape == (int(lens.sum()),)
 
-    def floats(a):
-        # float32 bit patterns: exact, whatever the printing.
-        words = a.astype(np.float32).view(np.uint32)
-        lines = []
-        for i in range(0, len(words), 6):
-            lines.append("    " + " ".join(f"f32::from_bits(0x{w:08x})," for w in words[i : i + 6]))
-        return "\n".join(lines)
-
-    def ints(a):
-        return ", ".join(str(int(v)) for v in a)
-
     return f"""//! Constant tables of the streaming-wakeword front end, generated from the reference
 //! submission's `fixed_data.c` arrays (`tests/data/mlperf-tiny/streaming_wakeword/reference_data/`)
 //! by `tools/oracle/sww_frontend.py tables`. Do not edit: regenerate.
@@ -120,18 +95,18 @@ def rust_tables(np, directory):
 
 /// The 1024-point periodic Hamming window (`hamm_win_1024`), float32 bit for bit.
 pub static HAMMING_1024: [f32; {WINDOW}] = [
-{floats(win)}
+{rust_floats(np, win)}
 ];
 
 /// First spectrum bin of each mel filter (`lin2mel_513x40_filter_starts`).
-pub const MEL_STARTS: [u16; {BANDS}] = [{ints(starts)}];
+pub const MEL_STARTS: [u16; {BANDS}] = [{rust_ints(starts)}];
 
 /// Non-zero weights of each mel filter (`lin2mel_513x40_filter_lens`).
-pub const MEL_LENS: [u16; {BANDS}] = [{ints(lens)}];
+pub const MEL_LENS: [u16; {BANDS}] = [{rust_ints(lens)}];
 
 /// The non-zero mel weights, filter after filter (`lin2mel_packed_513x40`).
 pub static MEL_PACKED: [f32; {len(packed)}] = [
-{floats(packed)}
+{rust_floats(np, packed)}
 ];
 """
 
