@@ -10,18 +10,10 @@
 
 use super::bound::{live_bytes, live_floor};
 use super::buffer::{align_up, Buffer, MemoryPlanner};
+use super::greedy::{by_size, place_in_order, Fit};
 
 /// Greedy placements under several orders; the smallest arena wins.
 pub struct BestOfGreedy;
-
-/// Where a buffer goes among the free gaps at its lifetime.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fit {
-    /// The lowest offset where it fits (TFLM's choice).
-    First,
-    /// The smallest gap between placed buffers that holds it, else above them all.
-    Best,
-}
 
 impl MemoryPlanner for BestOfGreedy {
     fn place(&self, buffers: &[Buffer]) -> Vec<usize> {
@@ -66,7 +58,7 @@ fn orders(buffers: &[Buffer]) -> Vec<Vec<usize>> {
     let widest = |b: &Buffer| (b.first..=b.last).map(|s| breadth[s]).max().unwrap_or(0);
     vec![
         // Greedy by size (TFLM), the baseline that wins ties.
-        sorted(&|b| (big(b), b.first, 0)),
+        by_size(buffers),
         // Execution order: on a chain, each output goes beside its input, alternating.
         sorted(&|b| (b.first, big(b), 0)),
         // Greedy by breadth.
@@ -76,39 +68,6 @@ fn orders(buffers: &[Buffer]) -> Vec<Vec<usize>> {
         // Size times lifetime, larger first.
         sorted(&|b| (usize::MAX - b.bytes * (b.last - b.first + 1), b.first, 0)),
     ]
-}
-
-/// Places the buffers one by one in `order`, each where `fit` says among the offsets
-/// free of already placed buffers live at the same time.
-fn place_in_order(buffers: &[Buffer], order: &[usize], fit: Fit) -> Vec<usize> {
-    let mut offsets = vec![0usize; buffers.len()];
-    let mut placed: Vec<usize> = Vec::new();
-    for &i in order {
-        let b = &buffers[i];
-        let mut busy: Vec<(usize, usize)> = placed
-            .iter()
-            .filter(|&&j| buffers[j].overlaps_in_time(b) && buffers[j].bytes > 0)
-            .map(|&j| (offsets[j], offsets[j] + buffers[j].bytes))
-            .collect();
-        busy.sort_unstable();
-        // Free gaps (start, length), the last one unbounded.
-        let mut gaps = Vec::new();
-        let mut cursor = 0;
-        for (start, end) in busy {
-            if start > cursor {
-                gaps.push((cursor, start - cursor));
-            }
-            cursor = cursor.max(align_up(end));
-        }
-        let top = cursor;
-        let fitting = gaps.into_iter().filter(|&(_, len)| len >= b.bytes);
-        offsets[i] = match fit {
-            Fit::First => fitting.map(|(s, _)| s).next().unwrap_or(top),
-            Fit::Best => fitting.min_by_key(|&(s, len)| (len, s)).map(|(s, _)| s).unwrap_or(top),
-        };
-        placed.push(i);
-    }
-    offsets
 }
 
 #[cfg(test)]

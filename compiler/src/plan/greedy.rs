@@ -10,32 +10,58 @@ pub struct GreedyBySize;
 
 impl MemoryPlanner for GreedyBySize {
     fn place(&self, buffers: &[Buffer]) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..buffers.len()).collect();
-        // Larger first; among equals, earlier first, so the plan is deterministic.
-        order.sort_by_key(|&i| (std::cmp::Reverse(buffers[i].bytes), buffers[i].first, i));
-        let mut offsets = vec![0usize; buffers.len()];
-        let mut placed: Vec<usize> = Vec::new();
-        for &i in &order {
-            let b = &buffers[i];
-            // Occupied intervals of placed buffers that are live with this one.
-            let mut busy: Vec<(usize, usize)> = placed
-                .iter()
-                .filter(|&&j| buffers[j].overlaps_in_time(b) && buffers[j].bytes > 0)
-                .map(|&j| (offsets[j], offsets[j] + buffers[j].bytes))
-                .collect();
-            busy.sort_unstable();
-            let mut candidate = 0;
-            for (start, end) in busy {
-                if candidate + b.bytes <= start {
-                    break;
-                }
-                candidate = candidate.max(align_up(end));
-            }
-            offsets[i] = candidate;
-            placed.push(i);
-        }
-        offsets
+        place_in_order(buffers, &by_size(buffers), Fit::First)
     }
+}
+
+/// Buffer indices larger first; among equals, earlier first, so the plan is
+/// deterministic.
+pub(super) fn by_size(buffers: &[Buffer]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..buffers.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(buffers[i].bytes), buffers[i].first, i));
+    order
+}
+
+/// Where a buffer goes among the free gaps at its lifetime.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fit {
+    /// The lowest offset where it fits (TFLM's choice).
+    First,
+    /// The smallest gap between placed buffers that holds it, else above them all.
+    Best,
+}
+
+/// Places the buffers one by one in `order`, each where `fit` says among the offsets
+/// free of already placed buffers live at the same time.
+pub(super) fn place_in_order(buffers: &[Buffer], order: &[usize], fit: Fit) -> Vec<usize> {
+    let mut offsets = vec![0usize; buffers.len()];
+    let mut placed: Vec<usize> = Vec::new();
+    for &i in order {
+        let b = &buffers[i];
+        let mut busy: Vec<(usize, usize)> = placed
+            .iter()
+            .filter(|&&j| buffers[j].overlaps_in_time(b) && buffers[j].bytes > 0)
+            .map(|&j| (offsets[j], offsets[j] + buffers[j].bytes))
+            .collect();
+        busy.sort_unstable();
+        // Free gaps (start, length), the last one unbounded.
+        let mut gaps = Vec::new();
+        let mut cursor = 0;
+        for (start, end) in busy {
+            if start > cursor {
+                gaps.push((cursor, start - cursor));
+            }
+            cursor = cursor.max(align_up(end));
+        }
+        let top = cursor;
+        let fitting = gaps.into_iter().filter(|&(_, len)| len >= b.bytes);
+        offsets[i] = match fit {
+            Fit::First => fitting.map(|(s, _)| s).next().unwrap_or(top),
+            Fit::Best => fitting.min_by_key(|&(s, len)| (len, s)).map(|(s, _)| s).unwrap_or(top),
+        };
+        placed.push(i);
+    }
+    offsets
 }
 
 #[cfg(test)]
