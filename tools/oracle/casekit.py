@@ -31,6 +31,7 @@ class Case:
     description: str
     quick: bool  # part of the --quick subset
     build: Callable[[np.random.Generator], tuple[bytes, list[np.ndarray]]] = field(repr=False)
+    invokes: int = 1  # invokes without a reset between them; inputs lead with this axis
 
     @property
     def dir_name(self) -> str:

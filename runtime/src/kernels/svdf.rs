@@ -59,11 +59,13 @@ pub struct SvdfF32Params {
     pub rank: usize,
     /// Values each filter remembers.
     pub memory_size: usize,
-    /// Whether the fused activation clamps (RELU, RELU6, RELU_N1_TO_1; not NONE).
-    pub clamp: bool,
-    /// Lower bound of the fused activation (when `clamp`).
+    /// Whether the fused activation has a lower bound (RELU, RELU6, RELU_N1_TO_1).
+    pub clamp_min: bool,
+    /// The lower bound.
     pub activation_min: f32,
-    /// Upper bound of the fused activation (when `clamp`; infinite for RELU).
+    /// Whether it has an upper bound (RELU6, RELU_N1_TO_1).
+    pub clamp_max: bool,
+    /// The upper bound.
     pub activation_max: f32,
 }
 
@@ -174,11 +176,13 @@ pub fn svdf_f32(
                 }
                 acc += dot;
             }
-            if p.clamp {
-                // std::max(lo, std::min(x, hi)), written as TFLM's comparisons so that
-                // NaN and signed zeros come out the same.
-                let x = if p.activation_max < acc { p.activation_max } else { acc };
-                acc = if p.activation_min < x { x } else { p.activation_min };
+            // ActivationValFloat's std::max(lo, std::min(x, hi)), written as the same
+            // comparisons so that NaN and signed zeros come out alike.
+            if p.clamp_max && p.activation_max < acc {
+                acc = p.activation_max;
+            }
+            if p.clamp_min {
+                acc = if p.activation_min < acc { acc } else { p.activation_min };
             }
             output[b * n_unit + u] = acc;
         }
@@ -268,9 +272,10 @@ mod tests {
             num_filters: 2,
             rank: 1,
             memory_size: 2,
-            clamp: true,
+            clamp_min: true,
             activation_min: 0.0,
-            activation_max: f32::INFINITY,
+            clamp_max: false,
+            activation_max: 0.0,
         };
         let mut state = [0.0f32; 4];
         let mut out = [0.0f32; 2];
