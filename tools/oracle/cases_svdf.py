@@ -105,11 +105,14 @@ def _kws_stack(rng, p):
     m = tb.Model()
     batch, features = p["batch"], p["input"]
     feat_s = 0.000625
-    x16 = m.tensor("features", [batch, features], "int16", feat_s, 0)
     lo, hi = -feat_s * 32768 * 0.5, feat_s * 32767 * 0.5
     in_s, in_zp = tb.quant_params(lo, hi, "int8")
     x = m.tensor("features_int8", [batch, features], "int8", in_s, in_zp)
-    m.op("QUANTIZE", [x16], [x])
+    if p.get("int8_input"):
+        first = x
+    else:
+        first = m.tensor("features", [batch, features], "int16", feat_s, 0)
+        m.op("QUANTIZE", [first], [x])
     rng_range = (lo, hi)
     depth = features
     for k, layer in enumerate(p["layers"]):
@@ -129,8 +132,28 @@ def _kws_stack(rng, p):
     logits, _, _ = _fully_connected(m, rng, "classifier", x, rng_range, in_s, batch, depth, p["classes"], (-5.0, 4.0))
     y = m.tensor("probabilities", [batch, p["classes"]], "int16", 1.0 / 65536, -32768)
     m.op("SOFTMAX", [logits], [y], "SoftmaxOptions", beta=1.0)
-    inputs = random_tensor(rng, [p["invokes"], batch, features], "int16", -12000, 12000)
-    return m.build([x16], [y]), [inputs]
+    if p.get("int8_input"):
+        inputs = random_tensor(rng, [p["invokes"], batch, features], "int8")
+    else:
+        inputs = random_tensor(rng, [p["invokes"], batch, features], "int16", -12000, 12000)
+    return m.build([first], [y]), [inputs]
+
+
+#: The end-to-end model of `compiler/tests/svdf_kws.rs` (`svdf_kws.py`): SVDF -> SVDF ->
+#: FULLY_CONNECTED -> SOFTMAX on int8 features, streamed over many frames.
+KWS_E2E = dict(
+    batch=1,
+    input=40,
+    classes=4,
+    int8_input=True,
+    layers=[dict(filters=32, rank=1, memory=10, state_zp=-20), dict(filters=24, rank=2, memory=6, state_zp=9)],
+)
+
+
+def kws_e2e(seed: int, frames: int):
+    """The end-to-end model and `frames` int8 feature frames (one per invoke)."""
+    p = dict(KWS_E2E, invokes=frames)
+    return _kws_stack(np.random.default_rng(seed), p)
 
 
 _BASE = dict(batch=1, input=12, filters=8, rank=2, memory=4, act="NONE", state="int16")

@@ -84,9 +84,9 @@ fn dims(cx: &LowerCx, rank: usize) -> Result<Dims, CompileError> {
         )));
     }
     if memory_size == 0 || num_filters == 0 || input_size == 0 {
-        return Err(cx.invalid(format!(
-            "empty layer: {input_size} inputs, {num_filters} filters, memory {memory_size}"
-        )));
+        return Err(
+            cx.invalid(format!("empty layer: {input_size} inputs, {num_filters} filters, memory {memory_size}"))
+        );
     }
     Ok(Dims { batches, input_size, num_filters, rank, memory_size, num_units })
 }
@@ -94,9 +94,7 @@ fn dims(cx: &LowerCx, rank: usize) -> Result<Dims, CompileError> {
 /// Constant data of input `k` as little-endian values of `N` bytes.
 fn const_values<T, const N: usize>(cx: &LowerCx, k: usize, from: fn([u8; N]) -> T) -> Result<Vec<T>, CompileError> {
     let t = cx.input(k)?;
-    let data = t.data.as_deref().ok_or_else(|| {
-        cx.unsupported(format!("input {k} ('{}') must be constant", t.name))
-    })?;
+    let data = t.data.as_deref().ok_or_else(|| cx.unsupported(format!("input {k} ('{}') must be constant", t.name)))?;
     let values: Vec<T> = data.chunks_exact(N).map(|c| from(c.try_into().expect("chunk of N bytes"))).collect();
     if values.len() != t.elements() {
         return Err(cx.invalid(format!("'{}' holds {} bytes for {} elements", t.name, data.len(), t.elements())));
