@@ -359,3 +359,107 @@ impl Kernel for Svdf {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::CompileError;
+    use crate::graph::{opcode, Activation, DType, Graph, OpCode, Operator, Options, Quant, Tensor};
+    use crate::ops::Lowered;
+
+    fn tensor(name: &str, shape: &[usize], dtype: DType, scale: f32, zero_point: i64) -> Tensor {
+        Tensor {
+            name: name.to_owned(),
+            shape: shape.to_vec(),
+            dtype,
+            quant: (dtype != DType::F32).then(|| Quant { scale: vec![scale], zero_point: vec![zero_point], axis: 0 }),
+            data: None,
+            is_variable: false,
+        }
+    }
+
+    fn constant(mut t: Tensor) -> Tensor {
+        t.data = Some(vec![0; t.elements() * t.dtype.size()]);
+        t
+    }
+
+    /// An SVDF of 1x6 inputs, 4 filters of rank 2, memory 3; `edit` changes the graph.
+    fn lower(time: DType, edit: impl FnOnce(&mut Graph)) -> Result<Lowered, CompileError> {
+        let (st_s, wt_s) = (0.02f32, 0.003f32);
+        let float = time == DType::F32;
+        let (io, bias) = if float { (DType::F32, DType::F32) } else { (DType::I8, DType::I32) };
+        let mut state = tensor("state", &[1, 12], time, st_s, 0);
+        state.is_variable = true;
+        let mut g = Graph {
+            tensors: vec![
+                tensor("input", &[1, 6], io, 0.05, 3),
+                constant(tensor("weights_feature", &[4, 6], io, 0.01, 0)),
+                constant(tensor("weights_time", &[4, 3], time, wt_s, 0)),
+                constant(tensor("bias", &[2], bias, st_s * wt_s, 0)),
+                state,
+                tensor("output", &[1, 2], io, 0.04, -5),
+            ],
+            operators: vec![Operator {
+                index: 0,
+                opcode: OpCode::Builtin(opcode::SVDF),
+                inputs: vec![Some(0), Some(1), Some(2), Some(3), Some(4)],
+                outputs: vec![5],
+                options: Options::Svdf { rank: 2, activation: Activation::Relu, asymmetric_quantize_inputs: false },
+                custom_options: Vec::new(),
+            }],
+            inputs: vec![0],
+            outputs: vec![5],
+            description: String::new(),
+        };
+        edit(&mut g);
+        crate::ops::lower(&g, &g.operators[0])
+    }
+
+    fn refusal(time: DType, edit: impl FnOnce(&mut Graph)) -> String {
+        lower(time, edit).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn lowers_int16_int8_and_float_state() {
+        for time in [DType::I16, DType::I8, DType::F32] {
+            let l = lower(time, |_| {}).unwrap_or_else(|e| panic!("{time:?}: {e}"));
+            // The input and the state are arena tensors; the weights are folded in.
+            assert_eq!(l.inputs, [0, 4]);
+        }
+    }
+
+    #[test]
+    fn refuses_what_tflm_refuses_by_name() {
+        let e = refusal(DType::I16, |g| g.tensors[4].is_variable = false);
+        assert!(e.contains("'state' is not a variable tensor"), "{e}");
+        let e = refusal(DType::I16, |g| g.operators[0].inputs[3] = None);
+        assert!(e.contains("SVDF without bias"), "{e}");
+        let e = refusal(DType::I16, |g| {
+            g.tensors[4].dtype = DType::I8;
+        });
+        assert!(e.contains("TFLM reads the state as the time weights' type"), "{e}");
+        let e = refusal(DType::I16, |g| g.tensors[3].quant.as_mut().unwrap().scale[0] = 0.01);
+        assert!(e.contains("is not activation state scale x weights_time scale"), "{e}");
+        let e = refusal(DType::I8, |g| g.tensors[5].dtype = DType::I16);
+        assert!(e.contains("output type INT16"), "{e}");
+        let e = refusal(DType::F32, |g| {
+            g.operators[0].options =
+                Options::Svdf { rank: 2, activation: Activation::Tanh, asymmetric_quantize_inputs: false }
+        });
+        assert!(e.contains("Tanh on a float32 SVDF"), "{e}");
+    }
+
+    #[test]
+    fn refuses_inconsistent_shapes() {
+        let e = refusal(DType::I16, |g| {
+            g.operators[0].options =
+                Options::Svdf { rank: 3, activation: Activation::None, asymmetric_quantize_inputs: false }
+        });
+        assert!(e.contains("4 filters are not a multiple of rank 3"), "{e}");
+        let e = refusal(DType::I16, |g| g.tensors[4].shape = vec![1, 10]);
+        assert!(e.contains("expected [1, 12]"), "{e}");
+        let e = refusal(DType::I16, |g| g.tensors[5].shape = vec![1, 4]);
+        assert!(e.contains("output 'output' has shape [1, 4], expected [1, 2]"), "{e}");
+        let e = refusal(DType::I16, |g| g.tensors[3] = constant(tensor("bias", &[4], DType::I32, 0.02 * 0.003, 0)));
+        assert!(e.contains("expected [2] (one per unit)"), "{e}");
+    }
+}
