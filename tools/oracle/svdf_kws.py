@@ -33,8 +33,7 @@ def main(argv=None) -> int:
         import cases_svdf
 
         model, (frames,) = cases_svdf.kws_e2e(args.seed, args.frames)
-        it = ref.interpreter(model)
-        outputs = np.stack([ref.run(model, [frame], it)[0] for frame in frames])
+        (outputs,) = ref.run_sequence(model, [frames])
         os.makedirs(args.out_dir, exist_ok=True)
         with open(os.path.join(args.out_dir, "model.tflite"), "wb") as f:
             f.write(model)
