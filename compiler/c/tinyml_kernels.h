@@ -435,10 +435,15 @@ typedef struct {
     int32_t output_dims[TINYML_MAX_DIMS_5];
 } PadParams;
 
-/** runtime/src/kernels/mean.rs MeanParams (`reduced` holds 1 or 0). */
+/** runtime/src/kernels/mean.rs ReduceShape (`reduced` holds 1 or 0). */
 typedef struct {
     int32_t input_dims[TINYML_MAX_DIMS_5];
     int32_t reduced[TINYML_MAX_DIMS_5];
+} ReduceShape;
+
+/** runtime/src/kernels/mean.rs MeanParams (MEAN and SUM). */
+typedef struct {
+    ReduceShape shape;
     int32_t count;
     int32_t input_zero_point;
     int32_t output_zero_point;
@@ -552,6 +557,9 @@ void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *
 /* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
+void reduce_max_i8(const ReduceShape *shape, const tinyml_i8 *input, tinyml_i8 *output);
+void reduce_max_f32(const ReduceShape *shape, const float *input, float *output);
+void sum_f32(const ReduceShape *shape, const float *input, float *output);
 void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
 void pad_i16(const PadParams *p, const int16_t *input, int16_t pad_value, int16_t *output);
 void pad_i32(const PadParams *p, const int32_t *input, int32_t pad_value, int32_t *output);

@@ -55,6 +55,8 @@ def all_cases():
         sh.concatenation_cases,
         sh.pad_cases,
         sh.mean_cases,
+        sh.sum_cases,
+        sh.reduce_max_cases,
         ew.quantize_cases,
         ew.dequantize_cases,
         sh.strided_slice_cases,

@@ -57,6 +57,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MUL, mul::lower),
     (opcode::PAD, pad::lower),
     (opcode::QUANTIZE, quantize::lower),
+    (opcode::REDUCE_MAX, mean::lower_reduce_max),
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
@@ -64,6 +65,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
+    (opcode::SUM, mean::lower_sum),
     (opcode::TANH, logistic::lower_tanh),
 ];
 
