@@ -435,6 +435,13 @@ typedef struct {
     int32_t output_dims[TINYML_MAX_DIMS_5];
 } PadParams;
 
+/** runtime/src/kernels/arg_min_max.rs ArgMinMaxParams. */
+typedef struct {
+    int32_t outer;
+    int32_t axis_size;
+    int32_t inner;
+} ArgMinMaxParams;
+
 /** runtime/src/kernels/mean.rs ReduceShape (`reduced` holds 1 or 0). */
 typedef struct {
     int32_t input_dims[TINYML_MAX_DIMS_5];
@@ -557,6 +564,10 @@ void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *
 /* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
+void arg_max_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_max_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
+void arg_min_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_min_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
 void reduce_max_i8(const ReduceShape *shape, const tinyml_i8 *input, tinyml_i8 *output);
 void reduce_max_f32(const ReduceShape *shape, const float *input, float *output);
 void sum_f32(const ReduceShape *shape, const float *input, float *output);

@@ -9,6 +9,7 @@
 //! list of operators lowered; [`SUPPORTED`] and [`lower`] derive from it.
 
 pub mod add;
+pub mod arg_min_max;
 pub mod binary;
 pub mod cast;
 pub mod concatenation;
@@ -40,6 +41,8 @@ pub type LowerFn = fn(&LowerCx) -> Result<Lowered, CompileError>;
 /// the order error messages list them (by name, `MAX_POOL_2D` before `MAXIMUM`).
 pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::ADD, add::lower),
+    (opcode::ARG_MAX, arg_min_max::lower),
+    (opcode::ARG_MIN, arg_min_max::lower),
     (opcode::AVERAGE_POOL_2D, pooling::lower),
     (opcode::CAST, cast::lower),
     (opcode::CONCATENATION, concatenation::lower),
