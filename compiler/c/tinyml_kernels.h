@@ -229,6 +229,21 @@ typedef struct {
     int32_t output_depth;
 } FullyConnectedParams;
 
+/** Batch dimensions of BATCH_MATMUL. */
+#define BATCH_MATMUL_BATCH_DIMS 3
+
+/** runtime/src/kernels/fully_connected/batch_matmul.rs BatchMatmulParams. */
+typedef struct {
+    FullyConnectedParams fc;
+    int32_t batch_dims[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_col_stride;
+    int32_t rhs_depth_stride;
+} BatchMatmulParams;
+
 /** runtime/src/kernels/conv.rs ConvParams. */
 typedef struct {
     int32_t input_offset;
@@ -500,6 +515,8 @@ void softmax_s8_s16(const SoftmaxParams *p, const tinyml_i8 *input, int16_t *out
 
 void fully_connected_s16(const FullyConnectedParams *p, const int16_t *input, const tinyml_i8 *filter,
                          const int64_t *bias, int16_t *output);
+void batch_matmul_s8(const BatchMatmulParams *p, const tinyml_i8 *lhs, const tinyml_i8 *rhs, tinyml_i8 *output);
+void batch_matmul_s16(const BatchMatmulParams *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
 void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter, const int64_t *bias,
               const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,

@@ -60,6 +60,7 @@ def all_cases():
         sh.reduce_max_cases,
         rd.arg_max_cases,
         rd.arg_min_cases,
+        rd.batch_matmul_cases,
         ew.quantize_cases,
         ew.dequantize_cases,
         sh.strided_slice_cases,

@@ -10,6 +10,7 @@
 
 pub mod add;
 pub mod arg_min_max;
+pub mod batch_matmul;
 pub mod binary;
 pub mod cast;
 pub mod concatenation;
@@ -44,6 +45,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::ARG_MAX, arg_min_max::lower),
     (opcode::ARG_MIN, arg_min_max::lower),
     (opcode::AVERAGE_POOL_2D, pooling::lower),
+    (opcode::BATCH_MATMUL, batch_matmul::lower),
     (opcode::CAST, cast::lower),
     (opcode::CONCATENATION, concatenation::lower),
     (opcode::CONV_2D, conv::lower),
