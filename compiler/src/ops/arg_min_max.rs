@@ -94,3 +94,36 @@ impl Kernel for ArgMinMax {
         }])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{opcode, DType, Options};
+    use crate::ops::testing::{const_i32, lower, refusal, tensor};
+
+    fn graph(input: DType, axis: i32, output: DType) -> Vec<crate::graph::Tensor> {
+        let q = (input == DType::I8 || input == DType::I16).then_some((0.1, -3));
+        vec![tensor("in", &[2, 5, 3], input, q), const_i32("axis", &[axis]), tensor("out", &[2, 3], output, None)]
+    }
+
+    #[test]
+    fn lowers_int8_and_float32_to_int32() {
+        for code in [opcode::ARG_MAX, opcode::ARG_MIN] {
+            for d in [DType::I8, DType::F32] {
+                lower(code, Options::None, graph(d, 1, DType::I32)).expect("lowers");
+                lower(code, Options::None, graph(d, -2, DType::I32)).expect("negative axis");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_what_tflm_refuses() {
+        let e = refusal(opcode::ARG_MAX, Options::None, graph(DType::I8, 1, DType::I64));
+        assert!(e.contains("INT32 indices only"), "{e}");
+        let e = refusal(opcode::ARG_MIN, Options::None, graph(DType::I16, 1, DType::I32));
+        assert!(e.contains("INT16"), "{e}");
+        let e = refusal(opcode::ARG_MIN, Options::None, graph(DType::I8, 0, DType::I32));
+        assert!(e.contains("without axis 0"), "{e}");
+        let e = refusal(opcode::ARG_MAX, Options::None, graph(DType::I8, 3, DType::I32));
+        assert!(e.contains("out of range"), "{e}");
+    }
+}

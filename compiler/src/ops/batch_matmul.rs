@@ -79,17 +79,13 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let (lhs, rhs, output) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
     let (l, r) = (matrices(cx, lhs, "LHS")?, matrices(cx, rhs, "RHS")?);
     // `BatchMatMulPrepare`: batch dimensions broadcast, the accumulation depths agree.
-    let mut batch_dims = [1; BATCH_MATMUL_BATCH_DIMS];
-    for k in 0..BATCH_MATMUL_BATCH_DIMS {
-        let (a, b) = (l.batch[k], r.batch[k]);
-        if a != b && a != 1 && b != 1 {
-            return Err(cx.invalid(format!(
-                "batch dimensions of LHS '{}' {:?} and RHS '{}' {:?} do not broadcast",
-                lhs.name, lhs.shape, rhs.name, rhs.shape
-            )));
-        }
-        batch_dims[k] = a.max(b);
+    if l.batch.iter().zip(&r.batch).any(|(&a, &b)| a != b && a != 1 && b != 1) {
+        return Err(cx.invalid(format!(
+            "batch dimensions of LHS '{}' {:?} and RHS '{}' {:?} do not broadcast",
+            lhs.name, lhs.shape, rhs.name, rhs.shape
+        )));
     }
+    let batch_dims: [usize; BATCH_MATMUL_BATCH_DIMS] = std::array::from_fn(|k| l.batch[k].max(r.batch[k]));
     let (rows, depth) = if adj_x { (l.cols, l.rows) } else { (l.rows, l.cols) };
     let (rhs_depth, cols) = if adj_y { (r.cols, r.rows) } else { (r.rows, r.cols) };
     if depth != rhs_depth {
@@ -224,6 +220,40 @@ impl<T: MatmulElem + 'static> Kernel for BatchMatmul<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::opcode;
+    use crate::ops::testing::{lower, refusal, tensor};
+
+    fn graph(d: DType, lhs: &[usize], rhs: &[usize], out: &[usize], zp: i64) -> Vec<Tensor> {
+        vec![
+            tensor("lhs", lhs, d, Some((0.1, zp))),
+            tensor("rhs", rhs, d, Some((0.2, 0))),
+            tensor("out", out, d, Some((0.3, 0))),
+        ]
+    }
+
+    #[test]
+    fn lowers_adjoints_and_broadcasts() {
+        let adj = |adj_x, adj_y| Options::BatchMatMul { adj_x, adj_y };
+        lower(opcode::BATCH_MATMUL, Options::None, graph(DType::I8, &[2, 3, 4], &[4, 5], &[2, 3, 5], 3)).expect("int8");
+        lower(opcode::BATCH_MATMUL, adj(true, true), graph(DType::I16, &[4, 3], &[2, 5, 4], &[2, 3, 5], 0))
+            .expect("int16");
+        let e = refusal(opcode::BATCH_MATMUL, adj(true, false), graph(DType::I8, &[4, 3], &[2, 5, 4], &[2, 3, 4], 0));
+        assert!(e.contains("has depth 4 but RHS 'rhs' [2, 5, 4] (adj_y false) has 5"), "{e}");
+        let e = refusal(opcode::BATCH_MATMUL, Options::None, graph(DType::I8, &[2, 3, 4], &[3, 4, 5], &[2, 3, 5], 0));
+        assert!(e.contains("do not broadcast"), "{e}");
+    }
+
+    #[test]
+    fn refuses_what_tflm_refuses() {
+        // BatchMatMulPrepare: int16 zero points 0; ranks 2 to 5; one type.
+        let e = refusal(opcode::BATCH_MATMUL, Options::None, graph(DType::I16, &[3, 4], &[4, 5], &[3, 5], 2));
+        assert!(e.contains("int16 zero points must be 0"), "{e}");
+        let e = refusal(opcode::BATCH_MATMUL, Options::None, graph(DType::I8, &[4], &[4, 5], &[5], 0));
+        assert!(e.contains("ranks 2 to 5"), "{e}");
+        let mut mixed = graph(DType::I8, &[3, 4], &[4, 5], &[3, 5], 0);
+        mixed[1].dtype = DType::I16;
+        assert!(refusal(opcode::BATCH_MATMUL, Options::None, mixed).contains("one type"));
+    }
 
     #[test]
     fn transposes_every_matrix() {

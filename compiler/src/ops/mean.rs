@@ -196,6 +196,53 @@ impl Kernel for Reduce {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::{opcode, Options};
+    use crate::ops::testing::{const_i32, lower, refusal, tensor};
+
+    const KEEP: Options = Options::Reducer { keep_dims: true };
+
+    #[test]
+    fn lowers_each_reduction_on_its_types() {
+        let q = |s| Some((s, 0));
+        for (code, dtypes) in [
+            (opcode::MEAN, &[DType::I8, DType::I16][..]),
+            (opcode::SUM, &[DType::I8, DType::I16, DType::F32]),
+            (opcode::REDUCE_MAX, &[DType::I8, DType::F32]),
+        ] {
+            for &d in dtypes {
+                let quant = if d == DType::F32 { None } else { q(0.5) };
+                let t = vec![
+                    tensor("in", &[2, 3, 4], d, quant),
+                    const_i32("axes", &[-1, 1]),
+                    tensor("out", &[2, 1, 1], d, quant),
+                ];
+                lower(code, KEEP, t).unwrap_or_else(|e| panic!("{code} {d:?}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_what_tflm_refuses() {
+        let t = |d, q_out| {
+            vec![
+                tensor("in", &[2, 3], d, Some((0.5, 1))),
+                const_i32("axes", &[1]),
+                tensor("out", &[2, 1], d, Some(q_out)),
+            ]
+        };
+        // EvalMaxHelper: int8 input and output quantized alike; no int16.
+        let e = refusal(opcode::REDUCE_MAX, KEEP, t(DType::I8, (0.25, 1)));
+        assert!(e.contains("must share their quantization"), "{e}");
+        let e = refusal(opcode::REDUCE_MAX, KEEP, t(DType::I16, (0.5, 1)));
+        assert!(e.contains("INT16"), "{e}");
+        // An axis out of range and an output of the wrong size are malformed models.
+        let mut bad = t(DType::I8, (0.5, 1));
+        bad[1] = const_i32("axes", &[2]);
+        assert!(refusal(opcode::SUM, KEEP, bad).contains("out of range"));
+        let mut bad = t(DType::I8, (0.5, 1));
+        bad[2].shape = vec![3];
+        assert!(refusal(opcode::MEAN, KEEP, bad).contains("leaves 2"));
+    }
 
     #[test]
     fn folding_matches_tflm_arithmetic() {

@@ -30,6 +30,8 @@ pub mod relu;
 pub mod reshape;
 pub mod softmax;
 pub mod strided_slice;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
