@@ -578,7 +578,7 @@ void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int3
 void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 
-/* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
+/* MEAN, SUM, REDUCE_MAX, ARG_MAX, ARG_MIN, PAD, CONCATENATION, STRIDED_SLICE. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
 void arg_max_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
