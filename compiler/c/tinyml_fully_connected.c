@@ -110,3 +110,28 @@ TINYML_BATCH_MATMUL(batch_matmul_s8, tinyml_i8, tinyml_bmm_fc_layout(p),
                                                             fc->output_shift))
 TINYML_BATCH_MATMUL(batch_matmul_s16, int16_t, 0,
                     tinyml_multiply_by_quantized_multiplier_i64(acc, fc->output_multiplier, fc->output_shift))
+
+/* The float32 BATCH_MATMUL: sums from 0 in depth order, as TFLM's float loop. */
+void batch_matmul_f32(const BatchMatmulParams *p, const float *lhs, const float *rhs, float *output) {
+    const FullyConnectedParams *fc = &p->fc;
+    int32_t b0, b1, b2, r, c, k, o = 0;
+    for (b0 = 0; b0 < p->batch_dims[0]; ++b0)
+        for (b1 = 0; b1 < p->batch_dims[1]; ++b1)
+            for (b2 = 0; b2 < p->batch_dims[2]; ++b2) {
+                const float *l =
+                    lhs + b0 * p->lhs_batch_strides[0] + b1 * p->lhs_batch_strides[1] + b2 * p->lhs_batch_strides[2];
+                const float *w =
+                    rhs + b0 * p->rhs_batch_strides[0] + b1 * p->rhs_batch_strides[1] + b2 * p->rhs_batch_strides[2];
+                for (r = 0; r < fc->batches; ++r) {
+                    for (c = 0; c < fc->output_depth; ++c) {
+                        float acc = 0.0f;
+                        for (k = 0; k < fc->accum_depth; ++k) {
+                            acc += w[c * p->rhs_col_stride + k * p->rhs_depth_stride] *
+                                   l[r * p->lhs_row_stride + k * p->lhs_depth_stride];
+                        }
+                        output[o + r * fc->output_depth + c] = acc;
+                    }
+                }
+                o += fc->batches * fc->output_depth;
+            }
+}

@@ -517,6 +517,7 @@ void fully_connected_s16(const FullyConnectedParams *p, const int16_t *input, co
                          const int64_t *bias, int16_t *output);
 void batch_matmul_s8(const BatchMatmulParams *p, const tinyml_i8 *lhs, const tinyml_i8 *rhs, tinyml_i8 *output);
 void batch_matmul_s16(const BatchMatmulParams *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+void batch_matmul_f32(const BatchMatmulParams *p, const float *lhs, const float *rhs, float *output);
 void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter, const int64_t *bias,
               const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,

@@ -92,7 +92,7 @@ def _matmul(rng, p):
             return float(rng.uniform(0.002, 0.05)), 0
         return qparams(rng, dtype)
 
-    q_l, q_r = quant("lhs"), quant("rhs")
+    q_l, q_r = (quant("lhs"), quant("rhs")) if dtype != "float32" else ((None, None), (None, None))
     lshape, rshape = p["lhs"], p["rhs"]
     lrows, lcols = lshape[-2:]
     rrows, rcols = rshape[-2:]
@@ -102,15 +102,16 @@ def _matmul(rng, p):
     n = max(len(lb), len(rb))
     lb, rb = [1] * (n - len(lb)) + lb, [1] * (n - len(rb)) + rb
     out_shape = [max(a, b) for a, b in zip(lb, rb)] + [rows, cols]
-    # An output range from the spread of the sums (calibrated against TFLM afterwards).
-    spread = 3 * np.sqrt(depth) * q_l[0] * q_r[0] * qmax * qmax / 3
-    lo, hi = free_output_range(-spread, spread)
-    if dtype == "int16":
-        q_o = (max(abs(lo), abs(hi)) / 32767, 0)
+    if dtype == "float32":
+        q_o = (None, None)
     else:
-        q_o = tb.quant_params(lo, hi, dtype)
+        # An output range from the spread of the sums (calibrated against TFLM afterwards).
+        spread = 3 * np.sqrt(depth) * q_l[0] * q_r[0] * qmax * qmax / 3
+        lo, hi = free_output_range(-spread, spread)
+        q_o = (max(abs(lo), abs(hi)) / 32767, 0) if dtype == "int16" else tb.quant_params(lo, hi, dtype)
     data_l = random_tensor(rng, lshape, dtype)
-    data_r = random_tensor(rng, rshape, dtype, *((-127, 127) if p.get("const") == "rhs" and dtype == "int8" else (None, None)))
+    weights = p.get("const") == "rhs" and dtype == "int8"
+    data_r = random_tensor(rng, rshape, dtype, *((-127, 127) if weights else (None, None)))
     inputs = []
     if p.get("const") == "lhs":
         x = m.tensor("lhs", lshape, dtype, *q_l, data=data_l.tobytes())
@@ -145,6 +146,9 @@ def batch_matmul_cases():
         dict(lhs=[2, 3, 5], rhs=[2, 5, 4], dtype="int16"),
         dict(lhs=[2, 5, 3], rhs=[1, 4, 5], dtype="int16", adj_x=True, adj_y=True),
         dict(lhs=[1, 4, 24], rhs=[24, 6], const="rhs", dtype="int16"),
+        dict(lhs=[2, 3, 40], rhs=[2, 40, 5], dtype="float32"),
+        dict(lhs=[2, 5, 3], rhs=[1, 4, 5], dtype="float32", adj_x=True, adj_y=True),
+        dict(lhs=[1, 6, 33], rhs=[33, 7], const="rhs", dtype="float32"),
         # TFLM refuses int16 with a zero point other than 0.
         dict(lhs=[2, 3, 5], rhs=[2, 5, 4], dtype="int16", int16_zp=True),
     ]
@@ -166,7 +170,7 @@ def batch_matmul_cases():
                 p,
                 f"BATCH_MATMUL {p['dtype']} {p['lhs']} x {p['rhs']}, adj_x {p['adj_x']}, adj_y {p['adj_y']}, "
                 f"constant {p['const'] or 'none'}",
-                i in (0, 1, 2, 6, 8, 13, 16),
+                i in (0, 1, 2, 6, 8, 13, 16, 19),
                 lambda rng, p=p: _matmul(rng, p),
             )
         )

@@ -1,5 +1,5 @@
-//! BATCH_MATMUL on int8 and int16 as TFLM micro's `batch_matmul.cc` prepares it: ranks 2
-//! to 5, batch dimensions broadcast, `adj_x` / `adj_y`, per-tensor quantization with the
+//! BATCH_MATMUL on int8, int16 and float32 as TFLM micro's `batch_matmul.cc` prepares it:
+//! ranks 2 to 5, batch dimensions broadcast, `adj_x` / `adj_y`, per-tensor quantization with the
 //! multiplier of `lhs_scale * rhs_scale / output_scale` (`GetQuantizedConvolutionMultipler`),
 //! the type's full output range (no fused activation), int16 with zero points of 0. Either
 //! operand may be constant (a flash table); a constant RHS is transposed here, once, to
@@ -14,7 +14,8 @@ use crate::graph::{DType, Options, Tensor};
 use crate::kernel::OpIo;
 use crate::kernel::{Call, Emitter};
 use tinyml_runtime::kernels::fully_connected::{
-    batch_matmul_s16, batch_matmul_s8, BatchMatmulParams, FullyConnectedParams, BATCH_MATMUL_BATCH_DIMS,
+    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatmulParams, FullyConnectedParams,
+    BATCH_MATMUL_BATCH_DIMS,
 };
 
 /// A lowered BATCH_MATMUL of element type `T`.
@@ -68,9 +69,55 @@ fn transpose_matrices<T: Copy>(data: &[T], rows: usize, cols: usize) -> Vec<T> {
     out
 }
 
+/// The quantized constants of one matrix product (all 0 for float32).
+#[derive(Default)]
+struct Quantization {
+    input_offset: i32,
+    filter_offset: i32,
+    output_offset: i32,
+    output_multiplier: i32,
+    output_shift: i32,
+    activation_min: i32,
+    activation_max: i32,
+}
+
+/// `BatchMatMulPrepare`'s quantized constants of int8 or int16.
+fn quantization(cx: &LowerCx, dtype: DType) -> Result<Quantization, CompileError> {
+    let (lhs, rhs, output) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
+    // Per-tensor quantization (`GetQuantizedConvolutionMultipler`; per-channel scales
+    // are not read by TFLM's BATCH_MATMUL).
+    for (t, role) in [(lhs, "LHS"), (rhs, "RHS"), (output, "output")] {
+        if t.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
+            return Err(
+                cx.unsupported(format!("{role} '{}' is quantized per channel; BATCH_MATMUL is per tensor", t.name))
+            );
+        }
+    }
+    let (l_scale, l_zp) = cx.quant_of(lhs, "LHS")?;
+    let (r_scale, r_zp) = cx.quant_of(rhs, "RHS")?;
+    let (o_scale, o_zp) = cx.quant_of(output, "output")?;
+    if dtype == DType::I16 && (l_zp != 0 || r_zp != 0 || o_zp != 0) {
+        return Err(cx.unsupported(format!(
+            "int16 zero points must be 0, as TFLM requires (LHS {l_zp}, RHS {r_zp}, output {o_zp})"
+        )));
+    }
+    let (output_multiplier, output_shift) = quantize_multiplier((l_scale as f64 * r_scale as f64) / o_scale as f64);
+    let (activation_min, activation_max) =
+        if dtype == DType::I8 { (i8::MIN as i32, i8::MAX as i32) } else { (i16::MIN as i32, i16::MAX as i32) };
+    Ok(Quantization {
+        input_offset: -(l_zp as i32),
+        filter_offset: -(r_zp as i32),
+        output_offset: o_zp as i32,
+        output_multiplier,
+        output_shift,
+        activation_min,
+        activation_max,
+    })
+}
+
 /// Lowers a BATCH_MATMUL operator.
 pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let dtype = cx.expect_input_type(0, &[DType::I8, DType::I16])?.dtype;
+    let dtype = cx.expect_input_type(0, &[DType::I8, DType::I16, DType::F32])?.dtype;
     binary::expect_same_types(cx, dtype)?;
     let (adj_x, adj_y) = match cx.op.options {
         Options::BatchMatMul { adj_x, adj_y } => (adj_x, adj_y),
@@ -102,34 +149,15 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             output.name, output.shape, lhs.shape, rhs.shape
         )));
     }
-    // Per-tensor quantization (`GetQuantizedConvolutionMultipler`; per-channel scales
-    // are not read by TFLM's BATCH_MATMUL).
-    for (t, role) in [(lhs, "LHS"), (rhs, "RHS"), (output, "output")] {
-        if t.quant.as_ref().is_some_and(|q| q.scale.len() > 1) {
-            return Err(
-                cx.unsupported(format!("{role} '{}' is quantized per channel; BATCH_MATMUL is per tensor", t.name))
-            );
-        }
-    }
-    let (l_scale, l_zp) = cx.quant_of(lhs, "LHS")?;
-    let (r_scale, r_zp) = cx.quant_of(rhs, "RHS")?;
-    let (o_scale, o_zp) = cx.quant_of(output, "output")?;
-    if dtype == DType::I16 && (l_zp != 0 || r_zp != 0 || o_zp != 0) {
-        return Err(cx.unsupported(format!(
-            "int16 zero points must be 0, as TFLM requires (LHS {l_zp}, RHS {r_zp}, output {o_zp})"
-        )));
-    }
-    let (output_multiplier, output_shift) = quantize_multiplier((l_scale as f64 * r_scale as f64) / o_scale as f64);
-    let (activation_min, activation_max) =
-        if dtype == DType::I8 { (i8::MIN as i32, i8::MAX as i32) } else { (i16::MIN as i32, i16::MAX as i32) };
+    let quant = if dtype == DType::F32 { Quantization::default() } else { quantization(cx, dtype)? };
     let fc = FullyConnectedParams {
-        input_offset: -(l_zp as i32),
-        filter_offset: -(r_zp as i32),
-        output_offset: o_zp as i32,
-        output_multiplier,
-        output_shift,
-        activation_min,
-        activation_max,
+        input_offset: quant.input_offset,
+        filter_offset: quant.filter_offset,
+        output_offset: quant.output_offset,
+        output_multiplier: quant.output_multiplier,
+        output_shift: quant.output_shift,
+        activation_min: quant.activation_min,
+        activation_max: quant.activation_max,
         batches: rows,
         accum_depth: depth,
         output_depth: cols,
@@ -166,7 +194,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let transpose_rhs = (rhs_const && !adj_y).then_some((r.rows, r.cols));
     let (kernel, inputs) = match dtype {
         DType::I8 => make::<i8>(cx, params, transpose_rhs)?,
-        _ => make::<i16>(cx, params, transpose_rhs)?,
+        DType::I16 => make::<i16>(cx, params, transpose_rhs)?,
+        _ => make::<f32>(cx, params, transpose_rhs)?,
     };
     Ok(Lowered { kernel, inputs, output: cx.output_id(0)? })
 }
@@ -188,6 +217,13 @@ impl MatmulElem for i16 {
     const FUNCTION: &'static str = "batch_matmul_s16";
     fn run(p: &BatchMatmulParams, lhs: &[Self], rhs: &[Self], out: &mut [Self]) {
         batch_matmul_s16(p, lhs, rhs, out)
+    }
+}
+
+impl MatmulElem for f32 {
+    const FUNCTION: &'static str = "batch_matmul_f32";
+    fn run(p: &BatchMatmulParams, lhs: &[Self], rhs: &[Self], out: &mut [Self]) {
+        batch_matmul_f32(p, lhs, rhs, out)
     }
 }
 
@@ -237,6 +273,8 @@ mod tests {
         lower(opcode::BATCH_MATMUL, Options::None, graph(DType::I8, &[2, 3, 4], &[4, 5], &[2, 3, 5], 3)).expect("int8");
         lower(opcode::BATCH_MATMUL, adj(true, true), graph(DType::I16, &[4, 3], &[2, 5, 4], &[2, 3, 5], 0))
             .expect("int16");
+        lower(opcode::BATCH_MATMUL, adj(false, true), graph(DType::F32, &[3, 4], &[5, 4], &[3, 5], 0))
+            .expect("float32");
         let e = refusal(opcode::BATCH_MATMUL, adj(true, false), graph(DType::I8, &[4, 3], &[2, 5, 4], &[2, 3, 4], 0));
         assert!(e.contains("has depth 4 but RHS 'rhs' [2, 5, 4] (adj_y false) has 5"), "{e}");
         let e = refusal(opcode::BATCH_MATMUL, Options::None, graph(DType::I8, &[2, 3, 4], &[3, 4, 5], &[2, 3, 5], 0));

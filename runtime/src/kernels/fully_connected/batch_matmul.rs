@@ -1,4 +1,4 @@
-//! BATCH_MATMUL, int8 and int16 (TFLM micro `batch_matmul.cc`,
+//! BATCH_MATMUL, int8, int16 and float32 (TFLM micro `batch_matmul.cc`,
 //! `reference_ops::BatchMatMul` with `FullyConnectedParams`): for every batch index, with
 //! numpy broadcasting of the (up to three) batch dimensions,
 //! `out[r][c] = requant(sum_k (lhs[r][k] + input_offset) * (rhs[k][c] + filter_offset))`.
@@ -10,7 +10,8 @@
 //! the int8 product is the fully connected kernel itself. Other layouts (`adj_x`, a
 //! run-time RHS without `adj_y`) and int16 (16x16 products, 64-bit sums, the 64-bit
 //! requantization, as TFLM's `int64_t` accumulator) are walked with strides; TFLM
-//! transposes into buffers instead, which gives the same integers.
+//! transposes into buffers instead, which gives the same integers. The float32 product
+//! ([`batch_matmul_f32`]) sums from 0 in the order of the depth, as TFLM's float loop.
 
 use super::params::FullyConnectedParams;
 use super::reference::fully_connected_s8_reference;
@@ -128,6 +129,24 @@ pub fn batch_matmul_s16(p: &BatchMatmulParams, lhs: &[i16], rhs: &[i16], output:
     });
 }
 
+/// The float32 BATCH_MATMUL: `out[r][c] = sum_k rhs[k][c] * lhs[r][k]`, summed from 0
+/// in depth order (TFLM's float `BatchMatMul`); only the dimensions of `fc` are read.
+pub fn batch_matmul_f32(p: &BatchMatmulParams, lhs: &[f32], rhs: &[f32], output: &mut [f32]) {
+    let fc = &p.fc;
+    p.for_each_batch(|l, r, o| {
+        for row in 0..fc.batches {
+            for c in 0..fc.output_depth {
+                let mut acc = 0.0f32;
+                for k in 0..fc.accum_depth {
+                    acc += rhs[r + c * p.rhs_col_stride + k * p.rhs_depth_stride]
+                        * lhs[l + row * p.lhs_row_stride + k * p.lhs_depth_stride];
+                }
+                output[o + row * fc.output_depth + c] = acc;
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +201,9 @@ mod tests {
             &mut out16,
         );
         assert_eq!(out16, want.map(i16::from));
+        let mut outf = [0f32; 4];
+        batch_matmul_f32(&p, &[1.0, 4.0, 2.0, 5.0, 3.0, 6.0], &[1.0, 0.0, 0.0, 1.0, 2.0, -1.0], &mut outf);
+        assert_eq!(outf, want.map(f32::from));
     }
 
     #[test]

@@ -16,7 +16,9 @@ mod reference;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
 
-pub use batch_matmul::{batch_matmul_s16, batch_matmul_s8, BatchMatmulParams, BATCH_MATMUL_BATCH_DIMS};
+pub use batch_matmul::{
+    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatmulParams, BATCH_MATMUL_BATCH_DIMS,
+};
 pub use params::{folded_bias, fully_connected_s8_pack, fully_connected_s8_packed_len, FullyConnectedParams};
 pub use reference::{fully_connected_s16, fully_connected_s8_reference};
 
