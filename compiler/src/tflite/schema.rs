@@ -94,6 +94,7 @@ pub mod options_type {
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
     pub const LEAKY_RELU: u8 = 75;
+    pub const BATCH_MATMUL: u8 = 101;
 
     /// The table name of a union type value, for messages.
     pub fn name(t: u8) -> &'static str {
@@ -114,6 +115,7 @@ pub mod options_type {
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
             LEAKY_RELU => "LeakyReluOptions",
+            BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
         }
     }
@@ -185,6 +187,11 @@ pub mod opts {
     /// `ReducerOptions`.
     pub mod reducer {
         pub const KEEP_DIMS: u16 = 0;
+    }
+    /// `BatchMatMulOptions`.
+    pub mod batch_matmul {
+        pub const ADJ_X: u16 = 0;
+        pub const ADJ_Y: u16 = 1;
     }
     /// `StridedSliceOptions`.
     pub mod strided_slice {
