@@ -355,6 +355,18 @@ typedef struct {
     Broadcast shape;
 } MulI32Params;
 
+/** runtime/src/kernels/prelu.rs PreluParams. */
+typedef struct {
+    int32_t input_offset;
+    int32_t alpha_offset;
+    int32_t output_offset;
+    int32_t output_multiplier_1;
+    int32_t output_shift_1;
+    int32_t output_multiplier_2;
+    int32_t output_shift_2;
+    Broadcast shape;
+} PreluParams;
+
 /** runtime/src/kernels/logistic.rs SigmoidParams (int8 LOGISTIC and TANH). */
 typedef struct {
     int32_t input_zero_point;
@@ -504,6 +516,13 @@ void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int3
 void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void mul_i32(const MulI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
+void prelu_s8(const PreluParams *p, const tinyml_i8 *input, const tinyml_i8 *alpha, tinyml_i8 *output);
+void prelu_s16(const PreluParams *p, const int16_t *input, const tinyml_i8 *alpha, int16_t *output);
+void prelu_f32(const Broadcast *shape, const float *input, const float *alpha, float *output);
+void squared_difference_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void squared_difference_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
+void squared_difference_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
+void squared_difference_f32(const Broadcast *shape, const float *in1, const float *in2, float *output);
 void maximum_i8(const Broadcast *shape, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void maximum_i16(const Broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *output);
 void maximum_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);

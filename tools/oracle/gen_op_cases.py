@@ -65,6 +65,8 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        ew.squared_difference_cases,
+        ew.prelu_cases,
     ]
     return [c for f in families for c in f()]
 

@@ -23,10 +23,12 @@ pub mod minmax;
 pub mod mul;
 pub mod pad;
 pub mod pooling;
+pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod reshape;
 pub mod softmax;
+pub mod squared_difference;
 pub mod strided_slice;
 
 use crate::error::CompileError;
@@ -56,11 +58,13 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MINIMUM, minmax::lower),
     (opcode::MUL, mul::lower),
     (opcode::PAD, pad::lower),
+    (opcode::PRELU, prelu::lower),
     (opcode::QUANTIZE, quantize::lower),
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
     (opcode::SOFTMAX, softmax::lower),
+    (opcode::SQUARED_DIFFERENCE, squared_difference::lower),
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),

@@ -52,6 +52,7 @@ pub mod mul;
 pub mod packed;
 pub mod pad;
 pub mod pooling;
+pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod sigmoid;

@@ -28,6 +28,7 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_logistic.c", text: include_str!("../../../c/tinyml_logistic.c") },
     KernelSource { file: "tinyml_sigmoid_lut.c", text: include_str!("../../../c/tinyml_sigmoid_lut.c") },
     KernelSource { file: "tinyml_quantize.c", text: include_str!("../../../c/tinyml_quantize.c") },
+    KernelSource { file: "tinyml_prelu.c", text: include_str!("../../../c/tinyml_prelu.c") },
     KernelSource { file: "tinyml_relu.c", text: include_str!("../../../c/tinyml_relu.c") },
     KernelSource { file: "tinyml_dequantize.c", text: include_str!("../../../c/tinyml_dequantize.c") },
     KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c") },
