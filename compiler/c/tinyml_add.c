@@ -10,7 +10,7 @@ static int32_t tinyml_scale_down(int32_t x, int32_t multiplier, int32_t left_shi
 }
 
 /* Both offset inputs shifted left by the headroom and scaled to their common scale. */
-static void tinyml_rescaled_inputs(const AddParams *p, int32_t a, int32_t b, int32_t *scaled1, int32_t *scaled2) {
+static void tinyml_add_inputs_rescaled(const AddParams *p, int32_t a, int32_t b, int32_t *scaled1, int32_t *scaled2) {
     *scaled1 = tinyml_scale_down(tinyml_shl(p->input1_offset + a, p->left_shift), p->input1_multiplier,
                                  p->input1_shift);
     *scaled2 = tinyml_scale_down(tinyml_shl(p->input2_offset + b, p->left_shift), p->input2_multiplier,
@@ -22,7 +22,7 @@ static int32_t tinyml_add_element(const AddParams *p, int32_t a, int32_t b) {
     int32_t scaled1;
     int32_t scaled2;
     int32_t out;
-    tinyml_rescaled_inputs(p, a, b, &scaled1, &scaled2);
+    tinyml_add_inputs_rescaled(p, a, b, &scaled1, &scaled2);
     out = tinyml_scale_down(p->subtract ? scaled1 - scaled2 : scaled1 + scaled2, p->output_multiplier,
                             p->output_shift) +
           p->output_offset;
@@ -74,7 +74,7 @@ static int32_t tinyml_squared_difference_element(const AddParams *p, int32_t a, 
     int32_t scaled2;
     int32_t raw;
     int32_t out;
-    tinyml_rescaled_inputs(p, a, b, &scaled1, &scaled2);
+    tinyml_add_inputs_rescaled(p, a, b, &scaled1, &scaled2);
     raw = scaled1 - scaled2;
     out = tinyml_multiply_by_quantized_multiplier(tinyml_wrapping_mul(raw, raw), p->output_multiplier,
                                                                 p->output_shift) +

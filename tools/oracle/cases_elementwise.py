@@ -1,6 +1,6 @@
 """Test cases of the element-wise operators: ADD, MUL, MINIMUM, MAXIMUM, SOFTMAX,
 LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST, RELU, RELU6, LEAKY_RELU,
-HARD_SWISH, SQUARED_DIFFERENCE, PRELU."""
+HARD_SWISH, SQUARED_DIFFERENCE, PRELU, EXP, LOG, SQRT, RSQRT, L2_NORMALIZATION, LOG_SOFTMAX."""
 
 from __future__ import annotations
 
@@ -564,4 +564,167 @@ def prelu_cases():
         name += "" if p["const_alpha"] else "_alphain"
         desc = f"PRELU {p['dtype']} {p['shape']}, alpha {p['alpha_shape']}" + ("" if p["const_alpha"] else " (an input)")
         cases.append(Case("PRELU", name, p, desc, i in quick, lambda rng, p=p: _prelu(rng, p)))
+    return dedupe(cases)
+
+
+def _unary_math(rng, op, p):
+    """EXP, LOG, SQRT, RSQRT on float32 over a value range, or int8 RSQRT with its input
+    at or above the zero point (TFLM fails the invoke on a negative one)."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "float32":
+        in_q = out_q = (None, None)
+        lo, hi = p["range"]
+        data = rng.uniform(lo, hi, size=shape).astype(np.float32)
+        if p.get("log_spread"):
+            data = np.exp(rng.uniform(np.log(lo), np.log(hi), size=shape)).astype(np.float32)
+    else:
+        in_q = tb.quant_params(*p["in_range"], dtype)
+        # The output covers 1 / sqrt of the smallest positive input, one step.
+        out_q = tb.quant_params(0.0, p.get("out_frac", 1.0) / np.sqrt(in_q[0]), dtype)
+        data = rng.integers(in_q[1], INT_RANGES[dtype][1], size=shape, endpoint=True).astype(dtype)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op(op, [x], [y])
+    return m.build([x], [y]), [data]
+
+
+def _unary_math_cases(op, specs, quick):
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 4, 4, 3], dtype="float32")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}"
+        if "range" in p:
+            name += f"_{p['range'][0]:g}to{p['range'][1]:g}" + ("_log" if p.get("log_spread") else "")
+        if "in_range" in p:
+            name += f"_in{p['in_range'][0]:g}to{p['in_range'][1]:g}" + (f"_out{p['out_frac']:g}" if "out_frac" in p else "")
+        desc = f"{op} {p['dtype']} {p['shape']}"
+        cases.append(Case(op, name, p, desc, i in quick, lambda rng, p=p: _unary_math(rng, op, p)))
+    return dedupe(cases)
+
+
+def exp_cases():
+    specs = [
+        dict(range=(-10.0, 10.0)),
+        dict(range=(-1.0, 1.0), shape=[2, 33]),
+        dict(range=(-110.0, 95.0), shape=[64]),  # overflow to inf, subnormal and zero results
+        dict(range=(-0.001, 0.001), shape=[17]),
+    ]
+    return _unary_math_cases("EXP", specs, quick={0, 2})
+
+
+def log_cases():
+    specs = [
+        dict(range=(1e-3, 100.0), log_spread=True),
+        dict(range=(0.5, 2.0), shape=[2, 33]),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),  # subnormal inputs too
+        dict(range=(0.0, 1.0), shape=[17]),
+    ]
+    return _unary_math_cases("LOG", specs, quick={0, 2})
+
+
+def sqrt_cases():
+    specs = [
+        dict(range=(0.0, 100.0)),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),
+        dict(range=(0.0, 1.0), shape=[2, 33]),
+    ]
+    return _unary_math_cases("SQRT", specs, quick={0, 1})
+
+
+def rsqrt_cases():
+    specs = [
+        dict(range=(0.01, 100.0)),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),
+        dict(dtype="int8", in_range=(-1.0, 4.0)),
+        dict(dtype="int8", in_range=(-0.2, 20.0), shape=[2, 33]),
+        dict(dtype="int8", in_range=(-3.0, 0.5), shape=[17], out_frac=0.25),
+        dict(dtype="int16", in_range=(-1.0, 4.0)),
+        dict(dtype="int16", in_range=(-0.01, 300.0), shape=[2, 33], out_frac=0.5),
+    ]
+    return _unary_math_cases("RSQRT", specs, quick={0, 2, 3, 5})
+
+
+def _l2_normalization(rng, p):
+    """L2_NORMALIZATION over the last dimension; int8 output at scale 1/128, zero point
+    0, as the TFLite converter writes it (TFLM's kernel assumes it)."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "int8":
+        in_q, out_q = qparams(rng), (1 / 128, 0)
+        data = random_tensor(rng, shape, dtype)
+        if p.get("zero_row"):
+            data[..., 0, :] = in_q[1]
+    else:
+        in_q = out_q = (None, None)
+        data = random_tensor(rng, shape, dtype)
+        if p.get("zero_row"):
+            data[..., 0, :] = 0.0
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op("L2_NORMALIZATION", [x], [y], "L2NormOptions", fused_activation_function=p["act"])
+    return m.build([x], [y]), [data]
+
+
+def l2_normalization_cases():
+    specs = [
+        dict(),
+        dict(shape=[1, 4, 4, 16]),
+        dict(shape=[3, 1]),
+        dict(shape=[2, 200]),
+        dict(shape=[4, 8], zero_row=True),
+        dict(dtype="float32"),
+        dict(dtype="float32", shape=[4, 8], zero_row=True),
+        dict(act="RELU"),  # TFLM refuses a fused activation
+    ]
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 10], dtype="int8", act="NONE")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}" + ("_zerorow" if p.get("zero_row") else "")
+        name += "" if p["act"] == "NONE" else f"_{p['act'].lower()}"
+        desc = f"L2_NORMALIZATION {p['dtype']} {p['shape']}"
+        cases.append(Case("L2_NORMALIZATION", name, p, desc, i in {0, 3, 5}, lambda rng, p=p: _l2_normalization(rng, p)))
+    return dedupe(cases)
+
+
+def _log_softmax(rng, p):
+    """LOG_SOFTMAX over the last dimension: int8 with the output TFLM requires (16/256,
+    127), or float32."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "int8":
+        in_q, out_q = (p["in_scale"], int(rng.integers(-60, 60))), p.get("out_q", (16 / 256, 127))
+    else:
+        in_q = out_q = (None, None)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op("LOG_SOFTMAX", [x], [y])
+    return m.build([x], [y]), [random_tensor(rng, shape, dtype, *p.get("range", (None, None)))]
+
+
+def log_softmax_cases():
+    specs = [
+        dict(in_scale=0.05),
+        dict(in_scale=0.1, shape=[1, 33]),
+        dict(in_scale=0.01, shape=[2, 7]),
+        dict(in_scale=0.3, shape=[1, 4, 4, 6]),
+        dict(in_scale=1.0, shape=[1, 1]),
+        dict(in_scale=0.004, shape=[3, 100]),
+        dict(in_scale=0.05, out_q=(1 / 256, -128)),  # TFLM refuses another output quantization
+        dict(dtype="float32"),
+        dict(dtype="float32", shape=[3, 33], range=(-40.0, 40.0)),
+        dict(dtype="float32", shape=[1, 4, 4, 6], range=(-1.0, 1.0)),
+    ]
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 10], dtype="int8")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}"
+        name += f"_in{p['in_scale']:.4g}" if "in_scale" in p else ""
+        name += f"_{p['range'][0]:g}to{p['range'][1]:g}" if "range" in p else ""
+        name += "_outq" if "out_q" in p else ""
+        desc = f"LOG_SOFTMAX {p['dtype']} {p['shape']}"
+        cases.append(Case("LOG_SOFTMAX", name, p, desc, i in {0, 3, 7}, lambda rng, p=p: _log_softmax(rng, p)))
     return dedupe(cases)

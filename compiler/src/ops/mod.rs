@@ -16,7 +16,10 @@ pub mod conv;
 pub mod conv_common;
 pub mod depthwise_conv;
 pub mod dequantize;
+pub mod elementwise;
 pub mod fully_connected;
+pub mod l2_normalization;
+pub mod log_softmax;
 pub mod logistic;
 pub mod mean;
 pub mod minmax;
@@ -48,9 +51,13 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::CONV_2D, conv::lower),
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
+    (opcode::EXP, elementwise::lower),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
     (opcode::HARD_SWISH, relu::lower_hard_swish),
+    (opcode::L2_NORMALIZATION, l2_normalization::lower),
     (opcode::LEAKY_RELU, relu::lower_leaky),
+    (opcode::LOG, elementwise::lower),
+    (opcode::LOG_SOFTMAX, log_softmax::lower),
     (opcode::LOGISTIC, logistic::lower),
     (opcode::MAX_POOL_2D, pooling::lower),
     (opcode::MAXIMUM, minmax::lower),
@@ -63,7 +70,9 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
+    (opcode::RSQRT, elementwise::lower),
     (opcode::SOFTMAX, softmax::lower),
+    (opcode::SQRT, elementwise::lower),
     (opcode::SQUARED_DIFFERENCE, squared_difference::lower),
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
