@@ -101,3 +101,42 @@ impl Kernel for Elementwise {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{opcode, Activation, DType, Options};
+    use crate::ops::testing::{lower, tensor};
+
+    #[test]
+    fn lowers_the_types_tflm_takes_and_refuses_the_others_by_name() {
+        let f32_io = || (tensor("in", DType::F32, &[2, 3], None, None), tensor("out", DType::F32, &[2, 3], None, None));
+        let q = |dtype, zp| tensor("t", dtype, &[2, 3], Some((0.05, zp)), None);
+        for code in [opcode::EXP, opcode::LOG, opcode::SQRT, opcode::RSQRT] {
+            let (i, o) = f32_io();
+            lower(code, vec![i], o, Options::None).expect("float32");
+        }
+        lower(opcode::RSQRT, vec![q(DType::I8, -3)], q(DType::I8, -128), Options::None).expect("int8 RSQRT");
+        lower(opcode::RSQRT, vec![q(DType::I16, 0)], q(DType::I16, 0), Options::None).expect("int16 RSQRT");
+        // TFLM's EXP, LOG and SQRT are float32 only.
+        for code in [opcode::EXP, opcode::LOG, opcode::SQRT] {
+            let e = lower(code, vec![q(DType::I8, 0)], q(DType::I8, 0), Options::None).unwrap_err().to_string();
+            assert!(e.contains("has type INT8; supported: FLOAT32"), "{e}");
+        }
+        let e = lower(opcode::RSQRT, vec![q(DType::I16, 2)], q(DType::I16, 0), Options::None).unwrap_err().to_string();
+        assert!(e.contains("TFLM requires both to be 0"), "{e}");
+        // L2_NORMALIZATION: no fused activation, at most 4 dimensions.
+        let act = Options::Elementwise { activation: Activation::Relu };
+        let e = lower(opcode::L2_NORMALIZATION, vec![q(DType::I8, 0)], q(DType::I8, 0), act).unwrap_err().to_string();
+        assert!(e.contains("fused activation Relu"), "{e}");
+        let five = |name| tensor(name, DType::F32, &[1, 1, 2, 2, 3], None, None);
+        let e = lower(opcode::L2_NORMALIZATION, vec![five("in")], five("out"), Options::None).unwrap_err().to_string();
+        assert!(e.contains("of 5 dimensions (at most 4)"), "{e}");
+        // LOG_SOFTMAX: TFLM fixes the int8 output at 16/256 and 127.
+        let out = tensor("out", DType::I8, &[2, 3], Some((16.0 / 256.0, 127)), None);
+        lower(opcode::LOG_SOFTMAX, vec![q(DType::I8, 5)], out, Options::None).expect("int8 LOG_SOFTMAX");
+        let e = lower(opcode::LOG_SOFTMAX, vec![q(DType::I8, 5)], q(DType::I8, -128), Options::None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LOG_SOFTMAX requires 16/256 and 127"), "{e}");
+    }
+}

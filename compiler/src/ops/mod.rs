@@ -33,6 +33,8 @@ pub mod reshape;
 pub mod softmax;
 pub mod squared_difference;
 pub mod strided_slice;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};

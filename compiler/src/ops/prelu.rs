@@ -109,3 +109,27 @@ impl Kernel for PreluS16 {
         Call::new("prelu_s16", vec![params, Arg::Input(0), alpha, Arg::Output])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{opcode, DType, Options};
+    use crate::ops::testing::{lower, tensor};
+
+    #[test]
+    fn int8_alpha_for_both_integer_types_and_int16_needs_it_constant() {
+        let alpha = |data: Option<Vec<u8>>| tensor("alpha", DType::I8, &[3], Some((0.01, 0)), data);
+        let input = |dtype| tensor("in", dtype, &[2, 3], Some((0.05, 0)), None);
+        lower(opcode::PRELU, vec![input(DType::I8), alpha(None)], input(DType::I8), Options::None).expect("int8");
+        let constant = Some(vec![1, 2, 3]);
+        lower(opcode::PRELU, vec![input(DType::I16), alpha(constant)], input(DType::I16), Options::None)
+            .expect("int16");
+        let e = lower(opcode::PRELU, vec![input(DType::I16), alpha(None)], input(DType::I16), Options::None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("constant alpha"), "{e}");
+        let e = lower(opcode::PRELU, vec![input(DType::I16), input(DType::I16)], input(DType::I16), Options::None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("PRELU with input INT16, alpha INT16"), "{e}");
+    }
+}

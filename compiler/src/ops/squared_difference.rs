@@ -100,3 +100,21 @@ fn quantized_params(cx: &LowerCx, dtype: DType, shape: Broadcast) -> Result<AddP
         shape,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{opcode, DType, Options};
+    use crate::ops::testing::{lower, tensor};
+
+    #[test]
+    fn int16_zero_points_must_be_zero() {
+        let q = |name, dtype, shape: &[usize], zp| tensor(name, dtype, shape, Some((0.05, zp)), None);
+        let (a, b) = (q("a", DType::I16, &[2, 3], 1), q("b", DType::I16, &[3], 0));
+        let e = lower(opcode::SQUARED_DIFFERENCE, vec![a, b], q("out", DType::I16, &[2, 3], 0), Options::None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("TFLM requires all three to be 0"), "{e}");
+        let (a, b) = (q("a", DType::I8, &[2, 3], 1), q("b", DType::I8, &[3], -7));
+        lower(opcode::SQUARED_DIFFERENCE, vec![a, b], q("out", DType::I8, &[2, 3], -128), Options::None).expect("int8");
+    }
+}
