@@ -36,9 +36,9 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     if input.shape.len() > 4 {
         return Err(cx.unsupported(format!("input '{}' of {} dimensions (at most 4)", input.name, input.shape.len())));
     }
-    if input.shape.is_empty() || input.shape != output.shape {
+    if input.shape.is_empty() || input.shape.contains(&0) || input.shape != output.shape {
         return Err(cx.invalid(format!(
-            "input '{}' {:?} and output '{}' {:?} must have one non-scalar shape",
+            "input '{}' {:?} and output '{}' {:?} must have one non-scalar, non-empty shape",
             input.name, input.shape, output.name, output.shape
         )));
     }

@@ -31,9 +31,9 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             output.dtype.tflite_name()
         )));
     }
-    if input.shape.is_empty() || input.shape != output.shape {
+    if input.shape.is_empty() || input.shape.contains(&0) || input.shape != output.shape {
         return Err(cx.invalid(format!(
-            "input '{}' {:?} and output '{}' {:?} must have one non-scalar shape",
+            "input '{}' {:?} and output '{}' {:?} must have one non-scalar, non-empty shape",
             input.name, input.shape, output.name, output.shape
         )));
     }
