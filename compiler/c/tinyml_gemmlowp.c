@@ -110,14 +110,19 @@ int32_t tinyml_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
     return tinyml_rescale(x, 1, 0);
 }
 
+/* Leading zero bits of x, 32 for 0 (CountLeadingZeros; portable, no builtins). */
+static int32_t tinyml_count_leading_zeros(uint32_t x) {
+    int32_t n = 0;
+    while (n < 32 && (x & ((uint32_t)1 << (31 - n))) == 0) {
+        ++n;
+    }
+    return n;
+}
+
 void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *reciprocal, int32_t *num_bits_over_unit) {
     const uint32_t ux = (uint32_t)x;
-    int32_t headroom_plus_one = 0;
+    const int32_t headroom_plus_one = tinyml_count_leading_zeros(ux);
     uint32_t shifted;
-    /* Count leading zeros of a positive value (portable, no builtins). */
-    while (headroom_plus_one < 32 && (ux & ((uint32_t)1 << (31 - headroom_plus_one))) == 0) {
-        ++headroom_plus_one;
-    }
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     shifted = headroom_plus_one < 32 ? (ux << headroom_plus_one) : 0;
     *reciprocal = tinyml_one_over_one_plus_x_for_x_in_0_1((int32_t)(shifted - ((uint32_t)1 << 31)));
@@ -155,7 +160,6 @@ int32_t tinyml_tanh(int32_t a, int32_t integer_bits) {
 void tinyml_get_inv_sqrt_quantized_multiplier_exp(int32_t input, int32_t reverse_shift, int32_t *inv_sqrt,
                                                   int32_t *shift) {
     int32_t s = 11;
-    int32_t lz = 0;
     int32_t pairs;
     int32_t half_input;
     int32_t x;
@@ -169,10 +173,7 @@ void tinyml_get_inv_sqrt_quantized_multiplier_exp(int32_t input, int32_t reverse
         input /= 4;
         ++s;
     }
-    while ((((uint32_t)input) & ((uint32_t)1 << (31 - lz))) == 0) {
-        ++lz;
-    }
-    pairs = (lz - 1) / 2 - 1;
+    pairs = (tinyml_count_leading_zeros((uint32_t)input) - 1) / 2 - 1;
     s -= pairs;
     input = tinyml_shl(input, 2 * pairs);
     /* F3 values: 3 integer bits. */
@@ -206,8 +207,8 @@ int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t inp
     const int32_t alpha_f = INT32_C(638450708);
     const int32_t accum_bits = output_integer_bits + 1;
     const int32_t shifted_quarter = tinyml_rescale(INT32_C(536870912), 0, accum_bits);
-    int32_t z_a_headroom_plus_1 = 0;
-    int32_t z_b_headroom = 0;
+    const int32_t z_a_headroom_plus_1 = tinyml_count_leading_zeros((uint32_t)input);
+    int32_t z_b_headroom;
     int32_t r_a_raw;
     int32_t r_b_raw;
     int32_t z_a_pow_2_adj;
@@ -221,9 +222,6 @@ int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t inp
     int32_t num;
     int32_t denom_minus_one_0;
     int64_t wide;
-    while (z_a_headroom_plus_1 < 32 && (((uint32_t)input) & ((uint32_t)1 << (31 - z_a_headroom_plus_1))) == 0) {
-        ++z_a_headroom_plus_1;
-    }
     r_a_raw = tinyml_saturating_rounding_multiply_by_pot(
         tinyml_srdhm(tinyml_saturating_rounding_multiply_by_pot(input, z_a_headroom_plus_1 - 1), sqrt_half), 1);
     wide = (int64_t)tinyml_saturating_rounding_multiply_by_pot(input_integer_bits - z_a_headroom_plus_1,
@@ -231,10 +229,7 @@ int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t inp
            shifted_quarter;
     z_a_pow_2_adj = (int32_t)(wide > INT32_MAX ? INT32_MAX : (wide < INT32_MIN ? INT32_MIN : wide));
     z_b = tinyml_srdhm(input, sqrt_half);
-    while (z_b_headroom < 32 && (((uint32_t)z_b) & ((uint32_t)1 << (31 - z_b_headroom))) == 0) {
-        ++z_b_headroom;
-    }
-    z_b_headroom -= 1;
+    z_b_headroom = tinyml_count_leading_zeros((uint32_t)z_b) - 1;
     r_b_raw = tinyml_saturating_rounding_multiply_by_pot(input, z_b_headroom);
     wide = (int64_t)tinyml_saturating_rounding_multiply_by_pot(input_integer_bits - z_b_headroom, 31 - accum_bits) -
            shifted_quarter;

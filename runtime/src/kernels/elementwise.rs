@@ -7,32 +7,32 @@ use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::fmath::{expf, logf, sqrtf};
 use crate::gemmlowp::get_inv_sqrt_quantized_multiplier_exp;
 
+/// `out = f(x)` per element.
+#[inline(always)]
+fn map(input: &[f32], output: &mut [f32], f: impl Fn(f32) -> f32) {
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = f(x);
+    }
+}
+
 /// float32 EXP: `std::exp` per element (TFLM `reference_ops::Exp`).
 pub fn exp_f32(input: &[f32], output: &mut [f32]) {
-    for (o, &x) in output.iter_mut().zip(input) {
-        *o = expf(x);
-    }
+    map(input, output, expf);
 }
 
 /// float32 LOG: `std::log` per element.
 pub fn log_f32(input: &[f32], output: &mut [f32]) {
-    for (o, &x) in output.iter_mut().zip(input) {
-        *o = logf(x);
-    }
+    map(input, output, logf);
 }
 
 /// float32 SQRT: `std::sqrt` per element.
 pub fn sqrt_f32(input: &[f32], output: &mut [f32]) {
-    for (o, &x) in output.iter_mut().zip(input) {
-        *o = sqrtf(x);
-    }
+    map(input, output, sqrtf);
 }
 
 /// float32 RSQRT: `1.f / std::sqrt(x)` per element, two float roundings as TFLM.
 pub fn rsqrt_f32(input: &[f32], output: &mut [f32]) {
-    for (o, &x) in output.iter_mut().zip(input) {
-        *o = 1.0 / sqrtf(x);
-    }
+    map(input, output, |x| 1.0 / sqrtf(x));
 }
 
 /// Constant parameters of an int8 or int16 RSQRT (TFLM `PrepareAbsRsqrt`; int16 zero
