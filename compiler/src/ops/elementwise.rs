@@ -70,7 +70,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             Elementwise::RsqrtS16(params)
         }
     };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for Elementwise {

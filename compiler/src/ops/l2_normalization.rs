@@ -47,7 +47,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let outer = input.elements().checked_div(depth).unwrap_or(0);
     let params = L2NormParams { input_zero_point, outer, depth };
     let kernel = L2Normalization { params, float: input.dtype == DType::F32 };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for L2Normalization {

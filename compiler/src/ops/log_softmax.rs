@@ -79,7 +79,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(LogSoftmax { params, float }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

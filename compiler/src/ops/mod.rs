@@ -33,6 +33,7 @@ pub mod reshape;
 pub mod softmax;
 pub mod squared_difference;
 pub mod strided_slice;
+pub mod svdf;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -79,6 +80,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
+    (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
 ];
 

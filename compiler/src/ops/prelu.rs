@@ -36,17 +36,17 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         )));
     }
     let shape = binary::broadcast(cx)?;
-    let output = cx.output_id(0)?;
+    let outputs = vec![cx.output_id(0)?];
     if dtype == DType::F32 {
         let (operands, inputs) = Operands::<f32>::lower(cx)?;
         let f = prelu_fn("SHAPE", "Broadcast", "prelu_f32", prelu_f32 as fn(&Broadcast, &_, &_, &mut _));
-        return Ok(Lowered { kernel: Box::new(Binary { op: "PRELU", params: shape, operands, f }), inputs, output });
+        return Ok(Lowered { kernel: Box::new(Binary { op: "PRELU", params: shape, operands, f }), inputs, outputs });
     }
     let params = quantized_params(cx, shape)?;
     if dtype == DType::I8 {
         let (operands, inputs) = Operands::<i8>::lower(cx)?;
         let f = prelu_fn("PARAMS", "PreluParams", "prelu_s8", prelu_s8);
-        return Ok(Lowered { kernel: Box::new(Binary { op: "PRELU", params, operands, f }), inputs, output });
+        return Ok(Lowered { kernel: Box::new(Binary { op: "PRELU", params, operands, f }), inputs, outputs });
     }
     // int16 input with int8 alpha: the arena holds one element type per step, so alpha
     // (a trained weight in every converted model) must be constant.
@@ -58,7 +58,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         )));
     }
     let alpha = cx.const_i8(1)?;
-    Ok(Lowered { kernel: Box::new(PreluS16 { params, alpha }), inputs: vec![cx.input_id(0)?], output })
+    Ok(Lowered { kernel: Box::new(PreluS16 { params, alpha }), inputs: vec![cx.input_id(0)?], outputs })
 }
 
 /// TFLM `CalculatePreluParams`: both multipliers in double from the per-tensor scales.

@@ -29,7 +29,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let dtype = cx.expect_input_type(0, &[DType::I8, DType::I16, DType::I32, DType::F32])?.dtype;
     binary::expect_same_types(cx, dtype)?;
     let shape = binary::broadcast(cx)?;
-    let output = cx.output_id(0)?;
+    let outputs = vec![cx.output_id(0)?];
     let (kernel, inputs): (Box<dyn Kernel>, _) = match dtype {
         DType::I32 => {
             let (operands, i) = Operands::<i32>::lower(cx)?;
@@ -54,7 +54,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             }
         }
     };
-    Ok(Lowered { kernel, inputs, output })
+    Ok(Lowered { kernel, inputs, outputs })
 }
 
 /// TFLM `PrepareQuantized`: headroom 7 (int8) or 0 (int16), both inputs scaled to
