@@ -148,9 +148,19 @@ int32_t tinyml_rescale(int32_t x, int32_t src_bits, int32_t dst_bits);
 int32_t tinyml_exp_on_negative_values(int32_t a, int32_t integer_bits);
 int32_t tinyml_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *reciprocal, int32_t *num_bits_over_unit);
+void tinyml_get_inv_sqrt_quantized_multiplier_exp(int32_t input, int32_t reverse_shift, int32_t *inv_sqrt,
+                                                  int32_t *shift);
+int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t input_integer_bits,
+                                                      int32_t output_integer_bits);
 
 int32_t tinyml_logistic(int32_t a, int32_t integer_bits);
 int32_t tinyml_tanh(int32_t a, int32_t integer_bits);
+
+/* ---- float32 exp, log and sqrt (runtime/src/fmath.rs), in tinyml_elementwise.c ---- */
+
+float tinyml_expf(float x);
+float tinyml_logf(float x);
+float tinyml_sqrtf(float x);
 
 /* ---- Broadcasting of binary elementwise operators (runtime/src/kernels/broadcast.rs) ---- */
 
@@ -370,6 +380,44 @@ typedef struct {
     Broadcast shape;
 } MulI32Params;
 
+/** runtime/src/kernels/prelu.rs PreluParams. */
+typedef struct {
+    int32_t input_offset;
+    int32_t alpha_offset;
+    int32_t output_offset;
+    int32_t output_multiplier_1;
+    int32_t output_shift_1;
+    int32_t output_multiplier_2;
+    int32_t output_shift_2;
+    Broadcast shape;
+} PreluParams;
+
+/** runtime/src/kernels/elementwise.rs RsqrtParams. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t multiplier;
+    int32_t shift;
+} RsqrtParams;
+
+/** runtime/src/kernels/l2_normalization.rs L2NormParams. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t outer;
+    int32_t depth;
+} L2NormParams;
+
+/** runtime/src/kernels/log_softmax.rs LogSoftmaxParams. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_right_shift;
+    int32_t diff_min;
+    int32_t outer;
+    int32_t depth;
+} LogSoftmaxParams;
+
 /** runtime/src/kernels/logistic.rs SigmoidParams (int8 LOGISTIC and TANH). */
 typedef struct {
     int32_t input_zero_point;
@@ -563,6 +611,13 @@ void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int3
 void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void mul_i32(const MulI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
+void prelu_s8(const PreluParams *p, const tinyml_i8 *input, const tinyml_i8 *alpha, tinyml_i8 *output);
+void prelu_s16(const PreluParams *p, const int16_t *input, const tinyml_i8 *alpha, int16_t *output);
+void prelu_f32(const Broadcast *shape, const float *input, const float *alpha, float *output);
+void squared_difference_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void squared_difference_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
+void squared_difference_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
+void squared_difference_f32(const Broadcast *shape, const float *in1, const float *in2, float *output);
 void maximum_i8(const Broadcast *shape, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void maximum_i16(const Broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *output);
 void maximum_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
@@ -598,6 +653,22 @@ void requantize_i32_i16(const RequantizeParams *p, const int32_t *input, int16_t
 void dequantize_i8(const DequantizeParams *p, const tinyml_i8 *input, float *output, int32_t n);
 void dequantize_u8(const DequantizeParams *p, const tinyml_u8 *input, float *output, int32_t n);
 void dequantize_i16(const DequantizeParams *p, const int16_t *input, float *output, int32_t n);
+
+/* EXP, LOG, SQRT, RSQRT. */
+void exp_f32(const float *input, float *output, int32_t n);
+void log_f32(const float *input, float *output, int32_t n);
+void sqrt_f32(const float *input, float *output, int32_t n);
+void rsqrt_f32(const float *input, float *output, int32_t n);
+void rsqrt_s8(const RsqrtParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void rsqrt_s16(const RsqrtParams *p, const int16_t *input, int16_t *output, int32_t n);
+
+/* L2_NORMALIZATION. */
+void l2_normalization_s8(const L2NormParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void l2_normalization_f32(const L2NormParams *p, const float *input, float *output);
+
+/* LOG_SOFTMAX. */
+void log_softmax_s8(const LogSoftmaxParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void log_softmax_f32(const LogSoftmaxParams *p, const float *input, float *output);
 
 /* RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
 void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);

@@ -72,6 +72,14 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        ew.squared_difference_cases,
+        ew.prelu_cases,
+        ew.exp_cases,
+        ew.log_cases,
+        ew.sqrt_cases,
+        ew.rsqrt_cases,
+        ew.l2_normalization_cases,
+        ew.log_softmax_cases,
         sv.svdf_cases,
     ]
     return [c for f in families for c in f()]

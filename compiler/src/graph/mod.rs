@@ -232,7 +232,7 @@ pub enum Options {
         /// The slope below zero.
         alpha: f32,
     },
-    /// ADD, SUB, MUL, DIV: the fused activation.
+    /// ADD, SUB, MUL, DIV, L2_NORMALIZATION: the fused activation.
     Elementwise {
         /// Fused activation.
         activation: Activation,

@@ -18,17 +18,22 @@ pub mod conv;
 pub mod conv_common;
 pub mod depthwise_conv;
 pub mod dequantize;
+pub mod elementwise;
 pub mod fully_connected;
+pub mod l2_normalization;
+pub mod log_softmax;
 pub mod logistic;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
 pub mod pad;
 pub mod pooling;
+pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod reshape;
 pub mod softmax;
+pub mod squared_difference;
 pub mod strided_slice;
 pub mod svdf;
 #[cfg(test)]
@@ -54,9 +59,13 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::CONV_2D, conv::lower),
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
+    (opcode::EXP, elementwise::lower),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
     (opcode::HARD_SWISH, relu::lower_hard_swish),
+    (opcode::L2_NORMALIZATION, l2_normalization::lower),
     (opcode::LEAKY_RELU, relu::lower_leaky),
+    (opcode::LOG, elementwise::lower),
+    (opcode::LOG_SOFTMAX, log_softmax::lower),
     (opcode::LOGISTIC, logistic::lower),
     (opcode::MAX_POOL_2D, pooling::lower),
     (opcode::MAXIMUM, minmax::lower),
@@ -64,12 +73,16 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MINIMUM, minmax::lower),
     (opcode::MUL, mul::lower),
     (opcode::PAD, pad::lower),
+    (opcode::PRELU, prelu::lower),
     (opcode::QUANTIZE, quantize::lower),
     (opcode::REDUCE_MAX, mean::lower_reduce_max),
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
+    (opcode::RSQRT, elementwise::lower),
     (opcode::SOFTMAX, softmax::lower),
+    (opcode::SQRT, elementwise::lower),
+    (opcode::SQUARED_DIFFERENCE, squared_difference::lower),
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),

@@ -44,6 +44,18 @@ pub fn lower(code: i32, options: Options, tensors: Vec<Tensor>) -> Result<Lowere
     crate::ops::lower(&g, &g.operators[0])
 }
 
+/// Like [`tensor`], argument order (type before shape) and constant `data` as the unary
+/// and binary op tests write them.
+pub fn tensor_data(name: &str, dtype: DType, shape: &[usize], quant: Option<(f32, i64)>, data: Option<Vec<u8>>) -> Tensor {
+    Tensor { data, ..tensor(name, shape, dtype, quant) }
+}
+
+/// Lowers the graph `op(inputs) -> output` of builtin `code` with `options`.
+pub fn lower_io(code: i32, mut inputs: Vec<Tensor>, output: Tensor, options: Options) -> Result<Lowered, CompileError> {
+    inputs.push(output);
+    lower(code, options, inputs)
+}
+
 /// The error message of lowering, which must fail.
 pub fn refusal(code: i32, options: Options, tensors: Vec<Tensor>) -> String {
     match lower(code, options, tensors) {

@@ -29,6 +29,7 @@ fn expected_type(code: i32) -> Option<u8> {
         }
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
         b::LEAKY_RELU => ot::LEAKY_RELU,
+        b::L2_NORMALIZATION => ot::L2_NORM,
         b::SVDF => ot::SVDF,
         b::BATCH_MATMUL => ot::BATCH_MATMUL,
         _ => return None,
@@ -191,7 +192,7 @@ pub(super) fn read(
             axis: f.int(opts::concatenation::AXIS)?,
             activation: f.activation(opts::concatenation::ACTIVATION)?,
         },
-        ot::ADD | ot::SUB | ot::MUL | ot::DIV => {
+        ot::ADD | ot::SUB | ot::MUL | ot::DIV | ot::L2_NORM => {
             Options::Elementwise { activation: f.activation(opts::elementwise::ACTIVATION)? }
         }
         ot::RESHAPE => {

@@ -87,6 +87,7 @@ pub mod options_type {
     pub const SOFTMAX: u8 = 9;
     pub const CONCATENATION: u8 = 10;
     pub const ADD: u8 = 11;
+    pub const L2_NORM: u8 = 12;
     pub const RESHAPE: u8 = 17;
     pub const MUL: u8 = 21;
     pub const REDUCER: u8 = 27;
@@ -108,6 +109,7 @@ pub mod options_type {
             SOFTMAX => "SoftmaxOptions",
             CONCATENATION => "ConcatenationOptions",
             ADD => "AddOptions",
+            L2_NORM => "L2NormOptions",
             RESHAPE => "ReshapeOptions",
             MUL => "MulOptions",
             REDUCER => "ReducerOptions",

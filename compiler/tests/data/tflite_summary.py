@@ -68,7 +68,7 @@ def options(op):
     elif kind == "ConcatenationOptions":
         o = load(tflite.ConcatenationOptions)
         out.update(axis=o.Axis(), activation=o.FusedActivationFunction())
-    elif kind in ("AddOptions", "SubOptions", "MulOptions", "DivOptions"):
+    elif kind in ("AddOptions", "SubOptions", "MulOptions", "DivOptions", "L2NormOptions"):
         out.update(activation=load(getattr(tflite, kind)).FusedActivationFunction())
     elif kind == "ReshapeOptions":
         o = load(tflite.ReshapeOptions)
