@@ -46,6 +46,7 @@ pub(crate) mod geometry;
 pub mod hard_swish;
 pub mod int;
 pub mod logistic;
+pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
