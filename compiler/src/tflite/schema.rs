@@ -92,6 +92,7 @@ pub mod options_type {
     pub const SUB: u8 = 28;
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
+    pub const UNIDIRECTIONAL_SEQUENCE_LSTM: u8 = 71;
     pub const LEAKY_RELU: u8 = 75;
 
     /// The table name of a union type value, for messages.
@@ -111,6 +112,7 @@ pub mod options_type {
             SUB => "SubOptions",
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
+            UNIDIRECTIONAL_SEQUENCE_LSTM => "UnidirectionalSequenceLSTMOptions",
             LEAKY_RELU => "LeakyReluOptions",
             _ => "another options table",
         }
@@ -177,6 +179,15 @@ pub mod opts {
     /// `ReducerOptions`.
     pub mod reducer {
         pub const KEEP_DIMS: u16 = 0;
+    }
+    /// `UnidirectionalSequenceLSTMOptions`.
+    pub mod unidirectional_sequence_lstm {
+        pub const ACTIVATION: u16 = 0;
+        pub const CELL_CLIP: u16 = 1;
+        pub const PROJ_CLIP: u16 = 2;
+        pub const TIME_MAJOR: u16 = 3;
+        pub const ASYMMETRIC_QUANTIZE_INPUTS: u16 = 4;
+        pub const DIAGONAL_RECURRENT_TENSORS: u16 = 5;
     }
     /// `StridedSliceOptions`.
     pub mod strided_slice {
