@@ -99,7 +99,8 @@ def _lstm(rng, p):
         proj_clip=p["proj_clip"],
         time_major=time_major,
     )
-    data = random_tensor(rng, [p["invokes"]] + x_shape, act)
+    # Several invokes: one input per invoke along a leading axis (casekit.Case.invokes).
+    data = random_tensor(rng, ([p["invokes"]] if p["invokes"] > 1 else []) + x_shape, act)
     return m.build([x], [y]), [data]
 
 

@@ -37,6 +37,7 @@ EXIT_GENERATOR_BUG = 8
 def all_cases():
     """Every case of every op, in a stable order."""
     import cases_elementwise as ew
+    import cases_lstm as lstm
     import cases_nn as nn
     import cases_shape as sh
 
@@ -65,6 +66,7 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        lstm.lstm_cases,
     ]
     return [c for f in families for c in f()]
 

@@ -18,6 +18,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
 pub mod logistic;
+pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
@@ -65,6 +66,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
     (opcode::TANH, logistic::lower_tanh),
+    (opcode::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::lower),
 ];
 
 /// Operators cargo-tinyml lowers, by TFLite name (from [`REGISTRY`]).
