@@ -7,7 +7,8 @@
 //! and the hidden state `h` (the op's `output_state`):
 //! `gate = act(sat16(FC(x) + FC(h)))`, each fully connected layer requantized to Q3.12
 //! (scale 2^-12, TFLM's fixed choice), `act` the int16 sigmoid (input, forget and output
-//! gates) or tanh (cell gate) of LOGISTIC and TANH, giving Q0.15. Then
+//! gates) or tanh (cell gate) of LOGISTIC and TANH ([`logistic16`], [`tanh16`]), giving
+//! Q0.15. Then
 //! `c = sat16(forget * c + input * cell_gate)` (each product requantized to the cell
 //! state's scale), clipped to `cell_clip`, and `h = tanh(c) * output` requantized to the
 //! hidden state's scale and zero point. `h` is also the step's row of the output.
@@ -25,9 +26,8 @@
 //! The state tensors are variable: they keep their values from one invoke to the next.
 
 use super::int::QuantizedInt;
-use super::logistic::logistic_s16;
 pub use super::sigmoid::Sigmoid16Params;
-use super::tanh::tanh_s16;
+use super::sigmoid::{logistic16, tanh16};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 
 /// The gates' sigmoid and tanh: their input is Q3.12, TFLM's power-of-two case
@@ -227,20 +227,11 @@ fn step<T: LstmActivation>(
         );
         saturate_i16(saturate_i16(from_x) as i32 + saturate_i16(from_h) as i32)
     };
-    let sigmoid = |v: i16| {
-        let mut o = [0i16];
-        logistic_s16(&GATE_ACTIVATION, &[v], &mut o);
-        o[0]
-    };
-    let tanh = |params: &Sigmoid16Params, v: i16| {
-        let mut o = [0i16];
-        tanh_s16(params, &[v], &mut o);
-        o[0]
-    };
+    let sigmoid = |v: i16| logistic16(&GATE_ACTIVATION, v);
     for j in 0..n_state {
         let forget = sigmoid(gate_input(FORGET, &p.forget_gate, j));
         let input = sigmoid(gate_input(INPUT, &p.input_gate, j));
-        let cell = tanh(&GATE_ACTIVATION, gate_input(CELL, &p.cell_gate, j));
+        let cell = tanh16(&GATE_ACTIVATION, gate_input(CELL, &p.cell_gate, j));
         let output = sigmoid(gate_input(OUTPUT, &p.output_gate, j));
         // TFLM `UpdateLstmCell`: two products to the cell scale, their saturated sum.
         let kept = saturate_i16(mul(&p.forget_mul, forget, c[j]));
@@ -251,7 +242,7 @@ fn step<T: LstmActivation>(
         }
         c[j] = new_c;
         // TFLM `UpdateLstmHidden`.
-        let hidden = p.hidden_zero_point + mul(&p.hidden_mul, tanh(&p.cell_tanh, new_c), output);
+        let hidden = p.hidden_zero_point + mul(&p.hidden_mul, tanh16(&p.cell_tanh, new_c), output);
         y[j] = T::from_i32(hidden.clamp(T::MIN, T::MAX));
     }
 }
