@@ -70,7 +70,8 @@ class Model:
 
         `scale`/`zero_point` may be scalars (per tensor) or sequences (per channel along
         `axis`); both None means unquantized. `data` (bytes) makes the tensor constant.
-        `variable` marks state kept across invokes (`is_variable`, LSTM and SVDF state).
+        `variable` marks recurrent state (`is_variable`: LSTM and SVDF state), which the
+        interpreter keeps between invocations.
         """
         if dtype not in TENSOR_TYPES:
             raise ValueError(f"unsupported tensor type {dtype!r}")
