@@ -29,6 +29,7 @@ pub mod relu;
 pub mod reshape;
 pub mod softmax;
 pub mod strided_slice;
+pub mod svdf;
 
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
@@ -65,6 +66,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
+    (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
     (opcode::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::lower),
 ];
