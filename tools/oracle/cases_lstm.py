@@ -11,7 +11,7 @@ the converter writes it.
 
 `mnist_*` stands in for TFLM's `trained_lstm_int8` example (examples/mnist_lstm: a
 Keras LSTM of 20 units over 28 rows of 28 pixels, batch 1, batch major, cell scale
-2^-11)."""
+2^-11), with the five intermediate tensors the converter adds."""
 
 from __future__ import annotations
 
@@ -89,11 +89,20 @@ def _lstm(rng, p):
     elif variant == "cifg":
         w_in[0], w_rec[0], biases[0] = (A, None), A, A
     inputs = [x] + [t for t, _ in w_in] + w_rec + peephole + biases + projection + [h, c] + layer_norm
+    intermediates = []
+    if p.get("intermediates"):
+        # As the converter writes them for the old kernel: the four gates' calibrated
+        # int16 scales and the hidden state's int8 one, empty (TFLM refuses intermediate
+        # tensors of a non-zero size). TFLM's kernel ignores them.
+        for g in ("input", "forget", "cell", "output"):
+            intermediates.append(m.tensor(f"{g}_gate_intermediate", [0], "int16", scale=rng.uniform(1, 8) / 32767))
+        intermediates.append(m.tensor("hidden_intermediate", [0], "int8", scale=h_scale, zero_point=h_zp))
     m.op(
         OP,
         inputs,
         [y],
         "UnidirectionalSequenceLSTMOptions",
+        intermediates=intermediates,
         fused_activation_function="TANH",
         cell_clip=p["cell_clip"],
         proj_clip=p["proj_clip"],
@@ -119,7 +128,7 @@ def lstm_cases():
     )
     specs = [
         # TFLM's trained_lstm_int8 (examples/mnist_lstm): 28 steps of 28 inputs, 20 units.
-        dict(name="mnist_b1_t28_i28_s20", time=28, input=28, units=20, invokes=2),
+        dict(name="mnist_b1_t28_i28_s20", time=28, input=28, units=20, invokes=2, intermediates=True),
         dict(name="b1_t3_i4_s5"),
         dict(name="b1_t1_i1_s1", time=1, input=1, units=1),
         dict(name="b2_t4_i3_s7", batch=2, time=4, input=3, units=7),
