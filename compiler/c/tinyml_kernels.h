@@ -432,6 +432,43 @@ typedef struct {
     int32_t input_left_shift;
 } Sigmoid16Params;
 
+/** runtime/src/kernels/lstm.rs LstmGateParams. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_shift;
+    int32_t input_filter_offset;
+    int32_t recurrent_multiplier;
+    int32_t recurrent_shift;
+    int32_t recurrent_filter_offset;
+} LstmGateParams;
+
+/** runtime/src/kernels/lstm.rs LstmMulParams. */
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+} LstmMulParams;
+
+/** runtime/src/kernels/lstm.rs LstmParams (UNIDIRECTIONAL_SEQUENCE_LSTM). */
+typedef struct {
+    int32_t batches;
+    int32_t time_steps;
+    int32_t input_size;
+    int32_t state_size;
+    int32_t time_major;
+    int32_t input_offset;
+    int32_t hidden_offset;
+    LstmGateParams input_gate;
+    LstmGateParams forget_gate;
+    LstmGateParams cell_gate;
+    LstmGateParams output_gate;
+    LstmMulParams forget_mul;
+    LstmMulParams input_mul;
+    LstmMulParams hidden_mul;
+    int32_t hidden_zero_point;
+    int32_t cell_clip;
+    Sigmoid16Params cell_tanh;
+} LstmParams;
+
 /** runtime/src/kernels/quantize.rs AffineQuantizeParams. */
 typedef struct {
     float scale;
@@ -635,6 +672,16 @@ void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *outp
 void logistic_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
 void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 void tanh_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
+/* One int16 LOGISTIC or TANH value (tinyml_logistic.c), for the LSTM's gates. */
+int16_t tinyml_logistic16(const Sigmoid16Params *p, int16_t x);
+int16_t tinyml_tanh16(const Sigmoid16Params *p, int16_t x);
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM: `output_state` and `cell_state` are the variable tensors
+ * the kernel reads and updates (state kept between invokes). */
+void lstm_s8(const LstmParams *p, const tinyml_i8 *input, const tinyml_i8 *weights, const int32_t *bias,
+             tinyml_i8 *output_state, int16_t *cell_state, tinyml_i8 *output);
+void lstm_s16(const LstmParams *p, const int16_t *input, const tinyml_i8 *weights, const int64_t *bias,
+              int16_t *output_state, int16_t *cell_state, int16_t *output);
 
 /* QUANTIZE (float to int, int to int) and DEQUANTIZE. The Rust generics are named by
  * their element types: requantize::<I, O> is requantize_I_O. */

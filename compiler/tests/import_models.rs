@@ -104,6 +104,9 @@ fn options_json(o: &Options, python_type: &str) -> Value {
             json!({"type": "BatchMatMulOptions", "adj_x": adj_x, "adj_y": adj_y})
         }
         Options::Reducer { keep_dims } => json!({"type": "ReducerOptions", "keep_dims": keep_dims}),
+        Options::UnidirectionalSequenceLstm { activation, cell_clip, proj_clip, time_major, .. } => json!({
+            "type": "UnidirectionalSequenceLSTMOptions", "activation": act(*activation), "cell_clip": cell_clip,
+            "proj_clip": proj_clip, "time_major": time_major}),
         Options::StridedSlice { begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset } => {
             json!({
             "type": "StridedSliceOptions", "begin_mask": begin_mask, "end_mask": end_mask,

@@ -37,6 +37,7 @@ EXIT_GENERATOR_BUG = 8
 def all_cases():
     """Every case of every op, in a stable order."""
     import cases_elementwise as ew
+    import cases_lstm as lstm
     import cases_nn as nn
     import cases_reduce as rd
     import cases_shape as sh
@@ -81,6 +82,7 @@ def all_cases():
         ew.l2_normalization_cases,
         ew.log_softmax_cases,
         sv.svdf_cases,
+        lstm.lstm_cases,
     ]
     return [c for f in families for c in f()]
 

@@ -262,6 +262,21 @@ pub enum Options {
         /// Keep reduced dimensions with size 1.
         keep_dims: bool,
     },
+    /// UNIDIRECTIONAL_SEQUENCE_LSTM.
+    UnidirectionalSequenceLstm {
+        /// The cell gate's activation (TANH in every Keras LSTM).
+        activation: Activation,
+        /// Bound of the cell state's magnitude (0: no clipping).
+        cell_clip: f32,
+        /// Bound of the projection (0: no clipping; TFLM has no projection).
+        proj_clip: f32,
+        /// Input and output are `[time, batch, ..]` (else `[batch, time, ..]`).
+        time_major: bool,
+        /// Hybrid models only (float input, int8 weights).
+        asymmetric_quantize_inputs: bool,
+        /// Diagonal recurrent weights (an LSTM variant TFLM does not run).
+        diagonal_recurrent_tensors: bool,
+    },
     /// STRIDED_SLICE.
     StridedSlice {
         /// Bit i: ignore `begin[i]`.

@@ -23,6 +23,7 @@ pub mod fully_connected;
 pub mod l2_normalization;
 pub mod log_softmax;
 pub mod logistic;
+pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
@@ -89,6 +90,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SUM, mean::lower_sum),
     (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
+    (opcode::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::lower),
 ];
 
 /// Operators cargo-tinyml lowers, by TFLite name (from [`REGISTRY`]).

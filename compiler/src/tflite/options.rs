@@ -32,6 +32,7 @@ fn expected_type(code: i32) -> Option<u8> {
         b::L2_NORMALIZATION => ot::L2_NORM,
         b::SVDF => ot::SVDF,
         b::BATCH_MATMUL => ot::BATCH_MATMUL,
+        b::UNIDIRECTIONAL_SEQUENCE_LSTM => ot::UNIDIRECTIONAL_SEQUENCE_LSTM,
         _ => return None,
     })
 }
@@ -212,6 +213,18 @@ pub(super) fn read(
             adj_x: f.flag(opts::batch_matmul::ADJ_X)?,
             adj_y: f.flag(opts::batch_matmul::ADJ_Y)?,
         },
+        ot::UNIDIRECTIONAL_SEQUENCE_LSTM => {
+            use opts::unidirectional_sequence_lstm as s;
+            let float = |slot| f.get::<f32>(slot, 0.0).map_err(|e| f.malformed(e));
+            Options::UnidirectionalSequenceLstm {
+                activation: f.activation(s::ACTIVATION)?,
+                cell_clip: float(s::CELL_CLIP)?,
+                proj_clip: float(s::PROJ_CLIP)?,
+                time_major: f.flag(s::TIME_MAJOR)?,
+                asymmetric_quantize_inputs: f.flag(s::ASYMMETRIC_QUANTIZE_INPUTS)?,
+                diagonal_recurrent_tensors: f.flag(s::DIAGONAL_RECURRENT_TENSORS)?,
+            }
+        }
         ot::REDUCER => Options::Reducer { keep_dims: f.flag(opts::reducer::KEEP_DIMS)? },
         ot::STRIDED_SLICE => {
             use opts::strided_slice as s;

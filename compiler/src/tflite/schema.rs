@@ -94,6 +94,7 @@ pub mod options_type {
     pub const SUB: u8 = 28;
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
+    pub const UNIDIRECTIONAL_SEQUENCE_LSTM: u8 = 71;
     pub const LEAKY_RELU: u8 = 75;
     pub const BATCH_MATMUL: u8 = 101;
 
@@ -116,6 +117,7 @@ pub mod options_type {
             SUB => "SubOptions",
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
+            UNIDIRECTIONAL_SEQUENCE_LSTM => "UnidirectionalSequenceLSTMOptions",
             LEAKY_RELU => "LeakyReluOptions",
             BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
@@ -194,6 +196,15 @@ pub mod opts {
     pub mod batch_matmul {
         pub const ADJ_X: u16 = 0;
         pub const ADJ_Y: u16 = 1;
+    }
+    /// `UnidirectionalSequenceLSTMOptions`.
+    pub mod unidirectional_sequence_lstm {
+        pub const ACTIVATION: u16 = 0;
+        pub const CELL_CLIP: u16 = 1;
+        pub const PROJ_CLIP: u16 = 2;
+        pub const TIME_MAJOR: u16 = 3;
+        pub const ASYMMETRIC_QUANTIZE_INPUTS: u16 = 4;
+        pub const DIAGONAL_RECURRENT_TENSORS: u16 = 5;
     }
     /// `StridedSliceOptions`.
     pub mod strided_slice {

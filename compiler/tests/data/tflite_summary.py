@@ -78,6 +78,10 @@ def options(op):
         out.update(adj_x=bool(o.AdjX()), adj_y=bool(o.AdjY()))
     elif kind == "ReducerOptions":
         out.update(keep_dims=bool(load(tflite.ReducerOptions).KeepDims()))
+    elif kind == "UnidirectionalSequenceLSTMOptions":
+        o = load(tflite.UnidirectionalSequenceLSTMOptions)
+        out.update(activation=o.FusedActivationFunction(), cell_clip=o.CellClip(), proj_clip=o.ProjClip(),
+                   time_major=bool(o.TimeMajor()))
     elif kind == "StridedSliceOptions":
         o = load(tflite.StridedSliceOptions)
         out.update(begin_mask=o.BeginMask(), end_mask=o.EndMask(), ellipsis_mask=o.EllipsisMask(),

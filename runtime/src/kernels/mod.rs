@@ -50,6 +50,7 @@ pub mod int;
 pub mod l2_normalization;
 pub mod log_softmax;
 pub mod logistic;
+pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;

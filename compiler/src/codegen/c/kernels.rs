@@ -25,6 +25,9 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_add.c", text: include_str!("../../../c/tinyml_add.c") },
     KernelSource { file: "tinyml_mul.c", text: include_str!("../../../c/tinyml_mul.c") },
     KernelSource { file: "tinyml_minmax.c", text: include_str!("../../../c/tinyml_minmax.c") },
+    // Before LOGISTIC, whose int16 helpers it calls: the one pass over this list that
+    // collects a model's files then takes LOGISTIC's own needs too.
+    KernelSource { file: "tinyml_lstm.c", text: include_str!("../../../c/tinyml_lstm.c") },
     KernelSource { file: "tinyml_logistic.c", text: include_str!("../../../c/tinyml_logistic.c") },
     KernelSource { file: "tinyml_sigmoid_lut.c", text: include_str!("../../../c/tinyml_sigmoid_lut.c") },
     KernelSource { file: "tinyml_quantize.c", text: include_str!("../../../c/tinyml_quantize.c") },
@@ -164,12 +167,14 @@ mod tests {
         assert_eq!(needs("tinyml_elementwise.c"), ["tinyml_gemmlowp.c"]);
         assert_eq!(needs("tinyml_l2_normalization.c"), ["tinyml_elementwise.c", "tinyml_gemmlowp.c"]);
         assert_eq!(needs("tinyml_log_softmax.c"), ["tinyml_elementwise.c", "tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_lstm.c"), ["tinyml_logistic.c", "tinyml_gemmlowp.c"]);
         let with_needs = [
             "tinyml_logistic.c",
             "tinyml_softmax.c",
             "tinyml_elementwise.c",
             "tinyml_l2_normalization.c",
             "tinyml_log_softmax.c",
+            "tinyml_lstm.c",
         ];
         let others: Vec<&str> = KERNEL_SOURCES
             .iter()
