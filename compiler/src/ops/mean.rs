@@ -119,7 +119,11 @@ fn quantized(cx: &LowerCx, input: &Tensor, output: &Tensor, is_mean: bool) -> Re
 }
 
 fn lowered(cx: &LowerCx, op: &'static str, body: Body) -> Result<Lowered, CompileError> {
-    Ok(Lowered { kernel: Box::new(Reduce { op, body }), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
+    Ok(Lowered {
+        kernel: Box::new(Reduce { op, body }),
+        inputs: vec![cx.input_id(0)?],
+        outputs: vec![cx.output_id(0)?],
+    })
 }
 
 /// Lowers a MEAN operator.

@@ -46,7 +46,13 @@ pub fn lower(code: i32, options: Options, tensors: Vec<Tensor>) -> Result<Lowere
 
 /// Like [`tensor`], argument order (type before shape) and constant `data` as the unary
 /// and binary op tests write them.
-pub fn tensor_data(name: &str, dtype: DType, shape: &[usize], quant: Option<(f32, i64)>, data: Option<Vec<u8>>) -> Tensor {
+pub fn tensor_data(
+    name: &str,
+    dtype: DType,
+    shape: &[usize],
+    quant: Option<(f32, i64)>,
+    data: Option<Vec<u8>>,
+) -> Tensor {
     Tensor { data, ..tensor(name, shape, dtype, quant) }
 }
 
