@@ -29,6 +29,7 @@ fn expected_type(code: i32) -> Option<u8> {
         }
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
         b::LEAKY_RELU => ot::LEAKY_RELU,
+        b::TRANSPOSE_CONV => ot::TRANSPOSE_CONV,
         _ => return None,
     })
 }
@@ -162,6 +163,15 @@ pub(super) fn read(
                 stride_h: f.positive(s::STRIDE_H, 0, "stride_h")?,
                 filter_w: f.positive(s::FILTER_W, 0, "filter_width")?,
                 filter_h: f.positive(s::FILTER_H, 0, "filter_height")?,
+                activation: f.activation(s::ACTIVATION)?,
+            }
+        }
+        ot::TRANSPOSE_CONV => {
+            use opts::transpose_conv as s;
+            Options::TransposeConv {
+                padding: f.padding(s::PADDING)?,
+                stride_w: f.positive(s::STRIDE_W, 0, "stride_w")?,
+                stride_h: f.positive(s::STRIDE_H, 0, "stride_h")?,
                 activation: f.activation(s::ACTIVATION)?,
             }
         }

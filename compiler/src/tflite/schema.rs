@@ -92,6 +92,7 @@ pub mod options_type {
     pub const SUB: u8 = 28;
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
+    pub const TRANSPOSE_CONV: u8 = 49;
     pub const LEAKY_RELU: u8 = 75;
 
     /// The table name of a union type value, for messages.
@@ -111,6 +112,7 @@ pub mod options_type {
             SUB => "SubOptions",
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
+            TRANSPOSE_CONV => "TransposeConvOptions",
             LEAKY_RELU => "LeakyReluOptions",
             _ => "another options table",
         }
@@ -152,6 +154,13 @@ pub mod opts {
         pub const ACTIVATION: u16 = 0;
         pub const WEIGHTS_FORMAT: u16 = 1;
         pub const KEEP_NUM_DIMS: u16 = 2;
+    }
+    /// `TransposeConvOptions` (`quantized_bias_type`, slot 4, is not read: TFLM ignores it).
+    pub mod transpose_conv {
+        pub const PADDING: u16 = 0;
+        pub const STRIDE_W: u16 = 1;
+        pub const STRIDE_H: u16 = 2;
+        pub const ACTIVATION: u16 = 3;
     }
     /// `SoftmaxOptions`.
     pub mod softmax {

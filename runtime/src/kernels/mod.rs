@@ -61,6 +61,7 @@ pub mod simd;
 pub mod softmax;
 pub mod strided_slice;
 pub mod tanh;
+pub mod transpose_conv;
 
 /// Arena scratch a kernel can use, in bytes: it runs with `min` (the model compiler always
 /// plans at least that much) and runs faster with `preferred`, which the planner grants
