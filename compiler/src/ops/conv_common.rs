@@ -69,6 +69,34 @@ pub(crate) fn dims4(cx: &LowerCx, t: &Tensor, role: &str) -> Result<[usize; 4], 
     }
 }
 
+/// The NHWC input, OHWI filter and NHWC output of a convolution, checked against each
+/// other: the filter reads every input channel (else a grouped convolution, which TFLM's
+/// kernels do not run), and the output has the input's batches and one channel per
+/// filter.
+pub(crate) fn conv_shapes(
+    cx: &LowerCx,
+    input: &Tensor,
+    filter: &Tensor,
+    output: &Tensor,
+) -> Result<[[usize; 4]; 3], CompileError> {
+    let in_dims @ [batches, _, _, in_c] = dims4(cx, input, "input")?;
+    let filter_dims @ [out_c, _, _, k_c] = dims4(cx, filter, "filter")?;
+    let out_dims @ [out_n, _, _, out_c2] = dims4(cx, output, "output")?;
+    if k_c != in_c {
+        return Err(cx.unsupported(format!(
+            "filter '{}' has {k_c} input channels but input '{}' has {in_c}: grouped convolution is not supported",
+            filter.name, input.name
+        )));
+    }
+    if out_n != batches || out_c2 != out_c {
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, expected {batches} batches and {out_c} channels",
+            output.name, output.shape
+        )));
+    }
+    Ok([in_dims, filter_dims, out_dims])
+}
+
 /// Per-channel multipliers and shifts, as `PopulateConvolutionQuantizationParams`
 /// computes them: `double(input_scale) * double(filter_scale[c]) / double(output_scale)`
 /// through `QuantizeMultiplier`. A per-tensor filter scale applies to every channel.

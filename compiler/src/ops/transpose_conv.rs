@@ -9,7 +9,7 @@
 //! constant), 1 the filter (OHWI), 2 the input, 3 the optional bias.
 
 use super::conv_common::{
-    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, out_size, pad_before,
+    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, out_size, pad_before,
     per_channel_multipliers, split_bias_of,
 };
 use super::{Kernel, LowerCx, Lowered, Scratch};
@@ -86,21 +86,8 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let output = cx.output(0)?;
     activation_types(cx, input, output)?;
     check_output_shape(cx, &output.shape)?;
-    let [batches, in_h, in_w, in_c] = dims4(cx, input, "input")?;
-    let [out_c, k_h, k_w, k_c] = dims4(cx, filter, "filter")?;
-    let [out_n, out_h, out_w, out_c2] = dims4(cx, output, "output")?;
-    if k_c != in_c {
-        return Err(cx.invalid(format!(
-            "filter '{}' has {k_c} input channels but input '{}' has {in_c}",
-            filter.name, input.name
-        )));
-    }
-    if out_n != batches || out_c2 != out_c {
-        return Err(cx.invalid(format!(
-            "output '{}' has shape {:?}, expected {batches} batches and {out_c} channels",
-            output.name, output.shape
-        )));
-    }
+    let [[batches, in_h, in_w, in_c], [out_c, k_h, k_w, _], [_, out_h, out_w, _]] =
+        conv_shapes(cx, input, filter, output)?;
     if k_h == 0 || k_w == 0 {
         return Err(cx.invalid(format!("filter '{}' has an empty window {k_h}x{k_w}", filter.name)));
     }
