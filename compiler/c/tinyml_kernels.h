@@ -514,10 +514,10 @@ void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,
                         const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 /* TRANSPOSE_CONV: the Rust kernels scatter into the arena `scratch` as TFLM does; these
- * gather without it (same sums) and are passed NULL. */
+ * gather without it (same sums) and are passed NULL for it and `packed`. */
 void transpose_conv_s8(const TransposeConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
-                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts, void *scratch,
-                       tinyml_i8 *output);
+                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                       const int32_t *packed, void *scratch, tinyml_i8 *output);
 void transpose_conv_s16(const TransposeConvParams *p, const int16_t *input, const tinyml_i8 *filter,
                         const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, void *scratch,
                         int16_t *output);

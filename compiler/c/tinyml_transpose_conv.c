@@ -44,10 +44,11 @@ TINYML_TRANSPOSE_SUM(tinyml_i8)
 TINYML_TRANSPOSE_SUM(int16_t)
 
 void transpose_conv_s8(const TransposeConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
-                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts, void *scratch,
-                       tinyml_i8 *output) {
+                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                       const int32_t *packed, void *scratch, tinyml_i8 *output) {
     int32_t o = 0;
     int32_t b, oy, ox, oc;
+    (void)packed;
     (void)scratch;
     for (b = 0; b < p->batches; ++b) {
         for (oy = 0; oy < p->output_h; ++oy) {

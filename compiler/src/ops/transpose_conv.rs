@@ -17,7 +17,8 @@ use crate::error::CompileError;
 use crate::graph::{DType, Options, Padding};
 use crate::kernel::{Arg, Call, Emitter, OpIo};
 use tinyml_runtime::kernels::transpose_conv::{
-    transpose_conv_s16, transpose_conv_s16_scratch, transpose_conv_s8, transpose_conv_s8_scratch, TransposeConvParams,
+    transpose_conv_s16, transpose_conv_s16_scratch, transpose_conv_s8, transpose_conv_s8_pack,
+    transpose_conv_s8_packed_len, transpose_conv_s8_scratch, TransposeConvParams,
 };
 
 /// Operator inputs (TFLM's `kFilterTensor`, `kInputTensor`, `kBiasTensor`).
@@ -37,6 +38,9 @@ pub struct TransposeConv {
     bias64: Vec<i64>,
     multipliers: Vec<i32>,
     shifts: Vec<i32>,
+    /// int8 layers: the optimized kernel's input offset times each tap's weight sum
+    /// (`transpose_conv_s8_pack`).
+    packed: Vec<i32>,
     int16: bool,
 }
 
@@ -121,7 +125,12 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         output_depth: out_c,
     };
     let filter = filter_values(cx, filter)?;
-    let kernel = TransposeConv { params, filter, bias32, bias64, multipliers, shifts, int16 };
+    let mut packed = Vec::new();
+    if !int16 {
+        packed = vec![0; transpose_conv_s8_packed_len(&params)];
+        transpose_conv_s8_pack(&params, &filter, &mut packed);
+    }
+    let kernel = TransposeConv { params, filter, bias32, bias64, multipliers, shifts, packed, int16 };
     Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(INPUT)?], output: cx.output_id(0)? })
 }
 
@@ -141,7 +150,7 @@ impl Kernel for TransposeConv {
         self.filter.len()
             + 4 * self.bias32.len()
             + 8 * self.bias64.len()
-            + 4 * (self.multipliers.len() + self.shifts.len())
+            + 4 * (self.multipliers.len() + self.shifts.len() + self.packed.len())
     }
 
     fn scratch(&self) -> Scratch {
@@ -159,7 +168,7 @@ impl Kernel for TransposeConv {
             transpose_conv_s16(p, input, filter, &self.bias64, mult, shift, scratch, output);
         } else {
             let (input, output, scratch) = io.io1_scratch::<i8, i8>()?;
-            transpose_conv_s8(p, input, filter, &self.bias32, mult, shift, scratch, output);
+            transpose_conv_s8(p, input, filter, &self.bias32, mult, shift, &self.packed, scratch, output);
         }
         Ok(())
     }
@@ -171,8 +180,17 @@ impl Kernel for TransposeConv {
             emit_channel_tables(e, &self.filter, (&self.bias32, &self.bias64), &self.multipliers, &self.shifts);
         // Codegen binds `scratch` for kernels with scratch; an empty output has none.
         let scratch = if self.scratch().preferred > 0 { Arg::Scratch } else { Arg::NoScratch };
-        let name = if self.int16 { "transpose_conv_s16" } else { "transpose_conv_s8" };
-        Call::new(name, vec![params, Arg::Input(0), filter, bias, mult, shift, scratch, Arg::Output])
+        if self.int16 {
+            return Call::new(
+                "transpose_conv_s16",
+                vec![params, Arg::Input(0), filter, bias, mult, shift, scratch, Arg::Output],
+            );
+        }
+        let packed = e.packed("PACKED", &self.packed);
+        Call::new(
+            "transpose_conv_s8",
+            vec![params, Arg::Input(0), filter, bias, mult, shift, packed, scratch, Arg::Output],
+        )
     }
 }
 
@@ -233,7 +251,8 @@ mod tests {
         assert_eq!(l.inputs, vec![2]);
         assert_eq!(l.kernel.macs(), 3 * 3 * 2 * 3 * 3 * 4);
         assert_eq!(l.kernel.scratch(), Scratch { min: 6 * 6 * 4 * 4, preferred: 6 * 6 * 4 * 4 });
-        assert_eq!(l.kernel.const_bytes(), 72 + 4 * 4 + 8 * 4);
+        // Filter, bias, multipliers and shifts, and the 3x3x4 tap sums.
+        assert_eq!(l.kernel.const_bytes(), 72 + 4 * 4 + 8 * 4 + 4 * 36);
         let g = graph(Padding::Valid, &[1, 7, 7, 4], None, DType::I16);
         assert_eq!(lower_one(&g).expect("lowers").kernel.scratch().min, 7 * 7 * 4 * 8);
     }

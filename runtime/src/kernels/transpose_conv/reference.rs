@@ -1,89 +1,22 @@
-//! TRANSPOSE_CONV with int8 activations, int8 per-channel weights and int32 bias (TFLM
-//! `reference_integer_ops::TransposeConv`), and the int16-activation variant with int64
-//! bias and accumulators (its `int16_t` overload).
-//!
-//! Layouts are TFLite's: input and output NHWC, filter OHWI. TFLM scatters: every input
-//! pixel adds `(input + input_offset) * filter` into an accumulator per output element
-//! (`out = in * stride - pad + tap`), kept in an arena scratch buffer that the model
-//! compiler plans ([`transpose_conv_s8_scratch`], [`transpose_conv_s16_scratch`]); the
-//! accumulators are then biased, requantized and clamped. Without that scratch the
-//! kernels gather instead (each output element sums the input pixels that reach it), in
-//! the same integer arithmetic: the sums are the same, since int32 addition wraps and
-//! int64 sums of these products cannot overflow.
+//! The reference transposed convolutions, written to be read next to TFLM's
+//! `reference_integer_ops::TransposeConv`: scatter into the accumulators in `scratch`,
+//! or, without it, gather the same sums.
 
+use super::params::TransposeConvParams;
 use crate::fixedpoint::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_i64};
 use crate::kernels::clamp;
 use crate::kernels::int::QuantizedInt;
-use crate::kernels::Scratch;
 
-/// Constant parameters of one transposed convolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TransposeConvParams {
-    /// Minus the input zero point (0 for int16).
-    pub input_offset: i32,
-    /// The output zero point (0 for int16, whose kernel does not add it).
-    pub output_offset: i32,
-    /// Horizontal stride.
-    pub stride_w: usize,
-    /// Vertical stride.
-    pub stride_h: usize,
-    /// Output columns cut on the left (TFLM `ComputePaddingHeightWidth` over the output).
-    pub pad_w: usize,
-    /// Output rows cut at the top.
-    pub pad_h: usize,
-    /// Lower bound of the fused activation, quantized.
-    pub activation_min: i32,
-    /// Upper bound of the fused activation, quantized.
-    pub activation_max: i32,
-    /// Batch size.
-    pub batches: usize,
-    /// Input height.
-    pub input_h: usize,
-    /// Input width.
-    pub input_w: usize,
-    /// Input channels (the filter's last dimension).
-    pub input_depth: usize,
-    /// Filter height.
-    pub filter_h: usize,
-    /// Filter width.
-    pub filter_w: usize,
-    /// Output height.
-    pub output_h: usize,
-    /// Output width.
-    pub output_w: usize,
-    /// Output channels (filter count).
-    pub output_depth: usize,
-}
-
-impl TransposeConvParams {
-    /// Output elements over all batches.
-    fn output_len(&self) -> usize {
-        self.batches * self.output_h * self.output_w * self.output_depth
-    }
-}
-
-/// Arena scratch of [`transpose_conv_s8`]: one int32 accumulator per output element, as
-/// TFLM's `Prepare` requests (`output FlatSize * sizeof(int32_t)`).
-pub fn transpose_conv_s8_scratch(p: &TransposeConvParams) -> Scratch {
-    let bytes = p.output_len() * 4;
-    Scratch { min: bytes, preferred: bytes }
-}
-
-/// Arena scratch of [`transpose_conv_s16`]: one int64 accumulator per output element.
-pub fn transpose_conv_s16_scratch(p: &TransposeConvParams) -> Scratch {
-    let bytes = p.output_len() * 8;
-    Scratch { min: bytes, preferred: bytes }
-}
-
-/// int8 transposed convolution: for each output element of channel `c`,
+/// The reference int8 transposed convolution (see [`transpose_conv_s8`](super::transpose_conv_s8),
+/// which runs the optimized kernel where one applies): for each output element of channel `c`,
 /// `clamp(requant_c(sum (input + input_offset) * filter + bias[c]) + output_offset)`.
 ///
 /// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
 /// output channel. Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it. `scratch` should hold [`transpose_conv_s8_scratch`] bytes; a shorter
+/// guarantees it. `scratch` should hold [`transpose_conv_s8_scratch`](super::transpose_conv_s8_scratch) bytes; a shorter
 /// one (`&mut []`) makes the kernel gather, with the same result.
 #[allow(clippy::too_many_arguments)]
-pub fn transpose_conv_s8(
+pub fn transpose_conv_s8_reference(
     p: &TransposeConvParams,
     input: &[i8],
     filter: &[i8],
@@ -94,21 +27,25 @@ pub fn transpose_conv_s8(
     output: &mut [i8],
 ) {
     accumulate::<i8, 4>(p, input, filter, scratch, |i, acc| {
-        let c = i % p.output_depth;
         // TFLM's accumulator is an int32: the sum wraps as it does.
-        let mut acc = acc as i32;
-        if !bias.is_empty() {
-            acc = acc.wrapping_add(bias[c]);
-        }
-        let v = multiply_by_quantized_multiplier(acc, multipliers[c], shifts[c]) + p.output_offset;
-        output[i] = clamp(v, p.activation_min, p.activation_max) as i8;
+        output[i] = output_s8(p, bias, multipliers, shifts, i, acc as i32);
     });
+}
+
+/// Output element `i` of an int8 layer from its int32 accumulator: bias (wrapping, as
+/// TFLM's `acc += bias`), requantization, output offset, clamp.
+#[inline(always)]
+pub(super) fn output_s8(p: &TransposeConvParams, bias: &[i32], mult: &[i32], shift: &[i32], i: usize, acc: i32) -> i8 {
+    let c = i % p.output_depth;
+    let acc = if bias.is_empty() { acc } else { acc.wrapping_add(bias[c]) };
+    let v = multiply_by_quantized_multiplier(acc, mult[c], shift[c]) + p.output_offset;
+    clamp(v, p.activation_min, p.activation_max) as i8
 }
 
 /// int16 transposed convolution with int8 weights and int64 bias: symmetric activations,
 /// int64 accumulators, the 64-bit requantization, and no output offset (TFLM's 16x8
-/// `TransposeConv`). Arguments as [`transpose_conv_s8`]; `scratch` should hold
-/// [`transpose_conv_s16_scratch`] bytes.
+/// `TransposeConv`). Arguments as [`transpose_conv_s8_reference`]; `scratch` should hold
+/// [`transpose_conv_s16_scratch`](super::transpose_conv_s16_scratch) bytes.
 #[allow(clippy::too_many_arguments)]
 pub fn transpose_conv_s16(
     p: &TransposeConvParams,
@@ -166,7 +103,7 @@ fn accumulate<T: QuantizedInt, const CELL: usize>(
 
 /// An accumulator cell: int32 (`CELL` 4) or int64 (8), native byte order.
 #[inline(always)]
-fn read_cell<const CELL: usize>(cell: &[u8]) -> i64 {
+pub(super) fn read_cell<const CELL: usize>(cell: &[u8]) -> i64 {
     if CELL == 4 {
         i32::from_ne_bytes([cell[0], cell[1], cell[2], cell[3]]) as i64
     } else {
@@ -178,7 +115,7 @@ fn read_cell<const CELL: usize>(cell: &[u8]) -> i64 {
 
 /// Stores `v` in a cell, wrapping to its width.
 #[inline(always)]
-fn write_cell<const CELL: usize>(cell: &mut [u8], v: i64) {
+pub(super) fn write_cell<const CELL: usize>(cell: &mut [u8], v: i64) {
     if CELL == 4 {
         cell[..4].copy_from_slice(&(v as i32).to_ne_bytes());
     } else {
@@ -250,6 +187,7 @@ fn gather<T: QuantizedInt>(p: &TransposeConvParams, input: &[T], filter: &[i8], 
 mod tests {
     extern crate std;
 
+    use super::super::{transpose_conv_s16_scratch, transpose_conv_s8_scratch};
     use super::*;
     use proptest::prelude::*;
     use std::{vec, vec::Vec};
@@ -285,7 +223,7 @@ mod tests {
         let filter = [1i8; 9];
         let mut out = [0i8; 25];
         let mut scratch = [0u8; 100];
-        transpose_conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &mut scratch, &mut out);
+        transpose_conv_s8_reference(&p, &input, &filter, &[], &[1 << 30], &[0], &mut scratch, &mut out);
         #[rustfmt::skip]
         let expected = [
             1, 1, 2, 1, 1,
@@ -297,7 +235,7 @@ mod tests {
         assert_eq!(out, expected);
         // Without scratch, gathered: the same.
         let mut gathered = [0i8; 25];
-        transpose_conv_s8(&p, &input, &filter, &[], &[1 << 30], &[0], &mut [], &mut gathered);
+        transpose_conv_s8_reference(&p, &input, &filter, &[], &[1 << 30], &[0], &mut [], &mut gathered);
         assert_eq!(gathered, expected);
     }
 
@@ -310,7 +248,7 @@ mod tests {
         let filter = [1i8; 9];
         let mut out = [0i8; 9];
         let mut scratch = [0u8; 36];
-        transpose_conv_s8(&p, &input, &filter, &[-2], &[1 << 30], &[0], &mut scratch, &mut out);
+        transpose_conv_s8_reference(&p, &input, &filter, &[-2], &[1 << 30], &[0], &mut scratch, &mut out);
         // Sums 2 (one window), 4 (two), 8 (four); minus 2, halved, clamped to [0, 3].
         assert_eq!(out, [0, 1, 0, 1, 3, 1, 0, 1, 0]);
     }
@@ -355,8 +293,8 @@ mod tests {
             let shift: Vec<i32> = (0..p.output_depth).map(|c| -(c as i32) - 4).collect();
             let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).min];
             let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
-            transpose_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut scratch, &mut a);
-            transpose_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &mut [], &mut b);
+            transpose_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut scratch, &mut a);
+            transpose_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut [], &mut b);
             prop_assert_eq!(&a, &b);
 
             let p16 = TransposeConvParams { input_offset: 0, output_offset: 0, activation_min: -32768, activation_max: 32767, ..p };
