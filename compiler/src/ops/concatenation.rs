@@ -128,7 +128,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(Concatenation { params, dtype, parts }),
         inputs: arena_inputs,
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

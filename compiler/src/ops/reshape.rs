@@ -87,7 +87,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             }
         }
     }
-    Ok(Lowered { kernel: Box::new(Reshape { squeeze }), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered {
+        kernel: Box::new(Reshape { squeeze }),
+        inputs: vec![cx.input_id(0)?],
+        outputs: vec![cx.output_id(0)?],
+    })
 }
 
 impl Kernel for Reshape {

@@ -131,7 +131,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         transpose_conv_s8_pack(&params, &filter, &mut packed);
     }
     let kernel = TransposeConv { params, filter, bias32, bias64, multipliers, shifts, packed, int16 };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(INPUT)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(INPUT)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for TransposeConv {

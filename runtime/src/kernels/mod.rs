@@ -61,6 +61,7 @@ pub mod sigmoid_lut;
 pub mod simd;
 pub mod softmax;
 pub mod strided_slice;
+pub mod svdf;
 pub mod tanh;
 pub mod transpose_conv;
 

@@ -36,6 +36,7 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_concatenation.c", text: include_str!("../../../c/tinyml_concatenation.c") },
     KernelSource { file: "tinyml_strided_slice.c", text: include_str!("../../../c/tinyml_strided_slice.c") },
     KernelSource { file: "tinyml_cast.c", text: include_str!("../../../c/tinyml_cast.c") },
+    KernelSource { file: "tinyml_svdf.c", text: include_str!("../../../c/tinyml_svdf.c") },
     KernelSource { file: "tinyml_gemmlowp.c", text: include_str!("../../../c/tinyml_gemmlowp.c") },
 ];
 
