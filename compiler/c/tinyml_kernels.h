@@ -229,6 +229,21 @@ typedef struct {
     int32_t output_depth;
 } FullyConnectedParams;
 
+/** Batch dimensions of BATCH_MATMUL. */
+#define BATCH_MATMUL_BATCH_DIMS 3
+
+/** runtime/src/kernels/fully_connected/batch_matmul.rs BatchMatmulParams. */
+typedef struct {
+    FullyConnectedParams fc;
+    int32_t batch_dims[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_col_stride;
+    int32_t rhs_depth_stride;
+} BatchMatmulParams;
+
 /** runtime/src/kernels/conv.rs ConvParams. */
 typedef struct {
     int32_t input_offset;
@@ -485,10 +500,22 @@ typedef struct {
     int32_t output_dims[TINYML_MAX_DIMS_5];
 } PadParams;
 
-/** runtime/src/kernels/mean.rs MeanParams (`reduced` holds 1 or 0). */
+/** runtime/src/kernels/arg_min_max.rs ArgMinMaxParams. */
+typedef struct {
+    int32_t outer;
+    int32_t axis_size;
+    int32_t inner;
+} ArgMinMaxParams;
+
+/** runtime/src/kernels/mean.rs ReduceShape (`reduced` holds 1 or 0). */
 typedef struct {
     int32_t input_dims[TINYML_MAX_DIMS_5];
     int32_t reduced[TINYML_MAX_DIMS_5];
+} ReduceShape;
+
+/** runtime/src/kernels/mean.rs MeanParams (MEAN and SUM). */
+typedef struct {
+    ReduceShape shape;
     int32_t count;
     int32_t input_zero_point;
     int32_t output_zero_point;
@@ -538,6 +565,9 @@ void softmax_s8_s16(const SoftmaxParams *p, const tinyml_i8 *input, int16_t *out
 
 void fully_connected_s16(const FullyConnectedParams *p, const int16_t *input, const tinyml_i8 *filter,
                          const int64_t *bias, int16_t *output);
+void batch_matmul_s8(const BatchMatmulParams *p, const tinyml_i8 *lhs, const tinyml_i8 *rhs, tinyml_i8 *output);
+void batch_matmul_s16(const BatchMatmulParams *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+void batch_matmul_f32(const BatchMatmulParams *p, const float *lhs, const float *rhs, float *output);
 void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter, const int64_t *bias,
               const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,
@@ -617,8 +647,16 @@ void svdf_f32(const SvdfF32Params *p, const float *input, const float *weights_f
               const float *bias, float *state, float *output);
 
 /* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
+/* MEAN, SUM, REDUCE_MAX, ARG_MAX, ARG_MIN, PAD, CONCATENATION, STRIDED_SLICE. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
+void arg_max_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_max_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
+void arg_min_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_min_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
+void reduce_max_i8(const ReduceShape *shape, const tinyml_i8 *input, tinyml_i8 *output);
+void reduce_max_f32(const ReduceShape *shape, const float *input, float *output);
+void sum_f32(const ReduceShape *shape, const float *input, float *output);
 void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
 void pad_i16(const PadParams *p, const int16_t *input, int16_t pad_value, int16_t *output);
 void pad_i32(const PadParams *p, const int32_t *input, int32_t pad_value, int32_t *output);

@@ -103,6 +103,9 @@ fn options_json(o: &Options, python_type: &str) -> Value {
             json!({"type": "ConcatenationOptions", "axis": axis, "activation": act(*activation)})
         }
         Options::Reshape { new_shape } => json!({"type": "ReshapeOptions", "new_shape": new_shape}),
+        Options::BatchMatMul { adj_x, adj_y } => {
+            json!({"type": "BatchMatMulOptions", "adj_x": adj_x, "adj_y": adj_y})
+        }
         Options::Reducer { keep_dims } => json!({"type": "ReducerOptions", "keep_dims": keep_dims}),
         Options::StridedSlice { begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset } => {
             json!({
@@ -166,6 +169,7 @@ fn check_model(rel: &str, expected: &Value) {
                 Options::None => {}
                 Options::Reshape { new_shape: None } => {}
                 Options::LeakyRelu { alpha } if *alpha == 0.0 => {}
+                Options::BatchMatMul { adj_x: false, adj_y: false } => {}
                 other => panic!("{at}: no options table in the file, but imported {other:?}"),
             }
         } else {

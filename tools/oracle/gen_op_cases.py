@@ -38,6 +38,7 @@ def all_cases():
     """Every case of every op, in a stable order."""
     import cases_elementwise as ew
     import cases_nn as nn
+    import cases_reduce as rd
     import cases_shape as sh
     import cases_svdf as sv
 
@@ -57,6 +58,11 @@ def all_cases():
         sh.concatenation_cases,
         sh.pad_cases,
         sh.mean_cases,
+        sh.sum_cases,
+        sh.reduce_max_cases,
+        rd.arg_max_cases,
+        rd.arg_min_cases,
+        rd.batch_matmul_cases,
         ew.quantize_cases,
         ew.dequantize_cases,
         sh.strided_slice_cases,

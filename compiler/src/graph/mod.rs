@@ -260,6 +260,14 @@ pub enum Options {
         /// The new shape from the options, if present.
         new_shape: Option<Vec<i32>>,
     },
+    /// BATCH_MATMUL (`asymmetric_quantize_inputs` concerns hybrid models only, which TFLM
+    /// micro does not run).
+    BatchMatMul {
+        /// The LHS matrices are stored transposed.
+        adj_x: bool,
+        /// The RHS matrices are stored transposed.
+        adj_y: bool,
+    },
     /// MEAN, SUM and other reductions.
     Reducer {
         /// Keep reduced dimensions with size 1.

@@ -9,6 +9,8 @@
 //! list of operators lowered; [`SUPPORTED`] and [`lower`] derive from it.
 
 pub mod add;
+pub mod arg_min_max;
+pub mod batch_matmul;
 pub mod binary;
 pub mod cast;
 pub mod concatenation;
@@ -29,6 +31,8 @@ pub mod reshape;
 pub mod softmax;
 pub mod strided_slice;
 pub mod svdf;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod transpose_conv;
 
 use crate::error::CompileError;
@@ -42,7 +46,10 @@ pub type LowerFn = fn(&LowerCx) -> Result<Lowered, CompileError>;
 /// the order error messages list them (by name, `MAX_POOL_2D` before `MAXIMUM`).
 pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::ADD, add::lower),
+    (opcode::ARG_MAX, arg_min_max::lower),
+    (opcode::ARG_MIN, arg_min_max::lower),
     (opcode::AVERAGE_POOL_2D, pooling::lower),
+    (opcode::BATCH_MATMUL, batch_matmul::lower),
     (opcode::CAST, cast::lower),
     (opcode::CONCATENATION, concatenation::lower),
     (opcode::CONV_2D, conv::lower),
@@ -59,6 +66,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MUL, mul::lower),
     (opcode::PAD, pad::lower),
     (opcode::QUANTIZE, quantize::lower),
+    (opcode::REDUCE_MAX, mean::lower_reduce_max),
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
@@ -66,6 +74,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
+    (opcode::SUM, mean::lower_sum),
     (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
     (opcode::TRANSPOSE_CONV, transpose_conv::lower),

@@ -30,6 +30,7 @@ fn expected_type(code: i32) -> Option<u8> {
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
         b::LEAKY_RELU => ot::LEAKY_RELU,
         b::SVDF => ot::SVDF,
+        b::BATCH_MATMUL => ot::BATCH_MATMUL,
         b::TRANSPOSE_CONV => ot::TRANSPOSE_CONV,
         _ => return None,
     })
@@ -216,6 +217,10 @@ pub(super) fn read(
             };
             Options::Reshape { new_shape }
         }
+        ot::BATCH_MATMUL => Options::BatchMatMul {
+            adj_x: f.flag(opts::batch_matmul::ADJ_X)?,
+            adj_y: f.flag(opts::batch_matmul::ADJ_Y)?,
+        },
         ot::REDUCER => Options::Reducer { keep_dims: f.flag(opts::reducer::KEEP_DIMS)? },
         ot::STRIDED_SLICE => {
             use opts::strided_slice as s;

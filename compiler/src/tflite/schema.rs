@@ -95,6 +95,7 @@ pub mod options_type {
     pub const STRIDED_SLICE: u8 = 32;
     pub const TRANSPOSE_CONV: u8 = 49;
     pub const LEAKY_RELU: u8 = 75;
+    pub const BATCH_MATMUL: u8 = 101;
 
     /// The table name of a union type value, for messages.
     pub fn name(t: u8) -> &'static str {
@@ -116,6 +117,7 @@ pub mod options_type {
             STRIDED_SLICE => "StridedSliceOptions",
             TRANSPOSE_CONV => "TransposeConvOptions",
             LEAKY_RELU => "LeakyReluOptions",
+            BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
         }
     }
@@ -194,6 +196,11 @@ pub mod opts {
     /// `ReducerOptions`.
     pub mod reducer {
         pub const KEEP_DIMS: u16 = 0;
+    }
+    /// `BatchMatMulOptions`.
+    pub mod batch_matmul {
+        pub const ADJ_X: u16 = 0;
+        pub const ADJ_Y: u16 = 1;
     }
     /// `StridedSliceOptions`.
     pub mod strided_slice {

@@ -77,6 +77,9 @@ def options(op):
     elif kind == "ReshapeOptions":
         o = load(tflite.ReshapeOptions)
         out.update(new_shape=None if o.NewShapeIsNone() else [int(x) for x in o.NewShapeAsNumpy()])
+    elif kind == "BatchMatMulOptions":
+        o = load(tflite.BatchMatMulOptions)
+        out.update(adj_x=bool(o.AdjX()), adj_y=bool(o.AdjY()))
     elif kind == "ReducerOptions":
         out.update(keep_dims=bool(load(tflite.ReducerOptions).KeepDims()))
     elif kind == "StridedSliceOptions":

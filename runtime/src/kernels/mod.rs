@@ -36,6 +36,7 @@
 //! then runs the reference kernel.
 
 pub mod add;
+pub mod arg_min_max;
 pub mod broadcast;
 pub mod cast;
 pub mod concatenation;

@@ -33,6 +33,7 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_dequantize.c", text: include_str!("../../../c/tinyml_dequantize.c") },
     KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c") },
     KernelSource { file: "tinyml_mean.c", text: include_str!("../../../c/tinyml_mean.c") },
+    KernelSource { file: "tinyml_arg_min_max.c", text: include_str!("../../../c/tinyml_arg_min_max.c") },
     KernelSource { file: "tinyml_concatenation.c", text: include_str!("../../../c/tinyml_concatenation.c") },
     KernelSource { file: "tinyml_strided_slice.c", text: include_str!("../../../c/tinyml_strided_slice.c") },
     KernelSource { file: "tinyml_cast.c", text: include_str!("../../../c/tinyml_cast.c") },
