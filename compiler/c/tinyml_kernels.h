@@ -277,6 +277,27 @@ typedef struct {
     int32_t output_depth;
 } ConvParams;
 
+/** runtime/src/kernels/transpose_conv.rs TransposeConvParams. */
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t stride_w;
+    int32_t stride_h;
+    int32_t pad_w;
+    int32_t pad_h;
+    int32_t activation_min;
+    int32_t activation_max;
+    int32_t batches;
+    int32_t input_h;
+    int32_t input_w;
+    int32_t input_depth;
+    int32_t filter_h;
+    int32_t filter_w;
+    int32_t output_h;
+    int32_t output_w;
+    int32_t output_depth;
+} TransposeConvParams;
+
 /** runtime/src/kernels/depthwise_conv.rs DepthwiseConvParams. */
 typedef struct {
     int32_t input_offset;
@@ -636,6 +657,14 @@ void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter
               const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,
                         const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, int16_t *output);
+/* TRANSPOSE_CONV: the Rust kernels scatter into the arena `scratch` as TFLM does; these
+ * gather without it (same sums) and are passed NULL for it and `packed`. */
+void transpose_conv_s8(const TransposeConvParams *p, const tinyml_i8 *input, const tinyml_i8 *filter,
+                       const int32_t *bias, const int32_t *multipliers, const int32_t *shifts,
+                       const int32_t *packed, void *scratch, tinyml_i8 *output);
+void transpose_conv_s16(const TransposeConvParams *p, const int16_t *input, const tinyml_i8 *filter,
+                        const int64_t *bias, const int32_t *multipliers, const int32_t *shifts, void *scratch,
+                        int16_t *output);
 void softmax_s16(const SoftmaxS16Params *p, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut,
                  const int16_t *input, int16_t *output);
 

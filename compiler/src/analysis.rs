@@ -18,8 +18,8 @@ use serde::Serialize;
 /// conv/depthwise split of their growth is assumed, KWS and VWW only give the sum).
 /// Per-kernel parts follow the kernels' symbol sizes in the KWS ELF.
 pub const CODE_BYTES_BASE: usize = 15_900;
-/// Code per layer of a convolution (CONV_2D, DEPTHWISE_CONV_2D): its call, views and
-/// parameter tables in the generated code.
+/// Code per layer of a convolution (CONV_2D, DEPTHWISE_CONV_2D, and TRANSPOSE_CONV,
+/// assumed alike): its call, views and parameter tables in the generated code.
 pub const CODE_BYTES_PER_CONV_LAYER: usize = 1_700;
 /// Code per layer of any other operator that is not a reinterpretation.
 pub const CODE_BYTES_PER_LAYER: usize = 230;
@@ -29,6 +29,9 @@ pub fn kernel_code_bytes(op: &str) -> usize {
     match op {
         "CONV_2D" => 14_450,
         "DEPTHWISE_CONV_2D" => 8_250,
+        // The int8 dispatcher, optimized scatter and reference (symbol sizes in an
+        // mps3-an547 release build, 2026-12-06); dot4 is counted with CONV_2D.
+        "TRANSPOSE_CONV" => 3_650,
         "FULLY_CONNECTED" => 2_800,
         "ADD" | "SUB" | "MUL" => 10_400,
         "AVERAGE_POOL_2D" | "MAX_POOL_2D" => 1_300,
@@ -47,7 +50,7 @@ pub fn code_estimate<'a>(
     let per_layer: usize = layers
         .into_iter()
         .map(|op| match op {
-            "CONV_2D" | "DEPTHWISE_CONV_2D" => CODE_BYTES_PER_CONV_LAYER,
+            "CONV_2D" | "DEPTHWISE_CONV_2D" | "TRANSPOSE_CONV" => CODE_BYTES_PER_CONV_LAYER,
             _ => CODE_BYTES_PER_LAYER,
         })
         .sum();

@@ -87,6 +87,9 @@ fn options_json(o: &Options, python_type: &str) -> Value {
         Options::Pool2D { padding: p, stride_w, stride_h, filter_w, filter_h, activation } => json!({
             "type": "Pool2DOptions", "padding": padding(*p), "stride_w": stride_w, "stride_h": stride_h,
             "filter_w": filter_w, "filter_h": filter_h, "activation": act(*activation)}),
+        Options::TransposeConv { padding: p, stride_w, stride_h, activation } => json!({
+            "type": "TransposeConvOptions", "padding": padding(*p), "stride_w": stride_w, "stride_h": stride_h,
+            "activation": act(*activation)}),
         Options::FullyConnected { activation, keep_num_dims, weights_format } => json!({
             "type": "FullyConnectedOptions", "activation": act(*activation), "keep_num_dims": keep_num_dims,
             "weights_format": weights_format}),

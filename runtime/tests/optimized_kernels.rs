@@ -30,7 +30,11 @@ use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_referenc
 use tinyml_runtime::kernels::simd::{
     dot, dot4, dot4_bias, dot4_requantize, dot4_requantize_tensor, requantize, Group4, OutQuant,
 };
-use tinyml_runtime::kernels::{conv, depthwise_conv, fully_connected, pooling};
+use tinyml_runtime::kernels::transpose_conv::{
+    transpose_conv_s8, transpose_conv_s8_pack, transpose_conv_s8_packed_len, transpose_conv_s8_reference,
+    transpose_conv_s8_scratch, TransposeConvParams,
+};
+use tinyml_runtime::kernels::{conv, depthwise_conv, fully_connected, pooling, transpose_conv};
 
 fn bytes(n: usize) -> impl Strategy<Value = Vec<i8>> {
     proptest::collection::vec(any::<i8>(), n)
@@ -53,6 +57,17 @@ fn axis() -> impl Strategy<Value = (usize, usize, usize, usize, usize, usize)> {
         }
         let pad = ((o - 1) * s + eff).saturating_sub(i) / 2;
         Some((i, f, s, d, pad, o))
+    })
+}
+
+/// A transposed window: (input size, filter, stride, pad, output size) along one axis, the
+/// output TFLite's default for SAME or VALID and the padding TFLM's over the output.
+fn transposed_axis() -> impl Strategy<Value = (usize, usize, usize, usize, usize)> {
+    (1usize..6, 1usize..6, 1usize..4, any::<bool>()).prop_map(|(i, f, s, same)| {
+        let o = if same { i * s } else { (i - 1) * s + f };
+        let forward = if same { o.div_ceil(s) } else { (o + s - f) / s };
+        let pad = ((forward - 1) * s + f).saturating_sub(o) / 2;
+        (i, f, s, pad, o)
     })
 }
 
@@ -222,6 +237,54 @@ proptest! {
         conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut [], &mut c);
         prop_assert_eq!(&a, &c);
         conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut c);
+        prop_assert_eq!(&a, &c);
+    }
+
+    #[test]
+    fn transpose_conv_matches_reference(
+        (h, w) in (transposed_axis(), transposed_axis()),
+        batches in 1usize..3,
+        in_c in 1usize..20,
+        out_c in 1usize..12,
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        has_bias in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let p = TransposeConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: w.2, stride_h: h.2, pad_w: w.3, pad_h: h.3,
+            activation_min: amin, activation_max: amax, batches,
+            input_h: h.0, input_w: w.0, input_depth: in_c, filter_h: h.1, filter_w: w.1,
+            output_h: h.4, output_w: w.4, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * h.0 * w.0 * in_c);
+        let filter = rng.bytes(out_c * h.1 * w.1 * in_c);
+        let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
+        let (mult, shift) = rng.requant(out_c);
+        let mut packed = vec![0; transpose_conv_s8_packed_len(&p)];
+        transpose_conv_s8_pack(&p, &filter, &mut packed);
+        let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).min];
+        let n = batches * h.4 * w.4 * out_c;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        // The reference gathering (no scratch), and the optimized scatter.
+        transpose_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut [], &mut a);
+        prop_assert!(transpose_conv::optimized::transpose_conv_s8(
+            &p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b
+        ));
+        prop_assert_eq!(&a, &b);
+        // Without the table or the scratch the optimized kernel declines, and the public
+        // entry runs the reference (the reference scatters when it has the scratch).
+        prop_assert!(!transpose_conv::optimized::transpose_conv_s8(
+            &p, &input, &filter, &bias, &mult, &shift, &[], &mut scratch, &mut b
+        ));
+        prop_assert!(!transpose_conv::optimized::transpose_conv_s8(
+            &p, &input, &filter, &bias, &mult, &shift, &packed, &mut [], &mut b
+        ));
+        let mut c = vec![0i8; n];
+        transpose_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &[], &mut scratch, &mut c);
         prop_assert_eq!(&a, &c);
     }
 

@@ -1,5 +1,5 @@
 """Test cases of the layers with weights and the pools: CONV_2D, DEPTHWISE_CONV_2D,
-FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D.
+TRANSPOSE_CONV, FULLY_CONNECTED, AVERAGE_POOL_2D, MAX_POOL_2D.
 
 Each op has a baseline and variations along one parameter at a time (kernel, stride,
 padding, dilation, channels, activation, bias, quantization), plus a few model-like
@@ -44,6 +44,21 @@ def _act_dtype_setup(rng, dtype):
     return lo, hi, s, zp
 
 
+def _filter_and_bias(rng, m, p, cout, w_shape, axis, in_s):
+    """Constant int8 weights (per-channel along `axis`, or per-tensor) and the bias (int32,
+    int64 for int16 activations unless `p["bias_type"]` says otherwise, or ABSENT):
+    returns (filter, bias, weight scales)."""
+    w_s = weight_scales(rng, cout, p["per_channel"])
+    w = m.const("filter", tb.symmetric_weights(rng, w_shape, axis if p["per_channel"] else None), w_s, 0, axis)
+    if not p["bias"]:
+        return w, tb.ABSENT, w_s
+    bias_type = p.get("bias_type") or ("int64" if p["dtype"] == "int16" else "int32")
+    bias, b_s = bias_values(rng, cout, in_s, np.broadcast_to(w_s, (cout,)) if p["per_channel"] else w_s, bias_type)
+    if not p["per_channel"]:
+        b_s = b_s[:1]
+    return w, m.const("bias", bias, b_s, 0), w_s
+
+
 def _conv_like(rng, p, depthwise):
     m = tb.Model()
     dtype = p["dtype"]
@@ -55,17 +70,8 @@ def _conv_like(rng, p, depthwise):
     # (OHWI), 3 for depthwise (1HW(I*M)).
     axis = 3 if depthwise else 0
     w_shape = [1, p["kh"], p["kw"], cout] if depthwise else [cout, p["kh"], p["kw"], p["cin"]]
-    w_s = weight_scales(rng, cout, p["per_channel"])
-    w = m.const("filter", tb.symmetric_weights(rng, w_shape, axis if p["per_channel"] else None), w_s, 0, axis)
-    inputs = [x, w]
-    bias_type = "int64" if dtype == "int16" else "int32"
-    if p["bias"]:
-        bias, b_s = bias_values(rng, cout, in_s, np.broadcast_to(w_s, (cout,)) if p["per_channel"] else w_s, bias_type)
-        if not p["per_channel"]:
-            b_s = b_s[:1]
-        inputs.append(m.const("bias", bias, b_s, 0))
-    else:
-        inputs.append(tb.ABSENT)
+    w, bias, w_s = _filter_and_bias(rng, m, p, cout, w_shape, axis, in_s)
+    inputs = [x, w, bias]
     fan_in = p["kh"] * p["kw"] * (1 if depthwise else p["cin"])
     out_lo, out_hi = free_output_range(*dot_output_range(rng, fan_in, lo, hi, w_s, p["act"]), p["act"])
     out_s, out_zp = tb.quant_params(out_lo, out_hi, dtype)
@@ -215,6 +221,127 @@ def depthwise_cases():
                 f"{'with' if p['bias'] else 'no'} bias",
                 name in quick,
                 lambda rng, p=p: _conv_like(rng, p, depthwise=True),
+            )
+        )
+    return dedupe(cases)
+
+
+def _transpose_out(p):
+    """Output height and width: `p["oh"]`/`p["ow"]` when given (a converter may choose
+    any size whose forward convolution gives the input back), else TFLite's default."""
+    def size(n, k, stride):
+        return n * stride if p["pad"] == "SAME" else (n - 1) * stride + k
+    return p.get("oh") or size(p["h"], p["kh"], p["sh"]), p.get("ow") or size(p["w"], p["kw"], p["sw"])
+
+
+def _transpose_conv(rng, p):
+    m = tb.Model()
+    dtype, cout = p["dtype"], p["cout"]
+    in_shape = [p["batch"], p["h"], p["w"], p["cin"]]
+    oh, ow = _transpose_out(p)
+    out_shape = [p["batch"], oh, ow, cout]
+    lo, hi, in_s, in_zp = _act_dtype_setup(rng, dtype)
+    shape = m.const("output_shape", np.asarray(out_shape, dtype=np.int32))
+    w, bias, w_s = _filter_and_bias(rng, m, p, cout, [cout, p["kh"], p["kw"], p["cin"]], 0, in_s)
+    x = m.tensor("input", in_shape, dtype, in_s, in_zp)
+    # Each output sums about kh*kw/(sh*sw) taps of every input channel.
+    fan_in = max(1, p["kh"] * p["kw"] * p["cin"] // (p["sh"] * p["sw"]))
+    out_lo, out_hi = free_output_range(*dot_output_range(rng, fan_in, lo, hi, w_s, p["act"]), p["act"])
+    out_s, out_zp = tb.quant_params(out_lo, out_hi, dtype)
+    y = m.tensor("output", out_shape, dtype, out_s, out_zp)
+    m.op(
+        "TRANSPOSE_CONV", [shape, w, x, bias], [y], "TransposeConvOptions",
+        padding=p["pad"], stride_w=p["sw"], stride_h=p["sh"], fused_activation_function=p["act"],
+    )
+    return m.build([x], [y]), [random_tensor(rng, in_shape, dtype)]
+
+
+_TRANSPOSE_BASE = dict(
+    h=4, w=5, cin=3, cout=5, kh=3, kw=3, sh=2, sw=2, pad="SAME",
+    act="NONE", bias=True, per_channel=True, batch=1, dtype="int8",
+)
+
+
+def _transpose_name(p):
+    oh, ow = _transpose_out(p)
+    name = f"k{p['kh']}x{p['kw']}_s{p['sh']}x{p['sw']}_{p['pad'].lower()}_c{p['cin']}to{p['cout']}"
+    name += f"_{p['act'].lower()}_in{p['h']}x{p['w']}_out{oh}x{ow}"
+    if not p["bias"]:
+        name += "_nobias"
+    elif p.get("bias_type"):
+        name += f"_bias{p['bias_type']}"
+    if not p["per_channel"]:
+        name += "_pertensor"
+    if p["batch"] != 1:
+        name += f"_b{p['batch']}"
+    if p["dtype"] != "int8":
+        name += f"_{p['dtype']}"
+    return name
+
+
+def transpose_conv_cases():
+    vary = []
+    for k in range(1, 6):
+        for pad in ["SAME", "VALID"]:
+            vary.append(dict(kh=k, kw=k, pad=pad))
+    for kh, kw in [(3, 5), (5, 2), (1, 4)]:
+        vary.append(dict(kh=kh, kw=kw, pad="VALID"))
+    for sh, sw in [(1, 1), (3, 3), (1, 2), (3, 1)]:
+        for pad in ["SAME", "VALID"]:
+            vary.append(dict(sh=sh, sw=sw, pad=pad))
+            vary.append(dict(sh=sh, sw=sw, pad=pad, kh=5, kw=4))
+    # Strides wider than the kernel leave output pixels no tap reaches (bias only).
+    vary.append(dict(sh=3, sw=3, kh=2, kw=1, pad="VALID"))
+    # Output sizes a converter may pick besides the default: SAME rounds the forward
+    # convolution up, VALID leaves up to stride - 1 extra rows and columns.
+    vary += [dict(oh=7, ow=9), dict(pad="VALID", oh=10, ow=12), dict(sh=3, sw=3, oh=11, ow=14, kh=5, kw=5)]
+    for cin, cout in [(1, 1), (1, 8), (3, 7), (5, 17), (17, 5), (8, 16), (16, 3), (32, 33)]:
+        vary.append(dict(cin=cin, cout=cout))
+    for act in ["RELU", "RELU6", "RELU_N1_TO_1"]:
+        vary.append(dict(act=act))
+    vary += [
+        dict(bias=False),
+        dict(per_channel=False),
+        dict(per_channel=False, bias=False, act="RELU"),
+        dict(batch=2),
+        dict(batch=3, sh=1, sw=1, pad="VALID"),
+        dict(h=1, w=1, kh=1, kw=1, cin=17, cout=9),
+        # Autoencoder decoder layers: 4x4x32 to 8x8x16, and 8x8x16 to 16x16x8, 3x3, RELU.
+        dict(h=4, w=4, cin=32, cout=16, act="RELU"),
+        dict(h=8, w=8, cin=16, cout=8, kh=4, kw=4, act="RELU"),
+        # 16x8: int16 activations, int8 weights, int64 (or int16, widened by TFLM) bias.
+        dict(dtype="int16"),
+        dict(dtype="int16", bias=False),
+        dict(dtype="int16", bias_type="int16"),
+        dict(dtype="int16", kh=5, kw=5, sh=3, sw=3, pad="VALID", cin=5, cout=7, act="RELU"),
+        dict(dtype="int16", per_channel=False, act="RELU6", batch=2),
+        dict(dtype="int16", kh=1, kw=1, sh=1, sw=1, cin=8, cout=3),
+    ]
+    quick = {
+        _transpose_name(_TRANSPOSE_BASE),
+        _transpose_name({**_TRANSPOSE_BASE, "kh": 5, "kw": 5, "pad": "VALID"}),
+        _transpose_name({**_TRANSPOSE_BASE, "sh": 3, "sw": 1, "pad": "SAME", "kh": 5, "kw": 4}),
+        _transpose_name({**_TRANSPOSE_BASE, "oh": 7, "ow": 9}),
+        _transpose_name({**_TRANSPOSE_BASE, "cin": 5, "cout": 17}),
+        _transpose_name({**_TRANSPOSE_BASE, "act": "RELU6"}),
+        _transpose_name({**_TRANSPOSE_BASE, "per_channel": False, "bias": False, "act": "RELU"}),
+        _transpose_name({**_TRANSPOSE_BASE, "dtype": "int16"}),
+    }
+    cases = []
+    for p in _variations(_TRANSPOSE_BASE, vary):
+        name = _transpose_name(p)
+        oh, ow = _transpose_out(p)
+        cases.append(
+            Case(
+                "TRANSPOSE_CONV",
+                name,
+                p,
+                f"TRANSPOSE_CONV {p['dtype']} {p['kh']}x{p['kw']} kernel, stride {p['sh']}x{p['sw']}, {p['pad']}, "
+                f"{p['cin']}->{p['cout']} channels, {p['h']}x{p['w']} to {oh}x{ow}, {p['act']}, "
+                f"{'per-channel' if p['per_channel'] else 'per-tensor'} weights, "
+                f"{'no' if not p['bias'] else p.get('bias_type') or 'with'} bias",
+                name in quick,
+                lambda rng, p=p: _transpose_conv(rng, p),
             )
         )
     return dedupe(cases)

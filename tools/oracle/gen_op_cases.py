@@ -46,6 +46,7 @@ def all_cases():
     families = [
         nn.conv_cases,
         nn.depthwise_cases,
+        nn.transpose_conv_cases,
         nn.fully_connected_cases,
         nn.average_pool_cases,
         nn.max_pool_cases,

@@ -189,6 +189,17 @@ pub enum Options {
         /// Fused activation.
         activation: Activation,
     },
+    /// TRANSPOSE_CONV.
+    TransposeConv {
+        /// Padding (of the forward convolution this one transposes).
+        padding: Padding,
+        /// Stride along width.
+        stride_w: usize,
+        /// Stride along height.
+        stride_h: usize,
+        /// Fused activation.
+        activation: Activation,
+    },
     /// FULLY_CONNECTED.
     FullyConnected {
         /// Fused activation.

@@ -4,8 +4,8 @@
 //! (`PopulateConvolutionQuantizationParams`).
 
 use super::conv_common::{
-    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, per_channel_multipliers, split_bias,
-    window_geometry,
+    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, per_channel_multipliers,
+    split_bias, window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered, Scratch};
 use crate::error::CompileError;
@@ -62,21 +62,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let filter = cx.expect_input_type(1, &[DType::I8])?;
     let output = cx.output(0)?;
     activation_types(cx, input, output)?;
-    let [batches, in_h, in_w, in_c] = dims4(cx, input, "input")?;
-    let [out_c, k_h, k_w, k_c] = dims4(cx, filter, "filter")?;
-    let [out_n, _, _, out_c2] = dims4(cx, output, "output")?;
-    if k_c != in_c {
-        return Err(cx.unsupported(format!(
-            "filter '{}' has {k_c} input channels but input '{}' has {in_c}: grouped convolution is not supported",
-            filter.name, input.name
-        )));
-    }
-    if out_n != batches || out_c2 != out_c {
-        return Err(cx.invalid(format!(
-            "output '{}' has shape {:?}, expected {batches} batches and {out_c} channels",
-            output.name, output.shape
-        )));
-    }
+    let [[batches, in_h, in_w, in_c], [out_c, k_h, k_w, _], _] = conv_shapes(cx, input, filter, output)?;
     let (pad_h, pad_w) =
         window_geometry(cx, padding, (in_h, in_w), (k_h, k_w), (stride_h, stride_w), (dilation_h, dilation_w), output)?;
     let (in_scale_zp, out_zp) = (cx.quant_of(input, "input")?.1, cx.quant_of(output, "output")?.1);

@@ -69,6 +69,34 @@ pub(crate) fn dims4(cx: &LowerCx, t: &Tensor, role: &str) -> Result<[usize; 4], 
     }
 }
 
+/// The NHWC input, OHWI filter and NHWC output of a convolution, checked against each
+/// other: the filter reads every input channel (else a grouped convolution, which TFLM's
+/// kernels do not run), and the output has the input's batches and one channel per
+/// filter.
+pub(crate) fn conv_shapes(
+    cx: &LowerCx,
+    input: &Tensor,
+    filter: &Tensor,
+    output: &Tensor,
+) -> Result<[[usize; 4]; 3], CompileError> {
+    let in_dims @ [batches, _, _, in_c] = dims4(cx, input, "input")?;
+    let filter_dims @ [out_c, _, _, k_c] = dims4(cx, filter, "filter")?;
+    let out_dims @ [out_n, _, _, out_c2] = dims4(cx, output, "output")?;
+    if k_c != in_c {
+        return Err(cx.unsupported(format!(
+            "filter '{}' has {k_c} input channels but input '{}' has {in_c}: grouped convolution is not supported",
+            filter.name, input.name
+        )));
+    }
+    if out_n != batches || out_c2 != out_c {
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, expected {batches} batches and {out_c} channels",
+            output.name, output.shape
+        )));
+    }
+    Ok([in_dims, filter_dims, out_dims])
+}
+
 /// Per-channel multipliers and shifts, as `PopulateConvolutionQuantizationParams`
 /// computes them: `double(input_scale) * double(filter_scale[c]) / double(output_scale)`
 /// through `QuantizeMultiplier`. A per-tensor filter scale applies to every channel.
@@ -108,10 +136,16 @@ pub(crate) fn per_channel_multipliers(
     Ok((multipliers, shifts))
 }
 
-/// The optional bias of a convolution, widened to i64 (int16 kernels take int64 bias;
-/// TFLM accumulates an int32 bias into the same int64 sum).
-pub(crate) fn bias_values(cx: &LowerCx, allowed: &[DType], channels: usize) -> Result<Option<Vec<i64>>, CompileError> {
-    let Some(b) = cx.optional_input(2) else { return Ok(None) };
+/// The optional bias of a convolution (operator input `input`), widened to i64 (int16
+/// kernels take int64 bias; TFLM accumulates an int32 bias into the same int64 sum, and
+/// TRANSPOSE_CONV widens an int16 bias into a scratch buffer of int64).
+pub(crate) fn bias_values(
+    cx: &LowerCx,
+    input: usize,
+    allowed: &[DType],
+    channels: usize,
+) -> Result<Option<Vec<i64>>, CompileError> {
+    let Some(b) = cx.optional_input(input) else { return Ok(None) };
     if !allowed.contains(&b.dtype) {
         return Err(cx.unsupported(format!(
             "bias '{}' of type {} (supported here: {})",
@@ -123,6 +157,7 @@ pub(crate) fn bias_values(cx: &LowerCx, allowed: &[DType], channels: usize) -> R
     let data = b.data.as_ref().ok_or_else(|| cx.unsupported(format!("bias '{}' must be constant", b.name)))?;
     let values: Vec<i64> = match b.dtype {
         DType::I64 => data.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect(),
+        DType::I16 => data.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]]) as i64).collect(),
         _ => data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64).collect(),
     };
     if values.len() != channels {
@@ -135,10 +170,21 @@ pub(crate) fn bias_values(cx: &LowerCx, allowed: &[DType], channels: usize) -> R
     Ok(Some(values))
 }
 
-/// The bias of an int8 (int32 bias) or int16 (int64 bias) convolution; both empty
-/// without a bias.
+/// The bias (input 2) of an int8 (int32 bias) or int16 (int64 bias) convolution; both
+/// empty without a bias.
 pub(crate) fn split_bias(cx: &LowerCx, int16: bool, out_c: usize) -> Result<(Vec<i32>, Vec<i64>), CompileError> {
-    let bias = bias_values(cx, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, out_c)?;
+    split_bias_of(cx, 2, if int16 { &[DType::I64, DType::I32] } else { &[DType::I32] }, int16, out_c)
+}
+
+/// [`split_bias`] of operator input `input`, of one of the `allowed` types.
+pub(crate) fn split_bias_of(
+    cx: &LowerCx,
+    input: usize,
+    allowed: &[DType],
+    int16: bool,
+    out_c: usize,
+) -> Result<(Vec<i32>, Vec<i64>), CompileError> {
+    let bias = bias_values(cx, input, allowed, out_c)?;
     Ok(match (int16, bias) {
         (_, None) => (Vec::new(), Vec::new()),
         (false, Some(b)) => (b.into_iter().map(|v| v as i32).collect(), Vec::new()),

@@ -99,7 +99,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
                 )));
             }
             let v = if int16 {
-                Bias::I64(crate::ops::conv_common::bias_values(cx, &[DType::I64], output_depth)?.unwrap_or_default())
+                Bias::I64(crate::ops::conv_common::bias_values(cx, 2, &[DType::I64], output_depth)?.unwrap_or_default())
             } else {
                 Bias::I32(cx.const_i32(2)?)
             };

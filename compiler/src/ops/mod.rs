@@ -39,6 +39,7 @@ pub mod strided_slice;
 pub mod svdf;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod transpose_conv;
 
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
@@ -90,6 +91,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SUM, mean::lower_sum),
     (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
+    (opcode::TRANSPOSE_CONV, transpose_conv::lower),
     (opcode::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::lower),
 ];
 

@@ -33,6 +33,7 @@ fn expected_type(code: i32) -> Option<u8> {
         b::SVDF => ot::SVDF,
         b::BATCH_MATMUL => ot::BATCH_MATMUL,
         b::UNIDIRECTIONAL_SEQUENCE_LSTM => ot::UNIDIRECTIONAL_SEQUENCE_LSTM,
+        b::TRANSPOSE_CONV => ot::TRANSPOSE_CONV,
         _ => return None,
     })
 }
@@ -166,6 +167,15 @@ pub(super) fn read(
                 stride_h: f.positive(s::STRIDE_H, 0, "stride_h")?,
                 filter_w: f.positive(s::FILTER_W, 0, "filter_width")?,
                 filter_h: f.positive(s::FILTER_H, 0, "filter_height")?,
+                activation: f.activation(s::ACTIVATION)?,
+            }
+        }
+        ot::TRANSPOSE_CONV => {
+            use opts::transpose_conv as s;
+            Options::TransposeConv {
+                padding: f.padding(s::PADDING)?,
+                stride_w: f.positive(s::STRIDE_W, 0, "stride_w")?,
+                stride_h: f.positive(s::STRIDE_H, 0, "stride_h")?,
                 activation: f.activation(s::ACTIVATION)?,
             }
         }

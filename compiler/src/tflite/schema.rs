@@ -95,6 +95,7 @@ pub mod options_type {
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
     pub const UNIDIRECTIONAL_SEQUENCE_LSTM: u8 = 71;
+    pub const TRANSPOSE_CONV: u8 = 49;
     pub const LEAKY_RELU: u8 = 75;
     pub const BATCH_MATMUL: u8 = 101;
 
@@ -118,6 +119,7 @@ pub mod options_type {
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
             UNIDIRECTIONAL_SEQUENCE_LSTM => "UnidirectionalSequenceLSTMOptions",
+            TRANSPOSE_CONV => "TransposeConvOptions",
             LEAKY_RELU => "LeakyReluOptions",
             BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
@@ -166,6 +168,13 @@ pub mod opts {
         pub const ACTIVATION: u16 = 0;
         pub const WEIGHTS_FORMAT: u16 = 1;
         pub const KEEP_NUM_DIMS: u16 = 2;
+    }
+    /// `TransposeConvOptions` (`quantized_bias_type`, slot 4, is not read: TFLM ignores it).
+    pub mod transpose_conv {
+        pub const PADDING: u16 = 0;
+        pub const STRIDE_W: u16 = 1;
+        pub const STRIDE_H: u16 = 2;
+        pub const ACTIVATION: u16 = 3;
     }
     /// `SoftmaxOptions`.
     pub mod softmax {

@@ -53,6 +53,10 @@ def options(op):
         out.update(padding=o.Padding(), stride_w=o.StrideW(), stride_h=o.StrideH(),
                    filter_w=o.FilterWidth(), filter_h=o.FilterHeight(),
                    activation=o.FusedActivationFunction())
+    elif kind == "TransposeConvOptions":
+        o = load(tflite.TransposeConvOptions)
+        out.update(padding=o.Padding(), stride_w=o.StrideW(), stride_h=o.StrideH(),
+                   activation=o.FusedActivationFunction())
     elif kind == "FullyConnectedOptions":
         o = load(tflite.FullyConnectedOptions)
         out.update(activation=o.FusedActivationFunction(), keep_num_dims=bool(o.KeepNumDims()),

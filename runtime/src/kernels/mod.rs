@@ -6,9 +6,10 @@
 //! model compiler emits them into generated code with `{:?}`; per-channel tables and
 //! weights are passed as separate slices. Kernels never see the graph or the planner.
 //!
-//! The four families with an optimized int8 kernel (`conv`, `depthwise_conv`,
-//! `fully_connected`, `pooling`) are folders: `params.rs`, `reference.rs`, `optimized.rs`
-//! (same name and signature as the reference, TFLM `kernels/` vs `kernels/cmsis_nn/`), and
+//! The five families with an optimized int8 kernel (`conv`, `depthwise_conv`,
+//! `fully_connected`, `pooling`, `transpose_conv`) are folders: `params.rs`,
+//! `reference.rs`, `optimized.rs` (same name and signature as the reference, TFLM
+//! `kernels/` vs `kernels/cmsis_nn/`), and
 //! the public dispatching function in `mod.rs`, which runs the optimized kernel unless the
 //! `reference-kernels` feature is on. No operator module imports another: what several
 //! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
@@ -68,6 +69,7 @@ pub mod softmax;
 pub mod strided_slice;
 pub mod svdf;
 pub mod tanh;
+pub mod transpose_conv;
 
 /// Arena scratch a kernel can use, in bytes: it runs with `min` (the model compiler always
 /// plans at least that much) and runs faster with `preferred`, which the planner grants

@@ -42,6 +42,7 @@ const KERNELS: &[(&str, Run)] = &[
     ("conv", kernels::conv::run),
     ("depthwise_conv", kernels::depthwise_conv::run),
     ("fully_connected", kernels::fully_connected::run),
+    ("transpose_conv", kernels::transpose_conv::run),
     ("average_pool", kernels::pooling::average),
     ("max_pool", kernels::pooling::max),
     ("add", kernels::add::run),

@@ -20,6 +20,7 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_fully_connected.c", text: include_str!("../../../c/tinyml_fully_connected.c") },
     KernelSource { file: "tinyml_conv.c", text: include_str!("../../../c/tinyml_conv.c") },
     KernelSource { file: "tinyml_depthwise_conv.c", text: include_str!("../../../c/tinyml_depthwise_conv.c") },
+    KernelSource { file: "tinyml_transpose_conv.c", text: include_str!("../../../c/tinyml_transpose_conv.c") },
     KernelSource { file: "tinyml_pooling.c", text: include_str!("../../../c/tinyml_pooling.c") },
     KernelSource { file: "tinyml_softmax.c", text: include_str!("../../../c/tinyml_softmax.c") },
     KernelSource { file: "tinyml_add.c", text: include_str!("../../../c/tinyml_add.c") },

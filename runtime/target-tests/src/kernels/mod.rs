@@ -9,3 +9,4 @@ pub mod fully_connected;
 pub mod mul;
 pub mod pooling;
 pub mod simd;
+pub mod transpose_conv;
