@@ -214,16 +214,18 @@ impl Report {
     pub fn to_table(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
+        // Wide enough for the longest name (UNIDIRECTIONAL_SEQUENCE_LSTM) when present.
+        let op_width = self.layers.iter().map(|l| l.op.len()).max().unwrap_or(0).max(18);
         let _ = writeln!(
             s,
-            "{:>3}  {:<18} {:<22} {:<16} {:>10} {:>9} {:>9} {:>8}",
+            "{:>3}  {:<op_width$} {:<22} {:<16} {:>10} {:>9} {:>9} {:>8}",
             "#", "op", "input", "output", "MACs", "params B", "act B", "offset"
         );
         for l in &self.layers {
             let inp = l.input_shapes.first().map(|v| format!("{v:?}")).unwrap_or_default();
             let _ = writeln!(
                 s,
-                "{:>3}  {:<18} {:<22} {:<16} {:>10} {:>9} {:>9} {:>8}",
+                "{:>3}  {:<op_width$} {:<22} {:<16} {:>10} {:>9} {:>9} {:>8}",
                 l.index,
                 l.op,
                 inp,
