@@ -425,7 +425,7 @@ typedef struct {
     int32_t zero_point;
 } DequantizeParams;
 
-/** Dimensions of PAD, MEAN and STRIDED_SLICE, shapes extended at the front. */
+/** Dimensions of PAD, MEAN, STRIDED_SLICE and the strided copy, shapes extended at the front. */
 #define TINYML_MAX_DIMS_5 5
 
 /** runtime/src/kernels/pad.rs PadParams. */
@@ -463,6 +463,33 @@ typedef struct {
     int32_t stop[TINYML_MAX_DIMS_5];
     int32_t stride[TINYML_MAX_DIMS_5];
 } StridedSliceParams;
+
+/** runtime/src/kernels/strided_copy.rs StridedCopyParams (SLICE, TRANSPOSE, BROADCAST_TO,
+ * FILL, ZEROS_LIKE). */
+typedef struct {
+    int32_t output_dims[TINYML_MAX_DIMS_5];
+    int32_t input_strides[TINYML_MAX_DIMS_5];
+    int32_t offset;
+} StridedCopyParams;
+
+/** runtime/src/kernels/gather.rs GatherParams. */
+typedef struct {
+    int32_t batches;
+    int32_t outer;
+    int32_t axis_size;
+    int32_t coords;
+    int32_t inner;
+} GatherParams;
+
+/** runtime/src/kernels/resize_nearest.rs ResizeNearestParams. */
+typedef struct {
+    int32_t batches;
+    int32_t input_height;
+    int32_t input_width;
+    int32_t depth;
+    int32_t output_height;
+    int32_t output_width;
+} ResizeNearestParams;
 
 /** TFLM's int16 sigmoid table: sigmoid(i / 24) in unsigned 0.16, in tinyml_sigmoid_lut.c. */
 extern const uint16_t tinyml_sigmoid_table_u16[256];
@@ -549,7 +576,7 @@ void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int3
 void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 
-/* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
+/* MEAN, PAD, CONCATENATION (and PACK), STRIDED_SLICE, the strided copy, GATHER, RESIZE_NEAREST_NEIGHBOR. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
 void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
@@ -566,6 +593,20 @@ void strided_slice_u8(const StridedSliceParams *p, const tinyml_u8 *input, tinym
 void strided_slice_i16(const StridedSliceParams *p, const int16_t *input, int16_t *output);
 void strided_slice_i32(const StridedSliceParams *p, const int32_t *input, int32_t *output);
 void strided_slice_f32(const StridedSliceParams *p, const float *input, float *output);
+void strided_copy_i8(const StridedCopyParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void strided_copy_u8(const StridedCopyParams *p, const tinyml_u8 *input, tinyml_u8 *output);
+void strided_copy_i16(const StridedCopyParams *p, const int16_t *input, int16_t *output);
+void strided_copy_i32(const StridedCopyParams *p, const int32_t *input, int32_t *output);
+void strided_copy_f32(const StridedCopyParams *p, const float *input, float *output);
+/* GATHER: a position outside 0..axis_size gives a block of zeros. */
+void gather_i8(const GatherParams *p, const tinyml_i8 *input, const int32_t *coords, tinyml_i8 *output);
+void gather_f32(const GatherParams *p, const float *input, const int32_t *coords, float *output);
+void resize_nearest_i8(const ResizeNearestParams *p, const tinyml_i8 *input, const int32_t *rows, const int32_t *cols,
+                       tinyml_i8 *output);
+void resize_nearest_i16(const ResizeNearestParams *p, const int16_t *input, const int32_t *rows,
+                        const int32_t *cols, int16_t *output);
+void resize_nearest_f32(const ResizeNearestParams *p, const float *input, const int32_t *rows, const int32_t *cols,
+                        float *output);
 
 /* CAST: cast::<F, T> is cast_F_T (F: i8 i16 i32 u32 u8(bool) f32; T: i8 i16 i32 u32 f32). */
 void cast_i8_i8(const tinyml_i8 *input, tinyml_i8 *output, int32_t n);

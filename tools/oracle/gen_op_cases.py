@@ -36,6 +36,7 @@ EXIT_GENERATOR_BUG = 8
 
 def all_cases():
     """Every case of every op, in a stable order."""
+    import cases_data as da
     import cases_elementwise as ew
     import cases_nn as nn
     import cases_shape as sh
@@ -65,6 +66,15 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        da.slice_cases,
+        da.gather_cases,
+        da.transpose_cases,
+        da.pack_cases,
+        da.expand_dims_cases,
+        da.zeros_like_cases,
+        da.fill_cases,
+        da.broadcast_to_cases,
+        da.resize_nearest_neighbor_cases,
     ]
     return [c for f in families for c in f()]
 

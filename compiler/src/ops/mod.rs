@@ -10,6 +10,7 @@
 
 pub mod add;
 pub mod binary;
+pub mod broadcast_to;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
@@ -17,17 +18,23 @@ pub mod conv_common;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
+pub mod gather;
 pub mod logistic;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
+pub mod pack;
 pub mod pad;
 pub mod pooling;
 pub mod quantize;
 pub mod relu;
 pub mod reshape;
+pub mod resize_nearest;
+pub mod slice;
 pub mod softmax;
+pub mod strided_copy;
 pub mod strided_slice;
+pub mod transpose;
 
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
@@ -41,12 +48,16 @@ pub type LowerFn = fn(&LowerCx) -> Result<Lowered, CompileError>;
 pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::ADD, add::lower),
     (opcode::AVERAGE_POOL_2D, pooling::lower),
+    (opcode::BROADCAST_TO, broadcast_to::lower),
     (opcode::CAST, cast::lower),
     (opcode::CONCATENATION, concatenation::lower),
     (opcode::CONV_2D, conv::lower),
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
+    (opcode::EXPAND_DIMS, reshape::lower_expand_dims),
+    (opcode::FILL, strided_copy::lower_fill),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
+    (opcode::GATHER, gather::lower),
     (opcode::HARD_SWISH, relu::lower_hard_swish),
     (opcode::LEAKY_RELU, relu::lower_leaky),
     (opcode::LOGISTIC, logistic::lower),
@@ -55,16 +66,21 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MEAN, mean::lower),
     (opcode::MINIMUM, minmax::lower),
     (opcode::MUL, mul::lower),
+    (opcode::PACK, pack::lower),
     (opcode::PAD, pad::lower),
     (opcode::QUANTIZE, quantize::lower),
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
+    (opcode::RESIZE_NEAREST_NEIGHBOR, resize_nearest::lower),
+    (opcode::SLICE, slice::lower),
     (opcode::SOFTMAX, softmax::lower),
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
     (opcode::TANH, logistic::lower_tanh),
+    (opcode::TRANSPOSE, transpose::lower),
+    (opcode::ZEROS_LIKE, strided_copy::lower_zeros_like),
 ];
 
 /// Operators cargo-tinyml lowers, by TFLite name (from [`REGISTRY`]).

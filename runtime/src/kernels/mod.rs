@@ -42,6 +42,7 @@ pub mod conv;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;
+pub mod gather;
 pub(crate) mod geometry;
 pub mod hard_swish;
 pub mod int;
@@ -54,11 +55,13 @@ pub mod pad;
 pub mod pooling;
 pub mod quantize;
 pub mod relu;
+pub mod resize_nearest;
 pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod simd;
 pub mod softmax;
+pub mod strided_copy;
 pub mod strided_slice;
 pub mod tanh;
 
