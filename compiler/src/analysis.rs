@@ -113,8 +113,11 @@ pub struct LayerReport {
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
-    /// Planned arena bytes (activations and scratch).
+    /// Planned arena bytes (activations and scratch, the persistent region included).
     pub arena_bytes: usize,
+    /// Bytes of the arena that hold variable tensors (recurrent state such as LSTM and
+    /// SVDF state): kept between invocations, never shared with other tensors.
+    pub persistent_bytes: usize,
     /// The layer-wise bound: the largest sum of one layer's distinct arena inputs plus
     /// its output (`plan::bound`); without in-place execution or tiling no plan is smaller.
     pub layer_bound_bytes: usize,
@@ -159,15 +162,15 @@ impl Report {
                     index: i,
                     op: s.kernel.op_name().to_owned(),
                     input_shapes: s.inputs.iter().map(|&t| g.tensors[t].shape.clone()).collect(),
-                    output_shape: g.tensors[s.output].shape.clone(),
+                    output_shape: g.tensors[s.output()].shape.clone(),
                     macs: s.kernel.macs(),
                     param_bytes: s.kernel.const_bytes(),
                     activation_bytes: if no_op {
                         0
                     } else {
-                        s.inputs.iter().map(|&t| g.tensors[t].bytes()).sum::<usize>() + g.tensors[s.output].bytes()
+                        s.inputs.iter().chain(&s.outputs).map(|&t| g.tensors[t].bytes()).sum::<usize>()
                     },
-                    arena_offset: p.offset(s.output),
+                    arena_offset: p.offset(s.output()),
                     scratch_bytes: p.plan.scratch[i].1,
                     no_op,
                     in_place: bound::in_place(s, &p.plan.buffers),
@@ -188,6 +191,7 @@ impl Report {
         let (layer_bound_bytes, layer_bound_layer) = bound::layer_bound(g, &p.steps);
         Report {
             arena_bytes: p.plan.arena_bytes,
+            persistent_bytes: p.plan.persistent_bytes,
             layer_bound_bytes,
             layer_bound_layer,
             live_floor_bytes: bound::live_floor(&buffers),
@@ -250,6 +254,13 @@ impl Report {
             "arena: {} B planned; layer-wise bound {} B{at}; live floor {} B",
             self.arena_bytes, self.layer_bound_bytes, self.live_floor_bytes
         );
+        if self.persistent_bytes > 0 {
+            let _ = writeln!(
+                s,
+                "       persistent state: {} B of variable tensors, kept between invocations",
+                self.persistent_bytes
+            );
+        }
         let b = &self.arena_breakdown;
         let _ = writeln!(
             s,

@@ -44,14 +44,30 @@ pub enum ExecError {
 }
 
 impl Program {
-    /// Runs one inference on the host. Inputs and outputs are raw little-endian bytes in
-    /// the model's input and output types.
+    /// Runs one inference on the host from the initial state. Inputs and outputs are raw
+    /// little-endian bytes in the model's input and output types.
     pub fn run(&self, inputs: &[&[u8]]) -> Result<Vec<Vec<u8>>, ExecError> {
-        let mut arena = AlignedBuf::new(self.plan.arena_bytes);
+        let mut arena = self.new_arena();
         self.run_in(&mut arena, inputs)
     }
 
-    /// Like [`Program::run`] with a caller-kept arena (state carried between runs).
+    /// A host arena for this program with its variable tensors in their initial state.
+    pub fn new_arena(&self) -> AlignedBuf {
+        let mut arena = AlignedBuf::new(self.plan.arena_bytes);
+        self.reset(&mut arena);
+        arena
+    }
+
+    /// Puts every variable tensor (recurrent state) back in its initial state, as TFLM's
+    /// `ResetVariableTensors`: see [`Program::variable_fills`].
+    pub fn reset(&self, arena: &mut AlignedBuf) {
+        for (offset, bytes, value) in self.variable_fills() {
+            arena.bytes_mut()[offset..offset + bytes].fill(value);
+        }
+    }
+
+    /// Like [`Program::run`] with a caller-kept arena: variable tensors carry their state
+    /// from one call to the next (start from [`Program::new_arena`]).
     pub fn run_in(&self, arena: &mut AlignedBuf, inputs: &[&[u8]]) -> Result<Vec<Vec<u8>>, ExecError> {
         let g = &self.graph;
         if inputs.len() != g.inputs.len() {
@@ -79,7 +95,7 @@ impl Program {
             let mut io = OpIo::new(
                 arena.bytes_mut(),
                 step.inputs.iter().map(|&t| place(t)).collect(),
-                place(step.output),
+                step.outputs.iter().map(|&t| place(t)).collect(),
                 self.plan.scratch[i],
             );
             step.kernel.execute(&mut io).map_err(|error| ExecError::Kernel {

@@ -2,7 +2,7 @@
 //! both the host executor and the code generators consume.
 
 use crate::error::CompileError;
-use crate::graph::{Graph, TensorId};
+use crate::graph::{DType, Graph, TensorId};
 use crate::kernel::Step;
 use crate::ops;
 use crate::plan::{self, MemoryPlan, PlannerKind};
@@ -36,6 +36,25 @@ impl Program {
         self.steps.iter().map(|s| s.kernel.const_bytes()).sum()
     }
 
+    /// The variable tensors (recurrent state) with their initial fill, as TFLM's
+    /// `ResetVariableTensors` sets them: `(arena offset, bytes, byte value)`; an int8
+    /// tensor holds its zero point, any other type zero bytes.
+    pub fn variable_fills(&self) -> Vec<(usize, usize, u8)> {
+        let g = &self.graph;
+        (0..g.tensors.len())
+            .filter(|&t| g.tensors[t].is_variable)
+            .filter_map(|t| {
+                let tensor = &g.tensors[t];
+                let offset = self.plan.tensor_offsets[t]?;
+                let value = match tensor.dtype {
+                    DType::I8 => tensor.scale_zp().map_or(0, |(_, zp)| zp as i8 as u8),
+                    _ => 0,
+                };
+                Some((offset, tensor.bytes(), value))
+            })
+            .collect()
+    }
+
     /// Total multiply-accumulates per inference.
     pub fn macs(&self) -> u64 {
         self.steps.iter().map(|s| s.kernel.macs()).sum()
@@ -64,8 +83,79 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
     let mut steps = Vec::with_capacity(graph.operators.len());
     for op in &graph.operators {
         let lowered = ops::lower(&graph, op)?;
-        steps.push(Step { op_index: op.index, kernel: lowered.kernel, inputs: lowered.inputs, output: lowered.output });
+        steps.push(Step {
+            op_index: op.index,
+            kernel: lowered.kernel,
+            inputs: lowered.inputs,
+            outputs: lowered.outputs,
+        });
     }
     let plan = plan::plan_program(&graph, &steps, options.planner)?;
     Ok(Program { graph, steps, plan })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{opcode, OpCode, Operator, Options, Quant, Tensor};
+
+    fn tensor(name: &str, zero_point: i64, is_variable: bool) -> Tensor {
+        Tensor {
+            name: name.into(),
+            shape: vec![1, 40],
+            dtype: DType::I8,
+            quant: Some(Quant { scale: vec![0.05], zero_point: vec![zero_point], axis: 0 }),
+            data: None,
+            is_variable,
+        }
+    }
+
+    /// `y = x + v` with `v` a variable tensor (state that the model only reads).
+    fn stateful() -> Program {
+        let graph = Graph {
+            tensors: vec![tensor("x", 3, false), tensor("v", -5, true), tensor("y", 1, false)],
+            operators: vec![Operator {
+                index: 0,
+                opcode: OpCode::Builtin(opcode::ADD),
+                inputs: vec![Some(0), Some(1)],
+                outputs: vec![2],
+                options: Options::None,
+                custom_options: vec![],
+            }],
+            inputs: vec![0],
+            outputs: vec![2],
+            description: String::new(),
+        };
+        compile_graph(graph, &CompileOptions::default()).expect("compiles")
+    }
+
+    #[test]
+    fn variable_tensors_live_apart_in_the_persistent_region() {
+        let p = stateful();
+        assert_eq!(p.plan.persistent_bytes, 48, "40 bytes, aligned");
+        assert_eq!(p.plan.tensor_offsets[1], Some(0));
+        for t in [0, 2] {
+            assert!(p.offset(t) >= 48, "tensor {t} at {} overlaps the state", p.offset(t));
+        }
+        // TFLM's ResetVariableTensors: an int8 variable holds its zero point.
+        assert_eq!(p.variable_fills(), vec![(0, 40, (-5i8) as u8)]);
+        let arena = p.new_arena();
+        assert!(arena.bytes()[..40].iter().all(|&b| b == (-5i8) as u8));
+    }
+
+    #[test]
+    fn state_starts_at_its_zero_point_in_every_back_end() {
+        let p = stateful();
+        let rust = crate::codegen::rust::generate_with(&p, &Default::default());
+        assert!(rust.contains("pub const PERSISTENT_BYTES: usize = 48;"), "{rust}");
+        assert!(rust.contains("a[0..40].fill(251);"), "{rust}");
+        let c = crate::codegen::c::generate(&p, &Default::default()).expect("C export");
+        let model_c = &c.files.iter().find(|(n, _)| n == "model.c").expect("model.c").1;
+        assert!(model_c.contains("void tinyml_reset(void)") && model_c.contains("s[i] = -5;"), "{model_c}");
+        assert!(model_c.contains("if (!tinyml_state_ready)"), "{model_c}");
+        // The input (zero point 3) plus the state (zero point -5) at real value 0 each: y
+        // is real 0 too, its zero point.
+        let out = p.run(&[&[3u8; 40]]).expect("runs");
+        assert_eq!(out[0], vec![1u8; 40]);
+    }
 }

@@ -27,9 +27,12 @@ struct Case {
     name: String,
     /// The export's files.
     files: Vec<(String, String)>,
-    /// Dtypes and bytes of the inputs, and of TFLM's output.
+    /// Dtypes and bytes of the inputs, and of TFLM's outputs (every invocation's, one
+    /// after the other).
     inputs: Vec<(DType, Vec<u8>)>,
-    expected: (DType, Vec<u8>),
+    expected: Vec<(DType, Vec<u8>)>,
+    /// Invocations in a row (recurrent state carried over).
+    invokes: usize,
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -70,7 +73,8 @@ fn align8(n: usize) -> usize {
 }
 
 /// Loads, compiles and exports one case; `Err` is the table entry of a failure.
-fn prepare(dir: &Path, op: &str, name: &str, n_in: usize, container: Container) -> Result<Case, String> {
+fn prepare(dir: &Path, op: &str, name: &str, io: (usize, usize, usize), container: Container) -> Result<Case, String> {
+    let (n_in, n_out, invokes) = io;
     let model = std::fs::read(dir.join("model.tflite")).map_err(|e| format!("cannot read model: {e}"))?;
     let program = tinyml_compiler::compile(&model, &Default::default()).map_err(|e| format!("compile: {e}"))?;
     let opts = COptions { source: format!("{op}/{name}"), container, ..Default::default() };
@@ -80,14 +84,12 @@ fn prepare(dir: &Path, op: &str, name: &str, n_in: usize, container: Container) 
         let a = read_npy(&dir.join(format!("input_{k}.npy")))?;
         inputs.push((a.dtype, a.data));
     }
-    let want = read_npy(&dir.join("expected_0.npy"))?;
-    Ok(Case {
-        op: op.to_owned(),
-        name: name.to_owned(),
-        files: export.files,
-        inputs,
-        expected: (want.dtype, want.data),
-    })
+    let mut expected = Vec::new();
+    for k in 0..n_out {
+        let want = read_npy(&dir.join(format!("expected_{k}.npy")))?;
+        expected.push((want.dtype, want.data));
+    }
+    Ok(Case { op: op.to_owned(), name: name.to_owned(), files: export.files, inputs, expected, invokes })
 }
 
 /// Runs `commands` two at a time (the CI machines have two cores); panics on a failure.
@@ -156,42 +158,51 @@ fn run_mode(cases: &[Case], container: Container) -> Vec<Vec<String>> {
         let dir = root.join(format!("case{k}"));
         std::fs::create_dir_all(&dir).unwrap();
         for (name, text) in &case.files {
-            let renamed = text.replace("tinyml_invoke", &format!("case{k}_invoke"));
+            let renamed = text
+                .replace("tinyml_invoke", &format!("case{k}_invoke"))
+                .replace("tinyml_reset", &format!("case{k}_reset"));
             let file = if name == "model.c" { format!("case{k}.c") } else { name.clone() };
             if name == "model.c" || name.ends_with(".h") {
                 std::fs::write(dir.join(&file), renamed).unwrap();
             }
         }
         sources.push(dir.join(format!("case{k}.c")));
-        let single = case.inputs.len() == 1;
-        let mut ptrs = Vec::new();
+        let single = case.inputs.len() == 1 && case.expected.len() == 1;
+        let inv = case.invokes;
+        // Input j of invocation n at `in + at_j + n * stride_j`, likewise the outputs.
+        let mut ins = Vec::new();
         for (dtype, bytes) in &case.inputs {
             let stored = to_container(*dtype, bytes, container);
             input_file.resize(in_at, 0);
-            ptrs.push(format!("in + {in_at}"));
+            ins.push(format!("in + {in_at} + n * {}", stored.len() / inv));
             in_at = align8(in_at + stored.len());
             input_file.extend(stored);
         }
-        let (out_dtype, out_bytes) = &case.expected;
-        let out_len = stored_len(*out_dtype, out_bytes.len(), container);
-        layout.push((out_at, out_len));
-        if single {
+        let mut outs = Vec::new();
+        let mut places = Vec::new();
+        for (dtype, bytes) in &case.expected {
+            let len = stored_len(*dtype, bytes.len(), container);
+            outs.push(format!("out + {out_at} + n * {}", len / inv));
+            places.push((out_at, len));
+            out_at = align8(out_at + len);
+        }
+        layout.push(places);
+        let call = if single {
             let _ = writeln!(main, "int case{k}_invoke(const void *input, void *output);");
-            let _ = writeln!(
-                main,
-                "static int run{k}(const unsigned char *in, unsigned char *out) {{\n    return case{k}_invoke({}, out + {out_at});\n}}",
-                ptrs[0]
-            );
+            format!("case{k}_invoke({}, {})", ins[0], outs[0])
         } else {
             let _ = writeln!(main, "int case{k}_invoke_n(const void *const inputs[], void *const outputs[]);");
-            let _ = writeln!(
-                main,
-                "static int run{k}(const unsigned char *in, unsigned char *out) {{\n    const void *inputs[] = {{{}}};\n    void *outputs[] = {{out + {out_at}}};\n    return case{k}_invoke_n(inputs, outputs);\n}}",
-                ptrs.join(", ")
-            );
-        }
+            format!(
+                "case{k}_invoke_n((const void *const[]){{{}}}, (void *const[]){{{}}})",
+                ins.join(", "),
+                outs.join(", ")
+            )
+        };
+        let _ = writeln!(
+            main,
+            "static int run{k}(const unsigned char *in, unsigned char *out) {{\n    size_t n;\n    for (n = 0; n < {inv}; ++n) {{\n        if ({call} != 0) {{\n            return -1;\n        }}\n    }}\n    return 0;\n}}"
+        );
         let _ = writeln!(table_rows, "    run{k},");
-        out_at = align8(out_at + out_len);
     }
     input_file.resize(in_at.max(8), 0);
     let in_path = root.join("inputs.bin");
@@ -252,25 +263,27 @@ int main(int argc, char **argv) {{\n\
     let got = std::fs::read(&out_path).unwrap();
 
     let mut failures = Vec::new();
-    for (case, &(at, len)) in cases.iter().zip(&layout) {
-        let (dtype, want) = &case.expected;
-        let ours = from_container(*dtype, &got[at..at + len], container);
-        if &ours != want {
-            let d = support::diff(*dtype, want, &ours);
-            let (count, first) = match d {
-                Some(d) => {
-                    let (i, e, a) = d.first.unwrap_or_default();
-                    (format!("{}/{}", d.count, d.total), format!("[{i}] want {e} got {a}"))
-                }
-                None => ("?".into(), "-".into()),
-            };
-            failures.push(vec![
-                format!("{bits}"),
-                case.op.clone(),
-                case.name.clone(),
-                format!("MISMATCH {count} differ"),
-                first,
-            ]);
+    for (case, places) in cases.iter().zip(&layout) {
+        for ((dtype, want), &(at, len)) in case.expected.iter().zip(places) {
+            let ours = from_container(*dtype, &got[at..at + len], container);
+            if &ours != want {
+                let d = support::diff(*dtype, want, &ours);
+                let (count, first) = match d {
+                    Some(d) => {
+                        let (i, e, a) = d.first.unwrap_or_default();
+                        (format!("{}/{}", d.count, d.total), format!("[{i}] want {e} got {a}"))
+                    }
+                    None => ("?".into(), "-".into()),
+                };
+                failures.push(vec![
+                    format!("{bits}"),
+                    case.op.clone(),
+                    case.name.clone(),
+                    format!("MISMATCH {count} differ"),
+                    first,
+                ]);
+                break;
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&root);
@@ -316,8 +329,10 @@ fn every_op_case_exported_to_c_matches_tflm() {
             }
             total += 1;
             let n_in = c["inputs"].as_u64().unwrap_or(1) as usize;
+            let n_out = c["outputs"].as_u64().unwrap_or(1) as usize;
+            let invokes = c["invokes"].as_u64().unwrap_or(1) as usize;
             let case_dir = dir.join(c["dir"].as_str().expect("dir"));
-            match prepare(&case_dir, &op, &name, n_in, container) {
+            match prepare(&case_dir, &op, &name, (n_in, n_out, invokes), container) {
                 Ok(case) => cases.push(case),
                 Err(e) => {
                     // Long errors (the kernel list of KernelNotPorted) would drown the table.

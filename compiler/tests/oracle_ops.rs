@@ -34,7 +34,9 @@ fn fail(result: impl Into<String>) -> Outcome {
     Outcome::Fail { result: result.into(), max_abs: "-".into(), first: "-".into() }
 }
 
-fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize) -> Outcome {
+/// Runs a case: `invokes` invocations in a row on one arena (recurrent state carried
+/// over), whose outputs, concatenated, match TFLM's stacked along a leading axis.
+fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize, invokes: usize) -> Outcome {
     let model = match std::fs::read(dir.join("model.tflite")) {
         Ok(m) => m,
         Err(e) => return fail(format!("cannot read model: {e}")),
@@ -53,13 +55,21 @@ fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize) -> Outcome {
             Err(e) => return fail(e),
         }
     }
-    let refs: Vec<&[u8]> = inputs.iter().map(|a| a.data.as_slice()).collect();
-    let outputs = match program.run(&refs) {
-        Ok(o) => o,
-        Err(e) => return fail(format!("run error: {e}")),
-    };
-    if outputs.len() != n_outputs {
-        return fail(format!("{} outputs, TFLM has {n_outputs}", outputs.len()));
+    let mut arena = program.new_arena();
+    let mut outputs = vec![Vec::new(); n_outputs];
+    for i in 0..invokes {
+        let refs: Vec<&[u8]> = inputs
+            .iter()
+            .map(|a| {
+                let n = a.data.len() / invokes;
+                &a.data[i * n..(i + 1) * n]
+            })
+            .collect();
+        match program.run_in(&mut arena, &refs) {
+            Ok(o) if o.len() != n_outputs => return fail(format!("{} outputs, TFLM has {n_outputs}", o.len())),
+            Ok(o) => outputs.iter_mut().zip(o).for_each(|(all, one)| all.extend(one)),
+            Err(e) => return fail(format!("run error (invocation {i}): {e}")),
+        }
     }
     for (k, got) in outputs.iter().enumerate() {
         let want = match read_npy(&dir.join(format!("expected_{k}.npy"))) {
@@ -131,9 +141,10 @@ fn every_op_case_matches_tflm() {
         total += 1;
         let n_in = c["inputs"].as_u64().unwrap_or(1) as usize;
         let n_out = c["outputs"].as_u64().unwrap_or(1) as usize;
+        let invokes = c["invokes"].as_u64().unwrap_or(1) as usize;
         let case_dir = dir.join(c["dir"].as_str().expect("dir"));
         let entry = per_op.entry(op.clone()).or_default();
-        match run_case(&case_dir, n_in, n_out) {
+        match run_case(&case_dir, n_in, n_out, invokes) {
             Outcome::Pass => entry.0 += 1,
             Outcome::Fail { result, max_abs, first } => {
                 if result.starts_with("NOT IMPLEMENTED") {

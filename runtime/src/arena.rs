@@ -145,6 +145,65 @@ pub fn view<T: Element>(arena: &[u8], place: Place) -> Result<&[T], Error> {
     unsafe { Ok(core::slice::from_raw_parts(arena.as_ptr().add(start) as *const T, place.1)) }
 }
 
+/// How many views one [`Views`] can hand out (inputs, outputs, state and scratch of one
+/// step).
+pub const MAX_VIEWS: usize = 32;
+
+/// Typed views of one step's tensors taken one by one, for steps that [`io`] cannot
+/// express: inputs of different element types, several outputs, or variable tensors
+/// (recurrent state) read and updated in place.
+///
+/// Every view is checked for range and alignment; an exclusive view ([`Views::output`])
+/// must overlap no other view taken before or after it, shared views ([`Views::input`])
+/// may alias each other.
+pub struct Views<'a> {
+    ptr: *mut u8,
+    len: usize,
+    taken: [(usize, usize, bool); MAX_VIEWS],
+    count: usize,
+    _arena: core::marker::PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Views<'a> {
+    /// Views of `arena`, none taken yet.
+    pub fn new(arena: &'a mut [u8]) -> Self {
+        Views {
+            ptr: arena.as_mut_ptr(),
+            len: arena.len(),
+            taken: [(0, 0, false); MAX_VIEWS],
+            count: 0,
+            _arena: core::marker::PhantomData,
+        }
+    }
+
+    fn take<T: Element>(&mut self, place: Place, exclusive: bool) -> Result<usize, Error> {
+        let range = byte_range::<T>(self.len, self.ptr as usize, place)?;
+        let clash = self.taken[..self.count].iter().any(|&(s, e, x)| (x || exclusive) && overlaps((s, e), range));
+        if clash || self.count == MAX_VIEWS {
+            return Err(Error::ArenaView { offset: place.0, len: place.1 });
+        }
+        self.taken[self.count] = (range.0, range.1, exclusive);
+        self.count += 1;
+        Ok(range.0)
+    }
+
+    /// A shared view of a tensor that is only read.
+    pub fn input<T: Element>(&mut self, place: Place) -> Result<&'a [T], Error> {
+        let start = self.take::<T>(place, false)?;
+        // SAFETY: in range and aligned (checked by `take`), and no exclusive view overlaps
+        // it; the view borrows the arena for 'a like the `Views` itself.
+        unsafe { Ok(core::slice::from_raw_parts(self.ptr.add(start) as *const T, place.1)) }
+    }
+
+    /// An exclusive view: an output, a variable tensor updated in place, or scratch.
+    pub fn output<T: Element>(&mut self, place: Place) -> Result<&'a mut [T], Error> {
+        let start = self.take::<T>(place, true)?;
+        // SAFETY: in range and aligned, and it overlaps no other view taken from this
+        // arena (checked by `take`, here and for every later view).
+        unsafe { Ok(core::slice::from_raw_parts_mut(self.ptr.add(start) as *mut T, place.1)) }
+    }
+}
+
 /// A constant table aligned for vector loads (weights, biases in flash).
 #[repr(C, align(16))]
 pub struct Aligned<T: ?Sized>(pub T);
@@ -161,5 +220,20 @@ mod tests {
         assert!(io::<i8, i8, 1>(&mut a.0, [(0, 16)], (60, 8)).is_err());
         assert!(io::<i8, i32, 1>(&mut a.0, [(0, 16)], (18, 4)).is_err(), "misaligned i32");
         assert!(io::<i8, i8, 2>(&mut a.0, [(0, 16), (0, 16)], (32, 16)).is_ok(), "inputs may alias");
+    }
+
+    #[test]
+    fn views_allow_shared_aliases_and_refuse_exclusive_overlap() {
+        let mut a = Arena::<64>::new();
+        let mut v = Views::new(&mut a.0);
+        assert!(v.input::<i8>((0, 16)).is_ok());
+        assert!(v.input::<i16>((0, 8)).is_ok(), "inputs may alias");
+        assert!(v.output::<i8>((8, 8)).is_err(), "an output over an input");
+        assert!(v.output::<i16>((16, 8)).is_ok());
+        assert!(v.output::<i8>((16, 1)).is_err(), "the same bytes twice");
+        assert!(v.input::<i8>((20, 4)).is_err(), "an input over an output");
+        assert!(v.output::<i32>((34, 2)).is_err(), "misaligned i32");
+        assert!(v.output::<i32>((48, 5)).is_err(), "out of range");
+        assert!(v.output::<u8>((32, 0)).is_ok(), "empty views clash with nothing");
     }
 }

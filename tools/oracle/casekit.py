@@ -31,6 +31,9 @@ class Case:
     description: str
     quick: bool  # part of the --quick subset
     build: Callable[[np.random.Generator], tuple[bytes, list[np.ndarray]]] = field(repr=False)
+    # Invocations in a row without a reset (recurrent state carried between them): with
+    # more than 1, every input and expected output has a leading axis of invocations.
+    invokes: int = 1
 
     @property
     def dir_name(self) -> str:

@@ -85,10 +85,11 @@ def case_seed(seed: int, op: str, name: str) -> list[int]:
     return [seed, int.from_bytes(digest[:8], "little")]
 
 
-def run_isolated(model: bytes, inputs):
+def run_isolated(model: bytes, inputs, invokes: int = 1):
     """Runs TFLM in a forked child so that a crash or abort inside TFLM on a model it
     does not support skips the case instead of killing the generator. Returns
-    (outputs, None) or (None, reason)."""
+    (outputs, None) or (None, reason). With `invokes` > 1 the inputs carry a leading
+    axis of invocations run in a row without a reset (see casekit.Case.invokes)."""
     import numpy as np
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +102,7 @@ def run_isolated(model: bytes, inputs):
             try:
                 fd = os.open(log, os.O_WRONLY | os.O_CREAT)
                 os.dup2(fd, 2)
-                outs = ref.run(model, inputs)
+                outs = ref.run_sequence(model, inputs) if invokes > 1 else ref.run(model, inputs)
                 np.savez(result, *outs)
             except ref.OracleError as e:
                 print(str(e), file=sys.stderr)
@@ -167,10 +168,10 @@ def build_case(case, seed):
     factor = WIDEN
     model, inputs, free = build(lambda lo, hi: (lo * factor, hi * factor))
     if not free:
-        outputs, reason = run_isolated(model, inputs)
+        outputs, reason = run_isolated(model, inputs, case.invokes)
         return model, inputs, outputs, reason, None
     for _ in range(MAX_WIDENINGS):
-        outputs, reason = run_isolated(model, inputs)
+        outputs, reason = run_isolated(model, inputs, case.invokes)
         if outputs is None:
             return model, inputs, None, reason, None
         scale, zp = output_quant(model)
@@ -189,7 +190,7 @@ def build_case(case, seed):
     # 0 must be representable (as the converter ensures); shrink the range around it.
     final = (min(observed[0], 0.0) * jitter[0], max(observed[1], 0.0) * jitter[1])
     model, inputs, _ = build(lambda lo, hi: final)
-    outputs, reason = run_isolated(model, inputs)
+    outputs, reason = run_isolated(model, inputs, case.invokes)
     return model, inputs, outputs, reason, {"observed_output_range": observed, "output_range": final}
 
 
@@ -233,6 +234,7 @@ def generate(out_dir: str, seed: int, quick: bool, ops: set[str] | None, log=sys
             "description": case.description,
             "params": case.params,
             "seed": seed,
+            "invokes": case.invokes,
             "calibration": calibration,
             "inputs": describe_arrays(inputs),
             "outputs": describe_arrays(outputs),
@@ -240,7 +242,16 @@ def generate(out_dir: str, seed: int, quick: bool, ops: set[str] | None, log=sys
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(meta, f, indent=1, default=str)
             f.write("\n")
-        written.append({"op": case.op, "case": case.name, "dir": rel, "inputs": len(inputs), "outputs": len(outputs)})
+        written.append(
+            {
+                "op": case.op,
+                "case": case.name,
+                "dir": rel,
+                "inputs": len(inputs),
+                "outputs": len(outputs),
+                "invokes": case.invokes,
+            }
+        )
     manifest = {"seed": seed, "quick": quick, "cases": written, "skipped": skipped}
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:

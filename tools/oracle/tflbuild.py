@@ -65,11 +65,13 @@ class Model:
 
     # Tensors ------------------------------------------------------------------------
 
-    def tensor(self, name, shape, dtype, scale=None, zero_point=None, axis=0, data=None):
+    def tensor(self, name, shape, dtype, scale=None, zero_point=None, axis=0, data=None, variable=False):
         """Adds a tensor and returns its index.
 
         `scale`/`zero_point` may be scalars (per tensor) or sequences (per channel along
         `axis`); both None means unquantized. `data` (bytes) makes the tensor constant.
+        `variable` marks recurrent state (`is_variable`: LSTM and SVDF state), which the
+        interpreter keeps between invocations.
         """
         if dtype not in TENSOR_TYPES:
             raise ValueError(f"unsupported tensor type {dtype!r}")
@@ -87,7 +89,14 @@ class Model:
                 raise ValueError(f"tensor {name}: {scales.size} scales but {zps.size} zero points")
             quant = (scales, zps, int(axis))
         self.tensors.append(
-            {"name": name, "shape": [int(d) for d in shape], "type": TENSOR_TYPES[dtype], "buffer": buffer, "quant": quant}
+            {
+                "name": name,
+                "shape": [int(d) for d in shape],
+                "type": TENSOR_TYPES[dtype],
+                "buffer": buffer,
+                "quant": quant,
+                "variable": bool(variable),
+            }
         )
         return len(self.tensors) - 1
 
@@ -211,6 +220,8 @@ class Model:
         tflite.TensorAddName(b, name)
         if quant_off is not None:
             tflite.TensorAddQuantization(b, quant_off)
+        if t["variable"]:
+            tflite.TensorAddIsVariable(b, True)
         return b.EndObject()
 
     @staticmethod

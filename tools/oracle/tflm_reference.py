@@ -151,6 +151,19 @@ def _invoke(it, inputs):
         raise OracleError(EXIT_INVOKE, f"TFLM failed to run the model: {type(e).__name__}: {e}") from e
 
 
+def run_sequence(model_bytes: bytes, inputs):
+    """Runs the model once per entry of the inputs' leading axis WITHOUT resetting in
+    between, so recurrent state (variable tensors) carries from one invocation to the
+    next; returns outputs stacked along a new leading axis."""
+    import numpy as np
+
+    it = interpreter(model_bytes)
+    runs = check_inputs(it, inputs, batch=True)
+    results = [_invoke(it, [x[r] for x in inputs]) for r in range(runs)]
+    n_out = it.oracle_io[1]
+    return [np.stack([res[k] for res in results]) for k in range(n_out)]
+
+
 def run_batch(model_bytes: bytes, inputs):
     """Runs the model once per entry of the inputs' leading axis, resetting state between
     runs; returns outputs stacked along a new leading axis."""

@@ -49,6 +49,8 @@ fn main() -> ! {
     let calib_ticks = calibrate::ticks();
     // SAFETY: the only reference ever taken to ARENA; no interrupt handler uses it.
     let arena = unsafe { &mut *core::ptr::addr_of_mut!(ARENA) };
+    // Recurrent state (LSTM, SVDF) in its initial state; nothing for other models.
+    model::reset(arena);
     model::input_mut(arena).copy_from_slice(&model::TEST_INPUT0);
     #[cfg(feature = "layers")]
     tinyml_runtime::profile::set_hooks(&layers::HOOKS);

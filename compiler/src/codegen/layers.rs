@@ -27,10 +27,10 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter) -> Vec<Layer<'p>> {
             e.set_layer(index);
             let shapes: Vec<String> = step.inputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect();
             let summary = format!(
-                "{}: {} -> {:?}; {} MACs",
+                "{}: {} -> {}; {} MACs",
                 step.kernel.op_name(),
                 shapes.join(", "),
-                g.tensors[step.output].shape,
+                step.outputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect::<Vec<_>>().join(", "),
                 step.kernel.macs()
             );
             let call = (!step.kernel.is_reinterpretation()).then(|| step.kernel.emit(e));

@@ -5,7 +5,7 @@
 
 use super::layers::layers;
 use crate::graph::{DType, TensorId};
-use crate::kernel::{Arg, Call, Emitter, Item, TableData};
+use crate::kernel::{Arg, Call, Emitter, Item, Step, TableData};
 use crate::program::Program;
 use std::fmt::Write;
 
@@ -49,6 +49,12 @@ fn render_arg(a: &Arg) -> String {
         Arg::NoTable => "&[]".to_owned(),
         Arg::Input(k) => format!("in{k}"),
         Arg::Output => "out".to_owned(),
+        Arg::NthOutput(k) => output_name(*k),
+        Arg::State(k) => format!("st{k}"),
+        // A list of outputs (SPLIT's) is a slice of exclusive views.
+        Arg::List(items) if items.iter().all(|a| matches!(a, Arg::Output | Arg::NthOutput(_))) => {
+            format!("&mut [{}]", items.iter().map(render_arg).collect::<Vec<_>>().join(", "))
+        }
         Arg::Scratch => "scratch".to_owned(),
         Arg::NoScratch => "&mut []".to_owned(),
         Arg::List(items) => format!("&[{}]", items.iter().map(render_arg).collect::<Vec<_>>().join(", ")),
@@ -71,6 +77,75 @@ pub fn render_call(call: &Call) -> String {
 
 fn place(p: &Program, t: TensorId) -> String {
     format!("({}, {})", p.offset(t), p.graph.tensors[t].elements())
+}
+
+/// Whether a step needs [`arena::Views`] rather than [`arena::io`]: several outputs,
+/// variable tensors updated in place, or inputs of different element types.
+fn needs_views(p: &Program, step: &Step, call: &Call) -> bool {
+    let g = &p.graph;
+    let first = step.inputs.first().map(|&t| g.tensors[t].dtype);
+    step.outputs.len() > 1 || call.has_state() || step.inputs.iter().any(|&t| Some(g.tensors[t].dtype) != first)
+}
+
+/// `let ([in0, in1], out) = arena::io::<..>(a, ..)?;`: inputs of one element type, one
+/// output, optional scratch.
+fn io_binding(p: &Program, i: usize, step: &Step) -> String {
+    let g = &p.graph;
+    let in_ty = step.inputs.first().map(|&t| g.tensors[t].dtype.rust_name()).unwrap_or("i8");
+    let out_ty = g.tensors[step.output()].dtype.rust_name();
+    let n = step.inputs.len();
+    let names: Vec<String> = (0..n).map(|k| format!("in{k}")).collect();
+    let places: Vec<String> = step.inputs.iter().map(|&t| place(p, t)).collect();
+    let (off, len) = p.plan.scratch[i];
+    if step.kernel.scratch().preferred > 0 {
+        format!(
+            "let ([{}], out, scratch) = arena::io_scratch::<{in_ty}, {out_ty}, {n}>(a, [{}], {}, ({off}, {len}))?;",
+            names.join(", "),
+            places.join(", "),
+            place(p, step.output())
+        )
+    } else {
+        format!(
+            "let ([{}], out) = arena::io::<{in_ty}, {out_ty}, {n}>(a, [{}], {})?;",
+            names.join(", "),
+            places.join(", "),
+            place(p, step.output())
+        )
+    }
+}
+
+/// One `arena::Views` view per tensor: `in<k>` shared, `st<k>` (state) and outputs
+/// (`out`, `out1`, ...) exclusive, then `scratch`.
+fn views_binding(p: &Program, i: usize, step: &Step, call: &Call) -> String {
+    let g = &p.graph;
+    let states = call.states_used();
+    let mut lines = vec!["let mut v = arena::Views::new(a);".to_owned()];
+    for (k, &t) in step.inputs.iter().enumerate() {
+        let ty = g.tensors[t].dtype.rust_name();
+        lines.push(if states.contains(&k) {
+            format!("let st{k} = v.output::<{ty}>({})?;", place(p, t))
+        } else {
+            format!("let in{k} = v.input::<{ty}>({})?;", place(p, t))
+        });
+    }
+    for (k, &t) in step.outputs.iter().enumerate() {
+        let ty = g.tensors[t].dtype.rust_name();
+        lines.push(format!("let {} = v.output::<{ty}>({})?;", output_name(k), place(p, t)));
+    }
+    if step.kernel.scratch().preferred > 0 {
+        let (off, len) = p.plan.scratch[i];
+        lines.push(format!("let scratch = v.output::<u8>(({off}, {len}))?;"));
+    }
+    lines.join("\n        ")
+}
+
+/// The Rust name of output view `k`: `out`, `out1`, `out2`...
+fn output_name(k: usize) -> String {
+    if k == 0 {
+        "out".to_owned()
+    } else {
+        format!("out{k}")
+    }
 }
 
 /// Options of [`generate_with`].
@@ -113,34 +188,14 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let mut body = String::new();
     for layer in layers(p, &mut e) {
         let (i, step) = (layer.index, layer.step);
-        let out_t = &g.tensors[step.output];
         let _ = writeln!(body, "    // #{i} {}", layer.summary);
         let Some(call) = layer.call else {
             let _ = writeln!(body, "    // (reinterpretation: shares the input's arena bytes, no code)");
             continue;
         };
+        let binding =
+            if needs_views(p, step, &call) { views_binding(p, i, step, &call) } else { io_binding(p, i, step) };
         let call = render_call(&call);
-        let in_ty = step.inputs.first().map(|&t| g.tensors[t].dtype.rust_name()).unwrap_or("i8");
-        let out_ty = out_t.dtype.rust_name();
-        let n = step.inputs.len();
-        let names: Vec<String> = (0..n).map(|k| format!("in{k}")).collect();
-        let places: Vec<String> = step.inputs.iter().map(|&t| place(p, t)).collect();
-        let (off, len) = p.plan.scratch[i];
-        let binding = if step.kernel.scratch().preferred > 0 {
-            format!(
-                "let ([{}], out, scratch) = arena::io_scratch::<{in_ty}, {out_ty}, {n}>(a, [{}], {}, ({off}, {len}))?;",
-                names.join(", "),
-                places.join(", "),
-                place(p, step.output)
-            )
-        } else {
-            format!(
-                "let ([{}], out) = arena::io::<{in_ty}, {out_ty}, {n}>(a, [{}], {})?;",
-                names.join(", "),
-                places.join(", "),
-                place(p, step.output)
-            )
-        };
         let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n        {binding}\n        {call};\n    }});");
     }
 
@@ -216,5 +271,27 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n    let a = arena.bytes_mut();\n    let _ = &a;\n");
     out.push_str(&body);
     out.push_str("    Ok(())\n}\n");
+    out.push_str(&reset_fn(p));
     out
+}
+
+/// `reset`: the variable tensors (recurrent state) back to their initial state, as TFLM's
+/// `ResetVariableTensors`. Generated for every model, empty without state, so firmware
+/// calls it unconditionally before the first [`invoke`].
+fn reset_fn(p: &Program) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\n/// Bytes at the start of the arena that hold recurrent state between invocations.");
+    let _ = writeln!(s, "pub const PERSISTENT_BYTES: usize = {};", p.plan.persistent_bytes);
+    s.push_str("\n/// Puts the model's recurrent state (variable tensors) in its initial state; call it\n/// before the first [`invoke`] and to start a new stream.\n");
+    let fills = p.variable_fills();
+    if fills.is_empty() {
+        s.push_str("pub fn reset(_arena: &mut ModelArena) {}\n");
+    } else {
+        s.push_str("pub fn reset(arena: &mut ModelArena) {\n    let a = arena.bytes_mut();\n");
+        for (offset, bytes, value) in fills {
+            let _ = writeln!(s, "    a[{offset}..{}].fill({value});", offset + bytes);
+        }
+        s.push_str("}\n");
+    }
+    s
 }

@@ -40,12 +40,22 @@ impl Call {
         self
     }
 
-    /// The arena inputs (`Arg::Input`) the call reads, in any list too.
+    /// The arena inputs the call updates in place ([`Arg::State`]).
+    pub fn states_used(&self) -> Vec<usize> {
+        self.args.iter().filter_map(|a| if let Arg::State(k) = a { Some(*k) } else { None }).collect()
+    }
+
+    /// Whether the call updates a variable tensor in place.
+    pub fn has_state(&self) -> bool {
+        !self.states_used().is_empty()
+    }
+
+    /// The arena inputs (`Arg::Input`, `Arg::State`) the call reads, in any list too.
     pub fn inputs_used(&self) -> Vec<usize> {
         fn walk(args: &[Arg], out: &mut Vec<usize>) {
             for a in args {
                 match a {
-                    Arg::Input(k) => out.push(*k),
+                    Arg::Input(k) | Arg::State(k) => out.push(*k),
                     Arg::List(items) => walk(items, out),
                     _ => {}
                 }
@@ -71,8 +81,13 @@ pub enum Arg {
     NoTable,
     /// Arena input `k` of the step (`in0`).
     Input(usize),
-    /// The step's output view (`out`).
+    /// The step's output view (`out`): output 0.
     Output,
+    /// Output `k` of a step with several outputs (`out1`; output 0 is [`Arg::Output`]).
+    NthOutput(usize),
+    /// Arena input `k` read and updated in place: a variable tensor holding state
+    /// between invocations (`st2`, a mutable view; C: a non-const pointer).
+    State(usize),
     /// The step's scratch buffer (`scratch`); the C kernels are reference ports and get
     /// `NULL`.
     Scratch,

@@ -1,12 +1,13 @@
 //! The host side of a step's memory: [`OpIo`], the checked arena views a kernel runs
 //! over, and [`AlignedBuf`], the heap arena aligned like the device's.
 
-use tinyml_runtime::arena::{self, Element, Place, ALIGN};
+use tinyml_runtime::arena::{self, Element, Place, Views, ALIGN};
 
 /// The arena tensors one step reads and writes, handed to [`super::Kernel::execute`].
 pub struct OpIo<'a> {
     arena: &'a mut [u8],
     inputs: Vec<Place>,
+    outputs: Vec<Place>,
     output: Place,
     scratch: Place,
 }
@@ -14,10 +15,17 @@ pub struct OpIo<'a> {
 type R<T> = Result<T, tinyml_runtime::Error>;
 
 impl<'a> OpIo<'a> {
-    /// The view of one step: `inputs` and `output` as (offset, elements) in `arena`,
+    /// The view of one step: `inputs` and `outputs` as (offset, elements) in `arena`,
     /// `scratch` as (offset, bytes).
-    pub fn new(arena: &'a mut [u8], inputs: Vec<Place>, output: Place, scratch: Place) -> Self {
-        OpIo { arena, inputs, output, scratch }
+    pub fn new(arena: &'a mut [u8], inputs: Vec<Place>, outputs: Vec<Place>, scratch: Place) -> Self {
+        let output = outputs.first().copied().unwrap_or((0, 0));
+        OpIo { arena, inputs, outputs, output, scratch }
+    }
+
+    /// Views taken one by one, for steps with inputs of different types, several outputs
+    /// or variable tensors (see [`StepViews`]).
+    pub fn views(&mut self) -> StepViews<'_> {
+        StepViews { views: Views::new(self.arena), inputs: &self.inputs, outputs: &self.outputs, scratch: self.scratch }
     }
 
     /// One input and the output.
@@ -63,6 +71,37 @@ impl<'a> OpIo<'a> {
         // SAFETY: as above.
         let out = unsafe { std::slice::from_raw_parts_mut(ptr.add(self.output.0) as *mut O, self.output.1) };
         Ok((views, out))
+    }
+}
+
+/// The tensors of one step as [`Views`], by position: input `k`, output `k`, state (a
+/// variable input updated in place) `k`, the scratch buffer.
+pub struct StepViews<'a> {
+    views: Views<'a>,
+    inputs: &'a [Place],
+    outputs: &'a [Place],
+    scratch: Place,
+}
+
+impl<'a> StepViews<'a> {
+    /// Input `k`, read only.
+    pub fn input<T: Element>(&mut self, k: usize) -> R<&'a [T]> {
+        self.views.input(self.inputs[k])
+    }
+
+    /// Input `k` as a variable tensor the kernel updates in place.
+    pub fn state<T: Element>(&mut self, k: usize) -> R<&'a mut [T]> {
+        self.views.output(self.inputs[k])
+    }
+
+    /// Output `k`.
+    pub fn output<T: Element>(&mut self, k: usize) -> R<&'a mut [T]> {
+        self.views.output(self.outputs[k])
+    }
+
+    /// The step's scratch bytes.
+    pub fn scratch(&mut self) -> R<&'a mut [u8]> {
+        self.views.output(self.scratch)
     }
 }
 

@@ -10,7 +10,7 @@ pub mod io;
 
 pub use call::{Arg, Call};
 pub use emitter::{Emitter, Item, TableData, TableElem};
-pub use io::{AlignedBuf, OpIo};
+pub use io::{AlignedBuf, OpIo, StepViews};
 
 use crate::error::{CompileError, OpSite};
 use crate::graph::{DType, Graph, Operator, Tensor, TensorId};
@@ -55,10 +55,11 @@ pub struct Lowered {
     /// The kernel.
     pub kernel: Box<dyn Kernel>,
     /// Arena tensors read, in the order the kernel expects (constants are folded into the
-    /// kernel and do not appear here).
+    /// kernel and do not appear here). Variable tensors (recurrent state) are listed here
+    /// too: the kernel reads and updates them in place through [`Arg::State`].
     pub inputs: Vec<TensorId>,
-    /// The arena tensor written.
-    pub output: TensorId,
+    /// The arena tensors written, in the order of the operator's outputs.
+    pub outputs: Vec<TensorId>,
 }
 
 /// One lowered operator in execution order.
@@ -68,10 +69,17 @@ pub struct Step {
     pub op_index: usize,
     /// The kernel call.
     pub kernel: Box<dyn Kernel>,
-    /// Arena tensors read.
+    /// Arena tensors read (variable tensors among them are also written).
     pub inputs: Vec<TensorId>,
-    /// Arena tensor written.
-    pub output: TensorId,
+    /// Arena tensors written.
+    pub outputs: Vec<TensorId>,
+}
+
+impl Step {
+    /// The first output, which single-output operators write.
+    pub fn output(&self) -> TensorId {
+        self.outputs[0]
+    }
 }
 
 /// What a lowering function sees: the graph and one operator, with checked accessors

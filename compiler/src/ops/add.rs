@@ -67,7 +67,11 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
             let (operands, inputs) = Operands::<i32>::lower(cx)?;
             let params = AddI32Params { activation_min, activation_max, subtract, shape };
             let f = add_fn("AddI32Params", "add_i32", add_i32);
-            Ok(Lowered { kernel: Box::new(Binary { op: op_name(subtract), params, operands, f }), inputs, output })
+            Ok(Lowered {
+                kernel: Box::new(Binary { op: op_name(subtract), params, operands, f }),
+                inputs,
+                outputs: vec![output],
+            })
         }
         _ => {
             let (in1, in2, out) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
@@ -123,7 +127,7 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
                 let (operands, i) = Operands::<i16>::lower(cx)?;
                 (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s16", add_s16) }), i)
             };
-            Ok(Lowered { kernel, inputs, output })
+            Ok(Lowered { kernel, inputs, outputs: vec![output] })
         }
     }
 }

@@ -41,7 +41,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(Cast { from: input.dtype, to: output.dtype }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

@@ -140,7 +140,7 @@ pub(super) fn copy_inputs(cx: &LowerCx, op: &'static str, params: ConcatParams) 
     Ok(Lowered {
         kernel: Box::new(Concatenation { op, params, dtype, parts }),
         inputs: arena_inputs,
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

@@ -111,7 +111,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     } else {
         Conv::s8("CONV_2D", params, filter, bias32, multipliers, shifts)
     };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for Conv {

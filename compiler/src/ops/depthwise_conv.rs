@@ -151,7 +151,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         let packed = words(&table).to_vec();
         Box::new(DepthwiseConv { params, filter, bias32, bias64, multipliers, shifts, packed, int16 })
     };
-    Ok(Lowered { kernel, inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel, inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for DepthwiseConv {

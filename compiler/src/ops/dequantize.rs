@@ -42,7 +42,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(Dequantize { params, input: input.dtype }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

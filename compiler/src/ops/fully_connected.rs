@@ -138,7 +138,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         Bias::I64(_) => Vec::new(),
     };
     let kernel = FullyConnected { params, filter, bias, packed };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 /// The table `fully_connected_s8` reads from flash: per output, the bias with every

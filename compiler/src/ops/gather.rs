@@ -79,7 +79,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         return Err(cx.invalid(format!("position {c} is outside 0..{} (TFLM fails the invoke)", params.axis_size)));
     }
     let kernel = Gather { params, dtype: input.dtype, coords };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for Gather {

@@ -115,7 +115,7 @@ pub fn sigmoid_params(cx: &LowerCx, is_tanh: bool) -> Result<Lowered, CompileErr
     Ok(Lowered {
         kernel: Box::new(Sigmoid { params, is_tanh }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

@@ -92,7 +92,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         shift,
     };
     let kernel = Mean { params, int16: input.dtype == DType::I16 };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for Mean {

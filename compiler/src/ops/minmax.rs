@@ -45,5 +45,5 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         DType::I32 => make::<i32>(cx, is_max, shape)?,
         _ => make::<f32>(cx, is_max, shape)?,
     };
-    Ok(Lowered { kernel, inputs, output })
+    Ok(Lowered { kernel, inputs, outputs: vec![output] })
 }

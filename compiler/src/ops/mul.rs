@@ -53,7 +53,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         let (operands, inputs) = Operands::<i32>::lower(cx)?;
         let params = MulI32Params { activation_min, activation_max, shape };
         let f = mul_fn("MulI32Params", "mul_i32", mul_i32);
-        return Ok(Lowered { kernel: Box::new(Binary { op: "MUL", params, operands, f }), inputs, output });
+        return Ok(Lowered {
+            kernel: Box::new(Binary { op: "MUL", params, operands, f }),
+            inputs,
+            outputs: vec![output],
+        });
     }
     let (in1, in2, out) = (cx.input(0)?, cx.input(1)?, cx.output(0)?);
     let (s1, zp1) = binary::quant(cx, in1, "input 1")?;
@@ -85,5 +89,5 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         let (operands, i) = Operands::<i16>::lower(cx)?;
         (Box::new(Binary { op: "MUL", params, operands, f: mul_fn("MulParams", "mul_s16", mul_s16) }), i)
     };
-    Ok(Lowered { kernel, inputs, output })
+    Ok(Lowered { kernel, inputs, outputs: vec![output] })
 }

@@ -122,7 +122,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             0.0
         }),
     };
-    Ok(Lowered { kernel: Box::new(Pad { params, value }), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered {
+        kernel: Box::new(Pad { params, value }),
+        inputs: vec![cx.input_id(0)?],
+        outputs: vec![cx.output_id(0)?],
+    })
 }
 
 impl Kernel for Pad {

@@ -88,7 +88,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         output_w: out_w,
     };
     let kernel = Pool { params, max, int16: input.dtype == DType::I16 };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for Pool {

@@ -76,7 +76,7 @@ fn type_range(dtype: DType) -> (i32, i32) {
 }
 
 fn lowered(cx: &LowerCx, kernel: Relu) -> Result<Lowered, CompileError> {
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 /// Lowers a RELU operator.

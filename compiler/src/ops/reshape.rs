@@ -98,7 +98,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         }
     }
     let op = if squeeze { "SQUEEZE" } else { "RESHAPE" };
-    Ok(Lowered { kernel: Box::new(Reshape { op }), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(Reshape { op }), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 /// Lowers an EXPAND_DIMS operator (TFLM's `VerifyTensorDim`).
@@ -129,7 +129,7 @@ pub fn lower_expand_dims(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(Reshape { op: "EXPAND_DIMS" }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

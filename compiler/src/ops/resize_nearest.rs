@@ -94,7 +94,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
         rows: nearest(h, oh, align_corners, half_pixel_centers),
         cols: nearest(w, ow, align_corners, half_pixel_centers),
     };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for ResizeNearest {

@@ -100,7 +100,7 @@ fn lower_s16(cx: &LowerCx, beta: f32) -> Result<Lowered, CompileError> {
         exp_lut: gen_lut_s16(f32::exp, -10.0, 0.0, -1.0, 1.0),
         one_over_one_plus_x_lut: gen_lut_s16(|x| 1.0 / (1.0 + x), 0.0, 1.0, -1.0, 1.0),
     };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 /// TFLM `CalculateInputRadius`: the largest input difference whose rescaled value still
@@ -179,7 +179,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     Ok(Lowered {
         kernel: Box::new(Softmax { params, int16_output }),
         inputs: vec![cx.input_id(0)?],
-        output: cx.output_id(0)?,
+        outputs: vec![cx.output_id(0)?],
     })
 }
 

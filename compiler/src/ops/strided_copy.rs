@@ -40,7 +40,7 @@ impl StridedCopy {
             None => Vec::new(),
         };
         let kernel = StridedCopy { op, params, dtype: output.dtype, constant };
-        Ok(Lowered { kernel: Box::new(kernel), inputs, output: cx.output_id(0)? })
+        Ok(Lowered { kernel: Box::new(kernel), inputs, outputs: vec![cx.output_id(0)?] })
     }
 
     fn run<T: Element>(&self, io: &mut OpIo<'_>, from: fn(&[u8]) -> T) -> Result<(), tinyml_runtime::Error> {

@@ -164,7 +164,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     }
     let params = StridedSliceParams { input_dims: dims, start, stop, stride: strides };
     let kernel = StridedSlice { params, dtype: input.dtype };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], output: cx.output_id(0)? })
+    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
 impl Kernel for StridedSlice {

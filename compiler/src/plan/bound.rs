@@ -15,13 +15,13 @@ use crate::graph::{Graph, TensorId};
 use crate::kernel::Step;
 use serde::Serialize;
 
-/// Bytes of a step's distinct arena inputs plus its output; 0 for reinterpretations,
+/// Bytes of a step's distinct arena inputs plus its outputs; 0 for reinterpretations,
 /// which run no code and share their input's bytes.
 pub fn layer_bytes(graph: &Graph, step: &Step) -> usize {
     if step.kernel.is_reinterpretation() {
         return 0;
     }
-    let mut ts: Vec<TensorId> = step.inputs.iter().copied().chain([step.output]).collect();
+    let mut ts: Vec<TensorId> = step.inputs.iter().chain(&step.outputs).copied().collect();
     ts.sort_unstable();
     ts.dedup();
     ts.iter().map(|&t| graph.tensors[t].bytes()).sum()
@@ -73,7 +73,7 @@ pub fn breakdown(steps: &[Step], buffers: &[Buffer], arena_bytes: usize) -> Brea
     let busiest = live.iter().copied().max().unwrap_or(0);
     let step = live.iter().position(|&b| b == busiest).unwrap_or(0);
     let mut own: Vec<TensorId> =
-        steps.get(step).map(|s| s.inputs.iter().copied().chain([s.output]).collect()).unwrap_or_default();
+        steps.get(step).map(|s| s.inputs.iter().chain(&s.outputs).copied().collect()).unwrap_or_default();
     own.sort_unstable();
     let (mut mine, mut other, mut scratch) = (0, 0, 0);
     for b in buffers.iter().filter(|b| b.first <= step && step <= b.last) {
@@ -98,7 +98,9 @@ pub fn breakdown(steps: &[Step], buffers: &[Buffer], arena_bytes: usize) -> Brea
 /// reinterpretation such as RESHAPE, or a layer that writes over its input).
 pub fn in_place(step: &Step, buffers: &[(Buffer, usize)]) -> bool {
     buffers.iter().any(|(b, _)| match &b.kind {
-        BufferKind::Tensors(ts) => ts.contains(&step.output) && step.inputs.iter().any(|t| ts.contains(t)),
+        BufferKind::Tensors(ts) => {
+            step.outputs.iter().any(|t| ts.contains(t)) && step.inputs.iter().any(|t| ts.contains(t))
+        }
         BufferKind::Scratch(_) => false,
     })
 }

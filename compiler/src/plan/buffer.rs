@@ -16,6 +16,10 @@ pub struct Buffer {
     pub last: usize,
     /// What it holds.
     pub kind: BufferKind,
+    /// Whether it holds a variable tensor (recurrent state): live across invocations, so
+    /// it gets bytes of its own in the arena's persistent region, apart from the planned
+    /// part.
+    pub persistent: bool,
 }
 
 /// What a planned buffer holds.

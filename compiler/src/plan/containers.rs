@@ -45,8 +45,9 @@ fn words_per_element(d: DType) -> usize {
 }
 
 /// The arena plan of a C export, in the container's units: the program's tensors and
-/// lifetimes without any scratch (scratch serves the optimized Rust kernels; the C kernels
-/// are reference ports and get `NULL`), placed again, with sizes in 16-bit words for
+/// lifetimes with only the scratch a kernel cannot run without (its `min`; the scratch
+/// that speeds up the optimized Rust kernels is left out, and the C kernels, reference
+/// ports, get `NULL` for it), placed again, with sizes in 16-bit words for
 /// [`Container::Bits16`]. So the C arena never grows for the Rust kernels' sake.
 pub fn plan_containers(
     g: &Graph,
@@ -54,7 +55,8 @@ pub fn plan_containers(
     container: Container,
     planner: PlannerKind,
 ) -> Result<MemoryPlan, ContainerPlanError> {
-    let buffers = buffers_of(g, steps, &[]).map_err(ContainerPlanError)?;
+    let needed: Vec<usize> = steps.iter().map(|s| s.kernel.scratch().min).collect();
+    let buffers = buffers_of(g, steps, &needed).map_err(ContainerPlanError)?;
     let buffers = match container {
         Container::Bits8 => buffers,
         Container::Bits16 => buffers
@@ -66,6 +68,7 @@ pub fn plan_containers(
                         .map(|&t| g.tensors[t].elements() * words_per_element(g.tensors[t].dtype))
                         .max()
                         .unwrap_or(0),
+                    // A word per byte: more than int32 scratch needs, never less.
                     BufferKind::Scratch(_) => b.bytes,
                 };
                 Buffer { bytes: size, ..b }

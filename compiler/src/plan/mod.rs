@@ -47,8 +47,11 @@ impl PlannerKind {
 /// The result of planning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryPlan {
-    /// Arena size in bytes (a multiple of [`ALIGN`]).
+    /// Arena size in bytes (a multiple of [`ALIGN`]), the persistent region included.
     pub arena_bytes: usize,
+    /// Bytes at the start of the arena that hold variable tensors (recurrent state kept
+    /// between invocations, never shared); the planned part follows them.
+    pub persistent_bytes: usize,
     /// Offset per graph tensor (`None` for constants and unused tensors).
     pub tensor_offsets: Vec<Option<usize>>,
     /// Scratch offset and size per step (size 0 when none).
@@ -73,7 +76,7 @@ pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Ve
     for s in steps {
         if s.kernel.is_reinterpretation() {
             let a = find(&mut root, s.inputs[0]);
-            let b = find(&mut root, s.output);
+            let b = find(&mut root, s.output());
             root[b] = a;
         }
     }
@@ -94,7 +97,9 @@ pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Ve
         for &t in &s.inputs {
             touch(&mut root, t, i);
         }
-        touch(&mut root, s.output, i);
+        for &t in &s.outputs {
+            touch(&mut root, t, i);
+        }
     }
     for &t in &graph.outputs {
         touch(&mut root, t, last_step);
@@ -115,17 +120,20 @@ pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Ve
                     graph.tensors[c].name
                 )));
             }
+            // State outlives every invocation: live over the whole program.
+            let persistent = members[r].iter().any(|&t| graph.tensors[t].is_variable);
             buffers.push(Buffer {
                 bytes: bytes[r],
-                first: first[r],
-                last: last[r],
+                first: if persistent { 0 } else { first[r] },
+                last: if persistent { last_step } else { last[r] },
                 kind: BufferKind::Tensors(members[r].clone()),
+                persistent,
             });
         }
     }
     for (i, &sb) in scratch.iter().enumerate().take(steps.len()) {
         if sb > 0 {
-            buffers.push(Buffer { bytes: sb, first: i, last: i, kind: BufferKind::Scratch(i) });
+            buffers.push(Buffer { bytes: sb, first: i, last: i, kind: BufferKind::Scratch(i), persistent: false });
         }
     }
     Ok(buffers)
@@ -153,9 +161,23 @@ pub fn plan_program(graph: &Graph, steps: &[Step], kind: PlannerKind) -> Result<
     Ok(best)
 }
 
-/// Places `buffers` with the chosen strategy and records every tensor's offset.
+/// Places `buffers` with the chosen strategy and records every tensor's offset. Variable
+/// tensors come first, one after another (the persistent region, as TFLM allocates them
+/// apart from the planned arena); the strategy places the rest after them.
 pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind) -> MemoryPlan {
-    let offsets = kind.planner().place(buffers);
+    let mut offsets = vec![0; buffers.len()];
+    let mut persistent_bytes = 0;
+    for (b, off) in buffers.iter().zip(&mut offsets).filter(|(b, _)| b.persistent) {
+        *off = persistent_bytes;
+        persistent_bytes += align_up(b.bytes);
+    }
+    let planned: Vec<Buffer> = buffers.iter().filter(|b| !b.persistent).cloned().collect();
+    let mut placed = kind.planner().place(&planned).into_iter();
+    for (b, off) in buffers.iter().zip(&mut offsets) {
+        if !b.persistent {
+            *off = persistent_bytes + placed.next().expect("an offset per planned buffer");
+        }
+    }
     let mut tensor_offsets = vec![None; graph.tensors.len()];
     let mut scratch = vec![(0, 0); steps.len()];
     let mut arena_bytes = 0;
@@ -172,6 +194,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
     }
     MemoryPlan {
         arena_bytes: align_up(arena_bytes),
+        persistent_bytes,
         tensor_offsets,
         scratch,
         buffers: buffers.iter().cloned().zip(offsets).collect(),

@@ -112,6 +112,11 @@ pub fn model_h(p: &Program, opts: &COptions, mem: &MemoryPlan, const_bytes: usiz
     } else {
         numbered_io_api(&mut h, p);
     }
+    if p.graph.tensors.iter().any(|t| t.is_variable) {
+        h.push_str(
+            "\n/**\n * Puts the recurrent state (variable tensors) in its initial state, as at the first\n * invoke: call it to start a new stream.\n */\nvoid tinyml_reset(void);\n",
+        );
+    }
     if test_vector {
         h.push_str("\n/** The deterministic test input, and the output the host computed for it. */\n#define TINYML_HAS_TEST_VECTOR 1\n");
         h.push_str("extern const tinyml_input_t tinyml_test_input[TINYML_INPUT_ELEMENTS];\n");

@@ -57,9 +57,16 @@ fn c_arg(a: &Arg) -> Result<String, CExportError> {
         Arg::Table(ident) => ident.clone(),
         // Packed tables and scratch serve only the optimized Rust kernels: the C kernels
         // take them (one signature with the Rust ones) and ignore them.
-        Arg::Packed(_) | Arg::NoTable | Arg::Scratch | Arg::NoScratch => "NULL".to_owned(),
+        Arg::Packed(_) | Arg::NoTable | Arg::NoScratch => "NULL".to_owned(),
+        // Real memory only for kernels that cannot run without it (the C plan holds just
+        // their minimum, see `plan::containers`); the rest get NULL and run their
+        // reference path.
+        Arg::Scratch => "scratch".to_owned(),
         Arg::Input(k) => format!("in{k}"),
+        Arg::State(k) => format!("st{k}"),
         Arg::Output => "out".to_owned(),
+        Arg::NthOutput(0) => "out".to_owned(),
+        Arg::NthOutput(k) => format!("out{k}"),
         Arg::List(items) => {
             let items: Vec<String> = items.iter().map(c_arg).collect::<Result<_, _>>()?;
             if items.iter().any(|i| i.starts_with('{') || i == "NULL") {
@@ -80,7 +87,7 @@ pub fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(Str
     let at = |t: TensorId| mem.tensor_offsets[t].expect("planned tensor");
     for layer in layers(p, e) {
         let (i, step) = (layer.index, layer.step);
-        let out_t = &g.tensors[step.output];
+        let out_t = &g.tensors[step.output()];
         let _ = writeln!(body, "    /* #{i} {} */", layer.summary);
         let Some(call) = layer.call else {
             let _ = writeln!(body, "    /* (reinterpretation: shares the input's arena memory, no code) */");
@@ -102,19 +109,34 @@ pub fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(Str
         let mut args: Vec<String> = call.args.iter().map(c_arg).collect::<Result<_, _>>()?;
         let _ = writeln!(body, "    TINYML_LAYER_BEGIN({i});\n    {{");
         let used = call.inputs_used();
+        let states = call.states_used();
         for (k, &t) in step.inputs.iter().enumerate() {
-            if used.contains(&k) {
-                let ty = c_type(g.tensors[t].dtype);
+            let ty = c_type(g.tensors[t].dtype);
+            if states.contains(&k) {
+                let _ = writeln!(body, "        {ty} *st{k} = ({ty} *)TINYML_ARENA_AT({});", at(t));
+            } else if used.contains(&k) {
                 let _ = writeln!(body, "        const {ty} *in{k} = (const {ty} *)TINYML_ARENA_AT({});", at(t));
             }
         }
+        for (k, &t) in step.outputs.iter().enumerate() {
+            let ty = c_type(g.tensors[t].dtype);
+            let name = if k == 0 { "out".to_owned() } else { format!("out{k}") };
+            let _ = writeln!(body, "        {ty} *{name} = ({ty} *)TINYML_ARENA_AT({});", at(t));
+        }
+        let (scratch_at, scratch_len) = mem.scratch[i];
+        for (a, arg) in args.iter_mut().zip(&call.args) {
+            if *arg == Arg::Scratch {
+                *a = if scratch_len > 0 { format!("TINYML_ARENA_AT({scratch_at})") } else { "NULL".to_owned() };
+            }
+        }
+        // A list argument (CONCATENATION's inputs, SPLIT's outputs, all of the output's
+        // element type) becomes a local array of pointers.
         let ty = c_type(out_t.dtype);
-        let _ = writeln!(body, "        {ty} *out = ({ty} *)TINYML_ARENA_AT({});", at(step.output));
-        // A list argument (CONCATENATION's inputs, all of the output's element type)
-        // becomes a local array of pointers.
-        for (k, a) in args.iter_mut().enumerate() {
+        for (k, (a, arg)) in args.iter_mut().zip(&call.args).enumerate() {
             if a.starts_with('{') {
-                let _ = writeln!(body, "        const {ty} *const list{k}[] = {a};");
+                let writes = matches!(arg, Arg::List(items) if items.iter().all(|x| matches!(x, Arg::Output | Arg::NthOutput(_))));
+                let constness = if writes { "" } else { "const " };
+                let _ = writeln!(body, "        {constness}{ty} *const list{k}[] = {a};");
                 *a = format!("list{k}");
             }
         }
@@ -182,6 +204,15 @@ pub fn model_c(
             array_body(&element_literals(tout.dtype, expected))
         );
     }
+    let state = reset_c(p, mem);
+    // A model with recurrent state sets it up on its first invoke (the arena starts as
+    // zero bytes, TFLM's initial state fills int8 state with its zero point).
+    let body = &if state.is_empty() {
+        body.to_owned()
+    } else {
+        model_c.push_str(&state);
+        format!("    if (!tinyml_state_ready) {{\n        tinyml_reset();\n    }}\n{body}")
+    };
     if !is_single_io(p) {
         model_c.push_str(&invoke_n(p, mem, body));
     } else {
@@ -199,6 +230,32 @@ pub fn model_c(
     }
 
     model_c
+}
+
+/// `tinyml_reset`, for a model with variable tensors (recurrent state): their initial
+/// values as TFLM's `ResetVariableTensors` sets them (`Program::variable_fills`), at
+/// the C plan's offsets. Empty for a model without state.
+fn reset_c(p: &Program, mem: &MemoryPlan) -> String {
+    let g = &p.graph;
+    let variables: Vec<TensorId> = (0..g.tensors.len()).filter(|&t| g.tensors[t].is_variable).collect();
+    let mut c = String::new();
+    for t in variables {
+        let (Some(at), tensor) = (mem.tensor_offsets[t], &g.tensors[t]) else { continue };
+        let value = match tensor.dtype {
+            DType::I8 => tensor.scale_zp().map_or(0, |(_, zp)| zp),
+            _ => 0,
+        };
+        let ty = c_type(tensor.dtype);
+        let _ = write!(
+            c,
+            "    {{\n        {ty} *s = ({ty} *)TINYML_ARENA_AT({at});\n        for (i = 0; i < {}; ++i) {{\n            s[i] = {value};\n        }}\n    }}\n",
+            tensor.elements()
+        );
+    }
+    if c.is_empty() {
+        return c;
+    }
+    format!("\n/* Recurrent state (variable tensors) is set up before the first invoke. */\nstatic int tinyml_state_ready;\n\nvoid tinyml_reset(void) {{\n    int32_t i;\n{c}    tinyml_state_ready = 1;\n}}\n")
 }
 
 /// `tinyml_invoke_n` of a model with several inputs or outputs: copies every input into
