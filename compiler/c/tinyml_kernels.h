@@ -588,6 +588,11 @@ void concatenation_i8(const ConcatParams *p, const tinyml_i8 *const *inputs, tin
 void concatenation_i16(const ConcatParams *p, const int16_t *const *inputs, int16_t *output);
 void concatenation_i32(const ConcatParams *p, const int32_t *const *inputs, int32_t *output);
 void concatenation_f32(const ConcatParams *p, const float *const *inputs, float *output);
+/* SPLIT, SPLIT_V, UNPACK: the inverse; `outputs` has p->inputs entries. */
+void split_i8(const ConcatParams *p, const tinyml_i8 *input, tinyml_i8 *const *outputs);
+void split_i16(const ConcatParams *p, const int16_t *input, int16_t *const *outputs);
+void split_i32(const ConcatParams *p, const int32_t *input, int32_t *const *outputs);
+void split_f32(const ConcatParams *p, const float *input, float *const *outputs);
 void strided_slice_i8(const StridedSliceParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void strided_slice_u8(const StridedSliceParams *p, const tinyml_u8 *input, tinyml_u8 *output);
 void strided_slice_i16(const StridedSliceParams *p, const int16_t *input, int16_t *output);

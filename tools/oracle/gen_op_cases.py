@@ -75,6 +75,9 @@ def all_cases():
         da.fill_cases,
         da.broadcast_to_cases,
         da.resize_nearest_neighbor_cases,
+        da.split_cases,
+        da.split_v_cases,
+        da.unpack_cases,
     ]
     return [c for f in families for c in f()]
 

@@ -32,6 +32,7 @@ pub mod reshape;
 pub mod resize_nearest;
 pub mod slice;
 pub mod softmax;
+pub mod split;
 pub mod strided_copy;
 pub mod strided_slice;
 pub mod transpose;
@@ -75,11 +76,14 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::RESIZE_NEAREST_NEIGHBOR, resize_nearest::lower),
     (opcode::SLICE, slice::lower),
     (opcode::SOFTMAX, softmax::lower),
+    (opcode::SPLIT, split::lower),
+    (opcode::SPLIT_V, split::lower),
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
     (opcode::TANH, logistic::lower_tanh),
     (opcode::TRANSPOSE, transpose::lower),
+    (opcode::UNPACK, split::lower),
     (opcode::ZEROS_LIKE, strided_copy::lower_zeros_like),
 ];
 
