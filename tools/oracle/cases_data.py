@@ -330,6 +330,9 @@ def gather_cases():
         dict(name="float32", shape=[6, 4], indices_shape=[5], axis=0, dtype="float32"),
         dict(name="int16", shape=[6, 4], indices_shape=[3], axis=0, dtype="int16"),
         dict(name="int32", shape=[6, 4], indices_shape=[3], axis=1, dtype="int32"),
+        dict(name="runtime_indices", shape=[7, 5], indices_shape=[4], axis=0, runtime_indices=True),
+        dict(name="runtime_indices_axis1", shape=[2, 9, 3], indices_shape=[2, 2], axis=1, runtime_indices=True),
+        dict(name="runtime_float32", shape=[6, 4], indices_shape=[3], axis=1, runtime_indices=True, dtype="float32"),
     ]
     for p in specs:
         p.setdefault("dtype", "int8")
@@ -340,7 +343,7 @@ def gather_cases():
         f"GATHER {p['dtype']} {p['shape']} by {'run-time' if p['runtime_indices'] else 'constant'} indices "
         f"{p['indices_shape']} along axis {p['axis']}, batch_dims {p['batch_dims']}"
     )
-    return _cases("GATHER", specs, (0, 1, 3, 6, 8), _gather, describe)
+    return _cases("GATHER", specs, (0, 1, 3, 6, 8, 11), _gather, describe)
 
 
 # SPLIT, SPLIT_V, UNPACK (several outputs) ------------------------------------------

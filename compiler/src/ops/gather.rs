@@ -1,13 +1,15 @@
 //! GATHER of int8 and float32 tensors (the types TFLM `micro/kernels/gather.cc` accepts)
 //! by INT32 positions, with `axis` and `batch_dims` as its Prepare resolves and checks
 //! them. Constant positions are checked on the host (TFLM fails the invoke on one out of
-//! range) and become a table.
+//! range) and become a table; run-time positions are arena input 1, and one out of range
+//! gives a block of zeros where TFLM fails the invoke.
 
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
+use tinyml_runtime::arena::Element;
 use tinyml_runtime::kernels::gather::{gather, GatherParams};
 
 /// A lowered GATHER.
@@ -15,7 +17,8 @@ use tinyml_runtime::kernels::gather::{gather, GatherParams};
 pub struct Gather {
     params: GatherParams,
     dtype: DType,
-    coords: Vec<i32>,
+    /// Constant positions, or `None` when they are arena input 1.
+    coords: Option<Vec<i32>>,
 }
 
 /// GatherPrepare's axis and batch dimensions, sizes and output shape for an input of
@@ -71,15 +74,32 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     if input.is_const() {
         return Err(cx.unsupported(format!("input '{}' is constant (fold the gather into a constant)", input.name)));
     }
-    if !positions.is_const() {
-        return Err(cx.unsupported(format!("positions '{}' are not constant", positions.name)));
-    }
-    let coords = cx.const_i32(1)?;
-    if let Some(c) = coords.iter().find(|&&c| c < 0 || c as usize >= params.axis_size) {
-        return Err(cx.invalid(format!("position {c} is outside 0..{} (TFLM fails the invoke)", params.axis_size)));
-    }
+    let mut inputs = vec![cx.input_id(0)?];
+    let coords = if positions.is_const() {
+        let coords = cx.const_i32(1)?;
+        if let Some(c) = coords.iter().find(|&&c| c < 0 || c as usize >= params.axis_size) {
+            return Err(cx.invalid(format!("position {c} is outside 0..{} (TFLM fails the invoke)", params.axis_size)));
+        }
+        Some(coords)
+    } else {
+        inputs.push(cx.input_id(1)?);
+        None
+    };
     let kernel = Gather { params, dtype: input.dtype, coords };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
+    Ok(Lowered { kernel: Box::new(kernel), inputs, outputs: vec![cx.output_id(0)?] })
+}
+
+impl Gather {
+    fn run<T: Element + Default>(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
+        let mut v = io.views();
+        let input = v.input::<T>(0)?;
+        let coords = match &self.coords {
+            Some(c) => c.as_slice(),
+            None => v.input::<i32>(1)?,
+        };
+        gather(&self.params, input, coords, v.output::<T>(0)?);
+        Ok(())
+    }
 }
 
 impl Kernel for Gather {
@@ -88,21 +108,23 @@ impl Kernel for Gather {
     }
 
     fn const_bytes(&self) -> usize {
-        self.coords.len() * 4
+        self.coords.as_ref().map_or(0, |c| c.len() * 4)
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        let (p, c) = (&self.params, &self.coords);
         match self.dtype {
-            DType::I8 => io.run1::<i8, i8>(|i, o| gather(p, i, c, o)),
-            _ => io.run1::<f32, f32>(|i, o| gather(p, i, c, o)),
+            DType::I8 => self.run::<i8>(io),
+            _ => self.run::<f32>(io),
         }
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::gather::*");
         let params = e.params("PARAMS", "GatherParams", &self.params);
-        let coords = e.table("POSITIONS", &self.coords);
+        let coords = match &self.coords {
+            Some(c) => e.table("POSITIONS", c),
+            None => Arg::Input(1),
+        };
         Call::new("gather", vec![params, Arg::Input(0), coords, Arg::Output]).with_types(&[self.dtype])
     }
 }
