@@ -4,6 +4,7 @@
 //! range) and become a table; run-time positions are arena input 1, and one out of range
 //! gives a block of zeros where TFLM fails the invoke.
 
+use super::strided_copy::same_type_as_output;
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::{DType, Options};
@@ -56,15 +57,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let input = cx.expect_input_type(0, &[DType::I8, DType::F32])?;
     let positions = cx.expect_input_type(1, &[DType::I32])?;
     let output = cx.output(0)?;
-    if output.dtype != input.dtype {
-        return Err(cx.invalid(format!(
-            "input '{}' is {} but output '{}' is {}",
-            input.name,
-            input.dtype.tflite_name(),
-            output.name,
-            output.dtype.tflite_name()
-        )));
-    }
+    same_type_as_output(cx, input)?;
     let (params, shape) = resolve(&input.shape, &positions.shape, axis, batch_dims).map_err(|e| cx.invalid(e))?;
     if output.shape != shape {
         return Err(

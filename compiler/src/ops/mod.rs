@@ -15,6 +15,8 @@ pub mod cast;
 pub mod concatenation;
 pub mod conv;
 pub mod conv_common;
+#[cfg(test)]
+mod data_movement_tests;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod fully_connected;

@@ -3,6 +3,7 @@
 //! output row and column are computed here with `reference_ops::GetNearestNeighbor`'s
 //! float arithmetic and become two tables.
 
+use super::strided_copy::same_type_as_output;
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::{DType, Options};
@@ -51,15 +52,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let input = cx.expect_input_type(0, &[DType::I8, DType::I16, DType::F32])?;
     cx.expect_input_type(1, &[DType::I32])?;
     let output = cx.output(0)?;
-    if output.dtype != input.dtype {
-        return Err(cx.invalid(format!(
-            "input '{}' is {} but output '{}' is {}",
-            input.name,
-            input.dtype.tflite_name(),
-            output.name,
-            output.dtype.tflite_name()
-        )));
-    }
+    same_type_as_output(cx, input)?;
     if input.shape.len() != 4 {
         return Err(cx.unsupported(format!("input '{}' has shape {:?}; TFLM needs 4-D NHWC", input.name, input.shape)));
     }

@@ -127,7 +127,15 @@ pub(super) fn check_types_and_rank(
     t: &Tensor,
     role: &str,
 ) -> Result<(), CompileError> {
-    let input = cx.expect_input_type(k, dtypes)?;
+    same_type_as_output(cx, cx.expect_input_type(k, dtypes)?)?;
+    if t.shape.is_empty() || t.shape.len() > COPY_MAX_DIMS {
+        return Err(cx.unsupported(format!("{role} '{}' has shape {:?}; supported ranks: 1 to 5", t.name, t.shape)));
+    }
+    Ok(())
+}
+
+/// Checks that `input` has output 0's element type (these operators copy elements).
+pub(super) fn same_type_as_output(cx: &LowerCx, input: &Tensor) -> Result<(), CompileError> {
     let output = cx.output(0)?;
     if output.dtype != input.dtype {
         return Err(cx.unsupported(format!(
@@ -137,9 +145,6 @@ pub(super) fn check_types_and_rank(
             output.name,
             output.dtype.tflite_name()
         )));
-    }
-    if t.shape.is_empty() || t.shape.len() > COPY_MAX_DIMS {
-        return Err(cx.unsupported(format!("{role} '{}' has shape {:?}; supported ranks: 1 to 5", t.name, t.shape)));
     }
     Ok(())
 }
