@@ -425,7 +425,7 @@ typedef struct {
     int32_t zero_point;
 } DequantizeParams;
 
-/** Dimensions of PAD, MEAN, STRIDED_SLICE and the strided copy, shapes extended at the front. */
+/** Dimensions of PAD, MEAN and the strided copy, shapes extended at the front. */
 #define TINYML_MAX_DIMS_5 5
 
 /** runtime/src/kernels/pad.rs PadParams. */
@@ -456,16 +456,8 @@ typedef struct {
     int32_t copy[TINYML_CONCAT_MAX_INPUTS];
 } ConcatParams;
 
-/** runtime/src/kernels/strided_slice.rs StridedSliceParams. */
-typedef struct {
-    int32_t input_dims[TINYML_MAX_DIMS_5];
-    int32_t start[TINYML_MAX_DIMS_5];
-    int32_t stop[TINYML_MAX_DIMS_5];
-    int32_t stride[TINYML_MAX_DIMS_5];
-} StridedSliceParams;
-
-/** runtime/src/kernels/strided_copy.rs StridedCopyParams (SLICE, TRANSPOSE, BROADCAST_TO,
- * FILL, ZEROS_LIKE). */
+/** runtime/src/kernels/strided_copy.rs StridedCopyParams (SLICE, STRIDED_SLICE, TRANSPOSE,
+ * BROADCAST_TO, FILL, ZEROS_LIKE). */
 typedef struct {
     int32_t output_dims[TINYML_MAX_DIMS_5];
     int32_t input_strides[TINYML_MAX_DIMS_5];
@@ -576,7 +568,7 @@ void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int3
 void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 
-/* MEAN, PAD, CONCATENATION (and PACK), STRIDED_SLICE, the strided copy, GATHER, RESIZE_NEAREST_NEIGHBOR. */
+/* MEAN, PAD, CONCATENATION (and PACK), the strided copy, GATHER, RESIZE_NEAREST_NEIGHBOR. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
 void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
@@ -593,11 +585,6 @@ void split_i8(const ConcatParams *p, const tinyml_i8 *input, tinyml_i8 *const *o
 void split_i16(const ConcatParams *p, const int16_t *input, int16_t *const *outputs);
 void split_i32(const ConcatParams *p, const int32_t *input, int32_t *const *outputs);
 void split_f32(const ConcatParams *p, const float *input, float *const *outputs);
-void strided_slice_i8(const StridedSliceParams *p, const tinyml_i8 *input, tinyml_i8 *output);
-void strided_slice_u8(const StridedSliceParams *p, const tinyml_u8 *input, tinyml_u8 *output);
-void strided_slice_i16(const StridedSliceParams *p, const int16_t *input, int16_t *output);
-void strided_slice_i32(const StridedSliceParams *p, const int32_t *input, int32_t *output);
-void strided_slice_f32(const StridedSliceParams *p, const float *input, float *output);
 void strided_copy_i8(const StridedCopyParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void strided_copy_u8(const StridedCopyParams *p, const tinyml_u8 *input, tinyml_u8 *output);
 void strided_copy_i16(const StridedCopyParams *p, const int16_t *input, int16_t *output);

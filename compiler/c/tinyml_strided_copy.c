@@ -1,6 +1,7 @@
-/* The strided copy (runtime/src/kernels/strided_copy.rs) behind SLICE, TRANSPOSE,
- * BROADCAST_TO, FILL and ZEROS_LIKE: the compiler gives the output shape (five
- * dimensions) and the input step along each; the kernel walks the output in order. */
+/* The strided copy (runtime/src/kernels/strided_copy.rs) behind SLICE, STRIDED_SLICE,
+ * TRANSPOSE, BROADCAST_TO, FILL and ZEROS_LIKE: the compiler gives the output shape (five
+ * dimensions) and the input step along each (negative walks back); the kernel walks the
+ * output in order. */
 #include "tinyml_kernels.h"
 
 #define TINYML_STRIDED_COPY(NAME, T)                                                            \

@@ -1,6 +1,6 @@
 //! The operators the runtime's one strided copy serves (`kernels::strided_copy`): SLICE
-//! (`slice.rs`), TRANSPOSE (`transpose.rs`), BROADCAST_TO (`broadcast_to.rs`), and here
-//! FILL and ZEROS_LIKE, which repeat one element (every input stride 0). What they share
+//! (`slice.rs`), STRIDED_SLICE (`strided_slice.rs`), TRANSPOSE (`transpose.rs`),
+//! BROADCAST_TO (`broadcast_to.rs`), and here FILL and ZEROS_LIKE, which repeat one element (every input stride 0). What they share
 //! lives here: the kernel, shapes extended to five dimensions, constant index vectors.
 
 use super::{Kernel, LowerCx, Lowered};
@@ -111,10 +111,13 @@ pub(super) fn row_strides(shape: &[usize]) -> Vec<usize> {
     strides
 }
 
-/// Per-dimension input strides extended at the front with 0s (those dimensions have size 1).
-pub(super) fn extend_strides(strides: &[usize]) -> [usize; COPY_MAX_DIMS] {
-    let mut out = [0usize; COPY_MAX_DIMS];
-    out[COPY_MAX_DIMS - strides.len()..].copy_from_slice(strides);
+/// Per-dimension input strides extended at the front with 0s (those dimensions have size
+/// 1). Tensors the copy moves are far below 2^31 elements (the arena is addressed in i32).
+pub(super) fn extend_strides(strides: &[usize]) -> [i32; COPY_MAX_DIMS] {
+    let mut out = [0i32; COPY_MAX_DIMS];
+    for (o, &s) in out[COPY_MAX_DIMS - strides.len()..].iter_mut().zip(strides) {
+        *o = s as i32;
+    }
     out
 }
 
@@ -130,6 +133,9 @@ pub(super) fn check_types_and_rank(
     same_type_as_output(cx, cx.expect_input_type(k, dtypes)?)?;
     if t.shape.is_empty() || t.shape.len() > COPY_MAX_DIMS {
         return Err(cx.unsupported(format!("{role} '{}' has shape {:?}; supported ranks: 1 to 5", t.name, t.shape)));
+    }
+    if t.elements() > i32::MAX as usize {
+        return Err(cx.unsupported(format!("{role} '{}' {:?} is too large", t.name, t.shape)));
     }
     Ok(())
 }

@@ -33,7 +33,6 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c") },
     KernelSource { file: "tinyml_mean.c", text: include_str!("../../../c/tinyml_mean.c") },
     KernelSource { file: "tinyml_concatenation.c", text: include_str!("../../../c/tinyml_concatenation.c") },
-    KernelSource { file: "tinyml_strided_slice.c", text: include_str!("../../../c/tinyml_strided_slice.c") },
     KernelSource { file: "tinyml_strided_copy.c", text: include_str!("../../../c/tinyml_strided_copy.c") },
     KernelSource { file: "tinyml_gather.c", text: include_str!("../../../c/tinyml_gather.c") },
     KernelSource { file: "tinyml_resize_nearest.c", text: include_str!("../../../c/tinyml_resize_nearest.c") },
