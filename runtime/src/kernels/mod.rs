@@ -14,7 +14,10 @@
 //! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
 //! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
 //! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
-//! innermost primitives).
+//! innermost primitives). Operators that only move elements share kernels too:
+//! [`strided_copy`] (SLICE, STRIDED_SLICE, TRANSPOSE, BROADCAST_TO, FILL, ZEROS_LIKE) and
+//! [`concatenation`] (CONCATENATION and PACK; its inverse `split` for SPLIT, SPLIT_V and
+//! UNPACK).
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
