@@ -419,6 +419,35 @@ typedef struct {
     int32_t output_exponent;
 } HardSwishParams;
 
+/** runtime/src/kernels/svdf.rs SvdfParams. */
+typedef struct {
+    int32_t batches;
+    int32_t input_size;
+    int32_t num_filters;
+    int32_t rank;
+    int32_t memory_size;
+    int32_t input_zero_point;
+    int32_t state_zero_point;
+    int32_t output_zero_point;
+    int32_t feature_multiplier;
+    int32_t feature_shift;
+    int32_t output_multiplier;
+    int32_t output_shift;
+} SvdfParams;
+
+/** runtime/src/kernels/svdf.rs SvdfF32Params. */
+typedef struct {
+    int32_t batches;
+    int32_t input_size;
+    int32_t num_filters;
+    int32_t rank;
+    int32_t memory_size;
+    int32_t clamp_min;
+    float activation_min;
+    int32_t clamp_max;
+    float activation_max;
+} SvdfF32Params;
+
 /** runtime/src/kernels/dequantize.rs DequantizeParams (the scale in double, as TFLM). */
 typedef struct {
     double scale;
@@ -567,6 +596,15 @@ void relu_s16(const ReluParams *p, const int16_t *input, int16_t *output, int32_
 void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int32_t n);
 void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+
+/* SVDF: svdf_s8::<T> is svdf_s8_T (T: the time weights' and state's type). The state
+ * is updated in place and kept by the caller between invocations. */
+void svdf_s8_i16(const SvdfParams *p, const tinyml_i8 *input, const tinyml_i8 *weights_feature,
+                 const int16_t *weights_time, const int32_t *bias, int16_t *state, tinyml_i8 *output);
+void svdf_s8_i8(const SvdfParams *p, const tinyml_i8 *input, const tinyml_i8 *weights_feature,
+                const tinyml_i8 *weights_time, const int32_t *bias, tinyml_i8 *state, tinyml_i8 *output);
+void svdf_f32(const SvdfF32Params *p, const float *input, const float *weights_feature, const float *weights_time,
+              const float *bias, float *state, float *output);
 
 /* MEAN, PAD, CONCATENATION (and PACK), the strided copy, GATHER, RESIZE_NEAREST_NEIGHBOR. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);

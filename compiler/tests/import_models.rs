@@ -90,6 +90,9 @@ fn options_json(o: &Options, python_type: &str) -> Value {
         Options::FullyConnected { activation, keep_num_dims, weights_format } => json!({
             "type": "FullyConnectedOptions", "activation": act(*activation), "keep_num_dims": keep_num_dims,
             "weights_format": weights_format}),
+        Options::Svdf { rank, activation, asymmetric_quantize_inputs } => json!({
+            "type": "SVDFOptions", "rank": rank, "activation": act(*activation),
+            "asymmetric_quantize_inputs": asymmetric_quantize_inputs}),
         Options::Softmax { beta } => json!({"type": "SoftmaxOptions", "beta": beta}),
         Options::LeakyRelu { alpha } => json!({"type": "LeakyReluOptions", "alpha": alpha}),
         Options::Elementwise { activation } => json!({"type": python_type, "activation": act(*activation)}),

@@ -58,14 +58,7 @@ fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize, invokes: usize) -> Ou
     let mut arena = program.new_arena();
     let mut outputs = vec![Vec::new(); n_outputs];
     for i in 0..invokes {
-        let refs: Vec<&[u8]> = inputs
-            .iter()
-            .map(|a| {
-                let n = a.data.len() / invokes;
-                &a.data[i * n..(i + 1) * n]
-            })
-            .collect();
-        match program.run_in(&mut arena, &refs) {
+        match program.run_in(&mut arena, &support::run_slices(&inputs, i, invokes)) {
             Ok(o) if o.len() != n_outputs => return fail(format!("{} outputs, TFLM has {n_outputs}", o.len())),
             Ok(o) => outputs.iter_mut().zip(o).for_each(|(all, one)| all.extend(one)),
             Err(e) => return fail(format!("run error (invocation {i}): {e}")),

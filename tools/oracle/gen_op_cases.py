@@ -40,6 +40,7 @@ def all_cases():
     import cases_elementwise as ew
     import cases_nn as nn
     import cases_shape as sh
+    import cases_svdf as sv
 
     families = [
         nn.conv_cases,
@@ -66,6 +67,7 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        sv.svdf_cases,
         da.slice_cases,
         da.gather_cases,
         da.transpose_cases,

@@ -218,6 +218,15 @@ pub enum Options {
         /// The exponent scale.
         beta: f32,
     },
+    /// SVDF.
+    Svdf {
+        /// Filters summed into one output unit (at least 1).
+        rank: usize,
+        /// Fused activation (TFLM applies it to float layers only).
+        activation: Activation,
+        /// Hybrid layers only: whether float inputs are quantized asymmetrically.
+        asymmetric_quantize_inputs: bool,
+    },
     /// LEAKY_RELU.
     LeakyRelu {
         /// The slope below zero.

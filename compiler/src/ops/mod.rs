@@ -37,6 +37,7 @@ pub mod softmax;
 pub mod split;
 pub mod strided_copy;
 pub mod strided_slice;
+pub mod svdf;
 pub mod transpose;
 
 use crate::error::CompileError;
@@ -83,6 +84,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SQUEEZE, reshape::lower),
     (opcode::STRIDED_SLICE, strided_slice::lower),
     (opcode::SUB, add::lower_sub),
+    (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
     (opcode::TRANSPOSE, transpose::lower),
     (opcode::UNPACK, split::lower),

@@ -35,6 +35,7 @@ fn expected_type(code: i32) -> Option<u8> {
         b::SPLIT => ot::SPLIT,
         b::SPLIT_V => ot::SPLIT_V,
         b::RESIZE_NEAREST_NEIGHBOR => ot::RESIZE_NEAREST_NEIGHBOR,
+        b::SVDF => ot::SVDF,
         _ => return None,
     })
 }
@@ -177,6 +178,14 @@ pub(super) fn read(
                 activation: f.activation(s::ACTIVATION)?,
                 keep_num_dims: f.flag(s::KEEP_NUM_DIMS)?,
                 weights_format: f.get::<i8>(s::WEIGHTS_FORMAT, 0).map_err(|e| f.malformed(e))?,
+            }
+        }
+        ot::SVDF => {
+            use opts::svdf as s;
+            Options::Svdf {
+                rank: f.positive(s::RANK, 0, "rank")?,
+                activation: f.activation(s::ACTIVATION)?,
+                asymmetric_quantize_inputs: f.flag(s::ASYMMETRIC_QUANTIZE_INPUTS)?,
             }
         }
         ot::SOFTMAX => Options::Softmax { beta: f.get::<f32>(opts::softmax::BETA, 0.0).map_err(|e| f.malformed(e))? },

@@ -82,6 +82,7 @@ pub mod options_type {
     pub const CONV_2D: u8 = 1;
     pub const DEPTHWISE_CONV_2D: u8 = 2;
     pub const POOL_2D: u8 = 5;
+    pub const SVDF: u8 = 6;
     pub const FULLY_CONNECTED: u8 = 8;
     pub const SOFTMAX: u8 = 9;
     pub const CONCATENATION: u8 = 10;
@@ -107,6 +108,7 @@ pub mod options_type {
             CONV_2D => "Conv2DOptions",
             DEPTHWISE_CONV_2D => "DepthwiseConv2DOptions",
             POOL_2D => "Pool2DOptions",
+            SVDF => "SVDFOptions",
             FULLY_CONNECTED => "FullyConnectedOptions",
             SOFTMAX => "SoftmaxOptions",
             CONCATENATION => "ConcatenationOptions",
@@ -158,6 +160,12 @@ pub mod opts {
         pub const FILTER_W: u16 = 3;
         pub const FILTER_H: u16 = 4;
         pub const ACTIVATION: u16 = 5;
+    }
+    /// `SVDFOptions`.
+    pub mod svdf {
+        pub const RANK: u16 = 0;
+        pub const ACTIVATION: u16 = 1;
+        pub const ASYMMETRIC_QUANTIZE_INPUTS: u16 = 2;
     }
     /// `FullyConnectedOptions`.
     pub mod fully_connected {

@@ -57,6 +57,10 @@ def options(op):
         o = load(tflite.FullyConnectedOptions)
         out.update(activation=o.FusedActivationFunction(), keep_num_dims=bool(o.KeepNumDims()),
                    weights_format=o.WeightsFormat())
+    elif kind == "SVDFOptions":
+        o = load(tflite.SVDFOptions)
+        out.update(rank=o.Rank(), activation=o.FusedActivationFunction(),
+                   asymmetric_quantize_inputs=bool(o.AsymmetricQuantizeInputs()))
     elif kind == "SoftmaxOptions":
         out.update(beta=load(tflite.SoftmaxOptions).Beta())
     elif kind == "LeakyReluOptions":

@@ -92,6 +92,18 @@ pub fn read_npy(path: &Path) -> Result<NpyArray, String> {
     npy::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Run `r` of `runs`: each array's data split into `runs` equal parts along its leading
+/// axis (a batch of runs, or invocations in a row), part `r` of each.
+pub fn run_slices(arrays: &[NpyArray], r: usize, runs: usize) -> Vec<&[u8]> {
+    arrays
+        .iter()
+        .map(|x| {
+            let per = x.data.len() / runs;
+            &x.data[r * per..(r + 1) * per]
+        })
+        .collect()
+}
+
 /// Writes a `.npy` file.
 pub fn write_npy(path: &Path, array: &NpyArray) -> Result<(), String> {
     std::fs::write(path, npy::write(array)).map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{diff, tflm_batch, Rng};
+use super::{diff, run_slices, tflm_batch, Rng};
 use tinyml_compiler::formats::npy::NpyArray;
 use tinyml_compiler::graph::DType;
 use tinyml_compiler::Program;
@@ -52,13 +52,7 @@ pub fn check(
     let mut worst: f64 = 0.0;
     let mut first = None;
     for r in 0..runs {
-        let slices: Vec<&[u8]> = inputs
-            .iter()
-            .map(|x| {
-                let per = x.data.len() / runs;
-                &x.data[r * per..(r + 1) * per]
-            })
-            .collect();
+        let slices = run_slices(inputs, r, runs);
         let ours = match program.run(&slices) {
             Ok(o) => o,
             Err(e) => return row(format!("run error (run {r}): {e}"), "-".into(), "-".into()),

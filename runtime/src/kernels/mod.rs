@@ -65,6 +65,7 @@ pub mod sigmoid_lut;
 pub mod simd;
 pub mod softmax;
 pub mod strided_copy;
+pub mod svdf;
 pub mod tanh;
 
 /// Arena scratch a kernel can use, in bytes: it runs with `min` (the model compiler always

@@ -37,6 +37,7 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_gather.c", text: include_str!("../../../c/tinyml_gather.c") },
     KernelSource { file: "tinyml_resize_nearest.c", text: include_str!("../../../c/tinyml_resize_nearest.c") },
     KernelSource { file: "tinyml_cast.c", text: include_str!("../../../c/tinyml_cast.c") },
+    KernelSource { file: "tinyml_svdf.c", text: include_str!("../../../c/tinyml_svdf.c") },
     KernelSource { file: "tinyml_gemmlowp.c", text: include_str!("../../../c/tinyml_gemmlowp.c") },
 ];
 
