@@ -103,3 +103,15 @@ fn lowers_each_operator() {
     let l = lower(opcode::ZEROS_LIKE, Options::None, vec![i8_(&[5])], vec![i8_(&[5])]).unwrap();
     assert!(l.inputs.is_empty());
 }
+
+#[test]
+fn fills_from_a_constant_value() {
+    // A constant value needs no arena input: the kernel copies its one-element table.
+    let value = t(&[], DType::I32, Some(7i32.to_le_bytes().to_vec()));
+    let l = lower(opcode::FILL, Options::None, vec![ints(&[3]), value], vec![t(&[3], DType::I32, None)]).unwrap();
+    assert!(l.inputs.is_empty());
+    let mut arena = crate::kernel::AlignedBuf::new(16);
+    let mut io = crate::kernel::OpIo::new(arena.bytes_mut(), Vec::new(), vec![(0, 3)], (0, 0));
+    l.kernel.execute(&mut io).unwrap();
+    assert_eq!(arena.bytes()[..12], [7, 0, 0, 0, 7, 0, 0, 0, 7, 0, 0, 0]);
+}
