@@ -110,14 +110,19 @@ int32_t tinyml_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
     return tinyml_rescale(x, 1, 0);
 }
 
+/* Leading zero bits of x, 32 for 0 (CountLeadingZeros; portable, no builtins). */
+static int32_t tinyml_count_leading_zeros(uint32_t x) {
+    int32_t n = 0;
+    while (n < 32 && (x & ((uint32_t)1 << (31 - n))) == 0) {
+        ++n;
+    }
+    return n;
+}
+
 void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *reciprocal, int32_t *num_bits_over_unit) {
     const uint32_t ux = (uint32_t)x;
-    int32_t headroom_plus_one = 0;
+    const int32_t headroom_plus_one = tinyml_count_leading_zeros(ux);
     uint32_t shifted;
-    /* Count leading zeros of a positive value (portable, no builtins). */
-    while (headroom_plus_one < 32 && (ux & ((uint32_t)1 << (31 - headroom_plus_one))) == 0) {
-        ++headroom_plus_one;
-    }
     *num_bits_over_unit = x_integer_digits - headroom_plus_one;
     shifted = headroom_plus_one < 32 ? (ux << headroom_plus_one) : 0;
     *reciprocal = tinyml_one_over_one_plus_x_for_x_in_0_1((int32_t)(shifted - ((uint32_t)1 << 31)));
@@ -150,4 +155,97 @@ int32_t tinyml_tanh(int32_t a, int32_t integer_bits) {
         return 0;
     }
     return a < 0 ? tinyml_wrapping_sub(0, t) : t;
+}
+
+void tinyml_get_inv_sqrt_quantized_multiplier_exp(int32_t input, int32_t reverse_shift, int32_t *inv_sqrt,
+                                                  int32_t *shift) {
+    int32_t s = 11;
+    int32_t pairs;
+    int32_t half_input;
+    int32_t x;
+    int32_t k;
+    if (input <= 1) {
+        *inv_sqrt = INT32_MAX;
+        *shift = 0;
+        return;
+    }
+    while (input >= ((int32_t)1 << 29)) {
+        input /= 4;
+        ++s;
+    }
+    pairs = (tinyml_count_leading_zeros((uint32_t)input) - 1) / 2 - 1;
+    s -= pairs;
+    input = tinyml_shl(input, 2 * pairs);
+    /* F3 values: 3 integer bits. */
+    half_input = tinyml_saturating_rounding_multiply_by_pot(input >> 1, -1);
+    x = tinyml_one(3);
+    for (k = 0; k < 5; ++k) {
+        const int32_t x3 = tinyml_rescale(tinyml_srdhm(tinyml_srdhm(x, x), x), 9, 3);
+        x = tinyml_rescale(tinyml_wrapping_sub(tinyml_srdhm(((int32_t)1 << 28) + ((int32_t)1 << 27), x),
+                                               tinyml_srdhm(half_input, x3)),
+                           6, 3);
+    }
+    /* sqrt(2) / 2 in F0. */
+    x = tinyml_srdhm(x, INT32_C(1518500250));
+    if (s < 0) {
+        x = tinyml_shl(x, -s);
+        s = 0;
+    }
+    *inv_sqrt = x;
+    *shift = s * reverse_shift;
+}
+
+/* log_x_for_x_greater_than_or_equal_to_1<output_integer_bits>(input). */
+int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t input_integer_bits,
+                                                      int32_t output_integer_bits) {
+    const int32_t log_2 = INT32_C(1488522236);
+    const int32_t sqrt_sqrt_half = INT32_C(1805811301);
+    const int32_t sqrt_half = INT32_C(1518500250);
+    const int32_t alpha_n = INT32_C(117049297);
+    const int32_t alpha_d = INT32_C(127690142);
+    const int32_t alpha_i = INT32_C(1057819769);
+    const int32_t alpha_f = INT32_C(638450708);
+    const int32_t accum_bits = output_integer_bits + 1;
+    const int32_t shifted_quarter = tinyml_rescale(INT32_C(536870912), 0, accum_bits);
+    const int32_t z_a_headroom_plus_1 = tinyml_count_leading_zeros((uint32_t)input);
+    int32_t z_b_headroom;
+    int32_t r_a_raw;
+    int32_t r_b_raw;
+    int32_t z_a_pow_2_adj;
+    int32_t z_b_pow_2_adj;
+    int32_t z_b;
+    int32_t r;
+    int32_t z_pow_2_adj;
+    int32_t p;
+    int32_t q;
+    int32_t common_sq;
+    int32_t num;
+    int32_t denom_minus_one_0;
+    int64_t wide;
+    r_a_raw = tinyml_saturating_rounding_multiply_by_pot(
+        tinyml_srdhm(tinyml_saturating_rounding_multiply_by_pot(input, z_a_headroom_plus_1 - 1), sqrt_half), 1);
+    wide = (int64_t)tinyml_saturating_rounding_multiply_by_pot(input_integer_bits - z_a_headroom_plus_1,
+                                                               31 - accum_bits) +
+           shifted_quarter;
+    z_a_pow_2_adj = (int32_t)(wide > INT32_MAX ? INT32_MAX : (wide < INT32_MIN ? INT32_MIN : wide));
+    z_b = tinyml_srdhm(input, sqrt_half);
+    z_b_headroom = tinyml_count_leading_zeros((uint32_t)z_b) - 1;
+    r_b_raw = tinyml_saturating_rounding_multiply_by_pot(input, z_b_headroom);
+    wide = (int64_t)tinyml_saturating_rounding_multiply_by_pot(input_integer_bits - z_b_headroom, 31 - accum_bits) -
+           shifted_quarter;
+    z_b_pow_2_adj = (int32_t)(wide > INT32_MAX ? INT32_MAX : (wide < INT32_MIN ? INT32_MIN : wide));
+    r = r_a_raw < r_b_raw ? r_a_raw : r_b_raw;
+    z_pow_2_adj = z_a_pow_2_adj > z_b_pow_2_adj ? z_a_pow_2_adj : z_b_pow_2_adj;
+    p = tinyml_rounding_half_sum(r, sqrt_sqrt_half);
+    q = tinyml_wrapping_sub(r, sqrt_sqrt_half);
+    q = tinyml_wrapping_add(q, q);
+    common_sq = tinyml_srdhm(q, q);
+    num = tinyml_wrapping_add(tinyml_srdhm(q, r), tinyml_srdhm(tinyml_srdhm(q, common_sq), alpha_n));
+    denom_minus_one_0 = tinyml_wrapping_add(
+        tinyml_srdhm(p, tinyml_wrapping_add(tinyml_wrapping_add(alpha_i, q), tinyml_srdhm(alpha_d, common_sq))),
+        tinyml_srdhm(alpha_f, q));
+    return tinyml_rescale(tinyml_wrapping_add(tinyml_srdhm(z_pow_2_adj, log_2),
+                                              tinyml_srdhm(tinyml_rescale(num, 0, accum_bits),
+                                                           tinyml_one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0))),
+                          accum_bits, output_integer_bits);
 }

@@ -148,9 +148,19 @@ int32_t tinyml_rescale(int32_t x, int32_t src_bits, int32_t dst_bits);
 int32_t tinyml_exp_on_negative_values(int32_t a, int32_t integer_bits);
 int32_t tinyml_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 void tinyml_get_reciprocal(int32_t x, int32_t x_integer_digits, int32_t *reciprocal, int32_t *num_bits_over_unit);
+void tinyml_get_inv_sqrt_quantized_multiplier_exp(int32_t input, int32_t reverse_shift, int32_t *inv_sqrt,
+                                                  int32_t *shift);
+int32_t tinyml_log_x_for_x_greater_than_or_equal_to_1(int32_t input, int32_t input_integer_bits,
+                                                      int32_t output_integer_bits);
 
 int32_t tinyml_logistic(int32_t a, int32_t integer_bits);
 int32_t tinyml_tanh(int32_t a, int32_t integer_bits);
+
+/* ---- float32 exp, log and sqrt (runtime/src/fmath.rs), in tinyml_elementwise.c ---- */
+
+float tinyml_expf(float x);
+float tinyml_logf(float x);
+float tinyml_sqrtf(float x);
 
 /* ---- Broadcasting of binary elementwise operators (runtime/src/kernels/broadcast.rs) ---- */
 
@@ -228,6 +238,21 @@ typedef struct {
     int32_t accum_depth;
     int32_t output_depth;
 } FullyConnectedParams;
+
+/** Batch dimensions of BATCH_MATMUL. */
+#define BATCH_MATMUL_BATCH_DIMS 3
+
+/** runtime/src/kernels/fully_connected/batch_matmul.rs BatchMatmulParams. */
+typedef struct {
+    FullyConnectedParams fc;
+    int32_t batch_dims[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t rhs_batch_strides[BATCH_MATMUL_BATCH_DIMS];
+    int32_t lhs_row_stride;
+    int32_t lhs_depth_stride;
+    int32_t rhs_col_stride;
+    int32_t rhs_depth_stride;
+} BatchMatmulParams;
 
 /** runtime/src/kernels/conv.rs ConvParams. */
 typedef struct {
@@ -355,6 +380,44 @@ typedef struct {
     Broadcast shape;
 } MulI32Params;
 
+/** runtime/src/kernels/prelu.rs PreluParams. */
+typedef struct {
+    int32_t input_offset;
+    int32_t alpha_offset;
+    int32_t output_offset;
+    int32_t output_multiplier_1;
+    int32_t output_shift_1;
+    int32_t output_multiplier_2;
+    int32_t output_shift_2;
+    Broadcast shape;
+} PreluParams;
+
+/** runtime/src/kernels/elementwise.rs RsqrtParams. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t output_zero_point;
+    int32_t multiplier;
+    int32_t shift;
+} RsqrtParams;
+
+/** runtime/src/kernels/l2_normalization.rs L2NormParams. */
+typedef struct {
+    int32_t input_zero_point;
+    int32_t outer;
+    int32_t depth;
+} L2NormParams;
+
+/** runtime/src/kernels/log_softmax.rs LogSoftmaxParams. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_left_shift;
+    int32_t reverse_scaling_divisor;
+    int32_t reverse_scaling_right_shift;
+    int32_t diff_min;
+    int32_t outer;
+    int32_t depth;
+} LogSoftmaxParams;
+
 /** runtime/src/kernels/logistic.rs SigmoidParams (int8 LOGISTIC and TANH). */
 typedef struct {
     int32_t input_zero_point;
@@ -368,6 +431,43 @@ typedef struct {
     int32_t input_multiplier;
     int32_t input_left_shift;
 } Sigmoid16Params;
+
+/** runtime/src/kernels/lstm.rs LstmGateParams. */
+typedef struct {
+    int32_t input_multiplier;
+    int32_t input_shift;
+    int32_t input_filter_offset;
+    int32_t recurrent_multiplier;
+    int32_t recurrent_shift;
+    int32_t recurrent_filter_offset;
+} LstmGateParams;
+
+/** runtime/src/kernels/lstm.rs LstmMulParams. */
+typedef struct {
+    int32_t multiplier;
+    int32_t shift;
+} LstmMulParams;
+
+/** runtime/src/kernels/lstm.rs LstmParams (UNIDIRECTIONAL_SEQUENCE_LSTM). */
+typedef struct {
+    int32_t batches;
+    int32_t time_steps;
+    int32_t input_size;
+    int32_t state_size;
+    int32_t time_major;
+    int32_t input_offset;
+    int32_t hidden_offset;
+    LstmGateParams input_gate;
+    LstmGateParams forget_gate;
+    LstmGateParams cell_gate;
+    LstmGateParams output_gate;
+    LstmMulParams forget_mul;
+    LstmMulParams input_mul;
+    LstmMulParams hidden_mul;
+    int32_t hidden_zero_point;
+    int32_t cell_clip;
+    Sigmoid16Params cell_tanh;
+} LstmParams;
 
 /** runtime/src/kernels/quantize.rs AffineQuantizeParams. */
 typedef struct {
@@ -464,10 +564,22 @@ typedef struct {
     int32_t output_dims[TINYML_MAX_DIMS_5];
 } PadParams;
 
-/** runtime/src/kernels/mean.rs MeanParams (`reduced` holds 1 or 0). */
+/** runtime/src/kernels/arg_min_max.rs ArgMinMaxParams. */
+typedef struct {
+    int32_t outer;
+    int32_t axis_size;
+    int32_t inner;
+} ArgMinMaxParams;
+
+/** runtime/src/kernels/mean.rs ReduceShape (`reduced` holds 1 or 0). */
 typedef struct {
     int32_t input_dims[TINYML_MAX_DIMS_5];
     int32_t reduced[TINYML_MAX_DIMS_5];
+} ReduceShape;
+
+/** runtime/src/kernels/mean.rs MeanParams (MEAN and SUM). */
+typedef struct {
+    ReduceShape shape;
     int32_t count;
     int32_t input_zero_point;
     int32_t output_zero_point;
@@ -536,6 +648,9 @@ void softmax_s8_s16(const SoftmaxParams *p, const tinyml_i8 *input, int16_t *out
 
 void fully_connected_s16(const FullyConnectedParams *p, const int16_t *input, const tinyml_i8 *filter,
                          const int64_t *bias, int16_t *output);
+void batch_matmul_s8(const BatchMatmulParams *p, const tinyml_i8 *lhs, const tinyml_i8 *rhs, tinyml_i8 *output);
+void batch_matmul_s16(const BatchMatmulParams *p, const int16_t *lhs, const int16_t *rhs, int16_t *output);
+void batch_matmul_f32(const BatchMatmulParams *p, const float *lhs, const float *rhs, float *output);
 void conv_s16(const ConvParams *p, const int16_t *input, const tinyml_i8 *filter, const int64_t *bias,
               const int32_t *multipliers, const int32_t *shifts, int16_t *output);
 void depthwise_conv_s16(const DepthwiseConvParams *p, const int16_t *input, const tinyml_i8 *filter,
@@ -552,6 +667,13 @@ void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int3
 void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void mul_i32(const MulI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
+void prelu_s8(const PreluParams *p, const tinyml_i8 *input, const tinyml_i8 *alpha, tinyml_i8 *output);
+void prelu_s16(const PreluParams *p, const int16_t *input, const tinyml_i8 *alpha, int16_t *output);
+void prelu_f32(const Broadcast *shape, const float *input, const float *alpha, float *output);
+void squared_difference_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void squared_difference_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
+void squared_difference_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
+void squared_difference_f32(const Broadcast *shape, const float *in1, const float *in2, float *output);
 void maximum_i8(const Broadcast *shape, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void maximum_i16(const Broadcast *shape, const int16_t *in1, const int16_t *in2, int16_t *output);
 void maximum_i32(const Broadcast *shape, const int32_t *in1, const int32_t *in2, int32_t *output);
@@ -569,6 +691,16 @@ void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *outp
 void logistic_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
 void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 void tanh_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
+/* One int16 LOGISTIC or TANH value (tinyml_logistic.c), for the LSTM's gates. */
+int16_t tinyml_logistic16(const Sigmoid16Params *p, int16_t x);
+int16_t tinyml_tanh16(const Sigmoid16Params *p, int16_t x);
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM: `output_state` and `cell_state` are the variable tensors
+ * the kernel reads and updates (state kept between invokes). */
+void lstm_s8(const LstmParams *p, const tinyml_i8 *input, const tinyml_i8 *weights, const int32_t *bias,
+             tinyml_i8 *output_state, int16_t *cell_state, tinyml_i8 *output);
+void lstm_s16(const LstmParams *p, const int16_t *input, const tinyml_i8 *weights, const int64_t *bias,
+              int16_t *output_state, int16_t *cell_state, int16_t *output);
 
 /* QUANTIZE (float to int, int to int) and DEQUANTIZE. The Rust generics are named by
  * their element types: requantize::<I, O> is requantize_I_O. */
@@ -588,6 +720,22 @@ void dequantize_i8(const DequantizeParams *p, const tinyml_i8 *input, float *out
 void dequantize_u8(const DequantizeParams *p, const tinyml_u8 *input, float *output, int32_t n);
 void dequantize_i16(const DequantizeParams *p, const int16_t *input, float *output, int32_t n);
 
+/* EXP, LOG, SQRT, RSQRT. */
+void exp_f32(const float *input, float *output, int32_t n);
+void log_f32(const float *input, float *output, int32_t n);
+void sqrt_f32(const float *input, float *output, int32_t n);
+void rsqrt_f32(const float *input, float *output, int32_t n);
+void rsqrt_s8(const RsqrtParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void rsqrt_s16(const RsqrtParams *p, const int16_t *input, int16_t *output, int32_t n);
+
+/* L2_NORMALIZATION. */
+void l2_normalization_s8(const L2NormParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void l2_normalization_f32(const L2NormParams *p, const float *input, float *output);
+
+/* LOG_SOFTMAX. */
+void log_softmax_s8(const LogSoftmaxParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void log_softmax_f32(const LogSoftmaxParams *p, const float *input, float *output);
+
 /* RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
 void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
 void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
@@ -606,9 +754,17 @@ void svdf_s8_i8(const SvdfParams *p, const tinyml_i8 *input, const tinyml_i8 *we
 void svdf_f32(const SvdfF32Params *p, const float *input, const float *weights_feature, const float *weights_time,
               const float *bias, float *state, float *output);
 
-/* MEAN, PAD, CONCATENATION (and PACK), the strided copy, GATHER, RESIZE_NEAREST_NEIGHBOR. */
+/* MEAN, SUM, REDUCE_MAX, ARG_MAX, ARG_MIN, PAD, CONCATENATION (and PACK), the strided copy, GATHER,
+ * RESIZE_NEAREST_NEIGHBOR. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
+void arg_max_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_max_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
+void arg_min_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
+void arg_min_f32(const ArgMinMaxParams *p, const float *input, int32_t *output);
+void reduce_max_i8(const ReduceShape *shape, const tinyml_i8 *input, tinyml_i8 *output);
+void reduce_max_f32(const ReduceShape *shape, const float *input, float *output);
+void sum_f32(const ReduceShape *shape, const float *input, float *output);
 void pad_i8(const PadParams *p, const tinyml_i8 *input, tinyml_i8 pad_value, tinyml_i8 *output);
 void pad_i16(const PadParams *p, const int16_t *input, int16_t pad_value, int16_t *output);
 void pad_i32(const PadParams *p, const int32_t *input, int32_t pad_value, int32_t *output);

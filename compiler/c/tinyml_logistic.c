@@ -75,35 +75,45 @@ static uint32_t tinyml_unsigned_abs(int32_t v) {
     return v >= 0 ? (uint32_t)v : (uint32_t)0 - (uint32_t)v;
 }
 
+/* One int16 LOGISTIC value; also the gates' sigmoid of the LSTM (tinyml_lstm.c). */
+int16_t tinyml_logistic16(const Sigmoid16Params *p, int16_t x) {
+    const int32_t v = tinyml_sigmoid16_rescale(p, x);
+    uint32_t r;
+    /* 9 fractional bits: 7 from the input's Q3.12 scaled by 3 and 2 from the 1/24 step. */
+    if (!tinyml_sigmoid_interpolate(tinyml_unsigned_abs(v), 9u, &r)) {
+        r = (uint32_t)0x7FFF << 10;
+    }
+    /* The sum has 25 fractional bits (16 of the table + 9); round to 15. */
+    r = v >= 0 ? r + ((uint32_t)1 << 9) : ((uint32_t)1 << (16 + 9)) - r + ((uint32_t)1 << 9) - 1u;
+    return tinyml_wrap_i16((int32_t)(r >> 10));
+}
+
+/* One int16 TANH value; also the LSTM's tanh of its cell gate and cell state. */
+int16_t tinyml_tanh16(const Sigmoid16Params *p, int16_t x) {
+    const int32_t v = tinyml_sigmoid16_rescale(p, x);
+    uint32_t u;
+    int32_t r;
+    if (!tinyml_sigmoid_interpolate(tinyml_unsigned_abs(v), 8u, &u)) {
+        u = (uint32_t)0xFFFF << 8;
+    }
+    /* At most 0xFFFF << 8, so it fits in int32. 2 * sigmoid - 1 with 24 fractional
+     * bits, rounded to 15 (TFLM's exact rounding, not symmetric around zero). */
+    r = (int32_t)u;
+    r = v >= 0 ? r - ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2))
+               : -r + ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)) - 1;
+    return tinyml_wrap_i16(r >> (9 - 1));
+}
+
 void logistic_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n) {
     int32_t i;
     for (i = 0; i < n; ++i) {
-        const int32_t v = tinyml_sigmoid16_rescale(p, input[i]);
-        uint32_t r;
-        /* 9 fractional bits: 7 from the input's Q3.12 scaled by 3 and 2 from the 1/24 step. */
-        if (!tinyml_sigmoid_interpolate(tinyml_unsigned_abs(v), 9u, &r)) {
-            r = (uint32_t)0x7FFF << 10;
-        }
-        /* The sum has 25 fractional bits (16 of the table + 9); round to 15. */
-        r = v >= 0 ? r + ((uint32_t)1 << 9) : ((uint32_t)1 << (16 + 9)) - r + ((uint32_t)1 << 9) - 1u;
-        output[i] = tinyml_wrap_i16((int32_t)(r >> 10));
+        output[i] = tinyml_logistic16(p, input[i]);
     }
 }
 
 void tanh_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n) {
     int32_t i;
     for (i = 0; i < n; ++i) {
-        const int32_t v = tinyml_sigmoid16_rescale(p, input[i]);
-        uint32_t u;
-        int32_t r;
-        if (!tinyml_sigmoid_interpolate(tinyml_unsigned_abs(v), 8u, &u)) {
-            u = (uint32_t)0xFFFF << 8;
-        }
-        /* At most 0xFFFF << 8, so it fits in int32. 2 * sigmoid - 1 with 24 fractional
-         * bits, rounded to 15 (TFLM's exact rounding, not symmetric around zero). */
-        r = (int32_t)u;
-        r = v >= 0 ? r - ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2))
-                   : -r + ((int32_t)1 << (14 + 9)) + ((int32_t)1 << (9 - 2)) - 1;
-        output[i] = tinyml_wrap_i16(r >> (9 - 1));
+        output[i] = tinyml_tanh16(p, input[i]);
     }
 }

@@ -100,7 +100,13 @@ fn options_json(o: &Options, python_type: &str) -> Value {
             json!({"type": "ConcatenationOptions", "axis": axis, "activation": act(*activation)})
         }
         Options::Reshape { new_shape } => json!({"type": "ReshapeOptions", "new_shape": new_shape}),
+        Options::BatchMatMul { adj_x, adj_y } => {
+            json!({"type": "BatchMatMulOptions", "adj_x": adj_x, "adj_y": adj_y})
+        }
         Options::Reducer { keep_dims } => json!({"type": "ReducerOptions", "keep_dims": keep_dims}),
+        Options::UnidirectionalSequenceLstm { activation, cell_clip, proj_clip, time_major, .. } => json!({
+            "type": "UnidirectionalSequenceLSTMOptions", "activation": act(*activation), "cell_clip": cell_clip,
+            "proj_clip": proj_clip, "time_major": time_major}),
         Options::StridedSlice { begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask, offset } => {
             json!({
             "type": "StridedSliceOptions", "begin_mask": begin_mask, "end_mask": end_mask,
@@ -174,6 +180,8 @@ fn check_model(rel: &str, expected: &Value) {
                 Options::Gather { axis: 0, batch_dims: 0 } | Options::Pack { count: 0, axis: 0 } => {}
                 Options::Split { num_splits: 0 } => {}
                 Options::ResizeNearestNeighbor { align_corners: false, half_pixel_centers: false } => {}
+                Options::BatchMatMul { adj_x: false, adj_y: false } => {}
+                Options::Elementwise { activation: Activation::None } => {}
                 other => panic!("{at}: no options table in the file, but imported {other:?}"),
             }
         } else {

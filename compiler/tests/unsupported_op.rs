@@ -54,10 +54,10 @@ fn reverse_is_named_with_index_and_tensors() {
 }
 
 #[test]
-fn l2_normalization_is_named_with_index_and_tensors() {
+fn local_response_normalization_is_named_with_index_and_tensors() {
     check(
-        "unsupported_l2_normalization.tflite",
-        "L2_NORMALIZATION",
+        "unsupported_local_response_normalization.tflite",
+        "LOCAL_RESPONSE_NORMALIZATION",
         1,
         &["inputs: #2 'hidden' INT8 [1, 4]", "outputs: #3 'normalized' INT8 [1, 4]"],
     );

@@ -1,5 +1,7 @@
 //! gemmlowp fixed-point transcendental functions (`fixedpoint/fixedpoint.h`), as TFLM's
-//! reference SOFTMAX, LOGISTIC and TANH kernels use them, bit for bit.
+//! reference SOFTMAX, LOGISTIC and TANH kernels use them, bit for bit, and TFLM's
+//! fixed-point inverse square root and logarithm built from them (RSQRT,
+//! L2_NORMALIZATION, LOG_SOFTMAX).
 //!
 //! gemmlowp's `FixedPoint<int32_t, IntegerBits>` is a raw `i32` holding a real value
 //! `raw / 2^(31 - IntegerBits)`. Here the raw value is a plain `i32` and the number of
@@ -199,6 +201,87 @@ pub fn get_reciprocal(x: i32, x_integer_digits: i32) -> (i32, i32) {
     (one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one), num_bits_over_unit)
 }
 
+/// TFLM `GetInvSqrtQuantizedMultiplierExp(input, reverse_shift, ...)`: `1 / sqrt(input)`
+/// as a Q31 multiplier and a shift (times `reverse_shift`: -1 makes it a left shift), by
+/// five Newton-Raphson steps in `FixedPoint<int32_t, 3>`. Inputs 0 and 1 (and, outside
+/// TFLM's DCHECK, negative ones) give `(i32::MAX, 0)`.
+pub fn get_inv_sqrt_quantized_multiplier_exp(input: i32, reverse_shift: i32) -> (i32, i32) {
+    if input <= 1 {
+        return (i32::MAX, 0);
+    }
+    let mut input = input;
+    let mut shift = 11;
+    while input >= 1 << 29 {
+        input /= 4;
+        shift += 1;
+    }
+    let max_left_shift_bits = (input as u32).leading_zeros() as i32 - 1;
+    let left_shift_bit_pairs = max_left_shift_bits / 2 - 1;
+    shift -= left_shift_bit_pairs;
+    input <<= 2 * left_shift_bit_pairs;
+    // F3 values: 3 integer bits.
+    let fixedpoint_input = input >> 1;
+    let half_input = saturating_rounding_multiply_by_pot(fixedpoint_input, -1);
+    let half_three = (1 << 28) + (1 << 27);
+    let mut x = one(3);
+    for _ in 0..5 {
+        // x * x * x is F9; the two products below are F6.
+        let x3 = rescale(srdhm(srdhm(x, x), x), 9, 3);
+        x = rescale(srdhm(half_three, x).wrapping_sub(srdhm(half_input, x3)), 6, 3);
+    }
+    // sqrt(2) / 2 in F0.
+    let mut inv_sqrt = srdhm(x, 1518500250);
+    if shift < 0 {
+        inv_sqrt <<= -shift;
+        shift = 0;
+    }
+    (inv_sqrt, shift * reverse_shift)
+}
+
+/// TFLM `log_x_for_x_greater_than_or_equal_to_1<output_integer_bits>(input)` for an
+/// input with `input_integer_bits`: `ln(input)`, with the input normalized to `[1/2, 1)`
+/// twice (directly and times `sqrt(1/2)`), the closer one taken, and a rational
+/// approximation around `sqrt(sqrt(1/2))`, accumulated with one extra integer bit.
+pub fn log_x_for_x_greater_than_or_equal_to_1(input: i32, input_integer_bits: i32, output_integer_bits: i32) -> i32 {
+    // Q0.31 constants: ln 2, 2^-1/4, 2^-1/2, 1/4, and the rational approximation's
+    // 11/240 * 2^1/4, 1/20 * 2^1/4, 2 / 2^1/4 - 2^1/4, 1/4 * 2^1/4.
+    const LOG_2: i32 = 1488522236;
+    const SQRT_SQRT_HALF: i32 = 1805811301;
+    const SQRT_HALF: i32 = 1518500250;
+    const ONE_QUARTER: i32 = 536870912;
+    const ALPHA_N: i32 = 117049297;
+    const ALPHA_D: i32 = 127690142;
+    const ALPHA_I: i32 = 1057819769;
+    const ALPHA_F: i32 = 638450708;
+    let accum_bits = output_integer_bits + 1;
+    let shifted_quarter = rescale(ONE_QUARTER, 0, accum_bits);
+    // The input reinterpreted as Q0.31; the shifts are worked out here.
+    let z_a = input;
+    let z_a_headroom_plus_1 = (z_a as u32).leading_zeros() as i32;
+    let r_a_tmp = saturating_rounding_multiply_by_pot(z_a, z_a_headroom_plus_1 - 1);
+    let r_a_raw = saturating_rounding_multiply_by_pot(srdhm(r_a_tmp, SQRT_HALF), 1);
+    // SaturatingAddNonGemmlowp and SaturatingSub are i32 saturating arithmetic.
+    let z_a_pow_2_adj = saturating_rounding_multiply_by_pot(input_integer_bits - z_a_headroom_plus_1, 31 - accum_bits)
+        .saturating_add(shifted_quarter);
+    let z_b = srdhm(z_a, SQRT_HALF);
+    let z_b_headroom = (z_b as u32).leading_zeros() as i32 - 1;
+    let r_b_raw = saturating_rounding_multiply_by_pot(z_a, z_b_headroom);
+    let z_b_pow_2_adj = saturating_rounding_multiply_by_pot(input_integer_bits - z_b_headroom, 31 - accum_bits)
+        .saturating_sub(shifted_quarter);
+    let r = r_a_raw.min(r_b_raw);
+    let z_pow_2_adj = z_a_pow_2_adj.max(z_b_pow_2_adj);
+    let p = rounding_half_sum(r, SQRT_SQRT_HALF);
+    let q = r.wrapping_sub(SQRT_SQRT_HALF);
+    let q = q.wrapping_add(q);
+    let common_sq = srdhm(q, q);
+    let num = srdhm(q, r).wrapping_add(srdhm(srdhm(q, common_sq), ALPHA_N));
+    let denom_minus_one_0 =
+        srdhm(p, ALPHA_I.wrapping_add(q).wrapping_add(srdhm(ALPHA_D, common_sq))).wrapping_add(srdhm(ALPHA_F, q));
+    let recip_denom = one_over_one_plus_x_for_x_in_0_1(denom_minus_one_0);
+    let num_scaled = rescale(num, 0, accum_bits);
+    rescale(srdhm(z_pow_2_adj, LOG_2).wrapping_add(srdhm(num_scaled, recip_denom)), accum_bits, output_integer_bits)
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -274,5 +357,15 @@ mod tests {
         }
         assert_eq!(logistic(0, 4), 1 << 30);
         assert_eq!(tanh(0, 4), 0);
+    }
+
+    #[test]
+    fn log_of_values_at_least_one() {
+        // Q12.19 in, Q5.26 out.
+        for &v in &[1.0f64, 1.5, 2.0, 10.0, 100.0, 4000.0] {
+            let raw = (v * (1 << 19) as f64) as i32;
+            let got = log_x_for_x_greater_than_or_equal_to_1(raw, 12, 5) as f64 / (1 << 26) as f64;
+            assert!((got - v.ln()).abs() < 1e-6, "ln({v}) = {got}");
+        }
     }
 }

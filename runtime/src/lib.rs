@@ -10,6 +10,7 @@
 //! - [`arena`]: the tensor arena and the checked views the generated code takes of it.
 //! - [`fixedpoint`]: the integer arithmetic of TFLite quantization (TFLM/gemmlowp
 //!   rounding), shared by every kernel.
+//! - [`fmath`]: float32 `exp`, `log` and `sqrt` in `core` only, for the float kernels.
 //! - [`gemmlowp`]: gemmlowp's fixed-point exp, logistic, tanh and reciprocal, for the
 //!   nonlinear kernels.
 //! - [`kernels`]: one module per operator holding its readable reference kernel; the
@@ -24,6 +25,7 @@
 pub mod arena;
 pub mod error;
 pub mod fixedpoint;
+pub mod fmath;
 pub mod gemmlowp;
 pub mod kernels;
 pub mod profile;

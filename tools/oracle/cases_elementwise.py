@@ -1,6 +1,6 @@
 """Test cases of the element-wise operators: ADD, MUL, MINIMUM, MAXIMUM, SOFTMAX,
 LOGISTIC, TANH, QUANTIZE, DEQUANTIZE, CAST, RELU, RELU6, LEAKY_RELU,
-HARD_SWISH."""
+HARD_SWISH, SQUARED_DIFFERENCE, PRELU, EXP, LOG, SQRT, RSQRT, L2_NORMALIZATION, LOG_SOFTMAX."""
 
 from __future__ import annotations
 
@@ -443,3 +443,288 @@ def hard_swish_cases():
         dict(free_out=True),
     ]
     return _relu_like_cases("HARD_SWISH", specs, quick={0, 2})
+
+
+def _squared_difference(rng, p):
+    """SQUARED_DIFFERENCE with independent input and output quantization (int8, int16),
+    or unquantized (int32, float32)."""
+    m = tb.Model()
+    dtype = p["dtype"]
+    a_shape, b_shape = p["shapes"]
+    out_shape = list(np.broadcast_shapes(tuple(a_shape), tuple(b_shape)))
+    if dtype in ("int8", "int16"):
+        ra, rb = float_range(rng), float_range(rng)
+        hi = max(abs(ra[0] - rb[1]), abs(ra[1] - rb[0])) ** 2
+        lo, hi = free_output_range(0.0, hi * rng.uniform(0.2, 1.0))
+        sa, sb, so = (tb.quant_params(*r, dtype) for r in (ra, rb, (lo, hi)))
+        if dtype == "int16":
+            sa, sb, so = ((s, 0) for s, _ in (sa, sb, so))
+    else:
+        sa = sb = so = (None, None)
+    lo, hi = (-1000, 1000) if dtype == "int32" else (None, None)
+    a = m.tensor("a", a_shape, dtype, *sa)
+    b_data = random_tensor(rng, b_shape, dtype, lo, hi)
+    b = m.const("b", b_data, *sb) if p["const_b"] else m.tensor("b", b_shape, dtype, *sb)
+    y = m.tensor("output", out_shape, dtype, *so)
+    m.op("SQUARED_DIFFERENCE", [a, b], [y])
+    inputs = [a] if p["const_b"] else [a, b]
+    data = [random_tensor(rng, a_shape, dtype, lo, hi)] + ([] if p["const_b"] else [b_data])
+    return m.build(inputs, [y]), data
+
+
+def squared_difference_cases():
+    specs = [dict(shapes=s) for s in BINARY_SHAPES if len(s[0]) <= 4]
+    specs += [
+        dict(shapes=BINARY_SHAPES[7]),  # 5-D broadcast
+        dict(shapes=([1, 2, 3, 2, 2], [1, 2, 3, 2, 2])),  # 5-D of one shape: flat
+        dict(shapes=BINARY_SHAPES[3], const_b=True),
+        dict(shapes=BINARY_SHAPES[0], dtype="int16"),
+        dict(shapes=BINARY_SHAPES[1], dtype="int16"),
+        dict(shapes=BINARY_SHAPES[0], dtype="int32"),
+        dict(shapes=BINARY_SHAPES[6], dtype="int32"),
+        dict(shapes=BINARY_SHAPES[0], dtype="float32"),
+        dict(shapes=BINARY_SHAPES[4], dtype="float32"),
+    ]
+    quick = {0, 1, 3, 10, 11, 13, 15}
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(const_b=False, dtype="int8")
+        p.update(s)
+        a, b = p["shapes"]
+        name = f"{_shape_name(a)}_{_shape_name(b)}_{p['dtype']}" + ("_constb" if p["const_b"] else "")
+        desc = f"SQUARED_DIFFERENCE {p['dtype']} {a} with {b}" + (" (constant)" if p["const_b"] else "")
+        cases.append(
+            Case(
+                "SQUARED_DIFFERENCE",
+                name,
+                {**p, "shapes": [list(a), list(b)]},
+                desc,
+                i in quick,
+                lambda rng, p=p: _squared_difference(rng, p),
+            )
+        )
+    return dedupe(cases)
+
+
+def _prelu(rng, p):
+    """PRELU: alpha constant (a trained weight) or an input, per channel or shared; int8
+    and int16 inputs take an int8 alpha."""
+    m = tb.Model()
+    dtype = p["dtype"]
+    shape, a_shape = p["shape"], p["alpha_shape"]
+    if dtype == "float32":
+        alpha = rng.uniform(-0.5, 1.5, size=a_shape).astype(np.float32)
+        in_q = a_q = out_q = (None, None)
+    else:
+        in_lo, in_hi = float_range(rng)
+        in_q = tb.quant_params(in_lo, in_hi, dtype)
+        alpha_real = rng.uniform(*p["alpha_range"], size=a_shape)
+        a_q = tb.quant_params(min(alpha_real.min(), 0.0), max(alpha_real.max(), 0.0), "int8")
+        alpha = np.clip(np.round(alpha_real / a_q[0]) + a_q[1], -128, 127).astype(np.int8)
+        lo, hi = free_output_range(min(0.0, in_lo * max(p["alpha_range"])), max(in_hi, in_lo * min(p["alpha_range"])))
+        out_q = tb.quant_params(lo, hi, dtype)
+        if dtype == "int16":
+            in_q, out_q = (in_q[0], 0), (out_q[0], 0)
+    x = m.tensor("input", shape, dtype, *in_q)
+    if p["const_alpha"]:
+        a = m.const("alpha", alpha, *a_q)
+    else:
+        a = m.tensor("alpha", a_shape, "float32" if dtype == "float32" else "int8", *a_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op("PRELU", [x, a], [y])
+    data = [random_tensor(rng, shape, dtype)]
+    if not p["const_alpha"]:
+        return m.build([x, a], [y]), data + [alpha]
+    return m.build([x], [y]), data
+
+
+def prelu_cases():
+    specs = [
+        dict(),
+        dict(alpha_shape=[1, 1, 3]),
+        dict(alpha_shape=[1]),
+        dict(alpha_shape=[1, 4, 4, 3]),
+        dict(alpha_range=(-0.5, 0.5)),
+        dict(alpha_range=(0.5, 2.0)),
+        dict(const_alpha=False),
+        dict(shape=[2, 33], alpha_shape=[33]),
+        dict(shape=[1, 2, 3, 2, 4], alpha_shape=[4]),
+        dict(dtype="int16"),
+        dict(dtype="int16", alpha_shape=[1]),
+        dict(dtype="float32"),
+        dict(dtype="float32", const_alpha=False, alpha_shape=[1, 4, 4, 3]),
+    ]
+    quick = {0, 3, 6, 9, 11}
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 4, 4, 3], alpha_shape=[3], alpha_range=(0.05, 0.3), const_alpha=True, dtype="int8")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_alpha{_shape_name(p['alpha_shape'])}_{p['dtype']}"
+        name += "" if p["alpha_range"] == (0.05, 0.3) or p["dtype"] == "float32" else f"_a{p['alpha_range'][0]:g}to{p['alpha_range'][1]:g}"
+        name += "" if p["const_alpha"] else "_alphain"
+        desc = f"PRELU {p['dtype']} {p['shape']}, alpha {p['alpha_shape']}" + ("" if p["const_alpha"] else " (an input)")
+        cases.append(Case("PRELU", name, p, desc, i in quick, lambda rng, p=p: _prelu(rng, p)))
+    return dedupe(cases)
+
+
+def _unary_math(rng, op, p):
+    """EXP, LOG, SQRT, RSQRT on float32 over a value range, or int8 RSQRT with its input
+    at or above the zero point (TFLM fails the invoke on a negative one)."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "float32":
+        in_q = out_q = (None, None)
+        lo, hi = p["range"]
+        data = rng.uniform(lo, hi, size=shape).astype(np.float32)
+        if p.get("log_spread"):
+            data = np.exp(rng.uniform(np.log(lo), np.log(hi), size=shape)).astype(np.float32)
+    else:
+        in_q = tb.quant_params(*p["in_range"], dtype)
+        # The output covers 1 / sqrt of the smallest positive input, one step.
+        out_q = tb.quant_params(0.0, p.get("out_frac", 1.0) / np.sqrt(in_q[0]), dtype)
+        data = rng.integers(in_q[1], INT_RANGES[dtype][1], size=shape, endpoint=True).astype(dtype)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op(op, [x], [y])
+    return m.build([x], [y]), [data]
+
+
+def _unary_math_cases(op, specs, quick):
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 4, 4, 3], dtype="float32")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}"
+        if "range" in p:
+            name += f"_{p['range'][0]:g}to{p['range'][1]:g}" + ("_log" if p.get("log_spread") else "")
+        if "in_range" in p:
+            name += f"_in{p['in_range'][0]:g}to{p['in_range'][1]:g}" + (f"_out{p['out_frac']:g}" if "out_frac" in p else "")
+        desc = f"{op} {p['dtype']} {p['shape']}"
+        cases.append(Case(op, name, p, desc, i in quick, lambda rng, p=p: _unary_math(rng, op, p)))
+    return dedupe(cases)
+
+
+def exp_cases():
+    specs = [
+        dict(range=(-10.0, 10.0)),
+        dict(range=(-1.0, 1.0), shape=[2, 33]),
+        dict(range=(-110.0, 95.0), shape=[64]),  # overflow to inf, subnormal and zero results
+        dict(range=(-0.001, 0.001), shape=[17]),
+    ]
+    return _unary_math_cases("EXP", specs, quick={0, 2})
+
+
+def log_cases():
+    specs = [
+        dict(range=(1e-3, 100.0), log_spread=True),
+        dict(range=(0.5, 2.0), shape=[2, 33]),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),  # subnormal inputs too
+        dict(range=(0.0, 1.0), shape=[17]),
+    ]
+    return _unary_math_cases("LOG", specs, quick={0, 2})
+
+
+def sqrt_cases():
+    specs = [
+        dict(range=(0.0, 100.0)),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),
+        dict(range=(0.0, 1.0), shape=[2, 33]),
+    ]
+    return _unary_math_cases("SQRT", specs, quick={0, 1})
+
+
+def rsqrt_cases():
+    specs = [
+        dict(range=(0.01, 100.0)),
+        dict(range=(1e-40, 1e30), log_spread=True, shape=[64]),
+        dict(dtype="int8", in_range=(-1.0, 4.0)),
+        dict(dtype="int8", in_range=(-0.2, 20.0), shape=[2, 33]),
+        dict(dtype="int8", in_range=(-3.0, 0.5), shape=[17], out_frac=0.25),
+        dict(dtype="int16", in_range=(-1.0, 4.0)),
+        dict(dtype="int16", in_range=(-0.01, 300.0), shape=[2, 33], out_frac=0.5),
+    ]
+    return _unary_math_cases("RSQRT", specs, quick={0, 2, 3, 5})
+
+
+def _l2_normalization(rng, p):
+    """L2_NORMALIZATION over the last dimension; int8 output at scale 1/128, zero point
+    0, as the TFLite converter writes it (TFLM's kernel assumes it)."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "int8":
+        in_q, out_q = qparams(rng), (1 / 128, 0)
+        data = random_tensor(rng, shape, dtype)
+        if p.get("zero_row"):
+            data[..., 0, :] = in_q[1]
+    else:
+        in_q = out_q = (None, None)
+        data = random_tensor(rng, shape, dtype)
+        if p.get("zero_row"):
+            data[..., 0, :] = 0.0
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op("L2_NORMALIZATION", [x], [y], "L2NormOptions", fused_activation_function=p["act"])
+    return m.build([x], [y]), [data]
+
+
+def l2_normalization_cases():
+    specs = [
+        dict(),
+        dict(shape=[1, 4, 4, 16]),
+        dict(shape=[3, 1]),
+        dict(shape=[2, 200]),
+        dict(shape=[4, 8], zero_row=True),
+        dict(dtype="float32"),
+        dict(dtype="float32", shape=[4, 8], zero_row=True),
+        dict(act="RELU"),  # TFLM refuses a fused activation
+    ]
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 10], dtype="int8", act="NONE")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}" + ("_zerorow" if p.get("zero_row") else "")
+        name += "" if p["act"] == "NONE" else f"_{p['act'].lower()}"
+        desc = f"L2_NORMALIZATION {p['dtype']} {p['shape']}"
+        cases.append(Case("L2_NORMALIZATION", name, p, desc, i in {0, 3, 5}, lambda rng, p=p: _l2_normalization(rng, p)))
+    return dedupe(cases)
+
+
+def _log_softmax(rng, p):
+    """LOG_SOFTMAX over the last dimension: int8 with the output TFLM requires (16/256,
+    127), or float32."""
+    m = tb.Model()
+    dtype, shape = p["dtype"], p["shape"]
+    if dtype == "int8":
+        in_q, out_q = (p["in_scale"], int(rng.integers(-60, 60))), p.get("out_q", (16 / 256, 127))
+    else:
+        in_q = out_q = (None, None)
+    x = m.tensor("input", shape, dtype, *in_q)
+    y = m.tensor("output", shape, dtype, *out_q)
+    m.op("LOG_SOFTMAX", [x], [y])
+    return m.build([x], [y]), [random_tensor(rng, shape, dtype, *p.get("range", (None, None)))]
+
+
+def log_softmax_cases():
+    specs = [
+        dict(in_scale=0.05),
+        dict(in_scale=0.1, shape=[1, 33]),
+        dict(in_scale=0.01, shape=[2, 7]),
+        dict(in_scale=0.3, shape=[1, 4, 4, 6]),
+        dict(in_scale=1.0, shape=[1, 1]),
+        dict(in_scale=0.004, shape=[3, 100]),
+        dict(in_scale=0.05, out_q=(1 / 256, -128)),  # TFLM refuses another output quantization
+        dict(dtype="float32"),
+        dict(dtype="float32", shape=[3, 33], range=(-40.0, 40.0)),
+        dict(dtype="float32", shape=[1, 4, 4, 6], range=(-1.0, 1.0)),
+    ]
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(shape=[1, 10], dtype="int8")
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_{p['dtype']}"
+        name += f"_in{p['in_scale']:.4g}" if "in_scale" in p else ""
+        name += f"_{p['range'][0]:g}to{p['range'][1]:g}" if "range" in p else ""
+        name += "_outq" if "out_q" in p else ""
+        desc = f"LOG_SOFTMAX {p['dtype']} {p['shape']}"
+        cases.append(Case("LOG_SOFTMAX", name, p, desc, i in {0, 3, 7}, lambda rng, p=p: _log_softmax(rng, p)))
+    return dedupe(cases)

@@ -1,5 +1,5 @@
-"""Test cases of the data-movement operators: RESHAPE, CONCATENATION, PAD, MEAN,
-STRIDED_SLICE."""
+"""Test cases of the data-movement and reduction operators: RESHAPE, CONCATENATION,
+PAD, MEAN, SUM, REDUCE_MAX, STRIDED_SLICE."""
 
 from __future__ import annotations
 
@@ -154,15 +154,18 @@ def pad_cases():
     return cases
 
 
-def _mean(rng, p):
+def _reduce(rng, p):
+    """A MEAN, SUM or REDUCE_MAX model (one ReducerOptions op over constant axes)."""
     m = tb.Model()
     dtype = p["dtype"]
     q_in = _q(rng, dtype)
     q_out = q_in
     if not p["same_quant"] and q_in[0] is not None:
-        # A mean spans less than its input: start from half the input's range.
+        # A mean spans less than its input: start from half the input's range; a sum
+        # spans more: start from the input's range times the count.
         qmin, qmax = {"int8": (-128, 127), "int16": (-32767, 32767)}[dtype]
-        lo, hi = q_in[0] * (qmin - q_in[1]) / 2, q_in[0] * (qmax - q_in[1]) / 2
+        factor = p.get("range_factor", 0.5)
+        lo, hi = q_in[0] * (qmin - q_in[1]) * factor, q_in[0] * (qmax - q_in[1]) * factor
         q_out = tb.quant_params(*free_output_range(lo, hi), dtype)
     x = m.tensor("input", p["shape"], dtype, *q_in)
     rank = len(p["shape"])
@@ -173,12 +176,38 @@ def _mean(rng, p):
         out = [d for i, d in enumerate(p["shape"]) if i not in axes]
     ax = m.const("axes", np.asarray(p["axes"], dtype=np.int32))
     y = m.tensor("output", out, dtype, *q_out)
-    m.op("MEAN", [x, ax], [y], "ReducerOptions", keep_dims=p["keep_dims"])
+    m.op(p["op"], [x, ax], [y], "ReducerOptions", keep_dims=p["keep_dims"])
     return m.build([x], [y]), [random_tensor(rng, p["shape"], dtype)]
 
 
+def _reduce_cases(op, specs, quick, verb, **defaults):
+    """Cases of one reduction from `specs` (overrides of a [1, 6, 5, 4] int8 baseline
+    with one quantization for input and output); `quick` indexes the quick subset."""
+    cases = []
+    for i, s in enumerate(specs):
+        p = dict(op=op, shape=[1, 6, 5, 4], same_quant=True, dtype="int8")
+        p.update(defaults)
+        p.update(s)
+        name = f"{_shape_name(p['shape'])}_axes{''.join(str(a) for a in p['axes'])}"
+        name += "_keep" if p["keep_dims"] else "_drop"
+        name += "" if p["same_quant"] else "_requant"
+        name += f"_{p['dtype']}"
+        cases.append(
+            Case(
+                op,
+                name,
+                p,
+                f"{op} ({verb}) {p['dtype']} {p['shape']} over axes {p['axes']}, keep_dims {p['keep_dims']}, "
+                + ("same" if p["same_quant"] else "different")
+                + " input/output quantization",
+                i in quick,
+                lambda rng, p=p: _reduce(rng, p),
+            )
+        )
+    return dedupe(cases)
+
+
 def mean_cases():
-    shape = [1, 6, 5, 4]
     specs = [
         dict(axes=[1, 2], keep_dims=True),
         dict(axes=[1, 2], keep_dims=False),
@@ -195,26 +224,41 @@ def mean_cases():
         dict(axes=[1, 2], keep_dims=True, dtype="int16"),
         dict(axes=[1, 2], keep_dims=False, dtype="int16", same_quant=False),
     ]
-    cases = []
-    for i, s in enumerate(specs):
-        p = dict(shape=shape, same_quant=True, dtype="int8")
-        p.update(s)
-        name = f"{_shape_name(p['shape'])}_axes{''.join(str(a) for a in p['axes'])}"
-        name += "_keep" if p["keep_dims"] else "_drop"
-        name += "" if p["same_quant"] else "_requant"
-        name += f"_{p['dtype']}"
-        cases.append(
-            Case(
-                "MEAN",
-                name,
-                p,
-                f"MEAN {p['dtype']} {p['shape']} over axes {p['axes']}, keep_dims {p['keep_dims']}, "
-                + ("same" if p["same_quant"] else "different") + " input/output quantization",
-                i in (0, 1, 3, 5, 8, 12),
-                lambda rng, p=p: _mean(rng, p),
-            )
-        )
-    return dedupe(cases)
+    return _reduce_cases("MEAN", specs, (0, 1, 3, 5, 8, 12), "average")
+
+
+def sum_cases():
+    specs = [
+        dict(axes=[1, 2], keep_dims=True),
+        dict(axes=[1, 2], keep_dims=False, same_quant=False),
+        dict(axes=[3], keep_dims=True, same_quant=False),
+        dict(axes=[-1, 1], keep_dims=False, same_quant=False),
+        dict(axes=[0, 1, 2, 3], keep_dims=False, same_quant=False),
+        dict(axes=[1, 1], keep_dims=True, same_quant=False),
+        dict(axes=[0], keep_dims=False, shape=[3, 2, 2, 2, 5], same_quant=False),
+        dict(axes=[1, 2], keep_dims=True, shape=[1, 25, 5, 64], same_quant=False),
+        dict(axes=[1, 2], keep_dims=True, dtype="int16", same_quant=False),
+        dict(axes=[2], keep_dims=False, dtype="int16"),
+        dict(axes=[1, 2], keep_dims=False, dtype="float32"),
+        dict(axes=[-1], keep_dims=True, shape=[2, 3, 40], dtype="float32"),
+    ]
+    return _reduce_cases("SUM", specs, (1, 3, 8, 10), "sum", range_factor=4.0)
+
+
+def reduce_max_cases():
+    specs = [
+        dict(axes=[1, 2], keep_dims=True),
+        dict(axes=[1, 2], keep_dims=False),
+        dict(axes=[3], keep_dims=True),
+        dict(axes=[-1, 0], keep_dims=False, shape=[3, 4, 7]),
+        dict(axes=[0, 2, 4], keep_dims=True, shape=[2, 3, 2, 2, 5]),
+        dict(axes=[1, 2], keep_dims=False, dtype="float32"),
+        dict(axes=[0], keep_dims=True, shape=[6, 9], dtype="float32"),
+        # TFLM refuses these (EvalMaxHelper): different quantization, int16.
+        dict(axes=[1, 2], keep_dims=True, same_quant=False),
+        dict(axes=[1, 2], keep_dims=True, dtype="int16"),
+    ]
+    return _reduce_cases("REDUCE_MAX", specs, (0, 3, 5, 7), "maximum")
 
 
 def _slice_shape(shape, begin, end, strides, begin_mask, end_mask, shrink_mask, ellipsis_mask=0):

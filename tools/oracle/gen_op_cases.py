@@ -38,7 +38,9 @@ def all_cases():
     """Every case of every op, in a stable order."""
     import cases_data as da
     import cases_elementwise as ew
+    import cases_lstm as lstm
     import cases_nn as nn
+    import cases_reduce as rd
     import cases_shape as sh
     import cases_svdf as sv
 
@@ -57,6 +59,11 @@ def all_cases():
         sh.concatenation_cases,
         sh.pad_cases,
         sh.mean_cases,
+        sh.sum_cases,
+        sh.reduce_max_cases,
+        rd.arg_max_cases,
+        rd.arg_min_cases,
+        rd.batch_matmul_cases,
         ew.quantize_cases,
         ew.dequantize_cases,
         sh.strided_slice_cases,
@@ -67,7 +74,16 @@ def all_cases():
         ew.relu6_cases,
         ew.leaky_relu_cases,
         ew.hard_swish_cases,
+        ew.squared_difference_cases,
+        ew.prelu_cases,
+        ew.exp_cases,
+        ew.log_cases,
+        ew.sqrt_cases,
+        ew.rsqrt_cases,
+        ew.l2_normalization_cases,
+        ew.log_softmax_cases,
         sv.svdf_cases,
+        lstm.lstm_cases,
         da.slice_cases,
         da.gather_cases,
         da.transpose_cases,

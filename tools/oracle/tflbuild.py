@@ -110,13 +110,14 @@ class Model:
 
     # Operators ----------------------------------------------------------------------
 
-    def op(self, opcode, inputs, outputs, options=None, **fields):
+    def op(self, opcode, inputs, outputs, options=None, intermediates=(), **fields):
         """Adds an operator.
 
         `opcode` is a `tflite.BuiltinOperator` name ("CONV_2D"); `options` the name of
         its options table ("Conv2DOptions") with `fields` in snake case
         (`stride_w=2`, `padding="SAME"`, `fused_activation_function="RELU"`, list
-        fields as Python lists of ints).
+        fields as Python lists of ints). `intermediates` are the operator's intermediate
+        tensors (the converter writes them for quantized LSTMs).
         """
         code = getattr(tflite.BuiltinOperator, opcode)
         if code not in self.opcodes:
@@ -128,6 +129,7 @@ class Model:
                 "outputs": list(outputs),
                 "options": options,
                 "fields": fields,
+                "intermediates": list(intermediates),
             }
         )
 
@@ -246,10 +248,13 @@ class Model:
             options_off = self._options(b, op["options"], op["fields"])
         ins = b.CreateNumpyVector(np.asarray(op["inputs"], dtype=np.int32))
         outs = b.CreateNumpyVector(np.asarray(op["outputs"], dtype=np.int32))
+        mids = b.CreateNumpyVector(np.asarray(op["intermediates"], dtype=np.int32)) if op["intermediates"] else None
         tflite.OperatorStart(b)
         tflite.OperatorAddOpcodeIndex(b, op["opcode_index"])
         tflite.OperatorAddInputs(b, ins)
         tflite.OperatorAddOutputs(b, outs)
+        if mids is not None:
+            tflite.OperatorAddIntermediates(b, mids)
         if options_off is not None:
             tflite.OperatorAddBuiltinOptionsType(b, getattr(tflite.BuiltinOptions, op["options"]))
             tflite.OperatorAddBuiltinOptions(b, options_off)

@@ -25,8 +25,8 @@ def float_fc() -> bytes:
 
 
 def many_unsupported() -> bytes:
-    """QUANTIZE, then seven REVERSE_V2 and two L2_NORMALIZATION (TFLM has kernels for
-    neither): every one must be named with its count."""
+    """QUANTIZE, then seven REVERSE_V2 and two LOCAL_RESPONSE_NORMALIZATION (TFLM has
+    kernels for neither): every one must be named with its count."""
     m = tb.Model("bad model test: unsupported ops")
     x = m.tensor("input", [1, 2, 3, 4], "int8", 0.05, -3)
     q = m.tensor("requantized", [1, 2, 3, 4], "int8", 0.1, 0)
@@ -38,8 +38,8 @@ def many_unsupported() -> bytes:
         m.op("REVERSE_V2", [cur, axis], [y], "ReverseV2Options")
         cur = y
     for i in range(2):
-        y = m.tensor(f"n{i}", [1, 2, 3, 4], "int8", 1 / 128, 0)
-        m.op("L2_NORMALIZATION", [cur], [y], "L2NormOptions")
+        y = m.tensor(f"n{i}", [1, 2, 3, 4], "int8", 0.1, 0)
+        m.op("LOCAL_RESPONSE_NORMALIZATION", [cur], [y], "LocalResponseNormalizationOptions")
         cur = y
     return m.build([x], [cur])
 

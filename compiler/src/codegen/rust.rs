@@ -20,8 +20,7 @@ fn render_items(items: &[Item]) -> String {
             Item::Table { ident, elem, values } => {
                 let values: Vec<String> = match values {
                     TableData::Int(v) => v.iter().map(|x| x.to_string()).collect(),
-                    // `Debug` prints floats with a decimal point or exponent (`1.0`, `1e-5`).
-                    TableData::F32(v) => v.iter().map(|x| format!("{x:?}")).collect(),
+                    TableData::F32(v) => v.iter().map(|&x| f32_literal(x)).collect(),
                 };
                 let _ = write!(out, "static {ident}: Aligned<[{}; {}]> = Aligned([", elem.rust_name(), values.len());
                 for row in values.chunks(24) {
@@ -157,6 +156,16 @@ pub struct GenOptions {
     pub test_input: Option<Vec<u8>>,
 }
 
+/// A Rust `f32` literal: `Debug` prints floats with a decimal point or exponent (`1.0`,
+/// `1e-5`); NaNs and infinities (test inputs may hold them) keep their bits.
+fn f32_literal(x: f32) -> String {
+    if x.is_finite() {
+        format!("{x:?}")
+    } else {
+        format!("f32::from_bits({:#010x})", x.to_bits())
+    }
+}
+
 fn literal_list(dtype: DType, bytes: &[u8]) -> String {
     let vals: Vec<String> = match dtype {
         DType::I8 => bytes.iter().map(|&b| (b as i8).to_string()).collect(),
@@ -165,7 +174,7 @@ fn literal_list(dtype: DType, bytes: &[u8]) -> String {
         DType::I32 => bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
         DType::U32 => bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]).to_string()).collect(),
         DType::F32 => {
-            bytes.chunks_exact(4).map(|c| format!("{:?}", f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
+            bytes.chunks_exact(4).map(|c| f32_literal(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect()
         }
         DType::I64 => bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),
         DType::U64 => bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap()).to_string()).collect(),

@@ -232,7 +232,7 @@ pub enum Options {
         /// The slope below zero.
         alpha: f32,
     },
-    /// ADD, SUB, MUL, DIV: the fused activation.
+    /// ADD, SUB, MUL, DIV, L2_NORMALIZATION: the fused activation.
     Elementwise {
         /// Fused activation.
         activation: Activation,
@@ -249,10 +249,33 @@ pub enum Options {
         /// The new shape from the options, if present.
         new_shape: Option<Vec<i32>>,
     },
+    /// BATCH_MATMUL (`asymmetric_quantize_inputs` concerns hybrid models only, which TFLM
+    /// micro does not run).
+    BatchMatMul {
+        /// The LHS matrices are stored transposed.
+        adj_x: bool,
+        /// The RHS matrices are stored transposed.
+        adj_y: bool,
+    },
     /// MEAN, SUM and other reductions.
     Reducer {
         /// Keep reduced dimensions with size 1.
         keep_dims: bool,
+    },
+    /// UNIDIRECTIONAL_SEQUENCE_LSTM.
+    UnidirectionalSequenceLstm {
+        /// The cell gate's activation (TANH in every Keras LSTM).
+        activation: Activation,
+        /// Bound of the cell state's magnitude (0: no clipping).
+        cell_clip: f32,
+        /// Bound of the projection (0: no clipping; TFLM has no projection).
+        proj_clip: f32,
+        /// Input and output are `[time, batch, ..]` (else `[batch, time, ..]`).
+        time_major: bool,
+        /// Hybrid models only (float input, int8 weights).
+        asymmetric_quantize_inputs: bool,
+        /// Diagonal recurrent weights (an LSTM variant TFLM does not run).
+        diagonal_recurrent_tensors: bool,
     },
     /// STRIDED_SLICE.
     StridedSlice {

@@ -212,38 +212,17 @@ impl Kernel for Relu {
 #[cfg(test)]
 mod tests {
     use crate::error::CompileError;
-    use crate::graph::{opcode, DType, Graph, OpCode, Operator, Options, Quant, Tensor};
-    use crate::ops::Lowered;
+    use crate::graph::{opcode, DType, Options, Tensor};
+    use crate::ops::{testing, Lowered};
 
     fn tensor(name: &str, dtype: DType, scale: f32, zero_point: i64) -> Tensor {
-        Tensor {
-            name: name.to_owned(),
-            shape: vec![1, 8],
-            dtype,
-            quant: Some(Quant { scale: vec![scale], zero_point: vec![zero_point], axis: 0 }),
-            data: None,
-            is_variable: false,
-        }
+        testing::tensor_data(name, dtype, &[1, 8], Some((scale, zero_point)), None)
     }
 
     /// A one-operator graph `op(in) -> out`.
     fn lower(code: i32, input: Tensor, output: Tensor) -> Result<Lowered, CompileError> {
         let options = if code == opcode::LEAKY_RELU { Options::LeakyRelu { alpha: 0.2 } } else { Options::None };
-        let g = Graph {
-            tensors: vec![input, output],
-            operators: vec![Operator {
-                index: 0,
-                opcode: OpCode::Builtin(code),
-                inputs: vec![Some(0)],
-                outputs: vec![1],
-                options,
-                custom_options: Vec::new(),
-            }],
-            inputs: vec![0],
-            outputs: vec![1],
-            description: String::new(),
-        };
-        crate::ops::lower(&g, &g.operators[0])
+        testing::lower_io(code, vec![input], output, options)
     }
 
     #[test]

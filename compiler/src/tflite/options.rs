@@ -35,7 +35,10 @@ fn expected_type(code: i32) -> Option<u8> {
         b::SPLIT => ot::SPLIT,
         b::SPLIT_V => ot::SPLIT_V,
         b::RESIZE_NEAREST_NEIGHBOR => ot::RESIZE_NEAREST_NEIGHBOR,
+        b::L2_NORMALIZATION => ot::L2_NORM,
         b::SVDF => ot::SVDF,
+        b::BATCH_MATMUL => ot::BATCH_MATMUL,
+        b::UNIDIRECTIONAL_SEQUENCE_LSTM => ot::UNIDIRECTIONAL_SEQUENCE_LSTM,
         _ => return None,
     })
 }
@@ -196,7 +199,7 @@ pub(super) fn read(
             axis: f.int(opts::concatenation::AXIS)?,
             activation: f.activation(opts::concatenation::ACTIVATION)?,
         },
-        ot::ADD | ot::SUB | ot::MUL | ot::DIV => {
+        ot::ADD | ot::SUB | ot::MUL | ot::DIV | ot::L2_NORM => {
             Options::Elementwise { activation: f.activation(opts::elementwise::ACTIVATION)? }
         }
         ot::RESHAPE => {
@@ -211,6 +214,22 @@ pub(super) fn read(
                 None => None,
             };
             Options::Reshape { new_shape }
+        }
+        ot::BATCH_MATMUL => Options::BatchMatMul {
+            adj_x: f.flag(opts::batch_matmul::ADJ_X)?,
+            adj_y: f.flag(opts::batch_matmul::ADJ_Y)?,
+        },
+        ot::UNIDIRECTIONAL_SEQUENCE_LSTM => {
+            use opts::unidirectional_sequence_lstm as s;
+            let float = |slot| f.get::<f32>(slot, 0.0).map_err(|e| f.malformed(e));
+            Options::UnidirectionalSequenceLstm {
+                activation: f.activation(s::ACTIVATION)?,
+                cell_clip: float(s::CELL_CLIP)?,
+                proj_clip: float(s::PROJ_CLIP)?,
+                time_major: f.flag(s::TIME_MAJOR)?,
+                asymmetric_quantize_inputs: f.flag(s::ASYMMETRIC_QUANTIZE_INPUTS)?,
+                diagonal_recurrent_tensors: f.flag(s::DIAGONAL_RECURRENT_TENSORS)?,
+            }
         }
         ot::REDUCER => Options::Reducer { keep_dims: f.flag(opts::reducer::KEEP_DIMS)? },
         ot::STRIDED_SLICE => {

@@ -87,6 +87,7 @@ pub mod options_type {
     pub const SOFTMAX: u8 = 9;
     pub const CONCATENATION: u8 = 10;
     pub const ADD: u8 = 11;
+    pub const L2_NORM: u8 = 12;
     pub const RESHAPE: u8 = 17;
     pub const MUL: u8 = 21;
     pub const GATHER: u8 = 23;
@@ -97,9 +98,11 @@ pub mod options_type {
     pub const SPLIT: u8 = 35;
     pub const PACK: u8 = 59;
     pub const UNPACK: u8 = 64;
+    pub const UNIDIRECTIONAL_SEQUENCE_LSTM: u8 = 71;
     pub const RESIZE_NEAREST_NEIGHBOR: u8 = 74;
     pub const LEAKY_RELU: u8 = 75;
     pub const SPLIT_V: u8 = 79;
+    pub const BATCH_MATMUL: u8 = 101;
 
     /// The table name of a union type value, for messages.
     pub fn name(t: u8) -> &'static str {
@@ -113,6 +116,7 @@ pub mod options_type {
             SOFTMAX => "SoftmaxOptions",
             CONCATENATION => "ConcatenationOptions",
             ADD => "AddOptions",
+            L2_NORM => "L2NormOptions",
             RESHAPE => "ReshapeOptions",
             MUL => "MulOptions",
             GATHER => "GatherOptions",
@@ -123,9 +127,11 @@ pub mod options_type {
             SPLIT => "SplitOptions",
             PACK => "PackOptions",
             UNPACK => "UnpackOptions",
+            UNIDIRECTIONAL_SEQUENCE_LSTM => "UnidirectionalSequenceLSTMOptions",
             RESIZE_NEAREST_NEIGHBOR => "ResizeNearestNeighborOptions",
             LEAKY_RELU => "LeakyReluOptions",
             SPLIT_V => "SplitVOptions",
+            BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
         }
     }
@@ -197,6 +203,20 @@ pub mod opts {
     /// `ReducerOptions`.
     pub mod reducer {
         pub const KEEP_DIMS: u16 = 0;
+    }
+    /// `BatchMatMulOptions`.
+    pub mod batch_matmul {
+        pub const ADJ_X: u16 = 0;
+        pub const ADJ_Y: u16 = 1;
+    }
+    /// `UnidirectionalSequenceLSTMOptions`.
+    pub mod unidirectional_sequence_lstm {
+        pub const ACTIVATION: u16 = 0;
+        pub const CELL_CLIP: u16 = 1;
+        pub const PROJ_CLIP: u16 = 2;
+        pub const TIME_MAJOR: u16 = 3;
+        pub const ASYMMETRIC_QUANTIZE_INPUTS: u16 = 4;
+        pub const DIAGONAL_RECURRENT_TENSORS: u16 = 5;
     }
     /// `StridedSliceOptions`.
     pub mod strided_slice {

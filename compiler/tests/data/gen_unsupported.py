@@ -26,20 +26,24 @@ def reverse() -> bytes:
     return m.build([x], [y])
 
 
-def l2_normalization() -> bytes:
-    """FULLY_CONNECTED (supported) then L2_NORMALIZATION (not)."""
-    m = tb.Model("unsupported op test: L2_NORMALIZATION")
+def local_response_normalization() -> bytes:
+    """FULLY_CONNECTED (supported) then LOCAL_RESPONSE_NORMALIZATION (not; TFLM has no
+    kernel for it either)."""
+    m = tb.Model("unsupported op test: LOCAL_RESPONSE_NORMALIZATION")
     x = m.tensor("input", [1, 8], "int8", 0.05, 0)
     w = m.const("weights", np.arange(-16, 16, dtype=np.int8).reshape(4, 8), 0.02, 0)
     h = m.tensor("hidden", [1, 4], "int8", 0.1, 0)
-    y = m.tensor("normalized", [1, 4], "int8", 1 / 128, 0)
+    y = m.tensor("normalized", [1, 4], "int8", 0.1, 0)
     m.op("FULLY_CONNECTED", [x, w, tb.ABSENT], [h], "FullyConnectedOptions")
-    m.op("L2_NORMALIZATION", [h], [y], "L2NormOptions")
+    m.op("LOCAL_RESPONSE_NORMALIZATION", [h], [y], "LocalResponseNormalizationOptions")
     return m.build([x], [y])
 
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
-    for name, build in [("unsupported_reverse", reverse), ("unsupported_l2_normalization", l2_normalization)]:
+    for name, build in [
+        ("unsupported_reverse", reverse),
+        ("unsupported_local_response_normalization", local_response_normalization),
+    ]:
         with open(os.path.join(out, f"{name}.tflite"), "wb") as f:
             f.write(build())

@@ -68,13 +68,20 @@ def options(op):
     elif kind == "ConcatenationOptions":
         o = load(tflite.ConcatenationOptions)
         out.update(axis=o.Axis(), activation=o.FusedActivationFunction())
-    elif kind in ("AddOptions", "SubOptions", "MulOptions", "DivOptions"):
+    elif kind in ("AddOptions", "SubOptions", "MulOptions", "DivOptions", "L2NormOptions"):
         out.update(activation=load(getattr(tflite, kind)).FusedActivationFunction())
     elif kind == "ReshapeOptions":
         o = load(tflite.ReshapeOptions)
         out.update(new_shape=None if o.NewShapeIsNone() else [int(x) for x in o.NewShapeAsNumpy()])
+    elif kind == "BatchMatMulOptions":
+        o = load(tflite.BatchMatMulOptions)
+        out.update(adj_x=bool(o.AdjX()), adj_y=bool(o.AdjY()))
     elif kind == "ReducerOptions":
         out.update(keep_dims=bool(load(tflite.ReducerOptions).KeepDims()))
+    elif kind == "UnidirectionalSequenceLSTMOptions":
+        o = load(tflite.UnidirectionalSequenceLSTMOptions)
+        out.update(activation=o.FusedActivationFunction(), cell_clip=o.CellClip(), proj_clip=o.ProjClip(),
+                   time_major=bool(o.TimeMajor()))
     elif kind == "StridedSliceOptions":
         o = load(tflite.StridedSliceOptions)
         out.update(begin_mask=o.BeginMask(), end_mask=o.EndMask(), ellipsis_mask=o.EllipsisMask(),

@@ -1,11 +1,16 @@
 //! ADD and SUB with broadcasting: int8 and int16 with TFLM's general rescaling
 //! (`reference_integer_ops::Add`, `reference_ops::AddGeneralParamScale`,
 //! `BroadcastAdd6DSlow`, and the matching SUB kernels), and plain int32.
+//!
+//! SQUARED_DIFFERENCE lives here too: TFLM's `squared_difference.cc` fills the same
+//! `ArithmeticParams` as ADD (headroom shift, inputs brought to a common scale), takes the
+//! difference of the rescaled inputs and squares it before requantizing.
 
 use super::broadcast::{binary, Broadcast};
 use super::int::QuantizedInt;
 #[cfg(not(feature = "reference-kernels"))]
 use super::simd;
+use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
 
 /// Constant parameters of one quantized ADD or SUB.
@@ -45,13 +50,21 @@ pub struct AddParams {
 /// (or subtracted), and requantized to the output.
 #[inline(always)]
 fn add_element(p: &AddParams, a: i32, b: i32) -> i32 {
-    let shifted1 = (p.input1_offset + a) * (1 << p.left_shift);
-    let shifted2 = (p.input2_offset + b) * (1 << p.left_shift);
-    let scaled1 = scale_down(shifted1, p.input1_multiplier, p.input1_shift);
-    let scaled2 = scale_down(shifted2, p.input2_multiplier, p.input2_shift);
+    let (scaled1, scaled2) = rescaled_inputs(p, a, b);
     let raw = if p.subtract { scaled1 - scaled2 } else { scaled1 + scaled2 };
     let out = scale_down(raw, p.output_multiplier, p.output_shift) + p.output_offset;
     out.clamp(p.activation_min, p.activation_max)
+}
+
+/// Both offset inputs shifted left by the headroom and scaled to their common scale.
+#[inline(always)]
+fn rescaled_inputs(p: &AddParams, a: i32, b: i32) -> (i32, i32) {
+    let shifted1 = (p.input1_offset + a) * (1 << p.left_shift);
+    let shifted2 = (p.input2_offset + b) * (1 << p.left_shift);
+    (
+        scale_down(shifted1, p.input1_multiplier, p.input1_shift),
+        scale_down(shifted2, p.input2_multiplier, p.input2_shift),
+    )
 }
 
 fn add_quantized<T: QuantizedInt>(p: &AddParams, in1: &[T], in2: &[T], output: &mut [T]) {
@@ -358,6 +371,49 @@ pub fn add_i32(p: &AddI32Params, in1: &[i32], in2: &[i32], output: &mut [i32]) {
     binary(&p.shape, in1, in2, output, |a: i32, b: i32| {
         let v = if p.subtract { a.wrapping_sub(b) } else { a.wrapping_add(b) };
         v.clamp(p.activation_min, p.activation_max)
+    });
+}
+
+/// One output element of a quantized SQUARED_DIFFERENCE (TFLM `SquaredDifference(x, y,
+/// params)`): the squared difference of the rescaled inputs, requantized by
+/// `MultiplyByQuantizedMultiplier` (the output multiplier may exceed one).
+#[inline(always)]
+fn squared_difference_element(p: &AddParams, a: i32, b: i32) -> i32 {
+    let (scaled1, scaled2) = rescaled_inputs(p, a, b);
+    let raw = scaled1 - scaled2;
+    let out =
+        multiply_by_quantized_multiplier(raw.wrapping_mul(raw), p.output_multiplier, p.output_shift) + p.output_offset;
+    out.clamp(p.activation_min, p.activation_max)
+}
+
+fn squared_difference_quantized<T: QuantizedInt>(p: &AddParams, in1: &[T], in2: &[T], output: &mut [T]) {
+    binary(&p.shape, in1, in2, output, |a: T, b: T| T::from_i32(squared_difference_element(p, a.to_i32(), b.to_i32())));
+}
+
+/// int8 SQUARED_DIFFERENCE (`left_shift` 7; `subtract` is not read).
+pub fn squared_difference_s8(p: &AddParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+    squared_difference_quantized(p, in1, in2, output);
+}
+
+/// int16 SQUARED_DIFFERENCE (`left_shift` 0, zero points 0; `subtract` is not read).
+pub fn squared_difference_s16(p: &AddParams, in1: &[i16], in2: &[i16], output: &mut [i16]) {
+    squared_difference_quantized(p, in1, in2, output);
+}
+
+/// int32 SQUARED_DIFFERENCE: `(a - b)^2`, wrapping as two's complement (TFLM's C
+/// arithmetic, whose overflow the converter's ranges rule out).
+pub fn squared_difference_i32(shape: &Broadcast, in1: &[i32], in2: &[i32], output: &mut [i32]) {
+    binary(shape, in1, in2, output, |a: i32, b: i32| {
+        let d = a.wrapping_sub(b);
+        d.wrapping_mul(d)
+    });
+}
+
+/// float32 SQUARED_DIFFERENCE: `(a - b) * (a - b)` in f32, as TFLM.
+pub fn squared_difference_f32(shape: &Broadcast, in1: &[f32], in2: &[f32], output: &mut [f32]) {
+    binary(shape, in1, in2, output, |a: f32, b: f32| {
+        let d = a - b;
+        d * d
     });
 }
 

@@ -10,7 +10,7 @@
 
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::logistic;
-use crate::kernels::sigmoid::interpolate;
+use crate::kernels::sigmoid::logistic16;
 
 pub use crate::kernels::sigmoid::{Sigmoid16Params, SigmoidParams};
 pub use crate::kernels::sigmoid_lut::SIGMOID_TABLE_U16;
@@ -39,12 +39,7 @@ pub fn logistic_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
 /// int16 LOGISTIC: output scale 1/32768, zero point 0.
 pub fn logistic_s16(p: &Sigmoid16Params, input: &[i16], output: &mut [i16]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = p.rescale(x);
-        // 9 fractional bits: 7 from the input's Q3.12 scaled by 3 and 2 from the 1/24 step.
-        let r = interpolate(v.unsigned_abs(), 9).unwrap_or(0x7FFF << 10);
-        // The sum has 25 fractional bits (16 of the table + 9); round to 15.
-        let r = if v >= 0 { r + (1 << 9) } else { (1 << (16 + 9)) - r + (1 << 9) - 1 };
-        *o = (r >> 10) as i16;
+        *o = logistic16(p, x);
     }
 }
 

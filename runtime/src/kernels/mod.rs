@@ -38,24 +38,30 @@
 //! then runs the reference kernel.
 
 pub mod add;
+pub mod arg_min_max;
 pub mod broadcast;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
 pub mod depthwise_conv;
 pub mod dequantize;
+pub mod elementwise;
 pub mod fully_connected;
 pub mod gather;
 pub(crate) mod geometry;
 pub mod hard_swish;
 pub mod int;
+pub mod l2_normalization;
+pub mod log_softmax;
 pub mod logistic;
+pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
 pub mod packed;
 pub mod pad;
 pub mod pooling;
+pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod resize_nearest;

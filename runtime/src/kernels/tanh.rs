@@ -7,7 +7,7 @@
 //! int16: `tanh(x) = 2 * sigmoid(2x) - 1` on LOGISTIC's sigmoid table, with 8 instead of
 //! 9 fractional bits per interval (the factor 2) and the result shifted down by 1/2.
 
-use super::sigmoid::interpolate;
+use super::sigmoid::tanh16;
 pub use super::sigmoid::{Sigmoid16Params, SigmoidParams};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::tanh;
@@ -35,13 +35,7 @@ pub fn tanh_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
 /// int16 TANH: output scale 1/32768, zero point 0.
 pub fn tanh_s16(p: &Sigmoid16Params, input: &[i16], output: &mut [i16]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = p.rescale(x);
-        // At most 0xFFFF << 8, so it fits in i32.
-        let r = interpolate(v.unsigned_abs(), 8).unwrap_or(0xFFFF << 8) as i32;
-        // 2 * sigmoid - 1 with 24 fractional bits, rounded to 15 (TFLM's exact rounding,
-        // not symmetric around zero).
-        let r = if v >= 0 { r - (1 << (14 + 9)) + (1 << (9 - 2)) } else { -r + (1 << (14 + 9)) + (1 << (9 - 2)) - 1 };
-        *o = (r >> (9 - 1)) as i16;
+        *o = tanh16(p, x);
     }
 }
 

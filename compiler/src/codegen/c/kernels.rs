@@ -25,13 +25,21 @@ pub const KERNEL_SOURCES: &[KernelSource] = &[
     KernelSource { file: "tinyml_add.c", text: include_str!("../../../c/tinyml_add.c") },
     KernelSource { file: "tinyml_mul.c", text: include_str!("../../../c/tinyml_mul.c") },
     KernelSource { file: "tinyml_minmax.c", text: include_str!("../../../c/tinyml_minmax.c") },
+    // Before LOGISTIC, whose int16 helpers it calls: the one pass over this list that
+    // collects a model's files then takes LOGISTIC's own needs too.
+    KernelSource { file: "tinyml_lstm.c", text: include_str!("../../../c/tinyml_lstm.c") },
     KernelSource { file: "tinyml_logistic.c", text: include_str!("../../../c/tinyml_logistic.c") },
     KernelSource { file: "tinyml_sigmoid_lut.c", text: include_str!("../../../c/tinyml_sigmoid_lut.c") },
     KernelSource { file: "tinyml_quantize.c", text: include_str!("../../../c/tinyml_quantize.c") },
+    KernelSource { file: "tinyml_elementwise.c", text: include_str!("../../../c/tinyml_elementwise.c") },
+    KernelSource { file: "tinyml_l2_normalization.c", text: include_str!("../../../c/tinyml_l2_normalization.c") },
+    KernelSource { file: "tinyml_log_softmax.c", text: include_str!("../../../c/tinyml_log_softmax.c") },
+    KernelSource { file: "tinyml_prelu.c", text: include_str!("../../../c/tinyml_prelu.c") },
     KernelSource { file: "tinyml_relu.c", text: include_str!("../../../c/tinyml_relu.c") },
     KernelSource { file: "tinyml_dequantize.c", text: include_str!("../../../c/tinyml_dequantize.c") },
     KernelSource { file: "tinyml_pad.c", text: include_str!("../../../c/tinyml_pad.c") },
     KernelSource { file: "tinyml_mean.c", text: include_str!("../../../c/tinyml_mean.c") },
+    KernelSource { file: "tinyml_arg_min_max.c", text: include_str!("../../../c/tinyml_arg_min_max.c") },
     KernelSource { file: "tinyml_concatenation.c", text: include_str!("../../../c/tinyml_concatenation.c") },
     KernelSource { file: "tinyml_strided_copy.c", text: include_str!("../../../c/tinyml_strided_copy.c") },
     KernelSource { file: "tinyml_gather.c", text: include_str!("../../../c/tinyml_gather.c") },
@@ -158,9 +166,21 @@ mod tests {
         let needs = |f: &str| KERNEL_SOURCES.iter().find(|s| s.file == f).unwrap().needs();
         assert_eq!(needs("tinyml_logistic.c"), ["tinyml_sigmoid_lut.c", "tinyml_gemmlowp.c"]);
         assert_eq!(needs("tinyml_softmax.c"), ["tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_elementwise.c"), ["tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_l2_normalization.c"), ["tinyml_elementwise.c", "tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_log_softmax.c"), ["tinyml_elementwise.c", "tinyml_gemmlowp.c"]);
+        assert_eq!(needs("tinyml_lstm.c"), ["tinyml_logistic.c", "tinyml_gemmlowp.c"]);
+        let with_needs = [
+            "tinyml_logistic.c",
+            "tinyml_softmax.c",
+            "tinyml_elementwise.c",
+            "tinyml_l2_normalization.c",
+            "tinyml_log_softmax.c",
+            "tinyml_lstm.c",
+        ];
         let others: Vec<&str> = KERNEL_SOURCES
             .iter()
-            .filter(|s| !["tinyml_logistic.c", "tinyml_softmax.c"].contains(&s.file) && !s.needs().is_empty())
+            .filter(|s| !with_needs.contains(&s.file) && !s.needs().is_empty())
             .map(|s| s.file)
             .collect();
         assert!(others.is_empty(), "{others:?}");

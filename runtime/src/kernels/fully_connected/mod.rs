@@ -6,14 +6,19 @@
 //! The family's files: `params.rs` (the parameters and the table of folded biases the
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
 //! `optimized.rs` (the fast int8 kernel); [`fully_connected_s8`] here chooses between the
-//! last two.
+//! last two. `batch_matmul.rs` is BATCH_MATMUL, whose matrix products TFLM states as
+//! fully connected layers.
 
+mod batch_matmul;
 mod params;
 mod reference;
 
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
 
+pub use batch_matmul::{
+    batch_matmul_f32, batch_matmul_s16, batch_matmul_s8, BatchMatmulParams, BATCH_MATMUL_BATCH_DIMS,
+};
 pub use params::{folded_bias, fully_connected_s8_pack, fully_connected_s8_packed_len, FullyConnectedParams};
 pub use reference::{fully_connected_s16, fully_connected_s8_reference};
 
