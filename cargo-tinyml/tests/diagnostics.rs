@@ -160,7 +160,7 @@ fn every_unsupported_operator_is_listed_with_its_count() {
     let o = s.tinyml(&["analyze", "many.tflite"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("TRANSPOSE x7, LOCAL_RESPONSE_NORMALIZATION x2"), "{e}");
+    assert!(e.contains("REVERSE_V2 x7, LOCAL_RESPONSE_NORMALIZATION x2"), "{e}");
     insta::assert_snapshot!("unsupported_ops", e);
 }
 
@@ -178,7 +178,7 @@ fn json_mode_errors_are_json_with_the_same_fields() {
     assert_eq!(e["problem"], "unsupported_ops");
     assert_eq!(
         e["unsupported_ops"],
-        serde_json::json!([{"op": "TRANSPOSE", "count": 7}, {"op": "LOCAL_RESPONSE_NORMALIZATION", "count": 2}])
+        serde_json::json!([{"op": "REVERSE_V2", "count": 7}, {"op": "LOCAL_RESPONSE_NORMALIZATION", "count": 2}])
     );
     // The same message, causes and hint as the text form.
     let t = stderr(&text);

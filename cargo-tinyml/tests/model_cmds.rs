@@ -80,11 +80,11 @@ fn analyze_says_by_how_much_a_model_does_not_fit() {
 
 #[test]
 fn analyze_names_the_unsupported_operator() {
-    let m = workspace().join("compiler/tests/data/unsupported_transpose.tflite");
+    let m = workspace().join("compiler/tests/data/unsupported_reverse.tflite");
     let o = tinyml(&["analyze", m.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("TRANSPOSE") && e.contains("operator #1"), "{e}");
+    assert!(e.contains("REVERSE_V2") && e.contains("operator #1"), "{e}");
 }
 
 #[test]

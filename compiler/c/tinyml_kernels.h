@@ -575,7 +575,7 @@ typedef struct {
     int32_t zero_point;
 } DequantizeParams;
 
-/** Dimensions of PAD, MEAN and STRIDED_SLICE, shapes extended at the front. */
+/** Dimensions of PAD, MEAN and the strided copy, shapes extended at the front. */
 #define TINYML_MAX_DIMS_5 5
 
 /** runtime/src/kernels/pad.rs PadParams. */
@@ -618,13 +618,32 @@ typedef struct {
     int32_t copy[TINYML_CONCAT_MAX_INPUTS];
 } ConcatParams;
 
-/** runtime/src/kernels/strided_slice.rs StridedSliceParams. */
+/** runtime/src/kernels/strided_copy.rs StridedCopyParams (SLICE, STRIDED_SLICE, TRANSPOSE,
+ * BROADCAST_TO, FILL, ZEROS_LIKE). */
 typedef struct {
-    int32_t input_dims[TINYML_MAX_DIMS_5];
-    int32_t start[TINYML_MAX_DIMS_5];
-    int32_t stop[TINYML_MAX_DIMS_5];
-    int32_t stride[TINYML_MAX_DIMS_5];
-} StridedSliceParams;
+    int32_t output_dims[TINYML_MAX_DIMS_5];
+    int32_t input_strides[TINYML_MAX_DIMS_5];
+    int32_t offset;
+} StridedCopyParams;
+
+/** runtime/src/kernels/gather.rs GatherParams. */
+typedef struct {
+    int32_t batches;
+    int32_t outer;
+    int32_t axis_size;
+    int32_t coords;
+    int32_t inner;
+} GatherParams;
+
+/** runtime/src/kernels/resize_nearest.rs ResizeNearestParams. */
+typedef struct {
+    int32_t batches;
+    int32_t input_height;
+    int32_t input_width;
+    int32_t depth;
+    int32_t output_height;
+    int32_t output_width;
+} ResizeNearestParams;
 
 /** TFLM's int16 sigmoid table: sigmoid(i / 24) in unsigned 0.16, in tinyml_sigmoid_lut.c. */
 extern const uint16_t tinyml_sigmoid_table_u16[256];
@@ -764,8 +783,8 @@ void svdf_s8_i8(const SvdfParams *p, const tinyml_i8 *input, const tinyml_i8 *we
 void svdf_f32(const SvdfF32Params *p, const float *input, const float *weights_feature, const float *weights_time,
               const float *bias, float *state, float *output);
 
-/* MEAN, PAD, CONCATENATION, STRIDED_SLICE. */
-/* MEAN, SUM, REDUCE_MAX, ARG_MAX, ARG_MIN, PAD, CONCATENATION, STRIDED_SLICE. */
+/* MEAN, SUM, REDUCE_MAX, ARG_MAX, ARG_MIN, PAD, CONCATENATION (and PACK), the strided copy, GATHER,
+ * RESIZE_NEAREST_NEIGHBOR. */
 void mean_i8(const MeanParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void mean_i16(const MeanParams *p, const int16_t *input, int16_t *output);
 void arg_max_i8(const ArgMinMaxParams *p, const tinyml_i8 *input, int32_t *output);
@@ -784,11 +803,25 @@ void concatenation_i8(const ConcatParams *p, const tinyml_i8 *const *inputs, tin
 void concatenation_i16(const ConcatParams *p, const int16_t *const *inputs, int16_t *output);
 void concatenation_i32(const ConcatParams *p, const int32_t *const *inputs, int32_t *output);
 void concatenation_f32(const ConcatParams *p, const float *const *inputs, float *output);
-void strided_slice_i8(const StridedSliceParams *p, const tinyml_i8 *input, tinyml_i8 *output);
-void strided_slice_u8(const StridedSliceParams *p, const tinyml_u8 *input, tinyml_u8 *output);
-void strided_slice_i16(const StridedSliceParams *p, const int16_t *input, int16_t *output);
-void strided_slice_i32(const StridedSliceParams *p, const int32_t *input, int32_t *output);
-void strided_slice_f32(const StridedSliceParams *p, const float *input, float *output);
+/* SPLIT, SPLIT_V, UNPACK: the inverse; `outputs` has p->inputs entries. */
+void split_i8(const ConcatParams *p, const tinyml_i8 *input, tinyml_i8 *const *outputs);
+void split_i16(const ConcatParams *p, const int16_t *input, int16_t *const *outputs);
+void split_i32(const ConcatParams *p, const int32_t *input, int32_t *const *outputs);
+void split_f32(const ConcatParams *p, const float *input, float *const *outputs);
+void strided_copy_i8(const StridedCopyParams *p, const tinyml_i8 *input, tinyml_i8 *output);
+void strided_copy_u8(const StridedCopyParams *p, const tinyml_u8 *input, tinyml_u8 *output);
+void strided_copy_i16(const StridedCopyParams *p, const int16_t *input, int16_t *output);
+void strided_copy_i32(const StridedCopyParams *p, const int32_t *input, int32_t *output);
+void strided_copy_f32(const StridedCopyParams *p, const float *input, float *output);
+/* GATHER: a position outside 0..axis_size gives a block of zeros. */
+void gather_i8(const GatherParams *p, const tinyml_i8 *input, const int32_t *coords, tinyml_i8 *output);
+void gather_f32(const GatherParams *p, const float *input, const int32_t *coords, float *output);
+void resize_nearest_i8(const ResizeNearestParams *p, const tinyml_i8 *input, const int32_t *rows, const int32_t *cols,
+                       tinyml_i8 *output);
+void resize_nearest_i16(const ResizeNearestParams *p, const int16_t *input, const int32_t *rows,
+                        const int32_t *cols, int16_t *output);
+void resize_nearest_f32(const ResizeNearestParams *p, const float *input, const int32_t *rows, const int32_t *cols,
+                        float *output);
 
 /* CAST: cast::<F, T> is cast_F_T (F: i8 i16 i32 u32 u8(bool) f32; T: i8 i16 i32 u32 f32). */
 void cast_i8_i8(const tinyml_i8 *input, tinyml_i8 *output, int32_t n);

@@ -116,6 +116,14 @@ fn options_json(o: &Options, python_type: &str) -> Value {
             "ellipsis_mask": ellipsis_mask, "new_axis_mask": new_axis_mask, "shrink_axis_mask": shrink_axis_mask,
             "offset": offset})
         }
+        Options::Gather { axis, batch_dims } => {
+            json!({"type": "GatherOptions", "axis": axis, "batch_dims": batch_dims})
+        }
+        Options::Pack { count, axis } => json!({"type": python_type, "count": count, "axis": axis}),
+        Options::Split { num_splits } => json!({"type": python_type, "num_splits": num_splits}),
+        Options::ResizeNearestNeighbor { align_corners, half_pixel_centers } => json!({
+            "type": "ResizeNearestNeighborOptions", "align_corners": align_corners,
+            "half_pixel_centers": half_pixel_centers}),
     }
 }
 
@@ -172,6 +180,9 @@ fn check_model(rel: &str, expected: &Value) {
                 Options::None => {}
                 Options::Reshape { new_shape: None } => {}
                 Options::LeakyRelu { alpha } if *alpha == 0.0 => {}
+                Options::Gather { axis: 0, batch_dims: 0 } | Options::Pack { count: 0, axis: 0 } => {}
+                Options::Split { num_splits: 0 } => {}
+                Options::ResizeNearestNeighbor { align_corners: false, half_pixel_centers: false } => {}
                 Options::BatchMatMul { adj_x: false, adj_y: false } => {}
                 Options::Elementwise { activation: Activation::None } => {}
                 other => panic!("{at}: no options table in the file, but imported {other:?}"),

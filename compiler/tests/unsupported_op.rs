@@ -40,15 +40,15 @@ fn check(file: &str, op: &str, index: usize, tensors: &[&str]) {
 }
 
 #[test]
-fn transpose_is_named_with_index_and_tensors() {
+fn reverse_is_named_with_index_and_tensors() {
     check(
-        "unsupported_transpose.tflite",
-        "TRANSPOSE",
+        "unsupported_reverse.tflite",
+        "REVERSE_V2",
         1,
         &[
             "inputs: #1 'requantized' INT8 [1, 2, 3, 4]",
-            "'perm' INT32 [4], constant",
-            "outputs: #3 'transposed' INT8 [1, 4, 2, 3]",
+            "'axis' INT32 [1], constant",
+            "outputs: #3 'reversed' INT8 [1, 2, 3, 4]",
         ],
     );
 }
@@ -66,10 +66,10 @@ fn local_response_normalization_is_named_with_index_and_tensors() {
 /// The message a user sees, in full, for the record.
 #[test]
 fn message_reads_well() {
-    let msg = compile_err("unsupported_transpose.tflite").to_string();
+    let msg = compile_err("unsupported_reverse.tflite").to_string();
     let expected = format!(
-        "operator #1 (TRANSPOSE) is not supported (inputs: #1 'requantized' INT8 [1, 2, 3, 4], #2 'perm' INT32 [4], \
-         constant; outputs: #3 'transposed' INT8 [1, 4, 2, 3]); supported operators: {}",
+        "operator #1 (REVERSE_V2) is not supported (inputs: #1 'requantized' INT8 [1, 2, 3, 4], #2 'axis' INT32 [1], \
+         constant; outputs: #3 'reversed' INT8 [1, 2, 3, 4]); supported operators: {}",
         SUPPORTED.join(", ")
     );
     assert_eq!(msg, expected);

@@ -36,6 +36,7 @@ EXIT_GENERATOR_BUG = 8
 
 def all_cases():
     """Every case of every op, in a stable order."""
+    import cases_data as da
     import cases_elementwise as ew
     import cases_lstm as lstm
     import cases_nn as nn
@@ -84,6 +85,18 @@ def all_cases():
         ew.log_softmax_cases,
         sv.svdf_cases,
         lstm.lstm_cases,
+        da.slice_cases,
+        da.gather_cases,
+        da.transpose_cases,
+        da.pack_cases,
+        da.expand_dims_cases,
+        da.zeros_like_cases,
+        da.fill_cases,
+        da.broadcast_to_cases,
+        da.resize_nearest_neighbor_cases,
+        da.split_cases,
+        da.split_v_cases,
+        da.unpack_cases,
     ]
     return [c for f in families for c in f()]
 

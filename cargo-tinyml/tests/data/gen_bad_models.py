@@ -25,17 +25,17 @@ def float_fc() -> bytes:
 
 
 def many_unsupported() -> bytes:
-    """QUANTIZE, then seven TRANSPOSE and two LOCAL_RESPONSE_NORMALIZATION (which TFLM has
-    no kernel for either): every one must be named with its count."""
+    """QUANTIZE, then seven REVERSE_V2 and two LOCAL_RESPONSE_NORMALIZATION (TFLM has
+    kernels for neither): every one must be named with its count."""
     m = tb.Model("bad model test: unsupported ops")
     x = m.tensor("input", [1, 2, 3, 4], "int8", 0.05, -3)
     q = m.tensor("requantized", [1, 2, 3, 4], "int8", 0.1, 0)
     m.op("QUANTIZE", [x], [q])
-    perm = m.const("perm", np.array([0, 1, 2, 3], dtype=np.int32))
+    axis = m.const("axis", np.array([3], dtype=np.int32))
     cur = q
     for i in range(7):
         y = m.tensor(f"t{i}", [1, 2, 3, 4], "int8", 0.1, 0)
-        m.op("TRANSPOSE", [cur, perm], [y], "TransposeOptions")
+        m.op("REVERSE_V2", [cur, axis], [y], "ReverseV2Options")
         cur = y
     for i in range(2):
         y = m.tensor(f"n{i}", [1, 2, 3, 4], "int8", 0.1, 0)

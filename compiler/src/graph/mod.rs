@@ -303,6 +303,32 @@ pub enum Options {
         /// `end` is an offset from `begin`.
         offset: bool,
     },
+    /// GATHER.
+    Gather {
+        /// The axis picked along (may be negative).
+        axis: i32,
+        /// Leading dimensions shared by input and positions (may be negative).
+        batch_dims: i32,
+    },
+    /// PACK and UNPACK.
+    Pack {
+        /// `values_count` of PACK, `num` of UNPACK.
+        count: i32,
+        /// The axis (may be negative).
+        axis: i32,
+    },
+    /// SPLIT and SPLIT_V.
+    Split {
+        /// Number of outputs.
+        num_splits: i32,
+    },
+    /// RESIZE_NEAREST_NEIGHBOR.
+    ResizeNearestNeighbor {
+        /// Map the corner pixels onto each other.
+        align_corners: bool,
+        /// Sample at pixel centres.
+        half_pixel_centers: bool,
+    },
 }
 
 /// How an operator is identified.

@@ -24,6 +24,7 @@ enum Part {
 /// A lowered CONCATENATION.
 #[derive(Debug)]
 pub struct Concatenation {
+    op: &'static str,
     params: ConcatParams,
     dtype: DType,
     parts: Vec<Part>,
@@ -59,10 +60,48 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     let outer: usize = output.shape[..axis_k].iter().product();
     let inner: usize = output.shape[axis_k + 1..].iter().product();
     let mut copy = [0usize; CONCAT_MAX_INPUTS];
-    let mut parts = Vec::with_capacity(n);
-    let mut arena_inputs = Vec::new();
     let mut axis_total = 0;
     for (k, copy_k) in copy.iter_mut().enumerate().take(n) {
+        let t = cx.input(k)?;
+        let same_outside_axis =
+            t.shape.len() == rank && (0..rank).all(|d| d == axis_k || t.shape[d] == output.shape[d]);
+        if t.dtype == dtype && !same_outside_axis {
+            return Err(cx.invalid(format!(
+                "input {k} '{}' {:?} does not match output '{}' {:?} outside axis {axis_k}",
+                t.name, t.shape, output.name, output.shape
+            )));
+        }
+        if t.dtype == dtype && dtype == DType::I8 && cx.quant_of(t, "input")? != cx.quant_of(output, "output")? {
+            return Err(cx.unsupported(format!(
+                "input {k} '{}' (scale {:?}) and output '{}' (scale {:?}) differ in quantization; TFLM's int8 \
+                 CONCATENATION copies bytes and cannot requantize",
+                t.name,
+                t.scale_zp(),
+                output.name,
+                output.scale_zp()
+            )));
+        }
+        axis_total += t.shape.get(axis_k).copied().unwrap_or(0);
+        *copy_k = t.shape.get(axis_k).copied().unwrap_or(0) * inner;
+    }
+    if axis_total != output.shape[axis_k] {
+        return Err(cx.invalid(format!(
+            "inputs add up to {axis_total} along axis {axis_k} but output '{}' has {}",
+            output.name, output.shape[axis_k]
+        )));
+    }
+    copy_inputs(cx, "CONCATENATION", ConcatParams { outer, inputs: n, copy })
+}
+
+/// The kernel that copies, for each of `p.outer` blocks, `p.copy[k]` elements of each
+/// input `k` in turn (CONCATENATION, and PACK, a concatenation along a new axis): checks
+/// that every input has the output's type, folds constant inputs into tables.
+pub(super) fn copy_inputs(cx: &LowerCx, op: &'static str, params: ConcatParams) -> Result<Lowered, CompileError> {
+    let output = cx.output(0)?;
+    let dtype = output.dtype;
+    let mut parts = Vec::with_capacity(params.inputs);
+    let mut arena_inputs = Vec::new();
+    for k in 0..params.inputs {
         let id = cx.input_id(k)?;
         let t = cx.input(k)?;
         if t.dtype != dtype {
@@ -74,26 +113,6 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
                 dtype.tflite_name()
             )));
         }
-        let same_outside_axis =
-            t.shape.len() == rank && (0..rank).all(|d| d == axis_k || t.shape[d] == output.shape[d]);
-        if !same_outside_axis {
-            return Err(cx.invalid(format!(
-                "input {k} '{}' {:?} does not match output '{}' {:?} outside axis {axis_k}",
-                t.name, t.shape, output.name, output.shape
-            )));
-        }
-        if dtype == DType::I8 && cx.quant_of(t, "input")? != cx.quant_of(output, "output")? {
-            return Err(cx.unsupported(format!(
-                "input {k} '{}' (scale {:?}) and output '{}' (scale {:?}) differ in quantization; TFLM's int8 \
-                 CONCATENATION copies bytes and cannot requantize",
-                t.name,
-                t.scale_zp(),
-                output.name,
-                output.scale_zp()
-            )));
-        }
-        axis_total += t.shape[axis_k];
-        *copy_k = t.shape[axis_k] * inner;
         match &t.data {
             Some(bytes) => {
                 if dtype == DType::F32 {
@@ -115,18 +134,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             }
         }
     }
-    if axis_total != output.shape[axis_k] {
-        return Err(cx.invalid(format!(
-            "inputs add up to {axis_total} along axis {axis_k} but output '{}' has {}",
-            output.name, output.shape[axis_k]
-        )));
-    }
     if arena_inputs.is_empty() {
-        return Err(cx.unsupported("every input is constant (fold the concatenation into a constant)".to_owned()));
+        return Err(cx.unsupported("every input is constant (fold the operator into a constant)".to_owned()));
     }
-    let params = ConcatParams { outer, inputs: n, copy };
     Ok(Lowered {
-        kernel: Box::new(Concatenation { params, dtype, parts }),
+        kernel: Box::new(Concatenation { op, params, dtype, parts }),
         inputs: arena_inputs,
         outputs: vec![cx.output_id(0)?],
     })
@@ -159,7 +171,7 @@ impl Concatenation {
 
 impl Kernel for Concatenation {
     fn op_name(&self) -> &'static str {
-        "CONCATENATION"
+        self.op
     }
 
     fn const_bytes(&self) -> usize {

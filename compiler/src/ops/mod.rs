@@ -12,14 +12,18 @@ pub mod add;
 pub mod arg_min_max;
 pub mod batch_matmul;
 pub mod binary;
+pub mod broadcast_to;
 pub mod cast;
 pub mod concatenation;
 pub mod conv;
 pub mod conv_common;
+#[cfg(test)]
+mod data_movement_tests;
 pub mod depthwise_conv;
 pub mod dequantize;
 pub mod elementwise;
 pub mod fully_connected;
+pub mod gather;
 pub mod l2_normalization;
 pub mod log_softmax;
 pub mod logistic;
@@ -27,18 +31,24 @@ pub mod lstm;
 pub mod mean;
 pub mod minmax;
 pub mod mul;
+pub mod pack;
 pub mod pad;
 pub mod pooling;
 pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod reshape;
+pub mod resize_nearest;
+pub mod slice;
 pub mod softmax;
+pub mod split;
 pub mod squared_difference;
+pub mod strided_copy;
 pub mod strided_slice;
 pub mod svdf;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod transpose;
 pub mod transpose_conv;
 
 use crate::error::CompileError;
@@ -56,13 +66,17 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::ARG_MIN, arg_min_max::lower),
     (opcode::AVERAGE_POOL_2D, pooling::lower),
     (opcode::BATCH_MATMUL, batch_matmul::lower),
+    (opcode::BROADCAST_TO, broadcast_to::lower),
     (opcode::CAST, cast::lower),
     (opcode::CONCATENATION, concatenation::lower),
     (opcode::CONV_2D, conv::lower),
     (opcode::DEPTHWISE_CONV_2D, depthwise_conv::lower),
     (opcode::DEQUANTIZE, dequantize::lower),
     (opcode::EXP, elementwise::lower),
+    (opcode::EXPAND_DIMS, reshape::lower_expand_dims),
+    (opcode::FILL, strided_copy::lower_fill),
     (opcode::FULLY_CONNECTED, fully_connected::lower),
+    (opcode::GATHER, gather::lower),
     (opcode::HARD_SWISH, relu::lower_hard_swish),
     (opcode::L2_NORMALIZATION, l2_normalization::lower),
     (opcode::LEAKY_RELU, relu::lower_leaky),
@@ -74,6 +88,7 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::MEAN, mean::lower),
     (opcode::MINIMUM, minmax::lower),
     (opcode::MUL, mul::lower),
+    (opcode::PACK, pack::lower),
     (opcode::PAD, pad::lower),
     (opcode::PRELU, prelu::lower),
     (opcode::QUANTIZE, quantize::lower),
@@ -81,8 +96,12 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::RELU, relu::lower),
     (opcode::RELU6, relu::lower_relu6),
     (opcode::RESHAPE, reshape::lower),
+    (opcode::RESIZE_NEAREST_NEIGHBOR, resize_nearest::lower),
     (opcode::RSQRT, elementwise::lower),
+    (opcode::SLICE, slice::lower),
     (opcode::SOFTMAX, softmax::lower),
+    (opcode::SPLIT, split::lower),
+    (opcode::SPLIT_V, split::lower),
     (opcode::SQRT, elementwise::lower),
     (opcode::SQUARED_DIFFERENCE, squared_difference::lower),
     (opcode::SQUEEZE, reshape::lower),
@@ -91,8 +110,11 @@ pub const REGISTRY: &[(i32, LowerFn)] = &[
     (opcode::SUM, mean::lower_sum),
     (opcode::SVDF, svdf::lower),
     (opcode::TANH, logistic::lower_tanh),
+    (opcode::TRANSPOSE, transpose::lower),
     (opcode::TRANSPOSE_CONV, transpose_conv::lower),
     (opcode::UNIDIRECTIONAL_SEQUENCE_LSTM, lstm::lower),
+    (opcode::UNPACK, split::lower),
+    (opcode::ZEROS_LIKE, strided_copy::lower_zeros_like),
 ];
 
 /// Operators cargo-tinyml lowers, by TFLite name (from [`REGISTRY`]).

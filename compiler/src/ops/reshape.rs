@@ -1,20 +1,22 @@
-//! RESHAPE and SQUEEZE: the same bytes under a new shape. No code runs; the planner gives
-//! the output the input's bytes ([`Kernel::is_reinterpretation`]).
+//! RESHAPE, SQUEEZE and EXPAND_DIMS: the same bytes under a new shape. No code runs; the
+//! planner gives the output the input's bytes ([`Kernel::is_reinterpretation`]).
 //!
 //! TFLM (`micro/kernels/reshape_common.cc`) takes the new shape from the shape input or
 //! the options, resolves one `-1`, and requires the element count to be unchanged; the
-//! output tensor's shape in the file must be that shape.
+//! output tensor's shape in the file must be that shape. EXPAND_DIMS
+//! (`micro/kernels/expand_dims.cc`) inserts a 1 at a constant axis of int8, int16 or
+//! float32 tensors (the types its Eval copies).
 
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
-use crate::graph::{opcode, OpCode, Options};
+use crate::graph::{opcode, DType, OpCode, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Call, Emitter};
 
-/// A lowered RESHAPE or SQUEEZE.
+/// A lowered RESHAPE, SQUEEZE or EXPAND_DIMS.
 #[derive(Debug)]
 pub struct Reshape {
-    squeeze: bool,
+    op: &'static str,
 }
 
 /// Resolves a requested shape with at most one `-1` against `elements`.
@@ -39,9 +41,9 @@ fn resolve(shape: &[i32], elements: usize) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-/// Lowers a RESHAPE or SQUEEZE operator.
-pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
-    let squeeze = cx.op.opcode == OpCode::Builtin(opcode::SQUEEZE);
+/// The input and output of a reinterpretation: same type and element count, input not
+/// constant.
+fn same_bytes(cx: &LowerCx) -> Result<(), CompileError> {
     let input = cx.input(0)?;
     let output = cx.output(0)?;
     if input.dtype != output.dtype {
@@ -68,6 +70,14 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     if input.is_const() {
         return Err(cx.unsupported(format!("input '{}' is constant; reshaping constants is not supported", input.name)));
     }
+    Ok(())
+}
+
+/// Lowers a RESHAPE or SQUEEZE operator.
+pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
+    let squeeze = cx.op.opcode == OpCode::Builtin(opcode::SQUEEZE);
+    same_bytes(cx)?;
+    let input = cx.input(0)?;
     // The requested shape: a constant shape input (RESHAPE input 1), else the options.
     if !squeeze {
         let requested = match (cx.optional_input(1), &cx.op.options) {
@@ -87,8 +97,37 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             }
         }
     }
+    let op = if squeeze { "SQUEEZE" } else { "RESHAPE" };
+    Ok(Lowered { kernel: Box::new(Reshape { op }), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
+}
+
+/// Lowers an EXPAND_DIMS operator (TFLM's `VerifyTensorDim`).
+pub fn lower_expand_dims(cx: &LowerCx) -> Result<Lowered, CompileError> {
+    let input = cx.expect_input_type(0, &[DType::I8, DType::I16, DType::F32])?;
+    same_bytes(cx)?;
+    let axis_t = cx.expect_input_type(1, &[DType::I32])?;
+    let axis = cx.const_i32(1)?;
+    if axis_t.shape.len() > 1 || axis.is_empty() {
+        return Err(cx.invalid(format!("axis '{}' has shape {:?}; expected one value", axis_t.name, axis_t.shape)));
+    }
+    let rank = input.shape.len() as i32;
+    let k = if axis[0] < 0 { rank + 1 + axis[0] } else { axis[0] };
+    if k < 0 || k > rank {
+        return Err(
+            cx.invalid(format!("axis {} is out of range for input '{}' {:?}", axis[0], input.name, input.shape))
+        );
+    }
+    let mut shape = input.shape.clone();
+    shape.insert(k as usize, 1);
+    let output = cx.output(0)?;
+    if output.shape != shape {
+        return Err(cx.invalid(format!(
+            "output '{}' has shape {:?}, but expanding input '{}' {:?} at axis {} gives {shape:?}",
+            output.name, output.shape, input.name, input.shape, axis[0]
+        )));
+    }
     Ok(Lowered {
-        kernel: Box::new(Reshape { squeeze }),
+        kernel: Box::new(Reshape { op: "EXPAND_DIMS" }),
         inputs: vec![cx.input_id(0)?],
         outputs: vec![cx.output_id(0)?],
     })
@@ -96,11 +135,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
 
 impl Kernel for Reshape {
     fn op_name(&self) -> &'static str {
-        if self.squeeze {
-            "SQUEEZE"
-        } else {
-            "RESHAPE"
-        }
+        self.op
     }
 
     fn is_reinterpretation(&self) -> bool {

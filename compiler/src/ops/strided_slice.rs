@@ -2,21 +2,15 @@
 //! constant begin, end and strides. Prepare logic from TFLM
 //! `micro/kernels/strided_slice_common.cc`; the per-axis start and stop are resolved here
 //! with `strided_slice::StridedSliceStartForAxis` / `StridedSliceEndForAxis` after
-//! `StridedSlicePadIndices`, exactly as `reference_ops::StridedSlice` does at run time.
+//! `StridedSlicePadIndices`, exactly as `reference_ops::StridedSlice` does at run time,
+//! and become a strided copy (`strided_copy.rs`): one step along an output dimension moves
+//! the slice's stride times the input's, negative to walk back.
 
-use super::{Kernel, LowerCx, Lowered};
+use super::strided_copy::{row_strides, StridedCopy};
+use super::{LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::{DType, Options};
-use crate::kernel::OpIo;
-use crate::kernel::{Arg, Call, Emitter};
-use tinyml_runtime::kernels::strided_slice::{strided_slice, StridedSliceParams, SLICE_MAX_DIMS};
-
-/// A lowered STRIDED_SLICE.
-#[derive(Debug)]
-pub struct StridedSlice {
-    params: StridedSliceParams,
-    dtype: DType,
-}
+use tinyml_runtime::kernels::strided_copy::{StridedCopyParams, COPY_MAX_DIMS as SLICE_MAX_DIMS};
 
 /// The resolved masks and indices of one slice, already extended to five dimensions.
 struct Spec {
@@ -162,31 +156,24 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             output.name, output.shape, input.name, input.shape
         )));
     }
-    let params = StridedSliceParams { input_dims: dims, start, stop, stride: strides };
-    let kernel = StridedSlice { params, dtype: input.dtype };
-    Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
-}
-
-impl Kernel for StridedSlice {
-    fn op_name(&self) -> &'static str {
-        "STRIDED_SLICE"
-    }
-
-    fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        // Elements are moved, not computed on: only their width matters.
-        let p = &self.params;
-        match self.dtype.size() {
-            1 => io.run1::<u8, u8>(|i, o| strided_slice(p, i, o)),
-            2 => io.run1::<u16, u16>(|i, o| strided_slice(p, i, o)),
-            _ => io.run1::<u32, u32>(|i, o| strided_slice(p, i, o)),
+    // Visited indices are in range (start and stop are clamped), so the first element is
+    // at `start` unless the output is empty.
+    let row = row_strides(&dims);
+    let mut params =
+        StridedCopyParams { output_dims: [0; SLICE_MAX_DIMS], input_strides: [0; SLICE_MAX_DIMS], offset: 0 };
+    for k in 0..SLICE_MAX_DIMS {
+        params.output_dims[k] = steps(start[k], stop[k], strides[k]);
+        // Only dimensions with several steps move, and those stay inside the input.
+        let step = (strides[k] as i64 * row[k] as i64).clamp(-(i32::MAX as i64), i32::MAX as i64);
+        params.input_strides[k] = if params.output_dims[k] > 1 { step as i32 } else { 0 };
+        if count > 0 {
+            params.offset += start[k] as usize * row[k];
         }
     }
-
-    fn emit(&self, e: &mut Emitter) -> Call {
-        e.use_path("tinyml_runtime::kernels::strided_slice::*");
-        let params = e.params("PARAMS", "StridedSliceParams", &self.params);
-        Call::new("strided_slice", vec![params, Arg::Input(0), Arg::Output]).with_types(&[self.dtype])
+    if input.elements() > i32::MAX as usize {
+        return Err(cx.unsupported(format!("input '{}' {:?} is too large", input.name, input.shape)));
     }
+    StridedCopy::lowered(cx, "STRIDED_SLICE", params, Some(0), None)
 }
 
 #[cfg(test)]

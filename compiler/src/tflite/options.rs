@@ -29,6 +29,12 @@ fn expected_type(code: i32) -> Option<u8> {
         }
         b::STRIDED_SLICE => ot::STRIDED_SLICE,
         b::LEAKY_RELU => ot::LEAKY_RELU,
+        b::GATHER => ot::GATHER,
+        b::PACK => ot::PACK,
+        b::UNPACK => ot::UNPACK,
+        b::SPLIT => ot::SPLIT,
+        b::SPLIT_V => ot::SPLIT_V,
+        b::RESIZE_NEAREST_NEIGHBOR => ot::RESIZE_NEAREST_NEIGHBOR,
         b::L2_NORMALIZATION => ot::L2_NORM,
         b::SVDF => ot::SVDF,
         b::BATCH_MATMUL => ot::BATCH_MATMUL,
@@ -245,6 +251,18 @@ pub(super) fn read(
                 new_axis_mask: f.int(s::NEW_AXIS_MASK)?,
                 shrink_axis_mask: f.int(s::SHRINK_AXIS_MASK)?,
                 offset: f.flag(s::OFFSET)?,
+            }
+        }
+        ot::GATHER => {
+            Options::Gather { axis: f.int(opts::gather::AXIS)?, batch_dims: f.int(opts::gather::BATCH_DIMS)? }
+        }
+        ot::PACK | ot::UNPACK => Options::Pack { count: f.int(opts::pack::COUNT)?, axis: f.int(opts::pack::AXIS)? },
+        ot::SPLIT | ot::SPLIT_V => Options::Split { num_splits: f.int(opts::split::NUM_SPLITS)? },
+        ot::RESIZE_NEAREST_NEIGHBOR => {
+            use opts::resize_nearest_neighbor as s;
+            Options::ResizeNearestNeighbor {
+                align_corners: f.flag(s::ALIGN_CORNERS)?,
+                half_pixel_centers: f.flag(s::HALF_PIXEL_CENTERS)?,
             }
         }
         _ => Options::None,

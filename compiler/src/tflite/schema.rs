@@ -90,13 +90,19 @@ pub mod options_type {
     pub const L2_NORM: u8 = 12;
     pub const RESHAPE: u8 = 17;
     pub const MUL: u8 = 21;
+    pub const GATHER: u8 = 23;
     pub const REDUCER: u8 = 27;
     pub const SUB: u8 = 28;
     pub const DIV: u8 = 29;
     pub const STRIDED_SLICE: u8 = 32;
+    pub const SPLIT: u8 = 35;
+    pub const PACK: u8 = 59;
+    pub const UNPACK: u8 = 64;
     pub const UNIDIRECTIONAL_SEQUENCE_LSTM: u8 = 71;
     pub const TRANSPOSE_CONV: u8 = 49;
+    pub const RESIZE_NEAREST_NEIGHBOR: u8 = 74;
     pub const LEAKY_RELU: u8 = 75;
+    pub const SPLIT_V: u8 = 79;
     pub const BATCH_MATMUL: u8 = 101;
 
     /// The table name of a union type value, for messages.
@@ -114,13 +120,19 @@ pub mod options_type {
             L2_NORM => "L2NormOptions",
             RESHAPE => "ReshapeOptions",
             MUL => "MulOptions",
+            GATHER => "GatherOptions",
             REDUCER => "ReducerOptions",
             SUB => "SubOptions",
             DIV => "DivOptions",
             STRIDED_SLICE => "StridedSliceOptions",
+            SPLIT => "SplitOptions",
+            PACK => "PackOptions",
+            UNPACK => "UnpackOptions",
             UNIDIRECTIONAL_SEQUENCE_LSTM => "UnidirectionalSequenceLSTMOptions",
             TRANSPOSE_CONV => "TransposeConvOptions",
+            RESIZE_NEAREST_NEIGHBOR => "ResizeNearestNeighborOptions",
             LEAKY_RELU => "LeakyReluOptions",
+            SPLIT_V => "SplitVOptions",
             BATCH_MATMUL => "BatchMatMulOptions",
             _ => "another options table",
         }
@@ -223,6 +235,25 @@ pub mod opts {
         pub const NEW_AXIS_MASK: u16 = 3;
         pub const SHRINK_AXIS_MASK: u16 = 4;
         pub const OFFSET: u16 = 5;
+    }
+    /// `GatherOptions`.
+    pub mod gather {
+        pub const AXIS: u16 = 0;
+        pub const BATCH_DIMS: u16 = 1;
+    }
+    /// `PackOptions` and `UnpackOptions`: the count, then the axis.
+    pub mod pack {
+        pub const COUNT: u16 = 0;
+        pub const AXIS: u16 = 1;
+    }
+    /// `SplitOptions` and `SplitVOptions`.
+    pub mod split {
+        pub const NUM_SPLITS: u16 = 0;
+    }
+    /// `ResizeNearestNeighborOptions`.
+    pub mod resize_nearest_neighbor {
+        pub const ALIGN_CORNERS: u16 = 0;
+        pub const HALF_PIXEL_CENTERS: u16 = 1;
     }
 }
 

@@ -14,15 +14,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 import tflbuild as tb  # noqa: E402
 
 
-def transpose() -> bytes:
-    """QUANTIZE (supported) then TRANSPOSE (not) with a constant permutation."""
-    m = tb.Model("unsupported op test: TRANSPOSE")
+def reverse() -> bytes:
+    """QUANTIZE (supported) then REVERSE_V2 (not; TFLM has no kernel) with a constant axis."""
+    m = tb.Model("unsupported op test: REVERSE_V2")
     x = m.tensor("input", [1, 2, 3, 4], "int8", 0.05, -3)
     q = m.tensor("requantized", [1, 2, 3, 4], "int8", 0.1, 0)
-    perm = m.const("perm", np.array([0, 3, 1, 2], dtype=np.int32))
-    y = m.tensor("transposed", [1, 4, 2, 3], "int8", 0.1, 0)
+    axis = m.const("axis", np.array([3], dtype=np.int32))
+    y = m.tensor("reversed", [1, 2, 3, 4], "int8", 0.1, 0)
     m.op("QUANTIZE", [x], [q])
-    m.op("TRANSPOSE", [q, perm], [y], "TransposeOptions")
+    m.op("REVERSE_V2", [q, axis], [y], "ReverseV2Options")
     return m.build([x], [y])
 
 
@@ -42,7 +42,7 @@ def local_response_normalization() -> bytes:
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     for name, build in [
-        ("unsupported_transpose", transpose),
+        ("unsupported_reverse", reverse),
         ("unsupported_local_response_normalization", local_response_normalization),
     ]:
         with open(os.path.join(out, f"{name}.tflite"), "wb") as f:

@@ -91,6 +91,20 @@ def options(op):
         out.update(begin_mask=o.BeginMask(), end_mask=o.EndMask(), ellipsis_mask=o.EllipsisMask(),
                    new_axis_mask=o.NewAxisMask(), shrink_axis_mask=o.ShrinkAxisMask(),
                    offset=bool(o.Offset()))
+    elif kind == "GatherOptions":
+        o = load(tflite.GatherOptions)
+        out.update(axis=o.Axis(), batch_dims=o.BatchDims())
+    elif kind == "PackOptions":
+        o = load(tflite.PackOptions)
+        out.update(count=o.ValuesCount(), axis=o.Axis())
+    elif kind == "UnpackOptions":
+        o = load(tflite.UnpackOptions)
+        out.update(count=o.Num(), axis=o.Axis())
+    elif kind in ("SplitOptions", "SplitVOptions"):
+        out.update(num_splits=load(getattr(tflite, kind)).NumSplits())
+    elif kind == "ResizeNearestNeighborOptions":
+        o = load(tflite.ResizeNearestNeighborOptions)
+        out.update(align_corners=bool(o.AlignCorners()), half_pixel_centers=bool(o.HalfPixelCenters()))
     return out
 
 

@@ -15,7 +15,10 @@
 //! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
 //! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
 //! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
-//! innermost primitives).
+//! innermost primitives). Operators that only move elements share kernels too:
+//! [`strided_copy`] (SLICE, STRIDED_SLICE, TRANSPOSE, BROADCAST_TO, FILL, ZEROS_LIKE) and
+//! [`concatenation`] (CONCATENATION and PACK; its inverse `split` for SPLIT, SPLIT_V and
+//! UNPACK).
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
@@ -45,6 +48,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod elementwise;
 pub mod fully_connected;
+pub mod gather;
 pub(crate) mod geometry;
 pub mod hard_swish;
 pub mod int;
@@ -61,12 +65,13 @@ pub mod pooling;
 pub mod prelu;
 pub mod quantize;
 pub mod relu;
+pub mod resize_nearest;
 pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod simd;
 pub mod softmax;
-pub mod strided_slice;
+pub mod strided_copy;
 pub mod svdf;
 pub mod tanh;
 pub mod transpose_conv;
