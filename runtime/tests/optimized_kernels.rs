@@ -266,7 +266,7 @@ proptest! {
         let (mult, shift) = rng.requant(out_c);
         let mut packed = vec![0; transpose_conv_s8_packed_len(&p)];
         transpose_conv_s8_pack(&p, &filter, &mut packed);
-        let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).min];
+        let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).preferred];
         let n = batches * h.4 * w.4 * out_c;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         // The reference gathering (no scratch), and the optimized scatter.

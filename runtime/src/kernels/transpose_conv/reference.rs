@@ -291,7 +291,7 @@ mod tests {
             let n = p.batches * p.output_h * p.output_w * p.output_depth;
             let mult: Vec<i32> = (0..p.output_depth).map(|c| (1 << 30) + c as i32 * 12345).collect();
             let shift: Vec<i32> = (0..p.output_depth).map(|c| -(c as i32) - 4).collect();
-            let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).min];
+            let mut scratch = vec![0u8; transpose_conv_s8_scratch(&p).preferred];
             let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
             transpose_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut scratch, &mut a);
             transpose_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut [], &mut b);
@@ -300,7 +300,7 @@ mod tests {
             let p16 = TransposeConvParams { input_offset: 0, output_offset: 0, activation_min: -32768, activation_max: 32767, ..p };
             let input16: Vec<i16> = input.iter().map(|&v| v as i16 * 201).collect();
             let bias64: Vec<i64> = bias.iter().map(|&v| v as i64 * 1000).collect();
-            let mut scratch = vec![0u8; transpose_conv_s16_scratch(&p16).min];
+            let mut scratch = vec![0u8; transpose_conv_s16_scratch(&p16).preferred];
             let (mut a, mut b) = (vec![0i16; n], vec![0i16; n]);
             transpose_conv_s16(&p16, &input16, &filter, &bias64, &mult, &shift, &mut scratch, &mut a);
             transpose_conv_s16(&p16, &input16, &filter, &bias64, &mult, &shift, &mut [], &mut b);

@@ -65,7 +65,7 @@ fn draw(rng: &mut Rng) -> TransposeCase {
             output_depth: rng.size(1, 24),
         };
         let (input, filter, output) = sizes(&p);
-        let cells = transpose_conv_s8_scratch(&p).min;
+        let cells = transpose_conv_s8_scratch(&p).preferred;
         if input <= INPUT
             && filter <= FILTER
             && output <= OUTPUT
