@@ -44,6 +44,7 @@ pub mod dequantize;
 pub mod fully_connected;
 pub(crate) mod geometry;
 pub mod hard_swish;
+pub mod in_place;
 pub mod int;
 pub mod logistic;
 pub mod mean;
