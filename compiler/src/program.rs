@@ -5,13 +5,15 @@ use crate::error::CompileError;
 use crate::graph::{DType, Graph, TensorId};
 use crate::kernel::Step;
 use crate::ops;
-use crate::plan::{self, MemoryPlan, PlannerKind};
+use crate::plan::{self, MemoryMode, MemoryPlan, PlannerKind};
 
 /// Choices that change what the compiler produces.
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     /// Memory planning strategy.
     pub planner: PlannerKind,
+    /// Arena bytes against instructions: which layers run in place.
+    pub memory: MemoryMode,
 }
 
 /// A graph lowered to kernel calls with a memory plan.
@@ -90,7 +92,7 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
             outputs: lowered.outputs,
         });
     }
-    let plan = plan::plan_program(&graph, &steps, options.planner)?;
+    let plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
     Ok(Program { graph, steps, plan })
 }
 

@@ -14,7 +14,7 @@
 mod support;
 
 use tinyml_compiler::analysis::Report;
-use tinyml_compiler::plan::{check_placement, PlannerKind};
+use tinyml_compiler::plan::{check_placement, MemoryMode, PlannerKind};
 use tinyml_compiler::program::CompileOptions;
 use tinyml_compiler::Program;
 
@@ -85,6 +85,11 @@ const PINS: &[Pin] = &[
 
 /// Compiles a shared model, or `None` after a visible skip when the models are absent.
 fn compile(rel: &str, planner: PlannerKind) -> Option<Program> {
+    compile_with(rel, planner, MemoryMode::default())
+}
+
+/// [`compile`] with a memory mode.
+fn compile_with(rel: &str, planner: PlannerKind, memory: MemoryMode) -> Option<Program> {
     let path = support::shared_models().join(rel);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -97,7 +102,7 @@ fn compile(rel: &str, planner: PlannerKind) -> Option<Program> {
             return None;
         }
     };
-    let options = CompileOptions { planner };
+    let options = CompileOptions { planner, memory };
     Some(tinyml_compiler::compile(&bytes, &options).unwrap_or_else(|e| panic!("{rel} does not compile: {e}")))
 }
 
@@ -246,6 +251,17 @@ fn scratch_is_granted_only_where_it_costs_no_arena() {
             "mlperf-tiny/kws_ref_model.tflite" => assert_eq!(granted[0], 736, "{granted:?}"),
             "tflite-micro/micro_speech_quantized.tflite" => assert!(granted.iter().all(|&s| s == 0), "{granted:?}"),
             _ => {}
+        }
+    }
+}
+
+#[test]
+fn zz_print_modes() {
+    for pin in PINS {
+        for m in [MemoryMode::Speed, MemoryMode::Balanced, MemoryMode::Ram] {
+            let Some(p) = compile_with(pin.model, PlannerKind::default(), m) else { return };
+            let ip: Vec<usize> = (0..p.steps.len()).filter(|&i| p.plan.in_place[i].is_some()).collect();
+            eprintln!("{} {m:?} {} in place {ip:?}", pin.model, p.plan.arena_bytes);
         }
     }
 }

@@ -54,9 +54,10 @@ pub fn plan_containers(
     steps: &[Step],
     container: Container,
     planner: PlannerKind,
+    in_place: &[Option<usize>],
 ) -> Result<MemoryPlan, ContainerPlanError> {
     let needed: Vec<usize> = steps.iter().map(|s| s.kernel.scratch().min).collect();
-    let buffers = buffers_of(g, steps, &needed).map_err(ContainerPlanError)?;
+    let buffers = buffers_of(g, steps, &needed, in_place).map_err(ContainerPlanError)?;
     let buffers = match container {
         Container::Bits8 => buffers,
         Container::Bits16 => buffers
@@ -75,7 +76,9 @@ pub fn plan_containers(
             })
             .collect(),
     };
-    Ok(plan(g, steps, &buffers, planner))
+    let mut plan = plan(g, steps, &buffers, planner);
+    plan.in_place = in_place.to_vec();
+    Ok(plan)
 }
 
 /// Why the container plan failed: the program's buffers could not be listed.

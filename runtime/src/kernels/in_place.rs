@@ -10,6 +10,7 @@
 
 use super::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
 use super::broadcast::Broadcast;
+use super::hard_swish::{hard_swish_s8, HardSwishParams};
 use super::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 use super::relu::{
     leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params,
@@ -109,6 +110,7 @@ unary_in_place! {
     relu6_s16_in_place = relu6_s16(Relu6Params, i16);
     leaky_relu_s8_in_place = leaky_relu_s8(LeakyReluParams, i8);
     leaky_relu_s16_in_place = leaky_relu_s16(LeakyReluParams, i16);
+    hard_swish_s8_in_place = hard_swish_s8(HardSwishParams, i8);
 }
 
 #[cfg(test)]
