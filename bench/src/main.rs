@@ -39,9 +39,16 @@ fn main() -> Result<()> {
             }
             "--variant" => variants.push(value()?.parse::<Variant>()?),
             "--opt-level" => cfg.opt_level = value()?,
+            "--memory" => {
+                let m = value()?;
+                if !["ram", "balanced", "speed"].contains(&m.as_str()) {
+                    bail!("--memory {m}: expected ram, balanced or speed");
+                }
+                cfg.memory = Some(m);
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L]\n       {}",
+                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L] [--memory ram|balanced|speed]\n       {}",
                     tinyml_bench::sweep::USAGE
                 );
                 return Ok(());

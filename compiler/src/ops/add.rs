@@ -130,7 +130,15 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
                 (Box::new(AddS8::new(op, params, operands)), i)
             } else {
                 let (operands, i) = Operands::<i16>::lower(cx)?;
-                (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s16", add_s16, |p| p.shape.elementwise) }), i)
+                (
+                    Box::new(Binary {
+                        op,
+                        params,
+                        operands,
+                        f: add_fn("AddParams", "add_s16", add_s16, |p| p.shape.elementwise),
+                    }),
+                    i,
+                )
             };
             Ok(Lowered { kernel, inputs, outputs: vec![output] })
         }

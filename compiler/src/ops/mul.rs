@@ -15,7 +15,16 @@ fn mul_fn<P: HasShape, T>(
     function: &'static str,
     run: fn(&P, &[T], &[T], &mut [T]),
 ) -> BinaryFn<P, T> {
-    BinaryFn { module: "mul", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |p| p.out_len(), in_place: |p| p.elementwise() }
+    BinaryFn {
+        module: "mul",
+        params_name: "PARAMS",
+        params_ty,
+        function,
+        generic: false,
+        run,
+        macs: |p| p.out_len(),
+        in_place: |p| p.elementwise(),
+    }
 }
 
 /// Parameters that carry the broadcast shape.

@@ -2,7 +2,7 @@
 //! tensors and lifetimes as the program's plan, sized in the container's units. Planning
 //! lives here, apart from code generation, which only reads the plan.
 
-use super::{buffers_of, plan, Buffer, BufferKind, MemoryPlan, PlannerKind};
+use super::{buffers_of, plan, Buffer, BufferKind, MemoryMode, MemoryPlan, PlannerKind};
 use crate::graph::{DType, Graph};
 use crate::kernel::Step;
 
@@ -78,6 +78,7 @@ pub fn plan_containers(
     };
     let mut plan = plan(g, steps, &buffers, planner);
     plan.in_place = in_place.to_vec();
+    plan.memory = if in_place.iter().any(Option::is_some) { MemoryMode::Ram } else { MemoryMode::Speed };
     Ok(plan)
 }
 

@@ -48,16 +48,37 @@ impl PlannerKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemoryMode {
-    /// Every in-place layer the math allows ([`in_place_candidates`]), whatever it saves.
+    /// Every in-place layer the math allows ([`in_place_candidates`]), whatever it saves,
+    /// model inputs included: `invoke` then consumes its input (refill it before each
+    /// call, as with any plan that reuses the input's bytes).
     Ram,
-    /// In place only where it makes the arena smaller: each in-place layer copies its
-    /// input through a small stack buffer, a fraction of a percent of a model's
-    /// instructions.
+    /// In place only where it makes the arena smaller, and never over a model input: each
+    /// in-place layer copies its input through a small stack buffer, a fraction of a
+    /// percent of a model's instructions.
     #[default]
     Balanced,
     /// No in-place layers: every layer's output has bytes of its own (the plan of the
     /// layer-wise bound, and the fewest instructions).
     Speed,
+}
+
+impl MemoryMode {
+    /// Every mode, in the order of `--memory`'s values.
+    pub const ALL: [MemoryMode; 3] = [MemoryMode::Ram, MemoryMode::Balanced, MemoryMode::Speed];
+
+    /// The mode's name on the command line (`ram`, `balanced`, `speed`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryMode::Ram => "ram",
+            MemoryMode::Balanced => "balanced",
+            MemoryMode::Speed => "speed",
+        }
+    }
+
+    /// The mode named `name` (see [`MemoryMode::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
 }
 
 /// The result of planning.
@@ -76,6 +97,8 @@ pub struct MemoryPlan {
     pub buffers: Vec<(Buffer, usize)>,
     /// Per step, the arena input whose bytes its output takes (in-place execution).
     pub in_place: Vec<Option<usize>>,
+    /// The memory mode that chose [`MemoryPlan::in_place`].
+    pub memory: MemoryMode,
 }
 
 /// Reinterpretations (RESHAPE) unioned with their source: `root[t]` after [`find`]
@@ -102,11 +125,12 @@ fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
 
 /// Per step, the arena input its output may write over: one its kernel offers
 /// ([`crate::kernel::Kernel::in_place_inputs`]) of the output's type and size, whose
-/// buffer (with its reinterpretations) no later step reads, which is no model input,
-/// output or variable tensor, and which the step reads through no other input.
+/// buffer (with its reinterpretations) no later step reads, which is no model output or
+/// variable tensor (nor a model input unless `consume_inputs`), and which the step reads
+/// through no other input.
 /// Candidates are taken in execution order, so a chain of elementwise layers can run in
 /// one buffer.
-pub fn in_place_candidates(graph: &Graph, steps: &[Step]) -> Vec<Option<usize>> {
+pub fn in_place_candidates(graph: &Graph, steps: &[Step], consume_inputs: bool) -> Vec<Option<usize>> {
     let n = graph.tensors.len();
     let mut root = reinterpretation_roots(n, steps);
     let mut last = vec![0usize; n];
@@ -116,8 +140,13 @@ pub fn in_place_candidates(graph: &Graph, steps: &[Step]) -> Vec<Option<usize>> 
         }
     }
     let mut keep = vec![false; n];
-    for &t in graph.inputs.iter().chain(&graph.outputs) {
+    for &t in &graph.outputs {
         keep[t] = true;
+    }
+    if !consume_inputs {
+        for &t in &graph.inputs {
+            keep[t] = true;
+        }
     }
     for (t, tensor) in graph.tensors.iter().enumerate() {
         keep[t] |= tensor.is_variable || tensor.is_const();
@@ -250,11 +279,11 @@ pub fn plan_program(
     let none = vec![None; steps.len()];
     let in_place = match mode {
         MemoryMode::Speed => none,
-        MemoryMode::Ram => in_place_candidates(graph, steps),
+        MemoryMode::Ram => in_place_candidates(graph, steps, true),
         MemoryMode::Balanced => {
             let mut chosen = none;
             let mut arena = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
-            for (i, k) in in_place_candidates(graph, steps).into_iter().enumerate() {
+            for (i, k) in in_place_candidates(graph, steps, false).into_iter().enumerate() {
                 if k.is_none() {
                     continue;
                 }
@@ -283,6 +312,7 @@ pub fn plan_program(
         }
     }
     best.in_place = in_place;
+    best.memory = mode;
     Ok(best)
 }
 
@@ -324,6 +354,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         scratch,
         buffers: buffers.iter().cloned().zip(offsets).collect(),
         in_place: vec![None; steps.len()],
+        memory: MemoryMode::Speed,
     }
 }
 

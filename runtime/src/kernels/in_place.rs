@@ -13,8 +13,7 @@ use super::broadcast::Broadcast;
 use super::hard_swish::{hard_swish_s8, HardSwishParams};
 use super::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 use super::relu::{
-    leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params,
-    ReluParams,
+    leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
 };
 
 /// Elements copied to the stack at a time (at most 512 bytes, for int32).
