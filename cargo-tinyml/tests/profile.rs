@@ -244,6 +244,7 @@ fn systick_counts_emulated_instructions_on_every_emulated_board() {
             release: true,
             target_dir: options(1).target_dir,
             quiet: true,
+            memory: None,
         };
         let elf = cargo_tinyml::project::cargo::build_elf(&p, &build).unwrap();
         let emu = board.emulator.as_ref().unwrap();
