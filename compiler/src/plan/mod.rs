@@ -266,8 +266,8 @@ pub fn buffers_of(
 ///
 /// `mode` picks the in-place steps first, with the minimum scratch: none for
 /// [`MemoryMode::Speed`], every candidate for [`MemoryMode::Ram`], and for
-/// [`MemoryMode::Balanced`] each candidate in execution order that makes the arena
-/// smaller.
+/// [`MemoryMode::Balanced`] the candidates over inputs that are not the model's, less
+/// each whose removal leaves the arena as small.
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
@@ -281,18 +281,15 @@ pub fn plan_program(
         MemoryMode::Speed => none,
         MemoryMode::Ram => in_place_candidates(graph, steps, true),
         MemoryMode::Balanced => {
-            let mut chosen = none;
-            let mut arena = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
-            for (i, k) in in_place_candidates(graph, steps, false).into_iter().enumerate() {
-                if k.is_none() {
-                    continue;
-                }
-                chosen[i] = k;
-                let bytes = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
-                if bytes < arena {
-                    arena = bytes;
-                } else {
-                    chosen[i] = None;
+            // Every candidate, then each dropped again where the arena does not grow
+            // without it: the fewest in-place layers for the smallest arena (one layer
+            // alone rarely shrinks it; a chain of them does).
+            let mut chosen = in_place_candidates(graph, steps, false);
+            let arena = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
+            for i in 0..steps.len() {
+                let Some(k) = chosen[i].take() else { continue };
+                if plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes > arena {
+                    chosen[i] = Some(k);
                 }
             }
             chosen
