@@ -11,6 +11,10 @@
 use super::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
 use super::broadcast::Broadcast;
 use super::hard_swish::{hard_swish_s8, HardSwishParams};
+use super::int::QuantizedInt;
+use super::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
+use super::quantize::{requantize, RequantizeParams};
+use super::tanh::{tanh_s16, tanh_s8};
 use super::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 use super::relu::{
     leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
@@ -110,6 +114,15 @@ unary_in_place! {
     leaky_relu_s8_in_place = leaky_relu_s8(LeakyReluParams, i8);
     leaky_relu_s16_in_place = leaky_relu_s16(LeakyReluParams, i16);
     hard_swish_s8_in_place = hard_swish_s8(HardSwishParams, i8);
+    logistic_s8_in_place = logistic_s8(SigmoidParams, i8);
+    logistic_s16_in_place = logistic_s16(Sigmoid16Params, i16);
+    tanh_s8_in_place = tanh_s8(SigmoidParams, i8);
+    tanh_s16_in_place = tanh_s16(Sigmoid16Params, i16);
+}
+
+/// [`requantize`] from one type to the same, writing over its input.
+pub fn requantize_in_place<T: QuantizedInt + Default>(p: &RequantizeParams, buf: &mut [T]) {
+    unary(buf, |input, out| requantize(p, input, out));
 }
 
 #[cfg(test)]
