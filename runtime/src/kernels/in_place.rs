@@ -13,15 +13,17 @@ use super::broadcast::Broadcast;
 use super::hard_swish::{hard_swish_s8, HardSwishParams};
 use super::int::QuantizedInt;
 use super::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
-use super::quantize::{requantize, RequantizeParams};
-use super::tanh::{tanh_s16, tanh_s8};
 use super::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
+use super::quantize::{requantize, RequantizeParams};
 use super::relu::{
     leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
 };
+#[cfg(not(feature = "reference-kernels"))]
+use super::simd;
+use super::tanh::{tanh_s16, tanh_s8};
 
-/// Elements copied to the stack at a time (at most 512 bytes, for int32).
-pub const CHUNK: usize = 128;
+/// Elements copied to the stack at a time (256 bytes of int8; 1 KiB for int32).
+pub const CHUNK: usize = 256;
 
 /// Runs `kernel(input, output)` over `buf` as both input and output, a chunk at a time.
 #[inline]
@@ -56,7 +58,21 @@ pub fn binary<T: Copy + Default>(
 }
 
 /// [`add_s8`] with the output over operand `acc_operand` (the inputs have one shape).
+/// With a two-table form in `packed`, the table is read once and each chunk takes
+/// [`simd::lut2_s8`] directly (what [`add_s8`] runs over same-shape inputs), so a chunk
+/// costs its copy and no dispatch.
 pub fn add_s8_in_place(p: &AddParams, acc: &mut [i8], other: &[i8], acc_operand: usize, packed: &[i32]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    if let Some(terms) = super::add::add_s8_table(packed) {
+        let q = simd::Lut2 {
+            terms,
+            min: p.activation_min.clamp(-128, 127) as i8,
+            max: p.activation_max.clamp(-128, 127) as i8,
+        };
+        // `lut2_s8(q, a, b)` takes input 1 first; the swapped tables take input 2 first.
+        let q = if acc_operand == 0 { q } else { q.swapped() };
+        return binary(acc, other, 0, |a, b, out| simd::lut2_s8(&q, a, b, out));
+    }
     binary(acc, other, acc_operand, |a, b, out| {
         add_s8(&AddParams { shape: Broadcast::elementwise(out.len()), ..*p }, a, b, packed, out)
     });
@@ -161,11 +177,16 @@ mod tests {
         for n in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, MAX] {
             let q = AddParams { shape: Broadcast::elementwise(n), ..p };
             let mut want = [0; MAX];
-            add_s8(&q, &a[..n], &b[..n], &[], &mut want[..n]);
-            for acc_operand in 0..2 {
-                let (mut acc, other) = if acc_operand == 0 { (a, &b) } else { (b, &a) };
-                add_s8_in_place(&p, &mut acc[..n], &other[..n], acc_operand, &[]);
-                assert_eq!(acc[..n], want[..n], "n {n}, operand {acc_operand}");
+            crate::kernels::add::add_s8_reference(&q, &a[..n], &b[..n], &mut want[..n]);
+            // Without and with the two-table form.
+            let mut table = [0i32; crate::kernels::add::ADD_S8_PACKED_WORDS];
+            let words = crate::kernels::add::add_s8_pack(&p, &mut table);
+            for packed in [&[][..], &table[..words]] {
+                for acc_operand in 0..2 {
+                    let (mut acc, other) = if acc_operand == 0 { (a, &b) } else { (b, &a) };
+                    add_s8_in_place(&p, &mut acc[..n], &other[..n], acc_operand, packed);
+                    assert_eq!(acc[..n], want[..n], "n {n}, operand {acc_operand}, table {}", packed.len());
+                }
             }
         }
     }
