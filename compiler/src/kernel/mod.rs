@@ -45,7 +45,7 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     /// The arena inputs whose bytes the output may take (in-place execution), best
     /// first: an input of the output's element type and element count whose element `i`
     /// only output element `i` reads. The planner uses one when that input dies here
-    /// ([`crate::plan::in_place_steps`]). By default none.
+    /// ([`crate::plan::in_place_candidates`]). By default none.
     fn in_place_inputs(&self) -> Vec<usize> {
         Vec::new()
     }

@@ -14,7 +14,9 @@
 //! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
 //! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
 //! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
-//! innermost primitives).
+//! innermost primitives). [`in_place`] sits above the operator modules: it runs their
+//! elementwise kernels with the output over an input (`relu_s8_in_place`,
+//! `add_s8_in_place`), for the layers the planner runs in place.
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
