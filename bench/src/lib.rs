@@ -71,6 +71,9 @@ pub struct Config {
     pub target_dir: PathBuf,
     /// `opt-level` of the release profile (`3`, `s`, ...).
     pub opt_level: String,
+    /// The compiler's memory mode (`ram`, `balanced`, `speed`; `TINYML_MEMORY` of the
+    /// firmware's build script); `None`: the compiler's default.
+    pub memory: Option<String>,
 }
 
 impl Config {
@@ -85,7 +88,7 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"))
             .join("bench");
-        Config { root, models_dir, target_dir, opt_level: "3".into() }
+        Config { root, models_dir, target_dir, opt_level: "3".into(), memory: None }
     }
 }
 
@@ -112,6 +115,7 @@ pub fn build_firmware(cfg: &Config, board: &Board, model: &str, variant: Variant
         .env("RUSTFLAGS", format!("-C target-cpu={} -C link-arg=-Tlink.x", board.cpu()))
         .env("TINYML_BENCH_MODEL", &model_path)
         .env("TINYML_BENCH_MEMORY_X", &memory_x)
+        .env("TINYML_MEMORY", cfg.memory.as_deref().unwrap_or(""))
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     let mut features: Vec<String> = Vec::new();
     if variant != Variant::Microflow {
@@ -140,7 +144,10 @@ pub fn build_firmware(cfg: &Config, board: &Board, model: &str, variant: Variant
         }
     }
     let elf = target_dir.join(target).join("release").join(binary);
-    let copy = target_dir.join(format!("{}.elf", stem(model)));
+    let copy = match &cfg.memory {
+        Some(mode) => target_dir.join(format!("{}.{mode}.elf", stem(model))),
+        None => target_dir.join(format!("{}.elf", stem(model))),
+    };
     std::fs::copy(&elf, &copy).with_context(|| format!("copying {}", elf.display()))?;
     Ok(copy)
 }

@@ -1,6 +1,6 @@
 //! `cargo run -p tinyml-bench --release -- [--board B]... [--model M]...
-//! [--variant ref|opt|microflow]... [--opt-level 3|s|z|2]`: builds and runs the benchmark
-//! matrix and prints Markdown tables. Defaults: every emulated board, every shared model,
+//! [--variant ref|opt|microflow]... [--opt-level 3|s|z|2] [--memory ram|balanced|speed]`:
+//! builds and runs the benchmark matrix and prints Markdown tables. Defaults: every emulated board, every shared model,
 //! all three variants, opt-level 3.
 //!
 //! The run fails when a tinyml variant cannot be built or run, or its output differs from
@@ -39,9 +39,16 @@ fn main() -> Result<()> {
             }
             "--variant" => variants.push(value()?.parse::<Variant>()?),
             "--opt-level" => cfg.opt_level = value()?,
+            "--memory" => {
+                let m = value()?;
+                if !["ram", "balanced", "speed"].contains(&m.as_str()) {
+                    bail!("--memory {m}: expected ram, balanced or speed");
+                }
+                cfg.memory = Some(m);
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L]\n       {}",
+                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L] [--memory ram|balanced|speed]\n       {}",
                     tinyml_bench::sweep::USAGE
                 );
                 return Ok(());

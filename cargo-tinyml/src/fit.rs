@@ -69,8 +69,9 @@ pub fn fit_in_words(program: &Program, report: &Report, board: &Board) -> Fit {
     consts.dedup();
     let const_words: usize =
         consts.iter().map(|&t| &g.tensors[t]).filter(|t| t.is_const()).map(|t| t.elements() * words(t.dtype)).sum();
-    let arena_words = plan_containers(g, &program.steps, Container::Bits16, PlannerKind::default())
-        .map_or(report.arena_bytes, |p| p.arena_bytes);
+    let arena_words =
+        plan_containers(g, &program.steps, Container::Bits16, PlannerKind::default(), &program.plan.in_place)
+            .map_or(report.arena_bytes, |p| p.arena_bytes);
     let flash = const_words + report.code_bytes_estimate.div_ceil(2);
     let ram = arena_words + report.stack_bytes_estimate.div_ceil(2);
     let cap = |kind| board.memory.iter().filter(|r| r.kind == kind).map(|r| r.length / 2).max().unwrap_or(0);

@@ -96,9 +96,16 @@ pub fn diagnose(path: &Path, bytes: &[u8], error: CompileError) -> ModelError {
 
 /// Reads and compiles a model file; a refusal is a [`ModelError`] with its cause.
 pub fn compile_file(path: &Path) -> Result<tinyml_compiler::Program, CompileFileError> {
+    compile_file_with(path, &Default::default())
+}
+
+/// [`compile_file`] with compile options.
+pub fn compile_file_with(
+    path: &Path,
+    options: &tinyml_compiler::CompileOptions,
+) -> Result<tinyml_compiler::Program, CompileFileError> {
     let bytes = std::fs::read(path).map_err(|source| CompileFileError::Read { path: path.to_owned(), source })?;
-    tinyml_compiler::compile(&bytes, &Default::default())
-        .map_err(|e| CompileFileError::Model(diagnose(path, &bytes, e)))
+    tinyml_compiler::compile(&bytes, options).map_err(|e| CompileFileError::Model(diagnose(path, &bytes, e)))
 }
 
 /// [`compile_file`] failed.

@@ -186,7 +186,7 @@ fn run_example_as(example: Example, board: &str, tag: &str, prepare: impl FnOnce
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"));
-    let options = BuildOptions { release: true, target_dir: Some(target), quiet: true };
+    let options = BuildOptions { release: true, target_dir: Some(target), quiet: true, memory: None };
     let elf = cargo::build_elf(&Project::find(&dir).unwrap(), &options)
         .unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()));
     let catalog = Catalog::load().unwrap();

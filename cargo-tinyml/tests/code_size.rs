@@ -60,7 +60,7 @@ fn measure(model: &Path) -> ([u64; 2], u64, Report) {
     let program = tinyml_compiler::compile(&std::fs::read(model).unwrap(), &Default::default()).unwrap();
     let report = Report::of(&program);
     let measured = [false, true].map(|release| {
-        let options = BuildOptions { release, target_dir: Some(target_dir()), quiet: true };
+        let options = BuildOptions { release, target_dir: Some(target_dir()), quiet: true, memory: None };
         let elf = Elf::read(&cargo::build_elf(&project, &options).unwrap()).unwrap();
         elf.memory_use().flash_bytes - report.const_bytes as u64
     });

@@ -44,7 +44,7 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
 
 fn build(dir: &Path) -> PathBuf {
     let project = Project::find(dir).unwrap();
-    let options = BuildOptions { release: false, target_dir: Some(target_dir()), quiet: true };
+    let options = BuildOptions { release: false, target_dir: Some(target_dir()), quiet: true, memory: None };
     cargo::build_elf(&project, &options).unwrap_or_else(|e| panic!("build of {} failed: {e:#}", dir.display()))
 }
 

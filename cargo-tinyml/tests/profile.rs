@@ -132,7 +132,12 @@ fn profiling_compiles_away_in_a_normal_build() {
     std::fs::write(stripped.join("build.rs"), build_rs).unwrap();
     let project = cargo_tinyml::project::Project::find(&stripped).unwrap();
     let target_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target-nolayer");
-    let build = cargo_tinyml::project::cargo::BuildOptions { release: true, target_dir: Some(target_dir), quiet: true };
+    let build = cargo_tinyml::project::cargo::BuildOptions {
+        release: true,
+        target_dir: Some(target_dir),
+        quiet: true,
+        memory: None,
+    };
     let elf = cargo_tinyml::target::elf::Elf::read(&cargo_tinyml::project::cargo::build_elf(&project, &build).unwrap())
         .unwrap();
     let model_rs = std::fs::read_dir(elf.path.parent().unwrap().join("build"))
@@ -239,6 +244,7 @@ fn systick_counts_emulated_instructions_on_every_emulated_board() {
             release: true,
             target_dir: options(1).target_dir,
             quiet: true,
+            memory: None,
         };
         let elf = cargo_tinyml::project::cargo::build_elf(&p, &build).unwrap();
         let emu = board.emulator.as_ref().unwrap();

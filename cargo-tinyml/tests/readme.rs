@@ -104,8 +104,11 @@ fn readme_run_output_is_what_the_firmware_prints() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"));
     let project = Project::find(&dir).unwrap();
-    let elf =
-        cargo::build_elf(&project, &BuildOptions { release: false, target_dir: Some(target), quiet: true }).unwrap();
+    let elf = cargo::build_elf(
+        &project,
+        &BuildOptions { release: false, target_dir: Some(target), quiet: true, memory: None },
+    )
+    .unwrap();
     let catalog = Catalog::builtin().unwrap();
     let Flow::Qemu(emu) = catalog.get("mps3-an547").unwrap().flow() else { panic!("mps3-an547 is emulated") };
     let out = qemu::run(emu, &elf, Duration::from_secs(60), false).unwrap();

@@ -3,6 +3,7 @@
 //! board can hold it. (The measured report of a run is `cargo tinyml profile`'s.)
 
 use crate::plan::bound::{self, Breakdown};
+use crate::plan::MemoryMode;
 use crate::program::Program;
 use serde::Serialize;
 
@@ -118,6 +119,11 @@ pub struct LayerReport {
 pub struct Report {
     /// Planned arena bytes (activations and scratch, the persistent region included).
     pub arena_bytes: usize,
+    /// The memory mode of the plan (`--memory`): which layers may run in place.
+    pub memory_mode: MemoryMode,
+    /// The layers that write their output over an input that dies there (elementwise
+    /// layers in place; reinterpretations are not listed).
+    pub in_place_layers: Vec<usize>,
     /// Bytes of the arena that hold variable tensors (recurrent state such as LSTM and
     /// SVDF state): kept between invocations, never shared with other tensors.
     pub persistent_bytes: usize,
@@ -194,6 +200,8 @@ impl Report {
         let (layer_bound_bytes, layer_bound_layer) = bound::layer_bound(g, &p.steps);
         Report {
             arena_bytes: p.plan.arena_bytes,
+            memory_mode: p.plan.memory,
+            in_place_layers: (0..p.steps.len()).filter(|&i| p.plan.in_place[i].is_some()).collect(),
             persistent_bytes: p.plan.persistent_bytes,
             layer_bound_bytes,
             layer_bound_layer,
@@ -256,8 +264,11 @@ impl Report {
         let at = self.layer_bound_layer.map(|l| format!(" (layer {l})")).unwrap_or_default();
         let _ = writeln!(
             s,
-            "arena: {} B planned; layer-wise bound {} B{at}; live floor {} B",
-            self.arena_bytes, self.layer_bound_bytes, self.live_floor_bytes
+            "arena: {} B planned (--memory {}); layer-wise bound {} B{at}; live floor {} B",
+            self.arena_bytes,
+            self.memory_mode.name(),
+            self.layer_bound_bytes,
+            self.live_floor_bytes
         );
         if self.persistent_bytes > 0 {
             let _ = writeln!(
@@ -272,8 +283,18 @@ impl Report {
             "       busiest layer {}: {} B inputs + output, {} B other live tensors, {} B scratch, {} B alignment, {} B placement",
             b.step, b.layer_bytes, b.other_tensor_bytes, b.scratch_bytes, b.alignment_bytes, b.placement_bytes
         );
-        let in_place: Vec<String> =
-            self.layers.iter().filter(|l| l.in_place).map(|l| format!("{} ({})", l.index, l.op)).collect();
+        let in_place: Vec<String> = self
+            .layers
+            .iter()
+            .filter(|l| l.in_place)
+            .map(|l| {
+                if l.no_op {
+                    format!("{} ({})", l.index, l.op)
+                } else {
+                    format!("{} ({}, over its input)", l.index, l.op)
+                }
+            })
+            .collect();
         if !in_place.is_empty() {
             let _ = writeln!(s, "       in place: {}", in_place.join(", "));
         }

@@ -69,9 +69,20 @@ impl Builder {
         self
     }
 
-    /// Compiles and writes the module.
-    pub fn compile(self) -> Result<Built, CompileError> {
+    /// Compiles and writes the module. `TINYML_MEMORY` (`ram`, `balanced`, `speed`), when
+    /// set, overrides the memory mode of [`Builder::options`]: `cargo tinyml run
+    /// --memory` and the benchmark harness pass the mode to the project's build script
+    /// this way.
+    pub fn compile(mut self) -> Result<Built, CompileError> {
         println!("cargo:rerun-if-changed={}", self.model.display());
+        println!("cargo:rerun-if-env-changed=TINYML_MEMORY");
+        if let Ok(name) = std::env::var("TINYML_MEMORY") {
+            match crate::plan::MemoryMode::from_name(&name) {
+                Some(mode) => self.options.memory = mode,
+                None if name.is_empty() => {}
+                None => println!("cargo:warning=TINYML_MEMORY={name} is not ram, balanced or speed; ignored"),
+            }
+        }
         let bytes = std::fs::read(&self.model).map_err(io(&self.model))?;
         let program = compile(&bytes, &self.options)?;
         let input_t = &program.graph.tensors[program.graph.inputs[0]];

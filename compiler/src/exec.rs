@@ -4,6 +4,7 @@
 
 pub use crate::kernel::io::AlignedBuf;
 use crate::kernel::io::OpIo;
+use crate::plan::align_up;
 use crate::program::Program;
 
 /// Why a host run failed.
@@ -92,17 +93,32 @@ impl Program {
                 continue;
             }
             let place = |t: usize| (self.offset(t), g.tensors[t].elements());
-            let mut io = OpIo::new(
-                arena.bytes_mut(),
-                step.inputs.iter().map(|&t| place(t)).collect(),
-                step.outputs.iter().map(|&t| place(t)).collect(),
-                self.plan.scratch[i],
-            );
-            step.kernel.execute(&mut io).map_err(|error| ExecError::Kernel {
-                op_index: step.op_index,
-                op: step.kernel.op_name(),
-                error,
-            })?;
+            let mut inputs: Vec<_> = step.inputs.iter().map(|&t| place(t)).collect();
+            let outputs = step.outputs.iter().map(|&t| place(t)).collect();
+            let fail = |error| ExecError::Kernel { op_index: step.op_index, op: step.kernel.op_name(), error };
+            match self.plan.in_place[i] {
+                None => {
+                    let mut io = OpIo::new(arena.bytes_mut(), inputs, outputs, self.plan.scratch[i]);
+                    step.kernel.execute(&mut io).map_err(fail)?;
+                }
+                Some(k) => {
+                    // The output writes over input k. The device kernels copy the input
+                    // through a stack chunk first (`kernels::in_place`); the host copies
+                    // it whole past the arena and runs the ordinary kernel, so the step
+                    // reads what it would have read and the bytes of input k end up
+                    // overwritten, as on the device.
+                    let len = arena.bytes().len();
+                    let (off, bytes) = (self.offset(step.inputs[k]), g.tensors[step.inputs[k]].bytes());
+                    let side_at = align_up(len);
+                    let mut side = AlignedBuf::new(side_at + bytes);
+                    side.bytes_mut()[..len].copy_from_slice(arena.bytes());
+                    side.bytes_mut()[side_at..].copy_from_slice(&arena.bytes()[off..off + bytes]);
+                    inputs[k].0 = side_at;
+                    let mut io = OpIo::new(side.bytes_mut(), inputs, outputs, self.plan.scratch[i]);
+                    step.kernel.execute(&mut io).map_err(fail)?;
+                    arena.bytes_mut().copy_from_slice(&side.bytes()[..len]);
+                }
+            }
         }
         Ok(g.outputs
             .iter()

@@ -5,13 +5,15 @@ use crate::error::CompileError;
 use crate::graph::{DType, Graph, TensorId};
 use crate::kernel::Step;
 use crate::ops;
-use crate::plan::{self, MemoryPlan, PlannerKind};
+use crate::plan::{self, MemoryMode, MemoryPlan, PlannerKind};
 
 /// Choices that change what the compiler produces.
 #[derive(Clone, Debug, Default)]
 pub struct CompileOptions {
     /// Memory planning strategy.
     pub planner: PlannerKind,
+    /// Arena bytes against instructions: which layers run in place.
+    pub memory: MemoryMode,
 }
 
 /// A graph lowered to kernel calls with a memory plan.
@@ -90,7 +92,7 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
             outputs: lowered.outputs,
         });
     }
-    let plan = plan::plan_program(&graph, &steps, options.planner)?;
+    let plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
     Ok(Program { graph, steps, plan })
 }
 
@@ -98,6 +100,7 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
 mod tests {
     use super::*;
     use crate::graph::{opcode, OpCode, Operator, Options, Quant, Tensor};
+    use crate::plan::MemoryMode;
 
     fn tensor(name: &str, zero_point: i64, is_variable: bool) -> Tensor {
         Tensor {
@@ -157,5 +160,53 @@ mod tests {
         // is real 0 too, its zero point.
         let out = p.run(&[&[3u8; 40]]).expect("runs");
         assert_eq!(out[0], vec![1u8; 40]);
+    }
+
+    /// `x [1, 1]` broadcast-added to a constant `[1, 40]`, then two RELUs: the RELUs may
+    /// write over their dying inputs, which shrinks the arena from two 40-byte tensors
+    /// (48 B each, aligned) to the ADD's 16 + 48 B.
+    fn chain(memory: MemoryMode) -> Program {
+        let mut c = tensor("c", 0, false);
+        c.data = Some(vec![1; 40]);
+        let mut x = tensor("x", 0, false);
+        x.shape = vec![1, 1];
+        let op = |index, opcode, inputs: Vec<Option<usize>>, output| Operator {
+            index,
+            opcode: OpCode::Builtin(opcode),
+            inputs,
+            outputs: vec![output],
+            options: Options::None,
+            custom_options: vec![],
+        };
+        let graph = Graph {
+            tensors: vec![x, c, tensor("a", 0, false), tensor("b", 0, false), tensor("y", 0, false)],
+            operators: vec![
+                op(0, opcode::ADD, vec![Some(0), Some(1)], 2),
+                op(1, opcode::RELU, vec![Some(2)], 3),
+                op(2, opcode::RELU, vec![Some(3)], 4),
+            ],
+            inputs: vec![0],
+            outputs: vec![4],
+            description: String::new(),
+        };
+        compile_graph(graph, &CompileOptions { memory, ..Default::default() }).expect("compiles")
+    }
+
+    #[test]
+    fn memory_modes_run_elementwise_layers_in_place() {
+        let speed = chain(MemoryMode::Speed);
+        assert_eq!(speed.plan.arena_bytes, 96);
+        assert_eq!(speed.plan.in_place, vec![None; 3]);
+        for mode in [MemoryMode::Balanced, MemoryMode::Ram] {
+            let p = chain(mode);
+            assert_eq!(p.plan.arena_bytes, 64, "{mode:?}");
+            // The broadcast ADD cannot run in place; both RELUs do, in one buffer.
+            assert_eq!(p.plan.in_place, vec![None, Some(0), Some(0)], "{mode:?}");
+            assert_eq!(p.offset(2), p.offset(4));
+            let input = [200u8];
+            assert_eq!(p.run(&[&input]).expect("runs"), speed.run(&[&input]).expect("runs"), "{mode:?}");
+            let rust = crate::codegen::rust::generate_with(&p, &Default::default());
+            assert!(rust.contains("relu_s8_in_place(&L1_PARAMS, st0)"), "{rust}");
+        }
     }
 }

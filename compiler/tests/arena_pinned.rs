@@ -14,15 +14,19 @@
 mod support;
 
 use tinyml_compiler::analysis::Report;
-use tinyml_compiler::plan::{check_placement, PlannerKind};
+use tinyml_compiler::plan::{check_placement, MemoryMode, PlannerKind};
 use tinyml_compiler::program::CompileOptions;
 use tinyml_compiler::Program;
 
 /// A shared model and what its arena may be.
 struct Pin {
     model: &'static str,
-    /// Our planned arena in bytes (the default planner), as of the last intended change.
+    /// Our planned arena in bytes (the default planner and memory mode, `balanced`), as
+    /// of the last intended change. `speed` must stay at this figure too (in place
+    /// nowhere): pinned by [`every_memory_mode_is_pinned`].
     planned: usize,
+    /// The arena with `--memory ram`, and the layers that then write over their input.
+    ram: (usize, &'static [usize]),
     /// The layer-wise bound: the largest distinct inputs plus output of one layer.
     layer_bound: usize,
     /// TFLM's whole arena for the model: "Arena allocation total" of TFLM's recording
@@ -38,6 +42,7 @@ const PINS: &[Pin] = &[
     Pin {
         model: "mlperf-tiny/kws_ref_model.tflite",
         planned: 16_000,
+        ram: (16_000, &[]),
         layer_bound: 16_000,
         tflm_arena: 24_272,
         tflm_activations: 16_000,
@@ -45,6 +50,7 @@ const PINS: &[Pin] = &[
     Pin {
         model: "mlperf-tiny/ad01_int8.tflite",
         planned: 768,
+        ram: (768, &[]),
         layer_bound: 768,
         tflm_arena: 3_984,
         tflm_activations: 768,
@@ -53,15 +59,20 @@ const PINS: &[Pin] = &[
     Pin {
         model: "mlperf-tiny/vww_96_int8.tflite",
         planned: 55_296,
+        ram: (55_296, &[]),
         layer_bound: 55_296,
         tflm_arena: 103_680,
         tflm_activations: 73_728,
     },
     // 144 B above the bound: layer 2 (a conv) holds its input and output, the block's
-    // 16,384 B skip connection and its minimum scratch of 144 B.
+    // 16,384 B skip connection and its minimum scratch of 144 B. With `--memory ram` the
+    // three residual ADDs write over their dying input, but the arena stays: the peak is
+    // the conv before the ADD, with the skip connection live across it (the next step is
+    // fusing that conv with the ADD, issue 13).
     Pin {
         model: "mlperf-tiny/ic_resnet8_int8.tflite",
         planned: 49_296,
+        ram: (49_296, &[3, 7, 11]),
         layer_bound: 49_152,
         tflm_arena: 55_984,
         tflm_activations: 49_152,
@@ -70,6 +81,7 @@ const PINS: &[Pin] = &[
     Pin {
         model: "tflite-micro/micro_speech_quantized.tflite",
         planned: 5_968,
+        ram: (5_968, &[]),
         layer_bound: 5_960,
         tflm_arena: 7_584,
         tflm_activations: 5_968,
@@ -77,6 +89,7 @@ const PINS: &[Pin] = &[
     Pin {
         model: "tflite-micro/hello_world_int8.tflite",
         planned: 32,
+        ram: (32, &[]),
         layer_bound: 32,
         tflm_arena: 1_504,
         tflm_activations: 32,
@@ -85,6 +98,11 @@ const PINS: &[Pin] = &[
 
 /// Compiles a shared model, or `None` after a visible skip when the models are absent.
 fn compile(rel: &str, planner: PlannerKind) -> Option<Program> {
+    compile_with(rel, planner, MemoryMode::default())
+}
+
+/// [`compile`] with a memory mode.
+fn compile_with(rel: &str, planner: PlannerKind, memory: MemoryMode) -> Option<Program> {
     let path = support::shared_models().join(rel);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -97,7 +115,7 @@ fn compile(rel: &str, planner: PlannerKind) -> Option<Program> {
             return None;
         }
     };
-    let options = CompileOptions { planner };
+    let options = CompileOptions { planner, memory };
     Some(tinyml_compiler::compile(&bytes, &options).unwrap_or_else(|e| panic!("{rel} does not compile: {e}")))
 }
 
@@ -248,4 +266,63 @@ fn scratch_is_granted_only_where_it_costs_no_arena() {
             _ => {}
         }
     }
+}
+
+/// Every memory mode of every shared model: `speed` is the plan without in-place layers
+/// (the `planned` pin, which `balanced` equals unless in place shrinks the arena), `ram`
+/// its own pin and its in-place layers; every mode's placement is checked, and every
+/// mode's outputs on the build's test input equal speed's.
+#[test]
+fn every_memory_mode_is_pinned() {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for pin in PINS {
+        let mut got = Vec::new();
+        let mut speed_outputs = None;
+        for mode in [MemoryMode::Speed, MemoryMode::Balanced, MemoryMode::Ram] {
+            let Some(p) = compile_with(pin.model, PlannerKind::default(), mode) else { return };
+            // Every mode computes what `speed` does, byte for byte (speed is the plan the
+            // oracle tests hold bit-exact against TFLM).
+            let inputs: Vec<Vec<u8>> = p
+                .graph
+                .inputs
+                .iter()
+                .map(|&t| {
+                    let t = &p.graph.tensors[t];
+                    tinyml_compiler::build::test_input_for(t.dtype, t.elements())
+                })
+                .collect();
+            let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+            let outputs = p.run(&refs).unwrap_or_else(|e| panic!("{} ({}): {e}", pin.model, mode.name()));
+            match &speed_outputs {
+                None => speed_outputs = Some(outputs),
+                Some(want) => {
+                    if &outputs != want {
+                        problems.push(format!("{} ({}): outputs differ from speed's", pin.model, mode.name()));
+                    }
+                }
+            }
+            let (buffers, offsets): (Vec<_>, Vec<_>) = p.plan.buffers.iter().cloned().unzip();
+            if let Err(e) = check_placement(&buffers, &offsets) {
+                problems.push(format!("{} ({mode:?}): {e}", pin.model));
+            }
+            let in_place: Vec<usize> = (0..p.steps.len()).filter(|&i| p.plan.in_place[i].is_some()).collect();
+            let (want_bytes, want_in_place): (usize, &[usize]) = match mode {
+                MemoryMode::Ram => pin.ram,
+                MemoryMode::Balanced | MemoryMode::Speed => (pin.planned, &[]),
+            };
+            if p.plan.arena_bytes != want_bytes || in_place != want_in_place {
+                problems.push(format!(
+                    "{} ({}): arena {} B with {in_place:?} in place, pinned {want_bytes} B with {want_in_place:?}",
+                    pin.model,
+                    mode.name(),
+                    p.plan.arena_bytes
+                ));
+            }
+            got.push(p.plan.arena_bytes.to_string());
+        }
+        rows.push([vec![pin.model.to_string()], got, vec![pin.layer_bound.to_string()]].concat());
+    }
+    eprintln!("{}", support::table(&["model", "speed B", "balanced B", "ram B", "layer-wise bound B"], &rows));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -76,7 +76,7 @@ fn align8(n: usize) -> usize {
 fn prepare(dir: &Path, op: &str, name: &str, io: (usize, usize, usize), container: Container) -> Result<Case, String> {
     let (n_in, n_out, invokes) = io;
     let model = std::fs::read(dir.join("model.tflite")).map_err(|e| format!("cannot read model: {e}"))?;
-    let program = tinyml_compiler::compile(&model, &Default::default()).map_err(|e| format!("compile: {e}"))?;
+    let program = tinyml_compiler::compile(&model, &support::compile_options()).map_err(|e| format!("compile: {e}"))?;
     let opts = COptions { source: format!("{op}/{name}"), container, ..Default::default() };
     let export = c::generate(&program, &opts).map_err(|e| format!("export: {e}"))?;
     let mut inputs = Vec::new();

@@ -92,7 +92,7 @@ fn shared_models_match_tflm() {
                 continue;
             }
         };
-        let program = match tinyml_compiler::compile(&bytes, &Default::default()) {
+        let program = match tinyml_compiler::compile(&bytes, &support::compile_options()) {
             Ok(p) => p,
             Err(e) => {
                 rows.push(vec![name, "-".into(), format!("compile error: {e}"), "-".into(), "-".into()]);

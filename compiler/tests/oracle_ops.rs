@@ -30,6 +30,9 @@ enum Outcome {
     Fail { result: String, max_abs: String, first: String },
 }
 
+/// Cases whose program runs a layer in place (over a dying input; `TINYML_MEMORY=ram`).
+static IN_PLACE_CASES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn fail(result: impl Into<String>) -> Outcome {
     Outcome::Fail { result: result.into(), max_abs: "-".into(), first: "-".into() }
 }
@@ -41,13 +44,16 @@ fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize, invokes: usize) -> Ou
         Ok(m) => m,
         Err(e) => return fail(format!("cannot read model: {e}")),
     };
-    let program = match tinyml_compiler::compile(&model, &Default::default()) {
+    let program = match tinyml_compiler::compile(&model, &support::compile_options()) {
         Ok(p) => p,
         Err(CompileError::Unsupported { reason, site }) if reason.contains("not implemented yet") => {
             return fail(format!("NOT IMPLEMENTED ({site})"))
         }
         Err(e) => return fail(format!("compile error: {e}")),
     };
+    if program.plan.in_place.iter().any(Option::is_some) {
+        IN_PLACE_CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut inputs = Vec::new();
     for k in 0..n_inputs {
         match read_npy(&dir.join(format!("input_{k}.npy"))) {
@@ -163,10 +169,13 @@ fn every_op_case_matches_tflm() {
         .collect();
     let passed: usize = per_op.values().map(|v| v.0).sum();
     let report = format!(
-        "oracle cases: {}\n{}\n{passed} of {total} cases bit-exact with TFLM ({} cases TFLM itself rejects are listed in manifest.json)\n",
+        "oracle cases: {}\n{}\n{passed} of {total} cases bit-exact with TFLM ({} cases TFLM itself rejects are listed in manifest.json)\n\
+         memory mode {}: {} cases ran a layer in place\n",
         dir.display(),
         table(&["op", "pass", "mismatch/error", "not implemented"], &summary),
         skipped.len(),
+        support::memory_mode().name(),
+        IN_PLACE_CASES.load(std::sync::atomic::Ordering::Relaxed),
     );
     eprintln!("{report}");
     if !failures.is_empty() {

@@ -3,7 +3,7 @@
 //! whether the model fits a board.
 
 use crate::boards::Catalog;
-use crate::common::compile_model;
+use crate::common::{compile_model, MemoryArgs};
 pub use crate::fit::{fit, Fit};
 use crate::fit::{fit_for, WORDS};
 use crate::model_io::{inputs_outputs, TensorIo};
@@ -26,6 +26,9 @@ measures them on the target). Exit codes: 0 fits (or no --board), 1 error, 3 doe
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
+    /// Arena bytes against instructions.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     /// Check the fit against this board's flash and RAM (see `cargo tinyml boards`).
     #[arg(long, short)]
     pub board: Option<String>,
@@ -58,7 +61,7 @@ impl Cmd {
             Some(name) => Some(Catalog::load()?.get(name)?.clone()),
             None => None,
         };
-        let program = compile_model(&self.model)?;
+        let program = compile_model(&self.model, &self.memory)?;
         let report = Report::of(&program);
         let fit = board.map(|b| fit_for(&program, &report, &b));
         let (inputs, outputs) = inputs_outputs(&program.graph);

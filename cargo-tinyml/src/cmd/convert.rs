@@ -2,7 +2,7 @@
 //! Today the only form is portable C99 (`--emit c`), for C toolchains (Zephyr, vendor
 //! SDKs, TI Code Composer Studio for C2000, which Rust cannot target).
 
-use crate::common::compile_model;
+use crate::common::{compile_model, MemoryArgs};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +26,9 @@ use tinyml_compiler::codegen::c::{self, COptions, Container};
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
+    /// Arena bytes against instructions.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     /// What to emit.
     #[arg(long, value_enum, default_value = "c")]
     pub emit: Emit,
@@ -54,7 +57,7 @@ pub enum Emit {
 impl Cmd {
     /// Runs the command.
     pub fn run(self) -> anyhow::Result<ExitCode> {
-        let program = compile_model(&self.model)?;
+        let program = compile_model(&self.model, &self.memory)?;
         let container = if self.int8_container == "16" { Container::Bits16 } else { Container::Bits8 };
         let source = self.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let opts = COptions { source, container, embed_test_vector: self.test_vector, ..Default::default() };

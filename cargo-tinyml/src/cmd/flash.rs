@@ -63,6 +63,9 @@ pub struct Cmd {
     /// Where the project is and where cargo builds it.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Arena bytes against instructions.
+    #[command(flatten)]
+    pub memory: crate::common::MemoryArgs,
 }
 
 impl Cmd {
@@ -89,7 +92,13 @@ impl Cmd {
         }
         let elf_path = match (&self.elf, &project) {
             (Some(path), _) => path.clone(),
-            (None, Some(project)) => cargo::build_elf(project, &self.project.build_options(self.release, false))?,
+            (None, Some(project)) => cargo::build_elf(
+                project,
+                &cargo::BuildOptions {
+                    memory: Some(self.memory.mode()),
+                    ..self.project.build_options(self.release, false)
+                },
+            )?,
             (None, None) => unreachable!("a project is located whenever no ELF is given"),
         };
         let elf = Elf::read(&elf_path)?;

@@ -35,6 +35,9 @@ pub struct Cmd {
     /// Where the project is and where cargo builds it.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Arena bytes against instructions.
+    #[command(flatten)]
+    pub memory: crate::common::MemoryArgs,
 }
 
 impl Cmd {
@@ -48,7 +51,13 @@ impl Cmd {
         let timeout = common::timeout(self.timeout)?;
         // Ctrl-C stops QEMU and exits 130 with a message (not QEMU's status).
         crate::interrupt::install();
-        let elf = cargo::build_elf(&project, &self.project.build_options(self.release, false))?;
+        let elf = cargo::build_elf(
+            &project,
+            &cargo::BuildOptions {
+                memory: Some(self.memory.mode()),
+                ..self.project.build_options(self.release, false)
+            },
+        )?;
         eprintln!("     Running `{}`", qemu::command_line(emu, &elf).join(" "));
         let outcome = qemu::run(emu, &elf, timeout, true)?;
         if let Some(top1) = top1::of_run(&outcome.stdout, &project.root) {

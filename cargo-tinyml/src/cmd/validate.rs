@@ -1,7 +1,7 @@
 //! `cargo tinyml validate`: run the compiled model on the host and compare it with a
 //! reference (the TFLM interpreter, or saved outputs).
 
-use crate::common::compile_model;
+use crate::common::{compile_model, MemoryArgs};
 use crate::python;
 use anyhow::{bail, Context};
 use serde::Serialize;
@@ -26,6 +26,9 @@ Exit codes: 0 within the thresholds, 1 outside them or an error, 2 usage.")]
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
+    /// Arena bytes against instructions.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     /// Where to run the compiled model (only `host` for now; emulated boards run through
     /// `cargo tinyml run`).
     #[arg(long, default_value = "host")]
@@ -208,7 +211,7 @@ impl Cmd {
                 self.board
             );
         }
-        let program = compile_model(&self.model)?;
+        let program = compile_model(&self.model, &self.memory)?;
         let g = &program.graph;
         // samples[s][k] = bytes of model input k for sample s.
         let samples: Vec<Vec<Vec<u8>>> = if self.inputs.is_empty() {

@@ -60,7 +60,7 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         probe::find_probe(&probe_rs::probe::list::Lister::new(), selector.as_ref())?;
     }
     let runs = o.runs.to_string();
-    let build = BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet };
+    let build = BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet, memory: None };
     let elf_path = cargo::build_elf_with(&project, &build, &["profile"], &[("TINYML_PROFILE_RUNS", &runs)])?;
     let elf = Elf::read(&elf_path)?;
     let (text, scale) = match board.flow() {

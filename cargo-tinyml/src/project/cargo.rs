@@ -37,6 +37,9 @@ pub struct BuildOptions {
     pub target_dir: Option<PathBuf>,
     /// Suppress cargo's progress and diagnostics on stderr (`--quiet`).
     pub quiet: bool,
+    /// The memory mode for the model's build script (`TINYML_MEMORY`, read by
+    /// `tinyml_compiler::build::Builder`); `None`: the build script's own.
+    pub memory: Option<tinyml_compiler::plan::MemoryMode>,
 }
 
 /// Builds the project's binary and returns the path of the ELF.
@@ -68,6 +71,9 @@ pub fn build_elf_with(
         cmd.arg("--features").arg(features.join(","));
     }
     cmd.envs(env.iter().copied());
+    if let Some(mode) = options.memory {
+        cmd.env("TINYML_MEMORY", mode.name());
+    }
     if let Some(dir) = &options.target_dir {
         cmd.arg("--target-dir").arg(dir);
     }

@@ -17,8 +17,11 @@ pub struct Layer<'p> {
     pub call: Option<Call>,
 }
 
-/// The layers of `p`, their constants collected in `e`.
-pub fn layers<'p>(p: &'p Program, e: &mut Emitter) -> Vec<Layer<'p>> {
+/// The layers of `p`, their constants collected in `e`. With `in_place`, a step the
+/// plan runs in place gets its in-place call ([`crate::kernel::Kernel::emit_in_place`]);
+/// without, its ordinary call, for back ends whose kernels read each element before
+/// they write it, so that the same pointer can be both input and output (C).
+pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<'p>> {
     let g = &p.graph;
     p.steps
         .iter()
@@ -33,7 +36,10 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter) -> Vec<Layer<'p>> {
                 step.outputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect::<Vec<_>>().join(", "),
                 step.kernel.macs()
             );
-            let call = (!step.kernel.is_reinterpretation()).then(|| step.kernel.emit(e));
+            let call = (!step.kernel.is_reinterpretation()).then(|| match p.plan.in_place[index] {
+                Some(k) if in_place => step.kernel.emit_in_place(e, k),
+                _ => step.kernel.emit(e),
+            });
             Layer { index, step, summary, call }
         })
         .collect()

@@ -128,6 +128,10 @@ fn views_binding(p: &Program, i: usize, step: &Step, call: &Call) -> String {
         });
     }
     for (k, &t) in step.outputs.iter().enumerate() {
+        // An in-place call writes its output through the state view of the input.
+        if k == 0 && p.plan.in_place[i].is_some() {
+            continue;
+        }
         let ty = g.tensors[t].dtype.rust_name();
         lines.push(format!("let {} = v.output::<{ty}>({})?;", output_name(k), place(p, t)));
     }
@@ -195,7 +199,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let g = &p.graph;
     let mut e = Emitter::new();
     let mut body = String::new();
-    for layer in layers(p, &mut e) {
+    for layer in layers(p, &mut e, true) {
         let (i, step) = (layer.index, layer.step);
         let _ = writeln!(body, "    // #{i} {}", layer.summary);
         let Some(call) = layer.call else {

@@ -42,6 +42,28 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     fn is_reinterpretation(&self) -> bool {
         false
     }
+    /// The arena inputs whose bytes the output may take (in-place execution), best
+    /// first: an input of the output's element type and element count whose element `i`
+    /// only output element `i` reads. The planner uses one when that input dies here
+    /// ([`crate::plan::in_place_candidates`]). By default none.
+    fn in_place_inputs(&self) -> Vec<usize> {
+        Vec::new()
+    }
+    /// The call that runs the kernel with its output over arena input `k`, one of
+    /// [`Kernel::in_place_inputs`]. By default the unary form of [`Kernel::emit`]: the
+    /// runtime's `<function>_in_place`, with input `k` as [`Arg::State`] and no output.
+    fn emit_in_place(&self, e: &mut Emitter, k: usize) -> Call {
+        let mut call = self.emit(e);
+        e.use_path("tinyml_runtime::kernels::in_place::*");
+        call.function.push_str("_in_place");
+        call.args.retain(|a| *a != Arg::Output);
+        for a in &mut call.args {
+            if *a == Arg::Input(k) {
+                *a = Arg::State(k);
+            }
+        }
+        call
+    }
     /// Runs on the host over the planned arena.
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error>;
     /// The kernel call, with its constants added to `e`. [`Arg::Input`] `k` is arena

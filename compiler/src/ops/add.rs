@@ -14,8 +14,13 @@ use tinyml_runtime::kernels::add::{
 };
 
 /// The runtime function of ADD and SUB for element `T`.
-fn add_fn<P, T>(params_ty: &'static str, function: &'static str, run: fn(&P, &[T], &[T], &mut [T])) -> BinaryFn<P, T> {
-    BinaryFn { module: "add", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |_| 0 }
+fn add_fn<P, T>(
+    params_ty: &'static str,
+    function: &'static str,
+    run: fn(&P, &[T], &[T], &mut [T]),
+    in_place: fn(&P) -> bool,
+) -> BinaryFn<P, T> {
+    BinaryFn { module: "add", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |_| 0, in_place }
 }
 
 /// Lowers an ADD operator.
@@ -66,7 +71,7 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
             };
             let (operands, inputs) = Operands::<i32>::lower(cx)?;
             let params = AddI32Params { activation_min, activation_max, subtract, shape };
-            let f = add_fn("AddI32Params", "add_i32", add_i32);
+            let f = add_fn("AddI32Params", "add_i32", add_i32, |p| p.shape.elementwise);
             Ok(Lowered {
                 kernel: Box::new(Binary { op: op_name(subtract), params, operands, f }),
                 inputs,
@@ -125,7 +130,15 @@ fn lower_add_sub(cx: &LowerCx, subtract: bool) -> Result<Lowered, CompileError> 
                 (Box::new(AddS8::new(op, params, operands)), i)
             } else {
                 let (operands, i) = Operands::<i16>::lower(cx)?;
-                (Box::new(Binary { op, params, operands, f: add_fn("AddParams", "add_s16", add_s16) }), i)
+                (
+                    Box::new(Binary {
+                        op,
+                        params,
+                        operands,
+                        f: add_fn("AddParams", "add_s16", add_s16, |p| p.shape.elementwise),
+                    }),
+                    i,
+                )
             };
             Ok(Lowered { kernel, inputs, outputs: vec![output] })
         }
@@ -163,6 +176,19 @@ impl Kernel for AddS8 {
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         self.operands.run(io, |a, b, out| add_s8(&self.params, a, b, &self.packed, out))
+    }
+
+    fn in_place_inputs(&self) -> Vec<usize> {
+        if self.params.shape.elementwise {
+            self.operands.arena_inputs()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn emit_in_place(&self, e: &mut Emitter, k: usize) -> Call {
+        let call = self.emit(e);
+        self.operands.in_place_call(e, call, k)
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {

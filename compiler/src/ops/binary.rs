@@ -102,6 +102,33 @@ impl<T: ConstElem> Operands<T> {
     }
 
     /// Emits constant tables and returns the arguments for input 1 and input 2.
+    /// The arena inputs, by index.
+    pub fn arena_inputs(&self) -> Vec<usize> {
+        match self {
+            Operands::Arena => vec![0, 1],
+            Operands::Const1(_) | Operands::Const2(_) => vec![0],
+        }
+    }
+
+    /// `call` (`f(params, in1, in2, [tables,] out)`, from [`Operands::emit`]) as the
+    /// in-place call of the runtime (`f_in_place(params, acc, other, acc_operand,
+    /// [tables])`) writing over arena input `k`, which holds operand `acc_operand`.
+    pub fn in_place_call(&self, e: &mut Emitter, mut call: Call, k: usize) -> Call {
+        e.use_path("tinyml_runtime::kernels::in_place::*");
+        let operand = match self {
+            Operands::Arena => k,
+            Operands::Const1(_) => 1,
+            Operands::Const2(_) => 0,
+        };
+        let mut args = std::mem::take(&mut call.args).into_iter().filter(|a| *a != Arg::Output);
+        let params = args.next().expect("params");
+        let operands = [args.next().expect("operand 1"), args.next().expect("operand 2")];
+        call.args = vec![params, Arg::State(k), operands[1 - operand].clone(), Arg::Int(operand as i64)];
+        call.args.extend(args);
+        call.function.push_str("_in_place");
+        call
+    }
+
     pub fn emit(&self, e: &mut Emitter) -> (Arg, Arg) {
         match self {
             Operands::Arena => (Arg::Input(0), Arg::Input(1)),
@@ -311,6 +338,9 @@ pub struct BinaryFn<P, T> {
     pub run: fn(&P, &[T], &[T], &mut [T]),
     /// Multiply-accumulates per inference.
     pub macs: fn(&P) -> u64,
+    /// Whether the runtime has `<function>_in_place` and these parameters allow it (both
+    /// operands of the output's shape).
+    pub in_place: fn(&P) -> bool,
 }
 
 /// A lowered two-operand elementwise operator over elements of type `T` with parameters
@@ -346,6 +376,19 @@ where
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         self.operands.run(io, |a, b, out| (self.f.run)(&self.params, a, b, out))
+    }
+
+    fn in_place_inputs(&self) -> Vec<usize> {
+        if (self.f.in_place)(&self.params) {
+            self.operands.arena_inputs()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn emit_in_place(&self, e: &mut Emitter, k: usize) -> Call {
+        let call = self.emit(e);
+        self.operands.in_place_call(e, call, k)
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {

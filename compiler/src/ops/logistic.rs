@@ -168,6 +168,10 @@ pub fn lower_tanh(cx: &LowerCx) -> Result<Lowered, CompileError> {
 }
 
 impl Kernel for Sigmoid {
+    fn in_place_inputs(&self) -> Vec<usize> {
+        vec![0]
+    }
+
     fn op_name(&self) -> &'static str {
         if self.is_tanh {
             "TANH"

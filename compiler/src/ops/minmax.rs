@@ -36,6 +36,7 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
             generic: true,
             run,
             macs: |_| 0,
+            in_place: |_| false,
         };
         Ok((Box::new(Binary { op, params: shape, operands, f }), inputs))
     }

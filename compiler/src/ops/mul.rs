@@ -15,23 +15,41 @@ fn mul_fn<P: HasShape, T>(
     function: &'static str,
     run: fn(&P, &[T], &[T], &mut [T]),
 ) -> BinaryFn<P, T> {
-    BinaryFn { module: "mul", params_name: "PARAMS", params_ty, function, generic: false, run, macs: |p| p.out_len() }
+    BinaryFn {
+        module: "mul",
+        params_name: "PARAMS",
+        params_ty,
+        function,
+        generic: false,
+        run,
+        macs: |p| p.out_len(),
+        in_place: |p| p.elementwise(),
+    }
 }
 
 /// Parameters that carry the broadcast shape.
 trait HasShape {
     fn out_len(&self) -> u64;
+    fn elementwise(&self) -> bool;
 }
 
 impl HasShape for MulParams {
     fn out_len(&self) -> u64 {
         self.shape.out_len() as u64
     }
+
+    fn elementwise(&self) -> bool {
+        self.shape.elementwise
+    }
 }
 
 impl HasShape for MulI32Params {
     fn out_len(&self) -> u64 {
         self.shape.out_len() as u64
+    }
+
+    fn elementwise(&self) -> bool {
+        self.shape.elementwise
     }
 }
 

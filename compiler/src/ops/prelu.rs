@@ -17,7 +17,16 @@ fn prelu_fn<P, T>(
     function: &'static str,
     run: fn(&P, &[T], &[T], &mut [T]),
 ) -> BinaryFn<P, T> {
-    BinaryFn { module: "prelu", params_name, params_ty, function, generic: false, run, macs: |_| 0 }
+    BinaryFn {
+        module: "prelu",
+        params_name,
+        params_ty,
+        function,
+        generic: false,
+        run,
+        macs: |_| 0,
+        in_place: |_| false,
+    }
 }
 
 /// Lowers a PRELU operator (input 0 the input, input 1 alpha).

@@ -98,6 +98,14 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
 }
 
 impl Kernel for Quantize {
+    /// A requantization within one type (int8 to int8, int16 to int16) is elementwise.
+    fn in_place_inputs(&self) -> Vec<usize> {
+        match self {
+            Quantize::Requantize { input, output, .. } if input == output => vec![0],
+            _ => Vec::new(),
+        }
+    }
+
     fn op_name(&self) -> &'static str {
         "QUANTIZE"
     }

@@ -195,6 +195,10 @@ impl Kernel for Relu {
         }
     }
 
+    fn in_place_inputs(&self) -> Vec<usize> {
+        vec![0]
+    }
+
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::relu::*");
         e.use_path("tinyml_runtime::kernels::hard_swish::*");

@@ -21,7 +21,7 @@ fn sq_fn<P, T>(
     function: &'static str,
     run: fn(&P, &[T], &[T], &mut [T]),
 ) -> BinaryFn<P, T> {
-    BinaryFn { module: "add", params_name, params_ty, function, generic: false, run, macs: |_| 0 }
+    BinaryFn { module: "add", params_name, params_ty, function, generic: false, run, macs: |_| 0, in_place: |_| false }
 }
 
 /// Lowers a SQUARED_DIFFERENCE operator.

@@ -2,7 +2,7 @@
 //! tensors and lifetimes as the program's plan, sized in the container's units. Planning
 //! lives here, apart from code generation, which only reads the plan.
 
-use super::{buffers_of, plan, Buffer, BufferKind, MemoryPlan, PlannerKind};
+use super::{buffers_of, plan, Buffer, BufferKind, MemoryMode, MemoryPlan, PlannerKind};
 use crate::graph::{DType, Graph};
 use crate::kernel::Step;
 
@@ -54,9 +54,10 @@ pub fn plan_containers(
     steps: &[Step],
     container: Container,
     planner: PlannerKind,
+    in_place: &[Option<usize>],
 ) -> Result<MemoryPlan, ContainerPlanError> {
     let needed: Vec<usize> = steps.iter().map(|s| s.kernel.scratch().min).collect();
-    let buffers = buffers_of(g, steps, &needed).map_err(ContainerPlanError)?;
+    let buffers = buffers_of(g, steps, &needed, in_place).map_err(ContainerPlanError)?;
     let buffers = match container {
         Container::Bits8 => buffers,
         Container::Bits16 => buffers
@@ -75,7 +76,10 @@ pub fn plan_containers(
             })
             .collect(),
     };
-    Ok(plan(g, steps, &buffers, planner))
+    let mut plan = plan(g, steps, &buffers, planner);
+    plan.in_place = in_place.to_vec();
+    plan.memory = if in_place.iter().any(Option::is_some) { MemoryMode::Ram } else { MemoryMode::Speed };
+    Ok(plan)
 }
 
 /// Why the container plan failed: the program's buffers could not be listed.

@@ -44,6 +44,43 @@ impl PlannerKind {
     }
 }
 
+/// What the plan trades between arena bytes and instructions (`--memory`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemoryMode {
+    /// Every in-place layer the math allows ([`in_place_candidates`]), whatever it saves,
+    /// model inputs included: `invoke` then consumes its input (refill it before each
+    /// call, as with any plan that reuses the input's bytes).
+    Ram,
+    /// In place only where it makes the arena smaller, and never over a model input: each
+    /// in-place layer copies its input through a small stack buffer, a fraction of a
+    /// percent of a model's instructions.
+    #[default]
+    Balanced,
+    /// No in-place layers: every layer's output has bytes of its own (the plan of the
+    /// layer-wise bound, and the fewest instructions).
+    Speed,
+}
+
+impl MemoryMode {
+    /// Every mode, in the order of `--memory`'s values.
+    pub const ALL: [MemoryMode; 3] = [MemoryMode::Ram, MemoryMode::Balanced, MemoryMode::Speed];
+
+    /// The mode's name on the command line (`ram`, `balanced`, `speed`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryMode::Ram => "ram",
+            MemoryMode::Balanced => "balanced",
+            MemoryMode::Speed => "speed",
+        }
+    }
+
+    /// The mode named `name` (see [`MemoryMode::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// The result of planning.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemoryPlan {
@@ -58,24 +95,108 @@ pub struct MemoryPlan {
     pub scratch: Vec<(usize, usize)>,
     /// The buffers that were placed, with their offsets (for reports and tests).
     pub buffers: Vec<(Buffer, usize)>,
+    /// Per step, the arena input whose bytes its output takes (in-place execution).
+    pub in_place: Vec<Option<usize>>,
+    /// The memory mode that chose [`MemoryPlan::in_place`].
+    pub memory: MemoryMode,
+}
+
+/// Reinterpretations (RESHAPE) unioned with their source: `root[t]` after [`find`]
+/// names the buffer of tensor `t`.
+fn reinterpretation_roots(n: usize, steps: &[Step]) -> Vec<TensorId> {
+    let mut root: Vec<TensorId> = (0..n).collect();
+    for s in steps {
+        if s.kernel.is_reinterpretation() {
+            let a = find(&mut root, s.inputs[0]);
+            let b = find(&mut root, s.output());
+            root[b] = a;
+        }
+    }
+    root
+}
+
+fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
+    while root[t] != t {
+        root[t] = root[root[t]];
+        t = root[t];
+    }
+    t
+}
+
+/// Per step, the arena input its output may write over: one its kernel offers
+/// ([`crate::kernel::Kernel::in_place_inputs`]) of the output's type and size, whose
+/// buffer (with its reinterpretations) no later step reads, which is no model output or
+/// variable tensor (nor a model input unless `consume_inputs`), and which the step reads
+/// through no other input.
+/// Candidates are taken in execution order, so a chain of elementwise layers can run in
+/// one buffer.
+pub fn in_place_candidates(graph: &Graph, steps: &[Step], consume_inputs: bool) -> Vec<Option<usize>> {
+    let n = graph.tensors.len();
+    let mut root = reinterpretation_roots(n, steps);
+    let mut last = vec![0usize; n];
+    for (i, s) in steps.iter().enumerate() {
+        for &t in s.inputs.iter().chain(&s.outputs) {
+            last[t] = i;
+        }
+    }
+    let mut keep = vec![false; n];
+    for &t in &graph.outputs {
+        keep[t] = true;
+    }
+    if !consume_inputs {
+        for &t in &graph.inputs {
+            keep[t] = true;
+        }
+    }
+    for (t, tensor) in graph.tensors.iter().enumerate() {
+        keep[t] |= tensor.is_variable || tensor.is_const();
+    }
+    let mut members: Vec<Vec<TensorId>> = vec![Vec::new(); n];
+    for t in 0..n {
+        let r = find(&mut root, t);
+        members[r].push(t);
+    }
+    let mut chosen = vec![None; steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        if s.kernel.is_reinterpretation() || s.outputs.len() != 1 {
+            continue;
+        }
+        let out = &graph.tensors[s.output()];
+        for k in s.kernel.in_place_inputs() {
+            let Some(&t) = s.inputs.get(k) else { continue };
+            let input = &graph.tensors[t];
+            let r = find(&mut root, t);
+            let shared = s.inputs.iter().enumerate().any(|(j, &u)| j != k && find(&mut root, u) == r);
+            let dies = members[r].iter().all(|&m| !keep[m] && last[m] <= i);
+            if input.dtype != out.dtype || input.elements() != out.elements() || shared || !dies {
+                continue;
+            }
+            chosen[i] = Some(k);
+            let o = find(&mut root, s.output());
+            let moved = std::mem::take(&mut members[o]);
+            members[r].extend(moved);
+            root[o] = r;
+            break;
+        }
+    }
+    chosen
 }
 
 /// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of
 /// reinterpreting steps, and `scratch[i]` bytes of scratch for step `i` (none when 0).
-pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Vec<Buffer>, CompileError> {
+pub fn buffers_of(
+    graph: &Graph,
+    steps: &[Step],
+    scratch: &[usize],
+    in_place: &[Option<usize>],
+) -> Result<Vec<Buffer>, CompileError> {
     let n = graph.tensors.len();
-    // Union reinterpretations with their source so they share one buffer.
-    let mut root: Vec<TensorId> = (0..n).collect();
-    fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
-        while root[t] != t {
-            root[t] = root[root[t]];
-            t = root[t];
-        }
-        t
-    }
-    for s in steps {
-        if s.kernel.is_reinterpretation() {
-            let a = find(&mut root, s.inputs[0]);
+    // Union reinterpretations with their source so they share one buffer, and the
+    // outputs of in-place steps with the input they write over.
+    let mut root = reinterpretation_roots(n, steps);
+    for (s, k) in steps.iter().zip(in_place) {
+        if let Some(k) = *k {
+            let a = find(&mut root, s.inputs[k]);
             let b = find(&mut root, s.output());
             root[b] = a;
         }
@@ -142,22 +263,53 @@ pub fn buffers_of(graph: &Graph, steps: &[Step], scratch: &[usize]) -> Result<Ve
 /// Plans the arena of `steps`: every kernel's minimum scratch first, then, step by step
 /// in execution order, its preferred scratch wherever that leaves the arena no larger
 /// (a faster kernel path for free: the scratch fits beside the tensors live at that step).
-pub fn plan_program(graph: &Graph, steps: &[Step], kind: PlannerKind) -> Result<MemoryPlan, CompileError> {
+///
+/// `mode` picks the in-place steps first, with the minimum scratch: none for
+/// [`MemoryMode::Speed`], every candidate for [`MemoryMode::Ram`], and for
+/// [`MemoryMode::Balanced`] the candidates over inputs that are not the model's, less
+/// each whose removal leaves the arena as small.
+pub fn plan_program(
+    graph: &Graph,
+    steps: &[Step],
+    kind: PlannerKind,
+    mode: MemoryMode,
+) -> Result<MemoryPlan, CompileError> {
     let wanted: Vec<_> = steps.iter().map(|s| s.kernel.scratch()).collect();
     let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
-    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes)?, kind);
+    let none = vec![None; steps.len()];
+    let in_place = match mode {
+        MemoryMode::Speed => none,
+        MemoryMode::Ram => in_place_candidates(graph, steps, true),
+        MemoryMode::Balanced => {
+            // Every candidate, then each dropped again where the arena does not grow
+            // without it: the fewest in-place layers for the smallest arena (one layer
+            // alone rarely shrinks it; a chain of them does).
+            let mut chosen = in_place_candidates(graph, steps, false);
+            let arena = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
+            for i in 0..steps.len() {
+                let Some(k) = chosen[i].take() else { continue };
+                if plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes > arena {
+                    chosen[i] = Some(k);
+                }
+            }
+            chosen
+        }
+    };
+    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place)?, kind);
     for (i, w) in wanted.iter().enumerate() {
         if w.preferred <= sizes[i] {
             continue;
         }
         let min = std::mem::replace(&mut sizes[i], w.preferred);
-        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes)?, kind);
+        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place)?, kind);
         if candidate.arena_bytes <= best.arena_bytes {
             best = candidate;
         } else {
             sizes[i] = min;
         }
     }
+    best.in_place = in_place;
+    best.memory = mode;
     Ok(best)
 }
 
@@ -198,6 +350,8 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         tensor_offsets,
         scratch,
         buffers: buffers.iter().cloned().zip(offsets).collect(),
+        in_place: vec![None; steps.len()],
+        memory: MemoryMode::Speed,
     }
 }
 

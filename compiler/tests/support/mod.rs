@@ -320,3 +320,19 @@ pub fn cases_dir(py: &Path) -> Result<PathBuf, String> {
     }
     Ok(dir)
 }
+
+/// The memory mode the oracle tests compile with: `TINYML_MEMORY` (`ram`, `balanced`,
+/// `speed`), by default the compiler's. Run them with `TINYML_MEMORY=ram` too, so every
+/// layer that can run in place does, and is checked bit-exact.
+pub fn memory_mode() -> tinyml_compiler::plan::MemoryMode {
+    match std::env::var("TINYML_MEMORY") {
+        Ok(name) if !name.is_empty() => tinyml_compiler::plan::MemoryMode::from_name(&name)
+            .unwrap_or_else(|| panic!("TINYML_MEMORY={name}: expected ram, balanced or speed")),
+        _ => Default::default(),
+    }
+}
+
+/// Compile options of the oracle tests: the default planner, [`memory_mode`].
+pub fn compile_options() -> tinyml_compiler::CompileOptions {
+    tinyml_compiler::CompileOptions { memory: memory_mode(), ..Default::default() }
+}

@@ -19,6 +19,9 @@
 //! [`strided_copy`] (SLICE, STRIDED_SLICE, TRANSPOSE, BROADCAST_TO, FILL, ZEROS_LIKE) and
 //! [`concatenation`] (CONCATENATION and PACK; its inverse `split` for SPLIT, SPLIT_V and
 //! UNPACK).
+//! [`in_place`] sits above the operator modules: it runs their
+//! elementwise kernels with the output over an input (`relu_s8_in_place`,
+//! `add_s8_in_place`), for the layers the planner runs in place.
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
@@ -51,6 +54,7 @@ pub mod fully_connected;
 pub mod gather;
 pub(crate) mod geometry;
 pub mod hard_swish;
+pub mod in_place;
 pub mod int;
 pub mod l2_normalization;
 pub mod log_softmax;

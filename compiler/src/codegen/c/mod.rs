@@ -40,7 +40,7 @@ use std::fmt::Write;
 /// The arena plan of the C export of `p`, in the container's units (see
 /// [`plan_containers`]).
 pub fn plan_for(p: &Program, container: Container, planner: PlannerKind) -> Result<MemoryPlan, CExportError> {
-    Ok(plan_containers(&p.graph, &p.steps, container, planner)?)
+    Ok(plan_containers(&p.graph, &p.steps, container, planner, &p.plan.in_place)?)
 }
 
 /// Generates the export for `p`: `model.h`, `model.c`, the kernel header and the kernel

@@ -85,7 +85,7 @@ pub fn emit_steps(p: &Program, mem: &MemoryPlan, e: &mut Emitter) -> Result<(Str
     let mut body = String::new();
     let mut functions = BTreeSet::new();
     let at = |t: TensorId| mem.tensor_offsets[t].expect("planned tensor");
-    for layer in layers(p, e) {
+    for layer in layers(p, e, false) {
         let (i, step) = (layer.index, layer.step);
         let out_t = &g.tensors[step.output()];
         let _ = writeln!(body, "    /* #{i} {} */", layer.summary);
