@@ -316,46 +316,47 @@ impl Kernel for Svdf {
 
     fn emit(&self, e: &mut Emitter) -> Call {
         e.use_path("tinyml_runtime::kernels::svdf::*");
-        match self {
-            Svdf::S8S16 { params, weights_feature, weights_time, bias } => {
-                let p = e.params("PARAMS", "SvdfParams", params);
-                let args = vec![
-                    p,
+        // The parameters, then the weight and bias tables, in one order for every type.
+        let (function, state_type, mut args) = match self {
+            Svdf::S8S16 { params, weights_feature, weights_time, bias } => (
+                "svdf_s8",
+                Some(DType::I16),
+                vec![
+                    e.params("PARAMS", "SvdfParams", params),
                     Arg::Input(0),
                     e.table("WEIGHTS_FEATURE", weights_feature),
                     e.table("WEIGHTS_TIME", weights_time),
                     e.table("BIAS", bias),
-                    Arg::State(1),
-                    Arg::Output,
-                ];
-                Call::new("svdf_s8", args).with_inferred_types(&[DType::I16])
-            }
-            Svdf::S8S8 { params, weights_feature, weights_time, bias } => {
-                let p = e.params("PARAMS", "SvdfParams", params);
-                let args = vec![
-                    p,
+                ],
+            ),
+            Svdf::S8S8 { params, weights_feature, weights_time, bias } => (
+                "svdf_s8",
+                Some(DType::I8),
+                vec![
+                    e.params("PARAMS", "SvdfParams", params),
                     Arg::Input(0),
                     e.table("WEIGHTS_FEATURE", weights_feature),
                     e.table("WEIGHTS_TIME", weights_time),
                     e.table("BIAS", bias),
-                    Arg::State(1),
-                    Arg::Output,
-                ];
-                Call::new("svdf_s8", args).with_inferred_types(&[DType::I8])
-            }
-            Svdf::F32 { params, weights_feature, weights_time, bias } => {
-                let p = e.params("PARAMS", "SvdfF32Params", params);
-                let args = vec![
-                    p,
+                ],
+            ),
+            Svdf::F32 { params, weights_feature, weights_time, bias } => (
+                "svdf_f32",
+                None,
+                vec![
+                    e.params("PARAMS", "SvdfF32Params", params),
                     Arg::Input(0),
                     e.table("WEIGHTS_FEATURE", weights_feature),
                     e.table("WEIGHTS_TIME", weights_time),
                     e.table("BIAS", bias),
-                    Arg::State(1),
-                    Arg::Output,
-                ];
-                Call::new("svdf_f32", args)
-            }
+                ],
+            ),
+        };
+        args.extend([Arg::State(1), Arg::Output]);
+        let call = Call::new(function, args);
+        match state_type {
+            Some(t) => call.with_inferred_types(&[t]),
+            None => call,
         }
     }
 }
