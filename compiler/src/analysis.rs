@@ -3,7 +3,8 @@
 //! board can hold it. (The measured report of a run is `cargo tinyml profile`'s.)
 
 use crate::plan::bound::{self, Breakdown};
-use crate::plan::MemoryMode;
+use crate::plan::rows::InPlaceCost;
+use crate::plan::{MemoryMode, RowsInPlace};
 use crate::program::Program;
 use serde::Serialize;
 
@@ -110,6 +111,9 @@ pub struct LayerReport {
     /// Whether the output shares the bytes of an input in the plan (aliases such as
     /// RESHAPE; layers that write over their input).
     pub in_place: bool,
+    /// How a convolution writes over its input a band of rows at a time, if it does:
+    /// where the input sits in its output's buffer and the rows per kernel call.
+    pub rows_in_place: Option<RowsInPlace>,
     /// Arena bytes live while the layer runs: every tensor live across it and its scratch.
     pub live_bytes: usize,
 }
@@ -122,8 +126,12 @@ pub struct Report {
     /// The memory mode of the plan (`--memory`): which layers may run in place.
     pub memory_mode: MemoryMode,
     /// The layers that write their output over an input that dies there (elementwise
-    /// layers in place; reinterpretations are not listed).
+    /// layers in place, convolutions by rows; reinterpretations are not listed).
     pub in_place_layers: Vec<usize>,
+    /// Instructions the in-place layers are expected to add per inference, from the
+    /// bytes they copy and the kernel calls they split into (`plan::rows::InPlaceCost`,
+    /// calibrated in QEMU on mps3-an547; docs/benchmarks.md).
+    pub in_place_extra_instructions: u64,
     /// Bytes of the arena that hold variable tensors (recurrent state such as LSTM and
     /// SVDF state): kept between invocations, never shared with other tensors.
     pub persistent_bytes: usize,
@@ -183,6 +191,7 @@ impl Report {
                     scratch_bytes: p.plan.scratch[i].1,
                     no_op,
                     in_place: bound::in_place(s, &p.plan.buffers),
+                    rows_in_place: p.plan.rows[i],
                     live_bytes: live[i],
                 }
             })
@@ -201,7 +210,10 @@ impl Report {
         Report {
             arena_bytes: p.plan.arena_bytes,
             memory_mode: p.plan.memory,
-            in_place_layers: (0..p.steps.len()).filter(|&i| p.plan.in_place[i].is_some()).collect(),
+            in_place_layers: (0..p.steps.len())
+                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some())
+                .collect(),
+            in_place_extra_instructions: in_place_extra_instructions(p),
             persistent_bytes: p.plan.persistent_bytes,
             layer_bound_bytes,
             layer_bound_layer,
@@ -290,6 +302,8 @@ impl Report {
             .map(|l| {
                 if l.no_op {
                     format!("{} ({})", l.index, l.op)
+                } else if l.rows_in_place.is_some() {
+                    format!("{} ({}, by rows)", l.index, l.op)
                 } else {
                     format!("{} ({}, over its input)", l.index, l.op)
                 }
@@ -298,6 +312,27 @@ impl Report {
         if !in_place.is_empty() {
             let _ = writeln!(s, "       in place: {}", in_place.join(", "));
         }
+        if self.in_place_extra_instructions > 0 {
+            let _ = writeln!(
+                s,
+                "       in place costs about {} instructions per inference (copies and split kernel calls)",
+                self.in_place_extra_instructions
+            );
+        }
         s
     }
+}
+
+/// Instructions the plan's in-place layers add per inference ([`InPlaceCost`]).
+fn in_place_extra_instructions(p: &Program) -> u64 {
+    let cost = InPlaceCost::MPS3_AN547;
+    p.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match (p.plan.in_place[i], p.plan.rows[i], s.kernel.row_window()) {
+            (Some(_), _, _) => cost.elementwise(p.graph.tensors[s.output()].bytes()),
+            (_, Some(r), Some(w)) => cost.rows(&w, r),
+            _ => 0,
+        })
+        .sum()
 }

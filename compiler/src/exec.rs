@@ -4,7 +4,10 @@
 
 pub use crate::kernel::io::AlignedBuf;
 use crate::kernel::io::OpIo;
-use crate::plan::align_up;
+use crate::kernel::Step;
+use crate::plan::{align_up, RowsInPlace};
+use tinyml_runtime::arena::Views;
+use tinyml_runtime::kernels::rows_in_place::buffer_len;
 use crate::program::Program;
 
 /// Why a host run failed.
@@ -96,6 +99,10 @@ impl Program {
             let mut inputs: Vec<_> = step.inputs.iter().map(|&t| place(t)).collect();
             let outputs = step.outputs.iter().map(|&t| place(t)).collect();
             let fail = |error| ExecError::Kernel { op_index: step.op_index, op: step.kernel.op_name(), error };
+            if let Some(rows) = self.plan.rows[i] {
+                self.run_rows(arena, step, rows, self.plan.scratch[i]).map_err(fail)?;
+                continue;
+            }
             match self.plan.in_place[i] {
                 None => {
                     let mut io = OpIo::new(arena.bytes_mut(), inputs, outputs, self.plan.scratch[i]);
@@ -127,5 +134,23 @@ impl Program {
                 arena.bytes()[off..off + g.tensors[t].bytes()].to_vec()
             })
             .collect())
+    }
+
+    /// Runs a step that writes over its input by rows, through the runtime's own rows
+    /// form (`kernels::rows_in_place`), over the buffer its output and input share.
+    fn run_rows(
+        &self,
+        arena: &mut AlignedBuf,
+        step: &Step,
+        rows: RowsInPlace,
+        scratch: (usize, usize),
+    ) -> Result<(), tinyml_runtime::Error> {
+        let w = step.kernel.row_window().ok_or(tinyml_runtime::Error::BufferLength { expected: 0, actual: 0 })?;
+        let at = self.offset(step.output());
+        let len = buffer_len(&w, rows.shift);
+        let mut views = Views::new(arena.bytes_mut());
+        let buf = views.output::<i8>((at, len))?;
+        let scratch = views.output::<u8>(scratch)?;
+        step.kernel.execute_rows(buf, rows.shift, rows.band, scratch)
     }
 }

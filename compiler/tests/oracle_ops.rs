@@ -51,7 +51,7 @@ fn run_case(dir: &Path, n_inputs: usize, n_outputs: usize, invokes: usize) -> Ou
         }
         Err(e) => return fail(format!("compile error: {e}")),
     };
-    if program.plan.in_place.iter().any(Option::is_some) {
+    if program.plan.in_place.iter().any(Option::is_some) || program.plan.rows.iter().any(Option::is_some) {
         IN_PLACE_CASES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     let mut inputs = Vec::new();

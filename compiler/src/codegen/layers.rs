@@ -18,7 +18,8 @@ pub struct Layer<'p> {
 }
 
 /// The layers of `p`, their constants collected in `e`. With `in_place`, a step the
-/// plan runs in place gets its in-place call ([`crate::kernel::Kernel::emit_in_place`]);
+/// plan runs in place gets its in-place call ([`crate::kernel::Kernel::emit_in_place`],
+/// [`crate::kernel::Kernel::emit_rows`]);
 /// without, its ordinary call, for back ends whose kernels read each element before
 /// they write it, so that the same pointer can be both input and output (C).
 pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<'p>> {
@@ -36,8 +37,9 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
                 step.outputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect::<Vec<_>>().join(", "),
                 step.kernel.macs()
             );
-            let call = (!step.kernel.is_reinterpretation()).then(|| match p.plan.in_place[index] {
-                Some(k) if in_place => step.kernel.emit_in_place(e, k),
+            let call = (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
+                (Some(k), _) if in_place => step.kernel.emit_in_place(e, k),
+                (_, Some(r)) if in_place => step.kernel.emit_rows(e, r.shift, r.band),
                 _ => step.kernel.emit(e),
             });
             Layer { index, step, summary, call }

@@ -7,6 +7,8 @@ use super::layers::layers;
 use crate::graph::{DType, TensorId};
 use crate::kernel::{Arg, Call, Emitter, Item, Step, TableData};
 use crate::program::Program;
+use crate::plan::RowsInPlace;
+use tinyml_runtime::kernels::rows_in_place::buffer_len;
 use std::fmt::Write;
 
 /// The constants of `items` as Rust items.
@@ -56,6 +58,7 @@ fn render_arg(a: &Arg) -> String {
         }
         Arg::Scratch => "scratch".to_owned(),
         Arg::NoScratch => "&mut []".to_owned(),
+        Arg::Buffer => "buf".to_owned(),
         Arg::List(items) => format!("&[{}]", items.iter().map(render_arg).collect::<Vec<_>>().join(", ")),
         // Integer literals take their type from the kernel's parameter.
         Arg::Int(v) => v.to_string(),
@@ -71,7 +74,8 @@ pub fn render_call(call: &Call) -> String {
         String::new()
     };
     let args: Vec<String> = call.args.iter().map(render_arg).collect();
-    format!("{}{types}({})", call.function, args.join(", "))
+    let fallible = if call.fallible { "?" } else { "" };
+    format!("{}{types}({}){fallible}", call.function, args.join(", "))
 }
 
 fn place(p: &Program, t: TensorId) -> String {
@@ -142,6 +146,17 @@ fn views_binding(p: &Program, i: usize, step: &Step, call: &Call) -> String {
     lines.join("\n        ")
 }
 
+/// `buf`, the buffer a step by rows shares between its output (from its start) and its
+/// input (`shift` bytes in), and `scratch`, its ring and band scratch.
+fn rows_binding(p: &Program, i: usize, step: &Step, rows: RowsInPlace) -> String {
+    let len = step.kernel.row_window().map_or(0, |w| buffer_len(&w, rows.shift));
+    let (off, bytes) = p.plan.scratch[i];
+    format!(
+        "let mut v = arena::Views::new(a);\n        let buf = v.output::<i8>(({}, {len}))?;\n        let scratch = v.output::<u8>(({off}, {bytes}))?;",
+        p.offset(step.output())
+    )
+}
+
 /// The Rust name of output view `k`: `out`, `out1`, `out2`...
 fn output_name(k: usize) -> String {
     if k == 0 {
@@ -206,8 +221,13 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
             let _ = writeln!(body, "    // (reinterpretation: shares the input's arena bytes, no code)");
             continue;
         };
-        let binding =
-            if needs_views(p, step, &call) { views_binding(p, i, step, &call) } else { io_binding(p, i, step) };
+        let binding = if let Some(r) = p.plan.rows[i] {
+            rows_binding(p, i, step, r)
+        } else if needs_views(p, step, &call) {
+            views_binding(p, i, step, &call)
+        } else {
+            io_binding(p, i, step)
+        };
         let call = render_call(&call);
         let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n        {binding}\n        {call};\n    }});");
     }

@@ -18,12 +18,14 @@ pub struct Call {
     pub explicit_types: bool,
     /// The arguments, in order.
     pub args: Vec<Arg>,
+    /// Whether the function returns a `Result` the generated code passes on (`?`).
+    pub fallible: bool,
 }
 
 impl Call {
     /// A call of `function` with `args` and no type arguments.
     pub fn new(function: impl Into<String>, args: Vec<Arg>) -> Self {
-        Call { function: function.into(), types: Vec::new(), explicit_types: false, args }
+        Call { function: function.into(), types: Vec::new(), explicit_types: false, args, fallible: false }
     }
 
     /// The call with type arguments Rust writes out (`mean::<i8>`).
@@ -95,6 +97,10 @@ pub enum Arg {
     NoScratch,
     /// A slice of views (CONCATENATION's inputs: `&[in0, &L1_CONST0.0]`).
     List(Vec<Arg>),
+    /// The buffer a layer run in place a band of rows at a time reads its input from and
+    /// writes its output to (`buf`; see `tinyml_runtime::kernels::rows_in_place`). Rust
+    /// only: the C export plans no such layer.
+    Buffer,
     /// An integer scalar, typed by the kernel's parameter.
     Int(i64),
     /// A float scalar.

@@ -14,6 +14,7 @@ pub use io::{AlignedBuf, OpIo, StepViews};
 
 use crate::error::{CompileError, OpSite};
 use crate::graph::{DType, Graph, Operator, Tensor, TensorId};
+pub use tinyml_runtime::kernels::rows_in_place::{Band, RowWindow};
 pub use tinyml_runtime::kernels::Scratch;
 
 /// A lowered operator, ready to run on the host or to emit.
@@ -62,6 +63,44 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
                 *a = Arg::State(k);
             }
         }
+        call
+    }
+    /// The vertical window of a layer that can write over its own input a band of output
+    /// rows at a time (`tinyml_runtime::kernels::rows_in_place`): int8 convolutions and
+    /// depthwise convolutions of one batch. The planner may then give its output and its
+    /// input one buffer ([`crate::plan::rows`]). By default none.
+    fn row_window(&self) -> Option<RowWindow> {
+        None
+    }
+    /// The kernel scratch of one band of rows (by default the whole layer's).
+    fn band_scratch(&self, _band: &Band) -> Scratch {
+        self.scratch()
+    }
+    /// Runs on the host like the device's rows form: the output from `buf[0]`, the input
+    /// at `buf[shift]`, `band` rows at a time, the ring then the band's scratch in
+    /// `scratch`. Only layers with a [`Kernel::row_window`] implement it.
+    fn execute_rows(
+        &self,
+        buf: &mut [i8],
+        _shift: usize,
+        _band: usize,
+        _scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        Err(tinyml_runtime::Error::BufferLength { expected: 0, actual: buf.len() })
+    }
+    /// The call of the rows form: the runtime's `<function>_rows_in_place`, with the
+    /// buffer ([`Arg::Buffer`]), `shift` and `band` in place of the input, no output, and
+    /// the scratch (ring and band scratch) last.
+    fn emit_rows(&self, e: &mut Emitter, shift: usize, band: usize) -> Call {
+        let mut call = self.emit(e);
+        e.use_path("tinyml_runtime::kernels::rows_in_place::*");
+        call.function.push_str("_rows_in_place");
+        call.args.retain(|a| !matches!(a, Arg::Output | Arg::Scratch | Arg::NoScratch));
+        if let Some(at) = call.args.iter().position(|a| *a == Arg::Input(0)) {
+            call.args.splice(at..=at, [Arg::Buffer, Arg::Int(shift as i64), Arg::Int(band as i64)]);
+        }
+        call.args.push(Arg::Scratch);
+        call.fallible = true;
         call
     }
     /// Runs on the host over the planned arena.

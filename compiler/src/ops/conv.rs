@@ -16,6 +16,7 @@ use tinyml_runtime::kernels::conv::{
     conv_s16, conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group4};
+use tinyml_runtime::kernels::rows_in_place::{conv_band, conv_s8_rows_in_place, Band, RowWindow};
 
 /// A lowered convolution.
 #[derive(Debug)]
@@ -123,6 +124,25 @@ impl Kernel for Conv {
         } else {
             conv_s8_scratch(&self.params)
         }
+    }
+
+    fn row_window(&self) -> Option<RowWindow> {
+        (!self.int16 && self.params.batches == 1).then(|| RowWindow::of_conv(&self.params))
+    }
+
+    fn band_scratch(&self, band: &Band) -> Scratch {
+        conv_s8_scratch(&conv_band(&self.params, band))
+    }
+
+    fn execute_rows(
+        &self,
+        buf: &mut [i8],
+        shift: usize,
+        band: usize,
+        scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        let (bias, mult, shifts) = (&self.bias32, &self.multipliers, &self.shifts);
+        conv_s8_rows_in_place(&self.params, buf, shift, band, &self.filter, bias, mult, shifts, &self.packed, scratch)
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {

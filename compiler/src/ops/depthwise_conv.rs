@@ -25,6 +25,7 @@ use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group16};
+use tinyml_runtime::kernels::rows_in_place::{depthwise_conv_s8_rows_in_place, RowWindow};
 
 /// A lowered depthwise convolution.
 #[derive(Debug)]
@@ -170,6 +171,21 @@ impl Kernel for DepthwiseConv {
             + 4 * self.bias32.len()
             + 8 * self.bias64.len()
             + 4 * (self.multipliers.len() + self.shifts.len() + self.packed.len())
+    }
+
+    fn row_window(&self) -> Option<RowWindow> {
+        (!self.int16 && self.params.batches == 1).then(|| RowWindow::of_depthwise(&self.params))
+    }
+
+    fn execute_rows(
+        &self,
+        buf: &mut [i8],
+        shift: usize,
+        band: usize,
+        scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        let (bias, mult, shifts) = (&self.bias32, &self.multipliers, &self.shifts);
+        depthwise_conv_s8_rows_in_place(&self.params, buf, shift, band, &self.filter, bias, mult, shifts, &self.packed, scratch)
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {

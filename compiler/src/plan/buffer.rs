@@ -16,6 +16,9 @@ pub struct Buffer {
     pub last: usize,
     /// What it holds.
     pub kind: BufferKind,
+    /// Per tensor of [`BufferKind::Tensors`], its offset in the buffer: 0, but for the
+    /// input of a layer that writes over it by rows (`plan::rows`). Empty for scratch.
+    pub shifts: Vec<usize>,
     /// Whether it holds a variable tensor (recurrent state): live across invocations, so
     /// it gets bytes of its own in the arena's persistent region, apart from the planned
     /// part.

@@ -13,11 +13,13 @@ mod buffer;
 pub mod containers;
 pub mod greedy;
 pub mod linear;
+pub mod rows;
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
-use crate::kernel::Step;
+use crate::kernel::{Scratch, Step};
 pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner};
+pub use rows::RowsInPlace;
 use tinyml_runtime::arena::ALIGN;
 
 /// The strategies, for options and the CLI.
@@ -97,6 +99,9 @@ pub struct MemoryPlan {
     pub buffers: Vec<(Buffer, usize)>,
     /// Per step, the arena input whose bytes its output takes (in-place execution).
     pub in_place: Vec<Option<usize>>,
+    /// Per step, whether it writes over its input a band of rows at a time, and how
+    /// ([`rows`]).
+    pub rows: Vec<Option<RowsInPlace>>,
     /// The memory mode that chose [`MemoryPlan::in_place`].
     pub memory: MemoryMode,
 }
@@ -113,6 +118,46 @@ fn reinterpretation_roots(n: usize, steps: &[Step]) -> Vec<TensorId> {
         }
     }
     root
+}
+
+/// [`reinterpretation_roots`] with the outputs of elementwise in-place steps unioned with
+/// the input they write over.
+fn roots_with_in_place(n: usize, steps: &[Step], in_place: &[Option<usize>]) -> Vec<TensorId> {
+    let mut root = reinterpretation_roots(n, steps);
+    for (s, k) in steps.iter().zip(in_place) {
+        if let Some(k) = *k {
+            let a = find(&mut root, s.inputs[k]);
+            let b = find(&mut root, s.output());
+            root[b] = a;
+        }
+    }
+    root
+}
+
+/// Per tensor, the last step that reads or writes it.
+fn last_uses(n: usize, steps: &[Step]) -> Vec<usize> {
+    let mut last = vec![0usize; n];
+    for (i, s) in steps.iter().enumerate() {
+        for &t in s.inputs.iter().chain(&s.outputs) {
+            last[t] = i;
+        }
+    }
+    last
+}
+
+/// Per tensor, whether no layer may write over it: model outputs, variable tensors and
+/// constants, and model inputs unless `consume_inputs`.
+fn kept_tensors(graph: &Graph, consume_inputs: bool) -> Vec<bool> {
+    let mut keep: Vec<bool> = graph.tensors.iter().map(|t| t.is_variable || t.is_const()).collect();
+    for &t in &graph.outputs {
+        keep[t] = true;
+    }
+    if !consume_inputs {
+        for &t in &graph.inputs {
+            keep[t] = true;
+        }
+    }
+    keep
 }
 
 fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
@@ -133,24 +178,8 @@ fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
 pub fn in_place_candidates(graph: &Graph, steps: &[Step], consume_inputs: bool) -> Vec<Option<usize>> {
     let n = graph.tensors.len();
     let mut root = reinterpretation_roots(n, steps);
-    let mut last = vec![0usize; n];
-    for (i, s) in steps.iter().enumerate() {
-        for &t in s.inputs.iter().chain(&s.outputs) {
-            last[t] = i;
-        }
-    }
-    let mut keep = vec![false; n];
-    for &t in &graph.outputs {
-        keep[t] = true;
-    }
-    if !consume_inputs {
-        for &t in &graph.inputs {
-            keep[t] = true;
-        }
-    }
-    for (t, tensor) in graph.tensors.iter().enumerate() {
-        keep[t] |= tensor.is_variable || tensor.is_const();
-    }
+    let last = last_uses(n, steps);
+    let keep = kept_tensors(graph, consume_inputs);
     let mut members: Vec<Vec<TensorId>> = vec![Vec::new(); n];
     for t in 0..n {
         let r = find(&mut root, t);
@@ -184,22 +213,43 @@ pub fn in_place_candidates(graph: &Graph, steps: &[Step], consume_inputs: bool) 
 
 /// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of
 /// reinterpreting steps, and `scratch[i]` bytes of scratch for step `i` (none when 0).
+/// `rows` (empty, or one entry per step) names the steps that write over their input by
+/// rows: their output and input share a buffer, the input `shift` bytes in.
 pub fn buffers_of(
     graph: &Graph,
     steps: &[Step],
     scratch: &[usize],
     in_place: &[Option<usize>],
+    rows: &[Option<RowsInPlace>],
 ) -> Result<Vec<Buffer>, CompileError> {
     let n = graph.tensors.len();
     // Union reinterpretations with their source so they share one buffer, and the
     // outputs of in-place steps with the input they write over.
-    let mut root = reinterpretation_roots(n, steps);
-    for (s, k) in steps.iter().zip(in_place) {
-        if let Some(k) = *k {
-            let a = find(&mut root, s.inputs[k]);
-            let b = find(&mut root, s.output());
-            root[b] = a;
+    let mut root = roots_with_in_place(n, steps, in_place);
+    // Then the steps by rows, where the two tensors sit apart in their buffer: `at[t]`
+    // is tensor `t`'s offset in its root's buffer.
+    let mut at = vec![0usize; n];
+    for (s, r) in steps.iter().zip(rows) {
+        let Some(r) = r else { continue };
+        let (input, output) = (s.inputs[0], s.output());
+        let (a, b) = (find(&mut root, input), find(&mut root, output));
+        if a == b {
+            continue;
         }
+        // The output goes `shift` bytes before the input; if that is before the buffer's
+        // start, the buffer's members move up to make room.
+        let moved: Vec<TensorId> = (0..n).filter(|&t| find(&mut root, t) == b).collect();
+        let delta = at[input] as isize - r.shift as isize - at[output] as isize;
+        let lift = moved.iter().map(|&t| -(at[t] as isize + delta)).max().unwrap_or(0).max(0);
+        for t in 0..n {
+            if find(&mut root, t) == a {
+                at[t] += lift as usize;
+            }
+        }
+        for &t in &moved {
+            at[t] = (at[t] as isize + delta + lift) as usize;
+        }
+        root[b] = a;
     }
     let last_step = steps.len().saturating_sub(1);
     let mut first = vec![usize::MAX; n];
@@ -209,7 +259,7 @@ pub fn buffers_of(
         let r = find(root, t);
         first[r] = first[r].min(step);
         last[r] = last[r].max(step);
-        bytes[r] = bytes[r].max(graph.tensors[t].bytes());
+        bytes[r] = bytes[r].max(at[t] + graph.tensors[t].bytes());
     };
     for &t in &graph.inputs {
         touch(&mut root, t, 0);
@@ -247,6 +297,7 @@ pub fn buffers_of(
                 bytes: bytes[r],
                 first: if persistent { 0 } else { first[r] },
                 last: if persistent { last_step } else { last[r] },
+                shifts: members[r].iter().map(|&t| at[t]).collect(),
                 kind: BufferKind::Tensors(members[r].clone()),
                 persistent,
             });
@@ -254,7 +305,14 @@ pub fn buffers_of(
     }
     for (i, &sb) in scratch.iter().enumerate().take(steps.len()) {
         if sb > 0 {
-            buffers.push(Buffer { bytes: sb, first: i, last: i, kind: BufferKind::Scratch(i), persistent: false });
+            buffers.push(Buffer {
+                bytes: sb,
+                first: i,
+                last: i,
+                kind: BufferKind::Scratch(i),
+                shifts: Vec::new(),
+                persistent: false,
+            });
         }
     }
     Ok(buffers)
@@ -264,44 +322,67 @@ pub fn buffers_of(
 /// in execution order, its preferred scratch wherever that leaves the arena no larger
 /// (a faster kernel path for free: the scratch fits beside the tensors live at that step).
 ///
-/// `mode` picks the in-place steps first, with the minimum scratch: none for
-/// [`MemoryMode::Speed`], every candidate for [`MemoryMode::Ram`], and for
+/// `mode` picks the in-place steps first (elementwise, then convolutions by rows), with
+/// the minimum scratch: none for [`MemoryMode::Speed`]; for [`MemoryMode::Ram`] every
+/// candidate, model inputs included, less each whose removal shrinks the arena; for
 /// [`MemoryMode::Balanced`] the candidates over inputs that are not the model's, less
-/// each whose removal leaves the arena as small.
+/// each whose removal leaves the arena as small. Neither keeps a layer in place if the
+/// plan without any is smaller (`balanced`: as small).
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
     kind: PlannerKind,
     mode: MemoryMode,
 ) -> Result<MemoryPlan, CompileError> {
-    let wanted: Vec<_> = steps.iter().map(|s| s.kernel.scratch()).collect();
-    let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
-    let none = vec![None; steps.len()];
-    let in_place = match mode {
-        MemoryMode::Speed => none,
-        MemoryMode::Ram => in_place_candidates(graph, steps, true),
-        MemoryMode::Balanced => {
-            // Every candidate, then each dropped again where the arena does not grow
-            // without it: the fewest in-place layers for the smallest arena (one layer
-            // alone rarely shrinks it; a chain of them does).
-            let mut chosen = in_place_candidates(graph, steps, false);
-            let arena = plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes;
-            for i in 0..steps.len() {
-                let Some(k) = chosen[i].take() else { continue };
-                if plan(graph, steps, &buffers_of(graph, steps, &sizes, &chosen)?, kind).arena_bytes > arena {
-                    chosen[i] = Some(k);
-                }
-            }
-            chosen
+    let n = steps.len();
+    let (mut in_place, mut rows) = match mode {
+        MemoryMode::Speed => (vec![None; n], vec![None; n]),
+        MemoryMode::Ram | MemoryMode::Balanced => {
+            let consume = mode == MemoryMode::Ram;
+            let in_place = in_place_candidates(graph, steps, consume);
+            let rows = rows::candidates(graph, steps, &in_place, consume);
+            (in_place, rows)
         }
     };
-    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place)?, kind);
+    if mode != MemoryMode::Speed {
+        // Each candidate dropped again where the arena does not grow without it
+        // (`balanced`: the fewest in-place layers for the smallest arena; one layer alone
+        // rarely shrinks it, a chain of them does) or where it shrinks without it (`ram`:
+        // a layer in place can crowd the placement of the others). Then the plan without
+        // any, if that is smaller still.
+        let arena = |ip: &[Option<usize>], r: &[Option<RowsInPlace>]| -> Result<usize, CompileError> {
+            let sizes: Vec<usize> = step_scratch(steps, r).iter().map(|w| w.min).collect();
+            Ok(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r)?, kind).arena_bytes)
+        };
+        let better = |new: usize, old: usize| if mode == MemoryMode::Ram { new < old } else { new <= old };
+        let mut smallest = arena(&in_place, &rows)?;
+        for i in 0..n {
+            if let Some(r) = rows[i].take() {
+                match arena(&in_place, &rows)? {
+                    a if better(a, smallest) => smallest = a,
+                    _ => rows[i] = Some(r),
+                }
+            }
+            if let Some(k) = in_place[i].take() {
+                match arena(&in_place, &rows)? {
+                    a if better(a, smallest) => smallest = a,
+                    _ => in_place[i] = Some(k),
+                }
+            }
+        }
+        if better(arena(&vec![None; n], &vec![None; n])?, smallest) {
+            (in_place, rows) = (vec![None; n], vec![None; n]);
+        }
+    }
+    let wanted = step_scratch(steps, &rows);
+    let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
+    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows)?, kind);
     for (i, w) in wanted.iter().enumerate() {
-        if w.preferred <= sizes[i] {
+        if w.preferred <= sizes[i] || std::env::var("TMP_NOPREF").is_ok() {
             continue;
         }
         let min = std::mem::replace(&mut sizes[i], w.preferred);
-        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place)?, kind);
+        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows)?, kind);
         if candidate.arena_bytes <= best.arena_bytes {
             best = candidate;
         } else {
@@ -309,8 +390,21 @@ pub fn plan_program(
         }
     }
     best.in_place = in_place;
+    best.rows = rows;
     best.memory = mode;
     Ok(best)
+}
+
+/// Each step's scratch: its kernel's, or for a step by rows its ring and band scratch.
+pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>]) -> Vec<Scratch> {
+    steps
+        .iter()
+        .zip(rows)
+        .map(|(s, r)| match (r, s.kernel.row_window()) {
+            (Some(r), Some(w)) => rows::scratch(s.kernel.as_ref(), &w, *r),
+            _ => s.kernel.scratch(),
+        })
+        .collect()
 }
 
 /// Places `buffers` with the chosen strategy and records every tensor's offset. Variable
@@ -337,8 +431,8 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         arena_bytes = arena_bytes.max(off + b.bytes);
         match &b.kind {
             BufferKind::Tensors(ts) => {
-                for &t in ts {
-                    tensor_offsets[t] = Some(off);
+                for (&t, &shift) in ts.iter().zip(&b.shifts) {
+                    tensor_offsets[t] = Some(off + shift);
                 }
             }
             BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
@@ -351,6 +445,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         scratch,
         buffers: buffers.iter().cloned().zip(offsets).collect(),
         in_place: vec![None; steps.len()],
+        rows: vec![None; steps.len()],
         memory: MemoryMode::Speed,
     }
 }

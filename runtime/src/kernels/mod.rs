@@ -21,7 +21,8 @@
 //! UNPACK).
 //! [`in_place`] sits above the operator modules: it runs their
 //! elementwise kernels with the output over an input (`relu_s8_in_place`,
-//! `add_s8_in_place`), for the layers the planner runs in place.
+//! `add_s8_in_place`), for the layers the planner runs in place; [`rows_in_place`] runs
+//! convolutions over their own input a band of output rows at a time.
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
@@ -70,6 +71,7 @@ pub mod prelu;
 pub mod quantize;
 pub mod relu;
 pub mod resize_nearest;
+pub mod rows_in_place;
 pub mod sigmoid;
 pub mod sigmoid_lut;
 #[cfg(not(feature = "reference-kernels"))]

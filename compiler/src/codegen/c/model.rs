@@ -65,6 +65,7 @@ fn c_arg(a: &Arg) -> Result<String, CExportError> {
         Arg::Input(k) => format!("in{k}"),
         Arg::State(k) => format!("st{k}"),
         Arg::Output => "out".to_owned(),
+        Arg::Buffer => return Err(CExportError::Unsupported("a layer run in place by rows".to_owned())),
         Arg::NthOutput(0) => "out".to_owned(),
         Arg::NthOutput(k) => format!("out{k}"),
         Arg::List(items) => {

@@ -1,0 +1,125 @@
+//! Convolutions that write over their own input a band of output rows at a time
+//! (`tinyml_runtime::kernels::rows_in_place`): which layers may, and where in their
+//! shared buffer the input goes.
+//!
+//! A layer qualifies when its kernel has a row window ([`Kernel::row_window`]) and its
+//! one arena input dies there, under the same rules as the elementwise in-place layers
+//! ([`super::in_place_candidates`]). Its output then starts the buffer and its input
+//! sits `shift` bytes in; the ring of output rows waiting for their bytes to free up is
+//! part of the layer's scratch. The shift is chosen to make buffer plus ring smallest:
+//! an output larger than its input (a first convolution widening 1 channel to 64) puts
+//! the input near the buffer's end, so rows are written behind the window as it moves
+//! down; an output no larger starts with the input (`shift` 0) and needs a ring of about
+//! the window's height.
+//!
+//! [`Kernel::row_window`]: crate::kernel::Kernel::row_window
+
+use super::{align_up, find, kept_tensors, last_uses, roots_with_in_place};
+use crate::graph::Graph;
+use crate::kernel::{Kernel, RowWindow, Scratch, Step};
+use tinyml_runtime::arena::ALIGN;
+use tinyml_runtime::kernels::rows_in_place::{buffer_len, scratch_bytes};
+
+/// How one layer runs over its own input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RowsInPlace {
+    /// Bytes from the output's start to the input's, in their shared buffer.
+    pub shift: usize,
+    /// Output rows computed per kernel call.
+    pub band: usize,
+}
+
+/// Output rows per kernel call: one, the least memory. (Each call costs its setup, a few
+/// hundred instructions, against the thousands a row of a real layer takes.)
+pub const BAND: usize = 1;
+
+/// The scratch of a layer run by rows at `shift`: the ring, then its kernel's scratch
+/// for the largest band (minimum and preferred).
+pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch {
+    let with = |pick: fn(Scratch) -> usize| {
+        scratch_bytes(w, rows.shift, rows.band, |b| pick(kernel.band_scratch(b)))
+    };
+    Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
+}
+
+/// The shift that makes the buffer plus its ring and minimum scratch smallest, with that
+/// size; shifts are whole arena alignments, so the input stays aligned.
+pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
+    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
+    // Past this, input and output no longer overlap: nothing further can be smaller.
+    let last = output.saturating_sub(input) + input;
+    let mut best = (0, usize::MAX);
+    for shift in (0..=last).step_by(ALIGN) {
+        let cost = align_up(buffer_len(w, shift)) + scratch(kernel, w, RowsInPlace { shift, band: BAND }).min;
+        if cost < best.1 {
+            best = (shift, cost);
+        }
+    }
+    best
+}
+
+/// Per step, whether it runs by rows over its input, given the elementwise in-place
+/// layers already chosen: every layer that qualifies and needs fewer bytes that way
+/// than its input, output and scratch apart. Layers are taken in execution order, so a
+/// chain of convolutions can run in one buffer.
+pub fn candidates(
+    graph: &Graph,
+    steps: &[Step],
+    in_place: &[Option<usize>],
+    consume_inputs: bool,
+) -> Vec<Option<RowsInPlace>> {
+    let n = graph.tensors.len();
+    let mut root = roots_with_in_place(n, steps, in_place);
+    let last = last_uses(n, steps);
+    let keep = kept_tensors(graph, consume_inputs);
+    let mut chosen = vec![None; steps.len()];
+    for (i, s) in steps.iter().enumerate() {
+        let Some(w) = s.kernel.row_window() else { continue };
+        if s.inputs.len() != 1 || s.outputs.len() != 1 {
+            continue;
+        }
+        let r = find(&mut root, s.inputs[0]);
+        let dies = (0..n).all(|t| find(&mut root, t) != r || (!keep[t] && last[t] <= i));
+        if !dies {
+            continue;
+        }
+        let (shift, cost) = best_shift(s.kernel.as_ref(), &w);
+        let apart = align_up(w.input_h * w.input_row) + align_up(w.output_h * w.output_row) + s.kernel.scratch().min;
+        if cost >= apart {
+            continue;
+        }
+        chosen[i] = Some(RowsInPlace { shift, band: std::env::var("TMP_BAND").ok().and_then(|b| b.parse().ok()).unwrap_or(BAND) });
+        let o = find(&mut root, s.output());
+        root[o] = r;
+    }
+    chosen
+}
+
+/// What running layers in place costs, in instructions per inference: a model for the
+/// report (`analyze`) and for choosing, calibrated against QEMU's instruction counts.
+#[derive(Clone, Copy, Debug)]
+pub struct InPlaceCost {
+    /// Per byte an elementwise layer copies through its stack chunk.
+    pub elementwise_per_byte: f64,
+    /// Per output byte a layer by rows copies out of its ring.
+    pub rows_per_byte: f64,
+    /// Per kernel call a layer by rows makes beyond the one it replaces.
+    pub rows_per_call: f64,
+}
+
+impl InPlaceCost {
+    /// Measured on mps3-an547 (Cortex-M55 with Helium) under QEMU `-icount`
+    /// (docs/benchmarks.md, "Memory modes").
+    pub const MPS3_AN547: InPlaceCost = InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.5, rows_per_call: 300.0 };
+
+    /// An elementwise layer of `bytes` output bytes in place.
+    pub fn elementwise(&self, bytes: usize) -> u64 {
+        (bytes as f64 * self.elementwise_per_byte) as u64
+    }
+
+    /// A layer of window `w` by rows as `r` says.
+    pub fn rows(&self, w: &RowWindow, r: RowsInPlace) -> u64 {
+        let calls = w.output_h.div_ceil(r.band.max(1)).saturating_sub(1);
+        (w.output_h as f64 * w.output_row as f64 * self.rows_per_byte + calls as f64 * self.rows_per_call) as u64
+    }
+}
