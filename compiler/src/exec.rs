@@ -6,9 +6,9 @@ pub use crate::kernel::io::AlignedBuf;
 use crate::kernel::io::OpIo;
 use crate::kernel::Step;
 use crate::plan::{align_up, RowsInPlace};
+use crate::program::Program;
 use tinyml_runtime::arena::Views;
 use tinyml_runtime::kernels::rows_in_place::buffer_len;
-use crate::program::Program;
 
 /// Why a host run failed.
 #[derive(Debug, thiserror::Error)]

@@ -37,11 +37,12 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
                 step.outputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect::<Vec<_>>().join(", "),
                 step.kernel.macs()
             );
-            let call = (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
-                (Some(k), _) if in_place => step.kernel.emit_in_place(e, k),
-                (_, Some(r)) if in_place => step.kernel.emit_rows(e, r.shift, r.band),
-                _ => step.kernel.emit(e),
-            });
+            let call =
+                (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
+                    (Some(k), _) if in_place => step.kernel.emit_in_place(e, k),
+                    (_, Some(r)) if in_place => step.kernel.emit_rows(e, r.shift, r.band),
+                    _ => step.kernel.emit(e),
+                });
             Layer { index, step, summary, call }
         })
         .collect()

@@ -6,10 +6,10 @@
 use super::layers::layers;
 use crate::graph::{DType, TensorId};
 use crate::kernel::{Arg, Call, Emitter, Item, Step, TableData};
-use crate::program::Program;
 use crate::plan::RowsInPlace;
-use tinyml_runtime::kernels::rows_in_place::buffer_len;
+use crate::program::Program;
 use std::fmt::Write;
+use tinyml_runtime::kernels::rows_in_place::buffer_len;
 
 /// The constants of `items` as Rust items.
 fn render_items(items: &[Item]) -> String {

@@ -185,7 +185,18 @@ impl Kernel for DepthwiseConv {
         scratch: &mut [u8],
     ) -> Result<(), tinyml_runtime::Error> {
         let (bias, mult, shifts) = (&self.bias32, &self.multipliers, &self.shifts);
-        depthwise_conv_s8_rows_in_place(&self.params, buf, shift, band, &self.filter, bias, mult, shifts, &self.packed, scratch)
+        depthwise_conv_s8_rows_in_place(
+            &self.params,
+            buf,
+            shift,
+            band,
+            &self.filter,
+            bias,
+            mult,
+            shifts,
+            &self.packed,
+            scratch,
+        )
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {

@@ -50,12 +50,14 @@ impl PlannerKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemoryMode {
-    /// Every in-place layer the math allows ([`in_place_candidates`]), whatever it saves,
-    /// model inputs included: `invoke` then consumes its input (refill it before each
-    /// call, as with any plan that reuses the input's bytes).
+    /// The smallest arena: elementwise layers in place ([`in_place_candidates`]) and
+    /// convolutions writing over their input a band of rows at a time ([`rows`]), model
+    /// inputs included (`invoke` then consumes its input: refill it before each call, as
+    /// with any plan that reuses the input's bytes). Costs up to about 20% more
+    /// instructions on models of small layers (docs/benchmarks.md, "Memory modes").
     Ram,
-    /// In place only where it makes the arena smaller, and never over a model input: each
-    /// in-place layer copies its input through a small stack buffer, a fraction of a
+    /// Elementwise layers in place where that makes the arena smaller, never over a
+    /// model input: each copies its input through a small stack buffer, a fraction of a
     /// percent of a model's instructions.
     #[default]
     Balanced,
@@ -241,9 +243,9 @@ pub fn buffers_of(
         let moved: Vec<TensorId> = (0..n).filter(|&t| find(&mut root, t) == b).collect();
         let delta = at[input] as isize - r.shift as isize - at[output] as isize;
         let lift = moved.iter().map(|&t| -(at[t] as isize + delta)).max().unwrap_or(0).max(0);
-        for t in 0..n {
+        for (t, at) in at.iter_mut().enumerate() {
             if find(&mut root, t) == a {
-                at[t] += lift as usize;
+                *at += lift as usize;
             }
         }
         for &t in &moved {
@@ -322,11 +324,11 @@ pub fn buffers_of(
 /// in execution order, its preferred scratch wherever that leaves the arena no larger
 /// (a faster kernel path for free: the scratch fits beside the tensors live at that step).
 ///
-/// `mode` picks the in-place steps first (elementwise, then convolutions by rows), with
-/// the minimum scratch: none for [`MemoryMode::Speed`]; for [`MemoryMode::Ram`] every
-/// candidate, model inputs included, less each whose removal shrinks the arena; for
-/// [`MemoryMode::Balanced`] the candidates over inputs that are not the model's, less
-/// each whose removal leaves the arena as small. Neither keeps a layer in place if the
+/// `mode` picks the in-place steps first, with the minimum scratch: none for
+/// [`MemoryMode::Speed`]; for [`MemoryMode::Ram`] every candidate (elementwise, then
+/// convolutions by rows, [`rows`]), model inputs included, less each whose removal
+/// shrinks the arena; for [`MemoryMode::Balanced`] the elementwise candidates over
+/// inputs that are not the model's, less each whose removal leaves the arena as small. Neither keeps a layer in place if the
 /// plan without any is smaller (`balanced`: as small).
 pub fn plan_program(
     graph: &Graph,
@@ -337,10 +339,12 @@ pub fn plan_program(
     let n = steps.len();
     let (mut in_place, mut rows) = match mode {
         MemoryMode::Speed => (vec![None; n], vec![None; n]),
-        MemoryMode::Ram | MemoryMode::Balanced => {
-            let consume = mode == MemoryMode::Ram;
-            let in_place = in_place_candidates(graph, steps, consume);
-            let rows = rows::candidates(graph, steps, &in_place, consume);
+        // Convolutions by rows cost each layer's setup once per band (about 500
+        // instructions on Helium) and a copy of its output: `ram` only.
+        MemoryMode::Balanced => (in_place_candidates(graph, steps, false), vec![None; n]),
+        MemoryMode::Ram => {
+            let in_place = in_place_candidates(graph, steps, true);
+            let rows = rows::candidates(graph, steps, &in_place, true);
             (in_place, rows)
         }
     };
@@ -378,7 +382,7 @@ pub fn plan_program(
     let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
     let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows)?, kind);
     for (i, w) in wanted.iter().enumerate() {
-        if w.preferred <= sizes[i] || std::env::var("TMP_NOPREF").is_ok() {
+        if w.preferred <= sizes[i] {
             continue;
         }
         let min = std::mem::replace(&mut sizes[i], w.preferred);

@@ -36,9 +36,7 @@ pub const BAND: usize = 1;
 /// The scratch of a layer run by rows at `shift`: the ring, then its kernel's scratch
 /// for the largest band (minimum and preferred).
 pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch {
-    let with = |pick: fn(Scratch) -> usize| {
-        scratch_bytes(w, rows.shift, rows.band, |b| pick(kernel.band_scratch(b)))
-    };
+    let with = |pick: fn(Scratch) -> usize| scratch_bytes(w, rows.shift, rows.band, |b| pick(kernel.band_scratch(b)));
     Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
 }
 
@@ -88,7 +86,7 @@ pub fn candidates(
         if cost >= apart {
             continue;
         }
-        chosen[i] = Some(RowsInPlace { shift, band: std::env::var("TMP_BAND").ok().and_then(|b| b.parse().ok()).unwrap_or(BAND) });
+        chosen[i] = Some(RowsInPlace { shift, band: BAND });
         let o = find(&mut root, s.output());
         root[o] = r;
     }
@@ -110,7 +108,8 @@ pub struct InPlaceCost {
 impl InPlaceCost {
     /// Measured on mps3-an547 (Cortex-M55 with Helium) under QEMU `-icount`
     /// (docs/benchmarks.md, "Memory modes").
-    pub const MPS3_AN547: InPlaceCost = InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.5, rows_per_call: 300.0 };
+    pub const MPS3_AN547: InPlaceCost =
+        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 1.7, rows_per_call: 500.0 };
 
     /// An elementwise layer of `bytes` output bytes in place.
     pub fn elementwise(&self, bytes: usize) -> u64 {

@@ -43,7 +43,7 @@ pub struct RowWindow {
 
 impl RowWindow {
     /// The geometry of a convolution (one batch).
-        pub fn of_conv(p: &ConvParams) -> Self {
+    pub fn of_conv(p: &ConvParams) -> Self {
         RowWindow {
             input_h: p.input_h,
             output_h: p.output_h,
@@ -57,7 +57,7 @@ impl RowWindow {
     }
 
     /// The geometry of a depthwise convolution (one batch).
-        pub fn of_depthwise(p: &DepthwiseConvParams) -> Self {
+    pub fn of_depthwise(p: &DepthwiseConvParams) -> Self {
         RowWindow {
             input_h: p.input_h,
             output_h: p.output_h,
@@ -72,12 +72,12 @@ impl RowWindow {
 
     /// The first input row that output rows from `r` on read (the input's height when
     /// they read none).
-        pub fn first_input(&self, r: usize) -> usize {
+    pub fn first_input(&self, r: usize) -> usize {
         (r * self.stride).saturating_sub(self.pad).min(self.input_h)
     }
 
     /// One past the last input row that output rows below `end` read.
-        pub fn end_input(&self, end: usize) -> usize {
+    pub fn end_input(&self, end: usize) -> usize {
         if end == 0 {
             return 0;
         }
@@ -87,7 +87,7 @@ impl RowWindow {
 
     /// The band of output rows `r0..r0 + rows` as a layer of its own: the input rows it
     /// reads (`first..end`) and its padding above them.
-        pub fn band(&self, r0: usize, rows: usize) -> Band {
+    pub fn band(&self, r0: usize, rows: usize) -> Band {
         let first = self.first_input(r0);
         let end = self.end_input(r0 + rows).max(first);
         Band { rows, first, end, pad: self.pad.saturating_sub(r0 * self.stride) }
