@@ -16,7 +16,6 @@
 
 use super::conv::{conv_s8, ConvParams};
 use super::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
-use super::simd::copy_i8;
 use crate::Error;
 
 /// The vertical geometry of a layer that reads a window of input rows per output row,
@@ -203,6 +202,15 @@ pub fn run<T: Copy>(
     Ok(())
 }
 
+/// Copies a row out of the ring: the vector copy where the optimized kernels are built.
+#[inline]
+fn copy_row(dst: &mut [i8], src: &[i8]) {
+    #[cfg(not(feature = "reference-kernels"))]
+    super::simd::copy_i8(dst, src);
+    #[cfg(feature = "reference-kernels")]
+    dst.copy_from_slice(src);
+}
+
 /// The parameters of one band of a convolution.
 pub fn conv_band(p: &ConvParams, b: &Band) -> ConvParams {
     ConvParams { input_h: b.end - b.first, output_h: b.rows, pad_h: b.pad, batches: 1, ..*p }
@@ -262,7 +270,7 @@ pub fn conv_s8_rows_in_place(
         |b, input, output| {
             conv_s8(&conv_band(p, b), input, filter, bias, multipliers, shifts, packed, &mut *rest, output)
         },
-        copy_i8,
+        copy_row,
     )
 }
 
@@ -292,7 +300,7 @@ pub fn depthwise_conv_s8_rows_in_place(
         |b, input, output| {
             depthwise_conv_s8(&depthwise_band(p, b), input, filter, bias, multipliers, shifts, packed, output)
         },
-        copy_i8,
+        copy_row,
     )
 }
 
