@@ -59,8 +59,10 @@ pub struct MemoryArgs {
     /// broadcast, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, int8-to-int8
     /// QUANTIZE) can write its output over an input that dies there, copying that input
     /// through a 256-element stack buffer as it goes: one buffer where there were two,
-    /// for about 1.5 more instructions per element on Cortex-M55. `analyze` lists the
-    /// layers in place.
+    /// for about 1.5 more instructions per element on Cortex-M55. With `ram`, int8
+    /// convolutions also write over their input a band of rows at a time (KWS: 16,000 B
+    /// to 8,640 B, for about 20% more instructions). `analyze` lists the layers in place
+    /// and estimates what they cost.
     #[arg(long, value_enum, value_name = "MODE", default_value = "balanced")]
     pub memory: Memory,
 }
@@ -68,10 +70,11 @@ pub struct MemoryArgs {
 /// The values of `--memory`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Memory {
-    /// Every layer in place that the math allows, even where the arena does not shrink;
+    /// The smallest arena: elementwise layers and convolutions (by rows) in place;
     /// `invoke` may consume the model's input (refill it before each call)
     Ram,
-    /// In place only where the arena shrinks, never over the model's input
+    /// Elementwise layers in place only where the arena shrinks, never over the model's
+    /// input
     #[default]
     Balanced,
     /// Nothing in place: every layer's output has its own bytes, the fewest instructions
