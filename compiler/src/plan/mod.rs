@@ -14,6 +14,7 @@ pub mod containers;
 pub mod greedy;
 pub mod linear;
 pub mod rows;
+mod union;
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
@@ -21,6 +22,7 @@ use crate::kernel::{Scratch, Step};
 pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner};
 pub use rows::RowsInPlace;
 use tinyml_runtime::arena::ALIGN;
+use union::{find, kept_tensors, last_uses, reinterpretation_roots, roots_with_in_place};
 
 /// The strategies, for options and the CLI.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -106,68 +108,6 @@ pub struct MemoryPlan {
     pub rows: Vec<Option<RowsInPlace>>,
     /// The memory mode that chose [`MemoryPlan::in_place`].
     pub memory: MemoryMode,
-}
-
-/// Reinterpretations (RESHAPE) unioned with their source: `root[t]` after [`find`]
-/// names the buffer of tensor `t`.
-fn reinterpretation_roots(n: usize, steps: &[Step]) -> Vec<TensorId> {
-    let mut root: Vec<TensorId> = (0..n).collect();
-    for s in steps {
-        if s.kernel.is_reinterpretation() {
-            let a = find(&mut root, s.inputs[0]);
-            let b = find(&mut root, s.output());
-            root[b] = a;
-        }
-    }
-    root
-}
-
-/// [`reinterpretation_roots`] with the outputs of elementwise in-place steps unioned with
-/// the input they write over.
-fn roots_with_in_place(n: usize, steps: &[Step], in_place: &[Option<usize>]) -> Vec<TensorId> {
-    let mut root = reinterpretation_roots(n, steps);
-    for (s, k) in steps.iter().zip(in_place) {
-        if let Some(k) = *k {
-            let a = find(&mut root, s.inputs[k]);
-            let b = find(&mut root, s.output());
-            root[b] = a;
-        }
-    }
-    root
-}
-
-/// Per tensor, the last step that reads or writes it.
-fn last_uses(n: usize, steps: &[Step]) -> Vec<usize> {
-    let mut last = vec![0usize; n];
-    for (i, s) in steps.iter().enumerate() {
-        for &t in s.inputs.iter().chain(&s.outputs) {
-            last[t] = i;
-        }
-    }
-    last
-}
-
-/// Per tensor, whether no layer may write over it: model outputs, variable tensors and
-/// constants, and model inputs unless `consume_inputs`.
-fn kept_tensors(graph: &Graph, consume_inputs: bool) -> Vec<bool> {
-    let mut keep: Vec<bool> = graph.tensors.iter().map(|t| t.is_variable || t.is_const()).collect();
-    for &t in &graph.outputs {
-        keep[t] = true;
-    }
-    if !consume_inputs {
-        for &t in &graph.inputs {
-            keep[t] = true;
-        }
-    }
-    keep
-}
-
-fn find(root: &mut [TensorId], mut t: TensorId) -> TensorId {
-    while root[t] != t {
-        root[t] = root[root[t]];
-        t = root[t];
-    }
-    t
 }
 
 /// Per step, the arena input its output may write over: one its kernel offers

@@ -14,7 +14,8 @@
 //!
 //! [`Kernel::row_window`]: crate::kernel::Kernel::row_window
 
-use super::{align_up, find, kept_tensors, last_uses, roots_with_in_place};
+use super::buffer::align_up;
+use super::union::{find, kept_tensors, last_uses, roots_with_in_place};
 use crate::graph::Graph;
 use crate::kernel::{Kernel, RowWindow, Scratch, Step};
 use tinyml_runtime::arena::ALIGN;
