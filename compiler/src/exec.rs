@@ -95,14 +95,14 @@ impl Program {
             if step.kernel.is_reinterpretation() {
                 continue;
             }
-            let place = |t: usize| (self.offset(t), g.tensors[t].elements());
-            let mut inputs: Vec<_> = step.inputs.iter().map(|&t| place(t)).collect();
-            let outputs = step.outputs.iter().map(|&t| place(t)).collect();
             let fail = |error| ExecError::Kernel { op_index: step.op_index, op: step.kernel.op_name(), error };
             if let Some(rows) = self.plan.rows[i] {
                 self.run_rows(arena, step, rows, self.plan.scratch[i]).map_err(fail)?;
                 continue;
             }
+            let place = |t: usize| (self.offset(t), g.tensors[t].elements());
+            let mut inputs: Vec<_> = step.inputs.iter().map(|&t| place(t)).collect();
+            let outputs = step.outputs.iter().map(|&t| place(t)).collect();
             match self.plan.in_place[i] {
                 None => {
                     let mut io = OpIo::new(arena.bytes_mut(), inputs, outputs, self.plan.scratch[i]);

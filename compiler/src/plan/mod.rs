@@ -268,8 +268,9 @@ pub fn buffers_of(
 /// [`MemoryMode::Speed`]; for [`MemoryMode::Ram`] every candidate (elementwise, then
 /// convolutions by rows, [`rows`]), model inputs included, less each whose removal
 /// shrinks the arena; for [`MemoryMode::Balanced`] the elementwise candidates over
-/// inputs that are not the model's, less each whose removal leaves the arena as small. Neither keeps a layer in place if the
-/// plan without any is smaller (`balanced`: as small).
+/// inputs that are not the model's, less each whose removal leaves the arena as small.
+/// Neither keeps a layer in place if the plan without any is smaller (`balanced`: as
+/// small).
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],

@@ -106,25 +106,39 @@ pub struct Band {
     pub pad: usize,
 }
 
-/// Runs the schedule of [`run`] without data: `on_band(r0, rows)` when a band is
-/// computed, `on_flush(from, to)` when output rows `from..to` leave the ring. Returns the
-/// most rows the ring holds at once (the band being computed included).
+/// One step of the schedule ([`schedule`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A band is computed into the ring.
+    Band {
+        /// Its first output row.
+        r0: usize,
+        /// Its output rows.
+        rows: usize,
+    },
+    /// Output rows leave the ring for their place in the buffer.
+    Flush {
+        /// The first row.
+        from: usize,
+        /// One past the last row.
+        to: usize,
+    },
+}
+
+/// The schedule of [`run`], the one both the planner (ring size, [`carry_rows`]) and the
+/// device follow: `on(event)` for every band computed and every run of rows that leaves
+/// the ring. Returns the most rows the ring holds at once (the band being computed
+/// included).
 ///
 /// Output row `q` may leave the ring once its bytes (`q * output_row..(q + 1) *
 /// output_row` of the buffer) lie below the first input element a later band reads
 /// (`shift + first_input(next) * input_row`); after the last band every row may.
-pub fn schedule(
-    w: &RowWindow,
-    shift: usize,
-    band: usize,
-    mut on_band: impl FnMut(usize, usize),
-    mut on_flush: impl FnMut(usize, usize),
-) -> usize {
+pub fn schedule(w: &RowWindow, shift: usize, band: usize, mut on: impl FnMut(Event)) -> usize {
     let band = band.max(1);
     let (mut r0, mut flushed, mut most) = (0, 0, 0);
     while r0 < w.output_h {
         let rows = band.min(w.output_h - r0);
-        on_band(r0, rows);
+        on(Event::Band { r0, rows });
         let computed = r0 + rows;
         most = most.max(computed - flushed);
         let dead = if computed == w.output_h { usize::MAX } else { shift + w.first_input(computed) * w.input_row };
@@ -133,7 +147,7 @@ pub fn schedule(
             to += 1;
         }
         if to > flushed {
-            on_flush(flushed, to);
+            on(Event::Flush { from: flushed, to });
             flushed = to;
         }
         r0 = computed;
@@ -145,7 +159,7 @@ pub fn schedule(
 /// bands so that every band lands in one piece.
 pub fn carry_rows(w: &RowWindow, shift: usize, band: usize) -> usize {
     let band = band.max(1);
-    schedule(w, shift, band, |_, _| {}, |_, _| {}).div_ceil(band) * band
+    schedule(w, shift, band, |_| {}).div_ceil(band) * band
 }
 
 /// Elements of the buffer that holds the output at 0 and the input at `shift`.
@@ -182,23 +196,20 @@ pub fn run<T: Copy>(
         return Ok(());
     }
     let slot = |q: usize| (q % rows) * w.output_row;
-    // The schedule's callbacks both need `buf` and `carry`: record nothing, act in turn.
-    let (mut r0, mut flushed) = (0, 0);
-    while r0 < w.output_h {
-        let n = band.min(w.output_h - r0);
-        let b = w.band(r0, n);
-        let input = &buf[shift + b.first * w.input_row..shift + b.end * w.input_row];
-        let at = slot(r0);
-        kernel(&b, input, &mut carry[at..at + n * w.output_row]);
-        let computed = r0 + n;
-        let dead = if computed == w.output_h { usize::MAX } else { shift + w.first_input(computed) * w.input_row };
-        while flushed < computed && (flushed + 1) * w.output_row <= dead {
-            let from = slot(flushed);
-            copy(&mut buf[flushed * w.output_row..(flushed + 1) * w.output_row], &carry[from..from + w.output_row]);
-            flushed += 1;
+    schedule(w, shift, band, |event| match event {
+        Event::Band { r0, rows: n } => {
+            let b = w.band(r0, n);
+            let input = &buf[shift + b.first * w.input_row..shift + b.end * w.input_row];
+            let at = slot(r0);
+            kernel(&b, input, &mut carry[at..at + n * w.output_row]);
         }
-        r0 = computed;
-    }
+        Event::Flush { from, to } => {
+            for q in from..to {
+                let at = slot(q);
+                copy(&mut buf[q * w.output_row..(q + 1) * w.output_row], &carry[at..at + w.output_row]);
+            }
+        }
+    });
     Ok(())
 }
 
@@ -240,7 +251,11 @@ pub fn split_scratch(scratch: &mut [u8], ring_bytes: usize) -> Result<(&mut [i8]
 pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: impl Fn(&Band) -> usize) -> usize {
     let ring = carry_rows(w, shift, band) * w.output_row;
     let mut most = 0;
-    schedule(w, shift, band, |r0, rows| most = most.max(kernel_scratch(&w.band(r0, rows))), |_, _| {});
+    schedule(w, shift, band, |event| {
+        if let Event::Band { r0, rows } = event {
+            most = most.max(kernel_scratch(&w.band(r0, rows)));
+        }
+    });
     ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN + most
 }
 
