@@ -96,6 +96,16 @@ pub struct Npu {
     pub name: String,
     /// Whether cargo-tinyml drives it (it does not yet: layers run on the CPU).
     pub supported: bool,
+    /// For an Arm Ethos-U: the configuration Vela compiles for (`ethos-u55-128`), which
+    /// `cargo tinyml new --npu` uses.
+    #[serde(default)]
+    pub vela_accelerator: Option<String>,
+    /// The NPU's register block, as the core addresses it.
+    #[serde(default)]
+    pub base: Option<u64>,
+    /// Its interrupt number on the core's NVIC.
+    #[serde(default)]
+    pub irq: Option<u32>,
 }
 
 /// A memory region of the board.

@@ -179,6 +179,7 @@ fn run_example_as(example: Example, board: &str, tag: &str, prepare: impl FnOnce
         example: Some(example),
         local: false,
         force: false,
+        npu: None,
     }
     .create()
     .unwrap();

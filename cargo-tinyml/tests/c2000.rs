@@ -121,6 +121,7 @@ fn new_writes_the_c_project() {
         example: None,
         local: false,
         force: false,
+        npu: None,
     };
     let dest = cmd.create().unwrap();
     for f in ["linker.cmd", "Makefile", "src/main.c", "src/model.c", "targetConfigs/TMS320F28P550SJ9.ccxml"] {

@@ -53,6 +53,7 @@ fn measure(model: &Path) -> ([u64; 2], u64, Report) {
         path: Some(dir.clone()),
         example: None,
         force: false,
+        npu: None,
         local: false,
     };
     cmd.create().unwrap();

@@ -36,9 +36,18 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     // The tag is in the package name too: tests build in parallel into one target
     // directory, and two projects of one board must not overwrite each other's binary.
     let name = format!("fw-{board}{tag}");
-    Cmd { name, board: board.into(), model: None, path: Some(dir.clone()), example: None, local: false, force: false }
-        .create()
-        .unwrap();
+    Cmd {
+        name,
+        board: board.into(),
+        model: None,
+        path: Some(dir.clone()),
+        example: None,
+        local: false,
+        force: false,
+        npu: None,
+    }
+    .create()
+    .unwrap();
     dir
 }
 
@@ -109,6 +118,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
                 example: None,
                 local: false,
                 force: false,
+                npu: None,
             }
             .create()
             .unwrap();
@@ -197,6 +207,48 @@ fn hardware_board_templates_build_link_and_pass_the_dry_run() {
         assert_eq!(report["fits"], true, "{board}: {report:#}");
         assert!(parsed.symbol("_SEGGER_RTT").is_some(), "{board}: the firmware has no RTT control block");
     }
+}
+
+/// `new --board kit-pse84-eval --npu` with the MLPerf Tiny KWS model: Vela runs in the
+/// build script, the model becomes one NPU step (Vela puts every layer on the Ethos-U55),
+/// and the project builds and links with the driver; the image carries Vela's payload.
+/// Built, not run: there is no Ethos-U to run it on (docs/boards.md). Needs Vela.
+#[test]
+fn kit_pse84_eval_npu_project_builds_and_links() {
+    let python = cargo_tinyml::python::interpreter();
+    if cargo_tinyml::npu::vela::version(&python).is_none() && missing("Vela (ethos-u-vela)") {
+        return;
+    }
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/mlperf-tiny/kws_ref_model.tflite");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware-projects").join("kit-pse84-eval-npu");
+    let _ = std::fs::remove_dir_all(&dir);
+    Cmd {
+        name: "fw-kit-pse84-eval-npu".into(),
+        board: "kit-pse84-eval".into(),
+        model: Some(model),
+        path: Some(dir.clone()),
+        example: None,
+        local: false,
+        force: false,
+        npu: Some(String::new()),
+    }
+    .create()
+    .unwrap();
+    let elf = build(&dir);
+    let parsed = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
+    assert!(parsed.symbol("_SEGGER_RTT").is_some(), "no RTT control block");
+    let image = std::fs::read(&elf).unwrap();
+    assert!(image.windows(4).any(|w| w == b"COP1"), "the image carries no Vela payload (COP1)");
+    let out_dir = std::fs::read_dir(target_dir().join("thumbv8m.main-none-eabihf/debug/build"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("out/model.rs"))
+        .filter(|p| p.is_file() && p.to_string_lossy().contains("fw-kit-pse84-eval-npu"))
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .expect("the generated model.rs");
+    let code = std::fs::read_to_string(out_dir).unwrap();
+    assert!(code.contains("npu.invoke(&L0_NPU_PAYLOAD.0, &L0_NPU_WEIGHTS.0, scratch)?"), "{code}");
+    assert!(code.contains("pub const LAYERS: [&str; 1] = [\"ethos-u\"];"), "one NPU step");
 }
 
 #[test]

@@ -64,7 +64,16 @@ fn published_dependencies_without_a_checkout() {
 }
 
 fn cmd(name: &str, board: &str, model: Option<PathBuf>, path: PathBuf) -> Cmd {
-    Cmd { name: name.into(), board: board.into(), model, path: Some(path), example: None, local: false, force: false }
+    Cmd {
+        name: name.into(),
+        board: board.into(),
+        model,
+        path: Some(path),
+        example: None,
+        local: false,
+        force: false,
+        npu: None,
+    }
 }
 
 #[test]
@@ -236,4 +245,21 @@ fn an_installed_binary_writes_version_dependencies() {
     assert!(inside.status.success(), "{}", String::from_utf8_lossy(&inside.stderr));
     assert!(std::fs::read_to_string(dir.join("inside/Cargo.toml")).unwrap().contains(&runtime));
     std::fs::remove_dir_all(&bin_dir).unwrap();
+}
+
+/// `--npu` needs an Arm Ethos-U that Vela compiles for: a board without an NPU, or with
+/// another vendor's, or an unknown configuration, is refused by name and nothing is written.
+#[test]
+fn npu_projects_need_an_ethos_u() {
+    let dir = scratch("npu");
+    let with_npu =
+        |board: &str, config: &str| Cmd { npu: Some(config.into()), ..cmd("n", board, None, dir.join(board)) };
+    let err = refused(with_npu("mps3-an547", "")).to_string();
+    assert!(err.contains("`mps3-an547` has no NPU"), "{err}");
+    let hint = cargo_tinyml::diagnostics::hint(&refused(with_npu("mps3-an547", ""))).unwrap();
+    assert!(hint.contains("--board kit-pse84-eval"), "{hint}");
+    let err = refused(with_npu("stm32n6570-dk", "")).to_string();
+    assert!(err.contains("Neural-ART") && err.contains("not an Arm Ethos-U"), "{err}");
+    let err = refused(with_npu("kit-pse84-eval", "ethos-u99-1")).to_string();
+    assert!(err.contains("unknown Ethos-U configuration `ethos-u99-1`") && err.contains("ethos-u55-128"), "{err}");
 }

@@ -98,6 +98,7 @@ fn readme_run_output_is_what_the_firmware_prints() {
         example: None,
         force: false,
         local: false,
+        npu: None,
     };
     cmd.create().unwrap();
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")

@@ -10,6 +10,7 @@
 use crate::codegen::rust::{generate_with, GenOptions};
 use crate::error::CompileError;
 use crate::graph::DType;
+use crate::npu::NpuMode;
 use crate::program::{compile, CompileOptions, Program};
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,8 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     test_input: Option<PathBuf>,
     options: CompileOptions,
+    npu: Option<String>,
+    npu_mode: NpuMode,
 }
 
 /// What a build produced.
@@ -42,6 +45,8 @@ impl Builder {
             out_dir: None,
             test_input: None,
             options: CompileOptions::default(),
+            npu: None,
+            npu_mode: NpuMode::Device,
         }
     }
 
@@ -69,6 +74,24 @@ impl Builder {
         self
     }
 
+    /// Runs the layers that Arm's Vela places on an Ethos-U `accelerator`
+    /// (`ethos-u55-128`, as Vela's `--accelerator-config` names it) on the NPU: Vela runs
+    /// here, at build time, with `$TINYML_PYTHON` (else `python3`), and the generated
+    /// `invoke` takes the NPU driver (`invoke(arena, npu)`); see [`crate::npu`]. The
+    /// build script then sets the cfg `tinyml_npu_device`, so the firmware can tell.
+    pub fn npu(mut self, accelerator: &str) -> Self {
+        self.npu = Some(accelerator.to_owned());
+        self
+    }
+
+    /// How the NPU steps of [`Builder::npu`] run; default [`NpuMode::Device`].
+    /// `TINYML_NPU` (`device`, `simulated`), when set, overrides it: a project built with
+    /// `TINYML_NPU=simulated` runs its NPU steps on the CPU (in QEMU, say).
+    pub fn npu_mode(mut self, mode: NpuMode) -> Self {
+        self.npu_mode = mode;
+        self
+    }
+
     /// Compiles and writes the module. `TINYML_MEMORY` (`ram`, `balanced`, `speed`), when
     /// set, overrides the memory mode of [`Builder::options`]: `cargo tinyml run
     /// --memory` and the benchmark harness pass the mode to the project's build script
@@ -84,7 +107,37 @@ impl Builder {
             }
         }
         let bytes = std::fs::read(&self.model).map_err(io(&self.model))?;
-        let program = compile(&bytes, &self.options)?;
+        let out_dir = match self.out_dir {
+            Some(d) => d,
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
+                CompileError::Model(
+                    "OUT_DIR is not set: call Builder::compile from a build script or set out_dir".into(),
+                )
+            })?),
+        };
+        let program = match &self.npu {
+            None => compile(&bytes, &self.options)?,
+            Some(accelerator) => {
+                println!("cargo:rerun-if-env-changed=TINYML_NPU");
+                println!("cargo:rerun-if-env-changed=TINYML_PYTHON");
+                let mut mode = self.npu_mode;
+                if let Ok(name) = std::env::var("TINYML_NPU") {
+                    match NpuMode::from_name(&name) {
+                        Some(m) => mode = m,
+                        None if name.is_empty() => {}
+                        None => println!("cargo:warning=TINYML_NPU={name} is not device or simulated; ignored"),
+                    }
+                }
+                let vela_dir = out_dir.join(format!("{}-vela", self.module));
+                let vela = crate::npu::vela::compile(&crate::npu::vela::python(), &self.model, accelerator, &vela_dir)?;
+                let graph = crate::tflite::import(&bytes)?;
+                crate::npu::compile_offloaded(graph, &vela, mode, &self.options)?
+            }
+        };
+        println!("cargo:rustc-check-cfg=cfg(tinyml_npu_device)");
+        if program.steps.iter().any(|s| s.kernel.npu_stream().is_some()) {
+            println!("cargo:rustc-cfg=tinyml_npu_device");
+        }
         let input_t = &program.graph.tensors[program.graph.inputs[0]];
         let test_input = match &self.test_input {
             Some(path) => {
@@ -105,14 +158,6 @@ impl Builder {
                 arr.data
             }
             None => test_input_for(input_t.dtype, input_t.elements()),
-        };
-        let out_dir = match self.out_dir {
-            Some(d) => d,
-            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
-                CompileError::Model(
-                    "OUT_DIR is not set: call Builder::compile from a build script or set out_dir".into(),
-                )
-            })?),
         };
         let source = self.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let code = generate_with(&program, &GenOptions { source, test_input: Some(test_input) });

@@ -50,6 +50,9 @@ pub enum CompileError {
         /// What is wrong, naming tensors.
         reason: String,
     },
+    /// Arm's Vela (the Ethos-U compiler) could not be run or failed.
+    #[error("Vela: {0}")]
+    Vela(String),
     /// A problem not tied to one operator.
     #[error("invalid model: {0}")]
     Model(String),

@@ -35,6 +35,15 @@ pub enum ExecError {
         /// Its element type.
         dtype: &'static str,
     },
+    /// The program has NPU steps compiled for the device, which the host cannot run.
+    #[error(
+        "operator #{op_index} runs on the NPU, which the host does not have; compile with the NPU simulated \
+         (`tinyml_compiler::npu::NpuMode::Simulated`, TINYML_NPU=simulated) to run it here"
+    )]
+    NpuOnHost {
+        /// The NPU step's operator index.
+        op_index: usize,
+    },
     /// A kernel reported an error (an internal bug: plans are checked at compile time).
     #[error("internal error in operator #{op_index} ({op}): {error}")]
     Kernel {
@@ -91,11 +100,28 @@ impl Program {
             let off = self.offset(t);
             arena.bytes_mut()[off..off + data.len()].copy_from_slice(data);
         }
+        self.run_steps(arena)?;
+        Ok(g.outputs
+            .iter()
+            .map(|&t| {
+                let off = self.offset(t);
+                arena.bytes()[off..off + g.tensors[t].bytes()].to_vec()
+            })
+            .collect())
+    }
+
+    /// Runs every step over `arena`, which holds the inputs.
+    fn run_steps(&self, arena: &mut AlignedBuf) -> Result<(), ExecError> {
+        let g = &self.graph;
         for (i, step) in self.steps.iter().enumerate() {
             if step.kernel.is_reinterpretation() {
                 continue;
             }
             let fail = |error| ExecError::Kernel { op_index: step.op_index, op: step.kernel.op_name(), error };
+            if step.kernel.npu_region().is_some() {
+                self.run_npu(arena, step, self.plan.scratch[i])?;
+                continue;
+            }
             if let Some(rows) = self.plan.rows[i] {
                 self.run_rows(arena, step, rows, self.plan.scratch[i]).map_err(fail)?;
                 continue;
@@ -127,13 +153,27 @@ impl Program {
                 }
             }
         }
-        Ok(g.outputs
-            .iter()
-            .map(|&t| {
-                let off = self.offset(t);
-                arena.bytes()[off..off + g.tensors[t].bytes()].to_vec()
-            })
-            .collect())
+        Ok(())
+    }
+
+    /// Runs a simulated NPU step: its inputs copied into its scratch where its simulation
+    /// has them, the simulation run there, its outputs copied back.
+    fn run_npu(&self, arena: &mut AlignedBuf, step: &Step, (_, len): (usize, usize)) -> Result<(), ExecError> {
+        let Some(sim) = step.kernel.npu_simulation().and_then(|s| s.downcast_ref::<Program>()) else {
+            return Err(ExecError::NpuOnHost { op_index: step.op_index });
+        };
+        let g = &self.graph;
+        let mut scratch = AlignedBuf::new(len);
+        for &t in &step.inputs {
+            let (from, to, n) = (self.offset(t), sim.offset(t), g.tensors[t].bytes());
+            scratch.bytes_mut()[to..to + n].copy_from_slice(&arena.bytes()[from..from + n]);
+        }
+        sim.run_steps(&mut scratch)?;
+        for &t in &step.outputs {
+            let (from, to, n) = (sim.offset(t), self.offset(t), g.tensors[t].bytes());
+            arena.bytes_mut()[to..to + n].copy_from_slice(&scratch.bytes()[from..from + n]);
+        }
+        Ok(())
     }
 
     /// Runs a step that writes over its input by rows, through the runtime's own rows

@@ -11,7 +11,8 @@
 //! 4. [`codegen`]: render the calls as Rust (and C) that calls `tinyml-runtime` kernels
 //!    with constant tables; [`exec`] runs the same compiled program on the host.
 //!
-//! [`compile`] runs stages 1 to 3; [`build`] is the entry point for build scripts;
+//! [`compile`] runs stages 1 to 3 ([`npu::compile_offloaded`] with the layers Arm's Vela
+//! puts on an Ethos-U as NPU steps); [`build`] is the entry point for build scripts;
 //! [`analysis`] is the static estimate of a program (memory, MACs, stack); [`formats`]
 //! reads and writes `.npy` and WAV files.
 
@@ -23,6 +24,7 @@ pub mod exec;
 pub mod formats;
 pub mod graph;
 pub mod kernel;
+pub mod npu;
 pub mod ops;
 pub mod plan;
 pub mod program;

@@ -57,6 +57,15 @@ impl Program {
             .collect()
     }
 
+    /// Where step `i`'s NPU region lies in the arena, `(offset, bytes)`, if it is an NPU
+    /// step: its first input less that input's offset in the region.
+    pub fn npu_region(&self, i: usize) -> Option<(usize, usize)> {
+        let step = &self.steps[i];
+        let region = step.kernel.npu_region()?;
+        let first = self.plan.tensor_offsets[*step.inputs.first()?]?;
+        Some((first - region.at[0], region.bytes))
+    }
+
     /// Total multiply-accumulates per inference.
     pub fn macs(&self) -> u64 {
         self.steps.iter().map(|s| s.kernel.macs()).sum()
@@ -71,6 +80,12 @@ pub fn compile(bytes: &[u8], options: &CompileOptions) -> Result<Program, Compil
 
 /// Lowers and plans an already imported graph.
 pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, CompileError> {
+    let steps = lower_steps(&graph)?;
+    plan_steps(graph, steps, options)
+}
+
+/// Checks the model's inputs and outputs and lowers every operator to a step.
+pub fn lower_steps(graph: &Graph) -> Result<Vec<Step>, CompileError> {
     if graph.inputs.is_empty() || graph.outputs.is_empty() {
         return Err(CompileError::Model("the model has no inputs or no outputs".into()));
     }
@@ -84,7 +99,7 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
     }
     let mut steps = Vec::with_capacity(graph.operators.len());
     for op in &graph.operators {
-        let lowered = ops::lower(&graph, op)?;
+        let lowered = ops::lower(graph, op)?;
         steps.push(Step {
             op_index: op.index,
             kernel: lowered.kernel,
@@ -92,6 +107,11 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
             outputs: lowered.outputs,
         });
     }
+    Ok(steps)
+}
+
+/// Plans the arena of lowered `steps` of `graph`.
+pub fn plan_steps(graph: Graph, steps: Vec<Step>, options: &CompileOptions) -> Result<Program, CompileError> {
     let plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
     Ok(Program { graph, steps, plan })
 }

@@ -66,6 +66,9 @@ struct Case {
     invokes: usize,
     /// Bytes in flash, for packing.
     size: usize,
+    /// The Ethos-U configuration whose NPU steps the case runs simulated
+    /// (`tinyml_compiler::npu`), if any.
+    npu: Option<&'static str>,
 }
 
 /// Why a case did not pass.
@@ -170,9 +173,13 @@ incremental = false
     let mut calls = String::new();
     for &i in ids {
         let c = &cases[i];
+        let npu = match c.npu {
+            Some(accelerator) => format!(".npu({accelerator:?}).npu_mode(tinyml_compiler::npu::NpuMode::Simulated)"),
+            None => String::new(),
+        };
         let _ = writeln!(
             build,
-            "    Builder::new({}).module_name(\"c{i}\").options(CompileOptions {{ memory: MemoryMode::{:?}, ..Default::default() }}).compile_or_exit();",
+            "    Builder::new({}).module_name(\"c{i}\").options(CompileOptions {{ memory: MemoryMode::{:?}, ..Default::default() }}){npu}.compile_or_exit();",
             lit(&c.model),
             support::memory_mode()
         );
@@ -271,6 +278,8 @@ fn build(dir: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, String> {
     {
         cmd.env_remove(var);
     }
+    // The build scripts of NPU cases run Vela with this Python.
+    cmd.env("TINYML_PYTHON", support::python());
     let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
@@ -444,6 +453,65 @@ fn flash_size(model: &Path) -> Result<(usize, tinyml_compiler::Program), String>
     Ok((program.const_bytes() + inputs, program))
 }
 
+/// A model run once on the compiler's test input, against TFLM's run of it.
+fn model_case(py: &Path, model: &Path, scratch: &Path, npu: Option<&'static str>) -> Case {
+    let stem = model.file_stem().unwrap().to_string_lossy().to_string();
+    let (size, program) = flash_size(model).unwrap_or_else(|e| panic!("{stem}: {e}"));
+    let t = &program.graph.tensors[program.graph.inputs[0]];
+    assert_eq!(program.graph.inputs.len(), 1, "{stem}: one input expected");
+    let input = NpyArray::new(t.dtype, t.shape.clone(), tinyml_compiler::build::test_input_for(t.dtype, t.elements()))
+        .expect("sizes agree");
+    let dir = scratch.join(&stem);
+    std::fs::create_dir_all(&dir).unwrap();
+    let input_path = dir.join("input_0.npy");
+    support::write_npy(&input_path, &input).unwrap();
+    // TFLM with a batch of one run; strip the batch axis again.
+    let mut batch = input.clone();
+    batch.shape.insert(0, 1);
+    let expected = support::tflm_batch(py, model, &[batch], &dir.join("tflm"))
+        .unwrap_or_else(|e| panic!("{stem}: TFLM: {e}"))
+        .into_iter()
+        .map(|mut a| {
+            a.shape.remove(0);
+            a
+        })
+        .collect();
+    let label = match npu {
+        Some(a) => format!("{stem} ({a} simulated)"),
+        None => stem,
+    };
+    Case { label, model: model.to_owned(), inputs: vec![input_path], expected, invokes: 1, size, npu }
+}
+
+/// KWS and VWW compiled with the layers Vela puts on an Ethos-U55-128 as NPU steps,
+/// simulated: each NPU step runs its operators on the Cortex-M55, from and to the places
+/// of the device's arena plan (`tinyml_compiler::npu`). Needs Vela besides the oracle.
+#[test]
+fn npu_simulated_models_bit_exact_in_qemu() {
+    if let Some(why) = missing_tools() {
+        return skip("qemu_oracle (NPU simulated)", &why, TOOLS_HINT);
+    }
+    let py = match support::check_oracle() {
+        Ok(py) => py,
+        Err(why) => return skip("qemu_oracle (NPU simulated)", &why, INSTALL_HINT),
+    };
+    let vela = Command::new(&py).args(["-c", "import ethosu.vela"]).output();
+    if !vela.is_ok_and(|o| o.status.success()) {
+        return skip(
+            "qemu_oracle (NPU simulated)",
+            &format!("{} cannot import ethosu.vela", py.display()),
+            &format!("{} -m pip install -r tools/npu/requirements.txt", py.display()),
+        );
+    }
+    let models = support::shared_models();
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-oracle/npu");
+    let cases = ["mlperf-tiny/kws_ref_model.tflite", "mlperf-tiny/vww_96_int8.tflite"]
+        .iter()
+        .map(|rel| model_case(&py, &models.join(rel), &scratch, Some("ethos-u55-128")))
+        .collect();
+    run_all("npu-simulated", cases, Vec::new());
+}
+
 #[test]
 fn shared_models_bit_exact_in_qemu() {
     if let Some(why) = missing_tools() {
@@ -468,33 +536,7 @@ fn shared_models_bit_exact_in_qemu() {
         Err(why) => return skip("qemu_oracle (models)", &why, INSTALL_HINT),
     };
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-oracle/models");
-    let mut cases = Vec::new();
-    for rel in names {
-        let model = models.join(rel);
-        let stem = model.file_stem().unwrap().to_string_lossy().to_string();
-        let (size, program) = flash_size(&model).unwrap_or_else(|e| panic!("{stem}: {e}"));
-        let t = &program.graph.tensors[program.graph.inputs[0]];
-        assert_eq!(program.graph.inputs.len(), 1, "{stem}: one input expected");
-        let input =
-            NpyArray::new(t.dtype, t.shape.clone(), tinyml_compiler::build::test_input_for(t.dtype, t.elements()))
-                .expect("sizes agree");
-        let dir = scratch.join(&stem);
-        std::fs::create_dir_all(&dir).unwrap();
-        let input_path = dir.join("input_0.npy");
-        support::write_npy(&input_path, &input).unwrap();
-        // TFLM with a batch of one run; strip the batch axis again.
-        let mut batch = input.clone();
-        batch.shape.insert(0, 1);
-        let expected = support::tflm_batch(&py, &model, &[batch], &dir.join("tflm"))
-            .unwrap_or_else(|e| panic!("{stem}: TFLM: {e}"))
-            .into_iter()
-            .map(|mut a| {
-                a.shape.remove(0);
-                a
-            })
-            .collect();
-        cases.push(Case { label: stem, model, inputs: vec![input_path], expected, invokes: 1, size });
-    }
+    let cases = names.iter().map(|rel| model_case(&py, &models.join(rel), &scratch, None)).collect();
     run_all("models", cases, Vec::new());
 }
 
@@ -552,7 +594,7 @@ fn op_cases_bit_exact_in_qemu() {
             }
         };
         let inputs = (0..n_in).map(|k| case_dir.join(format!("input_{k}.npy"))).collect();
-        cases.push(Case { label, model, inputs, expected, invokes, size });
+        cases.push(Case { label, model, inputs, expected, invokes, size, npu: None });
     }
     assert!(!cases.is_empty() || !failures.is_empty(), "no case matches TINYML_ORACLE_OPS / TINYML_ORACLE_CASES");
     run_all("ops", cases, failures);

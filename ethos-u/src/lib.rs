@@ -29,6 +29,7 @@
 
 pub mod payload;
 pub mod regs;
+pub mod steps;
 
 use regs::{cmd, prot, status};
 

@@ -392,3 +392,47 @@ fn velas_kws_payload_parses_checks_and_runs_on_the_mock() {
     let cut = &p.command_stream[..p.command_stream.len() - 1];
     assert!(matches!(payload::check_stream(cut), Err(payload::PayloadError::BadStream { .. })));
 }
+
+/// The driver behind a generated model's NPU step (`steps::Steps`, the runtime's `Npu`
+/// trait): Vela's KWS payload, weights and region submitted with Vela's regions, and each
+/// refusal as its documented `tinyml_runtime::Error::Npu` code.
+#[test]
+fn a_generated_npu_step_runs_through_the_npu_trait() {
+    use tinyml_runtime::npu::Npu;
+    // The payload as the generated code keeps it: 16-byte aligned bytes in flash.
+    let words: Vec<u32> = KWS_COP1.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    // SAFETY: any initialized u32s are valid bytes.
+    let payload = unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), words.len() * 4) };
+    let config = payload::parse(&words).unwrap().optimizer.unwrap().0;
+    let weights = [0u8; 64];
+    let mut region = [0u8; 256];
+    // Host addresses are wider than the NPU's 32 bits: the mock bus keeps the low 28.
+    let to_bus = |a: usize| (a & 0x0FFF_FFFF) as u64;
+    let mut steps =
+        steps::Steps { to_bus, ..steps::Steps::new(EthosU::new(Mock::new(config), Config::default()).unwrap(), 10) };
+    steps.invoke(payload, &weights, &mut region).unwrap();
+    let log = &steps.npu.regs.log;
+    let p = payload::parse(&words).unwrap();
+    assert!(log.contains(&W(regs::QBASE0, to_bus(p.command_stream.as_ptr() as usize) as u32)));
+    assert!(log.contains(&W(regs::QSIZE, 4 * p.command_stream.len() as u32)));
+    let (w, s) = (to_bus(weights.as_ptr() as usize) as u32, to_bus(region.as_ptr() as usize) as u32);
+    for (k, base) in [w, s, s].into_iter().enumerate() {
+        assert!(log.contains(&W(regs::basep(k).0, base)), "region {k}");
+    }
+    // Refusals, each with its code: a misaligned payload, another configuration (U55-256),
+    // a payload that is no COP1, and a fault raised by the NPU.
+    let code = |r: Result<(), tinyml_runtime::Error>| match r {
+        Err(tinyml_runtime::Error::Npu { code }) => code,
+        other => panic!("{other:?}"),
+    };
+    let mut shifted = std::vec![0u8; payload.len() + 1];
+    shifted[1..].copy_from_slice(payload);
+    let misaligned = if shifted.as_ptr() as usize % 4 == 0 { &shifted[1..] } else { &shifted[..payload.len()] };
+    assert_eq!(code(steps.invoke(misaligned, &weights, &mut region)), steps::code::PAYLOAD_MISALIGNED);
+    let mut other = steps::Steps::new(EthosU::new(Mock::new((config & !0xF) | 8), Config::default()).unwrap(), 10);
+    other.to_bus = to_bus;
+    assert_eq!(code(other.invoke(payload, &weights, &mut region)), steps::code::CONFIG_MISMATCH);
+    assert_eq!(code(steps.invoke(&payload[4..], &weights, &mut region)), steps::code::PAYLOAD_INVALID);
+    steps.npu.regs.outcome = status::IRQ_RAISED | status::CMD_PARSE_ERROR;
+    assert_eq!(code(steps.invoke(payload, &weights, &mut region)), Error::CommandStream { qread: 0 }.code());
+}

@@ -19,6 +19,12 @@ pub enum Error {
         /// Bytes given.
         actual: usize,
     },
+    /// An NPU step failed: the driver's error, as a code the driver documents
+    /// ([`crate::npu::Npu::invoke`]).
+    Npu {
+        /// The driver's error code.
+        code: u32,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -30,6 +36,7 @@ impl core::fmt::Display for Error {
             Error::BufferLength { expected, actual } => {
                 write!(f, "buffer has {actual} bytes, expected {expected}")
             }
+            Error::Npu { code } => write!(f, "the NPU step failed (driver error code {code})"),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod fixedpoint;
 pub mod fmath;
 pub mod gemmlowp;
 pub mod kernels;
+pub mod npu;
 pub mod profile;
 
 pub use arena::Arena;

@@ -5,7 +5,7 @@
 use crate::boards::{self, Catalog, Flow};
 use crate::fit::{fit_for, DoesNotFit};
 use crate::project::scaffold::{self, check_destination, load_model, validate_name, Model, NewError, Spec};
-use crate::project::{c_project, examples};
+use crate::project::{c_project, examples, npu};
 use anyhow::bail;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +24,8 @@ Examples:
   cd demo && cargo tinyml run              # build, run in QEMU, print the output
   cargo tinyml new kws --board mps2-an386 --model kws.tflite
   cargo tinyml new yes --example kws       # micro_speech on a WAV: prints \"yes\"
-  cargo tinyml new ww --example wakeword   # MLPerf Tiny streaming wakeword: three \"marvin\"")]
+  cargo tinyml new ww --example wakeword   # MLPerf Tiny streaming wakeword: three \"marvin\"
+  cargo tinyml new kws-npu --board kit-pse84-eval --model kws.tflite --npu   # Ethos-U55 via Vela")]
 pub struct Cmd {
     /// Package name of the project (letters, digits, `-`, `_`; not starting with a digit).
     pub name: String,
@@ -44,6 +45,12 @@ pub struct Cmd {
     /// `wakeword` (MLPerf Tiny streaming wakeword on a 10 s WAV, detections and duty cycle).
     #[arg(long, value_enum, conflicts_with = "model")]
     pub example: Option<examples::Example>,
+    /// Run the layers that Arm's Vela places on the board's Ethos-U on the NPU (Vela runs
+    /// at build time; `doctor` says how to install it). The configuration defaults to the
+    /// board's (`ethos-u55-128` on kit-pse84-eval); name another as `--npu CONFIG`.
+    /// Builds and links; not run on hardware (see docs/boards.md).
+    #[arg(long, value_name = "CONFIG", num_args = 0..=1, default_missing_value = "", conflicts_with = "example")]
+    pub npu: Option<String>,
     /// Write the project even if the model does not fit the board's flash or RAM (as
     /// `cargo tinyml analyze --board` estimates it).
     #[arg(long)]
@@ -64,6 +71,13 @@ impl Cmd {
         let board = catalog.get(&self.board)?;
         let dest = self.path.clone().unwrap_or_else(|| PathBuf::from(&self.name));
         check_destination(&dest)?;
+        let npu_project = match &self.npu {
+            Some(config) => {
+                let asked = (!config.is_empty()).then_some(config.as_str());
+                Some(npu::check(board, asked, &crate::python::interpreter())?)
+            }
+            None => None,
+        };
         let model = match &self.model {
             Some(path) => {
                 let (bytes, program) = load_model(path)?;
@@ -90,10 +104,14 @@ impl Cmd {
             }
             Flow::Qemu(_) | Flow::Probe { .. } | Flow::VendorTool => {
                 let source_dir = scaffold::dependency_source(self.local)?;
-                let files = scaffold::files(&Spec { name: &self.name, board, model, source_dir });
-                match self.example {
-                    Some(example) => examples::apply(example, &self.name, board, files),
-                    None => files,
+                let files = scaffold::files(&Spec { name: &self.name, board, model, source_dir: source_dir.clone() });
+                match (self.example, &npu_project) {
+                    (Some(example), _) => examples::apply(example, &self.name, board, files),
+                    (None, Some(project)) => {
+                        let dep = scaffold::dependency(source_dir.as_deref(), "ethos-u", &[]);
+                        npu::apply(project, board, &dep, files)
+                    }
+                    (None, None) => files,
                 }
             }
         };

@@ -151,6 +151,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
             ),
         });
     }
+    if let Some(e) = find::<crate::project::npu::NpuError>(err) {
+        return Some(e.hint());
+    }
     if let Some(e) = find::<BoardError>(err) {
         return Some(match e {
             BoardError::Unknown { name, known } => match crate::boards::closest(name, known) {

@@ -8,6 +8,7 @@ pub mod build_log;
 pub mod c_project;
 pub mod cargo;
 pub mod examples;
+pub mod npu;
 pub mod scaffold;
 pub mod top1;
 

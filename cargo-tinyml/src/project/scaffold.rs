@@ -160,7 +160,7 @@ fn absolute(dir: &Path) -> PathBuf {
     std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned())
 }
 
-fn dependency(source_dir: Option<&Path>, krate: &str, features: &[&str]) -> String {
+pub fn dependency(source_dir: Option<&Path>, krate: &str, features: &[&str]) -> String {
     let features = if features.is_empty() {
         String::new()
     } else {

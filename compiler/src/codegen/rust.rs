@@ -208,19 +208,23 @@ fn literal_list(dtype: DType, bytes: &[u8]) -> String {
     s
 }
 
-/// Generates the Rust module for `p` with `opts`.
-pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
-    let source = opts.source.as_str();
-    let g = &p.graph;
-    let mut e = Emitter::new();
+/// The statements of `p`'s steps over the arena bytes `a`: each in
+/// `tinyml_runtime::layer!` when `profiled` (the program's own layers), else in a block
+/// (the layers of a simulated NPU step, profiled as the one step they stand for).
+fn steps_body(p: &Program, e: &mut Emitter, profiled: bool) -> String {
     let mut body = String::new();
-    for layer in layers(p, &mut e, true) {
+    for layer in layers(p, e, true) {
         let (i, step) = (layer.index, layer.step);
         let _ = writeln!(body, "    // #{i} {}", layer.summary);
         let Some(call) = layer.call else {
             let _ = writeln!(body, "    // (reinterpretation: shares the input's arena bytes, no code)");
             continue;
         };
+        if step.kernel.npu_region().is_some() {
+            let block = npu_block(p, i, step, &render_call(&call));
+            let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n{block}    }});");
+            continue;
+        }
         let binding = if let Some(r) = p.plan.rows[i] {
             rows_binding(p, i, step, r)
         } else if needs_views(p, step, &call) {
@@ -229,8 +233,79 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
             io_binding(p, i, step)
         };
         let call = render_call(&call);
-        let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n        {binding}\n        {call};\n    }});");
+        if profiled {
+            let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n        {binding}\n        {call};\n    }});");
+        } else {
+            let _ = writeln!(body, "    {{\n        {binding}\n        {call};\n    }}");
+        }
     }
+    body
+}
+
+/// The statements of NPU step `i`: on the device, the driver's call over the step's
+/// region; simulated, the inputs copied into the step's scratch where the simulation has
+/// them, its call, and the outputs copied back (two sets of views, since Vela may give an
+/// output the bytes of an input).
+fn npu_block(p: &Program, i: usize, step: &Step, call: &str) -> String {
+    let g = &p.graph;
+    let Some(sim) = step.kernel.npu_simulation().and_then(|s| s.downcast_ref::<Program>()) else {
+        let (off, len) = p.npu_region(i).unwrap_or_default();
+        return format!("        let scratch = &mut a[{off}..{}];\n        {call};\n", off + len);
+    };
+    let (off, len) = p.plan.scratch[i];
+    let mut s = format!("        {{\n            let mut v = arena::Views::new(a);\n            let scratch = v.output::<u8>(({off}, {len}))?;\n");
+    for &t in &step.inputs {
+        let (to, n) = (sim.offset(t), g.tensors[t].bytes());
+        let _ = writeln!(
+            s,
+            "            scratch[{to}..{}].copy_from_slice(v.input::<u8>(({}, {n}))?);",
+            to + n,
+            p.offset(t)
+        );
+    }
+    let _ = writeln!(s, "            {call};\n        }}");
+    s.push_str("        {\n            let mut v = arena::Views::new(a);\n");
+    let _ = writeln!(s, "            let scratch = v.input::<u8>(({off}, {len}))?;");
+    for &t in &step.outputs {
+        let (from, n) = (sim.offset(t), g.tensors[t].bytes());
+        let _ = writeln!(
+            s,
+            "            v.output::<u8>(({}, {n}))?.copy_from_slice(&scratch[{from}..{}]);",
+            p.offset(t),
+            from + n
+        );
+    }
+    s.push_str("        }\n");
+    s
+}
+
+/// The function that runs each simulated NPU step's operators over the step's region
+/// (`npu<k>_simulated`, which the step's call names).
+fn simulations(p: &Program, e: &mut Emitter) -> String {
+    let mut out = String::new();
+    for step in &p.steps {
+        let Some(sim) = step.kernel.npu_simulation().and_then(|s| s.downcast_ref::<Program>()) else { continue };
+        let name = step.kernel.emit(&mut Emitter::new()).function;
+        e.set_prefix(&name.to_uppercase());
+        let body = steps_body(sim, e, false);
+        let _ = write!(
+            out,
+            "\n/// NPU step at operator #{} simulated: its operators on the CPU, in the step's scratch.\nfn {name}(a: &mut [u8]) -> Result<(), tinyml_runtime::Error> {{\n{body}    Ok(())\n}}\n",
+            step.op_index
+        );
+    }
+    e.set_prefix("");
+    out
+}
+
+/// Generates the Rust module for `p` with `opts`.
+pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
+    let source = opts.source.as_str();
+    let g = &p.graph;
+    let mut e = Emitter::new();
+    let body = steps_body(p, &mut e, true);
+    let simulated = simulations(p, &mut e);
+    let on_npu = p.steps.iter().any(|s| s.kernel.npu_stream().is_some());
 
     let mut out = String::new();
     let _ = writeln!(out, "// Generated by tinyml-compiler {} from {source}. Do not edit.", env!("CARGO_PKG_VERSION"));
@@ -301,9 +376,15 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     }
     out.push_str("\n// Constant tables and parameters.\n");
     out.push_str(&render_items(e.items()));
-    out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n    let a = arena.bytes_mut();\n    let _ = &a;\n");
+    if on_npu {
+        out.push_str("\n/// Runs one inference over `arena`, the NPU steps on `npu`.\npub fn invoke(arena: &mut ModelArena, npu: &mut impl tinyml_runtime::npu::Npu) -> Result<(), tinyml_runtime::Error> {\n");
+    } else {
+        out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n");
+    }
+    out.push_str("    let a = arena.bytes_mut();\n    let _ = &a;\n");
     out.push_str(&body);
     out.push_str("    Ok(())\n}\n");
+    out.push_str(&simulated);
     out.push_str(&reset_fn(p));
     out
 }

@@ -95,6 +95,7 @@ impl TableElem for f32 {
 /// constants a [`super::Call`] names through [`Arg::Params`], [`Arg::Table`] and
 /// [`Arg::Packed`].
 pub struct Emitter {
+    prefix: String,
     layer: usize,
     items: Vec<Item>,
     uses: BTreeSet<String>,
@@ -103,7 +104,13 @@ pub struct Emitter {
 impl Emitter {
     /// An emitter for layer 0.
     pub fn new() -> Self {
-        Emitter { layer: 0, items: Vec::new(), uses: BTreeSet::new() }
+        Emitter { prefix: String::new(), layer: 0, items: Vec::new(), uses: BTreeSet::new() }
+    }
+
+    /// Sets the prefix of the names of the items that follow (`N0` for the layers of a
+    /// simulated NPU step, so they do not clash with the program's own `L<k>_` names).
+    pub fn set_prefix(&mut self, prefix: &str) {
+        self.prefix = prefix.to_owned();
     }
 
     /// Sets the layer whose items follow.
@@ -123,7 +130,7 @@ impl Emitter {
 
     /// Emits a parameter struct constant (whose `Debug` form is a Rust literal).
     pub fn params<T: std::fmt::Debug>(&mut self, name: &str, ty: &str, value: &T) -> Arg {
-        let ident = format!("L{}_{}", self.layer, name);
+        let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
         self.items.push(Item::Params { ident: ident.clone(), ty: ty.to_owned(), debug: format!("{value:?}") });
         Arg::Params(ident)
     }
@@ -135,14 +142,14 @@ impl Emitter {
 
     /// Emits a static table of `elem` holding `values`.
     pub fn table_of(&mut self, name: &str, elem: DType, values: TableData) -> Arg {
-        let ident = format!("L{}_{}", self.layer, name);
+        let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
         self.items.push(Item::Table { ident: ident.clone(), elem, values });
         Arg::Table(ident)
     }
 
     /// Emits a [`Item::Packed`] table.
     pub fn packed(&mut self, name: &str, values: &[i32]) -> Arg {
-        let ident = format!("L{}_{}", self.layer, name);
+        let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
         self.items.push(Item::Packed { ident: ident.clone(), values: values.to_vec() });
         Arg::Packed(ident)
     }

@@ -103,11 +103,48 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
         call.fallible = true;
         call
     }
+    /// For a step that an NPU runs (`crate::npu`): the region the NPU works in, which
+    /// holds the step's inputs and outputs at fixed offsets. The planner places the
+    /// tensors so ([`crate::plan::buffers_of`]); the region starts where the first input
+    /// sits less its offset ([`crate::program::Program::npu_region`]). By default none.
+    fn npu_region(&self) -> Option<NpuRegion> {
+        None
+    }
+    /// What the generated code embeds for an NPU step: its driver payload and weights.
+    /// `None` for a step whose NPU is simulated ([`Kernel::npu_simulation`]).
+    fn npu_stream(&self) -> Option<NpuStream<'_>> {
+        None
+    }
+    /// For a simulated NPU step, the program that stands in for the NPU: a
+    /// `crate::program::Program` of the operators it replaces, run in the step's scratch
+    /// (its own arena) with the inputs copied in and the outputs copied out (named
+    /// through `Any` because programs are built from kernels, not the reverse).
+    fn npu_simulation(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
     /// Runs on the host over the planned arena.
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error>;
     /// The kernel call, with its constants added to `e`. [`Arg::Input`] `k` is arena
     /// input `k` in the order of [`Lowered::inputs`].
     fn emit(&self, e: &mut Emitter) -> Call;
+}
+
+/// Where an NPU step's tensors sit in the memory the NPU works in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NpuRegion {
+    /// Its bytes.
+    pub bytes: usize,
+    /// The offset in it of each of the step's inputs, then of each output.
+    pub at: Vec<usize>,
+}
+
+/// The command stream of an NPU step, as the device runs it.
+#[derive(Clone, Copy, Debug)]
+pub struct NpuStream<'a> {
+    /// The driver payload (Vela's `COP1`: CONFIG/ID words and the command stream).
+    pub payload: &'a [u8],
+    /// The weights the command stream reads (region 0).
+    pub weights: &'a [u8],
 }
 
 /// The result of lowering one operator.

@@ -173,26 +173,13 @@ pub fn buffers_of(
     let mut at = vec![0usize; n];
     for (s, r) in steps.iter().zip(rows) {
         let Some(r) = r else { continue };
-        let (input, output) = (s.inputs[0], s.output());
-        let (a, b) = (find(&mut root, input), find(&mut root, output));
-        if a == b {
-            continue;
-        }
-        // The output goes `shift` bytes before the input; if that is before the buffer's
-        // start, the buffer's members move up to make room.
-        let moved: Vec<TensorId> = (0..n).filter(|&t| find(&mut root, t) == b).collect();
-        let delta = at[input] as isize - r.shift as isize - at[output] as isize;
-        let lift = moved.iter().map(|&t| -(at[t] as isize + delta)).max().unwrap_or(0).max(0);
-        for (t, at) in at.iter_mut().enumerate() {
-            if find(&mut root, t) == a {
-                *at += lift as usize;
-            }
-        }
-        for &t in &moved {
-            at[t] = (at[t] as isize + delta + lift) as usize;
-        }
-        root[b] = a;
+        // The output goes `shift` bytes before the input (nothing to do if they already
+        // share a buffer).
+        join(&mut root, &mut at, s.inputs[0], s.output(), -(r.shift as isize));
     }
+    // Then the NPU steps, whose inputs and outputs sit in their region at the offsets
+    // the command stream was compiled with.
+    let regions = npu_regions(graph, steps, &mut root, &mut at)?;
     let last_step = steps.len().saturating_sub(1);
     let mut first = vec![usize::MAX; n];
     let mut last = vec![0usize; n];
@@ -216,6 +203,10 @@ pub fn buffers_of(
     }
     for &t in &graph.outputs {
         touch(&mut root, t, last_step);
+    }
+    for (anchor, end) in regions {
+        let r = find(&mut root, anchor);
+        bytes[r] = bytes[r].max(end);
     }
     let mut members: Vec<Vec<TensorId>> = vec![Vec::new(); n];
     for t in 0..n {
@@ -260,6 +251,75 @@ pub fn buffers_of(
     Ok(buffers)
 }
 
+/// Puts tensor `b`'s buffer into tensor `a`'s so that `b` sits `delta` bytes after `a`
+/// (`at[t]`: tensor `t`'s offset in its root's buffer); if that is before the buffer's
+/// start, the members of `a`'s buffer move up to make room. False when both are already in
+/// one buffer at another distance.
+fn join(root: &mut [TensorId], at: &mut [usize], a: TensorId, b: TensorId, delta: isize) -> bool {
+    let (ra, rb) = (find(root, a), find(root, b));
+    if ra == rb {
+        return at[b] as isize - at[a] as isize == delta;
+    }
+    let n = root.len();
+    let moved: Vec<TensorId> = (0..n).filter(|&t| find(root, t) == rb).collect();
+    let shift = at[a] as isize + delta - at[b] as isize;
+    let lift = moved.iter().map(|&t| -(at[t] as isize + shift)).max().unwrap_or(0).max(0);
+    for t in 0..n {
+        if find(root, t) == ra {
+            at[t] += lift as usize;
+        }
+    }
+    for &t in &moved {
+        at[t] = (at[t] as isize + shift + lift) as usize;
+    }
+    root[rb] = ra;
+    true
+}
+
+/// Joins each NPU step's inputs and outputs into one buffer at their offsets in its
+/// region ([`crate::kernel::Kernel::npu_region`]), lifting the buffer's members so the
+/// region starts at or after the buffer's start. Returns, per NPU step, its first input
+/// (the anchor) and the byte where its region ends in the anchor's buffer.
+fn npu_regions(
+    graph: &Graph,
+    steps: &[Step],
+    root: &mut [TensorId],
+    at: &mut [usize],
+) -> Result<Vec<(TensorId, usize)>, CompileError> {
+    let mut anchors = Vec::new();
+    for s in steps {
+        let Some(region) = s.kernel.npu_region() else { continue };
+        let tensors: Vec<TensorId> = s.inputs.iter().chain(&s.outputs).copied().collect();
+        let (Some(&anchor), true) = (tensors.first(), tensors.len() == region.at.len()) else {
+            return Err(CompileError::Model(format!("internal: NPU step #{} has no region layout", s.op_index)));
+        };
+        for (&t, &off) in tensors.iter().zip(&region.at).skip(1) {
+            if !join(root, at, anchor, t, off as isize - region.at[0] as isize) {
+                return Err(CompileError::Model(format!(
+                    "tensor '{}' would sit at two places relative to the NPU step at operator #{}",
+                    graph.tensors[t].name, s.op_index
+                )));
+            }
+        }
+        anchors.push((anchor, region.at[0], region.bytes));
+    }
+    // The region starts `at[anchor] - region.at[0]` into the buffer: lift buffers where
+    // that is negative, then record where each region ends.
+    let n = root.len();
+    for &(anchor, off, _) in &anchors {
+        let lift = off.saturating_sub(at[anchor]);
+        if lift > 0 {
+            let r = find(root, anchor);
+            for t in 0..n {
+                if find(root, t) == r {
+                    at[t] += lift;
+                }
+            }
+        }
+    }
+    Ok(anchors.into_iter().map(|(anchor, off, bytes)| (anchor, at[anchor] - off + bytes)).collect())
+}
+
 /// Plans the arena of `steps`: every kernel's minimum scratch first, then, step by step
 /// in execution order, its preferred scratch wherever that leaves the arena no larger
 /// (a faster kernel path for free: the scratch fits beside the tensors live at that step).
@@ -289,6 +349,18 @@ pub fn plan_program(
             (in_place, rows)
         }
     };
+    // An NPU step's tensors sit where its command stream expects them: no CPU layer
+    // writes over them in place.
+    let npu: Vec<TensorId> = steps
+        .iter()
+        .filter(|s| s.kernel.npu_region().is_some())
+        .flat_map(|s| s.inputs.iter().chain(&s.outputs).copied())
+        .collect();
+    for (i, s) in steps.iter().enumerate() {
+        if s.inputs.iter().chain(&s.outputs).any(|t| npu.contains(t)) {
+            (in_place[i], rows[i]) = (None, None);
+        }
+    }
     if mode != MemoryMode::Speed {
         // Each candidate dropped again where the arena does not grow without it
         // (`balanced`: the fewest in-place layers for the smallest arena; one layer alone

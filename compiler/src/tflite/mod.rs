@@ -10,7 +10,7 @@ mod budget;
 mod error;
 pub mod flatbuffer;
 mod options;
-mod schema;
+pub(crate) mod schema;
 mod tensor;
 
 pub use error::ImportError;

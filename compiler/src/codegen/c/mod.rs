@@ -54,6 +54,12 @@ pub fn generate(p: &Program, opts: &COptions) -> Result<CExport, CExportError> {
             g.outputs.len()
         )));
     }
+    if let Some(s) = p.steps.iter().find(|s| s.kernel.npu_region().is_some()) {
+        return Err(CExportError::Unsupported(format!(
+            "operator #{} is an NPU step; the C export has no NPU steps yet (export the model without --npu)",
+            s.op_index
+        )));
+    }
     let single = is_single_io(p);
     if opts.embed_test_vector && !single {
         return Err(CExportError::Unsupported(format!(
