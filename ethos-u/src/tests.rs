@@ -427,7 +427,8 @@ fn a_generated_npu_step_runs_through_the_npu_trait() {
     };
     let mut shifted = std::vec![0u8; payload.len() + 1];
     shifted[1..].copy_from_slice(payload);
-    let misaligned = if shifted.as_ptr() as usize % 4 == 0 { &shifted[1..] } else { &shifted[..payload.len()] };
+    let misaligned =
+        if (shifted.as_ptr() as usize).is_multiple_of(4) { &shifted[1..] } else { &shifted[..payload.len()] };
     assert_eq!(code(steps.invoke(misaligned, &weights, &mut region)), steps::code::PAYLOAD_MISALIGNED);
     let mut other = steps::Steps::new(EthosU::new(Mock::new((config & !0xF) | 8), Config::default()).unwrap(), 10);
     other.to_bus = to_bus;

@@ -264,16 +264,21 @@ fn join(root: &mut [TensorId], at: &mut [usize], a: TensorId, b: TensorId, delta
     let moved: Vec<TensorId> = (0..n).filter(|&t| find(root, t) == rb).collect();
     let shift = at[a] as isize + delta - at[b] as isize;
     let lift = moved.iter().map(|&t| -(at[t] as isize + shift)).max().unwrap_or(0).max(0);
-    for t in 0..n {
-        if find(root, t) == ra {
-            at[t] += lift as usize;
-        }
-    }
+    lift_members(root, at, ra, lift as usize);
     for &t in &moved {
         at[t] = (at[t] as isize + shift + lift) as usize;
     }
     root[rb] = ra;
     true
+}
+
+/// Moves every tensor of buffer `r` up by `by` bytes.
+fn lift_members(root: &mut [TensorId], at: &mut [usize], r: TensorId, by: usize) {
+    for (t, a) in at.iter_mut().enumerate() {
+        if find(root, t) == r {
+            *a += by;
+        }
+    }
 }
 
 /// Joins each NPU step's inputs and outputs into one buffer at their offsets in its
@@ -305,16 +310,11 @@ fn npu_regions(
     }
     // The region starts `at[anchor] - region.at[0]` into the buffer: lift buffers where
     // that is negative, then record where each region ends.
-    let n = root.len();
     for &(anchor, off, _) in &anchors {
         let lift = off.saturating_sub(at[anchor]);
         if lift > 0 {
             let r = find(root, anchor);
-            for t in 0..n {
-                if find(root, t) == r {
-                    at[t] += lift;
-                }
-            }
+            lift_members(root, at, r, lift);
         }
     }
     Ok(anchors.into_iter().map(|(anchor, off, bytes)| (anchor, at[anchor] - off + bytes)).collect())
