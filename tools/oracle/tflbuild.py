@@ -61,7 +61,7 @@ class Model:
         self.tensors: list[dict] = []
         self.buffers: list[bytes] = [b""]  # buffer 0: the empty sentinel
         self.operators: list[dict] = []
-        self.opcodes: list[int] = []
+        self.opcodes: list[int | str] = []  # builtin codes, or custom operator names
 
     # Tensors ------------------------------------------------------------------------
 
@@ -133,6 +133,22 @@ class Model:
             }
         )
 
+    def custom_op(self, name, inputs, outputs):
+        """Adds a custom operator `name` (operator code CUSTOM with `custom_code` = name),
+        without options, as vendor converters write theirs (NXP's `NeutronGraph`)."""
+        if name not in self.opcodes:
+            self.opcodes.append(name)
+        self.operators.append(
+            {
+                "opcode_index": self.opcodes.index(name),
+                "inputs": list(inputs),
+                "outputs": list(outputs),
+                "options": None,
+                "fields": {},
+                "intermediates": [],
+            }
+        )
+
     # Serialization ------------------------------------------------------------------
 
     def build(self, inputs, outputs) -> bytes:
@@ -158,6 +174,15 @@ class Model:
 
         code_offsets = []
         for code in self.opcodes:
+            custom = b.CreateString(code) if isinstance(code, str) else None
+            if custom is not None:
+                tflite.OperatorCodeStart(b)
+                tflite.OperatorCodeAddDeprecatedBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+                tflite.OperatorCodeAddBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+                tflite.OperatorCodeAddCustomCode(b, custom)
+                tflite.OperatorCodeAddVersion(b, 1)
+                code_offsets.append(b.EndObject())
+                continue
             tflite.OperatorCodeStart(b)
             # Codes above 127 live only in `builtin_code`; the deprecated int8 field then
             # holds PLACEHOLDER_FOR_GREATER_OP_CODES (127), as the converter writes it.

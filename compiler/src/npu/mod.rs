@@ -15,6 +15,7 @@
 //! against the TFLM reference, without an NPU. What it cannot test is the command
 //! stream itself: that needs the NPU.
 
+pub mod neutron_model;
 pub mod partition;
 pub mod step;
 pub mod vela;
