@@ -8,6 +8,7 @@ pub use crate::fit::{fit, Fit};
 use crate::fit::{fit_for, WORDS};
 use crate::model_io::{inputs_outputs, TensorIo};
 
+use anyhow::bail;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,9 +21,12 @@ Examples:
   cargo tinyml analyze model.tflite
   cargo tinyml analyze model.tflite --board stm32n6570-dk --json
   cargo tinyml analyze model.tflite --npu ethos-u55-128
+  cargo tinyml analyze model.tflite --npu neural-art     # ST's stedgeai, if installed
+  cargo tinyml analyze model.tflite --npu neutron --npu-compiler sdk/bin/neutron-converter
 
 The arena is planned exactly; code size and stack are estimates (`cargo tinyml profile`
-measures them on the target). Exit codes: 0 fits (or no --board), 1 error, 3 does not fit.")]
+measures them on the target). Exit codes: 0 fits (or no --board), 1 error, 3 does not fit,
+127 the --npu vendor compiler is not installed.")]
 pub struct Cmd {
     /// The .tflite model.
     pub model: PathBuf,
@@ -35,10 +39,21 @@ pub struct Cmd {
     /// Machine-readable output.
     #[arg(long)]
     pub json: bool,
-    /// Also place the layers on an Arm Ethos-U with Vela (PyPI ethos-u-vela; `doctor` says
-    /// how to install it): per layer NPU or CPU (and why), Vela's cycles and SRAM.
-    #[arg(long, value_name = "CONFIG", value_parser = clap::builder::PossibleValuesParser::new(crate::npu::vela::ACCELERATORS))]
+    /// Also place the layers on an NPU. An Ethos-U configuration runs Arm's Vela (PyPI
+    /// ethos-u-vela; `doctor` says how to install it): per layer NPU or CPU (and why),
+    /// Vela's cycles and SRAM. `neural-art` runs ST's stedgeai (per epoch, NPU or CPU),
+    /// `neutron` NXP's neutron-converter (per operator of the converted model, NPU or CPU);
+    /// both are the vendors' own tools, installed by the user (exit 127 when missing).
+    #[arg(long, value_name = "CONFIG", value_parser = clap::builder::PossibleValuesParser::new(crate::npu::targets()))]
     pub npu: Option<String>,
+    /// The vendor compiler for `--npu neural-art|neutron` (default: `stedgeai` or
+    /// `neutron-converter` on PATH).
+    #[arg(long, value_name = "PATH", requires = "npu")]
+    pub npu_compiler: Option<PathBuf>,
+    /// stedgeai's Neural-ART profile for `--npu neural-art`, as `PROFILE@FILE.json`
+    /// (passed to `--st-neural-art`; default: none, stedgeai's own).
+    #[arg(long, value_name = "PROFILE@FILE", requires = "npu")]
+    pub npu_profile: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -50,7 +65,7 @@ struct JsonOut<'a> {
     outputs: Vec<TensorIo>,
     fit: Option<Fit>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    npu: Option<crate::npu::NpuAnalysis>,
+    npu: Option<crate::npu::NpuReport>,
 }
 
 impl Cmd {
@@ -66,7 +81,19 @@ impl Cmd {
         let fit = board.map(|b| fit_for(&program, &report, &b));
         let (inputs, outputs) = inputs_outputs(&program.graph);
         let npu = match &self.npu {
-            Some(config) => Some(crate::npu::analyze(&self.model, config)?),
+            Some(target) => {
+                let vendor = crate::npu::vendor::Vendor::from_npu_value(target);
+                if vendor.is_none() && self.npu_compiler.is_some() {
+                    bail!(
+                        "--npu-compiler is for --npu neural-art or neutron; Vela is found through the project's Python"
+                    );
+                }
+                if vendor != Some(crate::npu::vendor::Vendor::NeuralArt) && self.npu_profile.is_some() {
+                    bail!("--npu-profile is stedgeai's Neural-ART profile: it goes with --npu neural-art");
+                }
+                let compiler = self.npu_compiler.as_deref();
+                Some(crate::npu::analyze_for(&self.model, target, compiler, self.npu_profile.as_deref())?)
+            }
             None => None,
         };
         if self.json {
@@ -100,7 +127,7 @@ impl Cmd {
                 }
             }
             if let Some(n) = &npu {
-                print!("\n{}", crate::npu::render(n, Some(&report)));
+                print!("\n{}", crate::npu::render_report(n, Some(&report)));
             }
         }
         Ok(match fit {

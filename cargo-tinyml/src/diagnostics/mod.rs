@@ -3,7 +3,9 @@
 //!
 //! Exit codes: 1 = the command failed on user input or environment, 2 = usage (clap),
 //! 3 = the model or firmware does not fit the board, 124 = the firmware did not finish
-//! within `--timeout`, 130 = interrupted (Ctrl-C), 101 = internal bug (panic). `run`
+//! within `--timeout`, 127 = a vendor NPU compiler `analyze --npu` needs is not
+//! installed (`stedgeai`, `neutron-converter`; the shell's "command not found"),
+//! 130 = interrupted (Ctrl-C), 101 = internal bug (panic). `run`
 //! otherwise exits with the firmware's own exit code. With `--json`, the error is
 //! rendered as JSON on stdout ([`json`]).
 
@@ -14,6 +16,7 @@ use crate::common::apt_install;
 use crate::fit::{DoesNotFit, EXIT_DOES_NOT_FIT};
 use crate::interrupt::{Interrupted, EXIT_INTERRUPTED};
 use crate::model_check::ModelError;
+use crate::npu::vendor::{ToolError, EXIT_MISSING_TOOL};
 use crate::project::build_log::BuildCause;
 use crate::project::cargo::CargoError;
 use crate::project::scaffold::{NewError, SourceError};
@@ -70,6 +73,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
     if does_not_fit(err).is_some() {
         return EXIT_DOES_NOT_FIT;
+    }
+    if find::<ToolError>(err).is_some_and(ToolError::is_missing) {
+        return EXIT_MISSING_TOOL;
     }
     match find::<QemuError>(err) {
         Some(QemuError::Timeout { .. }) => EXIT_TIMEOUT,
@@ -152,6 +158,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
         });
     }
     if let Some(e) = find::<crate::project::npu::NpuError>(err) {
+        return Some(e.hint());
+    }
+    if let Some(e) = find::<ToolError>(err) {
         return Some(e.hint());
     }
     if let Some(e) = find::<BoardError>(err) {

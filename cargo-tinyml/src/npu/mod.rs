@@ -1,11 +1,18 @@
 //! NPU offload analysis: where Arm's Vela places each operator of a model on an Ethos-U,
 //! with its cycle and SRAM estimates, shown beside this compiler's CPU figures
-//! (`cargo tinyml analyze MODEL --npu ethos-u55-128`). See `docs/boards.md`, "NPUs".
+//! (`cargo tinyml analyze MODEL --npu ethos-u55-128`); and what the vendors' own compilers
+//! place on the STM32N6's Neural-ART (`--npu neural-art`: ST's `stedgeai`) and the MCX N's
+//! eIQ Neutron (`--npu neutron`: NXP's `neutron-converter`), when they are installed.
+//! See `docs/boards.md`, "NPUs".
 
+pub mod neutron;
 pub mod offload;
+pub mod stedgeai;
 pub mod vela;
 mod vela_outputs;
 mod vela_report;
+pub mod vendor;
+mod vendor_table;
 
 use crate::format::grouped;
 use serde::Serialize;
@@ -31,6 +38,48 @@ pub struct NpuAnalysis {
     /// Whether the NPU runs are, in order, the command streams of the `ethos-u` operators
     /// of Vela's output model (what an `ethos-u` step per run would embed).
     pub segments_match_output_model: bool,
+}
+
+/// What `analyze --npu` reports, per compiler (the `npu` object of `--json`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum NpuReport {
+    /// Arm's Vela, for an Ethos-U configuration.
+    Vela(Box<NpuAnalysis>),
+    /// ST's `stedgeai`, for the Neural-ART.
+    NeuralArt(stedgeai::NeuralArtReport),
+    /// NXP's `neutron-converter`, for the eIQ Neutron.
+    Neutron(neutron::NeutronReport),
+}
+
+/// Every `--npu` value of `analyze`: Vela's configurations, then the vendor compilers'.
+pub fn targets() -> impl Iterator<Item = &'static str> {
+    vela::ACCELERATORS.iter().copied().chain(vendor::Vendor::ALL.map(vendor::Vendor::npu_value))
+}
+
+/// Runs the compiler `target` selects (`--npu`) on `model`: Vela with the project's Python,
+/// or the vendor's tool (`compiler`, else found on PATH; `profile` is `stedgeai`'s
+/// `--st-neural-art` argument).
+pub fn analyze_for(
+    model: &Path,
+    target: &str,
+    compiler: Option<&Path>,
+    profile: Option<&str>,
+) -> anyhow::Result<NpuReport> {
+    match vendor::Vendor::from_npu_value(target) {
+        Some(vendor::Vendor::NeuralArt) => Ok(NpuReport::NeuralArt(stedgeai::analyze(model, compiler, profile)?)),
+        Some(vendor::Vendor::Neutron) => Ok(NpuReport::Neutron(neutron::analyze(model, compiler)?)),
+        None => Ok(NpuReport::Vela(Box::new(analyze(model, target)?))),
+    }
+}
+
+/// The table of [`analyze_for`]'s report, beside this compiler's `cpu` report.
+pub fn render_report(r: &NpuReport, cpu: Option<&Report>) -> String {
+    match r {
+        NpuReport::Vela(a) => render(a, cpu),
+        NpuReport::NeuralArt(n) => vendor_table::neural_art(n, cpu),
+        NpuReport::Neutron(n) => vendor_table::neutron(n, cpu),
+    }
 }
 
 /// Runs Vela on `model` for `accelerator` with the project's Python (as `validate` finds it).
