@@ -100,6 +100,10 @@ pub struct Npu {
     /// `cargo tinyml new --npu` uses.
     #[serde(default)]
     pub vela_accelerator: Option<String>,
+    /// For an NPU whose vendor compiler `analyze --npu` calls: that `--npu` value
+    /// (`neural-art`: ST's stedgeai; `neutron`: NXP's neutron-converter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_compiler: Option<String>,
     /// The NPU's register block, as the core addresses it.
     #[serde(default)]
     pub base: Option<u64>,
@@ -200,6 +204,11 @@ impl Board {
         }
         if self.clock_hz == 0 {
             return Err("clock_hz must be greater than 0".into());
+        }
+        if let Some(v) = self.npu.as_ref().and_then(|n| n.vendor_compiler.as_deref()) {
+            if crate::npu::vendor::Vendor::from_npu_value(v).is_none() {
+                return Err(format!("[npu] vendor_compiler `{v}` is not one of `neural-art`, `neutron`"));
+            }
         }
         if self.target.is_none() && self.timer != Timer::CpuTimer {
             return Err("`target` (a Rust target triple) is required for Arm boards".into());

@@ -177,3 +177,27 @@ fn npu_compiler_options_belong_to_the_vendor_targets() {
     assert_eq!(o.status.code(), Some(2), "clap refuses an unknown --npu");
     assert!(text(&o.stderr).contains("neural-art") && text(&o.stderr).contains("neutron"));
 }
+
+#[test]
+fn new_npu_on_the_st_and_nxp_boards_is_refused_and_writes_nothing() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("npu-vendor-new");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (board, npu, runtime) in
+        [("stm32n6570-dk", "neural-art", "LL_ATON"), ("frdm-mcxn947", "neutron", "libNeutronDriver.a")]
+    {
+        let dest = dir.join(board);
+        let o = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+            .args(["tinyml", "new", "p", "--board", board, "--npu", "--path"])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("`new --npu` writes nothing"), "{err}");
+        assert!(err.contains(&format!("cargo tinyml analyze MODEL --npu {npu}")), "{err}");
+        assert!(err.contains(runtime), "{err}");
+        assert!(!dest.exists(), "{} was written", dest.display());
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}

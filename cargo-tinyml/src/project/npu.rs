@@ -39,6 +39,21 @@ pub enum NpuError {
         /// Its NPU.
         npu: String,
     },
+    /// The board's NPU has a vendor compiler `analyze --npu` calls, but its runtime (C
+    /// libraries and the vendor's generated C) cannot be linked into a project.
+    #[error(
+        "board `{board}`'s NPU ({npu}) runs only through {runtime}; cargo-tinyml cannot link that into a project, so `new --npu` writes nothing"
+    )]
+    VendorRuntime {
+        /// The board.
+        board: String,
+        /// Its NPU.
+        npu: String,
+        /// The vendor compiler (`analyze --npu` value).
+        vendor: crate::npu::vendor::Vendor,
+        /// What runs the NPU's part of a model on the chip.
+        runtime: &'static str,
+    },
     /// Not a configuration Vela knows.
     #[error("unknown Ethos-U configuration `{config}`: one of {}", crate::npu::vela::ACCELERATORS.join(", "))]
     UnknownConfig {
@@ -61,6 +76,14 @@ impl NpuError {
                  or drop --npu to run every layer on the CPU; `cargo tinyml analyze MODEL --npu ethos-u55-128` estimates \
                  an Ethos-U for any model"
                 .into(),
+            NpuError::VendorRuntime { board, vendor, .. } => format!(
+                "`cargo tinyml analyze MODEL --npu {0}` runs {1} (when installed) and shows what it places on the NPU and \
+                 what stays on the CPU; linking it would take {2} in a C build, which a cargo-tinyml project does not have. \
+                 Drop --npu to run every layer on the CPU (`cargo tinyml new NAME --board {board} --model MODEL` builds and links)",
+                vendor.npu_value(),
+                vendor.tool(),
+                link_needs(*vendor)
+            ),
             NpuError::UnknownConfig { .. } => {
                 "name one of Vela's configurations, or give --npu alone for the board's".into()
             }
@@ -75,6 +98,17 @@ pub fn check(board: &Board, accelerator: Option<&str>, python: &Path) -> Result<
     let Some(npu) = &board.npu else {
         return Err(NpuError::NoNpu { board: board.name.clone() });
     };
+    if let Some(vendor) = npu.vendor_compiler.as_deref().and_then(crate::npu::vendor::Vendor::from_npu_value) {
+        return Err(NpuError::VendorRuntime {
+            board: board.name.clone(),
+            npu: npu.name.clone(),
+            vendor,
+            runtime: match vendor {
+                crate::npu::vendor::Vendor::NeuralArt => "ST's LL_ATON runtime and the C that stedgeai generates",
+                crate::npu::vendor::Vendor::Neutron => "NXP's Neutron driver library and its NeutronGraph TFLM kernel",
+            },
+        });
+    }
     let (Some(board_accelerator), Some(base)) = (&npu.vela_accelerator, npu.base) else {
         return Err(NpuError::NotEthosU { board: board.name.clone(), npu: npu.name.clone() });
     };
@@ -89,6 +123,21 @@ pub fn check(board: &Board, accelerator: Option<&str>, python: &Path) -> Result<
     // `python` is one).
     let python = std::path::absolute(python).unwrap_or_else(|_| python.to_owned());
     Ok(NpuProject { accelerator, python, base })
+}
+
+/// What linking a vendor NPU's part of a model into firmware takes, from the vendors' own
+/// project layouts (docs/boards.md cites them).
+fn link_needs(vendor: crate::npu::vendor::Vendor) -> &'static str {
+    match vendor {
+        crate::npu::vendor::Vendor::NeuralArt => {
+            "stedgeai generate's network.c (and network_ecblobs.h with the epoch controller) plus the weights image, \
+             compiled against ST's LL_ATON runtime sources and ST's network runtime library for the software epochs"
+        }
+        crate::npu::vendor::Vendor::Neutron => {
+            "the converted .tflite run by TFLite Micro with NXP's NEUTRON_GRAPH kernel, linked with NXP's \
+             libNeutronDriver.a and libNeutronFirmware.a from the MCUXpresso SDK"
+        }
+    }
 }
 
 /// `files` (the usual project) turned into the NPU project.
