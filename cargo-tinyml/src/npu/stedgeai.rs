@@ -20,8 +20,9 @@
 //!   O/network_analyze_report.txt"; that report's "Epochs details" section lists every
 //!   epoch as `epoch N  HW`, or `epoch N  -SW-  ( Operation )` for an epoch the Cortex-M55
 //!   runs, after "Total number of epochs: T of which S implemented in software"; its
-//!   summary gives `weights (ro)` and `activations (rw)` in bytes. `EC` (an epoch
-//!   controller blob) is the third kind the same column names (its header is `HW/SW/EC`).
+//!   summary gives `weights (ro)` and `activations (rw)` in bytes. The column's header is
+//!   `HW/SW/EC`: an `EC` row (an epoch controller blob) is read like an `HW` one, but no
+//!   public report with one was found, so that form is inferred from the header.
 //!
 //! Not read: `network_c_info.json`, which per ST's article maps the generated graph to the
 //! model; its schema was not available here, so the placement stays per epoch, not per

@@ -51,7 +51,7 @@ impl Vendor {
         match self {
             Vendor::NeuralArt => {
                 "install ST Edge AI Core (STEdgeAI-Core, part of the ST Edge AI Suite: \
-                 https://www.st.com/content/st_com/en/st-edge-ai-suite.html; free, needs an st.com account); its `stedgeai` binary is in <install dir>/Utilities/<host os>/ (Utilities/linux/ on Linux) \
+                 https://www.st.com/content/st_com/en/st-edge-ai-suite.html, a free download from st.com); its `stedgeai` binary is in <install dir>/Utilities/<host os>/ (Utilities/linux/ on Linux) \
                  (the X-CUBE-AI pack ships the same binary under Utilities/). Put that directory on PATH, or pass \
                  --npu-compiler /path/to/stedgeai"
             }
