@@ -330,7 +330,7 @@ fn npu_regions(
 /// shrinks the arena; for [`MemoryMode::Balanced`] the elementwise candidates over
 /// inputs that are not the model's, less each whose removal leaves the arena as small.
 /// Neither keeps a layer in place if the plan without any is smaller (`balanced`: as
-/// small).
+/// small). Layers by rows then take the tallest band that keeps the arena as small.
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
@@ -389,6 +389,18 @@ pub fn plan_program(
         }
         if better(arena(&vec![None; n], &vec![None; n])?, smallest) {
             (in_place, rows) = (vec![None; n], vec![None; n]);
+        }
+        // Then each layer by rows takes the tallest band that keeps the arena as small:
+        // fewer kernel calls, each of which repeats the kernel's setup, for no bytes.
+        for i in 0..n {
+            let (Some(r), Some(w)) = (rows[i], steps[i].kernel.row_window()) else { continue };
+            for band in (r.band + 1..=w.output_h).rev() {
+                rows[i] = Some(RowsInPlace { band, ..r });
+                if arena(&in_place, &rows)? <= smallest {
+                    break;
+                }
+                rows[i] = Some(r);
+            }
         }
     }
     let wanted = step_scratch(steps, &rows);

@@ -30,8 +30,9 @@ pub struct RowsInPlace {
     pub band: usize,
 }
 
-/// Output rows per kernel call: one, the least memory. (Each call costs its setup, a few
-/// hundred instructions, against the thousands a row of a real layer takes.)
+/// Output rows per kernel call when choosing layers and shifts: one, the least memory.
+/// (Each call costs its setup, a few hundred instructions; `plan_program` then gives each
+/// layer the tallest band that keeps the arena as small.)
 pub const BAND: usize = 1;
 
 /// The scratch of a layer run by rows at `shift`: the ring, then its kernel's scratch
