@@ -134,7 +134,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
-tinyml-runtime = {{ path = {} }}
+tinyml-runtime = {{ path = {}{runtime_features} }}
 tinyml-firmware = {{ path = {}, features = ["semihosting"] }}
 cortex-m = {{ version = "0.7", features = ["critical-section-single-core"] }}
 cortex-m-rt = "0.7"
@@ -152,7 +152,14 @@ incremental = false
 "#,
             dep("runtime"),
             dep("firmware"),
-            dep("compiler")
+            dep("compiler"),
+            // An image of simulated NPU steps runs them with the reference kernels, apart
+            // from the optimized ones the CPU steps of other images use.
+            runtime_features = if ids.iter().any(|&i| cases[i].npu.is_some()) {
+                ", features = [\"reference-kernels\"]"
+            } else {
+                ""
+            }
         ),
     )?;
     std::fs::write(
@@ -484,8 +491,9 @@ fn model_case(py: &Path, model: &Path, scratch: &Path, npu: Option<&'static str>
 }
 
 /// KWS and VWW compiled with the layers Vela puts on an Ethos-U55-128 as NPU steps,
-/// simulated: each NPU step runs its operators on the Cortex-M55, from and to the places
-/// of the device's arena plan (`tinyml_compiler::npu`). Needs Vela besides the oracle.
+/// simulated: each NPU step runs its operators on the Cortex-M55 with the reference
+/// kernels, from and to the places of the device's arena plan (`tinyml_compiler::npu`).
+/// Needs Vela besides the oracle.
 #[test]
 fn npu_simulated_models_bit_exact_in_qemu() {
     if let Some(why) = missing_tools() {
