@@ -155,11 +155,8 @@ incremental = false
             dep("compiler"),
             // An image of simulated NPU steps runs them with the reference kernels, apart
             // from the optimized ones the CPU steps of other images use.
-            runtime_features = if ids.iter().any(|&i| cases[i].npu.is_some()) {
-                ", features = [\"reference-kernels\"]"
-            } else {
-                ""
-            }
+            runtime_features =
+                if ids.iter().any(|&i| cases[i].npu.is_some()) { ", features = [\"reference-kernels\"]" } else { "" }
         ),
     )?;
     std::fs::write(

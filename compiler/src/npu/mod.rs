@@ -16,6 +16,7 @@
 //! stream itself: that needs the NPU.
 
 pub mod neutron_model;
+mod output_model;
 pub mod partition;
 pub mod step;
 pub mod vela;

@@ -8,10 +8,10 @@
 //! Only the placement is read here (which operator is which); the microcode and weights
 //! the `NeutronGraph` operator carries are NXP's format and stay opaque.
 
+use super::output_model::OutputModel;
 use crate::error::CompileError;
 use crate::graph::opcode;
-use crate::tflite::flatbuffer;
-use crate::tflite::schema::{model, operator as op, operator_code as opcode_slot, subgraph};
+use crate::tflite::schema::{operator as op, operator_code as opcode_slot};
 
 /// The `custom_code` of the operator that runs on the Neutron NPU.
 pub const NEUTRON_GRAPH: &str = "NeutronGraph";
@@ -29,49 +29,24 @@ pub struct ConvertedOp {
     pub inputs: usize,
 }
 
-fn fb<T>(r: flatbuffer::FbResult<T>, what: &str) -> Result<T, CompileError> {
-    r.map_err(|e| CompileError::Model(format!("neutron-converter's output model: {what}: {e}")))
-}
-
-fn bad(what: impl std::fmt::Display) -> CompileError {
-    CompileError::Model(format!("neutron-converter's output model: {what}"))
-}
-
 /// The operators of the converted model `bytes`, subgraph 0, in model order.
 pub fn operators(bytes: &[u8]) -> Result<Vec<ConvertedOp>, CompileError> {
-    if bytes.get(4..8) != Some(b"TFL3".as_slice()) {
-        return Err(bad("not a .tflite flatbuffer (no TFL3 identifier)"));
-    }
-    let root = fb(flatbuffer::root(bytes), "root table")?;
-    let codes = fb(root.vector(model::OPERATOR_CODES, 4), "operator codes")?.ok_or_else(|| bad("no operator codes"))?;
-    let subgraphs = fb(root.vector(model::SUBGRAPHS, 4), "subgraphs")?.ok_or_else(|| bad("no subgraph"))?;
-    if subgraphs.is_empty() {
-        return Err(bad("no subgraph"));
-    }
-    let sg = fb(subgraphs.table(0), "subgraph 0")?;
-    let Some(ops) = fb(sg.vector(subgraph::OPERATORS, 4), "operators")? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::with_capacity(ops.len());
-    for k in 0..ops.len() {
-        let o = fb(ops.table(k), "operator")?;
-        let code_index = fb(o.scalar::<u32>(op::OPCODE_INDEX, 0), "opcode index")? as usize;
-        if code_index >= codes.len() {
-            return Err(bad(format!("operator #{k}: opcode index {code_index} out of range")));
-        }
-        let code = fb(codes.table(code_index), "operator code")?;
+    let m = OutputModel::open(bytes, "neutron-converter's output model")?;
+    let mut out = Vec::with_capacity(m.operator_count());
+    for k in 0..m.operator_count() {
+        let (o, code) = m.operator(k)?;
         // As the importer reads it: the int8 field below 127, the int32 one above.
-        let deprecated = fb(code.scalar::<i8>(opcode_slot::DEPRECATED_BUILTIN_CODE, 0), "builtin code")?;
-        let extended = fb(code.scalar::<i32>(opcode_slot::BUILTIN_CODE, 0), "builtin code")?;
+        let deprecated = m.fb(code.scalar::<i8>(opcode_slot::DEPRECATED_BUILTIN_CODE, 0), "builtin code")?;
+        let extended = m.fb(code.scalar::<i32>(opcode_slot::BUILTIN_CODE, 0), "builtin code")?;
         let builtin = i32::from(deprecated).max(extended);
         let name = if builtin == opcode::CUSTOM {
-            let custom = fb(code.string(opcode_slot::CUSTOM_CODE), "custom code")?
-                .ok_or_else(|| bad(format!("operator #{k}: CUSTOM without a custom code")))?;
+            let custom =
+                m.custom_code(&code)?.ok_or_else(|| m.bad(format!("operator #{k}: CUSTOM without a custom code")))?;
             String::from_utf8_lossy(custom).into_owned()
         } else {
             opcode::name(builtin).map_or_else(|| format!("BUILTIN_{builtin}"), str::to_owned)
         };
-        let inputs = fb(o.scalars::<i32>(op::INPUTS), "operator inputs")?.len();
+        let inputs = m.fb(o.scalars::<i32>(op::INPUTS), "operator inputs")?.len();
         out.push(ConvertedOp { index: k, on_npu: builtin == opcode::CUSTOM && name == NEUTRON_GRAPH, name, inputs });
     }
     Ok(out)

@@ -11,9 +11,10 @@
 //! -1 for the tensors TFLM places itself). So what a step needs is the payload, the
 //! weights, the region's size and where each feature map sits in it.
 
+use super::output_model::OutputModel;
 use crate::error::CompileError;
-use crate::tflite::flatbuffer::{self, Table, Vector};
-use crate::tflite::schema::{buffer, model, operator as op, operator_code as opcode, subgraph, tensor};
+use crate::tflite::flatbuffer::Table;
+use crate::tflite::schema::{buffer, operator as op, subgraph, tensor};
 
 /// A tensor an `ethos-u` operator reads or writes, as Vela's output model names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,111 +56,93 @@ const MODEL_METADATA: u16 = 6;
 const METADATA_NAME: u16 = 0;
 const METADATA_BUFFER: u16 = 1;
 
-fn fb<T>(r: flatbuffer::FbResult<T>, what: &str) -> Result<T, CompileError> {
-    r.map_err(|e| CompileError::Model(format!("Vela's output model: {what}: {e}")))
-}
-
-fn bad(what: impl std::fmt::Display) -> CompileError {
-    CompileError::Model(format!("Vela's output model: {what}"))
-}
-
 /// The bytes of buffer `index` (inline data, or the offset/size form of models over 2 GB).
-fn buffer_bytes(bytes: &[u8], buffers: &Vector<'_>, index: usize) -> Result<Vec<u8>, CompileError> {
-    if index >= buffers.len() {
-        return Err(bad(format!("buffer index {index} out of range")));
+fn buffer_bytes(m: &OutputModel<'_>, index: usize) -> Result<Vec<u8>, CompileError> {
+    if index >= m.buffers.len() {
+        return Err(m.bad(format!("buffer index {index} out of range")));
     }
-    let b = fb(buffers.table(index), "buffer")?;
-    let offset = fb(b.scalar::<u64>(buffer::OFFSET, 0), "buffer offset")?;
+    let b = m.fb(m.buffers.table(index), "buffer")?;
+    let offset = m.fb(b.scalar::<u64>(buffer::OFFSET, 0), "buffer offset")?;
     if offset > 1 {
-        let size = fb(b.scalar::<u64>(buffer::SIZE, 0), "buffer size")?;
+        let size = m.fb(b.scalar::<u64>(buffer::SIZE, 0), "buffer size")?;
         let range = usize::try_from(offset).ok().zip(usize::try_from(size).ok());
         return range
-            .and_then(|(o, s)| bytes.get(o..o.checked_add(s)?))
+            .and_then(|(o, s)| m.bytes.get(o..o.checked_add(s)?))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| bad(format!("buffer {index} lies outside the file")));
+            .ok_or_else(|| m.bad(format!("buffer {index} lies outside the file")));
     }
-    Ok(fb(b.vector(buffer::DATA, 1), "buffer data")?.map(|v| v.bytes().to_vec()).unwrap_or_default())
+    Ok(m.fb(b.vector(buffer::DATA, 1), "buffer data")?.map(|v| v.bytes().to_vec()).unwrap_or_default())
 }
 
 /// The per-tensor offsets of subgraph 0 from the `OfflineMemoryAllocation` metadata.
-fn offline_offsets(bytes: &[u8], root: &Table<'_>, buffers: &Vector<'_>) -> Result<Vec<i32>, CompileError> {
-    let Some(metadata) = fb(root.vector(MODEL_METADATA, 4), "metadata")? else {
-        return Err(bad("no metadata: Vela writes OfflineMemoryAllocation, was the model made by Vela?"));
+fn offline_offsets(m: &OutputModel<'_>) -> Result<Vec<i32>, CompileError> {
+    let Some(metadata) = m.fb(m.root.vector(MODEL_METADATA, 4), "metadata")? else {
+        return Err(m.bad("no metadata: Vela writes OfflineMemoryAllocation, was the model made by Vela?"));
     };
     for i in 0..metadata.len() {
-        let m = fb(metadata.table(i), "metadata entry")?;
-        if fb(m.string(METADATA_NAME), "metadata name")? != Some(OFFLINE_MEMORY_ALLOCATION) {
+        let entry = m.fb(metadata.table(i), "metadata entry")?;
+        if m.fb(entry.string(METADATA_NAME), "metadata name")? != Some(OFFLINE_MEMORY_ALLOCATION) {
             continue;
         }
-        let index = fb(m.scalar::<u32>(METADATA_BUFFER, 0), "metadata buffer")? as usize;
-        let data = buffer_bytes(bytes, buffers, index)?;
+        let index = m.fb(entry.scalar::<u32>(METADATA_BUFFER, 0), "metadata buffer")? as usize;
+        let data = buffer_bytes(m, index)?;
         let words: Vec<i32> = data.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         // Version 0, then the subgraph count and the number of offsets that follow.
         return match words.as_slice() {
             [0, _, n, rest @ ..] if *n >= 0 && rest.len() >= *n as usize => Ok(rest[..*n as usize].to_vec()),
-            _ => Err(bad("OfflineMemoryAllocation metadata is not version 0 with its offsets")),
+            _ => Err(m.bad("OfflineMemoryAllocation metadata is not version 0 with its offsets")),
         };
     }
-    Err(bad("no OfflineMemoryAllocation metadata: was the model made by Vela?"))
+    Err(m.bad("no OfflineMemoryAllocation metadata: was the model made by Vela?"))
 }
 
 /// The `ethos-u` operators of Vela's output model `bytes`, in model order.
 pub fn ethos_u_ops(bytes: &[u8]) -> Result<Vec<EthosUOp>, CompileError> {
-    let root = fb(flatbuffer::root(bytes), "root table")?;
-    let codes = fb(root.vector(model::OPERATOR_CODES, 4), "operator codes")?.ok_or_else(|| bad("no operator codes"))?;
-    let subgraphs = fb(root.vector(model::SUBGRAPHS, 4), "subgraphs")?.ok_or_else(|| bad("no subgraph"))?;
-    let buffers = fb(root.vector(model::BUFFERS, 4), "buffers")?.ok_or_else(|| bad("no buffers"))?;
-    let sg = fb(subgraphs.table(0), "subgraph 0")?;
-    let tensors = fb(sg.vector(subgraph::TENSORS, 4), "tensors")?.ok_or_else(|| bad("no tensors"))?;
-    let ops = fb(sg.vector(subgraph::OPERATORS, 4), "operators")?.ok_or_else(|| bad("no operators"))?;
+    let m = OutputModel::open(bytes, "Vela's output model")?;
+    let tensors = m.fb(m.subgraph.vector(subgraph::TENSORS, 4), "tensors")?.ok_or_else(|| m.bad("no tensors"))?;
     let tensor_at = |i: i32| -> Result<Table<'_>, CompileError> {
         if i < 0 || i as usize >= tensors.len() {
-            return Err(bad(format!("tensor index {i} out of range")));
+            return Err(m.bad(format!("tensor index {i} out of range")));
         }
-        fb(tensors.table(i as usize), "tensor")
+        m.fb(tensors.table(i as usize), "tensor")
     };
     let data = |t: &Table<'_>| -> Result<Vec<u8>, CompileError> {
-        let index = fb(t.scalar::<u32>(tensor::BUFFER, 0), "tensor buffer")? as usize;
-        buffer_bytes(bytes, &buffers, index)
+        let index = m.fb(t.scalar::<u32>(tensor::BUFFER, 0), "tensor buffer")? as usize;
+        buffer_bytes(&m, index)
     };
     let elements = |t: &Table<'_>| -> Result<usize, CompileError> {
-        let shape: Vec<i32> = fb(t.scalars(tensor::SHAPE), "tensor shape")?;
+        let shape: Vec<i32> = m.fb(t.scalars(tensor::SHAPE), "tensor shape")?;
         Ok(shape.iter().map(|&d| d.max(0) as usize).product())
     };
     let mut offsets: Option<Vec<i32>> = None;
     let mut out = Vec::new();
-    for k in 0..ops.len() {
-        let o = fb(ops.table(k), "operator")?;
-        let code_index = fb(o.scalar::<u32>(op::OPCODE_INDEX, 0), "opcode index")? as usize;
-        if code_index >= codes.len() {
-            return Err(bad(format!("operator #{k}: opcode index {code_index} out of range")));
-        }
-        let code = fb(codes.table(code_index), "operator code")?;
-        if fb(code.string(opcode::CUSTOM_CODE), "custom code")? != Some(b"ethos-u".as_slice()) {
+    for k in 0..m.operator_count() {
+        let (o, code) = m.operator(k)?;
+        if m.custom_code(&code)? != Some(b"ethos-u".as_slice()) {
             continue;
         }
         let offsets = match &offsets {
             Some(o) => o,
-            None => offsets.insert(offline_offsets(bytes, &root, &buffers)?),
+            None => offsets.insert(offline_offsets(&m)?),
         };
-        let inputs: Vec<i32> = fb(o.scalars(op::INPUTS), "operator inputs")?;
-        let outputs: Vec<i32> = fb(o.scalars(op::OUTPUTS), "operator outputs")?;
+        let inputs: Vec<i32> = m.fb(o.scalars(op::INPUTS), "operator inputs")?;
+        let outputs: Vec<i32> = m.fb(o.scalars(op::OUTPUTS), "operator outputs")?;
         if inputs.len() < 4 {
-            return Err(bad(format!("ethos-u operator #{k} has {} inputs, Vela gives 4 and more", inputs.len())));
+            return Err(m.bad(format!("ethos-u operator #{k} has {} inputs, Vela gives 4 and more", inputs.len())));
         }
         let payload = data(&tensor_at(inputs[0])?)?;
         if !payload.starts_with(b"COP1") {
-            return Err(bad(format!("ethos-u operator #{k}: its first input is not a COP1 driver payload")));
+            return Err(m.bad(format!("ethos-u operator #{k}: its first input is not a COP1 driver payload")));
         }
         let feature_map = |i: i32| -> Result<FeatureMap, CompileError> {
             let t = tensor_at(i)?;
-            let name = fb(t.string(tensor::NAME), "tensor name")?.unwrap_or_default();
+            let name = m.fb(t.string(tensor::NAME), "tensor name")?.unwrap_or_default();
             let name = String::from_utf8_lossy(name).into_owned();
             let offset = offsets.get(i as usize).copied().unwrap_or(-1);
             if offset < 0 {
-                return Err(bad(format!(
-                    "ethos-u operator #{k}: feature map '{name}' has no offset in the scratch region"
-                )));
+                return Err(
+                    m.bad(format!("ethos-u operator #{k}: feature map '{name}' has no offset in the scratch region"))
+                );
             }
             Ok(FeatureMap { elements: elements(&t)?, offset: offset as usize, name })
         };
