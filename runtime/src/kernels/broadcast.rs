@@ -179,29 +179,39 @@ impl Broadcast {
         if self.elementwise {
             return None;
         }
+        // One pass from the innermost dimension out (a kernel asks this on every call,
+        // so it is kept to a few instructions per dimension): `step` is the output's
+        // row-major stride of dimension `k`. Each input follows the output (its stride
+        // is `step`) up to some dimension and from there on repeats (stride 0) or is
+        // not a row at all; `len[i]` is the elements input `i` covers before it
+        // repeats, or `None` while it still follows.
         let d = &self.out_dims;
-        // Row-major strides of the output, 0 along dimensions of one element (as the
-        // compiler writes them).
-        let mut full = [0usize; MAX_DIMS];
+        let strides = [&self.in1_strides, &self.in2_strides];
+        let mut len: [Option<usize>; 2] = [None, None];
         let mut step = 1;
         for k in (0..MAX_DIMS).rev() {
-            full[k] = if d[k] == 1 { 0 } else { step };
+            if d[k] == 1 {
+                continue;
+            }
+            for i in 0..2 {
+                let s = strides[i][k];
+                match len[i] {
+                    None if s == step => {}
+                    None if s == 0 => len[i] = Some(step),
+                    Some(_) if s == 0 => {}
+                    _ => return None,
+                }
+            }
             step *= d[k];
         }
-        let same = |s: &[usize; MAX_DIMS]| (0..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
-        // A row: the output's strides along the trailing dimensions from `j` on, 0 before.
-        let row = |s: &[usize; MAX_DIMS]| -> Option<usize> {
-            let j = (0..MAX_DIMS).find(|&k| d[k] > 1 && s[k] != 0)?;
-            let tail = (j..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
-            let head = (0..j).all(|k| d[k] == 1 || s[k] == 0);
-            (tail && head).then(|| d[j..].iter().product())
-        };
-        if same(&self.in1_strides) {
-            row(&self.in2_strides).map(|len| RepeatedRow { len, in1_repeats: false })
-        } else if same(&self.in2_strides) {
-            row(&self.in1_strides).map(|len| RepeatedRow { len, in1_repeats: true })
-        } else {
-            None
+        // One input follows the output everywhere, the other covers a row of at least
+        // one dimension before it repeats (a scalar, `Some(1)`, is not a row: the runs
+        // take it).
+        match len {
+            [None, None] if step > 1 => Some(RepeatedRow { len: step, in1_repeats: false }),
+            [None, Some(n)] if n > 1 => Some(RepeatedRow { len: n, in1_repeats: false }),
+            [Some(n), None] if n > 1 => Some(RepeatedRow { len: n, in1_repeats: true }),
+            _ => None,
         }
     }
 }

@@ -52,36 +52,57 @@ pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
             min: p.activation_min.clamp(-128, 127) as i8,
             max: p.activation_max.clamp(-128, 127) as i8,
         };
-        if let Some(row) = p.shape.repeated_row() {
+        // Same shape first, and the broadcasts out of line: the commonest case then
+        // costs a few instructions of set-up, not the broadcast analysis and the stack
+        // frame of its paths (which matter on a layer of a few hundred elements).
+        if p.shape.elementwise {
             let n = p.shape.out_len();
-            let out = &mut output[..n];
-            if row.in1_repeats {
-                // MUL commutes: input 2 runs over the rows of input 1.
-                let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
-                simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
-            } else {
-                simd::mul_rows_s8(&q, &in1[..n], &in2[..row.len], out);
-            }
-            return;
+            return simd::mul_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
         }
-        let done = p.shape.runs(4, |r| {
-            let (a, b, n) = (r.in1, r.in2, r.len);
-            let out = &mut output[r.out..r.out + n];
-            match (r.in1_advances, r.in2_advances) {
-                (true, true) => simd::mul_s8(&q, &in1[a..a + n], &in2[b..b + n], out),
-                (true, false) => simd::mul_scalar_s8(&q, &in1[a..a + n], in2[b], out),
-                _ => {
-                    // MUL commutes: input 2 runs, input 1 repeats.
-                    let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
-                    simd::mul_scalar_s8(&q, &in2[b..b + n], in1[a], out)
-                }
-            }
-        });
-        if done {
+        if mul_broadcast_s8(&q, &p.shape, in1, in2, output) {
             return;
         }
     }
     mul_quantized(p, in1, in2, output);
+}
+
+/// The broadcasts of [`mul_s8`]: one input repeated as rows of the other, else by
+/// innermost runs ([`mul_runs_s8`]); `false` (nothing written) when the runs are too
+/// short.
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(never)]
+fn mul_broadcast_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
+    let Some(row) = shape.repeated_row() else {
+        return mul_runs_s8(q, shape, in1, in2, output);
+    };
+    let n = shape.out_len();
+    let out = &mut output[..n];
+    if row.in1_repeats {
+        // MUL commutes: input 2 runs over the rows of input 1.
+        let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..*q };
+        simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
+    } else {
+        simd::mul_rows_s8(q, &in1[..n], &in2[..row.len], out);
+    }
+    true
+}
+
+/// [`mul_s8`] by innermost runs ([`Broadcast::runs`]), out of line from the row case
+/// (its closure's stack frame would otherwise be set up on every call).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(never)]
+fn mul_runs_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
+    // MUL commutes: where input 1 is the one repeated, the inputs trade places.
+    let swapped = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..*q };
+    shape.runs(4, |r| {
+        let (a, b, n) = (r.in1, r.in2, r.len);
+        let out = &mut output[r.out..r.out + n];
+        match (r.in1_advances, r.in2_advances) {
+            (true, true) => simd::mul_s8(q, &in1[a..a + n], &in2[b..b + n], out),
+            (true, false) => simd::mul_scalar_s8(q, &in1[a..a + n], in2[b], out),
+            _ => simd::mul_scalar_s8(&swapped, &in2[b..b + n], in1[a], out),
+        }
+    })
 }
 
 /// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with).
