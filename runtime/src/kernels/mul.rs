@@ -44,51 +44,51 @@ fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &
 pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     #[cfg(not(feature = "reference-kernels"))]
     if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
-        let q = simd::MulQuant {
-            input_offset: [p.input1_offset, p.input2_offset],
-            output_offset: p.output_offset,
-            multiplier: p.output_multiplier,
-            right_shift: (-p.output_shift) as u32,
-            min: p.activation_min.clamp(-128, 127) as i8,
-            max: p.activation_max.clamp(-128, 127) as i8,
-        };
-        // Same shape first, and the broadcasts out of line: the commonest case then
-        // costs a few instructions of set-up, not the broadcast analysis and the stack
-        // frame of its paths (which matter on a layer of a few hundred elements).
+        // Same shape first, then one input repeated as rows of the other, inline (a
+        // layer of a few hundred elements is a few hundred instructions: the set-up
+        // counts; the constants are gathered after the broadcast analysis, so they are
+        // not kept across it); the runs, with their closure's frame, out of line.
         if p.shape.elementwise {
             let n = p.shape.out_len();
-            return simd::mul_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+            return simd::mul_s8(&mul_quant(p, false), &in1[..n], &in2[..n], &mut output[..n]);
         }
-        if mul_broadcast_s8(&q, &p.shape, in1, in2, output) {
+        if let Some(row) = p.shape.repeated_row() {
+            let n = row.out_len;
+            let out = &mut output[..n];
+            // MUL commutes: where input 1 repeats, input 2 runs over its rows.
+            let q = mul_quant(p, row.in1_repeats);
+            if row.in1_repeats {
+                simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
+            } else {
+                simd::mul_rows_s8(&q, &in1[..n], &in2[..row.len], out);
+            }
+            return;
+        }
+        if mul_runs_s8(&mul_quant(p, false), &p.shape, in1, in2, output) {
             return;
         }
     }
-    mul_quantized(p, in1, in2, output);
+    mul_s8_reference(p, in1, in2, output);
 }
 
-/// The broadcasts of [`mul_s8`]: one input repeated as rows of the other, else by
-/// innermost runs ([`mul_runs_s8`]); `false` (nothing written) when the runs are too
-/// short.
+/// The constants of the optimized int8 MUL (`swap`: input 2's offset first, for a call
+/// with the inputs traded).
 #[cfg(not(feature = "reference-kernels"))]
-#[inline(never)]
-fn mul_broadcast_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
-    let Some(row) = shape.repeated_row() else {
-        return mul_runs_s8(q, shape, in1, in2, output);
-    };
-    let n = shape.out_len();
-    let out = &mut output[..n];
-    if row.in1_repeats {
-        // MUL commutes: input 2 runs over the rows of input 1.
-        let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..*q };
-        simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
-    } else {
-        simd::mul_rows_s8(q, &in1[..n], &in2[..row.len], out);
+#[inline(always)]
+fn mul_quant(p: &MulParams, swap: bool) -> simd::MulQuant {
+    let (o1, o2) = if swap { (p.input2_offset, p.input1_offset) } else { (p.input1_offset, p.input2_offset) };
+    simd::MulQuant {
+        input_offset: [o1, o2],
+        output_offset: p.output_offset,
+        multiplier: p.output_multiplier,
+        right_shift: (-p.output_shift) as u32,
+        min: p.activation_min.clamp(-128, 127) as i8,
+        max: p.activation_max.clamp(-128, 127) as i8,
     }
-    true
 }
 
-/// [`mul_s8`] by innermost runs ([`Broadcast::runs`]), out of line from the row case
-/// (its closure's stack frame would otherwise be set up on every call).
+/// [`mul_s8`] by innermost runs ([`Broadcast::runs`]); `false` (nothing written) when
+/// the runs are too short.
 #[cfg(not(feature = "reference-kernels"))]
 #[inline(never)]
 fn mul_runs_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
@@ -105,7 +105,9 @@ fn mul_runs_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], ou
     })
 }
 
-/// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with).
+/// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with). Out of
+/// line: inlined into [`mul_s8`], its spills would be set up on every fast call too.
+#[inline(never)]
 pub fn mul_s8_reference(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     mul_quantized(p, in1, in2, output);
 }

@@ -194,6 +194,14 @@ fn mul_fixed_s8(q: &MulQuant, a: &[i8], b: &[i8; BLOCK], out: &mut [i8]) {
 #[inline(always)]
 pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     let len = b.len();
+    #[cfg(tinyml_mve)]
+    if len == BLOCK && out.len() >= BLOCK && out.len().is_multiple_of(BLOCK) && mve_mul(q) {
+        // Rows of one block, the commonest per-channel operand: no division for the
+        // row count (every row is one block).
+        if let Ok(b) = <&[i8; BLOCK]>::try_from(b) {
+            return mul_fixed_s8(q, a, b, out);
+        }
+    }
     if len == 0 {
         return;
     }
