@@ -22,9 +22,9 @@ use tinyml_bench::{Config, Variant};
 const PINNED: &[(&str, u64)] = &[
     ("conv_k3x3_s1_same_d2_c1to8_in26x27", 422_906),
     ("depthwise_k3x3_s2_same_d1_c1x2_in106x106", 2_619_250),
-    ("add_bcast_n256", 656),
-    ("sub_bcast_n256", 656),
-    ("mul_bcast_n256", 969),
+    ("add_same_n65536", 147_688),
+    ("sub_same_n256", 531),
+    ("mul_bcast_n256", 656),
     ("avgpool_f3x3_s1_same_in128x128x1", 5_078_063),
     ("maxpool_f3x3_s1_same_in128x128x1", 4_978_219),
     ("concat_64x3_64x13_axis2", 9_063),

@@ -120,7 +120,7 @@ pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mu
 fn lut2_broadcast(q: &simd::Lut2, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
     use super::broadcast::Run;
     if let Some(row) = shape.repeated_row() {
-        let n = shape.out_len();
+        let n = row.out_len;
         let out = &mut output[..n];
         if row.in1_repeats {
             simd::lut2_rows_s8(&q.swapped(), &in2[..n], &in1[..row.len], out);

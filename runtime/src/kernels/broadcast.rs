@@ -168,40 +168,60 @@ pub struct RepeatedRow {
     pub len: usize,
     /// Input 1 is the repeated row (else input 2 is).
     pub in1_repeats: bool,
+    /// Elements of the output ([`Broadcast::out_len`], known by the time the row is).
+    pub out_len: usize,
 }
 
 impl Broadcast {
     /// When one input has the output's shape and the other is one row repeated (its
     /// shape the output's trailing dimensions, as a per-channel operand `[C]` of an
     /// `[N, H, W, C]` output): the row's length and which input repeats. A kernel can
-    /// then run every row in one loop.
+    /// then run every row in one loop. Out of line: kernels call it once per call, and
+    /// inlined its registers would widen the caller's frame on every path.
+    #[inline(never)]
     pub fn repeated_row(&self) -> Option<RepeatedRow> {
         if self.elementwise {
             return None;
         }
+        // One pass from the innermost dimension out, unrolled (a kernel asks this on
+        // every call, so it is kept to a few instructions per dimension): `step` is the
+        // output's row-major stride of dimension `k`. Each input follows the output
+        // (its stride is `step`) up to some dimension and from there on repeats
+        // (stride 0), or is not a row at all; `l1`, `l2` are the elements an input
+        // covers before it repeats, 0 while it still follows.
         let d = &self.out_dims;
-        // Row-major strides of the output, 0 along dimensions of one element (as the
-        // compiler writes them).
-        let mut full = [0usize; MAX_DIMS];
-        let mut step = 1;
-        for k in (0..MAX_DIMS).rev() {
-            full[k] = if d[k] == 1 { 0 } else { step };
-            step *= d[k];
-        }
-        let same = |s: &[usize; MAX_DIMS]| (0..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
-        // A row: the output's strides along the trailing dimensions from `j` on, 0 before.
-        let row = |s: &[usize; MAX_DIMS]| -> Option<usize> {
-            let j = (0..MAX_DIMS).find(|&k| d[k] > 1 && s[k] != 0)?;
-            let tail = (j..MAX_DIMS).all(|k| d[k] == 1 || s[k] == full[k]);
-            let head = (0..j).all(|k| d[k] == 1 || s[k] == 0);
-            (tail && head).then(|| d[j..].iter().product())
+        let (s1, s2) = (&self.in1_strides, &self.in2_strides);
+        let (mut l1, mut l2, mut step) = (0usize, 0usize, 1usize);
+        let mut dim = |k: usize| -> bool {
+            let n = d[k];
+            if n == 1 {
+                return true;
+            }
+            for (s, l) in [(s1[k], &mut l1), (s2[k], &mut l2)] {
+                if s == 0 {
+                    if *l == 0 {
+                        *l = step;
+                    }
+                } else if s != step || *l != 0 {
+                    return false;
+                }
+            }
+            step *= n;
+            true
         };
-        if same(&self.in1_strides) {
-            row(&self.in2_strides).map(|len| RepeatedRow { len, in1_repeats: false })
-        } else if same(&self.in2_strides) {
-            row(&self.in1_strides).map(|len| RepeatedRow { len, in1_repeats: true })
-        } else {
-            None
+        const _: () = assert!(MAX_DIMS == 6);
+        if !(dim(5) && dim(4) && dim(3) && dim(2) && dim(1) && dim(0)) {
+            return None;
+        }
+        let len = [(l1 != 0).then_some(l1), (l2 != 0).then_some(l2)];
+        // One input follows the output everywhere, the other covers a row of at least
+        // one dimension before it repeats (a scalar, `Some(1)`, is not a row: the runs
+        // take it).
+        match len {
+            [None, None] if step > 1 => Some(RepeatedRow { len: step, in1_repeats: false, out_len: step }),
+            [None, Some(n)] if n > 1 => Some(RepeatedRow { len: n, in1_repeats: false, out_len: step }),
+            [Some(n), None] if n > 1 => Some(RepeatedRow { len: n, in1_repeats: true, out_len: step }),
+            _ => None,
         }
     }
 }

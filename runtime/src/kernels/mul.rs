@@ -44,47 +44,70 @@ fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &
 pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     #[cfg(not(feature = "reference-kernels"))]
     if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
-        let q = simd::MulQuant {
-            input_offset: [p.input1_offset, p.input2_offset],
-            output_offset: p.output_offset,
-            multiplier: p.output_multiplier,
-            right_shift: (-p.output_shift) as u32,
-            min: p.activation_min.clamp(-128, 127) as i8,
-            max: p.activation_max.clamp(-128, 127) as i8,
-        };
-        if let Some(row) = p.shape.repeated_row() {
+        // Same shape first, then one input repeated as rows of the other, inline (a
+        // layer of a few hundred elements is a few hundred instructions: the set-up
+        // counts; the constants are gathered after the broadcast analysis, so they are
+        // not kept across it); the runs, with their closure's frame, out of line.
+        if p.shape.elementwise {
             let n = p.shape.out_len();
+            return simd::mul_s8(&mul_quant(p, false), &in1[..n], &in2[..n], &mut output[..n]);
+        }
+        if let Some(row) = p.shape.repeated_row() {
+            let n = row.out_len;
             let out = &mut output[..n];
+            // MUL commutes: where input 1 repeats, input 2 runs over its rows.
+            let q = mul_quant(p, row.in1_repeats);
             if row.in1_repeats {
-                // MUL commutes: input 2 runs over the rows of input 1.
-                let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
                 simd::mul_rows_s8(&q, &in2[..n], &in1[..row.len], out);
             } else {
                 simd::mul_rows_s8(&q, &in1[..n], &in2[..row.len], out);
             }
             return;
         }
-        let done = p.shape.runs(4, |r| {
-            let (a, b, n) = (r.in1, r.in2, r.len);
-            let out = &mut output[r.out..r.out + n];
-            match (r.in1_advances, r.in2_advances) {
-                (true, true) => simd::mul_s8(&q, &in1[a..a + n], &in2[b..b + n], out),
-                (true, false) => simd::mul_scalar_s8(&q, &in1[a..a + n], in2[b], out),
-                _ => {
-                    // MUL commutes: input 2 runs, input 1 repeats.
-                    let q = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..q };
-                    simd::mul_scalar_s8(&q, &in2[b..b + n], in1[a], out)
-                }
-            }
-        });
-        if done {
+        if mul_runs_s8(&mul_quant(p, false), &p.shape, in1, in2, output) {
             return;
         }
     }
-    mul_quantized(p, in1, in2, output);
+    mul_s8_reference(p, in1, in2, output);
 }
 
-/// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with).
+/// The constants of the optimized int8 MUL (`swap`: input 2's offset first, for a call
+/// with the inputs traded).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+fn mul_quant(p: &MulParams, swap: bool) -> simd::MulQuant {
+    let (o1, o2) = if swap { (p.input2_offset, p.input1_offset) } else { (p.input1_offset, p.input2_offset) };
+    simd::MulQuant {
+        input_offset: [o1, o2],
+        output_offset: p.output_offset,
+        multiplier: p.output_multiplier,
+        right_shift: (-p.output_shift) as u32,
+        min: p.activation_min.clamp(-128, 127) as i8,
+        max: p.activation_max.clamp(-128, 127) as i8,
+    }
+}
+
+/// [`mul_s8`] by innermost runs ([`Broadcast::runs`]); `false` (nothing written) when
+/// the runs are too short.
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(never)]
+fn mul_runs_s8(q: &simd::MulQuant, shape: &Broadcast, in1: &[i8], in2: &[i8], output: &mut [i8]) -> bool {
+    // MUL commutes: where input 1 is the one repeated, the inputs trade places.
+    let swapped = simd::MulQuant { input_offset: [q.input_offset[1], q.input_offset[0]], ..*q };
+    shape.runs(4, |r| {
+        let (a, b, n) = (r.in1, r.in2, r.len);
+        let out = &mut output[r.out..r.out + n];
+        match (r.in1_advances, r.in2_advances) {
+            (true, true) => simd::mul_s8(q, &in1[a..a + n], &in2[b..b + n], out),
+            (true, false) => simd::mul_scalar_s8(q, &in1[a..a + n], in2[b], out),
+            _ => simd::mul_scalar_s8(&swapped, &in2[b..b + n], in1[a], out),
+        }
+    })
+}
+
+/// int8 MUL, always the reference loop (what the tests compare [`mul_s8`] with). Out of
+/// line: inlined into [`mul_s8`], its spills would be set up on every fast call too.
+#[inline(never)]
 pub fn mul_s8_reference(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     mul_quantized(p, in1, in2, output);
 }

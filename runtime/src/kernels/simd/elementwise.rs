@@ -48,8 +48,11 @@ const MAX_ROW: usize = 16 * 0xffff;
 
 /// [`lut2_s8`] over rows: `out` is `out.len() / b.len()` rows of `b.len()` elements,
 /// `a` as long as `out`, and input 2 is the one row `b` every time (a per-channel
-/// operand). On Helium one call runs every row when the row is a whole number of
-/// 16-element blocks; otherwise one [`lut2_s8`] per row.
+/// operand). On Helium, by the row's length: a row of 16 bytes, or of 1, 2, 4 or 8
+/// repeated to 16, has its terms gathered once for every block (no per-row work, where
+/// rows of 16 cost 5 instructions a row and 5 a block to gather input 2's terms); a
+/// longer row of whole blocks runs every row in one call; otherwise one [`lut2_s8`] per
+/// row.
 #[inline]
 pub fn lut2_rows_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
     let len = b.len();
@@ -57,13 +60,41 @@ pub fn lut2_rows_s8(q: &Lut2, a: &[i8], b: &[i8], out: &mut [i8]) {
         return;
     }
     let rows = out.len() / len;
-    let a = &a[..rows * len];
+    let n = rows * len;
+    let (a, out) = (&a[..n], &mut out[..n]);
     #[cfg(tinyml_mve)]
-    if len.is_multiple_of(BLOCK) && len <= MAX_ROW && rows > 0 {
-        // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
-        // number of blocks (checked above).
-        unsafe { super::mve_elementwise::lut2_rows_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows) };
-        return;
+    if n >= BLOCK {
+        let fixed = |b: &[i8; BLOCK], out: &mut [i8]| {
+            // SAFETY: `a` and `out` hold `n >= 16` elements, `b` 16; each call reads and
+            // writes `16 * blocks` from its start. The last partial block is recomputed
+            // at `n - 16`, a whole number of rows, so the pattern holds there too.
+            unsafe {
+                super::mve_elementwise::lut2_fixed_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK);
+                if !n.is_multiple_of(BLOCK) {
+                    let k = n - BLOCK;
+                    let (x, o) = (a.as_ptr().add(k), out.as_mut_ptr().add(k));
+                    super::mve_elementwise::lut2_fixed_s8(q, x, b.as_ptr(), o, 1);
+                }
+            }
+        };
+        if let Ok(b) = <&[i8; BLOCK]>::try_from(b) {
+            return fixed(b, out);
+        }
+        if BLOCK.is_multiple_of(len) {
+            let mut pattern = [0i8; BLOCK];
+            for chunk in pattern.chunks_exact_mut(len) {
+                chunk.copy_from_slice(b);
+            }
+            return fixed(&pattern, out);
+        }
+        if len.is_multiple_of(BLOCK) && len <= MAX_ROW {
+            // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
+            // number of blocks (checked above).
+            unsafe {
+                super::mve_elementwise::lut2_rows_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows)
+            };
+            return;
+        }
     }
     for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
         lut2_s8(q, x, b, o);
@@ -91,22 +122,31 @@ pub fn lut2_scalar_s8(q: &Lut2, a: &[i8], y: i8, out: &mut [i8]) {
     portable(q, a, |_| y, out);
 }
 
+/// Whether the Helium MUL loops take `q`: their rounding shift is an immediate of 1 to
+/// 16 (`vqrshrn.s32`). A larger shift (a product scale below 2^-17, where nearly every
+/// output is the zero point) takes the portable loop.
+#[cfg(tinyml_mve)]
+#[inline(always)]
+fn mve_mul(q: &MulQuant) -> bool {
+    q.right_shift <= 16
+}
+
 /// `out[i] = q(a[i], b[i])` over `out.len()` elements (int8 MUL). On Helium 16 elements
 /// per iteration, as [`lut2_s8`].
-#[inline]
+#[inline(always)]
 pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     let n = out.len();
     let (a, b) = (&a[..n], &b[..n]);
     #[cfg(tinyml_mve)]
-    if n >= BLOCK {
+    if n >= BLOCK && mve_mul(q) {
+        use super::mve_elementwise::mul_blocks_s8;
         // SAFETY: `a`, `b`, `out` have `n >= 16` elements (checked by the slicing); the
         // routine reads and writes `16 * blocks` of them from the given start.
         unsafe {
-            super::mve_elementwise::mul_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), n / BLOCK);
+            mul_blocks_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK, 1);
             if !n.is_multiple_of(BLOCK) {
                 let k = n - BLOCK;
-                let (a, b, out) = (a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k));
-                super::mve_elementwise::mul_s8(q, a, b, true, out, 1);
+                mul_blocks_s8(q, a.as_ptr().add(k), b.as_ptr().add(k), out.as_mut_ptr().add(k), 1, 1);
             }
         }
         return;
@@ -123,22 +163,73 @@ pub fn mul_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     }
 }
 
-/// [`mul_s8`] over rows, as [`lut2_rows_s8`].
-#[inline]
+/// `out[i] = q(a[i], b[i % 16])` on Helium, `b` 16 bytes that repeat along the whole
+/// run (`n >= 16`; when `n` is not a whole number of blocks the last block is
+/// recomputed at `n - 16`, so `b`'s period must divide `n - 16`). Input 2 is widened
+/// once for all blocks.
+#[cfg(tinyml_mve)]
+#[inline(always)]
+fn mul_fixed_s8(q: &MulQuant, a: &[i8], b: &[i8; BLOCK], out: &mut [i8]) {
+    use super::mve_elementwise::mul_blocks_s8;
+    let n = out.len();
+    let a = &a[..n];
+    // SAFETY: `a` and `out` have `n >= 16` elements (the callers check it; the slicing
+    // checks `a`), `b` 16; the routine reads and writes `16 * blocks` from the start.
+    unsafe {
+        mul_blocks_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n / BLOCK, 0);
+        if !n.is_multiple_of(BLOCK) {
+            let k = n - BLOCK;
+            mul_blocks_s8(q, a.as_ptr().add(k), b.as_ptr(), out.as_mut_ptr().add(k), 1, 0);
+        }
+    }
+}
+
+/// [`mul_s8`] over rows, as [`lut2_rows_s8`]: `out` is `out.len() / b.len()` rows of
+/// `b.len()` elements and input 2 the row `b` every time. On Helium, by the row's
+/// length: a row of 16 bytes, or of 1, 2, 4 or 8 repeated to 16, is one vector of
+/// input 2 for every block (widened once; no per-row work at all, where rows of 16
+/// elements cost 3 instructions a row and 5 a block to reload input 2); a longer row
+/// of whole blocks runs every row in one call (3 instructions per row); other lengths
+/// one [`mul_s8`] per row.
+#[inline(always)]
 pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
     let len = b.len();
+    #[cfg(tinyml_mve)]
+    if len == BLOCK && out.len() >= BLOCK && out.len().is_multiple_of(BLOCK) && mve_mul(q) {
+        // Rows of one block, the commonest per-channel operand: no division for the
+        // row count (every row is one block).
+        if let Ok(b) = <&[i8; BLOCK]>::try_from(b) {
+            return mul_fixed_s8(q, a, b, out);
+        }
+    }
     if len == 0 {
         return;
     }
     let rows = out.len() / len;
-    let a = &a[..rows * len];
+    let n = rows * len;
+    let (a, out) = (&a[..n], &mut out[..n]);
     #[cfg(tinyml_mve)]
-    if len.is_multiple_of(BLOCK) && len <= MAX_ROW && rows > 0 {
-        // SAFETY: as in `lut2_rows_s8`.
-        unsafe {
-            super::mve_elementwise::mul_rows_s8(q, a.as_ptr(), b.as_ptr(), true, out.as_mut_ptr(), len / BLOCK, rows)
-        };
-        return;
+    if n >= BLOCK && mve_mul(q) {
+        if let Ok(b) = <&[i8; BLOCK]>::try_from(b) {
+            return mul_fixed_s8(q, a, b, out);
+        }
+        if BLOCK.is_multiple_of(len) {
+            // `n - 16` is a whole number of rows too (16 is), so the pattern holds for
+            // the last, overlapping block.
+            let mut pattern = [0i8; BLOCK];
+            for chunk in pattern.chunks_exact_mut(len) {
+                chunk.copy_from_slice(b);
+            }
+            return mul_fixed_s8(q, a, &pattern, out);
+        }
+        if len.is_multiple_of(BLOCK) {
+            // SAFETY: `a` and `out` hold `rows * len` elements, `b` holds `len`, a whole
+            // number of blocks (checked above).
+            unsafe {
+                super::mve_elementwise::mul_blocks_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), len / BLOCK, rows)
+            };
+            return;
+        }
     }
     for (o, x) in out.chunks_exact_mut(len).zip(a.chunks_exact(len)) {
         mul_s8(q, x, b, o);
@@ -146,24 +237,15 @@ pub fn mul_rows_s8(q: &MulQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
 }
 
 /// `out[i] = q(a[i], y)` over `out.len()` elements: input 2 is one byte for the whole
-/// run. On Helium the loop of [`mul_s8`] reads a vector of 16 copies of `y` without
-/// advancing.
+/// run. On Helium the loop of [`mul_rows_s8`] with 16 copies of `y` as its fixed
+/// input 2.
 #[inline]
 pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
     let n = out.len();
     let a = &a[..n];
     #[cfg(tinyml_mve)]
-    if n >= BLOCK {
-        let ys = [y; BLOCK];
-        // SAFETY: as in `mul_s8`; `ys` holds the 16 bytes read for input 2 every block.
-        unsafe {
-            super::mve_elementwise::mul_s8(q, a.as_ptr(), ys.as_ptr(), false, out.as_mut_ptr(), n / BLOCK);
-            if !n.is_multiple_of(BLOCK) {
-                let k = n - BLOCK;
-                super::mve_elementwise::mul_s8(q, a.as_ptr().add(k), ys.as_ptr(), false, out.as_mut_ptr().add(k), 1);
-            }
-        }
-        return;
+    if n >= BLOCK && mve_mul(q) {
+        return mul_fixed_s8(q, a, &[y; BLOCK], out);
     }
     if full_range(q) {
         for (o, &x) in out.iter_mut().zip(a) {
