@@ -77,7 +77,15 @@ mod tests {
     use super::*;
 
     fn buf(bytes: usize, first: usize, last: usize) -> Buffer {
-        Buffer { bytes, first, last, kind: BufferKind::Scratch(0), shifts: Vec::new(), persistent: false }
+        Buffer {
+            bytes,
+            first,
+            last,
+            kind: BufferKind::Scratch(0),
+            shifts: Vec::new(),
+            persistent: false,
+            parts: Vec::new(),
+        }
     }
 
     /// A chain whose widest step is not its largest buffer's: input 1.5 units, then 1,

@@ -40,7 +40,24 @@ pub fn layer_bound(graph: &Graph, steps: &[Step]) -> (usize, Option<usize>) {
 
 /// Bytes of the buffers live at each of `steps` steps.
 pub fn live_bytes(buffers: &[Buffer], steps: usize) -> Vec<usize> {
-    (0..steps).map(|s| buffers.iter().filter(|b| b.first <= s && s <= b.last).map(|b| b.bytes).sum()).collect()
+    (0..steps).map(|s| buffers.iter().filter(|b| b.first <= s && s <= b.last).map(|b| live_at(b, s)).sum()).collect()
+}
+
+/// The bytes of `b` live at step `s`: all of it, or for a buffer of parts the union of
+/// the parts live then.
+fn live_at(b: &Buffer, s: usize) -> usize {
+    if b.parts.is_empty() {
+        return b.bytes;
+    }
+    let mut spans: Vec<(usize, usize)> =
+        b.parts.iter().filter(|p| p.first <= s && s <= p.last).map(|p| (p.shift, p.shift + p.bytes)).collect();
+    spans.sort_unstable();
+    let (mut total, mut end) = (0, 0);
+    for (start, stop) in spans {
+        total += stop.saturating_sub(start.max(end));
+        end = end.max(stop);
+    }
+    total
 }
 
 /// The live floor of `buffers` (see the module documentation).

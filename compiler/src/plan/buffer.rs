@@ -23,6 +23,32 @@ pub struct Buffer {
     /// it gets bytes of its own in the arena's persistent region, apart from the planned
     /// part.
     pub persistent: bool,
+    /// Its parts, where they are live at different times: its tensors at their shifts
+    /// (a layer by rows, an NPU step's inputs and outputs) and an NPU step's region. The
+    /// planners keep other buffers off each part only while that part is live, so the
+    /// input chain of a layer by rows does not hold its bytes past its last use. Empty:
+    /// the whole buffer is live from `first` to `last` (every other buffer).
+    pub parts: Vec<Part>,
+}
+
+/// Bytes of a [`Buffer`] live over steps of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Offset in the buffer.
+    pub shift: usize,
+    /// Size in bytes.
+    pub bytes: usize,
+    /// First step at which it is live.
+    pub first: usize,
+    /// Last step at which it is live.
+    pub last: usize,
+}
+
+impl Part {
+    /// Whether two parts are live at the same time.
+    pub fn overlaps_in_time(&self, other: &Part) -> bool {
+        self.first <= other.last && other.first <= self.last
+    }
 }
 
 /// What a planned buffer holds.
@@ -38,6 +64,15 @@ impl Buffer {
     /// Whether two buffers are live at the same time.
     pub fn overlaps_in_time(&self, other: &Buffer) -> bool {
         self.first <= other.last && other.first <= self.last
+    }
+
+    /// Its parts: [`Buffer::parts`], or the whole buffer as one.
+    pub fn live_parts(&self) -> Vec<Part> {
+        if self.parts.is_empty() {
+            vec![Part { shift: 0, bytes: self.bytes, first: self.first, last: self.last }]
+        } else {
+            self.parts.clone()
+        }
     }
 }
 

@@ -72,7 +72,7 @@ pub fn plan_containers(
                     // A word per byte: more than int32 scratch needs, never less.
                     BufferKind::Scratch(_) => b.bytes,
                 };
-                Buffer { bytes: size, ..b }
+                Buffer { bytes: size, parts: Vec::new(), ..b }
             })
             .collect(),
     };

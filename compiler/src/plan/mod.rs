@@ -19,7 +19,7 @@ mod union;
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
 use crate::kernel::{Scratch, Step};
-pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner};
+pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner, Part};
 pub use rows::RowsInPlace;
 use tinyml_runtime::arena::ALIGN;
 use union::{find, kept_tensors, last_uses, reinterpretation_roots, roots_with_in_place};
@@ -55,8 +55,9 @@ pub enum MemoryMode {
     /// The smallest arena: elementwise layers in place ([`in_place_candidates`]) and
     /// convolutions writing over their input a band of rows at a time ([`rows`]), model
     /// inputs included (`invoke` then consumes its input: refill it before each call, as
-    /// with any plan that reuses the input's bytes). Costs up to about 20% more
-    /// instructions on models of small layers (docs/benchmarks.md, "Memory modes").
+    /// with any plan that reuses the input's bytes). Costs 2-5% more instructions on the
+    /// shared models of larger layers (VWW, IC ResNet-8), 20-36% on those of small ones
+    /// (KWS, micro_speech) (docs/benchmarks.md, "Memory modes").
     Ram,
     /// Elementwise layers in place where that makes the arena smaller, never over a
     /// model input: each copies its input through a small stack buffer, a fraction of a
@@ -184,11 +185,15 @@ pub fn buffers_of(
     let mut first = vec![usize::MAX; n];
     let mut last = vec![0usize; n];
     let mut bytes = vec![0usize; n];
+    // Each tensor's own lifetime too, for the parts of buffers whose tensors sit apart.
+    let (mut first_t, mut last_t) = (vec![usize::MAX; n], vec![0usize; n]);
     let mut touch = |root: &mut Vec<TensorId>, t: TensorId, step: usize| {
         let r = find(root, t);
         first[r] = first[r].min(step);
         last[r] = last[r].max(step);
         bytes[r] = bytes[r].max(at[t] + graph.tensors[t].bytes());
+        first_t[t] = first_t[t].min(step);
+        last_t[t] = last_t[t].max(step);
     };
     for &t in &graph.inputs {
         touch(&mut root, t, 0);
@@ -204,9 +209,11 @@ pub fn buffers_of(
     for &t in &graph.outputs {
         touch(&mut root, t, last_step);
     }
-    for (anchor, end) in regions {
+    let mut region_parts: Vec<Vec<Part>> = vec![Vec::new(); n];
+    for (anchor, part) in regions {
         let r = find(&mut root, anchor);
-        bytes[r] = bytes[r].max(end);
+        bytes[r] = bytes[r].max(part.shift + part.bytes);
+        region_parts[r].push(part);
     }
     let mut members: Vec<Vec<TensorId>> = vec![Vec::new(); n];
     for t in 0..n {
@@ -226,6 +233,19 @@ pub fn buffers_of(
             }
             // State outlives every invocation: live over the whole program.
             let persistent = members[r].iter().any(|&t| graph.tensors[t].is_variable);
+            // Tensors apart in their buffer are placed as parts, each live as long as it is.
+            let apart = members[r].iter().any(|&t| at[t] != 0) || !region_parts[r].is_empty();
+            let parts = if apart && !persistent {
+                let tensors = members[r].iter().filter(|&&t| first_t[t] != usize::MAX).map(|&t| Part {
+                    shift: at[t],
+                    bytes: graph.tensors[t].bytes(),
+                    first: first_t[t],
+                    last: last_t[t],
+                });
+                tensors.chain(region_parts[r].iter().copied()).collect()
+            } else {
+                Vec::new()
+            };
             buffers.push(Buffer {
                 bytes: bytes[r],
                 first: if persistent { 0 } else { first[r] },
@@ -233,6 +253,7 @@ pub fn buffers_of(
                 shifts: members[r].iter().map(|&t| at[t]).collect(),
                 kind: BufferKind::Tensors(members[r].clone()),
                 persistent,
+                parts,
             });
         }
     }
@@ -245,6 +266,7 @@ pub fn buffers_of(
                 kind: BufferKind::Scratch(i),
                 shifts: Vec::new(),
                 persistent: false,
+                parts: Vec::new(),
             });
         }
     }
@@ -284,15 +306,15 @@ fn lift_members(root: &mut [TensorId], at: &mut [usize], r: TensorId, by: usize)
 /// Joins each NPU step's inputs and outputs into one buffer at their offsets in its
 /// region ([`crate::kernel::Kernel::npu_region`]), lifting the buffer's members so the
 /// region starts at or after the buffer's start. Returns, per NPU step, its first input
-/// (the anchor) and the byte where its region ends in the anchor's buffer.
+/// (the anchor) and its region as a part of the anchor's buffer, live at that step.
 fn npu_regions(
     graph: &Graph,
     steps: &[Step],
     root: &mut [TensorId],
     at: &mut [usize],
-) -> Result<Vec<(TensorId, usize)>, CompileError> {
+) -> Result<Vec<(TensorId, Part)>, CompileError> {
     let mut anchors = Vec::new();
-    for s in steps {
+    for (i, s) in steps.iter().enumerate() {
         let Some(region) = s.kernel.npu_region() else { continue };
         let tensors: Vec<TensorId> = s.inputs.iter().chain(&s.outputs).copied().collect();
         let (Some(&anchor), true) = (tensors.first(), tensors.len() == region.at.len()) else {
@@ -306,18 +328,21 @@ fn npu_regions(
                 )));
             }
         }
-        anchors.push((anchor, region.at[0], region.bytes));
+        anchors.push((anchor, region.at[0], region.bytes, i));
     }
     // The region starts `at[anchor] - region.at[0]` into the buffer: lift buffers where
-    // that is negative, then record where each region ends.
-    for &(anchor, off, _) in &anchors {
+    // that is negative, then record where each region lies.
+    for &(anchor, off, _, _) in &anchors {
         let lift = off.saturating_sub(at[anchor]);
         if lift > 0 {
             let r = find(root, anchor);
             lift_members(root, at, r, lift);
         }
     }
-    Ok(anchors.into_iter().map(|(anchor, off, bytes)| (anchor, at[anchor] - off + bytes)).collect())
+    Ok(anchors
+        .into_iter()
+        .map(|(anchor, off, bytes, step)| (anchor, Part { shift: at[anchor] - off, bytes, first: step, last: step }))
+        .collect())
 }
 
 /// Plans the arena of `steps`: every kernel's minimum scratch first, then, step by step
@@ -479,16 +504,22 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
     }
 }
 
-/// Checks a placement: aligned, and no two buffers live at the same time share bytes.
+/// Checks a placement: aligned, and no two buffers' parts live at the same time share
+/// bytes.
 pub fn check_placement(buffers: &[Buffer], offsets: &[usize]) -> Result<(), String> {
     for (i, (a, &oa)) in buffers.iter().zip(offsets).enumerate() {
         if oa % ALIGN != 0 {
             return Err(format!("buffer {i} at {oa} is not aligned"));
         }
         for (j, (b, &ob)) in buffers.iter().zip(offsets).enumerate().skip(i + 1) {
-            let disjoint = oa + a.bytes <= ob || ob + b.bytes <= oa || a.bytes == 0 || b.bytes == 0;
-            if a.overlaps_in_time(b) && !disjoint {
-                return Err(format!("buffers {i} and {j} overlap while both live"));
+            for p in a.live_parts() {
+                for q in b.live_parts() {
+                    let (pa, qb) = (oa + p.shift, ob + q.shift);
+                    let disjoint = pa + p.bytes <= qb || qb + q.bytes <= pa || p.bytes == 0 || q.bytes == 0;
+                    if p.overlaps_in_time(&q) && !disjoint {
+                        return Err(format!("buffers {i} and {j} overlap while both live"));
+                    }
+                }
             }
         }
     }
