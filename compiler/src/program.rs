@@ -86,6 +86,22 @@ pub fn compile_graph(graph: Graph, options: &CompileOptions) -> Result<Program, 
 
 /// Checks the model's inputs and outputs and lowers every operator to a step.
 pub fn lower_steps(graph: &Graph) -> Result<Vec<Step>, CompileError> {
+    check_io(graph)?;
+    let mut steps = Vec::with_capacity(graph.operators.len());
+    for op in &graph.operators {
+        steps.push(lower_step(graph, op)?);
+    }
+    Ok(steps)
+}
+
+/// Lowers one operator to its step.
+pub fn lower_step(graph: &Graph, op: &crate::graph::Operator) -> Result<Step, CompileError> {
+    let lowered = ops::lower(graph, op)?;
+    Ok(Step { op_index: op.index, kernel: lowered.kernel, inputs: lowered.inputs, outputs: lowered.outputs })
+}
+
+/// The model has inputs and outputs, none of them constant.
+pub fn check_io(graph: &Graph) -> Result<(), CompileError> {
     if graph.inputs.is_empty() || graph.outputs.is_empty() {
         return Err(CompileError::Model("the model has no inputs or no outputs".into()));
     }
@@ -97,17 +113,7 @@ pub fn lower_steps(graph: &Graph) -> Result<Vec<Step>, CompileError> {
             )));
         }
     }
-    let mut steps = Vec::with_capacity(graph.operators.len());
-    for op in &graph.operators {
-        let lowered = ops::lower(graph, op)?;
-        steps.push(Step {
-            op_index: op.index,
-            kernel: lowered.kernel,
-            inputs: lowered.inputs,
-            outputs: lowered.outputs,
-        });
-    }
-    Ok(steps)
+    Ok(())
 }
 
 /// Plans the arena of lowered `steps` of `graph`.

@@ -81,6 +81,11 @@ impl Cmd {
         let model = match &self.model {
             Some(path) => {
                 let (bytes, program) = load_model(path)?;
+                let program = match &npu_project {
+                    // The arena of the NPU build (Vela's regions included) is the one to fit.
+                    Some(project) => npu::offloaded_program(project, path, &bytes)?,
+                    None => program,
+                };
                 self.check_fit(&path.display().to_string(), &program, board)?;
                 Model::File { path: path.clone(), bytes }
             }

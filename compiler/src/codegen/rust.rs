@@ -249,7 +249,7 @@ fn steps_body(p: &Program, e: &mut Emitter, profiled: bool) -> String {
 fn npu_block(p: &Program, i: usize, step: &Step, call: &str) -> String {
     let g = &p.graph;
     let Some(sim) = step.kernel.npu_simulation().and_then(|s| s.downcast_ref::<Program>()) else {
-        let (off, len) = p.npu_region(i).unwrap_or_default();
+        let (off, len) = p.npu_region(i).expect("an NPU step has a region and a first input");
         return format!("        let scratch = &mut a[{off}..{}];\n        {call};\n", off + len);
     };
     let (off, len) = p.plan.scratch[i];
@@ -279,12 +279,13 @@ fn npu_block(p: &Program, i: usize, step: &Step, call: &str) -> String {
     s
 }
 
-/// The function that runs each simulated NPU step's operators over the step's region
-/// (`npu<k>_simulated`, which the step's call names).
+/// The function that runs each simulated NPU step's operators in the step's scratch
+/// (`npu<k>_simulated`), its constants named after it.
 fn simulations(p: &Program, e: &mut Emitter) -> String {
     let mut out = String::new();
     for step in &p.steps {
         let Some(sim) = step.kernel.npu_simulation().and_then(|s| s.downcast_ref::<Program>()) else { continue };
+        // The name the step's own call uses (its kernel knows its stream number).
         let name = step.kernel.emit(&mut Emitter::new()).function;
         e.set_prefix(&name.to_uppercase());
         let body = steps_body(sim, e, false);

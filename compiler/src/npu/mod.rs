@@ -27,7 +27,7 @@ use crate::graph::Graph;
 use crate::kernel::{NpuRegion, Step};
 use crate::ops;
 use crate::plan::MemoryMode;
-use crate::program::{compile_graph, plan_steps, CompileOptions, Program};
+use crate::program::{check_io, compile_graph, lower_step, plan_steps, CompileOptions, Program};
 use partition::NpuRun;
 use step::EthosUStep;
 use vela_model::EthosUOp;
@@ -65,6 +65,7 @@ pub fn compile_offloaded(
     mode: NpuMode,
     options: &CompileOptions,
 ) -> Result<Program, CompileError> {
+    check_io(&graph)?;
     let ethos_u = vela_model::ethos_u_ops(vela)?;
     let runs = partition::runs(&graph, &ethos_u)?;
     let mut run_of = vec![None; graph.operators.len()];
@@ -79,15 +80,7 @@ pub fn compile_offloaded(
     let mut steps = Vec::with_capacity(graph.operators.len());
     for op in &graph.operators {
         match run_of[op.index] {
-            None => {
-                let lowered = ops::lower(&graph, op)?;
-                steps.push(Step {
-                    op_index: op.index,
-                    kernel: lowered.kernel,
-                    inputs: lowered.inputs,
-                    outputs: lowered.outputs,
-                });
-            }
+            None => steps.push(lower_step(&graph, op)?),
             Some(r) if runs[r].operators.last() == Some(&op.index) => {
                 let run = &runs[r];
                 let kernel = npu_step(&graph, run, &ethos_u[r], mode, options)?;
@@ -100,9 +93,6 @@ pub fn compile_offloaded(
             }
             Some(_) => {}
         }
-    }
-    if graph.inputs.is_empty() || graph.outputs.is_empty() {
-        return Err(CompileError::Model("the model has no inputs or no outputs".into()));
     }
     plan_steps(graph, steps, options)
 }
