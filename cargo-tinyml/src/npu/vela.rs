@@ -75,11 +75,7 @@ pub fn run(python: &Path, model: &Path, accelerator: &str) -> anyhow::Result<Vel
         bail!("Vela (ethos-u-vela) is not installed for {}: {}", python.display(), install_hint(python));
     };
     let dir = out_dir()?;
-    let out = Command::new(python)
-        .args(["-m", "ethosu.vela"])
-        .arg(model)
-        .args(["--accelerator-config", accelerator, "--output-dir"])
-        .arg(&dir)
+    let out = tinyml_compiler::npu::vela::command(python, model, accelerator, &dir)
         .args(["--enable-debug-db", "--verbose-performance"])
         .output()
         .with_context(|| format!("cannot run {} -m ethosu.vela", python.display()))?;
@@ -93,7 +89,8 @@ pub fn run(python: &Path, model: &Path, accelerator: &str) -> anyhow::Result<Vel
     result
 }
 
-fn out_dir() -> anyhow::Result<PathBuf> {
+/// A new temporary directory for Vela's outputs (the caller removes it).
+pub fn out_dir() -> anyhow::Result<PathBuf> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let dir = std::env::temp_dir().join(format!("cargo-tinyml-vela-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

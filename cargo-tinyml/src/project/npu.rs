@@ -143,8 +143,7 @@ fn link_needs(vendor: crate::npu::vendor::Vendor) -> &'static str {
 /// The model at `path` (`bytes`) as the project's build script will compile it: Vela's
 /// NPU steps and the CPU steps, planned in one arena (Vela runs in a temporary directory).
 pub fn offloaded_program(npu: &NpuProject, path: &Path, bytes: &[u8]) -> anyhow::Result<tinyml_compiler::Program> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("cargo-tinyml-new-vela-{}-{nanos}", std::process::id()));
+    let dir = crate::npu::vela::out_dir()?;
     let vela = tinyml_compiler::npu::vela::compile(&npu.python, path, &npu.accelerator, &dir);
     let _ = std::fs::remove_dir_all(&dir);
     let graph = tinyml_compiler::tflite::import(bytes)?;

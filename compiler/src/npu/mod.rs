@@ -134,28 +134,34 @@ fn npu_step(
     }
     let ops_of_run = || run.operators.iter().map(|&i| &graph.operators[i]);
     let at = op.inputs.iter().chain(&op.outputs).map(|m| m.offset).collect();
-    let mut step = EthosUStep {
+    let simulation = match mode {
+        NpuMode::Device => None,
+        NpuMode::Simulated => {
+            // The run alone as a model of its own, planned for the fewest instructions;
+            // the step copies its inputs in and its outputs out.
+            let sub = Graph {
+                tensors: graph.tensors.clone(),
+                operators: ops_of_run().cloned().collect(),
+                inputs: run.inputs.clone(),
+                outputs: run.outputs.clone(),
+                description: graph.description.clone(),
+            };
+            Some(Box::new(compile_graph(sub, &CompileOptions { memory: MemoryMode::Speed, ..options.clone() })?))
+        }
+    };
+    // MACs as this compiler counts them: the simulation's, else of the operators it can
+    // lower (a device build needs no CPU kernel for them).
+    let macs = match &simulation {
+        Some(sim) => sim.macs(),
+        None => ops_of_run().filter_map(|o| ops::lower(graph, o).ok()).map(|l| l.kernel.macs()).sum(),
+    };
+    Ok(EthosUStep {
         stream,
         operators: run.operators.clone(),
-        // MACs as this compiler counts them, for the operators it can lower.
-        macs: ops_of_run().filter_map(|o| ops::lower(graph, o).ok()).map(|l| l.kernel.macs()).sum(),
+        macs,
         region: NpuRegion { bytes: op.scratch_bytes, at },
         payload: op.payload.clone(),
         weights: op.weights.clone(),
-        simulation: None,
-    };
-    if mode == NpuMode::Simulated {
-        // The run alone as a model of its own, planned for the fewest instructions; the
-        // step copies its inputs in and its outputs out.
-        let sub = Graph {
-            tensors: graph.tensors.clone(),
-            operators: ops_of_run().cloned().collect(),
-            inputs: run.inputs.clone(),
-            outputs: run.outputs.clone(),
-            description: graph.description.clone(),
-        };
-        step.simulation =
-            Some(Box::new(compile_graph(sub, &CompileOptions { memory: MemoryMode::Speed, ..options.clone() })?));
-    }
-    Ok(step)
+        simulation,
+    })
 }

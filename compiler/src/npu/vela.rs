@@ -12,16 +12,20 @@ pub fn python() -> PathBuf {
     std::env::var_os("TINYML_PYTHON").filter(|p| !p.is_empty()).map(PathBuf::from).unwrap_or_else(|| "python3".into())
 }
 
+/// The command that runs Vela with `python` on `model` for `accelerator`
+/// (`ethos-u55-128`, ...), writing into `out_dir` (`analyze --npu` adds its report flags).
+pub fn command(python: &Path, model: &Path, accelerator: &str, out_dir: &Path) -> Command {
+    let mut cmd = Command::new(python);
+    cmd.args(["-m", "ethosu.vela"]).arg(model).args(["--accelerator-config", accelerator, "--output-dir"]).arg(out_dir);
+    cmd
+}
+
 /// Runs Vela with `python` on `model` for `accelerator` (`ethos-u55-128`, ...), writing
 /// into `out_dir`; returns the bytes of its output model.
 pub fn compile(python: &Path, model: &Path, accelerator: &str, out_dir: &Path) -> Result<Vec<u8>, CompileError> {
     std::fs::create_dir_all(out_dir)
         .map_err(|e| CompileError::Vela(format!("cannot create {}: {e}", out_dir.display())))?;
-    let out = Command::new(python)
-        .args(["-m", "ethosu.vela"])
-        .arg(model)
-        .args(["--accelerator-config", accelerator, "--output-dir"])
-        .arg(out_dir)
+    let out = command(python, model, accelerator, out_dir)
         .output()
         .map_err(|e| {
             CompileError::Vela(format!(
