@@ -498,6 +498,41 @@ macro_rules! with_shift16 {
     };
 }
 
+/// The products of the even and odd `i16` elements of `$a` and `$b` (`vmullb`,
+/// `vmullt`: four `i32` lanes each), requantized with the multiplier in r11 and rounded,
+/// shifted by the immediate `$r` and narrowed with saturation back into the bottom and
+/// top `i16` halves of `$a` (see [`mul_blocks_s8`]). 10 instructions; clobbers q0, q5-q7.
+macro_rules! mul_requant {
+    ($a:literal, $b:literal, $r:literal) => {
+        concat!(
+            "vmullb.s16 q0, ",
+            $a,
+            ", ",
+            $b,
+            "\n",
+            "vmullt.s16 q5, ",
+            $a,
+            ", ",
+            $b,
+            "\n",
+            "vshr.s32 q6, q0, #31\n",
+            "vqrdmlah.s32 q6, q0, r11\n",
+            "vshr.s32 q7, q5, #31\n",
+            "vqrdmlah.s32 q7, q5, r11\n",
+            "vqrshrnb.s32 ",
+            $a,
+            ", q6, #",
+            $r,
+            "\n",
+            "vqrshrnt.s32 ",
+            $a,
+            ", q7, #",
+            $r,
+            "\n",
+        )
+    };
+}
+
 /// The requantization of one block of [`mul_blocks_s8`] with an immediate right shift
 /// `$r`, as one string: input 1 widened from q0 into the even (q1) and odd (q2) `i16`
 /// elements with its offset (r3), input 2 already in q3 (even) and q4 (odd) with its
@@ -512,31 +547,9 @@ macro_rules! mul_block {
             "vadd.i16 q2, q2, r3\n",
             // Even elements: products of 0, 4, 8, 12 and of 2, 6, 10, 14; each
             // requantized into the bottom or top `i16` halves of q1 (back in order).
-            "vmullb.s16 q0, q1, q3\n",
-            "vmullt.s16 q5, q1, q3\n",
-            "vshr.s32 q6, q0, #31\n",
-            "vqrdmlah.s32 q6, q0, r11\n",
-            "vshr.s32 q7, q5, #31\n",
-            "vqrdmlah.s32 q7, q5, r11\n",
-            "vqrshrnb.s32 q1, q6, #",
-            $r,
-            "\n",
-            "vqrshrnt.s32 q1, q7, #",
-            $r,
-            "\n",
+            mul_requant!("q1", "q3", $r),
             // Odd elements: 1, 5, 9, 13 and 3, 7, 11, 15, into q2.
-            "vmullb.s16 q0, q2, q4\n",
-            "vmullt.s16 q5, q2, q4\n",
-            "vshr.s32 q6, q0, #31\n",
-            "vqrdmlah.s32 q6, q0, r11\n",
-            "vshr.s32 q7, q5, #31\n",
-            "vqrdmlah.s32 q7, q5, r11\n",
-            "vqrshrnb.s32 q2, q6, #",
-            $r,
-            "\n",
-            "vqrshrnt.s32 q2, q7, #",
-            $r,
-            "\n",
+            mul_requant!("q2", "q4", $r),
             "vqadd.s16 q1, q1, r5\n",
             "vqadd.s16 q2, q2, r5\n",
             $narrow,
@@ -566,30 +579,8 @@ macro_rules! mul_block_halves {
             "vldrb.s16 q4, [r1], #8\n",
             "vadd.i16 q3, q3, r4\n",
             "vadd.i16 q4, q4, r4\n",
-            "vmullb.s16 q0, q1, q3\n",
-            "vmullt.s16 q5, q1, q3\n",
-            "vshr.s32 q6, q0, #31\n",
-            "vqrdmlah.s32 q6, q0, r11\n",
-            "vshr.s32 q7, q5, #31\n",
-            "vqrdmlah.s32 q7, q5, r11\n",
-            "vqrshrnb.s32 q1, q6, #",
-            $r,
-            "\n",
-            "vqrshrnt.s32 q1, q7, #",
-            $r,
-            "\n",
-            "vmullb.s16 q0, q2, q4\n",
-            "vmullt.s16 q5, q2, q4\n",
-            "vshr.s32 q6, q0, #31\n",
-            "vqrdmlah.s32 q6, q0, r11\n",
-            "vshr.s32 q7, q5, #31\n",
-            "vqrdmlah.s32 q7, q5, r11\n",
-            "vqrshrnb.s32 q2, q6, #",
-            $r,
-            "\n",
-            "vqrshrnt.s32 q2, q7, #",
-            $r,
-            "\n",
+            mul_requant!("q1", "q3", $r),
+            mul_requant!("q2", "q4", $r),
             "vqadd.s16 q1, q1, r5\n",
             "vqadd.s16 q2, q2, r5\n",
             "vqmovnb.s16 q0, q1\n",
