@@ -36,19 +36,22 @@ fn new_project(board: &str, tag: &str) -> PathBuf {
     // The tag is in the package name too: tests build in parallel into one target
     // directory, and two projects of one board must not overwrite each other's binary.
     let name = format!("fw-{board}{tag}");
+    cmd(&name, board, None, &dir).create().unwrap();
+    dir
+}
+
+/// `new NAME --board BOARD [--model M] --path DIR`.
+fn cmd(name: &str, board: &str, model: Option<PathBuf>, dir: &Path) -> Cmd {
     Cmd {
-        name,
+        name: name.into(),
         board: board.into(),
-        model: None,
-        path: Some(dir.clone()),
+        model,
+        path: Some(dir.to_owned()),
         example: None,
         local: false,
         force: false,
         npu: None,
     }
-    .create()
-    .unwrap();
-    dir
 }
 
 fn build(dir: &Path) -> PathBuf {
@@ -110,18 +113,7 @@ fn run_emulated_with(board_name: &str, model: Option<PathBuf>) {
             let dir =
                 Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware-projects").join(format!("{board_name}-kws"));
             let _ = std::fs::remove_dir_all(&dir);
-            Cmd {
-                name: "kws".into(),
-                board: board_name.into(),
-                model: Some(model),
-                path: Some(dir.clone()),
-                example: None,
-                local: false,
-                force: false,
-                npu: None,
-            }
-            .create()
-            .unwrap();
+            cmd("kws", board_name, Some(model), &dir).create().unwrap();
             dir
         }
     };
@@ -222,18 +214,9 @@ fn kit_pse84_eval_npu_project_builds_and_links() {
     let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/mlperf-tiny/kws_ref_model.tflite");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware-projects").join("kit-pse84-eval-npu");
     let _ = std::fs::remove_dir_all(&dir);
-    Cmd {
-        name: "fw-kit-pse84-eval-npu".into(),
-        board: "kit-pse84-eval".into(),
-        model: Some(model),
-        path: Some(dir.clone()),
-        example: None,
-        local: false,
-        force: false,
-        npu: Some(String::new()),
-    }
-    .create()
-    .unwrap();
+    Cmd { npu: Some(String::new()), ..cmd("fw-kit-pse84-eval-npu", "kit-pse84-eval", Some(model), &dir) }
+        .create()
+        .unwrap();
     let elf = build(&dir);
     let parsed = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
     assert!(parsed.symbol("_SEGGER_RTT").is_some(), "no RTT control block");

@@ -39,7 +39,6 @@ pub fn neural_art(r: &NeuralArtReport, cpu: Option<&Report>) -> String {
             "; WARNING: the epoch lines do not match its \"Total number of epochs\""
         }
     );
-    let bytes = |b: Option<u64>| b.map_or_else(|| "-".to_owned(), |b| format!("{} B", grouped(b)));
     let _ = writeln!(
         out,
         "NPU memory:  weights {}, activations {} (stedgeai's allocation); epochs are stedgeai's unit, not the model's layers",
@@ -69,7 +68,6 @@ pub fn neutron(r: &NeutronReport, cpu: Option<&Report>) -> String {
         r.npu_operators, r.cpu_operators, r.input_operators
     );
     if r.total_data_bytes.is_some() || r.total_weights_bytes.is_some() {
-        let bytes = |b: Option<u64>| b.map_or_else(|| "-".to_owned(), |b| format!("{} B", grouped(b)));
         let _ = writeln!(
             out,
             "NPU memory:  total data {}, total weights {} (the converter's statistics for graph main)",
@@ -91,4 +89,9 @@ fn cpu_line(out: &mut String, cpu: Option<&Report>) {
             grouped(r.arena_bytes as u64)
         );
     }
+}
+
+/// `1,234 B`, or `-` where the tool's output gave no figure.
+fn bytes(b: Option<u64>) -> String {
+    b.map_or_else(|| "-".to_owned(), |b| format!("{} B", grouped(b)))
 }

@@ -72,21 +72,11 @@ fn orders(buffers: &[Buffer]) -> Vec<Vec<usize>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::check_placement;
     use super::super::greedy::GreedyBySize;
-    use super::super::{check_placement, BufferKind};
     use super::*;
 
-    fn buf(bytes: usize, first: usize, last: usize) -> Buffer {
-        Buffer {
-            bytes,
-            first,
-            last,
-            kind: BufferKind::Scratch(0),
-            shifts: Vec::new(),
-            persistent: false,
-            parts: Vec::new(),
-        }
-    }
+    use super::super::buffer::test_buffer as buf;
 
     /// A chain whose widest step is not its largest buffer's: input 1.5 units, then 1,
     /// 1, 2, 0.5 (the first layers of a MobileNet). Greedy by size puts the 2 at 0 and

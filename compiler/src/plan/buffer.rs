@@ -87,3 +87,17 @@ pub trait MemoryPlanner {
 pub fn align_up(n: usize) -> usize {
     n.div_ceil(ALIGN) * ALIGN
 }
+
+/// A buffer of `bytes` live from step `first` to `last`, for the planners' tests.
+#[cfg(test)]
+pub(super) fn test_buffer(bytes: usize, first: usize, last: usize) -> Buffer {
+    Buffer {
+        bytes,
+        first,
+        last,
+        kind: BufferKind::Scratch(0),
+        shifts: Vec::new(),
+        persistent: false,
+        parts: Vec::new(),
+    }
+}

@@ -102,20 +102,10 @@ fn first_free(parts: &[Part], placed: &[(usize, usize, usize, usize)]) -> usize 
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_placement, BufferKind};
+    use super::super::check_placement;
     use super::*;
 
-    fn buf(bytes: usize, first: usize, last: usize) -> Buffer {
-        Buffer {
-            bytes,
-            first,
-            last,
-            kind: BufferKind::Scratch(0),
-            shifts: Vec::new(),
-            persistent: false,
-            parts: Vec::new(),
-        }
-    }
+    use super::super::buffer::test_buffer as buf;
 
     #[test]
     fn chain_reuses_memory() {
