@@ -240,6 +240,53 @@ proptest! {
         prop_assert_eq!(&a, &c);
     }
 
+    /// Pointwise layers of 16 to 48 input channels, which run one group of four output
+    /// channels at a time over all pixels (`conv::pointwise`): output counts that are
+    /// not multiples of four (an overlapping last group) and below four (the per-pixel
+    /// path), strides 1 and 2 on each axis (rows that skip input pixels, or end past the
+    /// next row's start), any pixel count, right shifts only (the grouped path's
+    /// condition) and, one case in eight, a left shift somewhere (the per-pixel path).
+    #[test]
+    fn pointwise_by_groups_matches_reference(
+        (ih, iw) in (1usize..13, 1usize..13),
+        (sh, sw) in (1usize..3, 1usize..3),
+        batches in 1usize..3,
+        in_c in 16usize..49,
+        out_c in 1usize..41,
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        has_bias in any::<bool>(),
+        left_shift in proptest::bool::weighted(0.125),
+        seed in any::<u64>(),
+    ) {
+        let (oh, ow) = (ih.div_ceil(sh), iw.div_ceil(sw));
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: 1, dilation_h: 1, pad_w: 0, pad_h: 0,
+            activation_min: amin, activation_max: amax, batches,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: 1, filter_w: 1,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * ih * iw * in_c);
+        let filter = rng.bytes(out_c * in_c);
+        let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
+        let (mult, mut shift) = rng.requant(out_c);
+        for s in &mut shift {
+            *s = (*s).min(0);
+        }
+        if left_shift {
+            shift[out_c / 2] = 2;
+        }
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        let n = batches * oh * ow * out_c;
+        let (mut want, mut got) = (vec![0i8; n], vec![0i8; n]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
+        prop_assert!(conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut [], &mut got));
+        prop_assert_eq!(want, got);
+    }
+
     #[test]
     fn transpose_conv_matches_reference(
         (h, w) in (transposed_axis(), transposed_axis()),

@@ -40,6 +40,13 @@ impl Group4 {
         self.mult[j] = mult;
         self.right[j] = shift.min(0);
     }
+
+    /// Whether a lane shifts left (an OR of the words, where `left == [0; 4]` compiled
+    /// to a call to `memcmp`).
+    #[inline(always)]
+    pub fn shifts_left(&self) -> bool {
+        self.left.iter().fold(0, |a, &l| a | l) != 0
+    }
 }
 
 /// Requantization constants of four consecutive channels in [`Group16`].

@@ -15,6 +15,8 @@ mod reference;
 pub mod optimized;
 #[cfg(not(feature = "reference-kernels"))]
 mod pixel;
+#[cfg(not(feature = "reference-kernels"))]
+mod pointwise;
 
 pub use params::{
     conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, is_pointwise, padded_extent, ConvParams, STACK_COLUMN,

@@ -15,6 +15,7 @@
 
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::ConvPixel;
+use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
@@ -59,10 +60,15 @@ fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
     unsafe { core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut i8, bytes.len()) }
 }
 
-/// 1x1 convolution without padding: each output pixel's column is its input pixel.
+/// 1x1 convolution without padding: each output pixel's column is its input pixel. By
+/// groups of four channels over all pixels where `pointwise::by_groups` says so, else one
+/// call per pixel.
 fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let (k, od) = (id, p.output_depth);
+    if pointwise::by_groups(p, table) {
+        return pointwise::conv_by_groups(p, input, filter, table, output);
+    }
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);

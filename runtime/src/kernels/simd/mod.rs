@@ -11,6 +11,7 @@ mod bytes;
 pub mod depthwise;
 mod elementwise;
 mod out_quant;
+pub mod pointwise;
 mod run;
 
 #[cfg(tinyml_dsp)]
@@ -23,6 +24,8 @@ mod mve_conv;
 mod mve_depthwise;
 #[cfg(tinyml_mve)]
 mod mve_elementwise;
+#[cfg(tinyml_mve)]
+mod mve_pointwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};

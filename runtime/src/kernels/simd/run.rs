@@ -1,5 +1,6 @@
 //! The run of output pixels the depthwise routines (`depthwise.rs`, `mve_depthwise.rs`)
-//! take, apart so that neither file imports the other's.
+//! take, and the grid of them the pointwise ones (`pointwise.rs`, `mve_pointwise.rs`)
+//! take, apart so that neither file of a pair imports the other's.
 
 /// Where a run of output pixels reads and writes.
 #[derive(Clone, Copy, Debug)]
@@ -14,4 +15,32 @@ pub struct Run {
     pub ostep: isize,
     /// Pixels in the run (at least 1).
     pub npix: usize,
+}
+
+/// Output pixels in `rows` rows of `width`, and where they read and write: a pixel's
+/// column is the input's bytes from its base, which advances by `xstep` per pixel and by
+/// `row_skip` more after each row; its four outputs are at its output base, which
+/// advances by `ostep` per pixel (rows back to back).
+#[derive(Clone, Copy, Debug)]
+pub struct PixelGrid {
+    /// Rows of output pixels.
+    pub rows: usize,
+    /// Output pixels per row.
+    pub width: usize,
+    /// Input bytes from one pixel's column to the next one's in a row.
+    pub xstep: usize,
+    /// Input bytes added after a row's last step to reach the next row (negative when
+    /// the last step already overshoots the row: stride 2 along a row, 1 down).
+    pub row_skip: isize,
+    /// Output bytes from one pixel to the next.
+    pub ostep: usize,
+}
+
+impl PixelGrid {
+    /// Input offset of the column of pixel `i` of row `r`.
+    #[inline(always)]
+    pub fn column(&self, r: usize, i: usize) -> usize {
+        let row = (self.width * self.xstep) as isize + self.row_skip;
+        (r as isize * row) as usize + i * self.xstep
+    }
 }

@@ -4,8 +4,9 @@
 //! dilations up to 3, SAME and VALID padding), large inputs (a big zero-point-padded
 //! copy), one input channel with 4 to 16 outputs and windows up to 10x8 (the convolution
 //! the compiler lowers a one-channel depthwise layer to), one to four input channels over
-//! images of up to 16x16 with 1 to 24 outputs, and columns of about 1000
-//! bytes; 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
+//! images of up to 16x16 with 1 to 24 outputs, columns of about 1000 bytes, and
+//! pointwise layers of 1 to 48 input channels with right shifts only (run by groups of
+//! four output channels over all pixels, `conv::pointwise`); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
 //! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, else the kernel
 //! declines), the kernel's minimum, the column only (im2col from the input with per-row
 //! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
@@ -34,6 +35,9 @@ enum Shape {
     /// windows inside the image, read in place by the per-pixel routine, and blocks of
     /// fewer than four output channels.
     FewChannels,
+    /// Pointwise, 1 to 48 input channels over up to 12x12 pixels, no left shift: every
+    /// column shape of the Helium routine that runs one group over all pixels.
+    PointwiseGroups,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -58,8 +62,9 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 18 {
+        let shape = match rng.u32() % 21 {
             0..=4 => Shape::Pointwise,
+            18..=20 => Shape::PointwiseGroups,
             5..=10 => Shape::General,
             11..=12 => Shape::LargeInput,
             13..=14 => Shape::OneChannel,
@@ -68,6 +73,7 @@ fn draw(rng: &mut Rng) -> ConvCase {
         };
         let (h, w, depth) = match shape {
             Shape::Pointwise => (pointwise_axis(rng, 10), pointwise_axis(rng, 10), rng.size(1, 48)),
+            Shape::PointwiseGroups => (pointwise_axis(rng, 12), pointwise_axis(rng, 12), rng.size(1, 48)),
             Shape::General => (params::axis(rng, 10, 5, 3, 3), params::axis(rng, 10, 5, 3, 3), rng.size(1, 12)),
             Shape::LargeInput => (params::axis(rng, 28, 3, 2, 2), params::axis(rng, 28, 3, 2, 2), rng.size(4, 8)),
             Shape::OneChannel => (params::axis(rng, 20, 10, 2, 2), params::axis(rng, 20, 8, 2, 2), 1),
@@ -83,6 +89,7 @@ fn draw(rng: &mut Rng) -> ConvCase {
         let out_c = match shape {
             Shape::OneChannel => rng.size(4, 16),
             Shape::FewChannels => rng.size(1, 24),
+            Shape::PointwiseGroups => rng.size(4, 40),
             _ => rng.size(1, 100),
         };
         let (amin, amax) = params::activation(rng);
@@ -156,6 +163,11 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     rng.fill_i8(&mut b.filter[..nf]);
     params::biases(rng, &mut b.bias[..od]);
     params::requant(rng, &mut b.mult[..od], &mut b.shift[..od]);
+    if matches!(c.shape, Shape::PointwiseGroups) {
+        for s in &mut b.shift[..od] {
+            *s = (*s).min(0);
+        }
+    }
     let (input, filter) = (&b.input[..ni], &b.filter[..nf]);
     let bias = if c.bias { &b.bias[..od] } else { &[][..] };
     let (mult, shift) = (&b.mult[..od], &b.shift[..od]);
