@@ -40,6 +40,13 @@ pub fn conv_s8(
     let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
         return false;
     };
+    // A dilation along an axis of one tap changes no tap: without it, a 7x1 window of
+    // dilation 2 is read in place by the per-pixel routine instead of gathered tap by tap.
+    let p = &ConvParams {
+        dilation_h: if p.filter_h == 1 { 1 } else { p.dilation_h },
+        dilation_w: if p.filter_w == 1 { 1 } else { p.dilation_w },
+        ..*p
+    };
     let k = p.filter_h * p.filter_w * p.input_depth;
     if is_pointwise(p) {
         conv_pointwise(p, input, filter, table, output);
