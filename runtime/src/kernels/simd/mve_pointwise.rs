@@ -22,6 +22,14 @@ pub const CTX: usize = 19;
 /// Deepest column the routine unrolls: three 16-byte chunks.
 pub const MAX_DEPTH: usize = 48;
 
+/// One filter row's 16 bytes at byte `$off` of `$row` times the pixel's (q0), added to
+/// `$acc`.
+macro_rules! row {
+    ($row:literal, $acc:literal, $off:literal) => {
+        concat!("vldrb.u8 q1, [", $row, ", #", $off, "]\nvmladava.s8 ", $acc, ", q0, q1\n")
+    };
+}
+
 /// One full chunk of the column at byte `$off`: the pixel's 16 bytes (q0) times the four
 /// filter rows' (q1, reloaded per row), added to r0, r2, r4, r8.
 macro_rules! chunk {
@@ -30,22 +38,10 @@ macro_rules! chunk {
             "vldrb.u8 q0, [r1, #",
             $off,
             "]\n",
-            "vldrb.u8 q1, [r3, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r0, q0, q1\n",
-            "vldrb.u8 q1, [r9, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r2, q0, q1\n",
-            "vldrb.u8 q1, [r10, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r4, q0, q1\n",
-            "vldrb.u8 q1, [r12, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r8, q0, q1\n",
+            row!("r3", "r0", $off),
+            row!("r9", "r2", $off),
+            row!("r10", "r4", $off),
+            row!("r12", "r8", $off),
         )
     };
 }
@@ -54,8 +50,8 @@ macro_rules! chunk {
 /// by the `vctp.8` of the routine's setup (false lanes read nothing and load zeros, so
 /// the sums take only the column's bytes and no load reaches past a row or the input),
 /// two rows per predicated block (q1 and q5, free in this variant). For columns of less
-/// than 8 bytes, where the unpredicated rows of `tail_chunk_wide` would read past the
-/// group's four rows.
+/// than 16 bytes, among them those under 8, where the unpredicated rows of
+/// `tail_chunk_wide` would read past the group's four rows.
 macro_rules! tail_chunk {
     ($off:literal) => {
         concat!(
@@ -99,18 +95,9 @@ macro_rules! tail_chunk_wide {
             $off,
             "]\n",
             "vmladava.s8 r8, q0, q5\n",
-            "vldrb.u8 q1, [r3, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r0, q0, q1\n",
-            "vldrb.u8 q1, [r9, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r2, q0, q1\n",
-            "vldrb.u8 q1, [r10, #",
-            $off,
-            "]\n",
-            "vmladava.s8 r4, q0, q1\n",
+            row!("r3", "r0", $off),
+            row!("r9", "r2", $off),
+            row!("r10", "r4", $off),
         )
     };
 }
