@@ -40,13 +40,6 @@ pub fn conv_s8(
     let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
         return false;
     };
-    // A dilation along an axis of one tap changes no tap: without it, a 7x1 window of
-    // dilation 2 is read in place by the per-pixel routine instead of gathered tap by tap.
-    let p = &ConvParams {
-        dilation_h: if p.filter_h == 1 { 1 } else { p.dilation_h },
-        dilation_w: if p.filter_w == 1 { 1 } else { p.dilation_w },
-        ..*p
-    };
     let k = p.filter_h * p.filter_w * p.input_depth;
     if is_pointwise(p) {
         conv_pointwise(p, input, filter, table, output);
@@ -154,7 +147,9 @@ fn conv_general(
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
-            if p.dilation_w == 1 {
+            // A window of one column has no horizontal dilation, whatever the layer says
+            // (a 7x1 window of dilation 2 is read in place, not gathered tap by tap).
+            if p.dilation_w == 1 || p.filter_w == 1 {
                 let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
                 let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
                 if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {
