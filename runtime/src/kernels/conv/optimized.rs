@@ -147,9 +147,7 @@ fn conv_general(
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
-            // A window of one column has no horizontal dilation, whatever the layer says
-            // (a 7x1 window of dilation 2 is read in place, not gathered tap by tap).
-            if p.dilation_w == 1 || p.filter_w == 1 {
+            if rows_are_runs(p) {
                 let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
                 let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
                 if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {
@@ -226,6 +224,14 @@ fn by_pixel(
     }
 }
 
+/// Whether each filter row's taps are one contiguous run of the input: no horizontal
+/// dilation, or a window of one column whatever its dilation (a 7x1 window of dilation 2
+/// is read in place, not gathered tap by tap).
+#[inline(always)]
+fn rows_are_runs(p: &ConvParams) -> bool {
+    p.dilation_w == 1 || p.filter_w == 1
+}
+
 /// Copies one batch of the input into `padded` (`pw` pixels wide), surrounded by input
 /// zero points: `pad_h` rows above, `pad_w` columns on the left, and up to the size of
 /// `padded` below and on the right.
@@ -267,7 +273,7 @@ fn gather<const CLIP_ROWS: bool>(
             continue;
         }
         let py = py as usize;
-        if p.dilation_w == 1 {
+        if rows_are_runs(p) {
             let src = &image[(py * width + x0) * id..][..row];
             if cfg!(tinyml_mve) {
                 // A tail-predicated vector loop: no byte tail, no call.
@@ -308,7 +314,7 @@ fn copy_fixed<const N: usize>(dst: &mut [i8], src: &[i8]) {
 fn im2col(p: &ConvParams, input: &[i8], b: usize, oy: usize, ox: usize, zero_point: i8, column: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let row = p.filter_w * id;
-    if p.dilation_w == 1 {
+    if rows_are_runs(p) {
         // Input columns x0 - pad .. x0 - pad + filter_w, clipped to [0, iw).
         let start = (ox * p.stride_w) as isize - p.pad_w as isize;
         let lo = (-start).clamp(0, p.filter_w as isize) as usize;
