@@ -8,6 +8,7 @@
 //! channels.
 
 use super::params::DepthwiseConvParams;
+use crate::kernels::geometry::taps_inside;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
 use crate::kernels::simd::OutQuant;
@@ -108,8 +109,9 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             let o_row = (b * p.output_h + oy) * p.output_w;
             // The window's first input row (negative in the top padding).
             let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
-            let y_in = |ky: usize| (0..ih).contains(&(y0 + ky as isize * p.dilation_h as isize));
-            let inside = y_in(0) && y_in(fh - 1);
+            // Filter rows whose input row is inside the image.
+            let rows_in = taps_inside(y0, p.dilation_h, fh, p.input_h);
+            let inside = rows_in == (0..fh);
             // Input pixel (y0, x0) of this batch, as an address (possibly outside the
             // image: only the offsets of taps inside it are added to it).
             let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
@@ -118,12 +120,16 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 let x0 = ox as isize * sw - p.pad_w as isize;
                 let base = origin(x0);
                 let pad = zp.wrapping_sub(base);
-                for ky in 0..fh {
-                    let y_ok = y_in(ky);
-                    for kx in 0..fw {
-                        let xi = x0 + kx as isize * dw;
-                        offs[ky * fw + kx] =
-                            if y_ok && (0..iw).contains(&xi) { ky as isize * tap_y + kx as isize * tap_x } else { pad };
+                // Every tap at the zero points, then the taps inside the image over
+                // them, a range per row (a test per tap made a border pixel cost about
+                // two interior ones).
+                let cols = taps_inside(x0, p.dilation_w, fw, p.input_w);
+                offs.fill(pad);
+                for ky in rows_in.clone() {
+                    let mut at = ky as isize * tap_y + cols.start as isize * tap_x;
+                    for o in &mut offs[ky * fw + cols.start..ky * fw + cols.end] {
+                        *o = at;
+                        at += tap_x;
                     }
                 }
                 let run =
