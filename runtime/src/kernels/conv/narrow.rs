@@ -14,11 +14,11 @@
 //! host tests check the band and offset arithmetic with it, but only Helium dispatches
 //! here (the DSP path's im2col is faster than scalar gathers).
 //!
-//! Stack: the band, the repacked weights (both [`BAND`] bytes) and the offsets
-//! ([`MAX_TAPS`] bytes), only on this path (`conv_narrow` is not inlined).
+//! Stack: the band ([`BAND`] bytes), the repacked weights ([`WEIGHTS`]) and the offsets
+//! ([`MAX_TAPS`]), only on this path (`conv_narrow` is not inlined).
 
 use super::params::ConvParams;
-use crate::kernels::packed::{group4_block, Group4, CHANNEL_BLOCK};
+use crate::kernels::packed::{group4_block, group4_count, Group4, CHANNEL_BLOCK};
 use crate::kernels::simd::{copy_i8, fill_i8};
 
 /// Bytes of the band of input rows: keeps every tap's offset from its window's first
@@ -26,22 +26,23 @@ use crate::kernels::simd::{copy_i8, fill_i8};
 pub const BAND: usize = 256;
 /// Most taps (filter height x width x input channels) of a window: four gathers of 16.
 pub const MAX_TAPS: usize = 64;
-/// Bytes of repacked weights: one group of four channels at [`MAX_TAPS`], or several
-/// groups of fewer taps.
-const WEIGHTS: usize = 4 * MAX_TAPS;
+/// Bytes of the repacked weights of all output channels: 8 at [`MAX_TAPS`] taps, 32 at
+/// 16 taps. Layers with more (a 64-channel first layer) keep the general path: repacking
+/// for each band of rows cost more than the gathers saved (KWS's 10x4 layer: 12% more
+/// instructions for the model).
+const WEIGHTS: usize = 8 * MAX_TAPS;
 
 /// Whether [`conv_narrow`] handles `p`: 1 to 4 input channels, 9 to [`MAX_TAPS`] taps,
-/// at least four output channels in every block of [`CHANNEL_BLOCK`], and the filter
-/// height's rows of one window's width within [`BAND`].
+/// at least four output channels, their repacked weights within [`WEIGHTS`], and the
+/// filter height's rows of one window's width within [`BAND`].
 pub fn is_narrow(p: &ConvParams) -> bool {
     let taps = p.filter_h * p.filter_w * p.input_depth;
     let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
-    let last_block = p.output_depth % CHANNEL_BLOCK;
     (1..=4).contains(&p.input_depth)
         && p.filter_h * p.filter_w >= 9
         && taps <= MAX_TAPS
         && p.output_depth >= 4
-        && (last_block == 0 || last_block >= 4)
+        && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= WEIGHTS
         && p.output_h > 0
         && p.output_w > 0
         && p.stride_w > 0
@@ -81,16 +82,11 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4]
     }
     let zero_point = (-p.input_offset) as i8;
     let mut band = [0i8; BAND];
-    // Repacked weights: of every group when they fit (repacked once), else of one group
-    // at a time, repacked for each band (16-byte copies, fewer instructions than
-    // refilling the band for each group).
+    // The repacked weights of every group, once.
     let mut weights = [0i8; WEIGHTS];
     let group_bytes = 64 * chunks;
-    let all_fit = groups(od, table).count() * group_bytes <= WEIGHTS;
-    if all_fit {
-        for (g, (c, _)) in groups(od, table).enumerate() {
-            repack(filter, k, c, &mut weights[g * group_bytes..(g + 1) * group_bytes]);
-        }
+    for (g, (c, _)) in groups(od, table).enumerate() {
+        repack(filter, k, c, &mut weights[g * group_bytes..(g + 1) * group_bytes]);
     }
     for b in 0..p.batches {
         let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
@@ -100,11 +96,7 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4]
                 let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
                 fill_band(p, image, oy, x0, row_bytes, zero_point, &mut band);
                 for (g, (c, group)) in groups(od, table).enumerate() {
-                    let slot = if all_fit { g * group_bytes } else { 0 };
-                    let w = &mut weights[slot..slot + group_bytes];
-                    if !all_fit {
-                        repack(filter, k, c, w);
-                    }
+                    let w = &weights[g * group_bytes..(g + 1) * group_bytes];
                     let ctx: [i32; CTX] = [
                         group.bias[0],
                         group.bias[1],
