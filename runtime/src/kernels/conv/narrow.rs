@@ -1,7 +1,7 @@
-//! CONV_2D over narrow inputs (1 to 4 input channels, 9 to 64 taps per window: first
-//! layers, 3x3 and 5x3 kernels), where the general kernel's per-pixel im2col copy (one
+//! CONV_2D over narrow inputs (1 to 4 input channels, 7 to 64 taps per window: first
+//! layers, 3x3, 5x3 and 7x1 kernels), where the general kernel's per-pixel im2col copy (one
 //! short run per filter row, tap by tap when dilated) and its block setup cost more than
-//! the products of a window of 9 to 45 bytes.
+//! the products of a window of 7 to 64 bytes.
 //!
 //! Per output row, the filter rows' input rows are copied into a band of at most [`BAND`] bytes, the padding set to the input zero point
 //! (the model compiler folded `input_offset * sum w` into the biases, so a padded tap
@@ -32,15 +32,15 @@ pub const MAX_TAPS: usize = 64;
 /// instructions for the model).
 const WEIGHTS: usize = 8 * MAX_TAPS;
 
-/// Whether [`conv_narrow`] handles `p`: 1 to 4 input channels, 9 to [`MAX_TAPS`] taps,
+/// Whether [`conv_narrow`] handles `p`: 1 to 4 input channels, 7 to [`MAX_TAPS`] taps
+/// (from 7x1 on one channel: below, a gather fills less than half its lanes),
 /// at least four output channels, their repacked weights within [`WEIGHTS`], and the
 /// filter height's rows of one window's width within [`BAND`].
 pub fn is_narrow(p: &ConvParams) -> bool {
     let taps = p.filter_h * p.filter_w * p.input_depth;
     let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
     (1..=4).contains(&p.input_depth)
-        && p.filter_h * p.filter_w >= 9
-        && taps <= MAX_TAPS
+        && (7..=MAX_TAPS).contains(&taps)
         && p.output_depth >= 4
         && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= WEIGHTS
         && p.output_h > 0

@@ -1,11 +1,11 @@
 //! Helium routine of the narrow-input convolution (`conv::narrow`): a run of output pixels
 //! of one group of four channels whose windows lie in a band of at most 256 bytes, so
 //! that one byte-gather (`vldrb.u8` with 8-bit offsets) collects 16 taps of a window,
-//! whatever the stride, dilation and padding (the band holds the zero points). With 9 to
+//! whatever the stride, dilation and padding (the band holds the zero points). With 7 to
 //! 64 taps per window the taps fill the vector lanes, where an im2col copy per filter row
 //! and a block loop per pixel cost more than the products.
 
-/// Words of the context [`conv_narrow_run`] reads, built once per group by
+/// Words of the context [`conv_narrow_run`] reads, built per run by
 /// `conv::narrow`: `[bias; 4], weights, offsets, chunks, output offset, pixel step,
 /// output step, min, max, group`.
 pub const NARROW_CTX: usize = 13;
