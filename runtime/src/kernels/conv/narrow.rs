@@ -3,16 +3,17 @@
 //! short run per filter row, tap by tap when dilated) and its block setup cost more than
 //! the products of a window of 7 to 64 bytes.
 //!
-//! Per output row, the filter rows' input rows are copied into a band of at most [`BAND`] bytes, the padding set to the input zero point
-//! (the model compiler folded `input_offset * sum w` into the biases, so a padded tap
-//! must read the zero point, as the reference's skipped tap adds nothing); the window of
-//! every pixel of the row is then at fixed byte offsets (below 256) from its first
-//! column, whatever the stride and dilation. On Helium one byte-gather per 16 taps
-//! collects a window into a vector (`simd::conv_narrow_run`), four `vmladava.s8` with
-//! a group's weights (repacked, zero past the taps) and one vector
-//! requantization finish the pixel. Elsewhere a scalar loop has the same contract; the
-//! host tests check the band and offset arithmetic with it, but only Helium dispatches
-//! here (the DSP path's im2col is faster than scalar gathers).
+//! Per output row, the filter rows' input rows are copied into a band of at most [`BAND`]
+//! bytes, the padding set to the input zero point (the model compiler folded
+//! `input_offset * sum w` into the biases, so a padded tap must read the zero point, as
+//! the reference's skipped tap adds nothing); the window of every pixel of the row is
+//! then at fixed byte offsets (below 256) from its first column, whatever the stride and
+//! dilation. On Helium one byte-gather per 16 taps collects a window into a vector
+//! (`simd::conv_narrow_run`), four `vmladava.s8` with a group's weights (repacked, zero
+//! past the taps) and one vector requantization finish the pixel. Elsewhere a scalar
+//! loop has the same contract; the host tests check the band and offset arithmetic with
+//! it, but only Helium dispatches here (the M33 and M4 keep the general path, whose DSP
+//! dot products the scalar loop was not measured against).
 //!
 //! Stack: the band ([`BAND`] bytes), the repacked weights ([`WEIGHTS`]) and the offsets
 //! ([`MAX_TAPS`]), only on this path (`conv_narrow` is not inlined).
