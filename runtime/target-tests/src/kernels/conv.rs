@@ -31,9 +31,10 @@ enum Shape {
     LargeInput,
     OneChannel,
     DeepColumn,
-    /// One to four input channels over images of up to 16x16 (first layers): mostly
-    /// windows inside the image, read in place by the per-pixel routine, and blocks of
-    /// fewer than four output channels.
+    /// One to four input channels over images of up to 16x16 (first layers): on Helium
+    /// the narrow-input path (`conv::narrow`) from 9 taps and four output channels, else
+    /// mostly windows inside the image, read in place by the per-pixel routine, and
+    /// blocks of fewer than four output channels.
     FewChannels,
     /// Pointwise, 1 to 48 input channels over up to 12x12 pixels, no left shift: every
     /// column shape of the Helium routine that runs one group over all pixels.
