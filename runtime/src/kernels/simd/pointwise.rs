@@ -12,20 +12,22 @@ use super::{dot4_requantize, Group4, OutQuant};
 /// tests take the decisions the device takes.
 pub const POINTWISE_MAX_DEPTH: usize = 48;
 
-/// For every pixel of `grid`, with `k = column` bytes of `x` at the pixel's column and
-/// the four filter rows `w[c * k..(c + 1) * k]`:
+/// For every pixel of `grid`, with the `k` bytes of `x` at the pixel's column and the
+/// four filter rows `w[c * k..(c + 1) * k]`:
 /// `out[o + c] = clamp(mbqm(x . w_c + bias_c, mult_c, shift_c) + offset)` for `c < 4`,
 /// `o` the pixel's output base, the reference kernels' arithmetic. On Helium one routine
 /// runs the whole grid when `k <= POINTWISE_MAX_DEPTH` and no lane of `group` shifts left
 /// (`mve_pointwise.rs`, which needs no left shift), else one call per pixel.
 ///
-/// Panics when a slice is too short for the grid.
+/// Panics when a slice is too short for the grid, or when a row starts before the one
+/// above it.
 #[inline]
 pub fn pointwise_group4(x: &[i8], k: usize, w: &[i8], group: &Group4, q: OutQuant, grid: &PixelGrid, out: &mut [i8]) {
     let PixelGrid { rows, width, .. } = *grid;
     if rows == 0 || width == 0 || k == 0 {
         return;
     }
+    assert!((width * grid.xstep) as isize + grid.row_skip >= 0, "rows of a pixel grid go down the input");
     // Bounds of the last pixel's column and outputs: every other one comes before.
     let x = &x[..grid.column(rows - 1, width - 1) + k];
     let out = &mut out[..(rows * width - 1) * grid.ostep + 4];
