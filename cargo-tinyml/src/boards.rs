@@ -124,6 +124,35 @@ pub struct MemoryRegion {
     pub origin: u64,
     /// Length in bytes.
     pub length: u64,
+    /// How fast the core reaches it, for a RAM-like region the arena may use (see
+    /// [`Board::arena_regions`]); absent: the arena does not go there (the `ram` region
+    /// always may, as system SRAM unless stated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<Speed>,
+}
+
+/// The speed class of a RAM-like region, fastest first: the arena fills the regions in
+/// this order.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Speed {
+    /// Tightly coupled memory (DTCM, TCM): single-cycle, beside the core.
+    Tcm,
+    /// On-chip system SRAM behind the bus matrix.
+    Sram,
+    /// Off-chip RAM (PSRAM, SDRAM) behind an external memory controller.
+    External,
+}
+
+impl Speed {
+    /// The name used in board files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speed::Tcm => "tcm",
+            Speed::Sram => "sram",
+            Speed::External => "external",
+        }
+    }
 }
 
 /// Role of a memory region in the generated `memory.x`.
@@ -242,6 +271,9 @@ impl Board {
                 return Err(format!("memory region {} does not fit the 32-bit address space", r.name));
             }
         }
+        if let Some(r) = self.memory.iter().find(|r| r.kind == RegionKind::Flash && r.speed.is_some()) {
+            return Err(format!("memory region {} is flash: `speed` is for regions the arena may use", r.name));
+        }
         for (i, a) in self.memory.iter().enumerate() {
             for b in &self.memory[i + 1..] {
                 if a.name == b.name {
@@ -269,6 +301,24 @@ impl Board {
     /// The region data, stack and the arena link into (`RAM` in `memory.x`).
     pub fn ram(&self) -> &MemoryRegion {
         self.memory.iter().find(|r| r.kind == RegionKind::Ram).expect("validated board has a RAM region")
+    }
+
+    /// The regions the arena may use, fastest first: by [`Speed`] (the `ram` region, when
+    /// its speed is not given, counts as system SRAM), the `ram` region first among
+    /// equals, then in file order.
+    pub fn arena_regions(&self) -> Vec<(&MemoryRegion, Speed)> {
+        let mut regions: Vec<(&MemoryRegion, Speed)> = self
+            .memory
+            .iter()
+            .filter_map(|r| match (r.kind, r.speed) {
+                (RegionKind::Ram, speed) => Some((r, speed.unwrap_or(Speed::Sram))),
+                (RegionKind::Other, Some(speed)) => Some((r, speed)),
+                _ => None,
+            })
+            .collect();
+        // Stable: file order among equals.
+        regions.sort_by_key(|(r, speed)| (*speed, r.kind != RegionKind::Ram));
+        regions
     }
 
     /// Whether the board runs in an emulator rather than on hardware.

@@ -13,6 +13,7 @@ mod buffer;
 pub mod containers;
 pub mod greedy;
 pub mod linear;
+pub mod regions;
 pub mod rows;
 mod union;
 
@@ -465,19 +466,7 @@ pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>]) -> Vec<Scratch
 /// tensors come first, one after another (the persistent region, as TFLM allocates them
 /// apart from the planned arena); the strategy places the rest after them.
 pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind) -> MemoryPlan {
-    let mut offsets = vec![0; buffers.len()];
-    let mut persistent_bytes = 0;
-    for (b, off) in buffers.iter().zip(&mut offsets).filter(|(b, _)| b.persistent) {
-        *off = persistent_bytes;
-        persistent_bytes += align_up(b.bytes);
-    }
-    let planned: Vec<Buffer> = buffers.iter().filter(|b| !b.persistent).cloned().collect();
-    let mut placed = kind.planner().place(&planned).into_iter();
-    for (b, off) in buffers.iter().zip(&mut offsets) {
-        if !b.persistent {
-            *off = persistent_bytes + placed.next().expect("an offset per planned buffer");
-        }
-    }
+    let (offsets, persistent_bytes) = place(buffers, kind);
     let mut tensor_offsets = vec![None; graph.tensors.len()];
     let mut scratch = vec![(0, 0); steps.len()];
     let mut arena_bytes = 0;
@@ -502,6 +491,25 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         rows: vec![None; steps.len()],
         memory: MemoryMode::Speed,
     }
+}
+
+/// Offsets of `buffers` in one arena: the variable tensors first, one after another (the
+/// persistent region, whose size comes second), then the rest by the strategy.
+pub fn place(buffers: &[Buffer], kind: PlannerKind) -> (Vec<usize>, usize) {
+    let mut offsets = vec![0; buffers.len()];
+    let mut persistent_bytes = 0;
+    for (b, off) in buffers.iter().zip(&mut offsets).filter(|(b, _)| b.persistent) {
+        *off = persistent_bytes;
+        persistent_bytes += align_up(b.bytes);
+    }
+    let planned: Vec<Buffer> = buffers.iter().filter(|b| !b.persistent).cloned().collect();
+    let mut placed = kind.planner().place(&planned).into_iter();
+    for (b, off) in buffers.iter().zip(&mut offsets) {
+        if !b.persistent {
+            *off = persistent_bytes + placed.next().expect("an offset per planned buffer");
+        }
+    }
+    (offsets, persistent_bytes)
 }
 
 /// Checks a placement: aligned, and no two buffers' parts live at the same time share
