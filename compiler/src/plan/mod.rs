@@ -110,6 +110,10 @@ pub struct MemoryPlan {
     pub rows: Vec<Option<RowsInPlace>>,
     /// The memory mode that chose [`MemoryPlan::in_place`].
     pub memory: MemoryMode,
+    /// When the arena is split across memory regions ([`regions`]): each region's name
+    /// and arena bytes, fastest first. Offsets then count region 0's bytes, then region
+    /// 1's, and so on ([`MemoryPlan::arena_bytes`] is their sum); empty for one arena.
+    pub regions: Vec<(String, usize)>,
 }
 
 /// Per step, the arena input its output may write over: one its kernel offers
@@ -490,6 +494,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         in_place: vec![None; steps.len()],
         rows: vec![None; steps.len()],
         memory: MemoryMode::Speed,
+        regions: Vec::new(),
     }
 }
 

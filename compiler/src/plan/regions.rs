@@ -156,6 +156,58 @@ pub fn split(buffers: &[Buffer], heat: &[u64], regions: &[Region], kind: Planner
     RegionPlan { arenas }
 }
 
+/// `plan` over `regions`: unchanged when the first region holds it all (or when only the
+/// last holds buffers, or the program has NPU steps), else its buffers at their places in each region's arena, the
+/// regions' bytes counted one after another ([`MemoryPlan::regions`]).
+pub fn split_plan(
+    graph: &Graph,
+    steps: &[Step],
+    plan: MemoryPlan,
+    regions: &[Region],
+    kind: PlannerKind,
+) -> MemoryPlan {
+    // An NPU step's command stream addresses its region as one block of one arena.
+    if steps.iter().any(|s| s.kernel.npu_region().is_some()) {
+        return plan;
+    }
+    let buffers: Vec<Buffer> = plan.buffers.iter().map(|(b, _)| b.clone()).collect();
+    let heat = buffer_heat(&buffers, steps, &step_work(graph, steps));
+    let placed = place_in_regions(&plan, &heat, regions, kind);
+    if !placed.is_split() {
+        return plan;
+    }
+    let used: Vec<&RegionArena> = placed.arenas.iter().filter(|a| !a.buffers.is_empty()).collect();
+    let mut offsets = vec![0; buffers.len()];
+    let mut base = 0;
+    for a in &used {
+        for &(i, off) in &a.buffers {
+            offsets[i] = base + off;
+        }
+        base += a.arena_bytes;
+    }
+    let mut tensor_offsets = vec![None; plan.tensor_offsets.len()];
+    let mut scratch = vec![(0, 0); plan.scratch.len()];
+    for (b, &off) in buffers.iter().zip(&offsets) {
+        match &b.kind {
+            BufferKind::Tensors(ts) => {
+                for (&t, &shift) in ts.iter().zip(&b.shifts) {
+                    tensor_offsets[t] = Some(off + shift);
+                }
+            }
+            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
+        }
+    }
+    MemoryPlan {
+        arena_bytes: base,
+        persistent_bytes: used[0].persistent_bytes,
+        tensor_offsets,
+        scratch,
+        buffers: buffers.into_iter().zip(offsets).collect(),
+        regions: used.iter().map(|a| (a.name.clone(), a.arena_bytes)).collect(),
+        ..plan
+    }
+}
+
 /// The arena of the buffers `chosen` (indices into `buffers`): its aligned size, its
 /// persistent bytes and each buffer's offset.
 fn arena_of(buffers: &[Buffer], chosen: &[usize], kind: PlannerKind) -> (usize, usize, Vec<usize>) {
