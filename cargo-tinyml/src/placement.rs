@@ -136,7 +136,7 @@ impl Placement {
             }
         }
         if self.split {
-            s.push_str("the arena is split: the generated code takes one arena per region that holds buffers\n");
+            s.push_str("the arena is split: built with these regions (`CompileOptions::regions`), the generated code takes one arena per region; `cargo tinyml new` projects still link one arena in RAM\n");
         }
         s
     }

@@ -373,22 +373,27 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     }
     let t_in = g.inputs[0];
     let t_out = g.outputs[0];
-    // Split, the arena type has a lifetime of its own: the views borrow the arena.
-    let (view_lt, arena_ty, input_view, output_view) = if is_split(p) {
-        ("<'a>", "'a ModelArena<'_>", "arena.inplace(INPUT0)", "arena.view(OUTPUT0)")
+    // Split, the arena type has a lifetime of its own, apart from the views' borrow.
+    let (lt, input_arg, output_arg, input_view, output_view) = if is_split(p) {
+        ("'a", "&'a mut ModelArena<'_>", "&'a ModelArena<'_>", "arena.inplace(INPUT0)", "arena.view(OUTPUT0)")
     } else {
-        ("", "ModelArena", "arena::inplace(arena.bytes_mut(), INPUT0)", "arena::view(arena.bytes(), OUTPUT0)")
+        (
+            "",
+            "&mut ModelArena",
+            "&ModelArena",
+            "arena::inplace(arena.bytes_mut(), INPUT0)",
+            "arena::view(arena.bytes(), OUTPUT0)",
+        )
     };
-    let lt = if is_split(p) { "'a " } else { "" };
+    let (generics, lt_space) = if lt.is_empty() { (String::new(), "") } else { (format!("<{lt}>"), "'a ") };
     let _ = writeln!(
         out,
-        "\n/// Input 0, to be filled before [`invoke`].\npub fn input_mut{view_lt}(arena: &{arena_ty_mut}) -> &{lt}mut [{}] {{\n    {input_view}.expect(\"planned input\")\n}}",
-        g.tensors[t_in].dtype.rust_name(),
-        arena_ty_mut = if is_split(p) { "'a mut ModelArena<'_>".to_owned() } else { format!("mut {arena_ty}") }
+        "\n/// Input 0, to be filled before [`invoke`].\npub fn input_mut{generics}(arena: {input_arg}) -> &{lt_space}mut [{}] {{\n    {input_view}.expect(\"planned input\")\n}}",
+        g.tensors[t_in].dtype.rust_name()
     );
     let _ = writeln!(
         out,
-        "\n/// Output 0, valid after [`invoke`].\npub fn output{view_lt}(arena: &{arena_ty}) -> &{lt}[{}] {{\n    {output_view}.expect(\"planned output\")\n}}",
+        "\n/// Output 0, valid after [`invoke`].\npub fn output{generics}(arena: {output_arg}) -> &{lt_space}[{}] {{\n    {output_view}.expect(\"planned output\")\n}}",
         g.tensors[t_out].dtype.rust_name()
     );
     if let Some(bytes) = &opts.test_input {
