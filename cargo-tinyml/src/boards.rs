@@ -276,9 +276,6 @@ impl Board {
                 return Err(format!("memory region {} does not fit the 32-bit address space", r.name));
             }
         }
-        if let Some(r) = self.memory.iter().find(|r| r.kind == RegionKind::Flash && r.speed.is_some()) {
-            return Err(format!("memory region {} is flash: `speed` is for regions the arena may use", r.name));
-        }
         for (i, a) in self.memory.iter().enumerate() {
             for b in &self.memory[i + 1..] {
                 if a.name == b.name {
@@ -294,6 +291,9 @@ impl Board {
             if n != 1 {
                 return Err(format!("exactly one memory region must have kind = \"{}\", found {n}", kind.as_str()));
             }
+        }
+        if let Some(r) = self.memory.iter().find(|r| r.kind == RegionKind::Flash && r.speed.is_some()) {
+            return Err(format!("memory region {} is flash: `speed` is for regions the arena may use", r.name));
         }
         Ok(())
     }
