@@ -471,20 +471,8 @@ pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>]) -> Vec<Scratch
 /// apart from the planned arena); the strategy places the rest after them.
 pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind) -> MemoryPlan {
     let (offsets, persistent_bytes) = place(buffers, kind);
-    let mut tensor_offsets = vec![None; graph.tensors.len()];
-    let mut scratch = vec![(0, 0); steps.len()];
-    let mut arena_bytes = 0;
-    for (b, &off) in buffers.iter().zip(&offsets) {
-        arena_bytes = arena_bytes.max(off + b.bytes);
-        match &b.kind {
-            BufferKind::Tensors(ts) => {
-                for (&t, &shift) in ts.iter().zip(&b.shifts) {
-                    tensor_offsets[t] = Some(off + shift);
-                }
-            }
-            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
-        }
-    }
+    let (tensor_offsets, scratch) = tensor_and_scratch_offsets(buffers, &offsets, graph.tensors.len(), steps.len());
+    let arena_bytes = buffers.iter().zip(&offsets).map(|(b, off)| off + b.bytes).max().unwrap_or(0);
     MemoryPlan {
         arena_bytes: align_up(arena_bytes),
         persistent_bytes,
@@ -496,6 +484,29 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         memory: MemoryMode::Speed,
         regions: Vec::new(),
     }
+}
+
+/// Per tensor its offset, per step its scratch (offset, bytes), from the buffers placed
+/// at `offsets` (`tensors` tensors, `steps` steps).
+fn tensor_and_scratch_offsets(
+    buffers: &[Buffer],
+    offsets: &[usize],
+    tensors: usize,
+    steps: usize,
+) -> (Vec<Option<usize>>, Vec<(usize, usize)>) {
+    let mut tensor_offsets = vec![None; tensors];
+    let mut scratch = vec![(0, 0); steps];
+    for (b, &off) in buffers.iter().zip(offsets) {
+        match &b.kind {
+            BufferKind::Tensors(ts) => {
+                for (&t, &shift) in ts.iter().zip(&b.shifts) {
+                    tensor_offsets[t] = Some(off + shift);
+                }
+            }
+            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
+        }
+    }
+    (tensor_offsets, scratch)
 }
 
 /// Offsets of `buffers` in one arena: the variable tensors first, one after another (the

@@ -15,7 +15,7 @@
 //! how fast they are is the board file's business (`cargo-tinyml`'s `boards`).
 
 use super::buffer::{Buffer, BufferKind};
-use super::{align_up, place, MemoryPlan, PlannerKind};
+use super::{align_up, place, tensor_and_scratch_offsets, MemoryPlan, PlannerKind};
 use crate::graph::Graph;
 use crate::kernel::Step;
 
@@ -185,18 +185,8 @@ pub fn split_plan(
         }
         base += a.arena_bytes;
     }
-    let mut tensor_offsets = vec![None; plan.tensor_offsets.len()];
-    let mut scratch = vec![(0, 0); plan.scratch.len()];
-    for (b, &off) in buffers.iter().zip(&offsets) {
-        match &b.kind {
-            BufferKind::Tensors(ts) => {
-                for (&t, &shift) in ts.iter().zip(&b.shifts) {
-                    tensor_offsets[t] = Some(off + shift);
-                }
-            }
-            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
-        }
-    }
+    let (tensor_offsets, scratch) =
+        tensor_and_scratch_offsets(&buffers, &offsets, plan.tensor_offsets.len(), plan.scratch.len());
     MemoryPlan {
         arena_bytes: base,
         persistent_bytes: used[0].persistent_bytes,
