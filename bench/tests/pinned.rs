@@ -19,8 +19,8 @@ use tinyml_bench::{measure, Board, Config, Variant};
 const PINNED: &[(&str, u64, u64)] = &[
     ("mlperf-tiny/kws_ref_model.tflite", 1_241_938, 16_000),
     ("mlperf-tiny/ad01_int8.tflite", 55_313, 768),
-    ("mlperf-tiny/vww_96_int8.tflite", 4_347_938, 55_296),
-    ("mlperf-tiny/ic_resnet8_int8.tflite", 3_251_094, 49_296),
+    ("mlperf-tiny/vww_96_int8.tflite", 4_123_500, 55_296),
+    ("mlperf-tiny/ic_resnet8_int8.tflite", 3_155_063, 49_296),
     ("tflite-micro/micro_speech_quantized.tflite", 207_313, 5_968),
     ("tflite-micro/hello_world_int8.tflite", 844, 32),
 ];

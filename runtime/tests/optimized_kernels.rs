@@ -240,6 +240,68 @@ proptest! {
         prop_assert_eq!(&a, &c);
     }
 
+    /// The narrow-input path (1 to 4 input channels; `conv::narrow`, Helium's choice for
+    /// them, run here with its scalar routine) over the kernels, strides, dilations and
+    /// paddings of first layers, odd widths and several channel counts, against the
+    /// reference; it declines what it does not handle (fewer than 7 taps with the input
+    /// channels, fewer than four
+    /// output channels, too many weights) without touching the output.
+    #[test]
+    fn narrow_conv_matches_reference(
+        (fh, fw) in prop_oneof![Just((3usize, 3usize)), Just((5, 3)), Just((7, 1)), Just((1, 1)), Just((3, 5))],
+        (ih, iw) in (1usize..14, 1usize..40),
+        (sh, sw) in (1usize..3, 1usize..3),
+        (dh, dw) in (1usize..3, 1usize..3),
+        same in any::<bool>(),
+        batches in 1usize..3,
+        in_c in 1usize..5,
+        out_c in prop_oneof![1usize..4, 4usize..20, Just(32), Just(33), Just(64)],
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        has_bias in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let along = |i: usize, f: usize, s: usize, d: usize| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
+            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
+        };
+        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        prop_assume!(oh > 0 && ow > 0);
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w, pad_h,
+            activation_min: amin, activation_max: amax, batches,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * ih * iw * in_c);
+        let filter = rng.bytes(out_c * fh * fw * in_c);
+        let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
+        let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        let n = batches * oh * ow * out_c;
+        let (mut a, mut b) = (vec![0i8; n], vec![7i8; n]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        let table = tinyml_runtime::kernels::packed::groups::<Group4>(&packed).expect("a conv table");
+        let ran = conv::narrow::conv_narrow(&p, &input, &filter, table, &mut b);
+        prop_assert_eq!(ran, conv::narrow::is_narrow(&p));
+        // Repacked weights of all channels within 512 bytes (64 per group and 16 taps).
+        prop_assert_eq!(ran, fh * fw * in_c >= 7 && out_c >= 4 && out_c.div_ceil(4) * 64 * (fh * fw * in_c).div_ceil(16) <= 512);
+        if ran {
+            prop_assert_eq!(&a, &b);
+        } else {
+            prop_assert!(b.iter().all(|&v| v == 7));
+        }
+        // The dispatching kernel (narrow on Helium, the general path elsewhere).
+        let mut scratch = vec![0u8; conv_s8_scratch(&p).min];
+        let mut c = vec![0i8; n];
+        prop_assert!(conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut c));
+        prop_assert_eq!(&a, &c);
+    }
+
     #[test]
     fn transpose_conv_matches_reference(
         (h, w) in (transposed_axis(), transposed_axis()),

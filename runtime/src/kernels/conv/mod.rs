@@ -6,11 +6,13 @@
 //!
 //! The family's files: `params.rs` (the parameters, and the scratch and packed table the
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
-//! `optimized.rs` (the fast int8 kernel); [`conv_s8`] here chooses between the last two.
+//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels); [`conv_s8`] here chooses between the last two.
 
 mod params;
 mod reference;
 
+#[cfg(not(feature = "reference-kernels"))]
+pub mod narrow;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;
 #[cfg(not(feature = "reference-kernels"))]

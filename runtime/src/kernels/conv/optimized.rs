@@ -39,6 +39,9 @@ pub fn conv_s8(
     let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
         return false;
     };
+    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, filter, table, output) {
+        return true;
+    }
     let k = p.filter_h * p.filter_w * p.input_depth;
     if is_pointwise(p) {
         conv_pointwise(p, input, filter, table, output);

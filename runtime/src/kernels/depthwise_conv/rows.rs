@@ -8,6 +8,7 @@
 //! channels.
 
 use super::params::DepthwiseConvParams;
+use crate::kernels::geometry::taps_inside;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
 use crate::kernels::simd::OutQuant;
@@ -81,7 +82,19 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
     }
 }
 
-/// Channels `cs..` of `part` for every output pixel.
+/// Output coordinates (along one axis) whose window lies inside the input: the window
+/// of `out` starts at `out * stride - pad` and spans `span` inputs.
+fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: usize) -> core::ops::Range<usize> {
+    let lo = pad.div_ceil(stride).min(output);
+    let hi = if input + pad >= span { ((input + pad - span) / stride + 1).min(output) } else { 0 };
+    lo..hi.max(lo)
+}
+
+/// Channels `cs..` of `part` for every output pixel, in three passes: the runs of
+/// interior pixels (one list of tap offsets for all), the border columns of the rows
+/// whose window is inside the image's height (one list per column, only its padded
+/// taps rewritten per pixel), then the rows whose window crosses the top or bottom (a
+/// list per pixel). A padded tap points at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
@@ -98,57 +111,75 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let zp = l.zero_points.as_ptr() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
-    // Output columns whose window lies inside the image's width.
-    let span = (fw - 1) * p.dilation_w + 1;
-    let x_lo = p.pad_w.div_ceil(p.stride_w).min(p.output_w);
-    let x_hi =
-        if p.input_w + p.pad_w >= span { ((p.input_w + p.pad_w - span) / p.stride_w + 1).min(p.output_w) } else { 0 };
+    let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
+    let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+    let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
+    // Every tap inside the image.
+    let all_inside = |offs: &mut [isize]| {
+        for (ky, row) in offs.chunks_exact_mut(fw).enumerate() {
+            let mut at = ky as isize * tap_y;
+            for o in row {
+                *o = at;
+                at += tap_x;
+            }
+        }
+    };
     for b in 0..p.batches {
-        for oy in 0..p.output_h {
-            let o_row = (b * p.output_h + oy) * p.output_w;
-            // The window's first input row (negative in the top padding).
-            let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
-            let y_in = |ky: usize| (0..ih).contains(&(y0 + ky as isize * p.dilation_h as isize));
-            let inside = y_in(0) && y_in(fh - 1);
-            // Input pixel (y0, x0) of this batch, as an address (possibly outside the
-            // image: only the offsets of taps inside it are added to it).
-            let origin = |x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
-            let (lo, hi) = if inside && x_lo < x_hi { (x_lo, x_hi) } else { (p.output_w, p.output_w) };
-            for ox in (0..lo).chain(hi..p.output_w) {
-                let x0 = ox as isize * sw - p.pad_w as isize;
-                let base = origin(x0);
+        // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
+        // only the offsets of taps inside it are added to it), and output pixel (oy, ox).
+        let origin = |y0: isize, x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
+        let out_at = |oy: usize, ox: usize| out.wrapping_add(((b * p.output_h + oy) * p.output_w + ox) * od);
+        let y0 = |oy: usize| (oy * p.stride_h) as isize - p.pad_h as isize;
+        let x0 = |ox: usize| ox as isize * sw - p.pad_w as isize;
+        // SAFETY (every call below): every offset addresses an input pixel (`cs` plus the
+        // part's channels stay below `od`) or the zero points (a part reads at most
+        // `CHANNEL_BLOCK` bytes from its first channel); the weights and the output
+        // pixels are inside the slices checked in `depthwise_runs`.
+        if !cols.is_empty() {
+            all_inside(offs);
+            for oy in rows.clone() {
+                let run = Run {
+                    x: origin(y0(oy), x0(cols.start)) as *const i8,
+                    xstep: sw * id,
+                    out: out_at(oy, cols.start),
+                    ostep: od as isize,
+                    npix: cols.len(),
+                };
+                unsafe { row_run(l, offs, w, part, run) };
+            }
+        }
+        for ox in border_cols() {
+            // The same taps are padded for every row of the pass: only their offsets
+            // (relative to each pixel) change.
+            let inside = taps_inside(x0(ox), p.dilation_w, fw, p.input_w);
+            all_inside(offs);
+            for oy in rows.clone() {
+                let base = origin(y0(oy), x0(ox));
                 let pad = zp.wrapping_sub(base);
-                for ky in 0..fh {
-                    let y_ok = y_in(ky);
-                    for kx in 0..fw {
-                        let xi = x0 + kx as isize * dw;
-                        offs[ky * fw + kx] =
-                            if y_ok && (0..iw).contains(&xi) { ky as isize * tap_y + kx as isize * tap_x } else { pad };
-                    }
+                for row in offs.chunks_exact_mut(fw) {
+                    row[..inside.start].fill(pad);
+                    row[inside.end..].fill(pad);
                 }
-                let run =
-                    Run { x: base as *const i8, xstep: 0, out: out.wrapping_add((o_row + ox) * od), ostep: 0, npix: 1 };
-                // SAFETY: every offset addresses an input pixel (`cs` plus the part's
-                // channels stay below `od`) or the zero points (a part reads at most
-                // `CHANNEL_BLOCK` bytes from its first channel); the weights and the
-                // output pixel are inside the slices checked in `depthwise_m1`.
+                let run = Run { x: base as *const i8, xstep: 0, out: out_at(oy, ox), ostep: 0, npix: 1 };
                 unsafe { call(l, offs, w, part, [0, 0], run) };
             }
-            if lo < hi {
-                for ky in 0..fh {
-                    for kx in 0..fw {
-                        offs[ky * fw + kx] = ky as isize * tap_y + kx as isize * tap_x;
+        }
+        for oy in (0..rows.start).chain(rows.end..p.output_h) {
+            let rows_in = taps_inside(y0(oy), p.dilation_h, fh, p.input_h);
+            for ox in 0..p.output_w {
+                let base = origin(y0(oy), x0(ox));
+                let pad = zp.wrapping_sub(base);
+                let cols_in = taps_inside(x0(ox), p.dilation_w, fw, p.input_w);
+                offs.fill(pad);
+                for ky in rows_in.clone() {
+                    let mut at = ky as isize * tap_y + cols_in.start as isize * tap_x;
+                    for o in &mut offs[ky * fw + cols_in.start..ky * fw + cols_in.end] {
+                        *o = at;
+                        at += tap_x;
                     }
                 }
-                let run = Run {
-                    x: origin(lo as isize * sw - p.pad_w as isize) as *const i8,
-                    xstep: sw * id,
-                    out: out.wrapping_add((o_row + lo) * od),
-                    ostep: od as isize,
-                    npix: hi - lo,
-                };
-                // SAFETY: the run's windows lie inside the image; as above otherwise.
-                unsafe { row_run(l, offs, w, part, run) };
+                let run = Run { x: base as *const i8, xstep: 0, out: out_at(oy, ox), ostep: 0, npix: 1 };
+                unsafe { call(l, offs, w, part, [0, 0], run) };
             }
         }
     }

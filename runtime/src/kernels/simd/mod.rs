@@ -20,6 +20,8 @@ mod mve;
 #[cfg(tinyml_mve)]
 mod mve_conv;
 #[cfg(tinyml_mve)]
+mod mve_conv_narrow;
+#[cfg(tinyml_mve)]
 mod mve_depthwise;
 #[cfg(tinyml_mve)]
 mod mve_elementwise;
@@ -30,6 +32,8 @@ pub use bytes::{copy_i8, fill_i8};
 pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
 #[cfg(tinyml_mve)]
 pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
+#[cfg(tinyml_mve)]
+pub use mve_conv_narrow::{conv_narrow_run, NARROW_CTX};
 pub use out_quant::{AddQuant, Lut2, MulQuant, OutQuant, Terms, WIDE_SHIFT};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).

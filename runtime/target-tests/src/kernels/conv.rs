@@ -30,9 +30,10 @@ enum Shape {
     LargeInput,
     OneChannel,
     DeepColumn,
-    /// One to four input channels over images of up to 16x16 (first layers): mostly
-    /// windows inside the image, read in place by the per-pixel routine, and blocks of
-    /// fewer than four output channels.
+    /// One to four input channels over images of up to 16x16 (first layers): on Helium
+    /// the narrow-input path (`conv::narrow`) from 9 taps and four output channels, else
+    /// mostly windows inside the image, read in place by the per-pixel routine, and
+    /// blocks of fewer than four output channels.
     FewChannels,
 }
 

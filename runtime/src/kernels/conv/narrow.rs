@@ -1,0 +1,218 @@
+//! CONV_2D over narrow inputs (1 to 4 input channels, 7 to 64 taps per window: first
+//! layers, 3x3, 5x3 and 7x1 kernels), where the general kernel's per-pixel im2col copy (one
+//! short run per filter row, tap by tap when dilated) and its block setup cost more than
+//! the products of a window of 7 to 64 bytes.
+//!
+//! Per output row, the filter rows' input rows are copied into a band of at most [`BAND`]
+//! bytes, the padding set to the input zero point (the model compiler folded
+//! `input_offset * sum w` into the biases, so a padded tap must read the zero point, as
+//! the reference's skipped tap adds nothing); the window of every pixel of the row is
+//! then at fixed byte offsets (below 256) from its first column, whatever the stride and
+//! dilation. On Helium one byte-gather per 16 taps collects a window into a vector
+//! (`simd::conv_narrow_run`), four `vmladava.s8` with a group's weights (repacked, zero
+//! past the taps) and one vector requantization finish the pixel. Elsewhere a scalar
+//! loop has the same contract; the host tests check the band and offset arithmetic with
+//! it, but only Helium dispatches here (the M33 and M4 keep the general path, whose DSP
+//! dot products the scalar loop was not measured against).
+//!
+//! Stack: the band ([`BAND`] bytes), the repacked weights ([`WEIGHTS`]) and the offsets
+//! ([`MAX_TAPS`]), only on this path (`conv_narrow` is not inlined).
+
+use super::params::ConvParams;
+use crate::kernels::packed::{group4_block, group4_count, Group4, CHANNEL_BLOCK};
+use crate::kernels::simd::{copy_i8, fill_i8};
+
+/// Bytes of the band of input rows: keeps every tap's offset from its window's first
+/// column below 256 (one 8-bit gather offset).
+pub const BAND: usize = 256;
+/// Most taps (filter height x width x input channels) of a window: four gathers of 16.
+pub const MAX_TAPS: usize = 64;
+/// Bytes of the repacked weights of all output channels: 8 at [`MAX_TAPS`] taps, 32 at
+/// 16 taps. Layers with more (a 64-channel first layer) keep the general path: repacking
+/// for each band of rows cost more than the gathers saved (KWS's 10x4 layer: 12% more
+/// instructions for the model).
+const WEIGHTS: usize = 8 * MAX_TAPS;
+
+/// Whether [`conv_narrow`] handles `p`: 1 to 4 input channels, 7 to [`MAX_TAPS`] taps
+/// (from 7x1 on one channel: below, a gather fills less than half its lanes),
+/// at least four output channels, their repacked weights within [`WEIGHTS`], and the
+/// filter height's rows of one window's width within [`BAND`].
+pub fn is_narrow(p: &ConvParams) -> bool {
+    let taps = p.filter_h * p.filter_w * p.input_depth;
+    let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
+    (1..=4).contains(&p.input_depth)
+        && (7..=MAX_TAPS).contains(&taps)
+        && p.output_depth >= 4
+        && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= WEIGHTS
+        && p.output_h > 0
+        && p.output_w > 0
+        && p.stride_w > 0
+        && p.filter_h * x_reach * p.input_depth <= BAND
+}
+
+/// Words of a run's context (`simd::conv_narrow_run`'s layout).
+const CTX: usize = 13;
+#[cfg(tinyml_mve)]
+const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
+
+/// The narrow-input convolution; `false` (touching nothing) unless [`is_narrow`].
+/// `table` is the layer's packed table (`conv_s8_pack`).
+#[inline(never)]
+pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) -> bool {
+    if !is_narrow(p) {
+        return false;
+    }
+    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+    let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
+    let k = p.filter_h * p.filter_w * id;
+    let chunks = k.div_ceil(16);
+    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+    // Input columns of a band: as many as fit, no more than one output row needs.
+    let cols = (BAND / (p.filter_h * id)).min((ow - 1) * p.stride_w + x_reach);
+    let row_bytes = cols * id;
+    let per_band = (cols - x_reach) / p.stride_w + 1;
+    let mut offsets = [0u8; MAX_TAPS];
+    for ky in 0..p.filter_h {
+        for kx in 0..p.filter_w {
+            for ic in 0..id {
+                let t = (ky * p.filter_w + kx) * id + ic;
+                // Below `filter_h * row_bytes <= BAND`.
+                offsets[t] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8;
+            }
+        }
+    }
+    let zero_point = (-p.input_offset) as i8;
+    let mut band = [0i8; BAND];
+    // The repacked weights of every group, once.
+    let mut weights = [0i8; WEIGHTS];
+    let group_bytes = 64 * chunks;
+    for (g, (c, _)) in groups(od, table).enumerate() {
+        repack(filter, k, c, &mut weights[g * group_bytes..(g + 1) * group_bytes]);
+    }
+    for b in 0..p.batches {
+        let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
+        for oy in 0..oh {
+            for ox0 in (0..ow).step_by(per_band) {
+                let n = per_band.min(ow - ox0);
+                let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
+                fill_band(p, image, oy, x0, row_bytes, zero_point, &mut band);
+                for (g, (c, group)) in groups(od, table).enumerate() {
+                    let w = &weights[g * group_bytes..(g + 1) * group_bytes];
+                    let ctx: [i32; CTX] = [
+                        group.bias[0],
+                        group.bias[1],
+                        group.bias[2],
+                        group.bias[3],
+                        w.as_ptr() as i32,
+                        offsets.as_ptr() as i32,
+                        chunks as i32,
+                        p.output_offset,
+                        (p.stride_w * id) as i32,
+                        od as i32,
+                        p.activation_min,
+                        p.activation_max,
+                        group as *const Group4 as i32,
+                    ];
+                    let o = ((b * oh + oy) * ow + ox0) * od + c;
+                    let out = &mut output[o..o + (n - 1) * od + 4];
+                    run(&ctx, &band, &offsets[..k], w, group, n, out, p);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Repacks the filter rows of channels `c..c + 4` (`k` taps each) into `w` as
+/// `[chunk][row][16]`, whose bytes past the taps stay zero.
+fn repack(filter: &[i8], k: usize, c: usize, w: &mut [i8]) {
+    for r in 0..4 {
+        let row = &filter[(c + r) * k..(c + r + 1) * k];
+        for (j, piece) in row.chunks(16).enumerate() {
+            copy_i8(&mut w[(j * 4 + r) * 16..][..piece.len()], piece);
+        }
+    }
+}
+
+/// The groups of four channels of `od >= 4` channels (every block of [`CHANNEL_BLOCK`]
+/// at least four) with their first channel: a block's full groups, then, when its count
+/// is not a multiple of four, its last four channels (overlapping the previous group and
+/// rewriting identical bytes), as the packed table holds them.
+fn groups(od: usize, table: &[Group4]) -> impl Iterator<Item = (usize, &Group4)> {
+    (0..od).step_by(CHANNEL_BLOCK).flat_map(move |c0| {
+        let n = CHANNEL_BLOCK.min(od - c0);
+        let blk = group4_block(table, c0, n);
+        (0..n.div_ceil(4)).map(move |g| (c0 + (4 * g).min(n - 4), &blk[g]))
+    })
+}
+
+/// Fills `band` with the input rows of output row `oy`'s filter rows (`row_bytes` each,
+/// from input column `x0`), zero points where they fall outside the image.
+fn fill_band(p: &ConvParams, image: &[i8], oy: usize, x0: isize, row_bytes: usize, zero_point: i8, band: &mut [i8]) {
+    let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth);
+    let cols = (row_bytes / id) as isize;
+    // The columns `[lo, hi)` of the band inside the image (the same for every row).
+    let lo = (-x0).clamp(0, cols);
+    let hi = (iw - x0).clamp(lo, cols);
+    for ky in 0..p.filter_h {
+        let dst = &mut band[ky * row_bytes..(ky + 1) * row_bytes];
+        let y = (oy * p.stride_h + ky * p.dilation_h) as isize - p.pad_h as isize;
+        if y < 0 || y >= ih || hi == lo {
+            fill_i8(dst, zero_point);
+            continue;
+        }
+        let (lo_b, hi_b) = (lo as usize * id, hi as usize * id);
+        if lo_b > 0 {
+            fill_i8(&mut dst[..lo_b], zero_point);
+        }
+        let src = ((y * iw + x0 + lo) as usize) * id;
+        copy_i8(&mut dst[lo_b..hi_b], &image[src..src + hi_b - lo_b]);
+        if hi_b < row_bytes {
+            fill_i8(&mut dst[hi_b..], zero_point);
+        }
+    }
+}
+
+/// `n` pixels of one group from the band: Helium's routine, or the same steps in scalar
+/// code. `out` holds the run's output bytes (`od` per pixel, the group's four at the
+/// start of each).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn run(
+    ctx: &[i32; CTX],
+    band: &[i8],
+    offsets: &[u8],
+    weights: &[i8],
+    group: &Group4,
+    n: usize,
+    out: &mut [i8],
+    p: &ConvParams,
+) {
+    #[cfg(tinyml_mve)]
+    {
+        let _ = (offsets, weights, group, p);
+        // SAFETY: the context was built by `conv_narrow` (offsets below 256 and
+        // `16 * chunks` readable in a table of MAX_TAPS bytes, weights `64 * chunks` of
+        // 4 * MAX_TAPS); every window of the run lies in `band` (`per_band` pixels at
+        // most), and `out` holds `(n - 1) * od + 4` bytes.
+        unsafe { crate::kernels::simd::conv_narrow_run(ctx, band.as_ptr(), out.as_mut_ptr(), n) };
+    }
+    #[cfg(not(tinyml_mve))]
+    {
+        use crate::fixedpoint::multiply_by_quantized_multiplier;
+        let _ = ctx;
+        let (step, od) = (p.stride_w * p.input_depth, p.output_depth);
+        for i in 0..n {
+            let window = &band[i * step..];
+            for r in 0..4 {
+                let dot = offsets.iter().enumerate().fold(0i32, |acc, (t, &off)| {
+                    acc.wrapping_add(window[off as usize] as i32 * weights[(t / 16 * 4 + r) * 16 + t % 16] as i32)
+                });
+                let acc = dot.wrapping_add(group.bias[r]);
+                let v = multiply_by_quantized_multiplier(acc, group.mult[r], group.left[r] + group.right[r])
+                    + p.output_offset;
+                out[i * od + r] = v.clamp(p.activation_min, p.activation_max) as i8;
+            }
+        }
+    }
+}
