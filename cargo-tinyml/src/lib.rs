@@ -16,6 +16,7 @@ pub mod interrupt;
 pub mod model_check;
 pub mod model_io;
 pub mod npu;
+pub mod placement;
 pub mod profiling;
 pub mod progress;
 pub mod project;

@@ -144,6 +144,29 @@ fn bad_board_files_are_refused() {
     assert!(e.contains("target"), "{e}");
     let e = invalid(&base.replace("[emulator]", "[emulator_]"));
     assert!(e.contains("emulator"), "{e}");
+    // The first region of the file is the ITCM, the flash one.
+    let e = invalid(&base.replacen(
+        "length = 0x0008_0000 # 512 KiB\n",
+        "length = 0x0008_0000 # 512 KiB\nspeed = \"tcm\"\n",
+        1,
+    ));
+    assert!(e.contains("ITCM is flash: `speed`"), "{e}");
+    let e = invalid(&base.replace("speed = \"tcm\"", "speed = \"fast\""));
+    assert!(e.contains("unknown variant"), "{e}");
+}
+
+#[test]
+fn the_arena_fills_regions_fastest_first() {
+    let catalog = Catalog::builtin().unwrap();
+    let order = |name: &str| -> Vec<String> {
+        catalog.get(name).unwrap().arena_regions().iter().map(|(r, s)| format!("{} {}", r.name, s.as_str())).collect()
+    };
+    assert_eq!(order("mps3-an547"), ["DTCM tcm", "SRAM sram", "ISRAM sram"]);
+    assert_eq!(order("kit-pse84-eval"), ["DTCM tcm", "SRAM sram", "SOCMEM sram"]);
+    // Every board's `ram` region comes first: today's link, when the arena fits it.
+    for board in catalog.boards.iter().filter(|b| b.target.is_some()) {
+        assert_eq!(board.arena_regions()[0].0.name, board.ram().name, "{}", board.name);
+    }
 }
 
 #[test]

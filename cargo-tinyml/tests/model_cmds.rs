@@ -79,6 +79,48 @@ fn analyze_says_by_how_much_a_model_does_not_fit() {
 }
 
 #[test]
+fn analyze_says_which_region_holds_what() {
+    let kws = shared_model("mlperf-tiny/kws_ref_model.tflite");
+    // On the real board the arena fits the DTCM whole.
+    let o = tinyml(&["analyze", kws.to_str().unwrap(), "--board", "mps3-an547", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
+    let p = &v["placement"];
+    assert_eq!((p["split"].as_bool(), p["fits"].as_bool()), (Some(false), Some(true)));
+    let names: Vec<&str> = p["regions"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DTCM", "SRAM", "ISRAM"]);
+    assert_eq!(p["regions"][0]["arena_bytes"], 16_000);
+    assert_eq!(p["regions"][0]["speed"], "tcm");
+
+    // A user board with 12 KiB of DTCM: the arena splits into SRAM.
+    let dir = std::env::temp_dir().join(format!("tinyml-split-board-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let an547 = std::fs::read_to_string(workspace().join("boards/mps3-an547.toml")).unwrap();
+    let small = an547
+        .replace("name = \"mps3-an547\"", "name = \"split-test-board\"")
+        .replace("origin = 0x2000_0000\nlength = 0x0008_0000", "origin = 0x2000_0000\nlength = 0x0000_3000");
+    assert_ne!(small, an547, "the board file layout changed; update this test");
+    std::fs::write(dir.join("split.toml"), small).unwrap();
+    let run = |json: bool| {
+        let mut args = vec!["tinyml", "analyze", kws.to_str().unwrap(), "--board", "split-test-board"];
+        args.extend(json.then_some("--json"));
+        Command::new(env!("CARGO_BIN_EXE_cargo-tinyml")).env("TINYML_BOARDS_DIR", &dir).args(args).output().unwrap()
+    };
+    let (text, json) = (run(false), run(true));
+    let _ = std::fs::remove_dir_all(&dir);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON on stdout");
+    let p = &v["placement"];
+    assert_eq!((p["split"].as_bool(), p["fits"].as_bool()), (Some(true), Some(true)), "{p}");
+    let bytes = |i: usize| p["regions"][i]["arena_bytes"].as_u64().unwrap();
+    assert!(bytes(0) <= p["regions"][0]["capacity"].as_u64().unwrap());
+    assert!(bytes(0) > 0 && bytes(1) > 0, "{p}");
+    let held: usize = p["regions"].as_array().unwrap().iter().map(|r| r["buffers"].as_array().unwrap().len()).sum();
+    assert_eq!(held, 14, "every buffer of the plan in one region");
+    let out = stdout(&text);
+    assert!(out.contains("arena in split-test-board's regions, fastest first:"), "{out}");
+    assert!(out.contains("the arena is split"), "{out}");
+}
+
+#[test]
 fn analyze_names_the_unsupported_operator() {
     let m = workspace().join("compiler/tests/data/unsupported_reverse.tflite");
     let o = tinyml(&["analyze", m.to_str().unwrap()]);

@@ -14,6 +14,11 @@ pub struct CompileOptions {
     pub planner: PlannerKind,
     /// Arena bytes against instructions: which layers run in place.
     pub memory: MemoryMode,
+    /// The memory regions the arena may use, fastest first, with the bytes it may take in
+    /// each. Empty (the default): one arena, wherever the firmware puts it. Otherwise an
+    /// arena that does not fit the first region is split across them
+    /// ([`crate::plan::regions`]), and the generated code takes one arena per region.
+    pub regions: Vec<crate::plan::regions::Region>,
 }
 
 /// A graph lowered to kernel calls with a memory plan.
@@ -118,7 +123,10 @@ pub fn check_io(graph: &Graph) -> Result<(), CompileError> {
 
 /// Plans the arena of lowered `steps` of `graph`.
 pub fn plan_steps(graph: Graph, steps: Vec<Step>, options: &CompileOptions) -> Result<Program, CompileError> {
-    let plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
+    let mut plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
+    if !options.regions.is_empty() {
+        plan = plan::regions::split_plan(&graph, &steps, plan, &options.regions, options.planner);
+    }
     Ok(Program { graph, steps, plan })
 }
 

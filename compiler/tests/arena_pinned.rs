@@ -139,7 +139,7 @@ fn compile_with(rel: &str, planner: PlannerKind, memory: MemoryMode) -> Option<P
             return None;
         }
     };
-    let options = CompileOptions { planner, memory };
+    let options = CompileOptions { planner, memory, ..Default::default() };
     Some(tinyml_compiler::compile(&bytes, &options).unwrap_or_else(|e| panic!("{rel} does not compile: {e}")))
 }
 

@@ -155,36 +155,45 @@ pub const MAX_VIEWS: usize = 32;
 ///
 /// Every view is checked for range and alignment; an exclusive view ([`Views::output`])
 /// must overlap no other view taken before or after it, shared views ([`Views::input`])
-/// may alias each other.
-pub struct Views<'a> {
-    ptr: *mut u8,
-    len: usize,
+/// may alias each other. Over an arena split across `R` memory regions ([`Regions`]),
+/// places are offsets in the regions' bytes one after another, and a view lies within
+/// one region.
+pub struct Views<'a, const R: usize = 1> {
+    /// Each region's start and length.
+    regions: [(*mut u8, usize); R],
     taken: [(usize, usize, bool); MAX_VIEWS],
     count: usize,
     _arena: core::marker::PhantomData<&'a mut [u8]>,
 }
 
-impl<'a> Views<'a> {
+impl<'a> Views<'a, 1> {
     /// Views of `arena`, none taken yet.
     pub fn new(arena: &'a mut [u8]) -> Self {
-        Views {
-            ptr: arena.as_mut_ptr(),
-            len: arena.len(),
-            taken: [(0, 0, false); MAX_VIEWS],
-            count: 0,
-            _arena: core::marker::PhantomData,
-        }
+        Self::over([(arena.as_mut_ptr(), arena.len())])
+    }
+}
+
+impl<'a, const R: usize> Views<'a, R> {
+    /// Views of an arena split across memory regions, none taken yet.
+    pub fn split(arena: &'a mut Regions<'_, R>) -> Self {
+        Self::over(core::array::from_fn(|k| (arena.0[k].as_mut_ptr(), arena.0[k].len())))
     }
 
-    fn take<T: Element>(&mut self, place: Place, exclusive: bool) -> Result<usize, Error> {
-        let range = byte_range::<T>(self.len, self.ptr as usize, place)?;
+    fn over(regions: [(*mut u8, usize); R]) -> Self {
+        Views { regions, taken: [(0, 0, false); MAX_VIEWS], count: 0, _arena: core::marker::PhantomData }
+    }
+
+    /// The place's first byte, after checking it against the views taken so far.
+    fn take<T: Element>(&mut self, place: Place, exclusive: bool) -> Result<*mut u8, Error> {
+        let (k, range, base) = locate::<T>(&self.regions, place)?;
         let clash = self.taken[..self.count].iter().any(|&(s, e, x)| (x || exclusive) && overlaps((s, e), range));
         if clash || self.count == MAX_VIEWS {
             return Err(Error::ArenaView { offset: place.0, len: place.1 });
         }
         self.taken[self.count] = (range.0, range.1, exclusive);
         self.count += 1;
-        Ok(range.0)
+        // SAFETY: `locate` checked that the range lies inside region `k`.
+        Ok(unsafe { self.regions[k].0.add(range.0 - base) })
     }
 
     /// A shared view of a tensor that is only read.
@@ -192,7 +201,7 @@ impl<'a> Views<'a> {
         let start = self.take::<T>(place, false)?;
         // SAFETY: in range and aligned (checked by `take`), and no exclusive view overlaps
         // it; the view borrows the arena for 'a like the `Views` itself.
-        unsafe { Ok(core::slice::from_raw_parts(self.ptr.add(start) as *const T, place.1)) }
+        unsafe { Ok(core::slice::from_raw_parts(start as *const T, place.1)) }
     }
 
     /// An exclusive view: an output, a variable tensor updated in place, or scratch.
@@ -200,7 +209,53 @@ impl<'a> Views<'a> {
         let start = self.take::<T>(place, true)?;
         // SAFETY: in range and aligned, and it overlaps no other view taken from this
         // arena (checked by `take`, here and for every later view).
-        unsafe { Ok(core::slice::from_raw_parts_mut(self.ptr.add(start) as *mut T, place.1)) }
+        unsafe { Ok(core::slice::from_raw_parts_mut(start as *mut T, place.1)) }
+    }
+}
+
+/// The region holding `place` (its index, the place's byte range in the regions' joint
+/// offsets, and the region's first offset), checked for range and alignment.
+fn locate<T: Element>(regions: &[(*mut u8, usize)], place: Place) -> Result<(usize, (usize, usize), usize), Error> {
+    let mut base = 0;
+    let mut err = Error::ArenaView { offset: place.0, len: place.1 };
+    for (k, &(ptr, len)) in regions.iter().enumerate() {
+        if place.0 >= base {
+            match byte_range::<T>(len, ptr as usize, (place.0 - base, place.1)) {
+                Ok((s, e)) => return Ok((k, (s + base, e + base), base)),
+                Err(e) => err = e,
+            }
+        }
+        base += len;
+    }
+    Err(err)
+}
+
+/// An arena split across `R` memory regions (a fast TCM and system SRAM, say), each
+/// placed by the firmware where it belongs. The plan's offsets count region 0's bytes,
+/// then region 1's, and so on; every tensor lies within one region.
+pub struct Regions<'a, const R: usize>(pub [&'a mut [u8]; R]);
+
+impl<'a, const R: usize> Regions<'a, R> {
+    /// The arena whose region `k` is `regions[k]`.
+    pub fn new(regions: [&'a mut [u8]; R]) -> Self {
+        Regions(regions)
+    }
+
+    /// One tensor viewed mutably (writing the model input).
+    pub fn inplace<T: Element>(&mut self, place: Place) -> Result<&mut [T], Error> {
+        Views::split(self).output(place)
+    }
+
+    /// One tensor viewed shared (reading the model output).
+    pub fn view<T: Element>(&self, place: Place) -> Result<&[T], Error> {
+        let mut base = 0;
+        for r in &self.0 {
+            if place.0 >= base && place.0 - base < r.len().max(1) {
+                return view(r, (place.0 - base, place.1));
+            }
+            base += r.len();
+        }
+        Err(Error::ArenaView { offset: place.0, len: place.1 })
     }
 }
 
@@ -235,5 +290,24 @@ mod tests {
         assert!(v.output::<i32>((34, 2)).is_err(), "misaligned i32");
         assert!(v.output::<i32>((48, 5)).is_err(), "out of range");
         assert!(v.output::<u8>((32, 0)).is_ok(), "empty views clash with nothing");
+    }
+
+    #[test]
+    fn split_views_lie_within_one_region() {
+        let (mut fast, mut slow) = (Arena::<32>::new(), Arena::<64>::new());
+        let (fast_at, slow_at) = (fast.0.as_ptr() as usize, slow.0.as_ptr() as usize);
+        let mut regions = Regions([&mut fast.0[..], &mut slow.0[..]]);
+        let mut v = Views::split(&mut regions);
+        let a = v.input::<i8>((0, 32)).unwrap();
+        assert_eq!(a.as_ptr() as usize, fast_at);
+        let b = v.output::<i8>((32, 16)).unwrap();
+        assert_eq!(b.as_ptr() as usize, slow_at, "offset 32 is the second region's start");
+        assert!(v.output::<i8>((24, 16)).is_err(), "across the two regions");
+        assert!(v.output::<i8>((40, 8)).is_err(), "over an output");
+        assert!(v.output::<i8>((48, 48)).is_ok());
+        assert!(v.output::<i8>((96, 1)).is_err(), "past the last region");
+        regions.inplace::<i8>((40, 4)).unwrap().fill(7);
+        assert_eq!(regions.view::<i8>((40, 4)).unwrap(), &[7; 4]);
+        assert_eq!(regions.view::<i8>((0, 4)).unwrap(), &[0; 4]);
     }
 }

@@ -7,6 +7,7 @@ use crate::common::{compile_model, MemoryArgs};
 pub use crate::fit::{fit, Fit};
 use crate::fit::{fit_for, WORDS};
 use crate::model_io::{inputs_outputs, TensorIo};
+use crate::placement::{placement, Placement};
 
 use anyhow::bail;
 use serde::Serialize;
@@ -64,6 +65,9 @@ struct JsonOut<'a> {
     inputs: Vec<TensorIo>,
     outputs: Vec<TensorIo>,
     fit: Option<Fit>,
+    /// Which of the board's regions holds which buffers of the arena.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    placement: Option<Placement>,
     #[serde(skip_serializing_if = "Option::is_none")]
     npu: Option<crate::npu::NpuReport>,
 }
@@ -78,7 +82,8 @@ impl Cmd {
         };
         let program = compile_model(&self.model, &self.memory)?;
         let report = Report::of(&program);
-        let fit = board.map(|b| fit_for(&program, &report, &b));
+        let fit = board.as_ref().map(|b| fit_for(&program, &report, b));
+        let placement = board.as_ref().and_then(|b| placement(&program, &report, b));
         let (inputs, outputs) = inputs_outputs(&program.graph);
         let npu = match &self.npu {
             Some(target) => {
@@ -103,6 +108,7 @@ impl Cmd {
                 inputs,
                 outputs,
                 fit: fit.clone(),
+                placement,
                 npu,
             };
             println!("{}", serde_json::to_string_pretty(&out)?);
@@ -125,6 +131,9 @@ impl Cmd {
                 for line in f.lines() {
                     println!("{line}");
                 }
+            }
+            if let Some(p) = &placement {
+                print!("{}", p.render());
             }
             if let Some(n) = &npu {
                 print!("\n{}", crate::npu::render_report(n, Some(&report)));

@@ -85,9 +85,27 @@ fn place(p: &Program, t: TensorId) -> String {
 /// Whether a step needs [`arena::Views`] rather than [`arena::io`]: several outputs,
 /// variable tensors updated in place, or inputs of different element types.
 fn needs_views(p: &Program, step: &Step, call: &Call) -> bool {
+    if is_split(p) {
+        // `arena::io` views one slice; an arena across regions is viewed tensor by tensor.
+        return true;
+    }
     let g = &p.graph;
     let first = step.inputs.first().map(|&t| g.tensors[t].dtype);
     step.outputs.len() > 1 || call.has_state() || step.inputs.iter().any(|&t| Some(g.tensors[t].dtype) != first)
+}
+
+/// Whether the arena is split across memory regions (one arena per region).
+fn is_split(p: &Program) -> bool {
+    !p.plan.regions.is_empty()
+}
+
+/// The statement that starts a step's views of the arena `a`.
+fn views_of_a(p: &Program) -> &'static str {
+    if is_split(p) {
+        "let mut v = arena::Views::split(a);"
+    } else {
+        "let mut v = arena::Views::new(a);"
+    }
 }
 
 /// `let ([in0, in1], out) = arena::io::<..>(a, ..)?;`: inputs of one element type, one
@@ -122,7 +140,7 @@ fn io_binding(p: &Program, i: usize, step: &Step) -> String {
 fn views_binding(p: &Program, i: usize, step: &Step, call: &Call) -> String {
     let g = &p.graph;
     let states = call.states_used();
-    let mut lines = vec!["let mut v = arena::Views::new(a);".to_owned()];
+    let mut lines = vec![views_of_a(p).to_owned()];
     for (k, &t) in step.inputs.iter().enumerate() {
         let ty = g.tensors[t].dtype.rust_name();
         lines.push(if states.contains(&k) {
@@ -152,7 +170,8 @@ fn rows_binding(p: &Program, i: usize, step: &Step, rows: RowsInPlace) -> String
     let len = step.kernel.row_window().map_or(0, |w| buffer_len(&w, rows.shift));
     let (off, bytes) = p.plan.scratch[i];
     format!(
-        "let mut v = arena::Views::new(a);\n        let buf = v.output::<i8>(({}, {len}))?;\n        let scratch = v.output::<u8>(({off}, {bytes}))?;",
+        "{}\n        let buf = v.output::<i8>(({}, {len}))?;\n        let scratch = v.output::<u8>(({off}, {bytes}))?;",
+        views_of_a(p),
         p.offset(step.output())
     )
 }
@@ -331,8 +350,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let _ = writeln!(out, "/// Operator name of every layer, in execution order.");
     let names: Vec<String> = p.steps.iter().map(|s| format!("{:?}", s.kernel.op_name())).collect();
     let _ = writeln!(out, "pub const LAYERS: [&str; {}] = [{}];", names.len(), names.join(", "));
-    let _ = writeln!(out, "/// The arena type of this model.");
-    let _ = writeln!(out, "pub type ModelArena = Arena<ARENA_BYTES>;");
+    out.push_str(&arena_type(p));
     for (kind, ids) in [("INPUT", &g.inputs), ("OUTPUT", &g.outputs)] {
         for (k, &t) in ids.iter().enumerate() {
             let tensor = &g.tensors[t];
@@ -355,14 +373,27 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     }
     let t_in = g.inputs[0];
     let t_out = g.outputs[0];
+    // Split, the arena type has a lifetime of its own, apart from the views' borrow.
+    let (lt, input_arg, output_arg, input_view, output_view) = if is_split(p) {
+        ("'a", "&'a mut ModelArena<'_>", "&'a ModelArena<'_>", "arena.inplace(INPUT0)", "arena.view(OUTPUT0)")
+    } else {
+        (
+            "",
+            "&mut ModelArena",
+            "&ModelArena",
+            "arena::inplace(arena.bytes_mut(), INPUT0)",
+            "arena::view(arena.bytes(), OUTPUT0)",
+        )
+    };
+    let (generics, lt_space) = if lt.is_empty() { (String::new(), "") } else { (format!("<{lt}>"), "'a ") };
     let _ = writeln!(
         out,
-        "\n/// Input 0, to be filled before [`invoke`].\npub fn input_mut(arena: &mut ModelArena) -> &mut [{}] {{\n    arena::inplace(arena.bytes_mut(), INPUT0).expect(\"planned input\")\n}}",
+        "\n/// Input 0, to be filled before [`invoke`].\npub fn input_mut{generics}(arena: {input_arg}) -> &{lt_space}mut [{}] {{\n    {input_view}.expect(\"planned input\")\n}}",
         g.tensors[t_in].dtype.rust_name()
     );
     let _ = writeln!(
         out,
-        "\n/// Output 0, valid after [`invoke`].\npub fn output(arena: &ModelArena) -> &[{}] {{\n    arena::view(arena.bytes(), OUTPUT0).expect(\"planned output\")\n}}",
+        "\n/// Output 0, valid after [`invoke`].\npub fn output{generics}(arena: {output_arg}) -> &{lt_space}[{}] {{\n    {output_view}.expect(\"planned output\")\n}}",
         g.tensors[t_out].dtype.rust_name()
     );
     if let Some(bytes) = &opts.test_input {
@@ -379,15 +410,47 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     out.push_str(&render_items(e.items()));
     if on_npu {
         out.push_str("\n/// Runs one inference over `arena`, the NPU steps on `npu`.\npub fn invoke(arena: &mut ModelArena, npu: &mut impl tinyml_runtime::npu::Npu) -> Result<(), tinyml_runtime::Error> {\n");
+    } else if is_split(p) {
+        out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena<'_>) -> Result<(), tinyml_runtime::Error> {\n");
     } else {
         out.push_str("\n/// Runs one inference over `arena`.\npub fn invoke(arena: &mut ModelArena) -> Result<(), tinyml_runtime::Error> {\n");
     }
-    out.push_str("    let a = arena.bytes_mut();\n    let _ = &a;\n");
+    if is_split(p) {
+        out.push_str("    let a = arena;\n    let _ = &a;\n");
+    } else {
+        out.push_str("    let a = arena.bytes_mut();\n    let _ = &a;\n");
+    }
     out.push_str(&body);
     out.push_str("    Ok(())\n}\n");
     out.push_str(&simulated);
     out.push_str(&reset_fn(p));
     out
+}
+
+/// `ModelArena`: one [`Arena`] of `ARENA_BYTES`, or when the plan splits the arena across
+/// memory regions, one per region (`ARENA<k>_BYTES`, placed by the firmware in region
+/// `ARENA_REGIONS[k]`), passed together as `arena::Regions`.
+fn arena_type(p: &Program) -> String {
+    if !is_split(p) {
+        return "/// The arena type of this model.\npub type ModelArena = Arena<ARENA_BYTES>;\n".to_owned();
+    }
+    let r = &p.plan.regions;
+    let names: Vec<String> = r.iter().map(|(n, _)| format!("{n:?}")).collect();
+    let mut s = format!(
+        "/// The memory regions the arena is split across, fastest first: one arena per region.\npub const ARENA_REGIONS: [&str; {}] = [{}];\n",
+        r.len(),
+        names.join(", ")
+    );
+    for (k, (name, bytes)) in r.iter().enumerate() {
+        let _ =
+            writeln!(s, "/// Bytes of the arena in region {k} ({name}).\npub const ARENA{k}_BYTES: usize = {bytes};");
+    }
+    let _ = writeln!(
+        s,
+        "/// The arena type of this model: one `Arena<ARENA<k>_BYTES>` per region, region 0 first\n/// (`ModelArena::new([arena0.bytes_mut(), arena1.bytes_mut(), ...])`).\npub type ModelArena<'a> = arena::Regions<'a, {}>;",
+        r.len()
+    );
+    s
 }
 
 /// `reset`: the variable tensors (recurrent state) back to their initial state, as TFLM's
@@ -399,8 +462,17 @@ fn reset_fn(p: &Program) -> String {
     let _ = writeln!(s, "pub const PERSISTENT_BYTES: usize = {};", p.plan.persistent_bytes);
     s.push_str("\n/// Puts the model's recurrent state (variable tensors) in its initial state; call it\n/// before the first [`invoke`] and to start a new stream.\n");
     let fills = p.variable_fills();
-    if fills.is_empty() {
+    if fills.is_empty() && is_split(p) {
+        s.push_str("pub fn reset(_arena: &mut ModelArena<'_>) {}\n");
+    } else if fills.is_empty() {
         s.push_str("pub fn reset(_arena: &mut ModelArena) {}\n");
+    } else if is_split(p) {
+        s.push_str("pub fn reset(arena: &mut ModelArena<'_>) {\n");
+        for (offset, bytes, value) in fills {
+            let _ =
+                writeln!(s, "    arena.inplace::<u8>(({offset}, {bytes})).expect(\"planned state\").fill({value});");
+        }
+        s.push_str("}\n");
     } else {
         s.push_str("pub fn reset(arena: &mut ModelArena) {\n    let a = arena.bytes_mut();\n");
         for (offset, bytes, value) in fills {

@@ -13,6 +13,7 @@ mod buffer;
 pub mod containers;
 pub mod greedy;
 pub mod linear;
+pub mod regions;
 pub mod rows;
 mod union;
 
@@ -109,6 +110,10 @@ pub struct MemoryPlan {
     pub rows: Vec<Option<RowsInPlace>>,
     /// The memory mode that chose [`MemoryPlan::in_place`].
     pub memory: MemoryMode,
+    /// When the arena is split across memory regions ([`regions`]): each region's name
+    /// and arena bytes, fastest first. Offsets then count region 0's bytes, then region
+    /// 1's, and so on ([`MemoryPlan::arena_bytes`] is their sum); empty for one arena.
+    pub regions: Vec<(String, usize)>,
 }
 
 /// Per step, the arena input its output may write over: one its kernel offers
@@ -465,6 +470,48 @@ pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>]) -> Vec<Scratch
 /// tensors come first, one after another (the persistent region, as TFLM allocates them
 /// apart from the planned arena); the strategy places the rest after them.
 pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind) -> MemoryPlan {
+    let (offsets, persistent_bytes) = place(buffers, kind);
+    let (tensor_offsets, scratch) = tensor_and_scratch_offsets(buffers, &offsets, graph.tensors.len(), steps.len());
+    let arena_bytes = buffers.iter().zip(&offsets).map(|(b, off)| off + b.bytes).max().unwrap_or(0);
+    MemoryPlan {
+        arena_bytes: align_up(arena_bytes),
+        persistent_bytes,
+        tensor_offsets,
+        scratch,
+        buffers: buffers.iter().cloned().zip(offsets).collect(),
+        in_place: vec![None; steps.len()],
+        rows: vec![None; steps.len()],
+        memory: MemoryMode::Speed,
+        regions: Vec::new(),
+    }
+}
+
+/// Per tensor its offset, per step its scratch (offset, bytes), from the buffers placed
+/// at `offsets` (`tensors` tensors, `steps` steps).
+fn tensor_and_scratch_offsets(
+    buffers: &[Buffer],
+    offsets: &[usize],
+    tensors: usize,
+    steps: usize,
+) -> (Vec<Option<usize>>, Vec<(usize, usize)>) {
+    let mut tensor_offsets = vec![None; tensors];
+    let mut scratch = vec![(0, 0); steps];
+    for (b, &off) in buffers.iter().zip(offsets) {
+        match &b.kind {
+            BufferKind::Tensors(ts) => {
+                for (&t, &shift) in ts.iter().zip(&b.shifts) {
+                    tensor_offsets[t] = Some(off + shift);
+                }
+            }
+            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
+        }
+    }
+    (tensor_offsets, scratch)
+}
+
+/// Offsets of `buffers` in one arena: the variable tensors first, one after another (the
+/// persistent region, whose size comes second), then the rest by the strategy.
+pub fn place(buffers: &[Buffer], kind: PlannerKind) -> (Vec<usize>, usize) {
     let mut offsets = vec![0; buffers.len()];
     let mut persistent_bytes = 0;
     for (b, off) in buffers.iter().zip(&mut offsets).filter(|(b, _)| b.persistent) {
@@ -478,30 +525,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
             *off = persistent_bytes + placed.next().expect("an offset per planned buffer");
         }
     }
-    let mut tensor_offsets = vec![None; graph.tensors.len()];
-    let mut scratch = vec![(0, 0); steps.len()];
-    let mut arena_bytes = 0;
-    for (b, &off) in buffers.iter().zip(&offsets) {
-        arena_bytes = arena_bytes.max(off + b.bytes);
-        match &b.kind {
-            BufferKind::Tensors(ts) => {
-                for (&t, &shift) in ts.iter().zip(&b.shifts) {
-                    tensor_offsets[t] = Some(off + shift);
-                }
-            }
-            BufferKind::Scratch(step) => scratch[*step] = (off, b.bytes),
-        }
-    }
-    MemoryPlan {
-        arena_bytes: align_up(arena_bytes),
-        persistent_bytes,
-        tensor_offsets,
-        scratch,
-        buffers: buffers.iter().cloned().zip(offsets).collect(),
-        in_place: vec![None; steps.len()],
-        rows: vec![None; steps.len()],
-        memory: MemoryMode::Speed,
-    }
+    (offsets, persistent_bytes)
 }
 
 /// Checks a placement: aligned, and no two buffers' parts live at the same time share

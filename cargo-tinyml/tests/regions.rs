@@ -1,0 +1,217 @@
+//! An arena split across two memory regions runs bit-exact on the emulated Cortex-M55.
+//!
+//! QEMU's mps3-an547 emulates both the DTCM (0x2000_0000, the `ram` region) and the
+//! system SRAM (0x0100_0000). The test gives the arena's fast region less room than the
+//! KWS model's arena, so the compiler splits its buffers between DTCM and SRAM
+//! (`tinyml_compiler::plan::regions`); the firmware links the SRAM share into the
+//! `.arena.SRAM` section of the board's `memory.x` (`Board::memory_x_with_arenas`). The
+//! same model with one arena runs in the same image; both outputs must equal the host
+//! run's, and the SRAM share must really sit in SRAM.
+//!
+//! Needs `qemu-system-arm` and the `thumbv8m.main-none-eabihf` target; without them the
+//! test says so and skips, except under CI=true where it fails.
+
+use cargo_tinyml::boards::{arena_section, Catalog, RegionKind};
+use cargo_tinyml::target::qemu;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tinyml_compiler::plan::regions::Region;
+use tinyml_compiler::plan::MemoryMode;
+use tinyml_compiler::CompileOptions;
+
+const TARGET: &str = "thumbv8m.main-none-eabihf";
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn missing(what: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is required under CI");
+    }
+    eprintln!("skipping: {what} is missing");
+    true
+}
+
+/// The DTCM room the test leaves the arena, and the memory mode: each splits KWS.
+const CASES: [(&str, MemoryMode, usize); 2] =
+    [("kws_balanced", MemoryMode::Balanced, 10 * 1024), ("kws_ram", MemoryMode::Ram, 4 * 1024)];
+
+fn kws() -> PathBuf {
+    workspace().join("tests/data/mlperf-tiny/kws_ref_model.tflite")
+}
+
+fn regions(fast: usize) -> Vec<Region> {
+    let catalog = Catalog::builtin().unwrap();
+    let board = catalog.get("mps3-an547").unwrap();
+    let order: Vec<String> = board.arena_regions().iter().map(|(r, _)| r.name.clone()).collect();
+    assert_eq!(order, ["DTCM", "SRAM", "ISRAM"], "the board file's speed classes changed");
+    board
+        .arena_regions()
+        .iter()
+        .map(|(r, _)| Region {
+            name: r.name.clone(),
+            capacity: if r.kind == RegionKind::Ram { fast } else { r.length as usize },
+        })
+        .collect()
+}
+
+fn lit(p: &Path) -> String {
+    format!("{:?}", p.display().to_string())
+}
+
+fn write_crate(dir: &Path) {
+    let root = workspace();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join(".cargo")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"regions-fw\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\ntinyml-runtime = {{ path = {} }}\ntinyml-firmware = {{ path = {}, features = [\"semihosting\"] }}\ncortex-m = {{ version = \"0.7\", features = [\"critical-section-single-core\"] }}\ncortex-m-rt = \"0.7\"\n\n[build-dependencies]\ntinyml-compiler = {{ path = {} }}\n\n[profile.release]\nopt-level = \"s\"\ndebug = false\nincremental = false\n\n[workspace]\n",
+            lit(&root.join("runtime")),
+            lit(&root.join("firmware")),
+            lit(&root.join("compiler")),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        format!("[build]\ntarget = \"{TARGET}\"\n\n[target.{TARGET}]\nrustflags = [\"-C\", \"target-cpu=cortex-m55\", \"-C\", \"link-arg=-Tlink.x\"]\n"),
+    )
+    .unwrap();
+    let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    let board = Catalog::builtin().unwrap().get("mps3-an547").unwrap().clone();
+    std::fs::write(dir.join("memory.x"), board.memory_x_with_arenas(&["DTCM", "SRAM"])).unwrap();
+
+    let mut build = String::from("use tinyml_compiler::build::Builder;\nuse tinyml_compiler::plan::{regions::Region, MemoryMode};\nuse tinyml_compiler::CompileOptions;\n\nfn main() {\n");
+    let mut mods = String::new();
+    let mut runs = String::new();
+    let _ = writeln!(build, "    Builder::new({}).module_name(\"one\").compile_or_exit();", lit(&kws()));
+    for (name, mode, fast) in CASES {
+        let regions: Vec<String> = regions(fast)
+            .iter()
+            .map(|r| format!("Region {{ name: {:?}.into(), capacity: {} }}", r.name, r.capacity))
+            .collect();
+        let _ = writeln!(
+            build,
+            "    Builder::new({}).module_name({name:?}).options(CompileOptions {{ memory: MemoryMode::{mode:?}, regions: vec![{}], ..Default::default() }}).compile_or_exit();",
+            lit(&kws()),
+            regions.join(", ")
+        );
+        let _ = writeln!(
+            mods,
+            "#[allow(dead_code)]\nmod {name} {{\n    include!(concat!(env!(\"OUT_DIR\"), \"/{name}.rs\"));\n}}"
+        );
+        let section = arena_section("SRAM");
+        let upper = name.to_uppercase();
+        let _ = writeln!(
+            runs,
+            "    {{\n        static mut {upper}_FAST: Arena<{{ {name}::ARENA0_BYTES }}> = Arena::new();\n        #[link_section = \"{section}\"]\n        static mut {upper}_SLOW: Arena<{{ {name}::ARENA1_BYTES }}> = Arena::new();\n        // SAFETY: the only references ever taken to these statics.\n        let (fast, slow) = unsafe {{ (&mut *core::ptr::addr_of_mut!({upper}_FAST), &mut *core::ptr::addr_of_mut!({upper}_SLOW)) }};\n        println!(\"{name} regions {{:?}} at {{:#x}} {{:#x}}\", {name}::ARENA_REGIONS, fast.0.as_ptr() as usize, slow.0.as_ptr() as usize);\n        let mut arena = {name}::ModelArena::new([fast.bytes_mut(), slow.bytes_mut()]);\n        {name}::reset(&mut arena);\n        {name}::input_mut(&mut arena).copy_from_slice(&{name}::TEST_INPUT0);\n        {name}::invoke(&mut arena).expect(\"invoke\");\n        print!(\"{name} output\");\n        hex({name}::output(&arena));\n        println!();\n    }}"
+        );
+    }
+    build.push_str("    let out = std::path::PathBuf::from(std::env::var_os(\"OUT_DIR\").unwrap());\n    std::fs::copy(\"memory.x\", out.join(\"memory.x\")).unwrap();\n    println!(\"cargo:rustc-link-search={}\", out.display());\n    println!(\"cargo:rerun-if-changed=memory.x\");\n}\n");
+    std::fs::write(dir.join("build.rs"), build).unwrap();
+    let main = format!(
+        r#"#![no_std]
+#![no_main]
+
+use tinyml_firmware::{{print, println}};
+use tinyml_runtime::arena::Arena;
+
+#[allow(dead_code)]
+mod one {{
+    include!(concat!(env!("OUT_DIR"), "/one.rs"));
+}}
+{mods}
+fn hex(values: &[i8]) {{
+    for v in values {{
+        print!(" {{:02x}}", *v as u8);
+    }}
+}}
+
+static mut ONE: one::ModelArena = one::ModelArena::new();
+
+#[cortex_m_rt::entry]
+fn main() -> ! {{
+    tinyml_firmware::init();
+    // SAFETY: the only reference ever taken to ONE.
+    let arena = unsafe {{ &mut *core::ptr::addr_of_mut!(ONE) }};
+    one::reset(arena);
+    one::input_mut(arena).copy_from_slice(&one::TEST_INPUT0);
+    one::invoke(arena).expect("invoke");
+    print!("one output");
+    hex(one::output(arena));
+    println!();
+{runs}
+    println!("done");
+    tinyml_firmware::exit(0)
+}}
+"#
+    );
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+}
+
+fn build(dir: &Path) -> PathBuf {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-fw-target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(dir).args(["build", "--release", "--quiet"]).arg("--target-dir").arg(&target_dir);
+    for var in ["CARGO_BUILD_TARGET", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_MANIFEST_DIR", "CARGO_TARGET_DIR"]
+    {
+        cmd.env_remove(var);
+    }
+    let out = cmd.stdin(Stdio::null()).output().expect("cargo runs");
+    assert!(out.status.success(), "firmware build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    target_dir.join(TARGET).join("release").join("regions-fw")
+}
+
+/// The host run's output of KWS on the firmware's test input, in the firmware's format.
+fn host_output(options: &CompileOptions) -> (String, tinyml_compiler::Program) {
+    let program = tinyml_compiler::compile(&std::fs::read(kws()).unwrap(), options).unwrap();
+    let t = &program.graph.tensors[program.graph.inputs[0]];
+    let input = tinyml_compiler::build::test_input_for(t.dtype, t.elements());
+    let out = program.run(&[&input]).unwrap();
+    (out[0].iter().map(|b| format!(" {b:02x}")).collect(), program)
+}
+
+#[test]
+fn a_split_arena_runs_bit_exact_in_dtcm_and_sram() {
+    if qemu::which("qemu-system-arm").is_none() && missing("qemu-system-arm") {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-fw");
+    write_crate(&dir);
+    let elf = build(&dir);
+    let board = Catalog::builtin().unwrap().get("mps3-an547").unwrap().clone();
+    let emu = board.emulator.as_ref().unwrap();
+    let run = qemu::run(emu, &elf, Duration::from_secs(120), false).expect("qemu runs");
+    assert_eq!(run.code, 0, "firmware failed:\n{}{}", run.stdout, run.stderr);
+    let (expected, _) = host_output(&CompileOptions::default());
+    let line = |prefix: &str| {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no `{prefix}` in:\n{}", run.stdout))
+            .to_owned()
+    };
+    assert_eq!(line("one output"), expected, "the single arena");
+    let sram = board.memory.iter().find(|r| r.name == "SRAM").unwrap();
+    let dtcm = board.ram();
+    for (name, mode, fast) in CASES {
+        let options = CompileOptions { memory: mode, regions: regions(fast), ..Default::default() };
+        let (host, program) = host_output(&options);
+        assert_eq!(program.plan.regions.len(), 2, "{name}: the plan no longer splits");
+        assert!(program.plan.regions[0].1 <= fast);
+        assert_eq!(host, expected, "{name}: the host run of the split plan");
+        assert_eq!(line(&format!("{name} output")), expected, "{name}: in QEMU");
+        // `{name} regions ["DTCM", "SRAM"] at 0x… 0x…`
+        let at = line(&format!("{name} regions [\"DTCM\", \"SRAM\"] at "));
+        let addrs: Vec<u64> =
+            at.split(' ').map(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap()).collect();
+        assert!((dtcm.origin..dtcm.origin + dtcm.length).contains(&addrs[0]), "{name}: fast share at {:#x}", addrs[0]);
+        assert!((sram.origin..sram.origin + sram.length).contains(&addrs[1]), "{name}: slow share at {:#x}", addrs[1]);
+        eprintln!("{name}: {:?}, arena {} B in total", program.plan.regions, program.plan.arena_bytes);
+    }
+}
