@@ -12,18 +12,6 @@ pub(crate) fn tap(out: usize, stride: usize, pad: usize, dilation: usize, k: usi
     (pos < size).then_some(pos)
 }
 
-/// The filter taps `k` whose input coordinate `origin + k * dilation` lies inside
-/// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
-/// since the taps are evenly spaced (the same taps as [`tap`] keeps).
-#[inline(always)]
-pub(crate) fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> core::ops::Range<usize> {
-    let (d, size) = (dilation.max(1) as isize, size as isize);
-    let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
-    let hi = if origin >= size { 0 } else { (size - 1 - origin) / d + 1 };
-    let hi = (hi.max(0) as usize).min(filter);
-    (lo as usize).min(hi)..hi
-}
-
 /// The part of the window `[start, end)` that lies inside the image, as TFLM computes
 /// it: `origin = out * stride - pad`, `start = max(0, -origin)`,
 /// `end = min(filter, size - origin)`; returns the first input coordinate and the count.
@@ -39,24 +27,6 @@ pub(crate) fn window(out: usize, stride: usize, pad: usize, filter: usize, size:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn taps_inside_are_the_taps_tap_keeps() {
-        extern crate std;
-        for size in 0..7 {
-            for filter in 1..6 {
-                for dilation in 1..4 {
-                    for origin in -9..9isize {
-                        let want: std::vec::Vec<usize> = (0..filter)
-                            .filter(|&k| (0..size as isize).contains(&(origin + (k * dilation) as isize)))
-                            .collect();
-                        let got: std::vec::Vec<usize> = taps_inside(origin, dilation, filter, size).collect();
-                        assert_eq!(got, want, "origin {origin} dilation {dilation} filter {filter} size {size}");
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn tap_skips_padding() {

@@ -8,7 +8,6 @@
 //! channels.
 
 use super::params::DepthwiseConvParams;
-use crate::kernels::geometry::taps_inside;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
 use crate::kernels::simd::OutQuant;
@@ -80,6 +79,18 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
         1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
         _ => sweep(&layer, output, od - 16, Part::Wide(last)),
     }
+}
+
+/// The filter taps `k` whose input coordinate `origin + k * dilation` lies inside
+/// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
+/// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
+#[inline(always)]
+fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> core::ops::Range<usize> {
+    let (d, size) = (dilation.max(1) as isize, size as isize);
+    let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
+    let hi = if origin >= size { 0 } else { (size - 1 - origin) / d + 1 };
+    let hi = (hi.max(0) as usize).min(filter);
+    (lo as usize).min(hi)..hi
 }
 
 /// Output coordinates (along one axis) whose window lies inside the input: the window
@@ -229,6 +240,28 @@ unsafe fn call(l: &Layer, offs: &[isize], w: *const i8, part: Part, halves: [isi
         match part {
             Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, l.p.depth_multiplier, run),
             Part::Narrow(group, high, c) => depthwise_narrow(offs, w, od, group, l.q, c, high, halves, run),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn taps_inside_are_the_taps_tap_keeps() {
+        extern crate std;
+        use super::taps_inside;
+        for size in 0..7 {
+            for filter in 1..6 {
+                for dilation in 1..4 {
+                    for origin in -9..9isize {
+                        let want: std::vec::Vec<usize> = (0..filter)
+                            .filter(|&k| (0..size as isize).contains(&(origin + (k * dilation) as isize)))
+                            .collect();
+                        let got: std::vec::Vec<usize> = taps_inside(origin, dilation, filter, size).collect();
+                        assert_eq!(got, want, "origin {origin} dilation {dilation} filter {filter} size {size}");
+                    }
+                }
+            }
         }
     }
 }
