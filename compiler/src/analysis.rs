@@ -68,11 +68,13 @@ pub const STACK_BYTES_BASE: usize = 1024;
 /// (720 B and 704 B before the fully connected table of folded biases).
 pub const STACK_BYTES_FC: usize = 1024;
 /// Stack estimate when convolutions are present: the optimized kernels keep their column
-/// and padded input in arena scratch, and on the stack only a block's accumulators, tap
-/// pointers, a row of zero points and, when the arena had no scratch for it, a column of
-/// at most 128 B. Measured on mps3-an547 (`cargo tinyml profile`): KWS peaks at 1,448 B,
-/// micro_speech at 504 B.
-pub const STACK_BYTES_CONV: usize = 1536;
+/// and padded input in arena scratch, and on the stack a block's accumulators, tap
+/// pointers, a row of zero points, when the arena had no scratch for it a column of at
+/// most 128 B, and on Helium the narrow-input conv path's band of input rows, repacked
+/// weights and gather offsets (832 B, `kernels::conv::narrow`). Measured on mps3-an547
+/// (`cargo tinyml profile`): VWW, whose first layer takes the narrow path, peaks at
+/// 3,016 B (2026-12-07); KWS at 1,448 B and micro_speech at 504 B before that path.
+pub const STACK_BYTES_CONV: usize = 3072;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
 /// profile` measures the real high-water mark by stack painting.
