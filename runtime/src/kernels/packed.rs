@@ -148,6 +148,20 @@ pub fn group4_block(table: &[Group4], c0: usize, n: usize) -> &[Group4] {
     &table[first..first + group4_in_block(n)]
 }
 
+/// The groups of four of a table made by [`pack_group4`] for `channels` output channels,
+/// each with its first channel, in table order: a block's full groups, then, when its
+/// count is not a multiple of four, its last four channels (overlapping the group before,
+/// so a kernel writing all four rewrites identical bytes). Every block must hold at least
+/// four channels: a block of one to three has no group of four.
+pub fn groups_of_four(channels: usize, table: &[Group4]) -> impl Iterator<Item = (usize, &Group4)> {
+    (0..channels).step_by(CHANNEL_BLOCK).flat_map(move |c0| {
+        let n = CHANNEL_BLOCK.min(channels - c0);
+        debug_assert!(n >= 4, "a block of {n} channels has no group of four");
+        let blk = group4_block(table, c0, n);
+        (0..group4_in_block(n)).map(move |g| (c0 + (4 * g).min(n - 4), &blk[g]))
+    })
+}
+
 /// Fills `out` (`group4_count(channels)` groups) with the constants of every output
 /// channel: `lane(c)` gives channel `c`'s folded bias, multiplier and shift.
 pub fn pack_group4(channels: usize, lane: impl Fn(usize) -> (i32, i32, i32), out: &mut [Group4]) {

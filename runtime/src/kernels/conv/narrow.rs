@@ -19,7 +19,7 @@
 //! ([`MAX_TAPS`]), only on this path (`conv_narrow` is not inlined).
 
 use super::params::ConvParams;
-use crate::kernels::packed::{group4_block, group4_count, Group4, CHANNEL_BLOCK};
+use crate::kernels::packed::{group4_count, groups_of_four, Group4};
 use crate::kernels::simd::{copy_i8, fill_i8};
 
 /// Bytes of the band of input rows: keeps every tap's offset from its window's first
@@ -86,7 +86,7 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4]
     // The repacked weights of every group, once.
     let mut weights = [0i8; WEIGHTS];
     let group_bytes = 64 * chunks;
-    for (g, (c, _)) in groups(od, table).enumerate() {
+    for (g, (c, _)) in groups_of_four(od, table).enumerate() {
         repack(filter, k, c, &mut weights[g * group_bytes..(g + 1) * group_bytes]);
     }
     for b in 0..p.batches {
@@ -96,7 +96,7 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4]
                 let n = per_band.min(ow - ox0);
                 let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
                 fill_band(p, image, oy, x0, row_bytes, zero_point, &mut band);
-                for (g, (c, group)) in groups(od, table).enumerate() {
+                for (g, (c, group)) in groups_of_four(od, table).enumerate() {
                     let w = &weights[g * group_bytes..(g + 1) * group_bytes];
                     let ctx: [i32; CTX] = [
                         group.bias[0],
@@ -132,18 +132,6 @@ fn repack(filter: &[i8], k: usize, c: usize, w: &mut [i8]) {
             copy_i8(&mut w[(j * 4 + r) * 16..][..piece.len()], piece);
         }
     }
-}
-
-/// The groups of four channels of `od >= 4` channels (every block of [`CHANNEL_BLOCK`]
-/// at least four) with their first channel: a block's full groups, then, when its count
-/// is not a multiple of four, its last four channels (overlapping the previous group and
-/// rewriting identical bytes), as the packed table holds them.
-fn groups(od: usize, table: &[Group4]) -> impl Iterator<Item = (usize, &Group4)> {
-    (0..od).step_by(CHANNEL_BLOCK).flat_map(move |c0| {
-        let n = CHANNEL_BLOCK.min(od - c0);
-        let blk = group4_block(table, c0, n);
-        (0..n.div_ceil(4)).map(move |g| (c0 + (4 * g).min(n - 4), &blk[g]))
-    })
 }
 
 /// Fills `band` with the input rows of output row `oy`'s filter rows (`row_bytes` each,

@@ -9,7 +9,7 @@
 //! check this schedule; the DSP cores keep the per-pixel path, measured on them.
 
 use super::params::ConvParams;
-use crate::kernels::packed::{group4_block, Group4, CHANNEL_BLOCK};
+use crate::kernels::packed::{groups_of_four, Group4, CHANNEL_BLOCK};
 use crate::kernels::simd::pointwise::{pointwise_group4, PixelGrid, POINTWISE_MAX_DEPTH};
 use crate::kernels::simd::OutQuant;
 
@@ -40,16 +40,8 @@ pub(super) fn conv_by_groups(p: &ConvParams, input: &[i8], filter: &[i8], table:
     for b in 0..p.batches {
         let x = &input[b * image..(b + 1) * image];
         let out = &mut output[b * pixels..(b + 1) * pixels];
-        for c0 in (0..od).step_by(CHANNEL_BLOCK) {
-            let n = CHANNEL_BLOCK.min(od - c0);
-            let groups = group4_block(table, c0, n);
-            // Full groups, then the block's last four channels when `n` is not a
-            // multiple of four (rewriting identical bytes of the group before).
-            let firsts = (0..n / 4).map(|g| 4 * g).chain((!n.is_multiple_of(4)).then_some(n - 4));
-            for (group, first) in groups.iter().zip(firsts) {
-                let c = c0 + first;
-                pointwise_group4(x, k, &filter[c * k..(c + 4) * k], group, q, &grid, &mut out[c..]);
-            }
+        for (c, group) in groups_of_four(od, table) {
+            pointwise_group4(x, k, &filter[c * k..(c + 4) * k], group, q, &grid, &mut out[c..]);
         }
     }
 }
