@@ -96,8 +96,27 @@ pub const WORDS: &str = "16-bit words";
 pub fn fit_for(program: &Program, report: &Report, board: &Board) -> Fit {
     match board.flow() {
         Flow::CProject => fit_in_words(program, report, board),
-        _ => fit(report, board),
+        _ => with_split_arena(fit(report, board), program, report, board),
     }
+}
+
+/// [`fit`], but for an arena too large for the `ram` region that the board's other
+/// regions can take ([`crate::placement`], as a `new` project builds it): RAM is then
+/// the arena regions together, and fits when every region's share does. An arena that
+/// fits whole keeps the `ram` region's verdict, and so does a program with NPU steps
+/// (never split: the command stream addresses its region as one block).
+fn with_split_arena(fit: Fit, program: &Program, report: &Report, board: &Board) -> Fit {
+    let npu = program.steps.iter().any(|s| s.kernel.npu_region().is_some());
+    if fit.ram_margin >= 0 || npu || !crate::placement::splits_arenas(board) {
+        return fit;
+    }
+    let Some(placed) = crate::placement::placement(program, report, board) else { return fit };
+    let capacity: usize = placed.regions.iter().map(|r| r.capacity).sum();
+    let stack = report.stack_bytes_estimate as u64;
+    let over: i64 = placed.regions.iter().map(|r| r.margin.min(0)).sum();
+    let spare: i64 = placed.regions.iter().map(|r| r.margin).sum();
+    let ram_margin = if placed.fits { spare } else { over };
+    Fit { ram_capacity: capacity as u64 + stack, ram_margin, fits: fit.flash_margin >= 0 && ram_margin >= 0, ..fit }
 }
 
 /// One line of the verdict: `flash on B: fits, N B to spare of C B` or `... DOES NOT FIT,

@@ -56,6 +56,27 @@ pub struct PlacedBuffer {
     pub holds: Vec<String>,
 }
 
+/// The regions `board` lets the arena use, fastest first, as the compiler's placement
+/// takes them: each region's length, less `stack_bytes` in the `ram` region (where the
+/// stack and the statics link). `analyze --board` places the arena in these, and a `new`
+/// project's build script passes the same list to the compiler.
+pub fn arena_regions(board: &Board, stack_bytes: usize) -> Vec<Region> {
+    board
+        .arena_regions()
+        .iter()
+        .map(|(r, _)| {
+            let reserved = if r.kind == RegionKind::Ram { stack_bytes as u64 } else { 0 };
+            Region { name: r.name.clone(), capacity: r.length.saturating_sub(reserved) as usize }
+        })
+        .collect()
+}
+
+/// Whether `new` projects for `board` pass their regions to the compiler: a board with a
+/// Rust target and more than one region the arena may use.
+pub fn splits_arenas(board: &Board) -> bool {
+    !matches!(board.flow(), Flow::CProject) && board.arena_regions().len() > 1
+}
+
 /// Where `program`'s arena goes on `board`; `None` for boards built as C projects (their
 /// C export plans its own arena in 16-bit words).
 pub fn placement(program: &Program, report: &Report, board: &Board) -> Option<Placement> {
@@ -63,13 +84,7 @@ pub fn placement(program: &Program, report: &Report, board: &Board) -> Option<Pl
         return None;
     }
     let candidates = board.arena_regions();
-    let regions: Vec<Region> = candidates
-        .iter()
-        .map(|(r, _)| {
-            let reserved = if r.kind == RegionKind::Ram { report.stack_bytes_estimate as u64 } else { 0 };
-            Region { name: r.name.clone(), capacity: r.length.saturating_sub(reserved) as usize }
-        })
-        .collect();
+    let regions = arena_regions(board, report.stack_bytes_estimate);
     let plan = &program.plan;
     let buffers: Vec<_> = plan.buffers.iter().map(|(b, _)| b.clone()).collect();
     let heat = buffer_heat(&buffers, &program.steps, &step_work(&program.graph, &program.steps));
@@ -136,7 +151,7 @@ impl Placement {
             }
         }
         if self.split {
-            s.push_str("the arena is split: built with these regions (`CompileOptions::regions`), the generated code takes one arena per region; `cargo tinyml new` projects still link one arena in RAM\n");
+            s.push_str("the arena is split: a `cargo tinyml new` project's build.rs passes these regions to the compiler, and the generated `arena()` links each region's share into it\n");
         }
         s
     }

@@ -215,3 +215,64 @@ fn a_split_arena_runs_bit_exact_in_dtcm_and_sram() {
         eprintln!("{name}: {:?}, arena {} B in total", program.plan.regions, program.plan.arena_bytes);
     }
 }
+
+/// `new` on a board whose DTCM cannot take KWS's arena (16,000 B) writes a project that
+/// splits it: its build script passes the board's regions to the compiler, the generated
+/// `arena()` links the shares into `.arena.DTCM` and `.arena.SRAM`, and `cargo tinyml run`
+/// prints the host run's output.
+#[test]
+fn a_new_project_splits_an_arena_too_large_for_dtcm() {
+    if qemu::which("qemu-system-arm").is_none() && missing("qemu-system-arm") {
+        return;
+    }
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-new");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let boards = scratch.join("boards");
+    std::fs::create_dir_all(&boards).unwrap();
+    // mps3-an547 with 12 KiB of DTCM: 9,216 B for the arena after the 3,072 B stack estimate.
+    let an547 = std::fs::read_to_string(workspace().join("boards/mps3-an547.toml")).unwrap();
+    let small = an547
+        .replace("name = \"mps3-an547\"", "name = \"small-dtcm\"")
+        .replace("length = 0x0008_0000 # 512 KiB\n# SSE-300 TRM: the Cortex-M55 data TCM.", "length = 0x3000\n");
+    assert!(small.contains("length = 0x3000\n"), "the board file layout changed; update this test");
+    std::fs::write(boards.join("small-dtcm.toml"), small).unwrap();
+    let tinyml = |dir: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
+            .arg("tinyml")
+            .args(args)
+            .current_dir(dir)
+            .env("TINYML_BOARDS_DIR", &boards)
+            // Share the firmware tests' target directory: the runtime compiles once.
+            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"))
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .stdin(Stdio::null())
+            .output()
+            .expect("cargo-tinyml runs")
+    };
+    let model = kws().display().to_string();
+    let new = tinyml(&scratch, &["new", "split-kws", "--board", "small-dtcm", "--model", &model, "--local"]);
+    assert!(new.status.success(), "new failed:\n{}", String::from_utf8_lossy(&new.stderr));
+    let project = scratch.join("split-kws");
+    assert!(std::fs::read_to_string(project.join("build.rs")).unwrap().contains("stack_region: Some(\"DTCM\".into())"));
+
+    let run = tinyml(&project, &["run"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "run failed:\n{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    let (_, program) = host_output(&CompileOptions::default());
+    let t = &program.graph.tensors[program.graph.inputs[0]];
+    let input = tinyml_compiler::build::test_input_for(t.dtype, t.elements());
+    let expected: Vec<String> = program.run(&[&input]).unwrap()[0].iter().map(|&b| (b as i8).to_string()).collect();
+    let printed = stdout.lines().find_map(|l| l.strip_prefix("tinyml: output0 = ")).expect("an output line");
+    assert_eq!(printed, format!("[{}]", expected.join(", ")), "the split arena's output in QEMU");
+
+    let elf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware").join(TARGET).join("debug").join("split-kws");
+    let elf = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
+    let board = Catalog::builtin().unwrap().get("mps3-an547").unwrap().clone();
+    for region in ["DTCM", "SRAM"] {
+        let section = elf.section(&arena_section(region)).unwrap_or_else(|| panic!("no arena share in {region}"));
+        let r = board.memory.iter().find(|r| r.name == region).unwrap();
+        assert!(section.size > 0 && (r.origin..r.origin + r.length).contains(&section.address), "{section:?}");
+    }
+}

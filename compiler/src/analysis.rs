@@ -89,6 +89,11 @@ pub fn stack_estimate<'a>(ops: impl IntoIterator<Item = &'a str>) -> usize {
         .unwrap_or(STACK_BYTES_BASE)
 }
 
+/// [`stack_estimate`] for the kernels of `steps` (reinterpretations run no kernel).
+pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
+    stack_estimate(steps.iter().filter(|s| !s.kernel.is_reinterpretation()).map(|s| s.kernel.op_name()))
+}
+
 /// One layer of the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct LayerReport {
@@ -209,7 +214,7 @@ impl Report {
             kernels.iter().map(String::as_str),
             layers.iter().filter(|l| !l.no_op).map(|l| l.op.as_str()),
         );
-        let stack = stack_estimate(kernels.iter().map(String::as_str));
+        let stack = steps_stack_estimate(&p.steps);
         let (layer_bound_bytes, layer_bound_layer) = bound::layer_bound(g, &p.steps);
         Report {
             arena_bytes: p.plan.arena_bytes,

@@ -19,6 +19,11 @@ pub struct CompileOptions {
     /// arena that does not fit the first region is split across them
     /// ([`crate::plan::regions`]), and the generated code takes one arena per region.
     pub regions: Vec<crate::plan::regions::Region>,
+    /// The region of `regions` where the stack and the statics also link (a board's `ram`
+    /// region): its capacity is taken less the program's stack estimate
+    /// ([`crate::analysis::stack_estimate`]), as `cargo tinyml analyze --board` takes it,
+    /// so a build script can pass the board's region lengths whatever model it compiles.
+    pub stack_region: Option<String>,
 }
 
 /// A graph lowered to kernel calls with a memory plan.
@@ -125,7 +130,18 @@ pub fn check_io(graph: &Graph) -> Result<(), CompileError> {
 pub fn plan_steps(graph: Graph, steps: Vec<Step>, options: &CompileOptions) -> Result<Program, CompileError> {
     let mut plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
     if !options.regions.is_empty() {
-        plan = plan::regions::split_plan(&graph, &steps, plan, &options.regions, options.planner);
+        let stack = crate::analysis::steps_stack_estimate(&steps);
+        let regions: Vec<_> = options
+            .regions
+            .iter()
+            .map(|r| match &options.stack_region {
+                Some(name) if *name == r.name => {
+                    plan::regions::Region { name: r.name.clone(), capacity: r.capacity.saturating_sub(stack) }
+                }
+                _ => r.clone(),
+            })
+            .collect();
+        plan = plan::regions::split_plan(&graph, &steps, plan, &regions, options.planner);
     }
     Ok(Program { graph, steps, plan })
 }

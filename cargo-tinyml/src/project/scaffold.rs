@@ -216,11 +216,12 @@ pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
         ("timing_note", timing_note.to_owned()),
         ("run_how", run_how),
         ("model_origin", model_origin),
+        ("compile", compile_call(board)),
     ];
     let mut out: Vec<(PathBuf, Vec<u8>)> =
         TEMPLATES.iter().map(|(path, text)| (PathBuf::from(path), render(text, &vars).into_bytes())).collect();
     out.push((".cargo/config.toml".into(), board.cargo_config().into_bytes()));
-    out.push(("memory.x".into(), board.memory_x().into_bytes()));
+    out.push(("memory.x".into(), memory_x(board).into_bytes()));
     match &spec.model {
         Model::Default => {
             out.push(("model/model.tflite".into(), DEFAULT_MODEL.to_vec()));
@@ -230,6 +231,47 @@ pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
         Model::File { bytes, .. } => out.push(("model/model.tflite".into(), bytes.clone())),
     }
     out
+}
+
+/// The build script's compile call. On a board whose arena may spread over several
+/// memory regions, it passes them (fastest first, with the board file's lengths) so that
+/// an arena too large for the first is split across them, as `analyze --board` shows.
+fn compile_call(board: &Board) -> String {
+    const PLAIN: &str = "    tinyml_compiler::build::Builder::new(\"model/model.tflite\").compile_or_exit();";
+    if !crate::placement::splits_arenas(board) {
+        return PLAIN.to_owned();
+    }
+    let regions: Vec<String> = board
+        .arena_regions()
+        .iter()
+        .map(|(r, speed)| format!("        ({:?}, {}), // {}", r.name, r.length, speed.as_str()))
+        .collect();
+    format!(
+        "    // The memory regions the arena may use on {board}, fastest first, from the board file.\n    \
+         // An arena that fits the first stays whole there; a larger one is split across them,\n    \
+         // the buffers used most in the fastest (`model::arena()` links each share in its\n    \
+         // region). {ram} also holds the stack and statics: the compiler leaves it its estimate.\n    \
+         use tinyml_compiler::plan::regions::Region;\n    \
+         let regions = [\n{}\n    ];\n    \
+         let options = tinyml_compiler::CompileOptions {{\n        \
+         regions: regions.iter().map(|&(name, capacity)| Region {{ name: name.into(), capacity }}).collect(),\n        \
+         stack_region: Some({ram:?}.into()),\n        \
+         ..Default::default()\n    }};\n    \
+         tinyml_compiler::build::Builder::new(\"model/model.tflite\").options(options).compile_or_exit();",
+        regions.join("\n"),
+        board = board.name,
+        ram = board.ram().name,
+    )
+}
+
+/// The board's `memory.x`; on a board whose arena may spread over several regions, with
+/// a section for each region's share of a split arena (empty when the arena is whole).
+fn memory_x(board: &Board) -> String {
+    if !crate::placement::splits_arenas(board) {
+        return board.memory_x();
+    }
+    let names: Vec<&str> = board.arena_regions().iter().map(|(r, _)| r.name.as_str()).collect();
+    board.memory_x_with_arenas(&names)
 }
 
 /// Writes `files` into a new directory `dest` atomically: into a temporary directory

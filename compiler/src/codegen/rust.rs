@@ -351,6 +351,7 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
     let names: Vec<String> = p.steps.iter().map(|s| format!("{:?}", s.kernel.op_name())).collect();
     let _ = writeln!(out, "pub const LAYERS: [&str; {}] = [{}];", names.len(), names.join(", "));
     out.push_str(&arena_type(p));
+    out.push_str(&arena_fn(p));
     for (kind, ids) in [("INPUT", &g.inputs), ("OUTPUT", &g.outputs)] {
         for (k, &t) in ids.iter().enumerate() {
             let tensor = &g.tensors[t];
@@ -451,6 +452,34 @@ fn arena_type(p: &Program) -> String {
         r.len()
     );
     s
+}
+
+/// `arena()`: the model's arena as statics, so firmware need not know whether the plan
+/// split it. One arena of `ARENA_BYTES` links with the other statics (the board's `ram`
+/// region); a split arena links each region's share into that region's section
+/// ([`arena_section`], which the board's `memory.x` places there). The section is named
+/// only on the device: a host test build keeps its usual sections.
+///
+/// [`arena_section`]: crate::plan::regions::arena_section
+fn arena_fn(p: &Program) -> String {
+    let doc = "\n/// The model's arena: statics placed by the plan, returned once.\n///\n/// # Safety\n/// Call it once: every call returns the same memory.\n";
+    if !is_split(p) {
+        return format!("{doc}pub unsafe fn arena() -> &'static mut ModelArena {{\n    static mut ARENA: ModelArena = ModelArena::new();\n    // SAFETY: the caller takes the only reference, once.\n    unsafe {{ &mut *core::ptr::addr_of_mut!(ARENA) }}\n}}\n");
+    }
+    let mut statics = String::new();
+    let mut slices = Vec::new();
+    for (k, (name, _)) in p.plan.regions.iter().enumerate() {
+        let section = crate::plan::regions::arena_section(name);
+        let _ = writeln!(
+            statics,
+            "    #[cfg_attr(target_os = \"none\", link_section = {section:?})]\n    static mut ARENA{k}: Arena<ARENA{k}_BYTES> = Arena::new();"
+        );
+        slices.push(format!("(*core::ptr::addr_of_mut!(ARENA{k})).bytes_mut()"));
+    }
+    format!(
+        "{doc}pub unsafe fn arena() -> &'static mut ModelArena<'static> {{\n{statics}    static mut REGIONS: Option<ModelArena<'static>> = None;\n    // SAFETY: the caller takes the only references, once.\n    unsafe {{ (*core::ptr::addr_of_mut!(REGIONS)).insert(arena::Regions::new([{}])) }}\n}}\n",
+        slices.join(", ")
+    )
 }
 
 /// `reset`: the variable tensors (recurrent state) back to their initial state, as TFLM's

@@ -19,6 +19,13 @@ use super::{align_up, place, tensor_and_scratch_offsets, MemoryPlan, PlannerKind
 use crate::graph::Graph;
 use crate::kernel::Step;
 
+/// The linker section of a split arena's share in region `name` (`.arena.SRAM`): the
+/// generated `arena()` links each region's arena there, and the board's `memory.x` puts
+/// the section in that region.
+pub fn arena_section(name: &str) -> String {
+    format!(".arena.{name}")
+}
+
 /// A memory region the arena may use, as the placement sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {
