@@ -180,6 +180,7 @@ fn run_example_as(example: Example, board: &str, tag: &str, prepare: impl FnOnce
         local: false,
         force: false,
         npu: None,
+        weights_in_ram: 0,
     }
     .create()
     .unwrap();

@@ -122,6 +122,7 @@ fn new_writes_the_c_project() {
         local: false,
         force: false,
         npu: None,
+        weights_in_ram: 0,
     };
     let dest = cmd.create().unwrap();
     for f in ["linker.cmd", "Makefile", "src/main.c", "src/model.c", "targetConfigs/TMS320F28P550SJ9.ccxml"] {

@@ -54,6 +54,7 @@ fn measure(model: &Path) -> ([u64; 2], u64, Report) {
         example: None,
         force: false,
         npu: None,
+        weights_in_ram: 0,
         local: false,
     };
     cmd.create().unwrap();

@@ -51,6 +51,7 @@ fn cmd(name: &str, board: &str, model: Option<PathBuf>, dir: &Path) -> Cmd {
         local: false,
         force: false,
         npu: None,
+        weights_in_ram: 0,
     }
 }
 

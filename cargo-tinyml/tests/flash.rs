@@ -118,8 +118,13 @@ fn hardware_project(name: &str, board: &str) -> PathBuf {
     let dir = scratch(name).join("proj");
     let catalog = Catalog::builtin().unwrap();
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let spec =
-        Spec { name: "hw", board: catalog.get(board).unwrap(), model: Model::Default, source_dir: Some(workspace) };
+    let spec = Spec {
+        name: "hw",
+        board: catalog.get(board).unwrap(),
+        model: Model::Default,
+        source_dir: Some(workspace),
+        weights_in_ram: 0,
+    };
     scaffold::write_atomically(&dir, &scaffold::files(&spec)).unwrap();
     dir
 }

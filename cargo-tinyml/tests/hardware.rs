@@ -64,7 +64,7 @@ fn project(name: &str, board: &Board) -> PathBuf {
         }
     };
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let spec = Spec { name, board, model, source_dir: Some(workspace) };
+    let spec = Spec { name, board, model, source_dir: Some(workspace), weights_in_ram: 0 };
     scaffold::write_atomically(&dest, &scaffold::files(&spec)).unwrap();
     dest
 }

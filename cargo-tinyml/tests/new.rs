@@ -39,6 +39,7 @@ fn generated_project_files_snapshot() {
             board: catalog.get(board).unwrap(),
             model: Model::Default,
             source_dir: Some("/path/to/cargo-tinyml".into()),
+            weights_in_ram: 0,
         };
         for (path, bytes) in scaffold::files(&spec) {
             if path.extension().is_some_and(|e| e == "tflite") || path.ends_with("LICENSE") {
@@ -53,8 +54,13 @@ fn generated_project_files_snapshot() {
 #[test]
 fn published_dependencies_without_a_checkout() {
     let catalog = Catalog::builtin().unwrap();
-    let spec =
-        Spec { name: "demo", board: catalog.get("mps2-an386").unwrap(), model: Model::Default, source_dir: None };
+    let spec = Spec {
+        name: "demo",
+        board: catalog.get("mps2-an386").unwrap(),
+        model: Model::Default,
+        source_dir: None,
+        weights_in_ram: 0,
+    };
     let files = scaffold::files(&spec);
     let cargo_toml =
         String::from_utf8(files.iter().find(|(p, _)| p == Path::new("Cargo.toml")).unwrap().1.clone()).unwrap();
@@ -73,6 +79,7 @@ fn cmd(name: &str, board: &str, model: Option<PathBuf>, path: PathBuf) -> Cmd {
         local: false,
         force: false,
         npu: None,
+        weights_in_ram: 0,
     }
 }
 

@@ -44,7 +44,7 @@ fn project(name: &str, board: &str, model: Option<&Path>) -> PathBuf {
         None => Model::Default,
         Some(p) => Model::File { path: p.to_owned(), bytes: std::fs::read(p).unwrap() },
     };
-    let spec = Spec { name, board, model, source_dir: Some(workspace()) };
+    let spec = Spec { name, board, model, source_dir: Some(workspace()), weights_in_ram: 0 };
     scaffold::write_atomically(&dest, &scaffold::files(&spec)).unwrap();
     dest
 }

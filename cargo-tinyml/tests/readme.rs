@@ -99,6 +99,7 @@ fn readme_run_output_is_what_the_firmware_prints() {
         force: false,
         local: false,
         npu: None,
+        weights_in_ram: 0,
     };
     cmd.create().unwrap();
     let target = std::env::var_os("TINYML_FIRMWARE_TARGET_DIR")

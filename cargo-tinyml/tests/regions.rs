@@ -236,28 +236,41 @@ fn a_new_project_splits_an_arena_too_large_for_dtcm() {
         .replace("length = 0x0008_0000 # 512 KiB\n# SSE-300 TRM: the Cortex-M55 data TCM.", "length = 0x3000\n");
     assert!(small.contains("length = 0x3000\n"), "the board file layout changed; update this test");
     std::fs::write(boards.join("small-dtcm.toml"), small).unwrap();
-    let tinyml = |dir: &Path, args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"))
-            .arg("tinyml")
-            .args(args)
-            .current_dir(dir)
-            .env("TINYML_BOARDS_DIR", &boards)
-            // Share the firmware tests' target directory: the runtime compiles once.
-            .env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"))
-            .env_remove("CARGO_BUILD_TARGET")
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .stdin(Stdio::null())
-            .output()
-            .expect("cargo-tinyml runs")
-    };
+    let tinyml = |dir: &Path, args: &[&str]| tinyml(dir, Some(&boards), args);
     let model = kws().display().to_string();
     let new = tinyml(&scratch, &["new", "split-kws", "--board", "small-dtcm", "--model", &model, "--local"]);
     assert!(new.status.success(), "new failed:\n{}", String::from_utf8_lossy(&new.stderr));
     let project = scratch.join("split-kws");
     assert!(std::fs::read_to_string(project.join("build.rs")).unwrap().contains("stack_region: Some(\"DTCM\".into())"));
 
-    let run = tinyml(&project, &["run"]);
+    run_prints_host_output(&project, Some(&boards));
+    let elf = project_elf("split-kws");
+    let board = Catalog::builtin().unwrap().get("mps3-an547").unwrap().clone();
+    for region in ["DTCM", "SRAM"] {
+        let section = elf.section(&arena_section(region)).unwrap_or_else(|| panic!("no arena share in {region}"));
+        let r = board.memory.iter().find(|r| r.name == region).unwrap();
+        assert!(section.size > 0 && (r.origin..r.origin + r.length).contains(&section.address), "{section:?}");
+    }
+}
+
+/// `cargo tinyml ARGS` in `dir`, with the board files of `boards` if given.
+fn tinyml(dir: &Path, boards: Option<&Path>, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-tinyml"));
+    cmd.arg("tinyml").args(args).current_dir(dir);
+    if let Some(boards) = boards {
+        cmd.env("TINYML_BOARDS_DIR", boards);
+    }
+    // Share the firmware tests' target directory: the runtime compiles once.
+    cmd.env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware"));
+    for var in ["CARGO_BUILD_TARGET", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null()).output().expect("cargo-tinyml runs")
+}
+
+/// `cargo tinyml run` in a KWS project prints the host run's output.
+fn run_prints_host_output(project: &Path, boards: Option<&Path>) {
+    let run = tinyml(project, boards, &["run"]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "run failed:\n{stdout}{}", String::from_utf8_lossy(&run.stderr));
     let (_, program) = host_output(&CompileOptions::default());
@@ -265,14 +278,36 @@ fn a_new_project_splits_an_arena_too_large_for_dtcm() {
     let input = tinyml_compiler::build::test_input_for(t.dtype, t.elements());
     let expected: Vec<String> = program.run(&[&input]).unwrap()[0].iter().map(|&b| (b as i8).to_string()).collect();
     let printed = stdout.lines().find_map(|l| l.strip_prefix("tinyml: output0 = ")).expect("an output line");
-    assert_eq!(printed, format!("[{}]", expected.join(", ")), "the split arena's output in QEMU");
+    assert_eq!(printed, format!("[{}]", expected.join(", ")), "{}: the output in QEMU", project.display());
+}
 
-    let elf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware").join(TARGET).join("debug").join("split-kws");
-    let elf = cargo_tinyml::target::elf::Elf::read(&elf).unwrap();
-    let board = Catalog::builtin().unwrap().get("mps3-an547").unwrap().clone();
-    for region in ["DTCM", "SRAM"] {
-        let section = elf.section(&arena_section(region)).unwrap_or_else(|| panic!("no arena share in {region}"));
-        let r = board.memory.iter().find(|r| r.name == region).unwrap();
-        assert!(section.size > 0 && (r.origin..r.origin + r.length).contains(&section.address), "{section:?}");
+/// The debug ELF of the project package `name`, built by [`tinyml`].
+fn project_elf(name: &str) -> cargo_tinyml::target::elf::Elf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("firmware").join(TARGET).join("debug").join(name);
+    cargo_tinyml::target::elf::Elf::read(&path).unwrap()
+}
+
+/// `new --weights-in-ram` with room for every table: the tables link into `.data` in
+/// DTCM (copied from flash at start-up) and the firmware still prints the host output.
+#[test]
+fn weights_in_ram_run_bit_exact_from_dtcm() {
+    if qemu::which("qemu-system-arm").is_none() && missing("qemu-system-arm") {
+        return;
     }
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-weights");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let model = kws().display().to_string();
+    let args = ["new", "kws-weights-ram", "--board", "mps3-an547", "--model", &model, "--local", "--weights-in-ram"];
+    let new = tinyml(&scratch, None, &[&args[..], &["1000000"]].concat());
+    assert!(new.status.success(), "new failed:\n{}", String::from_utf8_lossy(&new.stderr));
+    let project = scratch.join("kws-weights-ram");
+    run_prints_host_output(&project, None);
+    let (_, program) = host_output(&CompileOptions::default());
+    let tables = tinyml_compiler::codegen::rust::table_bytes_total(&program) as u64;
+    let elf = project_elf("kws-weights-ram");
+    let data = elf.section(".data").expect("a .data section");
+    let dtcm = Catalog::builtin().unwrap().get("mps3-an547").unwrap().ram().clone();
+    assert!(data.size >= tables, "{tables} B of tables, .data holds {} B", data.size);
+    assert!((dtcm.origin..dtcm.origin + dtcm.length).contains(&data.address), "{data:?}");
 }

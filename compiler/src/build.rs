@@ -24,6 +24,7 @@ pub struct Builder {
     options: CompileOptions,
     npu: Option<String>,
     npu_mode: NpuMode,
+    weights_in_ram: usize,
 }
 
 /// What a build produced.
@@ -47,6 +48,7 @@ impl Builder {
             options: CompileOptions::default(),
             npu: None,
             npu_mode: NpuMode::Device,
+            weights_in_ram: 0,
         }
     }
 
@@ -71,6 +73,16 @@ impl Builder {
     /// Compiler options (memory planner).
     pub fn options(mut self, options: CompileOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Links up to `bytes` of the model's constant tables into RAM, the tables its layers
+    /// read most per byte first ([`crate::codegen::rust::tables_in_ram`]): cortex-m-rt
+    /// copies them from flash with `.data` at start-up, so flash still holds them and RAM
+    /// grows by `WEIGHTS_IN_RAM_BYTES`. Worth it where flash reads cost wait states; the
+    /// default, 0, leaves every table in flash.
+    pub fn weights_in_ram(mut self, bytes: usize) -> Self {
+        self.weights_in_ram = bytes;
         self
     }
 
@@ -160,7 +172,10 @@ impl Builder {
             None => test_input_for(input_t.dtype, input_t.elements()),
         };
         let source = self.model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let code = generate_with(&program, &GenOptions { source, test_input: Some(test_input) });
+        let code = generate_with(
+            &program,
+            &GenOptions { source, test_input: Some(test_input), weights_in_ram: self.weights_in_ram },
+        );
         let rust_file = out_dir.join(format!("{}.rs", self.module));
         std::fs::write(&rust_file, code).map_err(io(&rust_file))?;
         Ok(Built { rust_file, program })

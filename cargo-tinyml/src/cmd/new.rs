@@ -51,6 +51,12 @@ pub struct Cmd {
     /// Builds and links; not run on hardware (see docs/boards.md).
     #[arg(long, value_name = "CONFIG", num_args = 0..=1, default_missing_value = "", conflicts_with = "example")]
     pub npu: Option<String>,
+    /// Link up to BYTES of the model's weight tables into RAM, copied from flash at
+    /// start-up, the tables its layers read most per byte first (flash keeps them too, and
+    /// RAM must hold them beside the arena). For chips whose flash reads cost wait states;
+    /// 0, the default, leaves every table in flash.
+    #[arg(long, value_name = "BYTES", default_value_t = 0, conflicts_with_all = ["example", "npu"])]
+    pub weights_in_ram: usize,
     /// Write the project even if the model does not fit the board's flash or RAM (as
     /// `cargo tinyml analyze --board` estimates it).
     #[arg(long)]
@@ -109,7 +115,13 @@ impl Cmd {
             }
             Flow::Qemu(_) | Flow::Probe { .. } | Flow::VendorTool => {
                 let source_dir = scaffold::dependency_source(self.local)?;
-                let files = scaffold::files(&Spec { name: &self.name, board, model, source_dir: source_dir.clone() });
+                let files = scaffold::files(&Spec {
+                    name: &self.name,
+                    board,
+                    model,
+                    source_dir: source_dir.clone(),
+                    weights_in_ram: self.weights_in_ram,
+                });
                 match (self.example, &npu_project) {
                     (Some(example), _) => examples::apply(example, &self.name, board, files),
                     (None, Some(project)) => {
@@ -128,7 +140,11 @@ impl Cmd {
     /// Refuses a model that does not fit the board (the check of `analyze --board`),
     /// unless `--force`.
     fn check_fit(&self, model: &str, program: &tinyml_compiler::Program, board: &boards::Board) -> anyhow::Result<()> {
-        let verdict = fit_for(program, &Report::of(program), board);
+        let mut verdict = fit_for(program, &Report::of(program), board);
+        // Tables in RAM take at most the budget (less when the model's tables are fewer).
+        let tables = tinyml_compiler::codegen::rust::table_bytes_total(program);
+        verdict.ram_margin -= self.weights_in_ram.min(tables) as i64;
+        verdict.fits &= verdict.ram_margin >= 0;
         if verdict.fits {
             return Ok(());
         }

@@ -48,6 +48,8 @@ pub struct Spec<'a> {
     /// Root of a cargo-tinyml checkout to depend on by path, or `None` to depend on the
     /// published crates by version only.
     pub source_dir: Option<PathBuf>,
+    /// Bytes of weight tables to link into RAM (`Builder::weights_in_ram`); 0: none.
+    pub weights_in_ram: usize,
 }
 
 /// The checkout whose crates generated projects depend on: `$TINYML_SOURCE_DIR`, else
@@ -216,7 +218,7 @@ pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
         ("timing_note", timing_note.to_owned()),
         ("run_how", run_how),
         ("model_origin", model_origin),
-        ("compile", compile_call(board)),
+        ("compile", compile_call(board, spec.weights_in_ram)),
     ];
     let mut out: Vec<(PathBuf, Vec<u8>)> =
         TEMPLATES.iter().map(|(path, text)| (PathBuf::from(path), render(text, &vars).into_bytes())).collect();
@@ -235,11 +237,19 @@ pub fn files(spec: &Spec<'_>) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// The build script's compile call. On a board whose arena may spread over several
 /// memory regions, it passes them (fastest first, with the board file's lengths) so that
-/// an arena too large for the first is split across them, as `analyze --board` shows.
-fn compile_call(board: &Board) -> String {
-    const PLAIN: &str = "    tinyml_compiler::build::Builder::new(\"model/model.tflite\").compile_or_exit();";
+/// an arena too large for the first is split across them, as `analyze --board` shows;
+/// `weights_in_ram` bytes of tables go to RAM when asked.
+fn compile_call(board: &Board, weights_in_ram: usize) -> String {
+    let weights = if weights_in_ram > 0 {
+        format!(
+            "\n        // `new --weights-in-ram`: the tables read most per byte, up to this many bytes, in RAM.\n        .weights_in_ram({weights_in_ram})\n        "
+        )
+    } else {
+        String::new()
+    };
+    let builder = "tinyml_compiler::build::Builder::new(\"model/model.tflite\")";
     if !crate::placement::splits_arenas(board) {
-        return PLAIN.to_owned();
+        return format!("    {builder}{weights}.compile_or_exit();");
     }
     let regions: Vec<String> = board
         .arena_regions()
@@ -257,7 +267,7 @@ fn compile_call(board: &Board) -> String {
          regions: regions.iter().map(|&(name, capacity)| Region {{ name: name.into(), capacity }}).collect(),\n        \
          stack_region: Some({ram:?}.into()),\n        \
          ..Default::default()\n    }};\n    \
-         tinyml_compiler::build::Builder::new(\"model/model.tflite\").options(options).compile_or_exit();",
+         {builder}.options(options){weights}.compile_or_exit();",
         regions.join("\n"),
         board = board.name,
         ram = board.ram().name,

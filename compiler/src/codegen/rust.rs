@@ -8,13 +8,20 @@ use crate::graph::{DType, TensorId};
 use crate::kernel::{Arg, Call, Emitter, Item, Step, TableData};
 use crate::plan::RowsInPlace;
 use crate::program::Program;
+use std::collections::BTreeSet;
 use std::fmt::Write;
 use tinyml_runtime::kernels::rows_in_place::buffer_len;
 
-/// The constants of `items` as Rust items.
-fn render_items(items: &[Item]) -> String {
+/// The constants of `items` as Rust items; the tables named in `in_ram` are linked into
+/// RAM (`.data`, which cortex-m-rt copies from flash at start-up) on the device.
+fn render_items(items: &[Item], in_ram: &BTreeSet<String>) -> String {
     let mut out = String::new();
     for item in items {
+        if let Item::Table { ident, .. } | Item::Packed { ident, .. } = item {
+            if in_ram.contains(ident) {
+                let _ = writeln!(out, "#[cfg_attr(target_os = \"none\", link_section = \".data.tinyml.{ident}\")]");
+            }
+        }
         match item {
             Item::Params { ident, ty, debug } => {
                 let _ = writeln!(out, "const {ident}: {ty} = {debug};");
@@ -41,6 +48,11 @@ fn render_items(items: &[Item]) -> String {
         }
     }
     out
+}
+
+/// Bytes of the tables in `in_ram`.
+fn ram_bytes(items: &[Item], in_ram: &BTreeSet<String>) -> usize {
+    items.iter().filter_map(table_bytes).filter(|(ident, _)| in_ram.contains(*ident)).map(|(_, b)| b).sum()
 }
 
 fn render_arg(a: &Arg) -> String {
@@ -192,6 +204,57 @@ pub struct GenOptions {
     pub source: String,
     /// Bytes of input 0 to embed as `TEST_INPUT0` (in the input's element type).
     pub test_input: Option<Vec<u8>>,
+    /// Bytes of constant tables to copy into RAM at start-up ([`tables_in_ram`]); 0, the
+    /// default, leaves every table in flash.
+    pub weights_in_ram: usize,
+}
+
+/// The constant tables to copy into RAM, at most `budget` bytes of them: where reading
+/// flash costs wait states (flash behind a cache or an XIP bus), the tables read most
+/// often per byte gain most, so they go first: a table's layer's MACs over the table's
+/// bytes, then the smaller table. Tables larger than what is left are skipped, so smaller
+/// ones further down may still fit.
+pub fn tables_in_ram(p: &Program, e: &Emitter, budget: usize) -> BTreeSet<String> {
+    let mut tables: Vec<(f64, usize, &str)> = e
+        .items()
+        .iter()
+        .zip(e.owners())
+        .filter_map(|(item, owner)| {
+            let (ident, bytes) = table_bytes(item)?;
+            let macs = owner.map_or(0, |layer| p.steps[layer].kernel.macs());
+            Some((macs as f64 / bytes as f64, bytes, ident))
+        })
+        .collect();
+    tables.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    let mut left = budget;
+    let mut chosen = BTreeSet::new();
+    for (_, bytes, ident) in tables {
+        if bytes <= left {
+            left -= bytes;
+            chosen.insert(ident.to_owned());
+        }
+    }
+    chosen
+}
+
+/// Bytes of every constant table the generated module of `p` holds: the most
+/// [`GenOptions::weights_in_ram`] can move into RAM.
+pub fn table_bytes_total(p: &Program) -> usize {
+    let mut e = Emitter::new();
+    let _ = steps_body(p, &mut e, false);
+    let _ = simulations(p, &mut e);
+    e.items().iter().filter_map(table_bytes).map(|(_, b)| b).sum()
+}
+
+/// A table item's name and the bytes its static takes (16-byte aligned), `None` for
+/// parameters (constants the compiler folds into the code).
+fn table_bytes(item: &Item) -> Option<(&str, usize)> {
+    let (ident, bytes) = match item {
+        Item::Table { ident, elem, values } => (ident, values.len() * elem.size()),
+        Item::Packed { ident, values } => (ident, values.len() * 4),
+        Item::Params { .. } => return None,
+    };
+    Some((ident.as_str(), bytes.next_multiple_of(16)))
 }
 
 /// A Rust `f32` literal: `Debug` prints floats with a decimal point or exponent (`1.0`,
@@ -407,8 +470,14 @@ pub fn generate_with(p: &Program, opts: &GenOptions) -> String {
             literal_list(t.dtype, bytes)
         );
     }
+    let in_ram = tables_in_ram(p, &e, opts.weights_in_ram);
+    let _ = writeln!(
+        out,
+        "\n/// Bytes of constant tables linked into RAM (copied from flash at start-up).\npub const WEIGHTS_IN_RAM_BYTES: usize = {};",
+        ram_bytes(e.items(), &in_ram)
+    );
     out.push_str("\n// Constant tables and parameters.\n");
-    out.push_str(&render_items(e.items()));
+    out.push_str(&render_items(e.items(), &in_ram));
     if on_npu {
         out.push_str("\n/// Runs one inference over `arena`, the NPU steps on `npu`.\npub fn invoke(arena: &mut ModelArena, npu: &mut impl tinyml_runtime::npu::Npu) -> Result<(), tinyml_runtime::Error> {\n");
     } else if is_split(p) {

@@ -98,13 +98,16 @@ pub struct Emitter {
     prefix: String,
     layer: usize,
     items: Vec<Item>,
+    /// Per item, the program layer it belongs to (`None` under a prefix: an NPU step's
+    /// simulation).
+    owners: Vec<Option<usize>>,
     uses: BTreeSet<String>,
 }
 
 impl Emitter {
     /// An emitter for layer 0.
     pub fn new() -> Self {
-        Emitter { prefix: String::new(), layer: 0, items: Vec::new(), uses: BTreeSet::new() }
+        Emitter { prefix: String::new(), layer: 0, items: Vec::new(), owners: Vec::new(), uses: BTreeSet::new() }
     }
 
     /// Sets the prefix of the names of the items that follow (`N0` for the layers of a
@@ -123,6 +126,17 @@ impl Emitter {
         &self.items
     }
 
+    /// Per item of [`Emitter::items`], the program layer whose call names it (`None` for
+    /// the items of an NPU step's simulation).
+    pub fn owners(&self) -> &[Option<usize>] {
+        &self.owners
+    }
+
+    fn push(&mut self, item: Item) {
+        self.owners.push(self.prefix.is_empty().then_some(self.layer));
+        self.items.push(item);
+    }
+
     /// Imports a path into the generated module (`tinyml_runtime::kernels::conv::*`).
     pub fn use_path(&mut self, path: &str) {
         self.uses.insert(path.to_owned());
@@ -131,7 +145,7 @@ impl Emitter {
     /// Emits a parameter struct constant (whose `Debug` form is a Rust literal).
     pub fn params<T: std::fmt::Debug>(&mut self, name: &str, ty: &str, value: &T) -> Arg {
         let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
-        self.items.push(Item::Params { ident: ident.clone(), ty: ty.to_owned(), debug: format!("{value:?}") });
+        self.push(Item::Params { ident: ident.clone(), ty: ty.to_owned(), debug: format!("{value:?}") });
         Arg::Params(ident)
     }
 
@@ -143,14 +157,14 @@ impl Emitter {
     /// Emits a static table of `elem` holding `values`.
     pub fn table_of(&mut self, name: &str, elem: DType, values: TableData) -> Arg {
         let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
-        self.items.push(Item::Table { ident: ident.clone(), elem, values });
+        self.push(Item::Table { ident: ident.clone(), elem, values });
         Arg::Table(ident)
     }
 
     /// Emits a [`Item::Packed`] table.
     pub fn packed(&mut self, name: &str, values: &[i32]) -> Arg {
         let ident = format!("{}L{}_{}", self.prefix, self.layer, name);
-        self.items.push(Item::Packed { ident: ident.clone(), values: values.to_vec() });
+        self.push(Item::Packed { ident: ident.clone(), values: values.to_vec() });
         Arg::Packed(ident)
     }
 
