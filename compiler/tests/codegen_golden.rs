@@ -52,7 +52,8 @@ fn golden(name: &str, rel: &str) {
     let t = &program.graph.tensors[program.graph.inputs[0]];
     let input = tinyml_compiler::build::test_input_for(t.dtype, t.elements());
     let source = path.file_name().unwrap().to_string_lossy().into_owned();
-    let rust = generate_with(&program, &GenOptions { source: source.clone(), test_input: Some(input) });
+    let rust =
+        generate_with(&program, &GenOptions { source: source.clone(), test_input: Some(input), ..Default::default() });
     insta::assert_snapshot!(format!("{name}_rust"), digest_tables(&rust));
     let opts = COptions { source, container: Container::Bits8, ..Default::default() };
     let export = c::generate(&program, &opts).expect("C export");
