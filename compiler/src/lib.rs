@@ -28,6 +28,7 @@ pub mod npu;
 pub mod ops;
 pub mod plan;
 pub mod program;
+pub mod stack;
 pub mod tflite;
 
 pub use error::CompileError;

@@ -21,7 +21,7 @@ pub struct CompileOptions {
     pub regions: Vec<crate::plan::regions::Region>,
     /// The region of `regions` where the stack and the statics also link (a board's `ram`
     /// region): its capacity is taken less the program's stack estimate
-    /// ([`crate::analysis::stack_estimate`]), as `cargo tinyml analyze --board` takes it,
+    /// ([`crate::stack::stack_estimate`]), as `cargo tinyml analyze --board` takes it,
     /// so a build script can pass the board's region lengths whatever model it compiles.
     pub stack_region: Option<String>,
 }
@@ -130,7 +130,7 @@ pub fn check_io(graph: &Graph) -> Result<(), CompileError> {
 pub fn plan_steps(graph: Graph, steps: Vec<Step>, options: &CompileOptions) -> Result<Program, CompileError> {
     let mut plan = plan::plan_program(&graph, &steps, options.planner, options.memory)?;
     if !options.regions.is_empty() {
-        let stack = crate::analysis::steps_stack_estimate(&steps);
+        let stack = crate::stack::steps_stack_estimate(&steps);
         let regions: Vec<_> = options
             .regions
             .iter()

@@ -1,0 +1,38 @@
+//! The stack estimate of a program: the deepest frame of the kernels it calls, measured
+//! per kernel family on the device (`cargo tinyml profile` paints the stack). Both the
+//! report ([`crate::analysis`]) and the region placement of a build
+//! ([`crate::program::CompileOptions::stack_region`]) take it.
+
+/// Stack estimate for a model whose kernels keep only small frames (no recursion).
+pub const STACK_BYTES_BASE: usize = 1024;
+/// Stack estimate when fully connected layers are present: the optimized kernels read
+/// compile-time tables and keep at most a block's accumulators (256 B) on the stack.
+/// Measured on mps3-an547 (`cargo tinyml profile`): ad01 and hello_world peak at 636 B
+/// (720 B and 704 B before the fully connected table of folded biases).
+pub const STACK_BYTES_FC: usize = 1024;
+/// Stack estimate when convolutions are present: the optimized kernels keep their column
+/// and padded input in arena scratch, and on the stack a block's accumulators, tap
+/// pointers, a row of zero points, when the arena had no scratch for it a column of at
+/// most 128 B, and on Helium the narrow-input conv path's band of input rows, repacked
+/// weights and gather offsets (832 B, `kernels::conv::narrow`). Measured on mps3-an547
+/// (`cargo tinyml profile`): VWW, whose first layer takes the narrow path, peaks at
+/// 3,016 B (2026-12-07); KWS at 1,448 B and micro_speech at 504 B before that path.
+pub const STACK_BYTES_CONV: usize = 3072;
+
+/// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
+/// profile` measures the real high-water mark by stack painting.
+pub fn stack_estimate<'a>(ops: impl IntoIterator<Item = &'a str>) -> usize {
+    ops.into_iter()
+        .map(|op| match op {
+            "CONV_2D" | "DEPTHWISE_CONV_2D" => STACK_BYTES_CONV,
+            "FULLY_CONNECTED" => STACK_BYTES_FC,
+            _ => STACK_BYTES_BASE,
+        })
+        .max()
+        .unwrap_or(STACK_BYTES_BASE)
+}
+
+/// [`stack_estimate`] for the kernels of `steps` (reinterpretations run no kernel).
+pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
+    stack_estimate(steps.iter().filter(|s| !s.kernel.is_reinterpretation()).map(|s| s.kernel.op_name()))
+}
