@@ -4,7 +4,7 @@
 
 use crate::plan::bound::{self, Breakdown};
 use crate::plan::rows::InPlaceCost;
-use crate::plan::{MemoryMode, RowsInPlace};
+use crate::plan::{fused, MemoryMode, RowsInPlace};
 use crate::program::Program;
 use serde::Serialize;
 
@@ -106,7 +106,8 @@ pub struct LayerReport {
     pub param_bytes: usize,
     /// Bytes of the arena inputs plus the output.
     pub activation_bytes: usize,
-    /// Arena offset of the output.
+    /// Arena offset of the output (for the first layer of a fused pair, whose output is
+    /// never whole in the arena: its step's scratch, where the window of its rows lives).
     pub arena_offset: usize,
     /// Scratch bytes in the arena.
     pub scratch_bytes: usize,
@@ -118,6 +119,9 @@ pub struct LayerReport {
     /// How a convolution writes over its input a band of rows at a time, if it does:
     /// where the input sits in its output's buffer and the rows per kernel call.
     pub rows_in_place: Option<RowsInPlace>,
+    /// The layer this one runs fused with by rows, if any (`plan::fused`): the first of
+    /// the pair computes only the rows of its output that a band of the second reads.
+    pub fused_with: Option<usize>,
     /// Arena bytes live while the layer runs: every tensor live across it and its scratch.
     pub live_bytes: usize,
 }
@@ -130,7 +134,8 @@ pub struct Report {
     /// The memory mode of the plan (`--memory`): which layers may run in place.
     pub memory_mode: MemoryMode,
     /// The layers that write their output over an input that dies there (elementwise
-    /// layers in place, convolutions by rows; reinterpretations are not listed).
+    /// layers in place, convolutions by rows, both layers of a fused pair;
+    /// reinterpretations are not listed).
     pub in_place_layers: Vec<usize>,
     /// Instructions the in-place layers are expected to add per inference, from the
     /// bytes they copy and the kernel calls they split into (`plan::rows::InPlaceCost`,
@@ -179,6 +184,11 @@ impl Report {
             .enumerate()
             .map(|(i, s)| {
                 let no_op = s.kernel.is_reinterpretation();
+                let fused_with = if p.plan.fused[i] {
+                    Some(i + 1)
+                } else {
+                    (i > 0 && p.plan.fused[i - 1]).then(|| i - 1)
+                };
                 LayerReport {
                     index: i,
                     op: s.kernel.op_name().to_owned(),
@@ -191,11 +201,12 @@ impl Report {
                     } else {
                         s.inputs.iter().chain(&s.outputs).map(|&t| g.tensors[t].bytes()).sum::<usize>()
                     },
-                    arena_offset: p.offset(s.output()),
+                    arena_offset: p.plan.tensor_offsets[s.output()].unwrap_or(p.plan.scratch[i].0),
                     scratch_bytes: p.plan.scratch[i].1,
                     no_op,
-                    in_place: bound::in_place(s, &p.plan.buffers),
+                    in_place: bound::in_place(s, &p.plan.buffers) || fused_with.is_some(),
                     rows_in_place: p.plan.rows[i],
+                    fused_with,
                     live_bytes: live[i],
                 }
             })
@@ -215,7 +226,9 @@ impl Report {
             arena_bytes: p.plan.arena_bytes,
             memory_mode: p.plan.memory,
             in_place_layers: (0..p.steps.len())
-                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some())
+                .filter(|&i| {
+                    p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1])
+                })
                 .collect(),
             in_place_extra_instructions: in_place_extra_instructions(p),
             persistent_bytes: p.plan.persistent_bytes,
@@ -257,7 +270,12 @@ impl Report {
                 l.macs,
                 l.param_bytes,
                 l.activation_bytes,
-                if l.no_op { "alias".to_owned() } else { l.arena_offset.to_string() }
+                match (l.no_op, l.fused_with) {
+                    (true, _) => "alias".to_owned(),
+                    // Its output is a window of rows in the step's scratch.
+                    (_, Some(j)) if j > l.index => "window".to_owned(),
+                    _ => l.arena_offset.to_string(),
+                }
             );
         }
         let _ = writeln!(
@@ -302,9 +320,12 @@ impl Report {
         let in_place: Vec<String> = self
             .layers
             .iter()
-            .filter(|l| l.in_place)
+            .filter(|l| l.in_place && l.fused_with.is_none_or(|j| j > l.index))
             .map(|l| {
-                if l.no_op {
+                if let Some(j) = l.fused_with {
+                    let next = self.layers.get(j).map_or("", |n| n.op.as_str());
+                    format!("{}+{j} ({} -> {next}, fused by rows)", l.index, l.op)
+                } else if l.no_op {
                     format!("{} ({})", l.index, l.op)
                 } else if l.rows_in_place.is_some() {
                     format!("{} ({}, by rows)", l.index, l.op)
@@ -335,6 +356,7 @@ fn in_place_extra_instructions(p: &Program) -> u64 {
         .enumerate()
         .map(|(i, s)| match (p.plan.in_place[i], p.plan.rows[i], s.kernel.row_window()) {
             (Some(_), _, _) => cost.elementwise(p.graph.tensors[s.output()].bytes()),
+            (_, Some(r), _) if p.plan.fused[i] => fused::chain(&p.steps, i).map_or(0, |c| cost.fused(&c, r)),
             (_, Some(r), Some(w)) => cost.rows(&w, r),
             _ => 0,
         })
