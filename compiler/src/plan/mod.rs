@@ -54,9 +54,9 @@ impl PlannerKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemoryMode {
-    /// The smallest arena: elementwise layers in place ([`in_place_candidates`]) and
-    /// convolutions writing over their input a band of rows at a time ([`rows`]), model
-    /// inputs included (`invoke` then consumes its input: refill it before each call, as
+    /// The smallest arena: elementwise layers in place ([`in_place_candidates`]),
+    /// convolutions writing over their input a band of rows at a time ([`rows`]) and pairs
+    /// of them fused where that shrinks the arena ([`fused`]), model inputs included (`invoke` then consumes its input: refill it before each call, as
     /// with any plan that reuses the input's bytes). Costs 2-5% more instructions on the
     /// shared models of larger layers (VWW, IC ResNet-8), 20-36% on those of small ones
     /// (KWS, micro_speech) (docs/benchmarks.md, "Memory modes").
@@ -382,8 +382,11 @@ fn npu_regions(
 /// convolutions by rows, [`rows`]), model inputs included, less each whose removal
 /// shrinks the arena; for [`MemoryMode::Balanced`] the elementwise candidates over
 /// inputs that are not the model's, less each whose removal leaves the arena as small.
-/// Neither keeps a layer in place if the plan without any is smaller (`balanced`: as
-/// small). Layers by rows then take the tallest band that keeps the arena as small.
+/// `ram` first fuses pairs of layers by rows ([`fused`]) while one shrinks the arena,
+/// and after the drops splits again each pair whose removal leaves the arena as small.
+/// Neither mode keeps a layer in place if the plan without any is smaller (`balanced`: as
+/// small). Layers by rows (and fused pairs) then take the tallest band that keeps the
+/// arena as small.
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
