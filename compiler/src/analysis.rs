@@ -184,11 +184,8 @@ impl Report {
             .enumerate()
             .map(|(i, s)| {
                 let no_op = s.kernel.is_reinterpretation();
-                let fused_with = if p.plan.fused[i] {
-                    Some(i + 1)
-                } else {
-                    (i > 0 && p.plan.fused[i - 1]).then(|| i - 1)
-                };
+                let fused_with =
+                    if p.plan.fused[i] { Some(i + 1) } else { (i > 0 && p.plan.fused[i - 1]).then(|| i - 1) };
                 LayerReport {
                     index: i,
                     op: s.kernel.op_name().to_owned(),
@@ -226,9 +223,7 @@ impl Report {
             arena_bytes: p.plan.arena_bytes,
             memory_mode: p.plan.memory,
             in_place_layers: (0..p.steps.len())
-                .filter(|&i| {
-                    p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1])
-                })
+                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1]))
                 .collect(),
             in_place_extra_instructions: in_place_extra_instructions(p),
             persistent_bytes: p.plan.persistent_bytes,

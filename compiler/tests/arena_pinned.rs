@@ -359,9 +359,7 @@ fn every_memory_mode_is_pinned() {
                 problems.push(format!("{} ({mode:?}): {e}", pin.model));
             }
             let in_place: Vec<usize> = (0..p.steps.len())
-                .filter(|&i| {
-                    p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1])
-                })
+                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1]))
                 .collect();
             let fused: Vec<usize> = (0..p.steps.len()).filter(|&i| p.plan.fused[i]).collect();
             let (want_bytes, want_in_place, want_fused): (usize, &[usize], &[usize]) = match mode {

@@ -28,8 +28,22 @@ fn values(n: usize, seed: usize) -> Vec<i8> {
 
 /// One layer with its tables: a convolution or a depthwise convolution.
 enum Layer {
-    Conv { p: ConvParams, filter: Vec<i8>, bias: Vec<i32>, mult: Vec<i32>, shifts: Vec<i32>, packed: Vec<i32> },
-    Depthwise { p: DepthwiseConvParams, filter: Vec<i8>, bias: Vec<i32>, mult: Vec<i32>, shifts: Vec<i32>, packed: Vec<i32> },
+    Conv {
+        p: ConvParams,
+        filter: Vec<i8>,
+        bias: Vec<i32>,
+        mult: Vec<i32>,
+        shifts: Vec<i32>,
+        packed: Vec<i32>,
+    },
+    Depthwise {
+        p: DepthwiseConvParams,
+        filter: Vec<i8>,
+        bias: Vec<i32>,
+        mult: Vec<i32>,
+        shifts: Vec<i32>,
+        packed: Vec<i32>,
+    },
 }
 
 impl Layer {
@@ -182,8 +196,7 @@ fn fused_pairs_of_real_kernels_match_the_whole_layers() {
         for same in [true, false] {
             for (fa, sa) in [(1, 1), (3, 1), (3, 2)] {
                 for (fb, sb) in [(3, 1), (3, 2), (1, 1)] {
-                    if !same && (h < fa || extent(h, fa, sa, same).0 < fb || w < fa || extent(w, fa, sa, same).0 < fb)
-                    {
+                    if !same && (h < fa || extent(h, fa, sa, same).0 < fb || w < fa || extent(w, fa, sa, same).0 < fb) {
                         continue;
                     }
                     let input = values(h * w * 3, 3);

@@ -194,7 +194,14 @@ mod tests {
     }
 
     /// A layer of SAME or VALID padding, as TFLite derives it.
-    fn layer(input_h: usize, filter: usize, stride: usize, dilation: usize, same: bool, rows: (usize, usize)) -> RowWindow {
+    fn layer(
+        input_h: usize,
+        filter: usize,
+        stride: usize,
+        dilation: usize,
+        same: bool,
+        rows: (usize, usize),
+    ) -> RowWindow {
         let reach = (filter - 1) * dilation + 1;
         let (output_h, pad) = if same {
             let out = input_h.div_ceil(stride);
