@@ -141,6 +141,9 @@ pub struct Report {
     /// bytes they copy and the kernel calls they split into (`plan::rows::InPlaceCost`,
     /// calibrated in QEMU on mps3-an547; docs/benchmarks.md).
     pub in_place_extra_instructions: u64,
+    /// Of those, the instructions the fused pairs add (`plan::fused`): their kernel calls
+    /// split into bands, their ring copies and the rows their windows move.
+    pub fused_extra_instructions: u64,
     /// Bytes of the arena that hold variable tensors (recurrent state such as LSTM and
     /// SVDF state): kept between invocations, never shared with other tensors.
     pub persistent_bytes: usize,
@@ -225,7 +228,8 @@ impl Report {
             in_place_layers: (0..p.steps.len())
                 .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1]))
                 .collect(),
-            in_place_extra_instructions: in_place_extra_instructions(p),
+            in_place_extra_instructions: in_place_extra_instructions(p, false),
+            fused_extra_instructions: in_place_extra_instructions(p, true),
             persistent_bytes: p.plan.persistent_bytes,
             layer_bound_bytes,
             layer_bound_layer,
@@ -339,16 +343,25 @@ impl Report {
                 self.in_place_extra_instructions
             );
         }
+        if self.fused_extra_instructions > 0 {
+            let _ = writeln!(
+                s,
+                "       of which the fused pairs about {} (bands of both layers, ring copies, window rows moved)",
+                self.fused_extra_instructions
+            );
+        }
         s
     }
 }
 
-/// Instructions the plan's in-place layers add per inference ([`InPlaceCost`]).
-fn in_place_extra_instructions(p: &Program) -> u64 {
+/// Instructions the plan's in-place layers add per inference ([`InPlaceCost`]); with
+/// `fused_only`, those of its fused pairs alone.
+fn in_place_extra_instructions(p: &Program, fused_only: bool) -> u64 {
     let cost = InPlaceCost::MPS3_AN547;
     p.steps
         .iter()
         .enumerate()
+        .filter(|&(i, _)| !fused_only || p.plan.fused[i])
         .map(|(i, s)| match (p.plan.in_place[i], p.plan.rows[i], s.kernel.row_window()) {
             (Some(_), _, _) => cost.elementwise(p.graph.tensors[s.output()].bytes()),
             (_, Some(r), _) if p.plan.fused[i] => fused::chain(&p.steps, i).map_or(0, |c| cost.fused(&c, r)),
