@@ -14,14 +14,11 @@
 //!
 //! [`Kernel::row_window`]: crate::kernel::Kernel::row_window
 
-use super::buffer::align_up;
-use super::rows::{RowsInPlace, BAND};
+use super::rows::{smallest_shift, RowsInPlace, BAND};
 use super::union::{find, kept_tensors, last_uses, roots_with_in_place};
 use crate::graph::Graph;
 use crate::kernel::{Scratch, Step};
-use tinyml_runtime::arena::ALIGN;
 use tinyml_runtime::kernels::fused_rows::{scratch_bytes, Chain};
-use tinyml_runtime::kernels::rows_in_place::buffer_len;
 
 /// The chain of step `i` and step `i + 1`, if their windows compose
 /// ([`Chain::fits`]) and the second reads exactly the first's one output.
@@ -48,17 +45,7 @@ pub fn scratch(steps: &[Step], i: usize, c: &Chain, rows: RowsInPlace) -> Scratc
 /// The shift that makes the chain's buffer plus its minimum scratch smallest, with that
 /// size ([`super::rows::best_shift`] for a chain).
 fn best_shift(steps: &[Step], i: usize, c: &Chain) -> (usize, usize) {
-    let w = c.window();
-    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
-    let last = output.saturating_sub(input) + input;
-    let mut best = (0, usize::MAX);
-    for shift in (0..=last).step_by(ALIGN) {
-        let cost = align_up(buffer_len(&w, shift)) + scratch(steps, i, c, RowsInPlace { shift, band: BAND }).min;
-        if cost < best.1 {
-            best = (shift, cost);
-        }
-    }
-    best
+    smallest_shift(&c.window(), |shift| scratch(steps, i, c, RowsInPlace { shift, band: BAND }).min)
 }
 
 /// Every step that may start a chain, with the chain's shift (one band per output row),

@@ -501,6 +501,9 @@ pub fn plan_program(
     Ok(best)
 }
 
+/// The arena of a plan with the given in-place layers, layers by rows and fused pairs.
+type ArenaOf<'a> = dyn Fn(&[Option<usize>], &[Option<RowsInPlace>], &[bool]) -> Result<usize, CompileError> + 'a;
+
 /// Fuses pairs of layers ([`fused`]) while one makes the arena (`smallest` now)
 /// smaller, the pair that shrinks it most first: a pair replaces its two layers' rows
 /// forms. Returns the arena then.
@@ -511,7 +514,7 @@ fn fuse_pairs(
     rows: &mut [Option<RowsInPlace>],
     fused: &mut [bool],
     mut smallest: usize,
-    arena: &dyn Fn(&[Option<usize>], &[Option<RowsInPlace>], &[bool]) -> Result<usize, CompileError>,
+    arena: &ArenaOf<'_>,
 ) -> Result<usize, CompileError> {
     let pairs = fused::candidates(graph, steps, in_place, rows, true);
     loop {

@@ -46,12 +46,18 @@ pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch
 /// The shift that makes the buffer plus its ring and minimum scratch smallest, with that
 /// size; shifts are whole arena alignments, so the input stays aligned.
 pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
+    smallest_shift(w, |shift| scratch(kernel, w, RowsInPlace { shift, band: BAND }).min)
+}
+
+/// The shift of window `w`'s input in its buffer that makes the buffer plus
+/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size.
+pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (usize, usize) {
     let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
     // Past this, input and output no longer overlap: nothing further can be smaller.
     let last = output.saturating_sub(input) + input;
     let mut best = (0, usize::MAX);
     for shift in (0..=last).step_by(ALIGN) {
-        let cost = align_up(buffer_len(w, shift)) + scratch(kernel, w, RowsInPlace { shift, band: BAND }).min;
+        let cost = align_up(buffer_len(w, shift)) + min_scratch(shift);
         if cost < best.1 {
             best = (shift, cost);
         }
