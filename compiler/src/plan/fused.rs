@@ -49,7 +49,8 @@ fn best_shift(steps: &[Step], i: usize, c: &Chain) -> (usize, usize) {
 }
 
 /// Every step that may start a chain, with the chain's shift (one band per output row),
-/// given the elementwise in-place layers and the layers by rows already chosen.
+/// given the elementwise in-place layers and the layers by rows already chosen; none
+/// whose input or output an NPU step reads or writes.
 pub fn candidates(
     graph: &Graph,
     steps: &[Step],
@@ -61,9 +62,17 @@ pub fn candidates(
     let mut root = roots_with_in_place(n, steps, in_place);
     let last = last_uses(n, steps);
     let keep = kept_tensors(graph, consume_inputs);
+    // An NPU step's tensors sit where its command stream expects them.
+    let npu: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.kernel.npu_region().is_some())
+        .flat_map(|s| s.inputs.iter().chain(&s.outputs).copied())
+        .collect();
     let mut found = Vec::new();
     for i in 0..steps.len() {
-        if let Some(c) = chain(steps, i) {
+        if let Some(c) =
+            chain(steps, i).filter(|_| !npu.contains(&steps[i].inputs[0]) && !npu.contains(&steps[i + 1].output()))
+        {
             let (a, m) = (find(&mut root, steps[i].inputs[0]), steps[i].output());
             let alone = (0..n).all(|t| (find(&mut root, t) == m) == (t == m));
             let dies = (0..n).all(|t| find(&mut root, t) != a || (!keep[t] && last[t] <= i));
@@ -80,4 +89,96 @@ pub fn candidates(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{opcode, Activation, DType, Graph, OpCode, Operator, Options, Padding, Quant, Tensor};
+    use crate::plan::MemoryMode;
+    use crate::program::{compile_graph, CompileOptions};
+
+    fn tensor(name: &str, shape: &[usize], data: Option<Vec<u8>>) -> Tensor {
+        // Weights are symmetric (zero point 0), as TFLM's per-channel kernels require.
+        let zero_point = if data.is_some() { 0 } else { -3 };
+        Tensor {
+            name: name.to_owned(),
+            shape: shape.to_vec(),
+            dtype: DType::I8,
+            quant: Some(Quant { scale: vec![0.05], zero_point: vec![zero_point], axis: 0 }),
+            data,
+            is_variable: false,
+        }
+    }
+
+    /// A pointwise layer widening 2 to 16 channels at 12 x 12, then a 3x3 depthwise layer
+    /// of stride 2: the 2,304 B tensor between them is the model's largest. With
+    /// `also_output`, that tensor is a model output too.
+    fn pointwise_then_depthwise(also_output: bool) -> Graph {
+        let weights = |n: usize| Some((0..n).map(|i| (i * 7 % 13) as u8).collect());
+        let op = |index, code, inputs: Vec<usize>, output, options| Operator {
+            index,
+            opcode: OpCode::Builtin(code),
+            inputs: inputs.into_iter().map(Some).collect(),
+            outputs: vec![output],
+            options,
+            custom_options: Vec::new(),
+        };
+        let conv = Options::Conv2D {
+            padding: Padding::Same,
+            stride_w: 1,
+            stride_h: 1,
+            dilation_w: 1,
+            dilation_h: 1,
+            activation: Activation::Relu,
+        };
+        let depthwise = Options::DepthwiseConv2D {
+            padding: Padding::Same,
+            stride_w: 2,
+            stride_h: 2,
+            dilation_w: 1,
+            dilation_h: 1,
+            depth_multiplier: 1,
+            activation: Activation::None,
+        };
+        Graph {
+            tensors: vec![
+                tensor("in", &[1, 12, 12, 2], None),
+                tensor("pw", &[16, 1, 1, 2], weights(32)),
+                tensor("mid", &[1, 12, 12, 16], None),
+                tensor("dw", &[1, 3, 3, 16], weights(144)),
+                tensor("out", &[1, 6, 6, 16], None),
+            ],
+            operators: vec![
+                op(0, opcode::CONV_2D, vec![0, 1], 2, conv),
+                op(1, opcode::DEPTHWISE_CONV_2D, vec![2, 3], 4, depthwise),
+            ],
+            inputs: vec![0],
+            outputs: if also_output { vec![4, 2] } else { vec![4] },
+            description: String::new(),
+        }
+    }
+
+    fn compile(g: Graph, memory: MemoryMode) -> crate::Program {
+        compile_graph(g, &CompileOptions { memory, ..Default::default() }).expect("compiles")
+    }
+
+    #[test]
+    fn ram_fuses_the_pair_and_computes_what_speed_does() {
+        let input: Vec<u8> = (0..288).map(|i| (i * 31 % 256) as u8).collect();
+        let ram = compile(pointwise_then_depthwise(false), MemoryMode::Ram);
+        let speed = compile(pointwise_then_depthwise(false), MemoryMode::Speed);
+        assert_eq!(ram.plan.fused, vec![true, false]);
+        assert_eq!(ram.plan.tensor_offsets[2], None, "the tensor between them has no arena bytes");
+        assert!(ram.plan.arena_bytes < 2_304, "{} B", ram.plan.arena_bytes);
+        assert_eq!(ram.run(&[&input]).unwrap(), speed.run(&[&input]).unwrap());
+        assert!(speed.plan.fused.iter().all(|f| !f));
+        let balanced = compile(pointwise_then_depthwise(false), MemoryMode::Balanced);
+        assert!(balanced.plan.fused.iter().all(|f| !f));
+    }
+
+    #[test]
+    fn a_tensor_that_is_kept_is_never_fused_away() {
+        let ram = compile(pointwise_then_depthwise(true), MemoryMode::Ram);
+        assert!(ram.plan.fused.iter().all(|f| !f));
+    }
 }
