@@ -172,6 +172,9 @@ mod tests {
         assert!(ram.plan.arena_bytes < 2_304, "{} B", ram.plan.arena_bytes);
         assert_eq!(ram.run(&[&input]).unwrap(), speed.run(&[&input]).unwrap());
         assert!(speed.plan.fused.iter().all(|f| !f));
+        // The generated code runs the pair as one loop and gives the second layer no code.
+        let code = crate::codegen::rust::generate_with(&ram, &Default::default());
+        assert!(code.contains("fused_rows::run(") && code.contains("(fused into #0"), "{code}");
         let balanced = compile(pointwise_then_depthwise(false), MemoryMode::Balanced);
         assert!(balanced.plan.fused.iter().all(|f| !f));
     }
