@@ -4,7 +4,7 @@
 
 use crate::plan::bound::{self, Breakdown};
 use crate::plan::rows::InPlaceCost;
-use crate::plan::{MemoryMode, RowsInPlace};
+use crate::plan::{fused, MemoryMode, RowsInPlace};
 use crate::program::Program;
 use serde::Serialize;
 
@@ -79,7 +79,8 @@ pub struct LayerReport {
     pub param_bytes: usize,
     /// Bytes of the arena inputs plus the output.
     pub activation_bytes: usize,
-    /// Arena offset of the output.
+    /// Arena offset of the output (for the first layer of a fused pair, whose output is
+    /// never whole in the arena: its step's scratch, where the window of its rows lives).
     pub arena_offset: usize,
     /// Scratch bytes in the arena.
     pub scratch_bytes: usize,
@@ -91,6 +92,9 @@ pub struct LayerReport {
     /// How a convolution writes over its input a band of rows at a time, if it does:
     /// where the input sits in its output's buffer and the rows per kernel call.
     pub rows_in_place: Option<RowsInPlace>,
+    /// The layer this one runs fused with by rows, if any (`plan::fused`): the first of
+    /// the pair computes only the rows of its output that a band of the second reads.
+    pub fused_with: Option<usize>,
     /// Arena bytes live while the layer runs: every tensor live across it and its scratch.
     pub live_bytes: usize,
 }
@@ -103,12 +107,16 @@ pub struct Report {
     /// The memory mode of the plan (`--memory`): which layers may run in place.
     pub memory_mode: MemoryMode,
     /// The layers that write their output over an input that dies there (elementwise
-    /// layers in place, convolutions by rows; reinterpretations are not listed).
+    /// layers in place, convolutions by rows, both layers of a fused pair;
+    /// reinterpretations are not listed).
     pub in_place_layers: Vec<usize>,
     /// Instructions the in-place layers are expected to add per inference, from the
     /// bytes they copy and the kernel calls they split into (`plan::rows::InPlaceCost`,
     /// calibrated in QEMU on mps3-an547; docs/benchmarks.md).
     pub in_place_extra_instructions: u64,
+    /// Of those, the instructions the fused pairs add (`plan::fused`): their kernel calls
+    /// split into bands, their ring copies and the rows their windows move.
+    pub fused_extra_instructions: u64,
     /// Bytes of the arena that hold variable tensors (recurrent state such as LSTM and
     /// SVDF state): kept between invocations, never shared with other tensors.
     pub persistent_bytes: usize,
@@ -152,6 +160,8 @@ impl Report {
             .enumerate()
             .map(|(i, s)| {
                 let no_op = s.kernel.is_reinterpretation();
+                let fused_with =
+                    if p.plan.fused[i] { Some(i + 1) } else { (i > 0 && p.plan.fused[i - 1]).then(|| i - 1) };
                 LayerReport {
                     index: i,
                     op: s.kernel.op_name().to_owned(),
@@ -164,11 +174,12 @@ impl Report {
                     } else {
                         s.inputs.iter().chain(&s.outputs).map(|&t| g.tensors[t].bytes()).sum::<usize>()
                     },
-                    arena_offset: p.offset(s.output()),
+                    arena_offset: p.plan.tensor_offsets[s.output()].unwrap_or(p.plan.scratch[i].0),
                     scratch_bytes: p.plan.scratch[i].1,
                     no_op,
-                    in_place: bound::in_place(s, &p.plan.buffers),
+                    in_place: bound::in_place(s, &p.plan.buffers) || fused_with.is_some(),
                     rows_in_place: p.plan.rows[i],
+                    fused_with,
                     live_bytes: live[i],
                 }
             })
@@ -188,9 +199,10 @@ impl Report {
             arena_bytes: p.plan.arena_bytes,
             memory_mode: p.plan.memory,
             in_place_layers: (0..p.steps.len())
-                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some())
+                .filter(|&i| p.plan.in_place[i].is_some() || p.plan.rows[i].is_some() || (i > 0 && p.plan.fused[i - 1]))
                 .collect(),
-            in_place_extra_instructions: in_place_extra_instructions(p),
+            in_place_extra_instructions: in_place_extra_instructions(p, false),
+            fused_extra_instructions: in_place_extra_instructions(p, true),
             persistent_bytes: p.plan.persistent_bytes,
             layer_bound_bytes,
             layer_bound_layer,
@@ -230,7 +242,12 @@ impl Report {
                 l.macs,
                 l.param_bytes,
                 l.activation_bytes,
-                if l.no_op { "alias".to_owned() } else { l.arena_offset.to_string() }
+                match (l.no_op, l.fused_with) {
+                    (true, _) => "alias".to_owned(),
+                    // Its output is a window of rows in the step's scratch.
+                    (_, Some(j)) if j > l.index => "window".to_owned(),
+                    _ => l.arena_offset.to_string(),
+                }
             );
         }
         let _ = writeln!(
@@ -275,9 +292,12 @@ impl Report {
         let in_place: Vec<String> = self
             .layers
             .iter()
-            .filter(|l| l.in_place)
+            .filter(|l| l.in_place && l.fused_with.is_none_or(|j| j > l.index))
             .map(|l| {
-                if l.no_op {
+                if let Some(j) = l.fused_with {
+                    let next = self.layers.get(j).map_or("", |n| n.op.as_str());
+                    format!("{}+{j} ({} -> {next}, fused by rows)", l.index, l.op)
+                } else if l.no_op {
                     format!("{} ({})", l.index, l.op)
                 } else if l.rows_in_place.is_some() {
                     format!("{} ({}, by rows)", l.index, l.op)
@@ -296,18 +316,28 @@ impl Report {
                 self.in_place_extra_instructions
             );
         }
+        if self.fused_extra_instructions > 0 {
+            let _ = writeln!(
+                s,
+                "       of which the fused pairs about {} (bands of both layers, ring copies, window rows moved)",
+                self.fused_extra_instructions
+            );
+        }
         s
     }
 }
 
-/// Instructions the plan's in-place layers add per inference ([`InPlaceCost`]).
-fn in_place_extra_instructions(p: &Program) -> u64 {
+/// Instructions the plan's in-place layers add per inference ([`InPlaceCost`]); with
+/// `fused_only`, those of its fused pairs alone.
+fn in_place_extra_instructions(p: &Program, fused_only: bool) -> u64 {
     let cost = InPlaceCost::MPS3_AN547;
     p.steps
         .iter()
         .enumerate()
+        .filter(|&(i, _)| !fused_only || p.plan.fused[i])
         .map(|(i, s)| match (p.plan.in_place[i], p.plan.rows[i], s.kernel.row_window()) {
             (Some(_), _, _) => cost.elementwise(p.graph.tensors[s.output()].bytes()),
+            (_, Some(r), _) if p.plan.fused[i] => fused::chain(&p.steps, i).map_or(0, |c| cost.fused(&c, r)),
             (_, Some(r), Some(w)) => cost.rows(&w, r),
             _ => 0,
         })

@@ -5,9 +5,10 @@
 pub use crate::kernel::io::AlignedBuf;
 use crate::kernel::io::OpIo;
 use crate::kernel::Step;
-use crate::plan::{align_up, RowsInPlace};
+use crate::plan::{align_up, fused, RowsInPlace};
 use crate::program::Program;
 use tinyml_runtime::arena::Views;
+use tinyml_runtime::kernels::fused_rows;
 use tinyml_runtime::kernels::rows_in_place::buffer_len;
 
 /// Why a host run failed.
@@ -122,8 +123,16 @@ impl Program {
                 self.run_npu(arena, step, self.plan.scratch[i])?;
                 continue;
             }
+            if i > 0 && self.plan.fused[i - 1] {
+                // Run with the previous step, as one pair.
+                continue;
+            }
             if let Some(rows) = self.plan.rows[i] {
-                self.run_rows(arena, step, rows, self.plan.scratch[i]).map_err(fail)?;
+                if self.plan.fused[i] {
+                    self.run_fused(arena, i, rows).map_err(fail)?;
+                } else {
+                    self.run_rows(arena, step, rows, self.plan.scratch[i]).map_err(fail)?;
+                }
                 continue;
             }
             let place = |t: usize| (self.offset(t), g.tensors[t].elements());
@@ -192,5 +201,37 @@ impl Program {
         let buf = views.output::<i8>((at, len))?;
         let scratch = views.output::<u8>(scratch)?;
         step.kernel.execute_rows(buf, rows.shift, rows.band, scratch)
+    }
+
+    /// Runs steps `i` and `i + 1` fused by rows through the runtime's own loop
+    /// (`kernels::fused_rows`), each band an ordinary kernel call on a sub-view.
+    fn run_fused(&self, arena: &mut AlignedBuf, i: usize, rows: RowsInPlace) -> Result<(), tinyml_runtime::Error> {
+        let c = fused::chain(&self.steps, i).ok_or(tinyml_runtime::Error::BufferLength { expected: 0, actual: 0 })?;
+        let (a, b) = (self.steps[i].kernel.as_ref(), self.steps[i + 1].kernel.as_ref());
+        let at = self.offset(self.steps[i + 1].output());
+        let len = buffer_len(&c.window(), rows.shift);
+        let mut views = Views::new(arena.bytes_mut());
+        let buf = views.output::<i8>((at, len))?;
+        let scratch = views.output::<u8>(self.plan.scratch[i])?;
+        // The band closures return nothing: a kernel's error is kept for after the loop.
+        let (mut first_failed, mut second_failed) = (Ok(()), Ok(()));
+        fused_rows::run(
+            &c,
+            buf,
+            rows.shift,
+            rows.band,
+            scratch,
+            |band, input, output, scratch| {
+                if let Err(e) = a.execute_band(band, input, output, scratch) {
+                    first_failed = Err(e);
+                }
+            },
+            |band, input, output, scratch| {
+                if let Err(e) = b.execute_band(band, input, output, scratch) {
+                    second_failed = Err(e);
+                }
+            },
+        )?;
+        first_failed.and(second_failed)
     }
 }

@@ -19,7 +19,8 @@ pub struct Layer<'p> {
 
 /// The layers of `p`, their constants collected in `e`. With `in_place`, a step the
 /// plan runs in place gets its in-place call ([`crate::kernel::Kernel::emit_in_place`],
-/// [`crate::kernel::Kernel::emit_rows`]);
+/// [`crate::kernel::Kernel::emit_rows`]; the two steps of a fused pair each their
+/// ordinary call, which the back end runs band by band);
 /// without, its ordinary call, for back ends whose kernels read each element before
 /// they write it, so that the same pointer can be both input and output (C).
 pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<'p>> {
@@ -37,8 +38,12 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
                 step.outputs.iter().map(|&t| format!("{:?}", g.tensors[t].shape)).collect::<Vec<_>>().join(", "),
                 step.kernel.macs()
             );
+            // A fused pair keeps both plain calls: the back end runs each on bands.
+            let in_pair = p.plan.fused.get(index).copied().unwrap_or(false)
+                || (index > 0 && p.plan.fused.get(index - 1).copied().unwrap_or(false));
             let call =
                 (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
+                    _ if in_pair => step.kernel.emit(e),
                     (Some(k), _) if in_place => step.kernel.emit_in_place(e, k),
                     (_, Some(r)) if in_place => step.kernel.emit_rows(e, r.shift, r.band),
                     _ => step.kernel.emit(e),

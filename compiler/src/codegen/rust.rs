@@ -6,7 +6,7 @@
 use super::layers::layers;
 use crate::graph::{DType, TensorId};
 use crate::kernel::{Arg, Call, Emitter, Item, Step, TableData};
-use crate::plan::RowsInPlace;
+use crate::plan::{fused, RowsInPlace};
 use crate::program::Program;
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -188,6 +188,58 @@ fn rows_binding(p: &Program, i: usize, step: &Step, rows: RowsInPlace) -> String
     )
 }
 
+/// `buf` and `scratch` of a fused pair starting at step `i`: the buffer the pair's
+/// output (from its start) shares with its input (`shift` bytes in), and the ring,
+/// window and band scratch.
+fn fused_binding(p: &Program, i: usize, rows: RowsInPlace) -> String {
+    let len = fused::chain(&p.steps, i).map_or(0, |c| buffer_len(&c.window(), rows.shift));
+    let (off, bytes) = p.plan.scratch[i];
+    format!(
+        "{}\n        let buf = v.output::<i8>(({}, {len}))?;\n        let scratch = v.output::<u8>(({off}, {bytes}))?;",
+        views_of_a(p),
+        p.offset(p.steps[i + 1].output())
+    )
+}
+
+/// The loop of a fused pair (`fused_rows::run`): each step's ordinary call (`first`,
+/// `second`) made on a band, its parameters the band's (`conv_band(&L2_PARAMS, b)`), its
+/// input and output the band's rows, its scratch the band scratch.
+fn fused_call(p: &Program, i: usize, rows: RowsInPlace, first: &Call, second: &Call) -> String {
+    let window = |k: usize, call: &Call| -> String {
+        let (of, _) = p.steps[k].kernel.band_functions().expect("a fused step has band functions");
+        format!("{of}({})", band_params(call).map(render_arg).unwrap_or_default())
+    };
+    let band = |k: usize, call: &Call| -> String {
+        let (_, band_of) = p.steps[k].kernel.band_functions().expect("a fused step has band functions");
+        let args: Vec<String> = call
+            .args
+            .iter()
+            .map(|a| match a {
+                Arg::Params(_) if Some(a) == band_params(call) => format!("&{band_of}({}, b)", render_arg(a)),
+                Arg::Input(0) => "input".to_owned(),
+                Arg::Output => "output".to_owned(),
+                _ => render_arg(a),
+            })
+            .collect();
+        let scratch = if call.args.contains(&Arg::Scratch) { "scratch" } else { "_scratch" };
+        format!("|b, input, output, {scratch}| {}({})", call.function, args.join(", "))
+    };
+    format!(
+        "fused_rows::run(\n            &fused_rows::Chain {{ first: {}, second: {} }},\n            buf,\n            {},\n            {},\n            scratch,\n            {},\n            {},\n        )?",
+        window(i, first),
+        window(i + 1, second),
+        rows.shift,
+        rows.band,
+        band(i, first),
+        band(i + 1, second)
+    )
+}
+
+/// The parameter struct of a kernel call: its first [`Arg::Params`].
+fn band_params(call: &Call) -> Option<&Arg> {
+    call.args.iter().find(|a| matches!(a, Arg::Params(_)))
+}
+
 /// The Rust name of output view `k`: `out`, `out1`, `out2`...
 fn output_name(k: usize) -> String {
     if k == 0 {
@@ -295,16 +347,34 @@ fn literal_list(dtype: DType, bytes: &[u8]) -> String {
 /// (the layers of a simulated NPU step, profiled as the one step they stand for).
 fn steps_body(p: &Program, e: &mut Emitter, profiled: bool) -> String {
     let mut body = String::new();
-    for layer in layers(p, e, true) {
+    let all = layers(p, e, true);
+    for layer in &all {
         let (i, step) = (layer.index, layer.step);
         let _ = writeln!(body, "    // #{i} {}", layer.summary);
-        let Some(call) = layer.call else {
+        if i > 0 && p.plan.fused[i - 1] {
+            let _ = writeln!(body, "    // (fused into #{}: runs band by band there)", i - 1);
+            continue;
+        }
+        let Some(call) = layer.call.clone() else {
             let _ = writeln!(body, "    // (reinterpretation: shares the input's arena bytes, no code)");
             continue;
         };
         if step.kernel.npu_region().is_some() {
             let block = npu_block(p, i, step, &render_call(&call));
             let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n{block}    }});");
+            continue;
+        }
+        if let (true, Some(r), Some(next)) = (p.plan.fused[i], p.plan.rows[i], all.get(i + 1)) {
+            e.use_path("tinyml_runtime::kernels::rows_in_place::*");
+            e.use_path("tinyml_runtime::kernels::fused_rows");
+            let binding = fused_binding(p, i, r);
+            let next_call = next.call.as_ref().expect("a fused step has a call");
+            let block = format!("{binding}\n        {};", fused_call(p, i, r, &call, next_call));
+            if profiled {
+                let _ = writeln!(body, "    tinyml_runtime::layer!({i}, {{\n        {block}\n    }});");
+            } else {
+                let _ = writeln!(body, "    {{\n        {block}\n    }}");
+            }
             continue;
         }
         let binding = if let Some(r) = p.plan.rows[i] {

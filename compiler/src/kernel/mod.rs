@@ -88,6 +88,25 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     ) -> Result<(), tinyml_runtime::Error> {
         Err(tinyml_runtime::Error::BufferLength { expected: 0, actual: buf.len() })
     }
+    /// Runs one band of rows on the host, as a fused chain calls it
+    /// (`tinyml_runtime::kernels::fused_rows`): the band's input rows to its output rows,
+    /// with the band's scratch. Only layers with a [`Kernel::row_window`] implement it.
+    fn execute_band(
+        &self,
+        _band: &Band,
+        _input: &[i8],
+        output: &mut [i8],
+        _scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        Err(tinyml_runtime::Error::BufferLength { expected: 0, actual: output.len() })
+    }
+    /// For a layer with a [`Kernel::row_window`]: the runtime functions that give its
+    /// parameters' window and one band's parameters (`RowWindow::of_conv`, `conv_band`),
+    /// for the generated loop of a fused chain, which calls [`Kernel::emit`]'s function on
+    /// each band. By default none.
+    fn band_functions(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
     /// The call of the rows form: the runtime's `<function>_rows_in_place`, with the
     /// buffer ([`Arg::Buffer`]), `shift` and `band` in place of the input, no output, and
     /// the scratch (ring and band scratch) last.

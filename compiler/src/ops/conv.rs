@@ -145,6 +145,22 @@ impl Kernel for Conv {
         conv_s8_rows_in_place(&self.params, buf, shift, band, &self.filter, bias, mult, shifts, &self.packed, scratch)
     }
 
+    fn execute_band(
+        &self,
+        band: &Band,
+        input: &[i8],
+        output: &mut [i8],
+        scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        let (p, bias, mult, shifts) = (conv_band(&self.params, band), &self.bias32, &self.multipliers, &self.shifts);
+        conv_s8(&p, input, &self.filter, bias, mult, shifts, &self.packed, scratch, output);
+        Ok(())
+    }
+
+    fn band_functions(&self) -> Option<(&'static str, &'static str)> {
+        Some(("RowWindow::of_conv", "conv_band"))
+    }
+
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
         if self.int16 {
             let (input, output) = io.io1::<i16, i16>()?;

@@ -25,7 +25,7 @@ use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group16};
-use tinyml_runtime::kernels::rows_in_place::{depthwise_conv_s8_rows_in_place, RowWindow};
+use tinyml_runtime::kernels::rows_in_place::{depthwise_band, depthwise_conv_s8_rows_in_place, Band, RowWindow};
 
 /// A lowered depthwise convolution.
 #[derive(Debug)]
@@ -197,6 +197,23 @@ impl Kernel for DepthwiseConv {
             &self.packed,
             scratch,
         )
+    }
+
+    fn execute_band(
+        &self,
+        band: &Band,
+        input: &[i8],
+        output: &mut [i8],
+        _scratch: &mut [u8],
+    ) -> Result<(), tinyml_runtime::Error> {
+        let (p, bias, mult, shifts) =
+            (depthwise_band(&self.params, band), &self.bias32, &self.multipliers, &self.shifts);
+        depthwise_conv_s8(&p, input, &self.filter, bias, mult, shifts, &self.packed, output);
+        Ok(())
+    }
+
+    fn band_functions(&self) -> Option<(&'static str, &'static str)> {
+        Some(("RowWindow::of_depthwise", "depthwise_band"))
     }
 
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {

@@ -57,7 +57,7 @@ pub fn plan_containers(
     in_place: &[Option<usize>],
 ) -> Result<MemoryPlan, ContainerPlanError> {
     let needed: Vec<usize> = steps.iter().map(|s| s.kernel.scratch().min).collect();
-    let buffers = buffers_of(g, steps, &needed, in_place, &[]).map_err(ContainerPlanError)?;
+    let buffers = buffers_of(g, steps, &needed, in_place, &[], &[]).map_err(ContainerPlanError)?;
     let buffers = match container {
         Container::Bits8 => buffers,
         Container::Bits16 => buffers

@@ -11,6 +11,7 @@ pub mod best;
 pub mod bound;
 mod buffer;
 pub mod containers;
+pub mod fused;
 pub mod greedy;
 pub mod linear;
 pub mod regions;
@@ -19,7 +20,7 @@ mod union;
 
 use crate::error::CompileError;
 use crate::graph::{Graph, TensorId};
-use crate::kernel::{Scratch, Step};
+use crate::kernel::{RowWindow, Scratch, Step};
 pub use buffer::{align_up, Buffer, BufferKind, MemoryPlanner, Part};
 pub use rows::RowsInPlace;
 use tinyml_runtime::arena::ALIGN;
@@ -53,9 +54,9 @@ impl PlannerKind {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MemoryMode {
-    /// The smallest arena: elementwise layers in place ([`in_place_candidates`]) and
-    /// convolutions writing over their input a band of rows at a time ([`rows`]), model
-    /// inputs included (`invoke` then consumes its input: refill it before each call, as
+    /// The smallest arena: elementwise layers in place ([`in_place_candidates`]),
+    /// convolutions writing over their input a band of rows at a time ([`rows`]) and pairs
+    /// of them fused where that shrinks the arena ([`fused`]), model inputs included (`invoke` then consumes its input: refill it before each call, as
     /// with any plan that reuses the input's bytes). Costs 2-5% more instructions on the
     /// shared models of larger layers (VWW, IC ResNet-8), 20-36% on those of small ones
     /// (KWS, micro_speech) (docs/benchmarks.md, "Memory modes").
@@ -108,6 +109,10 @@ pub struct MemoryPlan {
     /// Per step, whether it writes over its input a band of rows at a time, and how
     /// ([`rows`]).
     pub rows: Vec<Option<RowsInPlace>>,
+    /// Per step, whether it runs fused with the next step ([`fused`]): the pair as one
+    /// layer by rows (its shift and band in [`MemoryPlan::rows`]), the tensor between
+    /// them never in the arena, the next step without code of its own.
+    pub fused: Vec<bool>,
     /// The memory mode that chose [`MemoryPlan::in_place`].
     pub memory: MemoryMode,
     /// When the arena is split across memory regions ([`regions`]): each region's name
@@ -162,14 +167,29 @@ pub fn in_place_candidates(graph: &Graph, steps: &[Step], consume_inputs: bool) 
 /// Derives the buffers to place from the lowered steps: tensor lifetimes, aliases of
 /// reinterpreting steps, and `scratch[i]` bytes of scratch for step `i` (none when 0).
 /// `rows` (empty, or one entry per step) names the steps that write over their input by
-/// rows: their output and input share a buffer, the input `shift` bytes in.
+/// rows: their output and input share a buffer, the input `shift` bytes in. `fused`
+/// (empty, or one entry per step) names the steps that run fused with the next: the pair
+/// reads the first's input and writes the second's output at the first step, and the
+/// tensor between them gets no buffer.
 pub fn buffers_of(
     graph: &Graph,
     steps: &[Step],
     scratch: &[usize],
     in_place: &[Option<usize>],
     rows: &[Option<RowsInPlace>],
+    fused: &[bool],
 ) -> Result<Vec<Buffer>, CompileError> {
+    let fused_at = |i: usize| fused.get(i).copied().unwrap_or(false);
+    // Each step's arena tensors: a fused pair's at its first step, none at its second.
+    let io = |i: usize| -> (&[TensorId], &[TensorId]) {
+        if i > 0 && fused_at(i - 1) {
+            (&[], &[])
+        } else if fused_at(i) {
+            (&steps[i].inputs, &steps[i + 1].outputs)
+        } else {
+            (&steps[i].inputs, &steps[i].outputs)
+        }
+    };
     let n = graph.tensors.len();
     // Union reinterpretations with their source so they share one buffer, and the
     // outputs of in-place steps with the input they write over.
@@ -177,11 +197,14 @@ pub fn buffers_of(
     // Then the steps by rows, where the two tensors sit apart in their buffer: `at[t]`
     // is tensor `t`'s offset in its root's buffer.
     let mut at = vec![0usize; n];
-    for (s, r) in steps.iter().zip(rows) {
+    let mut by_rows = vec![false; n];
+    for (i, r) in rows.iter().enumerate() {
         let Some(r) = r else { continue };
         // The output goes `shift` bytes before the input (nothing to do if they already
         // share a buffer).
-        join(&mut root, &mut at, s.inputs[0], s.output(), -(r.shift as isize));
+        let (inputs, outputs) = io(i);
+        join(&mut root, &mut at, inputs[0], outputs[0], -(r.shift as isize));
+        (by_rows[inputs[0]], by_rows[outputs[0]]) = (true, true);
     }
     // Then the NPU steps, whose inputs and outputs sit in their region at the offsets
     // the command stream was compiled with.
@@ -203,11 +226,9 @@ pub fn buffers_of(
     for &t in &graph.inputs {
         touch(&mut root, t, 0);
     }
-    for (i, s) in steps.iter().enumerate() {
-        for &t in &s.inputs {
-            touch(&mut root, t, i);
-        }
-        for &t in &s.outputs {
+    for i in 0..steps.len() {
+        let (inputs, outputs) = io(i);
+        for &t in inputs.iter().chain(outputs) {
             touch(&mut root, t, i);
         }
     }
@@ -238,8 +259,10 @@ pub fn buffers_of(
             }
             // State outlives every invocation: live over the whole program.
             let persistent = members[r].iter().any(|&t| graph.tensors[t].is_variable);
-            // Tensors apart in their buffer are placed as parts, each live as long as it is.
-            let apart = members[r].iter().any(|&t| at[t] != 0) || !region_parts[r].is_empty();
+            // Tensors apart in their buffer are placed as parts, each live as long as it is;
+            // so are those of a buffer that layers by rows share even at one offset, where
+            // a chain of them would otherwise hold its first input's bytes to the end.
+            let apart = members[r].iter().any(|&t| at[t] != 0 || by_rows[t]) || !region_parts[r].is_empty();
             let parts = if apart && !persistent {
                 let tensors = members[r].iter().filter(|&&t| first_t[t] != usize::MAX).map(|&t| Part {
                     shift: at[t],
@@ -359,8 +382,11 @@ fn npu_regions(
 /// convolutions by rows, [`rows`]), model inputs included, less each whose removal
 /// shrinks the arena; for [`MemoryMode::Balanced`] the elementwise candidates over
 /// inputs that are not the model's, less each whose removal leaves the arena as small.
-/// Neither keeps a layer in place if the plan without any is smaller (`balanced`: as
-/// small). Layers by rows then take the tallest band that keeps the arena as small.
+/// `ram` first fuses pairs of layers by rows ([`fused`]) while one shrinks the arena,
+/// and after the drops splits again each pair whose removal leaves the arena as small.
+/// Neither mode keeps a layer in place if the plan without any is smaller (`balanced`: as
+/// small). Layers by rows (and fused pairs) then take the tallest band that keeps the
+/// arena as small.
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
@@ -379,6 +405,7 @@ pub fn plan_program(
             (in_place, rows)
         }
     };
+    let mut fused = vec![false; n];
     // An NPU step's tensors sit where its command stream expects them: no CPU layer
     // writes over them in place.
     let npu: Vec<TensorId> = steps
@@ -397,51 +424,70 @@ pub fn plan_program(
         // rarely shrinks it, a chain of them does) or where it shrinks without it (`ram`:
         // a layer in place can crowd the placement of the others). Then the plan without
         // any, if that is smaller still.
-        let arena = |ip: &[Option<usize>], r: &[Option<RowsInPlace>]| -> Result<usize, CompileError> {
-            let sizes: Vec<usize> = step_scratch(steps, r).iter().map(|w| w.min).collect();
-            Ok(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r)?, kind).arena_bytes)
+        let arena = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool]| -> Result<usize, CompileError> {
+            let sizes: Vec<usize> = step_scratch(steps, r, f).iter().map(|w| w.min).collect();
+            Ok(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r, f)?, kind).arena_bytes)
         };
         let better = |new: usize, old: usize| if mode == MemoryMode::Ram { new < old } else { new <= old };
-        let mut smallest = arena(&in_place, &rows)?;
+        let mut smallest = arena(&in_place, &rows, &fused)?;
+        let single = rows.clone();
+        if mode == MemoryMode::Ram {
+            smallest = fuse_pairs(graph, steps, &in_place, &mut rows, &mut fused, smallest, &arena)?;
+        }
         for i in 0..n {
-            if let Some(r) = rows[i].take() {
-                match arena(&in_place, &rows)? {
+            // A fused pair stays: it was taken only where it shrank the arena.
+            let in_pair = fused[i] || (i > 0 && fused[i - 1]);
+            if let Some(r) = rows[i].take_if(|_| !in_pair) {
+                match arena(&in_place, &rows, &fused)? {
                     a if better(a, smallest) => smallest = a,
                     _ => rows[i] = Some(r),
                 }
             }
             if let Some(k) = in_place[i].take() {
-                match arena(&in_place, &rows)? {
+                match arena(&in_place, &rows, &fused)? {
                     a if better(a, smallest) => smallest = a,
                     _ => in_place[i] = Some(k),
                 }
             }
         }
-        if better(arena(&vec![None; n], &vec![None; n])?, smallest) {
-            (in_place, rows) = (vec![None; n], vec![None; n]);
+        // Then each pair fused apart again where the arena stays as small without it (a
+        // pair taken while another layer set the arena may no longer be needed): the
+        // fewest pairs, each of which costs instructions.
+        for i in 0..n {
+            if !fused[i] {
+                continue;
+            }
+            let pair = (rows[i], rows[i + 1]);
+            (rows[i], rows[i + 1], fused[i]) = (single[i], single[i + 1], false);
+            if arena(&in_place, &rows, &fused)? > smallest {
+                (rows[i], rows[i + 1], fused[i]) = (pair.0, pair.1, true);
+            }
+        }
+        if better(arena(&vec![None; n], &vec![None; n], &vec![false; n])?, smallest) {
+            (in_place, rows, fused) = (vec![None; n], vec![None; n], vec![false; n]);
         }
         // Then each layer by rows takes the tallest band that keeps the arena as small:
         // fewer kernel calls, each of which repeats the kernel's setup, for no bytes.
         for i in 0..n {
-            let (Some(r), Some(w)) = (rows[i], steps[i].kernel.row_window()) else { continue };
+            let (Some(r), Some(w)) = (rows[i], rows_window(steps, &fused, i)) else { continue };
             for band in (r.band + 1..=w.output_h).rev() {
                 rows[i] = Some(RowsInPlace { band, ..r });
-                if arena(&in_place, &rows)? <= smallest {
+                if arena(&in_place, &rows, &fused)? <= smallest {
                     break;
                 }
                 rows[i] = Some(r);
             }
         }
     }
-    let wanted = step_scratch(steps, &rows);
+    let wanted = step_scratch(steps, &rows, &fused);
     let mut sizes: Vec<usize> = wanted.iter().map(|w| w.min).collect();
-    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows)?, kind);
+    let mut best = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows, &fused)?, kind);
     for (i, w) in wanted.iter().enumerate() {
         if w.preferred <= sizes[i] {
             continue;
         }
         let min = std::mem::replace(&mut sizes[i], w.preferred);
-        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows)?, kind);
+        let candidate = plan(graph, steps, &buffers_of(graph, steps, &sizes, &in_place, &rows, &fused)?, kind);
         if candidate.arena_bytes <= best.arena_bytes {
             best = candidate;
         } else {
@@ -450,18 +496,73 @@ pub fn plan_program(
     }
     best.in_place = in_place;
     best.rows = rows;
+    best.fused = fused;
     best.memory = mode;
     Ok(best)
 }
 
-/// Each step's scratch: its kernel's, or for a step by rows its ring and band scratch.
-pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>]) -> Vec<Scratch> {
-    steps
-        .iter()
-        .zip(rows)
-        .map(|(s, r)| match (r, s.kernel.row_window()) {
-            (Some(r), Some(w)) => rows::scratch(s.kernel.as_ref(), &w, *r),
-            _ => s.kernel.scratch(),
+/// The arena of a plan with the given in-place layers, layers by rows and fused pairs.
+type ArenaOf<'a> = dyn Fn(&[Option<usize>], &[Option<RowsInPlace>], &[bool]) -> Result<usize, CompileError> + 'a;
+
+/// Fuses pairs of layers ([`fused`]) while one makes the arena (`smallest` now)
+/// smaller, the pair that shrinks it most first: a pair replaces its two layers' rows
+/// forms. Returns the arena then.
+fn fuse_pairs(
+    graph: &Graph,
+    steps: &[Step],
+    in_place: &[Option<usize>],
+    rows: &mut [Option<RowsInPlace>],
+    fused: &mut [bool],
+    mut smallest: usize,
+    arena: &ArenaOf<'_>,
+) -> Result<usize, CompileError> {
+    let pairs = fused::candidates(graph, steps, in_place, rows, true);
+    loop {
+        let mut best: Option<(usize, RowsInPlace, usize)> = None;
+        for &(i, r) in &pairs {
+            let taken = |j: usize| fused.get(j).copied().unwrap_or(false);
+            if taken(i) || taken(i + 1) || (i > 0 && taken(i - 1)) {
+                continue;
+            }
+            let saved = (rows[i], rows[i + 1]);
+            (rows[i], rows[i + 1], fused[i]) = (Some(r), None, true);
+            let a = arena(in_place, rows, fused)?;
+            (rows[i], rows[i + 1], fused[i]) = (saved.0, saved.1, false);
+            if a < best.map_or(smallest, |b| b.2) {
+                best = Some((i, r, a));
+            }
+        }
+        let Some((i, r, a)) = best else { return Ok(smallest) };
+        (rows[i], rows[i + 1], fused[i]) = (Some(r), None, true);
+        smallest = a;
+    }
+}
+
+/// The row window step `i` runs by: its own, or its pair's when it is fused with the
+/// next step.
+pub fn rows_window(steps: &[Step], fused: &[bool], i: usize) -> Option<RowWindow> {
+    if fused.get(i).copied().unwrap_or(false) {
+        fused::chain(steps, i).map(|c| c.window())
+    } else {
+        steps[i].kernel.row_window()
+    }
+}
+
+/// Each step's scratch: its kernel's; for a step by rows its ring and band scratch; for a
+/// pair fused, the pair's at its first step and none at its second.
+pub fn step_scratch(steps: &[Step], rows: &[Option<RowsInPlace>], fused: &[bool]) -> Vec<Scratch> {
+    let fused_at = |i: usize| fused.get(i).copied().unwrap_or(false);
+    (0..steps.len())
+        .map(|i| {
+            let s = &steps[i];
+            if i > 0 && fused_at(i - 1) {
+                return Scratch::NONE;
+            }
+            match (rows[i], s.kernel.row_window(), fused::chain(steps, i).filter(|_| fused_at(i))) {
+                (Some(r), _, Some(c)) => fused::scratch(steps, i, &c, r),
+                (Some(r), Some(w), None) => rows::scratch(s.kernel.as_ref(), &w, r),
+                _ => s.kernel.scratch(),
+            }
         })
         .collect()
 }
@@ -481,6 +582,7 @@ pub fn plan(graph: &Graph, steps: &[Step], buffers: &[Buffer], kind: PlannerKind
         buffers: buffers.iter().cloned().zip(offsets).collect(),
         in_place: vec![None; steps.len()],
         rows: vec![None; steps.len()],
+        fused: vec![false; steps.len()],
         memory: MemoryMode::Speed,
         regions: Vec::new(),
     }

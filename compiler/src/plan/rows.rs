@@ -19,7 +19,8 @@ use super::union::{find, kept_tensors, last_uses, roots_with_in_place};
 use crate::graph::Graph;
 use crate::kernel::{Kernel, RowWindow, Scratch, Step};
 use tinyml_runtime::arena::ALIGN;
-use tinyml_runtime::kernels::rows_in_place::{buffer_len, scratch_bytes};
+use tinyml_runtime::kernels::fused_rows::Chain;
+use tinyml_runtime::kernels::rows_in_place::{buffer_len, schedule, scratch_bytes, Event};
 
 /// How one layer runs over its own input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -45,12 +46,18 @@ pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch
 /// The shift that makes the buffer plus its ring and minimum scratch smallest, with that
 /// size; shifts are whole arena alignments, so the input stays aligned.
 pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
+    smallest_shift(w, |shift| scratch(kernel, w, RowsInPlace { shift, band: BAND }).min)
+}
+
+/// The shift of window `w`'s input in its buffer that makes the buffer plus
+/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size.
+pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (usize, usize) {
     let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
     // Past this, input and output no longer overlap: nothing further can be smaller.
     let last = output.saturating_sub(input) + input;
     let mut best = (0, usize::MAX);
     for shift in (0..=last).step_by(ALIGN) {
-        let cost = align_up(buffer_len(w, shift)) + scratch(kernel, w, RowsInPlace { shift, band: BAND }).min;
+        let cost = align_up(buffer_len(w, shift)) + min_scratch(shift);
         if cost < best.1 {
             best = (shift, cost);
         }
@@ -116,6 +123,25 @@ impl InPlaceCost {
     /// An elementwise layer of `bytes` output bytes in place.
     pub fn elementwise(&self, bytes: usize) -> u64 {
         (bytes as f64 * self.elementwise_per_byte) as u64
+    }
+
+    /// A pair fused by rows ([`super::fused`]) as `r` says: the chain's output copied
+    /// out of its ring as a layer by rows copies, both layers' kernel calls split into
+    /// bands, and the rows the window keeps between bands moved to its front.
+    pub fn fused(&self, c: &Chain, r: RowsInPlace) -> u64 {
+        let w = c.window();
+        let band = r.band.max(1);
+        let (mut calls, mut moved, mut hi) = (0usize, 0usize, 0usize);
+        schedule(&w, r.shift, band, |event| {
+            if let Event::Band { r0, rows } = event {
+                let b = c.window_band(r0, rows);
+                moved += hi.saturating_sub(b.first);
+                hi = b.end;
+                calls += 2;
+            }
+        });
+        let copied = w.output_h * w.output_row + moved * c.first.output_row;
+        (copied as f64 * self.rows_per_byte + calls.saturating_sub(2) as f64 * self.rows_per_call) as u64
     }
 
     /// A layer of window `w` by rows as `r` says.

@@ -22,7 +22,8 @@
 //! [`in_place`] sits above the operator modules: it runs their
 //! elementwise kernels with the output over an input (`relu_s8_in_place`,
 //! `add_s8_in_place`), for the layers the planner runs in place; [`rows_in_place`] runs
-//! convolutions over their own input a band of output rows at a time.
+//! convolutions over their own input a band of output rows at a time, and [`fused_rows`]
+//! two of them at once, the tensor between them computed a few rows at a time.
 //!
 //! The optimized algorithms are portable Rust and run on the host too, so property tests
 //! compare them with the reference kernels byte for byte. They differ from the reference
@@ -52,6 +53,7 @@ pub mod depthwise_conv;
 pub mod dequantize;
 pub mod elementwise;
 pub mod fully_connected;
+pub mod fused_rows;
 pub mod gather;
 pub(crate) mod geometry;
 pub mod hard_swish;

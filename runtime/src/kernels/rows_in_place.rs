@@ -89,13 +89,15 @@ impl RowWindow {
     pub fn band(&self, r0: usize, rows: usize) -> Band {
         let first = self.first_input(r0);
         let end = self.end_input(r0 + rows).max(first);
-        Band { rows, first, end, pad: self.pad.saturating_sub(r0 * self.stride) }
+        Band { r0, rows, first, end, pad: self.pad.saturating_sub(r0 * self.stride) }
     }
 }
 
 /// One band of output rows, as [`RowWindow::band`] derives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Band {
+    /// The first output row.
+    pub r0: usize,
     /// Output rows.
     pub rows: usize,
     /// First input row read.
@@ -215,7 +217,7 @@ pub fn run<T: Copy>(
 
 /// Copies a row out of the ring: the vector copy where the optimized kernels are built.
 #[inline]
-fn copy_row(dst: &mut [i8], src: &[i8]) {
+pub fn copy_row(dst: &mut [i8], src: &[i8]) {
     #[cfg(not(feature = "reference-kernels"))]
     super::simd::copy_i8(dst, src);
     #[cfg(feature = "reference-kernels")]
