@@ -110,6 +110,7 @@ fn hw_profile_is_complete_and_repeats() {
         timeout: Duration::from_secs(120),
         target_dir: Some(target_dir()),
         quiet: true,
+        memory: Default::default(),
     };
     let a = profiling::measure(&dir, &options).unwrap_or_else(|e| panic!("profile on {}: {e:?}", board.name));
     println!("{}", measured::render(&a));

@@ -58,6 +58,7 @@ fn options(runs: u16) -> MeasureOptions {
         // One firmware target dir for every test: the runtime builds once.
         target_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("profile-e2e-target")),
         quiet: true,
+        memory: Default::default(),
     }
 }
 
@@ -321,6 +322,16 @@ fn kws_on_an547_is_complete_and_identical_across_runs() {
     // Every layer that computes takes time (RESHAPE may be a no-op view).
     assert!(a.layers.iter().filter(|l| l.macs > 0).all(|l| l.value() > 0));
     assert!(a.layers.iter().any(|l| l.op == "CONV_2D") && a.layers.iter().any(|l| l.op == "SOFTMAX"));
+
+    // `--memory ram`: the firmware is built with the ram plan and the report gives that
+    // plan's arena, smaller than the default's, with the same output.
+    let ram = MeasureOptions { memory: tinyml_compiler::plan::MemoryMode::Ram, ..options(1) };
+    let r = profiling::measure(&dir, &ram).unwrap();
+    let compile = tinyml_compiler::CompileOptions { memory: ram.memory, ..Default::default() };
+    let planned = tinyml_compiler::compile(&std::fs::read(&model).unwrap(), &compile).unwrap().plan.arena_bytes;
+    assert_eq!(r.memory.arena_bytes, planned as u64, "the ram plan's arena");
+    assert!(r.memory.arena_bytes < a.memory.arena_bytes && r.memory.static_ram_bytes < a.memory.static_ram_bytes);
+    assert_eq!(r.checksum, a.checksum, "the ram plan's output");
 
     // `cargo tinyml profile --json` itself (the binary): the same report, and the keys CI
     // relies on, pinned by a snapshot with the measured figures replaced by their type.

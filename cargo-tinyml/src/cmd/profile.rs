@@ -67,6 +67,9 @@ pub struct Cmd {
     /// Where the project is and where cargo builds it.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Arena bytes against instructions: the plan the firmware is built and reported with.
+    #[command(flatten)]
+    pub memory: crate::common::MemoryArgs,
 }
 
 impl Cmd {
@@ -94,6 +97,7 @@ impl Cmd {
             timeout,
             target_dir: self.project.target_dir.clone(),
             quiet: self.json,
+            memory: self.memory.mode(),
         };
         let report = profiling::measure(&self.project.dir()?, &options)?;
         let comparison = match &baseline {

@@ -17,14 +17,16 @@ use anyhow::{bail, Context as _};
 use measured::{HostFacts, MeasuredReport, Scale};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tinyml_compiler::plan::MemoryMode;
 
 /// Compiles the project's model on the host for its layer list and planned arena (the
-/// firmware's build script compiles the same file the same way).
-pub fn model_layers(project_root: &Path) -> anyhow::Result<(Vec<(String, u64)>, u64)> {
+/// firmware's build script compiles the same file the same way, in memory mode `memory`).
+pub fn model_layers(project_root: &Path, memory: MemoryMode) -> anyhow::Result<(Vec<(String, u64)>, u64)> {
     let path = project_root.join("model/model.tflite");
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let program = tinyml_compiler::compile(&bytes, &tinyml_compiler::CompileOptions::default())
-        .with_context(|| format!("cannot compile {}", path.display()))?;
+    let options = tinyml_compiler::CompileOptions { memory, ..Default::default() };
+    let program =
+        tinyml_compiler::compile(&bytes, &options).with_context(|| format!("cannot compile {}", path.display()))?;
     let layers = program.steps.iter().map(|s| (s.kernel.op_name().to_owned(), s.kernel.macs())).collect();
     Ok((layers, program.plan.arena_bytes as u64))
 }
@@ -44,6 +46,8 @@ pub struct MeasureOptions {
     pub target_dir: Option<PathBuf>,
     /// Silence cargo.
     pub quiet: bool,
+    /// `--memory`: the plan the firmware is built with.
+    pub memory: MemoryMode,
 }
 
 /// Builds, runs and measures the project in `dir`: the library entry point of
@@ -60,7 +64,8 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         probe::find_probe(&probe_rs::probe::list::Lister::new(), selector.as_ref())?;
     }
     let runs = o.runs.to_string();
-    let build = BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet, memory: None };
+    let build =
+        BuildOptions { release: true, target_dir: o.target_dir.clone(), quiet: o.quiet, memory: Some(o.memory) };
     let elf_path = cargo::build_elf_with(&project, &build, &["profile"], &[("TINYML_PROFILE_RUNS", &runs)])?;
     let elf = Elf::read(&elf_path)?;
     let (text, scale) = match board.flow() {
@@ -95,7 +100,7 @@ pub fn measure(dir: &Path, o: &MeasureOptions) -> anyhow::Result<MeasuredReport>
         ),
     };
     let recording = record::decode_text(&text).context("cannot decode the firmware's profile records")?;
-    let (layers, arena_bytes) = model_layers(&project.root)?;
+    let (layers, arena_bytes) = model_layers(&project.root, o.memory)?;
     // Flash and static RAM of the firmware as shipped (no `profile` feature): the profiler's
     // own buffer and code must not count against the model.
     let shipped = Elf::read(&cargo::build_elf(&project, &build)?)?.memory_use();
