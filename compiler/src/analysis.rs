@@ -60,7 +60,10 @@ pub fn code_estimate<'a>(
         .sum();
     CODE_BYTES_BASE + per_kernel + per_layer
 }
-pub use crate::stack::{stack_estimate, steps_stack_estimate, STACK_BYTES_BASE, STACK_BYTES_CONV, STACK_BYTES_FC};
+pub use crate::stack::{
+    plan_stack_estimate, stack_estimate, steps_stack_estimate, STACK_BYTES_BASE, STACK_BYTES_BY_ROWS, STACK_BYTES_CONV,
+    STACK_BYTES_FC,
+};
 
 /// One layer of the report.
 #[derive(Clone, Debug, Serialize)]
@@ -193,7 +196,7 @@ impl Report {
             kernels.iter().map(String::as_str),
             layers.iter().filter(|l| !l.no_op).map(|l| l.op.as_str()),
         );
-        let stack = steps_stack_estimate(&p.steps);
+        let stack = plan_stack_estimate(&p.steps, &p.plan);
         let (layer_bound_bytes, layer_bound_layer) = bound::layer_bound(g, &p.steps);
         Report {
             arena_bytes: p.plan.arena_bytes,

@@ -36,3 +36,17 @@ pub fn stack_estimate<'a>(ops: impl IntoIterator<Item = &'a str>) -> usize {
 pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
     stack_estimate(steps.iter().filter(|s| !s.kernel.is_reinterpretation()).map(|s| s.kernel.op_name()))
 }
+
+/// What a program whose layers run by rows or fused (`--memory ram`) adds to
+/// [`STACK_BYTES_CONV`]: the band loop's frame (`rows_in_place::run` with the band's kernel
+/// call inlined, about 900 B) sits under the kernel's. Measured on mps3-an547 (`cargo
+/// tinyml profile --memory ram`, 2026-12-07): KWS 3,400 B (2,712 B in `speed`), VWW
+/// 3,624 B (3,016 B), micro_speech 2,680 B (656 B).
+pub const STACK_BYTES_BY_ROWS: usize = 640;
+
+/// [`steps_stack_estimate`] for a planned program: more when its plan runs a layer by
+/// rows or a pair fused ([`STACK_BYTES_BY_ROWS`]).
+pub fn plan_stack_estimate(steps: &[crate::kernel::Step], plan: &crate::plan::MemoryPlan) -> usize {
+    let banded = plan.rows.iter().any(Option::is_some) || plan.fused.iter().any(|&f| f);
+    steps_stack_estimate(steps) + if banded { STACK_BYTES_BY_ROWS } else { 0 }
+}
