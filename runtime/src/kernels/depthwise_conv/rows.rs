@@ -18,6 +18,12 @@ use core::ops::Range;
 /// Most filter taps of this path (the offset list on the stack).
 pub const MAX_TAPS: usize = 64;
 
+/// Whether runs may take `depthwise_lanes`: on Helium, where one pixel per lane pays;
+/// not on the other cores, where its portable version costs more than the routines per
+/// pixel (the M33's 1-channel cells went from 0.33 to 0.45 of the reference); the host
+/// takes it too, so that the tests check the path against the reference.
+const LANES: bool = cfg!(any(tinyml_mve, not(target_os = "none")));
+
 /// Estimated Helium instructions of `depthwise_lanes` for `n` pixels, `taps` taps and
 /// `channels` channels (`mve_depthwise::lanes`: per channel and pass of `v` vectors of
 /// four pixels, `3 + 3v` per tap and about `19 + 12v` besides).
@@ -161,7 +167,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         Part::Narrow(..) => LANES_MIN_PIXELS,
     };
     let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
-        m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
+        LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
     };
     // Every tap inside the image.
     let all_inside = |offs: &mut [isize]| {

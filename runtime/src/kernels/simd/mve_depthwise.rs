@@ -544,8 +544,9 @@ pub unsafe fn narrow(
     }
 }
 
-/// The loop of [`lanes`] with one accumulator per vector of four pixels: `$first`, the
-/// `$mid`s (each `r10` input bytes after the one before) and `$last` (`r9` bytes after).
+/// The loop of [`lanes`] with one accumulator per vector of four pixels, `$acc`s; the
+/// same accumulators again as `$first`, the `$mid`s (each `r10` input bytes after the
+/// one before) and `$last` (`r9` bytes after), for the steps between them.
 /// Per pass of pixels, per channel: the channel's bias into every accumulator, a
 /// `dls`/`le` loop over the taps (a gather load and a multiply-accumulate by the tap's
 /// weight as a scalar per vector), the requantization by scalars, scatter stores.
@@ -556,7 +557,10 @@ pub unsafe fn narrow(
 /// weights, constants, output bytes between vectors and before the last, taps); q7
 /// holds the gather offsets in the tap loop, the upper bound in the requantization.
 macro_rules! lanes_loop {
-    ($ctx:expr, $taps:expr, [$vstep:expr, $last_step:expr], $first:literal $(, $mid:literal)* $(; $last:literal)?) => {
+    (
+        $ctx:expr, $taps:expr, [$vstep:expr, $last_step:expr], [$($acc:literal),+],
+        $first:literal $(, $mid:literal)* $(; $last:literal)?
+    ) => {
         core::arch::asm!(
             "1:",
             "ldr r3, [r12, #68]",
@@ -567,7 +571,7 @@ macro_rules! lanes_loop {
             "2:",
             "vldrw.u32 q7, [r12, #32]",
             "ldr r1, [r4], #4",
-            concat!("vdup.32 ", $first, ", r1\n", $("vdup.32 ", $mid, ", r1\n",)* $("vdup.32 ", $last, ", r1\n",)?),
+            concat!($("vdup.32 ", $acc, ", r1\n",)+),
             "ldr lr, [r12, #104]",
             "dls lr, lr",
             "3:",
@@ -584,47 +588,22 @@ macro_rules! lanes_loop {
             "ldr r1, [r12, #104]",
             "sub r0, r0, r1, lsl #3",
             "ldr r1, [r4], #4",
-            concat!("vshl.s32 ", $first, ", r1\n", $("vshl.s32 ", $mid, ", r1\n",)* $("vshl.s32 ", $last, ", r1\n",)?),
+            concat!($("vshl.s32 ", $acc, ", r1\n",)+),
             "ldr r1, [r4], #4",
-            concat!(
-                "vqrdmulh.s32 ", $first, ", ", $first, ", r1\n",
-                $("vqrdmulh.s32 ", $mid, ", ", $mid, ", r1\n",)*
-                $("vqrdmulh.s32 ", $last, ", ", $last, ", r1\n",)?
-            ),
+            concat!($("vqrdmulh.s32 ", $acc, ", ", $acc, ", r1\n",)+),
             "ldr r1, [r4], #4",
             "vdup.32 q5, r1",
-            concat!(
-                "vand q4, ", $first, ", q5\n",
+            concat!($(
+                "vand q4, ", $acc, ", q5\n",
                 "vshr.s32 q4, q4, #31\n",
-                "vqadd.s32 ", $first, ", ", $first, ", q4\n",
-                "vrshl.s32 ", $first, ", r1\n",
-                $(
-                    "vand q4, ", $mid, ", q5\n",
-                    "vshr.s32 q4, q4, #31\n",
-                    "vqadd.s32 ", $mid, ", ", $mid, ", q4\n",
-                    "vrshl.s32 ", $mid, ", r1\n",
-                )*
-                $(
-                    "vand q4, ", $last, ", q5\n",
-                    "vshr.s32 q4, q4, #31\n",
-                    "vqadd.s32 ", $last, ", ", $last, ", q4\n",
-                    "vrshl.s32 ", $last, ", r1\n",
-                )?
-            ),
+                "vqadd.s32 ", $acc, ", ", $acc, ", q4\n",
+                "vrshl.s32 ", $acc, ", r1\n",
+            )+),
             "ldr r1, [r12, #64]",
-            concat!(
-                "vadd.i32 ", $first, ", ", $first, ", r1\n",
-                $("vadd.i32 ", $mid, ", ", $mid, ", r1\n",)*
-                $("vadd.i32 ", $last, ", ", $last, ", r1\n",)?
-            ),
+            concat!($("vadd.i32 ", $acc, ", ", $acc, ", r1\n",)+),
             "vldrw.u32 q6, [r12]",
             "vldrw.u32 q7, [r12, #16]",
-            concat!(
-                "vmax.s32 ", $first, ", ", $first, ", q6\n",
-                "vmin.s32 ", $first, ", ", $first, ", q7\n",
-                $("vmax.s32 ", $mid, ", ", $mid, ", q6\n", "vmin.s32 ", $mid, ", ", $mid, ", q7\n",)*
-                $("vmax.s32 ", $last, ", ", $last, ", q6\n", "vmin.s32 ", $last, ", ", $last, ", q7\n",)?
-            ),
+            concat!($("vmax.s32 ", $acc, ", ", $acc, ", q6\n", "vmin.s32 ", $acc, ", ", $acc, ", q7\n",)+),
             "vldrw.u32 q5, [r12, #48]",
             concat!(
                 "vstrb.32 ", $first, ", [r5, q5]\n",
@@ -683,23 +662,11 @@ const LANES_CTX: usize = 28;
 #[inline(never)]
 pub unsafe fn lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConsts], q: OutQuant, run: Run) {
     let (xs, os) = (run.xstep as i32, run.ostep as i32);
-    let mut ctx: [i32; LANES_CTX] = [
-        q.min,
-        q.min,
-        q.min,
-        q.min,
-        q.max,
-        q.max,
-        q.max,
-        q.max,
-        0,
-        xs,
-        2 * xs,
-        3 * xs,
-        0,
-        os,
-        2 * os,
-        3 * os,
+    let mut ctx = [0i32; LANES_CTX];
+    ctx[..4].fill(q.min);
+    ctx[4..8].fill(q.max);
+    ctx[8..16].copy_from_slice(&[0, xs, 2 * xs, 3 * xs, 0, os, 2 * os, 3 * os]);
+    ctx[16..].copy_from_slice(&[
         q.offset,
         run.x as i32,
         run.out as i32,
@@ -712,13 +679,13 @@ pub unsafe fn lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConsts], q: Out
         4 * os,
         taps.len() as i32,
         4 * os,
-    ];
+    ]);
     let (full, rest) = (run.npix / 16, run.npix % 16);
     // SAFETY: reads the taps, weights and constants within the caller's bounds, writes
     // `consts.len()` bytes per pixel, and the context array.
     unsafe {
         if full > 0 {
-            lanes_loop!(ctx.as_mut_ptr(), taps, [4 * xs, 4 * xs], "q0", "q1", "q2"; "q3");
+            lanes_loop!(ctx.as_mut_ptr(), taps, [4 * xs, 4 * xs], ["q0", "q1", "q2", "q3"], "q0", "q1", "q2"; "q3");
         }
         if rest == 0 {
             return;
@@ -733,10 +700,10 @@ pub unsafe fn lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConsts], q: Out
         let c = ctx.as_mut_ptr();
         let (v, l) = (4 * xs, last * xs);
         match vectors {
-            4 => lanes_loop!(c, taps, [v, l], "q0", "q1", "q2"; "q3"),
-            3 => lanes_loop!(c, taps, [v, l], "q0", "q1"; "q2"),
-            2 => lanes_loop!(c, taps, [v, l], "q0"; "q1"),
-            _ => lanes_loop!(c, taps, [v, l], "q0"),
+            4 => lanes_loop!(c, taps, [v, l], ["q0", "q1", "q2", "q3"], "q0", "q1", "q2"; "q3"),
+            3 => lanes_loop!(c, taps, [v, l], ["q0", "q1", "q2"], "q0", "q1"; "q2"),
+            2 => lanes_loop!(c, taps, [v, l], ["q0", "q1"], "q0"; "q1"),
+            _ => lanes_loop!(c, taps, [v, l], ["q0"], "q0"),
         }
     }
 }
