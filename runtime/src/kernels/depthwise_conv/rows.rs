@@ -44,6 +44,22 @@ fn narrow_cost(n: usize, taps: usize, channels: usize) -> usize {
     }
 }
 
+/// The lists [`lanes_runs`] fills for each run, kept by [`sweep`] for all of its runs.
+struct LaneLists {
+    /// The inside taps: input and weight offsets.
+    taps: [Tap; MAX_TAPS],
+    /// Each channel's weights of the padded taps, summed.
+    padded: [i32; 16],
+    /// Each channel's constants, its bias with the padded taps' terms.
+    consts: [ChannelConsts; 16],
+}
+
+impl LaneLists {
+    fn new() -> Self {
+        LaneLists { taps: [[0; 2]; MAX_TAPS], padded: [0; 16], consts: [[0; 4]; 16] }
+    }
+}
+
 /// The channels one sweep over the pixels computes.
 #[derive(Clone, Copy)]
 enum Part<'a> {
@@ -146,6 +162,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let taps = fh * fw;
     let mut offs = [0isize; MAX_TAPS];
     let offs = &mut offs[..taps];
+    let mut lists = LaneLists::new();
     let w = l.filter[cs..].as_ptr();
     // Pixel bases hold the part's first channel (`cs / m` of the input: parts start at
     // multiples of 16 when `m > 1`); the offsets address whole pixels.
@@ -202,7 +219,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             // Interior runs of a narrow part take whichever routine is estimated cheaper.
             let cheaper = |c| lanes_cost(cols.len(), taps, c) < narrow_cost(cols.len(), taps, c);
             if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
-                unsafe { lanes_runs(l, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
                 all_inside(offs);
                 for oy in rows.clone() {
@@ -221,7 +238,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                     ostep: (p.output_w * od) as isize,
                     npix: rows.len(),
                 };
-                unsafe { lanes_runs(l, cs, part, [0..fh, inside], core::iter::once(run)) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, inside], core::iter::once(run)) };
                 continue;
             }
             // The same taps are padded for every row of the pass: only their offsets
@@ -242,7 +259,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             let rows_in = taps_inside(y0(oy), p.dilation_h, fh, p.input_h);
             let inner = lanes(cols.len(), &rows_in, &(0..fw));
             if inner {
-                unsafe { lanes_runs(l, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
             }
             // The pixels left: the border columns, or the whole row.
             let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
@@ -276,24 +293,24 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// not empty.
 unsafe fn lanes_runs(
     l: &Layer,
+    lists: &mut LaneLists,
     cs: usize,
     part: Part,
     inside: [Range<usize>; 2],
     runs: impl Iterator<Item = Run> + Clone,
 ) {
     let p = l.p;
-    let (fw, od) = (p.filter_w, p.input_depth);
+    let (fh, fw, od) = (p.filter_h, p.filter_w, p.input_depth);
     let (tap_y, tap_x) = ((p.dilation_h * p.input_w * od) as isize, (p.dilation_w * od) as isize);
     let [rows_in, cols_in] = inside;
-    let mut list = [[0isize; 2]; MAX_TAPS];
     let mut n = 0;
     for ky in rows_in.clone() {
         for kx in cols_in.clone() {
-            list[n] = [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize];
+            lists.taps[n] = [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize];
             n += 1;
         }
     }
-    let list: &[Tap] = &list[..n];
+    let taps: &[Tap] = &lists.taps[..n];
     let zp = -p.input_offset;
     let (groups, narrow) = match part {
         Part::Wide(groups) => (groups, None),
@@ -302,26 +319,32 @@ unsafe fn lanes_runs(
     for (i, g) in groups.iter().enumerate() {
         let (slot0, count) = narrow.unwrap_or((0, 16));
         let c0 = cs + 16 * i;
-        let mut consts = [[0i32; 4]; 16];
-        let consts: &mut [ChannelConsts] = &mut consts[..count];
-        for (j, k) in consts.iter_mut().enumerate() {
+        // The padded taps' weights, summed per channel (contiguous, so the loop vectorizes).
+        let padded = &mut lists.padded[..count];
+        padded.fill(0);
+        for ky in 0..fh {
+            for kx in 0..fw {
+                if rows_in.contains(&ky) && cols_in.contains(&kx) {
+                    continue;
+                }
+                let at = (ky * fw + kx) * od + c0;
+                for (s, &wv) in padded.iter_mut().zip(&l.filter[at..at + count]) {
+                    *s += wv as i32;
+                }
+            }
+        }
+        let consts = &mut lists.consts[..count];
+        for (j, (k, &s)) in consts.iter_mut().zip(lists.padded.iter()).enumerate() {
             let (quad, lane) = Group16::slot(slot0 + j);
             let qd = &g.quant[quad];
-            *k = [g.bias[4 * quad + lane], qd.left[lane], qd.mult[lane], qd.right[lane]];
-        }
-        for t in 0..p.filter_h * fw {
-            if rows_in.contains(&(t / fw)) && cols_in.contains(&(t % fw)) {
-                continue;
-            }
-            for (k, &wv) in consts.iter_mut().zip(&l.filter[t * od + c0..t * od + c0 + count]) {
-                k[0] = k[0].wrapping_add(zp.wrapping_mul(wv as i32));
-            }
+            let bias = g.bias[4 * quad + lane].wrapping_add(zp.wrapping_mul(s));
+            *k = [bias, qd.left[lane], qd.mult[lane], qd.right[lane]];
         }
         let w = l.filter[c0..].as_ptr();
         for run in runs.clone() {
             let run = Run { x: run.x.wrapping_add(16 * i), out: run.out.wrapping_add(16 * i), ..run };
             // SAFETY: the caller's contract; the inside taps address input pixels.
-            unsafe { depthwise_lanes(list, w, consts, l.q, run) };
+            unsafe { depthwise_lanes(taps, w, consts, l.q, run) };
         }
     }
 }
