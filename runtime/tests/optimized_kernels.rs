@@ -439,13 +439,16 @@ proptest! {
         }
     }
 
-    /// Wider rows (runs of interior pixels, odd and even, two pixels per step below
-    /// nine channels) and the channel counts around the vector widths.
+    /// Wider and taller images (runs of interior pixels, odd and even, two pixels per
+    /// step below nine channels; border columns and top and bottom rows long enough for
+    /// the runs of one pixel per lane, their padded taps left out) and the channel counts
+    /// around the vector widths.
     #[test]
     fn depthwise_runs_match_reference(
-        (ih, fh, sh, dh, same_h) in (1usize..12, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
-        (iw, fw, sw, dw, same_w) in (1usize..24, 1usize..6, 1usize..3, 1usize..3, any::<bool>()),
-        in_c in prop_oneof![1usize..21, 1usize..70, Just(4usize), Just(8usize), Just(16usize)],
+        (ih, fh, sh, dh, same_h) in (1usize..24, 1usize..6, 1usize..3, 1usize..4, any::<bool>()),
+        (iw, fw, sw, dw, same_w) in (1usize..24, 1usize..6, 1usize..3, 1usize..4, any::<bool>()),
+        batches in prop_oneof![Just(1usize), 1usize..3],
+        in_c in prop_oneof![1usize..21, 1usize..70, Just(4usize), Just(5usize), Just(8usize), Just(16usize), Just(40usize)],
         mult_ in prop_oneof![Just(1usize), 1usize..5],
         in_zp in -128i32..128,
         out_zp in -128i32..128,
@@ -463,18 +466,18 @@ proptest! {
         let p = DepthwiseConvParams {
             input_offset: -in_zp, output_offset: out_zp,
             stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w: pw, pad_h: ph,
-            depth_multiplier: mult_, activation_min: amin, activation_max: amax, batches: 1,
+            depth_multiplier: mult_, activation_min: amin, activation_max: amax, batches,
             input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
             output_h: oh, output_w: ow,
         };
         let od = in_c * mult_;
         let mut rng = Rng(seed | 1);
-        let input = rng.bytes(ih * iw * in_c);
+        let input = rng.bytes(batches * ih * iw * in_c);
         let filter = rng.bytes(fh * fw * od);
         let bias = rng.i32s(od, 1 << 16);
         let (mult, shift) = rng.requant(od);
         let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
-        let n = oh * ow * od;
+        let n = batches * oh * ow * od;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
         prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));

@@ -9,11 +9,56 @@
 
 use super::params::DepthwiseConvParams;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
-use crate::kernels::simd::depthwise::{depthwise_narrow, depthwise_wide, Run};
+use crate::kernels::simd::depthwise::{
+    depthwise_lanes, depthwise_narrow, depthwise_wide, ChannelConsts, Run, Tap, LANES_MIN_PIXELS,
+};
 use crate::kernels::simd::OutQuant;
+use core::ops::Range;
 
 /// Most filter taps of this path (the offset list on the stack).
 pub const MAX_TAPS: usize = 64;
+
+/// Whether runs may take `depthwise_lanes`: on Helium, where one pixel per lane pays;
+/// not on the other cores, where its portable version costs more than the routines per
+/// pixel (the M33's 1-channel cells went from 0.33 to 0.45 of the reference); the host
+/// takes it too, so that the tests check the path against the reference.
+const LANES: bool = cfg!(any(tinyml_mve, not(target_os = "none")));
+
+/// Estimated Helium instructions of `depthwise_lanes` for `n` pixels, `taps` taps and
+/// `channels` channels (`mve_depthwise::lanes`: per channel and pass of `v` vectors of
+/// four pixels, `3 + 3v` per tap and about `19 + 12v` besides).
+fn lanes_cost(n: usize, taps: usize, channels: usize) -> usize {
+    let pass = |v: usize| taps * (3 + 3 * v) + 19 + 12 * v;
+    let rest = n % 16;
+    let last = if rest == 0 { 0 } else { pass(rest.div_ceil(4)) };
+    channels * (n / 16 * pass(4) + last)
+}
+
+/// Estimated Helium instructions of an interior run of `n` pixels with `depthwise_narrow`:
+/// per step, `pair` (up to eight channels, two pixels) 18 per tap and about 76 besides,
+/// `tail` (one pixel) 17 per tap and about 70.
+fn narrow_cost(n: usize, taps: usize, channels: usize) -> usize {
+    match channels {
+        ..=8 => n.div_ceil(2) * (18 * taps + 76),
+        _ => n * (17 * taps + 70),
+    }
+}
+
+/// The lists [`lanes_runs`] fills for each run, kept by [`sweep`] for all of its runs.
+struct LaneLists {
+    /// The inside taps: input and weight offsets.
+    taps: [Tap; MAX_TAPS],
+    /// Each channel's weights of the padded taps, summed.
+    padded: [i32; 16],
+    /// Each channel's constants, its bias with the padded taps' terms.
+    consts: [ChannelConsts; 16],
+}
+
+impl LaneLists {
+    fn new() -> Self {
+        LaneLists { taps: [[0; 2]; MAX_TAPS], padded: [0; 16], consts: [[0; 4]; 16] }
+    }
+}
 
 /// The channels one sweep over the pixels computes.
 #[derive(Clone, Copy)]
@@ -85,7 +130,7 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
 /// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
 /// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
 #[inline(always)]
-fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> core::ops::Range<usize> {
+fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> Range<usize> {
     let (d, size) = (dilation.max(1) as isize, size as isize);
     let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
     let hi = if origin >= size { 0 } else { (size - 1 - origin) / d + 1 };
@@ -95,7 +140,7 @@ fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> co
 
 /// Output coordinates (along one axis) whose window lies inside the input: the window
 /// of `out` starts at `out * stride - pad` and spans `span` inputs.
-fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: usize) -> core::ops::Range<usize> {
+fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: usize) -> Range<usize> {
     let lo = pad.div_ceil(stride).min(output);
     let hi = if input + pad >= span { ((input + pad - span) / stride + 1).min(output) } else { 0 };
     lo..hi.max(lo)
@@ -103,9 +148,12 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 
 /// Channels `cs..` of `part` for every output pixel, in three passes: the runs of
 /// interior pixels (one list of tap offsets for all), the border columns of the rows
-/// whose window is inside the image's height (one list per column, only its padded
-/// taps rewritten per pixel), then the rows whose window crosses the top or bottom (a
-/// list per pixel). A padded tap points at the zero points.
+/// whose window is inside the image's height, then the rows whose window crosses the
+/// top or bottom. With depth multiplier 1, runs of at least [`LANES_MIN_PIXELS`] pixels
+/// that see the same taps inside the image (the border columns down the inner rows, the
+/// inner columns of a top or bottom row, and the interior runs of fewer than sixteen
+/// channels) take [`depthwise_lanes`], their padded taps left out. The other border
+/// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
@@ -114,6 +162,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let taps = fh * fw;
     let mut offs = [0isize; MAX_TAPS];
     let offs = &mut offs[..taps];
+    let mut lists = LaneLists::new();
     let w = l.filter[cs..].as_ptr();
     // Pixel bases hold the part's first channel (`cs / m` of the input: parts start at
     // multiples of 16 when `m > 1`); the offsets address whole pixels.
@@ -125,6 +174,18 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
     let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
+    // Whether a run of `n` border pixels, with taps `rows_in` x `cols_in` inside, takes
+    // the lanes. A call per pixel of sixteen-channel groups shares its setup (about 90
+    // instructions) between the groups, so the lanes pay from more pixels the more
+    // groups there are: 4 plus 2 per group (on the M55, runs of 8 pixels paid with one
+    // or two groups, not with four).
+    let min = match part {
+        Part::Wide(groups) => 4 + 2 * groups.len(),
+        Part::Narrow(..) => LANES_MIN_PIXELS,
+    };
+    let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
+        LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
+    };
     // Every tap inside the image.
     let all_inside = |offs: &mut [isize]| {
         for (ky, row) in offs.chunks_exact_mut(fw).enumerate() {
@@ -142,27 +203,46 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         let out_at = |oy: usize, ox: usize| out.wrapping_add(((b * p.output_h + oy) * p.output_w + ox) * od);
         let y0 = |oy: usize| (oy * p.stride_h) as isize - p.pad_h as isize;
         let x0 = |ox: usize| ox as isize * sw - p.pad_w as isize;
+        // The run of columns `cols` of row `oy`.
+        let row_of = |oy: usize| Run {
+            x: origin(y0(oy), x0(cols.start)) as *const i8,
+            xstep: sw * id,
+            out: out_at(oy, cols.start),
+            ostep: od as isize,
+            npix: cols.len(),
+        };
         // SAFETY (every call below): every offset addresses an input pixel (`cs` plus the
         // part's channels stay below `od`) or the zero points (a part reads at most
         // `CHANNEL_BLOCK` bytes from its first channel); the weights and the output
         // pixels are inside the slices checked in `depthwise_runs`.
         if !cols.is_empty() {
-            all_inside(offs);
-            for oy in rows.clone() {
-                let run = Run {
-                    x: origin(y0(oy), x0(cols.start)) as *const i8,
-                    xstep: sw * id,
-                    out: out_at(oy, cols.start),
-                    ostep: od as isize,
-                    npix: cols.len(),
-                };
-                unsafe { row_run(l, offs, w, part, run) };
+            // Interior runs of a narrow part take whichever routine is estimated cheaper.
+            let cheaper = |c| lanes_cost(cols.len(), taps, c) < narrow_cost(cols.len(), taps, c);
+            if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
+            } else {
+                all_inside(offs);
+                for oy in rows.clone() {
+                    unsafe { row_run(l, offs, w, part, row_of(oy)) };
+                }
             }
         }
         for ox in border_cols() {
+            let inside = taps_inside(x0(ox), p.dilation_w, fw, p.input_w);
+            if lanes(rows.len(), &(0..fh), &inside) {
+                // The column down the inner rows.
+                let run = Run {
+                    x: origin(y0(rows.start), x0(ox)) as *const i8,
+                    xstep: p.stride_h as isize * iw * id,
+                    out: out_at(rows.start, ox),
+                    ostep: (p.output_w * od) as isize,
+                    npix: rows.len(),
+                };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, inside], core::iter::once(run)) };
+                continue;
+            }
             // The same taps are padded for every row of the pass: only their offsets
             // (relative to each pixel) change.
-            let inside = taps_inside(x0(ox), p.dilation_w, fw, p.input_w);
             all_inside(offs);
             for oy in rows.clone() {
                 let base = origin(y0(oy), x0(ox));
@@ -177,7 +257,13 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         }
         for oy in (0..rows.start).chain(rows.end..p.output_h) {
             let rows_in = taps_inside(y0(oy), p.dilation_h, fh, p.input_h);
-            for ox in 0..p.output_w {
+            let inner = lanes(cols.len(), &rows_in, &(0..fw));
+            if inner {
+                unsafe { lanes_runs(l, &mut lists, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
+            }
+            // The pixels left: the border columns, or the whole row.
+            let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
+            for ox in left.chain(right) {
                 let base = origin(y0(oy), x0(ox));
                 let pad = zp.wrapping_sub(base);
                 let cols_in = taps_inside(x0(ox), p.dilation_w, fw, p.input_w);
@@ -192,6 +278,73 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 let run = Run { x: base as *const i8, xstep: 0, out: out_at(oy, ox), ostep: 0, npix: 1 };
                 unsafe { call(l, offs, w, part, [0, 0], run) };
             }
+        }
+    }
+}
+
+/// `runs` of pixels whose filter taps `inside[0]` x `inside[1]` (rows, columns) lie
+/// inside the image and the others in the padding, with [`depthwise_lanes`] (depth
+/// multiplier 1): the list holds the inside taps only, and each channel's bias gets the
+/// terms of the padded ones back (the zero point times their weights: the folded bias
+/// had taken them out).
+///
+/// # Safety
+/// As [`call`], for every run, each of at least [`LANES_MIN_PIXELS`] pixels; `inside`
+/// not empty.
+unsafe fn lanes_runs(
+    l: &Layer,
+    lists: &mut LaneLists,
+    cs: usize,
+    part: Part,
+    inside: [Range<usize>; 2],
+    runs: impl Iterator<Item = Run> + Clone,
+) {
+    let p = l.p;
+    let (fh, fw, od) = (p.filter_h, p.filter_w, p.input_depth);
+    let (tap_y, tap_x) = ((p.dilation_h * p.input_w * od) as isize, (p.dilation_w * od) as isize);
+    let [rows_in, cols_in] = inside;
+    let mut n = 0;
+    for ky in rows_in.clone() {
+        for kx in cols_in.clone() {
+            lists.taps[n] = [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize];
+            n += 1;
+        }
+    }
+    let taps: &[Tap] = &lists.taps[..n];
+    let zp = -p.input_offset;
+    let (groups, narrow) = match part {
+        Part::Wide(groups) => (groups, None),
+        Part::Narrow(group, high, c) => (core::slice::from_ref(group), Some((8 * usize::from(high), c))),
+    };
+    for (i, g) in groups.iter().enumerate() {
+        let (slot0, count) = narrow.unwrap_or((0, 16));
+        let c0 = cs + 16 * i;
+        // The padded taps' weights, summed per channel (contiguous, so the loop vectorizes).
+        let padded = &mut lists.padded[..count];
+        padded.fill(0);
+        for ky in 0..fh {
+            for kx in 0..fw {
+                if rows_in.contains(&ky) && cols_in.contains(&kx) {
+                    continue;
+                }
+                let at = (ky * fw + kx) * od + c0;
+                for (s, &wv) in padded.iter_mut().zip(&l.filter[at..at + count]) {
+                    *s += wv as i32;
+                }
+            }
+        }
+        let consts = &mut lists.consts[..count];
+        for (j, (k, &s)) in consts.iter_mut().zip(lists.padded.iter()).enumerate() {
+            let (quad, lane) = Group16::slot(slot0 + j);
+            let qd = &g.quant[quad];
+            let bias = g.bias[4 * quad + lane].wrapping_add(zp.wrapping_mul(s));
+            *k = [bias, qd.left[lane], qd.mult[lane], qd.right[lane]];
+        }
+        let w = l.filter[c0..].as_ptr();
+        for run in runs.clone() {
+            let run = Run { x: run.x.wrapping_add(16 * i), out: run.out.wrapping_add(16 * i), ..run };
+            // SAFETY: the caller's contract; the inside taps address input pixels.
+            unsafe { depthwise_lanes(taps, w, consts, l.q, run) };
         }
     }
 }

@@ -14,7 +14,7 @@
 //! The portable versions here (the host, cores without Helium) define the arithmetic;
 //! on Helium the same contracts are inline assembly (`mve_depthwise.rs`).
 
-pub use super::run::Run;
+pub use super::run::{ChannelConsts, Run, Tap};
 use super::OutQuant;
 #[cfg(not(tinyml_mve))]
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -153,6 +153,57 @@ pub unsafe fn depthwise_narrow(
                 let j = c + 8 * usize::from(high);
                 // SAFETY: the caller's contract.
                 unsafe { channels4(offs, x, w, wstride, (c, n), 1, group, j, q, out) };
+            }
+        }
+    }
+}
+
+/// Pixels a run of [`depthwise_lanes`] must have: on Helium a vector holds four.
+pub const LANES_MIN_PIXELS: usize = 4;
+
+/// For every pixel of `run` and channel `c < consts.len()`: `out[c] =
+/// requant(consts[c][0] + sum_t x[taps[t][0] + c] * w[taps[t][1] + c])`, the
+/// requantization from `consts[c]`.
+/// On Helium the lanes of a vector are four output pixels of one channel (gather loads
+/// at the run's step, a multiply-accumulate by the tap's weight as a scalar), so no lane
+/// idles whatever the channel count, and a tap list may leave padded taps out (the
+/// caller takes their terms out of the biases).
+///
+/// # Safety
+/// For every pixel and tap, `x + taps[t][0]` valid for reads of `consts.len()` bytes;
+/// `w + taps[t][1]` likewise; every pixel's `out` for `consts.len()` writes; `taps` and
+/// `consts` not empty, `run.npix >= LANES_MIN_PIXELS`, `run.xstep >= 0`.
+#[inline]
+pub unsafe fn depthwise_lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConsts], q: OutQuant, run: Run) {
+    debug_assert!(run.npix >= LANES_MIN_PIXELS && run.xstep >= 0 && !taps.is_empty() && !consts.is_empty());
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::lanes(taps, w, consts, q, run) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for p in 0..run.npix as isize {
+        let x = run.x.wrapping_offset(p * run.xstep) as isize;
+        let out = run.out.wrapping_offset(p * run.ostep);
+        for (c0, quad) in (0..).step_by(4).zip(consts.chunks(4)) {
+            let mut acc = [0i32; 4];
+            for (a, k) in acc.iter_mut().zip(quad) {
+                *a = k[0];
+            }
+            for &[xo, wo] in taps {
+                // As in `channels4`: the address is formed as an integer.
+                let xp = x.wrapping_add(xo) as usize as *const i8;
+                let wp = w.wrapping_offset(wo);
+                for (j, a) in acc.iter_mut().enumerate().take(quad.len()) {
+                    // SAFETY: in bounds by the caller's contract.
+                    let (xv, wv) = unsafe { (*xp.add(c0 + j), *wp.add(c0 + j)) };
+                    *a = a.wrapping_add(xv as i32 * wv as i32);
+                }
+            }
+            for (j, (&a, k)) in acc.iter().zip(quad).enumerate() {
+                let v = multiply_by_quantized_multiplier(a, k[2], k[1] + k[3]) + q.offset;
+                // SAFETY: in bounds by the caller's contract.
+                unsafe { *out.add(c0 + j) = v.clamp(q.min, q.max) as i8 };
             }
         }
     }

@@ -9,7 +9,7 @@
 //! channels are predicated off (`vctp.16`, `vpst`), so nothing outside the layer's
 //! tensors is read or written.
 
-use super::run::Run;
+use super::run::{ChannelConsts, Run, Tap};
 use super::OutQuant;
 use crate::kernels::packed::Group16;
 
@@ -540,6 +540,170 @@ pub unsafe fn narrow(
             pair(offs, w, wstride, group, high, q, channels, halves, run)
         } else {
             tail(offs, w, wstride, group, q, channels, run)
+        }
+    }
+}
+
+/// The loop of [`lanes`] with one accumulator per vector of four pixels, `$acc`s; the
+/// same accumulators again as `$first`, the `$mid`s (each `r10` input bytes after the
+/// one before) and `$last` (`r9` bytes after), for the steps between them.
+/// Per pass of pixels, per channel: the channel's bias into every accumulator, a
+/// `dls`/`le` loop over the taps (a gather load and a multiply-accumulate by the tap's
+/// weight as a scalar per vector), the requantization by scalars, scatter stores.
+/// Registers: taps r0 (pairs of offsets), tap input r1, weight r2, the channel's pixel
+/// base r3, constants r4 (four words per channel, post-incremented), the channel's output
+/// r5, its weights r8, context r12 (bounds, gather and scatter offsets, output offset,
+/// then the run's state: pass input and output, their steps, passes left, channels,
+/// weights, constants, output bytes between vectors and before the last, taps); q7
+/// holds the gather offsets in the tap loop, the upper bound in the requantization.
+macro_rules! lanes_loop {
+    (
+        $ctx:expr, $taps:expr, [$vstep:expr, $last_step:expr], [$($acc:literal),+],
+        $first:literal $(, $mid:literal)* $(; $last:literal)?
+    ) => {
+        core::arch::asm!(
+            "1:",
+            "ldr r3, [r12, #68]",
+            "ldr r5, [r12, #72]",
+            "ldr r8, [r12, #92]",
+            "ldr r4, [r12, #96]",
+            "ldr r11, [r12, #88]",
+            "2:",
+            "vldrw.u32 q7, [r12, #32]",
+            "ldr r1, [r4], #4",
+            concat!($("vdup.32 ", $acc, ", r1\n",)+),
+            "ldr lr, [r12, #104]",
+            "dls lr, lr",
+            "3:",
+            "ldrd r1, r2, [r0], #8",
+            "add r1, r1, r3",
+            "ldrsb r2, [r8, r2]",
+            concat!(
+                "vldrb.s32 q4, [r1, q7]\n",
+                "vmla.s32 ", $first, ", q4, r2\n",
+                $("add r1, r1, r10\n", "vldrb.s32 q4, [r1, q7]\n", "vmla.s32 ", $mid, ", q4, r2\n",)*
+                $("add r1, r1, r9\n", "vldrb.s32 q4, [r1, q7]\n", "vmla.s32 ", $last, ", q4, r2\n",)?
+            ),
+            "le lr, 3b",
+            "ldr r1, [r12, #104]",
+            "sub r0, r0, r1, lsl #3",
+            "ldr r1, [r4], #4",
+            concat!($("vshl.s32 ", $acc, ", r1\n",)+),
+            "ldr r1, [r4], #4",
+            concat!($("vqrdmulh.s32 ", $acc, ", ", $acc, ", r1\n",)+),
+            "ldr r1, [r4], #4",
+            "vdup.32 q5, r1",
+            concat!($(
+                "vand q4, ", $acc, ", q5\n",
+                "vshr.s32 q4, q4, #31\n",
+                "vqadd.s32 ", $acc, ", ", $acc, ", q4\n",
+                "vrshl.s32 ", $acc, ", r1\n",
+            )+),
+            "ldr r1, [r12, #64]",
+            concat!($("vadd.i32 ", $acc, ", ", $acc, ", r1\n",)+),
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            concat!($("vmax.s32 ", $acc, ", ", $acc, ", q6\n", "vmin.s32 ", $acc, ", ", $acc, ", q7\n",)+),
+            "vldrw.u32 q5, [r12, #48]",
+            concat!(
+                "vstrb.32 ", $first, ", [r5, q5]\n",
+                "ldr r2, [r12, #100]\n",
+                "mov r1, r5\n",
+                $("add r1, r1, r2\n", "vstrb.32 ", $mid, ", [r1, q5]\n",)*
+                $("ldr r2, [r12, #108]\n", "add r1, r1, r2\n", "vstrb.32 ", $last, ", [r1, q5]\n",)?
+            ),
+            "adds r3, r3, #1",
+            "adds r5, r5, #1",
+            "adds r8, r8, #1",
+            "subs r11, r11, #1",
+            "bne 2b",
+            "ldr r1, [r12, #68]",
+            "ldr r2, [r12, #76]",
+            "add r1, r1, r2",
+            "str r1, [r12, #68]",
+            "ldr r1, [r12, #72]",
+            "ldr r2, [r12, #80]",
+            "add r1, r1, r2",
+            "str r1, [r12, #72]",
+            "ldr r1, [r12, #84]",
+            "subs r1, r1, #1",
+            "str r1, [r12, #84]",
+            "bne 1b",
+            inout("r0") $taps.as_ptr() => _,
+            out("r1") _,
+            out("r2") _,
+            out("r3") _,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            in("r9") $last_step,
+            in("r10") $vstep,
+            out("r11") _,
+            in("r12") $ctx,
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        )
+    };
+}
+
+/// Words of [`lanes`]' context.
+const LANES_CTX: usize = 28;
+
+/// `super::depthwise::depthwise_lanes`: passes of sixteen pixels (four vectors), then
+/// one pass of one to four vectors for the rest, its last vector ending at the run's
+/// last pixel (it may compute up to three pixels again, writing the same bytes). Per
+/// tap and sixteen pixels of a channel: 15 instructions.
+///
+/// # Safety
+/// As `super::depthwise::depthwise_lanes`.
+#[inline(never)]
+pub unsafe fn lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConsts], q: OutQuant, run: Run) {
+    let (xs, os) = (run.xstep as i32, run.ostep as i32);
+    let mut ctx = [0i32; LANES_CTX];
+    ctx[..4].fill(q.min);
+    ctx[4..8].fill(q.max);
+    ctx[8..16].copy_from_slice(&[0, xs, 2 * xs, 3 * xs, 0, os, 2 * os, 3 * os]);
+    ctx[16..].copy_from_slice(&[
+        q.offset,
+        run.x as i32,
+        run.out as i32,
+        16 * xs,
+        16 * os,
+        (run.npix / 16) as i32,
+        consts.len() as i32,
+        w as i32,
+        consts.as_ptr() as i32,
+        4 * os,
+        taps.len() as i32,
+        4 * os,
+    ]);
+    let (full, rest) = (run.npix / 16, run.npix % 16);
+    // SAFETY: reads the taps, weights and constants within the caller's bounds, writes
+    // `consts.len()` bytes per pixel, and the context array.
+    unsafe {
+        if full > 0 {
+            lanes_loop!(ctx.as_mut_ptr(), taps, [4 * xs, 4 * xs], ["q0", "q1", "q2", "q3"], "q0", "q1", "q2"; "q3");
+        }
+        if rest == 0 {
+            return;
+        }
+        // The last pass: its first vector at `first`, the others four pixels apart but
+        // the last one, `last` pixels after the one before.
+        let (first, vectors) = if rest < 4 { (run.npix - 4, 1) } else { (16 * full, rest.div_ceil(4)) };
+        let last = rest as i32 - 4 * (vectors as i32 - 1);
+        ctx[17] = run.x.wrapping_offset(first as isize * run.xstep) as i32;
+        ctx[18] = run.out.wrapping_offset(first as isize * run.ostep) as i32;
+        (ctx[21], ctx[27]) = (1, last * os);
+        let c = ctx.as_mut_ptr();
+        let (v, l) = (4 * xs, last * xs);
+        match vectors {
+            4 => lanes_loop!(c, taps, [v, l], ["q0", "q1", "q2", "q3"], "q0", "q1", "q2"; "q3"),
+            3 => lanes_loop!(c, taps, [v, l], ["q0", "q1", "q2"], "q0", "q1"; "q2"),
+            2 => lanes_loop!(c, taps, [v, l], ["q0", "q1"], "q0"; "q1"),
+            _ => lanes_loop!(c, taps, [v, l], ["q0"], "q0"),
         }
     }
 }

@@ -2,6 +2,15 @@
 //! take, and the grid of them the pointwise ones (`pointwise.rs`, `mve_pointwise.rs`)
 //! take, apart so that neither file of a pair imports the other's.
 
+/// A filter tap of `depthwise::depthwise_lanes`: the input offset from a pixel's base and
+/// the weights' offset from the first channel's weights.
+pub type Tap = [isize; 2];
+
+/// One channel's constants for `depthwise::depthwise_lanes`: folded bias, left shift,
+/// multiplier, right shift (as a `Group16` slot holds them; the bias may also hold the
+/// terms of taps the run leaves out).
+pub type ChannelConsts = [i32; 4];
+
 /// Where a run of output pixels reads and writes.
 #[derive(Clone, Copy, Debug)]
 pub struct Run {
