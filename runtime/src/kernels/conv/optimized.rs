@@ -76,7 +76,7 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
         let rows = &filter[c0 * k..(c0 + n) * k];
-        if let Some(mut px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, Window::pixel(id)) {
+        if let Some(mut px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, Window::pointwise(id)) {
             // One call per output row, everything else prepared once.
             let (ow, step) = (p.output_w, p.stride_w * id);
             for b in 0..p.batches {
@@ -177,13 +177,13 @@ fn conv_general(
     }
 }
 
-/// The output pixels of one batch over the block of channels of `px`: read in place from
-/// `image` (`width` pixels wide: the padded copy when `padded`, else the input batch), one
-/// call per output row for the pixels whose window is inside it horizontally, their
-/// filter rows outside the image left out of the gather (set to zero points once per
-/// output row); the others gathered by [`im2col`] from `input` (the left and right
-/// borders of an unpadded input). `out` starts at the batch's first pixel, `od` bytes per
-/// pixel.
+/// The output pixels of one batch over the block of channels of `px`, read in place from
+/// `image` (`width` pixels wide: the padded copy when `padded`, else the input batch):
+/// one call per output row for the pixels whose window is inside it horizontally, one per
+/// pixel at the left and right borders; the filter rows and columns outside the image
+/// are left out of the gather (set to zero points when the clip changes). Windows wholly
+/// outside the image are gathered by [`im2col`] from `input`. `out` starts at the batch's
+/// first pixel, `od` bytes per pixel.
 #[allow(clippy::too_many_arguments)]
 fn by_pixel(
     p: &ConvParams,
@@ -197,11 +197,12 @@ fn by_pixel(
     od: usize,
 ) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    let (ow, fh) = (p.output_w, p.filter_h);
+    let (ow, fh, fw) = (p.output_w, p.filter_h, p.filter_w);
     let window = pixel_window(p, width);
     let zero_point = (-p.input_offset) as i8;
-    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+    let x_reach = (fw - 1) * p.dilation_w + 1;
     let (pad_h, pad_w) = if padded { (0, 0) } else { (p.pad_h, p.pad_w) };
+    let (height, image_w) = if padded { (isize::MAX, isize::MAX) } else { (ih as isize, iw as isize) };
     // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
     let x_lo = pad_w.div_ceil(p.stride_w).min(ow);
     let x_hi = if padded {
@@ -211,39 +212,52 @@ fn by_pixel(
     } else {
         x_lo
     };
+    // The taps of a window from `start` (padding included) inside `0..size`.
+    let inside = |start: isize, dilation: usize, taps: usize, size: isize| {
+        let d = dilation as isize;
+        let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+        let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+        lo..hi.clamp(lo, taps)
+    };
     let n = px.channels();
     for oy in 0..p.output_h {
         let y0 = (oy * p.stride_h) as isize - pad_h as isize;
-        // Filter rows inside the image: `lo..hi`.
-        let inside = |ky: usize| padded || (0..ih as isize).contains(&(y0 + (ky * p.dilation_h) as isize));
-        let lo = (0..fh).find(|&ky| inside(ky)).unwrap_or(fh);
-        let hi = (lo..fh).rev().find(|&ky| inside(ky)).map_or(lo, |ky| ky + 1);
+        let rows = inside(y0, p.dilation_h, fh, height);
         let o_row = oy * ow;
-        let interior = if lo < hi { x_lo..x_hi } else { 0..0 };
-        for ox in (0..ow).filter(|ox| !interior.contains(ox)) {
-            im2col(p, input, b, oy, ox, zero_point, px.column());
-            px.run_gathered(&mut out[(o_row + ox) * od..]);
+        for ox in (0..x_lo).chain(x_hi..ow) {
+            let x0 = (ox * p.stride_w) as isize - pad_w as isize;
+            let cols = inside(x0, p.dilation_w, fw, image_w);
+            let dst = &mut out[(o_row + ox) * od..][..n];
+            if rows.is_empty() || cols.is_empty() {
+                im2col(p, input, b, oy, ox, zero_point, px.column());
+                px.run_gathered(dst);
+                continue;
+            }
+            px.clip(rows.clone(), cols.clone(), zero_point);
+            let y = y0 as usize + rows.start * p.dilation_h;
+            let x = (x0 + (cols.start * p.dilation_w) as isize) as usize;
+            let src = &image[(y * width + x) * id..][..window.extent(rows.clone(), cols)];
+            // SAFETY: `src` holds the gathered rows and columns of the window, `dst` its
+            // outputs.
+            unsafe { px.run_row(src.as_ptr(), 0, dst.as_mut_ptr(), 0, 1) };
         }
-        if interior.is_empty() {
+        if rows.is_empty() || x_lo == x_hi {
+            for ox in x_lo..x_hi {
+                im2col(p, input, b, oy, ox, zero_point, px.column());
+                px.run_gathered(&mut out[(o_row + ox) * od..]);
+            }
             continue;
         }
-        let clipped = (lo, hi) != (0, fh);
-        if clipped {
-            px.clip_rows(lo, hi, zero_point);
-        }
-        let count = interior.len();
-        let x = x_lo * p.stride_w - pad_w;
-        let y = (y0 + (lo * p.dilation_h) as isize) as usize;
+        px.clip(rows.clone(), 0..window.cols(), zero_point);
+        let count = x_hi - x_lo;
+        let (x, y) = (x_lo * p.stride_w - pad_w, (y0 + (rows.start * p.dilation_h) as isize) as usize);
         let step = p.stride_w * id;
-        let span = (count - 1) * step + window.extent(lo, hi);
+        let span = (count - 1) * step + window.extent(rows, 0..window.cols());
         let src = &image[(y * width + x) * id..][..span];
         let dst = &mut out[(o_row + x_lo) * od..][..(count - 1) * od + n];
         // SAFETY: `src` holds the gathered rows of the `count` windows, `step` apart;
         // `dst` their outputs, `od` apart.
         unsafe { px.run_row(src.as_ptr(), step, dst.as_mut_ptr(), od, count) };
-        if clipped {
-            px.clip_rows(0, fh, zero_point);
-        }
     }
 }
 
@@ -254,9 +268,9 @@ fn pixel_window(p: &ConvParams, width: usize) -> Window {
     let id = p.input_depth;
     let row_stride = p.dilation_h * width * id;
     if rows_are_runs(p) {
-        return Window { rows: p.filter_h, row_stride, taps: 1, tap_stride: 0, len: p.filter_w * id };
+        return Window { rows: p.filter_h, row_stride, taps: 1, tap_stride: 0, len: p.filter_w * id, depth: id };
     }
-    Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id }
+    Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
 }
 
 /// Whether each filter row's taps are one contiguous run of the input: no horizontal

@@ -9,6 +9,7 @@ use crate::kernels::simd::copy_i8;
 #[cfg(tinyml_mve)]
 use crate::kernels::simd::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 use crate::kernels::simd::{dot, dot4_requantize, fill_i8, OutQuant};
+use core::ops::Range;
 
 /// Longest run of a window with more than one run per row (the taps of a horizontally
 /// dilated row): one predicated vector on Helium.
@@ -16,7 +17,8 @@ pub const MAX_TAP: usize = 16;
 
 /// Where a pixel's window lies in the input, from its first byte: `rows` rows
 /// `row_stride` bytes apart, each `taps` runs of `len` bytes `tap_stride` apart (one run
-/// per row when the row is contiguous). The column holds the runs back to back.
+/// per row when the row is contiguous), of input pixels of `depth` bytes. The column
+/// holds the runs back to back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     /// Filter rows (0: the pixel is the column, a pointwise convolution).
@@ -29,12 +31,14 @@ pub struct Window {
     pub tap_stride: usize,
     /// Bytes of a run.
     pub len: usize,
+    /// Bytes of an input pixel (a filter column's part of a run).
+    pub depth: usize,
 }
 
 impl Window {
     /// The pixel of `len` bytes is the column.
-    pub fn pixel(len: usize) -> Self {
-        Window { rows: 0, row_stride: 0, taps: 1, tap_stride: 0, len }
+    pub fn pointwise(len: usize) -> Self {
+        Window { rows: 0, row_stride: 0, taps: 1, tap_stride: 0, len, depth: len }
     }
 
     /// Column bytes of one row.
@@ -42,10 +46,25 @@ impl Window {
         self.taps * self.len
     }
 
-    /// Bytes from the first byte of row `lo` of a window to the last of row `hi - 1`,
-    /// plus one (`lo < hi`).
-    pub fn extent(&self, lo: usize, hi: usize) -> usize {
-        (hi - lo - 1) * self.row_stride + (self.taps - 1) * self.tap_stride + self.len
+    /// Filter columns of a row.
+    pub fn cols(&self) -> usize {
+        if self.taps == 1 {
+            self.len / self.depth
+        } else {
+            self.taps
+        }
+    }
+
+    /// Bytes from the first byte of filter row `rows.start`, column `cols.start` of a
+    /// window to the last of row `rows.end - 1`, column `cols.end - 1`, plus one
+    /// (both ranges not empty).
+    pub fn extent(&self, rows: Range<usize>, cols: Range<usize>) -> usize {
+        let last_row = (rows.len() - 1) * self.row_stride;
+        if self.taps == 1 {
+            last_row + cols.len() * self.depth
+        } else {
+            last_row + (cols.len() - 1) * self.tap_stride + self.len
+        }
     }
 }
 
@@ -59,9 +78,9 @@ pub struct ConvPixel<'a> {
     k: usize,
     n: usize,
     window: Window,
-    /// Rows of the window gathered: `lo..hi`.
-    lo: usize,
-    hi: usize,
+    /// Filter rows and columns of the window gathered.
+    rows: Range<usize>,
+    cols: Range<usize>,
     w: &'a [i8],
     groups: &'a [Group4],
     q: OutQuant,
@@ -132,6 +151,7 @@ impl<'a> ConvPixel<'a> {
                 col,
                 0,
                 0,
+                0,
             ]
         };
         #[cfg(tinyml_mve)]
@@ -148,8 +168,8 @@ impl<'a> ConvPixel<'a> {
             k,
             n,
             window,
-            lo: 0,
-            hi: rows,
+            rows: 0..rows,
+            cols: 0..window.cols(),
             w,
             groups,
             q,
@@ -162,28 +182,32 @@ impl<'a> ConvPixel<'a> {
         Some(px)
     }
 
-    /// Gathers only rows `lo..hi` of each window (`lo < hi <= rows`), the rows outside
-    /// the image; the others are set to `zero_point` in the column here, once. The
-    /// sources passed to [`ConvPixel::run_row`] are then those of row `lo`.
-    pub fn clip_rows(&mut self, lo: usize, hi: usize, zero_point: i8) {
+    /// Gathers only filter rows `rows` and columns `cols` of each window (not empty,
+    /// within the window): the others fall outside the image and are set to
+    /// `zero_point` in the column here, once. The sources passed to
+    /// [`ConvPixel::run_row`] are then those of the first row and column gathered.
+    pub fn clip(&mut self, rows: Range<usize>, cols: Range<usize>, zero_point: i8) {
+        if (&rows, &cols) == (&self.rows, &self.cols) {
+            return;
+        }
         let row = self.window.row_bytes();
         // SAFETY: `column` holds `k = rows * row` bytes borrowed mutably for `'a` by `new`
         // (a window with rows: the callers clip only those).
         let column = unsafe { core::slice::from_raw_parts_mut(self.column, self.k) };
-        if lo > 0 {
-            fill_i8(&mut column[..lo * row], zero_point);
+        if cols != (0..self.window.cols()) {
+            fill_i8(column, zero_point);
+        } else {
+            fill_i8(&mut column[..rows.start * row], zero_point);
+            fill_i8(&mut column[rows.end * row..], zero_point);
         }
-        if hi < self.window.rows {
-            fill_i8(&mut column[hi * row..], zero_point);
-        }
-        (self.lo, self.hi) = (lo, hi);
+        (self.rows, self.cols) = (rows, cols);
         self.encode_gather();
     }
 
-    /// The gather of rows `lo..hi` in the Helium routine's context: one predicated vector
-    /// per run when runs have at most [`MAX_TAP`] bytes (the rows of contiguous runs as
-    /// the taps of one row: 6 instructions a run, where the vector loop costs 11), else
-    /// a vector loop per run.
+    /// The gather of the clipped window in the Helium routine's context: one predicated
+    /// vector per run when runs have at most [`MAX_TAP`] bytes (the rows of contiguous
+    /// runs as the taps of one row when they are whole: 6 instructions a run, where the
+    /// vector loop costs 11), else a vector loop per run.
     #[inline(always)]
     fn encode_gather(&mut self) {
         #[cfg(tinyml_mve)]
@@ -192,18 +216,24 @@ impl<'a> ConvPixel<'a> {
             if wd.rows == 0 {
                 return;
             }
-            let rows = self.hi - self.lo;
-            let (rows, row_stride, taps, tap_stride) = match (wd.taps, wd.len <= MAX_TAP) {
-                (1, true) => (1, 0, rows, wd.row_stride),
+            let (rows, cols) = (self.rows.len(), self.cols.len());
+            let row = wd.row_bytes();
+            let (len, taps) = if wd.taps == 1 { (cols * wd.depth, 1) } else { (wd.len, cols) };
+            let (rows, row_stride, taps, tap_stride) = match (wd.taps, len <= MAX_TAP) {
+                (1, true) if len == row => (1, 0, rows, wd.row_stride),
+                (1, true) => (rows, wd.row_stride, 1, 0),
                 (1, false) => (rows, wd.row_stride, 0, 0),
-                _ => (rows, wd.row_stride, wd.taps, wd.tap_stride),
+                _ => (rows, wd.row_stride, taps, wd.tap_stride),
             };
+            let first = self.rows.start * row + self.cols.start * if wd.taps == 1 { wd.depth } else { wd.len };
             self.ctx[15] = rows as i32;
             self.ctx[16] = row_stride as i32;
+            self.ctx[17] = len as i32;
             self.ctx[22] = taps as i32;
             self.ctx[23] = tap_stride as i32;
-            // SAFETY: row `lo` of the column (`lo < rows`).
-            self.ctx[24] = unsafe { self.column.add(self.lo * wd.row_bytes()) } as i32;
+            // SAFETY: inside the column (`first < k`).
+            self.ctx[24] = unsafe { self.column.add(first) } as i32;
+            self.ctx[27] = row as i32;
         }
     }
 
@@ -256,12 +286,16 @@ impl<'a> ConvPixel<'a> {
             let wd = self.window;
             // SAFETY: `column` holds `k` bytes borrowed by `new`.
             let column = unsafe { core::slice::from_raw_parts_mut(self.column, self.k) };
-            for r in self.lo..self.hi {
-                for t in 0..wd.taps {
-                    let from = (r - self.lo) * wd.row_stride + t * wd.tap_stride;
+            let row = wd.row_bytes();
+            let cols = self.cols.clone();
+            let (run, taps) = if wd.taps == 1 { (cols.len() * wd.depth, 1) } else { (wd.len, cols.len()) };
+            let first = cols.start * if wd.taps == 1 { wd.depth } else { wd.len };
+            for r in 0..self.rows.len() {
+                for t in 0..taps {
+                    let from = r * wd.row_stride + t * wd.tap_stride;
                     // SAFETY: inside the gathered rows of the window, by the caller's contract.
-                    let run = unsafe { core::slice::from_raw_parts(src.add(from), wd.len) };
-                    copy_i8(&mut column[(r * wd.taps + t) * wd.len..][..wd.len], run);
+                    let src = unsafe { core::slice::from_raw_parts(src.add(from), run) };
+                    copy_i8(&mut column[(self.rows.start + r) * row + first + t * run..][..run], src);
                 }
             }
             // SAFETY: as above.
@@ -294,8 +328,10 @@ impl<'a> ConvPixel<'a> {
         self.n
     }
 
-    /// The column, for a window gathered by the caller (at the borders).
+    /// The column, for a window gathered by the caller (at the borders); the next
+    /// [`ConvPixel::clip`] sets the bytes outside its clip again.
     pub fn column(&mut self) -> &mut [i8] {
+        self.rows = 0..0;
         // SAFETY: `column` holds `k` bytes borrowed mutably for `'a` by `new` (when it
         // has rows; without, the caller never gathers).
         unsafe { core::slice::from_raw_parts_mut(self.column, if self.window.rows == 0 { 0 } else { self.k }) }

@@ -53,7 +53,7 @@ pub unsafe fn fill(dst: *mut i8, v: i8, n: usize) {
 
 /// Words of the context [`conv_pixel`] reads, built once per block of channels by
 /// `conv::pixel::ConvPixel::new`.
-pub const CONV_PIXEL_CTX: usize = 27;
+pub const CONV_PIXEL_CTX: usize = 28;
 
 /// The routine of [`conv_pixel`], with the row pointers of a group set up by `$rows` and
 /// its four outputs stored by `$store` (a block of at least four channels, or fewer; the
@@ -71,7 +71,8 @@ macro_rules! conv_pixel_asm {
             "19:",
             // Gather into the column from the gather start: `rows` runs of `len` bytes,
             // or, with taps, `rows` times `taps` runs of `len <= 16` bytes (one predicated
-            // vector each, `tap stride` apart in a row).
+            // vector each, `tap stride` apart in a row, back to back in the column); the
+            // rows `column row` bytes apart in the column.
             "ldr r11, [r1, #60]",
             // No rows: the window is the column (a pointwise convolution's pixel).
             "cmp r11, #0",
@@ -81,9 +82,10 @@ macro_rules! conv_pixel_asm {
             "ldr r4, [r1, #96]",
             "ldr r3, [r1, #88]",
             "cbnz r3, 8f",
+            "ldr r12, [r1, #108]",
             "2:",
             "mov r8, r0",
-            "add r2, r4, r10",
+            "add r2, r4, r12",
             "mov lr, r10",
             "dlstp.8 lr, lr",
             "3:",
@@ -100,6 +102,7 @@ macro_rules! conv_pixel_asm {
             "vctp.8 r10",
             "9:",
             "mov r2, r0",
+            "mov r8, r4",
             "dls lr, r3",
             "12:",
             "vpstt",
@@ -108,6 +111,8 @@ macro_rules! conv_pixel_asm {
             "add r2, r2, r12",
             "add r4, r4, r10",
             "le lr, 12b",
+            "ldr r4, [r1, #108]",
+            "add r4, r4, r8",
             "add r0, r0, r9",
             "subs r11, r11, #1",
             "bne 9b",
@@ -198,7 +203,8 @@ macro_rules! conv_pixel_asm {
 /// of pixels costs one call and no setup: `[min; 4], [max; 4], [table end, k, column,
 /// k - 16 * ceil(k / 16)], lanes stored per group, table, filter rows, rows, row stride,
 /// len, [output offset, steps from row 0 to rows 1, 2, 3], taps (0: runs), tap stride,
-/// gather start, source step, output step (from the end of the last group's store)`.
+/// gather start, source step, output step (from the end of the last group's store),
+/// column row`.
 /// Registers in the group loop as in `mve::dot4_requantize`: accumulators r0/r2/r4/r8,
 /// column r1, rows r3/r9/r10/r12, table r11, output r5; the bounds in q5/q6, the loop
 /// constants in s28-s31, the output offset and row steps in q4 (s16-s19); the rows of a
