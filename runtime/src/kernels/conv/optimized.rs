@@ -234,7 +234,7 @@ fn by_pixel(
                 continue;
             }
             px.clip(rows.clone(), cols.clone(), zero_point);
-            let y = y0 as usize + rows.start * p.dilation_h;
+            let y = (y0 + (rows.start * p.dilation_h) as isize) as usize;
             let x = (x0 + (cols.start * p.dilation_w) as isize) as usize;
             let src = &image[(y * width + x) * id..][..window.extent(rows.clone(), cols)];
             // SAFETY: `src` holds the gathered rows and columns of the window, `dst` its
