@@ -124,12 +124,6 @@ impl<'a> ConvPixel<'a> {
             let end = unsafe { full.as_ptr().add(full.len()) };
             [
                 q.min,
-                q.min,
-                q.min,
-                q.min,
-                q.max,
-                q.max,
-                q.max,
                 q.max,
                 end as i32,
                 k as i32,
@@ -226,14 +220,14 @@ impl<'a> ConvPixel<'a> {
                 _ => (rows, wd.row_stride, taps, wd.tap_stride),
             };
             let first = self.rows.start * row + self.cols.start * if wd.taps == 1 { wd.depth } else { wd.len };
-            self.ctx[15] = rows as i32;
-            self.ctx[16] = row_stride as i32;
-            self.ctx[17] = len as i32;
-            self.ctx[22] = taps as i32;
-            self.ctx[23] = tap_stride as i32;
+            self.ctx[9] = rows as i32;
+            self.ctx[10] = row_stride as i32;
+            self.ctx[11] = len as i32;
+            self.ctx[16] = taps as i32;
+            self.ctx[17] = tap_stride as i32;
             // SAFETY: inside the column (`first < k`).
-            self.ctx[24] = unsafe { self.column.add(first) } as i32;
-            self.ctx[27] = row as i32;
+            self.ctx[18] = unsafe { self.column.add(first) } as i32;
+            self.ctx[21] = row as i32;
         }
     }
 
@@ -263,8 +257,8 @@ impl<'a> ConvPixel<'a> {
                     return;
                 }
                 // The routine's output pointer ends a pixel 4 bytes past each group's.
-                self.ctx[25] = src_step as i32;
-                self.ctx[26] = out_step as i32 - 4 * (n / 4).max(1) as i32;
+                self.ctx[19] = src_step as i32;
+                self.ctx[20] = out_step as i32 - 4 * (n / 4).max(1) as i32;
                 if n < 4 {
                     conv_pixel_small(&self.ctx, src, out, count);
                 } else {

@@ -53,7 +53,7 @@ pub unsafe fn fill(dst: *mut i8, v: i8, n: usize) {
 
 /// Words of the context [`conv_pixel`] reads, built once per block of channels by
 /// `conv::pixel::ConvPixel::new`.
-pub const CONV_PIXEL_CTX: usize = 28;
+pub const CONV_PIXEL_CTX: usize = 22;
 
 /// The routine of [`conv_pixel`], with the row pointers of a group set up by `$rows` and
 /// its four outputs stored by `$store` (a block of at least four channels, or fewer; the
@@ -61,11 +61,13 @@ pub const CONV_PIXEL_CTX: usize = 28;
 macro_rules! conv_pixel_asm {
     ($ctx:expr, $src:expr, $out:expr, $count:expr, [$($setup:literal),*], [$($rows:literal),*], [$($store:literal),*]) => {
         core::arch::asm!(
-            "vldrw.u32 q5, [r1]",
-            "vldrw.u32 q6, [r1, #16]",
-            "vldrw.u32 q7, [r1, #32]",
+            // The activation bounds, broadcast (two words of the context, not eight).
+            "ldrd r3, r4, [r1]",
+            "vdup.32 q5, r3",
+            "vdup.32 q6, r4",
+            "vldrw.u32 q7, [r1, #8]",
             // Output offset and the steps from row 0 to rows 1, 2, 3.
-            "vldrw.u32 q4, [r1, #72]",
+            "vldrw.u32 q4, [r1, #48]",
             // The pixel loop's state: the pixel's source, the context, pixels left.
             "push {{r0, r1, r2, r3}}",
             "19:",
@@ -73,16 +75,16 @@ macro_rules! conv_pixel_asm {
             // or, with taps, `rows` times `taps` runs of `len <= 16` bytes (one predicated
             // vector each, `tap stride` apart in a row, back to back in the column); the
             // rows `column row` bytes apart in the column.
-            "ldr r11, [r1, #60]",
+            "ldr r11, [r1, #36]",
             // No rows: the window is the column (a pointwise convolution's pixel).
             "cmp r11, #0",
             "beq 6f",
-            "ldr r9, [r1, #64]",
-            "ldr r10, [r1, #68]",
-            "ldr r4, [r1, #96]",
-            "ldr r3, [r1, #88]",
+            "ldr r9, [r1, #40]",
+            "ldr r10, [r1, #44]",
+            "ldr r4, [r1, #72]",
+            "ldr r3, [r1, #64]",
             "cbnz r3, 8f",
-            "ldr r12, [r1, #108]",
+            "ldr r12, [r1, #84]",
             "2:",
             "mov r8, r0",
             "add r2, r4, r12",
@@ -98,7 +100,7 @@ macro_rules! conv_pixel_asm {
             "bne 2b",
             "b 7f",
             "8:",
-            "ldr r12, [r1, #92]",
+            "ldr r12, [r1, #68]",
             "vctp.8 r10",
             "9:",
             "mov r2, r0",
@@ -111,7 +113,7 @@ macro_rules! conv_pixel_asm {
             "add r2, r2, r12",
             "add r4, r4, r10",
             "le lr, 12b",
-            "ldr r4, [r1, #108]",
+            "ldr r4, [r1, #84]",
             "add r4, r4, r8",
             "add r0, r0, r9",
             "subs r11, r11, #1",
@@ -121,8 +123,8 @@ macro_rules! conv_pixel_asm {
             "vmov s30, r0",
             "7:",
             $($setup,)*
-            "ldr r11, [r1, #52]",
-            "ldr r3, [r1, #56]",
+            "ldr r11, [r1, #28]",
+            "ldr r3, [r1, #32]",
             "vmov r1, s30",
             "4:",
             "ldm r11!, {{r0, r2, r4, r8}}",
@@ -170,7 +172,7 @@ macro_rules! conv_pixel_asm {
             "subs r2, r2, #1",
             "beq 13f",
             "str r2, [sp, #8]",
-            "ldrd r3, r4, [r1, #100]",
+            "ldrd r3, r4, [r1, #76]",
             "add r0, r0, r3",
             "str r0, [sp]",
             "add r5, r5, r4",
@@ -200,7 +202,7 @@ macro_rules! conv_pixel_asm {
 /// loaded as accumulators, 5 loads and 4 `vmladava.s8` per 16 bytes, the four sums
 /// requantized in one vector); then `src` and `out` move by the context's pixel steps.
 /// Everything a pixel does not change is read from `ctx` (built once per block), so a run
-/// of pixels costs one call and no setup: `[min; 4], [max; 4], [table end, k, column,
+/// of pixels costs one call and no setup: `min, max, [table end, k, column,
 /// k - 16 * ceil(k / 16)], lanes stored per group, table, filter rows, rows, row stride,
 /// len, [output offset, steps from row 0 to rows 1, 2, 3], taps (0: runs), tap stride,
 /// gather start, source step, output step (from the end of the last group's store),
@@ -249,7 +251,7 @@ pub unsafe fn conv_pixel_small(ctx: &[i32; CONV_PIXEL_CTX], src: *const i8, out:
             src,
             out,
             count,
-            ["ldr r12, [r1, #48]", "vctp.32 r12"],
+            ["ldr r12, [r1, #24]", "vctp.32 r12"],
             ["vmov r9, r10, s17, s18", "add r9, r3, r9", "add r10, r9, r10", "vmov r12, s19", "add r12, r10, r12"],
             ["vpst", "vstrbt.32 q0, [r5], #4"]
         );
