@@ -16,7 +16,9 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// most 128 B, and on Helium the narrow-input conv path's band of input rows, repacked
 /// weights and gather offsets (832 B, `kernels::conv::narrow`). Measured on mps3-an547
 /// (`cargo tinyml profile`): VWW, whose first layer takes the narrow path, peaks at
-/// 3,016 B (2026-12-07); KWS at 1,448 B and micro_speech at 504 B before that path.
+/// 3,016 B (2026-12-07; 3,000 B once the conv routine took rows of pixels, its context
+/// holding the activation bounds as two words and its loop state 16 B on the stack; IC
+/// ResNet-8 then 3,048 B); KWS at 1,448 B and micro_speech at 504 B before that path.
 pub const STACK_BYTES_CONV: usize = 3072;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml

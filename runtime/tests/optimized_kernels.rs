@@ -240,6 +240,55 @@ proptest! {
         prop_assert_eq!(&a, &c);
     }
 
+    /// Windows of 8 to 16 input channels over images of up to 16x16 pixels, filters up
+    /// to 7x5 with dilations up to 3, SAME and VALID, under no scratch, the column and
+    /// the preferred scratch: the rows of pixels read in place (`conv::pixel`), dilated
+    /// filter rows gathered tap by tap as strided runs of whole pixels, and the windows at
+    /// the borders clipped to the rows and columns inside the image.
+    #[test]
+    fn dilated_and_clipped_conv_matches_reference(
+        (fh, fw) in prop_oneof![Just((3usize, 3usize)), Just((5, 3)), Just((7, 1)), Just((3, 5)), Just((1, 7))],
+        (ih, iw) in (1usize..17, 1usize..17),
+        (sh, sw) in (1usize..3, 1usize..3),
+        (dh, dw) in (1usize..4, 1usize..4),
+        same in any::<bool>(),
+        in_c in 8usize..17,
+        out_c in prop_oneof![Just(4usize), Just(8), Just(12), Just(16), 1usize..20],
+        in_zp in -128i32..128,
+        scratch_size in 0usize..3,
+        seed in any::<u64>(),
+    ) {
+        let along = |i: usize, f: usize, s: usize, d: usize| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).checked_sub(eff)? / s };
+            (o > 0).then(|| (((o - 1) * s + eff).saturating_sub(i) / 2, o))
+        };
+        let (Some((pad_h, oh)), Some((pad_w, ow))) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw)) else {
+            return Ok(());
+        };
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: -3,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w, pad_h,
+            activation_min: -128, activation_max: 127, batches: 1,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(ih * iw * in_c);
+        let filter = rng.bytes(out_c * fh * fw * in_c);
+        let bias = rng.i32s(out_c, 1 << 16);
+        let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        let k = fh * fw * in_c;
+        let mut scratch = vec![0u8; [0, k, conv_s8_scratch(&p).preferred][scratch_size]];
+        let n = oh * ow * out_c;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        if conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b) {
+            prop_assert_eq!(&a, &b);
+        }
+    }
+
     /// The narrow-input path (1 to 4 input channels; `conv::narrow`, Helium's choice for
     /// them, run here with its scalar routine) over the kernels, strides, dilations and
     /// paddings of first layers, odd widths and several channel counts, against the

@@ -14,7 +14,7 @@
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
-use super::pixel::ConvPixel;
+use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
@@ -76,18 +76,17 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
         let rows = &filter[c0 * k..(c0 + n) * k];
-        if let Some(px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, [0, 0, id]) {
-            // One call per pixel, everything else prepared once (at least four channels).
-            let mut o = 0;
+        if let Some(mut px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, Window::pointwise(id)) {
+            // One call per output row, everything else prepared once.
+            let (ow, step) = (p.output_w, p.stride_w * id);
             for b in 0..p.batches {
                 for oy in 0..p.output_h {
-                    for ox in 0..p.output_w {
-                        let (y, x) = (oy * p.stride_h, ox * p.stride_w);
-                        let src = &input[((b * ih + y) * iw + x) * id..][..id];
-                        // SAFETY: `src` holds the pixel's `id` bytes.
-                        unsafe { px.run(src.as_ptr(), &mut output[o * od + c0..]) };
-                        o += 1;
-                    }
+                    let src = &input[(b * ih + oy * p.stride_h) * iw * id..][..(ow - 1) * step + id];
+                    let o = (b * p.output_h + oy) * ow;
+                    let dst = &mut output[o * od + c0..][..(ow - 1) * od + n];
+                    // SAFETY: `src` holds the row's `ow` pixels, `step` apart, `dst` their
+                    // outputs, `od` apart.
+                    unsafe { px.run_row(src.as_ptr(), step, dst.as_mut_ptr(), od, ow) };
                 }
             }
             continue;
@@ -150,14 +149,11 @@ fn conv_general(
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
-            if rows_are_runs(p) {
-                let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
-                let geometry = [p.filter_h, p.dilation_h * width * id, p.filter_w * id];
-                if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, geometry) {
-                    by_pixel(p, image, width, padded_fits, input, b, px, &mut output[o * od + c0..], od);
-                    o += p.output_h * p.output_w;
-                    continue;
-                }
+            let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
+            if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, pixel_window(p, width)) {
+                by_pixel(p, image, width, padded_fits, input, b, px, &mut output[o * od + c0..], od);
+                o += p.output_h * p.output_w;
+                continue;
             }
             let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
@@ -181,11 +177,13 @@ fn conv_general(
     }
 }
 
-/// The output pixels of one batch over the block of channels of `px`, windows without
-/// horizontal dilation: read in place from `image` (`width` pixels wide: the padded copy
-/// when `padded`, else the input batch) by one call per pixel where every row of the
-/// window is inside it, else gathered by [`im2col`] from `input` (the borders of an
-/// unpadded input). `out` starts at the batch's first pixel, `od` bytes per pixel.
+/// The output pixels of one batch over the block of channels of `px`, read in place from
+/// `image` (`width` pixels wide: the padded copy when `padded`, else the input batch):
+/// one call per output row for the pixels whose window is inside it horizontally, one per
+/// pixel at the left and right borders; the filter rows and columns outside the image
+/// are left out of the gather (set to zero points when the clip changes). Windows wholly
+/// outside the image are gathered by [`im2col`] from `input`. `out` starts at the batch's
+/// first pixel, `od` bytes per pixel.
 #[allow(clippy::too_many_arguments)]
 fn by_pixel(
     p: &ConvParams,
@@ -199,32 +197,80 @@ fn by_pixel(
     od: usize,
 ) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    let len = p.filter_w * id;
-    let row_stride = p.dilation_h * width * id;
-    // Bytes from a window's first byte to its last, plus one.
-    let extent = (p.filter_h - 1) * row_stride + len;
+    let (ow, fh, fw) = (p.output_w, p.filter_h, p.filter_w);
+    let window = pixel_window(p, width);
     let zero_point = (-p.input_offset) as i8;
-    let x_reach = p.filter_w;
-    let y_reach = (p.filter_h - 1) * p.dilation_h + 1;
-    let mut o = 0;
+    let x_reach = (fw - 1) * p.dilation_w + 1;
+    let (pad_h, pad_w) = if padded { (0, 0) } else { (p.pad_h, p.pad_w) };
+    let (height, image_w) = if padded { (isize::MAX, isize::MAX) } else { (ih as isize, iw as isize) };
+    // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
+    let x_lo = pad_w.div_ceil(p.stride_w).min(ow);
+    let x_hi = if padded {
+        ow
+    } else if iw + pad_w >= x_reach {
+        ((iw + pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow)
+    } else {
+        x_lo
+    };
+    // The taps of a window from `start` (padding included) inside `0..size`.
+    let inside = |start: isize, dilation: usize, taps: usize, size: isize| {
+        let d = dilation as isize;
+        let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+        let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+        lo..hi.clamp(lo, taps)
+    };
+    let n = px.channels();
     for oy in 0..p.output_h {
-        let y0 = (oy * p.stride_h) as isize - if padded { 0 } else { p.pad_h as isize };
-        let rows_inside = padded || (y0 >= 0 && y0 as usize + y_reach <= ih);
-        for ox in 0..p.output_w {
-            let x0 = ox * p.stride_w;
-            let dst = &mut out[o * od..];
-            if rows_inside && (padded || (x0 >= p.pad_w && x0 - p.pad_w + x_reach <= iw)) {
-                let x = if padded { x0 } else { x0 - p.pad_w };
-                let window = &image[(y0 as usize * width + x) * id..][..extent];
-                // SAFETY: `window` holds every row of the window.
-                unsafe { px.run(window.as_ptr(), dst) };
-            } else {
+        let y0 = (oy * p.stride_h) as isize - pad_h as isize;
+        let rows = inside(y0, p.dilation_h, fh, height);
+        let o_row = oy * ow;
+        for ox in (0..x_lo).chain(x_hi..ow) {
+            let x0 = (ox * p.stride_w) as isize - pad_w as isize;
+            let cols = inside(x0, p.dilation_w, fw, image_w);
+            let dst = &mut out[(o_row + ox) * od..][..n];
+            if rows.is_empty() || cols.is_empty() {
                 im2col(p, input, b, oy, ox, zero_point, px.column());
                 px.run_gathered(dst);
+                continue;
             }
-            o += 1;
+            px.clip(rows.clone(), cols.clone(), zero_point);
+            let y = (y0 + (rows.start * p.dilation_h) as isize) as usize;
+            let x = (x0 + (cols.start * p.dilation_w) as isize) as usize;
+            let src = &image[(y * width + x) * id..][..window.extent(rows.clone(), cols)];
+            // SAFETY: `src` holds the gathered rows and columns of the window, `dst` its
+            // outputs.
+            unsafe { px.run_row(src.as_ptr(), 0, dst.as_mut_ptr(), 0, 1) };
         }
+        if rows.is_empty() || x_lo == x_hi {
+            for ox in x_lo..x_hi {
+                im2col(p, input, b, oy, ox, zero_point, px.column());
+                px.run_gathered(&mut out[(o_row + ox) * od..]);
+            }
+            continue;
+        }
+        px.clip(rows.clone(), 0..window.cols(), zero_point);
+        let count = x_hi - x_lo;
+        let (x, y) = (x_lo * p.stride_w - pad_w, (y0 + (rows.start * p.dilation_h) as isize) as usize);
+        let step = p.stride_w * id;
+        let span = (count - 1) * step + window.extent(rows, 0..window.cols());
+        let src = &image[(y * width + x) * id..][..span];
+        let dst = &mut out[(o_row + x_lo) * od..][..(count - 1) * od + n];
+        // SAFETY: `src` holds the gathered rows of the `count` windows, `step` apart;
+        // `dst` their outputs, `od` apart.
+        unsafe { px.run_row(src.as_ptr(), step, dst.as_mut_ptr(), od, count) };
     }
+}
+
+/// The window of a pixel in an image `width` pixels wide: its filter rows as runs when
+/// they are contiguous ([`rows_are_runs`]), else each row's taps as runs of one pixel
+/// (a dilated filter row is a strided run of whole pixels).
+fn pixel_window(p: &ConvParams, width: usize) -> Window {
+    let id = p.input_depth;
+    let row_stride = p.dilation_h * width * id;
+    if rows_are_runs(p) {
+        return Window { rows: p.filter_h, row_stride, taps: 1, tap_stride: 0, len: p.filter_w * id, depth: id };
+    }
+    Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
 }
 
 /// Whether each filter row's taps are one contiguous run of the input: no horizontal

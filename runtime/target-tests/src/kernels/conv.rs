@@ -39,6 +39,10 @@ enum Shape {
     /// Pointwise, 1 to 48 input channels over up to 12x12 pixels, no left shift: every
     /// column shape of the Helium routine that runs one group over all pixels.
     PointwiseGroups,
+    /// 8 to 16 input channels over up to 16x16 pixels, filters up to 7x5, dilations up
+    /// to 3: rows of pixels in one call, dilated filter rows gathered as taps of one
+    /// predicated vector, border windows clipped to the taps inside the image.
+    Dilated,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -63,8 +67,9 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 21 {
+        let shape = match rng.u32() % 23 {
             0..=4 => Shape::Pointwise,
+            21..=22 => Shape::Dilated,
             18..=20 => Shape::PointwiseGroups,
             5..=10 => Shape::General,
             11..=12 => Shape::LargeInput,
@@ -85,6 +90,7 @@ fn draw(rng: &mut Rng) -> ConvCase {
                 (h, w, rng.size(1000usize.div_ceil(taps), 1100 / taps))
             }
             Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
+            Shape::Dilated => (params::axis(rng, 16, 7, 2, 3), params::axis(rng, 16, 5, 2, 3), rng.size(8, 16)),
         };
         let batches = if rng.one_in(4) { 2 } else { 1 };
         let out_c = match shape {
