@@ -13,13 +13,13 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// Stack estimate when convolutions are present: the optimized kernels keep their column
 /// and padded input in arena scratch, and on the stack a block's accumulators, tap
 /// pointers, a row of zero points, when the arena had no scratch for it a column of at
-/// most 128 B, and on Helium the narrow-input conv path's band of input rows, repacked
-/// weights and gather offsets (832 B, `kernels::conv::narrow`). Measured on mps3-an547
-/// (`cargo tinyml profile`): VWW, whose first layer takes the narrow path, peaks at
-/// 3,016 B (2026-12-07; 3,000 B once the conv routine took rows of pixels, its context
-/// holding the activation bounds as two words and its loop state 16 B on the stack; IC
-/// ResNet-8 then 3,048 B); KWS at 1,448 B and micro_speech at 504 B before that path.
-pub const STACK_BYTES_CONV: usize = 3072;
+/// most 128 B, on Helium the narrow-input conv path's band of input rows, repacked
+/// weights and gather offsets (832 B, `kernels::conv::narrow`), and the depthwise border
+/// runs' lists of taps and channel constants (about 830 B in `depthwise_conv::rows`).
+/// Measured on mps3-an547 (`cargo tinyml profile`, 2026-12-07, after the depthwise
+/// `lanes` routine): VWW 3,776 B, IC ResNet-8 3,048 B, KWS 2,840 B, micro_speech 656 B
+/// (VWW was 3,016 B before the border runs).
+pub const STACK_BYTES_CONV: usize = 3840;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
 /// profile` measures the real high-water mark by stack painting.
@@ -42,9 +42,9 @@ pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
 /// What a program whose layers run by rows or fused (`--memory ram`) adds to
 /// [`STACK_BYTES_CONV`]: the band loop's frame (`rows_in_place::run` with the band's kernel
 /// call inlined, about 900 B) sits under the kernel's. Measured on mps3-an547 (`cargo
-/// tinyml profile --memory ram`, 2026-12-07): KWS 3,400 B (2,712 B in `speed`), VWW
-/// 3,624 B (3,016 B), micro_speech 2,680 B (656 B).
-pub const STACK_BYTES_BY_ROWS: usize = 640;
+/// tinyml profile --memory ram`, 2026-12-07): VWW 4,608 B (3,776 B in `speed`), KWS
+/// 3,828 B (2,840 B), IC ResNet-8 3,332 B (3,048 B), micro_speech 2,836 B (656 B).
+pub const STACK_BYTES_BY_ROWS: usize = 896;
 
 /// [`steps_stack_estimate`] for a planned program: more when its plan runs a layer by
 /// rows or a pair fused ([`STACK_BYTES_BY_ROWS`]).
