@@ -225,8 +225,7 @@ fn a_new_project_splits_an_arena_too_large_for_dtcm() {
     if qemu::which("qemu-system-arm").is_none() && missing("qemu-system-arm") {
         return;
     }
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-new");
-    let _ = std::fs::remove_dir_all(&scratch);
+    let scratch = fresh_dir("regions-new");
     let boards = scratch.join("boards");
     std::fs::create_dir_all(&boards).unwrap();
     // mps3-an547 with 12 KiB of DTCM: 8,448 B for the arena after the 3,840 B stack estimate.
@@ -251,6 +250,14 @@ fn a_new_project_splits_an_arena_too_large_for_dtcm() {
         let r = board.memory.iter().find(|r| r.name == region).unwrap();
         assert!(section.size > 0 && (r.origin..r.origin + r.length).contains(&section.address), "{section:?}");
     }
+}
+
+/// An empty directory `name` under the test's temporary directory.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// `cargo tinyml ARGS` in `dir`, with the board files of `boards` if given.
@@ -294,9 +301,7 @@ fn weights_in_ram_run_bit_exact_from_dtcm() {
     if qemu::which("qemu-system-arm").is_none() && missing("qemu-system-arm") {
         return;
     }
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("regions-weights");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).unwrap();
+    let scratch = fresh_dir("regions-weights");
     let model = kws().display().to_string();
     let args = ["new", "kws-weights-ram", "--board", "mps3-an547", "--model", &model, "--local", "--weights-in-ram"];
     let new = tinyml(&scratch, None, &[&args[..], &["1000000"]].concat());
