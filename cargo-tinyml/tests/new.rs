@@ -171,6 +171,12 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let err = refused(cmd("demo", "mps3-an547", Some(fake), dir.join("demo")));
     assert!(matches!(err.downcast_ref::<NewError>(), Some(NewError::Compile { .. })), "{err:#}");
     std::fs::remove_file(&text).unwrap();
+
+    // Weights in RAM on a board that gets a C project (its C export keeps them in flash).
+    let c28x = dir.join("c28x");
+    let err = refused(Cmd { weights_in_ram: 4096, ..cmd("c28x", "launchxl-f28p55x", None, c28x.clone()) });
+    assert!(format!("{err:#}").contains("--weights-in-ram needs a board with a Rust target"), "{err:#}");
+    assert!(!c28x.exists(), "nothing may be written");
 }
 
 // ---------------------------------------------------------------------------------------

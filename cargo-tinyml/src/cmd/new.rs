@@ -108,8 +108,12 @@ impl Cmd {
                     ),
                 };
                 let files = c_project::project_files(&self.name, board, &bytes, &file)?;
+                let needs_rust = |option| NewError::NeedsRustTarget { option, board: board.name.clone() };
                 if self.example.is_some() {
-                    bail!("--example needs a board with a Rust target; `{}` gets a C project", board.name);
+                    return Err(needs_rust("--example").into());
+                }
+                if self.weights_in_ram > 0 {
+                    return Err(needs_rust("--weights-in-ram").into());
                 }
                 files
             }

@@ -155,6 +155,9 @@ pub fn hint(err: &anyhow::Error) -> Option<String> {
                 "`{}` is a file: pass a --path inside a directory (or remove or rename the file)",
                 file.display()
             ),
+            NewError::NeedsRustTarget { option, .. } => {
+                format!("drop {option}, or choose a board with a Rust target (`cargo tinyml boards` lists them)")
+            }
         });
     }
     if let Some(e) = find::<crate::project::npu::NpuError>(err) {

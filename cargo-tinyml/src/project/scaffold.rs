@@ -357,6 +357,14 @@ pub enum NewError {
     /// all): the cause, in the user's terms.
     #[error(transparent)]
     Compile(crate::model_check::ModelError),
+    /// An option for Rust firmware on a board that gets a C project (TI C28x).
+    #[error("{option} needs a board with a Rust target; `{board}` gets a C project")]
+    NeedsRustTarget {
+        /// The option (`--example`, `--weights-in-ram`).
+        option: &'static str,
+        /// The board.
+        board: String,
+    },
 }
 
 const KEYWORDS: &[&str] = &[
