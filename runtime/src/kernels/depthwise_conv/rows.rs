@@ -167,8 +167,9 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let zp = l.zero_points.as_ptr() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
+    // Every pass below sets the offsets it reads before its first call.
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
-    let offs = written(&mut storage, taps, |t| (t / fw) as isize * tap_y + (t % fw) as isize * tap_x);
+    let offs = written(&mut storage, taps, |_| 0);
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
     let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
