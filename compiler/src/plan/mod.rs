@@ -396,8 +396,8 @@ pub fn plan_program(
     let n = steps.len();
     let (mut in_place, mut rows) = match mode {
         MemoryMode::Speed => (vec![None; n], vec![None; n]),
-        // Convolutions by rows cost each layer's setup once per band (about 500
-        // instructions on Helium) and a copy of its output: `ram` only.
+        // Convolutions by rows cost each layer's setup once per band (about 1,600
+        // instructions on Helium, `rows::InPlaceCost`) and a copy of its output: `ram` only.
         MemoryMode::Balanced => (in_place_candidates(graph, steps, false), vec![None; n]),
         MemoryMode::Ram => {
             let in_place = in_place_candidates(graph, steps, true);
