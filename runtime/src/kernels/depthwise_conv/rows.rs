@@ -59,6 +59,27 @@ fn written<T, const N: usize>(storage: &mut [MaybeUninit<T>; N], n: usize, value
     unsafe { core::slice::from_raw_parts_mut(part.as_mut_ptr() as *mut T, n) }
 }
 
+/// The lists [`lanes_runs`] fills for each run, kept by [`sweep`] for all of its runs
+/// (one frame's worth however many runs take the lanes), written before they are read.
+struct LaneLists {
+    /// The inside taps: input and weight offsets.
+    taps: [MaybeUninit<Tap>; MAX_TAPS],
+    /// Each channel's weights of the padded taps, summed.
+    padded: [MaybeUninit<i32>; 16],
+    /// Each channel's constants, its bias with the padded taps' terms.
+    consts: [MaybeUninit<ChannelConsts>; 16],
+}
+
+impl LaneLists {
+    const fn new() -> Self {
+        LaneLists {
+            taps: [const { MaybeUninit::uninit() }; MAX_TAPS],
+            padded: [const { MaybeUninit::uninit() }; 16],
+            consts: [const { MaybeUninit::uninit() }; 16],
+        }
+    }
+}
+
 /// The channels one sweep over the pixels computes.
 #[derive(Clone, Copy)]
 enum Part<'a> {
@@ -170,6 +191,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // Every pass below sets the offsets it reads before its first call.
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
     let offs = written(&mut storage, taps, |_| 0);
+    let mut lists = LaneLists::new();
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
     let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
@@ -218,7 +240,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             // Interior runs of a narrow part take whichever routine is estimated cheaper.
             let cheaper = |c| lanes_cost(cols.len(), taps, c) < narrow_cost(cols.len(), taps, c);
             if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
-                unsafe { lanes_runs(l, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
                 all_inside(offs);
                 for oy in rows.clone() {
@@ -237,7 +259,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                     ostep: (p.output_w * od) as isize,
                     npix: rows.len(),
                 };
-                unsafe { lanes_runs(l, cs, part, [0..fh, inside], core::iter::once(run)) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, inside], core::iter::once(run)) };
                 continue;
             }
             // The same taps are padded for every row of the pass: only their offsets
@@ -258,7 +280,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             let rows_in = taps_inside(y0(oy), p.dilation_h, fh, p.input_h);
             let inner = lanes(cols.len(), &rows_in, &(0..fw));
             if inner {
-                unsafe { lanes_runs(l, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
+                unsafe { lanes_runs(l, &mut lists, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
             }
             // The pixels left: the border columns, or the whole row.
             let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
@@ -292,6 +314,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// not empty.
 unsafe fn lanes_runs(
     l: &Layer,
+    lists: &mut LaneLists,
     cs: usize,
     part: Part,
     inside: [Range<usize>; 2],
@@ -302,14 +325,10 @@ unsafe fn lanes_runs(
     let (tap_y, tap_x) = ((p.dilation_h * p.input_w * od) as isize, (p.dilation_w * od) as isize);
     let [rows_in, cols_in] = inside;
     let cw = cols_in.len();
-    let mut tap_storage = [const { MaybeUninit::<Tap>::uninit() }; MAX_TAPS];
-    let taps: &[Tap] = written(&mut tap_storage, rows_in.len() * cw, |i| {
+    let taps: &[Tap] = written(&mut lists.taps, rows_in.len() * cw, |i| {
         let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
         [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
     });
-    // Per channel of a group: its padded taps' weights summed, then its constants.
-    let mut padded_storage = [const { MaybeUninit::<i32>::uninit() }; 16];
-    let mut consts_storage = [const { MaybeUninit::<ChannelConsts>::uninit() }; 16];
     let zp = -p.input_offset;
     let (groups, narrow) = match part {
         Part::Wide(groups) => (groups, None),
@@ -319,7 +338,7 @@ unsafe fn lanes_runs(
         let (slot0, count) = narrow.unwrap_or((0, 16));
         let c0 = cs + 16 * i;
         // The padded taps' weights, summed per channel (contiguous, so the loop vectorizes).
-        let padded = written(&mut padded_storage, count, |_| 0);
+        let padded = written(&mut lists.padded, count, |_| 0);
         for ky in 0..fh {
             for kx in 0..fw {
                 if rows_in.contains(&ky) && cols_in.contains(&kx) {
@@ -331,7 +350,7 @@ unsafe fn lanes_runs(
                 }
             }
         }
-        let consts = written(&mut consts_storage, count, |j| {
+        let consts = written(&mut lists.consts, count, |j| {
             let (quad, lane) = Group16::slot(slot0 + j);
             let qd = &g.quant[quad];
             let bias = g.bias[4 * quad + lane].wrapping_add(zp.wrapping_mul(padded[j]));
