@@ -386,7 +386,7 @@ fn npu_regions(
 /// and after the drops splits again each pair whose removal leaves the arena as small.
 /// Neither mode keeps a layer in place if the plan without any is smaller (`balanced`: as
 /// small). Layers by rows (and fused pairs) then take the tallest band that keeps the
-/// arena as small.
+/// arena as small, and each layer by rows whose removal leaves it as small is dropped.
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],
@@ -396,8 +396,8 @@ pub fn plan_program(
     let n = steps.len();
     let (mut in_place, mut rows) = match mode {
         MemoryMode::Speed => (vec![None; n], vec![None; n]),
-        // Convolutions by rows cost each layer's setup once per band (about 500
-        // instructions on Helium) and a copy of its output: `ram` only.
+        // Convolutions by rows cost each layer's setup once per band (about 1,600
+        // instructions on Helium, `rows::InPlaceCost`) and a copy of its output: `ram` only.
         MemoryMode::Balanced => (in_place_candidates(graph, steps, false), vec![None; n]),
         MemoryMode::Ram => {
             let in_place = in_place_candidates(graph, steps, true);
@@ -476,6 +476,18 @@ pub fn plan_program(
                     break;
                 }
                 rows[i] = Some(r);
+            }
+        }
+        // Then each layer by rows dropped where the arena stays as small without it: a
+        // layer away from the arena's peak takes its whole height as one band, its ring
+        // the whole output, and only pays the copy out of it (VWW's layers 5 to 26, about
+        // 58,000 instructions for no byte).
+        for i in 0..n {
+            let in_pair = fused[i] || (i > 0 && fused[i - 1]);
+            if let Some(r) = rows[i].take_if(|_| !in_pair) {
+                if arena(&in_place, &rows, &fused)? > smallest {
+                    rows[i] = Some(r);
+                }
             }
         }
     }

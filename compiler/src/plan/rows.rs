@@ -32,7 +32,7 @@ pub struct RowsInPlace {
 }
 
 /// Output rows per kernel call when choosing layers and shifts: one, the least memory.
-/// (Each call costs its setup, a few hundred instructions; `plan_program` then gives each
+/// (Each call costs its setup, about 1,600 instructions on Helium; `plan_program` then gives each
 /// layer the tallest band that keeps the arena as small.)
 pub const BAND: usize = 1;
 
@@ -116,9 +116,15 @@ pub struct InPlaceCost {
 
 impl InPlaceCost {
     /// Measured on mps3-an547 (Cortex-M55 with Helium) under QEMU `-icount`
-    /// (docs/benchmarks.md, "Memory modes").
+    /// (docs/benchmarks.md, "Memory modes"), per layer from `cargo tinyml profile` of the
+    /// `ram` and `speed` plans: a layer by rows in one call costs about 0.45 instructions
+    /// per output byte over its whole-layer call (the ring copy; VWW's layer 7, 4,608 B,
+    /// +2.0k), and each further call about 1,600 (its setup without the whole layer's
+    /// constant parameters: KWS's depthwise layers 1,700 per band, its pointwise 900,
+    /// micro_speech's conv 1,800, VWW's first conv 1,700). IC ResNet-8's ADDs in place
+    /// cost 1.5 per byte.
     pub const MPS3_AN547: InPlaceCost =
-        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 1.7, rows_per_call: 500.0 };
+        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.45, rows_per_call: 1600.0 };
 
     /// An elementwise layer of `bytes` output bytes in place.
     pub fn elementwise(&self, bytes: usize) -> u64 {
