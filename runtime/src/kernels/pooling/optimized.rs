@@ -64,6 +64,46 @@ fn column_ranges(p: &PoolParams) -> [Range<usize>; 3] {
     [0..lo, lo..hi, hi..p.output_w]
 }
 
+/// Accumulates a whole window of `FH` rows and `FW` columns into `acc` (one accumulator
+/// per element of a run): element `i` reads `rows[i + r * row + k * d]`.
+type WindowPass<T, S> = fn(&mut [i32], &[T], usize, usize, &S);
+
+/// The window pass for `rows` x `cols` taps, for the 1 to 3 rows and 2 or 3 columns
+/// of common pools (3x3, 2x2, 1x3 and the clipped top and bottom rows); `None` for the
+/// others, which go tap by tap.
+fn window_pass<T: PoolElem, S: Fn(i32, i32) -> i32>(rows: usize, cols: usize) -> Option<WindowPass<T, S>> {
+    Some(match (rows, cols) {
+        (1, 2) => window_taps::<T, S, 1, 2>,
+        (1, 3) => window_taps::<T, S, 1, 3>,
+        (2, 2) => window_taps::<T, S, 2, 2>,
+        (2, 3) => window_taps::<T, S, 2, 3>,
+        (3, 2) => window_taps::<T, S, 3, 2>,
+        (3, 3) => window_taps::<T, S, 3, 3>,
+        _ => return None,
+    })
+}
+
+fn window_taps<T: PoolElem, S: Fn(i32, i32) -> i32, const FH: usize, const FW: usize>(
+    acc: &mut [i32],
+    rows: &[T],
+    row: usize,
+    d: usize,
+    step: &S,
+) {
+    let n = acc.len();
+    let taps: [[&[T]; FW]; FH] =
+        core::array::from_fn(|r| core::array::from_fn(|k| &rows[r * row + k * d..r * row + k * d + n]));
+    for (i, a) in acc.iter_mut().enumerate() {
+        let mut v = *a;
+        for tap_row in &taps {
+            for tap in tap_row {
+                v = step(v, tap[i].widen());
+            }
+        }
+        *a = v;
+    }
+}
+
 #[inline(always)]
 fn pool<T: PoolElem>(
     p: &PoolParams,
@@ -97,29 +137,19 @@ fn pool<T: PoolElem>(
                         // columns in between lie between the first and the last).
                         let inside = |k| outputs_seeing_tap(block.clone(), k, p.stride_w, p.pad_w, p.input_w) == block;
                         let interior = inside(0) && inside(p.filter_w - 1);
-                        for row in rows.chunks_exact(in_row) {
-                            if ROW_PASS && interior && (2..=3).contains(&p.filter_w) {
-                                // The filter row's taps in one pass, the accumulators read
-                                // and written once (the common 2- and 3-wide windows).
-                                let x = block.start * p.stride_w - p.pad_w;
-                                // One run of all the pixels' channels, or a run per pixel.
-                                let len = if p.stride_w == 1 && nc == d { block.len() * d } else { nc };
-                                for (j, dst) in acc[..block.len() * nc].chunks_exact_mut(len).enumerate() {
-                                    let at = (x + j * p.stride_w) * d + c0;
-                                    let tap = |k: usize| &row[at + k * d..at + k * d + len];
-                                    if p.filter_w == 2 {
-                                        for (a, (u, v)) in dst.iter_mut().zip(tap(0).iter().zip(tap(1))) {
-                                            *a = step(step(*a, u.widen()), v.widen());
-                                        }
-                                    } else {
-                                        let (t0, t1, t2) = (tap(0), tap(1), tap(2));
-                                        for (a, (u, (v, w))) in dst.iter_mut().zip(t0.iter().zip(t1.iter().zip(t2))) {
-                                            *a = step(step(step(*a, u.widen()), v.widen()), w.widen());
-                                        }
-                                    }
-                                }
-                                continue;
+                        let pass = if ROW_PASS && interior { window_pass(ny, p.filter_w) } else { None };
+                        if let Some(pass) = pass {
+                            // The whole window in one pass, each accumulator read and
+                            // written once: one run of all the pixels' channels, or a run
+                            // per pixel.
+                            let x = block.start * p.stride_w - p.pad_w;
+                            let len = if p.stride_w == 1 && nc == d { block.len() * d } else { nc };
+                            for (j, dst) in acc[..block.len() * nc].chunks_exact_mut(len).enumerate() {
+                                let at = (x + j * p.stride_w) * d + c0;
+                                pass(dst, &rows[at..], in_row, d, &step);
                             }
+                        }
+                        for row in rows.chunks_exact(in_row).take(if pass.is_some() { 0 } else { ny }) {
                             for kx in 0..p.filter_w {
                                 let seen = outputs_seeing_tap(block.clone(), kx, p.stride_w, p.pad_w, p.input_w);
                                 if seen.is_empty() {
@@ -147,7 +177,12 @@ fn pool<T: PoolElem>(
                             }
                         }
                         for (i, ox) in block.clone().enumerate() {
-                            let (_, nx) = window(ox, p.stride_w, p.pad_w, p.filter_w, p.input_w);
+                            // Interior windows hold the filter's width.
+                            let nx = if interior {
+                                p.filter_w
+                            } else {
+                                window(ox, p.stride_w, p.pad_w, p.filter_w, p.input_w).1
+                            };
                             let count = (ny * nx) as i32;
                             let dst = &mut out[ox * d + c0..ox * d + c0 + nc];
                             for (dst, &a) in dst.iter_mut().zip(&acc[i * nc..(i + 1) * nc]) {
