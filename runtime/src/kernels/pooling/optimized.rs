@@ -21,7 +21,8 @@ use core::ops::Range;
 /// where the loop of one tap vectorizes better than the pass over three (the 3x3 max
 /// pool on one channel: 11.4 instructions per output by taps, 20.3 in one pass); on the
 /// M33 and M4 the pass saves the accumulators' loads and stores (0.41 -> 0.33 of the
-/// reference on 8 channels). The host takes it, so that the tests check it.
+/// reference on 8 channels; a pass over the whole window, 9 slices, spilled and cost
+/// more). The host takes it, so that the tests check it.
 const ROW_PASS: bool = !cfg!(tinyml_mve);
 
 /// Accumulators of one block: the stack array of the optimized kernels' blocks of
@@ -45,63 +46,21 @@ fn outputs_seeing_tap(outputs: Range<usize>, k: usize, stride: usize, pad: usize
     // out * stride + k - pad >= 0  and  out * stride + k - pad < size.
     let lo = pad.saturating_sub(k).div_ceil(stride);
     let hi = if size + pad > k { (size + pad - k).div_ceil(stride) } else { 0 };
-    let (lo, hi) = (lo.max(outputs.start).min(outputs.end), hi.min(outputs.end));
-    lo..hi.max(lo)
+    let lo = lo.clamp(outputs.start, outputs.end);
+    lo..hi.min(outputs.end).max(lo)
 }
 
-/// The output columns split where windows stop crossing the left border and where they
-/// start crossing the right one, so that a block lies on one side; with [`ROW_PASS`]
-/// only (elsewhere one range, which kept the Helium loops at their best).
-fn column_ranges(p: &PoolParams) -> [Range<usize>; 3] {
+/// The output columns in blocks of at most `pixels`, none straddling the edge between
+/// the columns whose window crosses the left or right border and those inside.
+fn blocks(p: &PoolParams, pixels: usize) -> impl Iterator<Item = Range<usize>> {
     let all = 0..p.output_w;
-    if !ROW_PASS {
-        return [0..0, 0..0, all];
-    }
     let first = outputs_seeing_tap(all.clone(), 0, p.stride_w, p.pad_w, p.input_w);
     let last = outputs_seeing_tap(all, p.filter_w.max(1) - 1, p.stride_w, p.pad_w, p.input_w);
     let lo = first.start.max(last.start);
     let hi = first.end.min(last.end).max(lo);
     [0..lo, lo..hi, hi..p.output_w]
-}
-
-/// Accumulates a whole window of `FH` rows and `FW` columns into `acc` (one accumulator
-/// per element of a run): element `i` reads `rows[i + r * row + k * d]`.
-type WindowPass<T, S> = fn(&mut [i32], &[T], usize, usize, &S);
-
-/// The window pass for `rows` x `cols` taps, for the 1 to 3 rows and 2 or 3 columns
-/// of common pools (3x3, 2x2, 1x3 and the clipped top and bottom rows); `None` for the
-/// others, which go tap by tap.
-fn window_pass<T: PoolElem, S: Fn(i32, i32) -> i32>(rows: usize, cols: usize) -> Option<WindowPass<T, S>> {
-    Some(match (rows, cols) {
-        (1, 2) => window_taps::<T, S, 1, 2>,
-        (1, 3) => window_taps::<T, S, 1, 3>,
-        (2, 2) => window_taps::<T, S, 2, 2>,
-        (2, 3) => window_taps::<T, S, 2, 3>,
-        (3, 2) => window_taps::<T, S, 3, 2>,
-        (3, 3) => window_taps::<T, S, 3, 3>,
-        _ => return None,
-    })
-}
-
-fn window_taps<T: PoolElem, S: Fn(i32, i32) -> i32, const FH: usize, const FW: usize>(
-    acc: &mut [i32],
-    rows: &[T],
-    row: usize,
-    d: usize,
-    step: &S,
-) {
-    let n = acc.len();
-    let taps: [[&[T]; FW]; FH] =
-        core::array::from_fn(|r| core::array::from_fn(|k| &rows[r * row + k * d..r * row + k * d + n]));
-    for (i, a) in acc.iter_mut().enumerate() {
-        let mut v = *a;
-        for tap_row in &taps {
-            for tap in tap_row {
-                v = step(v, tap[i].widen());
-            }
-        }
-        *a = v;
-    }
+        .into_iter()
+        .flat_map(move |seg| seg.clone().step_by(pixels).map(move |ox0| ox0..(ox0 + pixels).min(seg.end)))
 }
 
 #[inline(always)]
@@ -127,67 +86,74 @@ fn pool<T: PoolElem>(
             let rows = &image[y0 * in_row..(y0 + ny) * in_row];
             let o = (b * p.output_h + oy) * out_row;
             let out = &mut output[o..o + out_row];
-            for cols in column_ranges(p) {
-                for ox0 in cols.clone().step_by(pixels) {
-                    let block = ox0..(ox0 + pixels).min(cols.end);
-                    for c0 in (0..d).step_by(part) {
-                        let nc = part.min(d - c0);
-                        let mut acc = [init; BLOCK];
-                        // Whether every pixel of the block sees every filter column (the
-                        // columns in between lie between the first and the last).
-                        let inside = |k| outputs_seeing_tap(block.clone(), k, p.stride_w, p.pad_w, p.input_w) == block;
-                        let interior = inside(0) && inside(p.filter_w - 1);
-                        let pass = if ROW_PASS && interior { window_pass(ny, p.filter_w) } else { None };
-                        if let Some(pass) = pass {
-                            // The whole window in one pass, each accumulator read and
-                            // written once: one run of all the pixels' channels, or a run
-                            // per pixel.
+            for block in blocks(p, pixels) {
+                for c0 in (0..d).step_by(part) {
+                    let nc = part.min(d - c0);
+                    let mut acc = [init; BLOCK];
+                    // Whether every pixel of the block sees every filter column (the
+                    // columns in between lie between the first and the last).
+                    let inside = |k| outputs_seeing_tap(block.clone(), k, p.stride_w, p.pad_w, p.input_w) == block;
+                    let interior = inside(0) && inside(p.filter_w - 1);
+                    for row in rows.chunks_exact(in_row) {
+                        if ROW_PASS && interior && (2..=3).contains(&p.filter_w) {
+                            // The filter row's taps in one pass, the accumulators read
+                            // and written once (the common 2- and 3-wide windows).
                             let x = block.start * p.stride_w - p.pad_w;
+                            // One run of all the pixels' channels, or a run per pixel.
                             let len = if p.stride_w == 1 && nc == d { block.len() * d } else { nc };
                             for (j, dst) in acc[..block.len() * nc].chunks_exact_mut(len).enumerate() {
                                 let at = (x + j * p.stride_w) * d + c0;
-                                pass(dst, &rows[at..], in_row, d, &step);
-                            }
-                        }
-                        for row in rows.chunks_exact(in_row).take(if pass.is_some() { 0 } else { ny }) {
-                            for kx in 0..p.filter_w {
-                                let seen = outputs_seeing_tap(block.clone(), kx, p.stride_w, p.pad_w, p.input_w);
-                                if seen.is_empty() {
-                                    continue;
-                                }
-                                let x = seen.start * p.stride_w + kx - p.pad_w;
-                                let first = (seen.start - block.start) * nc;
-                                if p.stride_w == 1 && nc == d {
-                                    // The pixels' channels are one run in the input and in
-                                    // the block.
-                                    let n = seen.len() * d;
-                                    let src = &row[x * d..x * d + n];
-                                    for (a, v) in acc[first..first + n].iter_mut().zip(src) {
-                                        *a = step(*a, v.widen());
+                                let tap = |k: usize| &row[at + k * d..at + k * d + len];
+                                if p.filter_w == 2 {
+                                    for (a, (u, v)) in dst.iter_mut().zip(tap(0).iter().zip(tap(1))) {
+                                        *a = step(step(*a, u.widen()), v.widen());
                                     }
                                 } else {
-                                    let mut at = x * d + c0;
-                                    for dst in acc[first..first + seen.len() * nc].chunks_exact_mut(nc) {
-                                        for (a, v) in dst.iter_mut().zip(&row[at..at + nc]) {
-                                            *a = step(*a, v.widen());
-                                        }
-                                        at += p.stride_w * d;
+                                    let (t0, t1, t2) = (tap(0), tap(1), tap(2));
+                                    for (a, (u, (v, w))) in dst.iter_mut().zip(t0.iter().zip(t1.iter().zip(t2))) {
+                                        *a = step(step(step(*a, u.widen()), v.widen()), w.widen());
                                     }
                                 }
                             }
+                            continue;
                         }
-                        for (i, ox) in block.clone().enumerate() {
-                            // Interior windows hold the filter's width.
-                            let nx = if interior {
-                                p.filter_w
-                            } else {
-                                window(ox, p.stride_w, p.pad_w, p.filter_w, p.input_w).1
-                            };
-                            let count = (ny * nx) as i32;
-                            let dst = &mut out[ox * d + c0..ox * d + c0 + nc];
-                            for (dst, &a) in dst.iter_mut().zip(&acc[i * nc..(i + 1) * nc]) {
-                                *dst = T::narrow(clamp(finish(a, count), p.activation_min, p.activation_max));
+                        for kx in 0..p.filter_w {
+                            let seen = outputs_seeing_tap(block.clone(), kx, p.stride_w, p.pad_w, p.input_w);
+                            if seen.is_empty() {
+                                continue;
                             }
+                            let x = seen.start * p.stride_w + kx - p.pad_w;
+                            let first = (seen.start - block.start) * nc;
+                            if p.stride_w == 1 && nc == d {
+                                // The pixels' channels are one run in the input and in
+                                // the block.
+                                let n = seen.len() * d;
+                                let src = &row[x * d..x * d + n];
+                                for (a, v) in acc[first..first + n].iter_mut().zip(src) {
+                                    *a = step(*a, v.widen());
+                                }
+                            } else {
+                                let mut at = x * d + c0;
+                                for dst in acc[first..first + seen.len() * nc].chunks_exact_mut(nc) {
+                                    for (a, v) in dst.iter_mut().zip(&row[at..at + nc]) {
+                                        *a = step(*a, v.widen());
+                                    }
+                                    at += p.stride_w * d;
+                                }
+                            }
+                        }
+                    }
+                    for (i, ox) in block.clone().enumerate() {
+                        // Interior windows hold the filter's width.
+                        let nx = if interior {
+                            p.filter_w
+                        } else {
+                            window(ox, p.stride_w, p.pad_w, p.filter_w, p.input_w).1
+                        };
+                        let count = (ny * nx) as i32;
+                        let dst = &mut out[ox * d + c0..ox * d + c0 + nc];
+                        for (dst, &a) in dst.iter_mut().zip(&acc[i * nc..(i + 1) * nc]) {
+                            *dst = T::narrow(clamp(finish(a, count), p.activation_min, p.activation_max));
                         }
                     }
                 }
