@@ -24,7 +24,7 @@ const PINNED: &[(&str, u64)] = &[
     ("depthwise_k3x3_s2_same_d1_c1x2_in106x106", 2_619_250),
     ("add_same_n65536", 147_688),
     ("sub_same_n256", 531),
-    ("mul_bcast_n256", 656),
+    ("mul_same_n256", 625),
     ("avgpool_f3x3_s1_same_in128x128x1", 5_078_063),
     ("maxpool_f3x3_s1_same_in128x128x1", 4_978_219),
     ("concat_64x3_64x13_axis2", 9_063),

@@ -694,6 +694,7 @@ void add_s8(const AddParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, cons
 void add_s16(const AddParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void add_i32(const AddI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
 void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
+void mul_s8_rows(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output);
 void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output);
 void mul_i32(const MulI32Params *p, const int32_t *in1, const int32_t *in2, int32_t *output);
 void prelu_s8(const PreluParams *p, const tinyml_i8 *input, const tinyml_i8 *alpha, tinyml_i8 *output);

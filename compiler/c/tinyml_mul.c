@@ -21,6 +21,12 @@ void mul_s8(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tiny
     }
 }
 
+/* mul_s8 where one input is a row repeated over the other (the Rust runtime's
+   mul_s8_rows skips the broadcast analysis there; here the same loop). */
+void mul_s8_rows(const MulParams *p, const tinyml_i8 *in1, const tinyml_i8 *in2, tinyml_i8 *output) {
+    mul_s8(p, in1, in2, output);
+}
+
 void mul_s16(const MulParams *p, const int16_t *in1, const int16_t *in2, int16_t *output) {
     const int32_t n = tinyml_broadcast_len(&p->shape);
     TinymlBroadcastIter it;

@@ -351,24 +351,28 @@ proptest! {
         prop_assert_eq!(&a, &c);
     }
 
-    /// Pointwise layers of 16 to 48 input channels, which run one group of four output
+    /// Pointwise layers of 1 to 48 input channels, which run one group of four output
     /// channels at a time over all pixels (`conv::pointwise`): output counts that are
     /// not multiples of four (an overlapping last group) and below four (the per-pixel
     /// path), strides 1 and 2 on each axis (rows that skip input pixels, or end past the
     /// next row's start), any pixel count, right shifts only (the grouped path's
     /// condition) and, one case in eight, a left shift somewhere (the per-pixel path).
+    /// One case in eight has a lane whose requantization the grouped path without
+    /// Helium cannot do exactly (`simd::pointwise::GroupRequant`: a right shift of 0 or
+    /// above 21, or a multiplier below 2^30), which takes its per-pixel fallback.
     #[test]
     fn pointwise_by_groups_matches_reference(
         (ih, iw) in (1usize..13, 1usize..13),
         (sh, sw) in (1usize..3, 1usize..3),
         batches in 1usize..3,
-        in_c in 16usize..49,
+        in_c in 1usize..49,
         out_c in 1usize..41,
         in_zp in -128i32..128,
         out_zp in -128i32..128,
         (amin, amax) in activation(),
         has_bias in any::<bool>(),
         left_shift in proptest::bool::weighted(0.125),
+        odd_lane in proptest::option::weighted(0.125, (0i32..3, -31i32..-21)),
         seed in any::<u64>(),
     ) {
         let (oh, ow) = (ih.div_ceil(sh), iw.div_ceil(sw));
@@ -389,6 +393,13 @@ proptest! {
         }
         if left_shift {
             shift[out_c / 2] = 2;
+        }
+        let mut mult = mult;
+        match odd_lane {
+            Some((0, _)) => shift[out_c - 1] = 0,
+            Some((1, s)) => shift[out_c - 1] = s,
+            Some(_) => mult[out_c - 1] = (1 << 29) + 12_345,
+            None => {}
         }
         let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
         let n = batches * oh * ow * out_c;

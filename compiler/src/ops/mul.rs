@@ -7,7 +7,7 @@ use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::{activation_range, quantize_multiplier};
 use crate::graph::{Activation, DType, Options};
-use tinyml_runtime::kernels::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
+use tinyml_runtime::kernels::mul::{mul_i32, mul_s16, mul_s8, mul_s8_rows, MulI32Params, MulParams};
 
 /// The runtime function of MUL for element `T`; MUL counts one MAC per output element.
 fn mul_fn<P: HasShape, T>(
@@ -102,7 +102,13 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     };
     let (kernel, inputs): (Box<dyn Kernel>, _) = if dtype == DType::I8 {
         let (operands, i) = Operands::<i8>::lower(cx)?;
-        (Box::new(Binary { op: "MUL", params, operands, f: mul_fn("MulParams", "mul_s8", mul_s8) }), i)
+        // One input repeated as rows of the other: decided here, once, not on every call.
+        let f = if shape.repeated_row().is_some() {
+            mul_fn("MulParams", "mul_s8_rows", mul_s8_rows)
+        } else {
+            mul_fn("MulParams", "mul_s8", mul_s8)
+        };
+        (Box::new(Binary { op: "MUL", params, operands, f }), i)
     } else {
         let (operands, i) = Operands::<i16>::lower(cx)?;
         (Box::new(Binary { op: "MUL", params, operands, f: mul_fn("MulParams", "mul_s16", mul_s16) }), i)

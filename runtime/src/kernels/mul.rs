@@ -71,6 +71,34 @@ pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     mul_s8_reference(p, in1, in2, output);
 }
 
+/// [`mul_s8`] where the model compiler found one input repeated as rows of the other
+/// ([`Broadcast::repeated_row`]: a per-channel operand), so that no call repeats the
+/// broadcast analysis (in a layer of 256 elements, about a tenth of its instructions):
+/// the repeated input is the shorter slice (or, both as long as the output, input 2)
+/// and its length is the row's. Without the optimized MUL's conditions, or with
+/// `reference-kernels`, the reference loop over `p.shape`. On Arm cores without Helium,
+/// [`mul_s8`] itself: there the per-element loop dominates, and this function's own
+/// copy of it measured slower on the M33 (16.99 against 15.43 instructions per element
+/// on 256, 16.81 against 14.75 on 65,536: LLVM schedules the two loops differently).
+pub fn mul_s8_rows(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
+    if cfg!(all(target_arch = "arm", not(tinyml_mve))) {
+        return mul_s8(p, in1, in2, output);
+    }
+    #[cfg(not(feature = "reference-kernels"))]
+    if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
+        let in1_repeats = in1.len() < output.len();
+        // MUL commutes: where input 1 repeats, input 2 runs over its rows.
+        let q = mul_quant(p, in1_repeats);
+        if in1_repeats {
+            simd::mul_rows_s8(&q, in2, in1, output);
+        } else {
+            simd::mul_rows_s8(&q, in1, in2, output);
+        }
+        return;
+    }
+    mul_s8_reference(p, in1, in2, output);
+}
+
 /// The constants of the optimized int8 MUL (`swap`: input 2's offset first, for a call
 /// with the inputs traded).
 #[cfg(not(feature = "reference-kernels"))]

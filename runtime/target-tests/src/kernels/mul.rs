@@ -1,4 +1,5 @@
-//! int8 MUL (the vector loop of `mul_s8`) against the reference loop: multipliers in
+//! int8 MUL (the vector loop of `mul_s8`, and `mul_s8_rows` where one input is a
+//! repeated row) against the reference loop: multipliers in
 //! `[2^30, 2^31)` (exactly `2^30` one time in eight), right shifts of 1 to 22 (and, one
 //! time in eight, shifts the vector loop declines), random zero points and clamps, over
 //! random broadcasts (same shape, per channel, scalar, rows, columns; up to four
@@ -10,7 +11,7 @@ use crate::kernels::add::random_broadcast;
 use crate::params;
 use crate::rng::Rng;
 use crate::Outcome;
-use tinyml_runtime::kernels::mul::{mul_s8, mul_s8_reference, MulParams};
+use tinyml_runtime::kernels::mul::{mul_s8, mul_s8_reference, mul_s8_rows, MulParams};
 
 /// Draws and checks one case.
 pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
@@ -38,5 +39,13 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     mul_s8(&p, in1, in2, &mut b.got[..n]);
     check::guard(case, &p, &b.got, n);
     check::equal(case, "int8", &p, &b.want[..n], &mut b.got[..n]);
+    // Where one input is a row repeated over the other, the compiler emits
+    // `mul_s8_rows`, which takes the row from the shorter slice.
+    if shape.repeated_row().is_some() {
+        check::prepare(&b.want[..n], &mut b.got);
+        mul_s8_rows(&p, in1, in2, &mut b.got[..n]);
+        check::guard(case, &p, &b.got, n);
+        check::equal(case, "int8 rows", &p, &b.want[..n], &mut b.got[..n]);
+    }
     Outcome::Checked
 }
