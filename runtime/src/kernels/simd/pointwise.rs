@@ -44,7 +44,9 @@ pub fn pointwise_group4(x: &[i8], k: usize, w: &[i8], group: &Group4, q: OutQuan
         unsafe { super::mve_pointwise::group(x.as_ptr(), w.as_ptr(), k, group, q, grid, out.as_mut_ptr()) };
         return;
     }
-    if let Some(rq) = GroupRequant::exact_for(group, q) {
+    // Not on Helium, where the routine above takes the grids this would (its fallbacks
+    // are rare: deep columns, left shifts), and the copy cost 2.3 KB of code per image.
+    if let Some(rq) = GroupRequant::exact_for(group, q).filter(|_| !cfg!(tinyml_mve)) {
         return by_pixels(x, k, w, group, rq, grid, out);
     }
     let groups = core::slice::from_ref(group);
