@@ -100,7 +100,7 @@ mod tests {
             copy[..2].copy_from_slice(&[a, b]);
             let p = ConcatParams { outer: 3, inputs: 2, copy };
             let x: [i8; 3 * 64] = core::array::from_fn(|i| i as i8);
-            let y: [i8; 3 * 64] = core::array::from_fn(|i| -(i as i8) - 1);
+            let y: [i8; 3 * 64] = core::array::from_fn(|i| !(i as i8));
             let mut out = [0i8; 3 * 128];
             concatenation(&p, &[&x[..3 * a], &y[..3 * b]], &mut out);
             for k in 0..3 {

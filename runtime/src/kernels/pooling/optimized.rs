@@ -93,7 +93,7 @@ fn pool<T: PoolElem>(
                     // Whether every pixel of the block sees every filter column (the
                     // columns in between lie between the first and the last).
                     let inside = |k| outputs_seeing_tap(block.clone(), k, p.stride_w, p.pad_w, p.input_w) == block;
-                    let interior = inside(0) && inside(p.filter_w - 1);
+                    let interior = p.filter_w > 0 && inside(0) && inside(p.filter_w - 1);
                     for row in rows.chunks_exact(in_row) {
                         if ROW_PASS && interior && (2..=3).contains(&p.filter_w) {
                             // The filter row's taps in one pass, the accumulators read
