@@ -42,29 +42,15 @@ pub fn split<T: Copy>(p: &ConcatParams, input: &[T], outputs: &mut [&mut [T]]) {
     }
 }
 
-/// Elements below which the optimized kernels copy a block inline rather than calling
-/// `memcpy`, whose call and alignment checks cost about 35 instructions (the blocks of a
-/// concatenation along the channels are a few bytes per pixel).
-const INLINE_COPY: usize = 32;
-
-/// `dst.copy_from_slice(src)`: the reference's `memcpy` per block, or, in the optimized
-/// kernels, short blocks copied four elements at a time (fixed-size copies, which the
-/// compiler emits as loads and stores rather than a call).
+/// `dst.copy_from_slice(src)`: the reference's `memcpy` per block, as TFLM's; in the
+/// optimized kernels short blocks (a concatenation along the channels copies a few bytes
+/// per pixel) inline, `simd::copy_short`.
 #[inline(always)]
 fn copy_block<T: Copy>(dst: &mut [T], src: &[T]) {
-    if cfg!(feature = "reference-kernels") || dst.len() > INLINE_COPY {
-        dst.copy_from_slice(src);
-        return;
-    }
-    let src = &src[..dst.len()];
-    let mut d = dst.chunks_exact_mut(4);
-    let mut s = src.chunks_exact(4);
-    for (d, s) in (&mut d).zip(&mut s) {
-        d.copy_from_slice(s);
-    }
-    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-        *d = *s;
-    }
+    #[cfg(feature = "reference-kernels")]
+    dst.copy_from_slice(src);
+    #[cfg(not(feature = "reference-kernels"))]
+    crate::kernels::simd::copy_short(dst, src);
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Byte moves of the convolution's im2col (window rows into the column, padding rows):
 //! on Helium tail-predicated vector loops (`mve_conv.rs`), elsewhere word copies for
-//! short runs and `copy_from_slice`/`fill` for long ones.
+//! short runs and `copy_from_slice`/`fill` for long ones; and [`copy_short`], the word
+//! copies for any element type (the concatenation's short blocks).
 
 /// `dst.copy_from_slice(&src[..dst.len()])`.
 #[inline(always)]
@@ -16,20 +17,30 @@ pub fn copy_i8(dst: &mut [i8], src: &[i8]) {
         }
     }
     #[cfg(not(tinyml_mve))]
-    {
-        // A `memcpy` call costs about 35 instructions for a few bytes: words, then bytes.
-        if n > 32 {
-            dst.copy_from_slice(src);
-            return;
-        }
-        let mut d = dst.chunks_exact_mut(4);
-        let mut s = src.chunks_exact(4);
-        for (d, s) in (&mut d).zip(&mut s) {
-            d.copy_from_slice(s);
-        }
-        for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
-            *d = *s;
-        }
+    copy_short(dst, src);
+}
+
+/// Elements up to which [`copy_short`] copies inline rather than calling `memcpy`, whose
+/// call and alignment checks cost about 35 instructions for a few bytes.
+const INLINE_COPY: usize = 32;
+
+/// `dst.copy_from_slice(&src[..dst.len()])` for any element type: up to [`INLINE_COPY`]
+/// elements four at a time (fixed-size copies, which the compiler emits as loads and
+/// stores rather than a call), then the rest one by one; longer runs by `memcpy`.
+#[inline(always)]
+pub fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
+    let src = &src[..dst.len()];
+    if dst.len() > INLINE_COPY {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut d = dst.chunks_exact_mut(4);
+    let mut s = src.chunks_exact(4);
+    for (d, s) in (&mut d).zip(&mut s) {
+        d.copy_from_slice(s);
+    }
+    for (d, s) in d.into_remainder().iter_mut().zip(s.remainder()) {
+        *d = *s;
     }
 }
 

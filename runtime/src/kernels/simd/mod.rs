@@ -31,7 +31,7 @@ mod mve_pointwise;
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
-pub use bytes::{copy_i8, fill_i8};
+pub use bytes::{copy_i8, copy_short, fill_i8};
 pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
 #[cfg(tinyml_mve)]
 pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
