@@ -25,8 +25,8 @@ const PINNED: &[(&str, u64)] = &[
     ("add_same_n65536", 147_688),
     ("sub_same_n256", 531),
     ("mul_same_n256", 563),
-    ("avgpool_f3x3_s1_same_in128x128x1", 827_188),
-    ("maxpool_f3x3_s1_same_in128x128x1", 424_906),
+    ("avgpool_f3x3_s1_same_in128x128x1", 817_063),
+    ("maxpool_f3x3_s1_same_in128x128x1", 403_563),
     ("concat_64x3_64x13_axis2", 5_313),
 ];
 

@@ -50,17 +50,24 @@ fn outputs_seeing_tap(outputs: Range<usize>, k: usize, stride: usize, pad: usize
     lo..hi.min(outputs.end).max(lo)
 }
 
-/// The output columns in blocks of at most `pixels`, none straddling the edge between
-/// the columns whose window crosses the left or right border and those inside.
-fn blocks(p: &PoolParams, pixels: usize) -> impl Iterator<Item = Range<usize>> {
+/// The output columns in three ranges: the windows crossing the left border, the
+/// windows inside the image (they see the first and the last filter column, so every
+/// one), the windows crossing the right border.
+fn column_ranges(p: &PoolParams) -> [Range<usize>; 3] {
     let all = 0..p.output_w;
     let first = outputs_seeing_tap(all.clone(), 0, p.stride_w, p.pad_w, p.input_w);
     let last = outputs_seeing_tap(all, p.filter_w.max(1) - 1, p.stride_w, p.pad_w, p.input_w);
     let lo = first.start.max(last.start);
     let hi = first.end.min(last.end).max(lo);
     [0..lo, lo..hi, hi..p.output_w]
-        .into_iter()
-        .flat_map(move |seg| seg.clone().step_by(pixels).map(move |ox0| ox0..(ox0 + pixels).min(seg.end)))
+}
+
+/// The output columns in blocks of at most `pixels`, none straddling two of `columns`
+/// ([`column_ranges`]), each with whether its windows are inside the image.
+fn blocks(columns: &[Range<usize>; 3], pixels: usize) -> impl Iterator<Item = (Range<usize>, bool)> + '_ {
+    columns.iter().enumerate().flat_map(move |(i, seg)| {
+        seg.clone().step_by(pixels).map(move |ox0| (ox0..(ox0 + pixels).min(seg.end), i == 1))
+    })
 }
 
 #[inline(always)]
@@ -79,6 +86,7 @@ fn pool<T: PoolElem>(
     let (in_row, out_row) = (p.input_w * d, p.output_w * d);
     // Whole pixels per block, or one pixel's channels in parts.
     let (pixels, part) = if d <= BLOCK { (BLOCK / d, d) } else { (1, BLOCK) };
+    let columns = column_ranges(p);
     for b in 0..p.batches {
         let image = &input[b * p.input_h * in_row..(b + 1) * p.input_h * in_row];
         for oy in 0..p.output_h {
@@ -86,14 +94,12 @@ fn pool<T: PoolElem>(
             let rows = &image[y0 * in_row..(y0 + ny) * in_row];
             let o = (b * p.output_h + oy) * out_row;
             let out = &mut output[o..o + out_row];
-            for block in blocks(p, pixels) {
+            for (block, interior) in blocks(&columns, pixels) {
+                // Every pixel of an interior block sees every filter column.
+                let interior = interior && p.filter_w > 0;
                 for c0 in (0..d).step_by(part) {
                     let nc = part.min(d - c0);
                     let mut acc = [init; BLOCK];
-                    // Whether every pixel of the block sees every filter column (the
-                    // columns in between lie between the first and the last).
-                    let inside = |k| outputs_seeing_tap(block.clone(), k, p.stride_w, p.pad_w, p.input_w) == block;
-                    let interior = p.filter_w > 0 && inside(0) && inside(p.filter_w - 1);
                     for row in rows.chunks_exact(in_row) {
                         if ROW_PASS && interior && (2..=3).contains(&p.filter_w) {
                             // The filter row's taps in one pass, the accumulators read
