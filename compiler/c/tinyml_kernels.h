@@ -716,10 +716,11 @@ void minimum_f32(const Broadcast *shape, const float *in1, const float *in2, flo
 /* Elementwise kernels whose Rust version takes the length from its slices get the
  * element count `n` as a last argument (the C export appends it). */
 
-/* LOGISTIC and TANH. */
-void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+/* LOGISTIC and TANH (int8 `packed`: the 256-byte table the optimized Rust kernels read,
+   runtime/src/kernels/lookup.rs; NULL here). */
+void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output, int32_t n);
 void logistic_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
-void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output, int32_t n);
 void tanh_s16(const Sigmoid16Params *p, const int16_t *input, int16_t *output, int32_t n);
 /* One int16 LOGISTIC or TANH value (tinyml_logistic.c), for the LSTM's gates. */
 int16_t tinyml_logistic16(const Sigmoid16Params *p, int16_t x);
@@ -766,14 +767,16 @@ void l2_normalization_f32(const L2NormParams *p, const float *input, float *outp
 void log_softmax_s8(const LogSoftmaxParams *p, const tinyml_i8 *input, tinyml_i8 *output);
 void log_softmax_f32(const LogSoftmaxParams *p, const float *input, float *output);
 
-/* RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
-void relu_s8(const ReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
-void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
-void leaky_relu_s8(const LeakyReluParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+/* RELU, RELU6, LEAKY_RELU, HARD_SWISH (int8 `packed`: as LOGISTIC's). */
+void relu_s8(const ReluParams *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output, int32_t n);
+void relu6_s8(const Relu6Params *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output, int32_t n);
+void leaky_relu_s8(const LeakyReluParams *p, const tinyml_i8 *input, const int32_t *packed,
+                   tinyml_i8 *output, int32_t n);
 void relu_s16(const ReluParams *p, const int16_t *input, int16_t *output, int32_t n);
 void relu6_s16(const Relu6Params *p, const int16_t *input, int16_t *output, int32_t n);
 void leaky_relu_s16(const LeakyReluParams *p, const int16_t *input, int16_t *output, int32_t n);
-void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n);
+void hard_swish_s8(const HardSwishParams *p, const tinyml_i8 *input, const int32_t *packed,
+                   tinyml_i8 *output, int32_t n);
 
 /* SVDF: svdf_s8::<T> is svdf_s8_T (T: the time weights' and state's type). The state
  * is updated in place and kept by the caller between invocations. */

@@ -10,8 +10,10 @@
 /* Integer bits of the rescaled int8 input (Q4.27), TFLM kInputIntegerBits. */
 #define TINYML_SIGMOID_INPUT_INTEGER_BITS 4
 
-void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n) {
+void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output,
+                 int32_t n) {
     int32_t i;
+    (void)packed; /* the optimized Rust kernels' table (runtime/src/kernels/lookup.rs) */
     for (i = 0; i < n; ++i) {
         const int32_t x = (int32_t)input[i] - p->input_zero_point;
         if (x <= -p->input_range_radius) {
@@ -29,8 +31,10 @@ void logistic_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *outp
     }
 }
 
-void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, tinyml_i8 *output, int32_t n) {
+void tanh_s8(const SigmoidParams *p, const tinyml_i8 *input, const int32_t *packed, tinyml_i8 *output,
+             int32_t n) {
     int32_t i;
+    (void)packed; /* the optimized Rust kernels' table (runtime/src/kernels/lookup.rs) */
     for (i = 0; i < n; ++i) {
         const int32_t x = (int32_t)input[i] - p->input_zero_point;
         if (x <= -p->input_range_radius) {

@@ -256,7 +256,7 @@ mod tests {
             let input = [200u8];
             assert_eq!(p.run(&[&input]).expect("runs"), speed.run(&[&input]).expect("runs"), "{mode:?}");
             let rust = crate::codegen::rust::generate_with(&p, &Default::default());
-            assert!(rust.contains("relu_s8_in_place(&L1_PARAMS, st0)"), "{rust}");
+            assert!(rust.contains("relu_s8_in_place(&L1_PARAMS, st0, &L1_TABLE.0)"), "{rust}");
         }
     }
 }

@@ -23,7 +23,10 @@ The grid (see `--help` for the families):
 - ADD, SUB, MUL: 16 to 65,536 elements in powers of 4, both operands variable, same
   shape ([1, n/16, 16]) and a per-channel broadcast ([1, n/16, 16] with [1, 1, 16]).
 - AVERAGE_POOL_2D, MAX_POOL_2D (2x2 stride 2 VALID, 3x3 stride 1 SAME on 1, 8, 16, 64
-  channels) and CONCATENATION (four shapes): reported, never bounded.
+  channels) and CONCATENATION (four shapes).
+- The activations that run as layers of their own (`activation`): RELU, RELU6,
+  LEAKY_RELU (alpha 0.2), HARD_SWISH, LOGISTIC and TANH on 16, 256, 4,096 and 65,536
+  elements ([1, n/16, 16]), with the oracle's random input quantization.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tflbuild as tb  # noqa: E402
 from casekit import float_range, random_tensor  # noqa: E402
+from cases_elementwise import _relu_like, _unary_fixed  # noqa: E402
 from cases_nn import _conv_like, _pool  # noqa: E402
 from cases_shape import _concat  # noqa: E402
 
@@ -53,7 +57,9 @@ KERNELS = [(1, 1), (3, 3), (5, 3), (7, 1)]
 TARGET_MACS = 50_000
 MIN_PIXELS, MAX_PIXELS = 16, 4096
 ELEMENTWISE_SIZES = [16 * 4**k for k in range(7)]  # 16 .. 65,536
-FAMILIES = ["conv", "depthwise", "add", "sub", "mul", "avgpool", "maxpool", "concat"]
+FAMILIES = ["conv", "depthwise", "add", "sub", "mul", "avgpool", "maxpool", "concat", "activation"]
+ACTIVATIONS = ["RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "LOGISTIC", "TANH"]
+ACTIVATION_SIZES = [16, 256, 4096, 65536]
 
 
 def conv_out_channels(cin: int) -> int:
@@ -172,15 +178,38 @@ def concat_cells(_family):
     return cells
 
 
+def _activation(rng, op, shape):
+    """One int8 activation layer: the RELU family with a requantizing output (RELU6 its
+    input's), LOGISTIC and TANH with their fixed output quantization."""
+    if op in ("LOGISTIC", "TANH"):
+        return _unary_fixed(rng, op, dict(shape=shape, dtype="int8", in_scale=0.05))[0]
+    p = dict(shape=shape, alpha=0.2) if op == "LEAKY_RELU" else dict(shape=shape)
+    return _relu_like(rng, op, p)[0]
+
+
+def activation_cells(_family):
+    cells = []
+    for op in ACTIVATIONS:
+        for n in ACTIVATION_SIZES:
+            shape = [1, n // 16, 16]
+            name = f"{op.lower()}_n{n}"
+            params = dict(op=op, shape=shape)
+            cells.append((name, params, 0, n, lambda rng, op=op, shape=shape: _activation(rng, op, shape)))
+    return cells
+
+
 def quick(family, params, elements):
     """The `--quick` subset: 3, 16 and 64 channels, SAME, dilation 1; elementwise at 256,
-    4,096 and 65,536 elements; pools on 8 channels; one concatenation."""
+    4,096 and 65,536 elements; pools on 8 channels; one concatenation; activations at
+    4,096 elements."""
     if family in ("conv", "depthwise"):
         return params["in_channels"] in (3, 16, 64) and params["padding"] == "SAME" and params["dilation"] == 1
     if family in ("add", "sub", "mul"):
         return elements in (256, 4096, 65536)
     if family in ("avgpool", "maxpool"):
         return params["input"][3] == 8
+    if family == "activation":
+        return elements == 4096
     return params["inputs"][0] == [1, 64, 8]
 
 
@@ -193,6 +222,7 @@ BUILDERS = {
     "avgpool": pool_cells,
     "maxpool": pool_cells,
     "concat": concat_cells,
+    "activation": activation_cells,
 }
 
 

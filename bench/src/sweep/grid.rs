@@ -29,11 +29,14 @@ pub enum Family {
     MaxPool,
     /// CONCATENATION.
     Concat,
+    /// The int8 activations that run as layers of their own (RELU, RELU6, LEAKY_RELU,
+    /// HARD_SWISH, LOGISTIC, TANH).
+    Activation,
 }
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Conv,
         Family::Depthwise,
         Family::Add,
@@ -42,6 +45,7 @@ impl Family {
         Family::AvgPool,
         Family::MaxPool,
         Family::Concat,
+        Family::Activation,
     ];
 
     /// The name in `--family`, the manifest and the reports.
@@ -55,6 +59,7 @@ impl Family {
             Family::AvgPool => "avgpool",
             Family::MaxPool => "maxpool",
             Family::Concat => "concat",
+            Family::Activation => "activation",
         }
     }
 

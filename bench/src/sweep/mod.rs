@@ -48,7 +48,7 @@ pub struct Cmd {
 
 /// Usage of the subcommand.
 pub const USAGE: &str =
-    "usage: tinyml-bench sweep [--board B]... [--family conv|depthwise|add|sub|mul|avgpool|maxpool|concat]... \
+    "usage: tinyml-bench sweep [--board B]... [--family conv|depthwise|add|sub|mul|avgpool|maxpool|concat|activation]... \
      [--variant ref|opt]... [--cell NAME]... [--quick] [--json FILE] [--enforce-bounds] [--opt-level L]";
 
 impl Cmd {
@@ -85,7 +85,7 @@ impl Cmd {
         let rows = measure(cfg, &self.options)?;
         println!(
             "opt-level {}; emulated instructions (QEMU -icount shift=0, SysTick) per MAC, or per output element \
-             for elementwise, pools and concatenation\n",
+             for elementwise, pools, concatenation and activations\n",
             cfg.opt_level
         );
         print!("{}", report::summary(&rows));

@@ -9,6 +9,7 @@ use crate::graph::DType;
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
+use tinyml_runtime::kernels::lookup::{lookup_s8_pack, LOOKUP_S8_WORDS};
 
 /// Integer bits of the rescaled input, TFLM `kInputIntegerBits` for int8.
 const INPUT_INTEGER_BITS: i32 = 4;
@@ -18,6 +19,9 @@ const INPUT_INTEGER_BITS: i32 = 4;
 pub struct Sigmoid {
     params: Params,
     is_tanh: bool,
+    /// On int8, the table form ([`lookup_s8_pack`]), which the optimized kernels read
+    /// in place of the fixed-point exponential.
+    packed: Vec<i32>,
 }
 
 /// The parameters by activation type.
@@ -113,7 +117,7 @@ pub fn sigmoid_params(cx: &LowerCx, is_tanh: bool) -> Result<Lowered, CompileErr
     }
     let params = if input.dtype == DType::I16 { sigmoid16_params(cx, is_tanh)? } else { sigmoid8_params(cx, is_tanh)? };
     Ok(Lowered {
-        kernel: Box::new(Sigmoid { params, is_tanh }),
+        kernel: Box::new(Sigmoid::new(params, is_tanh)),
         inputs: vec![cx.input_id(0)?],
         outputs: vec![cx.output_id(0)?],
     })
@@ -167,7 +171,25 @@ pub fn lower_tanh(cx: &LowerCx) -> Result<Lowered, CompileError> {
     sigmoid_params(cx, true)
 }
 
+impl Sigmoid {
+    fn new(params: Params, is_tanh: bool) -> Self {
+        use tinyml_runtime::kernels::tanh::tanh_s8;
+        let mut packed = vec![0; LOOKUP_S8_WORDS];
+        let words = match &params {
+            Params::I8(p) if is_tanh => lookup_s8_pack(|x, y| tanh_s8(p, x, &[], y), &mut packed),
+            Params::I8(p) => lookup_s8_pack(|x, y| logistic_s8(p, x, &[], y), &mut packed),
+            Params::I16(_) => 0,
+        };
+        packed.truncate(words);
+        Sigmoid { params, is_tanh, packed }
+    }
+}
+
 impl Kernel for Sigmoid {
+    fn const_bytes(&self) -> usize {
+        4 * self.packed.len()
+    }
+
     fn in_place_inputs(&self) -> Vec<usize> {
         vec![0]
     }
@@ -186,9 +208,9 @@ impl Kernel for Sigmoid {
             Params::I8(p) => {
                 let (input, output) = io.io1::<i8, i8>()?;
                 if self.is_tanh {
-                    tanh_s8(p, input, output)
+                    tanh_s8(p, input, &self.packed, output)
                 } else {
-                    logistic_s8(p, input, output)
+                    logistic_s8(p, input, &self.packed, output)
                 }
             }
             Params::I16(p) => {
@@ -216,6 +238,11 @@ impl Kernel for Sigmoid {
                 ("s16", e.params("PARAMS", "Sigmoid16Params", p))
             }
         };
-        Call::new(format!("{module}_{f}"), vec![params, Arg::Input(0), Arg::Output])
+        let mut args = vec![params, Arg::Input(0), Arg::Output];
+        if f == "s8" {
+            let table = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+            args.insert(2, table);
+        }
+        Call::new(format!("{module}_{f}"), args)
     }
 }

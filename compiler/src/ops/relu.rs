@@ -11,6 +11,7 @@ use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::hard_swish::{hard_swish_s8, HardSwishParams};
+use tinyml_runtime::kernels::lookup::{lookup_s8_pack, LOOKUP_S8_WORDS};
 use tinyml_runtime::kernels::relu::{
     leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
 };
@@ -75,7 +76,33 @@ fn type_range(dtype: DType) -> (i32, i32) {
     }
 }
 
-fn lowered(cx: &LowerCx, kernel: Relu) -> Result<Lowered, CompileError> {
+/// A lowered activation with, on int8, its table form ([`lookup_s8_pack`]: the
+/// arithmetic's 256 outputs, or its two bounds where they are a clamp), which the
+/// optimized kernels read in place of the arithmetic.
+#[derive(Debug)]
+struct Activation {
+    op: Relu,
+    packed: Vec<i32>,
+}
+
+impl Relu {
+    /// The int8 table form, or nothing for int16 (65,536 entries would not pay).
+    fn lookup_table(&self) -> Vec<i32> {
+        let mut packed = vec![0; LOOKUP_S8_WORDS];
+        let words = match self {
+            Relu::Relu(p, false) => lookup_s8_pack(|x, y| relu_s8(p, x, &[], y), &mut packed),
+            Relu::Relu6(p, false) => lookup_s8_pack(|x, y| relu6_s8(p, x, &[], y), &mut packed),
+            Relu::Leaky(p, false) => lookup_s8_pack(|x, y| leaky_relu_s8(p, x, &[], y), &mut packed),
+            Relu::HardSwish(p) => lookup_s8_pack(|x, y| hard_swish_s8(p, x, &[], y), &mut packed),
+            _ => 0,
+        };
+        packed.truncate(words);
+        packed
+    }
+}
+
+fn lowered(cx: &LowerCx, op: Relu) -> Result<Lowered, CompileError> {
+    let kernel = Activation { packed: op.lookup_table(), op };
     Ok(Lowered { kernel: Box::new(kernel), inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })
 }
 
@@ -173,9 +200,9 @@ pub fn lower_hard_swish(cx: &LowerCx) -> Result<Lowered, CompileError> {
     lowered(cx, Relu::HardSwish(params))
 }
 
-impl Kernel for Relu {
+impl Kernel for Activation {
     fn op_name(&self) -> &'static str {
-        match self {
+        match self.op {
             Relu::Relu(..) => "RELU",
             Relu::Relu6(..) => "RELU6",
             Relu::Leaky(..) => "LEAKY_RELU",
@@ -183,15 +210,20 @@ impl Kernel for Relu {
         }
     }
 
+    fn const_bytes(&self) -> usize {
+        4 * self.packed.len()
+    }
+
     fn execute(&self, io: &mut OpIo<'_>) -> Result<(), tinyml_runtime::Error> {
-        match self {
-            Relu::Relu(p, false) => io.run1(|i, o| relu_s8(p, i, o)),
+        let t = &self.packed[..];
+        match &self.op {
+            Relu::Relu(p, false) => io.run1(|i, o| relu_s8(p, i, t, o)),
             Relu::Relu(p, true) => io.run1(|i, o| relu_s16(p, i, o)),
-            Relu::Relu6(p, false) => io.run1(|i, o| relu6_s8(p, i, o)),
+            Relu::Relu6(p, false) => io.run1(|i, o| relu6_s8(p, i, t, o)),
             Relu::Relu6(p, true) => io.run1(|i, o| relu6_s16(p, i, o)),
-            Relu::Leaky(p, false) => io.run1(|i, o| leaky_relu_s8(p, i, o)),
+            Relu::Leaky(p, false) => io.run1(|i, o| leaky_relu_s8(p, i, t, o)),
             Relu::Leaky(p, true) => io.run1(|i, o| leaky_relu_s16(p, i, o)),
-            Relu::HardSwish(p) => io.run1(|i, o| hard_swish_s8(p, i, o)),
+            Relu::HardSwish(p) => io.run1(|i, o| hard_swish_s8(p, i, t, o)),
         }
     }
 
@@ -203,13 +235,19 @@ impl Kernel for Relu {
         e.use_path("tinyml_runtime::kernels::relu::*");
         e.use_path("tinyml_runtime::kernels::hard_swish::*");
         let suffix = |s16: &bool| if *s16 { "s16" } else { "s8" };
-        let (f, p) = match self {
-            Relu::Relu(p, s16) => (format!("relu_{}", suffix(s16)), e.params("PARAMS", "ReluParams", p)),
-            Relu::Relu6(p, s16) => (format!("relu6_{}", suffix(s16)), e.params("PARAMS", "Relu6Params", p)),
-            Relu::Leaky(p, s16) => (format!("leaky_relu_{}", suffix(s16)), e.params("PARAMS", "LeakyReluParams", p)),
-            Relu::HardSwish(p) => ("hard_swish_s8".to_owned(), e.params("PARAMS", "HardSwishParams", p)),
+        let (f, p, s16) = match &self.op {
+            Relu::Relu(p, s16) => (format!("relu_{}", suffix(s16)), e.params("PARAMS", "ReluParams", p), *s16),
+            Relu::Relu6(p, s16) => (format!("relu6_{}", suffix(s16)), e.params("PARAMS", "Relu6Params", p), *s16),
+            Relu::Leaky(p, s16) => {
+                (format!("leaky_relu_{}", suffix(s16)), e.params("PARAMS", "LeakyReluParams", p), *s16)
+            }
+            Relu::HardSwish(p) => ("hard_swish_s8".to_owned(), e.params("PARAMS", "HardSwishParams", p), false),
         };
-        Call::new(f, vec![p, Arg::Input(0), Arg::Output])
+        if s16 {
+            return Call::new(f, vec![p, Arg::Input(0), Arg::Output]);
+        }
+        let table = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+        Call::new(f, vec![p, Arg::Input(0), table, Arg::Output])
     }
 }
 

@@ -1,6 +1,8 @@
 //! HARD_SWISH on int8 (TFLM `reference_ops::HardSwish`, quantized): 16-bit fixed point
 //! throughout, so every step wraps or saturates at 16 bits as TFLM's `int16_t` does.
 
+use crate::kernels::lookup::by_table;
+
 /// Constant parameters of an int8 HARD_SWISH (TFLM `HardSwishPrepare`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HardSwishParams {
@@ -56,7 +58,13 @@ fn saturating_shl16(x: i16, amount: i32) -> i16 {
 }
 
 /// `out = x * relu6(x + 3) / 6` in TFLM's fixed-point steps.
-pub fn hard_swish_s8(p: &HardSwishParams, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn hard_swish_s8(p: &HardSwishParams, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     for (o, &x) in output.iter_mut().zip(input) {
         let input_value = (i32::from(x) - p.input_zero_point) as i16;
         let hires = input_value.wrapping_mul(1 << 7);
@@ -105,7 +113,7 @@ mod tests {
             output_exponent: 0,
         };
         let mut out = [0i8; 1];
-        hard_swish_s8(&p, &[5], &mut out);
+        hard_swish_s8(&p, &[5], &[], &mut out);
         assert_eq!(out, [-7]);
     }
 }

@@ -6,13 +6,15 @@
 //! kernel over (the copy, the same elements of the buffer), and go on to the next chunk.
 //! Output element `i` depends only on input element `i`, so the result is the kernel's,
 //! byte for byte; the cost is one copy of the input through a small stack buffer and one
-//! kernel call per chunk.
+//! kernel call per chunk. An int8 activation with its table form needs neither: a table
+//! read or a clamp loads each element before it stores it.
 
 use super::add::{add_i32, add_s16, add_s8, AddI32Params, AddParams};
 use super::broadcast::Broadcast;
 use super::hard_swish::{hard_swish_s8, HardSwishParams};
 use super::int::QuantizedInt;
 use super::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
+use super::lookup::by_table_in_place;
 use super::mul::{mul_i32, mul_s16, mul_s8, MulI32Params, MulParams};
 use super::quantize::{requantize, RequantizeParams};
 use super::relu::{
@@ -123,17 +125,33 @@ macro_rules! unary_in_place {
 }
 
 unary_in_place! {
-    relu_s8_in_place = relu_s8(ReluParams, i8);
     relu_s16_in_place = relu_s16(ReluParams, i16);
-    relu6_s8_in_place = relu6_s8(Relu6Params, i8);
     relu6_s16_in_place = relu6_s16(Relu6Params, i16);
-    leaky_relu_s8_in_place = leaky_relu_s8(LeakyReluParams, i8);
     leaky_relu_s16_in_place = leaky_relu_s16(LeakyReluParams, i16);
-    hard_swish_s8_in_place = hard_swish_s8(HardSwishParams, i8);
-    logistic_s8_in_place = logistic_s8(SigmoidParams, i8);
     logistic_s16_in_place = logistic_s16(Sigmoid16Params, i16);
-    tanh_s8_in_place = tanh_s8(SigmoidParams, i8);
     tanh_s16_in_place = tanh_s16(Sigmoid16Params, i16);
+}
+
+/// The int8 activations, whose `packed` form ([`by_table_in_place`]) runs over the
+/// buffer directly, with no copy through the stack.
+macro_rules! lookup_in_place {
+    ($($name:ident = $kernel:ident($params:ty);)*) => {$(
+        #[doc = concat!("[`", stringify!($kernel), "`] writing over its input.")]
+        pub fn $name(p: &$params, buf: &mut [i8], packed: &[i32]) {
+            if !by_table_in_place(packed, buf) {
+                unary(buf, |input, out| $kernel(p, input, &[], out));
+            }
+        }
+    )*};
+}
+
+lookup_in_place! {
+    relu_s8_in_place = relu_s8(ReluParams);
+    relu6_s8_in_place = relu6_s8(Relu6Params);
+    leaky_relu_s8_in_place = leaky_relu_s8(LeakyReluParams);
+    hard_swish_s8_in_place = hard_swish_s8(HardSwishParams);
+    logistic_s8_in_place = logistic_s8(SigmoidParams);
+    tanh_s8_in_place = tanh_s8(SigmoidParams);
 }
 
 /// [`requantize`] from one type to the same, writing over its input.
@@ -203,9 +221,14 @@ mod tests {
         };
         let a = data(3);
         let mut want = [0; MAX];
-        relu_s8(&p, &a, &mut want);
-        let mut buf = a;
-        relu_s8_in_place(&p, &mut buf);
-        assert_eq!(buf, want);
+        relu_s8(&p, &a, &[], &mut want);
+        // Without and with the table form.
+        let mut table = [0i32; crate::kernels::lookup::LOOKUP_S8_WORDS];
+        let words = crate::kernels::lookup::lookup_s8_pack(|x, y| relu_s8(&p, x, &[], y), &mut table);
+        for packed in [&[][..], &table[..words]] {
+            let mut buf = a;
+            relu_s8_in_place(&p, &mut buf, packed);
+            assert_eq!(buf, want, "table {}", packed.len());
+        }
     }
 }

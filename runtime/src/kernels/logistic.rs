@@ -10,6 +10,7 @@
 
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::logistic;
+use crate::kernels::lookup::by_table;
 use crate::kernels::sigmoid::logistic16;
 
 pub use crate::kernels::sigmoid::{Sigmoid16Params, SigmoidParams};
@@ -19,7 +20,13 @@ pub use crate::kernels::sigmoid_lut::SIGMOID_TABLE_U16;
 const INPUT_INTEGER_BITS: i32 = 4;
 
 /// int8 LOGISTIC.
-pub fn logistic_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn logistic_s8(p: &SigmoidParams, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     for (o, &x) in output.iter_mut().zip(input) {
         let x = x as i32 - p.input_zero_point;
         *o = if x <= -p.input_range_radius {

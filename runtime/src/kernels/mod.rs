@@ -14,8 +14,9 @@
 //! `reference-kernels` feature is on. No operator module imports another: what several
 //! share lives in modules of its own, `geometry` (taps and windows), [`int`] (integer
 //! element types), [`broadcast`] (index arithmetic of binary elementwise operators),
-//! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables) and [`simd`] (the
-//! innermost primitives). Operators that only move elements share kernels too:
+//! [`sigmoid`] (LOGISTIC and TANH), [`packed`] (the constant tables), [`lookup`] (the
+//! 256-byte table of an int8 activation that runs alone) and [`simd`] (the innermost
+//! primitives). Operators that only move elements share kernels too:
 //! [`strided_copy`] (SLICE, STRIDED_SLICE, TRANSPOSE, BROADCAST_TO, FILL, ZEROS_LIKE) and
 //! [`concatenation`] (CONCATENATION and PACK; its inverse `split` for SPLIT, SPLIT_V and
 //! UNPACK).
@@ -62,6 +63,7 @@ pub mod int;
 pub mod l2_normalization;
 pub mod log_softmax;
 pub mod logistic;
+pub mod lookup;
 pub mod lstm;
 pub mod mean;
 pub mod minmax;

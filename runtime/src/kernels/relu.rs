@@ -3,6 +3,7 @@
 
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::int::QuantizedInt;
+use crate::kernels::lookup::by_table;
 
 /// Constant parameters of an int8 or int16 RELU (TFLM `CalculateReluOpData`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +36,13 @@ fn relu<T: QuantizedInt>(p: &ReluParams, input: &[T], output: &mut [T]) {
 }
 
 /// int8 RELU.
-pub fn relu_s8(p: &ReluParams, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn relu_s8(p: &ReluParams, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     relu(p, input, output);
 }
 
@@ -70,7 +77,13 @@ fn relu6<T: QuantizedInt>(p: &Relu6Params, input: &[T], output: &mut [T]) {
 }
 
 /// int8 RELU6.
-pub fn relu6_s8(p: &Relu6Params, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn relu6_s8(p: &Relu6Params, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     relu6(p, input, output);
 }
 
@@ -111,7 +124,13 @@ fn leaky_relu<T: QuantizedInt>(p: &LeakyReluParams, input: &[T], output: &mut [T
 }
 
 /// int8 LEAKY_RELU.
-pub fn leaky_relu_s8(p: &LeakyReluParams, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn leaky_relu_s8(p: &LeakyReluParams, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     leaky_relu(p, input, output);
 }
 
@@ -136,7 +155,7 @@ mod tests {
             activation_max: 127,
         };
         let mut out = [0i8; 4];
-        relu_s8(&p, &[-128, 4, 10, 127], &mut out);
+        relu_s8(&p, &[-128, 4, 10, 127], &[], &mut out);
         assert_eq!(out, [-3, -3, 0, 59]);
     }
 
@@ -144,7 +163,7 @@ mod tests {
     fn relu6_clamps_stored_values() {
         let p = Relu6Params { zero: -10, six: 50 };
         let mut out = [0i8; 4];
-        relu6_s8(&p, &[-128, -10, 20, 127], &mut out);
+        relu6_s8(&p, &[-128, -10, 20, 127], &[], &mut out);
         assert_eq!(out, [-10, -10, 20, 50]);
     }
 
@@ -160,7 +179,7 @@ mod tests {
             shift_alpha: -1,
         };
         let mut out = [0i8; 4];
-        leaky_relu_s8(&p, &[-128, -6, 0, 127], &mut out);
+        leaky_relu_s8(&p, &[-128, -6, 0, 127], &[], &mut out);
         assert_eq!(out, [-32, -2, 0, 127]);
     }
 }

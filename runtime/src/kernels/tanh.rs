@@ -11,12 +11,19 @@ use super::sigmoid::tanh16;
 pub use super::sigmoid::{Sigmoid16Params, SigmoidParams};
 use crate::fixedpoint::{multiply_by_quantized_multiplier, rounding_divide_by_pot};
 use crate::gemmlowp::tanh;
+use crate::kernels::lookup::by_table;
 
 /// Integer bits of the rescaled input (Q4.27), TFLM `kInputIntegerBits`.
 const INPUT_INTEGER_BITS: i32 = 4;
 
 /// int8 TANH.
-pub fn tanh_s8(p: &SigmoidParams, input: &[i8], output: &mut [i8]) {
+///
+/// With a form from [`lookup_s8_pack`](crate::kernels::lookup::lookup_s8_pack) in `packed`, a table read
+/// or a clamp ([`by_table`]); with `&[]` (always valid), the arithmetic.
+pub fn tanh_s8(p: &SigmoidParams, input: &[i8], packed: &[i32], output: &mut [i8]) {
+    if by_table(packed, input, output) {
+        return;
+    }
     for (o, &x) in output.iter_mut().zip(input) {
         let x = x as i32 - p.input_zero_point;
         *o = if x <= -p.input_range_radius {

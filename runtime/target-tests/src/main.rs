@@ -48,6 +48,7 @@ const KERNELS: &[(&str, Run)] = &[
     ("add", kernels::add::run),
     ("add_table", kernels::add::run_table),
     ("mul", kernels::mul::run),
+    ("activation_table", kernels::activation::run),
 ];
 
 #[cortex_m_rt::entry]

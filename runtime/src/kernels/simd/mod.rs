@@ -10,6 +10,7 @@
 mod bytes;
 pub mod depthwise;
 mod elementwise;
+mod lookup;
 mod out_quant;
 pub mod pointwise;
 mod run;
@@ -33,6 +34,7 @@ use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
 pub use bytes::{copy_i8, copy_short, fill_i8};
 pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
+pub use lookup::{clamp_s8, clamp_s8_in_place, lookup_s8, lookup_s8_in_place};
 #[cfg(tinyml_mve)]
 pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 #[cfg(tinyml_mve)]

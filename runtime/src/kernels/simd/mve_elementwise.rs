@@ -742,3 +742,33 @@ pub unsafe fn mul_blocks_s8(q: &MulQuant, a: *const i8, b: *const i8, out: *mut 
     }
     with_shift16!(q.right_shift, body)
 }
+
+/// `n` elements of [`super::lookup::lookup_s8`]: per 16 bytes, one load, one gather of
+/// 16 table bytes indexed by them as `u8` (`vldrb.u8 q1, [table, q0]`) and one store,
+/// the last partial vector masked by tail predication. Each block is loaded before it
+/// is stored, so `input` may equal `out`.
+///
+/// # Safety
+/// `input` valid for `n` reads, `out` for `n` writes, either the same bytes or not
+/// overlapping; `n > 0`.
+#[inline(never)]
+pub unsafe fn lookup_s8(table: &[i8; 256], input: *const i8, out: *mut i8, n: usize) {
+    // SAFETY: reads `n` bytes of `input` and table bytes at indices below 256, writes
+    // `n` bytes of `out`; clobbers q0, q1 and lr.
+    unsafe {
+        core::arch::asm!(
+            "dlstp.8 lr, lr",
+            "2:",
+            "vldrb.u8 q0, [{x}], #16",
+            "vldrb.u8 q1, [{t}, q0]",
+            "vstrb.8 q1, [{o}], #16",
+            "letp lr, 2b",
+            x = inout(reg) input => _,
+            o = inout(reg) out => _,
+            t = in(reg) table.as_ptr(),
+            inout("lr") n => _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _,
+            options(nostack),
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! reference on the same data, compares. The kernels' calls live only here, so a
 //! signature change touches one small module.
 
+pub mod activation;
 pub mod add;
 pub mod conv;
 pub mod depthwise_conv;
