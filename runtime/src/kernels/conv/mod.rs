@@ -12,6 +12,8 @@ mod params;
 mod reference;
 
 #[cfg(not(feature = "reference-kernels"))]
+mod border;
+#[cfg(not(feature = "reference-kernels"))]
 pub mod narrow;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod optimized;

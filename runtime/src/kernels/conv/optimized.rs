@@ -13,6 +13,7 @@
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
+use super::border::Border;
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
@@ -30,7 +31,7 @@ pub fn conv_s8(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
-    _bias: &[i32],
+    bias: &[i32],
     _multipliers: &[i32],
     _shifts: &[i32],
     packed: &[i32],
@@ -48,9 +49,9 @@ pub fn conv_s8(
         conv_pointwise(p, input, filter, table, output);
     } else if scratch.len() >= k {
         let (column, padded) = as_i8(scratch).split_at_mut(k);
-        conv_general(p, input, filter, table, column, padded, output);
+        conv_general(p, input, filter, bias, table, column, padded, output);
     } else if k <= STACK_COLUMN {
-        conv_stack_column(p, input, filter, table, output);
+        conv_stack_column(p, input, filter, bias, table, output);
     } else {
         return false;
     }
@@ -108,20 +109,23 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
 /// [`conv_general`] with the column on the stack and no padded copy (the arena had no
 /// scratch for them). Not inlined, so the column takes stack only on this path.
 #[inline(never)]
-fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
+fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], table: &[Group4], output: &mut [i8]) {
     let k = p.filter_h * p.filter_w * p.input_depth;
     let mut column = [0i8; STACK_COLUMN];
-    conv_general(p, input, filter, table, &mut column[..k], &mut [], output);
+    conv_general(p, input, filter, bias, table, &mut column[..k], &mut [], output);
 }
 
 /// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a
 /// zero-point-padded copy of the input in `padded` when it fits there (no bounds logic
 /// per tap), else from the input: whole rows where the window is inside it horizontally,
-/// per-row clipping at the left and right borders.
+/// per-row clipping at the left and right borders. Without Helium and without the padded
+/// copy, the pixels whose window the image clips take only its taps inside ([`Border`]).
+#[allow(clippy::too_many_arguments)]
 fn conv_general(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
+    bias: &[i32],
     table: &[Group4],
     column: &mut [i8],
     padded: &mut [i8],
@@ -149,15 +153,32 @@ fn conv_general(
             let n = CHANNEL_BLOCK.min(od - c0);
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
+            let blk_table = group4_block(table, c0, n);
+            // The border pixels' taps inside the image (not on Helium, nor from the padded
+            // copy, where every tap is inside).
+            #[cfg(not(tinyml_mve))]
+            let border = if padded_fits { None } else { Border::new(p, image, rows, bias, c0, blk_table, n, q) };
+            #[cfg(tinyml_mve)]
+            let border: Option<Border> = {
+                let _ = bias;
+                None
+            };
             let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
-            if let Some(px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, pixel_window(p, width)) {
-                by_pixel(p, image, width, padded_fits, input, b, px, &mut output[o * od + c0..], od);
+            if let Some(px) = ConvPixel::new(column, rows, blk_table, n, q, pixel_window(p, width)) {
+                let out = &mut output[o * od + c0..];
+                by_pixel(p, image, width, padded_fits, input, b, px, border.as_ref(), out, od);
                 o += p.output_h * p.output_w;
                 continue;
             }
             let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
+                    if let Some(bd) = &border {
+                        if bd.pixel(oy, ox, column, &mut output[o * od + c0..][..n]) {
+                            o += 1;
+                            continue;
+                        }
+                    }
                     let x0 = ox * p.stride_w;
                     if padded_fits {
                         gather::<false>(p, padded, pw, ph, (oy * p.stride_h) as isize, x0, zero_point, column);
@@ -182,8 +203,9 @@ fn conv_general(
 /// one call per output row for the pixels whose window is inside it horizontally, one per
 /// pixel at the left and right borders; the filter rows and columns outside the image
 /// are left out of the gather (set to zero points when the clip changes). Windows wholly
-/// outside the image are gathered by [`im2col`] from `input`. `out` starts at the batch's
-/// first pixel, `od` bytes per pixel.
+/// outside the image are gathered by [`im2col`] from `input`. With `border`, every pixel
+/// whose window the image clips is its instead. `out` starts at the batch's first pixel,
+/// `od` bytes per pixel.
 #[allow(clippy::too_many_arguments)]
 fn by_pixel(
     p: &ConvParams,
@@ -193,6 +215,7 @@ fn by_pixel(
     input: &[i8],
     b: usize,
     mut px: ConvPixel,
+    border: Option<&Border>,
     out: &mut [i8],
     od: usize,
 ) {
@@ -224,7 +247,28 @@ fn by_pixel(
         let y0 = (oy * p.stride_h) as isize - pad_h as isize;
         let rows = inside(y0, p.dilation_h, fh, height);
         let o_row = oy * ow;
-        for ox in (0..x_lo).chain(x_hi..ow) {
+        // Without Helium the border pixels' taps inside the image: the whole row when its
+        // windows are clipped vertically, else its left and right borders.
+        #[cfg(tinyml_mve)]
+        let (borders_done, _) = (false, border);
+        #[cfg(not(tinyml_mve))]
+        let borders_done = match border {
+            Some(bd) if bd.clips_row(oy) => {
+                for ox in 0..ow {
+                    bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
+                }
+                continue;
+            }
+            Some(bd) => {
+                for ox in (0..x_lo).chain(x_hi..ow) {
+                    bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
+                }
+                true
+            }
+            None => false,
+        };
+        let edges = if borders_done { (0..0).chain(ow..ow) } else { (0..x_lo).chain(x_hi..ow) };
+        for ox in edges {
             let x0 = (ox * p.stride_w) as isize - pad_w as isize;
             let cols = inside(x0, p.dilation_w, fw, image_w);
             let dst = &mut out[(o_row + ox) * od..][..n];
