@@ -11,7 +11,7 @@
 mod params;
 mod reference;
 
-#[cfg(not(feature = "reference-kernels"))]
+#[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
 mod border;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod narrow;

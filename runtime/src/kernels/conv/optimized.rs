@@ -13,6 +13,7 @@
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
 //! to `STACK_COLUMN` bytes is gathered on the stack.
 
+#[cfg(not(tinyml_mve))]
 use super::border::Border;
 use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
@@ -44,14 +45,24 @@ pub fn conv_s8(
     if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, filter, table, output) {
         return true;
     }
+    // Helium has no use for the biases (`Border` only runs without it): its calls are
+    // the ones before the border pixels, argument for argument.
+    #[cfg(tinyml_mve)]
+    let _ = bias;
     let k = p.filter_h * p.filter_w * p.input_depth;
     if is_pointwise(p) {
         conv_pointwise(p, input, filter, table, output);
     } else if scratch.len() >= k {
         let (column, padded) = as_i8(scratch).split_at_mut(k);
+        #[cfg(not(tinyml_mve))]
         conv_general(p, input, filter, bias, table, column, padded, output);
+        #[cfg(tinyml_mve)]
+        conv_general(p, input, filter, table, column, padded, output);
     } else if k <= STACK_COLUMN {
+        #[cfg(not(tinyml_mve))]
         conv_stack_column(p, input, filter, bias, table, output);
+        #[cfg(tinyml_mve)]
+        conv_stack_column(p, input, filter, table, output);
     } else {
         return false;
     }
@@ -109,10 +120,20 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
 /// [`conv_general`] with the column on the stack and no padded copy (the arena had no
 /// scratch for them). Not inlined, so the column takes stack only on this path.
 #[inline(never)]
-fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], table: &[Group4], output: &mut [i8]) {
+fn conv_stack_column(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    #[cfg(not(tinyml_mve))] bias: &[i32],
+    table: &[Group4],
+    output: &mut [i8],
+) {
     let k = p.filter_h * p.filter_w * p.input_depth;
     let mut column = [0i8; STACK_COLUMN];
+    #[cfg(not(tinyml_mve))]
     conv_general(p, input, filter, bias, table, &mut column[..k], &mut [], output);
+    #[cfg(tinyml_mve)]
+    conv_general(p, input, filter, table, &mut column[..k], &mut [], output);
 }
 
 /// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a
@@ -125,7 +146,7 @@ fn conv_general(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
-    bias: &[i32],
+    #[cfg(not(tinyml_mve))] bias: &[i32],
     table: &[Group4],
     column: &mut [i8],
     padded: &mut [i8],
@@ -158,21 +179,20 @@ fn conv_general(
             // copy, where every tap is inside).
             #[cfg(not(tinyml_mve))]
             let border = if padded_fits { None } else { Border::new(p, image, rows, bias, c0, blk_table, n, q) };
-            #[cfg(tinyml_mve)]
-            let border: Option<Border> = {
-                let _ = bias;
-                None
-            };
             let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
             if let Some(px) = ConvPixel::new(column, rows, blk_table, n, q, pixel_window(p, width)) {
                 let out = &mut output[o * od + c0..];
+                #[cfg(not(tinyml_mve))]
                 by_pixel(p, image, width, padded_fits, input, b, px, border.as_ref(), out, od);
+                #[cfg(tinyml_mve)]
+                by_pixel(p, image, width, padded_fits, input, b, px, out, od);
                 o += p.output_h * p.output_w;
                 continue;
             }
             let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
+                    #[cfg(not(tinyml_mve))]
                     if let Some(bd) = &border {
                         if bd.pixel(oy, ox, column, &mut output[o * od + c0..][..n]) {
                             o += 1;
@@ -215,7 +235,7 @@ fn by_pixel(
     input: &[i8],
     b: usize,
     mut px: ConvPixel,
-    border: Option<&Border>,
+    #[cfg(not(tinyml_mve))] border: Option<&Border>,
     out: &mut [i8],
     od: usize,
 ) {
@@ -250,7 +270,7 @@ fn by_pixel(
         // Without Helium the border pixels' taps inside the image: the whole row when its
         // windows are clipped vertically, else its left and right borders.
         #[cfg(tinyml_mve)]
-        let (borders_done, _) = (false, border);
+        let borders_done = false;
         #[cfg(not(tinyml_mve))]
         let borders_done = match border {
             Some(bd) if bd.clips_row(oy) => {

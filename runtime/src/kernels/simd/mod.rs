@@ -266,7 +266,7 @@ fn add_tail<const T: usize>(x: &[i8], w: &[i8], done: usize, acc: &mut [core::me
 #[inline]
 pub fn dot4_runs(x: &[i8], off: i32, w: &[i8], k: usize, runs: usize, stride: usize, acc: &mut [i32]) {
     let n = acc.len() / 4 * 4;
-    let len = if runs == 0 { 0 } else { x.len() / runs };
+    let len = x.len().checked_div(runs).unwrap_or(0);
     if n == 0 || len == 0 {
         return;
     }
