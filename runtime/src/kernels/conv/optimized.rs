@@ -272,28 +272,23 @@ fn by_pixel(
         let y0 = (oy * p.stride_h) as isize - pad_h as isize;
         let rows = inside(y0, p.dilation_h, fh, height);
         let o_row = oy * ow;
-        // Without Helium the border pixels' taps inside the image: the whole row when its
-        // windows are clipped vertically, else its left and right borders.
-        #[cfg(tinyml_mve)]
-        let borders_done = false;
+        // Without Helium the border pixels' taps inside the image where that saves enough
+        // products: the whole row when its windows are clipped vertically, else its left
+        // and right borders.
         #[cfg(not(tinyml_mve))]
-        let borders_done = match border {
-            Some(bd) if bd.clips_row(oy) => {
-                for ox in 0..ow {
-                    bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
-                }
-                continue;
+        if let Some(bd) = border.filter(|bd| bd.takes_row(oy)) {
+            for ox in 0..ow {
+                bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
             }
-            Some(bd) => {
-                for ox in (0..x_lo).chain(x_hi..ow) {
-                    bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
+            continue;
+        }
+        for ox in (0..x_lo).chain(x_hi..ow) {
+            #[cfg(not(tinyml_mve))]
+            if let Some(bd) = border {
+                if bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]) {
+                    continue;
                 }
-                true
             }
-            None => false,
-        };
-        let edges = if borders_done { (0..0).chain(ow..ow) } else { (0..x_lo).chain(x_hi..ow) };
-        for ox in edges {
             let x0 = (ox * p.stride_w) as isize - pad_w as isize;
             let cols = inside(x0, p.dilation_w, fw, image_w);
             let dst = &mut out[(o_row + ox) * od..][..n];
