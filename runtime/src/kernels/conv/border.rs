@@ -54,7 +54,7 @@ impl<'a> Border<'a> {
     ) -> Option<Self> {
         // No window clipped (VALID padding): nothing to do.
         let reach = |out: usize, stride: usize, taps: usize, dilation: usize, pad: usize, size: usize| {
-            pad > 0 || (out - 1) * stride + (taps - 1) * dilation >= size
+            pad > 0 || out.saturating_sub(1) * stride + taps.saturating_sub(1) * dilation >= size
         };
         let clipped = reach(p.output_h, p.stride_h, p.filter_h, p.dilation_h, p.pad_h, p.input_h)
             || reach(p.output_w, p.stride_w, p.filter_w, p.dilation_w, p.pad_w, p.input_w);

@@ -11,7 +11,9 @@
 //!
 //! Memory: the column and the zero-point-padded input live in the arena scratch the
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
-//! to `STACK_COLUMN` bytes is gathered on the stack.
+//! to `STACK_COLUMN` bytes is gathered on the stack. Without Helium, the border pixels
+//! of inputs of whole words take only their taps inside the image (`conv::border`), and
+//! the padded copy is then not used.
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
