@@ -11,6 +11,8 @@
 mod params;
 mod reference;
 
+#[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
+mod border;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod narrow;
 #[cfg(not(feature = "reference-kernels"))]
