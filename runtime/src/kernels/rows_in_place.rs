@@ -14,7 +14,7 @@
 //! ([`schedule`]) is one function, run by the compiler to size the ring
 //! ([`carry_rows`]) and by [`run`] on the device, so the two always agree.
 
-use super::conv::{conv_s8, ConvParams};
+use super::conv::{conv_s8_bands, ConvParams};
 use super::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
 use crate::Error;
 
@@ -261,7 +261,7 @@ pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: i
     ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN + most
 }
 
-/// [`conv_s8`] over `buf` (output at 0, input at `shift`), `band` rows at a time; the
+/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a time; the
 /// scratch holds the ring, then the kernel's own scratch ([`scratch_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_rows_in_place(
@@ -278,17 +278,9 @@ pub fn conv_s8_rows_in_place(
 ) -> Result<(), Error> {
     let w = RowWindow::of_conv(p);
     let (ring, rest) = split_scratch(scratch, carry_rows(&w, shift, band) * w.output_row)?;
-    run(
-        &w,
-        buf,
-        shift,
-        band,
-        ring,
-        |b, input, output| {
-            conv_s8(&conv_band(p, b), input, filter, bias, multipliers, shifts, packed, &mut *rest, output)
-        },
-        copy_row,
-    )
+    conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
+        run(&w, buf, shift, band, ring, |b, input, output| kernel(&conv_band(p, b), input, output), copy_row)
+    })
 }
 
 /// [`depthwise_conv_s8`] over `buf` (output at 0, input at `shift`), `band` rows at a
