@@ -15,7 +15,7 @@
 //! ([`carry_rows`]) and by [`run`] on the device, so the two always agree.
 
 use super::conv::{conv_s8_bands, ConvParams};
-use super::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
+use super::depthwise_conv::{depthwise_conv_s8_bands, DepthwiseConvParams};
 use crate::Error;
 
 /// The vertical geometry of a layer that reads a window of input rows per output row,
@@ -301,7 +301,7 @@ pub fn conv_s8_rows_in_place(
     })
 }
 
-/// [`depthwise_conv_s8`] over `buf` (output at 0, input at `shift`), `band` rows at a
+/// [`depthwise_conv_s8`](super::depthwise_conv::depthwise_conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a
 /// time; the scratch is the ring.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8_rows_in_place(
@@ -317,18 +317,11 @@ pub fn depthwise_conv_s8_rows_in_place(
     scratch: &mut [u8],
 ) -> Result<(), Error> {
     let w = RowWindow::of_depthwise(p);
-    let (ring, _) = split_scratch(scratch, carry_rows(&w, shift, band) * w.output_row)?;
-    run(
-        &w,
-        buf,
-        shift,
-        band,
-        ring,
-        |b, input, output| {
-            depthwise_conv_s8(&depthwise_band(p, b), input, filter, bias, multipliers, shifts, packed, output)
-        },
-        copy_row,
-    )
+    let rows = carry_rows(&w, shift, band);
+    let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
+    depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
+        run_in(&w, buf, shift, band, rows, ring, |b, input, output| kernel(&depthwise_band(p, b), input, output), copy_row)
+    })
 }
 
 #[cfg(test)]

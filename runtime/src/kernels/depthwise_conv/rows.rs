@@ -95,8 +95,44 @@ struct Layer<'a> {
     p: &'a DepthwiseConvParams,
     input: &'a [i8],
     filter: &'a [i8],
-    zero_points: &'a [i8; CHANNEL_BLOCK],
+    shared: &'a Shared,
     q: OutQuant,
+}
+
+/// What every sweep of a layer shares, whatever rows it computes: a layer run a band of
+/// rows at a time (`kernels::rows_in_place`) builds it once for all of its bands, where
+/// building it per band cost about a tenth of a one-row band's instructions on the M55.
+pub struct Shared {
+    /// The input zero point, as many as a part reads.
+    zero_points: [i8; CHANNEL_BLOCK],
+    /// Every tap's offset from its window's first pixel, all taps inside the image.
+    full: [MaybeUninit<isize>; MAX_TAPS],
+    /// The output columns whose window is inside the input horizontally.
+    cols: Range<usize>,
+}
+
+impl Shared {
+    /// The constants of a layer [`takes`] accepts; the rows do not enter (a band of the
+    /// layer has its width, filter and channels).
+    pub fn new(p: &DepthwiseConvParams) -> Self {
+        let (fw, id) = (p.filter_w, p.input_depth as isize);
+        let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
+        let mut full = [const { MaybeUninit::uninit() }; MAX_TAPS];
+        written(&mut full, (p.filter_h * fw).min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
+        Shared {
+            // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+            zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
+            full,
+            cols: outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1),
+        }
+    }
+
+    /// The offsets of a window of `taps` taps all inside the image.
+    fn full(&self, taps: usize) -> &[isize] {
+        // SAFETY: `new` wrote the first `filter_h * filter_w` entries, the taps of every
+        // layer built from the same width and filter.
+        unsafe { core::slice::from_raw_parts(self.full.as_ptr() as *const isize, taps) }
+    }
 }
 
 /// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
@@ -116,6 +152,19 @@ pub fn takes(p: &DepthwiseConvParams) -> bool {
 /// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
 /// constants from `table` (`depthwise_conv_s8_pack`).
 pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
+    depthwise_runs_shared(p, &Shared::new(p), input, filter, table, output)
+}
+
+/// [`depthwise_runs`] with the constants `shared` built for `p`'s layer (`p` may be a
+/// band of its rows).
+pub fn depthwise_runs_shared(
+    p: &DepthwiseConvParams,
+    shared: &Shared,
+    input: &[i8],
+    filter: &[i8],
+    table: &[Group16],
+    output: &mut [i8],
+) {
     let od = p.input_depth * p.depth_multiplier;
     let taps = p.filter_h * p.filter_w;
     // Bounds checked once here; the runs' pointer arithmetic stays inside them.
@@ -123,10 +172,8 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
     let filter = &filter[..taps * od];
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
     assert!(takes(p) && table.len() == od.div_ceil(16));
-    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
-    let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let layer = Layer { p, input, filter, zero_points: &zero_points, q };
+    let layer = Layer { p, input, filter, shared, q };
     if od < 16 {
         return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
     }
@@ -185,7 +232,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // multiples of 16 when `m > 1`); the offsets address whole pixels.
     let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp = l.zero_points.as_ptr() as isize;
+    let zp = l.shared.zero_points.as_ptr() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
     // Every pass below sets the offsets it reads before its first call.
@@ -193,7 +240,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let offs = written(&mut storage, taps, |_| 0);
     let mut lists = LaneLists::new();
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
-    let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+    let cols = l.shared.cols.clone();
+    let full = l.shared.full(taps);
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
     // Whether a run of `n` border pixels, with taps `rows_in` x `cols_in` inside, takes
     // the lanes. A call per pixel of sixteen-channel groups shares its setup (about 90
@@ -206,16 +254,6 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     };
     let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
         LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
-    };
-    // Every tap inside the image.
-    let all_inside = |offs: &mut [isize]| {
-        for (ky, row) in offs.chunks_exact_mut(fw).enumerate() {
-            let mut at = ky as isize * tap_y;
-            for o in row {
-                *o = at;
-                at += tap_x;
-            }
-        }
     };
     for b in 0..p.batches {
         // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
@@ -242,9 +280,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
                 unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
-                all_inside(offs);
                 for oy in rows.clone() {
-                    unsafe { row_run(l, offs, w, part, row_of(oy)) };
+                    unsafe { row_run(l, full, w, part, row_of(oy)) };
                 }
             }
         }
@@ -264,7 +301,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             }
             // The same taps are padded for every row of the pass: only their offsets
             // (relative to each pixel) change.
-            all_inside(offs);
+            offs.copy_from_slice(full);
             for oy in rows.clone() {
                 let base = origin(y0(oy), x0(ox));
                 let pad = zp.wrapping_sub(base);
