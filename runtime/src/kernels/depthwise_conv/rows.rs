@@ -223,6 +223,9 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 /// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
+    if takes_inner_rows(p, &l.shared.cols, part) {
+        return inner_rows(l, output, cs, part);
+    }
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
     let (fh, fw) = (p.filter_h, p.filter_w);
@@ -336,6 +339,69 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 let run = Run { x: base as *const i8, xstep: 0, out: out_at(oy, ox), ostep: 0, npix: 1 };
                 unsafe { call(l, offs, w, part, [0, 0], run) };
             }
+        }
+    }
+}
+
+/// Whether [`inner_rows`] computes the layer as [`sweep`] would: one batch, every window
+/// inside the input vertically, and no run long enough to take the lanes (a band of a
+/// few rows of a layer by rows, `kernels::rows_in_place`).
+fn takes_inner_rows(p: &DepthwiseConvParams, cols: &Range<usize>, part: Part) -> bool {
+    let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (p.filter_h - 1) * p.dilation_h + 1);
+    let lanes = |n: usize, min: usize| LANES && p.depth_multiplier == 1 && n >= min;
+    p.batches == 1
+        && rows == (0..p.output_h)
+        && match part {
+            Part::Wide(groups) => !lanes(p.output_h, 4 + 2 * groups.len()),
+            Part::Narrow(..) => !lanes(p.output_h.min(cols.len()), LANES_MIN_PIXELS),
+        }
+}
+
+/// What [`sweep`] computes where [`takes_inner_rows`] holds, per output row: the inner
+/// columns as one run, then each border pixel with its padded taps pointed at the zero
+/// points. Without `sweep`'s set-up of the passes it does not take (about 260
+/// instructions per call on the M55, paid per band by a layer by rows).
+#[inline(never)]
+fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+    let p = l.p;
+    let (iw, id) = (p.input_w as isize, p.input_depth as isize);
+    let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
+    let (fw, taps) = (p.filter_w, p.filter_h * p.filter_w);
+    let w = l.filter[cs..].as_ptr();
+    // As in `sweep`: pixel bases hold the part's first channel.
+    let x = l.input.as_ptr().wrapping_add(cs / m);
+    let out = output.as_mut_ptr().wrapping_add(cs);
+    let zp = l.shared.zero_points.as_ptr() as isize;
+    let cols = l.shared.cols.clone();
+    let full = l.shared.full(taps);
+    let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
+    let offs = written(&mut storage, taps, |i| full[i]);
+    let sw = p.stride_w as isize * id;
+    for oy in 0..p.output_h {
+        // Every window of the row starts inside the input vertically.
+        let y0 = (oy * p.stride_h - p.pad_h) as isize;
+        let at = |ox: usize| (x as isize).wrapping_add((y0 * iw - p.pad_w as isize) * id + ox as isize * sw);
+        let o = out.wrapping_add(oy * p.output_w * od);
+        // SAFETY (both calls): as in `sweep`, whose passes these are.
+        if !cols.is_empty() {
+            let run = Run {
+                x: at(cols.start) as *const i8,
+                xstep: sw,
+                out: o.wrapping_add(cols.start * od),
+                ostep: od as isize,
+                npix: cols.len(),
+            };
+            unsafe { row_run(l, full, w, part, run) };
+        }
+        for ox in (0..cols.start).chain(cols.end..p.output_w) {
+            let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+            let base = at(ox);
+            let pad = zp.wrapping_sub(base);
+            for (i, (o, &f)) in offs.iter_mut().zip(full).enumerate() {
+                *o = if inside.contains(&(i % fw)) { f } else { pad };
+            }
+            let run = Run { x: base as *const i8, xstep: 0, out: o.wrapping_add(ox * od), ostep: 0, npix: 1 };
+            unsafe { call(l, offs, w, part, [0, 0], run) };
         }
     }
 }
