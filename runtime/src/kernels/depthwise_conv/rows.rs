@@ -109,6 +109,21 @@ pub struct Shared {
     full: [MaybeUninit<isize>; MAX_TAPS],
     /// The output columns whose window is inside the input horizontally.
     cols: Range<usize>,
+    /// The border columns' padded taps, left to right ([`inner_rows`]); `None` with
+    /// more than [`BORDERS`] border columns.
+    borders: Option<[Border; BORDERS]>,
+}
+
+/// Most border columns whose padded taps [`Shared`] lists (a 3x3 window has one on
+/// each side, a 5x5 at most two).
+const BORDERS: usize = 4;
+
+/// The taps of a border column's windows that fall in the padding, as indices into the
+/// offsets list.
+#[derive(Clone, Copy)]
+struct Border {
+    taps: [u8; MAX_TAPS],
+    count: usize,
 }
 
 impl Shared {
@@ -119,11 +134,25 @@ impl Shared {
         let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
         let mut full = [const { MaybeUninit::uninit() }; MAX_TAPS];
         written(&mut full, (p.filter_h * fw).min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
+        let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+        let border_cols = (0..cols.start).chain(cols.end..p.output_w);
+        let mut borders = [Border { taps: [0; MAX_TAPS], count: 0 }; BORDERS];
+        let fits = border_cols.clone().count() <= BORDERS && p.filter_h * fw <= MAX_TAPS;
+        if fits {
+            for (b, ox) in borders.iter_mut().zip(border_cols) {
+                let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+                for i in (0..p.filter_h * fw).filter(|i| !inside.contains(&(i % fw))) {
+                    b.taps[b.count] = i as u8;
+                    b.count += 1;
+                }
+            }
+        }
         Shared {
             // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
             zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
             full,
-            cols: outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1),
+            cols,
+            borders: fits.then_some(borders),
         }
     }
 
@@ -223,7 +252,7 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 /// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
-    if takes_inner_rows(p, &l.shared.cols, part) {
+    if takes_inner_rows(p, l.shared, part) {
         return inner_rows(l, output, cs, part);
     }
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
@@ -346,11 +375,13 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// Whether [`inner_rows`] computes the layer as [`sweep`] would: one batch, every window
 /// inside the input vertically, and no run long enough to take the lanes (a band of a
 /// few rows of a layer by rows, `kernels::rows_in_place`).
-fn takes_inner_rows(p: &DepthwiseConvParams, cols: &Range<usize>, part: Part) -> bool {
+fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> bool {
+    let cols = &shared.cols;
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (p.filter_h - 1) * p.dilation_h + 1);
     let lanes = |n: usize, min: usize| LANES && p.depth_multiplier == 1 && n >= min;
     p.batches == 1
         && rows == (0..p.output_h)
+        && shared.borders.is_some()
         && match part {
             Part::Wide(groups) => !lanes(p.output_h, 4 + 2 * groups.len()),
             Part::Narrow(..) => !lanes(p.output_h.min(cols.len()), LANES_MIN_PIXELS),
@@ -366,7 +397,7 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
     let (iw, id) = (p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
-    let (fw, taps) = (p.filter_w, p.filter_h * p.filter_w);
+    let taps = p.filter_h * p.filter_w;
     let w = l.filter[cs..].as_ptr();
     // As in `sweep`: pixel bases hold the part's first channel.
     let x = l.input.as_ptr().wrapping_add(cs / m);
@@ -376,6 +407,7 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let full = l.shared.full(taps);
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
     let offs = written(&mut storage, taps, |i| full[i]);
+    let Some(borders) = &l.shared.borders else { return };
     let sw = p.stride_w as isize * id;
     for oy in 0..p.output_h {
         // Every window of the row starts inside the input vertically.
@@ -393,15 +425,19 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             };
             unsafe { row_run(l, full, w, part, run) };
         }
-        for ox in (0..cols.start).chain(cols.end..p.output_w) {
-            let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+        for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(borders) {
             let base = at(ox);
             let pad = zp.wrapping_sub(base);
-            for (i, (o, &f)) in offs.iter_mut().zip(full).enumerate() {
-                *o = if inside.contains(&(i % fw)) { f } else { pad };
+            let padded = &b.taps[..b.count];
+            for &i in padded {
+                offs[i as usize] = pad;
             }
             let run = Run { x: base as *const i8, xstep: 0, out: o.wrapping_add(ox * od), ostep: 0, npix: 1 };
             unsafe { call(l, offs, w, part, [0, 0], run) };
+            // The next pixel's list starts from every tap inside.
+            for &i in padded {
+                offs[i as usize] = full[i as usize];
+            }
         }
     }
 }
