@@ -73,7 +73,7 @@ pub fn depthwise_conv_s8_bands<R>(
 ) -> R {
     let table = groups::<Group16>(packed).filter(|t| t.len() == depthwise_conv_s8_packed_groups(p));
     if let Some(table) = table.filter(|_| rows::takes(p)) {
-        let shared = rows::Shared::new(p);
+        let shared = rows::Shared::new(p, true);
         return run(&mut |b, input, output| rows::depthwise_runs_shared(b, &shared, input, filter, table, output));
     }
     run(&mut |b, input, output| super::depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output))

@@ -109,51 +109,74 @@ pub struct Shared {
     full: [MaybeUninit<isize>; MAX_TAPS],
     /// The output columns whose window is inside the input horizontally.
     cols: Range<usize>,
-    /// The border columns' padded taps, left to right ([`inner_rows`]); `None` with
+    /// The border columns' padded taps, left to right ([`inner_rows`]); unused with
     /// more than [`BORDERS`] border columns.
-    borders: Option<[Border; BORDERS]>,
+    borders: [Padded; BORDERS],
+    /// Whether `borders` lists every border column.
+    listed: bool,
 }
 
 /// Most border columns whose padded taps [`Shared`] lists (a 3x3 window has one on
 /// each side, a 5x5 at most two).
 const BORDERS: usize = 4;
 
-/// The taps of a border column's windows that fall in the padding, as indices into the
-/// offsets list.
+/// The taps of a pixel's window that fall in the padding, as indices into its list of
+/// offsets (a list of indices: set and restored per pixel for less than a mask's bits).
 #[derive(Clone, Copy)]
-struct Border {
+struct Padded {
     taps: [u8; MAX_TAPS],
     count: usize,
 }
 
+impl Padded {
+    /// The taps `0..taps` (`fw` per filter row) outside filter rows `rows` or columns
+    /// `cols`.
+    fn outside(taps: usize, fw: usize, rows: &Range<usize>, cols: &Range<usize>) -> Self {
+        let mut padded = Padded { taps: [0; MAX_TAPS], count: 0 };
+        for i in (0..taps).filter(|i| !rows.contains(&(i / fw)) || !cols.contains(&(i % fw))) {
+            padded.taps[padded.count] = i as u8;
+            padded.count += 1;
+        }
+        padded
+    }
+
+    fn taps(&self) -> &[u8] {
+        &self.taps[..self.count]
+    }
+}
+const _: () = assert!(MAX_TAPS <= 256);
+
 impl Shared {
     /// The constants of a layer [`takes`] accepts; the rows do not enter (a band of the
     /// layer has its width, filter and channels).
-    pub fn new(p: &DepthwiseConvParams) -> Self {
+    /// Built in place where it is called (moved, the tap list cost a copy of all of
+    /// its [`MAX_TAPS`] entries per layer).
+    #[inline(always)]
+    /// With `borders`, the border columns' padded taps too, for [`inner_rows`] (a layer
+    /// by rows: a whole layer's border columns take `sweep`'s passes).
+    pub fn new(p: &DepthwiseConvParams, borders: bool) -> Self {
         let (fw, id) = (p.filter_w, p.input_depth as isize);
         let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
-        let mut full = [const { MaybeUninit::uninit() }; MAX_TAPS];
-        written(&mut full, (p.filter_h * fw).min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
         let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
-        let border_cols = (0..cols.start).chain(cols.end..p.output_w);
-        let mut borders = [Border { taps: [0; MAX_TAPS], count: 0 }; BORDERS];
-        let fits = border_cols.clone().count() <= BORDERS && p.filter_h * fw <= MAX_TAPS;
-        if fits {
-            for (b, ox) in borders.iter_mut().zip(border_cols) {
-                let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
-                for i in (0..p.filter_h * fw).filter(|i| !inside.contains(&(i % fw))) {
-                    b.taps[b.count] = i as u8;
-                    b.count += 1;
-                }
-            }
-        }
-        Shared {
+        let mut shared = Shared {
             // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
             zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
-            full,
-            cols,
-            borders: fits.then_some(borders),
+            full: [const { MaybeUninit::uninit() }; MAX_TAPS],
+            cols: cols.clone(),
+            borders: [Padded { taps: [0; MAX_TAPS], count: 0 }; BORDERS],
+            listed: false,
+        };
+        let taps = p.filter_h * fw;
+        written(&mut shared.full, taps.min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
+        let border_cols = (0..cols.start).chain(cols.end..p.output_w);
+        shared.listed = borders && border_cols.clone().count() <= BORDERS && taps <= MAX_TAPS;
+        if shared.listed {
+            for (b, ox) in shared.borders.iter_mut().zip(border_cols) {
+                let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+                *b = Padded::outside(taps, fw, &(0..p.filter_h), &inside);
+            }
         }
+        shared
     }
 
     /// The offsets of a window of `taps` taps all inside the image.
@@ -181,7 +204,7 @@ pub fn takes(p: &DepthwiseConvParams) -> bool {
 /// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
 /// constants from `table` (`depthwise_conv_s8_pack`).
 pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
-    depthwise_runs_shared(p, &Shared::new(p), input, filter, table, output)
+    depthwise_runs_shared(p, &Shared::new(p, false), input, filter, table, output)
 }
 
 /// [`depthwise_runs`] with the constants `shared` built for `p`'s layer (`p` may be a
@@ -376,15 +399,20 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// inside the input vertically, and no run long enough to take the lanes (a band of a
 /// few rows of a layer by rows, `kernels::rows_in_place`).
 fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> bool {
+    if !shared.listed {
+        return false;
+    }
     let cols = &shared.cols;
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (p.filter_h - 1) * p.dilation_h + 1);
+    // As `sweep` chooses: border columns down the inner rows and a narrow part's inner
+    // runs may take the lanes. (Rows crossing the top or bottom, per pixel here too,
+    // measured no cheaper than `sweep`'s pass for them.)
     let lanes = |n: usize, min: usize| LANES && p.depth_multiplier == 1 && n >= min;
     p.batches == 1
         && rows == (0..p.output_h)
-        && shared.borders.is_some()
         && match part {
             Part::Wide(groups) => !lanes(p.output_h, 4 + 2 * groups.len()),
-            Part::Narrow(..) => !lanes(p.output_h.min(cols.len()), LANES_MIN_PIXELS),
+            Part::Narrow(..) => !lanes(p.output_h, LANES_MIN_PIXELS) && !lanes(cols.len(), LANES_MIN_PIXELS),
         }
 }
 
@@ -407,15 +435,19 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let full = l.shared.full(taps);
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
     let offs = written(&mut storage, taps, |i| full[i]);
-    let Some(borders) = &l.shared.borders else { return };
+    let borders = &l.shared.borders;
     let sw = p.stride_w as isize * id;
+    // SAFETY (every call below): as in `sweep`, whose passes these are.
+    let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
+        padded_pixel(l, offs, full, w, part, zp.wrapping_sub(base), padded, Run { x: base as *const i8, xstep: 0, out, ostep: 0, npix: 1 })
+    };
     for oy in 0..p.output_h {
         // Every window of the row starts inside the input vertically.
         let y0 = (oy * p.stride_h - p.pad_h) as isize;
         let at = |ox: usize| (x as isize).wrapping_add((y0 * iw - p.pad_w as isize) * id + ox as isize * sw);
         let o = out.wrapping_add(oy * p.output_w * od);
-        // SAFETY (both calls): as in `sweep`, whose passes these are.
         if !cols.is_empty() {
+            // SAFETY: as in `sweep`, whose inner runs these are.
             let run = Run {
                 x: at(cols.start) as *const i8,
                 xstep: sw,
@@ -426,19 +458,35 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             unsafe { row_run(l, full, w, part, run) };
         }
         for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(borders) {
-            let base = at(ox);
-            let pad = zp.wrapping_sub(base);
-            let padded = &b.taps[..b.count];
-            for &i in padded {
-                offs[i as usize] = pad;
-            }
-            let run = Run { x: base as *const i8, xstep: 0, out: o.wrapping_add(ox * od), ostep: 0, npix: 1 };
-            unsafe { call(l, offs, w, part, [0, 0], run) };
-            // The next pixel's list starts from every tap inside.
-            for &i in padded {
-                offs[i as usize] = full[i as usize];
-            }
+            pixel(offs, at(ox), o.wrapping_add(ox * od), b.taps());
         }
+    }
+}
+
+/// One pixel (`run`) whose taps `padded` fall in the padding: their offsets `pad` (to
+/// the zero points) in `offs`, which holds `full` before and after.
+///
+/// # Safety
+/// As [`call`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn padded_pixel(
+    l: &Layer,
+    offs: &mut [isize],
+    full: &[isize],
+    w: *const i8,
+    part: Part,
+    pad: isize,
+    padded: &[u8],
+    run: Run,
+) {
+    for &i in padded {
+        offs[i as usize] = pad;
+    }
+    // SAFETY: the caller's contract.
+    unsafe { call(l, offs, w, part, [0, 0], run) };
+    for &i in padded {
+        offs[i as usize] = full[i as usize];
     }
 }
 
