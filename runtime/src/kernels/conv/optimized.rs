@@ -117,7 +117,8 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// (pointwise layers outside `pointwise::by_groups`, other windows without a padded
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
-/// 10x8 window over 8 channels). Other layers get `conv_s8` per band.
+/// 10x8 window over 8 channels). So are the narrow path's offsets, weights and band
+/// (`narrow::Narrow`, Helium). Other layers get `conv_s8` per band.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_bands<R>(
     p: &ConvParams,
@@ -129,6 +130,12 @@ pub fn conv_s8_bands<R>(
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
+    #[cfg(tinyml_mve)]
+    if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
+        if let Some(mut narrow) = super::narrow::Narrow::new(p, filter, table) {
+            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+        }
+    }
     let mut stack = [0i8; STACK_COLUMN];
     if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, &mut stack) {
         if is_pointwise(p) {
