@@ -320,7 +320,16 @@ pub fn depthwise_conv_s8_rows_in_place(
     let rows = carry_rows(&w, shift, band);
     let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
     depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
-        run_in(&w, buf, shift, band, rows, ring, |b, input, output| kernel(&depthwise_band(p, b), input, output), copy_row)
+        run_in(
+            &w,
+            buf,
+            shift,
+            band,
+            rows,
+            ring,
+            |b, input, output| kernel(&depthwise_band(p, b), input, output),
+            copy_row,
+        )
     })
 }
 

@@ -144,7 +144,9 @@ pub fn conv_s8_bands<R>(
         let od = p.output_depth;
         return run(&mut |b, input, output| by_pixel(b, input, b.input_w, false, input, 0, &mut px, output, od));
     }
-    run(&mut |b, input, output| super::conv_s8(b, input, filter, bias, multipliers, shifts, packed, &mut *scratch, output))
+    run(&mut |b, input, output| {
+        super::conv_s8(b, input, filter, bias, multipliers, shifts, packed, &mut *scratch, output)
+    })
 }
 
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
@@ -232,7 +234,8 @@ fn conv_general(
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
             let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
-            if let Some(mut px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, pixel_window(p, width)) {
+            if let Some(mut px) = ConvPixel::new(column, rows, group4_block(table, c0, n), n, q, pixel_window(p, width))
+            {
                 by_pixel(p, image, width, padded_fits, input, b, &mut px, &mut output[o * od + c0..], od);
                 o += p.output_h * p.output_w;
                 continue;

@@ -172,7 +172,8 @@ impl Shared {
         shared.listed = borders && border_cols.clone().count() <= BORDERS && taps <= MAX_TAPS;
         if shared.listed {
             for (b, ox) in shared.borders.iter_mut().zip(border_cols) {
-                let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+                let inside =
+                    taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
                 *b = Padded::outside(taps, fw, &(0..p.filter_h), &inside);
             }
         }
@@ -439,7 +440,16 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let sw = p.stride_w as isize * id;
     // SAFETY (every call below): as in `sweep`, whose passes these are.
     let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
-        padded_pixel(l, offs, full, w, part, zp.wrapping_sub(base), padded, Run { x: base as *const i8, xstep: 0, out, ostep: 0, npix: 1 })
+        padded_pixel(
+            l,
+            offs,
+            full,
+            w,
+            part,
+            zp.wrapping_sub(base),
+            padded,
+            Run { x: base as *const i8, xstep: 0, out, ostep: 0, npix: 1 },
+        )
     };
     for oy in 0..p.output_h {
         // Every window of the row starts inside the input vertically.
