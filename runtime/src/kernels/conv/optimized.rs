@@ -118,17 +118,15 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
 /// 10x8 window over 8 channels). So are the narrow path's offsets, weights and band
-/// (`narrow::Narrow`, Helium). Other layers get `conv_s8` per band.
-#[allow(clippy::too_many_arguments)]
+/// (`narrow::Narrow`, Helium). Other layers get `whole(band, input, output, scratch)`
+/// per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<R>(
     p: &ConvParams,
     filter: &[i8],
-    bias: &[i32],
-    multipliers: &[i32],
-    shifts: &[i32],
     packed: &[i32],
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
     #[cfg(tinyml_mve)]
     if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
@@ -144,9 +142,7 @@ pub fn conv_s8_bands<R>(
         let od = p.output_depth;
         return run(&mut |b, input, output| by_pixel(b, input, b.input_w, false, input, 0, &mut px, output, od));
     }
-    run(&mut |b, input, output| {
-        super::conv_s8(b, input, filter, bias, multipliers, shifts, packed, &mut *scratch, output)
-    })
+    run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its

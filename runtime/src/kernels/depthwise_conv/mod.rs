@@ -63,9 +63,14 @@ pub fn depthwise_conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
     #[cfg(not(feature = "reference-kernels"))]
-    return optimized::depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, run);
+    return optimized::depthwise_conv_s8_bands(p, filter, packed, run, |b, input, output| {
+        depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output)
+    });
     #[cfg(feature = "reference-kernels")]
-    run(&mut |b, input, output| depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output))
+    {
+        let _ = p;
+        run(&mut |b, input, output| depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output))
+    }
 }
 
 #[cfg(test)]
