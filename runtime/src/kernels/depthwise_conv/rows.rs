@@ -117,27 +117,29 @@ pub struct Shared {
 }
 
 /// Most border columns whose padded taps [`Shared`] lists (a 3x3 window has one on
-/// each side, a 5x5 at most two).
-const BORDERS: usize = 4;
+/// each side), and most padded taps of each ([`Padded`]): kept small, `Shared` is on the
+/// stack of every depthwise call.
+const BORDERS: usize = 2;
+const PADDED: usize = 32;
 
 /// The taps of a pixel's window that fall in the padding, as indices into its list of
 /// offsets (a list of indices: set and restored per pixel for less than a mask's bits).
 #[derive(Clone, Copy)]
 struct Padded {
-    taps: [u8; MAX_TAPS],
+    taps: [u8; PADDED],
     count: usize,
 }
 
 impl Padded {
     /// The taps `0..taps` (`fw` per filter row) outside filter rows `rows` or columns
-    /// `cols`.
-    fn outside(taps: usize, fw: usize, rows: &Range<usize>, cols: &Range<usize>) -> Self {
-        let mut padded = Padded { taps: [0; MAX_TAPS], count: 0 };
+    /// `cols`; `None` for more than [`PADDED`].
+    fn outside(taps: usize, fw: usize, rows: &Range<usize>, cols: &Range<usize>) -> Option<Self> {
+        let mut padded = Padded { taps: [0; PADDED], count: 0 };
         for i in (0..taps).filter(|i| !rows.contains(&(i / fw)) || !cols.contains(&(i % fw))) {
-            padded.taps[padded.count] = i as u8;
+            *padded.taps.get_mut(padded.count)? = i as u8;
             padded.count += 1;
         }
-        padded
+        Some(padded)
     }
 
     fn taps(&self) -> &[u8] {
@@ -163,7 +165,7 @@ impl Shared {
             zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
             full: [const { MaybeUninit::uninit() }; MAX_TAPS],
             cols: cols.clone(),
-            borders: [Padded { taps: [0; MAX_TAPS], count: 0 }; BORDERS],
+            borders: [Padded { taps: [0; PADDED], count: 0 }; BORDERS],
             listed: false,
         };
         let taps = p.filter_h * fw;
@@ -174,7 +176,10 @@ impl Shared {
             for (b, ox) in shared.borders.iter_mut().zip(border_cols) {
                 let inside =
                     taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
-                *b = Padded::outside(taps, fw, &(0..p.filter_h), &inside);
+                match Padded::outside(taps, fw, &(0..p.filter_h), &inside) {
+                    Some(padded) => *b = padded,
+                    None => shared.listed = false,
+                }
             }
         }
         shared
