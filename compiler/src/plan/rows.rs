@@ -119,12 +119,14 @@ impl InPlaceCost {
     /// (docs/benchmarks.md, "Memory modes"), per layer from `cargo tinyml profile` of the
     /// `ram` and `speed` plans: a layer by rows in one call costs about 0.45 instructions
     /// per output byte over its whole-layer call (the ring copy; VWW's layer 7, 4,608 B,
-    /// +2.0k), and each further call about 1,600 (its setup without the whole layer's
-    /// constant parameters: KWS's depthwise layers 1,700 per band, its pointwise 900,
-    /// micro_speech's conv 1,800, VWW's first conv 1,700). IC ResNet-8's ADDs in place
-    /// cost 1.5 per byte.
+    /// +2.0k), and each further call about 750 since the kernels prepare what the bands
+    /// share once per layer (`conv_s8_bands`, `depthwise_conv_s8_bands`; was 1,600): KWS
+    /// 133k over `speed` for 144 further calls and 64,000 B copied, micro_speech 19.5k
+    /// for 24 calls and 4,000 B (a one-row depthwise band still runs its two border
+    /// pixels through 9-tap calls where the whole layer takes 6-tap lane runs, about
+    /// 180 instructions each). IC ResNet-8's ADDs in place cost 1.5 per byte.
     pub const MPS3_AN547: InPlaceCost =
-        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.45, rows_per_call: 1600.0 };
+        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.45, rows_per_call: 750.0 };
 
     /// An elementwise layer of `bytes` output bytes in place.
     pub fn elementwise(&self, bytes: usize) -> u64 {

@@ -14,8 +14,8 @@
 //! ([`schedule`]) is one function, run by the compiler to size the ring
 //! ([`carry_rows`]) and by [`run`] on the device, so the two always agree.
 
-use super::conv::{conv_s8, ConvParams};
-use super::depthwise_conv::{depthwise_conv_s8, DepthwiseConvParams};
+use super::conv::{conv_s8_bands, ConvParams};
+use super::depthwise_conv::{depthwise_conv_s8_bands, DepthwiseConvParams};
 use crate::Error;
 
 /// The vertical geometry of a layer that reads a window of input rows per output row,
@@ -143,11 +143,13 @@ pub fn schedule(w: &RowWindow, shift: usize, band: usize, mut on: impl FnMut(Eve
         on(Event::Band { r0, rows });
         let computed = r0 + rows;
         most = most.max(computed - flushed);
-        let dead = if computed == w.output_h { usize::MAX } else { shift + w.first_input(computed) * w.input_row };
-        let mut to = flushed;
-        while to < computed && (to + 1) * w.output_row <= dead {
-            to += 1;
-        }
+        // The rows whose last byte lies at or below `dead` (a division is one instruction
+        // on the cores with a ring worth having; a loop row by row cost more per band).
+        let to = if computed == w.output_h || w.output_row == 0 {
+            computed
+        } else {
+            computed.min((shift + w.first_input(computed) * w.input_row) / w.output_row)
+        };
         if to > flushed {
             on(Event::Flush { from: flushed, to });
             flushed = to;
@@ -182,11 +184,26 @@ pub fn run<T: Copy>(
     shift: usize,
     band: usize,
     carry: &mut [T],
+    kernel: impl FnMut(&Band, &[T], &mut [T]),
+    copy: impl Fn(&mut [T], &[T]),
+) -> Result<(), Error> {
+    run_in(w, buf, shift, band, carry_rows(w, shift, band), carry, kernel, copy)
+}
+
+/// [`run`] with a ring of `rows` rows, [`carry_rows`] as the caller computed it (each
+/// pass over the schedule costs about 20 instructions per band).
+#[allow(clippy::too_many_arguments)]
+fn run_in<T: Copy>(
+    w: &RowWindow,
+    buf: &mut [T],
+    shift: usize,
+    band: usize,
+    rows: usize,
+    carry: &mut [T],
     mut kernel: impl FnMut(&Band, &[T], &mut [T]),
     copy: impl Fn(&mut [T], &[T]),
 ) -> Result<(), Error> {
     let band = band.max(1);
-    let rows = carry_rows(w, shift, band);
     let (ring, need) = (rows * w.output_row, buffer_len(w, shift));
     if buf.len() < need {
         return Err(Error::BufferLength { expected: need, actual: buf.len() });
@@ -261,7 +278,7 @@ pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: i
     ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN + most
 }
 
-/// [`conv_s8`] over `buf` (output at 0, input at `shift`), `band` rows at a time; the
+/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a time; the
 /// scratch holds the ring, then the kernel's own scratch ([`scratch_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_rows_in_place(
@@ -277,21 +294,14 @@ pub fn conv_s8_rows_in_place(
     scratch: &mut [u8],
 ) -> Result<(), Error> {
     let w = RowWindow::of_conv(p);
-    let (ring, rest) = split_scratch(scratch, carry_rows(&w, shift, band) * w.output_row)?;
-    run(
-        &w,
-        buf,
-        shift,
-        band,
-        ring,
-        |b, input, output| {
-            conv_s8(&conv_band(p, b), input, filter, bias, multipliers, shifts, packed, &mut *rest, output)
-        },
-        copy_row,
-    )
+    let rows = carry_rows(&w, shift, band);
+    let (ring, rest) = split_scratch(scratch, rows * w.output_row)?;
+    conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
+        run_in(&w, buf, shift, band, rows, ring, |b, input, output| kernel(&conv_band(p, b), input, output), copy_row)
+    })
 }
 
-/// [`depthwise_conv_s8`] over `buf` (output at 0, input at `shift`), `band` rows at a
+/// [`depthwise_conv_s8`](super::depthwise_conv::depthwise_conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a
 /// time; the scratch is the ring.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8_rows_in_place(
@@ -307,18 +317,20 @@ pub fn depthwise_conv_s8_rows_in_place(
     scratch: &mut [u8],
 ) -> Result<(), Error> {
     let w = RowWindow::of_depthwise(p);
-    let (ring, _) = split_scratch(scratch, carry_rows(&w, shift, band) * w.output_row)?;
-    run(
-        &w,
-        buf,
-        shift,
-        band,
-        ring,
-        |b, input, output| {
-            depthwise_conv_s8(&depthwise_band(p, b), input, filter, bias, multipliers, shifts, packed, output)
-        },
-        copy_row,
-    )
+    let rows = carry_rows(&w, shift, band);
+    let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
+    depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
+        run_in(
+            &w,
+            buf,
+            shift,
+            band,
+            rows,
+            ring,
+            |b, input, output| kernel(&depthwise_band(p, b), input, output),
+            copy_row,
+        )
+    })
 }
 
 #[cfg(test)]

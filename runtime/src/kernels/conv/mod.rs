@@ -57,6 +57,32 @@ pub fn conv_s8(
     conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
 }
 
+/// [`conv_s8`] for a layer run a band of output rows at a time
+/// (`kernels::rows_in_place`): `run` gets the kernel of one band (its parameters, input
+/// rows and output), the same results as `conv_s8` on each band; the optimized kernel
+/// prepares what the bands share once.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+) -> R {
+    #[cfg(not(feature = "reference-kernels"))]
+    return optimized::conv_s8_bands(p, filter, packed, scratch, run, |b, input, output, scratch| {
+        conv_s8(b, input, filter, bias, multipliers, shifts, packed, scratch, output)
+    });
+    #[cfg(feature = "reference-kernels")]
+    {
+        let _ = p;
+        run(&mut |b, input, output| conv_s8(b, input, filter, bias, multipliers, shifts, packed, &mut *scratch, output))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

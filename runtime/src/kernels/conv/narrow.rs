@@ -59,68 +59,106 @@ const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
 /// `table` is the layer's packed table (`conv_s8_pack`).
 #[inline(never)]
 pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) -> bool {
-    if !is_narrow(p) {
-        return false;
+    match Narrow::new(p, filter, table) {
+        Some(mut narrow) => {
+            narrow.run(p, input, table, output);
+            true
+        }
+        None => false,
     }
-    let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
-    let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
-    let k = p.filter_h * p.filter_w * id;
-    let chunks = k.div_ceil(16);
-    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
-    // Input columns of a band: as many as fit, no more than one output row needs.
-    let cols = (BAND / (p.filter_h * id)).min((ow - 1) * p.stride_w + x_reach);
-    let row_bytes = cols * id;
-    let per_band = (cols - x_reach) / p.stride_w + 1;
-    let mut offsets = [0u8; MAX_TAPS];
-    for ky in 0..p.filter_h {
-        for kx in 0..p.filter_w {
-            for ic in 0..id {
-                let t = (ky * p.filter_w + kx) * id + ic;
-                // Below `filter_h * row_bytes <= BAND`.
-                offsets[t] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8;
+}
+
+/// What the rows of a narrow-input layer share: the taps' offsets in the band, the
+/// repacked weights, and the band itself. Built once per layer; a layer run a band of
+/// output rows at a time (`kernels::rows_in_place`) runs each band with it, where
+/// building it per band (zeroing the band and weights, repacking) cost more than a
+/// band's products (VWW's first layer by rows: about 60k instructions over 48 bands).
+pub struct Narrow {
+    offsets: [u8; MAX_TAPS],
+    weights: [i8; WEIGHTS],
+    band: [i8; BAND],
+    chunks: usize,
+    row_bytes: usize,
+    per_band: usize,
+}
+
+impl Narrow {
+    /// The layer's; `None` unless [`is_narrow`]. A band of its rows (its input rows,
+    /// output rows and padding above) runs with the same. Built in place (moved, its
+    /// 800-odd bytes were copied).
+    #[inline(always)]
+    pub fn new(p: &ConvParams, filter: &[i8], table: &[Group4]) -> Option<Self> {
+        if !is_narrow(p) {
+            return None;
+        }
+        let (id, ow, od) = (p.input_depth, p.output_w, p.output_depth);
+        let k = p.filter_h * p.filter_w * id;
+        let chunks = k.div_ceil(16);
+        let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+        // Input columns of a band: as many as fit, no more than one output row needs.
+        let cols = (BAND / (p.filter_h * id)).min((ow - 1) * p.stride_w + x_reach);
+        let row_bytes = cols * id;
+        let per_band = (cols - x_reach) / p.stride_w + 1;
+        let mut narrow =
+            Narrow { offsets: [0; MAX_TAPS], weights: [0; WEIGHTS], band: [0; BAND], chunks, row_bytes, per_band };
+        for ky in 0..p.filter_h {
+            for kx in 0..p.filter_w {
+                for ic in 0..id {
+                    let t = (ky * p.filter_w + kx) * id + ic;
+                    // Below `filter_h * row_bytes <= BAND`.
+                    narrow.offsets[t] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8;
+                }
             }
         }
+        // The repacked weights of every group, once.
+        let group_bytes = 64 * chunks;
+        for (g, (c, _)) in groups_of_four(od, table).enumerate() {
+            repack(filter, k, c, &mut narrow.weights[g * group_bytes..(g + 1) * group_bytes]);
+        }
+        Some(narrow)
     }
-    let zero_point = (-p.input_offset) as i8;
-    let mut band = [0i8; BAND];
-    // The repacked weights of every group, once.
-    let mut weights = [0i8; WEIGHTS];
-    let group_bytes = 64 * chunks;
-    for (g, (c, _)) in groups_of_four(od, table).enumerate() {
-        repack(filter, k, c, &mut weights[g * group_bytes..(g + 1) * group_bytes]);
-    }
-    for b in 0..p.batches {
-        let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
-        for oy in 0..oh {
-            for ox0 in (0..ow).step_by(per_band) {
-                let n = per_band.min(ow - ox0);
-                let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
-                fill_band(p, image, oy, x0, row_bytes, zero_point, &mut band);
-                for (g, (c, group)) in groups_of_four(od, table).enumerate() {
-                    let w = &weights[g * group_bytes..(g + 1) * group_bytes];
-                    let ctx: [i32; CTX] = [
-                        group.bias[0],
-                        group.bias[1],
-                        group.bias[2],
-                        group.bias[3],
-                        w.as_ptr() as i32,
-                        offsets.as_ptr() as i32,
-                        chunks as i32,
-                        p.output_offset,
-                        (p.stride_w * id) as i32,
-                        od as i32,
-                        p.activation_min,
-                        p.activation_max,
-                        group as *const Group4 as i32,
-                    ];
-                    let o = ((b * oh + oy) * ow + ox0) * od + c;
-                    let out = &mut output[o..o + (n - 1) * od + 4];
-                    run(&ctx, &band, &offsets[..k], w, group, n, out, p);
+
+    /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
+    pub fn run(&mut self, p: &ConvParams, input: &[i8], table: &[Group4], output: &mut [i8]) {
+        let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
+        let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
+        let k = p.filter_h * p.filter_w * id;
+        let (chunks, row_bytes, per_band) = (self.chunks, self.row_bytes, self.per_band);
+        let (offsets, weights, band) = (&self.offsets, &self.weights, &mut self.band);
+        let zero_point = (-p.input_offset) as i8;
+        let group_bytes = 64 * chunks;
+        for b in 0..p.batches {
+            let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
+            for oy in 0..oh {
+                for ox0 in (0..ow).step_by(per_band) {
+                    let n = per_band.min(ow - ox0);
+                    let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
+                    fill_band(p, image, oy, x0, row_bytes, zero_point, band);
+                    for (g, (c, group)) in groups_of_four(od, table).enumerate() {
+                        let w = &weights[g * group_bytes..(g + 1) * group_bytes];
+                        let ctx: [i32; CTX] = [
+                            group.bias[0],
+                            group.bias[1],
+                            group.bias[2],
+                            group.bias[3],
+                            w.as_ptr() as i32,
+                            offsets.as_ptr() as i32,
+                            chunks as i32,
+                            p.output_offset,
+                            (p.stride_w * id) as i32,
+                            od as i32,
+                            p.activation_min,
+                            p.activation_max,
+                            group as *const Group4 as i32,
+                        ];
+                        let o = ((b * oh + oy) * ow + ox0) * od + c;
+                        let out = &mut output[o..o + (n - 1) * od + 4];
+                        run(&ctx, band, &offsets[..k], w, group, n, out, p);
+                    }
                 }
             }
         }
     }
-    true
 }
 
 /// Repacks the filter rows of channels `c..c + 4` (`k` taps each) into `w` as

@@ -91,18 +91,7 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
         let n = CHANNEL_BLOCK.min(od - c0);
         let rows = &filter[c0 * k..(c0 + n) * k];
         if let Some(mut px) = ConvPixel::new(&mut [], rows, group4_block(table, c0, n), n, q, Window::pointwise(id)) {
-            // One call per output row, everything else prepared once.
-            let (ow, step) = (p.output_w, p.stride_w * id);
-            for b in 0..p.batches {
-                for oy in 0..p.output_h {
-                    let src = &input[(b * ih + oy * p.stride_h) * iw * id..][..(ow - 1) * step + id];
-                    let o = (b * p.output_h + oy) * ow;
-                    let dst = &mut output[o * od + c0..][..(ow - 1) * od + n];
-                    // SAFETY: `src` holds the row's `ow` pixels, `step` apart, `dst` their
-                    // outputs, `od` apart.
-                    unsafe { px.run_row(src.as_ptr(), step, dst.as_mut_ptr(), od, ow) };
-                }
-            }
+            pointwise_by_pixel(p, input, &mut px, &mut output[c0..]);
             continue;
         }
         let blk = Block::from_table(rows, k, table, c0, n);
@@ -117,6 +106,104 @@ fn conv_pointwise(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4],
             }
         }
     }
+}
+
+/// The output rows of a pointwise layer over the block of channels of `px`: one call per
+/// output row, everything else prepared once. `out` starts at the block's first channel.
+fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mut [i8]) {
+    let (ih, iw, id, od) = (p.input_h, p.input_w, p.input_depth, p.output_depth);
+    let (ow, step, n) = (p.output_w, p.stride_w * id, px.channels());
+    for b in 0..p.batches {
+        for oy in 0..p.output_h {
+            let src = &input[(b * ih + oy * p.stride_h) * iw * id..][..(ow - 1) * step + id];
+            let o = (b * p.output_h + oy) * ow;
+            let dst = &mut out[o * od..][..(ow - 1) * od + n];
+            // SAFETY: `src` holds the row's `ow` pixels, `step` apart, `dst` their
+            // outputs, `od` apart.
+            unsafe { px.run_row(src.as_ptr(), step, dst.as_mut_ptr(), od, ow) };
+        }
+    }
+}
+
+/// A layer run a band of output rows at a time (`kernels::rows_in_place`): `run` gets the
+/// kernel of one band (its parameters, `rows_in_place::conv_band`, its input rows and
+/// its output). Where every band would take one block of [`ConvPixel`] read in place
+/// (pointwise layers outside `pointwise::by_groups`, other windows without a padded
+/// copy), the block's constants and gather are prepared once for all bands here: per
+/// band they cost about as much as a band's products on a narrow layer (micro_speech's
+/// 10x8 window over 8 channels). So are the narrow path's offsets, weights and band
+/// (`narrow::Narrow`, Helium). Other layers get `whole(band, input, output, scratch)`
+/// per band (the dispatching `conv_s8`).
+pub fn conv_s8_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    packed: &[i32],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+) -> R {
+    #[cfg(tinyml_mve)]
+    if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
+        if let Some(mut narrow) = super::narrow::Narrow::new(p, filter, table) {
+            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+        }
+    }
+    let mut stack = [0i8; STACK_COLUMN];
+    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, &mut stack) {
+        if is_pointwise(p) {
+            return run(&mut |b, input, output| pointwise_by_pixel(b, input, &mut px, output));
+        }
+        let od = p.output_depth;
+        // The bands' border pixels gather their padded taps as zero points (no `Border`:
+        // a band's clip differs from the layer's).
+        return run(&mut |b, input, output| {
+            #[cfg(not(tinyml_mve))]
+            by_pixel(b, input, b.input_w, false, input, 0, &mut px, None, output, od);
+            #[cfg(tinyml_mve)]
+            by_pixel(b, input, b.input_w, false, input, 0, &mut px, output, od);
+        });
+    }
+    run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
+}
+
+/// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
+/// column in `scratch` or else on `stack`; `None` where the bands take another path
+/// (several blocks, the narrow path, pointwise by groups, a padded copy that fits).
+fn band_pixel<'a>(
+    p: &ConvParams,
+    filter: &'a [i8],
+    packed: &'a [i32],
+    scratch: &'a mut [u8],
+    stack: &'a mut [i8; STACK_COLUMN],
+) -> Option<ConvPixel<'a>> {
+    let od = p.output_depth;
+    let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(od))?;
+    if p.batches != 1 || od > CHANNEL_BLOCK || (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) {
+        return None;
+    }
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    let (rows, block) = (filter.get(..od * k)?, group4_block(table, 0, od));
+    if is_pointwise(p) {
+        if pointwise::by_groups(p, table) {
+            return None;
+        }
+        return ConvPixel::new(&mut [], rows, block, od, q, Window::pointwise(p.input_depth));
+    }
+    // A band pads a copy of its input rows when the scratch holds it: at least the
+    // window's height of padded rows.
+    let reach_h = (p.filter_h - 1) * p.dilation_h + 1;
+    if scratch.len() >= k + reach_h * padded_extent(p).1 * p.input_depth {
+        return None;
+    }
+    let column = if scratch.len() >= k {
+        &mut as_i8(scratch)[..k]
+    } else if k <= STACK_COLUMN {
+        &mut stack[..k]
+    } else {
+        return None;
+    };
+    ConvPixel::new(column, rows, block, od, q, pixel_window(p, p.input_w))
 }
 
 /// [`conv_general`] with the column on the stack and no padded copy (the arena had no
@@ -187,12 +274,12 @@ fn conv_general(
             #[cfg(not(tinyml_mve))]
             let border = if padded_fits { None } else { Border::new(p, image, rows, bias, c0, blk_table, n, q) };
             let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
-            if let Some(px) = ConvPixel::new(column, rows, blk_table, n, q, pixel_window(p, width)) {
+            if let Some(mut px) = ConvPixel::new(column, rows, blk_table, n, q, pixel_window(p, width)) {
                 let out = &mut output[o * od + c0..];
                 #[cfg(not(tinyml_mve))]
-                by_pixel(p, image, width, padded_fits, input, b, px, border.as_ref(), out, od);
+                by_pixel(p, image, width, padded_fits, input, b, &mut px, border.as_ref(), out, od);
                 #[cfg(tinyml_mve)]
-                by_pixel(p, image, width, padded_fits, input, b, px, out, od);
+                by_pixel(p, image, width, padded_fits, input, b, &mut px, out, od);
                 o += p.output_h * p.output_w;
                 continue;
             }
@@ -241,7 +328,7 @@ fn by_pixel(
     padded: bool,
     input: &[i8],
     b: usize,
-    mut px: ConvPixel,
+    px: &mut ConvPixel,
     #[cfg(not(tinyml_mve))] border: Option<&Border>,
     out: &mut [i8],
     od: usize,

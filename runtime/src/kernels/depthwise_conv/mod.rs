@@ -48,6 +48,31 @@ pub fn depthwise_conv_s8(
     depthwise_conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
 }
 
+/// [`depthwise_conv_s8`] for a layer run a band of output rows at a time
+/// (`kernels::rows_in_place`): `run` gets the kernel of one band (its parameters, input
+/// rows and output), the same results as `depthwise_conv_s8` on each band; the optimized
+/// kernel prepares what the bands share once.
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_bands<R>(
+    p: &DepthwiseConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
+) -> R {
+    #[cfg(not(feature = "reference-kernels"))]
+    return optimized::depthwise_conv_s8_bands(p, filter, packed, run, |b, input, output| {
+        depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output)
+    });
+    #[cfg(feature = "reference-kernels")]
+    {
+        let _ = p;
+        run(&mut |b, input, output| depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,6 +57,26 @@ pub fn depthwise_conv_s8(
     true
 }
 
+/// A layer run a band of output rows at a time (`kernels::rows_in_place`): `run` gets
+/// the kernel of one band (its parameters, `rows_in_place::depthwise_band`, its input
+/// rows and its output). The runs of output pixels build what their bands share
+/// ([`rows::Shared`]) once; other layers get `whole` per band (the dispatching
+/// `depthwise_conv_s8`).
+pub fn depthwise_conv_s8_bands<R>(
+    p: &DepthwiseConvParams,
+    filter: &[i8],
+    packed: &[i32],
+    run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&DepthwiseConvParams, &[i8], &mut [i8]),
+) -> R {
+    let table = groups::<Group16>(packed).filter(|t| t.len() == depthwise_conv_s8_packed_groups(p));
+    if let Some(table) = table.filter(|_| rows::takes(p)) {
+        let shared = rows::Shared::new(p, true);
+        return run(&mut |b, input, output| rows::depthwise_runs_shared(b, &shared, input, filter, table, output));
+    }
+    run(&mut |b, input, output| whole(b, input, output))
+}
+
 /// Output channels `ic0 * m .. ic0 * m + n` with portable loops over channels.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]

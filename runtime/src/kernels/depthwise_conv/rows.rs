@@ -95,8 +95,102 @@ struct Layer<'a> {
     p: &'a DepthwiseConvParams,
     input: &'a [i8],
     filter: &'a [i8],
-    zero_points: &'a [i8; CHANNEL_BLOCK],
+    shared: &'a Shared,
     q: OutQuant,
+}
+
+/// What every sweep of a layer shares, whatever rows it computes: a layer run a band of
+/// rows at a time (`kernels::rows_in_place`) builds it once for all of its bands, where
+/// building it per band cost about a tenth of a one-row band's instructions on the M55.
+pub struct Shared {
+    /// The input zero point, as many as a part reads.
+    zero_points: [i8; CHANNEL_BLOCK],
+    /// Every tap's offset from its window's first pixel, all taps inside the image.
+    full: [MaybeUninit<isize>; MAX_TAPS],
+    /// The output columns whose window is inside the input horizontally.
+    cols: Range<usize>,
+    /// The border columns' padded taps, left to right ([`inner_rows`]); unused with
+    /// more than [`BORDERS`] border columns.
+    borders: [Padded; BORDERS],
+    /// Whether `borders` lists every border column.
+    listed: bool,
+}
+
+/// Most border columns whose padded taps [`Shared`] lists (a 3x3 window has one on
+/// each side), and most padded taps of each ([`Padded`]): kept small, `Shared` is on the
+/// stack of every depthwise call.
+const BORDERS: usize = 2;
+const PADDED: usize = 32;
+
+/// The taps of a pixel's window that fall in the padding, as indices into its list of
+/// offsets (a list of indices: set and restored per pixel for less than a mask's bits).
+#[derive(Clone, Copy)]
+struct Padded {
+    taps: [u8; PADDED],
+    count: usize,
+}
+
+impl Padded {
+    /// The taps `0..taps` (`fw` per filter row) outside filter rows `rows` or columns
+    /// `cols`; `None` for more than [`PADDED`].
+    fn outside(taps: usize, fw: usize, rows: &Range<usize>, cols: &Range<usize>) -> Option<Self> {
+        let mut padded = Padded { taps: [0; PADDED], count: 0 };
+        for i in (0..taps).filter(|i| !rows.contains(&(i / fw)) || !cols.contains(&(i % fw))) {
+            *padded.taps.get_mut(padded.count)? = i as u8;
+            padded.count += 1;
+        }
+        Some(padded)
+    }
+
+    fn taps(&self) -> &[u8] {
+        &self.taps[..self.count]
+    }
+}
+const _: () = assert!(MAX_TAPS <= 256);
+
+impl Shared {
+    /// The constants of a layer [`takes`] accepts; the rows do not enter (a band of the
+    /// layer has its width, filter and channels).
+    /// Built in place where it is called (moved, the tap list cost a copy of all of
+    /// its [`MAX_TAPS`] entries per layer).
+    #[inline(always)]
+    /// With `borders`, the border columns' padded taps too, for [`inner_rows`] (a layer
+    /// by rows: a whole layer's border columns take `sweep`'s passes).
+    pub fn new(p: &DepthwiseConvParams, borders: bool) -> Self {
+        let (fw, id) = (p.filter_w, p.input_depth as isize);
+        let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
+        let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+        let mut shared = Shared {
+            // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+            zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
+            full: [const { MaybeUninit::uninit() }; MAX_TAPS],
+            cols: cols.clone(),
+            borders: [Padded { taps: [0; PADDED], count: 0 }; BORDERS],
+            listed: false,
+        };
+        let taps = p.filter_h * fw;
+        written(&mut shared.full, taps.min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
+        let border_cols = (0..cols.start).chain(cols.end..p.output_w);
+        shared.listed = borders && border_cols.clone().count() <= BORDERS && taps <= MAX_TAPS;
+        if shared.listed {
+            for (b, ox) in shared.borders.iter_mut().zip(border_cols) {
+                let inside =
+                    taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+                match Padded::outside(taps, fw, &(0..p.filter_h), &inside) {
+                    Some(padded) => *b = padded,
+                    None => shared.listed = false,
+                }
+            }
+        }
+        shared
+    }
+
+    /// The offsets of a window of `taps` taps all inside the image.
+    fn full(&self, taps: usize) -> &[isize] {
+        // SAFETY: `new` wrote the first `filter_h * filter_w` entries, the taps of every
+        // layer built from the same width and filter.
+        unsafe { core::slice::from_raw_parts(self.full.as_ptr() as *const isize, taps) }
+    }
 }
 
 /// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
@@ -116,6 +210,19 @@ pub fn takes(p: &DepthwiseConvParams) -> bool {
 /// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
 /// constants from `table` (`depthwise_conv_s8_pack`).
 pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
+    depthwise_runs_shared(p, &Shared::new(p, false), input, filter, table, output)
+}
+
+/// [`depthwise_runs`] with the constants `shared` built for `p`'s layer (`p` may be a
+/// band of its rows).
+pub fn depthwise_runs_shared(
+    p: &DepthwiseConvParams,
+    shared: &Shared,
+    input: &[i8],
+    filter: &[i8],
+    table: &[Group16],
+    output: &mut [i8],
+) {
     let od = p.input_depth * p.depth_multiplier;
     let taps = p.filter_h * p.filter_w;
     // Bounds checked once here; the runs' pointer arithmetic stays inside them.
@@ -123,10 +230,8 @@ pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], tabl
     let filter = &filter[..taps * od];
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
     assert!(takes(p) && table.len() == od.div_ceil(16));
-    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
-    let zero_points = [(-p.input_offset) as i8; CHANNEL_BLOCK];
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let layer = Layer { p, input, filter, zero_points: &zero_points, q };
+    let layer = Layer { p, input, filter, shared, q };
     if od < 16 {
         return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
     }
@@ -176,6 +281,9 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 /// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
+    if takes_inner_rows(p, l.shared, part) {
+        return inner_rows(l, output, cs, part);
+    }
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
     let (fh, fw) = (p.filter_h, p.filter_w);
@@ -185,7 +293,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // multiples of 16 when `m > 1`); the offsets address whole pixels.
     let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp = l.zero_points.as_ptr() as isize;
+    let zp = l.shared.zero_points.as_ptr() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
     // Every pass below sets the offsets it reads before its first call.
@@ -193,7 +301,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let offs = written(&mut storage, taps, |_| 0);
     let mut lists = LaneLists::new();
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
-    let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+    let cols = l.shared.cols.clone();
+    let full = l.shared.full(taps);
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
     // Whether a run of `n` border pixels, with taps `rows_in` x `cols_in` inside, takes
     // the lanes. A call per pixel of sixteen-channel groups shares its setup (about 90
@@ -206,16 +315,6 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     };
     let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
         LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
-    };
-    // Every tap inside the image.
-    let all_inside = |offs: &mut [isize]| {
-        for (ky, row) in offs.chunks_exact_mut(fw).enumerate() {
-            let mut at = ky as isize * tap_y;
-            for o in row {
-                *o = at;
-                at += tap_x;
-            }
-        }
     };
     for b in 0..p.batches {
         // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
@@ -242,9 +341,8 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
                 unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
-                all_inside(offs);
                 for oy in rows.clone() {
-                    unsafe { row_run(l, offs, w, part, row_of(oy)) };
+                    unsafe { row_run(l, full, w, part, row_of(oy)) };
                 }
             }
         }
@@ -264,7 +362,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             }
             // The same taps are padded for every row of the pass: only their offsets
             // (relative to each pixel) change.
-            all_inside(offs);
+            offs.copy_from_slice(full);
             for oy in rows.clone() {
                 let base = origin(y0(oy), x0(ox));
                 let pad = zp.wrapping_sub(base);
@@ -300,6 +398,110 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 unsafe { call(l, offs, w, part, [0, 0], run) };
             }
         }
+    }
+}
+
+/// Whether [`inner_rows`] computes the layer as [`sweep`] would: one batch, every window
+/// inside the input vertically, and no run long enough to take the lanes (a band of a
+/// few rows of a layer by rows, `kernels::rows_in_place`).
+fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> bool {
+    if !shared.listed {
+        return false;
+    }
+    let cols = &shared.cols;
+    let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (p.filter_h - 1) * p.dilation_h + 1);
+    // As `sweep` chooses: border columns down the inner rows and a narrow part's inner
+    // runs may take the lanes. (Rows crossing the top or bottom, per pixel here too,
+    // measured no cheaper than `sweep`'s pass for them.)
+    let lanes = |n: usize, min: usize| LANES && p.depth_multiplier == 1 && n >= min;
+    p.batches == 1
+        && rows == (0..p.output_h)
+        && match part {
+            Part::Wide(groups) => !lanes(p.output_h, 4 + 2 * groups.len()),
+            Part::Narrow(..) => !lanes(p.output_h, LANES_MIN_PIXELS) && !lanes(cols.len(), LANES_MIN_PIXELS),
+        }
+}
+
+/// What [`sweep`] computes where [`takes_inner_rows`] holds, per output row: the inner
+/// columns as one run, then each border pixel with its padded taps pointed at the zero
+/// points. Without `sweep`'s set-up of the passes it does not take (about 260
+/// instructions per call on the M55, paid per band by a layer by rows).
+#[inline(never)]
+fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+    let p = l.p;
+    let (iw, id) = (p.input_w as isize, p.input_depth as isize);
+    let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
+    let taps = p.filter_h * p.filter_w;
+    let w = l.filter[cs..].as_ptr();
+    // As in `sweep`: pixel bases hold the part's first channel.
+    let x = l.input.as_ptr().wrapping_add(cs / m);
+    let out = output.as_mut_ptr().wrapping_add(cs);
+    let zp = l.shared.zero_points.as_ptr() as isize;
+    let cols = l.shared.cols.clone();
+    let full = l.shared.full(taps);
+    let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
+    let offs = written(&mut storage, taps, |i| full[i]);
+    let borders = &l.shared.borders;
+    let sw = p.stride_w as isize * id;
+    // SAFETY (every call below): as in `sweep`, whose passes these are.
+    let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
+        padded_pixel(
+            l,
+            offs,
+            full,
+            w,
+            part,
+            zp.wrapping_sub(base),
+            padded,
+            Run { x: base as *const i8, xstep: 0, out, ostep: 0, npix: 1 },
+        )
+    };
+    for oy in 0..p.output_h {
+        // Every window of the row starts inside the input vertically.
+        let y0 = (oy * p.stride_h - p.pad_h) as isize;
+        let at = |ox: usize| (x as isize).wrapping_add((y0 * iw - p.pad_w as isize) * id + ox as isize * sw);
+        let o = out.wrapping_add(oy * p.output_w * od);
+        if !cols.is_empty() {
+            // SAFETY: as in `sweep`, whose inner runs these are.
+            let run = Run {
+                x: at(cols.start) as *const i8,
+                xstep: sw,
+                out: o.wrapping_add(cols.start * od),
+                ostep: od as isize,
+                npix: cols.len(),
+            };
+            unsafe { row_run(l, full, w, part, run) };
+        }
+        for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(borders) {
+            pixel(offs, at(ox), o.wrapping_add(ox * od), b.taps());
+        }
+    }
+}
+
+/// One pixel (`run`) whose taps `padded` fall in the padding: their offsets `pad` (to
+/// the zero points) in `offs`, which holds `full` before and after.
+///
+/// # Safety
+/// As [`call`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn padded_pixel(
+    l: &Layer,
+    offs: &mut [isize],
+    full: &[isize],
+    w: *const i8,
+    part: Part,
+    pad: isize,
+    padded: &[u8],
+    run: Run,
+) {
+    for &i in padded {
+        offs[i as usize] = pad;
+    }
+    // SAFETY: the caller's contract.
+    unsafe { call(l, offs, w, part, [0, 0], run) };
+    for &i in padded {
+        offs[i as usize] = full[i as usize];
     }
 }
 
