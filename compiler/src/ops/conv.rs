@@ -35,6 +35,11 @@ pub struct Conv {
     /// (`conv_s8_pack`), as words.
     packed: Vec<i32>,
     int16: bool,
+    /// 1 for CONV_2D; for a depthwise layer lowered here, its input channels: the filter
+    /// is block-diagonal (output channel `o` reads input channel `o / multiplier` only),
+    /// and the MACs counted are the depthwise layer's, one in `groups` of the dense
+    /// convolution's.
+    groups: usize,
 }
 
 impl Conv {
@@ -50,7 +55,24 @@ impl Conv {
         let mut table = vec![Group4::default(); conv_s8_packed_groups(&params)];
         conv_s8_pack(&params, &filter, &bias, &multipliers, &shifts, &mut table);
         let packed = words(&table).to_vec();
-        Conv { op_name, params, filter, bias32: bias, bias64: Vec::new(), multipliers, shifts, packed, int16: false }
+        Conv {
+            op_name,
+            params,
+            filter,
+            bias32: bias,
+            bias64: Vec::new(),
+            multipliers,
+            shifts,
+            packed,
+            int16: false,
+            groups: 1,
+        }
+    }
+
+    /// This convolution as the lowering of a depthwise layer of `groups` input channels
+    /// (its MACs are counted as the depthwise layer's).
+    pub(crate) fn grouped(self, groups: usize) -> Self {
+        Conv { groups: groups.max(1), ..self }
     }
 }
 
@@ -94,7 +116,18 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     };
     let filter = filter_values(cx, filter)?;
     let kernel = if int16 {
-        Conv { op_name: "CONV_2D", params, filter, bias32, bias64, multipliers, shifts, packed: Vec::new(), int16 }
+        Conv {
+            op_name: "CONV_2D",
+            params,
+            filter,
+            bias32,
+            bias64,
+            multipliers,
+            shifts,
+            packed: Vec::new(),
+            int16,
+            groups: 1,
+        }
     } else {
         Conv::s8("CONV_2D", params, filter, bias32, multipliers, shifts)
     };
@@ -108,7 +141,8 @@ impl Kernel for Conv {
 
     fn macs(&self) -> u64 {
         let p = &self.params;
-        (p.batches * p.output_h * p.output_w * p.output_depth * p.filter_h * p.filter_w * p.input_depth) as u64
+        (p.batches * p.output_h * p.output_w * p.output_depth * p.filter_h * p.filter_w * p.input_depth / self.groups)
+            as u64
     }
 
     fn const_bytes(&self) -> usize {

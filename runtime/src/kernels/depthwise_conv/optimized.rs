@@ -13,7 +13,7 @@
 //! channels, run as runs of output pixels (`rows.rs`, the Helium routines of
 //! `kernels::simd::depthwise`); other multipliers and filters of more than
 //! `rows::MAX_TAPS` taps take the portable block loops below. One input channel with a
-//! depth multiplier of at least 4 (micro_speech) does not come here: the compiler lowers
+//! depth multiplier of at least 2 (micro_speech) does not come here: the compiler lowers
 //! it to a convolution on weights it transposed.
 
 use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
