@@ -14,12 +14,16 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// and padded input in arena scratch, and on the stack a block's accumulators, tap
 /// pointers, a row of zero points, when the arena had no scratch for it a column of at
 /// most 128 B, on Helium the narrow-input conv path's band of input rows, repacked
-/// weights and gather offsets (832 B, `kernels::conv::narrow`), and the depthwise border
-/// runs' lists of taps and channel constants (about 830 B in `depthwise_conv::rows`).
-/// Measured on mps3-an547 (`cargo tinyml profile`, 2026-12-07, after the depthwise
-/// `lanes` routine): VWW 3,776 B, IC ResNet-8 3,048 B, KWS 2,840 B, micro_speech 656 B
-/// (VWW was 3,016 B before the border runs).
-pub const STACK_BYTES_CONV: usize = 3840;
+/// weights and gather offsets (832 B, `kernels::conv::narrow`), and the depthwise runs'
+/// per-layer values (`depthwise_conv::rows::Shared`, about 360 B) beside their lists of
+/// taps and channel constants (about 830 B). It must hold for the dev profile too
+/// (opt-level 1, which a generated project's `cargo tinyml run` builds), whose frames are
+/// larger. Measured on mps3-an547 (2026-12-07, after the layers by rows built their
+/// shared values once): release (`cargo tinyml profile`) KWS 3,660 B; dev (the
+/// profiler's stack record of `cargo run --features profile`) VWW 4,280 B, KWS 4,216 B,
+/// IC ResNet-8 3,600 B. (Before the shared values: release VWW 3,776 B, KWS 2,840 B;
+/// the estimate was 3,840 B, and a KWS dev build on a 12 KiB DTCM overran it.)
+pub const STACK_BYTES_CONV: usize = 4352;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
 /// profile` measures the real high-water mark by stack painting.
