@@ -168,6 +168,16 @@ impl Emitter {
         Arg::Packed(ident)
     }
 
+    /// [`Emitter::packed`], or [`Arg::NoTable`] when `values` is empty (an optional table
+    /// the compiler found no form for: the optimized kernel then computes).
+    pub fn packed_or_none(&mut self, name: &str, values: &[i32]) -> Arg {
+        if values.is_empty() {
+            Arg::NoTable
+        } else {
+            self.packed(name, values)
+        }
+    }
+
     /// The paths the generated module imports.
     pub fn uses(&self) -> &BTreeSet<String> {
         &self.uses

@@ -196,7 +196,7 @@ impl Kernel for AddS8 {
         e.use_path("tinyml_runtime::kernels::broadcast::Broadcast");
         let params = e.params("PARAMS", "AddParams", &self.params);
         let (a, b) = self.operands.emit(e);
-        let packed = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+        let packed = e.packed_or_none("TABLE", &self.packed);
         Call::new("add_s8", vec![params, a, b, packed, Arg::Output])
     }
 }

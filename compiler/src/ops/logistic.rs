@@ -2,14 +2,13 @@
 //! int16 in and out (zero points 0, output scale 1/32768). Prepare logic from TFLM
 //! `logistic_common.cc` (`CalculateArithmeticOpDataLogistic`) and, for TANH, `tanh.cc`.
 
-use super::{Kernel, LowerCx, Lowered};
+use super::{lookup_table, Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::frexp;
 use crate::graph::DType;
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::logistic::{logistic_s16, logistic_s8, Sigmoid16Params, SigmoidParams};
-use tinyml_runtime::kernels::lookup::{lookup_s8_pack, LOOKUP_S8_WORDS};
 
 /// Integer bits of the rescaled input, TFLM `kInputIntegerBits` for int8.
 const INPUT_INTEGER_BITS: i32 = 4;
@@ -19,7 +18,7 @@ const INPUT_INTEGER_BITS: i32 = 4;
 pub struct Sigmoid {
     params: Params,
     is_tanh: bool,
-    /// On int8, the table form ([`lookup_s8_pack`]), which the optimized kernels read
+    /// On int8, the table form ([`lookup_table`]), which the optimized kernels read
     /// in place of the fixed-point exponential.
     packed: Vec<i32>,
 }
@@ -174,13 +173,11 @@ pub fn lower_tanh(cx: &LowerCx) -> Result<Lowered, CompileError> {
 impl Sigmoid {
     fn new(params: Params, is_tanh: bool) -> Self {
         use tinyml_runtime::kernels::tanh::tanh_s8;
-        let mut packed = vec![0; LOOKUP_S8_WORDS];
-        let words = match &params {
-            Params::I8(p) if is_tanh => lookup_s8_pack(|x, y| tanh_s8(p, x, &[], y), &mut packed),
-            Params::I8(p) => lookup_s8_pack(|x, y| logistic_s8(p, x, &[], y), &mut packed),
-            Params::I16(_) => 0,
+        let packed = match &params {
+            Params::I8(p) if is_tanh => lookup_table(|x, y| tanh_s8(p, x, &[], y)),
+            Params::I8(p) => lookup_table(|x, y| logistic_s8(p, x, &[], y)),
+            Params::I16(_) => Vec::new(),
         };
-        packed.truncate(words);
         Sigmoid { params, is_tanh, packed }
     }
 }
@@ -240,7 +237,7 @@ impl Kernel for Sigmoid {
         };
         let mut args = vec![params, Arg::Input(0), Arg::Output];
         if f == "s8" {
-            let table = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+            let table = e.packed_or_none("TABLE", &self.packed);
             args.insert(2, table);
         }
         Call::new(format!("{module}_{f}"), args)

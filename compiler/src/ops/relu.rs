@@ -4,14 +4,13 @@
 //! (`HardSwishPrepare`). TFLM registers no RELU_N1_TO_1 kernel, so it stays
 //! unsupported (it is not in the registry).
 
-use super::{Kernel, LowerCx, Lowered};
+use super::{lookup_table, Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::quantize_multiplier;
 use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::hard_swish::{hard_swish_s8, HardSwishParams};
-use tinyml_runtime::kernels::lookup::{lookup_s8_pack, LOOKUP_S8_WORDS};
 use tinyml_runtime::kernels::relu::{
     leaky_relu_s16, leaky_relu_s8, relu6_s16, relu6_s8, relu_s16, relu_s8, LeakyReluParams, Relu6Params, ReluParams,
 };
@@ -76,7 +75,7 @@ fn type_range(dtype: DType) -> (i32, i32) {
     }
 }
 
-/// A lowered activation with, on int8, its table form ([`lookup_s8_pack`]: the
+/// A lowered activation with, on int8, its table form ([`lookup_table`]: the
 /// arithmetic's 256 outputs, or its two bounds where they are a clamp), which the
 /// optimized kernels read in place of the arithmetic.
 #[derive(Debug)]
@@ -88,16 +87,13 @@ struct Activation {
 impl Relu {
     /// The int8 table form, or nothing for int16 (65,536 entries would not pay).
     fn lookup_table(&self) -> Vec<i32> {
-        let mut packed = vec![0; LOOKUP_S8_WORDS];
-        let words = match self {
-            Relu::Relu(p, false) => lookup_s8_pack(|x, y| relu_s8(p, x, &[], y), &mut packed),
-            Relu::Relu6(p, false) => lookup_s8_pack(|x, y| relu6_s8(p, x, &[], y), &mut packed),
-            Relu::Leaky(p, false) => lookup_s8_pack(|x, y| leaky_relu_s8(p, x, &[], y), &mut packed),
-            Relu::HardSwish(p) => lookup_s8_pack(|x, y| hard_swish_s8(p, x, &[], y), &mut packed),
-            _ => 0,
-        };
-        packed.truncate(words);
-        packed
+        match self {
+            Relu::Relu(p, false) => lookup_table(|x, y| relu_s8(p, x, &[], y)),
+            Relu::Relu6(p, false) => lookup_table(|x, y| relu6_s8(p, x, &[], y)),
+            Relu::Leaky(p, false) => lookup_table(|x, y| leaky_relu_s8(p, x, &[], y)),
+            Relu::HardSwish(p) => lookup_table(|x, y| hard_swish_s8(p, x, &[], y)),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -246,7 +242,7 @@ impl Kernel for Activation {
         if s16 {
             return Call::new(f, vec![p, Arg::Input(0), Arg::Output]);
         }
-        let table = if self.packed.is_empty() { Arg::NoTable } else { e.packed("TABLE", &self.packed) };
+        let table = e.packed_or_none("TABLE", &self.packed);
         Call::new(f, vec![p, Arg::Input(0), table, Arg::Output])
     }
 }
