@@ -2,7 +2,8 @@
 //! int16 in and out (zero points 0, output scale 1/32768). Prepare logic from TFLM
 //! `logistic_common.cc` (`CalculateArithmeticOpDataLogistic`) and, for TANH, `tanh.cc`.
 
-use super::{lookup_table, Kernel, LowerCx, Lowered};
+use super::lookup::lookup_table;
+use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::frexp;
 use crate::graph::DType;

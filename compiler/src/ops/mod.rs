@@ -27,6 +27,7 @@ pub mod gather;
 pub mod l2_normalization;
 pub mod log_softmax;
 pub mod logistic;
+pub mod lookup;
 pub mod lstm;
 pub mod mean;
 pub mod minmax;
@@ -54,7 +55,6 @@ pub mod transpose_conv;
 use crate::error::CompileError;
 use crate::graph::{opcode, Graph, OpCode, Operator, TensorId};
 pub use crate::kernel::{Kernel, LowerCx, Lowered, Scratch};
-use tinyml_runtime::kernels::lookup::{lookup_s8_pack, LOOKUP_S8_WORDS};
 
 /// A lowering function.
 pub type LowerFn = fn(&LowerCx) -> Result<Lowered, CompileError>;
@@ -131,16 +131,6 @@ pub const SUPPORTED: &[&str] = &{
     }
     names
 };
-
-/// The table form of an int8 operator whose output byte depends on its input byte alone
-/// ([`lookup_s8_pack`] over `kernel`, its reference arithmetic), as the words to emit:
-/// empty when none is written.
-pub(crate) fn lookup_table(kernel: impl FnOnce(&[i8], &mut [i8])) -> Vec<i32> {
-    let mut packed = vec![0; LOOKUP_S8_WORDS];
-    let words = lookup_s8_pack(kernel, &mut packed);
-    packed.truncate(words);
-    packed
-}
 
 /// The error for an operator cargo-tinyml does not implement, naming its tensors.
 pub fn unsupported_op(cx: &LowerCx) -> CompileError {

@@ -4,7 +4,8 @@
 //! (`HardSwishPrepare`). TFLM registers no RELU_N1_TO_1 kernel, so it stays
 //! unsupported (it is not in the registry).
 
-use super::{lookup_table, Kernel, LowerCx, Lowered};
+use super::lookup::lookup_table;
+use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
 use crate::graph::quant::quantize_multiplier;
 use crate::graph::{DType, Options};

@@ -150,12 +150,11 @@ const _: () = assert!(MAX_TAPS <= 256);
 
 impl Shared {
     /// The constants of a layer [`takes`] accepts; the rows do not enter (a band of the
-    /// layer has its width, filter and channels).
-    /// Built in place where it is called (moved, the tap list cost a copy of all of
-    /// its [`MAX_TAPS`] entries per layer).
+    /// layer has its width, filter and channels). With `borders`, the border columns'
+    /// padded taps too, for [`inner_rows`] (a layer by rows: a whole layer's border
+    /// columns take `sweep`'s passes). Built in place where it is called (moved, the tap
+    /// list cost a copy of all of its [`MAX_TAPS`] entries per layer).
     #[inline(always)]
-    /// With `borders`, the border columns' padded taps too, for [`inner_rows`] (a layer
-    /// by rows: a whole layer's border columns take `sweep`'s passes).
     pub fn new(p: &DepthwiseConvParams, borders: bool) -> Self {
         let (fw, id) = (p.filter_w, p.input_depth as isize);
         let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
