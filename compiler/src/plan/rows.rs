@@ -50,7 +50,10 @@ pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
 }
 
 /// The shift of window `w`'s input in its buffer that makes the buffer plus
-/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size.
+/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size. Of shifts
+/// as small, the largest: a byte of buffer more for a byte of ring less, and more bands
+/// written in place directly, without the ring's copy (a 3x3 depthwise layer with its
+/// input two rows on rather than a ring of two rows).
 pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (usize, usize) {
     let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
     // Past this, input and output no longer overlap: nothing further can be smaller.
@@ -58,7 +61,7 @@ pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (u
     let mut best = (0, usize::MAX);
     for shift in (0..=last).step_by(ALIGN) {
         let cost = align_up(buffer_len(w, shift)) + min_scratch(shift);
-        if cost < best.1 {
+        if cost <= best.1 {
             best = (shift, cost);
         }
     }
@@ -139,22 +142,30 @@ impl InPlaceCost {
     pub fn fused(&self, c: &Chain, r: RowsInPlace) -> u64 {
         let w = c.window();
         let band = r.band.max(1);
-        let (mut calls, mut moved, mut hi) = (0usize, 0usize, 0usize);
+        let (mut calls, mut moved, mut hi, mut ringed) = (0usize, 0usize, 0usize, 0usize);
         schedule(&w, r.shift, band, |event| {
-            if let Event::Band { r0, rows } = event {
+            if let Event::Band { r0, rows, direct } = event {
                 let b = c.window_band(r0, rows);
                 moved += hi.saturating_sub(b.first);
                 hi = b.end;
                 calls += 2;
+                ringed += if direct { 0 } else { rows };
             }
         });
-        let copied = w.output_h * w.output_row + moved * c.first.output_row;
+        let copied = ringed * w.output_row + moved * c.first.output_row;
         (copied as f64 * self.rows_per_byte + calls.saturating_sub(2) as f64 * self.rows_per_call) as u64
     }
 
-    /// A layer of window `w` by rows as `r` says.
+    /// A layer of window `w` by rows as `r` says: the rows of the bands through the ring
+    /// copied out of it (a band written in place directly copies nothing).
     pub fn rows(&self, w: &RowWindow, r: RowsInPlace) -> u64 {
         let calls = w.output_h.div_ceil(r.band.max(1)).saturating_sub(1);
-        (w.output_h as f64 * w.output_row as f64 * self.rows_per_byte + calls as f64 * self.rows_per_call) as u64
+        let mut copied = 0;
+        schedule(w, r.shift, r.band, |event| {
+            if let Event::Band { rows, direct: false, .. } = event {
+                copied += rows * w.output_row;
+            }
+        });
+        (copied as f64 * self.rows_per_byte + calls as f64 * self.rows_per_call) as u64
     }
 }

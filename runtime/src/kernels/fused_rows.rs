@@ -67,7 +67,7 @@ impl Chain {
     pub fn window_rows(&self, band: usize) -> usize {
         let mut most = 0;
         rows_in_place::schedule(&self.window(), 0, band, |event| {
-            if let rows_in_place::Event::Band { r0, rows } = event {
+            if let rows_in_place::Event::Band { r0, rows, .. } = event {
                 let b = self.window_band(r0, rows);
                 most = most.max(b.end - b.first);
             }
@@ -91,7 +91,7 @@ pub fn scratch_bytes(
     let window = c.window_rows(band) * c.first.output_row;
     let mut most = 0;
     rows_in_place::schedule(&w, shift, band, |event| {
-        if let rows_in_place::Event::Band { r0, rows } = event {
+        if let rows_in_place::Event::Band { r0, rows, .. } = event {
             let b = c.window_band(r0, rows);
             let a = c.first.band(b.first, b.end - b.first);
             most = most.max(first_scratch(&a)).max(second_scratch(&b));

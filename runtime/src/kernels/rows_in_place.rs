@@ -8,6 +8,12 @@
 //! as soon as the bytes it lands on hold only dead input. The arena then holds the
 //! larger of the two tensors plus the ring, where it held both tensors whole.
 //!
+//! A band whose output rows already land on dead input, all of them below the first input
+//! row it reads itself, is written in place directly ([`Event::Band`]'s `direct`): no
+//! ring, no copy. The planner can pick a shift that makes every band so (a pointwise
+//! layer with its input one row further on; a 3x3 depthwise with it two rows further):
+//! the buffer is then the ring's bytes larger and the ring gone, for fewer instructions.
+//!
 //! Each band is an ordinary kernel call on a sub-view: the input rows the band reads and
 //! the band's own parameters ([`RowWindow::band`]: its output height, the rows given and
 //! the padding above them), so the results are the kernel's byte for byte. The schedule
@@ -111,12 +117,16 @@ pub struct Band {
 /// One step of the schedule ([`schedule`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A band is computed into the ring.
+    /// A band is computed: into the ring, or, `direct`, straight to its place in the
+    /// buffer (its rows land on input that neither it nor a later band reads, and the
+    /// ring is empty).
     Band {
         /// Its first output row.
         r0: usize,
         /// Its output rows.
         rows: usize,
+        /// Whether it is written in place directly.
+        direct: bool,
     },
     /// Output rows leave the ring for their place in the buffer.
     Flush {
@@ -134,14 +144,21 @@ pub enum Event {
 ///
 /// Output row `q` may leave the ring once its bytes (`q * output_row..(q + 1) *
 /// output_row` of the buffer) lie below the first input element a later band reads
-/// (`shift + first_input(next) * input_row`); after the last band every row may.
+/// (`shift + first_input(next) * input_row`); after the last band every row may. A band
+/// whose rows all lie below the first input element it reads itself skips the ring
+/// (`direct`): every row before it has left it by then, since their bytes lie lower.
 pub fn schedule(w: &RowWindow, shift: usize, band: usize, mut on: impl FnMut(Event)) -> usize {
     let band = band.max(1);
     let (mut r0, mut flushed, mut most) = (0, 0, 0);
     while r0 < w.output_h {
         let rows = band.min(w.output_h - r0);
-        on(Event::Band { r0, rows });
         let computed = r0 + rows;
+        if flushed == r0 && computed * w.output_row <= shift + w.first_input(r0) * w.input_row {
+            on(Event::Band { r0, rows, direct: true });
+            (flushed, r0) = (computed, computed);
+            continue;
+        }
+        on(Event::Band { r0, rows, direct: false });
         most = most.max(computed - flushed);
         // The rows whose last byte lies at or below `dead` (a division is one instruction
         // on the cores with a ring worth having; a loop row by row cost more per band).
@@ -216,7 +233,13 @@ fn run_in<T: Copy>(
     }
     let slot = |q: usize| (q % rows) * w.output_row;
     schedule(w, shift, band, |event| match event {
-        Event::Band { r0, rows: n } => {
+        Event::Band { r0, rows: n, direct: true } => {
+            let b = w.band(r0, n);
+            // The band's output ends at or before its input starts (`schedule`).
+            let (out, input) = buf.split_at_mut(shift + b.first * w.input_row);
+            kernel(&b, &input[..(b.end - b.first) * w.input_row], &mut out[r0 * w.output_row..(r0 + n) * w.output_row]);
+        }
+        Event::Band { r0, rows: n, direct: false } => {
             let b = w.band(r0, n);
             let input = &buf[shift + b.first * w.input_row..shift + b.end * w.input_row];
             let at = slot(r0);
@@ -271,7 +294,7 @@ pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: i
     let ring = carry_rows(w, shift, band) * w.output_row;
     let mut most = 0;
     schedule(w, shift, band, |event| {
-        if let Event::Band { r0, rows } = event {
+        if let Event::Band { r0, rows, .. } = event {
             most = most.max(kernel_scratch(&w.band(r0, rows)));
         }
     });
@@ -389,7 +412,9 @@ mod tests {
                                 let input: Vec<i32> = (0..input_h * input_row).map(|i| i as i32 * 7 + 1).collect();
                                 let want = reference(&w, &input);
                                 let base = (w.output_h * output_row).saturating_sub(input_h * input_row);
-                                for shift in [base, base + input_row, base + 2 * output_row] {
+                                // Every shift up to a ring-free one (`direct` bands, from
+                                // about the window's height of rows on).
+                                for shift in base..=base + (filter * dilation + 1) * output_row.max(input_row) {
                                     for band in 1..4 {
                                         let mut buf = vec![-1; buffer_len(&w, shift)];
                                         buf[shift..shift + input.len()].copy_from_slice(&input);
@@ -415,6 +440,36 @@ mod tests {
             }
         }
         assert!(cases > 1000);
+    }
+
+    #[test]
+    fn a_shift_past_the_window_needs_no_ring() {
+        // A 3x3 SAME window: with the input two rows on, every band writes where the
+        // input is dead, straight to its place.
+        let w = RowWindow {
+            input_h: 6,
+            output_h: 6,
+            stride: 1,
+            pad: 1,
+            filter: 3,
+            dilation: 1,
+            input_row: 4,
+            output_row: 4,
+        };
+        assert_eq!(carry_rows(&w, 0, 1), 2);
+        assert_eq!(carry_rows(&w, 4, 1), 1);
+        assert_eq!(carry_rows(&w, 8, 1), 0);
+        let mut direct = 0;
+        schedule(&w, 8, 1, |e| direct += usize::from(matches!(e, Event::Band { direct: true, .. })));
+        assert_eq!(direct, 6);
+        // A pointwise window needs the input one row on.
+        let pointwise = RowWindow { pad: 0, filter: 1, ..w };
+        assert_eq!((carry_rows(&pointwise, 0, 1), carry_rows(&pointwise, 4, 1)), (1, 0));
+        let input: Vec<i32> = (0..24).collect();
+        let mut buf = vec![-1; buffer_len(&w, 8)];
+        buf[8..].copy_from_slice(&input);
+        run(&w, &mut buf, 8, 1, &mut [], band_kernel(&w), <[i32]>::copy_from_slice).unwrap();
+        assert_eq!(&buf[..24], &reference(&w, &input)[..]);
     }
 
     #[test]
