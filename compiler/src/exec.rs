@@ -200,7 +200,7 @@ impl Program {
         let mut views = Views::new(arena.bytes_mut());
         let buf = views.output::<i8>((at, len))?;
         let scratch = views.output::<u8>(scratch)?;
-        step.kernel.execute_rows(buf, rows.shift, rows.band, scratch)
+        step.kernel.execute_rows(buf, rows.shift, rows.band, rows.direct, scratch)
     }
 
     /// Runs steps `i` and `i + 1` fused by rows through the runtime's own loop
@@ -220,6 +220,7 @@ impl Program {
             buf,
             rows.shift,
             rows.band,
+            rows.direct,
             scratch,
             |band, input, output, scratch| {
                 if let Err(e) = a.execute_band(band, input, output, scratch) {

@@ -166,22 +166,23 @@ fn check(a: &Layer, b: &Layer, input: &[i8]) -> usize {
     let base = (w.output_h * w.output_row).saturating_sub(input.len()).next_multiple_of(16);
     let mut cases = 0;
     for shift in [base, base + 16, base + 16 * w.input_row] {
-        for band in 1..4 {
+        for (band, direct) in (1..4).flat_map(|b| [(b, false), (b, true)]) {
             let mut buf = vec![-7; buffer_len(&w, shift)];
             buf[shift..shift + input.len()].copy_from_slice(input);
-            let bytes = scratch_bytes(&c, shift, band, |x| a.band_scratch(x), |x| b.band_scratch(x));
+            let bytes = scratch_bytes(&c, shift, band, direct, |x| a.band_scratch(x), |x| b.band_scratch(x));
             let mut scratch = vec![0u8; bytes];
             run(
                 &c,
                 &mut buf,
                 shift,
                 band,
+                direct,
                 &mut scratch,
                 |x, i, o, s| a.run(Some(x), i, o, s),
                 |x, i, o, s| b.run(Some(x), i, o, s),
             )
             .unwrap();
-            assert_eq!(&buf[..want.len()], &want[..], "{c:?} shift {shift} band {band}");
+            assert_eq!(&buf[..want.len()], &want[..], "{c:?} shift {shift} band {band} direct {direct}");
             cases += 1;
         }
     }

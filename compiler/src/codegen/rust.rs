@@ -74,6 +74,7 @@ fn render_arg(a: &Arg) -> String {
         Arg::List(items) => format!("&[{}]", items.iter().map(render_arg).collect::<Vec<_>>().join(", ")),
         // Integer literals take their type from the kernel's parameter.
         Arg::Int(v) => v.to_string(),
+        Arg::Bool(v) => v.to_string(),
         Arg::F32(v) => format!("f32::from_bits({:#x})", v.to_bits()),
     }
 }
@@ -225,11 +226,12 @@ fn fused_call(p: &Program, i: usize, rows: RowsInPlace, first: &Call, second: &C
         format!("|b, input, output, {scratch}| {}({})", call.function, args.join(", "))
     };
     format!(
-        "fused_rows::run(\n            &fused_rows::Chain {{ first: {}, second: {} }},\n            buf,\n            {},\n            {},\n            scratch,\n            {},\n            {},\n        )?",
+        "fused_rows::run(\n            &fused_rows::Chain {{ first: {}, second: {} }},\n            buf,\n            {},\n            {},\n            {},\n            scratch,\n            {},\n            {},\n        )?",
         window(i, first),
         window(i + 1, second),
         rows.shift,
         rows.band,
+        rows.direct,
         band(i, first),
         band(i + 1, second)
     )

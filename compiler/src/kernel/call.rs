@@ -103,6 +103,8 @@ pub enum Arg {
     Buffer,
     /// An integer scalar, typed by the kernel's parameter.
     Int(i64),
+    /// A boolean.
+    Bool(bool),
     /// A float scalar.
     F32(f32),
 }

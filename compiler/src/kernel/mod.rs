@@ -77,13 +77,15 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
         self.scratch()
     }
     /// Runs on the host like the device's rows form: the output from `buf[0]`, the input
-    /// at `buf[shift]`, `band` rows at a time, the ring then the band's scratch in
-    /// `scratch`. Only layers with a [`Kernel::row_window`] implement it.
+    /// at `buf[shift]`, `band` rows at a time (`direct`: straight into place where the
+    /// rows allow), the ring then the band's scratch in `scratch`. Only layers with a
+    /// [`Kernel::row_window`] implement it.
     fn execute_rows(
         &self,
         buf: &mut [i8],
         _shift: usize,
         _band: usize,
+        _direct: bool,
         _scratch: &mut [u8],
     ) -> Result<(), tinyml_runtime::Error> {
         Err(tinyml_runtime::Error::BufferLength { expected: 0, actual: buf.len() })
@@ -108,15 +110,15 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
         None
     }
     /// The call of the rows form: the runtime's `<function>_rows_in_place`, with the
-    /// buffer ([`Arg::Buffer`]), `shift` and `band` in place of the input, no output, and
-    /// the scratch (ring and band scratch) last.
-    fn emit_rows(&self, e: &mut Emitter, shift: usize, band: usize) -> Call {
+    /// buffer ([`Arg::Buffer`]), `shift`, `band` and `direct` in place of the input, no
+    /// output, and the scratch (ring and band scratch) last.
+    fn emit_rows(&self, e: &mut Emitter, shift: usize, band: usize, direct: bool) -> Call {
         let mut call = self.emit(e);
         e.use_path("tinyml_runtime::kernels::rows_in_place::*");
         call.function.push_str("_rows_in_place");
         call.args.retain(|a| !matches!(a, Arg::Output | Arg::Scratch | Arg::NoScratch));
         if let Some(at) = call.args.iter().position(|a| *a == Arg::Input(0)) {
-            call.args.splice(at..=at, [Arg::Buffer, Arg::Int(shift as i64), Arg::Int(band as i64)]);
+            call.args.splice(at..=at, [Arg::Buffer, Arg::Int(shift as i64), Arg::Int(band as i64), Arg::Bool(direct)]);
         }
         call.args.push(Arg::Scratch);
         call.fallible = true;

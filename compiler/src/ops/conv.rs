@@ -173,10 +173,11 @@ impl Kernel for Conv {
         buf: &mut [i8],
         shift: usize,
         band: usize,
+        direct: bool,
         scratch: &mut [u8],
     ) -> Result<(), tinyml_runtime::Error> {
-        let (bias, mult, shifts) = (&self.bias32, &self.multipliers, &self.shifts);
-        conv_s8_rows_in_place(&self.params, buf, shift, band, &self.filter, bias, mult, shifts, &self.packed, scratch)
+        let (bias, mult, shifts, packed) = (&self.bias32, &self.multipliers, &self.shifts, &self.packed);
+        conv_s8_rows_in_place(&self.params, buf, shift, band, direct, &self.filter, bias, mult, shifts, packed, scratch)
     }
 
     fn execute_band(

@@ -204,6 +204,7 @@ impl Kernel for DepthwiseConv {
         buf: &mut [i8],
         shift: usize,
         band: usize,
+        direct: bool,
         scratch: &mut [u8],
     ) -> Result<(), tinyml_runtime::Error> {
         let (bias, mult, shifts) = (&self.bias32, &self.multipliers, &self.shifts);
@@ -212,6 +213,7 @@ impl Kernel for DepthwiseConv {
             buf,
             shift,
             band,
+            direct,
             &self.filter,
             bias,
             mult,

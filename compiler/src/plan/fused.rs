@@ -37,7 +37,7 @@ pub fn chain(steps: &[Step], i: usize) -> Option<Chain> {
 pub fn scratch(steps: &[Step], i: usize, c: &Chain, rows: RowsInPlace) -> Scratch {
     let (a, b) = (steps[i].kernel.as_ref(), steps[i + 1].kernel.as_ref());
     let with = |pick: fn(Scratch) -> usize| {
-        scratch_bytes(c, rows.shift, rows.band, |band| pick(a.band_scratch(band)), |band| pick(b.band_scratch(band)))
+        scratch_bytes(c, rows.shift, rows.band, rows.direct, |band| pick(a.band_scratch(band)), |band| pick(b.band_scratch(band)))
     };
     Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
 }
@@ -45,7 +45,7 @@ pub fn scratch(steps: &[Step], i: usize, c: &Chain, rows: RowsInPlace) -> Scratc
 /// The shift that makes the chain's buffer plus its minimum scratch smallest, with that
 /// size ([`super::rows::best_shift`] for a chain).
 fn best_shift(steps: &[Step], i: usize, c: &Chain) -> (usize, usize) {
-    smallest_shift(&c.window(), |shift| scratch(steps, i, c, RowsInPlace { shift, band: BAND }).min)
+    smallest_shift(&c.window(), |shift| scratch(steps, i, c, RowsInPlace { shift, band: BAND, direct: false }).min)
 }
 
 /// Every step that may start a chain, with the chain's shift (one band per output row),
@@ -78,7 +78,7 @@ pub fn candidates(
             let dies = (0..n).all(|t| find(&mut root, t) != a || (!keep[t] && last[t] <= i));
             if alone && dies && !keep[m] && last[m] == i + 1 && in_place[i].is_none() && in_place[i + 1].is_none() {
                 let (shift, _) = best_shift(steps, i, &c);
-                found.push((i, RowsInPlace { shift, band: BAND }));
+                found.push((i, RowsInPlace { shift, band: BAND, direct: false }));
             }
         }
         // A layer by rows joins its output to its input's buffer, as `buffers_of` will.

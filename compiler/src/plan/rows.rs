@@ -20,7 +20,7 @@ use crate::graph::Graph;
 use crate::kernel::{Kernel, RowWindow, Scratch, Step};
 use tinyml_runtime::arena::ALIGN;
 use tinyml_runtime::kernels::fused_rows::Chain;
-use tinyml_runtime::kernels::rows_in_place::{buffer_len, schedule, scratch_bytes, Event};
+use tinyml_runtime::kernels::rows_in_place::{buffer_len, carry_rows, schedule, scratch_bytes, Event};
 
 /// How one layer runs over its own input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -29,6 +29,10 @@ pub struct RowsInPlace {
     pub shift: usize,
     /// Output rows computed per kernel call.
     pub band: usize,
+    /// Whether bands whose rows land on dead input are written there directly, without
+    /// the ring (`rows_in_place::schedule`): set by the planner's last pass, which keeps
+    /// the arena of the plan made without.
+    pub direct: bool,
 }
 
 /// Output rows per kernel call when choosing layers and shifts: one, the least memory.
@@ -39,21 +43,20 @@ pub const BAND: usize = 1;
 /// The scratch of a layer run by rows at `shift`: the ring, then its kernel's scratch
 /// for the largest band (minimum and preferred).
 pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch {
-    let with = |pick: fn(Scratch) -> usize| scratch_bytes(w, rows.shift, rows.band, |b| pick(kernel.band_scratch(b)));
+    let with = |pick: fn(Scratch) -> usize| scratch_bytes(w, rows.shift, rows.band, rows.direct, |b| pick(kernel.band_scratch(b)));
     Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
 }
 
 /// The shift that makes the buffer plus its ring and minimum scratch smallest, with that
 /// size; shifts are whole arena alignments, so the input stays aligned.
 pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
-    smallest_shift(w, |shift| scratch(kernel, w, RowsInPlace { shift, band: BAND }).min)
+    smallest_shift(w, |shift| scratch(kernel, w, RowsInPlace { shift, band: BAND, direct: false }).min)
 }
 
 /// The shift of window `w`'s input in its buffer that makes the buffer plus
-/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size. Of shifts
-/// as small, the largest: a byte of buffer more for a byte of ring less, and more bands
-/// written in place directly, without the ring's copy (a 3x3 depthwise layer with its
-/// input two rows on rather than a ring of two rows).
+/// `min_scratch(shift)` (ring and kernel scratch) smallest, with that size (the first
+/// of shifts as small: in a chain of layers by rows the shifts add up;
+/// [`direct_options`] moves inputs further on afterwards where the arena allows).
 pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (usize, usize) {
     let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
     // Past this, input and output no longer overlap: nothing further can be smaller.
@@ -61,11 +64,64 @@ pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (u
     let mut best = (0, usize::MAX);
     for shift in (0..=last).step_by(ALIGN) {
         let cost = align_up(buffer_len(w, shift)) + min_scratch(shift);
-        if cost <= best.1 {
+        if cost < best.1 {
             best = (shift, cost);
         }
     }
     best
+}
+
+/// Rows of `w`'s output that go through the ring at `r` (the others are written in
+/// place directly).
+pub fn ring_rows(w: &RowWindow, r: RowsInPlace) -> usize {
+    let mut ringed = 0;
+    schedule(w, r.shift, r.band, r.direct, |event| {
+        if let Event::Band { rows, direct: false, .. } = event {
+            ringed += rows;
+        }
+    });
+    ringed
+}
+
+/// What a layer by rows at `r` may take instead with bands written in place directly:
+/// for each band height, the smallest shift at which the fewest rows go through the
+/// ring, and `r`'s own shift; those `cost` (instructions added) estimates below `r`'s,
+/// the cheapest first. The planner takes the first that keeps the arena as small.
+pub fn direct_options(w: &RowWindow, r: RowsInPlace, cost: impl Fn(RowsInPlace) -> u64) -> Vec<RowsInPlace> {
+    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
+    // Past this the input lies wholly after the output: every band is direct.
+    let last = align_up(output.saturating_sub(input) + input);
+    let mut options = Vec::new();
+    for band in 1..=w.output_h {
+        let mut best: Option<(usize, usize)> = None;
+        for shift in (r.shift..=last.max(r.shift)).step_by(ALIGN) {
+            let ringed = ring_rows(w, RowsInPlace { shift, band, direct: true });
+            if best.is_none_or(|(_, fewest)| ringed < fewest) {
+                best = Some((shift, ringed));
+            }
+            if ringed == 0 {
+                break;
+            }
+        }
+        options.extend(best.map(|(shift, _)| RowsInPlace { shift, band, direct: true }));
+        options.push(RowsInPlace { band, direct: true, ..r });
+    }
+    // `direct` only where some band is (the flag costs the band loop a test).
+    for o in &mut options {
+        o.direct = ring_rows(w, *o) < w.output_h;
+    }
+    // Buffer plus ring no larger than now (a layer off the arena's peak could take
+    // more, but each option tried is a plan; kernel scratch per band aside).
+    let footprint = |o: RowsInPlace| {
+        align_up(buffer_len(w, o.shift)) + align_up(carry_rows(w, o.shift, o.band, o.direct) * w.output_row)
+    };
+    let (now, room) = (cost(r), footprint(r));
+    options.retain(|&o| cost(o) < now && footprint(o) <= room);
+    options.sort_by_key(|&o| (cost(o), o.shift, o.band));
+    options.dedup();
+    // Each is a plan to try: the cheapest few.
+    options.truncate(12);
+    options
 }
 
 /// Per step, whether it runs by rows over its input, given the elementwise in-place
@@ -98,7 +154,7 @@ pub fn candidates(
         if cost >= apart {
             continue;
         }
-        chosen[i] = Some(RowsInPlace { shift, band: BAND });
+        chosen[i] = Some(RowsInPlace { shift, band: BAND, direct: false });
         let o = find(&mut root, s.output());
         root[o] = r;
     }
@@ -143,7 +199,7 @@ impl InPlaceCost {
         let w = c.window();
         let band = r.band.max(1);
         let (mut calls, mut moved, mut hi, mut ringed) = (0usize, 0usize, 0usize, 0usize);
-        schedule(&w, r.shift, band, |event| {
+        schedule(&w, r.shift, band, r.direct, |event| {
             if let Event::Band { r0, rows, direct } = event {
                 let b = c.window_band(r0, rows);
                 moved += hi.saturating_sub(b.first);
@@ -160,12 +216,7 @@ impl InPlaceCost {
     /// copied out of it (a band written in place directly copies nothing).
     pub fn rows(&self, w: &RowWindow, r: RowsInPlace) -> u64 {
         let calls = w.output_h.div_ceil(r.band.max(1)).saturating_sub(1);
-        let mut copied = 0;
-        schedule(w, r.shift, r.band, |event| {
-            if let Event::Band { rows, direct: false, .. } = event {
-                copied += rows * w.output_row;
-            }
-        });
+        let copied = ring_rows(w, r) * w.output_row;
         (copied as f64 * self.rows_per_byte + calls as f64 * self.rows_per_call) as u64
     }
 }

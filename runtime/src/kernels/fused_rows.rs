@@ -66,7 +66,7 @@ impl Chain {
     /// rows reads.
     pub fn window_rows(&self, band: usize) -> usize {
         let mut most = 0;
-        rows_in_place::schedule(&self.window(), 0, band, |event| {
+        rows_in_place::schedule(&self.window(), 0, band, false, |event| {
             if let rows_in_place::Event::Band { r0, rows, .. } = event {
                 let b = self.window_band(r0, rows);
                 most = most.max(b.end - b.first);
@@ -83,14 +83,15 @@ pub fn scratch_bytes(
     c: &Chain,
     shift: usize,
     band: usize,
+    direct: bool,
     first_scratch: impl Fn(&Band) -> usize,
     second_scratch: impl Fn(&Band) -> usize,
 ) -> usize {
     let w = c.window();
-    let ring = rows_in_place::carry_rows(&w, shift, band) * w.output_row;
+    let ring = rows_in_place::carry_rows(&w, shift, band, direct) * w.output_row;
     let window = c.window_rows(band) * c.first.output_row;
     let mut most = 0;
-    rows_in_place::schedule(&w, shift, band, |event| {
+    rows_in_place::schedule(&w, shift, band, direct, |event| {
         if let rows_in_place::Event::Band { r0, rows, .. } = event {
             let b = c.window_band(r0, rows);
             let a = c.first.band(b.first, b.end - b.first);
@@ -105,7 +106,8 @@ fn align(bytes: usize) -> usize {
 }
 
 /// Runs the chain over `buf`: its input (the first layer's) at element `shift`, its
-/// output (the second layer's) written from element 0, `band` output rows at a time.
+/// output (the second layer's) written from element 0, `band` output rows at a time
+/// (`direct` as [`rows_in_place::run`] takes it).
 /// `scratch` holds the ring, the window and the kernels' scratch ([`scratch_bytes`]).
 /// `first(band, input_rows, output_rows, scratch)` computes a band of the first layer,
 /// `second(...)` one of the second. Fails, touching nothing, when a buffer is shorter
@@ -115,6 +117,7 @@ pub fn run(
     buf: &mut [i8],
     shift: usize,
     band: usize,
+    direct: bool,
     scratch: &mut [u8],
     mut first: impl FnMut(&Band, &[i8], &mut [i8], &mut [u8]),
     mut second: impl FnMut(&Band, &[i8], &mut [i8], &mut [u8]),
@@ -124,7 +127,7 @@ pub fn run(
     }
     let band = band.max(1);
     let w = c.window();
-    let (ring, rest) = split_scratch(scratch, rows_in_place::carry_rows(&w, shift, band) * w.output_row)?;
+    let (ring, rest) = split_scratch(scratch, rows_in_place::carry_rows(&w, shift, band, direct) * w.output_row)?;
     let (window, kernel_scratch) = split_scratch(rest, c.window_rows(band) * c.first.output_row)?;
     let (a, row) = (&c.first, c.first.output_row);
     // The first-layer output rows the window holds: `lo..hi`, from its start.
@@ -134,6 +137,7 @@ pub fn run(
         buf,
         shift,
         band,
+        direct,
         ring,
         |outer, input, output| {
             let b = c.window_band(outer.r0, outer.rows);
@@ -235,13 +239,17 @@ mod tests {
                             let want = reference(&b, &reference(&a, &input));
                             let w = c.window();
                             let base = (w.output_h * rc).saturating_sub(a.input_h * ra);
-                            for shift in [base, base + ra, base + 2 * rc] {
-                                for band in 1..4 {
+                            // Up to a shift past the window, where every band is direct.
+                            for shift in [base, base + ra, base + 2 * rc, base + (w.filter + 1) * ra.max(rc)] {
+                                for (band, direct) in (1..4).flat_map(|b| [(b, false), (b, true)]) {
                                     let mut buf = vec![-1; buffer_len(&w, shift)];
                                     buf[shift..shift + input.len()].copy_from_slice(&input);
-                                    let mut scratch = vec![0u8; scratch_bytes(&c, shift, band, |_| 0, |_| 0)];
-                                    run(&c, &mut buf, shift, band, &mut scratch, band_of(&a), band_of(&b)).unwrap();
-                                    assert_eq!(&buf[..want.len()], &want[..], "{c:?} shift {shift} band {band}");
+                                    let bytes = scratch_bytes(&c, shift, band, direct, |_| 0, |_| 0);
+                                    let mut scratch = vec![0u8; bytes];
+                                    run(&c, &mut buf, shift, band, direct, &mut scratch, band_of(&a), band_of(&b))
+                                        .unwrap();
+                                    let at = format!("shift {shift} band {band} direct {direct}");
+                                    assert_eq!(&buf[..want.len()], &want[..], "{c:?} {at}");
                                     cases += 1;
                                 }
                             }
@@ -260,6 +268,6 @@ mod tests {
         assert!(!c.fits());
         let mut buf = vec![0; 64];
         let mut scratch = vec![0u8; 256];
-        assert!(run(&c, &mut buf, 0, 1, &mut scratch, |_, _, _, _| {}, |_, _, _, _| {}).is_err());
+        assert!(run(&c, &mut buf, 0, 1, false, &mut scratch, |_, _, _, _| {}, |_, _, _, _| {}).is_err());
     }
 }

@@ -9,10 +9,10 @@
 //! larger of the two tensors plus the ring, where it held both tensors whole.
 //!
 //! A band whose output rows already land on dead input, all of them below the first input
-//! row it reads itself, is written in place directly ([`Event::Band`]'s `direct`): no
-//! ring, no copy. The planner can pick a shift that makes every band so (a pointwise
-//! layer with its input one row further on; a 3x3 depthwise with it two rows further):
-//! the buffer is then the ring's bytes larger and the ring gone, for fewer instructions.
+//! row it reads itself, may be written in place directly (`direct`; [`Event::Band`]):
+//! no ring, no copy. The planner asks for that per layer, and can move the input further
+//! on so that every band is (a pointwise layer with its input one row on, a 3x3
+//! depthwise two rows on): a larger buffer for no ring, fewer instructions.
 //!
 //! Each band is an ordinary kernel call on a sub-view: the input rows the band reads and
 //! the band's own parameters ([`RowWindow::band`]: its output height, the rows given and
@@ -146,14 +146,16 @@ pub enum Event {
 /// output_row` of the buffer) lie below the first input element a later band reads
 /// (`shift + first_input(next) * input_row`); after the last band every row may. A band
 /// whose rows all lie below the first input element it reads itself skips the ring
-/// (`direct`): every row before it has left it by then, since their bytes lie lower.
-pub fn schedule(w: &RowWindow, shift: usize, band: usize, mut on: impl FnMut(Event)) -> usize {
+/// when `direct` allows (every row before it has left the ring by then, since their
+/// bytes lie lower).
+#[inline(always)]
+pub fn schedule(w: &RowWindow, shift: usize, band: usize, direct: bool, mut on: impl FnMut(Event)) -> usize {
     let band = band.max(1);
     let (mut r0, mut flushed, mut most) = (0, 0, 0);
     while r0 < w.output_h {
         let rows = band.min(w.output_h - r0);
         let computed = r0 + rows;
-        if flushed == r0 && computed * w.output_row <= shift + w.first_input(r0) * w.input_row {
+        if direct && flushed == r0 && computed * w.output_row <= shift + w.first_input(r0) * w.input_row {
             on(Event::Band { r0, rows, direct: true });
             (flushed, r0) = (computed, computed);
             continue;
@@ -178,9 +180,9 @@ pub fn schedule(w: &RowWindow, shift: usize, band: usize, mut on: impl FnMut(Eve
 
 /// Rows of ring [`run`] needs: the most the schedule holds at once, rounded up to whole
 /// bands so that every band lands in one piece.
-pub fn carry_rows(w: &RowWindow, shift: usize, band: usize) -> usize {
+pub fn carry_rows(w: &RowWindow, shift: usize, band: usize, direct: bool) -> usize {
     let band = band.max(1);
-    schedule(w, shift, band, |_| {}).div_ceil(band) * band
+    schedule(w, shift, band, direct, |_| {}).div_ceil(band) * band
 }
 
 /// Elements of the buffer that holds the output at 0 and the input at `shift`.
@@ -190,7 +192,7 @@ pub fn buffer_len(w: &RowWindow, shift: usize) -> usize {
 
 /// Runs a layer over `buf`: its input at element `shift`, its output written from
 /// element 0, computing `band` output rows at a time into `carry` ([`carry_rows`] rows or
-/// more). `kernel(band, input_rows, output_rows)` computes one band from the input rows
+/// more), or straight into place where `direct` allows ([`schedule`]). `kernel(band, input_rows, output_rows)` computes one band from the input rows
 /// it reads; `copy(dst, src)` moves a row out of the ring (the vector copy on Helium: a
 /// plain `copy_from_slice` costs about 4 instructions per byte there). Fails, touching
 /// nothing, when `buf` or `carry` is shorter than the plan needs (a generated call for
@@ -200,11 +202,12 @@ pub fn run<T: Copy>(
     buf: &mut [T],
     shift: usize,
     band: usize,
+    direct: bool,
     carry: &mut [T],
     kernel: impl FnMut(&Band, &[T], &mut [T]),
     copy: impl Fn(&mut [T], &[T]),
 ) -> Result<(), Error> {
-    run_in(w, buf, shift, band, carry_rows(w, shift, band), carry, kernel, copy)
+    run_in(w, buf, shift, band, direct, carry_rows(w, shift, band, direct), carry, kernel, copy)
 }
 
 /// [`run`] with a ring of `rows` rows, [`carry_rows`] as the caller computed it (each
@@ -215,12 +218,12 @@ fn run_in<T: Copy>(
     buf: &mut [T],
     shift: usize,
     band: usize,
+    direct: bool,
     rows: usize,
     carry: &mut [T],
-    mut kernel: impl FnMut(&Band, &[T], &mut [T]),
+    kernel: impl FnMut(&Band, &[T], &mut [T]),
     copy: impl Fn(&mut [T], &[T]),
 ) -> Result<(), Error> {
-    let band = band.max(1);
     let (ring, need) = (rows * w.output_row, buffer_len(w, shift));
     if buf.len() < need {
         return Err(Error::BufferLength { expected: need, actual: buf.len() });
@@ -231,19 +234,45 @@ fn run_in<T: Copy>(
     if w.output_row == 0 {
         return Ok(());
     }
+    // Without direct bands, the loop of old, the direct path compiled out: one loop for
+    // both cost the bands through the ring about 40 instructions each on the M55 (KWS's
+    // depthwise layers by one-row bands, 1,000 per layer).
+    if direct {
+        bands::<T, true>(w, buf, shift, band, rows, carry, kernel, copy);
+    } else {
+        bands::<T, false>(w, buf, shift, band, rows, carry, kernel, copy);
+    }
+    Ok(())
+}
+
+/// The loop of [`run_in`], `DIRECT` its `direct`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn bands<T: Copy, const DIRECT: bool>(
+    w: &RowWindow,
+    buf: &mut [T],
+    shift: usize,
+    band: usize,
+    rows: usize,
+    carry: &mut [T],
+    mut kernel: impl FnMut(&Band, &[T], &mut [T]),
+    copy: impl Fn(&mut [T], &[T]),
+) {
     let slot = |q: usize| (q % rows) * w.output_row;
-    schedule(w, shift, band, |event| match event {
-        Event::Band { r0, rows: n, direct: true } => {
+    schedule(w, shift, band, DIRECT, |event| match event {
+        Event::Band { r0, rows: n, direct } => {
             let b = w.band(r0, n);
-            // The band's output ends at or before its input starts (`schedule`).
-            let (out, input) = buf.split_at_mut(shift + b.first * w.input_row);
-            kernel(&b, &input[..(b.end - b.first) * w.input_row], &mut out[r0 * w.output_row..(r0 + n) * w.output_row]);
-        }
-        Event::Band { r0, rows: n, direct: false } => {
-            let b = w.band(r0, n);
-            let input = &buf[shift + b.first * w.input_row..shift + b.end * w.input_row];
-            let at = slot(r0);
-            kernel(&b, input, &mut carry[at..at + n * w.output_row]);
+            let (from, rows_in) = (shift + b.first * w.input_row, (b.end - b.first) * w.input_row);
+            // One call site for both (two cost the kernel's inlining).
+            let (input, output) = if DIRECT && direct {
+                // The band's output ends at or before its input starts (`schedule`).
+                let (out, input) = buf.split_at_mut(from);
+                (&input[..rows_in], &mut out[r0 * w.output_row..(r0 + n) * w.output_row])
+            } else {
+                let at = slot(r0);
+                (&buf[from..from + rows_in], &mut carry[at..at + n * w.output_row])
+            };
+            kernel(&b, input, output);
         }
         Event::Flush { from, to } => {
             for q in from..to {
@@ -252,7 +281,6 @@ fn run_in<T: Copy>(
             }
         }
     });
-    Ok(())
 }
 
 /// Copies a row out of the ring: the vector copy where the optimized kernels are built.
@@ -290,10 +318,16 @@ pub fn split_scratch(scratch: &mut [u8], ring_bytes: usize) -> Result<(&mut [i8]
 
 /// Ring bytes plus the kernel scratch of the largest band: what a layer run by
 /// [`conv_s8_rows_in_place`] needs as scratch, given its kernel's scratch per band.
-pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: impl Fn(&Band) -> usize) -> usize {
-    let ring = carry_rows(w, shift, band) * w.output_row;
+pub fn scratch_bytes(
+    w: &RowWindow,
+    shift: usize,
+    band: usize,
+    direct: bool,
+    kernel_scratch: impl Fn(&Band) -> usize,
+) -> usize {
+    let ring = carry_rows(w, shift, band, direct) * w.output_row;
     let mut most = 0;
-    schedule(w, shift, band, |event| {
+    schedule(w, shift, band, direct, |event| {
         if let Event::Band { r0, rows, .. } = event {
             most = most.max(kernel_scratch(&w.band(r0, rows)));
         }
@@ -301,14 +335,15 @@ pub fn scratch_bytes(w: &RowWindow, shift: usize, band: usize, kernel_scratch: i
     ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN + most
 }
 
-/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a time; the
-/// scratch holds the ring, then the kernel's own scratch ([`scratch_bytes`]).
+/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a time
+/// ([`run`], `direct` as there); the scratch holds the ring, then the kernel's own scratch ([`scratch_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_rows_in_place(
     p: &ConvParams,
     buf: &mut [i8],
     shift: usize,
     band: usize,
+    direct: bool,
     filter: &[i8],
     bias: &[i32],
     multipliers: &[i32],
@@ -317,10 +352,10 @@ pub fn conv_s8_rows_in_place(
     scratch: &mut [u8],
 ) -> Result<(), Error> {
     let w = RowWindow::of_conv(p);
-    let rows = carry_rows(&w, shift, band);
+    let rows = carry_rows(&w, shift, band, direct);
     let (ring, rest) = split_scratch(scratch, rows * w.output_row)?;
     conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
-        run_in(&w, buf, shift, band, rows, ring, |b, input, output| kernel(&conv_band(p, b), input, output), copy_row)
+        run_in(&w, buf, shift, band, direct, rows, ring, |b, input, output| kernel(&conv_band(p, b), input, output), copy_row)
     })
 }
 
@@ -332,6 +367,7 @@ pub fn depthwise_conv_s8_rows_in_place(
     buf: &mut [i8],
     shift: usize,
     band: usize,
+    direct: bool,
     filter: &[i8],
     bias: &[i32],
     multipliers: &[i32],
@@ -340,7 +376,7 @@ pub fn depthwise_conv_s8_rows_in_place(
     scratch: &mut [u8],
 ) -> Result<(), Error> {
     let w = RowWindow::of_depthwise(p);
-    let rows = carry_rows(&w, shift, band);
+    let rows = carry_rows(&w, shift, band, direct);
     let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
     depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
         run_in(
@@ -348,6 +384,7 @@ pub fn depthwise_conv_s8_rows_in_place(
             buf,
             shift,
             band,
+            direct,
             rows,
             ring,
             |b, input, output| kernel(&depthwise_band(p, b), input, output),
@@ -415,21 +452,22 @@ mod tests {
                                 // Every shift up to a ring-free one (`direct` bands, from
                                 // about the window's height of rows on).
                                 for shift in base..=base + (filter * dilation + 1) * output_row.max(input_row) {
-                                    for band in 1..4 {
+                                    for (band, direct) in (1..4).flat_map(|b| [(b, false), (b, true)]) {
                                         let mut buf = vec![-1; buffer_len(&w, shift)];
                                         buf[shift..shift + input.len()].copy_from_slice(&input);
-                                        let mut carry = vec![0; carry_rows(&w, shift, band) * output_row];
+                                        let mut carry = vec![0; carry_rows(&w, shift, band, direct) * output_row];
                                         run(
                                             &w,
                                             &mut buf,
                                             shift,
                                             band,
+                                            direct,
                                             &mut carry,
                                             band_kernel(&w),
                                             <[i32]>::copy_from_slice,
                                         )
                                         .unwrap();
-                                        assert_eq!(&buf[..want.len()], &want[..], "{w:?} shift {shift} band {band}");
+                                        assert_eq!(&buf[..want.len()], &want[..], "{w:?} shift {shift} band {band} {direct}");
                                         cases += 1;
                                     }
                                 }
@@ -456,19 +494,20 @@ mod tests {
             input_row: 4,
             output_row: 4,
         };
-        assert_eq!(carry_rows(&w, 0, 1), 2);
-        assert_eq!(carry_rows(&w, 4, 1), 1);
-        assert_eq!(carry_rows(&w, 8, 1), 0);
+        assert_eq!(carry_rows(&w, 0, 1, true), 2);
+        assert_eq!(carry_rows(&w, 4, 1, true), 1);
+        assert_eq!(carry_rows(&w, 8, 1, true), 0);
+        assert_eq!(carry_rows(&w, 8, 1, false), 1, "without `direct` every band takes the ring");
         let mut direct = 0;
-        schedule(&w, 8, 1, |e| direct += usize::from(matches!(e, Event::Band { direct: true, .. })));
+        schedule(&w, 8, 1, true, |e| direct += usize::from(matches!(e, Event::Band { direct: true, .. })));
         assert_eq!(direct, 6);
         // A pointwise window needs the input one row on.
         let pointwise = RowWindow { pad: 0, filter: 1, ..w };
-        assert_eq!((carry_rows(&pointwise, 0, 1), carry_rows(&pointwise, 4, 1)), (1, 0));
+        assert_eq!((carry_rows(&pointwise, 0, 1, true), carry_rows(&pointwise, 4, 1, true)), (1, 0));
         let input: Vec<i32> = (0..24).collect();
         let mut buf = vec![-1; buffer_len(&w, 8)];
         buf[8..].copy_from_slice(&input);
-        run(&w, &mut buf, 8, 1, &mut [], band_kernel(&w), <[i32]>::copy_from_slice).unwrap();
+        run(&w, &mut buf, 8, 1, true, &mut [], band_kernel(&w), <[i32]>::copy_from_slice).unwrap();
         assert_eq!(&buf[..24], &reference(&w, &input)[..]);
     }
 
@@ -484,12 +523,12 @@ mod tests {
             input_row: 2,
             output_row: 2,
         };
-        let rows = carry_rows(&w, 0, 1);
+        let rows = carry_rows(&w, 0, 1, false);
         assert_eq!(rows, 2, "a 3-row window one row ahead keeps two rows");
         let mut buf = vec![0; 8];
         let mut short = vec![0; rows * 2 - 1];
-        assert!(run(&w, &mut buf, 0, 1, &mut short, |_, _, _| {}, <[i32]>::copy_from_slice).is_err());
+        assert!(run(&w, &mut buf, 0, 1, false, &mut short, |_, _, _| {}, <[i32]>::copy_from_slice).is_err());
         let mut carry = vec![0; rows * 2];
-        assert!(run(&w, &mut buf[..7], 0, 1, &mut carry, |_, _, _| {}, <[i32]>::copy_from_slice).is_err());
+        assert!(run(&w, &mut buf[..7], 0, 1, false, &mut carry, |_, _, _| {}, <[i32]>::copy_from_slice).is_err());
     }
 }

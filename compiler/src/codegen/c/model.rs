@@ -76,6 +76,7 @@ fn c_arg(a: &Arg) -> Result<String, CExportError> {
             format!("{{ {} }}", items.join(", "))
         }
         Arg::Int(v) => literal::c_int(*v),
+        Arg::Bool(v) => literal::c_int(i64::from(*v)),
         Arg::F32(v) => literal::c_float(*v)?,
     })
 }
