@@ -428,6 +428,14 @@ pub fn plan_program(
             let sizes: Vec<usize> = step_scratch(steps, r, f).iter().map(|w| w.min).collect();
             Ok(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r, f)?, kind).arena_bytes)
         };
+        // The arena with step `i`'s preferred scratch (a padded copy of its input) in
+        // place of its minimum.
+        let arena_preferring = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool], i: usize| {
+            let scratch = step_scratch(steps, r, f);
+            let sizes: Vec<usize> =
+                scratch.iter().enumerate().map(|(j, w)| if j == i { w.preferred } else { w.min }).collect();
+            Ok::<_, CompileError>(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r, f)?, kind).arena_bytes)
+        };
         let better = |new: usize, old: usize| if mode == MemoryMode::Ram { new < old } else { new <= old };
         let mut smallest = arena(&in_place, &rows, &fused)?;
         let single = rows.clone();
@@ -488,6 +496,27 @@ pub fn plan_program(
                 if arena(&in_place, &rows, &fused)? > smallest {
                     rows[i] = Some(r);
                 }
+            }
+        }
+        // Then a layer that runs whole where the arena has no room for its preferred
+        // scratch (a padded copy of its input, without which every pixel at the border
+        // clips its window: KWS's first layer, 10x4 over one channel, 13k instructions
+        // more) runs by rows instead, if the tallest band whose own padded copy then
+        // fits keeps the arena as small, its bands written straight into place.
+        for i in 0..n {
+            let (Some(r), Some(w)) = (single[i], steps[i].kernel.row_window()) else { continue };
+            let own = steps[i].kernel.scratch();
+            let taken = rows[i].is_some() || fused[i] || (i > 0 && fused[i - 1]);
+            if taken || own.preferred <= own.min || arena_preferring(&in_place, &rows, &fused, i)? <= smallest {
+                continue;
+            }
+            for band in (1..=w.output_h).rev() {
+                let Some(shift) = rows::fewest_ring_shift(&w, RowsInPlace { band, direct: true, ..r }) else { continue };
+                rows[i] = Some(RowsInPlace { shift, band, direct: true });
+                if arena_preferring(&in_place, &rows, &fused, i)? <= smallest {
+                    break;
+                }
+                rows[i] = None;
             }
         }
         // Last, each layer by rows (and pair) writes straight into place the bands whose

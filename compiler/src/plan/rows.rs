@@ -83,28 +83,36 @@ pub fn ring_rows(w: &RowWindow, r: RowsInPlace) -> usize {
     ringed
 }
 
+/// The smallest shift from `r.shift` on at which the fewest of `w`'s output rows go
+/// through the ring, `r`'s band height and `direct` as they are (`None`: no band
+/// direct at any).
+pub fn fewest_ring_shift(w: &RowWindow, r: RowsInPlace) -> Option<usize> {
+    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
+    // Past this the input lies wholly after the output: every band is direct.
+    let last = align_up(output.saturating_sub(input) + input).max(r.shift);
+    let mut best: Option<(usize, usize)> = None;
+    for shift in (r.shift..=last).step_by(ALIGN) {
+        let ringed = ring_rows(w, RowsInPlace { shift, ..r });
+        if best.is_none_or(|(_, fewest)| ringed < fewest) {
+            best = Some((shift, ringed));
+        }
+        if ringed == 0 {
+            break;
+        }
+    }
+    best.filter(|&(_, ringed)| ringed < w.output_h).map(|(shift, _)| shift)
+}
+
 /// What a layer by rows at `r` may take instead with bands written in place directly:
 /// for each band height, the smallest shift at which the fewest rows go through the
 /// ring, and `r`'s own shift; those `cost` (instructions added) estimates below `r`'s,
 /// the cheapest first. The planner takes the first that keeps the arena as small.
 pub fn direct_options(w: &RowWindow, r: RowsInPlace, cost: impl Fn(RowsInPlace) -> u64) -> Vec<RowsInPlace> {
-    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
-    // Past this the input lies wholly after the output: every band is direct.
-    let last = align_up(output.saturating_sub(input) + input);
     let mut options = Vec::new();
     for band in 1..=w.output_h {
-        let mut best: Option<(usize, usize)> = None;
-        for shift in (r.shift..=last.max(r.shift)).step_by(ALIGN) {
-            let ringed = ring_rows(w, RowsInPlace { shift, band, direct: true });
-            if best.is_none_or(|(_, fewest)| ringed < fewest) {
-                best = Some((shift, ringed));
-            }
-            if ringed == 0 {
-                break;
-            }
-        }
-        options.extend(best.map(|(shift, _)| RowsInPlace { shift, band, direct: true }));
-        options.push(RowsInPlace { band, direct: true, ..r });
+        let direct = RowsInPlace { band, direct: true, ..r };
+        options.extend(fewest_ring_shift(w, direct).map(|shift| RowsInPlace { shift, ..direct }));
+        options.push(direct);
     }
     // `direct` only where some band is (the flag costs the band loop a test).
     for o in &mut options {

@@ -140,16 +140,50 @@ pub fn conv_s8_bands<R>(
     packed: &[i32],
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
-    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+    whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
     #[cfg(tinyml_mve)]
     if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
-        if let Some(mut narrow) = super::narrow::Narrow::new(p, filter, table) {
-            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+        if super::narrow::is_narrow(p) {
+            return narrow_bands(p, filter, table, scratch, run, whole);
         }
     }
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
+        return stack_column_bands(p, filter, packed, scratch, run, whole);
+    }
+    pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
+}
+
+/// [`conv_s8_bands`] with the column of [`band_pixel`] on the stack (the scratch has no
+/// room for it). Not inlined, so that the other paths' frames do not hold it.
+#[inline(never)]
+fn stack_column_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    packed: &[i32],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+) -> R {
     let mut stack = [0i8; STACK_COLUMN];
-    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, &mut stack) {
+    pixel_bands(p, filter, packed, scratch, &mut stack, run, whole)
+}
+
+/// [`conv_s8_bands`] past the narrow path: one [`ConvPixel`] for all bands where
+/// [`band_pixel`] builds one (its column in the scratch, else in `stack`), else `whole`
+/// per band.
+#[inline(always)]
+fn pixel_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    packed: &[i32],
+    scratch: &mut [u8],
+    stack: &mut [i8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+) -> R {
+    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, stack) {
         if is_pointwise(p) {
             return run(&mut |b, input, output| pointwise_by_pixel(b, input, &mut px, output));
         }
@@ -166,6 +200,25 @@ pub fn conv_s8_bands<R>(
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
+/// [`conv_s8_bands`] on the narrow path: its bands share one [`super::narrow::Narrow`].
+/// Not inlined, so its 800-odd bytes take stack only on this path (a layer by rows on
+/// another path nests the whole-layer kernel's frame in its own).
+#[cfg(tinyml_mve)]
+#[inline(never)]
+fn narrow_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    table: &[Group4],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+) -> R {
+    match super::narrow::Narrow::new(p, filter, table) {
+        Some(mut narrow) => run(&mut |b, input, output| narrow.run(b, input, table, output)),
+        None => run(&mut |b, input, output| whole(b, input, output, &mut *scratch)),
+    }
+}
+
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
 /// column in `scratch` or else on `stack`; `None` where the bands take another path
 /// (several blocks, the narrow path, pointwise by groups, a padded copy that fits).
@@ -174,7 +227,7 @@ fn band_pixel<'a>(
     filter: &'a [i8],
     packed: &'a [i32],
     scratch: &'a mut [u8],
-    stack: &'a mut [i8; STACK_COLUMN],
+    stack: &'a mut [i8],
 ) -> Option<ConvPixel<'a>> {
     let od = p.output_depth;
     let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(od))?;
@@ -198,7 +251,7 @@ fn band_pixel<'a>(
     }
     let column = if scratch.len() >= k {
         &mut as_i8(scratch)[..k]
-    } else if k <= STACK_COLUMN {
+    } else if k <= stack.len() {
         &mut stack[..k]
     } else {
         return None;
