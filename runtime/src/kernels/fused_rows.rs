@@ -248,7 +248,7 @@ mod tests {
                                     let mut scratch = vec![0u8; bytes];
                                     run(&c, &mut buf, shift, band, direct, &mut scratch, band_of(&a), band_of(&b))
                                         .unwrap();
-                                    let at = format!("shift {shift} band {band} direct {direct}");
+                                    let at = std::format!("shift {shift} band {band} direct {direct}");
                                     assert_eq!(&buf[..want.len()], &want[..], "{c:?} {at}");
                                     cases += 1;
                                 }
