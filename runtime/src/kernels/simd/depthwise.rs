@@ -182,6 +182,11 @@ pub unsafe fn depthwise_lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConst
         unsafe { mve::lanes(taps, w, consts, q, run) };
     }
     #[cfg(not(tinyml_mve))]
+    if let [k] = consts {
+        // SAFETY: the caller's contract.
+        return unsafe { super::depthwise_one::depthwise_one(taps, w, k, q, run) };
+    }
+    #[cfg(not(tinyml_mve))]
     for p in 0..run.npix as isize {
         let x = run.x.wrapping_offset(p * run.xstep) as isize;
         let out = run.out.wrapping_offset(p * run.ostep);
