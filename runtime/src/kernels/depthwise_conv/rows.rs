@@ -320,8 +320,11 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         Part::Wide(groups) => 4 + 2 * groups.len(),
         Part::Narrow(..) => LANES_MIN_PIXELS,
     };
+    // Decided outside the closure: on Helium a constant, so the closure does not
+    // capture `part` (capturing it changed the M55's code of this function).
+    let may_lanes = lanes_for(part);
     let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
-        lanes_for(part) && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
+        may_lanes && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
     };
     for b in 0..p.batches {
         // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
@@ -420,7 +423,8 @@ fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> boo
     // As `sweep` chooses: border columns down the inner rows and a narrow part's inner
     // runs may take the lanes. (Rows crossing the top or bottom, per pixel here too,
     // measured no cheaper than `sweep`'s pass for them.)
-    let lanes = |n: usize, min: usize| lanes_for(part) && p.depth_multiplier == 1 && n >= min;
+    let may_lanes = lanes_for(part);
+    let lanes = |n: usize, min: usize| may_lanes && p.depth_multiplier == 1 && n >= min;
     p.batches == 1
         && rows == (0..p.output_h)
         && match part {
