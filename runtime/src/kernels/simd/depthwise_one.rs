@@ -95,3 +95,44 @@ pub unsafe fn depthwise_one(taps: &[Tap], w: *const i8, k: &ChannelConsts, q: Ou
         out = out.wrapping_offset(os);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast form equals the reference's requantization over its whole range (right
+    /// shifts 1 to 21, which the kernel tests' shifts of -12 to 2 do not all reach), sums
+    /// at the ends of i32 included; other constants take the reference's.
+    #[test]
+    fn requant_matches_the_reference() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..200_000 {
+            let r = next();
+            let mult = if i % 8 == 0 { (r as i32).max(1) } else { (1 << 30) + (r as i32 & 0x3fff_ffff) };
+            let shift = ((r >> 32) % 26) as i32 - 22;
+            let (left, right) = (shift.max(0), shift.min(0));
+            let offset = ((r >> 40) % 256) as i32 - 128;
+            let (lo, hi) = (((r >> 48) % 128) as i32 - 128, ((r >> 56) % 128) as i32);
+            let acc = match i % 5 {
+                0 => i32::MIN + ((r >> 20) % 4) as i32,
+                1 => i32::MAX - ((r >> 20) % 4) as i32,
+                2 => next() as i32 >> ((r >> 8) % 31),
+                _ => next() as i32,
+            };
+            let q = OutQuant { offset, min: lo, max: hi };
+            let rq = Requant::new(&[0, left, mult, right], q);
+            // (A left shift may take the reference's sum past i32, as in its kernel.)
+            let Some(v) = multiply_by_quantized_multiplier(acc, mult, shift).checked_add(offset) else {
+                continue;
+            };
+            let want = v.clamp(lo, hi) as i8;
+            assert_eq!(rq.apply(acc), want, "acc {acc} mult {mult} shift {shift} offset {offset}");
+        }
+    }
+}
