@@ -1,8 +1,9 @@
-//! `depthwise::depthwise_lanes` for one channel on cores without Helium: four output
-//! pixels per pass over the taps, their sums in registers, so that each tap's offsets and
-//! weight are loaded once for four products (per pixel, the loop over taps cost about
-//! three times its one product), and the requantization's constants prepared once for the
-//! run (one channel: every pixel has the same).
+//! `depthwise::depthwise_lanes` without Helium, one channel at a time (on the M33/M4 only
+//! one-channel layers take it): four output pixels per pass over the taps, their sums in
+//! registers, so that each tap's offsets and weight are loaded once for four products
+//! (per pixel, the loop over taps cost about three times its one product), and the
+//! requantization's constants prepared once for the run (one channel: every pixel has
+//! the same).
 
 use super::run::{ChannelConsts, Run, Tap};
 use super::{mul_high_rounded, OutQuant};
