@@ -21,9 +21,17 @@ pub const MAX_TAPS: usize = 64;
 
 /// Whether runs may take `depthwise_lanes`: on Helium, where one pixel per lane pays;
 /// not on the other cores, where its portable version costs more than the routines per
-/// pixel (the M33's 1-channel cells went from 0.33 to 0.45 of the reference); the host
-/// takes it too, so that the tests check the path against the reference.
+/// pixel (the M33's 1-channel cells went from 0.33 to 0.45 of the reference), except
+/// with one channel ([`lanes_for`]); the host takes it too, so that the tests check the
+/// path against the reference.
 const LANES: bool = cfg!(any(tinyml_mve, not(target_os = "none")));
+
+/// Whether `part`'s runs may take `depthwise_lanes`: as [`LANES`], and on every core for
+/// one channel, which its portable version runs four pixels per pass over the taps
+/// (`simd::depthwise_one`; the routines per pixel pay a pass per pixel).
+fn lanes_for(part: Part) -> bool {
+    LANES || matches!(part, Part::Narrow(_, _, 1))
+}
 
 /// Estimated Helium instructions of `depthwise_lanes` for `n` pixels, `taps` taps and
 /// `channels` channels (`mve_depthwise::lanes`: per channel and pass of `v` vectors of
@@ -312,8 +320,11 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         Part::Wide(groups) => 4 + 2 * groups.len(),
         Part::Narrow(..) => LANES_MIN_PIXELS,
     };
+    // Decided outside the closure: on Helium a constant, so the closure does not
+    // capture `part` (capturing it changed the M55's code of this function).
+    let may_lanes = lanes_for(part);
     let lanes = |n: usize, rows_in: &Range<usize>, cols_in: &Range<usize>| {
-        LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
+        may_lanes && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
     };
     for b in 0..p.batches {
         // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
@@ -412,7 +423,8 @@ fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> boo
     // As `sweep` chooses: border columns down the inner rows and a narrow part's inner
     // runs may take the lanes. (Rows crossing the top or bottom, per pixel here too,
     // measured no cheaper than `sweep`'s pass for them.)
-    let lanes = |n: usize, min: usize| LANES && p.depth_multiplier == 1 && n >= min;
+    let may_lanes = lanes_for(part);
+    let lanes = |n: usize, min: usize| may_lanes && p.depth_multiplier == 1 && n >= min;
     p.batches == 1
         && rows == (0..p.output_h)
         && match part {

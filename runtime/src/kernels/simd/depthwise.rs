@@ -181,30 +181,13 @@ pub unsafe fn depthwise_lanes(taps: &[Tap], w: *const i8, consts: &[ChannelConst
         // SAFETY: the caller's contract.
         unsafe { mve::lanes(taps, w, consts, q, run) };
     }
+    // Without Helium, a channel at a time, four pixels per pass (only one-channel layers
+    // take this path on those cores; the host runs it for every count, so that the
+    // tests check it).
     #[cfg(not(tinyml_mve))]
-    for p in 0..run.npix as isize {
-        let x = run.x.wrapping_offset(p * run.xstep) as isize;
-        let out = run.out.wrapping_offset(p * run.ostep);
-        for (c0, quad) in (0..).step_by(4).zip(consts.chunks(4)) {
-            let mut acc = [0i32; 4];
-            for (a, k) in acc.iter_mut().zip(quad) {
-                *a = k[0];
-            }
-            for &[xo, wo] in taps {
-                // As in `channels4`: the address is formed as an integer.
-                let xp = x.wrapping_add(xo) as usize as *const i8;
-                let wp = w.wrapping_offset(wo);
-                for (j, a) in acc.iter_mut().enumerate().take(quad.len()) {
-                    // SAFETY: in bounds by the caller's contract.
-                    let (xv, wv) = unsafe { (*xp.add(c0 + j), *wp.add(c0 + j)) };
-                    *a = a.wrapping_add(xv as i32 * wv as i32);
-                }
-            }
-            for (j, (&a, k)) in acc.iter().zip(quad).enumerate() {
-                let v = multiply_by_quantized_multiplier(a, k[2], k[1] + k[3]) + q.offset;
-                // SAFETY: in bounds by the caller's contract.
-                unsafe { *out.add(c0 + j) = v.clamp(q.min, q.max) as i8 };
-            }
-        }
+    for (c, k) in consts.iter().enumerate() {
+        let run = Run { x: run.x.wrapping_add(c), out: run.out.wrapping_add(c), ..run };
+        // SAFETY: the caller's contract, channel `c` of each pixel and tap.
+        unsafe { super::depthwise_one::depthwise_one(taps, w.wrapping_add(c), k, q, run) };
     }
 }

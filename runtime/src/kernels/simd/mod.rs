@@ -9,6 +9,8 @@
 
 mod bytes;
 pub mod depthwise;
+#[cfg(not(tinyml_mve))]
+mod depthwise_one;
 mod elementwise;
 mod lookup;
 mod out_quant;
