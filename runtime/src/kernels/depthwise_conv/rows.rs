@@ -286,11 +286,19 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 /// inner columns of a top or bottom row, and the interior runs of fewer than sixteen
 /// channels) take [`depthwise_lanes`], their padded taps left out. The other border
 /// pixels get a list each, a padded tap pointing at the zero points.
+#[inline(always)]
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
-    let p = l.p;
-    if takes_inner_rows(p, l.shared, part) {
+    // Chosen before the passes' frame is set up (about 50 instructions, paid per band by
+    // a layer by rows whose bands take `inner_rows`).
+    if takes_inner_rows(l.p, l.shared, part) {
         return inner_rows(l, output, cs, part);
     }
+    passes(l, output, cs, part)
+}
+
+/// [`sweep`]'s three passes.
+fn passes(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+    let p = l.p;
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
     let (fh, fw) = (p.filter_h, p.filter_w);
