@@ -303,8 +303,9 @@ impl Report {
                     format!("{}+{j} ({} -> {next}, fused by rows)", l.index, l.op)
                 } else if l.no_op {
                     format!("{} ({})", l.index, l.op)
-                } else if l.rows_in_place.is_some() {
-                    format!("{} ({}, by rows)", l.index, l.op)
+                } else if let Some(r) = l.rows_in_place {
+                    // `direct`: bands written straight into place, no ring.
+                    format!("{} ({}, by rows{})", l.index, l.op, if r.direct { ", direct" } else { "" })
                 } else {
                     format!("{} ({}, over its input)", l.index, l.op)
                 }
