@@ -37,7 +37,14 @@ pub fn chain(steps: &[Step], i: usize) -> Option<Chain> {
 pub fn scratch(steps: &[Step], i: usize, c: &Chain, rows: RowsInPlace) -> Scratch {
     let (a, b) = (steps[i].kernel.as_ref(), steps[i + 1].kernel.as_ref());
     let with = |pick: fn(Scratch) -> usize| {
-        scratch_bytes(c, rows.shift, rows.band, rows.direct, |band| pick(a.band_scratch(band)), |band| pick(b.band_scratch(band)))
+        scratch_bytes(
+            c,
+            rows.shift,
+            rows.band,
+            rows.direct,
+            |band| pick(a.band_scratch(band)),
+            |band| pick(b.band_scratch(band)),
+        )
     };
     Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
 }

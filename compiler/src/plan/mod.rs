@@ -511,7 +511,9 @@ pub fn plan_program(
                 continue;
             }
             for band in (1..=w.output_h).rev() {
-                let Some(shift) = rows::fewest_ring_shift(&w, RowsInPlace { band, direct: true, ..r }) else { continue };
+                let Some(shift) = rows::fewest_ring_shift(&w, RowsInPlace { band, direct: true, ..r }) else {
+                    continue;
+                };
                 rows[i] = Some(RowsInPlace { shift, band, direct: true });
                 if arena_preferring(&in_place, &rows, &fused, i)? <= smallest {
                     break;

@@ -43,7 +43,9 @@ pub const BAND: usize = 1;
 /// The scratch of a layer run by rows at `shift`: the ring, then its kernel's scratch
 /// for the largest band (minimum and preferred).
 pub fn scratch(kernel: &dyn Kernel, w: &RowWindow, rows: RowsInPlace) -> Scratch {
-    let with = |pick: fn(Scratch) -> usize| scratch_bytes(w, rows.shift, rows.band, rows.direct, |b| pick(kernel.band_scratch(b)));
+    let with = |pick: fn(Scratch) -> usize| {
+        scratch_bytes(w, rows.shift, rows.band, rows.direct, |b| pick(kernel.band_scratch(b)))
+    };
     Scratch { min: with(|s| s.min), preferred: with(|s| s.preferred) }
 }
 

@@ -112,6 +112,7 @@ fn align(bytes: usize) -> usize {
 /// `first(band, input_rows, output_rows, scratch)` computes a band of the first layer,
 /// `second(...)` one of the second. Fails, touching nothing, when a buffer is shorter
 /// than the plan needs or the pair does not fit ([`Chain::fits`]).
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     c: &Chain,
     buf: &mut [i8],

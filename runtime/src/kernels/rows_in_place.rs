@@ -197,6 +197,7 @@ pub fn buffer_len(w: &RowWindow, shift: usize) -> usize {
 /// plain `copy_from_slice` costs about 4 instructions per byte there). Fails, touching
 /// nothing, when `buf` or `carry` is shorter than the plan needs (a generated call for
 /// another layout).
+#[allow(clippy::too_many_arguments)]
 pub fn run<T: Copy>(
     w: &RowWindow,
     buf: &mut [T],
@@ -355,7 +356,17 @@ pub fn conv_s8_rows_in_place(
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, rest) = split_scratch(scratch, rows * w.output_row)?;
     conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
-        run_in(&w, buf, shift, band, direct, rows, ring, |b, input, output| kernel(&conv_band(p, b), input, output), copy_row)
+        run_in(
+            &w,
+            buf,
+            shift,
+            band,
+            direct,
+            rows,
+            ring,
+            |b, input, output| kernel(&conv_band(p, b), input, output),
+            copy_row,
+        )
     })
 }
 
@@ -467,7 +478,11 @@ mod tests {
                                             <[i32]>::copy_from_slice,
                                         )
                                         .unwrap();
-                                        assert_eq!(&buf[..want.len()], &want[..], "{w:?} shift {shift} band {band} {direct}");
+                                        assert_eq!(
+                                            &buf[..want.len()],
+                                            &want[..],
+                                            "{w:?} shift {shift} band {band} {direct}"
+                                        );
                                         cases += 1;
                                     }
                                 }
