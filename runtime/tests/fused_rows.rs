@@ -5,7 +5,8 @@
 
 use tinyml_runtime::kernels::conv::{conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams};
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
+    depthwise_conv_s8, depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer,
+    depthwise_conv_s8_packed_groups, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::fused_rows::{run, scratch_bytes, Chain};
 use tinyml_runtime::kernels::packed::{words, Group16, Group4};
@@ -110,7 +111,11 @@ impl Layer {
         let shifts = vec![-5; depth];
         let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(&p)];
         depthwise_conv_s8_pack(&p, &filter, &bias, &mult, &shifts, &mut table);
-        Layer::Depthwise { p, filter, bias, mult, shifts, packed: words(&table).to_vec() }
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + depthwise_conv_s8_layer_words(&p), 0);
+        depthwise_conv_s8_pack_layer(&p, &mut packed[groups..]);
+        Layer::Depthwise { p, filter, bias, mult, shifts, packed }
     }
 
     fn window(&self) -> RowWindow {

@@ -689,7 +689,11 @@ fn conv_packed(p: &ConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift:
 fn depthwise_packed(p: &DepthwiseConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift: &[i32]) -> Vec<i32> {
     let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(p)];
     depthwise_conv_s8_pack(p, filter, bias, mult, shift, &mut table);
-    words(&table).to_vec()
+    let mut packed = words(&table).to_vec();
+    let groups = packed.len();
+    packed.resize(groups + depthwise_conv::depthwise_conv_s8_layer_words(p), 0);
+    depthwise_conv::depthwise_conv_s8_pack_layer(p, &mut packed[groups..]);
+    packed
 }
 
 /// A larger layer under every scratch size from none to the preferred one: the stack

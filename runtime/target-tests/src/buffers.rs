@@ -20,6 +20,9 @@ pub const WIDE: usize = 4096;
 pub const TABLE4: usize = 32;
 /// Groups of sixteen channels in a packed table (depthwise layers of up to 256 channels).
 pub const TABLE16: usize = 16;
+/// Words of a whole packed table: [`TABLE16`] groups of sixteen (32 words each) and a
+/// depthwise layer's values after them (`depthwise_conv_s8_layer_words`, at most 101).
+pub const PACKED: usize = TABLE16 * 32 + 128;
 /// Arena scratch bytes of one case.
 pub const SCRATCH: usize = 16384;
 
@@ -49,6 +52,8 @@ pub struct Buffers {
     pub table4: [Group4; TABLE4],
     /// A packed table of groups of sixteen.
     pub table16: [Group16; TABLE16],
+    /// A whole packed table as words (groups and what follows them).
+    pub packed: [i32; PACKED],
     /// Arena scratch.
     pub scratch: [u8; SCRATCH],
 }
@@ -66,6 +71,7 @@ static mut BUFFERS: Buffers = Buffers {
     got16: [0; WIDE],
     table4: [Group4 { bias: [0; 4], left: [0; 4], mult: [0; 4], right: [0; 4] }; TABLE4],
     table16: [Group16 { bias: [0; 16], quant: [Quant4 { left: [0; 4], mult: [0; 4], right: [0; 4] }; 4] }; TABLE16],
+    packed: [0; PACKED],
     scratch: [0; SCRATCH],
 };
 

@@ -7,6 +7,7 @@
 //! sixteen channels (rewriting identical bytes), or one narrow group below sixteen
 //! channels.
 
+use super::layer::{by_runs, outputs_inside, taps_inside, LayerTable, MAX_TAPS};
 use super::params::DepthwiseConvParams;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{
@@ -15,9 +16,6 @@ use crate::kernels::simd::depthwise::{
 use crate::kernels::simd::OutQuant;
 use core::mem::MaybeUninit;
 use core::ops::Range;
-
-/// Most filter taps of this path (the offset list on the stack).
-pub const MAX_TAPS: usize = 64;
 
 /// Whether runs may take `depthwise_lanes`: on Helium, where one pixel per lane pays;
 /// not on the other cores, where its portable version costs more than the routines per
@@ -95,128 +93,29 @@ struct Layer<'a> {
     p: &'a DepthwiseConvParams,
     input: &'a [i8],
     filter: &'a [i8],
-    shared: &'a Shared,
-    q: OutQuant,
-}
-
-/// What every sweep of a layer shares, whatever rows it computes: a layer run a band of
-/// rows at a time (`kernels::rows_in_place`) builds it once for all of its bands, where
-/// building it per band cost about a tenth of a one-row band's instructions on the M55.
-pub struct Shared {
-    /// The input zero point, as many as a part reads.
-    zero_points: [i8; CHANNEL_BLOCK],
-    /// Every tap's offset from its window's first pixel, all taps inside the image.
-    full: [MaybeUninit<isize>; MAX_TAPS],
-    /// The output columns whose window is inside the input horizontally.
-    cols: Range<usize>,
-    /// The border columns' padded taps, left to right ([`inner_rows`]); unused with
-    /// more than [`BORDERS`] border columns.
-    borders: [Padded; BORDERS],
-    /// Whether `borders` lists every border column.
+    /// The layer's values from its table.
+    table: LayerTable<'a>,
+    /// Whether [`inner_rows`] may take the border columns' padded taps from `table`.
     listed: bool,
-}
-
-/// Most border columns whose padded taps [`Shared`] lists (a 3x3 window has one on
-/// each side), and most padded taps of each ([`Padded`]): kept small, `Shared` is on the
-/// stack of every depthwise call.
-const BORDERS: usize = 2;
-const PADDED: usize = 32;
-
-/// The taps of a pixel's window that fall in the padding, as indices into its list of
-/// offsets (a list of indices: set and restored per pixel for less than a mask's bits).
-#[derive(Clone, Copy)]
-struct Padded {
-    taps: [u8; PADDED],
-    count: usize,
-}
-
-impl Padded {
-    /// The taps `0..taps` (`fw` per filter row) outside filter rows `rows` or columns
-    /// `cols`; `None` for more than [`PADDED`].
-    fn outside(taps: usize, fw: usize, rows: &Range<usize>, cols: &Range<usize>) -> Option<Self> {
-        let mut padded = Padded { taps: [0; PADDED], count: 0 };
-        for i in (0..taps).filter(|i| !rows.contains(&(i / fw)) || !cols.contains(&(i % fw))) {
-            *padded.taps.get_mut(padded.count)? = i as u8;
-            padded.count += 1;
-        }
-        Some(padded)
-    }
-
-    fn taps(&self) -> &[u8] {
-        &self.taps[..self.count]
-    }
-}
-const _: () = assert!(MAX_TAPS <= 256);
-
-impl Shared {
-    /// The constants of a layer [`takes`] accepts; the rows do not enter (a band of the
-    /// layer has its width, filter and channels). With `borders`, the border columns'
-    /// padded taps too, for [`inner_rows`] (a layer by rows: a whole layer's border
-    /// columns take `sweep`'s passes). Built in place where it is called (moved, the tap
-    /// list cost a copy of all of its [`MAX_TAPS`] entries per layer).
-    #[inline(always)]
-    pub fn new(p: &DepthwiseConvParams, borders: bool) -> Self {
-        let (fw, id) = (p.filter_w, p.input_depth as isize);
-        let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
-        let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
-        let mut shared = Shared {
-            // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
-            zero_points: [(-p.input_offset) as i8; CHANNEL_BLOCK],
-            full: [const { MaybeUninit::uninit() }; MAX_TAPS],
-            cols: cols.clone(),
-            borders: [Padded { taps: [0; PADDED], count: 0 }; BORDERS],
-            listed: false,
-        };
-        let taps = p.filter_h * fw;
-        written(&mut shared.full, taps.min(MAX_TAPS), |i| (i / fw) as isize * tap_y + (i % fw) as isize * tap_x);
-        let border_cols = (0..cols.start).chain(cols.end..p.output_w);
-        shared.listed = borders && border_cols.clone().count() <= BORDERS && taps <= MAX_TAPS;
-        if shared.listed {
-            for (b, ox) in shared.borders.iter_mut().zip(border_cols) {
-                let inside =
-                    taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
-                match Padded::outside(taps, fw, &(0..p.filter_h), &inside) {
-                    Some(padded) => *b = padded,
-                    None => shared.listed = false,
-                }
-            }
-        }
-        shared
-    }
-
-    /// The offsets of a window of `taps` taps all inside the image.
-    fn full(&self, taps: usize) -> &[isize] {
-        // SAFETY: `new` wrote the first `filter_h * filter_w` entries, the taps of every
-        // layer built from the same width and filter.
-        unsafe { core::slice::from_raw_parts(self.full.as_ptr() as *const isize, taps) }
-    }
+    q: OutQuant,
 }
 
 /// Whether [`depthwise_runs`] takes the layer: at most [`MAX_TAPS`] taps, depth
 /// multiplier 1, or 2 or 4 with at least sixteen output channels (whole groups, each
 /// half reading whole input channels; the last group may overlap the one before).
 pub fn takes(p: &DepthwiseConvParams) -> bool {
-    let od = p.input_depth * p.depth_multiplier;
-    (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
-        && p.input_depth > 0
-        && match p.depth_multiplier {
-            1 => true,
-            2 | 4 => od >= 16,
-            _ => false,
-        }
+    by_runs(p)
 }
 
 /// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
-/// constants from `table` (`depthwise_conv_s8_pack`).
-pub fn depthwise_runs(p: &DepthwiseConvParams, input: &[i8], filter: &[i8], table: &[Group16], output: &mut [i8]) {
-    depthwise_runs_shared(p, &Shared::new(p, false), input, filter, table, output)
-}
-
-/// [`depthwise_runs`] with the constants `shared` built for `p`'s layer (`p` may be a
-/// band of its rows).
-pub fn depthwise_runs_shared(
+/// constants from `table` (`depthwise_conv_s8_pack`) and its other values from `layer`
+/// (`depthwise_conv_s8_pack_layer`: `p` may be a band of the layer's rows, which shares
+/// them). `by_rows`: `p` is such a band, whose border columns may take their listed
+/// padded taps ([`inner_rows`]; a whole layer's take `sweep`'s passes).
+pub fn depthwise_runs(
     p: &DepthwiseConvParams,
-    shared: &Shared,
+    layer: LayerTable,
+    by_rows: bool,
     input: &[i8],
     filter: &[i8],
     table: &[Group16],
@@ -230,7 +129,7 @@ pub fn depthwise_runs_shared(
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
     assert!(takes(p) && table.len() == od.div_ceil(16));
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let layer = Layer { p, input, filter, shared, q };
+    let layer = Layer { p, input, filter, table: layer, listed: by_rows && layer.listed(), q };
     if od < 16 {
         return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
     }
@@ -250,26 +149,6 @@ pub fn depthwise_runs_shared(
     }
 }
 
-/// The filter taps `k` whose input coordinate `origin + k * dilation` lies inside
-/// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
-/// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
-#[inline(always)]
-fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> Range<usize> {
-    let (d, size) = (dilation.max(1) as isize, size as isize);
-    let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
-    let hi = if origin >= size { 0 } else { (size - 1 - origin) / d + 1 };
-    let hi = (hi.max(0) as usize).min(filter);
-    (lo as usize).min(hi)..hi
-}
-
-/// Output coordinates (along one axis) whose window lies inside the input: the window
-/// of `out` starts at `out * stride - pad` and spans `span` inputs.
-fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: usize) -> Range<usize> {
-    let lo = pad.div_ceil(stride).min(output);
-    let hi = if input + pad >= span { ((input + pad - span) / stride + 1).min(output) } else { 0 };
-    lo..hi.max(lo)
-}
-
 /// Channels `cs..` of `part` for every output pixel, in three passes: the runs of
 /// interior pixels (one list of tap offsets for all), the border columns of the rows
 /// whose window is inside the image's height, then the rows whose window crosses the
@@ -280,7 +159,7 @@ fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: 
 /// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
-    if takes_inner_rows(p, l.shared, part) {
+    if takes_inner_rows(p, l, part) {
         return inner_rows(l, output, cs, part);
     }
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
@@ -292,16 +171,17 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // multiples of 16 when `m > 1`); the offsets address whole pixels.
     let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp = l.shared.zero_points.as_ptr() as isize;
+    let zp = l.table.zero_points() as isize;
     let (sw, dw) = (p.stride_w as isize, p.dilation_w as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * iw * id, dw * id);
-    // Every pass below sets the offsets it reads before its first call.
+    // The offsets of a window inside the image, as the interior runs read them; the
+    // border passes set them per pixel and restore them.
+    let full = l.table.full();
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
-    let offs = written(&mut storage, taps, |_| 0);
+    let offs = written(&mut storage, taps, |i| full[i] as isize);
     let mut lists = LaneLists::new();
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
-    let cols = l.shared.cols.clone();
-    let full = l.shared.full(taps);
+    let cols = l.table.cols();
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
     // Whether a run of `n` border pixels, with taps `rows_in` x `cols_in` inside, takes
     // the lanes. A call per pixel of sixteen-channel groups shares its setup (about 90
@@ -316,6 +196,9 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
         LANES && m == 1 && n >= min && !rows_in.is_empty() && !cols_in.is_empty()
     };
     for b in 0..p.batches {
+        if b > 0 {
+            restore(offs, full);
+        }
         // Input pixel (y0, x0) of this batch, as an address (possibly outside the image:
         // only the offsets of taps inside it are added to it), and output pixel (oy, ox).
         let origin = |y0: isize, x0: isize| (x as isize).wrapping_add(((b as isize * ih + y0) * iw + x0) * id);
@@ -341,7 +224,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
                 for oy in rows.clone() {
-                    unsafe { row_run(l, full, w, part, row_of(oy)) };
+                    unsafe { row_run(l, offs, w, part, row_of(oy)) };
                 }
             }
         }
@@ -361,7 +244,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             }
             // The same taps are padded for every row of the pass: only their offsets
             // (relative to each pixel) change.
-            offs.copy_from_slice(full);
+            restore(offs, full);
             for oy in rows.clone() {
                 let base = origin(y0(oy), x0(ox));
                 let pad = zp.wrapping_sub(base);
@@ -403,11 +286,11 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 /// Whether [`inner_rows`] computes the layer as [`sweep`] would: one batch, every window
 /// inside the input vertically, and no run long enough to take the lanes (a band of a
 /// few rows of a layer by rows, `kernels::rows_in_place`).
-fn takes_inner_rows(p: &DepthwiseConvParams, shared: &Shared, part: Part) -> bool {
-    if !shared.listed {
+fn takes_inner_rows(p: &DepthwiseConvParams, l: &Layer, part: Part) -> bool {
+    if !l.listed {
         return false;
     }
-    let cols = &shared.cols;
+    let cols = l.table.cols();
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (p.filter_h - 1) * p.dilation_h + 1);
     // As `sweep` chooses: border columns down the inner rows and a narrow part's inner
     // runs may take the lanes. (Rows crossing the top or bottom, per pixel here too,
@@ -435,12 +318,11 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // As in `sweep`: pixel bases hold the part's first channel.
     let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp = l.shared.zero_points.as_ptr() as isize;
-    let cols = l.shared.cols.clone();
-    let full = l.shared.full(taps);
+    let zp = l.table.zero_points() as isize;
+    let cols = l.table.cols();
+    let full = l.table.full();
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
-    let offs = written(&mut storage, taps, |i| full[i]);
-    let borders = &l.shared.borders;
+    let offs = written(&mut storage, taps, |i| full[i] as isize);
     let sw = p.stride_w as isize * id;
     // SAFETY (every call below): as in `sweep`, whose passes these are.
     let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
@@ -469,16 +351,16 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                 ostep: od as isize,
                 npix: cols.len(),
             };
-            unsafe { row_run(l, full, w, part, run) };
+            unsafe { row_run(l, offs, w, part, run) };
         }
-        for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(borders) {
-            pixel(offs, at(ox), o.wrapping_add(ox * od), b.taps());
+        for (b, ox) in (0..cols.start).chain(cols.end..p.output_w).enumerate() {
+            pixel(offs, at(ox), o.wrapping_add(ox * od), l.table.border(b));
         }
     }
 }
 
 /// One pixel (`run`) whose taps `padded` fall in the padding: their offsets `pad` (to
-/// the zero points) in `offs`, which holds `full` before and after.
+/// the zero points) in `offs`, which holds `full`'s offsets before and after.
 ///
 /// # Safety
 /// As [`call`].
@@ -487,7 +369,7 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 unsafe fn padded_pixel(
     l: &Layer,
     offs: &mut [isize],
-    full: &[isize],
+    full: &[i32],
     w: *const i8,
     part: Part,
     pad: isize,
@@ -500,7 +382,15 @@ unsafe fn padded_pixel(
     // SAFETY: the caller's contract.
     unsafe { call(l, offs, w, part, [0, 0], run) };
     for &i in padded {
-        offs[i as usize] = full[i as usize];
+        offs[i as usize] = full[i as usize] as isize;
+    }
+}
+
+/// `offs` set to `full` (the layer's offsets of a window inside the image).
+#[inline(always)]
+fn restore(offs: &mut [isize], full: &[i32]) {
+    for (o, &f) in offs.iter_mut().zip(full) {
+        *o = f as isize;
     }
 }
 
@@ -610,28 +500,6 @@ unsafe fn call(l: &Layer, offs: &[isize], w: *const i8, part: Part, halves: [isi
         match part {
             Part::Wide(groups) => depthwise_wide(offs, w, od, groups, l.q, l.p.depth_multiplier, run),
             Part::Narrow(group, high, c) => depthwise_narrow(offs, w, od, group, l.q, c, high, halves, run),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn taps_inside_are_the_taps_tap_keeps() {
-        extern crate std;
-        use super::taps_inside;
-        for size in 0..7 {
-            for filter in 1..6 {
-                for dilation in 1..4 {
-                    for origin in -9..9isize {
-                        let want: std::vec::Vec<usize> = (0..filter)
-                            .filter(|&k| (0..size as isize).contains(&(origin + (k * dilation) as isize)))
-                            .collect();
-                        let got: std::vec::Vec<usize> = taps_inside(origin, dilation, filter, size).collect();
-                        assert_eq!(got, want, "origin {origin} dilation {dilation} filter {filter} size {size}");
-                    }
-                }
-            }
         }
     }
 }
