@@ -105,11 +105,13 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
 }
 
 /// A layer's values ([`depthwise_conv_s8_pack_layer`]) as the runs read them.
+#[cfg(not(feature = "reference-kernels"))]
 #[derive(Clone, Copy)]
 pub struct LayerTable<'a> {
     words: &'a [i32],
 }
 
+#[cfg(not(feature = "reference-kernels"))]
 impl<'a> LayerTable<'a> {
     /// `words` as the values of `p`'s layer; `None` unless it holds exactly their words.
     pub fn new(p: &DepthwiseConvParams, words: &'a [i32]) -> Option<Self> {

@@ -47,7 +47,7 @@ fn narrow_cost(n: usize, taps: usize, channels: usize) -> usize {
 /// formed: the kernel's lists on the stack are written, never zeroed first (zeroing the
 /// whole tap and lane lists cost about 450 instructions per call on the M55, paid per
 /// band when a layer runs by rows).
-fn written<T, const N: usize>(storage: &mut [MaybeUninit<T>; N], n: usize, value: impl Fn(usize) -> T) -> &mut [T] {
+fn written<T>(storage: &mut [MaybeUninit<T>], n: usize, value: impl Fn(usize) -> T) -> &mut [T] {
     let part = &mut storage[..n];
     for (i, e) in part.iter_mut().enumerate() {
         e.write(value(i));
@@ -57,25 +57,23 @@ fn written<T, const N: usize>(storage: &mut [MaybeUninit<T>; N], n: usize, value
     unsafe { core::slice::from_raw_parts_mut(part.as_mut_ptr() as *mut T, n) }
 }
 
-/// The lists [`lanes_runs`] fills for each run, kept by [`sweep`] for all of its runs
-/// (one frame's worth however many runs take the lanes), written before they are read.
-struct LaneLists {
-    /// The inside taps: input and weight offsets.
-    taps: [MaybeUninit<Tap>; MAX_TAPS],
-    /// Each channel's weights of the padded taps, summed.
-    padded: [MaybeUninit<i32>; 16],
-    /// Each channel's constants, its bias with the padded taps' terms.
-    consts: [MaybeUninit<ChannelConsts>; 16],
+/// Calls `f` with at least `n <= MAX_TAPS` entries on the stack, not initialized: as
+/// many as a 3x3 or a 5x5 window has taps, or [`MAX_TAPS`], the fewest that hold `n`.
+/// A layer's lists then take the stack its filter needs, where lists sized for the
+/// largest filter made every depthwise call's frame about 1.1 KB.
+fn on_stack<T>(n: usize, f: &mut dyn FnMut(&mut [MaybeUninit<T>])) {
+    match n {
+        0..=9 => entries::<T, 9>(f),
+        10..=25 => entries::<T, 25>(f),
+        _ => entries::<T, MAX_TAPS>(f),
+    }
 }
 
-impl LaneLists {
-    const fn new() -> Self {
-        LaneLists {
-            taps: [const { MaybeUninit::uninit() }; MAX_TAPS],
-            padded: [const { MaybeUninit::uninit() }; 16],
-            consts: [const { MaybeUninit::uninit() }; 16],
-        }
-    }
+/// [`on_stack`]'s frame of `N` entries (a function of its own, so that only the size
+/// taken is on the stack).
+#[inline(never)]
+fn entries<T, const N: usize>(f: &mut dyn FnMut(&mut [MaybeUninit<T>])) {
+    f(&mut [const { MaybeUninit::uninit() }; N])
 }
 
 /// The channels one sweep over the pixels computes.
@@ -158,10 +156,15 @@ pub fn depthwise_runs(
 /// channels) take [`depthwise_lanes`], their padded taps left out. The other border
 /// pixels get a list each, a padded tap pointing at the zero points.
 fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
-    let p = l.p;
-    if takes_inner_rows(p, l, part) {
+    if takes_inner_rows(l.p, l, part) {
         return inner_rows(l, output, cs, part);
     }
+    on_stack(l.p.filter_h * l.p.filter_w, &mut |storage| passes(l, output, cs, part, storage));
+}
+
+/// [`sweep`]'s passes, its offsets in `storage`.
+fn passes(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<isize>]) {
+    let p = l.p;
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
     let (fh, fw) = (p.filter_h, p.filter_w);
@@ -177,9 +180,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     // The offsets of a window inside the image, as the interior runs read them; the
     // border passes set them per pixel and restore them.
     let full = l.table.full();
-    let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
-    let offs = written(&mut storage, taps, |i| full[i] as isize);
-    let mut lists = LaneLists::new();
+    let offs = written(storage, taps, |i| full[i] as isize);
     let rows = outputs_inside(p.input_h, p.output_h, p.stride_h, p.pad_h, (fh - 1) * p.dilation_h + 1);
     let cols = l.table.cols();
     let border_cols = || (0..cols.start).chain(cols.end..p.output_w);
@@ -221,7 +222,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             // Interior runs of a narrow part take whichever routine is estimated cheaper.
             let cheaper = |c| lanes_cost(cols.len(), taps, c) < narrow_cost(cols.len(), taps, c);
             if matches!(part, Part::Narrow(_, _, c) if cheaper(c)) && lanes(cols.len(), &(0..fh), &(0..fw)) {
-                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
+                unsafe { lanes_runs(l, cs, part, [0..fh, 0..fw], rows.clone().map(row_of)) };
             } else {
                 for oy in rows.clone() {
                     unsafe { row_run(l, offs, w, part, row_of(oy)) };
@@ -239,7 +240,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
                     ostep: (p.output_w * od) as isize,
                     npix: rows.len(),
                 };
-                unsafe { lanes_runs(l, &mut lists, cs, part, [0..fh, inside], core::iter::once(run)) };
+                unsafe { lanes_runs(l, cs, part, [0..fh, inside], core::iter::once(run)) };
                 continue;
             }
             // The same taps are padded for every row of the pass: only their offsets
@@ -260,7 +261,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
             let rows_in = taps_inside(y0(oy), p.dilation_h, fh, p.input_h);
             let inner = lanes(cols.len(), &rows_in, &(0..fw));
             if inner {
-                unsafe { lanes_runs(l, &mut lists, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
+                unsafe { lanes_runs(l, cs, part, [rows_in.clone(), 0..fw], core::iter::once(row_of(oy))) };
             }
             // The pixels left: the border columns, or the whole row.
             let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
@@ -308,8 +309,12 @@ fn takes_inner_rows(p: &DepthwiseConvParams, l: &Layer, part: Part) -> bool {
 /// columns as one run, then each border pixel with its padded taps pointed at the zero
 /// points. Without `sweep`'s set-up of the passes it does not take (about 260
 /// instructions per call on the M55, paid per band by a layer by rows).
-#[inline(never)]
 fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+    on_stack(l.p.filter_h * l.p.filter_w, &mut |storage| inner_rows_with(l, output, cs, part, storage));
+}
+
+/// [`inner_rows`], its offsets in `storage`.
+fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<isize>]) {
     let p = l.p;
     let (iw, id) = (p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
@@ -321,8 +326,7 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let zp = l.table.zero_points() as isize;
     let cols = l.table.cols();
     let full = l.table.full();
-    let mut storage = [const { MaybeUninit::<isize>::uninit() }; MAX_TAPS];
-    let offs = written(&mut storage, taps, |i| full[i] as isize);
+    let offs = written(storage, taps, |i| full[i] as isize);
     let sw = p.stride_w as isize * id;
     // SAFETY (every call below): as in `sweep`, whose passes these are.
     let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
@@ -405,21 +409,50 @@ fn restore(offs: &mut [isize], full: &[i32]) {
 /// not empty.
 unsafe fn lanes_runs(
     l: &Layer,
-    lists: &mut LaneLists,
     cs: usize,
     part: Part,
     inside: [Range<usize>; 2],
     runs: impl Iterator<Item = Run> + Clone,
 ) {
     let p = l.p;
-    let (fh, fw, od) = (p.filter_h, p.filter_w, p.input_depth);
+    let (fw, od) = (p.filter_w, p.input_depth);
     let (tap_y, tap_x) = ((p.dilation_h * p.input_w * od) as isize, (p.dilation_w * od) as isize);
     let [rows_in, cols_in] = inside;
     let cw = cols_in.len();
-    let taps: &[Tap] = written(&mut lists.taps, rows_in.len() * cw, |i| {
-        let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
-        [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
+    let n = rows_in.len() * cw;
+    // The lists, written before they are read: the inside taps (input and weight
+    // offsets) on the stack `on_stack` sizes, each channel's weights of the padded taps
+    // summed, and each channel's constants (its bias with the padded taps' terms).
+    on_stack(n, &mut |storage: &mut [MaybeUninit<Tap>]| {
+        let taps: &[Tap] = written(storage, n, |i| {
+            let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
+            [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
+        });
+        let mut padded = [const { MaybeUninit::<i32>::uninit() }; 16];
+        let mut consts = [const { MaybeUninit::<ChannelConsts>::uninit() }; 16];
+        // SAFETY: the caller's contract.
+        unsafe { lanes_groups(l, cs, part, [&rows_in, &cols_in], taps, &mut padded, &mut consts, runs.clone()) };
     });
+}
+
+/// [`lanes_runs`] over the part's groups, with the lists of `taps`, `padded` and `consts`.
+///
+/// # Safety
+/// As [`lanes_runs`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn lanes_groups(
+    l: &Layer,
+    cs: usize,
+    part: Part,
+    [rows_in, cols_in]: [&Range<usize>; 2],
+    taps: &[Tap],
+    padded: &mut [MaybeUninit<i32>],
+    consts: &mut [MaybeUninit<ChannelConsts>],
+    runs: impl Iterator<Item = Run> + Clone,
+) {
+    let p = l.p;
+    let (fh, fw, od) = (p.filter_h, p.filter_w, p.input_depth);
     let zp = -p.input_offset;
     let (groups, narrow) = match part {
         Part::Wide(groups) => (groups, None),
@@ -429,7 +462,7 @@ unsafe fn lanes_runs(
         let (slot0, count) = narrow.unwrap_or((0, 16));
         let c0 = cs + 16 * i;
         // The padded taps' weights, summed per channel (contiguous, so the loop vectorizes).
-        let padded = written(&mut lists.padded, count, |_| 0);
+        let padded = written(padded, count, |_| 0);
         for ky in 0..fh {
             for kx in 0..fw {
                 if rows_in.contains(&ky) && cols_in.contains(&kx) {
@@ -441,7 +474,7 @@ unsafe fn lanes_runs(
                 }
             }
         }
-        let consts = written(&mut lists.consts, count, |j| {
+        let consts = written(consts, count, |j| {
             let (quad, lane) = Group16::slot(slot0 + j);
             let qd = &g.quant[quad];
             let bias = g.bias[4 * quad + lane].wrapping_add(zp.wrapping_mul(padded[j]));
