@@ -3,7 +3,10 @@
 //! convolutions into depthwise layers and depthwise into pointwise, SAME and VALID, strides
 //! 1 and 2, several heights, shifts and band heights, byte for byte.
 
-use tinyml_runtime::kernels::conv::{conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams};
+use tinyml_runtime::kernels::conv::{
+    conv_s8, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch,
+    ConvParams,
+};
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8, depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer,
     depthwise_conv_s8_packed_groups, DepthwiseConvParams,
@@ -78,7 +81,11 @@ impl Layer {
         let shifts: Vec<i32> = (0..out_depth as i32).map(|c| -6 - c % 3).collect();
         let mut table = vec![Group4::default(); conv_s8_packed_groups(&p)];
         conv_s8_pack(&p, &filter, &bias, &mult, &shifts, &mut table);
-        Layer::Conv { p, filter, bias, mult, shifts, packed: words(&table).to_vec() }
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + conv_s8_narrow_words(&p), 0);
+        conv_s8_pack_narrow(&p, &filter, &mut packed[groups..]);
+        Layer::Conv { p, filter, bias, mult, shifts, packed }
     }
 
     fn depthwise(h: usize, w: usize, depth: usize, filter: usize, stride: usize, same: bool) -> Layer {

@@ -21,8 +21,11 @@ pub const TABLE4: usize = 32;
 /// Groups of sixteen channels in a packed table (depthwise layers of up to 256 channels).
 pub const TABLE16: usize = 16;
 /// Words of a whole packed table: [`TABLE16`] groups of sixteen (32 words each) and a
-/// depthwise layer's values after them (`depthwise_conv_s8_layer_words`, at most 101).
-pub const PACKED: usize = TABLE16 * 32 + 128;
+/// depthwise layer's values after them (`depthwise_conv_s8_layer_words`, at most 101),
+/// or [`TABLE4`] groups of four (16 words each) and a narrow-input convolution's words
+/// (`conv_s8_narrow_words`, at most 144).
+pub const PACKED: usize = 512 + 160;
+const _: () = assert!(TABLE16 * 32 <= 512 && TABLE4 * 16 <= 512);
 /// Arena scratch bytes of one case.
 pub const SCRATCH: usize = 16384;
 

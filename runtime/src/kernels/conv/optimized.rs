@@ -17,12 +17,12 @@
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
-use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
+use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
-use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
+use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
@@ -41,10 +41,10 @@ pub fn conv_s8(
     scratch: &mut [u8],
     output: &mut [i8],
 ) -> bool {
-    let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
+    let Some((table, narrow)) = tables(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, filter, table, output) {
+    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
         return true;
     }
     // Helium has no use for the biases (`Border` only runs without it): its calls are
@@ -69,6 +69,18 @@ pub fn conv_s8(
         return false;
     }
     true
+}
+
+/// The layer's packed table: `conv_s8_pack`'s groups, then the narrow-input path's
+/// words (`conv_s8_pack_narrow`, none for other layers); `None` when `packed` is not
+/// this layer's.
+fn tables<'a>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a [Group4], &'a [i32])> {
+    let n = group4_count(p.output_depth) * Group4::WORDS;
+    if packed.len() != n + conv_s8_narrow_words(p) {
+        return None;
+    }
+    let (table, narrow) = packed.split_at(n);
+    Some((groups::<Group4>(table)?, narrow))
 }
 
 /// `bytes` as `i8`.
@@ -143,8 +155,8 @@ pub fn conv_s8_bands<R>(
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
     #[cfg(tinyml_mve)]
-    if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
-        if let Some(mut narrow) = super::narrow::Narrow::new(p, filter, table) {
+    if let Some((table, narrow)) = tables(p, packed) {
+        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
             return run(&mut |b, input, output| narrow.run(b, input, table, output));
         }
     }
@@ -177,7 +189,7 @@ fn band_pixel<'a>(
     stack: &'a mut [i8; STACK_COLUMN],
 ) -> Option<ConvPixel<'a>> {
     let od = p.output_depth;
-    let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(od))?;
+    let (table, _) = tables(p, packed)?;
     if p.batches != 1 || od > CHANNEL_BLOCK || (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) {
         return None;
     }
