@@ -74,6 +74,7 @@ pub fn conv_s8(
 /// The layer's packed table: `conv_s8_pack`'s groups, then the narrow-input path's
 /// words (`conv_s8_pack_narrow`, none for other layers); `None` when `packed` is not
 /// this layer's.
+#[inline(always)]
 fn tables<'a>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a [Group4], &'a [i32])> {
     let n = group4_count(p.output_depth) * Group4::WORDS;
     if packed.len() != n + conv_s8_narrow_words(p) {
@@ -143,8 +144,8 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// (pointwise layers outside `pointwise::by_groups`, other windows without a padded
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
-/// 10x8 window over 8 channels). So are the narrow path's offsets, weights and band
-/// (`narrow::Narrow`, Helium). Other layers get `whole(band, input, output, scratch)`
+/// 10x8 window over 8 channels). So is the narrow path's band (`narrow::Narrow`,
+/// Helium; its offsets and weights come from the layer's table). Other layers get `whole(band, input, output, scratch)`
 /// per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<R>(
     p: &ConvParams,

@@ -134,6 +134,7 @@ const NARROW_WEIGHTS: usize = 8 * NARROW_MAX_TAPS;
 /// fills less than half its lanes), at least four output channels, their repacked
 /// weights within [`NARROW_WEIGHTS`], and the filter height's rows of one window's width
 /// within [`NARROW_BAND`].
+#[inline(always)]
 pub fn is_narrow(p: &ConvParams) -> bool {
     let taps = p.filter_h * p.filter_w * p.input_depth;
     let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
@@ -151,6 +152,7 @@ pub fn is_narrow(p: &ConvParams) -> bool {
 /// pixels per band (`per_band`) of `p` ([`is_narrow`]): as many input columns as fit
 /// [`NARROW_BAND`], no more than one output row needs. The same for every band of the
 /// layer's rows (they share its width and filter).
+#[inline(always)]
 pub fn narrow_band_geometry(p: &ConvParams) -> (usize, usize) {
     let id = p.input_depth;
     let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
@@ -160,6 +162,7 @@ pub fn narrow_band_geometry(p: &ConvParams) -> (usize, usize) {
 
 /// Words of the narrow-input path's values after the groups of [`conv_s8_pack`]
 /// ([`conv_s8_pack_narrow`]): none unless [`is_narrow`].
+#[inline(always)]
 pub fn conv_s8_narrow_words(p: &ConvParams) -> usize {
     if !is_narrow(p) {
         return 0;

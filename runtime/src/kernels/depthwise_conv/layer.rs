@@ -28,6 +28,7 @@ pub const PADDED: usize = 32;
 /// The tap indices are read back as bytes of the words the host packed: both ends are
 /// little-endian (the Cortex-M targets and the hosts the compiler runs on).
 const _: () = assert!(cfg!(target_endian = "little"));
+const _: () = assert!(BORDERS == 2);
 
 const ZERO_POINTS: usize = CHANNEL_BLOCK / 4;
 const COLS: usize = ZERO_POINTS;
@@ -39,6 +40,7 @@ const FULL: usize = LISTED + 1 + BORDERS * BORDER_WORDS;
 /// [`MAX_TAPS`] taps, depth multiplier 1, or 2 or 4 with at least sixteen output
 /// channels (whole groups, each half reading whole input channels; the last group may
 /// overlap the one before).
+#[inline(always)]
 pub fn by_runs(p: &DepthwiseConvParams) -> bool {
     let od = p.input_depth * p.depth_multiplier;
     (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
@@ -52,6 +54,7 @@ pub fn by_runs(p: &DepthwiseConvParams) -> bool {
 
 /// Words of the layer's values after its groups ([`depthwise_conv_s8_pack_layer`]):
 /// none unless [`by_runs`].
+#[inline(always)]
 pub fn depthwise_conv_s8_layer_words(p: &DepthwiseConvParams) -> usize {
     if by_runs(p) {
         FULL + p.filter_h * p.filter_w
@@ -104,53 +107,71 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
     out[LISTED] = i32::from(listed);
 }
 
-/// A layer's values ([`depthwise_conv_s8_pack_layer`]) as the runs read them.
+/// A layer's values ([`depthwise_conv_s8_pack_layer`]) as the runs read them, decoded
+/// once per layer (or call) so that the runs' accessors are plain loads.
 #[cfg(not(feature = "reference-kernels"))]
 #[derive(Clone, Copy)]
 pub struct LayerTable<'a> {
-    words: &'a [i32],
+    zero_points: *const i8,
+    cols: (usize, usize),
+    listed: bool,
+    borders: [&'a [u8]; BORDERS],
+    full: &'a [i32],
 }
 
 #[cfg(not(feature = "reference-kernels"))]
 impl<'a> LayerTable<'a> {
     /// `words` as the values of `p`'s layer; `None` unless it holds exactly their words.
+    #[inline(always)]
     pub fn new(p: &DepthwiseConvParams, words: &'a [i32]) -> Option<Self> {
-        (words.len() == depthwise_conv_s8_layer_words(p) && !words.is_empty()).then_some(LayerTable { words })
+        if words.is_empty() || words.len() != depthwise_conv_s8_layer_words(p) {
+            return None;
+        }
+        let border = |b: usize| {
+            let w = &words[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
+            let count = (w[0] as usize).min(PADDED);
+            // SAFETY: the words after the count hold `PADDED` bytes; `u8` has no
+            // alignment or validity requirement.
+            unsafe { core::slice::from_raw_parts(w[1..].as_ptr() as *const u8, count) }
+        };
+        Some(LayerTable {
+            zero_points: words.as_ptr() as *const i8,
+            cols: (words[COLS] as usize, words[COLS + 1] as usize),
+            listed: words[LISTED] != 0,
+            borders: [border(0), border(1)],
+            full: &words[FULL..],
+        })
     }
 
     /// The input zero points, [`CHANNEL_BLOCK`] of them (as many as a part reads).
     #[inline(always)]
     pub fn zero_points(&self) -> *const i8 {
-        self.words.as_ptr() as *const i8
+        self.zero_points
     }
 
     /// The output columns whose window is inside the input horizontally.
     #[inline(always)]
     pub fn cols(&self) -> Range<usize> {
-        self.words[COLS] as usize..self.words[COLS + 1] as usize
+        self.cols.0..self.cols.1
     }
 
-    /// Whether [`Self::border`] lists every border column, left to right.
+    /// Whether [`Self::borders`] lists every border column.
     #[inline(always)]
     pub fn listed(&self) -> bool {
-        self.words[LISTED] != 0
+        self.listed
     }
 
-    /// The padded taps of border column `b` (indices into the window's taps), when
-    /// [`Self::listed`].
+    /// The padded taps of the border columns, left to right (indices into the window's
+    /// taps), when [`Self::listed`].
     #[inline(always)]
-    pub fn border(&self, b: usize) -> &'a [u8] {
-        let words = &self.words[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
-        let count = (words[0] as usize).min(PADDED);
-        // SAFETY: the words after the count hold `PADDED` bytes; `u8` has no alignment
-        // or validity requirement.
-        unsafe { core::slice::from_raw_parts(words[1..].as_ptr() as *const u8, count) }
+    pub fn borders(&self) -> &[&'a [u8]; BORDERS] {
+        &self.borders
     }
 
     /// Every tap's offset from its window's first pixel, all taps inside the image.
     #[inline(always)]
     pub fn full(&self) -> &'a [i32] {
-        &self.words[FULL..]
+        self.full
     }
 }
 

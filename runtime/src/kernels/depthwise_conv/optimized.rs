@@ -79,6 +79,7 @@ pub fn depthwise_conv_s8_bands<R>(
 /// The layer's packed table (`depthwise_conv_s8_pack`'s groups, then
 /// `depthwise_conv_s8_pack_layer`'s values for the runs of output pixels, when
 /// [`rows::takes`] the layer); `None` when `packed` is not this layer's.
+#[inline(always)]
 fn tables<'a>(p: &DepthwiseConvParams, packed: &'a [i32]) -> Option<(&'a [Group16], Option<LayerTable<'a>>)> {
     let n = depthwise_conv_s8_packed_groups(p) * Group16::WORDS;
     if packed.len() != n + depthwise_conv_s8_layer_words(p) {

@@ -60,10 +60,14 @@ fn written<T>(storage: &mut [MaybeUninit<T>], n: usize, value: impl Fn(usize) ->
 /// Calls `f` with at least `n <= MAX_TAPS` entries on the stack, not initialized: as
 /// many as a 3x3 or a 5x5 window has taps, or [`MAX_TAPS`], the fewest that hold `n`.
 /// A layer's lists then take the stack its filter needs, where lists sized for the
-/// largest filter made every depthwise call's frame about 1.1 KB.
+/// largest filter made every depthwise call's frame about 1.1 KB. A 3x3 window's are in
+/// the caller's frame, `f` called directly (through a frame of their own, the calls per
+/// band of a layer by rows cost about 1.5% more of its instructions on the M55); `f`
+/// should be a call of a function that is not inlined, or its body is compiled twice.
+#[inline(always)]
 fn on_stack<T>(n: usize, f: &mut dyn FnMut(&mut [MaybeUninit<T>])) {
     match n {
-        0..=9 => entries::<T, 9>(f),
+        0..=9 => f(&mut [const { MaybeUninit::uninit() }; 9]),
         10..=25 => entries::<T, 25>(f),
         _ => entries::<T, MAX_TAPS>(f),
     }
@@ -163,6 +167,7 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 }
 
 /// [`sweep`]'s passes, its offsets in `storage`.
+#[inline(never)]
 fn passes(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<isize>]) {
     let p = l.p;
     let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
@@ -314,6 +319,7 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 }
 
 /// [`inner_rows`], its offsets in `storage`.
+#[inline(never)]
 fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<isize>]) {
     let p = l.p;
     let (iw, id) = (p.input_w as isize, p.input_depth as isize);
@@ -357,8 +363,8 @@ fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage:
             };
             unsafe { row_run(l, offs, w, part, run) };
         }
-        for (b, ox) in (0..cols.start).chain(cols.end..p.output_w).enumerate() {
-            pixel(offs, at(ox), o.wrapping_add(ox * od), l.table.border(b));
+        for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(l.table.borders()) {
+            pixel(offs, at(ox), o.wrapping_add(ox * od), b);
         }
     }
 }
@@ -440,7 +446,7 @@ unsafe fn lanes_runs(
 /// # Safety
 /// As [`lanes_runs`].
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline(never)]
 unsafe fn lanes_groups(
     l: &Layer,
     cs: usize,
