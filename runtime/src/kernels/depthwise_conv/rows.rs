@@ -434,14 +434,12 @@ unsafe fn lanes_runs(
             let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
             [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
         });
-        let mut padded = [const { MaybeUninit::<i32>::uninit() }; 16];
-        let mut consts = [const { MaybeUninit::<ChannelConsts>::uninit() }; 16];
         // SAFETY: the caller's contract.
-        unsafe { lanes_groups(l, cs, part, [&rows_in, &cols_in], taps, &mut padded, &mut consts, runs.clone()) };
+        unsafe { lanes_groups(l, cs, part, [&rows_in, &cols_in], taps, runs.clone()) };
     });
 }
 
-/// [`lanes_runs`] over the part's groups, with the lists of `taps`, `padded` and `consts`.
+/// [`lanes_runs`] over the part's groups, with the list of `taps`.
 ///
 /// # Safety
 /// As [`lanes_runs`].
@@ -453,10 +451,12 @@ unsafe fn lanes_groups(
     part: Part,
     [rows_in, cols_in]: [&Range<usize>; 2],
     taps: &[Tap],
-    padded: &mut [MaybeUninit<i32>],
-    consts: &mut [MaybeUninit<ChannelConsts>],
     runs: impl Iterator<Item = Run> + Clone,
 ) {
+    // Arrays of a known length: as slices, the sums and constants per channel below
+    // cost about 1.3% more of a KWS depthwise layer's instructions on the M55.
+    let mut padded = [const { MaybeUninit::<i32>::uninit() }; 16];
+    let mut consts = [const { MaybeUninit::<ChannelConsts>::uninit() }; 16];
     let p = l.p;
     let (fh, fw, od) = (p.filter_h, p.filter_w, p.input_depth);
     let zp = -p.input_offset;
@@ -468,7 +468,7 @@ unsafe fn lanes_groups(
         let (slot0, count) = narrow.unwrap_or((0, 16));
         let c0 = cs + 16 * i;
         // The padded taps' weights, summed per channel (contiguous, so the loop vectorizes).
-        let padded = written(padded, count, |_| 0);
+        let padded = written(&mut padded, count, |_| 0);
         for ky in 0..fh {
             for kx in 0..fw {
                 if rows_in.contains(&ky) && cols_in.contains(&kx) {
@@ -480,7 +480,7 @@ unsafe fn lanes_groups(
                 }
             }
         }
-        let consts = written(consts, count, |j| {
+        let consts = written(&mut consts, count, |j| {
             let (quad, lane) = Group16::slot(slot0 + j);
             let qd = &g.quant[quad];
             let bias = g.bias[4 * quad + lane].wrapping_add(zp.wrapping_mul(padded[j]));
