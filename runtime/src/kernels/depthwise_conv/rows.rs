@@ -431,18 +431,16 @@ unsafe fn lanes_runs(
     let cw = cols_in.len();
     let n = rows_in.len() * cw;
     // The lists, written before they are read: the inside taps (input and weight
-    // offsets), each channel's weights of the padded taps summed, and each channel's
-    // constants (its bias with the padded taps' terms). Sized for the largest window:
-    // through `on_stack`, or with the groups' loop as a function of its own, the lanes
-    // cost up to 1.5% more of a depthwise layer of 3 to 24 channels on the M55. They are
-    // on the stack only while a run takes the lanes, not under every pass.
-    let mut storage = [const { MaybeUninit::<Tap>::uninit() }; MAX_TAPS];
-    let taps: &[Tap] = written(&mut storage, n, |i| {
-        let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
-        [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
+    // offsets) on the stack `on_stack` sizes, each channel's weights of the padded taps
+    // summed, and each channel's constants (its bias with the padded taps' terms).
+    on_stack(n, &mut |storage: &mut [MaybeUninit<Tap>]| {
+        let taps: &[Tap] = written(storage, n, |i| {
+            let (ky, kx) = (rows_in.start + i / cw, cols_in.start + i % cw);
+            [ky as isize * tap_y + kx as isize * tap_x, ((ky * fw + kx) * od) as isize]
+        });
+        // SAFETY: the caller's contract.
+        unsafe { lanes_groups(l, cs, part, [&rows_in, &cols_in], taps, runs.clone()) };
     });
-    // SAFETY: the caller's contract.
-    unsafe { lanes_groups(l, cs, part, [&rows_in, &cols_in], taps, runs) };
 }
 
 /// [`lanes_runs`] over the part's groups, with the list of `taps`.
@@ -450,7 +448,7 @@ unsafe fn lanes_runs(
 /// # Safety
 /// As [`lanes_runs`].
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline(never)]
 unsafe fn lanes_groups(
     l: &Layer,
     cs: usize,
