@@ -11,19 +11,22 @@ pub const STACK_BYTES_BASE: usize = 1024;
 /// (720 B and 704 B before the fully connected table of folded biases).
 pub const STACK_BYTES_FC: usize = 1024;
 /// Stack estimate when convolutions are present: the optimized kernels keep their column
-/// and padded input in arena scratch, and on the stack a block's accumulators, tap
-/// pointers, a row of zero points, when the arena had no scratch for it a column of at
-/// most 128 B, on Helium the narrow-input conv path's band of input rows, repacked
-/// weights and gather offsets (832 B, `kernels::conv::narrow`), and the depthwise runs'
-/// per-layer values (`depthwise_conv::rows::Shared`, about 360 B) beside their lists of
-/// taps and channel constants (about 830 B). It must hold for the dev profile too
-/// (opt-level 1, which a generated project's `cargo tinyml run` builds), whose frames are
-/// larger. Measured on mps3-an547 (2026-12-07, after the layers by rows built their
-/// shared values once): release (`cargo tinyml profile`) KWS 3,660 B; dev (the
-/// profiler's stack record of `cargo run --features profile`) VWW 4,280 B, KWS 4,216 B,
-/// IC ResNet-8 3,600 B. (Before the shared values: release VWW 3,776 B, KWS 2,840 B;
-/// the estimate was 3,840 B, and a KWS dev build on a 12 KiB DTCM overran it.)
-pub const STACK_BYTES_CONV: usize = 4352;
+/// and padded input in arena scratch; what depends on the layer only (the narrow-input
+/// conv path's gather offsets and repacked weights, `kernels::conv::conv_s8_pack_narrow`;
+/// the depthwise runs' zero points, tap offsets and border columns' padded taps,
+/// `depthwise_conv_s8_pack_layer`) is in the layer's packed table in flash; on the stack
+/// remain a block's accumulators, tap pointers, when the arena had no scratch for it a
+/// column of at most 128 B, on Helium the narrow path's band of input rows (256 B), and
+/// the depthwise runs' offsets (64 entries) and, while a run takes the lanes, their lists
+/// (a 3x3 window's taps and 16 channels' constants, about 400 B). It must hold for the dev
+/// profile too (opt-level 1, which a generated project's `cargo tinyml run` builds), and
+/// for release, whose LTO frames can be larger. Measured on mps3-an547 (2026-12-07, issue
+/// 11, `--memory speed`): release (`cargo tinyml profile`) VWW 3,888 B, KWS 2,560 B, IC
+/// ResNet-8 2,632 B; dev (the profiler's stack record of `cargo run --features profile`)
+/// VWW 3,224 B, KWS 3,176 B, IC ResNet-8 2,680 B, micro_speech 2,848 B. (Before, with
+/// those values and lists on the stack of every call: release VWW 4,512 B, KWS 3,628 B;
+/// dev VWW 4,280 B, KWS 4,216 B; the estimate was 4,352 B.)
+pub const STACK_BYTES_CONV: usize = 4096;
 
 /// The stack estimate for a set of kernels (see the constants above); `cargo tinyml
 /// profile` measures the real high-water mark by stack painting.
@@ -46,8 +49,9 @@ pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
 /// What a program whose layers run by rows or fused (`--memory ram`) adds to
 /// [`STACK_BYTES_CONV`]: the band loop's frame (`rows_in_place::run` with the band's kernel
 /// call inlined, about 900 B) sits under the kernel's. Measured on mps3-an547 (`cargo
-/// tinyml profile --memory ram`, 2026-12-07): VWW 4,608 B (3,776 B in `speed`), KWS
-/// 3,828 B (2,840 B), IC ResNet-8 3,332 B (3,048 B), micro_speech 2,836 B (656 B).
+/// tinyml profile --memory ram`, 2026-12-07, issue 11): release VWW 4,112 B (3,888 B in
+/// `speed`), KWS 2,996 B (2,560 B), IC ResNet-8 3,488 B (2,632 B), micro_speech 1,240 B
+/// (656 B); dev VWW 4,232 B, KWS 3,232 B, IC ResNet-8 3,056 B, micro_speech 2,368 B.
 pub const STACK_BYTES_BY_ROWS: usize = 896;
 
 /// [`steps_stack_estimate`] for a planned program: more when its plan runs a layer by

@@ -3,9 +3,13 @@
 //! convolutions into depthwise layers and depthwise into pointwise, SAME and VALID, strides
 //! 1 and 2, several heights, shifts and band heights, byte for byte.
 
-use tinyml_runtime::kernels::conv::{conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams};
+use tinyml_runtime::kernels::conv::{
+    conv_s8, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch,
+    ConvParams,
+};
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
+    depthwise_conv_s8, depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer,
+    depthwise_conv_s8_packed_groups, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::fused_rows::{run, scratch_bytes, Chain};
 use tinyml_runtime::kernels::packed::{words, Group16, Group4};
@@ -77,7 +81,11 @@ impl Layer {
         let shifts: Vec<i32> = (0..out_depth as i32).map(|c| -6 - c % 3).collect();
         let mut table = vec![Group4::default(); conv_s8_packed_groups(&p)];
         conv_s8_pack(&p, &filter, &bias, &mult, &shifts, &mut table);
-        Layer::Conv { p, filter, bias, mult, shifts, packed: words(&table).to_vec() }
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + conv_s8_narrow_words(&p), 0);
+        conv_s8_pack_narrow(&p, &filter, &mut packed[groups..]);
+        Layer::Conv { p, filter, bias, mult, shifts, packed }
     }
 
     fn depthwise(h: usize, w: usize, depth: usize, filter: usize, stride: usize, same: bool) -> Layer {
@@ -110,7 +118,11 @@ impl Layer {
         let shifts = vec![-5; depth];
         let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(&p)];
         depthwise_conv_s8_pack(&p, &filter, &bias, &mult, &shifts, &mut table);
-        Layer::Depthwise { p, filter, bias, mult, shifts, packed: words(&table).to_vec() }
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + depthwise_conv_s8_layer_words(&p), 0);
+        depthwise_conv_s8_pack_layer(&p, &mut packed[groups..]);
+        Layer::Depthwise { p, filter, bias, mult, shifts, packed }
     }
 
     fn window(&self) -> RowWindow {

@@ -334,8 +334,9 @@ proptest! {
         let n = batches * oh * ow * out_c;
         let (mut a, mut b) = (vec![0i8; n], vec![7i8; n]);
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        let table = tinyml_runtime::kernels::packed::groups::<Group4>(&packed).expect("a conv table");
-        let ran = conv::narrow::conv_narrow(&p, &input, &filter, table, &mut b);
+        let groups = conv_s8_packed_groups(&p) * 16;
+        let table = tinyml_runtime::kernels::packed::groups::<Group4>(&packed[..groups]).expect("a conv table");
+        let ran = conv::narrow::conv_narrow(&p, &input, table, &packed[groups..], &mut b);
         prop_assert_eq!(ran, conv::narrow::is_narrow(&p));
         // Repacked weights of all channels within 512 bytes (64 per group and 16 taps).
         prop_assert_eq!(ran, fh * fw * in_c >= 7 && out_c >= 4 && out_c.div_ceil(4) * 64 * (fh * fw * in_c).div_ceil(16) <= 512);
@@ -682,14 +683,22 @@ impl Rng {
 fn conv_packed(p: &ConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift: &[i32]) -> Vec<i32> {
     let mut table = vec![Group4::default(); conv_s8_packed_groups(p)];
     conv_s8_pack(p, filter, bias, mult, shift, &mut table);
-    words(&table).to_vec()
+    let mut packed = words(&table).to_vec();
+    let groups = packed.len();
+    packed.resize(groups + conv::conv_s8_narrow_words(p), 0);
+    conv::conv_s8_pack_narrow(p, filter, &mut packed[groups..]);
+    packed
 }
 
 /// The table the compiler emits for a depthwise convolution, as words.
 fn depthwise_packed(p: &DepthwiseConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift: &[i32]) -> Vec<i32> {
     let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(p)];
     depthwise_conv_s8_pack(p, filter, bias, mult, shift, &mut table);
-    words(&table).to_vec()
+    let mut packed = words(&table).to_vec();
+    let groups = packed.len();
+    packed.resize(groups + depthwise_conv::depthwise_conv_s8_layer_words(p), 0);
+    depthwise_conv::depthwise_conv_s8_pack_layer(p, &mut packed[groups..]);
+    packed
 }
 
 /// A larger layer under every scratch size from none to the preferred one: the stack

@@ -13,7 +13,8 @@ use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::{
-    conv_s16, conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, ConvParams,
+    conv_s16, conv_s8, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch,
+    ConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group4};
 use tinyml_runtime::kernels::rows_in_place::{conv_band, conv_s8_rows_in_place, Band, RowWindow};
@@ -54,7 +55,11 @@ impl Conv {
     ) -> Self {
         let mut table = vec![Group4::default(); conv_s8_packed_groups(&params)];
         conv_s8_pack(&params, &filter, &bias, &multipliers, &shifts, &mut table);
-        let packed = words(&table).to_vec();
+        // The groups, then the narrow-input path's offsets and repacked weights.
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + conv_s8_narrow_words(&params), 0);
+        conv_s8_pack_narrow(&params, &filter, &mut packed[groups..]);
         Conv {
             op_name,
             params,

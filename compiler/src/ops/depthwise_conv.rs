@@ -24,7 +24,8 @@ use crate::kernel::OpIo;
 use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::ConvParams;
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
+    depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_layer_words, depthwise_conv_s8_pack,
+    depthwise_conv_s8_pack_layer, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group16, CHANNEL_BLOCK};
 use tinyml_runtime::kernels::rows_in_place::{depthwise_band, depthwise_conv_s8_rows_in_place, Band, RowWindow};
@@ -41,7 +42,8 @@ pub struct DepthwiseConv {
     multipliers: Vec<i32>,
     shifts: Vec<i32>,
     /// int8 layers: the optimized kernel's folded biases and requantization constants
-    /// (`depthwise_conv_s8_pack`), as words.
+    /// (`depthwise_conv_s8_pack`), as words, then the layer's offsets, zero points and
+    /// padded taps for its runs of output pixels (`depthwise_conv_s8_pack_layer`).
     packed: Vec<i32>,
     int16: bool,
 }
@@ -171,7 +173,11 @@ pub fn lower(cx: &LowerCx) -> Result<Lowered, CompileError> {
     } else {
         let mut table = vec![Group16::default(); depthwise_conv_s8_packed_groups(&params)];
         depthwise_conv_s8_pack(&params, &filter, &bias32, &multipliers, &shifts, &mut table);
-        let packed = words(&table).to_vec();
+        // The groups, then the layer's values the runs of output pixels read.
+        let mut packed = words(&table).to_vec();
+        let groups = packed.len();
+        packed.resize(groups + depthwise_conv_s8_layer_words(&params), 0);
+        depthwise_conv_s8_pack_layer(&params, &mut packed[groups..]);
         Box::new(DepthwiseConv { params, filter, bias32, bias64, multipliers, shifts, packed, int16 })
     };
     Ok(Lowered { kernel, inputs: vec![cx.input_id(0)?], outputs: vec![cx.output_id(0)?] })

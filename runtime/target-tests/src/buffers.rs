@@ -20,6 +20,20 @@ pub const WIDE: usize = 4096;
 pub const TABLE4: usize = 32;
 /// Groups of sixteen channels in a packed table (depthwise layers of up to 256 channels).
 pub const TABLE16: usize = 16;
+/// Words of a whole packed table: [`TABLE16`] groups of sixteen and a depthwise layer's
+/// values after them (`depthwise_conv_s8_layer_words`, at most 101), or [`TABLE4`] groups
+/// of four and a narrow-input convolution's words (`conv_s8_narrow_words`, at most 144).
+pub const PACKED: usize = max(TABLE16 * GROUP16_WORDS + 101, TABLE4 * GROUP4_WORDS + 144);
+const GROUP16_WORDS: usize = core::mem::size_of::<Group16>() / 4;
+const GROUP4_WORDS: usize = core::mem::size_of::<Group4>() / 4;
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
 /// Arena scratch bytes of one case.
 pub const SCRATCH: usize = 16384;
 
@@ -49,6 +63,8 @@ pub struct Buffers {
     pub table4: [Group4; TABLE4],
     /// A packed table of groups of sixteen.
     pub table16: [Group16; TABLE16],
+    /// A whole packed table as words (groups and what follows them).
+    pub packed: [i32; PACKED],
     /// Arena scratch.
     pub scratch: [u8; SCRATCH],
 }
@@ -66,6 +82,7 @@ static mut BUFFERS: Buffers = Buffers {
     got16: [0; WIDE],
     table4: [Group4 { bias: [0; 4], left: [0; 4], mult: [0; 4], right: [0; 4] }; TABLE4],
     table16: [Group16 { bias: [0; 16], quant: [Quant4 { left: [0; 4], mult: [0; 4], right: [0; 4] }; 4] }; TABLE16],
+    packed: [0; PACKED],
     scratch: [0; SCRATCH],
 };
 

@@ -23,7 +23,8 @@ mod pixel;
 mod pointwise;
 
 pub use params::{
-    conv_s8_pack, conv_s8_packed_groups, conv_s8_scratch, is_pointwise, padded_extent, ConvParams, STACK_COLUMN,
+    conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch, is_pointwise,
+    padded_extent, ConvParams, STACK_COLUMN,
 };
 pub use reference::{conv_s16, conv_s8_reference};
 
@@ -32,7 +33,8 @@ pub use reference::{conv_s16, conv_s8_reference};
 ///
 /// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
 /// output channel. Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it. `packed` ([`conv_s8_pack`]) and `scratch` ([`conv_s8_scratch`]) are
+/// guarantees it. `packed` ([`conv_s8_pack`]'s groups, then [`conv_s8_pack_narrow`]'s
+/// words) and `scratch` ([`conv_s8_scratch`]) are
 /// for the optimized kernel, which this calls first; the reference ignores them, and the
 /// optimized kernel hands back to it when `packed` is empty or of another layout, so a
 /// call with `&[]` and `&mut []` is always valid.

@@ -15,51 +15,26 @@
 //! it, but only Helium dispatches here (the M33 and M4 keep the general path, whose DSP
 //! dot products the scalar loop was not measured against).
 //!
-//! Stack: the band ([`BAND`] bytes), the repacked weights ([`WEIGHTS`]) and the offsets
-//! ([`MAX_TAPS`]), only on this path (`conv_narrow` is not inlined).
+//! The offsets and the repacked weights depend on the layer only: the model compiler
+//! packs them after the layer's groups (`conv_s8_pack_narrow`), so the stack holds only
+//! the band ([`BAND`] bytes), and only on this path (`conv_narrow` is not inlined).
 
-use super::params::ConvParams;
-use crate::kernels::packed::{group4_count, groups_of_four, Group4};
+use super::params::{conv_s8_narrow_words, narrow_band_geometry, narrow_groups, ConvParams};
+pub use super::params::{is_narrow, NARROW_BAND as BAND, NARROW_MAX_TAPS as MAX_TAPS};
+use crate::kernels::packed::Group4;
 use crate::kernels::simd::{copy_i8, fill_i8};
-
-/// Bytes of the band of input rows: keeps every tap's offset from its window's first
-/// column below 256 (one 8-bit gather offset).
-pub const BAND: usize = 256;
-/// Most taps (filter height x width x input channels) of a window: four gathers of 16.
-pub const MAX_TAPS: usize = 64;
-/// Bytes of the repacked weights of all output channels: 8 at [`MAX_TAPS`] taps, 32 at
-/// 16 taps. Layers with more (a 64-channel first layer) keep the general path: repacking
-/// for each band of rows cost more than the gathers saved (measured on a 10x4 layer of
-/// one input channel and 64 outputs: 12% more instructions for its model).
-const WEIGHTS: usize = 8 * MAX_TAPS;
-
-/// Whether [`conv_narrow`] handles `p`: 1 to 4 input channels, 7 to [`MAX_TAPS`] taps
-/// (from 7x1 on one channel: below, a gather fills less than half its lanes),
-/// at least four output channels, their repacked weights within [`WEIGHTS`], and the
-/// filter height's rows of one window's width within [`BAND`].
-pub fn is_narrow(p: &ConvParams) -> bool {
-    let taps = p.filter_h * p.filter_w * p.input_depth;
-    let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
-    (1..=4).contains(&p.input_depth)
-        && (7..=MAX_TAPS).contains(&taps)
-        && p.output_depth >= 4
-        && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= WEIGHTS
-        && p.output_h > 0
-        && p.output_w > 0
-        && p.stride_w > 0
-        && p.filter_h * x_reach * p.input_depth <= BAND
-}
 
 /// Words of a run's context (`simd::conv_narrow_run`'s layout).
 const CTX: usize = 13;
 #[cfg(tinyml_mve)]
 const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
 
-/// The narrow-input convolution; `false` (touching nothing) unless [`is_narrow`].
-/// `table` is the layer's packed table (`conv_s8_pack`).
+/// The narrow-input convolution; `false` (touching nothing) unless [`is_narrow`] and
+/// `narrow` holds the layer's offsets and weights. `table` is the layer's packed table
+/// (`conv_s8_pack`), `narrow` the words after it (`conv_s8_pack_narrow`).
 #[inline(never)]
-pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) -> bool {
-    match Narrow::new(p, filter, table) {
+pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
+    match Narrow::new(p, narrow) {
         Some(mut narrow) => {
             narrow.run(p, input, table, output);
             true
@@ -68,54 +43,38 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4]
     }
 }
 
-/// What the rows of a narrow-input layer share: the taps' offsets in the band, the
-/// repacked weights, and the band itself. Built once per layer; a layer run a band of
-/// output rows at a time (`kernels::rows_in_place`) runs each band with it, where
-/// building it per band (zeroing the band and weights, repacking) cost more than a
-/// band's products (VWW's first layer by rows: about 60k instructions over 48 bands).
-pub struct Narrow {
-    offsets: [u8; MAX_TAPS],
-    weights: [i8; WEIGHTS],
+/// What the rows of a narrow-input layer share: the taps' offsets in the band and the
+/// repacked weights (from the layer's table), and the band itself. Built once per layer;
+/// a layer run a band of output rows at a time (`kernels::rows_in_place`) runs each band
+/// with it.
+pub struct Narrow<'a> {
+    offsets: &'a [u8],
+    weights: &'a [i8],
     band: [i8; BAND],
     chunks: usize,
     row_bytes: usize,
     per_band: usize,
 }
 
-impl Narrow {
-    /// The layer's; `None` unless [`is_narrow`]. A band of its rows (its input rows,
-    /// output rows and padding above) runs with the same. Built in place (moved, its
-    /// 800-odd bytes were copied).
+impl<'a> Narrow<'a> {
+    /// The layer's, its offsets and weights from `narrow` (`conv_s8_pack_narrow`); `None`
+    /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
+    /// rows, output rows and padding above) runs with the same.
     #[inline(always)]
-    pub fn new(p: &ConvParams, filter: &[i8], table: &[Group4]) -> Option<Self> {
-        if !is_narrow(p) {
+    pub fn new(p: &ConvParams, narrow: &'a [i32]) -> Option<Self> {
+        let words = conv_s8_narrow_words(p);
+        if words == 0 || narrow.len() != words {
             return None;
         }
-        let (id, ow, od) = (p.input_depth, p.output_w, p.output_depth);
-        let k = p.filter_h * p.filter_w * id;
-        let chunks = k.div_ceil(16);
-        let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
-        // Input columns of a band: as many as fit, no more than one output row needs.
-        let cols = (BAND / (p.filter_h * id)).min((ow - 1) * p.stride_w + x_reach);
-        let row_bytes = cols * id;
-        let per_band = (cols - x_reach) / p.stride_w + 1;
-        let mut narrow =
-            Narrow { offsets: [0; MAX_TAPS], weights: [0; WEIGHTS], band: [0; BAND], chunks, row_bytes, per_band };
-        for ky in 0..p.filter_h {
-            for kx in 0..p.filter_w {
-                for ic in 0..id {
-                    let t = (ky * p.filter_w + kx) * id + ic;
-                    // Below `filter_h * row_bytes <= BAND`.
-                    narrow.offsets[t] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8;
-                }
-            }
-        }
-        // The repacked weights of every group, once.
-        let group_bytes = 64 * chunks;
-        for (g, (c, _)) in groups_of_four(od, table).enumerate() {
-            repack(filter, k, c, &mut narrow.weights[g * group_bytes..(g + 1) * group_bytes]);
-        }
-        Some(narrow)
+        let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
+        let (row_bytes, per_band) = narrow_band_geometry(p);
+        // SAFETY: the words' bytes in memory order, as `conv_s8_pack_narrow` wrote them;
+        // `u8` and `i8` have no alignment or validity requirement.
+        let bytes = unsafe { core::slice::from_raw_parts(narrow.as_ptr() as *const u8, 4 * words) };
+        let (offsets, weights) = bytes.split_at(16 * chunks);
+        // SAFETY: as above.
+        let weights = unsafe { core::slice::from_raw_parts(weights.as_ptr() as *const i8, weights.len()) };
+        Some(Narrow { offsets, weights, band: [0; BAND], chunks, row_bytes, per_band })
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
@@ -124,7 +83,7 @@ impl Narrow {
         let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
         let k = p.filter_h * p.filter_w * id;
         let (chunks, row_bytes, per_band) = (self.chunks, self.row_bytes, self.per_band);
-        let (offsets, weights, band) = (&self.offsets, &self.weights, &mut self.band);
+        let (offsets, weights, band) = (self.offsets, self.weights, &mut self.band);
         let zero_point = (-p.input_offset) as i8;
         let group_bytes = 64 * chunks;
         for b in 0..p.batches {
@@ -134,7 +93,7 @@ impl Narrow {
                     let n = per_band.min(ow - ox0);
                     let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
                     fill_band(p, image, oy, x0, row_bytes, zero_point, band);
-                    for (g, (c, group)) in groups_of_four(od, table).enumerate() {
+                    for (g, (c, group)) in narrow_groups(od).zip(table).enumerate() {
                         let w = &weights[g * group_bytes..(g + 1) * group_bytes];
                         let ctx: [i32; CTX] = [
                             group.bias[0],
@@ -157,17 +116,6 @@ impl Narrow {
                     }
                 }
             }
-        }
-    }
-}
-
-/// Repacks the filter rows of channels `c..c + 4` (`k` taps each) into `w` as
-/// `[chunk][row][16]`, whose bytes past the taps stay zero.
-fn repack(filter: &[i8], k: usize, c: usize, w: &mut [i8]) {
-    for r in 0..4 {
-        let row = &filter[(c + r) * k..(c + r + 1) * k];
-        for (j, piece) in row.chunks(16).enumerate() {
-            copy_i8(&mut w[(j * 4 + r) * 16..][..piece.len()], piece);
         }
     }
 }
@@ -217,9 +165,9 @@ fn run(
     #[cfg(tinyml_mve)]
     {
         let _ = (offsets, weights, group, p);
-        // SAFETY: the context was built by `conv_narrow` (offsets below 256 and
-        // `16 * chunks` readable in a table of MAX_TAPS bytes, weights `64 * chunks` of
-        // 4 * MAX_TAPS); every window of the run lies in `band` (`per_band` pixels at
+        // SAFETY: the context was built by `Narrow::run` (offsets below 256, `16 *
+        // chunks` of them and `64 * chunks` bytes of each group's weights in the layer's
+        // table); every window of the run lies in `band` (`per_band` pixels at
         // most), and `out` holds `(n - 1) * od + 4` bytes.
         unsafe { crate::kernels::simd::conv_narrow_run(ctx, band.as_ptr(), out.as_mut_ptr(), n) };
     }

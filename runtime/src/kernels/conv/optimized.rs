@@ -17,12 +17,12 @@
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
-use super::params::{is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
+use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::geometry::tap;
-use crate::kernels::packed::{group4_block, group4_count, groups, Group4, CHANNEL_BLOCK};
+use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
@@ -41,10 +41,10 @@ pub fn conv_s8(
     scratch: &mut [u8],
     output: &mut [i8],
 ) -> bool {
-    let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) else {
+    let Some((table, narrow)) = tables(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, filter, table, output) {
+    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
         return true;
     }
     // Helium has no use for the biases (`Border` only runs without it): its calls are
@@ -69,6 +69,19 @@ pub fn conv_s8(
         return false;
     }
     true
+}
+
+/// The layer's packed table: `conv_s8_pack`'s groups, then the narrow-input path's
+/// words (`conv_s8_pack_narrow`, none for other layers); `None` when `packed` is not
+/// this layer's.
+#[inline(always)]
+fn tables<'a>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a [Group4], &'a [i32])> {
+    let n = group4_count(p.output_depth) * Group4::WORDS;
+    if packed.len() != n + conv_s8_narrow_words(p) {
+        return None;
+    }
+    let (table, narrow) = packed.split_at(n);
+    Some((groups::<Group4>(table)?, narrow))
 }
 
 /// `bytes` as `i8`.
@@ -131,8 +144,8 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// (pointwise layers outside `pointwise::by_groups`, other windows without a padded
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
-/// 10x8 window over 8 channels). So are the narrow path's offsets, weights and band
-/// (`narrow::Narrow`, Helium). Other layers get `whole(band, input, output, scratch)`
+/// 10x8 window over 8 channels). So is the narrow path's band (`narrow::Narrow`,
+/// Helium; its offsets and weights come from the layer's table). Other layers get `whole(band, input, output, scratch)`
 /// per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<R>(
     p: &ConvParams,
@@ -143,9 +156,9 @@ pub fn conv_s8_bands<R>(
     whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
     #[cfg(tinyml_mve)]
-    if let Some(table) = groups::<Group4>(packed).filter(|t| t.len() == group4_count(p.output_depth)) {
-        if super::narrow::is_narrow(p) {
-            return narrow_bands(p, filter, table, scratch, run, whole);
+    if let Some((table, narrow)) = tables(p, packed) {
+        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
+            return run(&mut |b, input, output| narrow.run(b, input, table, output));
         }
     }
     let k = p.filter_h * p.filter_w * p.input_depth;
@@ -200,25 +213,6 @@ fn pixel_bands<R>(
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
-/// [`conv_s8_bands`] on the narrow path: its bands share one [`super::narrow::Narrow`].
-/// Not inlined, so its 800-odd bytes take stack only on this path (a layer by rows on
-/// another path nests the whole-layer kernel's frame in its own).
-#[cfg(tinyml_mve)]
-#[inline(never)]
-fn narrow_bands<R>(
-    p: &ConvParams,
-    filter: &[i8],
-    table: &[Group4],
-    scratch: &mut [u8],
-    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
-    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
-) -> R {
-    match super::narrow::Narrow::new(p, filter, table) {
-        Some(mut narrow) => run(&mut |b, input, output| narrow.run(b, input, table, output)),
-        None => run(&mut |b, input, output| whole(b, input, output, &mut *scratch)),
-    }
-}
-
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
 /// column in `scratch` or else on `stack`; `None` where the bands take another path
 /// (several blocks, the narrow path, pointwise by groups, a padded copy that fits).
@@ -230,7 +224,7 @@ fn band_pixel<'a>(
     stack: &'a mut [i8],
 ) -> Option<ConvPixel<'a>> {
     let od = p.output_depth;
-    let table = groups::<Group4>(packed).filter(|t| t.len() == group4_count(od))?;
+    let (table, _) = tables(p, packed)?;
     if p.batches != 1 || od > CHANNEL_BLOCK || (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) {
         return None;
     }

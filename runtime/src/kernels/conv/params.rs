@@ -1,9 +1,11 @@
 //! The constant parameters of a convolution and what the model compiler derives from them
-//! on the host for the optimized kernel: its arena scratch ([`conv_s8_scratch`]) and its
-//! packed table of per-channel constants ([`conv_s8_pack`]). Both sides compute these
-//! with the same functions, so the planned layout is the one the kernel reads.
+//! on the host for the optimized kernel: its arena scratch ([`conv_s8_scratch`]), its
+//! packed table of per-channel constants ([`conv_s8_pack`]) and, for the narrow-input
+//! path, the gather offsets and repacked weights packed after it ([`conv_s8_pack_narrow`]).
+//! Both sides compute these with the same functions, so the planned layout is the one the
+//! kernel reads.
 
-use crate::kernels::packed::{group4_count, pack_group4, Group4};
+use crate::kernels::packed::{group4_count, group4_in_block, pack_group4, Group4, CHANNEL_BLOCK};
 use crate::kernels::Scratch;
 
 /// Constant parameters of one 2-D convolution.
@@ -112,4 +114,106 @@ pub fn conv_s8_pack(
         (b.wrapping_add(p.input_offset.wrapping_mul(wsum)), multipliers[c], shifts[c])
     };
     pack_group4(p.output_depth, lane, out);
+}
+
+/// Bytes of the narrow-input path's band of input rows (`conv::narrow`): keeps every
+/// tap's offset from its window's first column below 256 (one 8-bit gather offset).
+pub const NARROW_BAND: usize = 256;
+/// Most taps (filter height x width x input channels) of a window of the narrow-input
+/// path: four gathers of 16.
+pub const NARROW_MAX_TAPS: usize = 64;
+/// Bytes of the narrow-input path's repacked weights of all output channels: 8 at
+/// [`NARROW_MAX_TAPS`] taps, 32 at 16 taps. Layers with more (a 64-channel first layer)
+/// keep the general path: when the weights were repacked for each band of rows, that
+/// cost more than the gathers saved (measured on a 10x4 layer of one input channel and 64
+/// outputs: 12% more instructions for its model).
+const NARROW_WEIGHTS: usize = 8 * NARROW_MAX_TAPS;
+
+/// Whether the narrow-input path (`conv::narrow`, Helium) handles `p`: 1 to 4 input
+/// channels, 7 to [`NARROW_MAX_TAPS`] taps (from 7x1 on one channel: below, a gather
+/// fills less than half its lanes), at least four output channels, their repacked
+/// weights within [`NARROW_WEIGHTS`], and the filter height's rows of one window's width
+/// within [`NARROW_BAND`].
+#[inline(always)]
+pub fn is_narrow(p: &ConvParams) -> bool {
+    let taps = p.filter_h * p.filter_w * p.input_depth;
+    let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
+    (1..=4).contains(&p.input_depth)
+        && (7..=NARROW_MAX_TAPS).contains(&taps)
+        && p.output_depth >= 4
+        && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= NARROW_WEIGHTS
+        && p.output_h > 0
+        && p.output_w > 0
+        && p.stride_w > 0
+        && p.filter_h * x_reach * p.input_depth <= NARROW_BAND
+}
+
+/// The narrow-input path's bytes of input columns per band row (`row_bytes`) and output
+/// pixels per band (`per_band`) of `p` ([`is_narrow`]): as many input columns as fit
+/// [`NARROW_BAND`], no more than one output row needs. The same for every band of the
+/// layer's rows (they share its width and filter).
+#[inline(always)]
+pub fn narrow_band_geometry(p: &ConvParams) -> (usize, usize) {
+    let id = p.input_depth;
+    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+    let cols = (NARROW_BAND / (p.filter_h * id)).min((p.output_w - 1) * p.stride_w + x_reach);
+    (cols * id, (cols - x_reach) / p.stride_w + 1)
+}
+
+/// Words of the narrow-input path's values after the groups of [`conv_s8_pack`]
+/// ([`conv_s8_pack_narrow`]): none unless [`is_narrow`].
+#[inline(always)]
+pub fn conv_s8_narrow_words(p: &ConvParams) -> usize {
+    if !is_narrow(p) {
+        return 0;
+    }
+    let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
+    // The offsets (16 bytes per chunk), then each group's weights (64 bytes per chunk).
+    4 * chunks + group4_count(p.output_depth) * 16 * chunks
+}
+
+/// Fills `out` ([`conv_s8_narrow_words`] words) with what the narrow-input path reads
+/// besides the groups: each tap's byte offset in the band from its window's first column
+/// (16 per gather, zero past the taps), then the weights of each group of four channels
+/// (`groups_of_four`'s order) as `[chunk][channel][16]`, zero past the taps.
+pub fn conv_s8_pack_narrow(p: &ConvParams, filter: &[i8], out: &mut [i32]) {
+    let words = conv_s8_narrow_words(p);
+    if words == 0 {
+        return;
+    }
+    let (id, k) = (p.input_depth, p.filter_h * p.filter_w * p.input_depth);
+    let chunks = k.div_ceil(16);
+    let (row_bytes, _) = narrow_band_geometry(p);
+    let out = &mut out[..words];
+    out.fill(0);
+    // SAFETY: the words' bytes, in memory order (the kernel reads them so, through the
+    // same view: little-endian on the host and on the Cortex-M targets).
+    let bytes = unsafe { core::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut i8, 4 * words) };
+    let (offsets, weights) = bytes.split_at_mut(16 * chunks);
+    for ky in 0..p.filter_h {
+        for kx in 0..p.filter_w {
+            for ic in 0..id {
+                // Below `filter_h * row_bytes <= NARROW_BAND`.
+                offsets[(ky * p.filter_w + kx) * id + ic] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8 as i8;
+            }
+        }
+    }
+    let group_bytes = 64 * chunks;
+    for (g, c) in narrow_groups(p.output_depth).enumerate() {
+        let w = &mut weights[g * group_bytes..(g + 1) * group_bytes];
+        for r in 0..4 {
+            let row = &filter[(c + r) * k..(c + r + 1) * k];
+            for (j, piece) in row.chunks(16).enumerate() {
+                w[(j * 4 + r) * 16..][..piece.len()].copy_from_slice(piece);
+            }
+        }
+    }
+}
+
+/// The first channel of each group of four of the narrow-input path's layers, in table
+/// order (`packed::groups_of_four` of one block: [`is_narrow`]'s weight bound keeps them
+/// within 32 channels).
+pub fn narrow_groups(channels: usize) -> impl Iterator<Item = usize> {
+    debug_assert!(channels <= CHANNEL_BLOCK);
+    (0..group4_in_block(channels)).map(move |g| (4 * g).min(channels - 4))
 }

@@ -6,9 +6,12 @@
 //! `c * M + m` reads input channel `c`.
 //!
 //! The family's files: `params.rs` (the parameters and the packed table the model
-//! compiler derives from them), `reference.rs` (the readable kernels) and `optimized.rs`
-//! (the fast int8 kernel); [`depthwise_conv_s8`] here chooses between the last two.
+//! compiler derives from them), `layer.rs` (the layer's values the runs of output pixels
+//! read, packed after that table), `reference.rs` (the readable kernels) and
+//! `optimized.rs` (the fast int8 kernel, with `rows.rs` for its runs of output pixels);
+//! [`depthwise_conv_s8`] here chooses between the last two.
 
+mod layer;
 mod params;
 mod reference;
 
@@ -17,6 +20,7 @@ pub mod optimized;
 #[cfg(not(feature = "reference-kernels"))]
 mod rows;
 
+pub use layer::{depthwise_conv_s8_layer_words, depthwise_conv_s8_pack_layer};
 pub use params::{depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams};
 pub use reference::{depthwise_conv_s16, depthwise_conv_s8_reference};
 
@@ -25,7 +29,8 @@ pub use reference::{depthwise_conv_s16, depthwise_conv_s8_reference};
 ///
 /// `bias` is empty when the layer has none; `multipliers` and `shifts` have one entry per
 /// output channel. Slices must have the lengths implied by `p`; the model compiler
-/// guarantees it. `packed` ([`depthwise_conv_s8_pack`]) is for the optimized kernel,
+/// guarantees it. `packed` ([`depthwise_conv_s8_pack`]'s groups, then
+/// [`depthwise_conv_s8_pack_layer`]'s words) is for the optimized kernel,
 /// which this calls first; the reference ignores it, and the optimized kernel hands back
 /// to it when `packed` is empty or of another layout.
 #[allow(clippy::too_many_arguments)]

@@ -12,14 +12,15 @@
 //! Depth multiplier 1 (any channel count), and 2 or 4 with at least sixteen output
 //! channels, run as runs of output pixels (`rows.rs`, the Helium routines of
 //! `kernels::simd::depthwise`); other multipliers and filters of more than
-//! `rows::MAX_TAPS` taps take the portable block loops below. One input channel with a
+//! `layer::MAX_TAPS` taps take the portable block loops below. One input channel with a
 //! depth multiplier of at least 2 (micro_speech) does not come here: the compiler lowers
 //! it to a convolution on weights it transposed.
 
+use super::layer::{depthwise_conv_s8_layer_words, LayerTable};
 use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
 use super::rows;
 use crate::kernels::geometry::tap;
-use crate::kernels::packed::{group16_bias, groups, Group16, CHANNEL_BLOCK};
+use crate::kernels::packed::{group16_bias, groups, Group16, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::requantize;
 
 /// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) when `packed` is not
@@ -38,14 +39,14 @@ pub fn depthwise_conv_s8(
     output: &mut [i8],
 ) -> bool {
     let m = p.depth_multiplier;
-    let Some(table) = groups::<Group16>(packed).filter(|t| t.len() == depthwise_conv_s8_packed_groups(p)) else {
+    let Some((table, layer)) = tables(p, packed) else {
         return false;
     };
     if m == 0 || m > CHANNEL_BLOCK {
         return false;
     }
-    if rows::takes(p) {
-        rows::depthwise_runs(p, input, filter, table, output);
+    if let Some(layer) = layer {
+        rows::depthwise_runs(p, layer, false, input, filter, table, output);
         return true;
     }
     // Input channels per block, so that a block's output channels fit the accumulators.
@@ -59,8 +60,8 @@ pub fn depthwise_conv_s8(
 
 /// A layer run a band of output rows at a time (`kernels::rows_in_place`): `run` gets
 /// the kernel of one band (its parameters, `rows_in_place::depthwise_band`, its input
-/// rows and its output). The runs of output pixels build what their bands share
-/// ([`rows::Shared`]) once; other layers get `whole` per band (the dispatching
+/// rows and its output). The runs of output pixels read what their bands share from the
+/// layer's table ([`LayerTable`]); other layers get `whole` per band (the dispatching
 /// `depthwise_conv_s8`).
 pub fn depthwise_conv_s8_bands<R>(
     p: &DepthwiseConvParams,
@@ -69,12 +70,23 @@ pub fn depthwise_conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&DepthwiseConvParams, &[i8], &mut [i8]),
 ) -> R {
-    let table = groups::<Group16>(packed).filter(|t| t.len() == depthwise_conv_s8_packed_groups(p));
-    if let Some(table) = table.filter(|_| rows::takes(p)) {
-        let shared = rows::Shared::new(p, true);
-        return run(&mut |b, input, output| rows::depthwise_runs_shared(b, &shared, input, filter, table, output));
+    if let Some((table, Some(layer))) = tables(p, packed) {
+        return run(&mut |b, input, output| rows::depthwise_runs(b, layer, true, input, filter, table, output));
     }
     run(&mut |b, input, output| whole(b, input, output))
+}
+
+/// The layer's packed table (`depthwise_conv_s8_pack`'s groups, then
+/// `depthwise_conv_s8_pack_layer`'s values for the runs of output pixels, when
+/// [`rows::takes`] the layer); `None` when `packed` is not this layer's.
+#[inline(always)]
+fn tables<'a>(p: &DepthwiseConvParams, packed: &'a [i32]) -> Option<(&'a [Group16], Option<LayerTable<'a>>)> {
+    let n = depthwise_conv_s8_packed_groups(p) * Group16::WORDS;
+    if packed.len() != n + depthwise_conv_s8_layer_words(p) {
+        return None;
+    }
+    let (table, layer) = packed.split_at(n);
+    Some((groups::<Group16>(table)?, LayerTable::new(p, layer)))
 }
 
 /// Output channels `ic0 * m .. ic0 * m + n` with portable loops over channels.

@@ -12,14 +12,15 @@
 //! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
 //! case in 32 passes a foreign table, which the kernel must decline.
 
-use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT, SCRATCH, TABLE4};
+use crate::buffers::{Buffers, CHANNELS, FILTER, INPUT, OUTPUT, PACKED, SCRATCH, TABLE4};
 use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
 use tinyml_runtime::kernels::conv;
 use tinyml_runtime::kernels::conv::{
-    conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, ConvParams,
+    conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_reference,
+    conv_s8_scratch, ConvParams,
 };
 use tinyml_runtime::kernels::packed::words;
 
@@ -181,7 +182,13 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
 
     let groups = conv_s8_packed_groups(p);
     conv_s8_pack(p, filter, bias, mult, shift, &mut b.table4[..groups]);
-    let packed = words(&b.table4[..groups]);
+    // The groups, then the narrow-input path's words (as the compiler emits them).
+    let n = words(&b.table4[..groups]).len();
+    b.packed[..n].copy_from_slice(words(&b.table4[..groups]));
+    let end = n + conv_s8_narrow_words(p);
+    assert!(end <= PACKED);
+    conv_s8_pack_narrow(p, filter, &mut b.packed[n..end]);
+    let packed = &b.packed[..end];
     let packed = if c.foreign_table { &packed[..packed.len() - 1] } else { packed };
     let scratch = &mut b.scratch[c.scratch_offset..c.scratch_offset + c.scratch];
 

@@ -8,14 +8,15 @@
 //! to eight channels) with 1 to 20 channels or multipliers 2 and 4 (the gathered inputs).
 //! One case in 32 passes a foreign table, which the kernel must decline.
 
-use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT, TABLE16};
+use crate::buffers::{Buffers, FILTER, INPUT, OUTPUT, PACKED, TABLE16};
 use crate::check::{self, Case};
 use crate::params::{self, Axis};
 use crate::rng::Rng;
 use crate::Outcome;
 use tinyml_runtime::kernels::depthwise_conv;
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference, DepthwiseConvParams,
+    depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer, depthwise_conv_s8_packed_groups,
+    depthwise_conv_s8_reference, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::words;
 
@@ -143,7 +144,13 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
 
     let groups = depthwise_conv_s8_packed_groups(p);
     depthwise_conv_s8_pack(p, filter, bias, mult, shift, &mut b.table16[..groups]);
-    let packed = words(&b.table16[..groups]);
+    // The groups, then the layer's values (as the compiler emits them).
+    let n = words(&b.table16[..groups]).len();
+    b.packed[..n].copy_from_slice(words(&b.table16[..groups]));
+    let end = n + depthwise_conv_s8_layer_words(p);
+    assert!(end <= PACKED);
+    depthwise_conv_s8_pack_layer(p, &mut b.packed[n..end]);
+    let packed = &b.packed[..end];
     let packed = if c.foreign_table { &packed[..packed.len() - 1] } else { packed };
 
     depthwise_conv_s8_reference(p, input, filter, bias, mult, shift, &mut b.want[..no]);

@@ -1,0 +1,218 @@
+//! What the depthwise runs (`rows.rs`) read of a layer beyond its per-channel groups and
+//! that depends on the layer only (its width, filter, channels and zero point, not the
+//! rows a call computes): the input zero points padded taps point at, every tap's offset
+//! in a window inside the image, the output columns whose window is inside horizontally
+//! and the border columns' padded taps. The model compiler packs them after the groups
+//! of the layer's table ([`depthwise_conv_s8_pack_layer`]), so they sit in flash: built
+//! per call on the stack, they were about 400 B of every depthwise call's frame (and
+//! their setup was paid per call).
+//!
+//! Layout, in words: the zero points ([`CHANNEL_BLOCK`] bytes), the inside columns'
+//! start and end, whether the border columns are listed, [`BORDERS`] lists of padded
+//! taps (a count, then [`PADDED`] tap indices as bytes), then the taps' offsets.
+
+use super::params::DepthwiseConvParams;
+use crate::kernels::packed::CHANNEL_BLOCK;
+use core::ops::Range;
+
+/// Most filter taps of the runs of output pixels (`rows.rs`): more take the block loops.
+pub const MAX_TAPS: usize = 64;
+const _: () = assert!(MAX_TAPS <= 256);
+
+/// Most border columns whose padded taps are listed (a 3x3 window has one on each side),
+/// and most padded taps of each.
+pub const BORDERS: usize = 2;
+/// See [`BORDERS`].
+pub const PADDED: usize = 32;
+
+/// The tap indices are read back as bytes of the words the host packed: both ends are
+/// little-endian (the Cortex-M targets and the hosts the compiler runs on).
+const _: () = assert!(cfg!(target_endian = "little"));
+const _: () = assert!(BORDERS == 2);
+
+const ZERO_POINTS: usize = CHANNEL_BLOCK / 4;
+const COLS: usize = ZERO_POINTS;
+const LISTED: usize = COLS + 2;
+const BORDER_WORDS: usize = 1 + PADDED / 4;
+const FULL: usize = LISTED + 1 + BORDERS * BORDER_WORDS;
+
+/// Whether the layer runs as runs of output pixels (`rows::takes`): at most
+/// [`MAX_TAPS`] taps, depth multiplier 1, or 2 or 4 with at least sixteen output
+/// channels (whole groups, each half reading whole input channels; the last group may
+/// overlap the one before).
+#[inline(always)]
+pub fn by_runs(p: &DepthwiseConvParams) -> bool {
+    let od = p.input_depth * p.depth_multiplier;
+    (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
+        && p.input_depth > 0
+        && match p.depth_multiplier {
+            1 => true,
+            2 | 4 => od >= 16,
+            _ => false,
+        }
+}
+
+/// Words of the layer's values after its groups ([`depthwise_conv_s8_pack_layer`]):
+/// none unless [`by_runs`].
+#[inline(always)]
+pub fn depthwise_conv_s8_layer_words(p: &DepthwiseConvParams) -> usize {
+    if by_runs(p) {
+        FULL + p.filter_h * p.filter_w
+    } else {
+        0
+    }
+}
+
+/// Fills `out` ([`depthwise_conv_s8_layer_words`] words) with the layer's values the runs
+/// of output pixels read (see the module's layout).
+pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
+    let out = &mut out[..depthwise_conv_s8_layer_words(p)];
+    if out.is_empty() {
+        return;
+    }
+    let (fw, id) = (p.filter_w, p.input_depth as isize);
+    let (tap_y, tap_x) = ((p.dilation_h * p.input_w) as isize * id, p.dilation_w as isize * id);
+    // The input zero point fits i8 (TFLite int8 zero points are in [-128, 127]).
+    let zp = (-p.input_offset) as i8 as u8;
+    out[..ZERO_POINTS].fill(i32::from_le_bytes([zp; 4]));
+    let cols = outputs_inside(p.input_w, p.output_w, p.stride_w, p.pad_w, (fw - 1) * p.dilation_w + 1);
+    out[COLS] = cols.start as i32;
+    out[COLS + 1] = cols.end as i32;
+    let taps = p.filter_h * fw;
+    for (i, o) in out[FULL..].iter_mut().enumerate() {
+        *o = ((i / fw) as isize * tap_y + (i % fw) as isize * tap_x) as i32;
+    }
+    let border_cols = (0..cols.start).chain(cols.end..p.output_w);
+    let mut listed = border_cols.clone().count() <= BORDERS;
+    if listed {
+        for (b, ox) in border_cols.enumerate() {
+            let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
+            let mut bytes = [0u8; PADDED];
+            let padded = (0..taps).filter(|i| !inside.contains(&(i % fw)));
+            let mut count = 0;
+            for i in padded {
+                match bytes.get_mut(count) {
+                    Some(byte) => *byte = i as u8,
+                    None => listed = false,
+                }
+                count += 1;
+            }
+            let words = &mut out[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
+            words[0] = count as i32;
+            for (w, quad) in words[1..].iter_mut().zip(bytes.chunks_exact(4)) {
+                *w = i32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]);
+            }
+        }
+    }
+    out[LISTED] = i32::from(listed);
+}
+
+/// A layer's values ([`depthwise_conv_s8_pack_layer`]) as the runs read them, decoded
+/// once per layer (or call) so that the runs' accessors are plain loads.
+#[cfg(not(feature = "reference-kernels"))]
+#[derive(Clone, Copy)]
+pub struct LayerTable<'a> {
+    zero_points: *const i8,
+    cols: (usize, usize),
+    listed: bool,
+    borders: [&'a [u8]; BORDERS],
+    full: &'a [i32],
+}
+
+#[cfg(not(feature = "reference-kernels"))]
+impl<'a> LayerTable<'a> {
+    /// `words` as the values of `p`'s layer; `None` unless it holds exactly their words.
+    #[inline(always)]
+    pub fn new(p: &DepthwiseConvParams, words: &'a [i32]) -> Option<Self> {
+        if words.is_empty() || words.len() != depthwise_conv_s8_layer_words(p) {
+            return None;
+        }
+        let border = |b: usize| {
+            let w = &words[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
+            let count = (w[0] as usize).min(PADDED);
+            // SAFETY: the words after the count hold `PADDED` bytes; `u8` has no
+            // alignment or validity requirement.
+            unsafe { core::slice::from_raw_parts(w[1..].as_ptr() as *const u8, count) }
+        };
+        Some(LayerTable {
+            zero_points: words.as_ptr() as *const i8,
+            cols: (words[COLS] as usize, words[COLS + 1] as usize),
+            listed: words[LISTED] != 0,
+            borders: [border(0), border(1)],
+            full: &words[FULL..],
+        })
+    }
+
+    /// The input zero points, [`CHANNEL_BLOCK`] of them (as many as a part reads).
+    #[inline(always)]
+    pub fn zero_points(&self) -> *const i8 {
+        self.zero_points
+    }
+
+    /// The output columns whose window is inside the input horizontally.
+    #[inline(always)]
+    pub fn cols(&self) -> Range<usize> {
+        self.cols.0..self.cols.1
+    }
+
+    /// Whether [`Self::borders`] lists every border column.
+    #[inline(always)]
+    pub fn listed(&self) -> bool {
+        self.listed
+    }
+
+    /// The padded taps of the border columns, left to right (indices into the window's
+    /// taps), when [`Self::listed`].
+    #[inline(always)]
+    pub fn borders(&self) -> &[&'a [u8]; BORDERS] {
+        &self.borders
+    }
+
+    /// Every tap's offset from its window's first pixel, all taps inside the image.
+    #[inline(always)]
+    pub fn full(&self) -> &'a [i32] {
+        self.full
+    }
+}
+
+/// The filter taps `k` whose input coordinate `origin + k * dilation` lies inside
+/// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
+/// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
+#[inline(always)]
+pub fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> Range<usize> {
+    let (d, size) = (dilation.max(1) as isize, size as isize);
+    let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
+    let hi = if origin >= size { 0 } else { (size - 1 - origin) / d + 1 };
+    let hi = (hi.max(0) as usize).min(filter);
+    (lo as usize).min(hi)..hi
+}
+
+/// Output coordinates (along one axis) whose window lies inside the input: the window
+/// of `out` starts at `out * stride - pad` and spans `span` inputs.
+pub fn outputs_inside(input: usize, output: usize, stride: usize, pad: usize, span: usize) -> Range<usize> {
+    let lo = pad.div_ceil(stride).min(output);
+    let hi = if input + pad >= span { ((input + pad - span) / stride + 1).min(output) } else { 0 };
+    lo..hi.max(lo)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn taps_inside_are_the_taps_tap_keeps() {
+        extern crate std;
+        use super::taps_inside;
+        for size in 0..7 {
+            for filter in 1..6 {
+                for dilation in 1..4 {
+                    for origin in -9..9isize {
+                        let want: std::vec::Vec<usize> = (0..filter)
+                            .filter(|&k| (0..size as isize).contains(&(origin + (k * dilation) as isize)))
+                            .collect();
+                        let got: std::vec::Vec<usize> = taps_inside(origin, dilation, filter, size).collect();
+                        assert_eq!(got, want, "origin {origin} dilation {dilation} filter {filter} size {size}");
+                    }
+                }
+            }
+        }
+    }
+}
