@@ -71,7 +71,7 @@ pub fn depthwise_conv_s8_bands<R>(
     mut whole: impl FnMut(&DepthwiseConvParams, &[i8], &mut [i8]),
 ) -> R {
     if let Some((table, Some(layer))) = tables(p, packed) {
-        return run(&mut |b, input, output| rows::depthwise_runs(b, layer, true, input, filter, table, output));
+        return rows::depthwise_bands(p, layer, filter, table, run);
     }
     run(&mut |b, input, output| whole(b, input, output))
 }

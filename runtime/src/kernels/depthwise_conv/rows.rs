@@ -131,6 +131,43 @@ pub fn depthwise_runs(
     table: &[Group16],
     output: &mut [i8],
 ) {
+    runs(p, layer, by_rows, None, input, filter, table, output)
+}
+
+/// [`depthwise_runs`] for the bands of a layer by rows (`kernels::rows_in_place`): `run`
+/// gets the kernel of one band. A 3x3 window's offsets (or smaller) stay in this frame
+/// from one band to the next, set once, for the bands [`inner_rows`] takes: written per
+/// band they cost about 55 instructions each on the M55 (KWS: 100 one-row bands).
+pub fn depthwise_bands<R>(
+    p: &DepthwiseConvParams,
+    layer: LayerTable,
+    filter: &[i8],
+    table: &[Group16],
+    run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
+) -> R {
+    let (taps, full) = (p.filter_h * p.filter_w, layer.full());
+    if taps > 9 || full.len() < taps {
+        return run(&mut |b, input, output| depthwise_runs(b, layer, true, input, filter, table, output));
+    }
+    let mut storage = [const { MaybeUninit::<isize>::uninit() }; 9];
+    let offs = written(&mut storage, taps, |i| full[i] as isize);
+    run(&mut |b, input, output| runs(b, layer, true, Some(&mut *offs), input, filter, table, output))
+}
+
+/// [`depthwise_runs`], with `offs` the layer's offsets already set for [`inner_rows`]
+/// (which leaves them so).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn runs(
+    p: &DepthwiseConvParams,
+    layer: LayerTable,
+    by_rows: bool,
+    mut offs: Option<&mut [isize]>,
+    input: &[i8],
+    filter: &[i8],
+    table: &[Group16],
+    output: &mut [i8],
+) {
     let od = p.input_depth * p.depth_multiplier;
     let taps = p.filter_h * p.filter_w;
     // Bounds checked once here; the runs' pointer arithmetic stays inside them.
@@ -140,13 +177,14 @@ pub fn depthwise_runs(
     assert!(takes(p) && table.len() == od.div_ceil(16));
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     let layer = Layer { p, input, filter, table: layer, listed: by_rows && layer.listed(), q };
+    let offs = &mut offs;
     if od < 16 {
-        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
+        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od), offs);
     }
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let full = CHANNEL_BLOCK.min(od - c0) / 16;
         if full > 0 {
-            sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]));
+            sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]), offs);
         }
     }
     // The table's last group holds the last sixteen channels: up to eight more are
@@ -154,8 +192,8 @@ pub fn depthwise_runs(
     let last = &table[table.len() - 1..];
     match od % 16 {
         0 => {}
-        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
-        _ => sweep(&layer, output, od - 16, Part::Wide(last)),
+        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8), offs),
+        _ => sweep(&layer, output, od - 16, Part::Wide(last), offs),
     }
 }
 
@@ -168,9 +206,12 @@ pub fn depthwise_runs(
 /// channels) take [`depthwise_lanes`], their padded taps left out. The other border
 /// pixels get a list each, a padded tap pointing at the zero points.
 #[inline(always)]
-fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
+fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mut Option<&mut [isize]>) {
     if takes_inner_rows(l.p, l, part) {
-        return inner_rows(l, output, cs, part);
+        return match offs {
+            Some(offs) => inner_rows_set(l, output, cs, part, offs),
+            None => inner_rows(l, output, cs, part),
+        };
     }
     // Not through `on_stack`: as a function of its own (not inlined into the caller's
     // loop over the parts), the passes cost about 1.6% more of a KWS depthwise layer's
@@ -336,12 +377,19 @@ fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
 }
 
 /// [`inner_rows`], its offsets in `storage`.
-#[inline(never)]
+#[inline(always)]
 fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<isize>]) {
+    let taps = l.p.filter_h * l.p.filter_w;
+    let full = l.table.full();
+    inner_rows_set(l, output, cs, part, written(storage, taps, |i| full[i] as isize))
+}
+
+/// [`inner_rows`] with `offs` holding the layer's offsets (`full`), as it leaves them.
+#[inline(never)]
+fn inner_rows_set(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mut [isize]) {
     let p = l.p;
     let (iw, id) = (p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
-    let taps = p.filter_h * p.filter_w;
     let w = l.filter[cs..].as_ptr();
     // As in `sweep`: pixel bases hold the part's first channel.
     let x = l.input.as_ptr().wrapping_add(cs / m);
@@ -349,7 +397,6 @@ fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage:
     let zp = l.table.zero_points() as isize;
     let cols = l.table.cols();
     let full = l.table.full();
-    let offs = written(storage, taps, |i| full[i] as isize);
     let sw = p.stride_w as isize * id;
     // SAFETY (every call below): as in `sweep`, whose passes these are.
     let pixel = |offs: &mut [isize], base: isize, out: *mut i8, padded: &[u8]| unsafe {
