@@ -137,7 +137,10 @@ pub fn depthwise_runs(
 /// [`depthwise_runs`] for the bands of a layer by rows (`kernels::rows_in_place`): `run`
 /// gets the kernel of one band. A 3x3 window's offsets (or smaller) stay in this frame
 /// from one band to the next, set once, for the bands [`inner_rows`] takes: written per
-/// band they cost about 55 instructions each on the M55 (KWS: 100 one-row bands).
+/// band they cost about 55 instructions each on the M55 (KWS: 100 one-row bands). A
+/// layer whose channels are one part (at most [`CHANNEL_BLOCK`] in whole groups, or
+/// fewer than sixteen) goes to `inner_rows` from here, its part and bounds checked once
+/// per layer rather than per band by `depthwise_runs` (about 50 instructions a band).
 pub fn depthwise_bands<R>(
     p: &DepthwiseConvParams,
     layer: LayerTable,
@@ -146,12 +149,31 @@ pub fn depthwise_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
     let (taps, full) = (p.filter_h * p.filter_w, layer.full());
-    if taps > 9 || full.len() < taps {
+    let od = p.input_depth * p.depth_multiplier;
+    if taps > 9 || full.len() < taps || !takes(p) || table.len() != od.div_ceil(16) || filter.len() < taps * od {
         return run(&mut |b, input, output| depthwise_runs(b, layer, true, input, filter, table, output));
     }
+    let filter = &filter[..taps * od];
+    let part = match od {
+        ..16 => Some(Part::Narrow(&table[0], false, od)),
+        _ if od <= CHANNEL_BLOCK && od.is_multiple_of(16) => Some(Part::Wide(table)),
+        _ => None,
+    };
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let listed = layer.listed();
     let mut storage = [const { MaybeUninit::<isize>::uninit() }; 9];
     let offs = written(&mut storage, taps, |i| full[i] as isize);
-    run(&mut |b, input, output| runs(b, layer, true, Some(&mut *offs), input, filter, table, output))
+    run(&mut |b, input, output| {
+        // A band of the layer: its own heights and padding, the layer's width and channels.
+        let (rows_in, pixels) = (b.input_h * b.input_w * b.input_depth, b.output_h * b.output_w * od);
+        if let Some(part) = part.filter(|_| b.batches == 1 && input.len() >= rows_in && output.len() >= pixels) {
+            let l = Layer { p: b, input: &input[..rows_in], filter, table: layer, listed, q };
+            if takes_inner_rows(b, &l, part) {
+                return inner_rows_set(&l, &mut output[..pixels], 0, part, offs);
+            }
+        }
+        runs(b, layer, true, Some(&mut *offs), input, filter, table, output)
+    })
 }
 
 /// [`depthwise_runs`], with `offs` the layer's offsets already set for [`inner_rows`]
