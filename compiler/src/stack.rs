@@ -52,6 +52,9 @@ pub fn steps_stack_estimate(steps: &[crate::kernel::Step]) -> usize {
 /// tinyml profile --memory ram`, 2026-12-07, issue 11): release VWW 4,112 B (3,888 B in
 /// `speed`), KWS 2,996 B (2,560 B), IC ResNet-8 3,488 B (2,632 B), micro_speech 1,240 B
 /// (656 B); dev VWW 4,232 B, KWS 3,232 B, IC ResNet-8 3,056 B, micro_speech 2,368 B.
+/// Since a layer starved of its padded copy runs by rows too (`plan_program`: KWS's first
+/// layer, IC ResNet-8's layer 5), the whole-layer kernel's frame nests under the band loop
+/// there: dev KWS 4,216 B, VWW 4,344 B, IC ResNet-8 4,240 B (issue 13), within 4,992.
 pub const STACK_BYTES_BY_ROWS: usize = 896;
 
 /// [`steps_stack_estimate`] for a planned program: more when its plan runs a layer by
