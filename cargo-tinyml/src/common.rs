@@ -62,8 +62,8 @@ pub struct MemoryArgs {
     /// copy): one buffer where there were two, for about 1.5 more instructions per element
     /// on Cortex-M55. With `ram`, int8 convolutions also write over their input a band of
     /// rows at a time, and a pair of them runs fused where the tensor between them would be
-    /// the largest (KWS: 16,000 B to 8,640 B, for about 11% more instructions; VWW:
-    /// 55,296 B to 28,032 B, 2.5% more).
+    /// the largest (KWS: 16,000 B to 8,640 B, for about 10% more instructions; VWW:
+    /// 55,296 B to 28,032 B, 2% more).
     /// `analyze` lists the layers in place and estimates what they cost.
     #[arg(long, value_enum, value_name = "MODE", default_value = "balanced")]
     pub memory: Memory,
