@@ -387,6 +387,9 @@ fn npu_regions(
 /// Neither mode keeps a layer in place if the plan without any is smaller (`balanced`: as
 /// small). Layers by rows (and fused pairs) then take the tallest band that keeps the
 /// arena as small, and each layer by rows whose removal leaves it as small is dropped.
+/// Last, at the same arena: a layer that runs whole without room for its preferred
+/// scratch runs by rows with it per band, and each layer by rows takes the cheapest band
+/// height and shift with bands written straight into place ([`rows::direct_options`]).
 pub fn plan_program(
     graph: &Graph,
     steps: &[Step],

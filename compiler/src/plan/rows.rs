@@ -230,3 +230,49 @@ impl InPlaceCost {
         (copied as f64 * self.rows_per_byte + calls as f64 * self.rows_per_call) as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 3x3 SAME window over rows of 64 bytes in and out (a depthwise layer).
+    fn same3(rows: usize) -> RowWindow {
+        RowWindow {
+            input_h: rows,
+            output_h: rows,
+            stride: 1,
+            pad: 1,
+            filter: 3,
+            dilation: 1,
+            input_row: 64,
+            output_row: 64,
+        }
+    }
+
+    #[test]
+    fn the_fewest_ring_shift_puts_the_input_past_the_window() {
+        let w = same3(10);
+        let at = |shift, band, direct| RowsInPlace { shift, band, direct };
+        // One-row bands are all direct with the input two rows on; not without `direct`.
+        assert_eq!(fewest_ring_shift(&w, at(0, 1, true)), Some(128));
+        assert_eq!(ring_rows(&w, at(128, 1, true)), 0);
+        assert_eq!(ring_rows(&w, at(128, 1, false)), 10);
+        assert_eq!(fewest_ring_shift(&w, at(0, 1, false)), None);
+        // Two-row bands need three rows.
+        assert_eq!(fewest_ring_shift(&w, at(0, 2, true)), Some(192));
+    }
+
+    #[test]
+    fn direct_options_cost_less_and_take_no_more_bytes() {
+        let w = RowWindow { pad: 0, filter: 1, ..same3(10) };
+        let cost = InPlaceCost::MPS3_AN547;
+        let now = RowsInPlace { shift: 0, band: 1, direct: false };
+        let options = direct_options(&w, now, |r| cost.rows(&w, r));
+        // A pointwise layer with its input a row on: no ring, one row more of buffer.
+        assert_eq!(options.first(), Some(&RowsInPlace { shift: 64, band: 1, direct: true }));
+        let bytes = |r: RowsInPlace| buffer_len(&w, r.shift) + carry_rows(&w, r.shift, r.band, r.direct) * 64;
+        for o in &options {
+            assert!(cost.rows(&w, *o) < cost.rows(&w, now) && bytes(*o) <= bytes(now), "{o:?}");
+        }
+    }
+}

@@ -355,18 +355,9 @@ pub fn conv_s8_rows_in_place(
     let w = RowWindow::of_conv(p);
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, rest) = split_scratch(scratch, rows * w.output_row)?;
+    let bands = Bands { w: &w, shift, band, direct, rows };
     conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
-        run_in(
-            &w,
-            buf,
-            shift,
-            band,
-            direct,
-            rows,
-            ring,
-            |b, input, output| kernel(&conv_band(p, b), input, output),
-            copy_row,
-        )
+        bands.run(buf, ring, |b| conv_band(p, b), kernel)
     })
 }
 
@@ -389,19 +380,35 @@ pub fn depthwise_conv_s8_rows_in_place(
     let w = RowWindow::of_depthwise(p);
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
+    let bands = Bands { w: &w, shift, band, direct, rows };
     depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
-        run_in(
-            &w,
-            buf,
-            shift,
-            band,
-            direct,
-            rows,
-            ring,
-            |b, input, output| kernel(&depthwise_band(p, b), input, output),
-            copy_row,
-        )
+        bands.run(buf, ring, |b| depthwise_band(p, b), kernel)
     })
+}
+
+/// A layer's schedule for the `*_rows_in_place` kernels: its window, shift, band height,
+/// `direct` and the ring's rows ([`carry_rows`]).
+struct Bands<'a> {
+    w: &'a RowWindow,
+    shift: usize,
+    band: usize,
+    direct: bool,
+    rows: usize,
+}
+
+impl Bands<'_> {
+    /// [`run_in`] with `kernel` (a band kernel of `conv_s8_bands` or
+    /// `depthwise_conv_s8_bands`) on each band's parameters, `params(band)`.
+    fn run<P>(
+        &self,
+        buf: &mut [i8],
+        ring: &mut [i8],
+        params: impl Fn(&Band) -> P,
+        kernel: &mut dyn FnMut(&P, &[i8], &mut [i8]),
+    ) -> Result<(), Error> {
+        let Bands { w, shift, band, direct, rows } = *self;
+        run_in(w, buf, shift, band, direct, rows, ring, |b, input, output| kernel(&params(b), input, output), copy_row)
+    }
 }
 
 #[cfg(test)]
