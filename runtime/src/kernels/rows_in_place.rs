@@ -386,6 +386,9 @@ pub fn depthwise_conv_s8_rows_in_place(
     })
 }
 
+/// One band's kernel call: its parameters, input rows and output rows.
+type BandKernel<'k, P> = dyn FnMut(&P, &[i8], &mut [i8]) + 'k;
+
 /// A layer's schedule for the `*_rows_in_place` kernels: its window, shift, band height,
 /// `direct` and the ring's rows ([`carry_rows`]).
 struct Bands<'a> {
@@ -404,7 +407,7 @@ impl Bands<'_> {
         buf: &mut [i8],
         ring: &mut [i8],
         params: impl Fn(&Band) -> P,
-        kernel: &mut dyn FnMut(&P, &[i8], &mut [i8]),
+        kernel: &mut BandKernel<'_, P>,
     ) -> Result<(), Error> {
         let Bands { w, shift, band, direct, rows } = *self;
         run_in(w, buf, shift, band, direct, rows, ring, |b, input, output| kernel(&params(b), input, output), copy_row)
