@@ -19,8 +19,8 @@ use crate::rng::Rng;
 use crate::Outcome;
 use tinyml_runtime::kernels::conv;
 use tinyml_runtime::kernels::conv::{
-    conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_reference,
-    conv_s8_scratch, ConvParams,
+    conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch,
+    ConvParams,
 };
 use tinyml_runtime::kernels::packed::words;
 

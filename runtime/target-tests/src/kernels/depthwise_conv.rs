@@ -15,8 +15,8 @@ use crate::rng::Rng;
 use crate::Outcome;
 use tinyml_runtime::kernels::depthwise_conv;
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer, depthwise_conv_s8_packed_groups,
-    depthwise_conv_s8_reference, DepthwiseConvParams,
+    depthwise_conv_s8_layer_words, depthwise_conv_s8_pack, depthwise_conv_s8_pack_layer,
+    depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::words;
 
