@@ -192,8 +192,9 @@ pub fn buffer_len(w: &RowWindow, shift: usize) -> usize {
 
 /// Runs a layer over `buf`: its input at element `shift`, its output written from
 /// element 0, computing `band` output rows at a time into `carry` ([`carry_rows`] rows or
-/// more), or straight into place where `direct` allows ([`schedule`]). `kernel(band, input_rows, output_rows)` computes one band from the input rows
-/// it reads; `copy(dst, src)` moves a row out of the ring (the vector copy on Helium: a
+/// more), or straight into place where `direct` allows ([`schedule`]).
+/// `kernel(band, input_rows, output_rows)` computes one band from the input rows it
+/// reads; `copy(dst, src)` moves a row out of the ring (the vector copy on Helium: a
 /// plain `copy_from_slice` costs about 4 instructions per byte there). Fails, touching
 /// nothing, when `buf` or `carry` is shorter than the plan needs (a generated call for
 /// another layout).
@@ -235,9 +236,8 @@ fn run_in<T: Copy>(
     if w.output_row == 0 {
         return Ok(());
     }
-    // Without direct bands, the loop of old, the direct path compiled out: one loop for
-    // both cost the bands through the ring about 40 instructions each on the M55 (KWS's
-    // depthwise layers by one-row bands, 1,000 per layer).
+    // Two instantiations: a layer without direct bands runs the ring-only loop, the
+    // direct path compiled out of it.
     if direct {
         bands::<T, true>(w, buf, shift, band, rows, carry, kernel, copy);
     } else {
@@ -264,7 +264,7 @@ fn bands<T: Copy, const DIRECT: bool>(
         Event::Band { r0, rows: n, direct } => {
             let b = w.band(r0, n);
             let (from, rows_in) = (shift + b.first * w.input_row, (b.end - b.first) * w.input_row);
-            // One call site for both (two cost the kernel's inlining).
+            // One call site for both, so the kernel's closure is inlined once.
             let (input, output) = if DIRECT && direct {
                 // The band's output ends at or before its input starts (`schedule`).
                 let (out, input) = buf.split_at_mut(from);
@@ -336,8 +336,9 @@ pub fn scratch_bytes(
     ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN + most
 }
 
-/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a time
-/// ([`run`], `direct` as there); the scratch holds the ring, then the kernel's own scratch ([`scratch_bytes`]).
+/// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band`
+/// rows at a time ([`run`], `direct` as there); the scratch holds the ring, then the
+/// kernel's own scratch ([`scratch_bytes`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_rows_in_place(
     p: &ConvParams,
@@ -361,8 +362,9 @@ pub fn conv_s8_rows_in_place(
     })
 }
 
-/// [`depthwise_conv_s8`](super::depthwise_conv::depthwise_conv_s8) over `buf` (output at 0, input at `shift`), `band` rows at a
-/// time; the scratch is the ring.
+/// [`depthwise_conv_s8`](super::depthwise_conv::depthwise_conv_s8) over `buf` (output at
+/// 0, input at `shift`), `band` rows at a time ([`run`], `direct` as there); the scratch
+/// is the ring.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8_rows_in_place(
     p: &DepthwiseConvParams,
