@@ -427,18 +427,18 @@ pub fn plan_program(
         // rarely shrinks it, a chain of them does) or where it shrinks without it (`ram`:
         // a layer in place can crowd the placement of the others). Then the plan without
         // any, if that is smaller still.
-        let arena = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool]| -> Result<usize, CompileError> {
-            let sizes: Vec<usize> = step_scratch(steps, r, f).iter().map(|w| w.min).collect();
-            Ok(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r, f)?, kind).arena_bytes)
-        };
-        // The arena with step `i`'s preferred scratch (a padded copy of its input) in
-        // place of its minimum.
-        let arena_preferring = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool], i: usize| {
+        // The arena with every step's minimum scratch, but step `preferring`'s preferred
+        // one (a padded copy of its input) where given.
+        let arena_preferring = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool], preferring| {
             let scratch = step_scratch(steps, r, f);
-            let sizes: Vec<usize> =
-                scratch.iter().enumerate().map(|(j, w)| if j == i { w.preferred } else { w.min }).collect();
+            let sizes: Vec<usize> = scratch
+                .iter()
+                .enumerate()
+                .map(|(j, w)| if Some(j) == preferring { w.preferred } else { w.min })
+                .collect();
             Ok::<_, CompileError>(plan(graph, steps, &buffers_of(graph, steps, &sizes, ip, r, f)?, kind).arena_bytes)
         };
+        let arena = |ip: &[Option<usize>], r: &[Option<RowsInPlace>], f: &[bool]| arena_preferring(ip, r, f, None);
         let better = |new: usize, old: usize| if mode == MemoryMode::Ram { new < old } else { new <= old };
         let mut smallest = arena(&in_place, &rows, &fused)?;
         let single = rows.clone();
@@ -510,7 +510,7 @@ pub fn plan_program(
             let (Some(r), Some(w)) = (single[i], steps[i].kernel.row_window()) else { continue };
             let own = steps[i].kernel.scratch();
             let taken = rows[i].is_some() || fused[i] || (i > 0 && fused[i - 1]);
-            if taken || own.preferred <= own.min || arena_preferring(&in_place, &rows, &fused, i)? <= smallest {
+            if taken || own.preferred <= own.min || arena_preferring(&in_place, &rows, &fused, Some(i))? <= smallest {
                 continue;
             }
             for band in (1..=w.output_h).rev() {
@@ -518,7 +518,7 @@ pub fn plan_program(
                     continue;
                 };
                 rows[i] = Some(RowsInPlace { shift, band, direct: true });
-                if arena_preferring(&in_place, &rows, &fused, i)? <= smallest {
+                if arena_preferring(&in_place, &rows, &fused, Some(i))? <= smallest {
                     break;
                 }
                 rows[i] = None;

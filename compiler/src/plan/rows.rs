@@ -60,17 +60,21 @@ pub fn best_shift(kernel: &dyn Kernel, w: &RowWindow) -> (usize, usize) {
 /// of shifts as small: in a chain of layers by rows the shifts add up;
 /// [`direct_options`] moves inputs further on afterwards where the arena allows).
 pub fn smallest_shift(w: &RowWindow, min_scratch: impl Fn(usize) -> usize) -> (usize, usize) {
-    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
-    // Past this, input and output no longer overlap: nothing further can be smaller.
-    let last = output.saturating_sub(input) + input;
     let mut best = (0, usize::MAX);
-    for shift in (0..=last).step_by(ALIGN) {
+    for shift in (0..=last_shift(w)).step_by(ALIGN) {
         let cost = align_up(buffer_len(w, shift)) + min_scratch(shift);
         if cost < best.1 {
             best = (shift, cost);
         }
     }
     best
+}
+
+/// The largest shift worth trying for window `w`: past it the input lies wholly after
+/// the output, so they no longer overlap (nothing further is smaller) and every band
+/// can be direct.
+fn last_shift(w: &RowWindow) -> usize {
+    (w.input_h * w.input_row).max(w.output_h * w.output_row)
 }
 
 /// Rows of `w`'s output that go through the ring at `r` (the others are written in
@@ -89,11 +93,8 @@ pub fn ring_rows(w: &RowWindow, r: RowsInPlace) -> usize {
 /// through the ring, `r`'s band height and `direct` as they are (`None`: no band
 /// direct at any).
 pub fn fewest_ring_shift(w: &RowWindow, r: RowsInPlace) -> Option<usize> {
-    let (input, output) = (w.input_h * w.input_row, w.output_h * w.output_row);
-    // Past this the input lies wholly after the output: every band is direct.
-    let last = align_up(output.saturating_sub(input) + input).max(r.shift);
     let mut best: Option<(usize, usize)> = None;
-    for shift in (r.shift..=last).step_by(ALIGN) {
+    for shift in (r.shift..=align_up(last_shift(w)).max(r.shift)).step_by(ALIGN) {
         let ringed = ring_rows(w, RowsInPlace { shift, ..r });
         if best.is_none_or(|(_, fewest)| ringed < fewest) {
             best = Some((shift, ringed));
@@ -127,7 +128,7 @@ pub fn direct_options(w: &RowWindow, r: RowsInPlace, cost: impl Fn(RowsInPlace) 
     };
     let (now, room) = (cost(r), footprint(r));
     options.retain(|&o| cost(o) < now && footprint(o) <= room);
-    options.sort_by_key(|&o| (cost(o), o.shift, o.band));
+    options.sort_by_cached_key(|&o| (cost(o), o.shift, o.band));
     options.dedup();
     // Each is a plan to try: the cheapest few.
     options.truncate(12);

@@ -148,7 +148,6 @@ pub enum Event {
 /// whose rows all lie below the first input element it reads itself skips the ring
 /// when `direct` allows (every row before it has left the ring by then, since their
 /// bytes lie lower).
-#[inline(always)]
 pub fn schedule(w: &RowWindow, shift: usize, band: usize, direct: bool, mut on: impl FnMut(Event)) -> usize {
     let band = band.max(1);
     let (mut r0, mut flushed, mut most) = (0, 0, 0);
@@ -223,7 +222,7 @@ fn run_in<T: Copy>(
     direct: bool,
     rows: usize,
     carry: &mut [T],
-    kernel: impl FnMut(&Band, &[T], &mut [T]),
+    mut kernel: impl FnMut(&Band, &[T], &mut [T]),
     copy: impl Fn(&mut [T], &[T]),
 ) -> Result<(), Error> {
     let (ring, need) = (rows * w.output_row, buffer_len(w, shift));
@@ -236,36 +235,13 @@ fn run_in<T: Copy>(
     if w.output_row == 0 {
         return Ok(());
     }
-    // Two instantiations: a layer without direct bands runs the ring-only loop, the
-    // direct path compiled out of it.
-    if direct {
-        bands::<T, true>(w, buf, shift, band, rows, carry, kernel, copy);
-    } else {
-        bands::<T, false>(w, buf, shift, band, rows, carry, kernel, copy);
-    }
-    Ok(())
-}
-
-/// The loop of [`run_in`], `DIRECT` its `direct`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn bands<T: Copy, const DIRECT: bool>(
-    w: &RowWindow,
-    buf: &mut [T],
-    shift: usize,
-    band: usize,
-    rows: usize,
-    carry: &mut [T],
-    mut kernel: impl FnMut(&Band, &[T], &mut [T]),
-    copy: impl Fn(&mut [T], &[T]),
-) {
     let slot = |q: usize| (q % rows) * w.output_row;
-    schedule(w, shift, band, DIRECT, |event| match event {
+    schedule(w, shift, band, direct, |event| match event {
         Event::Band { r0, rows: n, direct } => {
             let b = w.band(r0, n);
             let (from, rows_in) = (shift + b.first * w.input_row, (b.end - b.first) * w.input_row);
             // One call site for both, so the kernel's closure is inlined once.
-            let (input, output) = if DIRECT && direct {
+            let (input, output) = if direct {
                 // The band's output ends at or before its input starts (`schedule`).
                 let (out, input) = buf.split_at_mut(from);
                 (&input[..rows_in], &mut out[r0 * w.output_row..(r0 + n) * w.output_row])
@@ -282,6 +258,7 @@ fn bands<T: Copy, const DIRECT: bool>(
             }
         }
     });
+    Ok(())
 }
 
 /// Copies a row out of the ring: the vector copy where the optimized kernels are built.
