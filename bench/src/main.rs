@@ -1,4 +1,4 @@
-//! `cargo run -p tinyml-bench --release -- [--board B]... [--model M]...
+//! `cargo run -p tinyml-bench --release -- [--board B]... [--model M|PATH.tflite]...
 //! [--variant ref|opt|microflow]... [--opt-level 3|s|z|2] [--memory ram|balanced|speed]`:
 //! builds and runs the benchmark matrix and prints Markdown tables. Defaults: every emulated board, every shared model,
 //! all three variants, opt-level 3.
@@ -34,7 +34,13 @@ fn main() -> Result<()> {
                 let m = value()?;
                 match MODELS.iter().find(|p| tinyml_bench::stem(p) == m || **p == m) {
                     Some(p) => models.push(p.to_string()),
-                    None => bail!("unknown model {m}; known: {MODELS:?}"),
+                    // Any other model by its path: the bench measures users' models the
+                    // same way (an absolute path, since the shared ones are relative to
+                    // the models directory).
+                    None if m.ends_with(".tflite") && std::path::Path::new(&m).is_file() => {
+                        models.push(std::path::absolute(&m)?.to_string_lossy().into_owned())
+                    }
+                    None => bail!("unknown model {m}; known: {MODELS:?}, or the path of a .tflite file"),
                 }
             }
             "--variant" => variants.push(value()?.parse::<Variant>()?),
@@ -48,7 +54,7 @@ fn main() -> Result<()> {
             }
             "-h" | "--help" => {
                 println!(
-                    "usage: tinyml-bench [--board B]... [--model M]... [--variant ref|opt|microflow]... [--opt-level L] [--memory ram|balanced|speed]\n       {}",
+                    "usage: tinyml-bench [--board B]... [--model M|PATH.tflite]... [--variant ref|opt|microflow]... [--opt-level L] [--memory ram|balanced|speed]\n       {}",
                     tinyml_bench::sweep::USAGE
                 );
                 return Ok(());
