@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use support::{diff, read_npy, skip, table, INSTALL_HINT};
 use tinyml_compiler::formats::npy::NpyArray;
+use tinyml_compiler::plan::MemoryMode;
 
 const TARGET: &str = "thumbv8m.main-none-eabihf";
 
@@ -69,6 +70,9 @@ struct Case {
     /// The Ethos-U configuration whose NPU steps the case runs simulated
     /// (`tinyml_compiler::npu`), if any.
     npu: Option<&'static str>,
+    /// The memory mode the case is compiled with: `None` for the test run's
+    /// ([`support::memory_mode`]).
+    memory: Option<MemoryMode>,
 }
 
 /// Why a case did not pass.
@@ -185,7 +189,7 @@ incremental = false
             build,
             "    Builder::new({}).module_name(\"c{i}\").options(CompileOptions {{ memory: MemoryMode::{:?}, ..Default::default() }}){npu}.compile_or_exit();",
             lit(&c.model),
-            support::memory_mode()
+            c.memory.unwrap_or_else(support::memory_mode)
         );
         let _ = writeln!(
             mods,
@@ -484,7 +488,7 @@ fn model_case(py: &Path, model: &Path, scratch: &Path, npu: Option<&'static str>
         Some(a) => format!("{stem} ({a} simulated)"),
         None => stem,
     };
-    Case { label, model: model.to_owned(), inputs: vec![input_path], expected, invokes: 1, size, npu }
+    Case { label, model: model.to_owned(), inputs: vec![input_path], expected, invokes: 1, size, npu, memory: None }
 }
 
 /// KWS and VWW compiled with the layers Vela puts on an Ethos-U55-128 as NPU steps,
@@ -545,6 +549,46 @@ fn shared_models_bit_exact_in_qemu() {
     run_all("models", cases, Vec::new());
 }
 
+/// Models nobody tuned the compiler for: small CNNs of random shape from
+/// `tools/oracle/heldout.py` (1-D audio and 2-D image layouts, channel counts 3-100,
+/// depthwise-separable blocks, residual ADDs), each compiled in `ram` mode (layers by
+/// rows, fused pairs, direct bands) and in `speed` mode, against TFLM.
+#[test]
+fn held_out_models_bit_exact_in_qemu() {
+    if let Some(why) = missing_tools() {
+        return skip("qemu_oracle (held-out models)", &why, TOOLS_HINT);
+    }
+    let py = match support::check_oracle() {
+        Ok(py) => py,
+        Err(why) => return skip("qemu_oracle (held-out models)", &why, INSTALL_HINT),
+    };
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-oracle/held-out");
+    let dir = scratch.join("models");
+    let generator = support::workspace_root().join("tools/oracle/heldout.py");
+    let out = Command::new(&py)
+        .arg(&generator)
+        .arg(&dir)
+        .args(["--count", &HELD_OUT_MODELS.to_string(), "--seed", "1000"])
+        .output()
+        .expect("run tools/oracle/heldout.py");
+    assert!(out.status.success(), "heldout.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut cases = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (path, about) = line.split_once(": ").expect("heldout.py prints `path: layers`");
+        eprintln!("{line}");
+        for memory in [MemoryMode::Ram, MemoryMode::Speed] {
+            let case = model_case(&py, Path::new(path), &scratch.join(format!("{memory:?}")), None);
+            let label = format!("{} ({memory:?}; {})", case.label, about.split(':').next().unwrap_or(""));
+            cases.push(Case { label, memory: Some(memory), ..case });
+        }
+    }
+    assert_eq!(cases.len(), 2 * HELD_OUT_MODELS, "heldout.py wrote {HELD_OUT_MODELS} models");
+    run_all("held-out", cases, Vec::new());
+}
+
+/// How many held-out models the test draws (seeds 1000 on).
+const HELD_OUT_MODELS: usize = 8;
+
 #[test]
 fn op_cases_bit_exact_in_qemu() {
     if let Some(why) = missing_tools() {
@@ -599,7 +643,7 @@ fn op_cases_bit_exact_in_qemu() {
             }
         };
         let inputs = (0..n_in).map(|k| case_dir.join(format!("input_{k}.npy"))).collect();
-        cases.push(Case { label, model, inputs, expected, invokes, size, npu: None });
+        cases.push(Case { label, model, inputs, expected, invokes, size, npu: None, memory: None });
     }
     assert!(!cases.is_empty() || !failures.is_empty(), "no case matches TINYML_ORACLE_OPS / TINYML_ORACLE_CASES");
     run_all("ops", cases, failures);
