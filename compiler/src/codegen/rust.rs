@@ -202,38 +202,63 @@ fn fused_binding(p: &Program, i: usize, rows: RowsInPlace) -> String {
     )
 }
 
-/// The loop of a fused pair (`fused_rows::run`): each step's ordinary call (`first`,
-/// `second`) made on a band, its parameters the band's (`conv_band(&L2_PARAMS, b)`), its
-/// input and output the band's rows, its scratch the band scratch.
+/// The loop of a fused pair (`fused_rows::run`): each step's kernel prepared once for all
+/// bands by its `<function>_bands` form (`conv_s8_bands(.., |first| ..)`), then called on
+/// each band with the band's parameters (`conv_band(&L2_PARAMS, b)`) and rows. Where both
+/// steps take scratch, which one prepared kernel would hold for the whole loop, each
+/// step's ordinary call runs per band with the band scratch instead.
 fn fused_call(p: &Program, i: usize, rows: RowsInPlace, first: &Call, second: &Call) -> String {
-    let window = |k: usize, call: &Call| -> String {
-        let (of, _) = p.steps[k].kernel.band_functions().expect("a fused step has band functions");
-        format!("{of}({})", band_params(call).map(render_arg).unwrap_or_default())
+    let functions = |k: usize| p.steps[k].kernel.band_functions().expect("a fused step has band functions");
+    let window = |k: usize, call: &Call| {
+        format!("{}({})", functions(k).0, band_params(call).map(render_arg).unwrap_or_default())
     };
-    let band = |k: usize, call: &Call| -> String {
-        let (_, band_of) = p.steps[k].kernel.band_functions().expect("a fused step has band functions");
-        let args: Vec<String> = call
+    let band_params_of = |k: usize, call: &Call| {
+        format!("&{}({}, b)", functions(k).1, band_params(call).map(render_arg).unwrap_or_default())
+    };
+    let chain = format!("fused_rows::Chain {{ first: {}, second: {} }}", window(i, first), window(i + 1, second));
+    let (shift, band, direct) = (rows.shift, rows.band, rows.direct);
+    if first.args.contains(&Arg::Scratch) && second.args.contains(&Arg::Scratch) {
+        let per_band = |k: usize, call: &Call| -> String {
+            let args: Vec<String> = call
+                .args
+                .iter()
+                .map(|a| match a {
+                    Arg::Params(_) if Some(a) == band_params(call) => band_params_of(k, call),
+                    Arg::Input(0) => "input".to_owned(),
+                    Arg::Output => "output".to_owned(),
+                    _ => render_arg(a),
+                })
+                .collect();
+            format!("|b, input, output, scratch| {}({})", call.function, args.join(", "))
+        };
+        return format!(
+            "fused_rows::run(\n            &{chain},\n            buf,\n            {shift},\n            {band},\n            {direct},\n            scratch,\n            {},\n            {},\n        )?",
+            per_band(i, first),
+            per_band(i + 1, second)
+        );
+    }
+    // `<function>_bands(params, tables.., [scratch,] run)`: the call's arguments without
+    // its input and output, the kernels' part of the scratch for the one that takes it.
+    let prepare = |call: &Call, name: &str, inner: String| -> String {
+        let mut args: Vec<String> = call
             .args
             .iter()
-            .map(|a| match a {
-                Arg::Params(_) if Some(a) == band_params(call) => format!("&{band_of}({}, b)", render_arg(a)),
-                Arg::Input(0) => "input".to_owned(),
-                Arg::Output => "output".to_owned(),
-                _ => render_arg(a),
-            })
+            .filter(|a| !matches!(a, Arg::Input(0) | Arg::Output))
+            .map(|a| if *a == Arg::Scratch { "kernel_scratch".to_owned() } else { render_arg(a) })
             .collect();
-        let scratch = if call.args.contains(&Arg::Scratch) { "scratch" } else { "_scratch" };
-        format!("|b, input, output, {scratch}| {}({})", call.function, args.join(", "))
+        args.push(format!("|{name}| {{\n{inner}\n        }}"));
+        format!("{}_bands({})", call.function, args.join(", "))
     };
+    let takes_scratch = first.args.contains(&Arg::Scratch) || second.args.contains(&Arg::Scratch);
+    let kernels = if takes_scratch { "kernel_scratch" } else { "_" };
+    let run = format!(
+        "            fused_rows::run(\n                &chain,\n                buf,\n                {shift},\n                {band},\n                {direct},\n                pair,\n                |b, input, output, _| first({}, input, output),\n                |b, input, output, _| second({}, input, output),\n            )",
+        band_params_of(i, first),
+        band_params_of(i + 1, second)
+    );
     format!(
-        "fused_rows::run(\n            &fused_rows::Chain {{ first: {}, second: {} }},\n            buf,\n            {},\n            {},\n            {},\n            scratch,\n            {},\n            {},\n        )?",
-        window(i, first),
-        window(i + 1, second),
-        rows.shift,
-        rows.band,
-        rows.direct,
-        band(i, first),
-        band(i + 1, second)
+        "let chain = {chain};\n        let (pair, {kernels}) = fused_rows::split_kernel_scratch(&chain, scratch, {shift}, {band}, {direct})?;\n        {}?",
+        prepare(first, "first", format!("            {}", prepare(second, "second", run)))
     )
 }
 

@@ -101,6 +101,28 @@ pub fn scratch_bytes(
     align(ring) + align(window) + most
 }
 
+/// Splits `scratch` as [`run`] lays it out: the chain's own part (ring and window), for
+/// `run`, and the kernels' scratch after it. Generated code prepares each kernel once for
+/// all bands (`conv_s8_bands`, `depthwise_conv_s8_bands`: per-layer tables and
+/// dispatch, which cost a kernel call on a band of one output row as much as its
+/// products): the prepared kernel holds the kernels' part, and `run` gets the chain's
+/// (its own kernel scratch is then empty). Fails as `run` does when `scratch` is short.
+pub fn split_kernel_scratch<'a>(
+    c: &Chain,
+    scratch: &'a mut [u8],
+    shift: usize,
+    band: usize,
+    direct: bool,
+) -> Result<(&'a mut [u8], &'a mut [u8]), Error> {
+    let (band, w) = (band.max(1), c.window());
+    let own = align(rows_in_place::carry_rows(&w, shift, band, direct) * w.output_row)
+        + align(c.window_rows(band) * c.first.output_row);
+    if scratch.len() < own {
+        return Err(Error::BufferLength { expected: own, actual: scratch.len() });
+    }
+    Ok(scratch.split_at_mut(own))
+}
+
 fn align(bytes: usize) -> usize {
     bytes.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN
 }

@@ -196,10 +196,28 @@ fn pixel_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
+    if is_pointwise(p) {
+        let grouped = tables(p, packed).is_some_and(|(table, _)| pointwise::by_groups(p, table));
+        // By groups, each group of four channels sets up once per call: a band of a few
+        // pixels (a layer of one pixel per row, an audio model's 1-D layers, in one-row
+        // bands) pays that per band, and takes one block of `ConvPixel` instead, prepared
+        // once, when the first such band comes (preparing it costs about as much as a
+        // band's products: not for layers whose bands all run by groups).
+        let mut px = None;
+        let mut prepared = false;
+        return run(&mut |b, input, output| {
+            if !(grouped && b.output_h * b.output_w >= GROUPS_MIN_PIXELS) {
+                if !prepared {
+                    (px, prepared) = (pointwise_pixel(p, filter, packed), true);
+                }
+                if let Some(px) = &mut px {
+                    return pointwise_by_pixel(b, input, px, output);
+                }
+            }
+            whole(b, input, output, &mut *scratch)
+        });
+    }
     if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, stack) {
-        if is_pointwise(p) {
-            return run(&mut |b, input, output| pointwise_by_pixel(b, input, &mut px, output));
-        }
         let od = p.output_depth;
         // The bands' border pixels gather their padded taps as zero points (no `Border`:
         // a band's clip differs from the layer's).
@@ -213,9 +231,27 @@ fn pixel_bands<R>(
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
+/// Fewest output pixels of a band that a pointwise layer by groups
+/// (`pointwise::by_groups`) runs by groups; fewer take the layer's one block of
+/// [`ConvPixel`], prepared once.
+const GROUPS_MIN_PIXELS: usize = 12;
+
+/// The one block of [`ConvPixel`] of a pointwise layer of at most [`CHANNEL_BLOCK`]
+/// channels.
+fn pointwise_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<ConvPixel<'a>> {
+    let od = p.output_depth;
+    let (table, _) = tables(p, packed)?;
+    if p.batches != 1 || od > CHANNEL_BLOCK {
+        return None;
+    }
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let (rows, block) = (filter.get(..od * p.input_depth)?, group4_block(table, 0, od));
+    ConvPixel::new(&mut [], rows, block, od, q, Window::pointwise(p.input_depth))
+}
+
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
 /// column in `scratch` or else on `stack`; `None` where the bands take another path
-/// (several blocks, the narrow path, pointwise by groups, a padded copy that fits).
+/// (several blocks, the narrow path, pointwise layers, a padded copy that fits).
 fn band_pixel<'a>(
     p: &ConvParams,
     filter: &'a [i8],
@@ -225,18 +261,13 @@ fn band_pixel<'a>(
 ) -> Option<ConvPixel<'a>> {
     let od = p.output_depth;
     let (table, _) = tables(p, packed)?;
-    if p.batches != 1 || od > CHANNEL_BLOCK || (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) {
+    let narrow = cfg!(tinyml_mve) && super::narrow::is_narrow(p);
+    if p.batches != 1 || od > CHANNEL_BLOCK || narrow || is_pointwise(p) {
         return None;
     }
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     let k = p.filter_h * p.filter_w * p.input_depth;
     let (rows, block) = (filter.get(..od * k)?, group4_block(table, 0, od));
-    if is_pointwise(p) {
-        if pointwise::by_groups(p, table) {
-            return None;
-        }
-        return ConvPixel::new(&mut [], rows, block, od, q, Window::pointwise(p.input_depth));
-    }
     // A band pads a copy of its input rows when the scratch holds it: at least the
     // window's height of padded rows.
     let reach_h = (p.filter_h - 1) * p.dilation_h + 1;
