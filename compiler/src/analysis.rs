@@ -172,7 +172,7 @@ impl Report {
                     input_shapes: s.inputs.iter().map(|&t| g.tensors[t].shape.clone()).collect(),
                     output_shape: g.tensors[s.output()].shape.clone(),
                     macs: s.kernel.macs(),
-                    param_bytes: s.kernel.const_bytes(),
+                    param_bytes: p.step_const_bytes(i),
                     activation_bytes: if no_op {
                         0
                     } else {

@@ -45,7 +45,25 @@ impl Program {
 
     /// Total constant bytes (weights, biases, per-channel tables) kept in flash.
     pub fn const_bytes(&self) -> usize {
-        self.steps.iter().map(|s| s.kernel.const_bytes()).sum()
+        (0..self.steps.len()).map(|i| self.step_const_bytes(i)).sum()
+    }
+
+    /// Constant bytes of step `i` as the generated Rust calls it: a step run whole takes
+    /// the tables of its kernel's whole-layer call (`Kernel::emit_whole`), one by rows,
+    /// in place or in a fused pair those of its other calls.
+    pub fn step_const_bytes(&self, i: usize) -> usize {
+        let p = &self.plan;
+        let fused = |k: usize| p.fused.get(k).copied().unwrap_or(false);
+        let whole = p.in_place.get(i).is_none_or(Option::is_none)
+            && p.rows.get(i).is_none_or(Option::is_none)
+            && !fused(i)
+            && !(i > 0 && fused(i - 1));
+        let kernel = &self.steps[i].kernel;
+        if whole {
+            kernel.whole_const_bytes()
+        } else {
+            kernel.const_bytes()
+        }
     }
 
     /// The variable tensors (recurrent state) with their initial fill, as TFLM's

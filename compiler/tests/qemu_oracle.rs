@@ -545,7 +545,20 @@ fn shared_models_bit_exact_in_qemu() {
         Err(why) => return skip("qemu_oracle (models)", &why, INSTALL_HINT),
     };
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("qemu-oracle/models");
-    let cases = names.iter().map(|rel| model_case(&py, &models.join(rel), &scratch, None)).collect();
+    let mut cases = Vec::new();
+    for rel in names {
+        let case = model_case(&py, &models.join(rel), &scratch, None);
+        // Also in `ram` mode (layers by rows and fused pairs) unless the run is already.
+        if support::memory_mode() != MemoryMode::Ram {
+            let label = format!("{} (Ram)", case.label);
+            cases.push(Case {
+                label,
+                memory: Some(MemoryMode::Ram),
+                ..model_case(&py, &models.join(rel), &scratch, None)
+            });
+        }
+        cases.push(case);
+    }
     run_all("models", cases, Vec::new());
 }
 

@@ -46,7 +46,7 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
                     _ if in_pair => step.kernel.emit(e),
                     (Some(k), _) if in_place => step.kernel.emit_in_place(e, k),
                     (_, Some(r)) if in_place => step.kernel.emit_rows(e, r.shift, r.band, r.direct),
-                    _ => step.kernel.emit(e),
+                    _ => step.kernel.emit_whole(e),
                 });
             Layer { index, step, summary, call }
         })

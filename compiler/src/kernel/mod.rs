@@ -148,6 +148,17 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     /// The kernel call, with its constants added to `e`. [`Arg::Input`] `k` is arena
     /// input `k` in the order of [`Lowered::inputs`].
     fn emit(&self, e: &mut Emitter) -> Call;
+    /// The call of a layer run whole (not by rows, in place or fused): by default
+    /// [`Kernel::emit`]'s. A kernel may emit here an equivalent form that only a call on
+    /// the whole layer can take (a depthwise layer of one column as one row).
+    fn emit_whole(&self, e: &mut Emitter) -> Call {
+        self.emit(e)
+    }
+    /// Constant bytes of [`Kernel::emit_whole`]'s call: by default [`Kernel::const_bytes`]
+    /// (which counts the tables of the other calls).
+    fn whole_const_bytes(&self) -> usize {
+        self.const_bytes()
+    }
 }
 
 /// Where an NPU step's tensors sit in the memory the NPU works in.

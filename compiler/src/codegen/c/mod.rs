@@ -72,10 +72,11 @@ pub fn generate(p: &Program, opts: &COptions) -> Result<CExport, CExportError> {
     let mut e = Emitter::new();
     let (body, functions) = model::emit_steps(p, &mem, &mut e)?;
     let items = model::render_items(e.items())?;
-    // The Rust figure counts the optimized kernels' packed tables, which C does not carry.
+    // The Rust figure counts the optimized kernels' packed tables, which C does not carry;
+    // C calls every layer whole.
     let packed_bytes: usize =
         e.items().iter().map(|item| if let Item::Packed { values, .. } = item { 4 * values.len() } else { 0 }).sum();
-    let const_bytes = p.const_bytes() - packed_bytes;
+    let const_bytes = p.steps.iter().map(|s| s.kernel.whole_const_bytes()).sum::<usize>() - packed_bytes;
 
     let tin = &g.tensors[g.inputs[0]];
     let test_vector = if opts.embed_test_vector {
