@@ -79,16 +79,22 @@ def _input_extent(out: int, kernel: int, stride: int, dilation: int, pad: str) -
     return (out - 1) * stride + (kernel - 1) * dilation + 1
 
 
-def _conv_cell(family, cin, kh, kw, stride, pad, dil, mult=1):
+def _conv_cell(family, cin, kh, kw, stride, pad, dil, mult=1, column=False):
+    """One CONV_2D or DEPTHWISE_CONV_2D cell; `column`: an output one pixel wide (the
+    1-D layers of audio models, time along the height)."""
     depthwise = family == "depthwise"
     cout = cin * mult if depthwise else conv_out_channels(cin)
     fan_in = kh * kw * (1 if depthwise else cin)
     oh, ow = _output_hw(fan_in * cout)
+    if column:
+        oh, ow = oh * ow, 1
+    # A column strides along its height only.
+    sw = 1 if column else stride
     h = _input_extent(oh, kh, stride, dil, pad)
-    w = _input_extent(ow, kw, stride, dil, pad)
-    assert tb.conv_output_size(h, kh, stride, dil, pad) == oh and tb.conv_output_size(w, kw, stride, dil, pad) == ow
+    w = _input_extent(ow, kw, sw, dil, pad)
+    assert tb.conv_output_size(h, kh, stride, dil, pad) == oh and tb.conv_output_size(w, kw, sw, dil, pad) == ow
     p = dict(
-        h=h, w=w, cin=cin, cout=cout, mult=mult, kh=kh, kw=kw, sh=stride, sw=stride, pad=pad, dh=dil, dw=dil,
+        h=h, w=w, cin=cin, cout=cout, mult=mult, kh=kh, kw=kw, sh=stride, sw=sw, pad=pad, dh=dil, dw=dil,
         act="NONE", bias=True, per_channel=True, batch=1, dtype="int8",
     )
     chans = f"c{cin}x{mult}" if depthwise else f"c{cin}to{cout}"
@@ -112,6 +118,10 @@ def conv_cells(family):
         for cin in (1, 3, 8, 16):
             for stride in (1, 2):
                 cells.append(_conv_cell(family, cin, 3, 3, stride, "SAME", 1, mult=2))
+    # 1-D layers (a 7x1 window down a column one pixel wide), as audio models have them.
+    for cin in CHANNELS:
+        for stride in (1, 2):
+            cells.append(_conv_cell(family, cin, 7, 1, stride, "SAME", 1, column=True))
     return cells
 
 

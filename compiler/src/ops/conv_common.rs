@@ -261,6 +261,36 @@ pub(crate) fn activation_types(cx: &LowerCx, input: &Tensor, output: &Tensor) ->
     Ok(())
 }
 
+/// The parameters of a layer of one column (input and output one pixel wide, the filter
+/// one tap wide, more than one row: the 1-D layers of audio models, time along the
+/// height) as the same layer over the same bytes as one row, height and width swapped
+/// (`ConvParams` or `DepthwiseConvParams`, which name their geometry alike); `None` for
+/// any other layer. The filter's bytes need no change: one tap per row is one tap per
+/// column. Only a call on the whole layer takes the row form (`Kernel::emit_whole`): by
+/// rows and fused, the bands are the column's rows.
+macro_rules! one_row {
+    ($p:expr, $params:ident) => {{
+        let p = $p;
+        let column = p.input_w == 1 && p.output_w == 1 && p.filter_w == 1 && p.pad_w == 0 && p.input_h > 1;
+        column.then_some($params {
+            input_h: 1,
+            input_w: p.input_h,
+            filter_h: 1,
+            filter_w: p.filter_h,
+            output_h: 1,
+            output_w: p.output_h,
+            stride_h: 1,
+            stride_w: p.stride_h,
+            dilation_h: 1,
+            dilation_w: p.dilation_h,
+            pad_h: 0,
+            pad_w: p.pad_h,
+            ..*p
+        })
+    }};
+}
+pub(crate) use one_row;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,30 +51,12 @@ pub struct DepthwiseConv {
     row: Option<(DepthwiseConvParams, Vec<i32>)>,
 }
 
-/// A layer of one column (input and output one pixel wide, the filter one tap wide: 1-D
-/// along the height, as audio models' layers are) is the same computation over the same
-/// bytes as one row, height and width swapped. The kernels run a row as runs of pixels
-/// that share their taps, a column as one run per pixel: on the M55, a 48-row column of
-/// 18 channels with 7 taps took 31,875 instructions, the same layer as a row 17,563.
-/// Only a call on the whole layer takes the row form: by rows and fused, the bands are
-/// the column's rows.
+/// A layer of one column as one row ([`one_row`](super::conv_common::one_row)): on the M55,
+/// a 48-row column of 18 channels with 7 taps took 31,875 instructions, the same layer as
+/// a row 17,563 (the kernels run a row as runs of pixels that share their taps, a column
+/// as one run per pixel).
 fn as_row(p: &DepthwiseConvParams) -> Option<DepthwiseConvParams> {
-    let column = p.input_w == 1 && p.output_w == 1 && p.filter_w == 1 && p.pad_w == 0 && p.input_h > 1;
-    column.then_some(DepthwiseConvParams {
-        input_h: 1,
-        input_w: p.input_h,
-        filter_h: 1,
-        filter_w: p.filter_h,
-        output_h: 1,
-        output_w: p.output_h,
-        stride_h: 1,
-        stride_w: p.stride_h,
-        dilation_h: 1,
-        dilation_w: p.dilation_h,
-        pad_h: 0,
-        pad_w: p.pad_h,
-        ..*p
-    })
+    super::conv_common::one_row!(p, DepthwiseConvParams)
 }
 
 /// The optimized kernel's table of `params`: the groups of sixteen channels
@@ -372,7 +354,8 @@ mod tests {
                             let pad_h = ((output_h - 1) * stride + reach).saturating_sub(input_h) / 2;
                             let od = channels * multiplier;
                             let p = DepthwiseConvParams {
-                                input_offset: (next() % 256) as i32 - 128,
+                                // Minus an int8 zero point: -127..=128.
+                                input_offset: (next() % 256) as i32 - 127,
                                 output_offset: (next() % 256) as i32 - 128,
                                 stride_w: 1,
                                 stride_h: stride,
