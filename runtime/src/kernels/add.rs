@@ -49,7 +49,7 @@ pub struct AddParams {
 /// One output element: both inputs are brought to a common scale with headroom, added
 /// (or subtracted), and requantized to the output.
 #[inline(always)]
-fn add_element(p: &AddParams, a: i32, b: i32) -> i32 {
+pub(super) fn add_element(p: &AddParams, a: i32, b: i32) -> i32 {
     let (scaled1, scaled2) = rescaled_inputs(p, a, b);
     let raw = if p.subtract { scaled1 - scaled2 } else { scaled1 + scaled2 };
     let out = scale_down(raw, p.output_multiplier, p.output_shift) + p.output_offset;
@@ -368,10 +368,14 @@ pub struct AddI32Params {
 
 /// int32 ADD/SUB: wrapping integer arithmetic, then the activation clamp.
 pub fn add_i32(p: &AddI32Params, in1: &[i32], in2: &[i32], output: &mut [i32]) {
-    binary(&p.shape, in1, in2, output, |a: i32, b: i32| {
-        let v = if p.subtract { a.wrapping_sub(b) } else { a.wrapping_add(b) };
-        v.clamp(p.activation_min, p.activation_max)
-    });
+    binary(&p.shape, in1, in2, output, |a: i32, b: i32| add_i32_element(p, a, b));
+}
+
+/// One output element of [`add_i32`].
+#[inline(always)]
+pub(super) fn add_i32_element(p: &AddI32Params, a: i32, b: i32) -> i32 {
+    let v = if p.subtract { a.wrapping_sub(b) } else { a.wrapping_add(b) };
+    v.clamp(p.activation_min, p.activation_max)
 }
 
 /// One output element of a quantized SQUARED_DIFFERENCE (TFLM `SquaredDifference(x, y,
