@@ -80,35 +80,43 @@ pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mu
     #[cfg(not(feature = "reference-kernels"))]
     {
         if let Some(terms) = add_s8_table(packed) {
-            let q = simd::Lut2 {
-                terms,
-                min: p.activation_min.clamp(-128, 127) as i8,
-                max: p.activation_max.clamp(-128, 127) as i8,
-            };
-            if lut2_broadcast(&q, &p.shape, in1, in2, output) {
+            if lut2_broadcast(&lut2_quant(p, terms), &p.shape, in1, in2, output) {
                 return;
             }
         }
         if p.shape.elementwise {
             let n = p.shape.out_len();
-            let q = simd::AddQuant {
-                left_shift: p.left_shift,
-                input_offset: [p.input1_offset, p.input2_offset],
-                input_multiplier: [p.input1_multiplier, p.input2_multiplier],
-                input_shift: [p.input1_shift, p.input2_shift],
-                output_offset: p.output_offset,
-                output_multiplier: p.output_multiplier,
-                output_shift: p.output_shift,
-                min: p.activation_min,
-                max: p.activation_max,
-                subtract: p.subtract,
-            };
-            return simd::add_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+            return simd::add_s8(&add_quant(p), &in1[..n], &in2[..n], &mut output[..n]);
         }
     }
     #[cfg(feature = "reference-kernels")]
     let _ = packed;
     add_quantized(p, in1, in2, output);
+}
+
+/// The two-table form of `p` with the tables `terms` ([`add_s8_table`]).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+pub(super) fn lut2_quant<'a>(p: &AddParams, terms: simd::Terms<'a>) -> simd::Lut2<'a> {
+    simd::Lut2 { terms, min: p.activation_min.clamp(-128, 127) as i8, max: p.activation_max.clamp(-128, 127) as i8 }
+}
+
+/// The constants of [`simd::add_s8`] (the arithmetic per element).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+pub(super) fn add_quant(p: &AddParams) -> simd::AddQuant {
+    simd::AddQuant {
+        left_shift: p.left_shift,
+        input_offset: [p.input1_offset, p.input2_offset],
+        input_multiplier: [p.input1_multiplier, p.input2_multiplier],
+        input_shift: [p.input1_shift, p.input2_shift],
+        output_offset: p.output_offset,
+        output_multiplier: p.output_multiplier,
+        output_shift: p.output_shift,
+        min: p.activation_min,
+        max: p.activation_max,
+        subtract: p.subtract,
+    }
 }
 
 /// Runs a two-table operator over a broadcast: one input repeated as rows of the other

@@ -54,27 +54,11 @@ pub fn binary<T: Copy>(acc: &mut [T], other: &[T], acc_operand: usize, op: impl 
 pub fn add_s8_in_place(p: &AddParams, acc: &mut [i8], other: &[i8], acc_operand: usize, packed: &[i32]) {
     #[cfg(not(feature = "reference-kernels"))]
     {
-        if let Some(terms) = super::add::add_s8_table(packed) {
-            let q = simd::Lut2 {
-                terms,
-                min: p.activation_min.clamp(-128, 127) as i8,
-                max: p.activation_max.clamp(-128, 127) as i8,
-            };
-            return simd::lut2_s8_in_place(&q, acc, other, acc_operand == 0);
+        use super::add::{add_quant, add_s8_table, lut2_quant};
+        if let Some(terms) = add_s8_table(packed) {
+            return simd::lut2_s8_in_place(&lut2_quant(p, terms), acc, other, acc_operand == 0);
         }
-        let q = simd::AddQuant {
-            left_shift: p.left_shift,
-            input_offset: [p.input1_offset, p.input2_offset],
-            input_multiplier: [p.input1_multiplier, p.input2_multiplier],
-            input_shift: [p.input1_shift, p.input2_shift],
-            output_offset: p.output_offset,
-            output_multiplier: p.output_multiplier,
-            output_shift: p.output_shift,
-            min: p.activation_min,
-            max: p.activation_max,
-            subtract: p.subtract,
-        };
-        simd::add_s8_in_place(&q, acc, other, acc_operand == 0)
+        simd::add_s8_in_place(&add_quant(p), acc, other, acc_operand == 0)
     }
     #[cfg(feature = "reference-kernels")]
     {
