@@ -326,15 +326,16 @@ pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
 /// table loads, an add, a shift, the clamp and a store).
 #[inline(always)]
 fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
+    let (lo, hi) = (q.min as i32, q.max as i32);
     match q.terms {
         Terms::Narrow { t1, t2, shift } => {
             for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                *o = narrow(t1, t2, shift, q, x, b(i));
+                *o = narrow(t1, t2, shift, (lo, hi), x, b(i));
             }
         }
         Terms::Wide { t1, t2 } => {
             for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                *o = wide(t1, t2, q, x, b(i));
+                *o = wide(t1, t2, (lo, hi), x, b(i));
             }
         }
     }
@@ -343,23 +344,23 @@ fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
 /// [`portable`] with the output over input 1: `acc[i] = q(acc[i], b[i])`.
 #[inline(always)]
 fn portable_in_place(q: &Lut2, acc: &mut [i8], b: &[i8]) {
+    let (lo, hi) = (q.min as i32, q.max as i32);
     match q.terms {
-        Terms::Narrow { t1, t2, shift } => binary_in_place(acc, b, |x, y| narrow(t1, t2, shift, q, x, y)),
-        Terms::Wide { t1, t2 } => binary_in_place(acc, b, |x, y| wide(t1, t2, q, x, y)),
+        Terms::Narrow { t1, t2, shift } => binary_in_place(acc, b, |x, y| narrow(t1, t2, shift, (lo, hi), x, y)),
+        Terms::Wide { t1, t2 } => binary_in_place(acc, b, |x, y| wide(t1, t2, (lo, hi), x, y)),
     }
 }
 
-/// One element with `i16` terms: `clamp((t1[x] + t2[y]) >> shift)`.
+/// One element with `i16` terms: `clamp((t1[x] + t2[y]) >> shift, lo, hi)`.
 #[inline(always)]
-fn narrow(t1: &[i16; 256], t2: &[i16; 256], shift: u32, q: &Lut2, x: i8, y: i8) -> i8 {
+fn narrow(t1: &[i16; 256], t2: &[i16; 256], shift: u32, (lo, hi): (i32, i32), x: i8, y: i8) -> i8 {
     let s = t1[x as u8 as usize] as i32 + t2[y as u8 as usize] as i32;
-    (s >> shift).clamp(q.min as i32, q.max as i32) as i8
+    (s >> shift).clamp(lo, hi) as i8
 }
 
-/// One element with `i32` terms, which hold `out - min`.
+/// One element with `i32` terms, which hold `out - lo`.
 #[inline(always)]
-fn wide(t1: &[i32; 256], t2: &[i32; 256], q: &Lut2, x: i8, y: i8) -> i8 {
-    let (lo, hi) = (q.min as i32, q.max as i32);
+fn wide(t1: &[i32; 256], t2: &[i32; 256], (lo, hi): (i32, i32), x: i8, y: i8) -> i8 {
     let s = t1[x as u8 as usize] + t2[y as u8 as usize];
     (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8
 }
