@@ -326,16 +326,21 @@ pub fn mul_scalar_s8(q: &MulQuant, a: &[i8], y: i8, out: &mut [i8]) {
 /// table loads, an add, a shift, the clamp and a store).
 #[inline(always)]
 fn portable(q: &Lut2, a: &[i8], b: impl Fn(usize) -> i8, out: &mut [i8]) {
+    // The arithmetic of `narrow` and `wide` written out: with the calls, LLVM scheduled
+    // the loops differently, and broadcast ADDs on the M33 and M4 measured 0.3% to 0.6%
+    // slower (same-shape ones 0 to 1.4% faster).
     let (lo, hi) = (q.min as i32, q.max as i32);
     match q.terms {
         Terms::Narrow { t1, t2, shift } => {
             for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                *o = narrow(t1, t2, shift, (lo, hi), x, b(i));
+                let s = t1[x as u8 as usize] as i32 + t2[b(i) as u8 as usize] as i32;
+                *o = (s >> shift).clamp(lo, hi) as i8;
             }
         }
         Terms::Wide { t1, t2 } => {
             for (i, (o, &x)) in out.iter_mut().zip(a).enumerate() {
-                *o = wide(t1, t2, (lo, hi), x, b(i));
+                let s = t1[x as u8 as usize] + t2[b(i) as u8 as usize];
+                *o = (lo + (s >> WIDE_SHIFT).clamp(0, hi - lo)) as i8;
             }
         }
     }
