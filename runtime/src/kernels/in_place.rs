@@ -9,9 +9,10 @@
 //! routines that read and write one buffer take raw pointers, the output pointer equal to
 //! one input's, and load each block before they store it ([`simd::lut2_s8_in_place`],
 //! [`simd::mul_s8_in_place`], [`simd::add_s8_in_place`], the one-table
-//! [`by_table_in_place`]). There is no copy and no stack buffer of layer data: before,
-//! every 256 elements were copied to a stack array (1 KiB for int32) and the ordinary
-//! kernel run from the copy, about 1.5 instructions per element on Helium.
+//! [`by_table_in_place`]). There is no copy and no stack buffer of layer data. (Before,
+//! every 256 elements were copied to a stack array, 1 KiB for int32, and the ordinary
+//! kernel run from the copy: IC ResNet-8's three ADDs took 78,344 instructions in place
+//! on mps3-an547, now 32,937, what they take out of place.)
 
 use super::add::{add_element, add_i32_element, AddI32Params, AddParams};
 use super::broadcast::binary_in_place;
