@@ -115,8 +115,9 @@ pub struct Report {
     /// reinterpretations are not listed).
     pub in_place_layers: Vec<usize>,
     /// Instructions the in-place layers are expected to add per inference, from the
-    /// bytes they copy and the kernel calls they split into (`plan::rows::InPlaceCost`,
-    /// calibrated in QEMU on mps3-an547; docs/benchmarks.md).
+    /// bytes layers by rows copy and the kernel calls they split into
+    /// (`plan::rows::InPlaceCost`, calibrated in QEMU on mps3-an547; docs/benchmarks.md;
+    /// elementwise layers in place add none).
     pub in_place_extra_instructions: u64,
     /// Of those, the instructions the fused pairs add (`plan::fused`): their kernel calls
     /// split into bands, their ring copies and the rows their windows move.
@@ -341,7 +342,8 @@ fn in_place_extra_instructions(p: &Program, fused_only: bool) -> u64 {
         .enumerate()
         .filter(|&(i, _)| !fused_only || p.plan.fused[i])
         .map(|(i, s)| match (p.plan.in_place[i], p.plan.rows[i], s.kernel.row_window()) {
-            (Some(_), _, _) => cost.elementwise(p.graph.tensors[s.output()].bytes()),
+            // Elementwise layers in place: no copy, the out-of-place kernel's cost.
+            (Some(_), _, _) => 0,
             (_, Some(r), _) if p.plan.fused[i] => fused::chain(&p.steps, i).map_or(0, |c| cost.fused(&c, r)),
             (_, Some(r), Some(w)) => cost.rows(&w, r),
             _ => 0,

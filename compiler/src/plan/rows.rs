@@ -172,12 +172,15 @@ pub fn candidates(
     chosen
 }
 
-/// What running layers in place costs, in instructions per inference: a model for the
-/// report (`analyze`) and for choosing, calibrated against QEMU's instruction counts.
+/// What running layers by rows costs, in instructions per inference: a model for the
+/// report (`analyze`) and for choosing, calibrated against QEMU's instruction counts. An
+/// elementwise layer in place costs nothing: the runtime's in-place kernels read each
+/// element before they write over it, with no copy (`kernels::in_place`); IC ResNet-8's
+/// three ADDs took 32,937 instructions in place and 32,938 out of place (mps3-an547,
+/// `cargo tinyml profile`, 2026-12-07), where the copy through a 256-element stack chunk
+/// they had before cost 78,344 (1.5 instructions per byte).
 #[derive(Clone, Copy, Debug)]
 pub struct InPlaceCost {
-    /// Per byte an elementwise layer copies through its stack chunk.
-    pub elementwise_per_byte: f64,
     /// Per output byte a layer by rows copies out of its ring.
     pub rows_per_byte: f64,
     /// Per kernel call a layer by rows makes beyond the one it replaces.
@@ -194,14 +197,8 @@ impl InPlaceCost {
     /// 133k over `speed` for 144 further calls and 64,000 B copied, micro_speech 19.5k
     /// for 24 calls and 4,000 B (a one-row depthwise band still runs its two border
     /// pixels through 9-tap calls where the whole layer takes 6-tap lane runs, about
-    /// 180 instructions each). IC ResNet-8's ADDs in place cost 1.5 per byte.
-    pub const MPS3_AN547: InPlaceCost =
-        InPlaceCost { elementwise_per_byte: 1.5, rows_per_byte: 0.45, rows_per_call: 750.0 };
-
-    /// An elementwise layer of `bytes` output bytes in place.
-    pub fn elementwise(&self, bytes: usize) -> u64 {
-        (bytes as f64 * self.elementwise_per_byte) as u64
-    }
+    /// 180 instructions each).
+    pub const MPS3_AN547: InPlaceCost = InPlaceCost { rows_per_byte: 0.45, rows_per_call: 750.0 };
 
     /// A pair fused by rows ([`super::fused`]) as `r` says: the chain's output copied
     /// out of its ring as a layer by rows copies, both layers' kernel calls split into

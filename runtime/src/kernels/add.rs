@@ -49,7 +49,7 @@ pub struct AddParams {
 /// One output element: both inputs are brought to a common scale with headroom, added
 /// (or subtracted), and requantized to the output.
 #[inline(always)]
-fn add_element(p: &AddParams, a: i32, b: i32) -> i32 {
+pub(super) fn add_element(p: &AddParams, a: i32, b: i32) -> i32 {
     let (scaled1, scaled2) = rescaled_inputs(p, a, b);
     let raw = if p.subtract { scaled1 - scaled2 } else { scaled1 + scaled2 };
     let out = scale_down(raw, p.output_multiplier, p.output_shift) + p.output_offset;
@@ -80,35 +80,43 @@ pub fn add_s8(p: &AddParams, in1: &[i8], in2: &[i8], packed: &[i32], output: &mu
     #[cfg(not(feature = "reference-kernels"))]
     {
         if let Some(terms) = add_s8_table(packed) {
-            let q = simd::Lut2 {
-                terms,
-                min: p.activation_min.clamp(-128, 127) as i8,
-                max: p.activation_max.clamp(-128, 127) as i8,
-            };
-            if lut2_broadcast(&q, &p.shape, in1, in2, output) {
+            if lut2_broadcast(&lut2_quant(p, terms), &p.shape, in1, in2, output) {
                 return;
             }
         }
         if p.shape.elementwise {
             let n = p.shape.out_len();
-            let q = simd::AddQuant {
-                left_shift: p.left_shift,
-                input_offset: [p.input1_offset, p.input2_offset],
-                input_multiplier: [p.input1_multiplier, p.input2_multiplier],
-                input_shift: [p.input1_shift, p.input2_shift],
-                output_offset: p.output_offset,
-                output_multiplier: p.output_multiplier,
-                output_shift: p.output_shift,
-                min: p.activation_min,
-                max: p.activation_max,
-                subtract: p.subtract,
-            };
-            return simd::add_s8(&q, &in1[..n], &in2[..n], &mut output[..n]);
+            return simd::add_s8(&add_quant(p), &in1[..n], &in2[..n], &mut output[..n]);
         }
     }
     #[cfg(feature = "reference-kernels")]
     let _ = packed;
     add_quantized(p, in1, in2, output);
+}
+
+/// The two-table form of `p` with the tables `terms` ([`add_s8_table`]).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+pub(super) fn lut2_quant<'a>(p: &AddParams, terms: simd::Terms<'a>) -> simd::Lut2<'a> {
+    simd::Lut2 { terms, min: p.activation_min.clamp(-128, 127) as i8, max: p.activation_max.clamp(-128, 127) as i8 }
+}
+
+/// The constants of [`simd::add_s8`] (the arithmetic per element).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+pub(super) fn add_quant(p: &AddParams) -> simd::AddQuant {
+    simd::AddQuant {
+        left_shift: p.left_shift,
+        input_offset: [p.input1_offset, p.input2_offset],
+        input_multiplier: [p.input1_multiplier, p.input2_multiplier],
+        input_shift: [p.input1_shift, p.input2_shift],
+        output_offset: p.output_offset,
+        output_multiplier: p.output_multiplier,
+        output_shift: p.output_shift,
+        min: p.activation_min,
+        max: p.activation_max,
+        subtract: p.subtract,
+    }
 }
 
 /// Runs a two-table operator over a broadcast: one input repeated as rows of the other
@@ -368,10 +376,14 @@ pub struct AddI32Params {
 
 /// int32 ADD/SUB: wrapping integer arithmetic, then the activation clamp.
 pub fn add_i32(p: &AddI32Params, in1: &[i32], in2: &[i32], output: &mut [i32]) {
-    binary(&p.shape, in1, in2, output, |a: i32, b: i32| {
-        let v = if p.subtract { a.wrapping_sub(b) } else { a.wrapping_add(b) };
-        v.clamp(p.activation_min, p.activation_max)
-    });
+    binary(&p.shape, in1, in2, output, |a: i32, b: i32| add_i32_element(p, a, b));
+}
+
+/// One output element of [`add_i32`].
+#[inline(always)]
+pub(super) fn add_i32_element(p: &AddI32Params, a: i32, b: i32) -> i32 {
+    let v = if p.subtract { a.wrapping_sub(b) } else { a.wrapping_add(b) };
+    v.clamp(p.activation_min, p.activation_max)
 }
 
 /// One output element of a quantized SQUARED_DIFFERENCE (TFLM `SquaredDifference(x, y,

@@ -234,6 +234,17 @@ pub fn binary<A: Copy, B: Copy, O>(shape: &Broadcast, in1: &[A], in2: &[B], out:
     shape.for_each(|o, a, b| out[o] = op(in1[a], in2[b]));
 }
 
+/// `acc[i] = op(acc[i], other[i])` over `acc.len()` elements: a binary operator over
+/// inputs of one shape with its output over input 1, each element read before it is
+/// written (the in-place layers, `kernels::in_place`).
+#[inline(always)]
+pub fn binary_in_place<A: Copy, B: Copy>(acc: &mut [A], other: &[B], op: impl Fn(A, B) -> A) {
+    let other = &other[..acc.len()];
+    for (x, &y) in acc.iter_mut().zip(other) {
+        *x = op(*x, y);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;

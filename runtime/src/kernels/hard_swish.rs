@@ -66,26 +66,32 @@ pub fn hard_swish_s8(p: &HardSwishParams, input: &[i8], packed: &[i32], output: 
         return;
     }
     for (o, &x) in output.iter_mut().zip(input) {
-        let input_value = (i32::from(x) - p.input_zero_point) as i16;
-        let hires = input_value.wrapping_mul(1 << 7);
-        let preshift_output = srdhm16(hires, p.output_multiplier);
-        let mut reluish = hires;
-        if p.reluish_exponent > 0 {
-            reluish = saturating_shl16(reluish, p.reluish_exponent - 1);
-        }
-        reluish = srdhm16(reluish, p.reluish_multiplier);
-        if p.reluish_exponent > 0 {
-            reluish = saturating_shl16(reluish, 1);
-        }
-        if p.reluish_exponent < 0 {
-            reluish = rdbp16(reluish, -p.reluish_exponent);
-        }
-        // [-1, 1] to [0, 1] in Q15.
-        let reluish = ((i32::from(reluish) + (1 << 15)) >> 1) as i16;
-        let preshift = sdhm16(reluish, preshift_output);
-        let out = rdbp16(preshift, -p.output_exponent).wrapping_add(p.output_zero_point as i16);
-        *o = out.clamp(-128, 127) as i8;
+        *o = hard_swish_element(p, x);
     }
+}
+
+/// One element of [`hard_swish_s8`]'s arithmetic.
+#[inline(always)]
+pub(super) fn hard_swish_element(p: &HardSwishParams, x: i8) -> i8 {
+    let input_value = (i32::from(x) - p.input_zero_point) as i16;
+    let hires = input_value.wrapping_mul(1 << 7);
+    let preshift_output = srdhm16(hires, p.output_multiplier);
+    let mut reluish = hires;
+    if p.reluish_exponent > 0 {
+        reluish = saturating_shl16(reluish, p.reluish_exponent - 1);
+    }
+    reluish = srdhm16(reluish, p.reluish_multiplier);
+    if p.reluish_exponent > 0 {
+        reluish = saturating_shl16(reluish, 1);
+    }
+    if p.reluish_exponent < 0 {
+        reluish = rdbp16(reluish, -p.reluish_exponent);
+    }
+    // [-1, 1] to [0, 1] in Q15.
+    let reluish = ((i32::from(reluish) + (1 << 15)) >> 1) as i16;
+    let preshift = sdhm16(reluish, preshift_output);
+    let out = rdbp16(preshift, -p.output_exponent).wrapping_add(p.output_zero_point as i16);
+    out.clamp(-128, 127) as i8
 }
 
 #[cfg(test)]

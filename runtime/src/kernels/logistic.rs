@@ -28,18 +28,24 @@ pub fn logistic_s8(p: &SigmoidParams, input: &[i8], packed: &[i32], output: &mut
         return;
     }
     for (o, &x) in output.iter_mut().zip(input) {
-        let x = x as i32 - p.input_zero_point;
-        *o = if x <= -p.input_range_radius {
-            i8::MIN
-        } else if x >= p.input_range_radius {
-            i8::MAX
-        } else {
-            let input_in_q4 = multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
-            let output_in_q0 = logistic(input_in_q4, INPUT_INTEGER_BITS);
-            // Q0.31 to 1/256 steps, then the -128 zero point.
-            let v = rounding_divide_by_pot(output_in_q0, 23) - 128;
-            v.clamp(-128, 127) as i8
-        };
+        *o = logistic_s8_element(p, x);
+    }
+}
+
+/// One element of [`logistic_s8`]'s arithmetic.
+#[inline(always)]
+pub(super) fn logistic_s8_element(p: &SigmoidParams, x: i8) -> i8 {
+    let x = x as i32 - p.input_zero_point;
+    if x <= -p.input_range_radius {
+        i8::MIN
+    } else if x >= p.input_range_radius {
+        i8::MAX
+    } else {
+        let input_in_q4 = multiply_by_quantized_multiplier(x, p.input_multiplier, p.input_left_shift);
+        let output_in_q0 = logistic(input_in_q4, INPUT_INTEGER_BITS);
+        // Q0.31 to 1/256 steps, then the -128 zero point.
+        let v = rounding_divide_by_pot(output_in_q0, 23) - 128;
+        v.clamp(-128, 127) as i8
     }
 }
 

@@ -29,11 +29,24 @@ pub struct MulParams {
 }
 
 fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &mut [T]) {
-    binary(&p.shape, in1, in2, output, |a: T, b: T| {
-        let product = (p.input1_offset + a.to_i32()) * (p.input2_offset + b.to_i32());
-        let v = p.output_offset + multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift);
-        T::from_i32(v.clamp(p.activation_min, p.activation_max))
-    });
+    binary(&p.shape, in1, in2, output, |a: T, b: T| mul_element(p, a, b));
+}
+
+/// One output element of the reference MUL: the product of the offset inputs,
+/// requantized, offset and clamped.
+#[inline(always)]
+pub(super) fn mul_element<T: QuantizedInt>(p: &MulParams, a: T, b: T) -> T {
+    let product = (p.input1_offset + a.to_i32()) * (p.input2_offset + b.to_i32());
+    let v = p.output_offset + multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift);
+    T::from_i32(v.clamp(p.activation_min, p.activation_max))
+}
+
+/// Whether the optimized int8 MUL takes `p`: a right shift of 1 to 22 and a positive
+/// multiplier (what MUL layers have).
+#[cfg(not(feature = "reference-kernels"))]
+#[inline(always)]
+pub(super) fn mul_optimized(p: &MulParams) -> bool {
+    (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0
 }
 
 /// int8 MUL. With a right shift of 1 to 22 and a positive multiplier (what MUL layers
@@ -43,7 +56,7 @@ fn mul_quantized<T: QuantizedInt>(p: &MulParams, in1: &[T], in2: &[T], output: &
 /// input repeats); otherwise, or with `reference-kernels`, the reference loop.
 pub fn mul_s8(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
     #[cfg(not(feature = "reference-kernels"))]
-    if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
+    if mul_optimized(p) {
         // Same shape first, then one input repeated as rows of the other, inline (a
         // layer of a few hundred elements is a few hundred instructions: the set-up
         // counts; the constants are gathered after the broadcast analysis, so they are
@@ -85,7 +98,7 @@ pub fn mul_s8_rows(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
         return mul_s8(p, in1, in2, output);
     }
     #[cfg(not(feature = "reference-kernels"))]
-    if (-22..=-1).contains(&p.output_shift) && p.output_multiplier > 0 {
+    if mul_optimized(p) {
         let in1_repeats = in1.len() < output.len();
         // MUL commutes: where input 1 repeats, input 2 runs over its rows.
         let q = mul_quant(p, in1_repeats);
@@ -103,7 +116,7 @@ pub fn mul_s8_rows(p: &MulParams, in1: &[i8], in2: &[i8], output: &mut [i8]) {
 /// with the inputs traded).
 #[cfg(not(feature = "reference-kernels"))]
 #[inline(always)]
-fn mul_quant(p: &MulParams, swap: bool) -> simd::MulQuant {
+pub(super) fn mul_quant(p: &MulParams, swap: bool) -> simd::MulQuant {
     let (o1, o2) = if swap { (p.input2_offset, p.input1_offset) } else { (p.input1_offset, p.input2_offset) };
     simd::MulQuant {
         input_offset: [o1, o2],
@@ -158,7 +171,13 @@ pub struct MulI32Params {
 
 /// int32 MUL: wrapping product, then the activation clamp (TFLM `WrappingMul`).
 pub fn mul_i32(p: &MulI32Params, in1: &[i32], in2: &[i32], output: &mut [i32]) {
-    binary(&p.shape, in1, in2, output, |a: i32, b: i32| a.wrapping_mul(b).clamp(p.activation_min, p.activation_max));
+    binary(&p.shape, in1, in2, output, |a: i32, b: i32| mul_i32_element(p, a, b));
+}
+
+/// One output element of [`mul_i32`].
+#[inline(always)]
+pub(super) fn mul_i32_element(p: &MulI32Params, a: i32, b: i32) -> i32 {
+    a.wrapping_mul(b).clamp(p.activation_min, p.activation_max)
 }
 
 #[cfg(test)]

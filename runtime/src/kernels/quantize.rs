@@ -60,10 +60,16 @@ pub struct RequantizeParams {
 /// `out = clamp(requant(x - input_zero_point) + output_zero_point)`.
 pub fn requantize<I: QuantizedInt, O: QuantizedInt>(p: &RequantizeParams, input: &[I], output: &mut [O]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = multiply_by_quantized_multiplier(x.to_i32().wrapping_sub(p.input_zero_point), p.multiplier, p.shift)
-            .wrapping_add(p.output_zero_point);
-        *o = O::from_i32(v.clamp(O::MIN, O::MAX));
+        *o = requantize_element(p, x);
     }
+}
+
+/// One element of [`requantize`].
+#[inline(always)]
+pub(super) fn requantize_element<I: QuantizedInt, O: QuantizedInt>(p: &RequantizeParams, x: I) -> O {
+    let v = multiply_by_quantized_multiplier(x.to_i32().wrapping_sub(p.input_zero_point), p.multiplier, p.shift)
+        .wrapping_add(p.output_zero_point);
+    O::from_i32(v.clamp(O::MIN, O::MAX))
 }
 
 #[cfg(test)]

@@ -26,13 +26,19 @@ pub struct ReluParams {
 /// requantizes because TFLM allows the output its own scale and zero point.
 fn relu<T: QuantizedInt>(p: &ReluParams, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = p.output_zero_point.wrapping_add(multiply_by_quantized_multiplier(
-            x.to_i32().wrapping_sub(p.input_zero_point),
-            p.multiplier,
-            p.shift,
-        ));
-        *o = T::from_i32(v.clamp(p.activation_min, p.activation_max));
+        *o = relu_element(p, x);
     }
+}
+
+/// One element of [`relu`].
+#[inline(always)]
+pub(super) fn relu_element<T: QuantizedInt>(p: &ReluParams, x: T) -> T {
+    let v = p.output_zero_point.wrapping_add(multiply_by_quantized_multiplier(
+        x.to_i32().wrapping_sub(p.input_zero_point),
+        p.multiplier,
+        p.shift,
+    ));
+    T::from_i32(v.clamp(p.activation_min, p.activation_max))
 }
 
 /// int8 RELU.
@@ -64,16 +70,22 @@ pub struct Relu6Params {
 /// reads only the input's quantization and assumes the output shares it).
 fn relu6<T: QuantizedInt>(p: &Relu6Params, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let x = x.to_i32();
-        // TFLM's `val > upper ? upper : val < lower ? lower : val`, upper tested first.
-        *o = T::from_i32(if x > p.six {
-            p.six
-        } else if x < p.zero {
-            p.zero
-        } else {
-            x
-        });
+        *o = relu6_element(p, x);
     }
+}
+
+/// One element of [`relu6`].
+#[inline(always)]
+pub(super) fn relu6_element<T: QuantizedInt>(p: &Relu6Params, x: T) -> T {
+    let x = x.to_i32();
+    // TFLM's `val > upper ? upper : val < lower ? lower : val`, upper tested first.
+    T::from_i32(if x > p.six {
+        p.six
+    } else if x < p.zero {
+        p.zero
+    } else {
+        x
+    })
 }
 
 /// int8 RELU6.
@@ -113,14 +125,20 @@ pub struct LeakyReluParams {
 /// multiplier for `x >= input_zero_point` and the alpha one below.
 fn leaky_relu<T: QuantizedInt>(p: &LeakyReluParams, input: &[T], output: &mut [T]) {
     for (o, &x) in output.iter_mut().zip(input) {
-        let v = x.to_i32() - p.input_zero_point;
-        let scaled = if v >= 0 {
-            multiply_by_quantized_multiplier(v, p.multiplier_identity, p.shift_identity)
-        } else {
-            multiply_by_quantized_multiplier(v, p.multiplier_alpha, p.shift_alpha)
-        };
-        *o = T::from_i32(p.output_zero_point.wrapping_add(scaled).clamp(T::MIN, T::MAX));
+        *o = leaky_relu_element(p, x);
     }
+}
+
+/// One element of [`leaky_relu`].
+#[inline(always)]
+pub(super) fn leaky_relu_element<T: QuantizedInt>(p: &LeakyReluParams, x: T) -> T {
+    let v = x.to_i32() - p.input_zero_point;
+    let scaled = if v >= 0 {
+        multiply_by_quantized_multiplier(v, p.multiplier_identity, p.shift_identity)
+    } else {
+        multiply_by_quantized_multiplier(v, p.multiplier_alpha, p.shift_alpha)
+    };
+    T::from_i32(p.output_zero_point.wrapping_add(scaled).clamp(T::MIN, T::MAX))
 }
 
 /// int8 LEAKY_RELU.

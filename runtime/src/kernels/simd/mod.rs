@@ -35,7 +35,9 @@ mod mve_pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 pub use crate::kernels::packed::{Group16, Group4, Quant4};
 pub use bytes::{copy_i8, copy_short, fill_i8};
-pub use elementwise::{lut2_rows_s8, lut2_s8, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_scalar_s8};
+pub use elementwise::{
+    lut2_rows_s8, lut2_s8, lut2_s8_in_place, lut2_scalar_s8, mul_rows_s8, mul_s8, mul_s8_in_place, mul_scalar_s8,
+};
 pub use lookup::{clamp_s8, clamp_s8_in_place, lookup_s8, lookup_s8_in_place};
 #[cfg(tinyml_mve)]
 pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
@@ -320,14 +322,44 @@ pub fn add_s8(q: &AddQuant, a: &[i8], b: &[i8], out: &mut [i8]) {
         unsafe { mve::add_s8(q, a.as_ptr(), b.as_ptr(), out.as_mut_ptr(), n) };
         return;
     }
-    use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
     for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        let s1 = (q.input_offset[0] + x as i32) * (1 << q.left_shift);
-        let s2 = (q.input_offset[1] + y as i32) * (1 << q.left_shift);
-        let s1 = scale_down(s1, q.input_multiplier[0], q.input_shift[0]);
-        let s2 = scale_down(s2, q.input_multiplier[1], q.input_shift[1]);
-        let raw = if q.subtract { s1 - s2 } else { s1 + s2 };
-        let v = scale_down(raw, q.output_multiplier, q.output_shift) + q.output_offset;
-        *o = v.clamp(q.min, q.max) as i8;
+        *o = add_element(q, x, y);
     }
+}
+
+/// [`add_s8`] with the output over one input: `acc[i] = q(acc[i], b[i])`, or
+/// `q(b[i], acc[i])` when `acc` is input 2 (`acc_first` false).
+#[inline]
+pub fn add_s8_in_place(q: &AddQuant, acc: &mut [i8], b: &[i8], acc_first: bool) {
+    let n = acc.len();
+    let b = &b[..n];
+    #[cfg(tinyml_mve)]
+    if n > 0 {
+        let (out, other) = (acc.as_mut_ptr(), b.as_ptr());
+        let (x, y) = if acc_first { (out.cast_const(), other) } else { (other, out.cast_const()) };
+        // SAFETY: `acc` and `b` have `n > 0` elements (checked by the slicing). `out` is
+        // exactly one of the inputs, and each iteration loads its four bytes of both
+        // inputs before it stores those four (tail predication masks the same lanes of
+        // the loads and the store), so no byte is read after it was written.
+        unsafe { mve::add_s8(q, x, y, out, n) };
+        return;
+    }
+    if acc_first {
+        crate::kernels::broadcast::binary_in_place(acc, b, |x, y| add_element(q, x, y));
+    } else {
+        crate::kernels::broadcast::binary_in_place(acc, b, |y, x| add_element(q, x, y));
+    }
+}
+
+/// One element of [`add_s8`] in plain Rust.
+#[inline(always)]
+fn add_element(q: &AddQuant, x: i8, y: i8) -> i8 {
+    use crate::fixedpoint::multiply_by_quantized_multiplier_smaller_than_one_exp as scale_down;
+    let s1 = (q.input_offset[0] + x as i32) * (1 << q.left_shift);
+    let s2 = (q.input_offset[1] + y as i32) * (1 << q.left_shift);
+    let s1 = scale_down(s1, q.input_multiplier[0], q.input_shift[0]);
+    let s2 = scale_down(s2, q.input_multiplier[1], q.input_shift[1]);
+    let raw = if q.subtract { s1 - s2 } else { s1 + s2 };
+    let v = scale_down(raw, q.output_multiplier, q.output_shift) + q.output_offset;
+    v.clamp(q.min, q.max) as i8
 }

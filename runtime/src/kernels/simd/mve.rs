@@ -410,8 +410,12 @@ macro_rules! add_loop {
 /// predication (`dlstp.32`/`letp`) covers the last partial vector. The three shifts
 /// (negated exponents) and the bounds are broadcast into q3-q7 from a table.
 ///
+/// Each iteration loads its four bytes of both inputs before it stores them, so `out`
+/// may be `a` or `b` itself ([`super::add_s8_in_place`]).
+///
 /// # Safety
-/// `a` and `b` valid for `n > 0` reads, `out` for `n` writes.
+/// `a` and `b` valid for `n > 0` reads, `out` for `n` writes; `out` equal to `a` or `b`,
+/// or not overlapping either.
 #[inline(never)]
 pub unsafe fn add_s8(q: &AddQuant, a: *const i8, b: *const i8, out: *mut i8, n: usize) {
     let [s1, s2] = q.input_shift;

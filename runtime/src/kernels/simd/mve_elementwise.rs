@@ -34,10 +34,13 @@ macro_rules! with_shift {
     };
 }
 
-/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_s8`].
+/// `blocks` blocks of 16 elements of [`super::elementwise::lut2_s8`]. Each block loads
+/// its 16 bytes of both inputs before it stores its 16 outputs, so `out` may be `a` or
+/// `b` itself ([`super::elementwise::lut2_s8_in_place`]).
 ///
 /// # Safety
-/// `a`, `b` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`.
+/// `a`, `b` valid for `16 * blocks` reads, `out` for as many writes, `blocks > 0`; `out`
+/// equal to `a` or `b`, or not overlapping either.
 #[inline]
 pub unsafe fn lut2_s8(q: &Lut2, a: *const i8, b: *const i8, out: *mut i8, blocks: usize) {
     // SAFETY: the caller's contract.
@@ -645,10 +648,14 @@ macro_rules! mul_load_b {
 /// output offset (`vqadd.s16`) and are narrowed to `i8` with saturation (no
 /// activation) or clamped (`mul_narrow_clamp!`).
 ///
+/// Every block loads its bytes of both inputs before it stores its first output, so with
+/// one row `out` may be `a` or `b` itself ([`super::elementwise::mul_s8_in_place`]).
+///
 /// # Safety
 /// `a` valid for `16 * row_blocks * max(rows, 1)` reads and `out` for as many writes;
 /// `b` for 16 reads (`rows == 0`) or `16 * row_blocks`; `row_blocks` positive;
-/// `q.right_shift` in `1..=16`.
+/// `q.right_shift` in `1..=16`; `out` not overlapping the inputs, or with `rows == 1`
+/// equal to `a` or `b`.
 #[inline(never)]
 pub unsafe fn mul_blocks_s8(q: &MulQuant, a: *const i8, b: *const i8, out: *mut i8, row_blocks: usize, rows: usize) {
     // `rows == 0` is the fixed input 2 (one argument fewer on the stack; this routine

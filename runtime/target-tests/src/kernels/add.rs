@@ -1,11 +1,12 @@
 //! int8 ADD and SUB against the reference loop. `run`: same-shape inputs without a
-//! table (the Helium loop that computes each element): multipliers and shifts drawn as
-//! the compiler derives them from random scales (the larger input at `mult` in
-//! `[2^30, 2^31)`, shift 0; the other and the output at negative shifts), random zero
-//! points and clamps, 0 to 600 elements. `run_table`: the two-table kernel over random
-//! broadcasts (same shape, per channel, scalar, rows, columns; up to four dimensions and
-//! 4096 outputs), with parameters in the ranges models have; packing a table takes a
-//! few million instructions, so 32 consecutive cases share one set of parameters.
+//! table (the Helium loop that computes each element), out of place and in place over
+//! either input: multipliers and shifts drawn as the compiler derives them from random
+//! scales (the larger input at `mult` in `[2^30, 2^31)`, shift 0; the other and the
+//! output at negative shifts), random zero points and clamps, 0 to 600 elements.
+//! `run_table`: the two-table kernel over random broadcasts (same shape, per channel,
+//! scalar, rows, columns; up to four dimensions and 4096 outputs; same-shape ones in
+//! place too), with parameters in the ranges models have; packing a table takes a few
+//! million instructions, so 32 consecutive cases share one set of parameters.
 
 use crate::buffers::{Buffers, INPUT, OUTPUT};
 use crate::check::{self, Case};
@@ -14,6 +15,7 @@ use crate::rng::Rng;
 use crate::Outcome;
 use tinyml_runtime::kernels::add::{add_s8, add_s8_pack, add_s8_reference, AddParams, ADD_S8_PACKED_WORDS};
 use tinyml_runtime::kernels::broadcast::{Broadcast, MAX_DIMS};
+use tinyml_runtime::kernels::in_place::add_s8_in_place;
 
 /// A Q31 multiplier in `[2^30, 2^31)`, exactly `2^30` one time in eight (equal scales).
 fn multiplier(rng: &mut Rng) -> i32 {
@@ -61,7 +63,35 @@ pub fn run(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     add_s8(&p, in1, in2, &[], &mut b.got[..n]);
     check::guard(case, &p, &b.got, n);
     check::equal(case, "int8", &p, &b.want[..n], &mut b.got[..n]);
+    check_in_place(&mut b.got, case, &p, (in1, in2, &b.want[..n]), |acc, other, k| {
+        add_s8_in_place(&p, acc, other, k, &[])
+    });
     Outcome::Checked
+}
+
+/// Checks `in_place(acc, other, operand)` (the output over input `operand`, which case
+/// `case` picks by its index) against `want`: the same-shape inputs `in1`, `in2`.
+pub fn check_in_place(
+    b_got: &mut [i8],
+    case: Case,
+    params: &dyn core::fmt::Debug,
+    (in1, in2, want): (&[i8], &[i8], &[i8]),
+    in_place: impl FnOnce(&mut [i8], &[i8], usize),
+) {
+    let n = want.len();
+    let operand = (case.index % 2) as usize;
+    let (acc, other) = if operand == 0 { (in1, in2) } else { (in2, in1) };
+    check::prepare(want, b_got);
+    b_got[..n].copy_from_slice(acc);
+    in_place(&mut b_got[..n], other, operand);
+    check::guard(case, params, b_got, n);
+    check::equal(
+        case,
+        if operand == 0 { "in place over input 1" } else { "in place over input 2" },
+        params,
+        want,
+        &mut b_got[..n],
+    );
 }
 
 /// Cases that share one set of parameters (and one packed table) in [`run_table`].
@@ -202,5 +232,11 @@ pub fn run_table(b: &mut Buffers, rng: &mut Rng, case: Case) -> Outcome {
     add_s8(&p, in1, in2, &cache.table, &mut b.got[..n]);
     check::guard(case, &p, &b.got, n);
     check::equal(case, "int8", &p, &b.want[..n], &mut b.got[..n]);
+    // Same-shape inputs run in place too (the layers the compiler plans so).
+    if shape.elementwise {
+        check_in_place(&mut b.got, case, &p, (in1, in2, &b.want[..n]), |acc, other, k| {
+            add_s8_in_place(&p, acc, other, k, &cache.table[..cache.words])
+        });
+    }
     Outcome::Checked
 }
