@@ -57,13 +57,13 @@ impl ProjectArgs {
 pub struct MemoryArgs {
     /// Arena bytes against instructions. An elementwise layer (ADD, SUB, MUL without
     /// broadcast, RELU, RELU6, LEAKY_RELU, HARD_SWISH, LOGISTIC, TANH, int8-to-int8
-    /// QUANTIZE) can write its output over an input that dies there, copying that input
-    /// through a 256-element stack buffer as it goes (an int8 activation's table needs no
-    /// copy): one buffer where there were two, for about 1.5 more instructions per element
-    /// on Cortex-M55. With `ram`, int8 convolutions also write over their input a band of
-    /// rows at a time, and a pair of them runs fused where the tensor between them would be
-    /// the largest (KWS: 16,000 B to 8,640 B, for about 10% more instructions; VWW:
-    /// 55,296 B to 28,032 B, 2% more).
+    /// QUANTIZE) can write its output over an input that dies there, element by element:
+    /// one buffer where there were two, at no cost in instructions. With `ram`, int8
+    /// convolutions also write over their input a band of rows at a time, and a pair of
+    /// them runs fused where the tensor between them would be the largest (KWS: 16,000 B
+    /// to 8,640 B, for about 10% more instructions; VWW: 55,296 B to 28,032 B, 2% more;
+    /// models of 1-D layers, one pixel per row, pay more: 1.3-1.8x on held-out audio
+    /// models, docs/benchmarks.md).
     /// `analyze` lists the layers in place and estimates what they cost.
     #[arg(long, value_enum, value_name = "MODE", default_value = "balanced")]
     pub memory: Memory,

@@ -57,13 +57,15 @@ pub enum MemoryMode {
     /// The smallest arena: elementwise layers in place ([`in_place_candidates`]),
     /// convolutions writing over their input a band of rows at a time ([`rows`]) and pairs
     /// of them fused where that shrinks the arena ([`fused`]), model inputs included (`invoke` then consumes its input: refill it before each call, as
-    /// with any plan that reuses the input's bytes). Costs 2-5% more instructions on the
-    /// shared models of larger layers (VWW, IC ResNet-8), 20-36% on those of small ones
-    /// (KWS, micro_speech) (docs/benchmarks.md, "Memory modes").
+    /// with any plan that reuses the input's bytes). Costs about 2% more instructions on
+    /// the shared models of larger layers (VWW, IC ResNet-8), 10% on those of small ones
+    /// (KWS, micro_speech), 30-80% on held-out models of 1-D layers, whose one-pixel rows
+    /// make bands of a pixel or two (docs/benchmarks.md, "Memory modes", "Held-out
+    /// models").
     Ram,
     /// Elementwise layers in place where that makes the arena smaller, never over a
-    /// model input: each copies its input through a small stack buffer, a fraction of a
-    /// percent of a model's instructions.
+    /// model input: each writes its output element by element over its input, at no
+    /// cost in instructions.
     #[default]
     Balanced,
     /// No in-place layers: every layer's output has bytes of its own (the plan of the
