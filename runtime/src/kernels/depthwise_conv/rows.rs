@@ -21,7 +21,6 @@
 use super::layer::{by_runs, outputs_inside, taps_inside, LayerTable};
 use super::params::DepthwiseConvParams;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
-use crate::kernels::geometry::tap;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{
     depthwise_lanes, depthwise_narrow, depthwise_wide, ChannelConsts, Run, Tap, TapOffset, Written, LANES_MIN_PIXELS,
@@ -513,36 +512,51 @@ fn border_pixels(
 }
 
 /// One border pixel of a [`sweep`] without a list (a window of more than
-/// [`MAX_WRITTEN`] taps): per channel of the part, the taps inside the image summed and
-/// the padded ones' folded offset terms taken back out, as the reference kernel does.
+/// [`MAX_WRITTEN`] taps), sixteen channels at a time: per tap, the input's products
+/// summed or, for a padded tap, its folded offset term taken back out (as the reference
+/// kernel does). The sixteen sums are a register tile, the same for every layer.
 fn scalar_pixel(s: &Sweep, output: &mut [i8], cs: usize, at: &At, oy: usize, ox: usize) {
     let (l, p) = (s.l, s.l.p);
-    let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
+    let (m, od, fw) = (p.depth_multiplier, p.input_depth * p.depth_multiplier, p.filter_w);
     let (groups, slot0, count) = match s.part {
-        Part::Wide(groups) => (groups, 0, 16 * groups.len()),
+        Part::Wide(groups) => (groups, 0, 16),
         Part::Narrow(group, high, c) => (core::slice::from_ref(group), 8 * usize::from(high), c),
     };
+    let rows_in = taps_inside(at.y0(oy), p.dilation_h, p.filter_h, p.input_h);
+    let cols_in = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
     let o = ((at.b * p.output_h + oy) * p.output_w + ox) * od + cs;
-    for (c, out) in output[o..o + count].iter_mut().enumerate() {
-        let (g, (quad, lane)) = (&groups[(slot0 + c) / 16], Group16::slot((slot0 + c) % 16));
-        let oc = cs + c;
-        let mut acc = g.bias[4 * quad + lane];
-        for ky in 0..p.filter_h {
-            let y = tap(oy, p.stride_h, p.pad_h, p.dilation_h, ky, p.input_h);
-            for kx in 0..p.filter_w {
-                let wv = l.filter[(ky * p.filter_w + kx) * od + oc] as i32;
-                acc = match y.zip(tap(ox, p.stride_w, p.pad_w, p.dilation_w, kx, p.input_w)) {
-                    Some((y, x)) => {
-                        let xv = l.input[((at.b * p.input_h + y) * p.input_w + x) * p.input_depth + oc / m] as i32;
-                        acc.wrapping_add(xv * wv)
-                    }
-                    None => acc.wrapping_sub(p.input_offset.wrapping_mul(wv)),
-                };
+    for (i, g) in groups.iter().enumerate() {
+        let c0 = cs + 16 * i;
+        let mut acc = [0i32; 16];
+        let acc = &mut acc[..count];
+        for (j, a) in acc.iter_mut().enumerate() {
+            let (quad, lane) = Group16::slot(slot0 + j);
+            *a = g.bias[4 * quad + lane];
+        }
+        for t in 0..p.filter_h * fw {
+            let (ky, kx) = (t / fw, t % fw);
+            let w = &l.filter[t * od + c0..][..count];
+            if rows_in.contains(&ky) && cols_in.contains(&kx) {
+                let (y, x) = (
+                    (at.y0(oy) + (ky * p.dilation_h) as isize) as usize,
+                    (at.x0(ox) + (kx * p.dilation_w) as isize) as usize,
+                );
+                let xs = &l.input[((at.b * p.input_h + y) * p.input_w + x) * p.input_depth + c0 / m..];
+                for (j, (a, &wv)) in acc.iter_mut().zip(w).enumerate() {
+                    *a = a.wrapping_add(xs[j / m] as i32 * wv as i32);
+                }
+            } else {
+                for (a, &wv) in acc.iter_mut().zip(w) {
+                    *a = a.wrapping_sub(p.input_offset.wrapping_mul(wv as i32));
+                }
             }
         }
-        let qd = &g.quant[quad];
-        let v = multiply_by_quantized_multiplier(acc, qd.mult[lane], qd.left[lane] + qd.right[lane]) + l.q.offset;
-        *out = v.clamp(l.q.min, l.q.max) as i8;
+        for (j, (out, &a)) in output[o + 16 * i..][..count].iter_mut().zip(acc.iter()).enumerate() {
+            let (quad, lane) = Group16::slot(slot0 + j);
+            let qd = &g.quant[quad];
+            let v = multiply_by_quantized_multiplier(a, qd.mult[lane], qd.left[lane] + qd.right[lane]) + l.q.offset;
+            *out = v.clamp(l.q.min, l.q.max) as i8;
+        }
     }
 }
 
