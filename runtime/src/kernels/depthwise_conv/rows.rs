@@ -354,65 +354,83 @@ impl<'a, 'l> Sweep<'a, 'l> {
 
     /// Where batch `b` of the part reads and writes.
     #[inline(always)]
-    fn at(&self, output: &mut [i8], cs: usize, b: usize) -> At<'_> {
+    fn at(&self, output: &mut [i8], cs: usize, b: usize) -> At {
         let p = self.l.p;
+        let (id, od) = (p.input_depth, p.input_depth * p.depth_multiplier);
         // Pixel bases hold the part's first channel (`cs / m` of the input: parts start
         // at multiples of 16 when `m > 1`); the offsets address whole pixels.
-        let x = self.l.input.as_ptr().wrapping_add(cs / p.depth_multiplier);
-        let out = output.as_mut_ptr().wrapping_add(cs);
-        At { p, x, out, b, cols: self.cols.clone() }
+        let x = self.l.input.as_ptr().wrapping_add(cs / p.depth_multiplier + b * p.input_h * p.input_w * id);
+        let out = output.as_mut_ptr().wrapping_add(cs + b * p.output_h * p.output_w * od);
+        At {
+            x: x as isize,
+            out,
+            x_row: (p.input_w * id) as isize,
+            x_pixel: id as isize,
+            o_row: p.output_w * od,
+            o_pixel: od,
+            stride: [p.stride_h as isize, p.stride_w as isize],
+            pad: [p.pad_h as isize, p.pad_w as isize],
+            cols: self.cols.clone(),
+            b,
+        }
     }
 }
 
-/// Where a batch of a sweep's part reads and writes ([`Sweep::at`]).
-struct At<'a> {
-    p: &'a DepthwiseConvParams,
-    x: *const i8,
+/// Where a batch of a sweep's part reads and writes ([`Sweep::at`]), its values copied
+/// out of the parameters: read there, they are loaded again after every routine's call.
+struct At {
+    /// The batch's first input pixel, as an address.
+    x: isize,
+    /// The batch's first output pixel.
     out: *mut i8,
-    b: usize,
+    /// Input bytes per row and per pixel.
+    x_row: isize,
+    x_pixel: isize,
+    /// Output bytes per row and per pixel.
+    o_row: usize,
+    o_pixel: usize,
+    /// Vertical and horizontal strides and paddings.
+    stride: [isize; 2],
+    pad: [isize; 2],
     cols: Range<usize>,
+    /// The batch.
+    b: usize,
 }
 
-impl At<'_> {
+impl At {
     /// Input pixel (y0, x0) of the batch, as an address (possibly outside the image:
     /// only the offsets of taps inside it are added to it).
     #[inline(always)]
     fn origin(&self, y0: isize, x0: isize) -> isize {
-        let p = self.p;
-        let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth as isize);
-        (self.x as isize).wrapping_add(((self.b as isize * ih + y0) * iw + x0) * id)
+        self.x.wrapping_add(y0 * self.x_row + x0 * self.x_pixel)
     }
 
     /// Output pixel (oy, ox) of the batch.
     #[inline(always)]
     fn out(&self, oy: usize, ox: usize) -> *mut i8 {
-        let p = self.p;
-        let od = p.input_depth * p.depth_multiplier;
-        self.out.wrapping_add(((self.b * p.output_h + oy) * p.output_w + ox) * od)
+        self.out.wrapping_add(oy * self.o_row + ox * self.o_pixel)
     }
 
     /// The first input row of output row `oy`'s window.
     #[inline(always)]
     fn y0(&self, oy: usize) -> isize {
-        (oy * self.p.stride_h) as isize - self.p.pad_h as isize
+        oy as isize * self.stride[0] - self.pad[0]
     }
 
     /// The first input column of output column `ox`'s window.
     #[inline(always)]
     fn x0(&self, ox: usize) -> isize {
-        ox as isize * self.p.stride_w as isize - self.p.pad_w as isize
+        ox as isize * self.stride[1] - self.pad[1]
     }
 
     /// The run of the inner columns of row `oy`.
     #[inline(always)]
     fn row(&self, oy: usize) -> Run {
-        let p = self.p;
-        let od = p.input_depth * p.depth_multiplier;
         Run {
             x: self.origin(self.y0(oy), self.x0(self.cols.start)) as *const i8,
-            xstep: (p.stride_w * p.input_depth) as isize,
+            xstep: self.stride[1] * self.x_pixel,
             out: self.out(oy, self.cols.start),
-            ostep: od as isize,
+            ostep: self.o_pixel as isize,
             npix: self.cols.len(),
         }
     }
@@ -426,7 +444,7 @@ fn pixels(s: &Sweep, output: &mut [i8], cs: usize) {
     let p = s.l.p;
     let taps = p.filter_h * p.filter_w;
     if taps > MAX_WRITTEN {
-        return border_pixels(s, output, cs, |output, at, oy, ox, _, _| scalar_pixel(s, output, cs, at, oy, ox));
+        return border_pixels(s, output, cs, |output, at, oy, ox| scalar_pixel(s, output, cs, at, oy, ox));
     }
     let full = s.l.table.full();
     on_stack(taps, &mut |storage| {
@@ -435,56 +453,69 @@ fn pixels(s: &Sweep, output: &mut [i8], cs: usize) {
     });
 }
 
-/// [`pixels`] with a list of `taps` entries, set to the layer's offsets.
+/// [`pixels`] with a list of `taps` entries, set to the layer's offsets (the loops of
+/// [`border_pixels`], written out: through a closure per pixel, KWS's border pixels
+/// cost about 60% more on the M55).
 #[inline(always)]
 fn pixels_with(s: &Sweep, output: &mut [i8], cs: usize, offs: &mut [Written]) {
     let (l, part) = (s.l, s.part);
     let p = l.p;
-    let (fw, id) = (p.filter_w, p.input_depth as isize);
+    let (fh, fw, id) = (p.filter_h, p.filter_w, p.input_depth as isize);
     let (tap_y, tap_x) = (p.dilation_h as isize * p.input_w as isize * id, p.dilation_w as isize * id);
     let full = l.table.full();
     let zp = l.table.zero_points() as isize;
     let w = l.filter[cs..].as_ptr();
-    border_pixels(s, output, cs, |_, at, oy, ox, [rows_in, cols_in], column| {
-        let base = at.origin(at.y0(oy), at.x0(ox));
-        let pad = zp.wrapping_sub(base) as Written;
-        if let Some(first) = column {
-            // A border column of the inner rows: the same taps are padded for every row,
-            // only their offsets (relative to each pixel) change.
-            if first {
-                restore(offs, full);
+    let (rows, cols) = (&s.rows, &s.cols);
+    for b in 0..p.batches {
+        let at = s.at(output, cs, b);
+        // SAFETY (every call below): as in `sweep`, whose pixels these are.
+        for ox in s.border_cols() {
+            let inside = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
+            if s.lanes(rows.len(), &(0..fh), &inside) {
+                continue;
             }
-            for row in offs.chunks_exact_mut(fw) {
-                row[..cols_in.start].fill(pad);
-                row[cols_in.end..].fill(pad);
-            }
-        } else {
-            offs.fill(pad);
-            for ky in rows_in.clone() {
-                let mut o = ky as isize * tap_y + cols_in.start as isize * tap_x;
-                for e in &mut offs[ky * fw + cols_in.start..ky * fw + cols_in.end] {
-                    *e = o as Written;
-                    o += tap_x;
+            // The same taps are padded for every row of the pass: only their offsets
+            // (relative to each pixel) change.
+            restore(offs, full);
+            for oy in rows.clone() {
+                let base = at.origin(at.y0(oy), at.x0(ox));
+                let pad = zp.wrapping_sub(base) as Written;
+                for row in offs.chunks_exact_mut(fw) {
+                    row[..inside.start].fill(pad);
+                    row[inside.end..].fill(pad);
                 }
+                let run = Run { x: base as *const i8, xstep: 0, out: at.out(oy, ox), ostep: 0, npix: 1 };
+                unsafe { call(l, offs, w, part, [0, 0], run) };
             }
         }
-        let run = Run { x: base as *const i8, xstep: 0, out: at.out(oy, ox), ostep: 0, npix: 1 };
-        // SAFETY: as in `sweep`, whose pixels these are.
-        unsafe { call(l, offs, w, part, [0, 0], run) };
-    });
+        for oy in (0..rows.start).chain(rows.end..p.output_h) {
+            let rows_in = taps_inside(at.y0(oy), p.dilation_h, fh, p.input_h);
+            // The pixels left: the border columns, or the whole row.
+            let inner = s.lanes(cols.len(), &rows_in, &(0..fw));
+            let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
+            for ox in left.chain(right) {
+                let base = at.origin(at.y0(oy), at.x0(ox));
+                let pad = zp.wrapping_sub(base) as Written;
+                let cols_in = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
+                offs.fill(pad);
+                for ky in rows_in.clone() {
+                    let mut o = ky as isize * tap_y + cols_in.start as isize * tap_x;
+                    for e in &mut offs[ky * fw + cols_in.start..ky * fw + cols_in.end] {
+                        *e = o as Written;
+                        o += tap_x;
+                    }
+                }
+                let run = Run { x: base as *const i8, xstep: 0, out: at.out(oy, ox), ostep: 0, npix: 1 };
+                unsafe { call(l, offs, w, part, [0, 0], run) };
+            }
+        }
+    }
 }
 
-/// Calls `f` with every border pixel of a [`sweep`] that no lanes take: its batch's
-/// [`At`], its row and column, the taps of its window inside the image (rows and
-/// columns) and, for a border column's pixels down the inner rows (one after the other,
-/// all taps inside vertically), whether it is the column's first.
+/// Calls `f` with every border pixel of a [`sweep`] that no lanes take (those
+/// [`pixels_with`] computes): its batch's [`At`], its row and column.
 #[inline(always)]
-fn border_pixels(
-    s: &Sweep,
-    output: &mut [i8],
-    cs: usize,
-    mut f: impl FnMut(&mut [i8], &At, usize, usize, [Range<usize>; 2], Option<bool>),
-) {
+fn border_pixels(s: &Sweep, output: &mut [i8], cs: usize, mut f: impl FnMut(&mut [i8], &At, usize, usize)) {
     let p = s.l.p;
     let (fh, fw) = (p.filter_h, p.filter_w);
     let (rows, cols) = (&s.rows, &s.cols);
@@ -494,7 +525,7 @@ fn border_pixels(
             let inside = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
             if !s.lanes(rows.len(), &(0..fh), &inside) {
                 for oy in rows.clone() {
-                    f(output, &at, oy, ox, [0..fh, inside.clone()], Some(oy == rows.start));
+                    f(output, &at, oy, ox);
                 }
             }
         }
@@ -504,8 +535,7 @@ fn border_pixels(
             let inner = s.lanes(cols.len(), &rows_in, &(0..fw));
             let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
             for ox in left.chain(right) {
-                let cols_in = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
-                f(output, &at, oy, ox, [rows_in.clone(), cols_in], None);
+                f(output, &at, oy, ox);
             }
         }
     }
@@ -775,6 +805,7 @@ unsafe fn lanes_groups(
 ///
 /// # Safety
 /// As [`call`].
+#[inline(always)]
 unsafe fn row_run<O: TapOffset>(l: &Layer, offs: &[O], w: *const i8, part: Part, run: Run) {
     match part {
         Part::Narrow(_, _, c) if c <= 8 => {
