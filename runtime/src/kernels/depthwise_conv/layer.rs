@@ -25,6 +25,12 @@ use crate::kernels::packed::CHANNEL_BLOCK;
 use crate::kernels::simd::depthwise::Tap;
 use core::ops::Range;
 
+/// Most taps of a window whose border pixels the runs compute with a list of offsets
+/// written on the stack (`rows::on_stack`); more take scalar loops. Tap indices of the
+/// lists of padded taps are bytes.
+pub const MAX_WRITTEN: usize = 64;
+const _: () = assert!(MAX_WRITTEN <= 256);
+
 /// Most border columns whose padded taps are listed (a 3x3 window has one on each side),
 /// and most padded taps of each.
 pub const BORDERS: usize = 2;
@@ -100,8 +106,8 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
         o.copy_from_slice(&pair(i % fh, i / fh));
     }
     let border_cols = (0..cols.start).chain(cols.end..p.output_w);
-    // Tap indices are bytes.
-    let mut listed = border_cols.clone().count() <= BORDERS && taps <= 256;
+    // A border pixel's list is on the stack only up to `MAX_WRITTEN` taps.
+    let mut listed = border_cols.clone().count() <= BORDERS && taps <= MAX_WRITTEN;
     if listed {
         for (b, ox) in border_cols.enumerate() {
             let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
