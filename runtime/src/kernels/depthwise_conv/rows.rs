@@ -583,8 +583,16 @@ fn scalar_pixel(s: &Sweep, output: &mut [i8], cs: usize, at: &At, oy: usize, ox:
                     (at.x0(ox) + (kx * p.dilation_w) as isize) as usize,
                 );
                 let xs = &l.input[((at.b * p.input_h + y) * p.input_w + x) * p.input_depth + c0 / m..];
-                for (j, (a, &wv)) in acc.iter_mut().zip(w).enumerate() {
-                    *a = a.wrapping_add(xs[j / m] as i32 * wv as i32);
+                if m == 1 {
+                    for ((a, &wv), &xv) in acc.iter_mut().zip(w).zip(xs) {
+                        *a = a.wrapping_add(xv as i32 * wv as i32);
+                    }
+                } else {
+                    for ((a, wv), &xv) in acc.chunks_exact_mut(m).zip(w.chunks_exact(m)).zip(xs) {
+                        for (a, &wv) in a.iter_mut().zip(wv) {
+                            *a = a.wrapping_add(xv as i32 * wv as i32);
+                        }
+                    }
                 }
             } else {
                 for (a, &wv) in acc.iter_mut().zip(w) {
