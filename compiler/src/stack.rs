@@ -17,8 +17,11 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// `depthwise_conv_s8_pack_layer`) is in the layer's packed table in flash; on the stack
 /// remain a block's accumulators, tap pointers, when the arena had no scratch for it a
 /// column of at most 128 B, on Helium the narrow path's band of input rows (256 B), and
-/// the depthwise runs' offsets (64 entries) and, while a run takes the lanes, their lists
-/// (a 3x3 window's taps and 16 channels' constants, about 400 B). It must hold for the dev
+/// a depthwise border pixel's list of offsets (as many as its window's taps: 9, 25 or
+/// 64 entries; the interior runs' offsets and the lanes' taps are read from the table
+/// since issue 11's second pass, dev KWS speed 3,192 -> 2,680 B, VWW speed 3,288 ->
+/// 2,600 B, VWW ram 4,264 -> 3,640 B, KWS ram 4,240 B unchanged) and, while a run takes
+/// the lanes, 16 channels' constants. It must hold for the dev
 /// profile too (opt-level 1, which a generated project's `cargo tinyml run` builds), and
 /// for release, whose LTO frames can be larger. Measured on mps3-an547 (2026-12-07, issue
 /// 11, `--memory speed`): release (`cargo tinyml profile`) VWW 3,888 B, KWS 2,560 B, IC

@@ -811,3 +811,51 @@ fn depthwise_one_channel_as_transposed_conv_matches_reference() {
         assert_eq!(got, want, "scratch {size} B");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// Windows of 6x6 to 11x11 (36 to 121 taps): the runs take any filter, their
+    /// border pixels a written list up to 64 taps and scalar loops beyond.
+    #[test]
+    fn depthwise_large_windows_match_reference(
+        (ih, fh, sh, same_h) in (1usize..20, 1usize..12, 1usize..3, any::<bool>()),
+        (iw, fw, sw, same_w) in (1usize..20, 6usize..12, 1usize..3, any::<bool>()),
+        dh in prop_oneof![Just(1usize), 1usize..3],
+        batches in prop_oneof![Just(1usize), 1usize..3],
+        in_c in prop_oneof![1usize..21, 1usize..40, Just(16usize), Just(8usize)],
+        mult_ in prop_oneof![Just(1usize), 1usize..5],
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        seed in any::<u64>(),
+    ) {
+        let out = |i: usize, f: usize, s: usize, d: usize, same: bool| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).checked_sub(eff)? / s };
+            (o > 0).then(|| (o, ((o - 1) * s + eff).saturating_sub(i) / 2))
+        };
+        let (Some((oh, ph)), Some((ow, pw))) = (out(ih, fh, sh, dh, same_h), out(iw, fw, sw, 1, same_w)) else {
+            return Ok(());
+        };
+        let p = DepthwiseConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: 1, dilation_h: dh, pad_w: pw, pad_h: ph,
+            depth_multiplier: mult_, activation_min: amin, activation_max: amax, batches,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow,
+        };
+        let od = in_c * mult_;
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * ih * iw * in_c);
+        let filter = rng.bytes(fh * fw * od);
+        let bias = rng.i32s(od, 1 << 16);
+        let (mult, shift) = rng.requant(od);
+        let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
+        let n = batches * oh * ow * od;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
+        prop_assert_eq!(&a, &b);
+    }
+}

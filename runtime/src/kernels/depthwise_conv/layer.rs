@@ -1,23 +1,35 @@
 //! What the depthwise runs (`rows.rs`) read of a layer beyond its per-channel groups and
 //! that depends on the layer only (its width, filter, channels and zero point, not the
 //! rows a call computes): the input zero points padded taps point at, every tap's offset
-//! in a window inside the image, the output columns whose window is inside horizontally
-//! and the border columns' padded taps. The model compiler packs them after the groups
-//! of the layer's table ([`depthwise_conv_s8_pack_layer`]), so they sit in flash: built
-//! per call on the stack, they were about 400 B of every depthwise call's frame (and
-//! their setup was paid per call).
+//! in a window inside the image, the output columns whose window is inside horizontally,
+//! the border columns' padded taps, and the lists of taps `depthwise_lanes` reads (input
+//! and weight offsets, by rows and by columns). The model compiler packs them after the
+//! groups of the layer's table ([`depthwise_conv_s8_pack_layer`]), so they sit in flash
+//! and the runs read them there in place (a word is a pointer's width on the 32-bit
+//! targets; only the host's portable routines widen them): built per call on the stack,
+//! the offsets were a list of up to 64 entries in every depthwise call's frame (256 B on
+//! the M55) and the lanes' lists up to 64 pairs (512 B), and their setup was paid per
+//! call. Any filter size runs by runs: the lists are as long as the layer's window.
 //!
 //! Layout, in words: the zero points ([`CHANNEL_BLOCK`] bytes), the inside columns'
 //! start and end, whether the border columns are listed, [`BORDERS`] lists of padded
-//! taps (a count, then [`PADDED`] tap indices as bytes), then the taps' offsets.
+//! taps (a count, then [`PADDED`] tap indices as bytes), then the taps' offsets, then
+//! the taps as `depthwise_lanes` pairs row by row (`ky`, then `kx`), then column by
+//! column (`kx`, then `ky`): the inside taps of a pixel whose window crosses only the
+//! top or bottom are a slice of the first, of one crossing only a side a slice of the
+//! second.
 
 use super::params::DepthwiseConvParams;
 use crate::kernels::packed::CHANNEL_BLOCK;
+#[cfg(not(feature = "reference-kernels"))]
+use crate::kernels::simd::depthwise::Tap;
 use core::ops::Range;
 
-/// Most filter taps of the runs of output pixels (`rows.rs`): more take the block loops.
-pub const MAX_TAPS: usize = 64;
-const _: () = assert!(MAX_TAPS <= 256);
+/// Most taps of a window whose border pixels the runs compute with a list of offsets
+/// written on the stack (`rows::on_stack`); more take scalar loops. Tap indices of the
+/// lists of padded taps are bytes.
+pub const MAX_WRITTEN: usize = 64;
+const _: () = assert!(MAX_WRITTEN <= 256);
 
 /// Most border columns whose padded taps are listed (a 3x3 window has one on each side),
 /// and most padded taps of each.
@@ -36,14 +48,13 @@ const LISTED: usize = COLS + 2;
 const BORDER_WORDS: usize = 1 + PADDED / 4;
 const FULL: usize = LISTED + 1 + BORDERS * BORDER_WORDS;
 
-/// Whether the layer runs as runs of output pixels (`rows::takes`): at most
-/// [`MAX_TAPS`] taps, depth multiplier 1, or 2 or 4 with at least sixteen output
-/// channels (whole groups, each half reading whole input channels; the last group may
-/// overlap the one before).
+/// Whether the layer runs as runs of output pixels (`rows::takes`): depth multiplier 1,
+/// or 2 or 4 with at least sixteen output channels (whole groups, each half reading
+/// whole input channels; the last group may overlap the one before), any filter.
 #[inline(always)]
 pub fn by_runs(p: &DepthwiseConvParams) -> bool {
     let od = p.input_depth * p.depth_multiplier;
-    (1..=MAX_TAPS).contains(&(p.filter_h * p.filter_w))
+    p.filter_h * p.filter_w > 0
         && p.input_depth > 0
         && match p.depth_multiplier {
             1 => true,
@@ -57,7 +68,7 @@ pub fn by_runs(p: &DepthwiseConvParams) -> bool {
 #[inline(always)]
 pub fn depthwise_conv_s8_layer_words(p: &DepthwiseConvParams) -> usize {
     if by_runs(p) {
-        FULL + p.filter_h * p.filter_w
+        FULL + 5 * p.filter_h * p.filter_w
     } else {
         0
     }
@@ -79,11 +90,24 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
     out[COLS] = cols.start as i32;
     out[COLS + 1] = cols.end as i32;
     let taps = p.filter_h * fw;
-    for (i, o) in out[FULL..].iter_mut().enumerate() {
-        *o = ((i / fw) as isize * tap_y + (i % fw) as isize * tap_x) as i32;
+    let (fh, od) = (p.filter_h, p.input_depth * p.depth_multiplier);
+    let offset = |ky: usize, kx: usize| (ky as isize * tap_y + kx as isize * tap_x) as i32;
+    let (full, pairs) = out[FULL..].split_at_mut(taps);
+    let (by_rows, by_cols) = pairs.split_at_mut(2 * taps);
+    for (i, o) in full.iter_mut().enumerate() {
+        *o = offset(i / fw, i % fw);
+    }
+    // The weights' offsets: tap-major, the layer's output channels per tap.
+    let pair = |ky: usize, kx: usize| [offset(ky, kx), ((ky * fw + kx) * od) as i32];
+    for (i, o) in by_rows.chunks_exact_mut(2).enumerate() {
+        o.copy_from_slice(&pair(i / fw, i % fw));
+    }
+    for (i, o) in by_cols.chunks_exact_mut(2).enumerate() {
+        o.copy_from_slice(&pair(i % fh, i / fh));
     }
     let border_cols = (0..cols.start).chain(cols.end..p.output_w);
-    let mut listed = border_cols.clone().count() <= BORDERS;
+    // A border pixel's list is on the stack only up to `MAX_WRITTEN` taps.
+    let mut listed = border_cols.clone().count() <= BORDERS && taps <= MAX_WRITTEN;
     if listed {
         for (b, ox) in border_cols.enumerate() {
             let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
@@ -117,6 +141,8 @@ pub struct LayerTable<'a> {
     listed: bool,
     borders: [&'a [u8]; BORDERS],
     full: &'a [i32],
+    by_rows: &'a [Tap],
+    by_cols: &'a [Tap],
 }
 
 #[cfg(not(feature = "reference-kernels"))]
@@ -134,12 +160,20 @@ impl<'a> LayerTable<'a> {
             // alignment or validity requirement.
             unsafe { core::slice::from_raw_parts(w[1..].as_ptr() as *const u8, count) }
         };
+        let taps = p.filter_h * p.filter_w;
+        let (full, pairs) = words[FULL..].split_at(taps);
+        // SAFETY: `pairs` holds `4 * taps` words; a `Tap` is two words, of a word's
+        // alignment.
+        let pairs = unsafe { core::slice::from_raw_parts(pairs.as_ptr() as *const Tap, 2 * taps) };
+        let (by_rows, by_cols) = pairs.split_at(taps);
         Some(LayerTable {
             zero_points: words.as_ptr() as *const i8,
             cols: (words[COLS] as usize, words[COLS + 1] as usize),
             listed: words[LISTED] != 0,
             borders: [border(0), border(1)],
-            full: &words[FULL..],
+            full,
+            by_rows,
+            by_cols,
         })
     }
 
@@ -172,6 +206,20 @@ impl<'a> LayerTable<'a> {
     #[inline(always)]
     pub fn full(&self) -> &'a [i32] {
         self.full
+    }
+
+    /// The taps of rows `rows` of the window, every column, as `depthwise_lanes` reads
+    /// them.
+    #[inline(always)]
+    pub fn rows_taps(&self, rows: Range<usize>, fw: usize) -> &'a [Tap] {
+        &self.by_rows[rows.start * fw..rows.end * fw]
+    }
+
+    /// The taps of columns `cols` of the window, every row, as `depthwise_lanes` reads
+    /// them.
+    #[inline(always)]
+    pub fn cols_taps(&self, cols: Range<usize>, fh: usize) -> &'a [Tap] {
+        &self.by_cols[cols.start * fh..cols.end * fh]
     }
 }
 

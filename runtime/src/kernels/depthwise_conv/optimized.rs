@@ -11,8 +11,8 @@
 //!
 //! Depth multiplier 1 (any channel count), and 2 or 4 with at least sixteen output
 //! channels, run as runs of output pixels (`rows.rs`, the Helium routines of
-//! `kernels::simd::depthwise`); other multipliers and filters of more than
-//! `layer::MAX_TAPS` taps take the portable block loops below. One input channel with a
+//! `kernels::simd::depthwise`), any filter; other multipliers take the portable block
+//! loops below. One input channel with a
 //! depth multiplier of at least 2 (micro_speech) does not come here: the compiler lowers
 //! it to a convolution on weights it transposed.
 

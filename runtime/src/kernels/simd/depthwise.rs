@@ -14,7 +14,7 @@
 //! The portable versions here (the host, cores without Helium) define the arithmetic;
 //! on Helium the same contracts are inline assembly (`mve_depthwise.rs`).
 
-pub use super::run::{ChannelConsts, Run, Tap};
+pub use super::run::{ChannelConsts, Run, Tap, TapOffset, Written};
 use super::OutQuant;
 #[cfg(not(tinyml_mve))]
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -22,6 +22,17 @@ use crate::kernels::packed::Group16;
 
 #[cfg(tinyml_mve)]
 use super::mve_depthwise as mve;
+
+/// `offs` as the words the Helium routines load (on Helium, a 32-bit target, both kinds
+/// of entry are words).
+#[cfg(tinyml_mve)]
+#[inline(always)]
+fn words<O: TapOffset>(offs: &[O]) -> &[i32] {
+    const { assert!(core::mem::size_of::<O>() == 4 && core::mem::align_of::<O>() == 4) };
+    // SAFETY: `O` is `i32` or `isize`, of a word's size and alignment here (checked
+    // above); any bits are a valid `i32`.
+    unsafe { core::slice::from_raw_parts(offs.as_ptr() as *const i32, offs.len()) }
+}
 
 /// Channels `c0..c0 + n` (`n <= 4`, slots `j0..j0 + n` of `g`) of one pixel: four
 /// accumulators stay in registers over the taps, where a loop per channel reloaded each
@@ -32,8 +43,8 @@ use super::mve_depthwise as mve;
 #[cfg(not(tinyml_mve))]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn channels4(
-    offs: &[isize],
+unsafe fn channels4<O: TapOffset>(
+    offs: &[O],
     x: *const i8,
     w: *const i8,
     wstride: usize,
@@ -52,7 +63,7 @@ unsafe fn channels4(
     for (t, &o) in offs.iter().enumerate() {
         // The offset may lead to the zero-point buffer, outside the input's allocation:
         // the address is formed as an integer (both pointers are exposed).
-        let xp = (x as isize).wrapping_add(o) as usize as *const i8;
+        let xp = (x as isize).wrapping_add(o.bytes()) as usize as *const i8;
         let wp = w.wrapping_add(t * wstride + c0);
         for (k, a) in acc.iter_mut().enumerate().take(n) {
             // SAFETY: in bounds by the caller's contract.
@@ -79,8 +90,8 @@ unsafe fn channels4(
 /// `16 * groups.len()` writes; `offs`, `groups` not empty, `run.npix >= 1`.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn depthwise_wide(
-    offs: &[isize],
+pub unsafe fn depthwise_wide<O: TapOffset>(
+    offs: &[O],
     w: *const i8,
     wstride: usize,
     groups: &[Group16],
@@ -92,7 +103,7 @@ pub unsafe fn depthwise_wide(
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::wide(offs, w, wstride, groups, q, m, run) };
+        unsafe { mve::wide(words(offs), w, wstride, groups, q, m, run) };
     }
     #[cfg(not(tinyml_mve))]
     for p in 0..run.npix as isize {
@@ -125,8 +136,8 @@ pub unsafe fn depthwise_wide(
 /// `run.npix >= 1` (steps).
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn depthwise_narrow(
-    offs: &[isize],
+pub unsafe fn depthwise_narrow<O: TapOffset>(
+    offs: &[O],
     w: *const i8,
     wstride: usize,
     group: &Group16,
@@ -139,7 +150,7 @@ pub unsafe fn depthwise_narrow(
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::narrow(offs, w, wstride, group, q, channels, high, [x2, o2], run) };
+        unsafe { mve::narrow(words(offs), w, wstride, group, q, channels, high, [x2, o2], run) };
     }
     #[cfg(not(tinyml_mve))]
     for s in 0..run.npix as isize {

@@ -66,11 +66,11 @@ pub unsafe fn depthwise_one(taps: &[Tap], w: *const i8, k: &ChannelConsts, q: Ou
     for _ in 0..run.npix / 4 {
         let mut acc = [k[0]; 4];
         for &[xo, wo] in taps {
-            let xp = x.wrapping_add(xo);
+            let xp = x.wrapping_add(xo as isize);
             // SAFETY: the caller's contract, for the pass's four pixels.
             let (wv, xv) = unsafe {
                 let xv = |j: isize| *(xp.wrapping_add(j * xs) as usize as *const i8) as i32;
-                (*w.offset(wo) as i32, [xv(0), xv(1), xv(2), xv(3)])
+                (*w.offset(wo as isize) as i32, [xv(0), xv(1), xv(2), xv(3)])
             };
             for (a, v) in acc.iter_mut().zip(xv) {
                 *a = a.wrapping_add(v * wv);
@@ -87,7 +87,7 @@ pub unsafe fn depthwise_one(taps: &[Tap], w: *const i8, k: &ChannelConsts, q: Ou
         let mut acc = k[0];
         for &[xo, wo] in taps {
             // SAFETY: the caller's contract.
-            let (xv, wv) = unsafe { (*(x.wrapping_add(xo) as usize as *const i8), *w.offset(wo)) };
+            let (xv, wv) = unsafe { (*(x.wrapping_add(xo as isize) as usize as *const i8), *w.offset(wo as isize)) };
             acc = acc.wrapping_add(xv as i32 * wv as i32);
         }
         // SAFETY: the caller's contract.

@@ -229,7 +229,7 @@ macro_rules! wide_loop {
 /// As `super::depthwise::depthwise_wide`; `m` is 1, 2 or 4.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, m: usize, run: Run) {
+pub unsafe fn wide(offs: &[i32], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, m: usize, run: Run) {
     let n = 16 * groups.len() as isize;
     // The gather offsets `j / m` of the eight lanes, in pairs (multiplier 1 reads no
     // gather): constants, where dividing per call cost about 15 instructions, paid per
@@ -317,7 +317,7 @@ pub unsafe fn wide(offs: &[isize], w: *const i8, wstride: usize, groups: &[Group
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn pair(
-    offs: &[isize],
+    offs: &[i32],
     w: *const i8,
     wstride: usize,
     group: &Group16,
@@ -434,7 +434,7 @@ unsafe fn pair(
 /// # Safety
 /// As `super::depthwise::depthwise_narrow`, `9 <= channels < 16`.
 #[inline(never)]
-unsafe fn tail(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q: OutQuant, channels: usize, run: Run) {
+unsafe fn tail(offs: &[i32], w: *const i8, wstride: usize, group: &Group16, q: OutQuant, channels: usize, run: Run) {
     let mut ctx: [i32; 16] = [
         q.min,
         q.min,
@@ -530,7 +530,7 @@ unsafe fn tail(offs: &[isize], w: *const i8, wstride: usize, group: &Group16, q:
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn narrow(
-    offs: &[isize],
+    offs: &[i32],
     w: *const i8,
     wstride: usize,
     group: &Group16,

@@ -3,8 +3,41 @@
 //! take, apart so that neither file of a pair imports the other's.
 
 /// A filter tap of `depthwise::depthwise_lanes`: the input offset from a pixel's base and
-/// the weights' offset from the first channel's weights.
-pub type Tap = [isize; 2];
+/// the weights' offset from the first channel's weights. Words as the layer's table in
+/// flash holds them (`depthwise_conv::layer`), read there in place: on the 32-bit
+/// targets a word is a pointer's width.
+pub type Tap = [i32; 2];
+
+/// An entry of a list of tap offsets `depthwise_wide` and `depthwise_narrow` read: a
+/// word as the layer's table in flash holds them ([`Tap`]), or [`Written`].
+pub trait TapOffset: Copy {
+    /// The offset in bytes.
+    fn bytes(self) -> isize;
+}
+
+impl TapOffset for i32 {
+    #[inline(always)]
+    fn bytes(self) -> isize {
+        self as isize
+    }
+}
+
+impl TapOffset for isize {
+    #[inline(always)]
+    fn bytes(self) -> isize {
+        self
+    }
+}
+
+/// The entries of the lists the runs write (a border pixel's, its padded taps pointing
+/// at the layer's zero points): words on the 32-bit targets, the table's type, so that
+/// one instance of each routine serves both; on the host, whose zero points and input
+/// may be further apart than a word reaches, a pointer's width.
+#[cfg(target_pointer_width = "32")]
+pub type Written = i32;
+/// See the 32-bit definition.
+#[cfg(not(target_pointer_width = "32"))]
+pub type Written = isize;
 
 /// One channel's constants for `depthwise::depthwise_lanes`: folded bias, left shift,
 /// multiplier, right shift (as a `Group16` slot holds them; the bias may also hold the
