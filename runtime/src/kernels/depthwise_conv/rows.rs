@@ -176,20 +176,39 @@ pub fn depthwise_bands<R>(
         _ => None,
     };
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let listed = layer.listed();
+    let shared = Bands { layer, filter, table, part, q, od };
     let mut storage = [const { MaybeUninit::<Written>::uninit() }; 9];
     let offs = written(&mut storage, taps, |i| full[i] as Written);
-    run(&mut |b, input, output| {
-        // A band of the layer: its own heights and padding, the layer's width and channels.
-        let (rows_in, pixels) = (b.input_h * b.input_w * b.input_depth, b.output_h * b.output_w * od);
-        if let Some(part) = part.filter(|_| b.batches == 1 && input.len() >= rows_in && output.len() >= pixels) {
-            let l = Layer { p: b, input: &input[..rows_in], filter, table: layer, listed, q };
-            if takes_inner_rows(b, &l, part) {
-                return inner_rows_set(&l, &mut output[..pixels], 0, part, offs);
-            }
+    run(&mut |b, input, output| band(&shared, offs, b, input, output))
+}
+
+/// What every band of a layer of [`depthwise_bands`] shares.
+struct Bands<'a> {
+    layer: LayerTable<'a>,
+    filter: &'a [i8],
+    table: &'a [Group16],
+    /// The layer's one part, if its channels are one.
+    part: Option<Part<'a>>,
+    q: OutQuant,
+    od: usize,
+}
+
+/// One band of a layer of [`depthwise_bands`]: its own heights and padding, the layer's
+/// width and channels. Not generic and not inlined, so that every caller of
+/// `depthwise_bands` (the layers by rows, and each fused pair's generated loop, whose
+/// closures differ in type) shares one copy of the runs' code (about 15 KB on the M55),
+/// for a call per band.
+#[inline(never)]
+fn band(s: &Bands, offs: &mut [Written], b: &DepthwiseConvParams, input: &[i8], output: &mut [i8]) {
+    let (rows_in, pixels) = (b.input_h * b.input_w * b.input_depth, b.output_h * b.output_w * s.od);
+    if let Some(part) = s.part.filter(|_| b.batches == 1 && input.len() >= rows_in && output.len() >= pixels) {
+        let listed = s.layer.listed();
+        let l = Layer { p: b, input: &input[..rows_in], filter: s.filter, table: s.layer, listed, q: s.q };
+        if takes_inner_rows(b, &l, part) {
+            return inner_rows_set(&l, &mut output[..pixels], 0, part, offs);
         }
-        runs(b, layer, true, Some(&mut *offs), input, filter, table, output)
-    })
+    }
+    runs(b, s.layer, true, Some(offs), input, s.filter, s.table, output)
 }
 
 /// [`depthwise_runs`], with `offs` a list of the layer's offsets already written for
