@@ -104,8 +104,9 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     }
     /// For a layer with a [`Kernel::row_window`]: the runtime functions that give its
     /// parameters' window and one band's parameters (`RowWindow::of_conv`, `conv_band`),
-    /// for the generated loop of a fused chain, which calls [`Kernel::emit`]'s function on
-    /// each band. By default none.
+    /// for the generated loop of a fused chain, which prepares [`Kernel::emit`]'s
+    /// function once for all bands with the runtime's `<function>_bands` form and calls
+    /// it on each band. By default none.
     fn band_functions(&self) -> Option<(&'static str, &'static str)> {
         None
     }
