@@ -273,82 +273,57 @@ impl Conv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::testing::{column_geometries, Xorshift};
 
     /// The row form of every small one-column convolution computes the column form's
     /// bytes, through the optimized kernel with each form's table and preferred scratch
     /// and through the reference kernel (an empty table).
     #[test]
     fn a_column_as_a_row_computes_the_same_bytes() {
-        let mut seed = 0x2545_f491u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut rng = Xorshift::new();
+        let geometries = column_geometries(&[2, 9, 40], &[2, 3, 7, 10], &[(1, 1), (2, 1), (1, 2)]);
         let mut checked = 0;
-        for input_h in [2usize, 9, 40] {
-            for filter_h in [2, 3, 7, 10] {
-                for (stride, dilation) in [(1, 1), (2, 1), (1, 2)] {
-                    for (input_depth, output_depth) in [(1, 8), (3, 5), (4, 16), (8, 8), (20, 12)] {
-                        for same in [false, true] {
-                            let reach = (filter_h - 1) * dilation + 1;
-                            let output_h = if same {
-                                input_h.div_ceil(stride)
-                            } else if input_h >= reach {
-                                (input_h - reach) / stride + 1
-                            } else {
-                                continue;
-                            };
-                            let p = ConvParams {
-                                // Minus an int8 zero point: -127..=128.
-                                input_offset: (next() % 256) as i32 - 127,
-                                output_offset: (next() % 256) as i32 - 128,
-                                stride_w: 1,
-                                stride_h: stride,
-                                dilation_w: 1,
-                                dilation_h: dilation,
-                                pad_w: 0,
-                                pad_h: ((output_h - 1) * stride + reach).saturating_sub(input_h) / 2,
-                                activation_min: -128,
-                                activation_max: 127,
-                                batches: 1,
-                                input_h,
-                                input_w: 1,
-                                input_depth,
-                                filter_h,
-                                filter_w: 1,
-                                output_h,
-                                output_w: 1,
-                                output_depth,
-                            };
-                            let row = super::super::conv_common::one_row!(&p, ConvParams).expect("a column");
-                            let byte = |n: u32| (n % 256) as u8 as i8;
-                            let input: Vec<i8> = (0..input_h * input_depth).map(|_| byte(next())).collect();
-                            let filter: Vec<i8> =
-                                (0..filter_h * input_depth * output_depth).map(|_| byte(next())).collect();
-                            let bias: Vec<i32> = (0..output_depth).map(|_| (next() % 20_000) as i32 - 10_000).collect();
-                            let mult: Vec<i32> =
-                                (0..output_depth).map(|_| (1 << 30) + (next() % (1 << 30)) as i32).collect();
-                            let shifts: Vec<i32> = (0..output_depth).map(|_| -((next() % 8) as i32) - 4).collect();
-                            let run = |p: &ConvParams, packed: &[i32], scratch: usize| {
-                                let mut out = vec![0i8; output_h * output_depth];
-                                let mut scratch = vec![0u8; scratch];
-                                conv_s8(p, &input, &filter, &bias, &mult, &shifts, packed, &mut scratch, &mut out);
-                                out
-                            };
-                            let column =
-                                run(&p, &pack(&p, &filter, &bias, &mult, &shifts), conv_s8_scratch(&p).preferred);
-                            let what = format!("{p:?}");
-                            let table = pack(&row, &filter, &bias, &mult, &shifts);
-                            for scratch in [conv_s8_scratch(&row).min, conv_s8_scratch(&row).preferred] {
-                                assert_eq!(run(&row, &table, scratch), column, "{scratch} B of scratch, {what}");
-                            }
-                            assert_eq!(run(&p, &[], 0), column, "reference, {what}");
-                            checked += 1;
-                        }
-                    }
+        for (input_h, filter_h, stride, dilation, output_h, pad_h) in geometries {
+            for (input_depth, output_depth) in [(1, 8), (3, 5), (4, 16), (8, 8), (20, 12)] {
+                let p = ConvParams {
+                    input_offset: rng.input_offset(),
+                    output_offset: (rng.next() % 256) as i32 - 128,
+                    stride_w: 1,
+                    stride_h: stride,
+                    dilation_w: 1,
+                    dilation_h: dilation,
+                    pad_w: 0,
+                    pad_h,
+                    activation_min: -128,
+                    activation_max: 127,
+                    batches: 1,
+                    input_h,
+                    input_w: 1,
+                    input_depth,
+                    filter_h,
+                    filter_w: 1,
+                    output_h,
+                    output_w: 1,
+                    output_depth,
+                };
+                let row = super::super::conv_common::one_row!(&p, ConvParams).expect("a column");
+                let (input, filter) =
+                    (rng.bytes(input_h * input_depth), rng.bytes(filter_h * input_depth * output_depth));
+                let (bias, mult, shifts) = rng.requantization(output_depth);
+                let run = |p: &ConvParams, packed: &[i32], scratch: usize| {
+                    let mut out = vec![0i8; output_h * output_depth];
+                    let mut scratch = vec![0u8; scratch];
+                    conv_s8(p, &input, &filter, &bias, &mult, &shifts, packed, &mut scratch, &mut out);
+                    out
+                };
+                let column = run(&p, &pack(&p, &filter, &bias, &mult, &shifts), conv_s8_scratch(&p).preferred);
+                let what = format!("{p:?}");
+                let table = pack(&row, &filter, &bias, &mult, &shifts);
+                for scratch in [conv_s8_scratch(&row).min, conv_s8_scratch(&row).preferred] {
+                    assert_eq!(run(&row, &table, scratch), column, "{scratch} B of scratch, {what}");
                 }
+                assert_eq!(run(&p, &[], 0), column, "reference, {what}");
+                checked += 1;
             }
         }
         assert!(checked > 250, "{checked} geometries");

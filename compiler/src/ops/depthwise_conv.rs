@@ -324,77 +324,53 @@ impl DepthwiseConv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::testing::{column_geometries, Xorshift};
 
     /// The row form of every small one-column layer computes the column form's bytes,
     /// through the optimized kernel with each form's table and through the reference
     /// kernel (an empty table).
     #[test]
     fn a_column_as_a_row_computes_the_same_bytes() {
-        let mut seed = 0x2545_f491u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut rng = Xorshift::new();
+        let geometries = column_geometries(&[2, 5, 16, 33], &[1, 3, 7], &[(1, 1), (2, 1), (1, 2), (3, 2)]);
         let mut checked = 0;
-        for input_h in [2usize, 5, 16, 33] {
-            for filter_h in [1, 3, 7] {
-                for (stride, dilation) in [(1, 1), (2, 1), (1, 2), (3, 2)] {
-                    for (channels, multiplier) in [(1, 1), (3, 1), (8, 1), (18, 1), (16, 2), (5, 3)] {
-                        for same in [false, true] {
-                            let reach = (filter_h - 1) * dilation + 1;
-                            let output_h = if same {
-                                input_h.div_ceil(stride)
-                            } else if input_h >= reach {
-                                (input_h - reach) / stride + 1
-                            } else {
-                                continue;
-                            };
-                            let pad_h = ((output_h - 1) * stride + reach).saturating_sub(input_h) / 2;
-                            let od = channels * multiplier;
-                            let p = DepthwiseConvParams {
-                                // Minus an int8 zero point: -127..=128.
-                                input_offset: (next() % 256) as i32 - 127,
-                                output_offset: (next() % 256) as i32 - 128,
-                                stride_w: 1,
-                                stride_h: stride,
-                                dilation_w: 1,
-                                dilation_h: dilation,
-                                pad_w: 0,
-                                pad_h,
-                                depth_multiplier: multiplier,
-                                activation_min: -128,
-                                activation_max: 127,
-                                batches: 1,
-                                input_h,
-                                input_w: 1,
-                                input_depth: channels,
-                                filter_h,
-                                filter_w: 1,
-                                output_h,
-                                output_w: 1,
-                            };
-                            let row = as_row(&p).expect("a column");
-                            let byte = |n: u32| (n % 256) as u8 as i8;
-                            let input: Vec<i8> = (0..input_h * channels).map(|_| byte(next())).collect();
-                            let filter: Vec<i8> = (0..filter_h * od).map(|_| byte(next())).collect();
-                            let bias: Vec<i32> = (0..od).map(|_| (next() % 20_000) as i32 - 10_000).collect();
-                            let mult: Vec<i32> = (0..od).map(|_| (1 << 30) + (next() % (1 << 30)) as i32).collect();
-                            let shifts: Vec<i32> = (0..od).map(|_| -((next() % 8) as i32) - 4).collect();
-                            let run = |p: &DepthwiseConvParams, packed: &[i32]| {
-                                let mut out = vec![0i8; output_h * od];
-                                depthwise_conv_s8(p, &input, &filter, &bias, &mult, &shifts, packed, &mut out);
-                                out
-                            };
-                            let column = run(&p, &pack(&p, &filter, &bias, &mult, &shifts));
-                            let what = format!("{p:?}");
-                            assert_eq!(run(&row, &pack(&row, &filter, &bias, &mult, &shifts)), column, "{what}");
-                            assert_eq!(run(&p, &[]), column, "reference, {what}");
-                            checked += 1;
-                        }
-                    }
-                }
+        for (input_h, filter_h, stride, dilation, output_h, pad_h) in geometries {
+            for (channels, multiplier) in [(1, 1), (3, 1), (8, 1), (18, 1), (16, 2), (5, 3)] {
+                let od = channels * multiplier;
+                let p = DepthwiseConvParams {
+                    input_offset: rng.input_offset(),
+                    output_offset: (rng.next() % 256) as i32 - 128,
+                    stride_w: 1,
+                    stride_h: stride,
+                    dilation_w: 1,
+                    dilation_h: dilation,
+                    pad_w: 0,
+                    pad_h,
+                    depth_multiplier: multiplier,
+                    activation_min: -128,
+                    activation_max: 127,
+                    batches: 1,
+                    input_h,
+                    input_w: 1,
+                    input_depth: channels,
+                    filter_h,
+                    filter_w: 1,
+                    output_h,
+                    output_w: 1,
+                };
+                let row = as_row(&p).expect("a column");
+                let (input, filter) = (rng.bytes(input_h * channels), rng.bytes(filter_h * od));
+                let (bias, mult, shifts) = rng.requantization(od);
+                let run = |p: &DepthwiseConvParams, packed: &[i32]| {
+                    let mut out = vec![0i8; output_h * od];
+                    depthwise_conv_s8(p, &input, &filter, &bias, &mult, &shifts, packed, &mut out);
+                    out
+                };
+                let column = run(&p, &pack(&p, &filter, &bias, &mult, &shifts));
+                let what = format!("{p:?}");
+                assert_eq!(run(&row, &pack(&row, &filter, &bias, &mult, &shifts)), column, "{what}");
+                assert_eq!(run(&p, &[]), column, "reference, {what}");
+                checked += 1;
             }
         }
         assert!(checked > 400, "{checked} geometries");
