@@ -531,18 +531,7 @@ proptest! {
             input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
             output_h: oh, output_w: ow,
         };
-        let od = in_c * mult_;
-        let mut rng = Rng(seed | 1);
-        let input = rng.bytes(batches * ih * iw * in_c);
-        let filter = rng.bytes(fh * fw * od);
-        let bias = rng.i32s(od, 1 << 16);
-        let (mult, shift) = rng.requant(od);
-        let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
-        let n = batches * oh * ow * od;
-        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
-        depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
-        prop_assert_eq!(&a, &b);
+        optimized_depthwise_is_reference(&p, seed)?;
     }
 
     #[test]
@@ -688,6 +677,26 @@ fn conv_packed(p: &ConvParams, filter: &[i8], bias: &[i32], mult: &[i32], shift:
     packed.resize(groups + conv::conv_s8_narrow_words(p), 0);
     conv::conv_s8_pack_narrow(p, filter, &mut packed[groups..]);
     packed
+}
+
+/// The optimized depthwise kernel, with the table the compiler emits, takes `p` and
+/// computes the reference kernel's bytes on data drawn from `seed`.
+fn optimized_depthwise_is_reference(p: &DepthwiseConvParams, seed: u64) -> Result<(), TestCaseError> {
+    let od = p.input_depth * p.depth_multiplier;
+    let mut rng = Rng(seed | 1);
+    let input = rng.bytes(p.batches * p.input_h * p.input_w * p.input_depth);
+    let filter = rng.bytes(p.filter_h * p.filter_w * od);
+    let bias = rng.i32s(od, 1 << 16);
+    let (mult, shift) = rng.requant(od);
+    let packed = depthwise_packed(p, &filter, &bias, &mult, &shift);
+    let n = p.batches * p.output_h * p.output_w * od;
+    let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+    depthwise_conv_s8_reference(p, &input, &filter, &bias, &mult, &shift, &mut a);
+    prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(
+        p, &input, &filter, &bias, &mult, &shift, &packed, &mut b
+    ));
+    prop_assert_eq!(&a, &b);
+    Ok(())
 }
 
 /// The table the compiler emits for a depthwise convolution, as words.
@@ -845,17 +854,6 @@ proptest! {
             input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
             output_h: oh, output_w: ow,
         };
-        let od = in_c * mult_;
-        let mut rng = Rng(seed | 1);
-        let input = rng.bytes(batches * ih * iw * in_c);
-        let filter = rng.bytes(fh * fw * od);
-        let bias = rng.i32s(od, 1 << 16);
-        let (mult, shift) = rng.requant(od);
-        let packed = depthwise_packed(&p, &filter, &bias, &mult, &shift);
-        let n = batches * oh * ow * od;
-        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
-        depthwise_conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
-        prop_assert!(depthwise_conv::optimized::depthwise_conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut b));
-        prop_assert_eq!(&a, &b);
+        optimized_depthwise_is_reference(&p, seed)?;
     }
 }
