@@ -52,14 +52,8 @@ impl Program {
     /// the tables of its kernel's whole-layer call (`Kernel::emit_whole`), one by rows,
     /// in place or in a fused pair those of its other calls.
     pub fn step_const_bytes(&self, i: usize) -> usize {
-        let p = &self.plan;
-        let fused = |k: usize| p.fused.get(k).copied().unwrap_or(false);
-        let whole = p.in_place.get(i).is_none_or(Option::is_none)
-            && p.rows.get(i).is_none_or(Option::is_none)
-            && !fused(i)
-            && !(i > 0 && fused(i - 1));
         let kernel = &self.steps[i].kernel;
-        if whole {
+        if self.plan.runs_whole(i) {
             kernel.whole_const_bytes()
         } else {
             kernel.const_bytes()

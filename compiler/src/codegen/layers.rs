@@ -39,8 +39,7 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
                 step.kernel.macs()
             );
             // A fused pair keeps both plain calls: the back end runs each on bands.
-            let in_pair = p.plan.fused.get(index).copied().unwrap_or(false)
-                || (index > 0 && p.plan.fused.get(index - 1).copied().unwrap_or(false));
+            let in_pair = p.plan.in_fused_pair(index);
             let call =
                 (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
                     _ if in_pair => step.kernel.emit(e),

@@ -123,6 +123,22 @@ pub struct MemoryPlan {
     pub regions: Vec<(String, usize)>,
 }
 
+impl MemoryPlan {
+    /// Whether step `i` is either layer of a fused pair.
+    pub fn in_fused_pair(&self, i: usize) -> bool {
+        let fused = |k: usize| self.fused.get(k).copied().unwrap_or(false);
+        fused(i) || (i > 0 && fused(i - 1))
+    }
+
+    /// Whether step `i` runs whole: not in place, not by rows, not in a fused pair. Such
+    /// a step takes its kernel's whole-layer call (`Kernel::emit_whole`).
+    pub fn runs_whole(&self, i: usize) -> bool {
+        !matches!(self.in_place.get(i), Some(Some(_)))
+            && !matches!(self.rows.get(i), Some(Some(_)))
+            && !self.in_fused_pair(i)
+    }
+}
+
 /// Per step, the arena input its output may write over: one its kernel offers
 /// ([`crate::kernel::Kernel::in_place_inputs`]) of the output's type and size, whose
 /// buffer (with its reinterpretations) no later step reads, which is no model output or
