@@ -239,14 +239,22 @@ const GROUPS_MIN_PIXELS: usize = 12;
 /// The one block of [`ConvPixel`] of a pointwise layer of at most [`CHANNEL_BLOCK`]
 /// channels.
 fn pointwise_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<ConvPixel<'a>> {
+    let (rows, block, q) = one_block(p, filter, packed)?;
+    ConvPixel::new(&mut [], rows, block, p.output_depth, q, Window::pointwise(p.input_depth))
+}
+
+/// What a layer's one block of [`ConvPixel`] reads, if its output channels are one block
+/// ([`CHANNEL_BLOCK`]) and it has one batch: the filter rows, their groups of constants
+/// in the table, and the output quantization.
+fn one_block<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<(&'a [i8], &'a [Group4], OutQuant)> {
     let od = p.output_depth;
     let (table, _) = tables(p, packed)?;
     if p.batches != 1 || od > CHANNEL_BLOCK {
         return None;
     }
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let (rows, block) = (filter.get(..od * p.input_depth)?, group4_block(table, 0, od));
-    ConvPixel::new(&mut [], rows, block, od, q, Window::pointwise(p.input_depth))
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    Some((filter.get(..od * k)?, group4_block(table, 0, od), q))
 }
 
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
@@ -259,15 +267,11 @@ fn band_pixel<'a>(
     scratch: &'a mut [u8],
     stack: &'a mut [i8],
 ) -> Option<ConvPixel<'a>> {
-    let od = p.output_depth;
-    let (table, _) = tables(p, packed)?;
-    let narrow = cfg!(tinyml_mve) && super::narrow::is_narrow(p);
-    if p.batches != 1 || od > CHANNEL_BLOCK || narrow || is_pointwise(p) {
+    if (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) || is_pointwise(p) {
         return None;
     }
-    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let k = p.filter_h * p.filter_w * p.input_depth;
-    let (rows, block) = (filter.get(..od * k)?, group4_block(table, 0, od));
+    let (rows, block, q) = one_block(p, filter, packed)?;
+    let (od, k) = (p.output_depth, p.filter_h * p.filter_w * p.input_depth);
     // A band pads a copy of its input rows when the scratch holds it: at least the
     // window's height of padded rows.
     let reach_h = (p.filter_h - 1) * p.dilation_h + 1;
