@@ -33,8 +33,15 @@ const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
 /// `narrow` holds the layer's offsets and weights. `table` is the layer's packed table
 /// (`conv_s8_pack`), `narrow` the words after it (`conv_s8_pack_narrow`).
 #[inline(never)]
-pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
-    match Narrow::new(p, narrow) {
+pub fn conv_narrow(
+    p: &ConvParams,
+    input: &[i8],
+    table: &[Group4],
+    narrow: &[i32],
+    scratch: &mut [u8],
+    output: &mut [i8],
+) -> bool {
+    match Narrow::new(p, narrow, scratch) {
         Some(mut narrow) => {
             narrow.run(p, input, table, output);
             true
@@ -50,7 +57,7 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32
 pub struct Narrow<'a> {
     offsets: &'a [u8],
     weights: &'a [i8],
-    band: [i8; BAND],
+    band: &'a mut [i8],
     chunks: usize,
     row_bytes: usize,
     per_band: usize,
@@ -61,11 +68,11 @@ impl<'a> Narrow<'a> {
     /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
     /// rows, output rows and padding above) runs with the same.
     #[inline(always)]
-    pub fn new(p: &ConvParams, narrow: &'a [i32]) -> Option<Self> {
-        let words = conv_s8_narrow_words(p);
-        if words == 0 || narrow.len() != words {
+    pub fn new(p: &ConvParams, narrow: &'a [i32], scratch: &'a mut [u8]) -> Option<Self> {
+        if !Self::fits(p, narrow, scratch.len()) {
             return None;
         }
+        let words = conv_s8_narrow_words(p);
         let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
         let (row_bytes, per_band) = narrow_band_geometry(p);
         // SAFETY: the words' bytes in memory order, as `conv_s8_pack_narrow` wrote them;
@@ -74,7 +81,16 @@ impl<'a> Narrow<'a> {
         let (offsets, weights) = bytes.split_at(16 * chunks);
         // SAFETY: as above.
         let weights = unsafe { core::slice::from_raw_parts(weights.as_ptr() as *const i8, weights.len()) };
-        Some(Narrow { offsets, weights, band: [0; BAND], chunks, row_bytes, per_band })
+        // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
+        let band = unsafe { core::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut i8, BAND) };
+        Some(Narrow { offsets, weights, band, chunks, row_bytes, per_band })
+    }
+
+    /// Whether [`Narrow::new`] takes the layer `p` with `scratch` bytes of scratch: a
+    /// narrow layer whose words are `narrow`, and room for the band.
+    pub fn fits(p: &ConvParams, narrow: &[i32], scratch: usize) -> bool {
+        let words = conv_s8_narrow_words(p);
+        words != 0 && narrow.len() == words && scratch >= BAND
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
@@ -83,7 +99,7 @@ impl<'a> Narrow<'a> {
         let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
         let k = p.filter_h * p.filter_w * id;
         let (chunks, row_bytes, per_band) = (self.chunks, self.row_bytes, self.per_band);
-        let (offsets, weights, band) = (self.offsets, self.weights, &mut self.band);
+        let (offsets, weights, band) = (self.offsets, self.weights, &mut *self.band);
         let zero_point = (-p.input_offset) as i8;
         let group_bytes = 64 * chunks;
         for b in 0..p.batches {

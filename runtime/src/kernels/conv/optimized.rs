@@ -17,6 +17,8 @@
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
+#[cfg(tinyml_mve)]
+use super::in_place::InPlace;
 use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
@@ -44,7 +46,7 @@ pub fn conv_s8(
     let Some((table, narrow)) = tables(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
+    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, scratch, output) {
         return true;
     }
     // Helium has no use for the biases (`Border` only runs without it): its calls are
@@ -64,7 +66,7 @@ pub fn conv_s8(
         #[cfg(not(tinyml_mve))]
         conv_stack_column(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
-        conv_stack_column(p, input, filter, table, output);
+        conv_in_place(p, input, filter, table, output);
     } else {
         return false;
     }
@@ -157,19 +159,26 @@ pub fn conv_s8_bands<R>(
 ) -> R {
     #[cfg(tinyml_mve)]
     if let Some((table, narrow)) = tables(p, packed) {
-        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
-            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+        if super::narrow::Narrow::fits(p, narrow, scratch.len()) {
+            if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow, scratch) {
+                return run(&mut |b, input, output| narrow.run(b, input, table, output));
+            }
+            unreachable!("the narrow layer fits");
         }
     }
     let k = p.filter_h * p.filter_w * p.input_depth;
     if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
+        #[cfg(not(tinyml_mve))]
         return stack_column_bands(p, filter, packed, scratch, run, whole);
+        #[cfg(tinyml_mve)]
+        return in_place_bands(p, filter, packed, scratch, run, whole);
     }
     pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
 }
 
 /// [`conv_s8_bands`] with the column of [`band_pixel`] on the stack (the scratch has no
 /// room for it). Not inlined, so that the other paths' frames do not hold it.
+#[cfg(not(tinyml_mve))]
 #[inline(never)]
 fn stack_column_bands<R>(
     p: &ConvParams,
@@ -290,21 +299,53 @@ fn band_pixel<'a>(
 
 /// [`conv_general`] with the column on the stack and no padded copy (the arena had no
 /// scratch for them). Not inlined, so the column takes stack only on this path.
+#[cfg(not(tinyml_mve))]
 #[inline(never)]
-fn conv_stack_column(
-    p: &ConvParams,
-    input: &[i8],
-    filter: &[i8],
-    #[cfg(not(tinyml_mve))] bias: &[i32],
-    table: &[Group4],
-    output: &mut [i8],
-) {
+fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], table: &[Group4], output: &mut [i8]) {
     let k = p.filter_h * p.filter_w * p.input_depth;
     let mut column = [0i8; STACK_COLUMN];
-    #[cfg(not(tinyml_mve))]
     conv_general(p, input, filter, bias, table, &mut column[..k], &mut [], output);
-    #[cfg(tinyml_mve)]
-    conv_general(p, input, filter, table, &mut column[..k], &mut [], output);
+}
+
+/// Helium: a layer whose arena has no scratch for the column (`k <=`
+/// [`STACK_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
+/// block of channels.
+#[cfg(tinyml_mve)]
+#[inline(never)]
+fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
+    let (ih, iw, id, od) = (p.input_h, p.input_w, p.input_depth, p.output_depth);
+    let k = p.filter_h * p.filter_w * id;
+    let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let pixels = p.output_h * p.output_w;
+    for c0 in (0..od).step_by(CHANNEL_BLOCK) {
+        let n = CHANNEL_BLOCK.min(od - c0);
+        let rows = &filter[c0 * k..(c0 + n) * k];
+        let Some(mut px) = InPlace::new(p, rows, group4_block(table, c0, n), n, q) else {
+            continue;
+        };
+        for b in 0..p.batches {
+            let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
+            px.run(p, image, &mut output[b * pixels * od + c0..]);
+        }
+    }
+}
+
+/// [`conv_s8_bands`] on Helium for a layer whose arena has no scratch for the column:
+/// one [`InPlace`] block for all bands when the layer is one block of one batch, else
+/// `whole` per band.
+#[cfg(tinyml_mve)]
+fn in_place_bands<R>(
+    p: &ConvParams,
+    filter: &[i8],
+    packed: &[i32],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+    mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
+) -> R {
+    if let Some(mut px) = one_block(p, filter, packed).and_then(|(rows, block, q)| InPlace::new(p, rows, block, p.output_depth, q)) {
+        return run(&mut |b, input, output| px.run(b, input, output));
+    }
+    run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
 /// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a

@@ -1,0 +1,299 @@
+//! Helium: a convolution whose arena has no scratch for the im2col column (`k <= 128`,
+//! the planner's minimum of 0, `params::STACK_COLUMN`) reads each window in place from
+//! the input, so it needs no column on the stack either.
+//!
+//! Windows whose column cuts into chunks of 16 bytes at the same offsets (below 256) from
+//! a base moving by a fixed step (a window of one row; rows of 1, 2, 4, 8 or 16 bytes,
+//! several per chunk: micro_speech's 10x8 window over one channel is two rows per
+//! chunk) run one output row at a time in `simd::conv_in_place`: one byte-gather and four
+//! `vmladava.s8` per chunk and group of four channels. At the image's borders the lanes
+//! outside it are masked out of the gather (nothing outside the input is read) and count
+//! as the input zero point: the model compiler folded `input_offset * sum w` into the
+//! biases. Other windows (rows of other lengths, dilated rows) run pixel by pixel, one
+//! run of at most 16 bytes at a time (`simd::dot4_run`), with the same masks.
+
+use super::params::ConvParams;
+use crate::fixedpoint::multiply_by_quantized_multiplier;
+use crate::kernels::packed::Group4;
+use crate::kernels::simd::{conv_in_place, dot4_run, OutQuant, IN_PLACE_CHUNKS, IN_PLACE_CTX};
+use core::ops::Range;
+
+/// A window: `rows` rows `row_stride` bytes apart, each `taps` runs of `len` bytes
+/// `tap_stride` apart (one run when the row is contiguous), of pixels of `depth` bytes.
+#[derive(Clone, Copy)]
+struct Window {
+    rows: usize,
+    row_stride: usize,
+    taps: usize,
+    tap_stride: usize,
+    len: usize,
+    depth: usize,
+}
+
+/// A block of `n` output channels of a layer read in place: its filter rows, constants
+/// and, for windows of uniform chunks, the Helium routine's contexts (the last four
+/// channels of a block of more than four, not a multiple of four, as a context of their
+/// own).
+pub struct InPlace<'a> {
+    w: &'a [i8],
+    groups: &'a [Group4],
+    n: usize,
+    k: usize,
+    q: OutQuant,
+    window: Window,
+    zero_point: i8,
+    /// Filter rows per chunk of the uniform routine (0: a window of one row), or `None`.
+    per_chunk: Option<usize>,
+    ctx: [i32; IN_PLACE_CTX],
+    tail: Option<[i32; IN_PLACE_CTX]>,
+    /// The clip the masks of `ctx` and `tail` describe.
+    clip: (Range<usize>, Range<usize>),
+}
+
+impl<'a> InPlace<'a> {
+    /// The block of `n > 0` channels whose filter rows `w` (`n` rows of the window's `k <=
+    /// 128` bytes) and constants `groups` (`n.div_ceil(4)`) are given; `None` outside
+    /// those bounds.
+    pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant) -> Option<Self> {
+        let id = p.input_depth;
+        let k = p.filter_h * p.filter_w * id;
+        if n == 0 || k == 0 || k > 16 * IN_PLACE_CHUNKS || w.len() < n * k || groups.len() < n.div_ceil(4) {
+            return None;
+        }
+        let row_stride = p.dilation_h * p.input_w * id;
+        let window = if p.dilation_w == 1 || p.filter_w == 1 {
+            Window { rows: p.filter_h, row_stride, taps: 1, tap_stride: 0, len: p.filter_w * id, depth: id }
+        } else {
+            Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
+        };
+        let len = window.len;
+        let per_chunk = if window.taps > 1 {
+            None
+        } else if window.rows == 1 {
+            Some(0)
+        } else if 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
+            Some(16 / len)
+        } else {
+            None
+        };
+        let zero_point = (-p.input_offset) as i8;
+        let mut px = InPlace {
+            w,
+            groups,
+            n,
+            k,
+            q,
+            window,
+            zero_point,
+            per_chunk,
+            ctx: [0; IN_PLACE_CTX],
+            tail: None,
+            clip: (0..0, 0..0),
+        };
+        if let Some(g) = per_chunk {
+            let (od, step) = (p.output_depth as i32, (p.stride_w * id) as i32);
+            px.ctx = px.context(groups, w, n, g, od, step);
+            if n > 4 && !n.is_multiple_of(4) {
+                px.tail = Some(px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, g, od, step));
+            }
+        }
+        Some(px)
+    }
+
+    /// The routine's context of a block of `n` channels (one group when `n <= 4`), its
+    /// output `od` bytes per pixel, its window `step` bytes per pixel.
+    fn context(&self, groups: &[Group4], w: &[i8], n: usize, g: usize, od: i32, step: i32) -> [i32; IN_PLACE_CTX] {
+        let (k, rs, len) = (self.k, self.window.row_stride, self.window.len);
+        let full = &groups[..(n / 4).max(1)];
+        // SAFETY: one past the end of the full groups.
+        let end = unsafe { full.as_ptr().add(full.len()) };
+        let row_step = |r: usize| if r < n { k as i32 } else { 0 };
+        let mut ctx = [0; IN_PLACE_CTX];
+        ctx[..16].copy_from_slice(&[
+            self.q.min,
+            self.q.max,
+            end as i32,
+            k as i32,
+            if g == 0 { 16 } else { (g * rs) as i32 },
+            k as i32 - 16 * k.div_ceil(16) as i32,
+            n.min(4) as i32,
+            full.as_ptr() as i32,
+            w.as_ptr() as i32,
+            self.zero_point as i32,
+            0,
+            step,
+            self.q.offset,
+            row_step(1),
+            row_step(2),
+            row_step(3),
+        ]);
+        let mut offsets = [0u8; 16];
+        for (j, o) in offsets.iter_mut().enumerate() {
+            *o = if g == 0 { j } else { j / len * rs + j % len } as u8;
+        }
+        for (i, word) in ctx[24..28].iter_mut().enumerate() {
+            *word = i32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]);
+        }
+        ctx[28] = od - 4 * full.len() as i32;
+        ctx
+    }
+
+    /// The lanes of chunk `c` of a window clipped to filter rows `rows` and columns `cols`
+    /// (`P0`, a bit per byte).
+    fn chunk_mask(&self, g: usize, c: usize, rows: &Range<usize>, lo: usize, hi: usize) -> u32 {
+        let c16 = 16 * c as isize;
+        if g == 0 {
+            return if rows.is_empty() { 0 } else { bits(lo as isize - c16, hi as isize - c16) };
+        }
+        let len = self.window.len;
+        let row_bits = bits(lo as isize, hi as isize);
+        let rep = (0..g).fold(0, |m, i| m | row_bits << (i * len));
+        let first = (c * g) as isize;
+        let inside = bits((rows.start as isize - first) * len as isize, (rows.end as isize - first) * len as isize);
+        rep & inside & 0xffff
+    }
+
+    /// Sets the masks of the contexts for the clip `rows`, `cols` (filter rows and
+    /// columns inside the image).
+    fn clip(&mut self, g: usize, rows: Range<usize>, cols: Range<usize>) {
+        if (&rows, &cols) == (&self.clip.0, &self.clip.1) {
+            return;
+        }
+        let d = self.window.depth;
+        let (lo, hi) = if cols.is_empty() { (0, 0) } else { (cols.start * d, cols.end * d) };
+        for c in 0..self.k.div_ceil(16) {
+            let m = self.chunk_mask(g, c, &rows, lo, hi) as i32;
+            self.ctx[16 + c] = m;
+            if let Some(t) = &mut self.tail {
+                t[16 + c] = m;
+            }
+        }
+        self.clip = (rows, cols);
+    }
+
+    /// The output pixels of one batch of `p` (the layer's, or a band of its rows): `image`
+    /// the batch's input, `out` its first output pixel at the block's first channel, `od`
+    /// bytes per pixel.
+    pub fn run(&mut self, p: &ConvParams, image: &[i8], out: &mut [i8]) {
+        let (ih, iw, id, od) = (p.input_h, p.input_w, p.input_depth, p.output_depth);
+        let (ow, n) = (p.output_w, self.n);
+        let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+        // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
+        let x_lo = p.pad_w.div_ceil(p.stride_w).min(ow);
+        let x_hi = if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
+        assert!(p.output_h == 0 || out.len() >= (p.output_h * ow - 1) * od + n);
+        let all_rows = 0..p.filter_h;
+        let all_cols = 0..p.filter_w;
+        for oy in 0..p.output_h {
+            let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+            let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
+            let o_row = oy * ow;
+            let base = |x0: isize| image.as_ptr().wrapping_offset((y0 * iw as isize + x0) * id as isize);
+            let Some(g) = self.per_chunk else {
+                for ox in 0..ow {
+                    let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
+                    let cols = inside(x0, p.dilation_w, p.filter_w, iw as isize);
+                    // SAFETY: the lanes read are the window's inside the image; the
+                    // pixel's outputs are in `out` (checked above).
+                    unsafe { self.pixel(base(x0), rows.clone(), cols, out.as_mut_ptr().add((o_row + ox) * od)) };
+                }
+                continue;
+            };
+            let mut ox = 0;
+            while ox < ow {
+                let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
+                let (cols, count) = if (x_lo..x_hi).contains(&ox) {
+                    (all_cols.clone(), x_hi - ox)
+                } else {
+                    (inside(x0, p.dilation_w, p.filter_w, iw as isize), 1)
+                };
+                let masked = rows != all_rows || cols != all_cols;
+                if masked {
+                    self.clip(g, rows.clone(), cols);
+                }
+                // SAFETY: the lanes read are the windows' inside the image (every lane
+                // unmasked); the outputs of the `count` pixels are in `out`.
+                unsafe {
+                    let dst = out.as_mut_ptr().add((o_row + ox) * od);
+                    let src = base(x0);
+                    if masked {
+                        conv_in_place::<true>(&self.ctx, src, dst, count);
+                    } else {
+                        conv_in_place::<false>(&self.ctx, src, dst, count);
+                    }
+                    if let Some(t) = &self.tail {
+                        if masked {
+                            conv_in_place::<true>(t, src, dst.add(n - 4), count);
+                        } else {
+                            conv_in_place::<false>(t, src, dst.add(n - 4), count);
+                        }
+                    }
+                }
+                ox += count;
+            }
+        }
+    }
+
+    /// One pixel of a window without uniform chunks, run by run: its window at `base`
+    /// (first row and column, padding included), filter rows `rows` and columns `cols`
+    /// inside the image, outputs at `out`.
+    ///
+    /// # Safety
+    /// The bytes of the window's rows and columns inside the image readable from `base`;
+    /// `out` valid for `n` writes.
+    unsafe fn pixel(&self, base: *const i8, rows: Range<usize>, cols: Range<usize>, out: *mut i8) {
+        let (k, n, wd) = (self.k, self.n, self.window);
+        let (lo, hi) = if wd.taps == 1 && !cols.is_empty() { (cols.start * wd.depth, cols.end * wd.depth) } else { (0, 0) };
+        let groups = n.div_ceil(4);
+        for gi in 0..groups {
+            let c0 = if 4 * gi + 4 <= n { 4 * gi } else { n.saturating_sub(4) };
+            let t = &self.groups[gi];
+            let mut acc = t.bias;
+            let row = |j: usize| self.w[(c0 + j).min(n - 1) * k..].as_ptr();
+            let w = [row(0), row(1), row(2), row(3)];
+            for r in 0..wd.rows {
+                let row_in = rows.contains(&r);
+                for tap in 0..wd.taps {
+                    let run = (r * wd.taps + tap) * wd.len;
+                    let x = base.wrapping_add(r * wd.row_stride + tap * wd.tap_stride);
+                    for piece in (0..wd.len).step_by(16) {
+                        let len = (wd.len - piece).min(16);
+                        let mask = match (row_in, wd.taps) {
+                            (false, _) => 0,
+                            (true, 1) => bits(lo as isize - piece as isize, hi as isize - piece as isize),
+                            (true, _) if cols.contains(&tap) => bits(0, len as isize),
+                            _ => 0,
+                        };
+                        let w = w.map(|w| w.wrapping_add(run + piece));
+                        // SAFETY: the lanes of `mask` are the window's inside the image,
+                        // the weights inside the block's rows.
+                        unsafe { dot4_run(&mut acc, x.wrapping_add(piece), w, len, mask, self.zero_point) };
+                    }
+                }
+            }
+            for (j, &a) in acc.iter().enumerate().take(n.min(4)) {
+                let v = multiply_by_quantized_multiplier(a, t.mult[j], t.left[j] + t.right[j]) + self.q.offset;
+                // SAFETY: channel `c0 + j < n` of the pixel, by the contract.
+                unsafe { *out.add(c0 + j) = v.clamp(self.q.min, self.q.max) as i8 };
+            }
+        }
+    }
+}
+
+/// `P0` of the byte lanes `lo..hi` of a vector (clamped to `0..16`).
+fn bits(lo: isize, hi: isize) -> u32 {
+    let (lo, hi) = (lo.clamp(0, 16) as u32, hi.clamp(0, 16) as u32);
+    if hi <= lo {
+        return 0;
+    }
+    ((1u32 << hi) - 1) & !((1u32 << lo) - 1)
+}
+
+/// The taps of a window from `start` (padding included), `dilation` apart, inside
+/// `0..size`.
+fn inside(start: isize, dilation: usize, taps: usize, size: isize) -> Range<usize> {
+    let d = dilation as isize;
+    let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+    let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+    lo..hi.clamp(lo, taps)
+}
