@@ -44,6 +44,11 @@ enum Shape {
     /// to 3: rows of pixels in one call, dilated filter rows gathered as taps of one
     /// predicated vector, border windows clipped to the taps inside the image.
     Dilated,
+    /// Windows of at most 128 bytes without scratch (the planner's minimum), which Helium
+    /// reads in place from the input: one-channel windows up to 10x8 (rows of 1 to 8
+    /// bytes), 1 to 32 channels, dilations and strides up to 3, SAME and VALID, 1 to 80
+    /// outputs (blocks not a multiple of four, two blocks of channels).
+    InPlace,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -68,7 +73,8 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 23 {
+        let shape = match rng.u32() % 27 {
+            23..=26 => Shape::InPlace,
             0..=4 => Shape::Pointwise,
             21..=22 => Shape::Dilated,
             18..=20 => Shape::PointwiseGroups,
@@ -92,12 +98,28 @@ fn draw(rng: &mut Rng) -> ConvCase {
             }
             Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
             Shape::Dilated => (params::axis(rng, 16, 7, 2, 3), params::axis(rng, 16, 5, 2, 3), rng.size(8, 16)),
+            Shape::InPlace => {
+                let (h, w) = (params::axis(rng, 24, 10, 3, 3), params::axis(rng, 20, 8, 3, 3));
+                let taps = h.filter * w.filter;
+                let depth = if rng.one_in(2) { 1 } else { rng.size(1, 32) };
+                if taps * depth > 128 {
+                    continue;
+                }
+                (h, w, depth)
+            }
         };
         let batches = if rng.one_in(4) { 2 } else { 1 };
         let out_c = match shape {
             Shape::OneChannel => rng.size(4, 16),
             Shape::FewChannels => rng.size(1, 24),
             Shape::PointwiseGroups => rng.size(4, 40),
+            Shape::InPlace => {
+                if rng.one_in(4) {
+                    rng.size(1, 80)
+                } else {
+                    rng.size(1, 12)
+                }
+            }
             _ => rng.size(1, 100),
         };
         let (amin, amax) = params::activation(rng);
@@ -129,7 +151,11 @@ fn draw(rng: &mut Rng) -> ConvCase {
             && out_c <= CHANNELS
             && conv_s8_packed_groups(&p) <= TABLE4
         {
-            let (scratch, scratch_offset) = (scratch_size(rng, &p), rng.size(0, 3));
+            let scratch = match shape {
+                Shape::InPlace => 0,
+                _ => scratch_size(rng, &p),
+            };
+            let scratch_offset = rng.size(0, 3);
             return ConvCase { shape, bias: !rng.one_in(4), scratch, scratch_offset, foreign_table: rng.one_in(32), p };
         }
     }
