@@ -41,13 +41,46 @@ pub fn conv_narrow(
     scratch: &mut [u8],
     output: &mut [i8],
 ) -> bool {
-    match Narrow::new(p, narrow, scratch) {
+    if !is_packed(p, narrow) {
+        return false;
+    }
+    if scratch.len() < BAND {
+        return conv_narrow_stack(p, input, table, narrow, output);
+    }
+    match Narrow::new(p, narrow, as_i8(scratch)) {
         Some(mut narrow) => {
             narrow.run(p, input, table, output);
             true
         }
         None => false,
     }
+}
+
+/// [`conv_narrow`] with the band on the stack: the arena granted the layer less scratch
+/// than [`BAND`] (VWW's first layer, in every memory mode). Not inlined, so that the band
+/// takes stack only on this path.
+#[inline(never)]
+fn conv_narrow_stack(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
+    let mut band = [0i8; BAND];
+    match Narrow::new(p, narrow, &mut band) {
+        Some(mut narrow) => {
+            narrow.run(p, input, table, output);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether `p` is a narrow layer and `narrow` holds its words (`conv_s8_pack_narrow`).
+pub fn is_packed(p: &ConvParams, narrow: &[i32]) -> bool {
+    let words = conv_s8_narrow_words(p);
+    words != 0 && narrow.len() == words
+}
+
+/// `bytes` as `i8`.
+pub fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
+    // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
+    unsafe { core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut i8, bytes.len()) }
 }
 
 /// What the rows of a narrow-input layer share: the taps' offsets in the band and the
@@ -68,8 +101,8 @@ impl<'a> Narrow<'a> {
     /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
     /// rows, output rows and padding above) runs with the same.
     #[inline(always)]
-    pub fn new(p: &ConvParams, narrow: &'a [i32], scratch: &'a mut [u8]) -> Option<Self> {
-        if !Self::fits(p, narrow, scratch.len()) {
+    pub fn new(p: &ConvParams, narrow: &'a [i32], band: &'a mut [i8]) -> Option<Self> {
+        if !is_packed(p, narrow) || band.len() < BAND {
             return None;
         }
         let words = conv_s8_narrow_words(p);
@@ -81,16 +114,7 @@ impl<'a> Narrow<'a> {
         let (offsets, weights) = bytes.split_at(16 * chunks);
         // SAFETY: as above.
         let weights = unsafe { core::slice::from_raw_parts(weights.as_ptr() as *const i8, weights.len()) };
-        // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
-        let band = unsafe { core::slice::from_raw_parts_mut(scratch.as_mut_ptr() as *mut i8, BAND) };
-        Some(Narrow { offsets, weights, band, chunks, row_bytes, per_band })
-    }
-
-    /// Whether [`Narrow::new`] takes the layer `p` with `scratch` bytes of scratch: a
-    /// narrow layer whose words are `narrow`, and room for the band.
-    pub fn fits(p: &ConvParams, narrow: &[i32], scratch: usize) -> bool {
-        let words = conv_s8_narrow_words(p);
-        words != 0 && narrow.len() == words && scratch >= BAND
+        Some(Narrow { offsets, weights, band: &mut band[..BAND], chunks, row_bytes, per_band })
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
