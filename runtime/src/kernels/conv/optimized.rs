@@ -352,6 +352,7 @@ fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], 
 /// one [`InPlace`] block for all bands when the layer is one block of one batch, else
 /// `whole` per band.
 #[cfg(tinyml_mve)]
+#[inline(never)]
 fn in_place_bands<R>(
     p: &ConvParams,
     filter: &[i8],
@@ -373,6 +374,7 @@ fn in_place_bands<R>(
 /// are whole words, the pixels whose window the image clips take only its taps inside
 /// ([`Border`]), and the padded copy is not used.
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(tinyml_mve, inline(never))]
 fn conv_general(
     p: &ConvParams,
     input: &[i8],
