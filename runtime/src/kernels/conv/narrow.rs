@@ -33,54 +33,14 @@ const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
 /// `narrow` holds the layer's offsets and weights. `table` is the layer's packed table
 /// (`conv_s8_pack`), `narrow` the words after it (`conv_s8_pack_narrow`).
 #[inline(never)]
-pub fn conv_narrow(
-    p: &ConvParams,
-    input: &[i8],
-    table: &[Group4],
-    narrow: &[i32],
-    scratch: &mut [u8],
-    output: &mut [i8],
-) -> bool {
-    if !is_packed(p, narrow) {
-        return false;
-    }
-    if scratch.len() < BAND {
-        return conv_narrow_stack(p, input, table, narrow, output);
-    }
-    match Narrow::new(p, narrow, as_i8(scratch)) {
+pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
+    match Narrow::new(p, narrow) {
         Some(mut narrow) => {
             narrow.run(p, input, table, output);
             true
         }
         None => false,
     }
-}
-
-/// [`conv_narrow`] with the band on the stack: the arena granted the layer less scratch
-/// than [`BAND`] (VWW's first layer, in every memory mode). Not inlined, so that the band
-/// takes stack only on this path.
-#[inline(never)]
-fn conv_narrow_stack(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
-    let mut band = [0i8; BAND];
-    match Narrow::new(p, narrow, &mut band) {
-        Some(mut narrow) => {
-            narrow.run(p, input, table, output);
-            true
-        }
-        None => false,
-    }
-}
-
-/// Whether `p` is a narrow layer and `narrow` holds its words (`conv_s8_pack_narrow`).
-pub fn is_packed(p: &ConvParams, narrow: &[i32]) -> bool {
-    let words = conv_s8_narrow_words(p);
-    words != 0 && narrow.len() == words
-}
-
-/// `bytes` as `i8`.
-pub fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
-    // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
-    unsafe { core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut i8, bytes.len()) }
 }
 
 /// What the rows of a narrow-input layer share: the taps' offsets in the band and the
@@ -90,7 +50,7 @@ pub fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
 pub struct Narrow<'a> {
     offsets: &'a [u8],
     weights: &'a [i8],
-    band: &'a mut [i8],
+    band: [i8; BAND],
     chunks: usize,
     row_bytes: usize,
     per_band: usize,
@@ -101,11 +61,11 @@ impl<'a> Narrow<'a> {
     /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
     /// rows, output rows and padding above) runs with the same.
     #[inline(always)]
-    pub fn new(p: &ConvParams, narrow: &'a [i32], band: &'a mut [i8]) -> Option<Self> {
-        if !is_packed(p, narrow) || band.len() < BAND {
+    pub fn new(p: &ConvParams, narrow: &'a [i32]) -> Option<Self> {
+        let words = conv_s8_narrow_words(p);
+        if words == 0 || narrow.len() != words {
             return None;
         }
-        let words = conv_s8_narrow_words(p);
         let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
         let (row_bytes, per_band) = narrow_band_geometry(p);
         // SAFETY: the words' bytes in memory order, as `conv_s8_pack_narrow` wrote them;
@@ -114,7 +74,7 @@ impl<'a> Narrow<'a> {
         let (offsets, weights) = bytes.split_at(16 * chunks);
         // SAFETY: as above.
         let weights = unsafe { core::slice::from_raw_parts(weights.as_ptr() as *const i8, weights.len()) };
-        Some(Narrow { offsets, weights, band: &mut band[..BAND], chunks, row_bytes, per_band })
+        Some(Narrow { offsets, weights, band: [0; BAND], chunks, row_bytes, per_band })
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
@@ -123,7 +83,7 @@ impl<'a> Narrow<'a> {
         let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
         let k = p.filter_h * p.filter_w * id;
         let (chunks, row_bytes, per_band) = (self.chunks, self.row_bytes, self.per_band);
-        let (offsets, weights, band) = (self.offsets, self.weights, &mut *self.band);
+        let (offsets, weights, band) = (self.offsets, self.weights, &mut self.band);
         let zero_point = (-p.input_offset) as i8;
         let group_bytes = 64 * chunks;
         for b in 0..p.batches {

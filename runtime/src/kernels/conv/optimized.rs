@@ -46,7 +46,7 @@ pub fn conv_s8(
     let Some((table, narrow)) = tables(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, scratch, output) {
+    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
         return true;
     }
     // Helium has no use for the biases (`Border` only runs without it): its calls are
@@ -159,13 +159,8 @@ pub fn conv_s8_bands<R>(
 ) -> R {
     #[cfg(tinyml_mve)]
     if let Some((table, narrow)) = tables(p, packed) {
-        if super::narrow::is_packed(p, narrow) {
-            if scratch.len() < super::narrow::BAND {
-                return narrow_stack_bands(p, table, narrow, run);
-            }
-            if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow, super::narrow::as_i8(scratch)) {
-                return run(&mut |b, input, output| narrow.run(b, input, table, output));
-            }
+        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
+            return run(&mut |b, input, output| narrow.run(b, input, table, output));
         }
     }
     let k = p.filter_h * p.filter_w * p.input_depth;
@@ -176,22 +171,6 @@ pub fn conv_s8_bands<R>(
         return in_place_bands(p, filter, packed, scratch, run, whole);
     }
     pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
-}
-
-/// [`conv_s8_bands`] of a narrow layer (`narrow::Narrow`) whose arena scratch has no
-/// room for the band: the band on the stack. Not inlined, so that the other paths'
-/// frames do not hold it.
-#[cfg(tinyml_mve)]
-#[inline(never)]
-fn narrow_stack_bands<R>(
-    p: &ConvParams,
-    table: &[Group4],
-    narrow: &[i32],
-    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
-) -> R {
-    let mut band = [0i8; super::narrow::BAND];
-    let mut narrow = super::narrow::Narrow::new(p, narrow, &mut band).expect("a narrow layer's words");
-    run(&mut |b, input, output| narrow.run(b, input, table, output))
 }
 
 /// [`conv_s8_bands`] with the column of [`band_pixel`] on the stack (the scratch has no
