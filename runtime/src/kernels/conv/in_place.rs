@@ -12,10 +12,10 @@
 //! biases. Other windows (rows of other lengths, dilated rows) run pixel by pixel, one
 //! run of at most 16 bytes at a time (`simd::dot4_run`), with the same masks.
 
-use super::params::ConvParams;
+use super::params::{ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::Group4;
-use crate::kernels::simd::{conv_in_place, dot4_run, OutQuant, IN_PLACE_CHUNKS, IN_PLACE_CTX};
+use crate::kernels::simd::{conv_in_place, conv_runs, dot4_run, OutQuant, IN_PLACE_CTX, IN_PLACE_MASKS};
 use core::ops::Range;
 
 /// A window: `rows` rows `row_stride` bytes apart, each `taps` runs of `len` bytes
@@ -42,8 +42,8 @@ pub struct InPlace<'a> {
     q: OutQuant,
     window: Window,
     zero_point: i8,
-    /// Filter rows per chunk of the uniform routine (0: a window of one row), or `None`.
-    per_chunk: Option<usize>,
+    /// How the windows are read.
+    mode: Mode,
     ctx: [i32; IN_PLACE_CTX],
     tail: Option<[i32; IN_PLACE_CTX]>,
     /// The clip the masks of `ctx` and `tail` describe.
@@ -57,7 +57,7 @@ impl<'a> InPlace<'a> {
     pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant) -> Option<Self> {
         let id = p.input_depth;
         let k = p.filter_h * p.filter_w * id;
-        if n == 0 || k == 0 || k > 16 * IN_PLACE_CHUNKS || w.len() < n * k || groups.len() < n.div_ceil(4) {
+        if n == 0 || k == 0 || k > STACK_COLUMN || w.len() < n * k || groups.len() < n.div_ceil(4) {
             return None;
         }
         let row_stride = p.dilation_h * p.input_w * id;
@@ -67,14 +67,16 @@ impl<'a> InPlace<'a> {
             Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
         };
         let len = window.len;
-        let per_chunk = if window.taps > 1 {
-            None
+        let mode = if window.taps > 1 {
+            Mode::Pixels
         } else if window.rows == 1 {
-            Some(0)
+            Mode::Chunks(0)
         } else if 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
-            Some(16 / len)
+            Mode::Chunks(16 / len)
+        } else if window.rows * len.div_ceil(16) <= IN_PLACE_MASKS {
+            Mode::Runs
         } else {
-            None
+            Mode::Pixels
         };
         let zero_point = (-p.input_offset) as i8;
         let mut px = InPlace {
@@ -85,16 +87,16 @@ impl<'a> InPlace<'a> {
             q,
             window,
             zero_point,
-            per_chunk,
+            mode,
             ctx: [0; IN_PLACE_CTX],
             tail: None,
             clip: (0..0, 0..0),
         };
-        if let Some(g) = per_chunk {
+        if mode != Mode::Pixels {
             let (od, step) = (p.output_depth as i32, (p.stride_w * id) as i32);
-            px.ctx = px.context(groups, w, n, g, od, step);
+            px.ctx = px.context(groups, w, n, od, step);
             if n > 4 && !n.is_multiple_of(4) {
-                px.tail = Some(px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, g, od, step));
+                px.tail = Some(px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, od, step));
             }
         }
         Some(px)
@@ -102,25 +104,32 @@ impl<'a> InPlace<'a> {
 
     /// The routine's context of a block of `n` channels (one group when `n <= 4`), its
     /// output `od` bytes per pixel, its window `step` bytes per pixel.
-    fn context(&self, groups: &[Group4], w: &[i8], n: usize, g: usize, od: i32, step: i32) -> [i32; IN_PLACE_CTX] {
+    fn context(&self, groups: &[Group4], w: &[i8], n: usize, od: i32, step: i32) -> [i32; IN_PLACE_CTX] {
         let (k, rs, len) = (self.k, self.window.row_stride, self.window.len);
         let full = &groups[..(n / 4).max(1)];
         // SAFETY: one past the end of the full groups.
         let end = unsafe { full.as_ptr().add(full.len()) };
         let row_step = |r: usize| if r < n { k as i32 } else { 0 };
+        let g = if let Mode::Chunks(g) = self.mode { g } else { 0 };
+        let runs = self.mode == Mode::Runs;
+        let padded = 16 * len.div_ceil(16);
         let mut ctx = [0; IN_PLACE_CTX];
         ctx[..16].copy_from_slice(&[
             self.q.min,
             self.q.max,
             end as i32,
             k as i32,
-            if g == 0 { 16 } else { (g * rs) as i32 },
-            k as i32 - 16 * k.div_ceil(16) as i32,
+            match (runs, g) {
+                (true, _) => rs as i32 - padded as i32,
+                (false, 0) => 16,
+                _ => (g * rs) as i32,
+            },
+            if runs { len as i32 - padded as i32 } else { k as i32 - 16 * k.div_ceil(16) as i32 },
             n.min(4) as i32,
             full.as_ptr() as i32,
             w.as_ptr() as i32,
             self.zero_point as i32,
-            0,
+            self.window.rows as i32,
             step,
             self.q.offset,
             row_step(1),
@@ -131,16 +140,25 @@ impl<'a> InPlace<'a> {
         for (j, o) in offsets.iter_mut().enumerate() {
             *o = if g == 0 { j } else { j / len * rs + j % len } as u8;
         }
-        for (i, word) in ctx[24..28].iter_mut().enumerate() {
+        for (i, word) in ctx[32..36].iter_mut().enumerate() {
             *word = i32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]);
         }
-        ctx[28] = od - 4 * full.len() as i32;
+        ctx[36] = od - 4 * full.len() as i32;
+        ctx[37] = len as i32;
         ctx
     }
 
-    /// The lanes of chunk `c` of a window clipped to filter rows `rows` and columns `cols`
-    /// (`P0`, a bit per byte).
-    fn chunk_mask(&self, g: usize, c: usize, rows: &Range<usize>, lo: usize, hi: usize) -> u32 {
+    /// The lanes of chunk `c` (`Mode::Chunks(g)`) or piece `c` (`Mode::Runs`) of a window
+    /// clipped to filter rows `rows` and bytes `lo..hi` of a row (`P0`, a bit per byte).
+    fn mask(&self, c: usize, rows: &Range<usize>, lo: usize, hi: usize) -> u32 {
+        let g = match self.mode {
+            Mode::Chunks(g) => g,
+            _ => {
+                let pieces = self.window.len.div_ceil(16);
+                let (r, piece) = (c / pieces, (c % pieces) as isize * 16);
+                return if rows.contains(&r) { bits(lo as isize - piece, hi as isize - piece) } else { 0 };
+            }
+        };
         let c16 = 16 * c as isize;
         if g == 0 {
             return if rows.is_empty() { 0 } else { bits(lo as isize - c16, hi as isize - c16) };
@@ -155,14 +173,18 @@ impl<'a> InPlace<'a> {
 
     /// Sets the masks of the contexts for the clip `rows`, `cols` (filter rows and
     /// columns inside the image).
-    fn clip(&mut self, g: usize, rows: Range<usize>, cols: Range<usize>) {
+    fn clip(&mut self, rows: Range<usize>, cols: Range<usize>) {
         if (&rows, &cols) == (&self.clip.0, &self.clip.1) {
             return;
         }
         let d = self.window.depth;
         let (lo, hi) = if cols.is_empty() { (0, 0) } else { (cols.start * d, cols.end * d) };
-        for c in 0..self.k.div_ceil(16) {
-            let m = self.chunk_mask(g, c, &rows, lo, hi) as i32;
+        let masks = match self.mode {
+            Mode::Runs => self.window.rows * self.window.len.div_ceil(16),
+            _ => self.k.div_ceil(16),
+        };
+        for c in 0..masks {
+            let m = self.mask(c, &rows, lo, hi) as i32;
             self.ctx[16 + c] = m;
             if let Some(t) = &mut self.tail {
                 t[16 + c] = m;
@@ -189,7 +211,7 @@ impl<'a> InPlace<'a> {
             let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
             let o_row = oy * ow;
             let base = |x0: isize| image.as_ptr().wrapping_offset((y0 * iw as isize + x0) * id as isize);
-            let Some(g) = self.per_chunk else {
+            if self.mode == Mode::Pixels {
                 for ox in 0..ow {
                     let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
                     let cols = inside(x0, p.dilation_w, p.filter_w, iw as isize);
@@ -198,7 +220,8 @@ impl<'a> InPlace<'a> {
                     unsafe { self.pixel(base(x0), rows.clone(), cols, out.as_mut_ptr().add((o_row + ox) * od)) };
                 }
                 continue;
-            };
+            }
+            let runs = self.mode == Mode::Runs;
             let mut ox = 0;
             while ox < ow {
                 let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
@@ -209,24 +232,22 @@ impl<'a> InPlace<'a> {
                 };
                 let masked = rows != all_rows || cols != all_cols;
                 if masked {
-                    self.clip(g, rows.clone(), cols);
+                    self.clip(rows.clone(), cols);
                 }
                 // SAFETY: the lanes read are the windows' inside the image (every lane
                 // unmasked); the outputs of the `count` pixels are in `out`.
                 unsafe {
                     let dst = out.as_mut_ptr().add((o_row + ox) * od);
                     let src = base(x0);
-                    if masked {
-                        conv_in_place::<true>(&self.ctx, src, dst, count);
-                    } else {
-                        conv_in_place::<false>(&self.ctx, src, dst, count);
-                    }
+                    let routine = match (runs, masked) {
+                        (false, false) => conv_in_place::<false>,
+                        (false, true) => conv_in_place::<true>,
+                        (true, false) => conv_runs::<false>,
+                        (true, true) => conv_runs::<true>,
+                    };
+                    routine(&self.ctx, src, dst, count);
                     if let Some(t) = &self.tail {
-                        if masked {
-                            conv_in_place::<true>(t, src, dst.add(n - 4), count);
-                        } else {
-                            conv_in_place::<false>(t, src, dst.add(n - 4), count);
-                        }
+                        routine(t, src, dst.add(n - 4), count);
                     }
                 }
                 ox += count;
@@ -278,6 +299,18 @@ impl<'a> InPlace<'a> {
             }
         }
     }
+}
+
+/// How a block reads its windows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Chunks of 16 column bytes at fixed offsets (`simd::conv_in_place`): `g` filter
+    /// rows per chunk, or 0 for a window of one row.
+    Chunks(usize),
+    /// Each row a contiguous run, in pieces of 16 bytes (`simd::conv_runs`).
+    Runs,
+    /// Pixel by pixel, run by run (dilated rows, or too many pieces for the masks).
+    Pixels,
 }
 
 /// `P0` of the byte lanes `lo..hi` of a vector (clamped to `0..16`).

@@ -12,15 +12,18 @@
 //! the zero point. Other windows (rows of other lengths, dilated rows) take one run at a
 //! time ([`dot4_run`]).
 
-/// Words of the context [`conv_in_place`] reads, built by `conv::in_place`: `min, max,
-/// [table end, k, chunk step, k - 16 * ceil(k / 16)], lanes stored (a block of fewer than
-/// four channels), table, filter rows, zero point, -, pixel step, [output offset, steps
-/// from row 0 to rows 1, 2, 3], chunk masks (8 words, `P0` of each chunk), offsets (16
-/// bytes), output step (from the end of the last group's store)`.
-pub const IN_PLACE_CTX: usize = 29;
+/// Words of the context [`conv_in_place`] and [`conv_runs`] read, built by
+/// `conv::in_place`: `min, max, [table end, k, chunk step (runs: from a row's end to the
+/// next row), k - 16 * ceil(k / 16) (runs: len - 16 * ceil(len / 16))], lanes stored (a
+/// block of fewer than four channels), table, filter rows, zero point, rows (runs), pixel
+/// step, [output offset, steps from row 0 to rows 1, 2, 3], masks (16 words, `P0` of each
+/// chunk or piece of a row), offsets (16 bytes), output step (from the end of the last
+/// group's store), len (runs)`.
+pub const IN_PLACE_CTX: usize = 38;
 
-/// Chunks of 16 bytes of the longest column [`conv_in_place`] reads (a mask each).
-pub const IN_PLACE_CHUNKS: usize = 8;
+/// Masks of the context: chunks of 16 bytes of the longest column [`conv_in_place`]
+/// reads (at most 8), pieces of 16 bytes of the rows [`conv_runs`] reads.
+pub const IN_PLACE_MASKS: usize = 16;
 
 /// The routine of [`conv_in_place`]: `$load` gathers a chunk into q0 (from r1 and the
 /// offsets in q3; the masked variant with the chunk's mask at r11 and the zero points in
@@ -35,7 +38,7 @@ macro_rules! in_place_asm {
             "vdup.32 q6, r4",
             // Table end, k, chunk step, the filter rows' step back after the loop.
             "vldrw.u32 q7, [r1, #8]",
-            "add r3, r1, #96",
+            "add r3, r1, #128",
             "vldrw.u32 q3, [r3]",
             $($setup,)*
             // The pixel loop's state: the window's base, the context, pixels left.
@@ -94,7 +97,7 @@ macro_rules! in_place_asm {
             "beq 13f",
             "str r2, [sp, #8]",
             "ldr r3, [r1, #44]",
-            "ldr r4, [r1, #112]",
+            "ldr r4, [r1, #144]",
             "add r0, r0, r3",
             "str r0, [sp]",
             "add r5, r5, r4",
@@ -188,6 +191,180 @@ pub unsafe fn conv_in_place<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: 
                 ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
                 ["ldr r11, [sp, #12]", "add r11, r11, #64"],
                 ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"]
+            ),
+        }
+    }
+}
+
+/// The routine of [`conv_runs`], arguments as in `in_place_asm`, `$load` loading a piece
+/// of a row from r1 (post-incremented).
+macro_rules! runs_asm {
+    ($ctx:expr, $src:expr, $out:expr, $count:expr, [$($setup:literal),*], [$($mask:literal),*],
+     [$($load:literal),*], [$($rows:literal),*], [$($store:literal),*]) => {
+        core::arch::asm!(
+            "ldrd r3, r4, [r1]",
+            "vdup.32 q5, r3",
+            "vdup.32 q6, r4",
+            // Table end, k, the window's step from a row's end to the next row, the
+            // filter rows' step back after a row.
+            "vldrw.u32 q7, [r1, #8]",
+            $($setup,)*
+            "push {{r0, r1, r2, r3}}",
+            "19:",
+            "ldr r11, [r1, #28]",
+            "ldr r3, [r1, #32]",
+            "4:",
+            "ldm r11!, {{r0, r2, r4, r8}}",
+            $($rows,)*
+            "push {{r5, r11}}",
+            "ldr r1, [sp, #8]",
+            "ldr r11, [sp, #12]",
+            "ldr r5, [r11, #40]",
+            $($mask,)*
+            "20:",
+            "ldr lr, [sp, #12]",
+            "ldr lr, [lr, #148]",
+            "dlstp.8 lr, lr",
+            "5:",
+            $($load,)*
+            "vldrb.8 q1, [r3], #16",
+            "vmladava.s8 r0, q0, q1",
+            "vldrb.8 q2, [r9], #16",
+            "vmladava.s8 r2, q0, q2",
+            "vldrb.8 q1, [r10], #16",
+            "vmladava.s8 r4, q0, q1",
+            "vldrb.8 q2, [r12], #16",
+            "vmladava.s8 r8, q0, q2",
+            "letp lr, 5b",
+            "vmov lr, s31",
+            "add r3, r3, lr",
+            "add r9, r9, lr",
+            "add r10, r10, lr",
+            "add r12, r12, lr",
+            "vmov lr, s30",
+            "add r1, r1, lr",
+            "subs r5, r5, #1",
+            "bne 20b",
+            "pop {{r5, r11}}",
+            "mov r3, r12",
+            "vmov q0[2], q0[0], r0, r4",
+            "vmov q0[3], q0[1], r2, r8",
+            "vldrw.u32 q1, [r11], #16",
+            "vshl.s32 q0, q0, q1",
+            "vldrw.u32 q1, [r11], #16",
+            "vqrdmulh.s32 q0, q0, q1",
+            "vldrw.u32 q1, [r11], #16",
+            "vand q2, q0, q1",
+            "vshr.s32 q2, q2, #31",
+            "vqadd.s32 q0, q0, q2",
+            "vrshl.s32 q0, q0, q1",
+            "ldr r4, [sp, #4]",
+            "ldr r0, [r4, #48]",
+            "vadd.i32 q0, q0, r0",
+            "vmax.s32 q0, q0, q5",
+            "vmin.s32 q0, q0, q6",
+            $($store,)*
+            "vmov lr, s28",
+            "cmp r11, lr",
+            "bne 4b",
+            "ldrd r0, r1, [sp]",
+            "ldr r2, [sp, #8]",
+            "subs r2, r2, #1",
+            "beq 13f",
+            "str r2, [sp, #8]",
+            "ldr r3, [r1, #44]",
+            "ldr r4, [r1, #144]",
+            "add r0, r0, r3",
+            "str r0, [sp]",
+            "add r5, r5, r4",
+            "b 19b",
+            "13:",
+            "add sp, #16",
+            inout("r0") $src => _,
+            inout("r1") $ctx => _,
+            inout("r2") $count => _,
+            inout("r5") $out => _,
+            out("r3") _, out("r4") _, out("r8") _,
+            out("r9") _, out("r10") _, out("r11") _, out("r12") _, out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+        )
+    };
+}
+
+/// [`conv_in_place`] for a window whose rows are contiguous runs of any length `len`
+/// (`rows` of them, `row_stride` apart): per group, per row, a tail-predicated loop over
+/// its pieces of 16 bytes (one load, four weight loads and four `vmladava.s8` each), then
+/// the window and the filter rows move to the next row. With `MASKED`, each piece's load
+/// is predicated by its mask (row by row, `ceil(len / 16)` masks a row) and the other
+/// lanes are the zero point.
+///
+/// # Safety
+/// As [`conv_in_place`], the masks covering `rows * ceil(len / 16)` pieces.
+#[inline(never)]
+pub unsafe fn conv_runs<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: *const i8, out: *mut i8, count: usize) {
+    let small = ctx[6] < 4;
+    // SAFETY: as in `conv_in_place`.
+    unsafe {
+        match (MASKED, small) {
+            (false, false) => runs_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                [],
+                [],
+                ["vldrb.u8 q0, [r1], #16"],
+                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+                ["vstrb.32 q0, [r5], #4"]
+            ),
+            (true, false) => runs_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
+                ["add r11, r11, #64"],
+                ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1], #16", "vpsel q0, q0, q4"],
+                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+                ["vstrb.32 q0, [r5], #4"]
+            ),
+            (false, true) => runs_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                [],
+                [],
+                ["vldrb.u8 q0, [r1], #16"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"]
+            ),
+            (true, true) => runs_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
+                ["add r11, r11, #64"],
+                ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1], #16", "vpsel q0, q0, q4"],
                 [
                     "ldr lr, [sp, #4]",
                     "ldrd r9, r10, [lr, #52]",
