@@ -202,7 +202,8 @@ impl<'a> InPlace<'a> {
         let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
         // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
         let x_lo = p.pad_w.div_ceil(p.stride_w).min(ow);
-        let x_hi = if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
+        let x_hi =
+            if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
         assert!(p.output_h == 0 || out.len() >= (p.output_h * ow - 1) * od + n);
         let all_rows = 0..p.filter_h;
         let all_cols = 0..p.filter_w;
@@ -264,7 +265,8 @@ impl<'a> InPlace<'a> {
     /// `out` valid for `n` writes.
     unsafe fn pixel(&self, base: *const i8, rows: Range<usize>, cols: Range<usize>, out: *mut i8) {
         let (k, n, wd) = (self.k, self.n, self.window);
-        let (lo, hi) = if wd.taps == 1 && !cols.is_empty() { (cols.start * wd.depth, cols.end * wd.depth) } else { (0, 0) };
+        let (lo, hi) =
+            if wd.taps == 1 && !cols.is_empty() { (cols.start * wd.depth, cols.end * wd.depth) } else { (0, 0) };
         let groups = n.div_ceil(4);
         for gi in 0..groups {
             let c0 = if 4 * gi + 4 <= n { 4 * gi } else { n.saturating_sub(4) };

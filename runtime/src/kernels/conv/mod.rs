@@ -6,7 +6,9 @@
 //!
 //! The family's files: `params.rs` (the parameters, and the scratch and packed table the
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
-//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels); [`conv_s8`] here chooses between the last two.
+//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels
+//! and, on Helium, `in_place.rs` for windows read in place when the arena has no scratch
+//! for the column); [`conv_s8`] here chooses between the last two.
 
 mod params;
 mod reference;

@@ -11,7 +11,8 @@
 //!
 //! Memory: the column and the zero-point-padded input live in the arena scratch the
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
-//! to `STACK_COLUMN` bytes is gathered on the stack. Without Helium, the border pixels
+//! to `STACK_COLUMN` bytes is gathered on the stack, except on Helium, where such a layer
+//! reads its windows in place from the input (`conv::in_place`). Without Helium, the border pixels
 //! of inputs of whole words take only their taps inside the image (`conv::border`), and
 //! the padded copy is then not used.
 
@@ -28,7 +29,8 @@ use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, 
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
-/// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
+/// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`] (on
+/// Helium: the longest column read in place without scratch). The
 /// biases, multipliers and shifts are read from `packed`; the slices are in the signature
 /// because it is the reference kernel's.
 #[allow(clippy::too_many_arguments)]
@@ -340,7 +342,9 @@ fn in_place_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
-    if let Some(mut px) = one_block(p, filter, packed).and_then(|(rows, block, q)| InPlace::new(p, rows, block, p.output_depth, q)) {
+    if let Some(mut px) =
+        one_block(p, filter, packed).and_then(|(rows, block, q)| InPlace::new(p, rows, block, p.output_depth, q))
+    {
         return run(&mut |b, input, output| px.run(b, input, output));
     }
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))

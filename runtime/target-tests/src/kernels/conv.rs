@@ -7,8 +7,8 @@
 //! images of up to 16x16 with 1 to 24 outputs, columns of about 1000 bytes, and
 //! pointwise layers of 1 to 48 input channels with right shifts only (run by groups of
 //! four output channels over all pixels, `conv::pointwise`); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
-//! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, else the kernel
-//! declines), the kernel's minimum, the column only (im2col from the input with per-row
+//! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, on Helium read in
+//! place from the input, else the kernel declines; the `InPlace` cases always), the kernel's minimum, the column only (im2col from the input with per-row
 //! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
 //! case in 32 passes a foreign table, which the kernel must decline.
 
