@@ -45,7 +45,10 @@ pub struct InPlace<'a> {
     /// How the windows are read.
     mode: Mode,
     ctx: [i32; IN_PLACE_CTX],
-    tail: Option<[i32; IN_PLACE_CTX]>,
+    /// A block of more than four channels, not a multiple of four: the words of its last
+    /// four channels' context that differ from `ctx` ([`TAIL_WORDS`]), swapped in for
+    /// their call (a second context would double the frame).
+    tail: Option<[i32; TAIL_WORDS.len()]>,
     /// The clip the masks of `ctx` and `tail` describe.
     clip: (Range<usize>, Range<usize>),
 }
@@ -96,7 +99,8 @@ impl<'a> InPlace<'a> {
             let (od, step) = (p.output_depth as i32, (p.stride_w * id) as i32);
             px.ctx = px.context(groups, w, n, od, step);
             if n > 4 && !n.is_multiple_of(4) {
-                px.tail = Some(px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, od, step));
+                let t = px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, od, step);
+                px.tail = Some(TAIL_WORDS.map(|i| t[i]));
             }
         }
         Some(px)
@@ -186,9 +190,6 @@ impl<'a> InPlace<'a> {
         for c in 0..masks {
             let m = self.mask(c, &rows, lo, hi) as i32;
             self.ctx[16 + c] = m;
-            if let Some(t) = &mut self.tail {
-                t[16 + c] = m;
-            }
         }
         self.clip = (rows, cols);
     }
@@ -247,11 +248,22 @@ impl<'a> InPlace<'a> {
                         (true, true) => conv_runs::<true>,
                     };
                     routine(&self.ctx, src, dst, count);
-                    if let Some(t) = &self.tail {
-                        routine(t, src, dst.add(n - 4), count);
+                    if self.tail.is_some() {
+                        self.swap_tail();
+                        routine(&self.ctx, src, dst.add(n - 4), count);
+                        self.swap_tail();
                     }
                 }
                 ox += count;
+            }
+        }
+    }
+
+    /// Swaps the words of the tail's context with the block's.
+    fn swap_tail(&mut self) {
+        if let Some(t) = &mut self.tail {
+            for (w, &i) in t.iter_mut().zip(&TAIL_WORDS) {
+                core::mem::swap(w, &mut self.ctx[i]);
             }
         }
     }
@@ -302,6 +314,10 @@ impl<'a> InPlace<'a> {
         }
     }
 }
+
+/// The words of a context that differ between a block of more than four channels and
+/// its last four: table end, table, filter rows, output step.
+const TAIL_WORDS: [usize; 4] = [2, 7, 8, 36];
 
 /// How a block reads its windows.
 #[derive(Clone, Copy, PartialEq, Eq)]
