@@ -152,44 +152,43 @@ impl<'a> InPlace<'a> {
         ctx
     }
 
-    /// The lanes of chunk `c` (`Mode::Chunks(g)`) or piece `c` (`Mode::Runs`) of a window
-    /// clipped to filter rows `rows` and bytes `lo..hi` of a row (`P0`, a bit per byte).
-    fn mask(&self, c: usize, rows: &Range<usize>, lo: usize, hi: usize) -> u32 {
-        let g = match self.mode {
-            Mode::Chunks(g) => g,
-            _ => {
-                let pieces = self.window.len.div_ceil(16);
-                let (r, piece) = (c / pieces, (c % pieces) as isize * 16);
-                return if rows.contains(&r) { bits(lo as isize - piece, hi as isize - piece) } else { 0 };
-            }
-        };
-        let c16 = 16 * c as isize;
-        if g == 0 {
-            return if rows.is_empty() { 0 } else { bits(lo as isize - c16, hi as isize - c16) };
-        }
-        let len = self.window.len;
-        let row_bits = bits(lo as isize, hi as isize);
-        let rep = (0..g).fold(0, |m, i| m | row_bits << (i * len));
-        let first = (c * g) as isize;
-        let inside = bits((rows.start as isize - first) * len as isize, (rows.end as isize - first) * len as isize);
-        rep & inside & 0xffff
-    }
-
-    /// Sets the masks of the contexts for the clip `rows`, `cols` (filter rows and
-    /// columns inside the image).
+    /// Sets the masks of the context for the clip `rows`, `cols` (filter rows and
+    /// columns inside the image): a mask per chunk (`Mode::Chunks`) or per piece of a row
+    /// (`Mode::Runs`), `P0` with a bit per byte.
     fn clip(&mut self, rows: Range<usize>, cols: Range<usize>) {
         if (&rows, &cols) == (&self.clip.0, &self.clip.1) {
             return;
         }
-        let d = self.window.depth;
-        let (lo, hi) = if cols.is_empty() { (0, 0) } else { (cols.start * d, cols.end * d) };
-        let masks = match self.mode {
-            Mode::Runs => self.window.rows * self.window.len.div_ceil(16),
-            _ => self.k.div_ceil(16),
-        };
-        for c in 0..masks {
-            let m = self.mask(c, &rows, lo, hi) as i32;
-            self.ctx[16 + c] = m;
+        let (d, len) = (self.window.depth, self.window.len as isize);
+        let (lo, hi) = if cols.is_empty() { (0, 0) } else { ((cols.start * d) as isize, (cols.end * d) as isize) };
+        let (r0, r1) = (rows.start as isize, rows.end as isize);
+        match self.mode {
+            Mode::Chunks(0) => {
+                // One row: the bytes `lo..hi` of the column, if the row is inside.
+                for c in 0..self.k.div_ceil(16) {
+                    let c16 = 16 * c as isize;
+                    self.ctx[16 + c] = if r0 < r1 { bits(lo - c16, hi - c16) } else { 0 } as i32;
+                }
+            }
+            Mode::Chunks(g) => {
+                // `g` rows a chunk: the row's bytes `lo..hi` in each, and the rows inside.
+                let row = bits(lo, hi);
+                let rep = (0..g).fold(0, |m, i| m | row << (i as isize * len));
+                for c in 0..self.k.div_ceil(16) {
+                    let first = (c * g) as isize;
+                    self.ctx[16 + c] = (rep & bits((r0 - first) * len, (r1 - first) * len)) as i32;
+                }
+            }
+            _ => {
+                let pieces = self.window.len.div_ceil(16);
+                for r in 0..self.window.rows {
+                    for piece in 0..pieces {
+                        let p16 = 16 * piece as isize;
+                        let m = if rows.contains(&r) { bits(lo - p16, hi - p16) } else { 0 };
+                        self.ctx[16 + r * pieces + piece] = m as i32;
+                    }
+                }
+            }
         }
         self.clip = (rows, cols);
     }
@@ -197,6 +196,7 @@ impl<'a> InPlace<'a> {
     /// The output pixels of one batch of `p` (the layer's, or a band of its rows): `image`
     /// the batch's input, `out` its first output pixel at the block's first channel, `od`
     /// bytes per pixel.
+    #[inline(never)]
     pub fn run(&mut self, p: &ConvParams, image: &[i8], out: &mut [i8]) {
         let (ih, iw, id, od) = (p.input_h, p.input_w, p.input_depth, p.output_depth);
         let (ow, n) = (p.output_w, self.n);
