@@ -15,7 +15,9 @@
 use super::params::{ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::Group4;
-use crate::kernels::simd::{conv_in_place, conv_runs, dot4_run, OutQuant, IN_PLACE_CTX, IN_PLACE_MASKS};
+use crate::kernels::simd::{
+    conv_in_place, conv_runs, dot4_run, OutQuant, IN_PLACE_CTX, IN_PLACE_MASKS, IN_PLACE_TABLE_CHUNKS,
+};
 use core::ops::Range;
 
 /// A window: `rows` rows `row_stride` bytes apart, each `taps` runs of `len` bytes
@@ -70,13 +72,14 @@ impl<'a> InPlace<'a> {
             Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
         };
         let len = window.len;
-        let mode = if window.taps > 1 {
-            Mode::Pixels
-        } else if window.rows == 1 {
+        let span = (window.rows - 1) * row_stride + (window.taps - 1) * window.tap_stride + len;
+        let mode = if window.taps == 1 && window.rows == 1 {
             Mode::Chunks(0)
-        } else if 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
+        } else if window.taps == 1 && 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
             Mode::Chunks(16 / len)
-        } else if window.rows * len.div_ceil(16) <= IN_PLACE_MASKS {
+        } else if k <= 16 * IN_PLACE_TABLE_CHUNKS && span <= 256 {
+            Mode::Table
+        } else if window.taps == 1 && window.rows * len.div_ceil(16) <= IN_PLACE_MASKS {
             Mode::Runs
         } else {
             Mode::Pixels
@@ -140,15 +143,24 @@ impl<'a> InPlace<'a> {
             row_step(2),
             row_step(3),
         ]);
-        let mut offsets = [0u8; 16];
-        for (j, o) in offsets.iter_mut().enumerate() {
-            *o = if g == 0 { j } else { j / len * rs + j % len } as u8;
+        // The gather offsets: one vector of 16, or with a table one per chunk (`4 * 16`
+        // bytes, lanes past `k` never loaded), little-endian in the words.
+        let wd = self.window;
+        let offset = |m: usize| match self.mode {
+            Mode::Table => {
+                let (row, rest) = (m / (wd.taps * len), m % (wd.taps * len));
+                row * rs + rest / len * wd.tap_stride + rest % len
+            }
+            _ if g == 0 => m,
+            _ => m / len * rs + m % len,
+        };
+        let lanes = if self.mode == Mode::Table { k } else { 16 };
+        for (i, word) in ctx[32..48].iter_mut().enumerate() {
+            let byte = |j: usize| if 4 * i + j < lanes { offset(4 * i + j) as u8 } else { 0 };
+            *word = i32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]);
         }
-        for (i, word) in ctx[32..36].iter_mut().enumerate() {
-            *word = i32::from_le_bytes([offsets[4 * i], offsets[4 * i + 1], offsets[4 * i + 2], offsets[4 * i + 3]]);
-        }
-        ctx[36] = od - 4 * full.len() as i32;
-        ctx[37] = len as i32;
+        ctx[48] = od - 4 * full.len() as i32;
+        ctx[49] = len as i32;
         ctx
     }
 
@@ -168,6 +180,21 @@ impl<'a> InPlace<'a> {
                 for c in 0..self.k.div_ceil(16) {
                     let c16 = 16 * c as isize;
                     self.ctx[16 + c] = if r0 < r1 { bits(lo - c16, hi - c16) } else { 0 } as i32;
+                }
+            }
+            Mode::Table => {
+                // The window's bytes inside: a row's pattern (its bytes `lo..hi`, or the
+                // taps of its columns inside) at each row inside.
+                let wd = self.window;
+                let row = if wd.taps == 1 {
+                    bits64(lo, hi)
+                } else {
+                    cols.clone().fold(0, |m, t| m | bits64((t * wd.len) as isize, ((t + 1) * wd.len) as isize))
+                };
+                let row_bytes = wd.taps * wd.len;
+                let column = rows.clone().fold(0u64, |m, r| m | row << (r * row_bytes));
+                for c in 0..self.k.div_ceil(16) {
+                    self.ctx[16 + c] = (column >> (16 * c)) as u16 as i32;
                 }
             }
             Mode::Chunks(g) => {
@@ -223,7 +250,6 @@ impl<'a> InPlace<'a> {
                 }
                 continue;
             }
-            let runs = self.mode == Mode::Runs;
             let mut ox = 0;
             while ox < ow {
                 let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
@@ -241,11 +267,13 @@ impl<'a> InPlace<'a> {
                 unsafe {
                     let dst = out.as_mut_ptr().add((o_row + ox) * od);
                     let src = base(x0);
-                    let routine = match (runs, masked) {
-                        (false, false) => conv_in_place::<false>,
-                        (false, true) => conv_in_place::<true>,
-                        (true, false) => conv_runs::<false>,
-                        (true, true) => conv_runs::<true>,
+                    let routine = match (self.mode, masked) {
+                        (Mode::Runs, false) => conv_runs::<false>,
+                        (Mode::Runs, true) => conv_runs::<true>,
+                        (Mode::Table, false) => conv_in_place::<false, true>,
+                        (Mode::Table, true) => conv_in_place::<true, true>,
+                        (_, false) => conv_in_place::<false, false>,
+                        (_, true) => conv_in_place::<true, false>,
                     };
                     routine(&self.ctx, src, dst, count);
                     if self.tail.is_some() {
@@ -317,7 +345,7 @@ impl<'a> InPlace<'a> {
 
 /// The words of a context that differ between a block of more than four channels and
 /// its last four: table end, table, filter rows, output step.
-const TAIL_WORDS: [usize; 4] = [2, 7, 8, 36];
+const TAIL_WORDS: [usize; 4] = [2, 7, 8, 48];
 
 /// How a block reads its windows.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -325,10 +353,22 @@ enum Mode {
     /// Chunks of 16 column bytes at fixed offsets (`simd::conv_in_place`): `g` filter
     /// rows per chunk, or 0 for a window of one row.
     Chunks(usize),
+    /// Chunks of 16 column bytes at offsets of their own from the window's first byte
+    /// (a table in the context): windows of at most 64 bytes within 256 bytes of the input.
+    Table,
     /// Each row a contiguous run, in pieces of 16 bytes (`simd::conv_runs`).
     Runs,
     /// Pixel by pixel, run by run (dilated rows, or too many pieces for the masks).
     Pixels,
+}
+
+/// The bits `lo..hi` (clamped to `0..64`) of a column's mask.
+fn bits64(lo: isize, hi: isize) -> u64 {
+    let (lo, hi) = (lo.clamp(0, 64) as u32, hi.clamp(0, 64) as u32);
+    if hi <= lo {
+        return 0;
+    }
+    (u64::MAX >> (64 - (hi - lo))) << lo
 }
 
 /// `P0` of the byte lanes `lo..hi` of a vector (clamped to `0..16`).

@@ -17,9 +17,12 @@
 /// next row), k - 16 * ceil(k / 16) (runs: len - 16 * ceil(len / 16))], lanes stored (a
 /// block of fewer than four channels), table, filter rows, zero point, rows (runs), pixel
 /// step, [output offset, steps from row 0 to rows 1, 2, 3], masks (16 words, `P0` of each
-/// chunk or piece of a row), offsets (16 bytes), output step (from the end of the last
-/// group's store), len (runs)`.
-pub const IN_PLACE_CTX: usize = 38;
+/// chunk or piece of a row), offsets (16 bytes; with a table, 16 per chunk, 4 chunks),
+/// output step (from the end of the last group's store), len (runs)`.
+pub const IN_PLACE_CTX: usize = 50;
+
+/// Chunks of the longest window [`conv_in_place`] reads with a table of offsets.
+pub const IN_PLACE_TABLE_CHUNKS: usize = 4;
 
 /// Masks of the context: chunks of 16 bytes of the longest column [`conv_in_place`]
 /// reads (at most 8), pieces of 16 bytes of the rows [`conv_runs`] reads.
@@ -31,7 +34,8 @@ pub const IN_PLACE_MASKS: usize = 16;
 /// pointers of a group, `$store` its four outputs.
 macro_rules! in_place_asm {
     ($ctx:expr, $src:expr, $out:expr, $count:expr, [$($setup:literal),*], [$($mask:literal),*],
-     [$($load:literal),*], [$($rows:literal),*], [$($store:literal),*]) => {
+     [$($load:literal),*], [$($rows:literal),*], [$($store:literal),*], [$($base:literal),*],
+     [$($pre:literal),*], [$($step:literal),*]) => {
         core::arch::asm!(
             "ldrd r3, r4, [r1]",
             "vdup.32 q5, r3",
@@ -51,13 +55,14 @@ macro_rules! in_place_asm {
             $($rows,)*
             "push {{r5, r11}}",
             "ldr r1, [sp, #8]",
-            "vmov r5, s30",
+            $($base,)*
             $($mask,)*
             "vmov lr, s29",
             "dlstp.8 lr, lr",
             "5:",
+            $($pre,)*
             $($load,)*
-            "add r1, r1, r5",
+            $($step,)*
             "vldrb.8 q1, [r3], #16",
             "vmladava.s8 r0, q0, q1",
             "vldrb.8 q2, [r9], #16",
@@ -97,7 +102,7 @@ macro_rules! in_place_asm {
             "beq 13f",
             "str r2, [sp, #8]",
             "ldr r3, [r1, #44]",
-            "ldr r4, [r1, #144]",
+            "ldr r4, [r1, #192]",
             "add r0, r0, r3",
             "str r0, [sp]",
             "add r5, r5, r4",
@@ -124,7 +129,10 @@ macro_rules! in_place_asm {
 /// chunk step), four weight loads and four `vmladava.s8` (tail-predicated over `k`),
 /// requantized in one vector. With `MASKED`, each chunk's gather is predicated by its
 /// mask (the lanes inside the image) and the other lanes are the zero point; without,
-/// every lane is inside. Then base and output move by the context's pixel steps.
+/// every lane is inside. With `TABLE`, each chunk has offsets of its own (the context's
+/// table, at most 4 chunks) from the window's base, which does not move: a window whose
+/// every byte lies within 256 of its first (rows of other lengths, dilated rows). Then
+/// base and output move by the context's pixel steps.
 /// Registers in the group loop: accumulators r0/r2/r4/r8, window r1, rows r3/r9/r10/r12,
 /// chunk step r5 (the output and table pointers pushed), masks r11; constants in s28-s31,
 /// offsets in q3, zero points in q4, bounds in q5/q6. A block of fewer than four channels
@@ -136,14 +144,19 @@ macro_rules! in_place_asm {
 /// the `k` bytes) select readable at its base; `out` valid for `4 * groups` writes at
 /// each pixel, or the lanes of a smaller block.
 #[inline(never)]
-pub unsafe fn conv_in_place<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: *const i8, out: *mut i8, count: usize) {
+pub unsafe fn conv_in_place<const MASKED: bool, const TABLE: bool>(
+    ctx: &[i32; IN_PLACE_CTX],
+    src: *const i8,
+    out: *mut i8,
+    count: usize,
+) {
     let small = ctx[6] < 4;
     // SAFETY: reads the windows' selected lanes, the filter rows, table and context,
     // writes 4 bytes of `out` per group and pixel (predicated to the block's lanes when
     // smaller); all in bounds by the contract.
     unsafe {
-        match (MASKED, small) {
-            (false, false) => in_place_asm!(
+        match (MASKED, small, TABLE) {
+            (false, false, false) => in_place_asm!(
                 ctx.as_ptr(),
                 src,
                 out,
@@ -152,9 +165,54 @@ pub unsafe fn conv_in_place<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: 
                 [],
                 ["vldrb.u8 q0, [r1, q3]"],
                 ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
-                ["vstrb.32 q0, [r5], #4"]
+                ["vstrb.32 q0, [r5], #4"],
+                ["vmov r5, s30"],
+                [],
+                ["add r1, r1, r5"]
             ),
-            (true, false) => in_place_asm!(
+            (false, false, true) => in_place_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                [],
+                [],
+                ["vldrb.u8 q0, [r1, q3]"],
+                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+                ["vstrb.32 q0, [r5], #4"],
+                ["ldr r5, [sp, #12]", "add r5, r5, #128"],
+                ["vldrb.u8 q3, [r5], #16"],
+                []
+            ),
+            (false, true, false) => in_place_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                [],
+                [],
+                ["vldrb.u8 q0, [r1, q3]"],
+                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
+                ["vmov r5, s30"],
+                [],
+                ["add r1, r1, r5"]
+            ),
+            (false, true, true) => in_place_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                [],
+                [],
+                ["vldrb.u8 q0, [r1, q3]"],
+                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
+                ["ldr r5, [sp, #12]", "add r5, r5, #128"],
+                ["vldrb.u8 q3, [r5], #16"],
+                []
+            ),
+            (true, false, false) => in_place_asm!(
                 ctx.as_ptr(),
                 src,
                 out,
@@ -163,27 +221,12 @@ pub unsafe fn conv_in_place<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: 
                 ["ldr r11, [sp, #12]", "add r11, r11, #64"],
                 ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
                 ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
-                ["vstrb.32 q0, [r5], #4"]
-            ),
-            (false, true) => in_place_asm!(
-                ctx.as_ptr(),
-                src,
-                out,
-                count,
+                ["vstrb.32 q0, [r5], #4"],
+                ["vmov r5, s30"],
                 [],
-                [],
-                ["vldrb.u8 q0, [r1, q3]"],
-                [
-                    "ldr lr, [sp, #4]",
-                    "ldrd r9, r10, [lr, #52]",
-                    "ldr r12, [lr, #60]",
-                    "add r9, r3, r9",
-                    "add r10, r9, r10",
-                    "add r12, r10, r12"
-                ],
-                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"]
+                ["add r1, r1, r5"]
             ),
-            (true, true) => in_place_asm!(
+            (true, false, true) => in_place_asm!(
                 ctx.as_ptr(),
                 src,
                 out,
@@ -191,15 +234,39 @@ pub unsafe fn conv_in_place<const MASKED: bool>(ctx: &[i32; IN_PLACE_CTX], src: 
                 ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
                 ["ldr r11, [sp, #12]", "add r11, r11, #64"],
                 ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
-                [
-                    "ldr lr, [sp, #4]",
-                    "ldrd r9, r10, [lr, #52]",
-                    "ldr r12, [lr, #60]",
-                    "add r9, r3, r9",
-                    "add r10, r9, r10",
-                    "add r12, r10, r12"
-                ],
-                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"]
+                ["vmov lr, s29", "add r9, r3, lr", "add r10, r9, lr", "add r12, r10, lr"],
+                ["vstrb.32 q0, [r5], #4"],
+                ["ldr r5, [sp, #12]", "add r5, r5, #128"],
+                ["vldrb.u8 q3, [r5], #16"],
+                []
+            ),
+            (true, true, false) => in_place_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
+                ["ldr r11, [sp, #12]", "add r11, r11, #64"],
+                ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
+                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
+                ["vmov r5, s30"],
+                [],
+                ["add r1, r1, r5"]
+            ),
+            (true, true, true) => in_place_asm!(
+                ctx.as_ptr(),
+                src,
+                out,
+                count,
+                ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
+                ["ldr r11, [sp, #12]", "add r11, r11, #64"],
+                ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
+                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
+                ["ldr r5, [sp, #12]", "add r5, r5, #128"],
+                ["vldrb.u8 q3, [r5], #16"],
+                []
             ),
         }
     }
@@ -232,7 +299,7 @@ macro_rules! runs_asm {
             $($mask,)*
             "20:",
             "ldr lr, [sp, #12]",
-            "ldr lr, [lr, #148]",
+            "ldr lr, [lr, #196]",
             "dlstp.8 lr, lr",
             "5:",
             $($load,)*
@@ -282,7 +349,7 @@ macro_rules! runs_asm {
             "beq 13f",
             "str r2, [sp, #8]",
             "ldr r3, [r1, #44]",
-            "ldr r4, [r1, #144]",
+            "ldr r4, [r1, #192]",
             "add r0, r0, r3",
             "str r0, [sp]",
             "add r5, r5, r4",
