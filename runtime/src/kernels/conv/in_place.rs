@@ -2,15 +2,24 @@
 //! the planner's minimum of 0, `params::STACK_COLUMN`) reads each window in place from
 //! the input, so it needs no column on the stack either.
 //!
-//! Windows whose column cuts into chunks of 16 bytes at the same offsets (below 256) from
-//! a base moving by a fixed step (a window of one row; rows of 1, 2, 4, 8 or 16 bytes,
-//! several per chunk: micro_speech's 10x8 window over one channel is two rows per
-//! chunk) run one output row at a time in `simd::conv_in_place`: one byte-gather and four
-//! `vmladava.s8` per chunk and group of four channels. At the image's borders the lanes
-//! outside it are masked out of the gather (nothing outside the input is read) and count
-//! as the input zero point: the model compiler folded `input_offset * sum w` into the
-//! biases. Other windows (rows of other lengths, dilated rows) run pixel by pixel, one
-//! run of at most 16 bytes at a time (`simd::dot4_run`), with the same masks.
+//! One output row at a time (a call for the pixels whose window is inside the image, one
+//! per border pixel), per group of four channels, the biases as accumulators and four
+//! `vmladava.s8` per 16 bytes of the window, read by the first of these that fits:
+//! - chunks of 16 column bytes at the same offsets (below 256) from a base moving by a
+//!   fixed step, one byte-gather each (`simd::conv_in_place`): a window of one row, or rows
+//!   of 1, 2, 4, 8 or 16 bytes, several per chunk (micro_speech's 10x8 window over one
+//!   channel: two rows per chunk);
+//! - chunks with offsets of their own from the window's first byte (a table of at most
+//!   four vectors in the context), when the window spans less than 256 bytes of the input
+//!   (other row lengths, dilated rows);
+//! - row by row, pieces of 16 bytes (`simd::conv_runs`);
+//! - else pixel by pixel, run by run (`simd::dot4_run`; dilated rows over wide inputs).
+//!
+//! At the image's borders the lanes outside it are masked out of the loads (nothing
+//! outside the input is read) and count as the input zero point (`vpsel`): the model
+//! compiler folded `input_offset * sum w` into the biases. The masks and offsets are a
+//! context of words built once per block (its clip's masks once per change of clip),
+//! about 200 bytes of the frame where the column and its context took about 300.
 
 use super::params::{ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -32,10 +41,8 @@ struct Window {
     depth: usize,
 }
 
-/// A block of `n` output channels of a layer read in place: its filter rows, constants
-/// and, for windows of uniform chunks, the Helium routine's contexts (the last four
-/// channels of a block of more than four, not a multiple of four, as a context of their
-/// own).
+/// A block of `n` output channels of a layer read in place: its filter rows, constants,
+/// and the Helium routine's context (masks and offsets included).
 pub struct InPlace<'a> {
     w: &'a [i8],
     groups: &'a [Group4],

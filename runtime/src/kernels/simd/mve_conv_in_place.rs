@@ -192,7 +192,14 @@ pub unsafe fn conv_in_place<const MASKED: bool, const TABLE: bool>(
                 [],
                 [],
                 ["vldrb.u8 q0, [r1, q3]"],
-                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
                 ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
                 ["vmov r5, s30"],
                 [],
@@ -206,7 +213,14 @@ pub unsafe fn conv_in_place<const MASKED: bool, const TABLE: bool>(
                 [],
                 [],
                 ["vldrb.u8 q0, [r1, q3]"],
-                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
                 ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
                 ["ldr r5, [sp, #12]", "add r5, r5, #128"],
                 ["vldrb.u8 q3, [r5], #16"],
@@ -248,7 +262,14 @@ pub unsafe fn conv_in_place<const MASKED: bool, const TABLE: bool>(
                 ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
                 ["ldr r11, [sp, #12]", "add r11, r11, #64"],
                 ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
-                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
                 ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
                 ["vmov r5, s30"],
                 [],
@@ -262,7 +283,14 @@ pub unsafe fn conv_in_place<const MASKED: bool, const TABLE: bool>(
                 ["ldr r3, [r1, #36]", "vdup.8 q4, r3"],
                 ["ldr r11, [sp, #12]", "add r11, r11, #64"],
                 ["vldr p0, [r11], #4", "vpst", "vldrbt.u8 q0, [r1, q3]", "vpsel q0, q0, q4"],
-                ["ldr lr, [sp, #4]", "ldrd r9, r10, [lr, #52]", "ldr r12, [lr, #60]", "add r9, r3, r9", "add r10, r9, r10", "add r12, r10, r12"],
+                [
+                    "ldr lr, [sp, #4]",
+                    "ldrd r9, r10, [lr, #52]",
+                    "ldr r12, [lr, #60]",
+                    "add r9, r3, r9",
+                    "add r10, r9, r10",
+                    "add r12, r10, r12"
+                ],
                 ["ldr r0, [r4, #24]", "vctp.32 r0", "vpst", "vstrbt.32 q0, [r5], #4"],
                 ["ldr r5, [sp, #12]", "add r5, r5, #128"],
                 ["vldrb.u8 q3, [r5], #16"],
