@@ -106,7 +106,10 @@ impl<'a> InPlace<'a> {
             clip: (0..0, 0..0),
         };
         if mode != Mode::Pixels {
-            let (od, step) = (p.output_depth as i32, (p.stride_w * id) as i32);
+            // The routine's pixels: along an output row, or, when a row is one pixel (the
+            // 1-D layers of audio models), down the output column.
+            let step = if p.output_w == 1 { p.stride_h * p.input_w } else { p.stride_w };
+            let (od, step) = (p.output_depth as i32, (step * id) as i32);
             px.ctx = px.context(groups, w, n, od, step);
             if n > 4 && !n.is_multiple_of(4) {
                 let t = px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, od, step);
@@ -242,6 +245,30 @@ impl<'a> InPlace<'a> {
         assert!(p.output_h == 0 || out.len() >= (p.output_h * ow - 1) * od + n);
         let all_rows = 0..p.filter_h;
         let all_cols = 0..p.filter_w;
+        let window = |oy: usize| {
+            let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+            (inside(y0, p.dilation_h, p.filter_h, ih as isize), y0)
+        };
+        if ow == 1 && self.mode != Mode::Pixels {
+            // One call for each run of output rows whose windows are inside the image.
+            let x0 = -(p.pad_w as isize);
+            let cols = inside(x0, p.dilation_w, p.filter_w, iw as isize);
+            let mut oy = 0;
+            while oy < p.output_h {
+                let (rows, y0) = window(oy);
+                let masked = rows != all_rows || cols != all_cols;
+                let mut count = 1;
+                while !masked && oy + count < p.output_h && window(oy + count).0 == all_rows {
+                    count += 1;
+                }
+                let src = image.as_ptr().wrapping_offset((y0 * iw as isize + x0) * id as isize);
+                // SAFETY: as below; the `count` pixels are output rows `oy..`, their
+                // windows `stride_h` input rows apart (the context's pixel step).
+                unsafe { self.call(rows, cols.clone(), masked, src, out.as_mut_ptr().add(oy * od), count) };
+                oy += count;
+            }
+            return;
+        }
         for oy in 0..p.output_h {
             let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
             let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
@@ -266,30 +293,52 @@ impl<'a> InPlace<'a> {
                     (inside(x0, p.dilation_w, p.filter_w, iw as isize), 1)
                 };
                 let masked = rows != all_rows || cols != all_cols;
-                if masked {
-                    self.clip(rows.clone(), cols);
-                }
                 // SAFETY: the lanes read are the windows' inside the image (every lane
                 // unmasked); the outputs of the `count` pixels are in `out`.
                 unsafe {
                     let dst = out.as_mut_ptr().add((o_row + ox) * od);
-                    let src = base(x0);
-                    let routine = match (self.mode, masked) {
-                        (Mode::Runs, false) => conv_runs::<false>,
-                        (Mode::Runs, true) => conv_runs::<true>,
-                        (Mode::Table, false) => conv_in_place::<false, true>,
-                        (Mode::Table, true) => conv_in_place::<true, true>,
-                        (_, false) => conv_in_place::<false, false>,
-                        (_, true) => conv_in_place::<true, false>,
-                    };
-                    routine(&self.ctx, src, dst, count);
-                    if self.tail.is_some() {
-                        self.swap_tail();
-                        routine(&self.ctx, src, dst.add(n - 4), count);
-                        self.swap_tail();
-                    }
+                    self.call(rows.clone(), cols, masked, base(x0), dst, count);
                 }
                 ox += count;
+            }
+        }
+    }
+
+    /// Runs `count` pixels from window base `src`, outputs `dst` (the context's steps
+    /// apart), clipped to `rows` and `cols` when `masked`.
+    ///
+    /// # Safety
+    /// The lanes of each window inside the image (all when not `masked`) readable from its
+    /// base; each pixel's `n` outputs writable.
+    #[inline(always)]
+    unsafe fn call(
+        &mut self,
+        rows: Range<usize>,
+        cols: Range<usize>,
+        masked: bool,
+        src: *const i8,
+        dst: *mut i8,
+        count: usize,
+    ) {
+        if masked {
+            self.clip(rows, cols);
+        }
+        let routine = match (self.mode, masked) {
+            (Mode::Runs, false) => conv_runs::<false>,
+            (Mode::Runs, true) => conv_runs::<true>,
+            (Mode::Table, false) => conv_in_place::<false, true>,
+            (Mode::Table, true) => conv_in_place::<true, true>,
+            (_, false) => conv_in_place::<false, false>,
+            (_, true) => conv_in_place::<true, false>,
+        };
+        // SAFETY: the context was built by `new` and `clip`; the windows and outputs by
+        // the caller's contract.
+        unsafe {
+            routine(&self.ctx, src, dst, count);
+            if self.tail.is_some() {
+                self.swap_tail();
+                routine(&self.ctx, src, dst.add(self.n - 4), count);
+                self.swap_tail();
             }
         }
     }

@@ -99,7 +99,9 @@ fn draw(rng: &mut Rng) -> ConvCase {
             Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
             Shape::Dilated => (params::axis(rng, 16, 7, 2, 3), params::axis(rng, 16, 5, 2, 3), rng.size(8, 16)),
             Shape::InPlace => {
-                let (h, w) = (params::axis(rng, 24, 10, 3, 3), params::axis(rng, 20, 8, 3, 3));
+                let h = params::axis(rng, 24, 10, 3, 3);
+                // A quarter 1-D (a column one pixel wide, as audio models have them).
+                let w = if rng.one_in(4) { params::axis(rng, 1, 1, 1, 1) } else { params::axis(rng, 20, 8, 3, 3) };
                 let taps = h.filter * w.filter;
                 let depth = if rng.one_in(2) { 1 } else { rng.size(1, 32) };
                 if taps * depth > 128 {
