@@ -58,8 +58,10 @@ pub struct InPlace<'a> {
     /// four channels' context that differ from `ctx` ([`TAIL_WORDS`]), swapped in for
     /// their call (a second context would double the frame).
     tail: Option<[i32; TAIL_WORDS.len()]>,
-    /// The clip the masks of `ctx` and `tail` describe.
+    /// The clip the masks of `ctx` describe.
     clip: (Range<usize>, Range<usize>),
+    /// `Mode::Chunks`: the lanes of each chunk in the clip's rows.
+    rows_inside: [u16; 8],
 }
 
 impl<'a> InPlace<'a> {
@@ -104,6 +106,7 @@ impl<'a> InPlace<'a> {
             ctx: [0; IN_PLACE_CTX],
             tail: None,
             clip: (0..0, 0..0),
+            rows_inside: [0; 8],
         };
         if mode != Mode::Pixels {
             // The routine's pixels: along an output row, or, when a row is one pixel (the
@@ -208,12 +211,20 @@ impl<'a> InPlace<'a> {
                 }
             }
             Mode::Chunks(g) => {
-                // `g` rows a chunk: the row's bytes `lo..hi` in each, and the rows inside.
+                // `g` rows a chunk: the row's bytes `lo..hi` in each, and the rows inside
+                // (their lanes kept per chunk while the rows stay: the border pixels of an
+                // output row differ in their columns only).
+                let chunks = self.k.div_ceil(16);
+                if rows != self.clip.0 {
+                    for c in 0..chunks {
+                        let first = (c * g) as isize;
+                        self.rows_inside[c] = bits((r0 - first) * len, (r1 - first) * len) as u16;
+                    }
+                }
                 let row = bits(lo, hi);
                 let rep = (0..g).fold(0, |m, i| m | row << (i as isize * len));
-                for c in 0..self.k.div_ceil(16) {
-                    let first = (c * g) as isize;
-                    self.ctx[16 + c] = (rep & bits((r0 - first) * len, (r1 - first) * len)) as i32;
+                for c in 0..chunks {
+                    self.ctx[16 + c] = (rep & self.rows_inside[c] as u32) as i32;
                 }
             }
             _ => {
