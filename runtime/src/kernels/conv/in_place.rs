@@ -253,7 +253,7 @@ impl<'a> InPlace<'a> {
         let x_lo = p.pad_w.div_ceil(p.stride_w).min(ow);
         let x_hi =
             if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
-        assert!(p.output_h == 0 || out.len() >= (p.output_h * ow - 1) * od + n);
+        assert!(p.output_h * ow == 0 || out.len() >= (p.output_h * ow - 1) * od + n);
         let all_rows = 0..p.filter_h;
         let all_cols = 0..p.filter_w;
         let window = |oy: usize| {

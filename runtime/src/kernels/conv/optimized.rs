@@ -68,7 +68,9 @@ pub fn conv_s8(
         #[cfg(not(tinyml_mve))]
         conv_stack_column(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
-        conv_in_place(p, input, filter, table, output);
+        if !conv_in_place(p, input, filter, table, output) {
+            return false;
+        }
     } else {
         return false;
     }
@@ -308,10 +310,11 @@ fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], 
 
 /// Helium: a layer whose arena has no scratch for the column (`k <=`
 /// [`STACK_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
-/// block of channels.
+/// block of channels; `false` (touching nothing) if [`InPlace`] declines the first block
+/// (a filter or table too short: then it declines every block).
 #[cfg(tinyml_mve)]
 #[inline(never)]
-fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) {
+fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], output: &mut [i8]) -> bool {
     let (ih, iw, id, od) = (p.input_h, p.input_w, p.input_depth, p.output_depth);
     let k = p.filter_h * p.filter_w * id;
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
@@ -320,13 +323,14 @@ fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], 
         let n = CHANNEL_BLOCK.min(od - c0);
         let rows = &filter[c0 * k..(c0 + n) * k];
         let Some(mut px) = InPlace::new(p, rows, group4_block(table, c0, n), n, q) else {
-            continue;
+            return false;
         };
         for b in 0..p.batches {
             let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
             px.run(p, image, &mut output[b * pixels * od + c0..]);
         }
     }
+    true
 }
 
 /// [`conv_s8_bands`] on Helium for a layer whose arena has no scratch for the column:
