@@ -65,15 +65,21 @@ pub struct InPlace<'a> {
 }
 
 impl<'a> InPlace<'a> {
-    /// The block of `n > 0` channels whose filter rows `w` (`n` rows of the window's `k <=
-    /// 128` bytes) and constants `groups` (`n.div_ceil(4)`) are given; `None` outside
-    /// those bounds.
-    pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant) -> Option<Self> {
+    /// Whether [`InPlace::new`] takes a block of `n` channels of `p` with filter rows `w`
+    /// and constants `groups`: `n > 0`, `w` holds `n` rows of the window's `k <= 128`
+    /// bytes and `groups` `n.div_ceil(4)` groups.
+    pub fn accepts(p: &ConvParams, w: &[i8], groups: &[Group4], n: usize) -> bool {
+        let k = p.filter_h * p.filter_w * p.input_depth;
+        n > 0 && k > 0 && k <= STACK_COLUMN && w.len() >= n * k && groups.len() >= n.div_ceil(4)
+    }
+
+    /// The block of `n` channels whose filter rows `w` and constants `groups` are given
+    /// ([`InPlace::accepts`] them). Returned by value, not in an `Option`: moving the
+    /// block (about 320 bytes) out of one doubled the caller's frame.
+    #[inline(always)]
+    pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant) -> Self {
         let id = p.input_depth;
         let k = p.filter_h * p.filter_w * id;
-        if n == 0 || k == 0 || k > STACK_COLUMN || w.len() < n * k || groups.len() < n.div_ceil(4) {
-            return None;
-        }
         let row_stride = p.dilation_h * p.input_w * id;
         let window = if p.dilation_w == 1 || p.filter_w == 1 {
             Window { rows: p.filter_h, row_stride, taps: 1, tap_stride: 0, len: p.filter_w * id, depth: id }
@@ -113,18 +119,25 @@ impl<'a> InPlace<'a> {
             // 1-D layers of audio models), down the output column.
             let step = if p.output_w == 1 { p.stride_h * p.input_w } else { p.stride_w };
             let (od, step) = (p.output_depth as i32, (step * id) as i32);
-            px.ctx = px.context(groups, w, n, od, step);
+            px.context(od, step);
             if n > 4 && !n.is_multiple_of(4) {
-                let t = px.context(&groups[n / 4..], &w[(n - 4) * k..], 4, od, step);
-                px.tail = Some(TAIL_WORDS.map(|i| t[i]));
+                // The last four channels: one group, its rows from channel `n - 4`.
+                let last = &groups[n / 4..n / 4 + 1];
+                // SAFETY: one past the end of the group.
+                let end = unsafe { last.as_ptr().add(1) };
+                let (table, rows) = (last.as_ptr() as i32, w[(n - 4) * k..].as_ptr() as i32);
+                px.tail = Some([end as i32, table, rows, od - 4]);
             }
         }
-        Some(px)
+        px
     }
 
-    /// The routine's context of a block of `n` channels (one group when `n <= 4`), its
-    /// output `od` bytes per pixel, its window `step` bytes per pixel.
-    fn context(&self, groups: &[Group4], w: &[i8], n: usize, od: i32, step: i32) -> [i32; IN_PLACE_CTX] {
+    /// Fills the routine's context of the block (one group when `n <= 4`), its output
+    /// `od` bytes per pixel, its window `step` bytes per pixel. Not inlined, and in place:
+    /// a context built and returned by value took its size again in the caller's frame.
+    #[inline(never)]
+    fn context(&mut self, od: i32, step: i32) {
+        let (groups, w, n) = (self.groups, self.w, self.n);
         let (k, rs, len) = (self.k, self.window.row_stride, self.window.len);
         let full = &groups[..(n / 4).max(1)];
         // SAFETY: one past the end of the full groups.
@@ -133,7 +146,7 @@ impl<'a> InPlace<'a> {
         let g = if let Mode::Chunks(g) = self.mode { g } else { 0 };
         let runs = self.mode == Mode::Runs;
         let padded = 16 * len.div_ceil(16);
-        let mut ctx = [0; IN_PLACE_CTX];
+        let ctx = &mut self.ctx;
         ctx[..16].copy_from_slice(&[
             self.q.min,
             self.q.max,
@@ -174,7 +187,6 @@ impl<'a> InPlace<'a> {
         }
         ctx[48] = od - 4 * full.len() as i32;
         ctx[49] = len as i32;
-        ctx
     }
 
     /// Sets the masks of the context for the clip `rows`, `cols` (filter rows and
@@ -370,6 +382,7 @@ impl<'a> InPlace<'a> {
     /// # Safety
     /// The bytes of the window's rows and columns inside the image readable from `base`;
     /// `out` valid for `n` writes.
+    #[inline(never)]
     unsafe fn pixel(&self, base: *const i8, rows: Range<usize>, cols: Range<usize>, out: *mut i8) {
         let (k, n, wd) = (self.k, self.n, self.window);
         let (lo, hi) =

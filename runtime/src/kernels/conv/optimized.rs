@@ -322,9 +322,11 @@ fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], 
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let n = CHANNEL_BLOCK.min(od - c0);
         let rows = &filter[c0 * k..(c0 + n) * k];
-        let Some(mut px) = InPlace::new(p, rows, group4_block(table, c0, n), n, q) else {
+        let block = group4_block(table, c0, n);
+        if !InPlace::accepts(p, rows, block, n) {
             return false;
-        };
+        }
+        let mut px = InPlace::new(p, rows, block, n, q);
         for b in 0..p.batches {
             let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
             px.run(p, image, &mut output[b * pixels * od + c0..]);
@@ -346,10 +348,11 @@ fn in_place_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
-    if let Some(mut px) =
-        one_block(p, filter, packed).and_then(|(rows, block, q)| InPlace::new(p, rows, block, p.output_depth, q))
-    {
-        return run(&mut |b, input, output| px.run(b, input, output));
+    if let Some((rows, block, q)) = one_block(p, filter, packed) {
+        if InPlace::accepts(p, rows, block, p.output_depth) {
+            let mut px = InPlace::new(p, rows, block, p.output_depth, q);
+            return run(&mut |b, input, output| px.run(b, input, output));
+        }
     }
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
