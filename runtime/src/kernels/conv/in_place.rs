@@ -53,7 +53,8 @@ pub struct InPlace<'a> {
     zero_point: i8,
     /// How the windows are read.
     mode: Mode,
-    ctx: [i32; IN_PLACE_CTX],
+    /// The routine's context, in the caller's frame ([`Context`]).
+    ctx: &'a mut [i32; IN_PLACE_CTX],
     /// A block of more than four channels, not a multiple of four: the words of its last
     /// four channels' context that differ from `ctx` ([`TAIL_WORDS`]), swapped in for
     /// their call (a second context would double the frame).
@@ -77,7 +78,7 @@ impl<'a> InPlace<'a> {
     /// ([`InPlace::accepts`] them). Returned by value, not in an `Option`: moving the
     /// block (about 320 bytes) out of one doubled the caller's frame.
     #[inline(always)]
-    pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant) -> Self {
+    pub fn new(p: &ConvParams, w: &'a [i8], groups: &'a [Group4], n: usize, q: OutQuant, ctx: &'a mut Context) -> Self {
         let id = p.input_depth;
         let k = p.filter_h * p.filter_w * id;
         let row_stride = p.dilation_h * p.input_w * id;
@@ -109,7 +110,7 @@ impl<'a> InPlace<'a> {
             window,
             zero_point,
             mode,
-            ctx: [0; IN_PLACE_CTX],
+            ctx: &mut ctx.0,
             tail: None,
             clip: (0..0, 0..0),
             rows_inside: [0; 8],
@@ -146,7 +147,7 @@ impl<'a> InPlace<'a> {
         let g = if let Mode::Chunks(g) = self.mode { g } else { 0 };
         let runs = self.mode == Mode::Runs;
         let padded = 16 * len.div_ceil(16);
-        let ctx = &mut self.ctx;
+        let ctx = &mut *self.ctx;
         ctx[..16].copy_from_slice(&[
             self.q.min,
             self.q.max,
@@ -357,10 +358,10 @@ impl<'a> InPlace<'a> {
         // SAFETY: the context was built by `new` and `clip`; the windows and outputs by
         // the caller's contract.
         unsafe {
-            routine(&self.ctx, src, dst, count);
+            routine(self.ctx, src, dst, count);
             if self.tail.is_some() {
                 self.swap_tail();
-                routine(&self.ctx, src, dst.add(self.n - 4), count);
+                routine(self.ctx, src, dst.add(self.n - 4), count);
                 self.swap_tail();
             }
         }
@@ -420,6 +421,17 @@ impl<'a> InPlace<'a> {
                 unsafe { *out.add(c0 + j) = v.clamp(self.q.min, self.q.max) as i8 };
             }
         }
+    }
+}
+
+/// The storage of a block's context (`simd::conv_in_place`'s words), kept by the caller
+/// of [`InPlace::new`] in its own frame: inside the block, each move of the block copied
+/// it.
+pub struct Context([i32; IN_PLACE_CTX]);
+
+impl Default for Context {
+    fn default() -> Self {
+        Context([0; IN_PLACE_CTX])
     }
 }
 

@@ -19,7 +19,7 @@
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
 #[cfg(tinyml_mve)]
-use super::in_place::InPlace;
+use super::in_place::{Context, InPlace};
 use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
@@ -326,7 +326,8 @@ fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], 
         if !InPlace::accepts(p, rows, block, n) {
             return false;
         }
-        let mut px = InPlace::new(p, rows, block, n, q);
+        let mut ctx = Context::default();
+        let mut px = InPlace::new(p, rows, block, n, q, &mut ctx);
         for b in 0..p.batches {
             let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
             px.run(p, image, &mut output[b * pixels * od + c0..]);
@@ -350,7 +351,8 @@ fn in_place_bands<R>(
 ) -> R {
     if let Some((rows, block, q)) = one_block(p, filter, packed) {
         if InPlace::accepts(p, rows, block, p.output_depth) {
-            let mut px = InPlace::new(p, rows, block, p.output_depth, q);
+            let mut ctx = Context::default();
+            let mut px = InPlace::new(p, rows, block, p.output_depth, q, &mut ctx);
             return run(&mut |b, input, output| px.run(b, input, output));
         }
     }
