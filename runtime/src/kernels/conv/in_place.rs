@@ -18,8 +18,9 @@
 //! At the image's borders the lanes outside it are masked out of the loads (nothing
 //! outside the input is read) and count as the input zero point (`vpsel`): the model
 //! compiler folded `input_offset * sum w` into the biases. The masks and offsets are a
-//! context of words built once per block (its clip's masks once per change of clip),
-//! about 200 bytes of the frame where the column and its context took about 300.
+//! context of 50 words ([`Context`], in the caller's frame) built once per block (its
+//! clip's masks once per change of clip), where the stack column path held the column
+//! (128 bytes) and two contexts of 22 words.
 
 use super::params::{ConvParams, STACK_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
