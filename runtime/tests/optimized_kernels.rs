@@ -289,6 +289,63 @@ proptest! {
         }
     }
 
+    /// Windows of at most 128 bytes with less scratch than their column (down to none):
+    /// read in place from the input without a column (`conv::in_place`, cores without
+    /// Helium): filters up to 10x8, strides and dilations up to 3, SAME and VALID (windows
+    /// the image clips, some wholly outside it), 1 to 32 input channels (runs of any length,
+    /// not whole words), 1 to 20 output channels (blocks of fewer than four and not
+    /// multiples of four), two batches, input zero points and biases that change every
+    /// output (a wrong offset or bias fails).
+    #[test]
+    fn conv_without_column_matches_reference(
+        ((fh, fw), in_c) in (1usize..11, 1usize..9)
+            .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
+            .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(STACK_COLUMN / (h * w)).min(32))),
+        (ih, iw) in (1usize..14, 1usize..14),
+        (sh, sw) in (1usize..4, 1usize..4),
+        (dh, dw) in (1usize..4, 1usize..4),
+        same in any::<bool>(),
+        batches in 1usize..3,
+        out_c in 1usize..21,
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        has_bias in any::<bool>(),
+        scratch_fraction in 0usize..4,
+        seed in any::<u64>(),
+    ) {
+        let k = fh * fw * in_c;
+        let along = |i: usize, f: usize, s: usize, d: usize| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
+            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
+        };
+        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        prop_assume!(oh > 0 && ow > 0);
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w, pad_h,
+            activation_min: amin, activation_max: amax, batches,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * ih * iw * in_c);
+        let filter = rng.bytes(out_c * k);
+        let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
+        let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        // Scratch shorter than the column: none, or up to `k - 1` bytes.
+        let mut scratch = vec![0u8; scratch_fraction * (k - 1) / 3];
+        prop_assert_eq!(conv_s8_scratch(&p).min, 0);
+        let n = batches * oh * ow * out_c;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        let ran = conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
+        prop_assert!(ran);
+        prop_assert_eq!(&a, &b);
+    }
+
     /// The narrow-input path (1 to 4 input channels; `conv::narrow`, Helium's choice for
     /// them, run here with its scalar routine) over the kernels, strides, dilations and
     /// paddings of first layers, odd widths and several channel counts, against the

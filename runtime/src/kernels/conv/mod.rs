@@ -13,6 +13,8 @@ mod reference;
 
 #[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
 mod border;
+#[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
+mod in_place;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod narrow;
 #[cfg(not(feature = "reference-kernels"))]

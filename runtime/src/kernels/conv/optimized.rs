@@ -62,7 +62,7 @@ pub fn conv_s8(
         conv_general(p, input, filter, table, column, padded, output);
     } else if k <= STACK_COLUMN {
         #[cfg(not(tinyml_mve))]
-        conv_stack_column(p, input, filter, bias, table, output);
+        super::in_place::conv_in_place(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
         conv_stack_column(p, input, filter, table, output);
     } else {
@@ -161,15 +161,21 @@ pub fn conv_s8_bands<R>(
             return run(&mut |b, input, output| narrow.run(b, input, table, output));
         }
     }
-    let k = p.filter_h * p.filter_w * p.input_depth;
-    if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
-        return stack_column_bands(p, filter, packed, scratch, run, whole);
+    // Without Helium, a window without room for its column is read in place
+    // (`conv::in_place`), which prepares nothing: `whole` per band.
+    #[cfg(tinyml_mve)]
+    {
+        let k = p.filter_h * p.filter_w * p.input_depth;
+        if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
+            return stack_column_bands(p, filter, packed, scratch, run, whole);
+        }
     }
     pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
 }
 
 /// [`conv_s8_bands`] with the column of [`band_pixel`] on the stack (the scratch has no
 /// room for it). Not inlined, so that the other paths' frames do not hold it.
+#[cfg(tinyml_mve)]
 #[inline(never)]
 fn stack_column_bands<R>(
     p: &ConvParams,
@@ -290,6 +296,7 @@ fn band_pixel<'a>(
 
 /// [`conv_general`] with the column on the stack and no padded copy (the arena had no
 /// scratch for them). Not inlined, so the column takes stack only on this path.
+#[cfg(tinyml_mve)]
 #[inline(never)]
 fn conv_stack_column(
     p: &ConvParams,

@@ -353,6 +353,130 @@ pub unsafe fn dot4_runs(
     }
 }
 
+/// [`super::dot4_strided`] over the first `4 * words` inputs of each run: as
+/// [`dot4_runs`] (accumulators r4, r5, r8, r9 loaded from `acc` per group of four rows,
+/// `sxtab16` adding the input offset as it widens, r6 the word counter and r7 the offset
+/// pair, both saved around the routine), except that the runs of the input are
+/// `x_stride` bytes apart (the rows of a window read in place from the image, where
+/// `dot4_runs` reads a gathered column): after each run one `ldrd` fetches both the
+/// weights' and the input's advance, ten instructions per run in all.
+///
+/// # Safety
+/// For each run `r < runs`, `x + r * x_stride` valid for `4 * words` reads and, for each
+/// group `g < groups` and row `j < 4`, `w + (4g + j) * k + r * w_stride` as well; `acc`
+/// valid for `4 * groups` reads and writes; `words`, `runs` and `groups` above 0.
+#[cfg(not(tinyml_mve))]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn dot4_strided(
+    x: *const i8,
+    x_stride: usize,
+    off: i32,
+    w: *const i8,
+    k: usize,
+    w_stride: usize,
+    runs: usize,
+    words: usize,
+    acc: *mut i32,
+    groups: usize,
+) {
+    let pair = (off & 0xffff) | (off << 16);
+    // Words per run, input, accumulators, groups left, runs per group, weight and input
+    // advance after a run (adjacent for one `ldrd`), offset pair, runs left, weight
+    // advance after a group.
+    let mut ctx: [usize; 10] = [
+        words,
+        x as usize,
+        acc as usize,
+        groups,
+        runs,
+        w_stride.wrapping_sub(4 * words),
+        x_stride.wrapping_sub(4 * words),
+        pair as usize,
+        0,
+        (4 * k).wrapping_sub(runs * w_stride),
+    ];
+    // SAFETY: reads `words` words of each run of `x` and of each row per group, and four
+    // words of `acc` per group, which it rewrites; r6 and r7 are restored.
+    unsafe {
+        core::arch::asm!(
+            "push {{r6, r7}}",
+            "push {{lr}}",
+            "ldr r6, [sp]",
+            "ldr r7, [r6, #28]",
+            "2:",
+            "ldr r6, [sp]",
+            "ldr r12, [r6, #8]",
+            "ldm r12, {{r4, r5, r8, r9}}",
+            "ldr r0, [r6, #4]",
+            "ldr r12, [r6, #16]",
+            "str r12, [r6, #32]",
+            "ldr r6, [r6]",
+            "4:",
+            "ldr r11, [r0], #4",
+            "sxtab16 r10, r7, r11",
+            "sxtab16 r11, r7, r11, ror #8",
+            "ldr r12, [r1, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r5, r10, lr, r5",
+            "smlad r5, r11, r12, r5",
+            "ldr r12, [r1], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r4, r10, lr, r4",
+            "smlad r4, r11, r12, r4",
+            "ldr r12, [r2, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r9, r10, lr, r9",
+            "smlad r9, r11, r12, r9",
+            "ldr r12, [r2], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r8, r10, lr, r8",
+            "smlad r8, r11, r12, r8",
+            "subs r6, r6, #1",
+            "bne 4b",
+            "ldr r6, [sp]",
+            "ldrd r12, lr, [r6, #20]",
+            "add r1, r1, r12",
+            "add r2, r2, r12",
+            "add r0, r0, lr",
+            "ldr r12, [r6, #32]",
+            "subs r12, r12, #1",
+            "str r12, [r6, #32]",
+            "ldr r6, [r6]",
+            "bne 4b",
+            "ldr r6, [sp]",
+            "ldr r12, [r6, #36]",
+            "add r1, r1, r12",
+            "add r2, r2, r12",
+            "ldr r12, [r6, #8]",
+            "stm r12!, {{r4, r5, r8, r9}}",
+            "str r12, [r6, #8]",
+            "ldr r12, [r6, #12]",
+            "subs r12, r12, #1",
+            "str r12, [r6, #12]",
+            "bne 2b",
+            "pop {{lr}}",
+            "pop {{r6, r7}}",
+            out("r0") _,
+            inout("r1") w => _,
+            inout("r2") w.add(2 * k) => _,
+            in("r3") k,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            inout("lr") ctx.as_mut_ptr() => _,
+        );
+    }
+}
+
 /// `(a * b + 2^31) >> 32` in one `smmulr`, which LLVM does not always select for the
 /// portable expression.
 #[inline(always)]
