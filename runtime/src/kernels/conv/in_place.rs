@@ -12,7 +12,7 @@
 use super::params::ConvParams;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::{group4_block, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{dot4_strided, OutQuant};
+use crate::kernels::simd::{dot4_strided, dot_strided, OutQuant};
 use core::ops::Range;
 
 /// The optimized convolution of `p` with its windows read in place (any window, stride,
@@ -29,6 +29,7 @@ pub(super) fn conv_in_place(
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let (k, od) = (p.filter_h * p.filter_w * id, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
+    let mut acc = [0i32; CHANNEL_BLOCK];
     for b in 0..p.batches {
         let image = &input[b * ih * iw * id..][..ih * iw * id];
         let out = &mut output[b * p.output_h * p.output_w * od..];
@@ -43,12 +44,17 @@ pub(super) fn conv_in_place(
                 n,
                 q,
             };
+            let acc = &mut acc[..n];
             for oy in 0..p.output_h {
                 let rows = inside(oy * p.stride_h, p.pad_h, p.dilation_h, p.filter_h, ih);
                 for ox in 0..p.output_w {
                     let cols = inside(ox * p.stride_w, p.pad_w, p.dilation_w, p.filter_w, iw);
+                    blk.init(0, acc);
+                    if !rows.is_empty() && !cols.is_empty() {
+                        blk.add_taps(oy, ox, rows.clone(), cols, acc);
+                    }
                     let o = (oy * p.output_w + ox) * od + c0;
-                    blk.pixel(oy, ox, rows.clone(), cols, &mut out[o..o + n]);
+                    blk.requantize(acc, &mut out[o..o + n]);
                 }
             }
         }
@@ -72,66 +78,59 @@ struct Block<'a> {
 }
 
 impl Block<'_> {
-    /// Output pixel `(oy, ox)` into `out[..n]`, from the filter rows `rows` and columns
-    /// `cols` of its window that are inside the image.
+    /// Adds to `acc` (the block's `n` channels) the taps `rows` x `cols` (not empty) of
+    /// pixel `(oy, ox)`'s window: one strided pass over the window's rows when each of
+    /// its rows is one run, else one per row over its taps.
     #[inline(always)]
-    fn pixel(&self, oy: usize, ox: usize, rows: Range<usize>, cols: Range<usize>, out: &mut [i8]) {
-        let n = self.n;
-        let mut acc = [0i32; CHANNEL_BLOCK];
-        let acc = &mut acc[..n];
-        self.init(0, acc);
-        if !rows.is_empty() && !cols.is_empty() {
-            let full = 4 * (n / 4);
-            if full > 0 {
-                self.add_taps(oy, ox, rows.clone(), cols.clone(), 0, &mut acc[..full]);
-            }
-            if full < n {
-                // The last four channels (overlapping the last full group: they start
-                // again from their biases), or each of fewer than four.
-                let first = n.saturating_sub(4);
-                self.init(first, &mut acc[first..]);
-                self.add_taps(oy, ox, rows, cols, first, &mut acc[first..]);
-            }
-        }
-        self.requantize(acc, out);
-    }
-
-    /// Adds to `acc` (channels `first..first + acc.len()`) the taps `rows` x `cols` of
-    /// pixel `(oy, ox)`'s window: one strided call over the window's rows when each of
-    /// its rows is one run, else one per row over its taps; by groups of four channels,
-    /// or channel by channel when there are fewer.
-    fn add_taps(&self, oy: usize, ox: usize, rows: Range<usize>, cols: Range<usize>, first: usize, acc: &mut [i32]) {
+    fn add_taps(&self, oy: usize, ox: usize, rows: Range<usize>, cols: Range<usize>, acc: &mut [i32]) {
         let p = self.p;
         let (iw, id, fw) = (p.input_w, p.input_depth, p.filter_w);
-        let (k, row) = (p.filter_h * fw * id, fw * id);
+        let row = fw * id;
         let y0 = oy * p.stride_h + rows.start * p.dilation_h - p.pad_h;
         let x0 = ox * p.stride_w + cols.start * p.dilation_w - p.pad_w;
         let x = &self.image[(y0 * iw + x0) * id..];
-        let w = &self.w[first * k + rows.start * row + cols.start * id..];
-        let off = p.input_offset;
+        let w = &self.w[rows.start * row + cols.start * id..];
         let y_stride = p.dilation_h * iw * id;
-        let mut dot = |x: &[i8], x_stride: usize, w: &[i8], w_stride: usize, runs: usize, len: usize| {
-            if acc.len() >= 4 {
-                return dot4_strided(x, x_stride, off, w, k, w_stride, runs, len, acc);
-            }
-            for (c, a) in acc.iter_mut().enumerate() {
-                for r in 0..runs {
-                    let (xs, ws) = (&x[r * x_stride..][..len], &w[c * k + r * w_stride..][..len]);
-                    let d = xs.iter().zip(ws).fold(0i32, |s, (&xv, &wv)| s.wrapping_add((xv as i32 + off) * wv as i32));
-                    *a = a.wrapping_add(d);
-                }
-            }
-        };
         if p.dilation_w == 1 || fw == 1 {
-            return dot(x, y_stride, w, row, rows.len(), cols.len() * id);
+            return self.channels(x, y_stride, w, row, rows.len(), cols.len() * id, acc);
         }
         for r in 0..rows.len() {
-            dot(&x[r * y_stride..], p.dilation_w * id, &w[r * row..], id, cols.len(), id);
+            self.channels(&x[r * y_stride..], p.dilation_w * id, &w[r * row..], id, cols.len(), id, acc);
+        }
+    }
+
+    /// Adds the runs of [`dot4_strided`] to every channel's accumulator: the full groups
+    /// of four in one call, then the last four channels (overlapping the last full
+    /// group), or each of fewer than four.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn channels(&self, x: &[i8], x_stride: usize, w: &[i8], w_stride: usize, runs: usize, len: usize, acc: &mut [i32]) {
+        let (n, k, off) = (self.n, self.w.len() / self.n, self.p.input_offset);
+        let full = 4 * (n / 4);
+        if full > 0 {
+            dot4_strided(x, x_stride, off, w, k, w_stride, runs, len, &mut acc[..full]);
+        }
+        if full == n {
+            return;
+        }
+        if n >= 4 {
+            // The channels past the full groups, as the last lanes of a group of the
+            // last four (its first lanes, the full groups' again, are dropped).
+            let skip = full + 4 - n;
+            let mut last = [0i32; 4];
+            last[skip..].copy_from_slice(&acc[full..]);
+            dot4_strided(x, x_stride, off, &w[(n - 4) * k..], k, w_stride, runs, len, &mut last);
+            acc[full..].copy_from_slice(&last[skip..]);
+            return;
+        }
+        for (c, a) in acc.iter_mut().enumerate() {
+            *a = a.wrapping_add(dot_strided(x, x_stride, off, &w[c * k..], w_stride, runs, len));
         }
     }
 
     /// The biases of the block's channels `first..first + acc.len()` into `acc` (zeros
     /// without).
+    #[inline(always)]
     fn init(&self, first: usize, acc: &mut [i32]) {
         for (c, a) in acc.iter_mut().enumerate() {
             *a = self.bias.get(first + c).copied().unwrap_or(0);
@@ -141,6 +140,7 @@ impl Block<'_> {
     /// `out[c]` from the accumulator of channel `c` with the packed table's multipliers
     /// and shifts (lanes of the last, overlapping group past the full ones; a block of
     /// fewer than four channels is one group of `n` lanes).
+    #[inline(always)]
     fn requantize(&self, acc: &[i32], out: &mut [i8]) {
         let (n, q) = (self.n, self.q);
         let full = 4 * (n / 4);

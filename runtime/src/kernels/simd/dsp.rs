@@ -353,18 +353,20 @@ pub unsafe fn dot4_runs(
     }
 }
 
-/// [`super::dot4_strided`] over the first `4 * words` inputs of each run: as
-/// [`dot4_runs`] (accumulators r4, r5, r8, r9 loaded from `acc` per group of four rows,
-/// `sxtab16` adding the input offset as it widens, r6 the word counter and r7 the offset
-/// pair, both saved around the routine), except that the runs of the input are
-/// `x_stride` bytes apart (the rows of a window read in place from the image, where
-/// `dot4_runs` reads a gathered column): after each run one `ldrd` fetches both the
-/// weights' and the input's advance, ten instructions per run in all.
+/// [`super::dot4_strided`]: as [`dot4_runs`] (accumulators r4, r5, r8, r9 loaded from
+/// `acc` per group of four rows, `sxtab16` adding the input offset as it widens, r6 the
+/// counter and r7 the offset pair, both saved around the routine), except that the runs
+/// of the input are `x_stride` bytes apart (a window's rows read in place from the
+/// image, where `dot4_runs` reads a gathered column) and of any length: the whole words
+/// of a run, then its last one to three bytes one at a time (`ldrsb`, `sxtah` adds the
+/// offset, then one `mla` per row: 12 instructions a byte for four rows). After each run
+/// one `ldrd` fetches both the weights' and the input's advance: 15 instructions per run
+/// besides its products.
 ///
 /// # Safety
-/// For each run `r < runs`, `x + r * x_stride` valid for `4 * words` reads and, for each
+/// For each run `r < runs`, `x + r * x_stride` valid for `len` reads and, for each
 /// group `g < groups` and row `j < 4`, `w + (4g + j) * k + r * w_stride` as well; `acc`
-/// valid for `4 * groups` reads and writes; `words`, `runs` and `groups` above 0.
+/// valid for `4 * groups` reads and writes; `len`, `runs` and `groups` above 0.
 #[cfg(not(tinyml_mve))]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -376,27 +378,28 @@ pub unsafe fn dot4_strided(
     k: usize,
     w_stride: usize,
     runs: usize,
-    words: usize,
+    len: usize,
     acc: *mut i32,
     groups: usize,
 ) {
     let pair = (off & 0xffff) | (off << 16);
     // Words per run, input, accumulators, groups left, runs per group, weight and input
     // advance after a run (adjacent for one `ldrd`), offset pair, runs left, weight
-    // advance after a group.
-    let mut ctx: [usize; 10] = [
-        words,
+    // advance after a group, bytes after a run's words.
+    let mut ctx: [usize; 11] = [
+        len / 4,
         x as usize,
         acc as usize,
         groups,
         runs,
-        w_stride.wrapping_sub(4 * words),
-        x_stride.wrapping_sub(4 * words),
+        w_stride.wrapping_sub(len),
+        x_stride.wrapping_sub(len),
         pair as usize,
         0,
         (4 * k).wrapping_sub(runs * w_stride),
+        len % 4,
     ];
-    // SAFETY: reads `words` words of each run of `x` and of each row per group, and four
+    // SAFETY: reads `len` bytes of each run of `x` and of each row per group, and four
     // words of `acc` per group, which it rewrites; r6 and r7 are restored.
     unsafe {
         core::arch::asm!(
@@ -411,7 +414,10 @@ pub unsafe fn dot4_strided(
             "ldr r0, [r6, #4]",
             "ldr r12, [r6, #16]",
             "str r12, [r6, #32]",
+            "3:",
+            "ldr r6, [sp]",
             "ldr r6, [r6]",
+            "cbz r6, 5f",
             "4:",
             "ldr r11, [r0], #4",
             "sxtab16 r10, r7, r11",
@@ -438,6 +444,24 @@ pub unsafe fn dot4_strided(
             "smlad r8, r11, r12, r8",
             "subs r6, r6, #1",
             "bne 4b",
+            "5:",
+            "ldr r6, [sp]",
+            "ldr r6, [r6, #40]",
+            "cbz r6, 6f",
+            "7:",
+            "ldrsb r10, [r0], #1",
+            "sxtah r10, r10, r7",
+            "ldrsb r12, [r1, r3]",
+            "mla r5, r10, r12, r5",
+            "ldrsb r12, [r1], #1",
+            "mla r4, r10, r12, r4",
+            "ldrsb r12, [r2, r3]",
+            "mla r9, r10, r12, r9",
+            "ldrsb r12, [r2], #1",
+            "mla r8, r10, r12, r8",
+            "subs r6, r6, #1",
+            "bne 7b",
+            "6:",
             "ldr r6, [sp]",
             "ldrd r12, lr, [r6, #20]",
             "add r1, r1, r12",
@@ -446,9 +470,7 @@ pub unsafe fn dot4_strided(
             "ldr r12, [r6, #32]",
             "subs r12, r12, #1",
             "str r12, [r6, #32]",
-            "ldr r6, [r6]",
-            "bne 4b",
-            "ldr r6, [sp]",
+            "bne 3b",
             "ldr r12, [r6, #36]",
             "add r1, r1, r12",
             "add r2, r2, r12",
