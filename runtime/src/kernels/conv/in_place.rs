@@ -188,9 +188,9 @@ impl Block<'_> {
 fn fast_requant(table: &[Group4], n: usize, q: OutQuant) -> bool {
     // A block of fewer than four channels sets only their lanes.
     let lanes = n.min(4);
-    let exact = table.iter().all(|t| {
-        (0..lanes).all(|j| t.mult[j] >= 1 << 30 && t.left[j] == 0 && (-21..=-1).contains(&t.right[j]))
-    });
+    let exact = table
+        .iter()
+        .all(|t| (0..lanes).all(|j| t.mult[j] >= 1 << 30 && t.left[j] == 0 && (-21..=-1).contains(&t.right[j])));
     exact && (-128..=127).contains(&q.offset) && q.min >= -128 && q.max <= 127
 }
 

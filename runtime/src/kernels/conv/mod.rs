@@ -6,7 +6,10 @@
 //!
 //! The family's files: `params.rs` (the parameters, and the scratch and packed table the
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
-//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels); [`conv_s8`] here chooses between the last two.
+//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels,
+//! and, without Helium, `border.rs` for windows the image clips and `in_place.rs` for
+//! windows without room for their column); [`conv_s8`] here chooses between the
+//! reference and the optimized kernel.
 
 mod params;
 mod reference;

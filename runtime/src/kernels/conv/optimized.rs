@@ -10,10 +10,11 @@
 //! weights contiguously in the column order, so the weights are not repacked.
 //!
 //! Memory: the column and the zero-point-padded input live in the arena scratch the
-//! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
-//! to `STACK_COLUMN` bytes is gathered on the stack. Without Helium, the border pixels
-//! of inputs of whole words take only their taps inside the image (`conv::border`), and
-//! the padded copy is then not used.
+//! compiler planned (`kernels::conv::conv_s8_scratch`); without room for the column, a
+//! window of up to `STACK_COLUMN` bytes is read in place from the input without Helium
+//! (`conv::in_place`: no column at all) and gathered on the stack with it. Without
+//! Helium, the border pixels of inputs of whole words take only their taps inside the
+//! image (`conv::border`), and the padded copy is then not used.
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
@@ -26,7 +27,8 @@ use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, 
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
-/// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`]. The
+/// layer's table or when the window is longer than [`STACK_COLUMN`] and its column does
+/// not fit `scratch`. The
 /// biases, multipliers and shifts are read from `packed`; the slices are in the signature
 /// because it is the reference kernel's.
 #[allow(clippy::too_many_arguments)]
@@ -47,7 +49,7 @@ pub fn conv_s8(
     if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
         return true;
     }
-    // Helium has no use for the biases (`Border` only runs without it): its calls are
+    // Helium has no use for the biases (`Border` and `in_place` only run without it): its calls are
     // the ones before the border pixels, argument for argument.
     #[cfg(tinyml_mve)]
     let _ = bias;

@@ -51,9 +51,10 @@ pub struct ConvParams {
     pub output_depth: usize,
 }
 
-/// Longest im2col column the optimized kernel gathers on the stack when the arena has no
-/// scratch for it (micro_speech's 10x8 window is 80 bytes, and its arena has no room):
-/// longer columns must be planned as scratch ([`conv_s8_scratch`]'s minimum).
+/// Longest window the optimized kernel runs without scratch for its im2col column
+/// (micro_speech's 10x8 window is 80 bytes, and its arena has no room): read in place
+/// from the input without Helium (`conv::in_place`), gathered on the stack with it.
+/// Longer columns must be planned as scratch ([`conv_s8_scratch`]'s minimum).
 pub const STACK_COLUMN: usize = 128;
 
 /// Whether the optimized kernel treats `p` as a pointwise convolution (1x1 without

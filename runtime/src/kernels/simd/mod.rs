@@ -317,12 +317,15 @@ pub fn dot4_strided(
     if n == 0 || len == 0 || runs == 0 {
         return;
     }
-    let (x, w, acc) = (&x[..(runs - 1) * x_stride + len], &w[..(n - 1) * k + (runs - 1) * w_stride + len], &mut acc[..n]);
+    let (x, w, acc) =
+        (&x[..(runs - 1) * x_stride + len], &w[..(n - 1) * k + (runs - 1) * w_stride + len], &mut acc[..n]);
     #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
     {
         // SAFETY: `x` holds every run and `w` every run of every row (checked by the
         // slicing above), `acc` `n` entries; `len`, `runs` and `n / 4` above 0.
-        unsafe { dsp::dot4_strided(x.as_ptr(), x_stride, off, w.as_ptr(), k, w_stride, runs, len, acc.as_mut_ptr(), n / 4) };
+        unsafe {
+            dsp::dot4_strided(x.as_ptr(), x_stride, off, w.as_ptr(), k, w_stride, runs, len, acc.as_mut_ptr(), n / 4)
+        };
     }
     #[cfg(not(all(tinyml_dsp, not(tinyml_mve))))]
     for (c, a) in acc.iter_mut().enumerate() {

@@ -7,8 +7,9 @@
 //! images of up to 16x16 with 1 to 24 outputs, columns of about 1000 bytes, and
 //! pointwise layers of 1 to 48 input channels with right shifts only (run by groups of
 //! four output channels over all pixels, `conv::pointwise`); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
-//! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, else the kernel
-//! declines), the kernel's minimum, the column only (im2col from the input with per-row
+//! Scratch: none (windows of up to `STACK_COLUMN` bytes read in place without Helium,
+//! their column on the stack with it, else the kernel declines), less than the column
+//! (windows of 1 to 32 input channels), the kernel's minimum, the column only (im2col from the input with per-row
 //! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
 //! case in 32 passes a foreign table, which the kernel must decline.
 
@@ -20,7 +21,7 @@ use crate::Outcome;
 use tinyml_runtime::kernels::conv;
 use tinyml_runtime::kernels::conv::{
     conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch,
-    ConvParams,
+    ConvParams, STACK_COLUMN,
 };
 use tinyml_runtime::kernels::packed::words;
 
@@ -44,6 +45,11 @@ enum Shape {
     /// to 3: rows of pixels in one call, dilated filter rows gathered as taps of one
     /// predicated vector, border windows clipped to the taps inside the image.
     Dilated,
+    /// Windows of at most 128 bytes (filters up to 10x8, strides and dilations up to 3,
+    /// 1 to 32 input channels: runs of any length) under less scratch than their column,
+    /// 1 to 20 output channels: without Helium read in place from the input
+    /// (`conv::in_place`, `dsp::dot4_strided`'s words and last bytes of each run).
+    InPlace,
 }
 
 /// A drawn case, printed with a mismatch.
@@ -68,7 +74,8 @@ fn pointwise_axis(rng: &mut Rng, max_input: usize) -> Axis {
 
 fn draw(rng: &mut Rng) -> ConvCase {
     loop {
-        let shape = match rng.u32() % 23 {
+        let shape = match rng.u32() % 26 {
+            23..=25 => Shape::InPlace,
             0..=4 => Shape::Pointwise,
             21..=22 => Shape::Dilated,
             18..=20 => Shape::PointwiseGroups,
@@ -92,12 +99,17 @@ fn draw(rng: &mut Rng) -> ConvCase {
             }
             Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
             Shape::Dilated => (params::axis(rng, 16, 7, 2, 3), params::axis(rng, 16, 5, 2, 3), rng.size(8, 16)),
+            Shape::InPlace => {
+                let (h, w) = (params::axis(rng, 14, 10, 3, 3), params::axis(rng, 14, 8, 3, 3));
+                (h, w, rng.size(1, (STACK_COLUMN / (h.filter * w.filter)).min(32)))
+            }
         };
         let batches = if rng.one_in(4) { 2 } else { 1 };
         let out_c = match shape {
             Shape::OneChannel => rng.size(4, 16),
             Shape::FewChannels => rng.size(1, 24),
             Shape::PointwiseGroups => rng.size(4, 40),
+            Shape::InPlace => rng.size(1, 20),
             _ => rng.size(1, 100),
         };
         let (amin, amax) = params::activation(rng);
@@ -129,7 +141,11 @@ fn draw(rng: &mut Rng) -> ConvCase {
             && out_c <= CHANNELS
             && conv_s8_packed_groups(&p) <= TABLE4
         {
-            let (scratch, scratch_offset) = (scratch_size(rng, &p), rng.size(0, 3));
+            let scratch = match shape {
+                Shape::InPlace => rng.size(0, p.filter_h * p.filter_w * p.input_depth - 1),
+                _ => scratch_size(rng, &p),
+            };
+            let scratch_offset = rng.size(0, 3);
             return ConvCase { shape, bias: !rng.one_in(4), scratch, scratch_offset, foreign_table: rng.one_in(32), p };
         }
     }
