@@ -51,7 +51,7 @@ pub(super) fn conv_in_place(
                 let rows = inside(oy * p.stride_h, p.pad_h, p.dilation_h, p.filter_h, ih);
                 for ox in 0..p.output_w {
                     let cols = inside(ox * p.stride_w, p.pad_w, p.dilation_w, p.filter_w, iw);
-                    blk.init(0, acc);
+                    blk.init(acc);
                     if !rows.is_empty() && !cols.is_empty() {
                         blk.add_taps(oy, ox, rows.clone(), cols, acc);
                     }
@@ -132,12 +132,13 @@ impl Block<'_> {
         }
     }
 
-    /// The biases of the block's channels `first..first + acc.len()` into `acc` (zeros
-    /// without).
+    /// The block's biases into `acc` (zeros without).
     #[inline(always)]
-    fn init(&self, first: usize, acc: &mut [i32]) {
-        for (c, a) in acc.iter_mut().enumerate() {
-            *a = self.bias.get(first + c).copied().unwrap_or(0);
+    fn init(&self, acc: &mut [i32]) {
+        if self.bias.is_empty() {
+            acc.fill(0);
+        } else {
+            acc.copy_from_slice(self.bias);
         }
     }
 
