@@ -356,6 +356,7 @@ pub unsafe fn dot4_runs(
 /// One `asm!` block of [`dot4_strided`]: `$run_start` begins a run (loads the word count
 /// into r6, may branch to `5:` when there are none), `$tail` adds its last bytes (label
 /// `5:`). The routine's two forms differ only there.
+#[cfg(not(tinyml_mve))]
 macro_rules! dot4_strided_asm {
     ($ctx:expr, $w:expr, $k:expr, $run_start:expr, $tail:expr) => {
         core::arch::asm!(
