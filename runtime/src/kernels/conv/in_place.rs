@@ -17,7 +17,9 @@ use core::ops::Range;
 
 /// The optimized convolution of `p` with its windows read in place (any window, stride,
 /// padding, dilation, batch and channel count); `bias` is the layer's (empty: none),
-/// `table` its packed groups (`conv_s8_pack`).
+/// `table` its packed groups (`conv_s8_pack`). Not inlined, so that its accumulators
+/// (256 bytes) take stack only on this path, not in the frame of every convolution.
+#[inline(never)]
 pub(super) fn conv_in_place(
     p: &ConvParams,
     input: &[i8],

@@ -80,7 +80,7 @@ pub fn conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
     #[cfg(not(feature = "reference-kernels"))]
-    return optimized::conv_s8_bands(p, filter, packed, scratch, run, |b, input, output, scratch| {
+    return optimized::conv_s8_bands(p, filter, bias, packed, scratch, run, |b, input, output, scratch| {
         conv_s8(b, input, filter, bias, multipliers, shifts, packed, scratch, output)
     });
     #[cfg(feature = "reference-kernels")]

@@ -147,11 +147,14 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
 /// 10x8 window over 8 channels). So is the narrow path's band (`narrow::Narrow`,
-/// Helium; its offsets and weights come from the layer's table). Other layers get `whole(band, input, output, scratch)`
-/// per band (the dispatching `conv_s8`).
+/// Helium; its offsets and weights come from the layer's table). Without Helium, a
+/// window without room for its column is read in place per band (`conv::in_place`, with
+/// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
+/// scratch)` per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<R>(
     p: &ConvParams,
     filter: &[i8],
+    bias: &[i32],
     packed: &[i32],
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
@@ -163,15 +166,23 @@ pub fn conv_s8_bands<R>(
             return run(&mut |b, input, output| narrow.run(b, input, table, output));
         }
     }
-    // Without Helium, a window without room for its column is read in place
-    // (`conv::in_place`), which prepares nothing: `whole` per band.
-    #[cfg(tinyml_mve)]
-    {
-        let k = p.filter_h * p.filter_w * p.input_depth;
-        if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
+        #[cfg(tinyml_mve)]
+        {
+            let _ = bias;
             return stack_column_bands(p, filter, packed, scratch, run, whole);
         }
+        // Without Helium the window is read in place (`conv::in_place`), which prepares
+        // nothing; called here rather than through `whole`, whose other paths the layer
+        // would then link (21 KB of flash on micro_speech).
+        #[cfg(not(tinyml_mve))]
+        if let Some((table, _)) = tables(p, packed) {
+            return run(&mut |b, input, output| super::in_place::conv_in_place(b, input, filter, bias, table, output));
+        }
     }
+    #[cfg(tinyml_mve)]
+    let _ = bias;
     pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
 }
 
