@@ -12,7 +12,7 @@
 use super::params::ConvParams;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::{group4_block, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{dot4_strided, dot_strided, mul_high_rounded, OutQuant};
+use crate::kernels::simd::{copy_short, dot4_strided, dot_strided, mul_high_rounded, OutQuant};
 use core::ops::Range;
 
 /// The optimized convolution of `p` with its windows read in place (any window, stride,
@@ -40,6 +40,7 @@ pub(super) fn conv_in_place(
             let table = group4_block(table, c0, n);
             let blk = Block {
                 p,
+                k,
                 image,
                 w: &filter[c0 * k..(c0 + n) * k],
                 bias: if bias.is_empty() { bias } else { &bias[c0..c0 + n] },
@@ -49,10 +50,19 @@ pub(super) fn conv_in_place(
                 fast: fast_requant(table, n, q),
             };
             let acc = &mut acc[..n];
+            // The output columns whose window is inside the image horizontally, whose
+            // taps need no bounds.
+            let x_lo = p.pad_w.div_ceil(p.stride_w);
+            let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+            let x_hi = (iw + p.pad_w).checked_sub(x_reach).map_or(0, |x| x / p.stride_w + 1);
             for oy in 0..p.output_h {
                 let rows = inside(oy * p.stride_h, p.pad_h, p.dilation_h, p.filter_h, ih);
                 for ox in 0..p.output_w {
-                    let cols = inside(ox * p.stride_w, p.pad_w, p.dilation_w, p.filter_w, iw);
+                    let cols = if x_lo <= ox && ox < x_hi {
+                        0..p.filter_w
+                    } else {
+                        inside(ox * p.stride_w, p.pad_w, p.dilation_w, p.filter_w, iw)
+                    };
                     blk.init(acc);
                     if !rows.is_empty() && !cols.is_empty() {
                         blk.add_taps(oy, ox, rows.clone(), cols, acc);
@@ -68,6 +78,8 @@ pub(super) fn conv_in_place(
 /// A block of `n` output channels (1 to [`CHANNEL_BLOCK`]) over one batch of the input.
 struct Block<'a> {
     p: &'a ConvParams,
+    /// Bytes of a window (of a filter row of `w`).
+    k: usize,
     /// One batch of the input.
     image: &'a [i8],
     /// The block's filter rows.
@@ -111,7 +123,7 @@ impl Block<'_> {
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn channels(&self, x: &[i8], x_stride: usize, w: &[i8], w_stride: usize, runs: usize, len: usize, acc: &mut [i32]) {
-        let (n, k, off) = (self.n, self.w.len() / self.n, self.p.input_offset);
+        let (n, k, off) = (self.n, self.k, self.p.input_offset);
         let full = 4 * (n / 4);
         if full > 0 {
             dot4_strided(x, x_stride, off, w, k, w_stride, runs, len, &mut acc[..full]);
@@ -137,10 +149,12 @@ impl Block<'_> {
     /// The block's biases into `acc` (zeros without).
     #[inline(always)]
     fn init(&self, acc: &mut [i32]) {
+        // Inline word moves: `copy_from_slice` called `memcpy`, 60 instructions for
+        // eight biases.
         if self.bias.is_empty() {
             acc.fill(0);
         } else {
-            acc.copy_from_slice(self.bias);
+            copy_short(acc, self.bias);
         }
     }
 
