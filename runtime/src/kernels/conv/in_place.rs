@@ -191,10 +191,17 @@ impl Block<'_> {
             let h = mul_high_rounded(acc.saturating_add(acc), t.mult[j]);
             (h + (1 << (right - 1)) + (h >> 31)) >> right
         } else {
-            multiply_by_quantized_multiplier(acc, t.mult[j], t.left[j] + t.right[j])
+            reference_lane(acc, t.mult[j], t.left[j] + t.right[j])
         };
         (v + q.offset).clamp(q.min, q.max) as i8
     }
+}
+
+/// `multiply_by_quantized_multiplier`, where [`Block::lane`]'s short form does not
+/// apply: not inlined into each lane (about 200 bytes of code each).
+#[inline(never)]
+fn reference_lane(acc: i32, mult: i32, shift: i32) -> i32 {
+    multiply_by_quantized_multiplier(acc, mult, shift)
 }
 
 /// Whether [`Block::lane`]'s short form equals the reference for every channel of the
