@@ -15,7 +15,7 @@ use tinyml_runtime::kernels::add::{add_s8, add_s8_reference, AddParams};
 use tinyml_runtime::kernels::broadcast::Broadcast;
 use tinyml_runtime::kernels::conv::{
     conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, is_pointwise, ConvParams,
-    STACK_COLUMN,
+    IN_PLACE_COLUMN,
 };
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
@@ -27,6 +27,7 @@ use tinyml_runtime::kernels::fully_connected::{
 };
 use tinyml_runtime::kernels::packed::{words, Group16};
 use tinyml_runtime::kernels::pooling::{average_pool_reference, max_pool_reference, PoolParams};
+use tinyml_runtime::kernels::rows_in_place::{conv_band, RowWindow};
 use tinyml_runtime::kernels::simd::{
     dot, dot4, dot4_bias, dot4_requantize, dot4_requantize_tensor, requantize, Group4, OutQuant,
 };
@@ -225,8 +226,8 @@ proptest! {
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
         let ran = conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
-        prop_assert_eq!(ran, is_pointwise(&p) || scratch.len() >= k || k <= STACK_COLUMN);
-        prop_assert!(sizes.min <= k && (sizes.min > 0) == (k > STACK_COLUMN && !is_pointwise(&p)));
+        prop_assert_eq!(ran, is_pointwise(&p) || scratch.len() >= k || k <= IN_PLACE_COLUMN);
+        prop_assert!(sizes.min <= k && (sizes.min > 0) == (k > IN_PLACE_COLUMN && !is_pointwise(&p)));
         if ran {
             prop_assert_eq!(&a, &b);
         }
@@ -287,6 +288,115 @@ proptest! {
         if conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b) {
             prop_assert_eq!(&a, &b);
         }
+    }
+
+    /// Windows of at most 128 bytes with less scratch than their column (down to none):
+    /// read in place from the input without a column (`conv::in_place`, cores without
+    /// Helium): filters up to 10x8, strides and dilations up to 3, SAME and VALID (windows
+    /// the image clips, some wholly outside it), 1 to 32 input channels (runs of any length,
+    /// not whole words), 1 to 20 output channels (blocks of fewer than four and not
+    /// multiples of four), two batches, input zero points and biases that change every
+    /// output (a wrong offset or bias fails).
+    #[test]
+    fn conv_without_column_matches_reference(
+        ((fh, fw), in_c) in (1usize..11, 1usize..9)
+            .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
+            .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(IN_PLACE_COLUMN / (h * w)).min(32))),
+        (ih, iw) in (1usize..14, 1usize..14),
+        (sh, sw) in (1usize..4, 1usize..4),
+        (dh, dw) in (1usize..4, 1usize..4),
+        same in any::<bool>(),
+        batches in 1usize..3,
+        out_c in 1usize..21,
+        in_zp in -128i32..128,
+        out_zp in -128i32..128,
+        (amin, amax) in activation(),
+        has_bias in any::<bool>(),
+        scratch_fraction in 0usize..4,
+        seed in any::<u64>(),
+    ) {
+        let k = fh * fw * in_c;
+        let along = |i: usize, f: usize, s: usize, d: usize| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
+            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
+        };
+        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        prop_assume!(oh > 0 && ow > 0);
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: out_zp,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w, pad_h,
+            activation_min: amin, activation_max: amax, batches,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(batches * ih * iw * in_c);
+        let filter = rng.bytes(out_c * k);
+        let bias = if has_bias { rng.i32s(out_c, 1 << 16) } else { Vec::new() };
+        let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        // Scratch shorter than the column: none, or up to `k - 1` bytes.
+        let mut scratch = vec![0u8; scratch_fraction * (k - 1) / 3];
+        prop_assert_eq!(conv_s8_scratch(&p).min, 0);
+        let n = batches * oh * ow * out_c;
+        let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        let ran = conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
+        prop_assert!(ran);
+        prop_assert_eq!(&a, &b);
+    }
+
+    /// The same windows run a band of output rows at a time (`conv_s8_bands`, as
+    /// `rows_in_place` runs a layer under `--memory ram`): each band's parameters and
+    /// input rows (`conv_band`), its windows read in place, equal the reference's rows.
+    #[test]
+    fn conv_bands_without_column_match_reference(
+        ((fh, fw), in_c) in (1usize..11, 1usize..9)
+            .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
+            .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(IN_PLACE_COLUMN / (h * w)).min(32))),
+        (ih, iw) in (1usize..14, 1usize..14),
+        (sh, sw) in (1usize..4, 1usize..4),
+        (dh, dw) in (1usize..3, 1usize..3),
+        same in any::<bool>(),
+        out_c in 1usize..21,
+        in_zp in -128i32..128,
+        band_rows in 1usize..4,
+        seed in any::<u64>(),
+    ) {
+        let k = fh * fw * in_c;
+        let along = |i: usize, f: usize, s: usize, d: usize| {
+            let eff = (f - 1) * d + 1;
+            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
+            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
+        };
+        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        prop_assume!(oh > 0 && ow > 0);
+        let p = ConvParams {
+            input_offset: -in_zp, output_offset: 5,
+            stride_w: sw, stride_h: sh, dilation_w: dw, dilation_h: dh, pad_w, pad_h,
+            activation_min: -128, activation_max: 127, batches: 1,
+            input_h: ih, input_w: iw, input_depth: in_c, filter_h: fh, filter_w: fw,
+            output_h: oh, output_w: ow, output_depth: out_c,
+        };
+        let mut rng = Rng(seed | 1);
+        let input = rng.bytes(ih * iw * in_c);
+        let filter = rng.bytes(out_c * k);
+        let bias = rng.i32s(out_c, 1 << 16);
+        let (mult, shift) = rng.requant(out_c);
+        let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+        let (mut a, mut b) = (vec![0i8; oh * ow * out_c], vec![0i8; oh * ow * out_c]);
+        conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
+        let w = RowWindow::of_conv(&p);
+        let (in_row, out_row) = (iw * in_c, ow * out_c);
+        conv::conv_s8_bands(&p, &filter, &bias, &mult, &shift, &packed, &mut [], |kernel| {
+            for r0 in (0..oh).step_by(band_rows) {
+                let band = w.band(r0, band_rows.min(oh - r0));
+                let rows = &input[band.first * in_row..band.end * in_row];
+                kernel(&conv_band(&p, &band), rows, &mut b[r0 * out_row..(r0 + band.rows) * out_row]);
+            }
+        });
+        prop_assert_eq!(&a, &b);
     }
 
     /// The narrow-input path (1 to 4 input channels; `conv::narrow`, Helium's choice for

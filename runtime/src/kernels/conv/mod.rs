@@ -6,16 +6,17 @@
 //!
 //! The family's files: `params.rs` (the parameters, and the scratch and packed table the
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
-//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels
-//! and, on Helium, `in_place.rs` for windows read in place when the arena has no scratch
-//! for the column); [`conv_s8`] here chooses between the last two.
+//! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels,
+//! `in_place/` for windows read in place when the arena has no scratch for the column,
+//! and, without Helium, `border.rs` for windows the image clips); [`conv_s8`] here
+//! chooses between the reference and the optimized kernel.
 
 mod params;
 mod reference;
 
 #[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
 mod border;
-#[cfg(all(not(feature = "reference-kernels"), tinyml_mve))]
+#[cfg(not(feature = "reference-kernels"))]
 mod in_place;
 #[cfg(not(feature = "reference-kernels"))]
 pub mod narrow;
@@ -28,7 +29,7 @@ mod pointwise;
 
 pub use params::{
     conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch, is_pointwise,
-    padded_extent, ConvParams, STACK_COLUMN,
+    padded_extent, ConvParams, IN_PLACE_COLUMN,
 };
 pub use reference::{conv_s16, conv_s8_reference};
 
@@ -79,7 +80,7 @@ pub fn conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
     #[cfg(not(feature = "reference-kernels"))]
-    return optimized::conv_s8_bands(p, filter, packed, scratch, run, |b, input, output, scratch| {
+    return optimized::conv_s8_bands(p, filter, bias, packed, scratch, run, |b, input, output, scratch| {
         conv_s8(b, input, filter, bias, multipliers, shifts, packed, scratch, output)
     });
     #[cfg(feature = "reference-kernels")]

@@ -10,17 +10,17 @@
 //! weights contiguously in the column order, so the weights are not repacked.
 //!
 //! Memory: the column and the zero-point-padded input live in the arena scratch the
-//! compiler planned (`kernels::conv::conv_s8_scratch`); without scratch, a column of up
-//! to `STACK_COLUMN` bytes is gathered on the stack, except on Helium, where such a layer
-//! reads its windows in place from the input (`conv::in_place`). Without Helium, the border pixels
-//! of inputs of whole words take only their taps inside the image (`conv::border`), and
-//! the padded copy is then not used.
+//! compiler planned (`kernels::conv::conv_s8_scratch`); without room for the column, a
+//! window of up to `IN_PLACE_COLUMN` bytes is read in place from the input
+//! (`conv::in_place`: no column at all). Without Helium, the border pixels of inputs of
+//! whole words take only their taps inside the image (`conv::border`), and the padded
+//! copy is then not used.
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
 #[cfg(tinyml_mve)]
 use super::in_place::{Context, InPlace};
-use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, STACK_COLUMN};
+use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, IN_PLACE_COLUMN};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -29,8 +29,8 @@ use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, 
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
 /// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
-/// layer's table or when the column fits neither `scratch` nor [`STACK_COLUMN`] (on
-/// Helium: the longest column read in place without scratch). The
+/// layer's table or when the window is longer than [`IN_PLACE_COLUMN`] and its column does
+/// not fit `scratch`. The
 /// biases, multipliers and shifts are read from `packed`; the slices are in the signature
 /// because it is the reference kernel's.
 #[allow(clippy::too_many_arguments)]
@@ -51,7 +51,7 @@ pub fn conv_s8(
     if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
         return true;
     }
-    // Helium has no use for the biases (`Border` only runs without it): its calls are
+    // Helium has no use for the biases (`Border` and `in_place` only run without it): its calls are
     // the ones before the border pixels, argument for argument.
     #[cfg(tinyml_mve)]
     let _ = bias;
@@ -64,9 +64,9 @@ pub fn conv_s8(
         conv_general(p, input, filter, bias, table, column, padded, output);
         #[cfg(tinyml_mve)]
         conv_general(p, input, filter, table, column, padded, output);
-    } else if k <= STACK_COLUMN {
+    } else if k <= IN_PLACE_COLUMN {
         #[cfg(not(tinyml_mve))]
-        conv_stack_column(p, input, filter, bias, table, output);
+        super::in_place::conv_in_place(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
         if !conv_in_place(p, input, filter, table, output) {
             return false;
@@ -151,11 +151,14 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
 /// 10x8 window over 8 channels). So is the narrow path's band (`narrow::Narrow`,
-/// Helium; its offsets and weights come from the layer's table). Other layers get `whole(band, input, output, scratch)`
-/// per band (the dispatching `conv_s8`).
+/// Helium; its offsets and weights come from the layer's table). Without Helium, a
+/// window without room for its column is read in place per band (`conv::in_place`, with
+/// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
+/// scratch)` per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<R>(
     p: &ConvParams,
     filter: &[i8],
+    bias: &[i32],
     packed: &[i32],
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
@@ -168,41 +171,33 @@ pub fn conv_s8_bands<R>(
         }
     }
     let k = p.filter_h * p.filter_w * p.input_depth;
-    if !is_pointwise(p) && scratch.len() < k && k <= STACK_COLUMN {
-        #[cfg(not(tinyml_mve))]
-        return stack_column_bands(p, filter, packed, scratch, run, whole);
+    if !is_pointwise(p) && scratch.len() < k && k <= IN_PLACE_COLUMN {
         #[cfg(tinyml_mve)]
-        return in_place_bands(p, filter, packed, scratch, run, whole);
+        {
+            let _ = bias;
+            return in_place_bands(p, filter, packed, scratch, run, whole);
+        }
+        // Without Helium the window is read in place (`conv::in_place`), which prepares
+        // nothing; called here rather than through `whole`, whose other paths the layer
+        // would then link (21 KB of flash on micro_speech).
+        #[cfg(not(tinyml_mve))]
+        if let Some((table, _)) = tables(p, packed) {
+            return run(&mut |b, input, output| super::in_place::conv_in_place(b, input, filter, bias, table, output));
+        }
     }
-    pixel_bands(p, filter, packed, scratch, &mut [], run, whole)
-}
-
-/// [`conv_s8_bands`] with the column of [`band_pixel`] on the stack (the scratch has no
-/// room for it). Not inlined, so that the other paths' frames do not hold it.
-#[cfg(not(tinyml_mve))]
-#[inline(never)]
-fn stack_column_bands<R>(
-    p: &ConvParams,
-    filter: &[i8],
-    packed: &[i32],
-    scratch: &mut [u8],
-    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
-    whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
-) -> R {
-    let mut stack = [0i8; STACK_COLUMN];
-    pixel_bands(p, filter, packed, scratch, &mut stack, run, whole)
+    #[cfg(tinyml_mve)]
+    let _ = bias;
+    pixel_bands(p, filter, packed, scratch, run, whole)
 }
 
 /// [`conv_s8_bands`] past the narrow path: one [`ConvPixel`] for all bands where
-/// [`band_pixel`] builds one (its column in the scratch, else in `stack`), else `whole`
-/// per band.
+/// [`band_pixel`] builds one (its column in the scratch), else `whole` per band.
 #[inline(always)]
 fn pixel_bands<R>(
     p: &ConvParams,
     filter: &[i8],
     packed: &[i32],
     scratch: &mut [u8],
-    stack: &mut [i8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
@@ -227,7 +222,7 @@ fn pixel_bands<R>(
             whole(b, input, output, &mut *scratch)
         });
     }
-    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch, stack) {
+    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch) {
         let od = p.output_depth;
         // The bands' border pixels gather their padded taps as zero points (no `Border`:
         // a band's clip differs from the layer's).
@@ -268,15 +263,9 @@ fn one_block<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<
 }
 
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
-/// column in `scratch` or else on `stack`; `None` where the bands take another path
-/// (several blocks, the narrow path, pointwise layers, a padded copy that fits).
-fn band_pixel<'a>(
-    p: &ConvParams,
-    filter: &'a [i8],
-    packed: &'a [i32],
-    scratch: &'a mut [u8],
-    stack: &'a mut [i8],
-) -> Option<ConvPixel<'a>> {
+/// column in `scratch`; `None` where the bands take another path (several blocks, the
+/// narrow path, pointwise layers, a padded copy that fits, no room for the column).
+fn band_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32], scratch: &'a mut [u8]) -> Option<ConvPixel<'a>> {
     if (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) || is_pointwise(p) {
         return None;
     }
@@ -288,28 +277,14 @@ fn band_pixel<'a>(
     if scratch.len() >= k + reach_h * padded_extent(p).1 * p.input_depth {
         return None;
     }
-    let column = if scratch.len() >= k {
-        &mut as_i8(scratch)[..k]
-    } else if k <= stack.len() {
-        &mut stack[..k]
-    } else {
+    if scratch.len() < k {
         return None;
-    };
-    ConvPixel::new(column, rows, block, od, q, pixel_window(p, p.input_w))
-}
-
-/// [`conv_general`] with the column on the stack and no padded copy (the arena had no
-/// scratch for them). Not inlined, so the column takes stack only on this path.
-#[cfg(not(tinyml_mve))]
-#[inline(never)]
-fn conv_stack_column(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], table: &[Group4], output: &mut [i8]) {
-    let k = p.filter_h * p.filter_w * p.input_depth;
-    let mut column = [0i8; STACK_COLUMN];
-    conv_general(p, input, filter, bias, table, &mut column[..k], &mut [], output);
+    }
+    ConvPixel::new(&mut as_i8(scratch)[..k], rows, block, od, q, pixel_window(p, p.input_w))
 }
 
 /// Helium: a layer whose arena has no scratch for the column (`k <=`
-/// [`STACK_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
+/// [`IN_PLACE_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
 /// block of channels; `false` (touching nothing) if [`InPlace`] declines the first block
 /// (a filter or table too short: then it declines every block).
 #[cfg(tinyml_mve)]

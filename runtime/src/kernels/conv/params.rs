@@ -51,10 +51,12 @@ pub struct ConvParams {
     pub output_depth: usize,
 }
 
-/// Longest im2col column the optimized kernel gathers on the stack when the arena has no
-/// scratch for it (micro_speech's 10x8 window is 80 bytes, and its arena has no room):
-/// longer columns must be planned as scratch ([`conv_s8_scratch`]'s minimum).
-pub const STACK_COLUMN: usize = 128;
+/// Longest window the optimized kernel runs without scratch for its im2col column
+/// (micro_speech's 10x8 window is 80 bytes, and its arena has no room): read in place
+/// from the input (`conv::in_place`, whose Helium context holds its offsets and lane
+/// masks in words sized for it). Longer columns must be planned as scratch
+/// ([`conv_s8_scratch`]'s minimum).
+pub const IN_PLACE_COLUMN: usize = 128;
 
 /// Whether the optimized kernel treats `p` as a pointwise convolution (1x1 without
 /// padding: each output pixel's column is its input pixel, no gather, no scratch).
@@ -78,7 +80,7 @@ pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
 /// Arena scratch of the optimized [`conv_s8`](super::conv_s8), laid out as the im2col
 /// column (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded
 /// input ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer
-/// than [`STACK_COLUMN`], else nothing; the preferred size adds the padded input, whose
+/// than [`IN_PLACE_COLUMN`], else nothing; the preferred size adds the padded input, whose
 /// gather needs no bounds logic per tap. Pointwise convolutions need none.
 pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     if is_pointwise(p) || p.output_h == 0 || p.output_w == 0 {
@@ -86,7 +88,7 @@ pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     }
     let column = p.filter_h * p.filter_w * p.input_depth;
     let (ph, pw) = padded_extent(p);
-    let min = if column > STACK_COLUMN { column } else { 0 };
+    let min = if column > IN_PLACE_COLUMN { column } else { 0 };
     Scratch { min, preferred: column + ph * pw * p.input_depth }
 }
 

@@ -353,6 +353,172 @@ pub unsafe fn dot4_runs(
     }
 }
 
+/// One `asm!` block of [`dot4_strided`]: `$run_start` begins a run (loads the word count
+/// into r6, may branch to `5:` when there are none), `$tail` adds its last bytes (label
+/// `5:`). The routine's two forms differ only there.
+#[cfg(not(tinyml_mve))]
+macro_rules! dot4_strided_asm {
+    ($ctx:expr, $w:expr, $k:expr, $run_start:expr, $tail:expr) => {
+        core::arch::asm!(
+            "push {{r6, r7}}",
+            "push {{lr}}",
+            "ldr r6, [sp]",
+            "ldr r7, [r6, #28]",
+            "2:",
+            "ldr r6, [sp]",
+            "ldr r12, [r6, #8]",
+            "ldm r12, {{r4, r5, r8, r9}}",
+            "ldr r0, [r6, #4]",
+            "ldr r12, [r6, #16]",
+            "str r12, [r6, #32]",
+            "3:",
+            $run_start,
+            "4:",
+            "ldr r11, [r0], #4",
+            "sxtab16 r10, r7, r11",
+            "sxtab16 r11, r7, r11, ror #8",
+            "ldr r12, [r1, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r5, r10, lr, r5",
+            "smlad r5, r11, r12, r5",
+            "ldr r12, [r1], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r4, r10, lr, r4",
+            "smlad r4, r11, r12, r4",
+            "ldr r12, [r2, r3]",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r9, r10, lr, r9",
+            "smlad r9, r11, r12, r9",
+            "ldr r12, [r2], #4",
+            "sxtb16 lr, r12",
+            "sxtb16 r12, r12, ror #8",
+            "smlad r8, r10, lr, r8",
+            "smlad r8, r11, r12, r8",
+            "subs r6, r6, #1",
+            "bne 4b",
+            $tail,
+            "ldr r6, [sp]",
+            "ldrd r12, lr, [r6, #20]",
+            "add r1, r1, r12",
+            "add r2, r2, r12",
+            "add r0, r0, lr",
+            "ldr r12, [r6, #32]",
+            "subs r12, r12, #1",
+            "str r12, [r6, #32]",
+            "bne 3b",
+            "ldr r12, [r6, #36]",
+            "add r1, r1, r12",
+            "add r2, r2, r12",
+            "ldr r12, [r6, #8]",
+            "stm r12!, {{r4, r5, r8, r9}}",
+            "str r12, [r6, #8]",
+            "ldr r12, [r6, #12]",
+            "subs r12, r12, #1",
+            "str r12, [r6, #12]",
+            "bne 2b",
+            "pop {{lr}}",
+            "pop {{r6, r7}}",
+            out("r0") _,
+            inout("r1") $w => _,
+            inout("r2") $w.add(2 * $k) => _,
+            in("r3") $k,
+            out("r4") _,
+            out("r5") _,
+            out("r8") _,
+            out("r9") _,
+            out("r10") _,
+            out("r11") _,
+            out("r12") _,
+            inout("lr") $ctx => _,
+        )
+    };
+}
+
+/// [`super::dot4_strided`]: as [`dot4_runs`] (accumulators r4, r5, r8, r9 loaded from
+/// `acc` per group of four rows, `sxtab16` adding the input offset as it widens, r6 the
+/// counter and r7 the offset pair, both saved around the routine), except that the runs
+/// of the input are `x_stride` bytes apart (a window's rows read in place from the
+/// image, where `dot4_runs` reads a gathered column) and of any length. Runs of whole
+/// words take 11 instructions per run besides their products (one `ldrd` fetches both
+/// the weights' and the input's advance); other lengths add their last one to three
+/// bytes one at a time (`ldrsb`, `sxtah` adds the offset, then one `mla` per row: 12
+/// instructions a byte for four rows) and 6 instructions per run for the checks.
+///
+/// # Safety
+/// For each run `r < runs`, `x + r * x_stride` valid for `len` reads and, for each
+/// group `g < groups` and row `j < 4`, `w + (4g + j) * k + r * w_stride` as well; `acc`
+/// valid for `4 * groups` reads and writes; `len`, `runs` and `groups` above 0.
+#[cfg(not(tinyml_mve))]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn dot4_strided(
+    x: *const i8,
+    x_stride: usize,
+    off: i32,
+    w: *const i8,
+    k: usize,
+    w_stride: usize,
+    runs: usize,
+    len: usize,
+    acc: *mut i32,
+    groups: usize,
+) {
+    let pair = (off & 0xffff) | (off << 16);
+    // Words per run, input, accumulators, groups left, runs per group, weight and input
+    // advance after a run (adjacent for one `ldrd`), offset pair, runs left, weight
+    // advance after a group, bytes after a run's words.
+    let mut ctx: [usize; 11] = [
+        len / 4,
+        x as usize,
+        acc as usize,
+        groups,
+        runs,
+        w_stride.wrapping_sub(len),
+        x_stride.wrapping_sub(len),
+        pair as usize,
+        0,
+        (4 * k).wrapping_sub(runs * w_stride),
+        len % 4,
+    ];
+    let ctx = ctx.as_mut_ptr();
+    // SAFETY: reads `len` bytes of each run of `x` and of each row per group, and four
+    // words of `acc` per group, which it rewrites; r6 and r7 are restored.
+    unsafe {
+        if len.is_multiple_of(4) {
+            // Every run has words, and no last bytes.
+            dot4_strided_asm!(ctx, w, k, "ldr r6, [sp]\nldr r6, [r6]", "");
+        } else {
+            dot4_strided_asm!(
+                ctx,
+                w,
+                k,
+                "ldr r6, [sp]\nldr r6, [r6]\ncbz r6, 5f",
+                concat!(
+                    "5:\n",
+                    "ldr r6, [sp]\n",
+                    "ldr r6, [r6, #40]\n",
+                    "7:\n",
+                    "ldrsb r10, [r0], #1\n",
+                    "sxtah r10, r10, r7\n",
+                    "ldrsb r12, [r1, r3]\n",
+                    "mla r5, r10, r12, r5\n",
+                    "ldrsb r12, [r1], #1\n",
+                    "mla r4, r10, r12, r4\n",
+                    "ldrsb r12, [r2, r3]\n",
+                    "mla r9, r10, r12, r9\n",
+                    "ldrsb r12, [r2], #1\n",
+                    "mla r8, r10, r12, r8\n",
+                    "subs r6, r6, #1\n",
+                    "bne 7b",
+                )
+            );
+        }
+    }
+}
+
 /// `(a * b + 2^31) >> 32` in one `smmulr`, which LLVM does not always select for the
 /// portable expression.
 #[inline(always)]

@@ -298,6 +298,55 @@ pub fn dot4_runs(x: &[i8], off: i32, w: &[i8], k: usize, runs: usize, stride: us
     }
 }
 
+/// For each channel `c < acc.len()` (a multiple of four; rows `k` bytes apart in `w`):
+/// `acc[c] += sum (x[r * x_stride + i] + off) * w[c * k + r * w_stride + i]` over runs
+/// `r < runs` and `i < len`, wrapping. [`dot4_runs`] with the runs of the input apart
+/// too, of any length: a window's rows (or taps) read in place from the image, the
+/// convolution's path without a column on cores without Helium (`kernels::conv`). With
+/// the DSP extension one routine runs every group and run.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn dot4_strided(
+    x: &[i8],
+    x_stride: usize,
+    off: i32,
+    w: &[i8],
+    k: usize,
+    w_stride: usize,
+    runs: usize,
+    len: usize,
+    acc: &mut [i32],
+) {
+    let n = acc.len() / 4 * 4;
+    if n == 0 || len == 0 || runs == 0 {
+        return;
+    }
+    let (x, w, acc) =
+        (&x[..(runs - 1) * x_stride + len], &w[..(n - 1) * k + (runs - 1) * w_stride + len], &mut acc[..n]);
+    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
+    {
+        // SAFETY: `x` holds every run and `w` every run of every row (checked by the
+        // slicing above), `acc` `n` entries; `len`, `runs` and `n / 4` above 0.
+        unsafe {
+            dsp::dot4_strided(x.as_ptr(), x_stride, off, w.as_ptr(), k, w_stride, runs, len, acc.as_mut_ptr(), n / 4)
+        };
+    }
+    #[cfg(not(all(tinyml_dsp, not(tinyml_mve))))]
+    for (c, a) in acc.iter_mut().enumerate() {
+        *a = a.wrapping_add(dot_strided(x, x_stride, off, &w[c * k..], w_stride, runs, len));
+    }
+}
+
+/// `sum (x[r * x_stride + i] + off) * w[r * w_stride + i]` over runs `r < runs` and
+/// `i < len`, wrapping: one channel of [`dot4_strided`].
+#[inline]
+pub fn dot_strided(x: &[i8], x_stride: usize, off: i32, w: &[i8], w_stride: usize, runs: usize, len: usize) -> i32 {
+    (0..runs).fold(0i32, |acc, r| {
+        let (xs, ws) = (&x[r * x_stride..][..len], &w[r * w_stride..][..len]);
+        xs.iter().zip(ws).fold(acc, |s, (&xv, &wv)| s.wrapping_add((xv as i32 + off) * wv as i32))
+    })
+}
+
 /// `(a * b + 2^31) >> 32`, the high word of a product rounded (`smmulr` with the DSP
 /// extension, which LLVM does not always select for the portable expression).
 #[inline(always)]

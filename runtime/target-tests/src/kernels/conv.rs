@@ -7,8 +7,9 @@
 //! images of up to 16x16 with 1 to 24 outputs, columns of about 1000 bytes, and
 //! pointwise layers of 1 to 48 input channels with right shifts only (run by groups of
 //! four output channels over all pixels, `conv::pointwise`); 1 to 100 output channels, across the 4-lane groups and the 64-channel blocks.
-//! Scratch: none (a column of up to `STACK_COLUMN` bytes on the stack, on Helium read in
-//! place from the input, else the kernel declines; the `InPlace` cases always), the kernel's minimum, the column only (im2col from the input with per-row
+//! Scratch: none (windows of up to `IN_PLACE_COLUMN` bytes read in place from the input,
+//! else the kernel declines), less than the column (the `InPlace` cases: read in place
+//! too), the kernel's minimum, the column only (im2col from the input with per-row
 //! clipping), up to the preferred size (the padded copy) and beyond, at any alignment. One
 //! case in 32 passes a foreign table, which the kernel must decline.
 
@@ -20,7 +21,7 @@ use crate::Outcome;
 use tinyml_runtime::kernels::conv;
 use tinyml_runtime::kernels::conv::{
     conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch,
-    ConvParams,
+    ConvParams, IN_PLACE_COLUMN,
 };
 use tinyml_runtime::kernels::packed::words;
 
@@ -44,10 +45,11 @@ enum Shape {
     /// to 3: rows of pixels in one call, dilated filter rows gathered as taps of one
     /// predicated vector, border windows clipped to the taps inside the image.
     Dilated,
-    /// Windows of at most 128 bytes without scratch (the planner's minimum), which Helium
-    /// reads in place from the input: one-channel windows up to 10x8 (rows of 1 to 8
-    /// bytes), 1 to 32 channels, dilations and strides up to 3, SAME and VALID, 1 to 80
-    /// outputs (blocks not a multiple of four, two blocks of channels).
+    /// Windows of at most `IN_PLACE_COLUMN` (128) bytes under less scratch than their column
+    /// (none in half the cases: the planner's minimum), which the kernel reads in place
+    /// from the input: one-channel windows up to 10x8 (rows of 1 to 8 bytes), 1 to 32
+    /// channels (runs of any length), dilations and strides up to 3, SAME and VALID, a
+    /// quarter 1-D, 1 to 80 outputs (blocks not a multiple of four, two blocks).
     InPlace,
 }
 
@@ -104,7 +106,7 @@ fn draw(rng: &mut Rng) -> ConvCase {
                 let w = if rng.one_in(4) { params::axis(rng, 1, 1, 1, 1) } else { params::axis(rng, 20, 8, 3, 3) };
                 let taps = h.filter * w.filter;
                 let depth = if rng.one_in(2) { 1 } else { rng.size(1, 32) };
-                if taps * depth > 128 {
+                if taps * depth > IN_PLACE_COLUMN {
                     continue;
                 }
                 (h, w, depth)
@@ -154,7 +156,8 @@ fn draw(rng: &mut Rng) -> ConvCase {
             && conv_s8_packed_groups(&p) <= TABLE4
         {
             let scratch = match shape {
-                Shape::InPlace => 0,
+                Shape::InPlace if rng.one_in(2) => 0,
+                Shape::InPlace => rng.size(0, p.filter_h * p.filter_w * p.input_depth - 1),
                 _ => scratch_size(rng, &p),
             };
             let scratch_offset = rng.size(0, 3);

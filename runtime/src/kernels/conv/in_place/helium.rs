@@ -1,5 +1,5 @@
 //! Helium: a convolution whose arena has no scratch for the im2col column (`k <= 128`,
-//! the planner's minimum of 0, `params::STACK_COLUMN`) reads each window in place from
+//! the planner's minimum of 0, `params::IN_PLACE_COLUMN`) reads each window in place from
 //! the input, so it needs no column on the stack either.
 //!
 //! One output row at a time (a call for the pixels whose window is inside the image, one
@@ -22,7 +22,7 @@
 //! clip's masks once per change of clip), where the stack column path held the column
 //! (128 bytes) and two contexts of 22 words.
 
-use super::params::{ConvParams, STACK_COLUMN};
+use super::super::params::{ConvParams, IN_PLACE_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::Group4;
 use crate::kernels::simd::{
@@ -72,7 +72,7 @@ impl<'a> InPlace<'a> {
     /// bytes and `groups` `n.div_ceil(4)` groups.
     pub fn accepts(p: &ConvParams, w: &[i8], groups: &[Group4], n: usize) -> bool {
         let k = p.filter_h * p.filter_w * p.input_depth;
-        n > 0 && k > 0 && k <= STACK_COLUMN && w.len() >= n * k && groups.len() >= n.div_ceil(4)
+        n > 0 && k > 0 && k <= IN_PLACE_COLUMN && w.len() >= n * k && groups.len() >= n.div_ceil(4)
     }
 
     /// The block of `n` channels whose filter rows `w` and constants `groups` are given
