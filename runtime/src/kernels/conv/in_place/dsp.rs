@@ -20,7 +20,7 @@ use core::ops::Range;
 /// `table` its packed groups (`conv_s8_pack`). Not inlined, so that its accumulators
 /// (256 bytes) take stack only on this path, not in the frame of every convolution.
 #[inline(never)]
-pub(in crate::kernels::conv) fn conv_in_place(
+pub fn conv_in_place(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
