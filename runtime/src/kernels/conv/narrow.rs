@@ -3,34 +3,44 @@
 //! short run per filter row, tap by tap when dilated) and its block setup cost more than
 //! the products of a window of 7 to 64 bytes.
 //!
-//! Per output row, the filter rows' input rows are copied into a band of at most [`BAND`]
-//! bytes, the padding set to the input zero point (the model compiler folded
-//! `input_offset * sum w` into the biases, so a padded tap must read the zero point, as
-//! the reference's skipped tap adds nothing); the window of every pixel of the row is
-//! then at fixed byte offsets (below 256) from its first column, whatever the stride and
-//! dilation. On Helium one byte-gather per 16 taps collects a window into a vector
-//! (`simd::conv_narrow_run`), four `vmladava.s8` with a group's weights (repacked, zero
-//! past the taps) and one vector requantization finish the pixel. Elsewhere a scalar
-//! loop has the same contract; the host tests check the band and offset arithmetic with
-//! it, but only Helium dispatches here (the M33 and M4 keep the general path, whose DSP
-//! dot products the scalar loop was not measured against).
+//! Each window is read in place from the input, in chunks of at most 16 taps whose
+//! offsets from the chunk's own base lie below 256 (`params::narrow_chunks`: VWW's rows,
+//! 288 bytes apart, one 9-byte row per chunk; a 32-pixel-wide RGB image's window, two
+//! chunks of 16 and 11 taps). The bases and offsets depend on the layer only (its input
+//! row stride, the same for every band of its rows). On Helium one byte-gather per chunk
+//! collects its taps into a vector (`simd::conv_narrow_run`), four `vmladava.s8` with a
+//! group's weights (repacked to the chunks, zero past their taps) and one vector
+//! requantization finish the pixel. At the image's borders each chunk's lanes outside it
+//! are masked out of the gather (nothing outside the input is read) and count as the
+//! input zero point (`vpsel`): the model compiler folded `input_offset * sum w` into the
+//! biases, so a padded tap must read the zero point, as the reference's skipped tap adds
+//! nothing. The masks, a word per chunk, are built per change of clip (the rows and
+//! columns of the filter inside the image) in the run's context.
 //!
-//! The offsets and the repacked weights depend on the layer only: the model compiler
-//! packs them after the layer's groups (`conv_s8_pack_narrow`), so the stack holds only
-//! the band ([`BAND`] bytes), and only on this path (`conv_narrow` is not inlined).
+//! Elsewhere a scalar loop has the same contract; the host tests check the chunks,
+//! offsets and masks with it, but only Helium dispatches here (the M33 and M4 keep the
+//! general path, whose DSP dot products the scalar loop was not measured against).
+//!
+//! The chunks and the repacked weights are packed by the model compiler after the
+//! layer's groups (`conv_s8_pack_narrow`); the stack holds only the run's context
+//! ([`CTX`] words), no layer data.
 
-use super::params::{conv_s8_narrow_words, narrow_band_geometry, narrow_groups, ConvParams};
-pub use super::params::{is_narrow, NARROW_BAND as BAND, NARROW_MAX_TAPS as MAX_TAPS};
+use super::params::{conv_s8_narrow_words, narrow_groups, ConvParams, NARROW_CHUNK_WORDS};
+pub use super::params::{is_narrow, narrow_chunks, NARROW_MAX_CHUNKS as MAX_CHUNKS, NARROW_MAX_TAPS as MAX_TAPS};
 use crate::kernels::packed::Group4;
-use crate::kernels::simd::{copy_i8, fill_i8};
+use core::ops::Range;
 
-/// Words of a run's context (`simd::conv_narrow_run`'s layout).
-const CTX: usize = 13;
+/// Words of a run's context (`simd::conv_narrow_run`'s layout): `[bias; 4], weights,
+/// chunks' records, chunks, output offset, pixel step (less the last chunk's base),
+/// output step, min, max, group, zero point, masks ([`MAX_CHUNKS`])`.
+const CTX: usize = 14 + MAX_CHUNKS;
 #[cfg(tinyml_mve)]
 const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
+/// The first mask word of the context.
+const MASKS: usize = 14;
 
 /// The narrow-input convolution; `false` (touching nothing) unless [`is_narrow`] and
-/// `narrow` holds the layer's offsets and weights. `table` is the layer's packed table
+/// `narrow` holds the layer's chunks and weights. `table` is the layer's packed table
 /// (`conv_s8_pack`), `narrow` the words after it (`conv_s8_pack_narrow`).
 #[inline(never)]
 pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32], output: &mut [i8]) -> bool {
@@ -43,21 +53,23 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32
     }
 }
 
-/// What the rows of a narrow-input layer share: the taps' offsets in the band and the
-/// repacked weights (from the layer's table), and the band itself. Built once per layer;
-/// a layer run a band of output rows at a time (`kernels::rows_in_place`) runs each band
+/// What the rows of a narrow-input layer share: the chunks' records and the repacked
+/// weights (from the layer's table), and the run's context. Built once per layer; a
+/// layer run a band of output rows at a time (`kernels::rows_in_place`) runs each band
 /// with it.
 pub struct Narrow<'a> {
-    offsets: &'a [u8],
-    weights: &'a [i8],
-    band: [i8; BAND],
+    records: &'a [i32],
+    weights: &'a [i32],
     chunks: usize,
-    row_bytes: usize,
-    per_band: usize,
+    /// The last chunk's base from the window's first byte (the sum of the records' steps).
+    last_base: isize,
+    ctx: [i32; CTX],
+    /// The clip (filter rows, columns inside the image) the context's masks describe.
+    clip: Option<(Range<usize>, Range<usize>)>,
 }
 
 impl<'a> Narrow<'a> {
-    /// The layer's, its offsets and weights from `narrow` (`conv_s8_pack_narrow`); `None`
+    /// The layer's, its chunks and weights from `narrow` (`conv_s8_pack_narrow`); `None`
     /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
     /// rows, output rows and padding above) runs with the same.
     #[inline(always)]
@@ -66,127 +78,173 @@ impl<'a> Narrow<'a> {
         if words == 0 || narrow.len() != words {
             return None;
         }
-        let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
-        let (row_bytes, per_band) = narrow_band_geometry(p);
-        // SAFETY: the words' bytes in memory order, as `conv_s8_pack_narrow` wrote them;
-        // `u8` and `i8` have no alignment or validity requirement.
-        let bytes = unsafe { core::slice::from_raw_parts(narrow.as_ptr() as *const u8, 4 * words) };
-        let (offsets, weights) = bytes.split_at(16 * chunks);
-        // SAFETY: as above.
-        let weights = unsafe { core::slice::from_raw_parts(weights.as_ptr() as *const i8, weights.len()) };
-        Some(Narrow { offsets, weights, band: [0; BAND], chunks, row_bytes, per_band })
+        let chunks = narrow_chunks(p, |_, _, _| {});
+        let (records, weights) = narrow.split_at(NARROW_CHUNK_WORDS * chunks);
+        let last_base = records.chunks(NARROW_CHUNK_WORDS).map(|r| r[4] as isize).sum();
+        Some(Narrow { records, weights, chunks, last_base, ctx: [0; CTX], clip: None })
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
     pub fn run(&mut self, p: &ConvParams, input: &[i8], table: &[Group4], output: &mut [i8]) {
         let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
         let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
-        let k = p.filter_h * p.filter_w * id;
-        let (chunks, row_bytes, per_band) = (self.chunks, self.row_bytes, self.per_band);
-        let (offsets, weights, band) = (self.offsets, self.weights, &mut self.band);
-        let zero_point = (-p.input_offset) as i8;
-        let group_bytes = 64 * chunks;
+        let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+        // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
+        let x_lo = p.pad_w.div_ceil(p.stride_w).min(ow);
+        let x_hi =
+            if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
+        let (all_rows, all_cols) = (0..p.filter_h, 0..p.filter_w);
+        self.ctx[5] = self.records.as_ptr() as i32;
+        self.ctx[6] = self.chunks as i32;
+        self.ctx[7] = p.output_offset;
+        self.ctx[8] = ((p.stride_w * id) as isize - self.last_base) as i32;
+        self.ctx[9] = od as i32;
+        self.ctx[10] = p.activation_min;
+        self.ctx[11] = p.activation_max;
+        self.ctx[13] = -p.input_offset;
         for b in 0..p.batches {
             let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
             for oy in 0..oh {
-                for ox0 in (0..ow).step_by(per_band) {
-                    let n = per_band.min(ow - ox0);
-                    let x0 = (ox0 * p.stride_w) as isize - p.pad_w as isize;
-                    fill_band(p, image, oy, x0, row_bytes, zero_point, band);
-                    for (g, (c, group)) in narrow_groups(od).zip(table).enumerate() {
-                        let w = &weights[g * group_bytes..(g + 1) * group_bytes];
-                        let ctx: [i32; CTX] = [
-                            group.bias[0],
-                            group.bias[1],
-                            group.bias[2],
-                            group.bias[3],
-                            w.as_ptr() as i32,
-                            offsets.as_ptr() as i32,
-                            chunks as i32,
-                            p.output_offset,
-                            (p.stride_w * id) as i32,
-                            od as i32,
-                            p.activation_min,
-                            p.activation_max,
-                            group as *const Group4 as i32,
-                        ];
-                        let o = ((b * oh + oy) * ow + ox0) * od + c;
-                        let out = &mut output[o..o + (n - 1) * od + 4];
-                        run(&ctx, band, &offsets[..k], w, group, n, out, p);
+                let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
+                let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
+                let mut ox = 0;
+                while ox < ow {
+                    let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
+                    let (cols, n) = if (x_lo..x_hi).contains(&ox) {
+                        (all_cols.clone(), x_hi - ox)
+                    } else {
+                        (inside(x0, p.dilation_w, p.filter_w, iw as isize), 1)
+                    };
+                    let masked = rows != all_rows || cols != all_cols;
+                    if masked {
+                        self.set_clip(p, rows.clone(), cols);
                     }
+                    let base = (y0 * iw as isize + x0) * id as isize;
+                    let o = ((b * oh + oy) * ow + ox) * od;
+                    self.pixels(p, image, base, masked, table, &mut output[o..o + (n - 1) * od + od], n);
+                    ox += n;
                 }
             }
         }
     }
-}
 
-/// Fills `band` with the input rows of output row `oy`'s filter rows (`row_bytes` each,
-/// from input column `x0`), zero points where they fall outside the image.
-fn fill_band(p: &ConvParams, image: &[i8], oy: usize, x0: isize, row_bytes: usize, zero_point: i8, band: &mut [i8]) {
-    let (ih, iw, id) = (p.input_h as isize, p.input_w as isize, p.input_depth);
-    let cols = (row_bytes / id) as isize;
-    // The columns `[lo, hi)` of the band inside the image (the same for every row).
-    let lo = (-x0).clamp(0, cols);
-    let hi = (iw - x0).clamp(lo, cols);
-    for ky in 0..p.filter_h {
-        let dst = &mut band[ky * row_bytes..(ky + 1) * row_bytes];
-        let y = (oy * p.stride_h + ky * p.dilation_h) as isize - p.pad_h as isize;
-        if y < 0 || y >= ih || hi == lo {
-            fill_i8(dst, zero_point);
-            continue;
+    /// Sets the context's masks for the clip `rows`, `cols` (filter rows and columns
+    /// inside the image): per chunk the lanes of its taps inside, bit 31 on the last.
+    fn set_clip(&mut self, p: &ConvParams, rows: Range<usize>, cols: Range<usize>) {
+        if self.clip.as_ref().is_some_and(|(r, c)| (r, c) == (&rows, &cols)) {
+            return;
         }
-        let (lo_b, hi_b) = (lo as usize * id, hi as usize * id);
-        if lo_b > 0 {
-            fill_i8(&mut dst[..lo_b], zero_point);
+        let id = p.input_depth;
+        let row_len = p.filter_w * id;
+        // The window's taps inside, a bit per tap (at most 64): the same columns in
+        // each row inside.
+        let window = if cols.is_empty() {
+            0
+        } else {
+            rows.clone().fold(0u64, |m, r| m | bits64(r * row_len + cols.start * id, r * row_len + cols.end * id))
+        };
+        for (c, r) in self.records.chunks(NARROW_CHUNK_WORDS).enumerate() {
+            let (first, n) = ((r[5] & 0xff) as usize, (r[5] >> 8) as usize);
+            let last = if c + 1 == self.chunks { 1 << 31 } else { 0 };
+            self.ctx[MASKS + c] = ((window >> first) as u32 & ((1u32 << n) - 1) | last) as i32;
         }
-        let src = ((y * iw + x0 + lo) as usize) * id;
-        copy_i8(&mut dst[lo_b..hi_b], &image[src..src + hi_b - lo_b]);
-        if hi_b < row_bytes {
-            fill_i8(&mut dst[hi_b..], zero_point);
+        self.clip = Some((rows, cols));
+    }
+
+    /// `n` output pixels (`stride_w` columns apart) of every group, the first window at
+    /// byte `base` of `image` (padding included), masked by the context's masks when
+    /// `masked`; `out` holds the pixels' outputs, `od` bytes each.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn pixels(
+        &mut self,
+        p: &ConvParams,
+        image: &[i8],
+        base: isize,
+        masked: bool,
+        table: &[Group4],
+        out: &mut [i8],
+        n: usize,
+    ) {
+        let group_words = 16 * self.chunks;
+        for (g, (c, group)) in narrow_groups(p.output_depth).zip(table).enumerate() {
+            let w = &self.weights[g * group_words..(g + 1) * group_words];
+            self.ctx[..4].copy_from_slice(&group.bias);
+            self.ctx[4] = w.as_ptr() as i32;
+            self.ctx[12] = group as *const Group4 as i32;
+            let out = &mut out[c..c + (n - 1) * p.output_depth + 4];
+            #[cfg(tinyml_mve)]
+            {
+                let _ = p;
+                let src = image.as_ptr().wrapping_offset(base);
+                // SAFETY: the context was built by `run` and `set_clip` (offsets below 256,
+                // the records and `64 * chunks` bytes of each group's weights in the
+                // layer's table); every lane the masks select (all when not `masked`: the
+                // windows inside the image) is a byte of `image`, and `out` holds
+                // `(n - 1) * od + 4` bytes.
+                unsafe { crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked) };
+            }
+            #[cfg(not(tinyml_mve))]
+            self.scalar(p, image, base, masked, w, group, out, n);
         }
     }
-}
 
-/// `n` pixels of one group from the band: Helium's routine, or the same steps in scalar
-/// code. `out` holds the run's output bytes (`od` per pixel, the group's four at the
-/// start of each).
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn run(
-    ctx: &[i32; CTX],
-    band: &[i8],
-    offsets: &[u8],
-    weights: &[i8],
-    group: &Group4,
-    n: usize,
-    out: &mut [i8],
-    p: &ConvParams,
-) {
-    #[cfg(tinyml_mve)]
-    {
-        let _ = (offsets, weights, group, p);
-        // SAFETY: the context was built by `Narrow::run` (offsets below 256, `16 *
-        // chunks` of them and `64 * chunks` bytes of each group's weights in the layer's
-        // table); every window of the run lies in `band` (`per_band` pixels at
-        // most), and `out` holds `(n - 1) * od + 4` bytes.
-        unsafe { crate::kernels::simd::conv_narrow_run(ctx, band.as_ptr(), out.as_mut_ptr(), n) };
-    }
+    /// The routine's steps in scalar code: each lane's byte read from `image` (an index out
+    /// of it panics), or the zero point when masked out.
     #[cfg(not(tinyml_mve))]
-    {
+    #[allow(clippy::too_many_arguments)]
+    fn scalar(
+        &self,
+        p: &ConvParams,
+        image: &[i8],
+        base: isize,
+        masked: bool,
+        w: &[i32],
+        group: &Group4,
+        out: &mut [i8],
+        n: usize,
+    ) {
         use crate::fixedpoint::multiply_by_quantized_multiplier;
-        let _ = ctx;
-        let (step, od) = (p.stride_w * p.input_depth, p.output_depth);
+        let step = (p.stride_w * p.input_depth) as isize;
+        let zero_point = self.ctx[13];
+        // SAFETY: the words as bytes, in memory order, as the packing wrote them.
+        let w = unsafe { core::slice::from_raw_parts(w.as_ptr() as *const i8, 4 * w.len()) };
         for i in 0..n {
-            let window = &band[i * step..];
-            for r in 0..4 {
-                let dot = offsets.iter().enumerate().fold(0i32, |acc, (t, &off)| {
-                    acc.wrapping_add(window[off as usize] as i32 * weights[(t / 16 * 4 + r) * 16 + t % 16] as i32)
-                });
-                let acc = dot.wrapping_add(group.bias[r]);
-                let v = multiply_by_quantized_multiplier(acc, group.mult[r], group.left[r] + group.right[r])
-                    + p.output_offset;
-                out[i * od + r] = v.clamp(p.activation_min, p.activation_max) as i8;
+            let mut acc = group.bias;
+            let mut chunk_base = base + i as isize * step;
+            for (c, r) in self.records.chunks(NARROW_CHUNK_WORDS).enumerate() {
+                chunk_base += r[4] as isize;
+                let offsets: [u8; 16] = core::array::from_fn(|j| r[j / 4].to_le_bytes()[j % 4]);
+                let mask = if masked { self.ctx[MASKS + c] as u32 } else { u32::MAX };
+                for (j, &off) in offsets.iter().enumerate() {
+                    let x = if mask >> j & 1 == 1 { image[(chunk_base + off as isize) as usize] as i32 } else { zero_point };
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        *a = a.wrapping_add(x * w[(c * 4 + r) * 16 + j] as i32);
+                    }
+                }
+            }
+            for (r, &a) in acc.iter().enumerate() {
+                let v = multiply_by_quantized_multiplier(a, group.mult[r], group.left[r] + group.right[r]) + p.output_offset;
+                out[i * p.output_depth + r] = v.clamp(p.activation_min, p.activation_max) as i8;
             }
         }
     }
+}
+
+/// The bits `lo..hi` (clamped to `0..64`) of a window's mask.
+fn bits64(lo: usize, hi: usize) -> u64 {
+    let (lo, hi) = (lo.min(64) as u32, hi.min(64) as u32);
+    if hi <= lo {
+        return 0;
+    }
+    (u64::MAX >> (64 - (hi - lo))) << lo
+}
+
+/// The taps of a window from `start` (padding included), `dilation` apart, inside
+/// `0..size`.
+fn inside(start: isize, dilation: usize, taps: usize, size: isize) -> Range<usize> {
+    let d = dilation as isize;
+    let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+    let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+    lo..hi.clamp(lo, taps)
 }
