@@ -63,6 +63,8 @@ pub struct Narrow<'a> {
     chunks: usize,
     /// The last chunk's base from the window's first byte (the sum of the records' steps).
     last_base: isize,
+    /// Every chunk's base is the window's first byte (the routine need not move it).
+    flat: bool,
     ctx: [i32; CTX],
     /// The clip (filter rows, columns inside the image) the context's masks describe.
     clip: Option<(Range<usize>, Range<usize>)>,
@@ -81,7 +83,8 @@ impl<'a> Narrow<'a> {
         let chunks = narrow_chunks(p, |_, _, _| {});
         let (records, weights) = narrow.split_at(NARROW_CHUNK_WORDS * chunks);
         let last_base = records.chunks(NARROW_CHUNK_WORDS).map(|r| r[4] as isize).sum();
-        Some(Narrow { records, weights, chunks, last_base, ctx: [0; CTX], clip: None })
+        let flat = records.chunks(NARROW_CHUNK_WORDS).all(|r| r[4] == 0);
+        Some(Narrow { records, weights, chunks, last_base, flat, ctx: [0; CTX], clip: None })
     }
 
     /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
@@ -182,7 +185,7 @@ impl<'a> Narrow<'a> {
                 // layer's table); every lane the masks select (all when not `masked`: the
                 // windows inside the image) is a byte of `image`, and `out` holds
                 // `(n - 1) * od + 4` bytes.
-                unsafe { crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked) };
+                unsafe { crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked, self.flat) };
             }
             #[cfg(not(tinyml_mve))]
             self.scalar(p, image, base, masked, w, group, out, n);

@@ -173,12 +173,22 @@ pub fn narrow_tap_offset(p: &ConvParams, t: usize) -> usize {
 /// Cuts a window of `p`'s taps, in order, into the narrow-input path's chunks: at most 16
 /// taps whose offsets from the chunk's first lie in `0..256` (one byte-gather, 8-bit
 /// offsets, from a base of the chunk's own). Calls `f(first tap, taps, base offset)` for
-/// each; returns their count. The same for every band of the layer's rows (they share its
-/// width and filter).
+/// each; returns their count. A window within 256 bytes of its first (rows close
+/// together: a 32-pixel-wide RGB image) takes chunks of 16 taps all from the window's
+/// first byte, which the routine need not move between its chunks. The same for every
+/// band of the layer's rows (they share its width and filter).
 #[inline(always)]
 pub fn narrow_chunks(p: &ConvParams, mut f: impl FnMut(usize, usize, usize)) -> usize {
     let k = p.filter_h * p.filter_w * p.input_depth;
     let (mut first, mut chunks) = (0, 0);
+    if (0..k).all(|t| narrow_tap_offset(p, t) < 256) {
+        while first < k {
+            f(first, (k - first).min(16), 0);
+            chunks += 1;
+            first += 16;
+        }
+        return chunks;
+    }
     while first < k {
         let base = narrow_tap_offset(p, first);
         let mut n = 1;

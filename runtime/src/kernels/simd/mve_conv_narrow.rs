@@ -65,9 +65,10 @@ macro_rules! narrow_asm {
 /// lanes past them, which gather the chunk base's byte or, masked, the zero point, add
 /// nothing), requantized in one vector and stored as four bytes at `out`; then `base`
 /// moves by the pixel step and `out` by the output step. With `masked`, each chunk's
-/// gather is predicated by its mask and the lanes out of it read the zero point. One
-/// chunk, unmasked: the offsets stay in q2 and the weights are read at fixed offsets, 25
-/// instructions per pixel.
+/// gather is predicated by its mask and the lanes out of it read the zero point. With
+/// `flat`, every chunk's base is the window's first byte (its steps are zero): not moved.
+/// One chunk, unmasked: the offsets stay in q2 and the weights are read at fixed offsets,
+/// 25 instructions per pixel.
 ///
 /// # Safety
 /// `ctx` as built by `conv::narrow`: offsets below 256 and the records readable for each
@@ -76,7 +77,14 @@ macro_rules! narrow_asm {
 /// taps without `masked`) readable; `out` valid for 4 bytes at each of `n` output steps;
 /// `n > 0`.
 #[inline(never)]
-pub unsafe fn conv_narrow_run(ctx: &[i32; NARROW_CTX], base: *const i8, out: *mut i8, n: usize, masked: bool) {
+pub unsafe fn conv_narrow_run(
+    ctx: &[i32; NARROW_CTX],
+    base: *const i8,
+    out: *mut i8,
+    n: usize,
+    masked: bool,
+    flat: bool,
+) {
     // SAFETY: reads the windows, weights, records and group of the contract, writes four
     // bytes per pixel; nothing else.
     unsafe {
@@ -151,6 +159,41 @@ pub unsafe fn conv_narrow_run(ctx: &[i32; NARROW_CTX], base: *const i8, out: *mu
                     "vmin.s32 q0, q0, q7",
                     "vstrb.32 q0, [r5]",
                     "add r10, r10, r9",
+                    "add r5, r5, r11"
+                ]
+            );
+        } else if flat {
+            narrow_asm!(
+                ctx.as_ptr(),
+                base,
+                out,
+                n,
+                [],
+                [
+                    "ldrd r3, r11, [r1, #16]",
+                    "ldr r12, [r1, #24]",
+                    "9:",
+                    "vldrb.u8 q2, [r11], #24",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1",
+                    "subs r12, r12, #1",
+                    "bne 9b"
+                ],
+                [
+                    "ldr r3, [r1, #28]",
+                    "vadd.i32 q0, q0, r3",
+                    "vmax.s32 q0, q0, q6",
+                    "vmin.s32 q0, q0, q7",
+                    "vstrb.32 q0, [r5]",
+                    "ldrd r3, r11, [r1, #32]",
+                    "add r10, r10, r3",
                     "add r5, r5, r11"
                 ]
             );
