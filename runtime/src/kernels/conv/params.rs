@@ -180,26 +180,49 @@ pub fn narrow_tap_offset(p: &ConvParams, t: usize) -> usize {
 #[inline(always)]
 pub fn narrow_chunks(p: &ConvParams, mut f: impl FnMut(usize, usize, usize)) -> usize {
     let k = p.filter_h * p.filter_w * p.input_depth;
-    let (mut first, mut chunks) = (0, 0);
-    if (0..k).all(|t| narrow_tap_offset(p, t) < 256) {
-        while first < k {
+    let mut chunks = 0;
+    let mut span = 0;
+    narrow_taps(p, |_, o| span = span.max(o));
+    if span < 256 {
+        for first in (0..k).step_by(16) {
             f(first, (k - first).min(16), 0);
             chunks += 1;
-            first += 16;
         }
         return chunks;
     }
-    while first < k {
-        let base = narrow_tap_offset(p, first);
-        let mut n = 1;
-        while n < 16 && first + n < k && narrow_tap_offset(p, first + n).checked_sub(base).is_some_and(|d| d < 256) {
+    // The chunk being cut: its first tap, taps and base.
+    let (mut first, mut n, mut base) = (0, 0, 0);
+    narrow_taps(p, |t, o| {
+        if n > 0 && n < 16 && o.checked_sub(base).is_some_and(|d| d < 256) {
             n += 1;
+            return;
         }
-        f(first, n, base);
-        chunks += 1;
-        first += n;
+        if n > 0 {
+            f(first, n, base);
+            chunks += 1;
+        }
+        (first, n, base) = (t, 1, o);
+    });
+    f(first, n, base);
+    chunks + 1
+}
+
+/// Calls `f(tap, offset)` for each of a window's taps in the filter's order, its offset
+/// from the window's first byte (as [`narrow_tap_offset`], without its divisions:
+/// [`is_narrow`] walks them per call).
+#[inline(always)]
+fn narrow_taps(p: &ConvParams, mut f: impl FnMut(usize, usize)) {
+    let id = p.input_depth;
+    let (row, col) = (p.dilation_h * p.input_w * id, p.dilation_w * id);
+    let mut t = 0;
+    for ky in 0..p.filter_h {
+        for kx in 0..p.filter_w {
+            for c in 0..id {
+                f(t, ky * row + kx * col + c);
+                t += 1;
+            }
+        }
     }
-    chunks
 }
 
 /// Words of a chunk's record in the narrow-input path's values: 16 offsets (bytes), the
