@@ -63,7 +63,9 @@ pub struct Narrow<'a> {
     chunks: usize,
     /// The last chunk's base from the window's first byte (the sum of the records' steps).
     last_base: isize,
-    /// Every chunk's base is the window's first byte (the routine need not move it).
+    /// Every chunk's base is the window's first byte (the routine need not move it; the
+    /// scalar loop moves it by the records' zero steps).
+    #[cfg_attr(not(tinyml_mve), allow(dead_code))]
     flat: bool,
     ctx: [i32; CTX],
     /// The clip (filter rows, columns inside the image) the context's masks describe.
@@ -185,7 +187,9 @@ impl<'a> Narrow<'a> {
                 // layer's table); every lane the masks select (all when not `masked`: the
                 // windows inside the image) is a byte of `image`, and `out` holds
                 // `(n - 1) * od + 4` bytes.
-                unsafe { crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked, self.flat) };
+                unsafe {
+                    crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked, self.flat)
+                };
             }
             #[cfg(not(tinyml_mve))]
             self.scalar(p, image, base, masked, w, group, out, n);
@@ -220,14 +224,19 @@ impl<'a> Narrow<'a> {
                 let offsets: [u8; 16] = core::array::from_fn(|j| r[j / 4].to_le_bytes()[j % 4]);
                 let mask = if masked { self.ctx[MASKS + c] as u32 } else { u32::MAX };
                 for (j, &off) in offsets.iter().enumerate() {
-                    let x = if mask >> j & 1 == 1 { image[(chunk_base + off as isize) as usize] as i32 } else { zero_point };
+                    let x = if mask >> j & 1 == 1 {
+                        image[(chunk_base + off as isize) as usize] as i32
+                    } else {
+                        zero_point
+                    };
                     for (r, a) in acc.iter_mut().enumerate() {
                         *a = a.wrapping_add(x * w[(c * 4 + r) * 16 + j] as i32);
                     }
                 }
             }
             for (r, &a) in acc.iter().enumerate() {
-                let v = multiply_by_quantized_multiplier(a, group.mult[r], group.left[r] + group.right[r]) + p.output_offset;
+                let v = multiply_by_quantized_multiplier(a, group.mult[r], group.left[r] + group.right[r])
+                    + p.output_offset;
                 out[i * p.output_depth + r] = v.clamp(p.activation_min, p.activation_max) as i8;
             }
         }
