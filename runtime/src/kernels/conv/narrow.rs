@@ -82,7 +82,7 @@ impl<'a> Narrow<'a> {
         if words == 0 || narrow.len() != words {
             return None;
         }
-        let chunks = narrow_chunks(p, |_, _, _| {});
+        let chunks = narrow_chunks(p, &mut |_, _, _| {});
         let (records, weights) = narrow.split_at(NARROW_CHUNK_WORDS * chunks);
         let last_base = records.chunks(NARROW_CHUNK_WORDS).map(|r| r[4] as isize).sum();
         let flat = records.chunks(NARROW_CHUNK_WORDS).all(|r| r[4] == 0);
