@@ -76,6 +76,23 @@ fn activation() -> impl Strategy<Value = (i32, i32)> {
     prop_oneof![Just((-128, 127)), (-128i32..0, 0i32..128)]
 }
 
+/// Output size and leading padding along one axis: `i` inputs under a window of `f` taps,
+/// stride `s` and dilation `d`, TFLite's SAME or VALID padding (the output may be 0).
+fn output_and_pad(i: usize, f: usize, s: usize, d: usize, same: bool) -> (usize, usize) {
+    let eff = (f - 1) * d + 1;
+    let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
+    (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
+}
+
+/// A window of at most `IN_PLACE_COLUMN` bytes and more than one tap (filter height and
+/// width up to 10x8, 1 to 32 input channels): what the kernel reads in place from the
+/// input when the scratch has no room for its column.
+fn in_place_window() -> impl Strategy<Value = ((usize, usize), usize)> {
+    (1usize..11, 1usize..9)
+        .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
+        .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(IN_PLACE_COLUMN / (h * w)).min(32)))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -299,9 +316,7 @@ proptest! {
     /// output (a wrong offset or bias fails).
     #[test]
     fn conv_without_column_matches_reference(
-        ((fh, fw), in_c) in (1usize..11, 1usize..9)
-            .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
-            .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(IN_PLACE_COLUMN / (h * w)).min(32))),
+        ((fh, fw), in_c) in in_place_window(),
         (ih, iw) in (1usize..14, 1usize..14),
         (sh, sw) in (1usize..4, 1usize..4),
         (dh, dw) in (1usize..4, 1usize..4),
@@ -316,12 +331,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let k = fh * fw * in_c;
-        let along = |i: usize, f: usize, s: usize, d: usize| {
-            let eff = (f - 1) * d + 1;
-            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
-            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
-        };
-        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        let ((oh, pad_h), (ow, pad_w)) = (output_and_pad(ih, fh, sh, dh, same), output_and_pad(iw, fw, sw, dw, same));
         prop_assume!(oh > 0 && ow > 0);
         let p = ConvParams {
             input_offset: -in_zp, output_offset: out_zp,
@@ -352,9 +362,7 @@ proptest! {
     /// input rows (`conv_band`), its windows read in place, equal the reference's rows.
     #[test]
     fn conv_bands_without_column_match_reference(
-        ((fh, fw), in_c) in (1usize..11, 1usize..9)
-            .prop_map(|(h, w)| if h * w == 1 { (1, 2) } else { (h, w) })
-            .prop_flat_map(|(h, w)| (Just((h, w)), 1..=(IN_PLACE_COLUMN / (h * w)).min(32))),
+        ((fh, fw), in_c) in in_place_window(),
         (ih, iw) in (1usize..14, 1usize..14),
         (sh, sw) in (1usize..4, 1usize..4),
         (dh, dw) in (1usize..3, 1usize..3),
@@ -365,12 +373,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let k = fh * fw * in_c;
-        let along = |i: usize, f: usize, s: usize, d: usize| {
-            let eff = (f - 1) * d + 1;
-            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
-            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
-        };
-        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        let ((oh, pad_h), (ow, pad_w)) = (output_and_pad(ih, fh, sh, dh, same), output_and_pad(iw, fw, sw, dw, same));
         prop_assume!(oh > 0 && ow > 0);
         let p = ConvParams {
             input_offset: -in_zp, output_offset: 5,
@@ -421,12 +424,7 @@ proptest! {
         has_bias in any::<bool>(),
         seed in any::<u64>(),
     ) {
-        let along = |i: usize, f: usize, s: usize, d: usize| {
-            let eff = (f - 1) * d + 1;
-            let o = if same { i.div_ceil(s) } else { (i + s).saturating_sub(eff) / s };
-            (o, ((o.max(1) - 1) * s + eff).saturating_sub(i) / 2)
-        };
-        let ((oh, pad_h), (ow, pad_w)) = (along(ih, fh, sh, dh), along(iw, fw, sw, dw));
+        let ((oh, pad_h), (ow, pad_w)) = (output_and_pad(ih, fh, sh, dh, same), output_and_pad(iw, fw, sw, dw, same));
         prop_assume!(oh > 0 && ow > 0);
         let p = ConvParams {
             input_offset: -in_zp, output_offset: out_zp,

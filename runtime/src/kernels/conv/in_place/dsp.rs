@@ -20,14 +20,7 @@ use core::ops::Range;
 /// `table` its packed groups (`conv_s8_pack`). Not inlined, so that its accumulators
 /// (256 bytes) take stack only on this path, not in the frame of every convolution.
 #[inline(never)]
-pub(in crate::kernels::conv) fn conv_in_place(
-    p: &ConvParams,
-    input: &[i8],
-    filter: &[i8],
-    bias: &[i32],
-    table: &[Group4],
-    output: &mut [i8],
-) {
+pub fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], bias: &[i32], table: &[Group4], output: &mut [i8]) {
     let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
     let (k, od) = (p.filter_h * p.filter_w * id, p.output_depth);
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
