@@ -25,19 +25,23 @@
 //! layer's groups (`conv_s8_pack_narrow`); the stack holds only the run's context
 //! ([`CTX`] words), no layer data.
 
-use super::params::{conv_s8_narrow_words, narrow_groups, ConvParams, NARROW_CHUNK_WORDS};
+use super::params::{
+    conv_s8_narrow_words, narrow_columns, narrow_groups, narrow_inside, narrow_masks, ConvParams, NARROW_CHUNK_WORDS,
+};
 pub use super::params::{is_narrow, narrow_chunks, NARROW_MAX_CHUNKS as MAX_CHUNKS, NARROW_MAX_TAPS as MAX_TAPS};
-use crate::kernels::packed::Group4;
-use core::ops::Range;
+use crate::kernels::packed::{group4_count, Group4};
 
-/// Words of a run's context (`simd::conv_narrow_run`'s layout): `[bias; 4], weights,
+/// Words of a run's context (`simd::conv_narrow_row`'s layout): `[bias; 4], weights,
 /// chunks' records, chunks, output offset, pixel step (less the last chunk's base),
-/// output step, min, max, group, zero point, masks ([`MAX_CHUNKS`])`.
-const CTX: usize = 14 + MAX_CHUNKS;
+/// output step, min, max, group, zero point, a masked segment's masks and their step back
+/// per pixel`.
+const CTX: usize = 16;
 #[cfg(tinyml_mve)]
 const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
-/// The first mask word of the context.
-const MASKS: usize = 14;
+/// Mask words a row clipped by the image's top or bottom combines for its border
+/// columns and inside ones (a word per chunk and pixel, then one pixel's for the inside
+/// run): VWW's, ResNet-8's and the sweep's first layers take one call per row with it.
+const ROW_MASKS: usize = 16;
 
 /// The narrow-input convolution; `false` (touching nothing) unless [`is_narrow`] and
 /// `narrow` holds the layer's chunks and weights. `table` is the layer's packed table
@@ -53,13 +57,34 @@ pub fn conv_narrow(p: &ConvParams, input: &[i8], table: &[Group4], narrow: &[i32
     }
 }
 
-/// What the rows of a narrow-input layer share: the chunks' records and the repacked
-/// weights (from the layer's table), and the run's context. Built once per layer; a
-/// layer run a band of output rows at a time (`kernels::rows_in_place`) runs each band
-/// with it.
+/// Where a segment of a row's pixels reads its masks: unmasked (inside the image), a
+/// word per chunk and pixel (`Walk`: border columns), or the same words for every pixel
+/// (`Same`: a row clipped by the top or bottom, between its border columns).
+#[derive(Clone, Copy)]
+enum Masks<'m> {
+    None,
+    Walk(&'m [i32]),
+    Same(&'m [i32]),
+}
+
+/// `n` consecutive output pixels of a row with their masks.
+#[derive(Clone, Copy)]
+struct Segment<'m> {
+    n: usize,
+    masks: Masks<'m>,
+}
+
+const EMPTY: Segment<'static> = Segment { n: 0, masks: Masks::None };
+
+/// What the rows of a narrow-input layer share: the chunks' records, the repacked
+/// weights (from the layer's table) and the border columns' masks, and the run's
+/// context. Built once per layer; a layer run a band of output rows at a time
+/// (`kernels::rows_in_place`) runs each band with it.
 pub struct Narrow<'a> {
     records: &'a [i32],
     weights: &'a [i32],
+    /// The border columns' masks (`conv_s8_pack_narrow`): left, then right of the inside.
+    columns: &'a [i32],
     chunks: usize,
     /// The last chunk's base from the window's first byte (the sum of the records' steps).
     last_base: isize,
@@ -68,14 +93,13 @@ pub struct Narrow<'a> {
     #[cfg_attr(not(tinyml_mve), allow(dead_code))]
     flat: bool,
     ctx: [i32; CTX],
-    /// The clip (filter rows, columns inside the image) the context's masks describe.
-    clip: Option<(Range<usize>, Range<usize>)>,
 }
 
 impl<'a> Narrow<'a> {
-    /// The layer's, its chunks and weights from `narrow` (`conv_s8_pack_narrow`); `None`
-    /// unless [`is_narrow`] and `narrow` holds their words. A band of its rows (its input
-    /// rows, output rows and padding above) runs with the same.
+    /// The layer's, its chunks, weights and border masks from `narrow`
+    /// (`conv_s8_pack_narrow`); `None` unless [`is_narrow`] and `narrow` holds their
+    /// words. A band of its rows (its input rows, output rows and padding above) runs
+    /// with the same.
     #[inline(always)]
     pub fn new(p: &ConvParams, narrow: &'a [i32]) -> Option<Self> {
         let words = conv_s8_narrow_words(p);
@@ -83,94 +107,115 @@ impl<'a> Narrow<'a> {
             return None;
         }
         let chunks = narrow_chunks(p, &mut |_, _, _| {});
-        let (records, weights) = narrow.split_at(NARROW_CHUNK_WORDS * chunks);
+        let (records, rest) = narrow.split_at(NARROW_CHUNK_WORDS * chunks);
+        let (weights, columns) = rest.split_at(group4_count(p.output_depth) * 16 * chunks);
         let last_base = records.chunks(NARROW_CHUNK_WORDS).map(|r| r[4] as isize).sum();
         let flat = records.chunks(NARROW_CHUNK_WORDS).all(|r| r[4] == 0);
-        Some(Narrow { records, weights, chunks, last_base, flat, ctx: [0; CTX], clip: None })
+        Some(Narrow { records, weights, columns, chunks, last_base, flat, ctx: [0; CTX] })
     }
 
-    /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`.
+    /// The convolution `p` (the layer's, or a band of its rows) with the layer's `table`:
+    /// per output row and group one call of the routine, its border columns masked from
+    /// the packed masks (the rows inside the image) or from their combination with the
+    /// row's clip (`ROW_MASKS`, the rows the top or bottom clips).
     pub fn run(&mut self, p: &ConvParams, input: &[i8], table: &[Group4], output: &mut [i8]) {
         let (ih, iw, id) = (p.input_h, p.input_w, p.input_depth);
         let (oh, ow, od) = (p.output_h, p.output_w, p.output_depth);
-        let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
+        let ch = self.chunks;
         // Output columns whose window is inside the image horizontally: `x_lo..x_hi`.
-        let x_lo = p.pad_w.div_ceil(p.stride_w).min(ow);
-        let x_hi =
-            if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w + 1).clamp(x_lo, ow) } else { x_lo };
-        let (all_rows, all_cols) = (0..p.filter_h, 0..p.filter_w);
+        let (x_lo, x_hi) = narrow_columns(p);
+        let (left, right) = self.columns.split_at(x_lo * ch);
+        let (mid, n_right) = (x_hi - x_lo, ow - x_hi);
         self.ctx[5] = self.records.as_ptr() as i32;
-        self.ctx[6] = self.chunks as i32;
+        self.ctx[6] = ch as i32;
         self.ctx[7] = p.output_offset;
         self.ctx[8] = ((p.stride_w * id) as isize - self.last_base) as i32;
         self.ctx[9] = od as i32;
         self.ctx[10] = p.activation_min;
         self.ctx[11] = p.activation_max;
         self.ctx[13] = -p.input_offset;
+        let spans = |r: &[i32]| ((r[5] & 0xff) as usize, (r[5] >> 8) as usize);
+        let mut masks = [0i32; ROW_MASKS];
+        let mut row = [0i32; MAX_CHUNKS];
+        let step = (p.stride_w * id) as isize;
         for b in 0..p.batches {
             let image = &input[b * ih * iw * id..(b + 1) * ih * iw * id];
             for oy in 0..oh {
                 let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
-                let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
-                let mut ox = 0;
-                while ox < ow {
-                    let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
-                    let (cols, n) = if (x_lo..x_hi).contains(&ox) {
-                        (all_cols.clone(), x_hi - ox)
-                    } else {
-                        (inside(x0, p.dilation_w, p.filter_w, iw as isize), 1)
-                    };
-                    let masked = rows != all_rows || cols != all_cols;
-                    if masked {
-                        self.set_clip(p, rows.clone(), cols);
+                let rows = narrow_inside(y0, p.dilation_h, p.filter_h, ih as isize);
+                let base = (y0 * iw as isize - p.pad_w as isize) * id as isize;
+                let o = (b * oh + oy) * ow * od;
+                let out = &mut output[o..o + ow * od];
+                if rows == (0..p.filter_h) {
+                    let segments = [
+                        Segment { n: x_lo, masks: Masks::Walk(left) },
+                        Segment { n: mid, masks: Masks::None },
+                        Segment { n: n_right, masks: Masks::Walk(right) },
+                    ];
+                    self.pixels(p, image, base, table, out, &segments);
+                    continue;
+                }
+                let all_cols = 0..p.filter_w;
+                narrow_masks(p, rows, all_cols, self.records.chunks(NARROW_CHUNK_WORDS).map(spans), &mut row);
+                let row = &row[..ch];
+                let combine = |m: &mut [i32], cols: &[i32]| {
+                    for (m, (r, c)) in m.iter_mut().zip(row.iter().zip(cols)) {
+                        *m = r & c;
                     }
-                    let base = (y0 * iw as isize + x0) * id as isize;
-                    let o = ((b * oh + oy) * ow + ox) * od;
-                    self.pixels(p, image, base, masked, table, &mut output[o..o + (n - 1) * od + od], n);
-                    ox += n;
+                };
+                if (ow - mid + 1) * ch <= ROW_MASKS {
+                    // One call: the left columns', the inside run's and the right ones'.
+                    let (l, rest) = masks.split_at_mut(x_lo * ch);
+                    let (m, r) = rest.split_at_mut(ch);
+                    l.chunks_mut(ch).zip(left.chunks(ch)).for_each(|(m, c)| combine(m, c));
+                    m.copy_from_slice(row);
+                    r.chunks_mut(ch).zip(right.chunks(ch)).take(n_right).for_each(|(m, c)| combine(m, c));
+                    let segments = [
+                        Segment { n: x_lo, masks: Masks::Walk(l) },
+                        Segment { n: mid, masks: Masks::Same(m) },
+                        Segment { n: n_right, masks: Masks::Walk(&r[..n_right * ch]) },
+                    ];
+                    self.pixels(p, image, base, table, out, &segments);
+                    continue;
+                }
+                // Wider borders or more chunks: a call per border pixel.
+                for ox in 0..ow {
+                    let cols = if ox < x_lo {
+                        &left[ox * ch..][..ch]
+                    } else if ox >= x_hi {
+                        &right[(ox - x_hi) * ch..][..ch]
+                    } else {
+                        if ox == x_lo {
+                            let s = [Segment { n: mid, masks: Masks::Same(row) }, EMPTY, EMPTY];
+                            self.pixels(p, image, base + ox as isize * step, table, &mut out[ox * od..], &s);
+                        }
+                        continue;
+                    };
+                    combine(&mut masks[..ch], cols);
+                    let s = [Segment { n: 1, masks: Masks::Walk(&masks[..ch]) }, EMPTY, EMPTY];
+                    self.pixels(p, image, base + ox as isize * step, table, &mut out[ox * od..], &s);
                 }
             }
         }
     }
 
-    /// Sets the context's masks for the clip `rows`, `cols` (filter rows and columns
-    /// inside the image): per chunk the lanes of its taps inside, bit 31 on the last.
-    fn set_clip(&mut self, p: &ConvParams, rows: Range<usize>, cols: Range<usize>) {
-        if self.clip.as_ref().is_some_and(|(r, c)| (r, c) == (&rows, &cols)) {
-            return;
-        }
-        let id = p.input_depth;
-        let row_len = p.filter_w * id;
-        // The window's taps inside, a bit per tap (at most 64): the same columns in
-        // each row inside.
-        let window = if cols.is_empty() {
-            0
-        } else {
-            rows.clone().fold(0u64, |m, r| m | bits64(r * row_len + cols.start * id, r * row_len + cols.end * id))
-        };
-        for (c, r) in self.records.chunks(NARROW_CHUNK_WORDS).enumerate() {
-            let (first, n) = ((r[5] & 0xff) as usize, (r[5] >> 8) as usize);
-            let last = if c + 1 == self.chunks { 1 << 31 } else { 0 };
-            self.ctx[MASKS + c] = ((window >> first) as u32 & ((1u32 << n) - 1) | last) as i32;
-        }
-        self.clip = Some((rows, cols));
-    }
-
-    /// `n` output pixels (`stride_w` columns apart) of every group, the first window at
-    /// byte `base` of `image` (padding included), masked by the context's masks when
-    /// `masked`; `out` holds the pixels' outputs, `od` bytes each.
-    #[allow(clippy::too_many_arguments)]
+    /// The `segments`' output pixels (`stride_w` columns apart, one after the other) of
+    /// every group, the first window at byte `base` of `image` (padding included); `out`
+    /// holds the pixels' outputs, `od` bytes each.
     #[inline(always)]
     fn pixels(
         &mut self,
         p: &ConvParams,
         image: &[i8],
         base: isize,
-        masked: bool,
         table: &[Group4],
         out: &mut [i8],
-        n: usize,
+        segments: &[Segment; 3],
     ) {
+        let n: usize = segments.iter().map(|s| s.n).sum();
+        if n == 0 {
+            return;
+        }
         let group_words = 16 * self.chunks;
         for (g, (c, group)) in narrow_groups(p.output_depth).zip(table).enumerate() {
             let w = &self.weights[g * group_words..(g + 1) * group_words];
@@ -180,19 +225,24 @@ impl<'a> Narrow<'a> {
             let out = &mut out[c..c + (n - 1) * p.output_depth + 4];
             #[cfg(tinyml_mve)]
             {
-                let _ = p;
                 let src = image.as_ptr().wrapping_offset(base);
-                // SAFETY: the context was built by `run` and `set_clip` (offsets below 256,
-                // the records and `64 * chunks` bytes of each group's weights in the
-                // layer's table); every lane the masks select (all when not `masked`: the
-                // windows inside the image) is a byte of `image`, and `out` holds
-                // `(n - 1) * od + 4` bytes.
+                let segs = segments.map(|s| match s.masks {
+                    Masks::None => (s.n, core::ptr::null(), 0),
+                    Masks::Walk(m) => (s.n, m.as_ptr(), 0),
+                    Masks::Same(m) => (s.n, m.as_ptr(), 4 * m.len()),
+                });
+                // SAFETY: the context was built by `run` (offsets below 256, the records
+                // and `64 * chunks` bytes of each group's weights in the layer's table);
+                // each masked segment's masks hold a word per chunk (per pixel when
+                // walked), the last chunk's marked; every lane they select (all of the
+                // chunks' taps in an unmasked segment: windows inside the image) is a byte
+                // of `image`, and `out` holds `(n - 1) * od + 4` bytes.
                 unsafe {
-                    crate::kernels::simd::conv_narrow_run(&self.ctx, src, out.as_mut_ptr(), n, masked, self.flat)
+                    crate::kernels::simd::conv_narrow_row(&mut self.ctx, src, out.as_mut_ptr(), &segs, self.flat)
                 };
             }
             #[cfg(not(tinyml_mve))]
-            self.scalar(p, image, base, masked, w, group, out, n);
+            self.scalar(p, image, base, segments, w, group, out);
         }
     }
 
@@ -205,24 +255,32 @@ impl<'a> Narrow<'a> {
         p: &ConvParams,
         image: &[i8],
         base: isize,
-        masked: bool,
+        segments: &[Segment; 3],
         w: &[i32],
         group: &Group4,
         out: &mut [i8],
-        n: usize,
     ) {
         use crate::fixedpoint::multiply_by_quantized_multiplier;
         let step = (p.stride_w * p.input_depth) as isize;
         let zero_point = self.ctx[13];
+        let ch = self.chunks;
         // SAFETY: the words as bytes, in memory order, as the packing wrote them.
         let w = unsafe { core::slice::from_raw_parts(w.as_ptr() as *const i8, 4 * w.len()) };
-        for i in 0..n {
+        let pixels = segments.iter().flat_map(|s| {
+            (0..s.n).map(move |i| match s.masks {
+                Masks::None => None,
+                Masks::Walk(m) => Some(&m[i * ch..(i + 1) * ch]),
+                Masks::Same(m) => Some(&m[..ch]),
+            })
+        });
+        for (i, masks) in pixels.enumerate() {
             let mut acc = group.bias;
             let mut chunk_base = base + i as isize * step;
             for (c, r) in self.records.chunks(NARROW_CHUNK_WORDS).enumerate() {
                 chunk_base += r[4] as isize;
                 let offsets: [u8; 16] = core::array::from_fn(|j| r[j / 4].to_le_bytes()[j % 4]);
-                let mask = if masked { self.ctx[MASKS + c] as u32 } else { u32::MAX };
+                let mask = masks.map_or(u32::MAX, |m| m[c] as u32);
+                debug_assert!(masks.is_none_or(|m| (m[c] < 0) == (c + 1 == ch)), "the last chunk's mark");
                 for (j, &off) in offsets.iter().enumerate() {
                     let x = if mask >> j & 1 == 1 {
                         image[(chunk_base + off as isize) as usize] as i32
@@ -241,22 +299,4 @@ impl<'a> Narrow<'a> {
             }
         }
     }
-}
-
-/// The bits `lo..hi` (clamped to `0..64`) of a window's mask.
-fn bits64(lo: usize, hi: usize) -> u64 {
-    let (lo, hi) = (lo.min(64) as u32, hi.min(64) as u32);
-    if hi <= lo {
-        return 0;
-    }
-    (u64::MAX >> (64 - (hi - lo))) << lo
-}
-
-/// The taps of a window from `start` (padding included), `dilation` apart, inside
-/// `0..size`.
-fn inside(start: isize, dilation: usize, taps: usize, size: isize) -> Range<usize> {
-    let d = dilation as isize;
-    let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
-    let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
-    lo..hi.clamp(lo, taps)
 }

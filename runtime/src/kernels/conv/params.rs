@@ -7,6 +7,7 @@
 
 use crate::kernels::packed::{group4_count, group4_in_block, pack_group4, Group4, CHANNEL_BLOCK};
 use crate::kernels::Scratch;
+use core::ops::Range;
 
 /// Constant parameters of one 2-D convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,8 +240,10 @@ pub fn conv_s8_narrow_words(p: &ConvParams) -> usize {
         return 0;
     }
     let chunks = narrow_chunks(p, &mut |_, _, _| {});
-    // The chunks' records, then each group's weights (64 bytes per chunk).
-    NARROW_CHUNK_WORDS * chunks + group4_count(p.output_depth) * 16 * chunks
+    let (x_lo, x_hi) = narrow_columns(p);
+    // The chunks' records, each group's weights (64 bytes per chunk), then the border
+    // columns' masks (a word per chunk).
+    NARROW_CHUNK_WORDS * chunks + group4_count(p.output_depth) * 16 * chunks + (x_lo + p.output_w - x_hi) * chunks
 }
 
 /// Fills `out` ([`conv_s8_narrow_words`] words) with what the narrow-input path reads
@@ -249,7 +252,11 @@ pub fn conv_s8_narrow_words(p: &ConvParams) -> usize {
 /// offset from the previous chunk's base (the window's first byte for the first chunk),
 /// then its first tap and count), then the weights
 /// of each group of four channels (`groups_of_four`'s order) as `[chunk][channel][16]`,
-/// zero past the chunk's taps.
+/// zero past the chunk's taps, then the masks of the border columns ([`narrow_columns`]:
+/// those left of the inside ones, then those right of them), per column a word per chunk
+/// ([`narrow_masks`] of all filter rows and the column's filter columns inside the image).
+/// The columns' clips are the same in every row and every band of rows (they share the
+/// layer's width), so the routine reads them here rather than building them per pixel.
 pub fn conv_s8_pack_narrow(p: &ConvParams, filter: &[i8], out: &mut [i32]) {
     let words = conv_s8_narrow_words(p);
     if words == 0 {
@@ -291,6 +298,72 @@ pub fn conv_s8_pack_narrow(p: &ConvParams, filter: &[i8], out: &mut [i32]) {
             }
         }
     }
+    let masks = &mut out[NARROW_CHUNK_WORDS * chunks + group4_count(p.output_depth) * group_words..];
+    let (x_lo, x_hi) = narrow_columns(p);
+    for (ox, m) in (0..x_lo).chain(x_hi..p.output_w).zip(masks.chunks_mut(chunks)) {
+        let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
+        let cols = narrow_inside(x0, p.dilation_w, p.filter_w, p.input_w as isize);
+        narrow_masks(p, 0..p.filter_h, cols, spans[..chunks].iter().copied(), m);
+    }
+}
+
+/// The output columns `x_lo..x_hi` whose windows lie inside the image horizontally (of
+/// the narrow-input path's layer `p`); the columns before and after are its border
+/// columns, whose masks [`conv_s8_pack_narrow`] packs.
+#[inline(always)]
+pub fn narrow_columns(p: &ConvParams) -> (usize, usize) {
+    let (iw, ow) = (p.input_w, p.output_w);
+    let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
+    let x_lo = p.pad_w.div_ceil(p.stride_w.max(1)).min(ow);
+    let x_hi =
+        if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w.max(1) + 1).clamp(x_lo, ow) } else { x_lo };
+    (x_lo, x_hi)
+}
+
+/// The taps of a window from `start` (padding included), `dilation` apart, inside
+/// `0..size`.
+#[inline(always)]
+pub fn narrow_inside(start: isize, dilation: usize, taps: usize, size: isize) -> Range<usize> {
+    let d = dilation as isize;
+    let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+    let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+    lo..hi.clamp(lo, taps)
+}
+
+/// Writes to `out` a mask word per chunk (`(first tap, taps)` of `chunks`) of the
+/// narrow-input path's window of `p` clipped to the filter rows `rows` and columns `cols`
+/// inside the image: bit `j` for the chunk's tap `j` inside, bit 31 on the last chunk
+/// (the routine's end of a pixel's chunks).
+pub fn narrow_masks(
+    p: &ConvParams,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    chunks: impl ExactSizeIterator<Item = (usize, usize)>,
+    out: &mut [i32],
+) {
+    let id = p.input_depth;
+    let row_len = p.filter_w * id;
+    // The window's taps inside, a bit per tap (at most 64): the same columns in each
+    // row inside.
+    let window = if cols.is_empty() {
+        0
+    } else {
+        rows.fold(0u64, |m, r| m | bits64(r * row_len + cols.start * id, r * row_len + cols.end * id))
+    };
+    let count = chunks.len();
+    for (c, ((first, n), o)) in chunks.zip(out.iter_mut()).enumerate() {
+        let last = if c + 1 == count { 1 << 31 } else { 0 };
+        *o = ((window >> first) as u32 & (u32::MAX >> (32 - n)) | last) as i32;
+    }
+}
+
+/// The bits `lo..hi` (clamped to `0..64`) of a window's mask.
+fn bits64(lo: usize, hi: usize) -> u64 {
+    let (lo, hi) = (lo.min(64) as u32, hi.min(64) as u32);
+    if hi <= lo {
+        return 0;
+    }
+    (u64::MAX >> (64 - (hi - lo))) << lo
 }
 
 /// The first channel of each group of four of the narrow-input path's layers, in table

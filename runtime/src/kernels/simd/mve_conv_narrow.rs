@@ -7,16 +7,18 @@
 //! taps per window the taps fill the vector lanes, where an im2col copy per filter row
 //! and a block loop per pixel cost more than the products.
 
-/// Words of the context [`conv_narrow_run`] reads, built by `conv::narrow`: `[bias; 4],
+/// Words of the context [`conv_narrow_row`] reads, built by `conv::narrow`: `[bias; 4],
 /// weights, chunks' records (16 offsets, the base's step from the previous chunk's, first
 /// tap and count), chunks, output offset, pixel step (less the last chunk's base), output
-/// step, min, max, group, zero point, masks (8 words: `P0` of each chunk, bit 31 on the
-/// last)`.
-pub const NARROW_CTX: usize = 22;
+/// step, min, max, group, zero point`, then two words the routine sets per masked
+/// segment: its masks (a word per chunk: `P0` of its gather, bit 31 on the last) and
+/// their step back after each pixel (none when each pixel has its own).
+pub const NARROW_CTX: usize = 16;
 
-/// The setup both variants share: the requantization constants of the group (`vshl`
+/// The setup all variants share: the requantization constants of the group (`vshl`
 /// left shifts in q3, multipliers in q4, right shifts in q5) and the activation bounds
-/// (q6, q7), then the pixel loop count.
+/// (q6, q7), then the pixel loop count. The window's first byte (r10) and the output
+/// (r5) come back moved past the `n` pixels, for the row's next segment.
 macro_rules! narrow_asm {
     ($ctx:expr, $base:expr, $out:expr, $n:expr, [$($setup:literal),*], [$($mac:literal),*], [$($step:literal),*]) => {
         core::arch::asm!(
@@ -45,8 +47,8 @@ macro_rules! narrow_asm {
             $($step,)*
             "le lr, 8b",
             inout("r1") $ctx => _,
-            inout("r10") $base => _,
-            inout("r5") $out => _,
+            inout("r10") $base,
+            inout("r5") $out,
             inout("lr") $n => _,
             out("r0") _, out("r2") _, out("r3") _, out("r4") _, out("r8") _,
             out("r9") _, out("r11") _, out("r12") _,
@@ -58,33 +60,63 @@ macro_rules! narrow_asm {
     };
 }
 
-/// `n` output pixels of one group of four channels: for each pixel, the four dot
+/// The output pixels of one group of four channels of a row's `segments` (`(pixels,
+/// masks, their step back per pixel)`, one after the other): for each pixel, the four dot
 /// products of its window (per chunk, the bytes at `chunk base + offsets[t]`, one 16-lane
 /// gather, the base moving by the chunks' steps from the window's first byte `base`) with
 /// the group's repacked weights (`[chunk][row][16]`, zero past the chunk's taps, so the
 /// lanes past them, which gather the chunk base's byte or, masked, the zero point, add
 /// nothing), requantized in one vector and stored as four bytes at `out`; then `base`
-/// moves by the pixel step and `out` by the output step. With `masked`, each chunk's
-/// gather is predicated by its mask and the lanes out of it read the zero point. With
-/// `flat`, every chunk's base is the window's first byte (its steps are zero): not moved.
-/// One chunk, unmasked: the offsets stay in q2 and the weights are read at fixed offsets,
-/// 25 instructions per pixel.
+/// moves by the pixel step and `out` by the output step. A segment with masks (null: none)
+/// predicates each chunk's gather by its word and the lanes out of it read the zero
+/// point; the masks move on a word per chunk, less the step back after each pixel (0:
+/// each pixel its own words, the border columns; `4 * chunks`: the same for all, a row
+/// the top or bottom clips). With `flat`, every chunk's base is the window's first byte
+/// (its steps are zero): not moved. One chunk, unmasked: the offsets stay in q2 and the
+/// weights are read at fixed offsets, 25 instructions per pixel. One call per row and
+/// group: its border pixels cost their masks' loads, not a call each.
 ///
 /// # Safety
 /// `ctx` as built by `conv::narrow`: offsets below 256 and the records readable for each
-/// chunk, weights readable in `64 * chunks`, the group pointer a `Group4`, the masks' last
-/// chunk marked; every lane of each window the masks select (every lane of the chunks'
-/// taps without `masked`) readable; `out` valid for 4 bytes at each of `n` output steps;
-/// `n > 0`.
+/// chunk, weights readable in `64 * chunks`, the group pointer a `Group4`; each masked
+/// segment's masks readable (a word per chunk, per pixel unless stepped back), the last
+/// chunk's marked; every lane of each window the masks select (every lane of the chunks'
+/// taps in an unmasked segment) readable; `out` valid for 4 bytes at each of the
+/// segments' pixels' output steps.
 #[inline(never)]
-pub unsafe fn conv_narrow_run(
+pub unsafe fn conv_narrow_row(
+    ctx: &mut [i32; NARROW_CTX],
+    mut base: *const i8,
+    mut out: *mut i8,
+    segments: &[(usize, *const i32, usize); 3],
+    flat: bool,
+) {
+    for &(n, masks, back) in segments {
+        if n == 0 {
+            continue;
+        }
+        ctx[14] = masks as i32;
+        ctx[15] = back as i32;
+        // SAFETY: as the function's (one segment).
+        unsafe { segment(ctx, &mut base, &mut out, n, !masks.is_null(), flat) };
+    }
+}
+
+/// One segment of [`conv_narrow_row`]: `n > 0` pixels from `*base` to `*out`, both moved
+/// past them.
+///
+/// # Safety
+/// As [`conv_narrow_row`]'s, for the segment whose masks and step back are `ctx[14..16]`.
+#[inline(always)]
+unsafe fn segment(
     ctx: &[i32; NARROW_CTX],
-    base: *const i8,
-    out: *mut i8,
+    window: &mut *const i8,
+    output: &mut *mut i8,
     n: usize,
     masked: bool,
     flat: bool,
 ) {
+    let (mut base, mut outp) = (*window, *output);
     // SAFETY: reads the windows, weights, records and group of the contract, writes four
     // bytes per pixel; nothing else.
     unsafe {
@@ -92,14 +124,13 @@ pub unsafe fn conv_narrow_run(
             narrow_asm!(
                 ctx.as_ptr(),
                 base,
-                out,
+                outp,
                 n,
-                [],
+                ["ldr r12, [r1, #56]"],
                 [
                     "ldrd r3, r11, [r1, #16]",
                     "ldr r9, [r1, #52]",
                     "vdup.8 q3, r9",
-                    "add r12, r1, #56",
                     "9:",
                     // The chunk's mask; its bit 31 (the last chunk) in the flags.
                     "ldr r9, [r12], #4",
@@ -120,6 +151,9 @@ pub unsafe fn conv_narrow_run(
                     "vldrb.u8 q1, [r3], #16",
                     "vmladava.s8 r8, q0, q1",
                     "bpl 9b",
+                    // The masks of the next pixel (the same ones: back by the chunks').
+                    "ldr r9, [r1, #60]",
+                    "sub r12, r12, r9",
                     // The shifts again, over the zero points.
                     "ldr r9, [r1, #48]",
                     "vldrw.u32 q3, [r9, #16]"
@@ -139,7 +173,7 @@ pub unsafe fn conv_narrow_run(
             narrow_asm!(
                 ctx.as_ptr(),
                 base,
-                out,
+                outp,
                 n,
                 ["ldrd r3, r11, [r1, #16]", "vldrb.u8 q2, [r11]", "ldrd r9, r11, [r1, #32]", "ldr r12, [r1, #28]"],
                 [
@@ -166,7 +200,7 @@ pub unsafe fn conv_narrow_run(
             narrow_asm!(
                 ctx.as_ptr(),
                 base,
-                out,
+                outp,
                 n,
                 [],
                 [
@@ -201,7 +235,7 @@ pub unsafe fn conv_narrow_run(
             narrow_asm!(
                 ctx.as_ptr(),
                 base,
-                out,
+                outp,
                 n,
                 [],
                 [
@@ -236,4 +270,5 @@ pub unsafe fn conv_narrow_run(
             );
         }
     }
+    (*window, *output) = (base, outp);
 }
