@@ -25,11 +25,13 @@
 //! layer's groups (`conv_s8_pack_narrow`); the stack holds only the run's context
 //! ([`CTX`] words), no layer data.
 
+#[cfg(not(tinyml_mve))]
+use super::params::narrow_groups;
 use super::params::{
-    conv_s8_narrow_words, narrow_columns, narrow_groups, narrow_inside, narrow_masks, ConvParams, NARROW_CHUNK_WORDS,
+    conv_s8_narrow_words, narrow_columns, narrow_inside, narrow_masks, ConvParams, NARROW_CHUNK_WORDS,
 };
 pub use super::params::{is_narrow, narrow_chunks, NARROW_MAX_CHUNKS as MAX_CHUNKS, NARROW_MAX_TAPS as MAX_TAPS};
-use crate::kernels::packed::{group4_count, Group4};
+use crate::kernels::packed::{group4_count, group4_in_block, Group4};
 
 /// Words of a run's context (`simd::conv_narrow_row`'s layout): `[bias; 4], weights,
 /// chunks' records, chunks, output offset, pixel step (less the last chunk's base),
@@ -216,33 +218,41 @@ impl<'a> Narrow<'a> {
         if n == 0 {
             return;
         }
-        let group_words = 16 * self.chunks;
-        for (g, (c, group)) in narrow_groups(p.output_depth).zip(table).enumerate() {
-            let w = &self.weights[g * group_words..(g + 1) * group_words];
-            self.ctx[..4].copy_from_slice(&group.bias);
-            self.ctx[4] = w.as_ptr() as i32;
-            self.ctx[12] = group as *const Group4 as i32;
-            let out = &mut out[c..c + (n - 1) * p.output_depth + 4];
-            #[cfg(tinyml_mve)]
-            {
-                let src = image.as_ptr().wrapping_offset(base);
-                let segs = segments.map(|s| match s.masks {
-                    Masks::None => (s.n, core::ptr::null(), 0),
-                    Masks::Walk(m) => (s.n, m.as_ptr(), 0),
-                    Masks::Same(m) => (s.n, m.as_ptr(), 4 * m.len()),
-                });
-                // SAFETY: the context was built by `run` (offsets below 256, the records
-                // and `64 * chunks` bytes of each group's weights in the layer's table);
-                // each masked segment's masks hold a word per chunk (per pixel when
-                // walked), the last chunk's marked; every lane they select (all of the
-                // chunks' taps in an unmasked segment: windows inside the image) is a byte
-                // of `image`, and `out` holds `(n - 1) * od + 4` bytes.
-                unsafe {
-                    crate::kernels::simd::conv_narrow_row(&mut self.ctx, src, out.as_mut_ptr(), &segs, self.flat)
-                };
+        let out = &mut out[..n * p.output_depth];
+        let groups = &table[..group4_in_block(p.output_depth)];
+        #[cfg(tinyml_mve)]
+        {
+            let src = image.as_ptr().wrapping_offset(base);
+            let segs = segments.map(|s| match s.masks {
+                Masks::None => (s.n, core::ptr::null(), 0),
+                Masks::Walk(m) => (s.n, m.as_ptr(), 0),
+                Masks::Same(m) => (s.n, m.as_ptr(), 4 * m.len()),
+            });
+            // SAFETY: the context was built by `run` (offsets below 256, the records in
+            // the layer's table), `weights` holds `64 * chunks` bytes per group; each
+            // masked segment's masks hold a word per chunk (per pixel when walked), the
+            // last chunk's marked; every lane they select (all of the chunks' taps in an
+            // unmasked segment: windows inside the image) is a byte of `image`, and `out`
+            // holds the `n` pixels' `od >= 4` bytes.
+            unsafe {
+                crate::kernels::simd::conv_narrow_row(
+                    &mut self.ctx,
+                    src,
+                    out.as_mut_ptr(),
+                    &segs,
+                    self.flat,
+                    groups,
+                    self.weights.as_ptr(),
+                )
+            };
+        }
+        #[cfg(not(tinyml_mve))]
+        {
+            let group_words = 16 * self.chunks;
+            for (g, (c, group)) in narrow_groups(p.output_depth).zip(groups).enumerate() {
+                let w = &self.weights[g * group_words..(g + 1) * group_words];
+                self.scalar(p, image, base, segments, w, group, &mut out[c..]);
             }
-            #[cfg(not(tinyml_mve))]
-            self.scalar(p, image, base, segments, w, group, out);
         }
     }
 

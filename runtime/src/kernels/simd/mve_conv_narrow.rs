@@ -15,6 +15,8 @@
 /// their step back after each pixel (none when each pixel has its own).
 pub const NARROW_CTX: usize = 16;
 
+use crate::kernels::packed::Group4;
+
 /// The setup all variants share: the requantization constants of the group (`vshl`
 /// left shifts in q3, multipliers in q4, right shifts in q5) and the activation bounds
 /// (q6, q7), then the pixel loop count. The window's first byte (r10) and the output
@@ -60,45 +62,55 @@ macro_rules! narrow_asm {
     };
 }
 
-/// The output pixels of one group of four channels of a row's `segments` (`(pixels,
-/// masks, their step back per pixel)`, one after the other): for each pixel, the four dot
-/// products of its window (per chunk, the bytes at `chunk base + offsets[t]`, one 16-lane
-/// gather, the base moving by the chunks' steps from the window's first byte `base`) with
-/// the group's repacked weights (`[chunk][row][16]`, zero past the chunk's taps, so the
-/// lanes past them, which gather the chunk base's byte or, masked, the zero point, add
-/// nothing), requantized in one vector and stored as four bytes at `out`; then `base`
-/// moves by the pixel step and `out` by the output step. A segment with masks (null: none)
-/// predicates each chunk's gather by its word and the lanes out of it read the zero
-/// point; the masks move on a word per chunk, less the step back after each pixel (0:
-/// each pixel its own words, the border columns; `4 * chunks`: the same for all, a row
-/// the top or bottom clips). With `flat`, every chunk's base is the window's first byte
-/// (its steps are zero): not moved. One chunk, unmasked: the offsets stay in q2 and the
-/// weights are read at fixed offsets, 25 instructions per pixel. One call per row and
-/// group: its border pixels cost their masks' loads, not a call each.
+/// The output pixels of a row's `segments` (`(pixels, masks, their step back per
+/// pixel)`, one after the other), each of the `groups` of four channels in turn (their
+/// first channel `4 g`, the last group's `od - 4`): for each pixel, the four dot products
+/// of its window (per chunk, the bytes at `chunk base + offsets[t]`, one 16-lane gather,
+/// the base moving by the chunks' steps from the window's first byte `base`) with the
+/// group's repacked weights (from `weights`, `[chunk][row][16]` per group, zero past the
+/// chunk's taps, so the lanes past them, which gather the chunk base's byte or, masked,
+/// the zero point, add nothing), requantized in one vector and stored as four bytes at
+/// `out`; then `base` moves by the pixel step and `out` by the output step. A segment
+/// with masks (null: none) predicates each chunk's gather by its word and the lanes out
+/// of it read the zero point; the masks move on a word per chunk, less the step back
+/// after each pixel (0: each pixel its own words, the border columns; `4 * chunks`: the
+/// same for all, a row the top or bottom clips). With `flat`, every chunk's base is the
+/// window's first byte (its steps are zero): not moved. One chunk, unmasked: the offsets
+/// stay in q2 and the weights are read at fixed offsets, 25 instructions per pixel. One
+/// call per row: its border pixels cost their masks' loads, not a call each.
 ///
 /// # Safety
 /// `ctx` as built by `conv::narrow`: offsets below 256 and the records readable for each
-/// chunk, weights readable in `64 * chunks`, the group pointer a `Group4`; each masked
-/// segment's masks readable (a word per chunk, per pixel unless stepped back), the last
-/// chunk's marked; every lane of each window the masks select (every lane of the chunks'
-/// taps in an unmasked segment) readable; `out` valid for 4 bytes at each of the
-/// segments' pixels' output steps.
+/// chunk, `weights` readable in `64 * chunks` per group; each masked segment's masks
+/// readable (a word per chunk, per pixel unless stepped back), the last chunk's marked;
+/// every lane of each window the masks select (every lane of the chunks' taps in an
+/// unmasked segment) readable; `out` valid for the `od` bytes at each of the segments'
+/// pixels' output steps, `od >= 4`.
 #[inline(never)]
 pub unsafe fn conv_narrow_row(
     ctx: &mut [i32; NARROW_CTX],
-    mut base: *const i8,
-    mut out: *mut i8,
+    base: *const i8,
+    out: *mut i8,
     segments: &[(usize, *const i32, usize); 3],
     flat: bool,
+    groups: &[Group4],
+    weights: *const i32,
 ) {
-    for &(n, masks, back) in segments {
-        if n == 0 {
-            continue;
+    let (chunks, od) = (ctx[6] as usize, ctx[9] as usize);
+    for (g, group) in groups.iter().enumerate() {
+        ctx[..4].copy_from_slice(&group.bias);
+        ctx[4] = weights.wrapping_add(16 * chunks * g) as i32;
+        ctx[12] = group as *const Group4 as i32;
+        let (mut base, mut out) = (base, out.wrapping_add((4 * g).min(od - 4)));
+        for &(n, masks, back) in segments {
+            if n == 0 {
+                continue;
+            }
+            ctx[14] = masks as i32;
+            ctx[15] = back as i32;
+            // SAFETY: as the function's (one segment of one group).
+            unsafe { segment(ctx, &mut base, &mut out, n, !masks.is_null(), flat) };
         }
-        ctx[14] = masks as i32;
-        ctx[15] = back as i32;
-        // SAFETY: as the function's (one segment).
-        unsafe { segment(ctx, &mut base, &mut out, n, !masks.is_null(), flat) };
     }
 }
 
