@@ -208,6 +208,106 @@ unsafe fn segment(
                     "add r5, r5, r11"
                 ]
             );
+        } else if ctx[6] == 2 {
+            // Two chunks unrolled: the second's base step stays in r12.
+            narrow_asm!(
+                ctx.as_ptr(),
+                base,
+                outp,
+                n,
+                ["ldr r11, [r1, #20]", "ldr r12, [r11, #40]"],
+                [
+                    "ldr r3, [r1, #16]",
+                    "vldrb.u8 q2, [r11]",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1",
+                    "vldrb.u8 q2, [r11, #24]",
+                    "add r10, r10, r12",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1"
+                ],
+                [
+                    "ldr r9, [r1, #28]",
+                    "vadd.i32 q0, q0, r9",
+                    "vmax.s32 q0, q0, q6",
+                    "vmin.s32 q0, q0, q7",
+                    "vstrb.32 q0, [r5]",
+                    "ldr r9, [r1, #32]",
+                    "add r10, r10, r9",
+                    "ldr r9, [r1, #36]",
+                    "add r5, r5, r9"
+                ]
+            );
+        } else if ctx[6] == 3 {
+            // Three chunks unrolled (VWW's first layer: a chunk per filter row).
+            narrow_asm!(
+                ctx.as_ptr(),
+                base,
+                outp,
+                n,
+                ["ldr r11, [r1, #20]", "ldr r12, [r11, #40]"],
+                [
+                    "ldr r3, [r1, #16]",
+                    "vldrb.u8 q2, [r11]",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1",
+                    "vldrb.u8 q2, [r11, #24]",
+                    "add r10, r10, r12",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1",
+                    "vldrb.u8 q2, [r11, #48]",
+                    "ldr r9, [r11, #64]",
+                    "add r10, r10, r9",
+                    "vldrb.u8 q0, [r10, q2]",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3], #16",
+                    "vmladava.s8 r8, q0, q1"
+                ],
+                [
+                    "ldr r9, [r1, #28]",
+                    "vadd.i32 q0, q0, r9",
+                    "vmax.s32 q0, q0, q6",
+                    "vmin.s32 q0, q0, q7",
+                    "vstrb.32 q0, [r5]",
+                    "ldr r9, [r1, #32]",
+                    "add r10, r10, r9",
+                    "ldr r9, [r1, #36]",
+                    "add r5, r5, r9"
+                ]
+            );
         } else if flat {
             narrow_asm!(
                 ctx.as_ptr(),
