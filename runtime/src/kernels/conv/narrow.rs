@@ -36,8 +36,8 @@ use crate::kernels::packed::{group4_count, group4_in_block, Group4};
 /// Words of a run's context (`simd::conv_narrow_row`'s layout): `[bias; 4], weights,
 /// chunks' records, chunks, output offset, pixel step (less the last chunk's base),
 /// output step, min, max, group, zero point, a masked segment's masks and their step back
-/// per pixel`.
-const CTX: usize = 16;
+/// per pixel, the zero point in 16 bytes`.
+const CTX: usize = 20;
 #[cfg(tinyml_mve)]
 const _: () = assert!(CTX == crate::kernels::simd::NARROW_CTX);
 /// Mask words a row clipped by the image's top or bottom combines for its border
@@ -136,6 +136,7 @@ impl<'a> Narrow<'a> {
         self.ctx[10] = p.activation_min;
         self.ctx[11] = p.activation_max;
         self.ctx[13] = -p.input_offset;
+        self.ctx[16..].fill(i32::from_ne_bytes([(-p.input_offset) as u8; 4]));
         let spans = |r: &[i32]| ((r[5] & 0xff) as usize, (r[5] >> 8) as usize);
         let mut masks = [0i32; ROW_MASKS];
         let mut row = [0i32; MAX_CHUNKS];

@@ -10,10 +10,12 @@
 /// Words of the context [`conv_narrow_row`] reads, built by `conv::narrow`: `[bias; 4],
 /// weights, chunks' records (16 offsets, the base's step from the previous chunk's, first
 /// tap and count), chunks, output offset, pixel step (less the last chunk's base), output
-/// step, min, max, group, zero point`, then two words the routine sets per masked
-/// segment: its masks (a word per chunk: `P0` of its gather, bit 31 on the last) and
-/// their step back after each pixel (none when each pixel has its own).
-pub const NARROW_CTX: usize = 16;
+/// step, min, max, group, zero point`, two words the routine sets per masked segment: its
+/// masks (a word per chunk: `P0` of its gather, bit 31 on the last) and their step back
+/// after each pixel (none when each pixel has its own), then the zero point in each of 16
+/// bytes (what a masked lane reads, `vpsel` from memory: the registers hold the
+/// requantization's constants).
+pub const NARROW_CTX: usize = 20;
 
 use crate::kernels::packed::Group4;
 
@@ -132,7 +134,47 @@ unsafe fn segment(
     // SAFETY: reads the windows, weights, records and group of the contract, writes four
     // bytes per pixel; nothing else.
     unsafe {
-        if masked {
+        if masked && ctx[6] == 1 {
+            // One chunk, masked: its offsets stay in q2, its weights at fixed offsets.
+            narrow_asm!(
+                ctx.as_ptr(),
+                base,
+                outp,
+                n,
+                ["ldr r12, [r1, #56]", "ldrd r3, r11, [r1, #16]", "vldrb.u8 q2, [r11]"],
+                [
+                    "ldr r9, [r12], #4",
+                    "vmsr p0, r9",
+                    "vpst",
+                    "vldrbt.u8 q0, [r10, q2]",
+                    // The lanes out of the image read the zero points.
+                    "vldrw.u32 q1, [r1, #64]",
+                    "vpsel q0, q0, q1",
+                    "vldrb.u8 q1, [r3]",
+                    "vmladava.s8 r0, q0, q1",
+                    "vldrb.u8 q1, [r3, #16]",
+                    "vmladava.s8 r2, q0, q1",
+                    "vldrb.u8 q1, [r3, #32]",
+                    "vmladava.s8 r4, q0, q1",
+                    "vldrb.u8 q1, [r3, #48]",
+                    "vmladava.s8 r8, q0, q1",
+                    // The masks of the next pixel (the same one: back by a word).
+                    "ldr r9, [r1, #60]",
+                    "sub r12, r12, r9"
+                ],
+                [
+                    "ldr r9, [r1, #28]",
+                    "vadd.i32 q0, q0, r9",
+                    "vmax.s32 q0, q0, q6",
+                    "vmin.s32 q0, q0, q7",
+                    "vstrb.32 q0, [r5]",
+                    "ldr r9, [r1, #32]",
+                    "add r10, r10, r9",
+                    "ldr r9, [r1, #36]",
+                    "add r5, r5, r9"
+                ]
+            );
+        } else if masked {
             narrow_asm!(
                 ctx.as_ptr(),
                 base,
@@ -141,8 +183,6 @@ unsafe fn segment(
                 ["ldr r12, [r1, #56]"],
                 [
                     "ldrd r3, r11, [r1, #16]",
-                    "ldr r9, [r1, #52]",
-                    "vdup.8 q3, r9",
                     "9:",
                     // The chunk's mask; its bit 31 (the last chunk) in the flags.
                     "ldr r9, [r12], #4",
@@ -153,7 +193,9 @@ unsafe fn segment(
                     "add r10, r10, r9",
                     "vpst",
                     "vldrbt.u8 q0, [r10, q2]",
-                    "vpsel q0, q0, q3",
+                    // The lanes out of the image read the zero points.
+                    "vldrw.u32 q1, [r1, #64]",
+                    "vpsel q0, q0, q1",
                     "vldrb.u8 q1, [r3], #16",
                     "vmladava.s8 r0, q0, q1",
                     "vldrb.u8 q1, [r3], #16",
@@ -165,20 +207,18 @@ unsafe fn segment(
                     "bpl 9b",
                     // The masks of the next pixel (the same ones: back by the chunks').
                     "ldr r9, [r1, #60]",
-                    "sub r12, r12, r9",
-                    // The shifts again, over the zero points.
-                    "ldr r9, [r1, #48]",
-                    "vldrw.u32 q3, [r9, #16]"
+                    "sub r12, r12, r9"
                 ],
                 [
-                    "ldr r3, [r1, #28]",
-                    "vadd.i32 q0, q0, r3",
+                    "ldr r9, [r1, #28]",
+                    "vadd.i32 q0, q0, r9",
                     "vmax.s32 q0, q0, q6",
                     "vmin.s32 q0, q0, q7",
                     "vstrb.32 q0, [r5]",
-                    "ldrd r3, r11, [r1, #32]",
-                    "add r10, r10, r3",
-                    "add r5, r5, r11"
+                    "ldr r9, [r1, #32]",
+                    "add r10, r10, r9",
+                    "ldr r9, [r1, #36]",
+                    "add r5, r5, r9"
                 ]
             );
         } else if ctx[6] == 1 {
