@@ -8,22 +8,33 @@
 //! 288 bytes apart, one 9-byte row per chunk; a 32-pixel-wide RGB image's window, two
 //! chunks of 16 and 11 taps). The bases and offsets depend on the layer only (its input
 //! row stride, the same for every band of its rows). On Helium one byte-gather per chunk
-//! collects its taps into a vector (`simd::conv_narrow_run`), four `vmladava.s8` with a
+//! collects its taps into a vector (`simd::conv_narrow_row`), four `vmladava.s8` with a
 //! group's weights (repacked to the chunks, zero past their taps) and one vector
 //! requantization finish the pixel. At the image's borders each chunk's lanes outside it
 //! are masked out of the gather (nothing outside the input is read) and count as the
 //! input zero point (`vpsel`): the model compiler folded `input_offset * sum w` into the
 //! biases, so a padded tap must read the zero point, as the reference's skipped tap adds
-//! nothing. The masks, a word per chunk, are built per change of clip (the rows and
-//! columns of the filter inside the image) in the run's context.
+//! nothing.
+//!
+//! One routine call runs a whole output row, all its groups of four channels, as up to
+//! three segments: the border columns left of the inside ones, the inside run, the border
+//! columns right of it. A border column's masks (a word per chunk) depend only on its
+//! clip, the same in every row, so the model compiler packs them per layer
+//! (`params::narrow_columns`, `narrow_masks`) and the routine walks them pixel by pixel.
+//! A row the top or bottom clips combines them with its rows' masks (an AND per chunk,
+//! into [`ROW_MASKS`] words) and masks its inside run with the rows' masks alone. A border
+//! pixel so costs its masks' loads and the select (about 37 instructions with one chunk,
+//! against 25 inside), where a call per border pixel and group with its masks rebuilt
+//! cost about 190.
 //!
 //! Elsewhere a scalar loop has the same contract; the host tests check the chunks,
 //! offsets and masks with it, but only Helium dispatches here (the M33 and M4 keep the
 //! general path, whose DSP dot products the scalar loop was not measured against).
 //!
-//! The chunks and the repacked weights are packed by the model compiler after the
-//! layer's groups (`conv_s8_pack_narrow`); the stack holds only the run's context
-//! ([`CTX`] words), no layer data.
+//! The chunks, the repacked weights and the border columns' masks are packed by the model
+//! compiler after the layer's groups (`conv_s8_pack_narrow`); the stack holds only the
+//! run's context ([`CTX`] words) and a clipped row's masks ([`ROW_MASKS`] and
+//! `MAX_CHUNKS` words), no layer data.
 
 #[cfg(not(tinyml_mve))]
 use super::params::narrow_groups;

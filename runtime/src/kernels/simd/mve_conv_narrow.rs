@@ -1,11 +1,13 @@
-//! Helium routine of the narrow-input convolution (`conv::narrow`): a run of output pixels
-//! of one group of four channels, each window read in place from the input in chunks of
+//! Helium routine of the narrow-input convolution (`conv::narrow`): a row of output pixels
+//! of all groups of four channels, each window read in place from the input in chunks of
 //! at most 16 taps within 256 bytes of the chunk's base, so that one byte-gather
 //! (`vldrb.u8` with 8-bit offsets) collects a chunk, whatever the stride and dilation. At
 //! the image's borders the gathers are predicated by each chunk's mask (nothing outside
-//! the input is read) and the lanes outside read the zero point (`vpsel`). With 7 to 64
-//! taps per window the taps fill the vector lanes, where an im2col copy per filter row
-//! and a block loop per pixel cost more than the products.
+//! the input is read) and the lanes outside read the zero point (`vpsel`); the row's
+//! border columns and inside run are segments of one call. With 7 to 64 taps per window
+//! the taps fill the vector lanes, where an im2col copy per filter row and a block loop
+//! per pixel cost more than the products. One to three chunks are unrolled (first layers
+//! of 1 to 3 channels: 9 to 45 taps), more loop over the chunks.
 
 /// Words of the context [`conv_narrow_row`] reads, built by `conv::narrow`: `[bias; 4],
 /// weights, chunks' records (16 offsets, the base's step from the previous chunk's, first
