@@ -35,7 +35,10 @@ pub fn kernel_code_bytes(op: &str) -> usize {
         // Refitted 2026-12-07 (issue 11, windows read in place without a stack column):
         // the Helium in-place routines link with every conv, dev KWS measured 127,324 B
         // and VWW 158,016 B, both 16.7 KB more (30,350 here before).
-        "CONV_2D" => 44_500,
+        // Refitted 2026-12-08 (the narrow conv's row routine: border columns' segments,
+        // two and three chunks unrolled, linked with every conv on Helium): dev KWS
+        // measured 133,168 B and VWW 163,868 B, 5.8 KB more (44,500 here before).
+        "CONV_2D" => 50_350,
         // Refitted 2026-12-07 (issue 11, the depthwise lists read from the layer's table):
         // a 3x3 window's border pixels inlined into each part's sweep, dev KWS measured
         // 110,600 B and VWW 141,288 B (16,650 here before).

@@ -16,8 +16,8 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// the depthwise runs' zero points, tap offsets and border columns' padded taps,
 /// `depthwise_conv_s8_pack_layer`) is in the layer's packed table in flash; on the stack
 /// remain a block's accumulators, tap pointers, when the arena had no scratch for it a
-/// column of at most 128 B, on Helium the narrow path's band of input rows (256 B), and
-/// a depthwise border pixel's list of offsets (as many as its window's taps: 9, 25 or
+/// column of at most 128 B, on Helium the narrow path's context (22 words; its band of
+/// input rows, 256 B, is gone: it gathers in place), and a depthwise border pixel's list of offsets (as many as its window's taps: 9, 25 or
 /// 64 entries; the interior runs' offsets and the lanes' taps are read from the table
 /// since issue 11's second pass, dev KWS speed 3,192 -> 2,680 B, VWW speed 3,288 ->
 /// 2,600 B, VWW ram 4,264 -> 3,640 B, KWS ram 4,240 B unchanged) and, while a run takes

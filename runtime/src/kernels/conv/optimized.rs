@@ -150,8 +150,8 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// (pointwise layers outside `pointwise::by_groups`, other windows without a padded
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
-/// 10x8 window over 8 channels). So is the narrow path's band (`narrow::Narrow`,
-/// Helium; its offsets and weights come from the layer's table). Without Helium, a
+/// 10x8 window over 8 channels). So is the narrow path's context (`narrow::Narrow`,
+/// Helium; its chunks and weights come from the layer's table). Without Helium, a
 /// window without room for its column is read in place per band (`conv::in_place`, with
 /// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
 /// scratch)` per band (the dispatching `conv_s8`).
