@@ -22,8 +22,8 @@ use super::layer::{by_runs, outputs_inside, taps_inside, LayerTable};
 use super::params::DepthwiseConvParams;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{
-    depthwise_lanes, depthwise_narrow, depthwise_narrow_window, depthwise_wide, depthwise_wide_window, ChannelConsts, Run,
-    Tap, Window, LANES_MIN_PIXELS,
+    depthwise_lanes, depthwise_narrow, depthwise_narrow_window, depthwise_wide, depthwise_wide_window, ChannelConsts,
+    Run, Tap, Window, LANES_MIN_PIXELS,
 };
 use crate::kernels::simd::OutQuant;
 use core::mem::MaybeUninit;

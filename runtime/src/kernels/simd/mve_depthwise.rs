@@ -820,7 +820,15 @@ macro_rules! tail_tap {
 /// As `super::depthwise::depthwise_narrow_window`, `9 <= channels < 16`.
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn tail_window(win: &Window, w: *const i8, group: &Group16, q: OutQuant, channels: usize, x: *const i8, out: *mut i8) {
+unsafe fn tail_window(
+    win: &Window,
+    w: *const i8,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    x: *const i8,
+    out: *mut i8,
+) {
     let mut ctx = narrow_window_ctx(win, w, core::ptr::null(), q);
     // SAFETY: as in `pair_window`.
     unsafe {
