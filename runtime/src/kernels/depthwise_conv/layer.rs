@@ -159,6 +159,7 @@ impl<'a> LayerTable<'a> {
 /// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
 /// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
 #[inline(always)]
+#[cfg_attr(feature = "reference-kernels", allow(dead_code))]
 pub fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> Range<usize> {
     let (d, size) = (dilation.max(1) as isize, size as isize);
     let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };
