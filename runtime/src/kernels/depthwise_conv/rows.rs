@@ -64,9 +64,9 @@ fn narrow_cost(n: usize, taps: usize, channels: usize) -> usize {
 }
 
 /// The first `n` entries of `storage`, each set to `value(i)` before the slice is
-/// formed: the kernel's lists on the stack are written, never zeroed first (zeroing the
-/// whole tap and lane lists cost about 450 instructions per call on the M55, paid per
-/// band when a layer runs by rows).
+/// formed: the tiles of `lanes_groups` are written, never zeroed first (zeroing the
+/// kernel's lists on the stack, when it had some, cost about 450 instructions per call
+/// on the M55, paid per band when a layer runs by rows).
 fn written<T>(storage: &mut [MaybeUninit<T>], n: usize, value: impl Fn(usize) -> T) -> &mut [T] {
     let part = &mut storage[..n];
     for (i, e) in part.iter_mut().enumerate() {
