@@ -8,6 +8,12 @@
 //! eight channels share the vectors between two pixels; loads and stores beyond the
 //! channels are predicated off (`vctp.16`, `vpst`), so nothing outside the layer's
 //! tensors is read or written.
+//!
+//! A pixel whose window crosses the border takes the same per-tap arithmetic with its
+//! taps walked as a `Window` ([`window_walk`]: [`wide_window`], [`pair_window`],
+//! [`tail_window`]): (input, weight) offset pairs read in place from the layer's list,
+//! stretches of inside taps reading the input and of padded taps multiplying their
+//! weights by the zero point in every lane, so no list of the pixel's is written.
 
 use super::run::{ChannelConsts, Run, Tap, Window};
 use super::OutQuant;
