@@ -936,7 +936,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(120))]
 
     /// Windows of 6x6 to 11x11 (36 to 121 taps): the runs take any filter, their
-    /// border pixels a written list up to 64 taps and scalar loops beyond.
+    /// border pixels walking the window's rectangle of inside taps whatever its size.
     #[test]
     fn depthwise_large_windows_match_reference(
         (ih, fh, sh, same_h) in (1usize..20, 1usize..12, 1usize..3, any::<bool>()),
