@@ -358,7 +358,7 @@ pub unsafe fn dot4_runs(
 /// `5:`). The routine's two forms differ only there.
 #[cfg(not(tinyml_mve))]
 macro_rules! dot4_strided_asm {
-    ($ctx:expr, $w:expr, $k:expr, $run_start:expr, $tail:expr) => {
+    ($ctx:expr, $w:expr, $w2:expr, $k:expr, $run_start:expr, $tail:expr) => {
         core::arch::asm!(
             "push {{r6, r7}}",
             "push {{lr}}",
@@ -423,7 +423,7 @@ macro_rules! dot4_strided_asm {
             "pop {{r6, r7}}",
             out("r0") _,
             inout("r1") $w => _,
-            inout("r2") $w.add(2 * $k) => _,
+            inout("r2") $w2 => _,
             in("r3") $k,
             out("r4") _,
             out("r5") _,
@@ -445,12 +445,15 @@ macro_rules! dot4_strided_asm {
 /// words take 11 instructions per run besides their products (one `ldrd` fetches both
 /// the weights' and the input's advance); other lengths add their last one to three
 /// bytes one at a time (`ldrsb`, `sxtah` adds the offset, then one `mla` per row: 12
-/// instructions a byte for four rows) and 6 instructions per run for the checks.
+/// instructions a byte for four rows) and 6 instructions per run for the checks. The
+/// rows of a group are `w`, `w + k`, `w2`, `w2 + k` (`w2` is `w + 2k` for four rows
+/// in a row; [`super::dot_few_strided`] repeats rows to fill the lanes).
 ///
 /// # Safety
 /// For each run `r < runs`, `x + r * x_stride` valid for `len` reads and, for each
-/// group `g < groups` and row `j < 4`, `w + (4g + j) * k + r * w_stride` as well; `acc`
-/// valid for `4 * groups` reads and writes; `len`, `runs` and `groups` above 0.
+/// group `g < groups`, `b` in `w` and `w2` and row `j < 2`, `b + 4g * k + j * k + r *
+/// w_stride` as well; `acc` valid for `4 * groups` reads and writes; `len`, `runs` and
+/// `groups` above 0.
 #[cfg(not(tinyml_mve))]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
@@ -459,6 +462,7 @@ pub unsafe fn dot4_strided(
     x_stride: usize,
     off: i32,
     w: *const i8,
+    w2: *const i8,
     k: usize,
     w_stride: usize,
     runs: usize,
@@ -489,11 +493,12 @@ pub unsafe fn dot4_strided(
     unsafe {
         if len.is_multiple_of(4) {
             // Every run has words, and no last bytes.
-            dot4_strided_asm!(ctx, w, k, "ldr r6, [sp]\nldr r6, [r6]", "");
+            dot4_strided_asm!(ctx, w, w2, k, "ldr r6, [sp]\nldr r6, [r6]", "");
         } else {
             dot4_strided_asm!(
                 ctx,
                 w,
+                w2,
                 k,
                 "ldr r6, [sp]\nldr r6, [r6]\ncbz r6, 5f",
                 concat!(

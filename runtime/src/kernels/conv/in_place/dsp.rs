@@ -12,7 +12,7 @@
 use super::super::params::ConvParams;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::{group4_block, Group4, CHANNEL_BLOCK};
-use crate::kernels::simd::{copy_short, dot4_strided, dot_strided, mul_high_rounded, OutQuant};
+use crate::kernels::simd::{copy_short, dot4_strided, dot_few_strided, mul_high_rounded, OutQuant};
 use core::ops::Range;
 
 /// The optimized convolution of `p` with its windows read in place (any window, stride,
@@ -112,7 +112,7 @@ impl Block<'_> {
 
     /// Adds the runs of [`dot4_strided`] to every channel's accumulator: the full groups
     /// of four in one call, then the last four channels (overlapping the last full
-    /// group), or each of fewer than four.
+    /// group), or fewer than four in one call of [`dot_few_strided`].
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn channels(&self, x: &[i8], x_stride: usize, w: &[i8], w_stride: usize, runs: usize, len: usize, acc: &mut [i32]) {
@@ -134,9 +134,7 @@ impl Block<'_> {
             acc[full..].copy_from_slice(&last[skip..]);
             return;
         }
-        for (c, a) in acc.iter_mut().enumerate() {
-            *a = a.wrapping_add(dot_strided(x, x_stride, off, &w[c * k..], w_stride, runs, len));
-        }
+        dot_few_strided(x, x_stride, off, w, k, w_stride, runs, len, acc);
     }
 
     /// The block's biases into `acc` (zeros without).
