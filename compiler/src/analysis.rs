@@ -199,9 +199,19 @@ impl Report {
             p.steps.iter().filter(|s| !s.kernel.is_reinterpretation()).map(|s| s.kernel.op_name().to_owned()).collect();
         kernels.sort();
         kernels.dedup();
+        // The parts of kernels only some layers link (the paths their calls take).
+        let mut parts: Vec<&str> = (0..p.steps.len())
+            .filter(|&i| !p.steps[i].kernel.is_reinterpretation())
+            .flat_map(|i| {
+                let rows = p.plan.rows[i].filter(|_| !p.plan.in_fused_pair(i)).map(|r| (r.shift, r.band, r.direct));
+                p.steps[i].kernel.code_parts(p.plan.granted_scratch(i), rows)
+            })
+            .collect();
+        parts.sort();
+        parts.dedup();
         let const_bytes = p.const_bytes();
         let code = code_estimate(
-            kernels.iter().map(String::as_str),
+            kernels.iter().map(String::as_str).chain(parts),
             layers.iter().filter(|l| !l.no_op).map(|l| l.op.as_str()),
         );
         let stack = plan_stack_estimate(&p.steps, &p.plan);

@@ -20,7 +20,7 @@
 use super::border::Border;
 #[cfg(tinyml_mve)]
 use super::in_place::{Context, InPlace};
-use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, IN_PLACE_COLUMN};
+use super::params::{conv_path, conv_s8_narrow_words, conv_s8_paths, is_pointwise, padded_extent, ConvParams};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -28,13 +28,30 @@ use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
-/// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
-/// layer's table or when the window is longer than [`IN_PLACE_COLUMN`] and its column does
-/// not fit `scratch`. The
-/// biases, multipliers and shifts are read from `packed`; the slices are in the signature
-/// because it is the reference kernel's.
+/// Optimized `conv_s8`, every path compiled in ([`conv_s8_only`] of [`conv_path::ALL`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    output: &mut [i8],
+) -> bool {
+    conv_s8_only::<{ conv_path::ALL }>(p, input, filter, bias, multipliers, shifts, packed, scratch, output)
+}
+
+/// Optimized `conv_s8` with the paths in `PATHS` compiled in ([`conv_path`]); returns
+/// `false` (touching nothing) when `packed` is not this layer's table, when the window is
+/// longer than [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN) and its column does not fit `scratch`, or when the
+/// layer's path ([`conv_s8_paths`]) is not in `PATHS`. The biases, multipliers and shifts
+/// are read from `packed`; the slices are in the signature because it is the reference
+/// kernel's.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_only<const PATHS: u8>(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
@@ -48,7 +65,10 @@ pub fn conv_s8(
     let Some((table, narrow)) = tables(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
+    // A constant `PATHS` leaves the branches of the other paths out of the code.
+    let paths = conv_s8_paths(p, scratch.len()) & PATHS;
+    if cfg!(tinyml_mve) && paths & conv_path::NARROW != 0 && super::narrow::conv_narrow(p, input, table, narrow, output)
+    {
         return true;
     }
     // Helium has no use for the biases (`Border` and `in_place` only run without it): its calls are
@@ -56,15 +76,15 @@ pub fn conv_s8(
     #[cfg(tinyml_mve)]
     let _ = bias;
     let k = p.filter_h * p.filter_w * p.input_depth;
-    if is_pointwise(p) {
+    if paths & conv_path::POINTWISE != 0 {
         conv_pointwise(p, input, filter, table, output);
-    } else if scratch.len() >= k {
+    } else if paths & conv_path::GENERAL != 0 {
         let (column, padded) = as_i8(scratch).split_at_mut(k);
         #[cfg(not(tinyml_mve))]
         conv_general(p, input, filter, bias, table, column, padded, output);
         #[cfg(tinyml_mve)]
         conv_general(p, input, filter, table, column, padded, output);
-    } else if k <= IN_PLACE_COLUMN {
+    } else if paths & conv_path::IN_PLACE != 0 {
         #[cfg(not(tinyml_mve))]
         super::in_place::conv_in_place(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
@@ -155,7 +175,7 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// window without room for its column is read in place per band (`conv::in_place`, with
 /// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
 /// scratch)` per band (the dispatching `conv_s8`).
-pub fn conv_s8_bands<R>(
+pub fn conv_s8_bands<const PATHS: u8, R>(
     p: &ConvParams,
     filter: &[i8],
     bias: &[i32],
@@ -164,14 +184,17 @@ pub fn conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
+    // A constant `PATHS` leaves the branches of the other paths out of the code.
+    let paths = conv_s8_paths(p, scratch.len()) & PATHS;
     #[cfg(tinyml_mve)]
-    if let Some((table, narrow)) = tables(p, packed) {
-        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
-            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+    if paths & conv_path::NARROW != 0 {
+        if let Some((table, narrow)) = tables(p, packed) {
+            if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
+                return run(&mut |b, input, output| narrow.run(b, input, table, output));
+            }
         }
     }
-    let k = p.filter_h * p.filter_w * p.input_depth;
-    if !is_pointwise(p) && scratch.len() < k && k <= IN_PLACE_COLUMN {
+    if paths & conv_path::IN_PLACE != 0 {
         #[cfg(tinyml_mve)]
         {
             let _ = bias;
@@ -187,13 +210,13 @@ pub fn conv_s8_bands<R>(
     }
     #[cfg(tinyml_mve)]
     let _ = bias;
-    pixel_bands(p, filter, packed, scratch, run, whole)
+    pixel_bands::<PATHS, R>(p, filter, packed, scratch, run, whole)
 }
 
 /// [`conv_s8_bands`] past the narrow path: one [`ConvPixel`] for all bands where
 /// [`band_pixel`] builds one (its column in the scratch), else `whole` per band.
 #[inline(always)]
-fn pixel_bands<R>(
+fn pixel_bands<const PATHS: u8, R>(
     p: &ConvParams,
     filter: &[i8],
     packed: &[i32],
@@ -201,7 +224,7 @@ fn pixel_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
-    if is_pointwise(p) {
+    if PATHS & conv_path::POINTWISE != 0 && is_pointwise(p) {
         let grouped = tables(p, packed).is_some_and(|(table, _)| pointwise::by_groups(p, table));
         // By groups, each group of four channels sets up once per call: a band of a few
         // pixels (a layer of one pixel per row, an audio model's 1-D layers, in one-row
@@ -221,6 +244,9 @@ fn pixel_bands<R>(
             }
             whole(b, input, output, &mut *scratch)
         });
+    }
+    if PATHS & conv_path::GENERAL == 0 {
+        return run(&mut |b, input, output| whole(b, input, output, &mut *scratch));
     }
     if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch) {
         let od = p.output_depth;
@@ -284,7 +310,7 @@ fn band_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32], scratch: 
 }
 
 /// Helium: a layer whose arena has no scratch for the column (`k <=`
-/// [`IN_PLACE_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
+/// [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN)) reads its windows in place from the input ([`InPlace`]), block by
 /// block of channels; `false` (touching nothing) if [`InPlace`] declines the first block
 /// (a filter or table too short: then it declines every block).
 #[cfg(tinyml_mve)]
