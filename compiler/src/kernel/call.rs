@@ -40,10 +40,12 @@ impl Call {
     }
 
     /// The function Rust calls with `suffix` (`_bands`): `<function><suffix>`, or its
-    /// `_only` form with [`Call::only`] (`conv_s8_bands_only::<{ conv_path::GENERAL }>`).
+    /// `_only` form with [`Call::only`] (`conv_s8_bands_only::<{ conv_path::GENERAL }, _>`:
+    /// a `_bands` form also takes the result type of its closure, inferred).
     pub fn rust_function(&self, suffix: &str) -> String {
+        let inferred = if suffix == "_bands" { ", _" } else { "" };
         match &self.only {
-            Some(paths) => format!("{}{suffix}_only::<{{ {paths} }}>", self.function),
+            Some(paths) => format!("{}{suffix}_only::<{{ {paths} }}{inferred}>", self.function),
             None => format!("{}{suffix}", self.function),
         }
     }
