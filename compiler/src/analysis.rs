@@ -29,13 +29,20 @@ pub const CODE_BYTES_PER_CONV_LAYER: usize = 1_700;
 /// Code per layer of any other operator that is not a reinterpretation.
 pub const CODE_BYTES_PER_LAYER: usize = 230;
 
-/// The code a kernel family adds once, however many layers use it.
+/// The code a kernel family (by operator name) or a part of one (`Kernel::code_parts`:
+/// the paths of a kernel only some layers take) adds once, however many layers use it.
 pub fn kernel_code_bytes(op: &str) -> usize {
     match op {
-        // Refitted 2026-12-07 (issue 11, windows read in place without a stack column):
-        // the Helium in-place routines link with every conv, dev KWS measured 127,324 B
-        // and VWW 158,016 B, both 16.7 KB more (30,350 here before).
-        "CONV_2D" => 44_500,
+        // Refitted 2026-12-08 (flashlink: a layer links only the conv paths it takes,
+        // `conv_s8_only`): the general and pointwise paths and what they share. Dev KWS
+        // (neither in place nor narrow) measured 111,604 B, 15.7 KB less than with every
+        // path; VWW (narrow, not in place) 145,984 B, 12.0 KB less: the in-place part below,
+        // and the narrow part the difference. (44,500 here before, every path.)
+        "CONV_2D" => 43_000,
+        // Windows read in place, layers whose arena has no scratch for the column.
+        "conv_s8 in place" => 12_000,
+        // The narrow-input path (Helium; other cores link nothing for it).
+        "conv_s8 narrow" => 3_700,
         // Refitted 2026-12-07 (issue 11, the depthwise lists read from the layer's table):
         // a 3x3 window's border pixels inlined into each part's sweep, dev KWS measured
         // 110,600 B and VWW 141,288 B (16,650 here before).
