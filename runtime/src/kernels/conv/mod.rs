@@ -9,7 +9,9 @@
 //! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels,
 //! `in_place/` for windows read in place when the arena has no scratch for the column,
 //! and, without Helium, `border.rs` for windows the image clips); [`conv_s8`] here
-//! chooses between the reference and the optimized kernel.
+//! chooses between the reference and the optimized kernel, whose paths it links all
+//! ([`conv_s8_paths`] chooses at run time); [`conv_s8_only`], which generated code
+//! calls, links only the paths of its const argument, the ones the layer takes.
 
 mod params;
 mod reference;

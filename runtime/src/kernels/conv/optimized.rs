@@ -15,6 +15,10 @@
 //! (`conv::in_place`: no column at all). Without Helium, the border pixels of inputs of
 //! whole words take only their taps inside the image (`conv::border`), and the padded
 //! copy is then not used.
+//!
+//! The path (narrow, pointwise, general, in place) is [`conv_s8_paths`] of the layer and
+//! its scratch; the entries take a const set of paths ([`conv_path`]) and compile the
+//! others out, so a model links only the paths its layers take (`conv_s8_only`).
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
