@@ -881,7 +881,7 @@ fn conv_only(
 #[test]
 #[cfg_attr(debug_assertions, should_panic(expected = "conv_s8_only::<4> called for a layer taking paths 8"))]
 fn a_path_the_layer_does_not_take_is_caught() {
-    // A 3x3 window over 2 channels (18 bytes) without scratch: read in place.
+    // A 3x3 window over 8 channels (72 bytes: not narrow) without scratch: read in place.
     let p = ConvParams {
         input_offset: 3,
         output_offset: -2,
@@ -896,7 +896,7 @@ fn a_path_the_layer_does_not_take_is_caught() {
         batches: 1,
         input_h: 5,
         input_w: 6,
-        input_depth: 2,
+        input_depth: 8,
         filter_h: 3,
         filter_w: 3,
         output_h: 5,
@@ -905,7 +905,7 @@ fn a_path_the_layer_does_not_take_is_caught() {
     };
     assert_eq!(conv_s8_paths(&p, 0), conv_path::IN_PLACE);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let (input, filter) = (rng.bytes(5 * 6 * 2), rng.bytes(5 * 9 * 2));
+    let (input, filter) = (rng.bytes(5 * 6 * 8), rng.bytes(5 * 9 * 8));
     let bias = rng.i32s(5, 1 << 12);
     let (mult, shift) = rng.requant(5);
     let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
