@@ -18,8 +18,8 @@ use tinyml_runtime::kernels::conv::{
     conv_s8_scratch, is_pointwise, ConvParams, IN_PLACE_COLUMN,
 };
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
-    DepthwiseConvParams,
+    depthwise_conv_s8, depthwise_conv_s8_only, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups,
+    depthwise_conv_s8_paths, depthwise_conv_s8_reference, depthwise_path, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::fully_connected::{
     folded_bias, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
@@ -815,6 +815,25 @@ fn optimized_depthwise_is_reference(p: &DepthwiseConvParams, seed: u64) -> Resul
         p, &input, &filter, &bias, &mult, &shift, &packed, &mut b
     ));
     prop_assert_eq!(&a, &b);
+    // The entries of the paths chosen at compile time: the layer's path gives its bytes;
+    // the other, in a release build, hands back to the reference (a debug build panics).
+    let path = depthwise_conv_s8_paths(p);
+    for mask in [depthwise_path::RUNS, depthwise_path::BLOCKS, depthwise_path::ALL] {
+        if path & !mask == 0 || !cfg!(debug_assertions) {
+            let mut c = vec![0i8; n];
+            let (f, bi, m, s) = (&filter, &bias, &mult, &shift);
+            match mask {
+                depthwise_path::RUNS => {
+                    depthwise_conv_s8_only::<{ depthwise_path::RUNS }>(p, &input, f, bi, m, s, &packed, &mut c)
+                }
+                depthwise_path::BLOCKS => {
+                    depthwise_conv_s8_only::<{ depthwise_path::BLOCKS }>(p, &input, f, bi, m, s, &packed, &mut c)
+                }
+                _ => depthwise_conv_s8_only::<{ depthwise_path::ALL }>(p, &input, f, bi, m, s, &packed, &mut c),
+            }
+            prop_assert_eq!(&a, &c, "depthwise_conv_s8_only::<{}>, layer path {}", mask, path);
+        }
+    }
     Ok(())
 }
 

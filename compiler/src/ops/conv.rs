@@ -4,8 +4,8 @@
 //! (`PopulateConvolutionQuantizationParams`).
 
 use super::conv_common::{
-    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, per_channel_multipliers,
-    split_bias, window_geometry,
+    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, paths_expr,
+    per_channel_multipliers, split_bias, window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered, Scratch};
 use crate::error::CompileError;
@@ -307,22 +307,7 @@ impl Conv {
         let packed = e.packed("PACKED", packed);
         // Codegen binds `scratch` for kernels with scratch; pointwise layers have none.
         Call::new("conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, scratch, Arg::Output])
-            .with_only(paths_expr(paths))
-    }
-}
-
-/// `paths` as a Rust expression of the runtime's names (`conv_path::NARROW |
-/// conv_path::GENERAL`).
-fn paths_expr(paths: u8) -> String {
-    let names: Vec<String> = conv_path::NAMES
-        .iter()
-        .filter(|(path, _)| paths & path != 0)
-        .map(|(_, name)| format!("conv_path::{name}"))
-        .collect();
-    if names.is_empty() {
-        "0".to_owned()
-    } else {
-        names.join(" | ")
+            .with_only(paths_expr("conv_path", &conv_path::NAMES, paths))
     }
 }
 

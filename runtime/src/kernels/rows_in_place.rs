@@ -21,7 +21,7 @@
 //! ([`carry_rows`]) and by [`run`] on the device, so the two always agree.
 
 use super::conv::{conv_path, conv_s8_bands_only, ConvParams};
-use super::depthwise_conv::{depthwise_conv_s8_bands, DepthwiseConvParams};
+use super::depthwise_conv::{depthwise_conv_s8_bands_only, depthwise_path, DepthwiseConvParams};
 use crate::Error;
 
 /// The vertical geometry of a layer that reads a window of input rows per output row,
@@ -396,11 +396,42 @@ pub fn depthwise_conv_s8_rows_in_place(
     packed: &[i32],
     scratch: &mut [u8],
 ) -> Result<(), Error> {
+    depthwise_conv_s8_rows_in_place_only::<{ depthwise_path::ALL }>(
+        p,
+        buf,
+        shift,
+        band,
+        direct,
+        filter,
+        bias,
+        multipliers,
+        shifts,
+        packed,
+        scratch,
+    )
+}
+
+/// [`depthwise_conv_s8_rows_in_place`] with only the paths in `PATHS` compiled in
+/// ([`depthwise_conv_s8_only`](super::depthwise_conv::depthwise_conv_s8_only)).
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_rows_in_place_only<const PATHS: u8>(
+    p: &DepthwiseConvParams,
+    buf: &mut [i8],
+    shift: usize,
+    band: usize,
+    direct: bool,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+) -> Result<(), Error> {
     let w = RowWindow::of_depthwise(p);
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
     let bands = Bands { w: &w, shift, band, direct, rows };
-    depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
+    depthwise_conv_s8_bands_only::<PATHS, _>(p, filter, bias, multipliers, shifts, packed, |kernel| {
         bands.run(buf, ring, |b| depthwise_band(p, b), kernel)
     })
 }
