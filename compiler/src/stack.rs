@@ -13,15 +13,18 @@ pub const STACK_BYTES_FC: usize = 1024;
 /// Stack estimate when convolutions are present: the optimized kernels keep their column
 /// and padded input in arena scratch; what depends on the layer only (the narrow-input
 /// conv path's gather offsets and repacked weights, `kernels::conv::conv_s8_pack_narrow`;
-/// the depthwise runs' zero points, tap offsets and border columns' padded taps,
+/// the depthwise runs' zero points, tap offsets and taps by rows and by columns,
 /// `depthwise_conv_s8_pack_layer`) is in the layer's packed table in flash; on the stack
 /// remain a block's accumulators, tap pointers, when the arena had no scratch for it a
-/// column of at most 128 B, on Helium the narrow path's band of input rows (256 B), and
-/// a depthwise border pixel's list of offsets (as many as its window's taps: 9, 25 or
-/// 64 entries; the interior runs' offsets and the lanes' taps are read from the table
+/// column of at most 128 B, on Helium the narrow path's context (22 words; its band of
+/// input rows, 256 B, is gone since 2026-12-08: it gathers in place), the depthwise
+/// routines' contexts (at most 31 words) and, while a run takes the lanes, 16 channels'
+/// constants. (The interior runs' offsets and the lanes' taps are read from the table
 /// since issue 11's second pass, dev KWS speed 3,192 -> 2,680 B, VWW speed 3,288 ->
-/// 2,600 B, VWW ram 4,264 -> 3,640 B, KWS ram 4,240 B unchanged) and, while a run takes
-/// the lanes, 16 channels' constants. It must hold for the dev
+/// 2,600 B, VWW ram 4,264 -> 3,640 B; a border pixel's list of 9, 25 or 64 offsets, the
+/// last list written, since 2026-12-08: its window is walked over the table's taps,
+/// release KWS's depthwise band frame 828 -> 608 B, its list's 256 B frame gone, the
+/// high-water unchanged at 2,356 / 4,160 B in `speed` / `ram`.) It must hold for the dev
 /// profile too (opt-level 1, which a generated project's `cargo tinyml run` builds), and
 /// for release, whose LTO frames can be larger. Measured on mps3-an547 (2026-12-07, issue
 /// 11, `--memory speed`): release (`cargo tinyml profile`) VWW 3,888 B, KWS 2,560 B, IC

@@ -21,10 +21,11 @@ pub const TABLE4: usize = 32;
 /// Groups of sixteen channels in a packed table (depthwise layers of up to 256 channels).
 pub const TABLE16: usize = 16;
 /// Words of a whole packed table: [`TABLE16`] groups of sixteen and a depthwise layer's
-/// values after them (`depthwise_conv_s8_layer_words`, at most 162: 37 and five per tap
+/// values after them (`depthwise_conv_s8_layer_words`, at most 143: 18 and five per tap
 /// of a 5x5 window), or [`TABLE4`] groups of four and a narrow-input convolution's words
-/// (`conv_s8_narrow_words`, at most 144).
-pub const PACKED: usize = max(TABLE16 * GROUP16_WORDS + 162, TABLE4 * GROUP4_WORDS + 144);
+/// (`conv_s8_narrow_words`, at most 304: 48 of chunks' records, 128 of weights, a word per
+/// chunk of each border column, at most 128 over the cases' widths).
+pub const PACKED: usize = max(TABLE16 * GROUP16_WORDS + 143, TABLE4 * GROUP4_WORDS + 304);
 const GROUP16_WORDS: usize = core::mem::size_of::<Group16>() / 4;
 const GROUP4_WORDS: usize = core::mem::size_of::<Group4>() / 4;
 

@@ -93,7 +93,16 @@ pub fn conv_s8_only<const PATHS: u8>(
 /// kernel's calls pass none) takes a path outside `PATHS` with `scratch` bytes.
 #[inline(always)]
 fn debug_assert_paths<const PATHS: u8>(p: &ConvParams, packed: &[i32], scratch: usize) {
-    let paths = conv_s8_paths(p, scratch);
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    // A narrow layer's table has the narrow path's words after its groups, and no other
+    // layer's has: told by the table's length rather than by `is_narrow`, whose walk of
+    // the window's taps the firmware of a model without narrow layers would then link.
+    use crate::kernels::packed::{group4_count, Group4, Words};
+    let groups = group4_count(p.output_depth) * Group4::WORDS;
+    let narrow = if packed.len() > groups { conv_path::NARROW } else { 0 };
+    let paths = narrow | params::conv_s8_paths_in(p, scratch, conv_path::ALL & !conv_path::NARROW);
     debug_assert!(
         PATHS == conv_path::ALL || packed.is_empty() || paths & !PATHS == 0,
         "conv_s8_only::<{PATHS}> called for a layer taking paths {paths} ({scratch} B of scratch)"

@@ -7,6 +7,7 @@
 
 use crate::kernels::packed::{group4_count, group4_in_block, pack_group4, Group4, CHANNEL_BLOCK};
 use crate::kernels::Scratch;
+use core::ops::Range;
 
 /// Constant parameters of one 2-D convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,18 +95,27 @@ pub mod conv_path {
 /// links are the ones its layers take.
 #[inline(always)]
 pub fn conv_s8_paths(p: &ConvParams, scratch: usize) -> u8 {
+    conv_s8_paths_in(p, scratch, conv_path::ALL)
+}
+
+/// [`conv_s8_paths`] within the set `paths`: the kernel's entries pass their const set,
+/// and without the narrow path in it [`is_narrow`] is not called, so its walk of the
+/// window's taps (`narrow_chunks`) is linked only with the layers that take that path.
+#[inline(always)]
+pub fn conv_s8_paths_in(p: &ConvParams, scratch: usize, paths: u8) -> u8 {
     let k = p.filter_h * p.filter_w * p.input_depth;
-    let narrow = if is_narrow(p) { conv_path::NARROW } else { 0 };
-    narrow
-        | if is_pointwise(p) {
-            conv_path::POINTWISE
-        } else if scratch >= k {
-            conv_path::GENERAL
-        } else if k <= IN_PLACE_COLUMN {
-            conv_path::IN_PLACE
-        } else {
-            0
-        }
+    let narrow = if paths & conv_path::NARROW != 0 && is_narrow(p) { conv_path::NARROW } else { 0 };
+    paths
+        & (narrow
+            | if is_pointwise(p) {
+                conv_path::POINTWISE
+            } else if scratch >= k {
+                conv_path::GENERAL
+            } else if k <= IN_PLACE_COLUMN {
+                conv_path::IN_PLACE
+            } else {
+                0
+            })
 }
 
 /// Height and width of one batch of the input surrounded by zero points so that every
@@ -162,12 +172,16 @@ pub fn conv_s8_pack(
     pack_group4(p.output_depth, lane, out);
 }
 
-/// Bytes of the narrow-input path's band of input rows (`conv::narrow`): keeps every
-/// tap's offset from its window's first column below 256 (one 8-bit gather offset).
+/// Bytes of input a window of the narrow-input path spans along its filter's height
+/// times one row's reach at most (`conv::narrow`): a bound kept from the band the path
+/// once copied its rows into, so that the layers it takes stay the same.
 pub const NARROW_BAND: usize = 256;
 /// Most taps (filter height x width x input channels) of a window of the narrow-input
 /// path: four gathers of 16.
 pub const NARROW_MAX_TAPS: usize = 64;
+/// Most chunks (gathers) of a window of the narrow-input path: one mask word each in its
+/// context (`simd::NARROW_CTX`).
+pub const NARROW_MAX_CHUNKS: usize = 8;
 /// Bytes of the narrow-input path's repacked weights of all output channels: 8 at
 /// [`NARROW_MAX_TAPS`] taps, 32 at 16 taps. Layers with more (a 64-channel first layer)
 /// keep the general path: when the weights were repacked for each band of rows, that
@@ -177,34 +191,99 @@ const NARROW_WEIGHTS: usize = 8 * NARROW_MAX_TAPS;
 
 /// Whether the narrow-input path (`conv::narrow`, Helium) handles `p`: 1 to 4 input
 /// channels, 7 to [`NARROW_MAX_TAPS`] taps (from 7x1 on one channel: below, a gather
-/// fills less than half its lanes), at least four output channels, their repacked
-/// weights within [`NARROW_WEIGHTS`], and the filter height's rows of one window's width
-/// within [`NARROW_BAND`].
+/// fills less than half its lanes), at least four output channels, at most
+/// [`NARROW_MAX_CHUNKS`] chunks ([`narrow_chunks`]), their repacked weights within
+/// [`NARROW_WEIGHTS`], and the filter height's rows of one window's width within
+/// [`NARROW_BAND`].
 #[inline(always)]
 pub fn is_narrow(p: &ConvParams) -> bool {
     let taps = p.filter_h * p.filter_w * p.input_depth;
     let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
-    (1..=4).contains(&p.input_depth)
+    let ok = (1..=4).contains(&p.input_depth)
         && (7..=NARROW_MAX_TAPS).contains(&taps)
         && p.output_depth >= 4
         && group4_count(p.output_depth) * 64 * taps.div_ceil(16) <= NARROW_WEIGHTS
         && p.output_h > 0
         && p.output_w > 0
         && p.stride_w > 0
-        && p.filter_h * x_reach * p.input_depth <= NARROW_BAND
+        && p.filter_h * x_reach * p.input_depth <= NARROW_BAND;
+    if !ok {
+        return false;
+    }
+    let chunks = narrow_chunks(p, &mut |_, _, _| {});
+    chunks <= NARROW_MAX_CHUNKS && group4_count(p.output_depth) * 64 * chunks <= NARROW_WEIGHTS
 }
 
-/// The narrow-input path's bytes of input columns per band row (`row_bytes`) and output
-/// pixels per band (`per_band`) of `p` ([`is_narrow`]): as many input columns as fit
-/// [`NARROW_BAND`], no more than one output row needs. The same for every band of the
-/// layer's rows (they share its width and filter).
+/// The byte offset of tap `t` (in the filter's `[row][column][channel]` order) of a
+/// window of `p` from the window's first byte (its first row and column, padding
+/// included), in the input.
 #[inline(always)]
-pub fn narrow_band_geometry(p: &ConvParams) -> (usize, usize) {
+pub fn narrow_tap_offset(p: &ConvParams, t: usize) -> usize {
     let id = p.input_depth;
-    let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
-    let cols = (NARROW_BAND / (p.filter_h * id)).min((p.output_w - 1) * p.stride_w + x_reach);
-    (cols * id, (cols - x_reach) / p.stride_w + 1)
+    let (ky, rest) = (t / (p.filter_w * id), t % (p.filter_w * id));
+    ky * p.dilation_h * p.input_w * id + rest / id * p.dilation_w * id + rest % id
 }
+
+/// Cuts a window of `p`'s taps, in order, into the narrow-input path's chunks: at most 16
+/// taps whose offsets from the chunk's first lie in `0..256` (one byte-gather, 8-bit
+/// offsets, from a base of the chunk's own). Calls `f(first tap, taps, base offset)` for
+/// each; returns their count. A window within 256 bytes of its first (rows close
+/// together: a 32-pixel-wide RGB image) takes chunks of 16 taps all from the window's
+/// first byte, which the routine need not move between its chunks. The same for every
+/// band of the layer's rows (they share its width and filter).
+// Not inlined: `is_narrow` and the words' count call it at each dispatch, where a copy
+// of its loops cost about 3.5 KB of release code per conv model (KWS 63,092 -> 59,652 B).
+#[inline(never)]
+pub fn narrow_chunks(p: &ConvParams, f: &mut dyn FnMut(usize, usize, usize)) -> usize {
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    let mut chunks = 0;
+    let mut span = 0;
+    narrow_taps(p, |_, o| span = span.max(o));
+    if span < 256 {
+        for first in (0..k).step_by(16) {
+            f(first, (k - first).min(16), 0);
+            chunks += 1;
+        }
+        return chunks;
+    }
+    // The chunk being cut: its first tap, taps and base.
+    let (mut first, mut n, mut base) = (0, 0, 0);
+    narrow_taps(p, |t, o| {
+        if n > 0 && n < 16 && o.checked_sub(base).is_some_and(|d| d < 256) {
+            n += 1;
+            return;
+        }
+        if n > 0 {
+            f(first, n, base);
+            chunks += 1;
+        }
+        (first, n, base) = (t, 1, o);
+    });
+    f(first, n, base);
+    chunks + 1
+}
+
+/// Calls `f(tap, offset)` for each of a window's taps in the filter's order, its offset
+/// from the window's first byte (as [`narrow_tap_offset`], without its divisions:
+/// [`is_narrow`] walks them per call).
+#[inline(always)]
+fn narrow_taps(p: &ConvParams, mut f: impl FnMut(usize, usize)) {
+    let id = p.input_depth;
+    let (row, col) = (p.dilation_h * p.input_w * id, p.dilation_w * id);
+    let mut t = 0;
+    for ky in 0..p.filter_h {
+        for kx in 0..p.filter_w {
+            for c in 0..id {
+                f(t, ky * row + kx * col + c);
+                t += 1;
+            }
+        }
+    }
+}
+
+/// Words of a chunk's record in the narrow-input path's values: 16 offsets (bytes), the
+/// base's offset from the previous chunk's, the first tap and count (`first | taps << 8`).
+pub const NARROW_CHUNK_WORDS: usize = 6;
 
 /// Words of the narrow-input path's values after the groups of [`conv_s8_pack`]
 /// ([`conv_s8_pack_narrow`]): none unless [`is_narrow`].
@@ -213,47 +292,131 @@ pub fn conv_s8_narrow_words(p: &ConvParams) -> usize {
     if !is_narrow(p) {
         return 0;
     }
-    let chunks = (p.filter_h * p.filter_w * p.input_depth).div_ceil(16);
-    // The offsets (16 bytes per chunk), then each group's weights (64 bytes per chunk).
-    4 * chunks + group4_count(p.output_depth) * 16 * chunks
+    let chunks = narrow_chunks(p, &mut |_, _, _| {});
+    let (x_lo, x_hi) = narrow_columns(p);
+    // The chunks' records, each group's weights (64 bytes per chunk), then the border
+    // columns' masks (a word per chunk).
+    NARROW_CHUNK_WORDS * chunks + group4_count(p.output_depth) * 16 * chunks + (x_lo + p.output_w - x_hi) * chunks
 }
 
 /// Fills `out` ([`conv_s8_narrow_words`] words) with what the narrow-input path reads
-/// besides the groups: each tap's byte offset in the band from its window's first column
-/// (16 per gather, zero past the taps), then the weights of each group of four channels
-/// (`groups_of_four`'s order) as `[chunk][channel][16]`, zero past the taps.
+/// besides the groups: a record per chunk ([`narrow_chunks`], [`NARROW_CHUNK_WORDS`]:
+/// each tap's byte offset from the chunk's base, zero past its taps, then the base's
+/// offset from the previous chunk's base (the window's first byte for the first chunk),
+/// then its first tap and count), then the weights
+/// of each group of four channels (`groups_of_four`'s order) as `[chunk][channel][16]`,
+/// zero past the chunk's taps, then the masks of the border columns ([`narrow_columns`]:
+/// those left of the inside ones, then those right of them), per column a word per chunk
+/// ([`narrow_masks`] of all filter rows and the column's filter columns inside the image).
+/// The columns' clips are the same in every row and every band of rows (they share the
+/// layer's width), so the routine reads them here rather than building them per pixel.
 pub fn conv_s8_pack_narrow(p: &ConvParams, filter: &[i8], out: &mut [i32]) {
     let words = conv_s8_narrow_words(p);
     if words == 0 {
         return;
     }
-    let (id, k) = (p.input_depth, p.filter_h * p.filter_w * p.input_depth);
-    let chunks = k.div_ceil(16);
-    let (row_bytes, _) = narrow_band_geometry(p);
+    let k = p.filter_h * p.filter_w * p.input_depth;
     let out = &mut out[..words];
     out.fill(0);
-    // SAFETY: the words' bytes, in memory order (the kernel reads them so, through the
-    // same view: little-endian on the host and on the Cortex-M targets).
-    let bytes = unsafe { core::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut i8, 4 * words) };
-    let (offsets, weights) = bytes.split_at_mut(16 * chunks);
-    for ky in 0..p.filter_h {
-        for kx in 0..p.filter_w {
-            for ic in 0..id {
-                // Below `filter_h * row_bytes <= NARROW_BAND`.
-                offsets[(ky * p.filter_w + kx) * id + ic] = (ky * row_bytes + kx * p.dilation_w * id + ic) as u8 as i8;
-            }
+    let mut spans = [(0usize, 0usize); NARROW_MAX_CHUNKS];
+    let (mut c, mut previous) = (0, 0);
+    let chunks = narrow_chunks(p, &mut |first, n, base| {
+        spans[c] = (first, n);
+        let rec = &mut out[c * NARROW_CHUNK_WORDS..(c + 1) * NARROW_CHUNK_WORDS];
+        let mut offs = [0u8; 16];
+        for (j, o) in offs.iter_mut().enumerate().take(n) {
+            // Below 256 (`narrow_chunks`).
+            *o = (narrow_tap_offset(p, first + j) - base) as u8;
         }
-    }
-    let group_bytes = 64 * chunks;
+        for (w, b) in rec[..4].iter_mut().zip(offs.chunks(4)) {
+            *w = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        // The base from the previous chunk's: the routine moves its pointer by it.
+        rec[4] = (base as isize - previous as isize) as i32;
+        rec[5] = (first | n << 8) as i32;
+        (c, previous) = (c + 1, base);
+    });
+    let group_words = 16 * chunks;
+    let weights = &mut out[NARROW_CHUNK_WORDS * chunks..];
     for (g, c) in narrow_groups(p.output_depth).enumerate() {
-        let w = &mut weights[g * group_bytes..(g + 1) * group_bytes];
+        // SAFETY: the group's words as bytes, in memory order (little-endian on the host
+        // and on the Cortex-M targets, as the kernel reads them).
+        let w = unsafe {
+            core::slice::from_raw_parts_mut(weights[g * group_words..].as_mut_ptr() as *mut i8, 4 * group_words)
+        };
         for r in 0..4 {
             let row = &filter[(c + r) * k..(c + r + 1) * k];
-            for (j, piece) in row.chunks(16).enumerate() {
-                w[(j * 4 + r) * 16..][..piece.len()].copy_from_slice(piece);
+            for (j, &(first, n)) in spans[..chunks].iter().enumerate() {
+                w[(j * 4 + r) * 16..][..n].copy_from_slice(&row[first..first + n]);
             }
         }
     }
+    let masks = &mut out[NARROW_CHUNK_WORDS * chunks + group4_count(p.output_depth) * group_words..];
+    let (x_lo, x_hi) = narrow_columns(p);
+    for (ox, m) in (0..x_lo).chain(x_hi..p.output_w).zip(masks.chunks_mut(chunks)) {
+        let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
+        let cols = narrow_inside(x0, p.dilation_w, p.filter_w, p.input_w as isize);
+        narrow_masks(p, 0..p.filter_h, cols, spans[..chunks].iter().copied(), m);
+    }
+}
+
+/// The output columns `x_lo..x_hi` whose windows lie inside the image horizontally (of
+/// the narrow-input path's layer `p`); the columns before and after are its border
+/// columns, whose masks [`conv_s8_pack_narrow`] packs.
+#[inline(always)]
+pub fn narrow_columns(p: &ConvParams) -> (usize, usize) {
+    let (iw, ow) = (p.input_w, p.output_w);
+    let x_reach = (p.filter_w.max(1) - 1) * p.dilation_w + 1;
+    let x_lo = p.pad_w.div_ceil(p.stride_w.max(1)).min(ow);
+    let x_hi =
+        if iw + p.pad_w >= x_reach { ((iw + p.pad_w - x_reach) / p.stride_w.max(1) + 1).clamp(x_lo, ow) } else { x_lo };
+    (x_lo, x_hi)
+}
+
+/// The taps of a window from `start` (padding included), `dilation` apart, inside
+/// `0..size`.
+#[inline(always)]
+pub fn narrow_inside(start: isize, dilation: usize, taps: usize, size: isize) -> Range<usize> {
+    let d = dilation as isize;
+    let lo = (if start >= 0 { 0 } else { (d - 1 - start) / d } as usize).min(taps);
+    let hi = if start >= size { 0 } else { ((size - 1 - start) / d + 1) as usize };
+    lo..hi.clamp(lo, taps)
+}
+
+/// Writes to `out` a mask word per chunk (`(first tap, taps)` of `chunks`) of the
+/// narrow-input path's window of `p` clipped to the filter rows `rows` and columns `cols`
+/// inside the image: bit `j` for the chunk's tap `j` inside, bit 31 on the last chunk
+/// (the routine's end of a pixel's chunks).
+pub fn narrow_masks(
+    p: &ConvParams,
+    rows: Range<usize>,
+    cols: Range<usize>,
+    chunks: impl ExactSizeIterator<Item = (usize, usize)>,
+    out: &mut [i32],
+) {
+    let id = p.input_depth;
+    let row_len = p.filter_w * id;
+    // The window's taps inside, a bit per tap (at most 64): the same columns in each
+    // row inside.
+    let window = if cols.is_empty() {
+        0
+    } else {
+        rows.fold(0u64, |m, r| m | bits64(r * row_len + cols.start * id, r * row_len + cols.end * id))
+    };
+    let count = chunks.len();
+    for (c, ((first, n), o)) in chunks.zip(out.iter_mut()).enumerate() {
+        let last = if c + 1 == count { 1 << 31 } else { 0 };
+        *o = ((window >> first) as u32 & (u32::MAX >> (32 - n)) | last) as i32;
+    }
+}
+
+/// The bits `lo..hi` (clamped to `0..64`) of a window's mask.
+fn bits64(lo: usize, hi: usize) -> u64 {
+    let (lo, hi) = (lo.min(64) as u32, hi.min(64) as u32);
+    if hi <= lo {
+        return 0;
+    }
+    (u64::MAX >> (64 - (hi - lo))) << lo
 }
 
 /// The first channel of each group of four of the narrow-input path's layers, in table

@@ -2,8 +2,8 @@
 //! that depends on the layer only (its width, filter, channels and zero point, not the
 //! rows a call computes): the input zero points padded taps point at, every tap's offset
 //! in a window inside the image, the output columns whose window is inside horizontally,
-//! the border columns' padded taps, and the lists of taps `depthwise_lanes` reads (input
-//! and weight offsets, by rows and by columns). The model compiler packs them after the
+//! and the lists of taps `depthwise_lanes` and the border pixels' walks read (input and
+//! weight offsets, by rows and by columns). The model compiler packs them after the
 //! groups of the layer's table ([`depthwise_conv_s8_pack_layer`]), so they sit in flash
 //! and the runs read them there in place (a word is a pointer's width on the 32-bit
 //! targets; only the host's portable routines widen them): built per call on the stack,
@@ -12,12 +12,11 @@
 //! call. Any filter size runs by runs: the lists are as long as the layer's window.
 //!
 //! Layout, in words: the zero points ([`CHANNEL_BLOCK`] bytes), the inside columns'
-//! start and end, whether the border columns are listed, [`BORDERS`] lists of padded
-//! taps (a count, then [`PADDED`] tap indices as bytes), then the taps' offsets, then
-//! the taps as `depthwise_lanes` pairs row by row (`ky`, then `kx`), then column by
-//! column (`kx`, then `ky`): the inside taps of a pixel whose window crosses only the
-//! top or bottom are a slice of the first, of one crossing only a side a slice of the
-//! second.
+//! start and end, then the taps' offsets, then the taps as `depthwise_lanes` pairs row
+//! by row (`ky`, then `kx`), then column by column (`kx`, then `ky`): the inside taps of
+//! a pixel whose window crosses only the top or bottom are a slice of the first, of one
+//! crossing only a side a slice of the second, of a corner a slice of each of its inside
+//! rows of the first (a border pixel's padded taps are the rest, `rows::window`).
 
 use super::params::DepthwiseConvParams;
 use crate::kernels::packed::CHANNEL_BLOCK;
@@ -25,28 +24,9 @@ use crate::kernels::packed::CHANNEL_BLOCK;
 use crate::kernels::simd::depthwise::Tap;
 use core::ops::Range;
 
-/// Most taps of a window whose border pixels the runs compute with a list of offsets
-/// written on the stack (`rows::on_stack`); more take scalar loops. Tap indices of the
-/// lists of padded taps are bytes.
-pub const MAX_WRITTEN: usize = 64;
-const _: () = assert!(MAX_WRITTEN <= 256);
-
-/// Most border columns whose padded taps are listed (a 3x3 window has one on each side),
-/// and most padded taps of each.
-pub const BORDERS: usize = 2;
-/// See [`BORDERS`].
-pub const PADDED: usize = 32;
-
-/// The tap indices are read back as bytes of the words the host packed: both ends are
-/// little-endian (the Cortex-M targets and the hosts the compiler runs on).
-const _: () = assert!(cfg!(target_endian = "little"));
-const _: () = assert!(BORDERS == 2);
-
 const ZERO_POINTS: usize = CHANNEL_BLOCK / 4;
 const COLS: usize = ZERO_POINTS;
-const LISTED: usize = COLS + 2;
-const BORDER_WORDS: usize = 1 + PADDED / 4;
-const FULL: usize = LISTED + 1 + BORDERS * BORDER_WORDS;
+const FULL: usize = COLS + 2;
 
 /// Whether the layer runs as runs of output pixels (`rows::takes`): depth multiplier 1,
 /// or 2 or 4 with at least sixteen output channels (whole groups, each half reading
@@ -136,30 +116,6 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
     for (i, o) in by_cols.chunks_exact_mut(2).enumerate() {
         o.copy_from_slice(&pair(i % fh, i / fh));
     }
-    let border_cols = (0..cols.start).chain(cols.end..p.output_w);
-    // A border pixel's list is on the stack only up to `MAX_WRITTEN` taps.
-    let mut listed = border_cols.clone().count() <= BORDERS && taps <= MAX_WRITTEN;
-    if listed {
-        for (b, ox) in border_cols.enumerate() {
-            let inside = taps_inside(ox as isize * p.stride_w as isize - p.pad_w as isize, p.dilation_w, fw, p.input_w);
-            let mut bytes = [0u8; PADDED];
-            let padded = (0..taps).filter(|i| !inside.contains(&(i % fw)));
-            let mut count = 0;
-            for i in padded {
-                match bytes.get_mut(count) {
-                    Some(byte) => *byte = i as u8,
-                    None => listed = false,
-                }
-                count += 1;
-            }
-            let words = &mut out[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
-            words[0] = count as i32;
-            for (w, quad) in words[1..].iter_mut().zip(bytes.chunks_exact(4)) {
-                *w = i32::from_le_bytes([quad[0], quad[1], quad[2], quad[3]]);
-            }
-        }
-    }
-    out[LISTED] = i32::from(listed);
 }
 
 /// A layer's values ([`depthwise_conv_s8_pack_layer`]) as the runs read them, decoded
@@ -169,8 +125,6 @@ pub fn depthwise_conv_s8_pack_layer(p: &DepthwiseConvParams, out: &mut [i32]) {
 pub struct LayerTable<'a> {
     zero_points: *const i8,
     cols: (usize, usize),
-    listed: bool,
-    borders: [&'a [u8]; BORDERS],
     full: &'a [i32],
     by_rows: &'a [Tap],
     by_cols: &'a [Tap],
@@ -184,13 +138,6 @@ impl<'a> LayerTable<'a> {
         if words.is_empty() || words.len() != depthwise_conv_s8_layer_words(p) {
             return None;
         }
-        let border = |b: usize| {
-            let w = &words[LISTED + 1 + b * BORDER_WORDS..][..BORDER_WORDS];
-            let count = (w[0] as usize).min(PADDED);
-            // SAFETY: the words after the count hold `PADDED` bytes; `u8` has no
-            // alignment or validity requirement.
-            unsafe { core::slice::from_raw_parts(w[1..].as_ptr() as *const u8, count) }
-        };
         let taps = p.filter_h * p.filter_w;
         let (full, pairs) = words[FULL..].split_at(taps);
         // SAFETY: `pairs` holds `4 * taps` words; a `Tap` is two words, of a word's
@@ -200,8 +147,6 @@ impl<'a> LayerTable<'a> {
         Some(LayerTable {
             zero_points: words.as_ptr() as *const i8,
             cols: (words[COLS] as usize, words[COLS + 1] as usize),
-            listed: words[LISTED] != 0,
-            borders: [border(0), border(1)],
             full,
             by_rows,
             by_cols,
@@ -218,19 +163,6 @@ impl<'a> LayerTable<'a> {
     #[inline(always)]
     pub fn cols(&self) -> Range<usize> {
         self.cols.0..self.cols.1
-    }
-
-    /// Whether [`Self::borders`] lists every border column.
-    #[inline(always)]
-    pub fn listed(&self) -> bool {
-        self.listed
-    }
-
-    /// The padded taps of the border columns, left to right (indices into the window's
-    /// taps), when [`Self::listed`].
-    #[inline(always)]
-    pub fn borders(&self) -> &[&'a [u8]; BORDERS] {
-        &self.borders
     }
 
     /// Every tap's offset from its window's first pixel, all taps inside the image.
@@ -258,6 +190,7 @@ impl<'a> LayerTable<'a> {
 /// `[0, size)`, for a window starting at `origin` (negative in the padding): a range,
 /// since the taps are evenly spaced (the taps `kernels::geometry::tap` keeps).
 #[inline(always)]
+#[cfg_attr(feature = "reference-kernels", allow(dead_code))]
 pub fn taps_inside(origin: isize, dilation: usize, filter: usize, size: usize) -> Range<usize> {
     let (d, size) = (dilation.max(1) as isize, size as isize);
     let lo = if origin < 0 { (-origin + d - 1) / d } else { 0 };

@@ -1,37 +1,33 @@
 //! Depth multiplier 1 (and 2 or 4 in whole groups) in runs of output pixels
 //! (`kernels::simd::depthwise`): per output row, the pixels whose window lies inside the
 //! image are one run sharing one list of tap offsets; each pixel whose window crosses the
-//! border is a run of its own, its padded taps pointed at a buffer of input zero points.
+//! border is computed alone, its padded taps reading a buffer of input zero points.
 //! The channels are swept in parts: groups of sixteen (blocks of [`CHANNEL_BLOCK`]
 //! channels, so the zero-point buffer covers a part's reads), then, when the count is
 //! not a multiple of 16, the last eight or sixteen channels (rewriting identical bytes),
 //! or one narrow group below sixteen channels.
 //!
-//! The lists are the layer's, read in place from its table in flash (`layer.rs`): the
-//! interior runs' offsets and the lanes' taps. Only a border pixel's list is written,
-//! since its padded taps' offsets depend on the pixel (the zero points' distance from
-//! its base): it takes as many entries as the window has taps, on the stack
-//! ([`on_stack`]: the frame of a 3x3, a 5x5 window or [`MAX_WRITTEN`] taps, the fewest
-//! that hold the layer's), and a layer of more taps computes its border pixels one at a
-//! time with scalar loops ([`scalar_pixel`]; its interior runs and lanes as any other).
-//! The tiles of sixteen channels' sums and constants of `lanes_groups` (and the
-//! routines' accumulators) stay on the stack: they are a group's registers' worth, the
-//! same for every layer, not lists of the layer's.
+//! No list is written: they are the layer's, read in place from its table in flash
+//! (`layer.rs`): the interior runs' offsets and the lanes' taps, and a border pixel's
+//! taps too ([`window`]): its window clipped to the image is a rectangle of taps, which
+//! the layer's list of taps by columns (a window crossing only a side), by rows (only the
+//! top or bottom) or by rows a row at a time (a corner) holds as stretches, the padded
+//! taps between them; the routines walk those stretches (`simd::depthwise::Window`),
+//! a padded tap reading the zero points, for any window size. The tiles of sixteen
+//! channels' sums and constants of `lanes_groups` (and the routines' accumulators and
+//! contexts) stay on the stack: they are a group's registers' worth, the same for every
+//! layer, not lists of the layer's.
 
 use super::layer::{by_runs, outputs_inside, taps_inside, LayerTable};
 use super::params::DepthwiseConvParams;
-use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::{Group16, CHANNEL_BLOCK};
 use crate::kernels::simd::depthwise::{
-    depthwise_lanes, depthwise_narrow, depthwise_wide, ChannelConsts, Run, Tap, TapOffset, Written, LANES_MIN_PIXELS,
+    depthwise_lanes, depthwise_narrow, depthwise_narrow_window, depthwise_wide, depthwise_wide_window, ChannelConsts,
+    Run, Tap, Window, LANES_MIN_PIXELS,
 };
 use crate::kernels::simd::OutQuant;
 use core::mem::MaybeUninit;
 use core::ops::Range;
-
-// Most taps of a border pixel's written list (`on_stack`'s largest frame, 256 B on the
-// 32-bit targets); a layer of more takes `scalar_pixel` for those pixels.
-use super::layer::MAX_WRITTEN;
 
 /// Whether runs may take `depthwise_lanes`: on Helium, where one pixel per lane pays;
 /// not on the other cores, where its portable version costs more than the routines per
@@ -68,9 +64,9 @@ fn narrow_cost(n: usize, taps: usize, channels: usize) -> usize {
 }
 
 /// The first `n` entries of `storage`, each set to `value(i)` before the slice is
-/// formed: the kernel's lists on the stack are written, never zeroed first (zeroing the
-/// whole tap and lane lists cost about 450 instructions per call on the M55, paid per
-/// band when a layer runs by rows).
+/// formed: the tiles of `lanes_groups` are written, never zeroed first (zeroing the
+/// kernel's lists on the stack, when it had some, cost about 450 instructions per call
+/// on the M55, paid per band when a layer runs by rows).
 fn written<T>(storage: &mut [MaybeUninit<T>], n: usize, value: impl Fn(usize) -> T) -> &mut [T] {
     let part = &mut storage[..n];
     for (i, e) in part.iter_mut().enumerate() {
@@ -79,29 +75,6 @@ fn written<T>(storage: &mut [MaybeUninit<T>], n: usize, value: impl Fn(usize) ->
     // SAFETY: every one of the `n` entries was written above; `MaybeUninit<T>` has the
     // layout of `T`.
     unsafe { core::slice::from_raw_parts_mut(part.as_mut_ptr() as *mut T, n) }
-}
-
-/// Calls `f` with at least `n <= MAX_WRITTEN` entries on the stack, not initialized: as
-/// many as a 3x3 or a 5x5 window has taps, or [`MAX_WRITTEN`], the fewest that hold `n`.
-/// A layer's lists then take the stack its filter needs, where lists sized for the
-/// largest filter made every depthwise call's frame about 1.1 KB. A 3x3 window's are in
-/// the caller's frame, `f` called directly (through a frame of their own, the calls per
-/// band of a layer by rows cost about 1.5% more of its instructions on the M55); `f`
-/// should be a call of a function that is not inlined, or its body is compiled twice.
-#[inline(always)]
-fn on_stack<T>(n: usize, f: &mut dyn FnMut(&mut [MaybeUninit<T>])) {
-    match n {
-        0..=9 => f(&mut [const { MaybeUninit::uninit() }; 9]),
-        10..=25 => entries::<T, 25>(f),
-        _ => entries::<T, MAX_WRITTEN>(f),
-    }
-}
-
-/// [`on_stack`]'s frame of `N` entries (a function of its own, so that only the size
-/// taken is on the stack).
-#[inline(never)]
-fn entries<T, const N: usize>(f: &mut dyn FnMut(&mut [MaybeUninit<T>])) {
-    f(&mut [const { MaybeUninit::uninit() }; N])
 }
 
 /// The channels one sweep over the pixels computes.
@@ -121,8 +94,8 @@ struct Layer<'a> {
     filter: &'a [i8],
     /// The layer's values from its table.
     table: LayerTable<'a>,
-    /// Whether [`inner_rows`] may take the border columns' padded taps from `table`.
-    listed: bool,
+    /// Whether `p` is a band of a layer by rows, which [`inner_rows`] may take.
+    by_rows: bool,
     q: OutQuant,
 }
 
@@ -136,8 +109,8 @@ pub fn takes(p: &DepthwiseConvParams) -> bool {
 /// The optimized depthwise convolution of the layers [`takes`] accepts, its per-channel
 /// constants from `table` (`depthwise_conv_s8_pack`) and its other values from `layer`
 /// (`depthwise_conv_s8_pack_layer`: `p` may be a band of the layer's rows, which shares
-/// them). `by_rows`: `p` is such a band, whose border columns may take their listed
-/// padded taps ([`inner_rows`]; a whole layer's take `sweep`'s passes).
+/// them). `by_rows`: `p` is such a band, which may take [`inner_rows`] (a whole layer's
+/// take `sweep`'s passes).
 pub fn depthwise_runs(
     p: &DepthwiseConvParams,
     layer: LayerTable,
@@ -147,16 +120,14 @@ pub fn depthwise_runs(
     table: &[Group16],
     output: &mut [i8],
 ) {
-    runs(p, layer, by_rows, None, input, filter, table, output)
+    runs(p, layer, by_rows, input, filter, table, output)
 }
 
 /// [`depthwise_runs`] for the bands of a layer by rows (`kernels::rows_in_place`): `run`
-/// gets the kernel of one band. A 3x3 window's list for its border pixels (or smaller)
-/// stays in this frame from one band to the next, set once, for the bands [`inner_rows`]
-/// takes: written per band it cost about 40 instructions each on the M55 (KWS in `ram`:
-/// 100 one-row bands, 4.2k). A layer whose channels are one part (at most [`CHANNEL_BLOCK`] in whole
-/// groups, or fewer than sixteen) goes to `inner_rows` from here, its part and bounds
-/// checked once per layer rather than per band by `depthwise_runs` (KWS: 12k less).
+/// gets the kernel of one band. A layer whose channels are one part (at most
+/// [`CHANNEL_BLOCK`] in whole groups, or fewer than sixteen) goes to [`inner_rows`] from
+/// here, its part and bounds checked once per layer rather than per band by
+/// `depthwise_runs` (KWS: 12k less).
 pub fn depthwise_bands<R>(
     p: &DepthwiseConvParams,
     layer: LayerTable,
@@ -166,7 +137,7 @@ pub fn depthwise_bands<R>(
 ) -> R {
     let (taps, full) = (p.filter_h * p.filter_w, layer.full());
     let od = p.input_depth * p.depth_multiplier;
-    if taps > 9 || full.len() < taps || !takes(p) || table.len() != od.div_ceil(16) || filter.len() < taps * od {
+    if full.len() < taps || !takes(p) || table.len() != od.div_ceil(16) || filter.len() < taps * od {
         return run(&mut |b, input, output| depthwise_runs(b, layer, true, input, filter, table, output));
     }
     let filter = &filter[..taps * od];
@@ -177,9 +148,7 @@ pub fn depthwise_bands<R>(
     };
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     let shared = Bands { layer, filter, table, part, q, od };
-    let mut storage = [const { MaybeUninit::<Written>::uninit() }; 9];
-    let offs = written(&mut storage, taps, |i| full[i] as Written);
-    run(&mut |b, input, output| band(&shared, offs, b, input, output))
+    run(&mut |b, input, output| band(&shared, b, input, output))
 }
 
 /// What every band of a layer of [`depthwise_bands`] shares.
@@ -199,27 +168,24 @@ struct Bands<'a> {
 /// closures differ in type) shares one copy of the runs' code (about 15 KB on the M55),
 /// for a call per band.
 #[inline(never)]
-fn band(s: &Bands, offs: &mut [Written], b: &DepthwiseConvParams, input: &[i8], output: &mut [i8]) {
+fn band(s: &Bands, b: &DepthwiseConvParams, input: &[i8], output: &mut [i8]) {
     let (rows_in, pixels) = (b.input_h * b.input_w * b.input_depth, b.output_h * b.output_w * s.od);
     if let Some(part) = s.part.filter(|_| b.batches == 1 && input.len() >= rows_in && output.len() >= pixels) {
-        let listed = s.layer.listed();
-        let l = Layer { p: b, input: &input[..rows_in], filter: s.filter, table: s.layer, listed, q: s.q };
+        let l = Layer { p: b, input: &input[..rows_in], filter: s.filter, table: s.layer, by_rows: true, q: s.q };
         if takes_inner_rows(b, &l, part) {
-            return inner_rows_set(&l, &mut output[..pixels], 0, part, offs);
+            return inner_rows(&l, &mut output[..pixels], 0, part);
         }
     }
-    runs(b, s.layer, true, Some(offs), input, s.filter, s.table, output)
+    runs(b, s.layer, true, input, s.filter, s.table, output)
 }
 
-/// [`depthwise_runs`], with `offs` a list of the layer's offsets already written for
-/// [`inner_rows`]' border pixels (which leaves them so).
+/// [`depthwise_runs`], inlined into it and [`band`].
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn runs(
     p: &DepthwiseConvParams,
     layer: LayerTable,
     by_rows: bool,
-    mut offs: Option<&mut [Written]>,
     input: &[i8],
     filter: &[i8],
     table: &[Group16],
@@ -233,15 +199,14 @@ fn runs(
     let output = &mut output[..p.batches * p.output_h * p.output_w * od];
     assert!(takes(p) && table.len() == od.div_ceil(16));
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
-    let layer = Layer { p, input, filter, table: layer, listed: by_rows && layer.listed(), q };
-    let offs = &mut offs;
+    let layer = Layer { p, input, filter, table: layer, by_rows, q };
     if od < 16 {
-        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od), offs);
+        return sweep(&layer, output, 0, Part::Narrow(&table[0], false, od));
     }
     for c0 in (0..od).step_by(CHANNEL_BLOCK) {
         let full = CHANNEL_BLOCK.min(od - c0) / 16;
         if full > 0 {
-            sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]), offs);
+            sweep(&layer, output, c0, Part::Wide(&table[c0 / 16..c0 / 16 + full]));
         }
     }
     // The table's last group holds the last sixteen channels: up to eight more are
@@ -249,8 +214,8 @@ fn runs(
     let last = &table[table.len() - 1..];
     match od % 16 {
         0 => {}
-        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8), offs),
-        _ => sweep(&layer, output, od - 16, Part::Wide(last), offs),
+        1..=8 if p.depth_multiplier == 1 => sweep(&layer, output, od - 8, Part::Narrow(&last[0], true, 8)),
+        _ => sweep(&layer, output, od - 16, Part::Wide(last)),
     }
 }
 
@@ -261,20 +226,17 @@ fn runs(
 /// that see the same taps inside the image (the border columns down the inner rows, the
 /// inner columns of a top or bottom row, and the interior runs of fewer than sixteen
 /// channels) take [`depthwise_lanes`], their padded taps left out. The other border
-/// pixels get a list each, a padded tap pointing at the zero points ([`pixels`]).
+/// pixels are computed alone, their padded taps reading the zero points ([`pixels`]).
 #[inline(always)]
-fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mut Option<&mut [Written]>) {
+fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     if takes_inner_rows(l.p, l, part) {
-        return match offs {
-            Some(offs) => inner_rows_set(l, output, cs, part, offs),
-            None => inner_rows(l, output, cs, part),
-        };
+        return inner_rows(l, output, cs, part);
     }
     let s = Sweep::new(l, part);
-    // SAFETY (every call below): every offset addresses an input pixel (`cs` plus the
-    // part's channels stay below `od`) or the zero points (a part reads at most
-    // `CHANNEL_BLOCK` bytes from its first channel); the weights and the output pixels
-    // are inside the slices checked in `depthwise_runs`.
+    // SAFETY (every call below): every inside tap's offset addresses an input pixel (`cs`
+    // plus the part's channels stay below `od`), padded taps the zero points (a part
+    // reads at most `CHANNEL_BLOCK` bytes from its first channel); the weights and the
+    // output pixels are inside the slices checked in `depthwise_runs`.
     let (p, cols, rows) = (l.p, &s.cols, &s.rows);
     let (fh, fw) = (p.filter_h, p.filter_w);
     let taps = fh * fw;
@@ -320,17 +282,9 @@ fn sweep(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mut Option<
             }
         }
     }
-    if !pending {
-        return;
+    if pending {
+        pixels(&s, output, cs);
     }
-    // A 3x3 window's list (or smaller) in this frame, the pixels' loops inlined here:
-    // through [`pixels`]' frame of its own, KWS's border pixels cost about 1.7 times as
-    // many instructions on the M55 (spilled values reloaded after every routine's call).
-    if taps <= 9 {
-        let mut storage = [const { MaybeUninit::<Written>::uninit() }; 9];
-        return pixels_with(&s, output, cs, written(&mut storage, taps, |i| full[i] as Written));
-    }
-    pixels(l, output, cs, part)
 }
 
 /// A sweep's geometry and choices of lanes, shared by its passes ([`sweep`]) and its
@@ -398,7 +352,6 @@ impl<'a, 'l> Sweep<'a, 'l> {
             stride: [p.stride_h as isize, p.stride_w as isize],
             pad: [p.pad_h as isize, p.pad_w as isize],
             cols: self.cols.clone(),
-            b,
         }
     }
 }
@@ -420,8 +373,6 @@ struct At {
     stride: [isize; 2],
     pad: [isize; 2],
     cols: Range<usize>,
-    /// The batch.
-    b: usize,
 }
 
 impl At {
@@ -464,36 +415,14 @@ impl At {
 }
 
 /// The border pixels of a [`sweep`] that its passes left (those no lanes take), each
-/// with a list of its own: on the stack, as many entries as the window has taps, or
-/// without a list ([`scalar_pixel`]) for more than [`MAX_WRITTEN`].
-#[inline(never)]
-fn pixels(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
-    // A sweep of its own: its caller's, passed by reference, would be reloaded after
-    // each routine's call there.
-    let s = &Sweep::new(l, part);
-    let p = s.l.p;
-    let taps = p.filter_h * p.filter_w;
-    if taps > MAX_WRITTEN {
-        return border_pixels(s, output, cs, |output, at, oy, ox| scalar_pixel(s, output, cs, at, oy, ox));
-    }
-    let full = s.l.table.full();
-    on_stack(taps, &mut |storage| {
-        let offs = written(storage, taps, |i| full[i] as Written);
-        pixels_with(s, output, cs, offs)
-    });
-}
-
-/// [`pixels`] with a list of `taps` entries, set to the layer's offsets (the loops of
-/// [`border_pixels`], written out: through a closure per pixel, KWS's border pixels
-/// cost about a quarter more on the M55).
+/// alone ([`border`]). Inlined into `sweep`: through a frame of its own, KWS's border
+/// pixels cost about 1.7 times as many instructions on the M55 (spilled values reloaded
+/// after every routine's call).
 #[inline(always)]
-fn pixels_with(s: &Sweep, output: &mut [i8], cs: usize, offs: &mut [Written]) {
+fn pixels(s: &Sweep, output: &mut [i8], cs: usize) {
     let (l, part) = (s.l, s.part);
     let p = l.p;
-    let (fh, fw, id) = (p.filter_h, p.filter_w, p.input_depth as isize);
-    let (tap_y, tap_x) = (p.dilation_h as isize * p.input_w as isize * id, p.dilation_w as isize * id);
-    let full = l.table.full();
-    let zp = l.table.zero_points() as isize;
+    let (fh, fw) = (p.filter_h, p.filter_w);
     let w = l.filter[cs..].as_ptr();
     let (rows, cols) = (&s.rows, &s.cols);
     for b in 0..p.batches {
@@ -504,18 +433,10 @@ fn pixels_with(s: &Sweep, output: &mut [i8], cs: usize, offs: &mut [Written]) {
             if s.lanes(rows.len(), &(0..fh), &inside) {
                 continue;
             }
-            // The same taps are padded for every row of the pass: only their offsets
-            // (relative to each pixel) change.
-            restore(offs, full);
+            // The same taps are inside for every row of the pass.
+            let win = window(l, 0..fh, inside);
             for oy in rows.clone() {
-                let base = at.origin(at.y0(oy), at.x0(ox));
-                let pad = zp.wrapping_sub(base) as Written;
-                for row in offs.chunks_exact_mut(fw) {
-                    row[..inside.start].fill(pad);
-                    row[inside.end..].fill(pad);
-                }
-                let run = Run { x: base as *const i8, xstep: 0, out: at.out(oy, ox), ostep: 0, npix: 1 };
-                unsafe { call(l, offs, w, part, [0, 0], run) };
+                unsafe { border(l, &win, w, part, at.origin(at.y0(oy), at.x0(ox)), at.out(oy, ox)) };
             }
         }
         for oy in (0..rows.start).chain(rows.end..p.output_h) {
@@ -524,119 +445,75 @@ fn pixels_with(s: &Sweep, output: &mut [i8], cs: usize, offs: &mut [Written]) {
             let inner = s.lanes(cols.len(), &rows_in, &(0..fw));
             let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
             for ox in left.chain(right) {
-                let base = at.origin(at.y0(oy), at.x0(ox));
-                let pad = zp.wrapping_sub(base) as Written;
                 let cols_in = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
-                offs.fill(pad);
-                for ky in rows_in.clone() {
-                    let mut o = ky as isize * tap_y + cols_in.start as isize * tap_x;
-                    for e in &mut offs[ky * fw + cols_in.start..ky * fw + cols_in.end] {
-                        *e = o as Written;
-                        o += tap_x;
-                    }
-                }
-                let run = Run { x: base as *const i8, xstep: 0, out: at.out(oy, ox), ostep: 0, npix: 1 };
-                unsafe { call(l, offs, w, part, [0, 0], run) };
+                let win = window(l, rows_in.clone(), cols_in);
+                unsafe { border(l, &win, w, part, at.origin(at.y0(oy), at.x0(ox)), at.out(oy, ox)) };
             }
         }
     }
 }
 
-/// Calls `f` with every border pixel of a [`sweep`] that no lanes take (those
-/// [`pixels_with`] computes): its batch's [`At`], its row and column.
+/// The walk of a border pixel whose taps `rows_in` x `cols_in` lie inside the image,
+/// over a list of the layer's taps (`LayerTable::cols_taps`, `rows_taps`) in flash: the
+/// inside taps of a window crossing only a side are consecutive columns of the list by
+/// columns, of one crossing only the top or bottom consecutive rows of the list by rows,
+/// those of a corner a stretch of each inside row of the list by rows; the padded taps
+/// are the stretches between.
 #[inline(always)]
-fn border_pixels(s: &Sweep, output: &mut [i8], cs: usize, mut f: impl FnMut(&mut [i8], &At, usize, usize)) {
-    let p = s.l.p;
-    let (fh, fw) = (p.filter_h, p.filter_w);
-    let (rows, cols) = (&s.rows, &s.cols);
-    for b in 0..p.batches {
-        let at = s.at(output, cs, b);
-        for ox in s.border_cols() {
-            let inside = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
-            if !s.lanes(rows.len(), &(0..fh), &inside) {
-                for oy in rows.clone() {
-                    f(output, &at, oy, ox);
-                }
-            }
-        }
-        for oy in (0..rows.start).chain(rows.end..p.output_h) {
-            let rows_in = taps_inside(at.y0(oy), p.dilation_h, fh, p.input_h);
-            // The pixels left: the border columns, or the whole row.
-            let inner = s.lanes(cols.len(), &rows_in, &(0..fw));
-            let (left, right) = if inner { (0..cols.start, cols.end..p.output_w) } else { (0..p.output_w, 0..0) };
-            for ox in left.chain(right) {
-                f(output, &at, oy, ox);
-            }
-        }
+fn window(l: &Layer, rows_in: Range<usize>, cols_in: Range<usize>) -> Window {
+    let (fh, fw) = (l.p.filter_h, l.p.filter_w);
+    let zp = l.table.zero_points();
+    let by_rows = l.table.rows_taps(0..fh, fw).as_ptr();
+    let walk = |taps, first: usize, rows: usize, inside: usize, between: usize, after: usize| Window {
+        taps,
+        first: first as u32,
+        rows: rows as u32,
+        inside: inside as u32,
+        between: between as u32,
+        after: after as u32,
+        zp,
+    };
+    if rows_in.is_empty() || cols_in.is_empty() {
+        walk(by_rows, fh * fw, 1, 0, 0, 0)
+    } else if rows_in == (0..fh) {
+        let by_cols = l.table.cols_taps(0..fw, fh).as_ptr();
+        walk(by_cols, cols_in.start * fh, 1, cols_in.len() * fh, 0, (fw - cols_in.end) * fh)
+    } else if cols_in == (0..fw) {
+        walk(by_rows, rows_in.start * fw, 1, rows_in.len() * fw, 0, (fh - rows_in.end) * fw)
+    } else {
+        let first = rows_in.start * fw + cols_in.start;
+        let after = (fh - rows_in.end) * fw + fw - cols_in.end;
+        walk(by_rows, first, rows_in.len(), cols_in.len(), fw - cols_in.len(), after)
     }
 }
 
-/// One border pixel of a [`sweep`] without a list (a window of more than
-/// [`MAX_WRITTEN`] taps), sixteen channels at a time: per tap, the input's products
-/// summed or, for a padded tap, its folded offset term taken back out (as the reference
-/// kernel does). The sixteen sums are a register tile, the same for every layer.
-fn scalar_pixel(s: &Sweep, output: &mut [i8], cs: usize, at: &At, oy: usize, ox: usize) {
-    let (l, p) = (s.l, s.l.p);
-    let (m, od, fw) = (p.depth_multiplier, p.input_depth * p.depth_multiplier, p.filter_w);
-    let (groups, slot0, count) = match s.part {
-        Part::Wide(groups) => (groups, 0, 16),
-        Part::Narrow(group, high, c) => (core::slice::from_ref(group), 8 * usize::from(high), c),
-    };
-    let rows_in = taps_inside(at.y0(oy), p.dilation_h, p.filter_h, p.input_h);
-    let cols_in = taps_inside(at.x0(ox), p.dilation_w, fw, p.input_w);
-    let o = ((at.b * p.output_h + oy) * p.output_w + ox) * od + cs;
-    for (i, g) in groups.iter().enumerate() {
-        let c0 = cs + 16 * i;
-        let mut acc = [0i32; 16];
-        let acc = &mut acc[..count];
-        for (j, a) in acc.iter_mut().enumerate() {
-            let (quad, lane) = Group16::slot(slot0 + j);
-            *a = g.bias[4 * quad + lane];
-        }
-        for t in 0..p.filter_h * fw {
-            let (ky, kx) = (t / fw, t % fw);
-            let w = &l.filter[t * od + c0..][..count];
-            if rows_in.contains(&ky) && cols_in.contains(&kx) {
-                let (y, x) = (
-                    (at.y0(oy) + (ky * p.dilation_h) as isize) as usize,
-                    (at.x0(ox) + (kx * p.dilation_w) as isize) as usize,
-                );
-                let xs = &l.input[((at.b * p.input_h + y) * p.input_w + x) * p.input_depth + c0 / m..];
-                if m == 1 {
-                    for ((a, &wv), &xv) in acc.iter_mut().zip(w).zip(xs) {
-                        *a = a.wrapping_add(xv as i32 * wv as i32);
-                    }
-                } else {
-                    for ((a, wv), &xv) in acc.chunks_exact_mut(m).zip(w.chunks_exact(m)).zip(xs) {
-                        for (a, &wv) in a.iter_mut().zip(wv) {
-                            *a = a.wrapping_add(xv as i32 * wv as i32);
-                        }
-                    }
-                }
-            } else {
-                for (a, &wv) in acc.iter_mut().zip(w) {
-                    *a = a.wrapping_sub(p.input_offset.wrapping_mul(wv as i32));
-                }
-            }
-        }
-        for (j, (out, &a)) in output[o + 16 * i..][..count].iter_mut().zip(acc.iter()).enumerate() {
-            let (quad, lane) = Group16::slot(slot0 + j);
-            let qd = &g.quant[quad];
-            let v = multiply_by_quantized_multiplier(a, qd.mult[lane], qd.left[lane] + qd.right[lane]) + l.q.offset;
-            *out = v.clamp(l.q.min, l.q.max) as i8;
+/// One border pixel of `part`, its taps walked as `win` from its base `x` (an address,
+/// possibly outside the input: only inside taps' offsets are added to it).
+///
+/// # Safety
+/// Every inside tap of `win` addresses `part`'s channels of an input pixel; `out` the
+/// part's channels of an output pixel.
+#[inline(always)]
+unsafe fn border(l: &Layer, win: &Window, w: *const i8, part: Part, x: isize, out: *mut i8) {
+    let od = l.p.input_depth * l.p.depth_multiplier;
+    let x = x as *const i8;
+    // SAFETY: the caller's contract; the window's taps and the zero points are the
+    // layer's table's.
+    unsafe {
+        match part {
+            Part::Wide(groups) => depthwise_wide_window(win, w, od, groups, l.q, l.p.depth_multiplier, x, out),
+            Part::Narrow(group, high, c) => depthwise_narrow_window(win, w, od, group, l.q, c, high, x, out),
         }
     }
 }
 
 /// Whether [`inner_rows`] computes the layer as [`sweep`] would: one batch, every window
 /// inside the input vertically, and no run long enough to take the lanes (a band of a
-/// few rows of a layer by rows, `kernels::rows_in_place`); a layer whose border columns
-/// are listed has at most [`MAX_WRITTEN`] taps, so a list of its border pixels fits
-/// [`on_stack`]. Inlined: called, it cost KWS 5.5k instructions in `ram` on the M55
+/// few rows of a layer by rows, `kernels::rows_in_place`). Inlined: called, it cost KWS 5.5k instructions in `ram` on the M55
 /// (its constants not folded in per band).
 #[inline(always)]
 fn takes_inner_rows(p: &DepthwiseConvParams, l: &Layer, part: Part) -> bool {
-    if !l.listed {
+    if !l.by_rows {
         return false;
     }
     let cols = l.table.cols();
@@ -655,25 +532,11 @@ fn takes_inner_rows(p: &DepthwiseConvParams, l: &Layer, part: Part) -> bool {
 }
 
 /// What [`sweep`] computes where [`takes_inner_rows`] holds, per output row: the inner
-/// columns as one run, then each border pixel with its padded taps pointed at the zero
-/// points. Without `sweep`'s set-up of the passes it does not take (about 260
+/// columns as one run, then each border pixel ([`border`]; every row of its window is
+/// inside). Without `sweep`'s set-up of the passes it does not take (about 260
 /// instructions per call on the M55, paid per band by a layer by rows).
-fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
-    on_stack(l.p.filter_h * l.p.filter_w, &mut |storage| inner_rows_with(l, output, cs, part, storage));
-}
-
-/// [`inner_rows`], its border pixels' list in `storage`.
-#[inline(always)]
-fn inner_rows_with(l: &Layer, output: &mut [i8], cs: usize, part: Part, storage: &mut [MaybeUninit<Written>]) {
-    let taps = l.p.filter_h * l.p.filter_w;
-    let full = l.table.full();
-    inner_rows_set(l, output, cs, part, written(storage, taps, |i| full[i] as Written))
-}
-
-/// [`inner_rows`] with `offs`, the border pixels' list, holding the layer's offsets
-/// (`full`), as it leaves them; the inner runs read `full` in place.
 #[inline(never)]
-fn inner_rows_set(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mut [Written]) {
+fn inner_rows(l: &Layer, output: &mut [i8], cs: usize, part: Part) {
     let p = l.p;
     let (iw, id) = (p.input_w as isize, p.input_depth as isize);
     let (m, od) = (p.depth_multiplier, p.input_depth * p.depth_multiplier);
@@ -681,23 +544,10 @@ fn inner_rows_set(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mu
     // As in `sweep`: pixel bases hold the part's first channel.
     let x = l.input.as_ptr().wrapping_add(cs / m);
     let out = output.as_mut_ptr().wrapping_add(cs);
-    let zp = l.table.zero_points() as isize;
     let cols = l.table.cols();
     let full = l.table.full();
     let sw = p.stride_w as isize * id;
-    // SAFETY (every call below): as in `sweep`, whose passes these are.
-    let pixel = |offs: &mut [Written], base: isize, out: *mut i8, padded: &[u8]| unsafe {
-        padded_pixel(
-            l,
-            offs,
-            full,
-            w,
-            part,
-            zp.wrapping_sub(base) as Written,
-            padded,
-            Run { x: base as *const i8, xstep: 0, out, ostep: 0, npix: 1 },
-        )
-    };
+    let x0 = |ox: usize| ox as isize * p.stride_w as isize - p.pad_w as isize;
     for oy in 0..p.output_h {
         // Every window of the row starts inside the input vertically.
         let y0 = (oy * p.stride_h - p.pad_h) as isize;
@@ -714,44 +564,11 @@ fn inner_rows_set(l: &Layer, output: &mut [i8], cs: usize, part: Part, offs: &mu
             };
             unsafe { row_run(l, full, w, part, run) };
         }
-        for (ox, b) in (0..cols.start).chain(cols.end..p.output_w).zip(l.table.borders()) {
-            pixel(offs, at(ox), o.wrapping_add(ox * od), b);
+        for ox in (0..cols.start).chain(cols.end..p.output_w) {
+            let win = window(l, 0..p.filter_h, taps_inside(x0(ox), p.dilation_w, p.filter_w, p.input_w));
+            // SAFETY: as in `sweep`, whose border pixels these are.
+            unsafe { border(l, &win, w, part, at(ox), o.wrapping_add(ox * od)) };
         }
-    }
-}
-
-/// One pixel (`run`) whose taps `padded` fall in the padding: their offsets `pad` (to
-/// the zero points) in `offs`, which holds `full`'s offsets before and after.
-///
-/// # Safety
-/// As [`call`].
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-unsafe fn padded_pixel(
-    l: &Layer,
-    offs: &mut [Written],
-    full: &[i32],
-    w: *const i8,
-    part: Part,
-    pad: Written,
-    padded: &[u8],
-    run: Run,
-) {
-    for &i in padded {
-        offs[i as usize] = pad;
-    }
-    // SAFETY: the caller's contract.
-    unsafe { call(l, offs, w, part, [0, 0], run) };
-    for &i in padded {
-        offs[i as usize] = full[i as usize] as Written;
-    }
-}
-
-/// `offs` set to `full` (the layer's offsets of a window inside the image).
-#[inline(always)]
-fn restore(offs: &mut [Written], full: &[i32]) {
-    for (o, &f) in offs.iter_mut().zip(full) {
-        *o = f as Written;
     }
 }
 
@@ -847,7 +664,7 @@ unsafe fn lanes_groups(
 /// # Safety
 /// As [`call`].
 #[inline(always)]
-unsafe fn row_run<O: TapOffset>(l: &Layer, offs: &[O], w: *const i8, part: Part, run: Run) {
+unsafe fn row_run(l: &Layer, offs: &[i32], w: *const i8, part: Part, run: Run) {
     match part {
         Part::Narrow(_, _, c) if c <= 8 => {
             let pairs = run.npix / 2;
@@ -879,7 +696,7 @@ unsafe fn row_run<O: TapOffset>(l: &Layer, offs: &[O], w: *const i8, part: Part,
 /// Every pixel of `run` with every offset addresses `part`'s channels of an input pixel
 /// or the zero points; its output the part's channels of an output pixel.
 #[inline(always)]
-unsafe fn call<O: TapOffset>(l: &Layer, offs: &[O], w: *const i8, part: Part, halves: [isize; 2], run: Run) {
+unsafe fn call(l: &Layer, offs: &[i32], w: *const i8, part: Part, halves: [isize; 2], run: Run) {
     let od = l.p.input_depth * l.p.depth_multiplier;
     // SAFETY: the caller's contract.
     unsafe {

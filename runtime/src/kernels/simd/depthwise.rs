@@ -5,16 +5,17 @@
 //! A run is `npix` output pixels whose input pixels are `xstep` bytes apart (a stride
 //! along a row) and whose outputs are `ostep` bytes apart. Every filter tap `t` reads the
 //! input at `x + offs[t]` from the run's current pixel base `x`: inside the image the
-//! offsets are the same for every pixel of the run, so one list serves a whole row; a
-//! pixel whose window crosses the border gets a run of its own whose offsets of padded
-//! taps point at a buffer of input zero points (whose `(x + offset) * w` is 0, taking the
-//! folded offset term of that tap back out of the bias). The weights of tap `t` are
-//! `w[t * wstride..]`.
+//! offsets are the same for every pixel of the run, so one list (the layer's, in flash)
+//! serves a whole row. The weights of tap `t` are `w[t * wstride..]`. A pixel whose
+//! window crosses the border is computed alone ([`depthwise_wide_window`],
+//! [`depthwise_narrow_window`]), its taps walked as a [`Window`]: the inside ones read the
+//! input, the padded ones a buffer of input zero points (whose `zp * w` takes the folded
+//! offset term of that tap back out of the bias).
 //!
 //! The portable versions here (the host, cores without Helium) define the arithmetic;
 //! on Helium the same contracts are inline assembly (`mve_depthwise.rs`).
 
-pub use super::run::{ChannelConsts, Run, Tap, TapOffset, Written};
+pub use super::run::{ChannelConsts, Run, Tap, Window};
 use super::OutQuant;
 #[cfg(not(tinyml_mve))]
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -23,15 +24,42 @@ use crate::kernels::packed::Group16;
 #[cfg(tinyml_mve)]
 use super::mve_depthwise as mve;
 
-/// `offs` as the words the Helium routines load (on Helium, a 32-bit target, both kinds
-/// of entry are words).
-#[cfg(tinyml_mve)]
-#[inline(always)]
-fn words<O: TapOffset>(offs: &[O]) -> &[i32] {
-    const { assert!(core::mem::size_of::<O>() == 4 && core::mem::align_of::<O>() == 4) };
-    // SAFETY: `O` is `i32` or `isize`, of a word's size and alignment here (checked
-    // above); any bits are a valid `i32`.
-    unsafe { core::slice::from_raw_parts(offs.as_ptr() as *const i32, offs.len()) }
+/// The taps of one pixel the portable routines walk: a list of offsets from the pixel's
+/// base (tap `t`'s weights `t * wstride` bytes on), or a border pixel's [`Window`].
+#[cfg(not(tinyml_mve))]
+trait Taps: Copy {
+    /// Calls `f` with each tap's input and weights, from the pixel's base `x` and the
+    /// first tap's weights `w`.
+    ///
+    /// # Safety
+    /// The list's or window's contract.
+    unsafe fn each(self, x: *const i8, w: *const i8, wstride: usize, f: impl FnMut(*const i8, *const i8));
+}
+
+#[cfg(not(tinyml_mve))]
+impl Taps for &[i32] {
+    #[inline(always)]
+    unsafe fn each(self, x: *const i8, w: *const i8, wstride: usize, mut f: impl FnMut(*const i8, *const i8)) {
+        for (t, &o) in self.iter().enumerate() {
+            // The base may be outside the input's allocation (a window crossing the
+            // border): the address is formed as an integer.
+            f((x as isize).wrapping_add(o as isize) as usize as *const i8, w.wrapping_add(t * wstride));
+        }
+    }
+}
+
+#[cfg(not(tinyml_mve))]
+impl Taps for &Window {
+    #[inline(always)]
+    unsafe fn each(self, x: *const i8, w: *const i8, _: usize, mut f: impl FnMut(*const i8, *const i8)) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            self.for_each(|[xo, wo], inside| {
+                let xp = if inside { (x as isize).wrapping_add(xo as isize) as usize as *const i8 } else { self.zp };
+                f(xp, w.wrapping_add(wo as usize))
+            })
+        };
+    }
 }
 
 /// Channels `c0..c0 + n` (`n <= 4`, slots `j0..j0 + n` of `g`) of one pixel: four
@@ -43,8 +71,8 @@ fn words<O: TapOffset>(offs: &[O]) -> &[i32] {
 #[cfg(not(tinyml_mve))]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn channels4<O: TapOffset>(
-    offs: &[O],
+unsafe fn channels4(
+    taps: impl Taps,
     x: *const i8,
     w: *const i8,
     wstride: usize,
@@ -60,17 +88,17 @@ unsafe fn channels4<O: TapOffset>(
         let (quad, lane) = Group16::slot(j0 + k);
         *a = g.bias[4 * quad + lane];
     }
-    for (t, &o) in offs.iter().enumerate() {
-        // The offset may lead to the zero-point buffer, outside the input's allocation:
-        // the address is formed as an integer (both pointers are exposed).
-        let xp = (x as isize).wrapping_add(o.bytes()) as usize as *const i8;
-        let wp = w.wrapping_add(t * wstride + c0);
-        for (k, a) in acc.iter_mut().enumerate().take(n) {
-            // SAFETY: in bounds by the caller's contract.
-            let (xv, wv) = unsafe { (*xp.add((c0 + k) / m), *wp.add(k)) };
-            *a = a.wrapping_add(xv as i32 * wv as i32);
-        }
-    }
+    // SAFETY: the caller's contract.
+    unsafe {
+        taps.each(x, w, wstride, |xp, wp| {
+            let wp = wp.wrapping_add(c0);
+            for (k, a) in acc.iter_mut().enumerate().take(n) {
+                // SAFETY: in bounds by the caller's contract.
+                let (xv, wv) = (*xp.add((c0 + k) / m), *wp.add(k));
+                *a = a.wrapping_add(xv as i32 * wv as i32);
+            }
+        })
+    };
     for (k, &a) in acc.iter().enumerate().take(n) {
         let (quad, lane) = Group16::slot(j0 + k);
         let qd = &g.quant[quad];
@@ -90,8 +118,8 @@ unsafe fn channels4<O: TapOffset>(
 /// `16 * groups.len()` writes; `offs`, `groups` not empty, `run.npix >= 1`.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn depthwise_wide<O: TapOffset>(
-    offs: &[O],
+pub unsafe fn depthwise_wide(
+    offs: &[i32],
     w: *const i8,
     wstride: usize,
     groups: &[Group16],
@@ -103,7 +131,7 @@ pub unsafe fn depthwise_wide<O: TapOffset>(
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::wide(words(offs), w, wstride, groups, q, m, run) };
+        unsafe { mve::wide(offs, w, wstride, groups, q, m, run) };
     }
     #[cfg(not(tinyml_mve))]
     for p in 0..run.npix as isize {
@@ -136,8 +164,8 @@ pub unsafe fn depthwise_wide<O: TapOffset>(
 /// `run.npix >= 1` (steps).
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn depthwise_narrow<O: TapOffset>(
-    offs: &[O],
+pub unsafe fn depthwise_narrow(
+    offs: &[i32],
     w: *const i8,
     wstride: usize,
     group: &Group16,
@@ -150,7 +178,7 @@ pub unsafe fn depthwise_narrow<O: TapOffset>(
     #[cfg(tinyml_mve)]
     {
         // SAFETY: the caller's contract.
-        unsafe { mve::narrow(words(offs), w, wstride, group, q, channels, high, [x2, o2], run) };
+        unsafe { mve::narrow(offs, w, wstride, group, q, channels, high, [x2, o2], run) };
     }
     #[cfg(not(tinyml_mve))]
     for s in 0..run.npix as isize {
@@ -166,6 +194,75 @@ pub unsafe fn depthwise_narrow<O: TapOffset>(
                 unsafe { channels4(offs, x, w, wstride, (c, n), 1, group, j, q, out) };
             }
         }
+    }
+}
+
+/// [`depthwise_wide`] for one pixel whose window crosses the border: its taps walked as
+/// `win` (from the pixel's base `x`, which may lie outside the input), its outputs at
+/// `out`.
+///
+/// # Safety
+/// Every inside tap `x + taps[t][0]` valid for reads of `16 * groups.len() / m` bytes,
+/// `win.zp` for [`CHANNEL_BLOCK`](crate::kernels::packed::CHANNEL_BLOCK); every tap's
+/// `w + taps[t][1]` for `16 * groups.len()`; `out` for `16 * groups.len()` writes;
+/// `groups` not empty.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn depthwise_wide_window(
+    win: &Window,
+    w: *const i8,
+    wstride: usize,
+    groups: &[Group16],
+    q: OutQuant,
+    m: usize,
+    x: *const i8,
+    out: *mut i8,
+) {
+    debug_assert!(matches!(m, 1 | 2 | 4));
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::wide_window(win, w, wstride, groups, q, m, x, out) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for (g, t) in groups.iter().enumerate() {
+        for j in (0..16).step_by(4) {
+            // SAFETY: the caller's contract.
+            unsafe { channels4(win, x, w, wstride, (16 * g + j, 4), m, t, j, q, out) };
+        }
+    }
+}
+
+/// [`depthwise_narrow`] for one pixel whose window crosses the border, its taps walked as
+/// `win` ([`depthwise_wide_window`]).
+///
+/// # Safety
+/// As [`depthwise_wide_window`] for `channels` channels, `1 <= channels < 16` (at most
+/// eight with `high`).
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn depthwise_narrow_window(
+    win: &Window,
+    w: *const i8,
+    wstride: usize,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    high: bool,
+    x: *const i8,
+    out: *mut i8,
+) {
+    #[cfg(tinyml_mve)]
+    {
+        // SAFETY: the caller's contract.
+        unsafe { mve::narrow_window(win, w, wstride, group, q, channels, high, x, out) };
+    }
+    #[cfg(not(tinyml_mve))]
+    for c in (0..channels).step_by(4) {
+        let n = (channels - c).min(4);
+        let j = c + 8 * usize::from(high);
+        // SAFETY: the caller's contract.
+        unsafe { channels4(win, x, w, wstride, (c, n), 1, group, j, q, out) };
     }
 }
 

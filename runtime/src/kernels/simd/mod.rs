@@ -46,7 +46,7 @@ pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 #[cfg(tinyml_mve)]
 pub use mve_conv_in_place::{conv_in_place, conv_runs, dot4_run, IN_PLACE_CTX, IN_PLACE_MASKS, IN_PLACE_TABLE_CHUNKS};
 #[cfg(tinyml_mve)]
-pub use mve_conv_narrow::{conv_narrow_run, NARROW_CTX};
+pub use mve_conv_narrow::{conv_narrow_row, NARROW_CTX};
 pub use out_quant::{AddQuant, Lut2, MulQuant, OutQuant, Terms, WIDE_SHIFT};
 
 /// `[x.w0, x.w1, x.w2, x.w3]` over `x.len()` elements (each `w` at least as long).

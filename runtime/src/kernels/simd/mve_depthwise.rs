@@ -8,8 +8,14 @@
 //! eight channels share the vectors between two pixels; loads and stores beyond the
 //! channels are predicated off (`vctp.16`, `vpst`), so nothing outside the layer's
 //! tensors is read or written.
+//!
+//! A pixel whose window crosses the border takes the same per-tap arithmetic with its
+//! taps walked as a `Window` ([`window_walk`]: [`wide_window`], [`pair_window`],
+//! [`tail_window`]): (input, weight) offset pairs read in place from the layer's list,
+//! stretches of inside taps reading the input and of padded taps multiplying their
+//! weights by the zero point in every lane, so no list of the pixel's is written.
 
-use super::run::{ChannelConsts, Run, Tap};
+use super::run::{ChannelConsts, Run, Tap, Window};
 use super::OutQuant;
 use crate::kernels::packed::Group16;
 
@@ -131,11 +137,124 @@ macro_rules! requant_at {
     };
 }
 
-/// The loop of [`wide`]: `$x1` and `$x2` load the two halves' inputs (widened to
-/// i16), `$advance` moves r3 to the next group's inputs, `$reload` runs before each
-/// group's taps (restoring the gather offsets in q7, which the requantization uses).
+/// One tap of [`wide`] (sixteen channels, weights at r2): `$x1` and `$x2` load the two
+/// halves' inputs into q4 (widened to i16); both empty for a padded tap of
+/// [`window_walk`], whose q4 holds the zero points.
+macro_rules! wide_tap {
+    ($x1:expr, $x2:expr) => {
+        concat!(
+            $x1,
+            "\n",
+            "vldrb.s16 q5, [r2]\n",
+            "vmullb.s16 q6, q4, q5\n",
+            "vadd.i32 q0, q0, q6\n",
+            "vmullt.s16 q6, q4, q5\n",
+            "vadd.i32 q1, q1, q6\n",
+            $x2,
+            "\n",
+            "vldrb.s16 q5, [r2, #8]\n",
+            "vmullb.s16 q6, q4, q5\n",
+            "vadd.i32 q2, q2, q6\n",
+            "vmullt.s16 q6, q4, q5\n",
+            "vadd.i32 q3, q3, q6\n",
+        )
+    };
+}
+
+/// The taps of a run's pixel from its list of offsets (r0, r9 entries; r1 the tap's
+/// input from the base r3, r2 its weights stepping by r8), each `$tap`.
+macro_rules! list_taps {
+    ($tap:expr) => {
+        concat!(
+            "dls lr, r9\n",
+            "3:\n",
+            "ldr r1, [r0], #4\n",
+            "add r1, r1, r3\n",
+            $tap,
+            "add r2, r2, r8\n",
+            "le lr, 3b\n",
+            "sub r0, r0, r9, lsl #2\n",
+        )
+    };
+}
+
+/// The word of a window routine's context where [`window_words`] start (byte 96).
+const WINDOW_CTX: usize = 24;
+
+/// The taps of a border pixel walked as its [`Window`] (`window_words` at byte 96 of the
+/// context r12): each pair loaded from the layer's list (r0), its weights at `$w` plus
+/// the pair's offset; an inside tap (`$inside`) reads the input at the group's base r3
+/// plus the pair's offset (r1), a padded one (`$padded`) the zero point (r9), set in
+/// every lane of q4 before each padded stretch. The stretches' `wls`/`le` loops skip an empty
+/// one; the rows' count is kept in the context.
+macro_rules! window_walk {
+    ($w:literal, $inside:expr, $padded:expr) => {
+        concat!(
+            "ldr r0, [r12, #96]\n",
+            "ldr lr, [r12, #100]\n",
+            "vdup.16 q4, r9\n",
+            "wls lr, lr, 14f\n",
+            "15:\n",
+            "ldrd r1, r2, [r0], #8\n",
+            "add r2, r2, ",
+            $w,
+            "\n",
+            $padded,
+            "le lr, 15b\n",
+            "14:\n",
+            "ldr lr, [r12, #104]\n",
+            "str lr, [r12, #120]\n",
+            "16:\n",
+            "ldr lr, [r12, #108]\n",
+            "wls lr, lr, 17f\n",
+            "18:\n",
+            "ldrd r1, r2, [r0], #8\n",
+            "add r1, r1, r3\n",
+            "add r2, r2, ",
+            $w,
+            "\n",
+            $inside,
+            "le lr, 18b\n",
+            "17:\n",
+            "vdup.16 q4, r9\n",
+            "ldr lr, [r12, #120]\n",
+            "subs lr, lr, #1\n",
+            "str lr, [r12, #120]\n",
+            "ite ne\n",
+            "ldrne lr, [r12, #112]\n",
+            "ldreq lr, [r12, #116]\n",
+            "wls lr, lr, 19f\n",
+            "20:\n",
+            "ldrd r1, r2, [r0], #8\n",
+            "add r2, r2, ",
+            $w,
+            "\n",
+            $padded,
+            "le lr, 20b\n",
+            "19:\n",
+            "ldr lr, [r12, #120]\n",
+            "cmp lr, #0\n",
+            "bne 16b\n",
+        )
+    };
+}
+
+/// The input zero point of `win`, which [`window_walk`] reads in r9.
+fn zero_point(win: &Window) -> i32 {
+    // SAFETY: `win.zp` points at the layer's zero points (the window's contract).
+    i32::from(unsafe { *win.zp })
+}
+
+/// `win`'s fields as the words [`window_walk`] reads (and a word for the rows left).
+fn window_words(win: &Window) -> [i32; 7] {
+    [win.taps as i32, win.first as i32, win.rows as i32, win.inside as i32, win.between as i32, win.after as i32, 0]
+}
+
+/// The loop of [`wide`]: `$taps` walks a pixel's taps (each a [`wide_tap`]), `$advance`
+/// moves r3 to the next group's inputs, `$reload` runs before each group's taps
+/// (restoring the gather offsets in q7, which the requantization uses).
 macro_rules! wide_loop {
-    ($ctx:expr, $offs:expr, $out:expr, $wstride:expr, $x1:literal, $x2:literal, $advance:literal, $reload:literal) => {
+    ($ctx:expr, [$r0:expr, $r9:expr], $out:expr, $wstride:expr, $taps:expr, $advance:literal, $reload:literal) => {
         core::arch::asm!(
             "1:",
             "ldr r3, [r12, #48]",
@@ -148,25 +267,7 @@ macro_rules! wide_loop {
             "vldrw.u32 q2, [r4], #16",
             "vldrw.u32 q3, [r4], #16",
             $reload,
-            "dls lr, r9",
-            "3:",
-            "ldr r1, [r0], #4",
-            "add r1, r1, r3",
-            $x1,
-            "vldrb.s16 q5, [r2]",
-            "vmullb.s16 q6, q4, q5",
-            "vadd.i32 q0, q0, q6",
-            "vmullt.s16 q6, q4, q5",
-            "vadd.i32 q1, q1, q6",
-            $x2,
-            "vldrb.s16 q5, [r2, #8]",
-            "vmullb.s16 q6, q4, q5",
-            "vadd.i32 q2, q2, q6",
-            "vmullt.s16 q6, q4, q5",
-            "vadd.i32 q3, q3, q6",
-            "add r2, r2, r8",
-            "le lr, 3b",
-            "sub r0, r0, r9, lsl #2",
+            $taps,
             "vldrw.u32 q6, [r12]",
             "vldrw.u32 q7, [r12, #16]",
             requant_inc!("q0"),
@@ -193,14 +294,14 @@ macro_rules! wide_loop {
             "subs r1, r1, #1",
             "str r1, [r12, #72]",
             "bne 1b",
-            inout("r0") $offs.as_ptr() => _,
+            inout("r0") $r0 => _,
             out("r1") _,
             out("r2") _,
             out("r3") _,
             out("r4") _,
             inout("r5") $out => _,
             in("r8") $wstride,
-            in("r9") $offs.len(),
+            in("r9") $r9,
             out("r10") _,
             out("r11") _,
             in("r12") $ctx,
@@ -210,6 +311,57 @@ macro_rules! wide_loop {
             out("d12") _, out("d13") _, out("d14") _, out("d15") _,
             options(nostack),
         )
+    };
+}
+
+/// [`wide_loop`] for multiplier `$m`, its taps `$taps!(x1, x2)` of the multiplier's
+/// input loads ([`list_wide`] or [`window_wide`]).
+macro_rules! wide_m {
+    ($m:expr, $ctx:expr, [$r0:expr, $r9:expr], $out:expr, $wstride:expr, $taps:ident) => {
+        match $m {
+            2 => wide_loop!(
+                $ctx,
+                [$r0, $r9],
+                $out,
+                $wstride,
+                $taps!("vldrb.s16 q4, [r1, q7]", "add r1, r1, #4\nvldrb.s16 q4, [r1, q7]"),
+                "add r3, r3, #8",
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
+            ),
+            4 => wide_loop!(
+                $ctx,
+                [$r0, $r9],
+                $out,
+                $wstride,
+                $taps!("vldrb.s16 q4, [r1, q7]", "add r1, r1, #2\nvldrb.s16 q4, [r1, q7]"),
+                "add r3, r3, #4",
+                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
+            ),
+            _ => wide_loop!(
+                $ctx,
+                [$r0, $r9],
+                $out,
+                $wstride,
+                $taps!("vldrb.s16 q4, [r1]", "vldrb.s16 q4, [r1, #8]"),
+                "add r3, r3, #16",
+                "mov r2, r10"
+            ),
+        }
+    };
+}
+
+/// A run's taps from its list ([`list_taps`]) for [`wide_m`].
+macro_rules! list_wide {
+    ($x1:expr, $x2:expr) => {
+        list_taps!(wide_tap!($x1, $x2))
+    };
+}
+
+/// A border pixel's taps ([`window_walk`]) for [`wide_m`]: weights from the group's
+/// (r10).
+macro_rules! window_wide {
+    ($x1:expr, $x2:expr) => {
+        window_walk!("r10", wide_tap!($x1, $x2), wide_tap!("", ""))
     };
 }
 
@@ -230,6 +382,17 @@ macro_rules! wide_loop {
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn wide(offs: &[i32], w: *const i8, wstride: usize, groups: &[Group16], q: OutQuant, m: usize, run: Run) {
+    let mut ctx = wide_ctx(w, groups, q, m, run);
+    let ctx = ctx.as_mut_ptr();
+    // SAFETY: reads the taps, weights and table within the caller's bounds, writes
+    // `16 * groups.len()` bytes per pixel, and the context array.
+    unsafe { wide_m!(m, ctx, [offs.as_ptr(), offs.len()], run.out, wstride, list_wide) }
+}
+
+/// The context of [`wide`] (and [`wide_window`]'s first words): bounds, output offset,
+/// the run's state, the gather offsets of multiplier `m`.
+#[inline(always)]
+fn wide_ctx(w: *const i8, groups: &[Group16], q: OutQuant, m: usize, run: Run) -> [i32; 23] {
     let n = 16 * groups.len() as isize;
     // The gather offsets `j / m` of the eight lanes, in pairs (multiplier 1 reads no
     // gather): constants, where dividing per call cost about 15 instructions, paid per
@@ -239,7 +402,7 @@ pub unsafe fn wide(offs: &[i32], w: *const i8, wstride: usize, groups: &[Group16
         4 => [0, 0, 1 | 1 << 16, 1 | 1 << 16],
         _ => [0; 4],
     };
-    let mut ctx: [i32; 23] = [
+    [
         q.min,
         q.min,
         q.min,
@@ -263,44 +426,35 @@ pub unsafe fn wide(offs: &[i32], w: *const i8, wstride: usize, groups: &[Group16
         pairs[1],
         pairs[2],
         pairs[3],
-    ];
+    ]
+}
+
+/// `super::depthwise::depthwise_wide_window`: [`wide`]'s loop for one pixel, its taps
+/// walked as `win` ([`window_walk`]: r0 the layer's list, r9 the zero point; the
+/// weight stride is not read).
+///
+/// # Safety
+/// As `super::depthwise::depthwise_wide_window`; `m` is 1, 2 or 4.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn wide_window(
+    win: &Window,
+    w: *const i8,
+    wstride: usize,
+    groups: &[Group16],
+    q: OutQuant,
+    m: usize,
+    x: *const i8,
+    out: *mut i8,
+) {
+    let run = Run { x, xstep: 0, out, ostep: 16 * groups.len() as isize, npix: 1 };
+    let mut ctx = [0i32; WINDOW_CTX + 7];
+    ctx[..23].copy_from_slice(&wide_ctx(w, groups, q, m, run));
+    ctx[WINDOW_CTX..].copy_from_slice(&window_words(win));
     let ctx = ctx.as_mut_ptr();
-    // SAFETY: reads the taps, weights and table within the caller's bounds, writes
-    // `16 * groups.len()` bytes per pixel, and the context array.
-    unsafe {
-        match m {
-            2 => wide_loop!(
-                ctx,
-                offs,
-                run.out,
-                wstride,
-                "vldrb.s16 q4, [r1, q7]",
-                "add r1, r1, #4\nvldrb.s16 q4, [r1, q7]",
-                "add r3, r3, #8",
-                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
-            ),
-            4 => wide_loop!(
-                ctx,
-                offs,
-                run.out,
-                wstride,
-                "vldrb.s16 q4, [r1, q7]",
-                "add r1, r1, #2\nvldrb.s16 q4, [r1, q7]",
-                "add r3, r3, #4",
-                "vldrw.u32 q7, [r12, #76]\nmov r2, r10"
-            ),
-            _ => wide_loop!(
-                ctx,
-                offs,
-                run.out,
-                wstride,
-                "vldrb.s16 q4, [r1]",
-                "vldrb.s16 q4, [r1, #8]",
-                "add r3, r3, #16",
-                "mov r2, r10"
-            ),
-        }
-    }
+    // SAFETY: reads the window's inside taps, the zero points, the weights and table
+    // within the caller's bounds, writes `16 * groups.len()` bytes, and the context.
+    unsafe { wide_m!(m, ctx, [0, zero_point(win)], out, wstride, window_wide) }
 }
 
 /// `super::depthwise::depthwise_narrow` with up to eight channels: the low half of each
@@ -546,6 +700,213 @@ pub unsafe fn narrow(
             pair(offs, w, wstride, group, high, q, channels, halves, run)
         } else {
             tail(offs, w, wstride, group, q, channels, run)
+        }
+    }
+}
+
+/// The context of [`pair_window`] and [`tail_window`]: bounds, output offset, weights,
+/// the second half's multipliers and shifts (word 17), the window.
+fn narrow_window_ctx(win: &Window, w: *const i8, quant: *const i32, q: OutQuant) -> [i32; WINDOW_CTX + 7] {
+    let mut ctx = [0i32; WINDOW_CTX + 7];
+    ctx[..4].fill(q.min);
+    ctx[4..8].fill(q.max);
+    ctx[8..12].fill(q.offset);
+    ctx[12] = w as i32;
+    ctx[17] = quant as i32;
+    ctx[WINDOW_CTX..].copy_from_slice(&window_words(win));
+    ctx
+}
+
+/// One tap of [`pair_window`] (the channels of the low halves, predicated by P0): `$x`
+/// loads its inputs into q4, empty for a padded tap.
+macro_rules! pair_tap {
+    ($pst:literal, $x:literal) => {
+        concat!(
+            $pst,
+            "\n",
+            $x,
+            "\n",
+            "vldrbt.s16 q5, [r2]\n",
+            "vmullb.s16 q6, q4, q5\n",
+            "vadd.i32 q0, q0, q6\n",
+            "vmullt.s16 q6, q4, q5\n",
+            "vadd.i32 q1, q1, q6\n",
+        )
+    };
+}
+
+/// `super::depthwise::depthwise_narrow_window` with up to eight channels: [`pair`]'s
+/// first half for one pixel, its taps walked as `win` ([`window_walk`], weights from
+/// r11); 9 instructions per inside tap, 8 per padded one.
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow_window`, `channels <= 8`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn pair_window(
+    win: &Window,
+    w: *const i8,
+    group: &Group16,
+    high: bool,
+    q: OutQuant,
+    channels: usize,
+    x: *const i8,
+    out: *mut i8,
+) {
+    let h = usize::from(high);
+    let bias = group.bias[8 * h..].as_ptr();
+    let mut ctx = narrow_window_ctx(win, w, group.quant[2 * h..].as_ptr() as *const i32, q);
+    // SAFETY: reads the window's inside taps, the zero points, the weights and table
+    // within the caller's bounds (lanes past `channels` predicated off), writes
+    // `channels` bytes, and the context.
+    unsafe {
+        core::arch::asm!(
+            "vctp.16 r10",
+            "ldr r10, [r12, #68]",
+            "ldr r11, [r12, #48]",
+            "vldrw.u32 q0, [r4]",
+            "vldrw.u32 q1, [r4, #16]",
+            window_walk!("r11", pair_tap!("vpstt", "vldrbt.s16 q4, [r1]"), pair_tap!("vpst", "")),
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            requant_at!("q0", "r10", "0", "16", "32"),
+            requant_at!("q1", "r10", "48", "64", "80"),
+            "vmovnb.i32 q4, q0",
+            "vmovnt.i32 q4, q1",
+            "vpst",
+            "vstrbt.16 q4, [r5]",
+            out("r0") _,
+            out("r1") _,
+            out("r2") _,
+            inout("r3") x => _,
+            in("r4") bias,
+            inout("r5") out => _,
+            in("r9") zero_point(win),
+            inout("r10") channels => _,
+            out("r11") _,
+            in("r12") ctx.as_mut_ptr(),
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        );
+    }
+}
+
+/// One tap of [`tail_window`]: `$x1` and `$x2` load the halves' inputs into q4 (the
+/// second predicated by P0), both empty for a padded tap.
+macro_rules! tail_tap {
+    ($x1:literal, $pst:literal, $x2:literal) => {
+        concat!(
+            $x1,
+            "\n",
+            "vldrb.s16 q5, [r2]\n",
+            "vmullb.s16 q6, q4, q5\n",
+            "vadd.i32 q0, q0, q6\n",
+            "vmullt.s16 q6, q4, q5\n",
+            "vadd.i32 q1, q1, q6\n",
+            $pst,
+            "\n",
+            $x2,
+            "\n",
+            "vldrbt.s16 q5, [r2, #8]\n",
+            "vmullb.s16 q6, q4, q5\n",
+            "vadd.i32 q2, q2, q6\n",
+            "vmullt.s16 q6, q4, q5\n",
+            "vadd.i32 q3, q3, q6\n",
+        )
+    };
+}
+
+/// `super::depthwise::depthwise_narrow_window` with nine to fifteen channels: [`tail`]
+/// for one pixel, its taps walked as `win` ([`window_walk`], weights from r11).
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow_window`, `9 <= channels < 16`.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tail_window(
+    win: &Window,
+    w: *const i8,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    x: *const i8,
+    out: *mut i8,
+) {
+    let mut ctx = narrow_window_ctx(win, w, core::ptr::null(), q);
+    // SAFETY: as in `pair_window`.
+    unsafe {
+        core::arch::asm!(
+            "vctp.16 r10",
+            "ldr r11, [r12, #48]",
+            "vldrw.u32 q0, [r4]",
+            "vldrw.u32 q1, [r4, #16]",
+            "vldrw.u32 q2, [r4, #32]",
+            "vldrw.u32 q3, [r4, #48]",
+            window_walk!(
+                "r11",
+                tail_tap!("vldrb.s16 q4, [r1]", "vpstt", "vldrbt.s16 q4, [r1, #8]"),
+                tail_tap!("", "vpst", "")
+            ),
+            "vldrw.u32 q6, [r12]",
+            "vldrw.u32 q7, [r12, #16]",
+            requant_at!("q0", "r4", "64", "80", "96"),
+            requant_at!("q1", "r4", "112", "128", "144"),
+            requant_at!("q2", "r4", "160", "176", "192"),
+            requant_at!("q3", "r4", "208", "224", "240"),
+            "vmovnb.i32 q4, q0",
+            "vmovnt.i32 q4, q1",
+            "vstrb.16 q4, [r5]",
+            "vmovnb.i32 q4, q2",
+            "vmovnt.i32 q4, q3",
+            "vpst",
+            "vstrbt.16 q4, [r5, #8]",
+            out("r0") _,
+            out("r1") _,
+            out("r2") _,
+            inout("r3") x => _,
+            in("r4") group as *const Group16,
+            in("r5") out,
+            in("r9") zero_point(win),
+            inout("r10") channels - 8 => _,
+            out("r11") _,
+            in("r12") ctx.as_mut_ptr(),
+            out("lr") _,
+            out("d0") _, out("d1") _, out("d2") _, out("d3") _, out("d4") _, out("d5") _,
+            out("d6") _, out("d7") _, out("d8") _, out("d9") _, out("d10") _, out("d11") _,
+            out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+            options(nostack),
+        );
+    }
+}
+
+/// `super::depthwise::depthwise_narrow_window`: [`pair_window`] or [`tail_window`] by the
+/// channel count (the weight stride is not read: the window's pairs hold the weights'
+/// offsets).
+///
+/// # Safety
+/// As `super::depthwise::depthwise_narrow_window`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn narrow_window(
+    win: &Window,
+    w: *const i8,
+    _wstride: usize,
+    group: &Group16,
+    q: OutQuant,
+    channels: usize,
+    high: bool,
+    x: *const i8,
+    out: *mut i8,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if channels <= 8 {
+            pair_window(win, w, group, high, q, channels, x, out)
+        } else {
+            tail_window(win, w, group, q, channels, x, out)
         }
     }
 }

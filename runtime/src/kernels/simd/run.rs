@@ -8,36 +8,56 @@
 /// targets a word is a pointer's width.
 pub type Tap = [i32; 2];
 
-/// An entry of a list of tap offsets `depthwise_wide` and `depthwise_narrow` read: a
-/// word as the layer's table in flash holds them ([`Tap`]), or [`Written`].
-pub trait TapOffset: Copy {
-    /// The offset in bytes.
-    fn bytes(self) -> isize;
+/// A border pixel's window for `depthwise::depthwise_wide_window` and
+/// `depthwise_narrow_window`, walked without a list of its own: the taps of a list of the
+/// layer's ([`Tap`] pairs by rows or by columns, read in place from its table in flash)
+/// in order, `first` padded, then `rows` times `inside` taps inside the image followed by
+/// `between` padded ones (`after` padded ones after the last). A padded tap reads the
+/// input zero points at `zp` (its weights times the zero point take the tap's folded
+/// offset term back out of the bias) instead of the input.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    /// The list's first tap.
+    pub taps: *const Tap,
+    /// Padded taps before the first inside ones.
+    pub first: u32,
+    /// Stretches of inside taps (at least 1).
+    pub rows: u32,
+    /// Taps per stretch of inside taps (may be 0: no tap inside).
+    pub inside: u32,
+    /// Padded taps after each stretch but the last.
+    pub between: u32,
+    /// Padded taps after the last stretch.
+    pub after: u32,
+    /// At least `CHANNEL_BLOCK` input zero points.
+    pub zp: *const i8,
 }
 
-impl TapOffset for i32 {
+impl Window {
+    /// Calls `f` with every tap of the window in its walk's order, and whether it lies
+    /// inside the image.
+    ///
+    /// # Safety
+    /// `taps` valid for reads of every tap the counts walk.
     #[inline(always)]
-    fn bytes(self) -> isize {
-        self as isize
+    pub unsafe fn for_each(&self, mut f: impl FnMut(Tap, bool)) {
+        let mut t = self.taps;
+        let mut segment = |n: u32, inside: bool| {
+            for _ in 0..n {
+                // SAFETY: the caller's contract.
+                unsafe {
+                    f(*t, inside);
+                    t = t.add(1);
+                }
+            }
+        };
+        segment(self.first, false);
+        for r in 1..=self.rows {
+            segment(self.inside, true);
+            segment(if r < self.rows { self.between } else { self.after }, false);
+        }
     }
 }
-
-impl TapOffset for isize {
-    #[inline(always)]
-    fn bytes(self) -> isize {
-        self
-    }
-}
-
-/// The entries of the lists the runs write (a border pixel's, its padded taps pointing
-/// at the layer's zero points): words on the 32-bit targets, the table's type, so that
-/// one instance of each routine serves both; on the host, whose zero points and input
-/// may be further apart than a word reaches, a pointer's width.
-#[cfg(target_pointer_width = "32")]
-pub type Written = i32;
-/// See the 32-bit definition.
-#[cfg(not(target_pointer_width = "32"))]
-pub type Written = isize;
 
 /// One channel's constants for `depthwise::depthwise_lanes`: folded bias, left shift,
 /// multiplier, right shift (as a `Group16` slot holds them; the bias may also hold the

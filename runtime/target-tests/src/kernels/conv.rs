@@ -98,6 +98,11 @@ fn draw(rng: &mut Rng) -> ConvCase {
                 let taps = h.filter * w.filter;
                 (h, w, rng.size(1000usize.div_ceil(taps), 1100 / taps))
             }
+            // Half of them wide (rows up to 400 bytes apart: the narrow path's chunks of
+            // one filter row each, VWW's first layer), strides up to 3.
+            Shape::FewChannels if rng.one_in(2) => {
+                (params::axis(rng, 8, 5, 3, 2), params::axis(rng, 100, 3, 3, 2), rng.size(1, 4))
+            }
             Shape::FewChannels => (params::axis(rng, 16, 7, 2, 2), params::axis(rng, 16, 7, 2, 2), rng.size(1, 4)),
             Shape::Dilated => (params::axis(rng, 16, 7, 2, 3), params::axis(rng, 16, 5, 2, 3), rng.size(8, 16)),
             Shape::InPlace => {

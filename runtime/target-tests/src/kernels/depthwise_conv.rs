@@ -1,7 +1,7 @@
 //! `depthwise_conv_s8` from the table the compiler packs (`depthwise_conv_s8_pack`):
 //! depth multiplier 1 with 16 to 100 channels (the sixteen-channel groups of
 //! the run routines, their tails and the 64-channel blocks) and with fewer than 16; filters
-//! of more taps than the tap-pointer array holds; depth multipliers 2 to 8 and, rarely, up
+//! of more than 64 taps, SAME or VALID (border pixels walking large windows); depth multipliers 2 to 8 and, rarely, up
 //! to and beyond the 64-channel block (declined); one input channel with a multiplier of
 //! 4 to 16 (the compiler lowers those to a convolution, but the kernel takes them too);
 //! wide rows (runs of interior pixels, odd and even counts for the two-pixel steps of up
@@ -65,7 +65,7 @@ fn draw(rng: &mut Rng) -> DepthwiseCase {
         let ((h, w), depth, m) = match shape {
             Shape::Wide => (geometry(rng), rng.size(16, 100), 1),
             Shape::Narrow => (geometry(rng), rng.size(1, 15), 1),
-            // 56 to 90 taps: on both sides of the tap-pointer array's 64.
+            // 56 to 90 taps: on both sides of 64 (the border pixels' old written lists' cap).
             Shape::ManyTaps => {
                 let (fh, fw) = (rng.size(8, 10), rng.size(7, 9));
                 ((filter_axis(rng, 12, fh), filter_axis(rng, 12, fw)), rng.size(16, 40), 1)
