@@ -33,20 +33,35 @@ pub const CODE_BYTES_PER_LAYER: usize = 230;
 /// the paths of a kernel only some layers take) adds once, however many layers use it.
 pub fn kernel_code_bytes(op: &str) -> usize {
     match op {
-        // Refitted 2026-12-08 (flashlink: a layer links only the conv paths it takes,
-        // `conv_s8_only`): the general and pointwise paths and what they share. Dev KWS
-        // (neither in place nor narrow) measured 111,604 B, 15.7 KB less than with every
-        // path; VWW (narrow, not in place) 145,984 B, 12.0 KB less: the in-place part below,
-        // and the narrow part the difference. (44,500 here before, every path.)
-        "CONV_2D" => 43_000,
+        // Refitted 2026-12-08 (flashlink merged with main 16f5487: narrowfix's row routine,
+        // dwlist's depthwise border walk), by part as dev builds measure them: a model
+        // built with every conv path (`conv_path::ALL` in each call) against the paths its
+        // layers take. Dev KWS (general and pointwise) 124,892 -> 101,296 B, less the
+        // in-place and narrow parts; IC ResNet-8 (narrow, general, pointwise) 101,684 ->
+        // 89,476 B, less the in-place part (12,208 B); VWW (narrow and pointwise: on
+        // Helium a narrow layer links its narrow path alone) 155,556 -> 128,148 B, less
+        // the in-place and general parts (general 15,200 B); the narrow part 23,596 -
+        // 12,208 = 11,388 B (3,700 before: the row routine, its chunks' walk and border
+        // masks). What every conv links, pointwise included, is fitted to dev KWS
+        // (estimated 101,340 B) with the depthwise part below. (Before: 43,000 with the
+        // general path; 44,500 with every path; main's 50,350 with every path and the
+        // row routine.)
+        "CONV_2D" => 26_500,
+        // Columns in the arena scratch (im2col, and the padded input when it fits).
+        "conv_s8 general" => 15_200,
         // Windows read in place, layers whose arena has no scratch for the column.
-        "conv_s8 in place" => 12_000,
+        "conv_s8 in place" => 12_200,
         // The narrow-input path (Helium; other cores link nothing for it).
-        "conv_s8 narrow" => 3_700,
+        "conv_s8 narrow" => 11_400,
         // Refitted 2026-12-07 (issue 11, the depthwise lists read from the layer's table):
         // a 3x3 window's border pixels inlined into each part's sweep, dev KWS measured
         // 110,600 B and VWW 141,288 B (16,650 here before).
-        "DEPTHWISE_CONV_2D" => 25_650,
+        // Refitted 2026-12-08 (flashlink merged with main 16f5487): dev KWS with every
+        // conv path 124,892 B, main's (every conv and depthwise path, before dwlist)
+        // 133,168 B: 8.3 KB less, the depthwise layers linking their path alone
+        // (`depthwise_conv_s8_only`) and dwlist's border pixels walking their window
+        // (25,650 here before).
+        "DEPTHWISE_CONV_2D" => 17_400,
         // The int8 dispatcher, optimized scatter and reference (symbol sizes in an
         // mps3-an547 release build, 2026-12-06); dot4 is counted with CONV_2D.
         "TRANSPOSE_CONV" => 3_650,

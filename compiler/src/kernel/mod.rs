@@ -120,7 +120,7 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     /// The parts of the kernel's code, past its operator's ([`crate::analysis::kernel_code_bytes`]),
     /// that the step links given the scratch the plan grants it (`granted`, as
     /// [`Emitter::scratch`]) and, when it runs by rows in place, its `(shift, band,
-    /// direct)`: the paths its call takes (`"conv_s8 in place"`). By default none.
+    /// direct)`: the paths its call takes (`"conv_s8 general"`). By default none.
     fn code_parts(&self, _granted: Option<usize>, _rows: Option<(usize, usize, bool)>) -> Vec<&'static str> {
         Vec::new()
     }

@@ -264,11 +264,18 @@ impl Kernel for Conv {
             return Vec::new();
         }
         let paths = self.layer_paths(granted, rows);
-        [(conv_path::IN_PLACE, "conv_s8 in place"), (conv_path::NARROW, "conv_s8 narrow")]
-            .into_iter()
-            .filter(|&(path, _)| paths & path != 0)
-            .map(|(_, part)| part)
-            .collect()
+        // A narrow layer's other path is for cores without Helium: on Helium, where the
+        // estimate is fitted, its call links the narrow path alone (`conv_s8_only`).
+        let paths = if paths & conv_path::NARROW != 0 { conv_path::NARROW } else { paths };
+        [
+            (conv_path::GENERAL, "conv_s8 general"),
+            (conv_path::IN_PLACE, "conv_s8 in place"),
+            (conv_path::NARROW, "conv_s8 narrow"),
+        ]
+        .into_iter()
+        .filter(|&(path, _)| paths & path != 0)
+        .map(|(_, part)| part)
+        .collect()
     }
 }
 
