@@ -66,7 +66,9 @@ pub fn conv_s8(
 /// in: the model compiler passes the paths the layer takes ([`conv_s8_paths`] of its
 /// parameters and granted scratch), so a model links only the paths its layers take. A
 /// layer whose path is not in `PATHS` is a compiler bug: a debug build panics; a release
-/// build computes it with the reference kernel (the same bytes, slower).
+/// build computes it with the reference kernel (the same bytes, slower). On Helium a set
+/// with the narrow path (a narrow layer's, other than [`conv_path::ALL`]) links that path
+/// alone: Helium always takes it; the layer's other path is for cores without Helium.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_only<const PATHS: u8>(
     p: &ConvParams,
