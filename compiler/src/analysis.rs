@@ -29,20 +29,39 @@ pub const CODE_BYTES_PER_CONV_LAYER: usize = 1_700;
 /// Code per layer of any other operator that is not a reinterpretation.
 pub const CODE_BYTES_PER_LAYER: usize = 230;
 
-/// The code a kernel family adds once, however many layers use it.
+/// The code a kernel family (by operator name) or a part of one (`Kernel::code_parts`:
+/// the paths of a kernel only some layers take) adds once, however many layers use it.
 pub fn kernel_code_bytes(op: &str) -> usize {
     match op {
-        // Refitted 2026-12-07 (issue 11, windows read in place without a stack column):
-        // the Helium in-place routines link with every conv, dev KWS measured 127,324 B
-        // and VWW 158,016 B, both 16.7 KB more (30,350 here before).
-        // Refitted 2026-12-08 (the narrow conv's row routine: border columns' segments,
-        // two and three chunks unrolled, linked with every conv on Helium): dev KWS
-        // measured 133,168 B and VWW 163,868 B, 5.8 KB more (44,500 here before).
-        "CONV_2D" => 50_350,
+        // Refitted 2026-12-08 (flashlink merged with main 16f5487: narrowfix's row routine,
+        // dwlist's depthwise border walk), by part as dev builds measure them: a model
+        // built with every conv path (`conv_path::ALL` in each call) against the paths its
+        // layers take. Dev KWS (general and pointwise) 124,892 -> 101,296 B, less the
+        // in-place and narrow parts; IC ResNet-8 (narrow, general, pointwise) 101,684 ->
+        // 89,476 B, less the in-place part (12,208 B); VWW (narrow and pointwise: on
+        // Helium a narrow layer links its narrow path alone) 155,556 -> 128,148 B, less
+        // the in-place and general parts (general 15,200 B); the narrow part 23,596 -
+        // 12,208 = 11,388 B (3,700 before: the row routine, its chunks' walk and border
+        // masks). What every conv links, pointwise included, is fitted to dev KWS
+        // (estimated 101,340 B) with the depthwise part below. (Before: 43,000 with the
+        // general path; 44,500 with every path; main's 50,350 with every path and the
+        // row routine.)
+        "CONV_2D" => 26_500,
+        // Columns in the arena scratch (im2col, and the padded input when it fits).
+        "conv_s8 general" => 15_200,
+        // Windows read in place, layers whose arena has no scratch for the column.
+        "conv_s8 in place" => 12_200,
+        // The narrow-input path (Helium; other cores link nothing for it).
+        "conv_s8 narrow" => 11_400,
         // Refitted 2026-12-07 (issue 11, the depthwise lists read from the layer's table):
         // a 3x3 window's border pixels inlined into each part's sweep, dev KWS measured
         // 110,600 B and VWW 141,288 B (16,650 here before).
-        "DEPTHWISE_CONV_2D" => 25_650,
+        // Refitted 2026-12-08 (flashlink merged with main 16f5487): dev KWS with every
+        // conv path 124,892 B, main's (every conv and depthwise path, before dwlist)
+        // 133,168 B: 8.3 KB less, the depthwise layers linking their path alone
+        // (`depthwise_conv_s8_only`) and dwlist's border pixels walking their window
+        // (25,650 here before).
+        "DEPTHWISE_CONV_2D" => 17_400,
         // The int8 dispatcher, optimized scatter and reference (symbol sizes in an
         // mps3-an547 release build, 2026-12-06); dot4 is counted with CONV_2D.
         "TRANSPOSE_CONV" => 3_650,
@@ -202,9 +221,19 @@ impl Report {
             p.steps.iter().filter(|s| !s.kernel.is_reinterpretation()).map(|s| s.kernel.op_name().to_owned()).collect();
         kernels.sort();
         kernels.dedup();
+        // The parts of kernels only some layers link (the paths their calls take).
+        let mut parts: Vec<&str> = (0..p.steps.len())
+            .filter(|&i| !p.steps[i].kernel.is_reinterpretation())
+            .flat_map(|i| {
+                let rows = p.plan.rows[i].filter(|_| !p.plan.in_fused_pair(i)).map(|r| (r.shift, r.band, r.direct));
+                p.steps[i].kernel.code_parts(p.plan.granted_scratch(i), rows)
+            })
+            .collect();
+        parts.sort();
+        parts.dedup();
         let const_bytes = p.const_bytes();
         let code = code_estimate(
-            kernels.iter().map(String::as_str),
+            kernels.iter().map(String::as_str).chain(parts),
             layers.iter().filter(|l| !l.no_op).map(|l| l.op.as_str()),
         );
         let stack = plan_stack_estimate(&p.steps, &p.plan);

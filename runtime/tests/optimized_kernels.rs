@@ -14,12 +14,12 @@ use tinyml_runtime::fixedpoint::multiply_by_quantized_multiplier;
 use tinyml_runtime::kernels::add::{add_s8, add_s8_reference, AddParams};
 use tinyml_runtime::kernels::broadcast::Broadcast;
 use tinyml_runtime::kernels::conv::{
-    conv_s8, conv_s8_pack, conv_s8_packed_groups, conv_s8_reference, conv_s8_scratch, is_pointwise, ConvParams,
-    IN_PLACE_COLUMN,
+    conv_path, conv_s8, conv_s8_only, conv_s8_pack, conv_s8_packed_groups, conv_s8_paths, conv_s8_reference,
+    conv_s8_scratch, is_pointwise, ConvParams, IN_PLACE_COLUMN,
 };
 use tinyml_runtime::kernels::depthwise_conv::{
-    depthwise_conv_s8, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, depthwise_conv_s8_reference,
-    DepthwiseConvParams,
+    depthwise_conv_s8, depthwise_conv_s8_only, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups,
+    depthwise_conv_s8_paths, depthwise_conv_s8_reference, depthwise_path, DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::fully_connected::{
     folded_bias, fully_connected_s8, fully_connected_s8_pack, fully_connected_s8_packed_len,
@@ -256,6 +256,17 @@ proptest! {
         prop_assert_eq!(&a, &c);
         conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut c);
         prop_assert_eq!(&a, &c);
+        // The entries of the paths chosen at compile time: those with the layer's paths
+        // give its bytes; the others, in a release build, hand back to the reference (in
+        // a debug build they panic: `a_path_the_layer_does_not_take_is_caught`).
+        let paths = conv_s8_paths(&p, scratch.len());
+        for mask in ONLY_MASKS {
+            if paths & !mask == 0 || !cfg!(debug_assertions) {
+                let mut d = vec![0i8; n];
+                conv_only(mask, &p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut d);
+                prop_assert_eq!(&a, &d, "conv_s8_only::<{}>, layer paths {}", mask, paths);
+            }
+        }
     }
 
     /// Windows of 8 to 16 input channels over images of up to 16x16 pixels, filters up
@@ -807,6 +818,25 @@ fn optimized_depthwise_is_reference(p: &DepthwiseConvParams, seed: u64) -> Resul
         p, &input, &filter, &bias, &mult, &shift, &packed, &mut b
     ));
     prop_assert_eq!(&a, &b);
+    // The entries of the paths chosen at compile time: the layer's path gives its bytes;
+    // the other, in a release build, hands back to the reference (a debug build panics).
+    let path = depthwise_conv_s8_paths(p);
+    for mask in [depthwise_path::RUNS, depthwise_path::BLOCKS, depthwise_path::ALL] {
+        if path & !mask == 0 || !cfg!(debug_assertions) {
+            let mut c = vec![0i8; n];
+            let (f, bi, m, s) = (&filter, &bias, &mult, &shift);
+            match mask {
+                depthwise_path::RUNS => {
+                    depthwise_conv_s8_only::<{ depthwise_path::RUNS }>(p, &input, f, bi, m, s, &packed, &mut c)
+                }
+                depthwise_path::BLOCKS => {
+                    depthwise_conv_s8_only::<{ depthwise_path::BLOCKS }>(p, &input, f, bi, m, s, &packed, &mut c)
+                }
+                _ => depthwise_conv_s8_only::<{ depthwise_path::ALL }>(p, &input, f, bi, m, s, &packed, &mut c),
+            }
+            prop_assert_eq!(&a, &c, "depthwise_conv_s8_only::<{}>, layer path {}", mask, path);
+        }
+    }
     Ok(())
 }
 
@@ -819,6 +849,93 @@ fn depthwise_packed(p: &DepthwiseConvParams, filter: &[i8], bias: &[i32], mult: 
     packed.resize(groups + depthwise_conv::depthwise_conv_s8_layer_words(p), 0);
     depthwise_conv::depthwise_conv_s8_pack_layer(p, &mut packed[groups..]);
     packed
+}
+
+/// The path sets of `conv_s8_only` the tests call: each path alone, the narrow path with
+/// each path a narrow layer takes without Helium, and all.
+const ONLY_MASKS: [u8; 7] = [
+    conv_path::NARROW,
+    conv_path::POINTWISE,
+    conv_path::GENERAL,
+    conv_path::IN_PLACE,
+    conv_path::NARROW | conv_path::GENERAL,
+    conv_path::NARROW | conv_path::IN_PLACE,
+    conv_path::ALL,
+];
+
+/// `conv_s8_only::<mask>` for a mask of [`ONLY_MASKS`].
+#[allow(clippy::too_many_arguments)]
+fn conv_only(
+    mask: u8,
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    mult: &[i32],
+    shift: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    out: &mut [i8],
+) {
+    macro_rules! only {
+        ($($paths:expr),*) => {
+            match mask {
+                $(m if m == $paths => conv_s8_only::<{ $paths }>(p, input, filter, bias, mult, shift, packed, scratch, out),)*
+                _ => unreachable!("mask {mask} is not in ONLY_MASKS"),
+            }
+        };
+    }
+    only!(
+        conv_path::NARROW,
+        conv_path::POINTWISE,
+        conv_path::GENERAL,
+        conv_path::IN_PLACE,
+        conv_path::NARROW | conv_path::GENERAL,
+        conv_path::NARROW | conv_path::IN_PLACE,
+        conv_path::ALL
+    )
+}
+
+/// A path-specific entry called for a layer that takes another path (a wrong choice at
+/// compile time) panics in a debug build, where the firmware the oracle tests run is
+/// built (`cargo tinyml run`), and in a release build computes the layer with the
+/// reference kernel: never garbage.
+#[test]
+#[cfg_attr(debug_assertions, should_panic(expected = "conv_s8_only::<4> called for a layer taking paths 8"))]
+fn a_path_the_layer_does_not_take_is_caught() {
+    // A 3x3 window over 8 channels (72 bytes: not narrow) without scratch: read in place.
+    let p = ConvParams {
+        input_offset: 3,
+        output_offset: -2,
+        stride_w: 1,
+        stride_h: 1,
+        dilation_w: 1,
+        dilation_h: 1,
+        pad_w: 1,
+        pad_h: 1,
+        activation_min: -128,
+        activation_max: 127,
+        batches: 1,
+        input_h: 5,
+        input_w: 6,
+        input_depth: 8,
+        filter_h: 3,
+        filter_w: 3,
+        output_h: 5,
+        output_w: 6,
+        output_depth: 5,
+    };
+    assert_eq!(conv_s8_paths(&p, 0), conv_path::IN_PLACE);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (input, filter) = (rng.bytes(5 * 6 * 8), rng.bytes(5 * 9 * 8));
+    let bias = rng.i32s(5, 1 << 12);
+    let (mult, shift) = rng.requant(5);
+    let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
+    let mut want = vec![0i8; 5 * 6 * 5];
+    conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut want);
+    let mut got = vec![0i8; want.len()];
+    conv_s8_only::<{ conv_path::GENERAL }>(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut [], &mut got);
+    assert_eq!(got, want);
 }
 
 /// A larger layer under every scratch size from none to the preferred one: the stack

@@ -40,6 +40,7 @@ pub fn layers<'p>(p: &'p Program, e: &mut Emitter, in_place: bool) -> Vec<Layer<
             );
             // A fused pair keeps both plain calls: the back end runs each on bands.
             let in_pair = p.plan.in_fused_pair(index);
+            e.set_scratch(p.plan.granted_scratch(index));
             let call =
                 (!step.kernel.is_reinterpretation()).then(|| match (p.plan.in_place[index], p.plan.rows[index]) {
                     _ if in_pair => step.kernel.emit(e),

@@ -88,7 +88,7 @@ pub fn render_call(call: &Call) -> String {
     };
     let args: Vec<String> = call.args.iter().map(render_arg).collect();
     let fallible = if call.fallible { "?" } else { "" };
-    format!("{}{types}({}){fallible}", call.function, args.join(", "))
+    format!("{}{types}({}){fallible}", call.rust_function(""), args.join(", "))
 }
 
 fn place(p: &Program, t: TensorId) -> String {
@@ -229,7 +229,7 @@ fn fused_call(p: &Program, i: usize, rows: RowsInPlace, first: &Call, second: &C
                     _ => render_arg(a),
                 })
                 .collect();
-            format!("|b, input, output, scratch| {}({})", call.function, args.join(", "))
+            format!("|b, input, output, scratch| {}({})", call.rust_function(""), args.join(", "))
         };
         return format!(
             "fused_rows::run(\n            &{chain},\n            buf,\n            {shift},\n            {band},\n            {direct},\n            scratch,\n            {},\n            {},\n        )?",
@@ -247,7 +247,7 @@ fn fused_call(p: &Program, i: usize, rows: RowsInPlace, first: &Call, second: &C
             .map(|a| if *a == Arg::Scratch { "kernel_scratch".to_owned() } else { render_arg(a) })
             .collect();
         args.push(format!("|{name}| {{\n{inner}\n        }}"));
-        format!("{}_bands({})", call.function, args.join(", "))
+        format!("{}({})", call.rust_function("_bands"), args.join(", "))
     };
     let takes_scratch = first.args.contains(&Arg::Scratch) || second.args.contains(&Arg::Scratch);
     let kernels = if takes_scratch { "kernel_scratch" } else { "_" };

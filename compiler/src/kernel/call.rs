@@ -20,12 +20,34 @@ pub struct Call {
     pub args: Vec<Arg>,
     /// Whether the function returns a `Result` the generated code passes on (`?`).
     pub fallible: bool,
+    /// The const argument of the function's `_only` form, which Rust calls instead: the
+    /// kernel's paths the layer takes, chosen at compile time (`conv_path::GENERAL`), so
+    /// that the others are not linked. The C kernels, reference ports, have no paths.
+    pub only: Option<String>,
 }
 
 impl Call {
     /// A call of `function` with `args` and no type arguments.
     pub fn new(function: impl Into<String>, args: Vec<Arg>) -> Self {
-        Call { function: function.into(), types: Vec::new(), explicit_types: false, args, fallible: false }
+        Call { function: function.into(), types: Vec::new(), explicit_types: false, args, fallible: false, only: None }
+    }
+
+    /// The call of the function's `_only` form with the const argument `paths`
+    /// ([`Call::only`]).
+    pub fn with_only(mut self, paths: impl Into<String>) -> Self {
+        self.only = Some(paths.into());
+        self
+    }
+
+    /// The function Rust calls with `suffix` (`_bands`): `<function><suffix>`, or its
+    /// `_only` form with [`Call::only`] (`conv_s8_bands_only::<{ conv_path::GENERAL }, _>`:
+    /// a `_bands` form also takes the result type of its closure, inferred).
+    pub fn rust_function(&self, suffix: &str) -> String {
+        let inferred = if suffix == "_bands" { ", _" } else { "" };
+        match &self.only {
+            Some(paths) => format!("{}{suffix}_only::<{{ {paths} }}{inferred}>", self.function),
+            None => format!("{}{suffix}", self.function),
+        }
     }
 
     /// The call with type arguments Rust writes out (`mean::<i8>`).

@@ -97,6 +97,9 @@ impl TableElem for f32 {
 pub struct Emitter {
     prefix: String,
     layer: usize,
+    /// The scratch bytes the plan grants the layer whose items follow (`None`: not known
+    /// to its call, as in a fused pair, whose loop splits the step's scratch).
+    scratch: Option<usize>,
     items: Vec<Item>,
     /// Per item, the program layer it belongs to (`None` under a prefix: an NPU step's
     /// simulation).
@@ -107,7 +110,14 @@ pub struct Emitter {
 impl Emitter {
     /// An emitter for layer 0.
     pub fn new() -> Self {
-        Emitter { prefix: String::new(), layer: 0, items: Vec::new(), owners: Vec::new(), uses: BTreeSet::new() }
+        Emitter {
+            prefix: String::new(),
+            layer: 0,
+            scratch: None,
+            items: Vec::new(),
+            owners: Vec::new(),
+            uses: BTreeSet::new(),
+        }
     }
 
     /// Sets the prefix of the names of the items that follow (`N0` for the layers of a
@@ -119,6 +129,18 @@ impl Emitter {
     /// Sets the layer whose items follow.
     pub fn set_layer(&mut self, layer: usize) {
         self.layer = layer;
+    }
+
+    /// Sets the scratch bytes the plan grants the layer whose items follow (`None` where
+    /// its call does not get the step's scratch as planned: a fused pair's steps).
+    pub fn set_scratch(&mut self, scratch: Option<usize>) {
+        self.scratch = scratch;
+    }
+
+    /// The scratch bytes the plan grants the current layer ([`Emitter::set_scratch`]):
+    /// kernels whose code depends on it (`conv_s8_only`) choose with it.
+    pub fn scratch(&self) -> Option<usize> {
+        self.scratch
     }
 
     /// The items emitted so far.

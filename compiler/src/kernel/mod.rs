@@ -114,16 +114,15 @@ pub trait Kernel: std::fmt::Debug + Send + Sync {
     /// buffer ([`Arg::Buffer`]), `shift`, `band` and `direct` in place of the input, no
     /// output, and the scratch (ring and band scratch) last.
     fn emit_rows(&self, e: &mut Emitter, shift: usize, band: usize, direct: bool) -> Call {
-        let mut call = self.emit(e);
-        e.use_path("tinyml_runtime::kernels::rows_in_place::*");
-        call.function.push_str("_rows_in_place");
-        call.args.retain(|a| !matches!(a, Arg::Output | Arg::Scratch | Arg::NoScratch));
-        if let Some(at) = call.args.iter().position(|a| *a == Arg::Input(0)) {
-            call.args.splice(at..=at, [Arg::Buffer, Arg::Int(shift as i64), Arg::Int(band as i64), Arg::Bool(direct)]);
-        }
-        call.args.push(Arg::Scratch);
-        call.fallible = true;
-        call
+        let call = self.emit(e);
+        rows_call(call, e, shift, band, direct)
+    }
+    /// The parts of the kernel's code, past its operator's ([`crate::analysis::kernel_code_bytes`]),
+    /// that the step links given the scratch the plan grants it (`granted`, as
+    /// [`Emitter::scratch`]) and, when it runs by rows in place, its `(shift, band,
+    /// direct)`: the paths its call takes (`"conv_s8 general"`). By default none.
+    fn code_parts(&self, _granted: Option<usize>, _rows: Option<(usize, usize, bool)>) -> Vec<&'static str> {
+        Vec::new()
     }
     /// For a step that an NPU runs (`crate::npu`): the region the NPU works in, which
     /// holds the step's inputs and outputs at fixed offsets. The planner places the
@@ -312,4 +311,19 @@ impl<'g> LowerCx<'g> {
     pub fn quant_of(&self, t: &Tensor, role: &str) -> Result<(f32, i64), CompileError> {
         t.scale_zp().ok_or_else(|| self.unsupported(format!("{role} tensor '{}' is not quantized", t.name)))
     }
+}
+
+/// `call` (a kernel's ordinary call) as the call of its rows form
+/// ([`Kernel::emit_rows`]): the runtime's `<function>_rows_in_place`, with the buffer,
+/// `shift`, `band` and `direct` in place of the input, no output, and the scratch last.
+pub fn rows_call(mut call: Call, e: &mut Emitter, shift: usize, band: usize, direct: bool) -> Call {
+    e.use_path("tinyml_runtime::kernels::rows_in_place::*");
+    call.function.push_str("_rows_in_place");
+    call.args.retain(|a| !matches!(a, Arg::Output | Arg::Scratch | Arg::NoScratch));
+    if let Some(at) = call.args.iter().position(|a| *a == Arg::Input(0)) {
+        call.args.splice(at..=at, [Arg::Buffer, Arg::Int(shift as i64), Arg::Int(band as i64), Arg::Bool(direct)]);
+    }
+    call.args.push(Arg::Scratch);
+    call.fallible = true;
+    call
 }

@@ -4,20 +4,20 @@
 //! (`PopulateConvolutionQuantizationParams`).
 
 use super::conv_common::{
-    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, per_channel_multipliers,
-    split_bias, window_geometry,
+    activation_types, clamp_range, conv_shapes, emit_channel_tables, filter_values, paths_expr,
+    per_channel_multipliers, split_bias, window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered, Scratch};
 use crate::error::CompileError;
 use crate::graph::{DType, Options};
 use crate::kernel::OpIo;
-use crate::kernel::{Arg, Call, Emitter};
+use crate::kernel::{rows_call, Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::{
-    conv_s16, conv_s8, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch,
-    ConvParams,
+    conv_path, conv_s16, conv_s8, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups,
+    conv_s8_paths, conv_s8_scratch, ConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group4};
-use tinyml_runtime::kernels::rows_in_place::{conv_band, conv_s8_rows_in_place, Band, RowWindow};
+use tinyml_runtime::kernels::rows_in_place::{conv_band, conv_s8_rows_in_place, kernel_scratch_len, Band, RowWindow};
 
 /// A lowered convolution.
 #[derive(Debug)]
@@ -244,18 +244,65 @@ impl Kernel for Conv {
     }
 
     fn emit(&self, e: &mut Emitter) -> Call {
-        self.emit_with(e, &self.params, &self.packed)
+        // A fused pair's call: its loop splits the step's scratch (`layer_paths`).
+        self.emit_with(e, &self.params, &self.packed, self.layer_paths(None, None))
     }
 
     fn emit_whole(&self, e: &mut Emitter) -> Call {
         let (params, packed) = self.whole();
-        self.emit_with(e, params, packed)
+        self.emit_with(e, params, packed, self.layer_paths(e.scratch(), None))
+    }
+
+    fn emit_rows(&self, e: &mut Emitter, shift: usize, band: usize, direct: bool) -> Call {
+        let paths = self.layer_paths(e.scratch(), Some((shift, band, direct)));
+        let call = self.emit_with(e, &self.params, &self.packed, paths);
+        rows_call(call, e, shift, band, direct)
+    }
+
+    fn code_parts(&self, granted: Option<usize>, rows: Option<(usize, usize, bool)>) -> Vec<&'static str> {
+        if self.int16 {
+            return Vec::new();
+        }
+        let paths = self.layer_paths(granted, rows);
+        // A narrow layer's other path is for cores without Helium: on Helium, where the
+        // estimate is fitted, its call links the narrow path alone (`conv_s8_only`).
+        let paths = if paths & conv_path::NARROW != 0 { conv_path::NARROW } else { paths };
+        [
+            (conv_path::GENERAL, "conv_s8 general"),
+            (conv_path::IN_PLACE, "conv_s8 in place"),
+            (conv_path::NARROW, "conv_s8 narrow"),
+        ]
+        .into_iter()
+        .filter(|&(path, _)| paths & path != 0)
+        .map(|(_, part)| part)
+        .collect()
     }
 }
 
 impl Conv {
-    /// The call of the layer with `params` and their `packed` table.
-    fn emit_with(&self, e: &mut Emitter, params: &ConvParams, packed: &[i32]) -> Call {
+    /// The optimized kernel's paths ([`conv_path`]) the layer's call takes with the
+    /// scratch the plan grants its step (`granted`), run whole or, with `(shift, band,
+    /// direct)`, by rows in place (its kernel's part of the scratch, after the ring): the
+    /// runtime's own choice ([`conv_s8_paths`]). Without `granted` (a fused pair, whose
+    /// loop splits the step's scratch), the paths of any scratch.
+    fn layer_paths(&self, granted: Option<usize>, rows: Option<(usize, usize, bool)>) -> u8 {
+        let p = &self.params;
+        match (granted, rows) {
+            (None, _) => conv_s8_paths(p, 0) | conv_s8_paths(p, usize::MAX),
+            (Some(granted), Some((shift, band, direct))) => {
+                conv_s8_paths(p, kernel_scratch_len(&RowWindow::of_conv(p), shift, band, direct, granted))
+            }
+            (Some(granted), None) => {
+                // The whole call gets no scratch when its kernel needs none (`emit_with`).
+                let whole = self.whole().0;
+                conv_s8_paths(whole, if conv_s8_scratch(whole).preferred == 0 { 0 } else { granted })
+            }
+        }
+    }
+
+    /// The call of the layer with `params` and their `packed` table, `paths` compiled in
+    /// (`conv_s8_only`).
+    fn emit_with(&self, e: &mut Emitter, params: &ConvParams, packed: &[i32], paths: u8) -> Call {
         e.use_path("tinyml_runtime::kernels::conv::*");
         let scratch = if self.int16 || conv_s8_scratch(params).preferred == 0 { Arg::NoScratch } else { Arg::Scratch };
         let params = e.params("PARAMS", "ConvParams", params);
@@ -267,6 +314,7 @@ impl Conv {
         let packed = e.packed("PACKED", packed);
         // Codegen binds `scratch` for kernels with scratch; pointwise layers have none.
         Call::new("conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, scratch, Arg::Output])
+            .with_only(paths_expr("conv_path", &conv_path::NAMES, paths))
     }
 }
 

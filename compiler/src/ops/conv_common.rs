@@ -291,6 +291,19 @@ macro_rules! one_row {
 }
 pub(crate) use one_row;
 
+/// A set of paths of a kernel (`paths`, bits named by `names`, the runtime's table of
+/// `module`) as a Rust expression of the runtime's names (`conv_path::NARROW |
+/// conv_path::GENERAL`), for the const argument of its `_only` form (`Call::only`).
+pub(crate) fn paths_expr(module: &str, names: &[(u8, &str)], paths: u8) -> String {
+    let names: Vec<String> =
+        names.iter().filter(|(path, _)| paths & path != 0).map(|(_, name)| format!("{module}::{name}")).collect();
+    if names.is_empty() {
+        "0".to_owned()
+    } else {
+        names.join(" | ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

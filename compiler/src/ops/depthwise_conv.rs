@@ -14,8 +14,8 @@
 
 use super::conv::Conv;
 use super::conv_common::{
-    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, per_channel_multipliers, split_bias,
-    window_geometry,
+    activation_types, clamp_range, dims4, emit_channel_tables, filter_values, paths_expr, per_channel_multipliers,
+    split_bias, window_geometry,
 };
 use super::{Kernel, LowerCx, Lowered};
 use crate::error::CompileError;
@@ -25,7 +25,8 @@ use crate::kernel::{Arg, Call, Emitter};
 use tinyml_runtime::kernels::conv::ConvParams;
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s16, depthwise_conv_s8, depthwise_conv_s8_layer_words, depthwise_conv_s8_pack,
-    depthwise_conv_s8_pack_layer, depthwise_conv_s8_packed_groups, DepthwiseConvParams,
+    depthwise_conv_s8_pack_layer, depthwise_conv_s8_packed_groups, depthwise_conv_s8_paths, depthwise_path,
+    DepthwiseConvParams,
 };
 use tinyml_runtime::kernels::packed::{words, Group16, CHANNEL_BLOCK};
 use tinyml_runtime::kernels::rows_in_place::{depthwise_band, depthwise_conv_s8_rows_in_place, Band, RowWindow};
@@ -307,6 +308,8 @@ impl DepthwiseConv {
     /// The call of the layer with `params` and their `packed` table.
     fn emit_with(&self, e: &mut Emitter, params: &DepthwiseConvParams, packed: &[i32]) -> Call {
         e.use_path("tinyml_runtime::kernels::depthwise_conv::*");
+        // The path of these parameters (the runtime's choice), the other compiled out.
+        let paths = paths_expr("depthwise_path", &depthwise_path::NAMES, depthwise_conv_s8_paths(params));
         let params = e.params("PARAMS", "DepthwiseConvParams", params);
         let [filter, bias, mult, shift] =
             emit_channel_tables(e, &self.filter, (&self.bias32, &self.bias64), &self.multipliers, &self.shifts);
@@ -318,6 +321,7 @@ impl DepthwiseConv {
         }
         let packed = e.packed("PACKED", packed);
         Call::new("depthwise_conv_s8", vec![params, Arg::Input(0), filter, bias, mult, shift, packed, Arg::Output])
+            .with_only(paths)
     }
 }
 

@@ -130,6 +130,12 @@ impl MemoryPlan {
         fused(i) || (i > 0 && fused(i - 1))
     }
 
+    /// The scratch bytes step `i`'s call gets as planned: `None` in a fused pair, whose
+    /// loop splits the step's scratch between the pair's ring, window and kernels.
+    pub fn granted_scratch(&self, i: usize) -> Option<usize> {
+        (!self.in_fused_pair(i)).then(|| self.scratch[i].1)
+    }
+
     /// Whether step `i` runs whole: not in place, not by rows, not in a fused pair. Such
     /// a step takes its kernel's whole-layer call (`Kernel::emit_whole`).
     pub fn runs_whole(&self, i: usize) -> bool {

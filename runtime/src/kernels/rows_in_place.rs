@@ -20,8 +20,8 @@
 //! ([`schedule`]) is one function, run by the compiler to size the ring
 //! ([`carry_rows`]) and by [`run`] on the device, so the two always agree.
 
-use super::conv::{conv_s8_bands, ConvParams};
-use super::depthwise_conv::{depthwise_conv_s8_bands, DepthwiseConvParams};
+use super::conv::{conv_path, conv_s8_bands_only, ConvParams};
+use super::depthwise_conv::{depthwise_conv_s8_bands_only, depthwise_path, DepthwiseConvParams};
 use crate::Error;
 
 /// The vertical geometry of a layer that reads a window of input rows per output row,
@@ -315,9 +315,41 @@ pub fn scratch_bytes(
 
 /// [`conv_s8`](super::conv::conv_s8) over `buf` (output at 0, input at `shift`), `band`
 /// rows at a time ([`run`], `direct` as there); the scratch holds the ring, then the
-/// kernel's own scratch ([`scratch_bytes`]).
+/// kernel's own scratch ([`scratch_bytes`], [`kernel_scratch_len`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8_rows_in_place(
+    p: &ConvParams,
+    buf: &mut [i8],
+    shift: usize,
+    band: usize,
+    direct: bool,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+) -> Result<(), Error> {
+    conv_s8_rows_in_place_only::<{ conv_path::ALL }>(
+        p,
+        buf,
+        shift,
+        band,
+        direct,
+        filter,
+        bias,
+        multipliers,
+        shifts,
+        packed,
+        scratch,
+    )
+}
+
+/// [`conv_s8_rows_in_place`] with only the convolution's paths in `PATHS` compiled in
+/// ([`conv_s8_only`](super::conv::conv_s8_only)); the bands take the paths of the
+/// kernel's part of the scratch ([`kernel_scratch_len`]).
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_rows_in_place_only<const PATHS: u8>(
     p: &ConvParams,
     buf: &mut [i8],
     shift: usize,
@@ -334,9 +366,17 @@ pub fn conv_s8_rows_in_place(
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, rest) = split_scratch(scratch, rows * w.output_row)?;
     let bands = Bands { w: &w, shift, band, direct, rows };
-    conv_s8_bands(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
+    conv_s8_bands_only::<PATHS, _>(p, filter, bias, multipliers, shifts, packed, rest, |kernel| {
         bands.run(buf, ring, |b| conv_band(p, b), kernel)
     })
+}
+
+/// Bytes of a step's `scratch` that a layer run by rows in place leaves its kernel, after
+/// the ring (as [`conv_s8_rows_in_place`] splits it): what the model compiler chooses the
+/// layer's paths with.
+pub fn kernel_scratch_len(w: &RowWindow, shift: usize, band: usize, direct: bool, scratch: usize) -> usize {
+    let ring = carry_rows(w, shift, band, direct) * w.output_row;
+    scratch.saturating_sub(ring.div_ceil(crate::arena::ALIGN) * crate::arena::ALIGN)
 }
 
 /// [`depthwise_conv_s8`](super::depthwise_conv::depthwise_conv_s8) over `buf` (output at
@@ -356,11 +396,42 @@ pub fn depthwise_conv_s8_rows_in_place(
     packed: &[i32],
     scratch: &mut [u8],
 ) -> Result<(), Error> {
+    depthwise_conv_s8_rows_in_place_only::<{ depthwise_path::ALL }>(
+        p,
+        buf,
+        shift,
+        band,
+        direct,
+        filter,
+        bias,
+        multipliers,
+        shifts,
+        packed,
+        scratch,
+    )
+}
+
+/// [`depthwise_conv_s8_rows_in_place`] with only the paths in `PATHS` compiled in
+/// ([`depthwise_conv_s8_only`](super::depthwise_conv::depthwise_conv_s8_only)).
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_rows_in_place_only<const PATHS: u8>(
+    p: &DepthwiseConvParams,
+    buf: &mut [i8],
+    shift: usize,
+    band: usize,
+    direct: bool,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+) -> Result<(), Error> {
     let w = RowWindow::of_depthwise(p);
     let rows = carry_rows(&w, shift, band, direct);
     let (ring, _) = split_scratch(scratch, rows * w.output_row)?;
     let bands = Bands { w: &w, shift, band, direct, rows };
-    depthwise_conv_s8_bands(p, filter, bias, multipliers, shifts, packed, |kernel| {
+    depthwise_conv_s8_bands_only::<PATHS, _>(p, filter, bias, multipliers, shifts, packed, |kernel| {
         bands.run(buf, ring, |b| depthwise_band(p, b), kernel)
     })
 }

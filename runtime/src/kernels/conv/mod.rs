@@ -9,7 +9,9 @@
 //! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels,
 //! `in_place/` for windows read in place when the arena has no scratch for the column,
 //! and, without Helium, `border.rs` for windows the image clips); [`conv_s8`] here
-//! chooses between the reference and the optimized kernel.
+//! chooses between the reference and the optimized kernel, whose paths it links all
+//! ([`conv_s8_paths`] chooses at run time); [`conv_s8_only`], which generated code
+//! calls, links only the paths of its const argument, the ones the layer takes.
 
 mod params;
 mod reference;
@@ -28,8 +30,8 @@ mod pixel;
 mod pointwise;
 
 pub use params::{
-    conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_scratch, is_pointwise,
-    padded_extent, ConvParams, IN_PLACE_COLUMN,
+    conv_path, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_paths,
+    conv_s8_scratch, is_pointwise, padded_extent, ConvParams, IN_PLACE_COLUMN,
 };
 pub use reference::{conv_s16, conv_s8_reference};
 
@@ -42,7 +44,9 @@ pub use reference::{conv_s16, conv_s8_reference};
 /// words) and `scratch` ([`conv_s8_scratch`]) are
 /// for the optimized kernel, which this calls first; the reference ignores them, and the
 /// optimized kernel hands back to it when `packed` is empty or of another layout, so a
-/// call with `&[]` and `&mut []` is always valid.
+/// call with `&[]` and `&mut []` is always valid. The optimized kernel chooses its path
+/// at run time ([`conv_s8_paths`]), so every path is linked; generated code calls
+/// [`conv_s8_only`] instead.
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8(
     p: &ConvParams,
@@ -55,13 +59,56 @@ pub fn conv_s8(
     scratch: &mut [u8],
     output: &mut [i8],
 ) {
+    conv_s8_only::<{ conv_path::ALL }>(p, input, filter, bias, multipliers, shifts, packed, scratch, output)
+}
+
+/// [`conv_s8`] with only the optimized kernel's paths in `PATHS` ([`conv_path`]) compiled
+/// in: the model compiler passes the paths the layer takes ([`conv_s8_paths`] of its
+/// parameters and granted scratch), so a model links only the paths its layers take. A
+/// layer whose path is not in `PATHS` is a compiler bug: a debug build panics; a release
+/// build computes it with the reference kernel (the same bytes, slower). On Helium a set
+/// with the narrow path (a narrow layer's, other than [`conv_path::ALL`]) links that path
+/// alone: Helium always takes it; the layer's other path is for cores without Helium.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_only<const PATHS: u8>(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    output: &mut [i8],
+) {
+    debug_assert_paths::<PATHS>(p, packed, scratch.len());
     #[cfg(not(feature = "reference-kernels"))]
-    if optimized::conv_s8(p, input, filter, bias, multipliers, shifts, packed, scratch, output) {
+    if optimized::conv_s8_only::<PATHS>(p, input, filter, bias, multipliers, shifts, packed, scratch, output) {
         return;
     }
     #[cfg(feature = "reference-kernels")]
     let _ = (packed, scratch);
     conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// Panics in debug builds when layer `p` (with its table `packed`: the reference
+/// kernel's calls pass none) takes a path outside `PATHS` with `scratch` bytes.
+#[inline(always)]
+fn debug_assert_paths<const PATHS: u8>(p: &ConvParams, packed: &[i32], scratch: usize) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    // A narrow layer's table has the narrow path's words after its groups, and no other
+    // layer's has: told by the table's length rather than by `is_narrow`, whose walk of
+    // the window's taps the firmware of a model without narrow layers would then link.
+    use crate::kernels::packed::{group4_count, Group4, Words};
+    let groups = group4_count(p.output_depth) * Group4::WORDS;
+    let narrow = if packed.len() > groups { conv_path::NARROW } else { 0 };
+    let paths = narrow | params::conv_s8_paths_in(p, scratch, conv_path::ALL & !conv_path::NARROW);
+    debug_assert!(
+        PATHS == conv_path::ALL || packed.is_empty() || paths & !PATHS == 0,
+        "conv_s8_only::<{PATHS}> called for a layer taking paths {paths} ({scratch} B of scratch)"
+    );
 }
 
 /// [`conv_s8`] for a layer run a band of output rows at a time
@@ -79,9 +126,25 @@ pub fn conv_s8_bands<R>(
     scratch: &mut [u8],
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
+    conv_s8_bands_only::<{ conv_path::ALL }, R>(p, filter, bias, multipliers, shifts, packed, scratch, run)
+}
+
+/// [`conv_s8_bands`] with only the paths in `PATHS` compiled in, as [`conv_s8_only`].
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_bands_only<const PATHS: u8, R>(
+    p: &ConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
+) -> R {
+    debug_assert_paths::<PATHS>(p, packed, scratch.len());
     #[cfg(not(feature = "reference-kernels"))]
-    return optimized::conv_s8_bands(p, filter, bias, packed, scratch, run, |b, input, output, scratch| {
-        conv_s8(b, input, filter, bias, multipliers, shifts, packed, scratch, output)
+    return optimized::conv_s8_bands::<PATHS, R>(p, filter, bias, packed, scratch, run, |b, input, output, scratch| {
+        conv_s8_only::<PATHS>(b, input, filter, bias, multipliers, shifts, packed, scratch, output)
     });
     #[cfg(feature = "reference-kernels")]
     {

@@ -15,12 +15,16 @@
 //! (`conv::in_place`: no column at all). Without Helium, the border pixels of inputs of
 //! whole words take only their taps inside the image (`conv::border`), and the padded
 //! copy is then not used.
+//!
+//! The path (narrow, pointwise, general, in place) is [`conv_s8_paths`](super::conv_s8_paths) of the layer and
+//! its scratch; the entries take a const set of paths ([`conv_path`]) and compile the
+//! others out, so a model links only the paths its layers take (`conv_s8_only`).
 
 #[cfg(not(tinyml_mve))]
 use super::border::Border;
 #[cfg(tinyml_mve)]
 use super::in_place::{Context, InPlace};
-use super::params::{conv_s8_narrow_words, is_pointwise, padded_extent, ConvParams, IN_PLACE_COLUMN};
+use super::params::{conv_path, conv_s8_narrow_words, conv_s8_paths_in, is_pointwise, padded_extent, ConvParams};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
@@ -28,13 +32,30 @@ use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
 
-/// Optimized `conv_s8`; returns `false` (touching nothing) when `packed` is not this
-/// layer's table or when the window is longer than [`IN_PLACE_COLUMN`] and its column does
-/// not fit `scratch`. The
-/// biases, multipliers and shifts are read from `packed`; the slices are in the signature
-/// because it is the reference kernel's.
+/// Optimized `conv_s8`, every path compiled in ([`conv_s8_only`] of [`conv_path::ALL`]).
 #[allow(clippy::too_many_arguments)]
 pub fn conv_s8(
+    p: &ConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    scratch: &mut [u8],
+    output: &mut [i8],
+) -> bool {
+    conv_s8_only::<{ conv_path::ALL }>(p, input, filter, bias, multipliers, shifts, packed, scratch, output)
+}
+
+/// Optimized `conv_s8` with the paths in `PATHS` compiled in ([`conv_path`]); returns
+/// `false` (touching nothing) when `packed` is not this layer's table, when the window is
+/// longer than [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN) and its column does not fit `scratch`, or when the
+/// layer's path ([`conv_s8_paths`](super::conv_s8_paths)) is not in `PATHS`. The biases, multipliers and shifts
+/// are read from `packed`; the slices are in the signature because it is the reference
+/// kernel's.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_s8_only<const PATHS: u8>(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
@@ -45,10 +66,16 @@ pub fn conv_s8(
     scratch: &mut [u8],
     output: &mut [i8],
 ) -> bool {
-    let Some((table, narrow)) = tables(p, packed) else {
+    let Some((table, narrow)) = tables::<PATHS>(p, packed) else {
         return false;
     };
-    if cfg!(tinyml_mve) && super::narrow::conv_narrow(p, input, table, narrow, output) {
+    // A constant `PATHS` leaves the branches of the other paths out of the code.
+    let paths = conv_s8_paths_in(p, scratch.len(), PATHS);
+    if cfg!(tinyml_mve) && narrow_only::<PATHS>() {
+        return paths & conv_path::NARROW != 0 && super::narrow::conv_narrow(p, input, table, narrow, output);
+    }
+    if cfg!(tinyml_mve) && paths & conv_path::NARROW != 0 && super::narrow::conv_narrow(p, input, table, narrow, output)
+    {
         return true;
     }
     // Helium has no use for the biases (`Border` and `in_place` only run without it): its calls are
@@ -56,15 +83,15 @@ pub fn conv_s8(
     #[cfg(tinyml_mve)]
     let _ = bias;
     let k = p.filter_h * p.filter_w * p.input_depth;
-    if is_pointwise(p) {
+    if paths & conv_path::POINTWISE != 0 {
         conv_pointwise(p, input, filter, table, output);
-    } else if scratch.len() >= k {
+    } else if paths & conv_path::GENERAL != 0 {
         let (column, padded) = as_i8(scratch).split_at_mut(k);
         #[cfg(not(tinyml_mve))]
         conv_general(p, input, filter, bias, table, column, padded, output);
         #[cfg(tinyml_mve)]
         conv_general(p, input, filter, table, column, padded, output);
-    } else if k <= IN_PLACE_COLUMN {
+    } else if paths & conv_path::IN_PLACE != 0 {
         #[cfg(not(tinyml_mve))]
         super::in_place::conv_in_place(p, input, filter, bias, table, output);
         #[cfg(tinyml_mve)]
@@ -77,13 +104,27 @@ pub fn conv_s8(
     true
 }
 
+/// Whether Helium needs only the narrow path of `PATHS`: a set the compiler named with
+/// it is a narrow layer's (`conv_s8_paths`), which Helium always takes (its table
+/// checked), so the layer's other path, the one other cores take, is compiled out (the
+/// in-place routines on VWW's first layer: VWW's code 80,740 -> 70,872 B release,
+/// 141,832 -> 128,148 B dev, 2026-12-08). Not so for [`conv_path::ALL`], the choice at
+/// run time.
+#[inline(always)]
+const fn narrow_only<const PATHS: u8>() -> bool {
+    PATHS != conv_path::ALL && PATHS & conv_path::NARROW != 0
+}
+
 /// The layer's packed table: `conv_s8_pack`'s groups, then the narrow-input path's
 /// words (`conv_s8_pack_narrow`, none for other layers); `None` when `packed` is not
-/// this layer's.
+/// this layer's. Without the narrow path in `PATHS` a layer has no such words (the
+/// compiler passes it for every narrow layer): their count, a walk of the window's taps,
+/// is then not linked, and a narrow layer called so gets `None` (the reference kernel).
 #[inline(always)]
-fn tables<'a>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a [Group4], &'a [i32])> {
+fn tables<'a, const PATHS: u8>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a [Group4], &'a [i32])> {
     let n = group4_count(p.output_depth) * Group4::WORDS;
-    if packed.len() != n + conv_s8_narrow_words(p) {
+    let narrow = if PATHS & conv_path::NARROW != 0 { conv_s8_narrow_words(p) } else { 0 };
+    if packed.len() != n + narrow {
         return None;
     }
     let (table, narrow) = packed.split_at(n);
@@ -155,7 +196,7 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// window without room for its column is read in place per band (`conv::in_place`, with
 /// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
 /// scratch)` per band (the dispatching `conv_s8`).
-pub fn conv_s8_bands<R>(
+pub fn conv_s8_bands<const PATHS: u8, R>(
     p: &ConvParams,
     filter: &[i8],
     bias: &[i32],
@@ -164,36 +205,46 @@ pub fn conv_s8_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
+    // A constant `PATHS` leaves the branches of the other paths out of the code.
+    let paths = conv_s8_paths_in(p, scratch.len(), PATHS);
     #[cfg(tinyml_mve)]
-    if let Some((table, narrow)) = tables(p, packed) {
-        if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
-            return run(&mut |b, input, output| narrow.run(b, input, table, output));
+    if paths & conv_path::NARROW != 0 {
+        if let Some((table, narrow)) = tables::<PATHS>(p, packed) {
+            if let Some(mut narrow) = super::narrow::Narrow::new(p, narrow) {
+                return run(&mut |b, input, output| narrow.run(b, input, table, output));
+            }
         }
     }
-    let k = p.filter_h * p.filter_w * p.input_depth;
-    if !is_pointwise(p) && scratch.len() < k && k <= IN_PLACE_COLUMN {
+    // A narrow layer's table that does not hold its words: each band hands back to the
+    // reference kernel (`conv_s8_only`), without the bands' paths compiled in.
+    #[cfg(tinyml_mve)]
+    if narrow_only::<PATHS>() {
+        let mut whole = whole;
+        return run(&mut |b, input, output| whole(b, input, output, &mut *scratch));
+    }
+    if paths & conv_path::IN_PLACE != 0 {
         #[cfg(tinyml_mve)]
         {
             let _ = bias;
-            return in_place_bands(p, filter, packed, scratch, run, whole);
+            return in_place_bands::<PATHS, R>(p, filter, packed, scratch, run, whole);
         }
         // Without Helium the window is read in place (`conv::in_place`), which prepares
         // nothing; called here rather than through `whole`, whose other paths the layer
         // would then link (21 KB of flash on micro_speech).
         #[cfg(not(tinyml_mve))]
-        if let Some((table, _)) = tables(p, packed) {
+        if let Some((table, _)) = tables::<PATHS>(p, packed) {
             return run(&mut |b, input, output| super::in_place::conv_in_place(b, input, filter, bias, table, output));
         }
     }
     #[cfg(tinyml_mve)]
     let _ = bias;
-    pixel_bands(p, filter, packed, scratch, run, whole)
+    pixel_bands::<PATHS, R>(p, filter, packed, scratch, run, whole)
 }
 
 /// [`conv_s8_bands`] past the narrow path: one [`ConvPixel`] for all bands where
 /// [`band_pixel`] builds one (its column in the scratch), else `whole` per band.
 #[inline(always)]
-fn pixel_bands<R>(
+fn pixel_bands<const PATHS: u8, R>(
     p: &ConvParams,
     filter: &[i8],
     packed: &[i32],
@@ -201,8 +252,8 @@ fn pixel_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
-    if is_pointwise(p) {
-        let grouped = tables(p, packed).is_some_and(|(table, _)| pointwise::by_groups(p, table));
+    if PATHS & conv_path::POINTWISE != 0 && is_pointwise(p) {
+        let grouped = tables::<PATHS>(p, packed).is_some_and(|(table, _)| pointwise::by_groups(p, table));
         // By groups, each group of four channels sets up once per call: a band of a few
         // pixels (a layer of one pixel per row, an audio model's 1-D layers, in one-row
         // bands) pays that per band, and takes one block of `ConvPixel` instead, prepared
@@ -213,7 +264,7 @@ fn pixel_bands<R>(
         return run(&mut |b, input, output| {
             if !(grouped && b.output_h * b.output_w >= GROUPS_MIN_PIXELS) {
                 if !prepared {
-                    (px, prepared) = (pointwise_pixel(p, filter, packed), true);
+                    (px, prepared) = (pointwise_pixel::<PATHS>(p, filter, packed), true);
                 }
                 if let Some(px) = &mut px {
                     return pointwise_by_pixel(b, input, px, output);
@@ -222,7 +273,10 @@ fn pixel_bands<R>(
             whole(b, input, output, &mut *scratch)
         });
     }
-    if let Some(mut px) = band_pixel(p, filter, packed, &mut *scratch) {
+    if PATHS & conv_path::GENERAL == 0 {
+        return run(&mut |b, input, output| whole(b, input, output, &mut *scratch));
+    }
+    if let Some(mut px) = band_pixel::<PATHS>(p, filter, packed, &mut *scratch) {
         let od = p.output_depth;
         // The bands' border pixels gather their padded taps as zero points (no `Border`:
         // a band's clip differs from the layer's).
@@ -243,17 +297,21 @@ const GROUPS_MIN_PIXELS: usize = 12;
 
 /// The one block of [`ConvPixel`] of a pointwise layer of at most [`CHANNEL_BLOCK`]
 /// channels.
-fn pointwise_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<ConvPixel<'a>> {
-    let (rows, block, q) = one_block(p, filter, packed)?;
+fn pointwise_pixel<'a, const PATHS: u8>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<ConvPixel<'a>> {
+    let (rows, block, q) = one_block::<PATHS>(p, filter, packed)?;
     ConvPixel::new(&mut [], rows, block, p.output_depth, q, Window::pointwise(p.input_depth))
 }
 
 /// What a layer's one block of [`ConvPixel`] reads, if its output channels are one block
 /// ([`CHANNEL_BLOCK`]) and it has one batch: the filter rows, their groups of constants
 /// in the table, and the output quantization.
-fn one_block<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<(&'a [i8], &'a [Group4], OutQuant)> {
+fn one_block<'a, const PATHS: u8>(
+    p: &ConvParams,
+    filter: &'a [i8],
+    packed: &'a [i32],
+) -> Option<(&'a [i8], &'a [Group4], OutQuant)> {
     let od = p.output_depth;
-    let (table, _) = tables(p, packed)?;
+    let (table, _) = tables::<PATHS>(p, packed)?;
     if p.batches != 1 || od > CHANNEL_BLOCK {
         return None;
     }
@@ -265,11 +323,16 @@ fn one_block<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32]) -> Option<
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
 /// column in `scratch`; `None` where the bands take another path (several blocks, the
 /// narrow path, pointwise layers, a padded copy that fits, no room for the column).
-fn band_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32], scratch: &'a mut [u8]) -> Option<ConvPixel<'a>> {
-    if (cfg!(tinyml_mve) && super::narrow::is_narrow(p)) || is_pointwise(p) {
+fn band_pixel<'a, const PATHS: u8>(
+    p: &ConvParams,
+    filter: &'a [i8],
+    packed: &'a [i32],
+    scratch: &'a mut [u8],
+) -> Option<ConvPixel<'a>> {
+    if (cfg!(tinyml_mve) && PATHS & conv_path::NARROW != 0 && super::narrow::is_narrow(p)) || is_pointwise(p) {
         return None;
     }
-    let (rows, block, q) = one_block(p, filter, packed)?;
+    let (rows, block, q) = one_block::<PATHS>(p, filter, packed)?;
     let (od, k) = (p.output_depth, p.filter_h * p.filter_w * p.input_depth);
     // A band pads a copy of its input rows when the scratch holds it: at least the
     // window's height of padded rows.
@@ -284,7 +347,7 @@ fn band_pixel<'a>(p: &ConvParams, filter: &'a [i8], packed: &'a [i32], scratch: 
 }
 
 /// Helium: a layer whose arena has no scratch for the column (`k <=`
-/// [`IN_PLACE_COLUMN`]) reads its windows in place from the input ([`InPlace`]), block by
+/// [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN)) reads its windows in place from the input ([`InPlace`]), block by
 /// block of channels; `false` (touching nothing) if [`InPlace`] declines the first block
 /// (a filter or table too short: then it declines every block).
 #[cfg(tinyml_mve)]
@@ -316,7 +379,7 @@ fn conv_in_place(p: &ConvParams, input: &[i8], filter: &[i8], table: &[Group4], 
 /// `whole` per band.
 #[cfg(tinyml_mve)]
 #[inline(never)]
-fn in_place_bands<R>(
+fn in_place_bands<const PATHS: u8, R>(
     p: &ConvParams,
     filter: &[i8],
     packed: &[i32],
@@ -324,7 +387,7 @@ fn in_place_bands<R>(
     run: impl FnOnce(&mut dyn FnMut(&ConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&ConvParams, &[i8], &mut [i8], &mut [u8]),
 ) -> R {
-    if let Some((rows, block, q)) = one_block(p, filter, packed) {
+    if let Some((rows, block, q)) = one_block::<PATHS>(p, filter, packed) {
         if InPlace::accepts(p, rows, block, p.output_depth) {
             let mut ctx = Context::default();
             let mut px = InPlace::new(p, rows, block, p.output_depth, q, &mut ctx);

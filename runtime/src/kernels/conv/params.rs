@@ -65,6 +65,59 @@ pub fn is_pointwise(p: &ConvParams) -> bool {
     p.filter_h == 1 && p.filter_w == 1 && p.pad_h == 0 && p.pad_w == 0
 }
 
+/// The paths of the optimized [`conv_s8`](super::conv_s8), as bits of a set: the const
+/// argument of [`conv_s8_only`](super::conv_s8_only) and its band and rows forms, which
+/// compile in only the paths of the set. [`conv_s8_paths`] says which a layer takes.
+pub mod conv_path {
+    /// Inputs of 1 to 4 channels gathered from a band of rows (`conv::narrow`, Helium
+    /// only: other cores take the layer's other path).
+    pub const NARROW: u8 = 1;
+    /// 1x1 without padding: the column is the input pixel (`conv::pointwise`).
+    pub const POINTWISE: u8 = 2;
+    /// The im2col column (and the padded input, when it fits) in the arena scratch.
+    pub const GENERAL: u8 = 4;
+    /// No scratch for the column: windows of up to
+    /// [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN) bytes read in place (`conv::in_place`).
+    pub const IN_PLACE: u8 = 8;
+    /// Every path: the choice at run time ([`conv_s8`](super::super::conv_s8)).
+    pub const ALL: u8 = NARROW | POINTWISE | GENERAL | IN_PLACE;
+    /// Each path's name in this module, for generated code.
+    pub const NAMES: [(u8, &str); 4] =
+        [(NARROW, "NARROW"), (POINTWISE, "POINTWISE"), (GENERAL, "GENERAL"), (IN_PLACE, "IN_PLACE")];
+}
+
+/// The paths of the optimized [`conv_s8`](super::conv_s8) that layer `p` takes with
+/// `scratch` bytes of scratch ([`conv_path`]): one of pointwise, general (the column
+/// fits `scratch`) or in place (it does not, and is at most [`IN_PLACE_COLUMN`] bytes),
+/// none when it hands back to the reference kernel; plus the narrow path where
+/// [`is_narrow`], which Helium takes first. The kernel dispatches on this, and the model
+/// compiler calls [`conv_s8_only`](super::conv_s8_only) with it, so the paths a model
+/// links are the ones its layers take.
+#[inline(always)]
+pub fn conv_s8_paths(p: &ConvParams, scratch: usize) -> u8 {
+    conv_s8_paths_in(p, scratch, conv_path::ALL)
+}
+
+/// [`conv_s8_paths`] within the set `paths`: the kernel's entries pass their const set,
+/// and without the narrow path in it [`is_narrow`] is not called, so its walk of the
+/// window's taps (`narrow_chunks`) is linked only with the layers that take that path.
+#[inline(always)]
+pub fn conv_s8_paths_in(p: &ConvParams, scratch: usize, paths: u8) -> u8 {
+    let k = p.filter_h * p.filter_w * p.input_depth;
+    let narrow = if paths & conv_path::NARROW != 0 && is_narrow(p) { conv_path::NARROW } else { 0 };
+    paths
+        & (narrow
+            | if is_pointwise(p) {
+                conv_path::POINTWISE
+            } else if scratch >= k {
+                conv_path::GENERAL
+            } else if k <= IN_PLACE_COLUMN {
+                conv_path::IN_PLACE
+            } else {
+                0
+            })
+}
+
 /// Height and width of one batch of the input surrounded by zero points so that every
 /// tap of every output pixel falls inside it: `pad_h` rows above, `pad_w` columns on the
 /// left, and as many as the windows reach below and on the right.

@@ -43,6 +43,37 @@ pub fn by_runs(p: &DepthwiseConvParams) -> bool {
         }
 }
 
+/// The paths of the optimized [`depthwise_conv_s8`](super::depthwise_conv_s8), as bits of
+/// a set: the const argument of [`depthwise_conv_s8_only`](super::depthwise_conv_s8_only)
+/// and its band and rows forms, which compile in only the paths of the set.
+/// [`depthwise_conv_s8_paths`] says which a layer takes.
+pub mod depthwise_path {
+    /// Runs of output pixels from the layer's table ([`by_runs`](super::by_runs)).
+    pub const RUNS: u8 = 1;
+    /// The portable block loops over channels (other depth multipliers).
+    pub const BLOCKS: u8 = 2;
+    /// Every path: the choice at run time ([`depthwise_conv_s8`](super::super::depthwise_conv_s8)).
+    pub const ALL: u8 = RUNS | BLOCKS;
+    /// Each path's name in this module, for generated code.
+    pub const NAMES: [(u8, &str); 2] = [(RUNS, "RUNS"), (BLOCKS, "BLOCKS")];
+}
+
+/// The path of the optimized [`depthwise_conv_s8`](super::depthwise_conv_s8) that layer `p`
+/// takes ([`depthwise_path`]): the runs of output pixels where [`by_runs`], else the block
+/// loops for a depth multiplier of 1 to `CHANNEL_BLOCK`, else none (the reference
+/// kernel). The kernel dispatches on this, and the model compiler calls
+/// [`depthwise_conv_s8_only`](super::depthwise_conv_s8_only) with it.
+#[inline(always)]
+pub fn depthwise_conv_s8_paths(p: &DepthwiseConvParams) -> u8 {
+    if p.depth_multiplier == 0 || p.depth_multiplier > CHANNEL_BLOCK {
+        0
+    } else if by_runs(p) {
+        depthwise_path::RUNS
+    } else {
+        depthwise_path::BLOCKS
+    }
+}
+
 /// Words of the layer's values after its groups ([`depthwise_conv_s8_pack_layer`]):
 /// none unless [`by_runs`].
 #[inline(always)]

@@ -9,7 +9,10 @@
 //! compiler derives from them), `layer.rs` (the layer's values the runs of output pixels
 //! read, packed after that table), `reference.rs` (the readable kernels) and
 //! `optimized.rs` (the fast int8 kernel, with `rows.rs` for its runs of output pixels);
-//! [`depthwise_conv_s8`] here chooses between the last two.
+//! [`depthwise_conv_s8`] here chooses between the last two, linking every path of the
+//! optimized kernel ([`depthwise_conv_s8_paths`] chooses at run time);
+//! [`depthwise_conv_s8_only`], which generated code calls, links only those of its const
+//! argument, the one the layer takes.
 
 mod layer;
 mod params;
@@ -20,7 +23,7 @@ pub mod optimized;
 #[cfg(not(feature = "reference-kernels"))]
 mod rows;
 
-pub use layer::{depthwise_conv_s8_layer_words, depthwise_conv_s8_pack_layer};
+pub use layer::{depthwise_conv_s8_layer_words, depthwise_conv_s8_pack_layer, depthwise_conv_s8_paths, depthwise_path};
 pub use params::{depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups, DepthwiseConvParams};
 pub use reference::{depthwise_conv_s16, depthwise_conv_s8_reference};
 
@@ -44,13 +47,43 @@ pub fn depthwise_conv_s8(
     packed: &[i32],
     output: &mut [i8],
 ) {
+    depthwise_conv_s8_only::<{ depthwise_path::ALL }>(p, input, filter, bias, multipliers, shifts, packed, output)
+}
+
+/// [`depthwise_conv_s8`] with only the optimized kernel's paths in `PATHS`
+/// ([`depthwise_path`]) compiled in: the model compiler passes the path the layer takes
+/// ([`depthwise_conv_s8_paths`]). A layer whose path is not in `PATHS` is a compiler bug:
+/// a debug build panics; a release build computes it with the reference kernel.
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_only<const PATHS: u8>(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    output: &mut [i8],
+) {
+    debug_assert_paths::<PATHS>(p, packed);
     #[cfg(not(feature = "reference-kernels"))]
-    if optimized::depthwise_conv_s8(p, input, filter, bias, multipliers, shifts, packed, output) {
+    if optimized::depthwise_conv_s8_only::<PATHS>(p, input, filter, bias, multipliers, shifts, packed, output) {
         return;
     }
     #[cfg(feature = "reference-kernels")]
     let _ = packed;
     depthwise_conv_s8_reference(p, input, filter, bias, multipliers, shifts, output)
+}
+
+/// Panics in debug builds when layer `p` (with its table `packed`: the reference
+/// kernel's calls pass none) takes a path outside `PATHS`.
+#[inline(always)]
+fn debug_assert_paths<const PATHS: u8>(p: &DepthwiseConvParams, packed: &[i32]) {
+    let paths = depthwise_conv_s8_paths(p);
+    debug_assert!(
+        PATHS == depthwise_path::ALL || packed.is_empty() || paths & !PATHS == 0,
+        "depthwise_conv_s8_only::<{PATHS}> called for a layer taking paths {paths}"
+    );
 }
 
 /// [`depthwise_conv_s8`] for a layer run a band of output rows at a time
@@ -67,9 +100,25 @@ pub fn depthwise_conv_s8_bands<R>(
     packed: &[i32],
     run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
 ) -> R {
+    depthwise_conv_s8_bands_only::<{ depthwise_path::ALL }, R>(p, filter, bias, multipliers, shifts, packed, run)
+}
+
+/// [`depthwise_conv_s8_bands`] with only the paths in `PATHS` compiled in, as
+/// [`depthwise_conv_s8_only`].
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_bands_only<const PATHS: u8, R>(
+    p: &DepthwiseConvParams,
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
+) -> R {
+    debug_assert_paths::<PATHS>(p, packed);
     #[cfg(not(feature = "reference-kernels"))]
-    return optimized::depthwise_conv_s8_bands(p, filter, packed, run, |b, input, output| {
-        depthwise_conv_s8(b, input, filter, bias, multipliers, shifts, packed, output)
+    return optimized::depthwise_conv_s8_bands::<PATHS, R>(p, filter, packed, run, |b, input, output| {
+        depthwise_conv_s8_only::<PATHS>(b, input, filter, bias, multipliers, shifts, packed, output)
     });
     #[cfg(feature = "reference-kernels")]
     {

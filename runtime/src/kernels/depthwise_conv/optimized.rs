@@ -16,19 +16,36 @@
 //! depth multiplier of at least 2 (micro_speech) does not come here: the compiler lowers
 //! it to a convolution on weights it transposed.
 
-use super::layer::{depthwise_conv_s8_layer_words, LayerTable};
+use super::layer::{depthwise_conv_s8_layer_words, depthwise_conv_s8_paths, depthwise_path, LayerTable};
 use super::params::{depthwise_conv_s8_packed_groups, DepthwiseConvParams};
 use super::rows;
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group16_bias, groups, Group16, Words, CHANNEL_BLOCK};
 use crate::kernels::simd::requantize;
 
-/// Optimized `depthwise_conv_s8`; returns `false` (touching nothing) when `packed` is not
-/// this layer's table or the depth multiplier is above [`CHANNEL_BLOCK`]. The biases
-/// are read from `packed`; the slice is in the signature because it is the reference
-/// kernel's.
+/// Optimized `depthwise_conv_s8`, every path compiled in ([`depthwise_conv_s8_only`] of
+/// [`depthwise_path::ALL`]).
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv_s8(
+    p: &DepthwiseConvParams,
+    input: &[i8],
+    filter: &[i8],
+    bias: &[i32],
+    multipliers: &[i32],
+    shifts: &[i32],
+    packed: &[i32],
+    output: &mut [i8],
+) -> bool {
+    depthwise_conv_s8_only::<{ depthwise_path::ALL }>(p, input, filter, bias, multipliers, shifts, packed, output)
+}
+
+/// Optimized `depthwise_conv_s8` with the paths in `PATHS` compiled in
+/// ([`depthwise_path`]); returns `false` (touching nothing) when `packed` is not this
+/// layer's table, the depth multiplier is above [`CHANNEL_BLOCK`], or the layer's path
+/// ([`depthwise_conv_s8_paths`]) is not in `PATHS`. The biases are read from `packed`;
+/// the slice is in the signature because it is the reference kernel's.
+#[allow(clippy::too_many_arguments)]
+pub fn depthwise_conv_s8_only<const PATHS: u8>(
     p: &DepthwiseConvParams,
     input: &[i8],
     filter: &[i8],
@@ -42,12 +59,16 @@ pub fn depthwise_conv_s8(
     let Some((table, layer)) = tables(p, packed) else {
         return false;
     };
-    if m == 0 || m > CHANNEL_BLOCK {
-        return false;
+    // A constant `PATHS` leaves the other path out of the code.
+    let paths = depthwise_conv_s8_paths(p) & PATHS;
+    if paths & depthwise_path::RUNS != 0 {
+        if let Some(layer) = layer {
+            rows::depthwise_runs(p, layer, false, input, filter, table, output);
+            return true;
+        }
     }
-    if let Some(layer) = layer {
-        rows::depthwise_runs(p, layer, false, input, filter, table, output);
-        return true;
+    if paths & depthwise_path::BLOCKS == 0 {
+        return false;
     }
     // Input channels per block, so that a block's output channels fit the accumulators.
     let icb = CHANNEL_BLOCK / m;
@@ -62,16 +83,18 @@ pub fn depthwise_conv_s8(
 /// the kernel of one band (its parameters, `rows_in_place::depthwise_band`, its input
 /// rows and its output). The runs of output pixels read what their bands share from the
 /// layer's table ([`LayerTable`]); other layers get `whole` per band (the dispatching
-/// `depthwise_conv_s8`).
-pub fn depthwise_conv_s8_bands<R>(
+/// `depthwise_conv_s8_only`). Only the paths in `PATHS` are compiled in.
+pub fn depthwise_conv_s8_bands<const PATHS: u8, R>(
     p: &DepthwiseConvParams,
     filter: &[i8],
     packed: &[i32],
     run: impl FnOnce(&mut dyn FnMut(&DepthwiseConvParams, &[i8], &mut [i8])) -> R,
     mut whole: impl FnMut(&DepthwiseConvParams, &[i8], &mut [i8]),
 ) -> R {
-    if let Some((table, Some(layer))) = tables(p, packed) {
-        return rows::depthwise_bands(p, layer, filter, table, run);
+    if PATHS & depthwise_path::RUNS != 0 {
+        if let Some((table, Some(layer))) = tables(p, packed) {
+            return rows::depthwise_bands(p, layer, filter, table, run);
+        }
     }
     run(&mut |b, input, output| whole(b, input, output))
 }
