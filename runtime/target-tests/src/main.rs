@@ -38,7 +38,7 @@ const KERNELS: &[(&str, Run)] = &[
     ("dot4_requantize", kernels::simd::dot4_requantize),
     ("dot4_requantize_tensor", kernels::simd::dot4_requantize_tensor),
     ("dot4_bias", kernels::simd::dot4_bias),
-    ("dot4_runs", kernels::simd::dot4_runs),
+    ("dot4_strided", kernels::simd::dot4_strided),
     ("mul_high_rounded", kernels::simd::mul_high_rounded),
     ("conv", kernels::conv::run),
     ("depthwise_conv", kernels::depthwise_conv::run),

@@ -8,7 +8,7 @@
 //! model compiler derives from them), `reference.rs` (the readable kernels) and
 //! `optimized.rs` (the fast int8 kernel, with `narrow.rs` for inputs of 1 to 4 channels,
 //! `in_place/` for windows read in place when the arena has no scratch for the column,
-//! and, without Helium, `border.rs` for windows the image clips); [`conv_s8`] here
+//! and without Helium for every window but a pointwise layer's); [`conv_s8`] here
 //! chooses between the reference and the optimized kernel, whose paths it links all
 //! ([`conv_s8_paths`] chooses at run time); [`conv_s8_only`], which generated code
 //! calls, links only the paths of its const argument, the ones the layer takes.
@@ -16,8 +16,6 @@
 mod params;
 mod reference;
 
-#[cfg(all(not(feature = "reference-kernels"), not(tinyml_mve)))]
-mod border;
 #[cfg(not(feature = "reference-kernels"))]
 mod in_place;
 #[cfg(not(feature = "reference-kernels"))]

@@ -12,25 +12,29 @@
 //! Memory: the column and the zero-point-padded input live in the arena scratch the
 //! compiler planned (`kernels::conv::conv_s8_scratch`); without room for the column, a
 //! window of up to `IN_PLACE_COLUMN` bytes is read in place from the input
-//! (`conv::in_place`: no column at all). Without Helium, the border pixels of inputs of
-//! whole words take only their taps inside the image (`conv::border`), and the padded
-//! copy is then not used.
+//! (`conv::in_place`: no column at all). Without Helium every window is read in place,
+//! whatever the scratch: on the M33 that measured faster than the column at every window
+//! size (IC ResNet-8 27.32 M -> 22.68 M instructions on mps2-an505, 2026-12-08), so the
+//! column path is Helium's only.
 //!
 //! The path (narrow, pointwise, general, in place) is [`conv_s8_paths`](super::conv_s8_paths) of the layer and
 //! its scratch; the entries take a const set of paths ([`conv_path`]) and compile the
 //! others out, so a model links only the paths its layers take (`conv_s8_only`).
 
-#[cfg(not(tinyml_mve))]
-use super::border::Border;
 #[cfg(tinyml_mve)]
 use super::in_place::{Context, InPlace};
-use super::params::{conv_path, conv_s8_narrow_words, conv_s8_paths_in, is_pointwise, padded_extent, ConvParams};
+#[cfg(tinyml_mve)]
+use super::params::padded_extent;
+use super::params::{conv_path, conv_s8_narrow_words, conv_s8_paths_in, is_pointwise, ConvParams};
 use super::pixel::{ConvPixel, Window};
 use super::pointwise;
 use crate::fixedpoint::multiply_by_quantized_multiplier;
+#[cfg(tinyml_mve)]
 use crate::kernels::geometry::tap;
 use crate::kernels::packed::{group4_block, group4_count, groups, Group4, Words, CHANNEL_BLOCK};
-use crate::kernels::simd::{copy_i8, dot, dot4, dot4_requantize, fill_i8, OutQuant};
+#[cfg(tinyml_mve)]
+use crate::kernels::simd::{copy_i8, fill_i8};
+use crate::kernels::simd::{dot, dot4, dot4_requantize, OutQuant};
 
 /// Optimized `conv_s8`, every path compiled in ([`conv_s8_only`] of [`conv_path::ALL`]).
 #[allow(clippy::too_many_arguments)]
@@ -78,30 +82,32 @@ pub fn conv_s8_only<const PATHS: u8>(
     {
         return true;
     }
-    // Helium has no use for the biases (`Border` and `in_place` only run without it): its calls are
-    // the ones before the border pixels, argument for argument.
-    #[cfg(tinyml_mve)]
-    let _ = bias;
-    let k = p.filter_h * p.filter_w * p.input_depth;
     if paths & conv_path::POINTWISE != 0 {
         conv_pointwise(p, input, filter, table, output);
-    } else if paths & conv_path::GENERAL != 0 {
-        let (column, padded) = as_i8(scratch).split_at_mut(k);
-        #[cfg(not(tinyml_mve))]
-        conv_general(p, input, filter, bias, table, column, padded, output);
-        #[cfg(tinyml_mve)]
-        conv_general(p, input, filter, table, column, padded, output);
-    } else if paths & conv_path::IN_PLACE != 0 {
-        #[cfg(not(tinyml_mve))]
-        super::in_place::conv_in_place(p, input, filter, bias, table, output);
-        #[cfg(tinyml_mve)]
-        if !conv_in_place(p, input, filter, table, output) {
-            return false;
-        }
-    } else {
-        return false;
+        return true;
     }
-    true
+    // Without Helium the general path reads its windows in place too (the module's
+    // note): the scratch is not used.
+    #[cfg(not(tinyml_mve))]
+    if paths & (conv_path::GENERAL | conv_path::IN_PLACE) != 0 {
+        super::in_place::conv_in_place(p, input, filter, bias, table, output);
+        return true;
+    }
+    // Helium has no use for the biases (the in-place path without it takes them).
+    #[cfg(tinyml_mve)]
+    {
+        let _ = bias;
+        if paths & conv_path::GENERAL != 0 {
+            let k = p.filter_h * p.filter_w * p.input_depth;
+            let (column, padded) = as_i8(scratch).split_at_mut(k);
+            conv_general(p, input, filter, table, column, padded, output);
+            return true;
+        }
+        if paths & conv_path::IN_PLACE != 0 {
+            return conv_in_place(p, input, filter, table, output);
+        }
+    }
+    false
 }
 
 /// Whether Helium needs only the narrow path of `PATHS`: a set the compiler named with
@@ -132,6 +138,7 @@ fn tables<'a, const PATHS: u8>(p: &ConvParams, packed: &'a [i32]) -> Option<(&'a
 }
 
 /// `bytes` as `i8`.
+#[cfg(tinyml_mve)]
 fn as_i8(bytes: &mut [u8]) -> &mut [i8] {
     // SAFETY: `u8` and `i8` have the same size, alignment and (all) valid bit patterns.
     unsafe { core::slice::from_raw_parts_mut(bytes.as_mut_ptr() as *mut i8, bytes.len()) }
@@ -192,9 +199,9 @@ fn pointwise_by_pixel(p: &ConvParams, input: &[i8], px: &mut ConvPixel, out: &mu
 /// copy), the block's constants and gather are prepared once for all bands here: per
 /// band they cost about as much as a band's products on a narrow layer (micro_speech's
 /// 10x8 window over 8 channels). So is the narrow path's context (`narrow::Narrow`,
-/// Helium; its chunks and weights come from the layer's table). Without Helium, a
-/// window without room for its column is read in place per band (`conv::in_place`, with
-/// the layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
+/// Helium; its chunks and weights come from the layer's table). Without Helium, every
+/// window but a pointwise layer's is read in place per band (`conv::in_place`, with the
+/// layer's `bias`: nothing to prepare). Other layers get `whole(band, input, output,
 /// scratch)` per band (the dispatching `conv_s8`).
 pub fn conv_s8_bands<const PATHS: u8, R>(
     p: &ConvParams,
@@ -222,22 +229,22 @@ pub fn conv_s8_bands<const PATHS: u8, R>(
         let mut whole = whole;
         return run(&mut |b, input, output| whole(b, input, output, &mut *scratch));
     }
-    if paths & conv_path::IN_PLACE != 0 {
-        #[cfg(tinyml_mve)]
-        {
-            let _ = bias;
+    #[cfg(tinyml_mve)]
+    {
+        let _ = bias;
+        if paths & conv_path::IN_PLACE != 0 {
             return in_place_bands::<PATHS, R>(p, filter, packed, scratch, run, whole);
         }
-        // Without Helium the window is read in place (`conv::in_place`), which prepares
-        // nothing; called here rather than through `whole`, whose other paths the layer
-        // would then link (21 KB of flash on micro_speech).
-        #[cfg(not(tinyml_mve))]
+    }
+    // Without Helium the window is read in place (`conv::in_place`), which prepares
+    // nothing; called here rather than through `whole`, whose other paths the layer
+    // would then link (21 KB of flash on micro_speech).
+    #[cfg(not(tinyml_mve))]
+    if paths & (conv_path::GENERAL | conv_path::IN_PLACE) != 0 {
         if let Some((table, _)) = tables::<PATHS>(p, packed) {
             return run(&mut |b, input, output| super::in_place::conv_in_place(b, input, filter, bias, table, output));
         }
     }
-    #[cfg(tinyml_mve)]
-    let _ = bias;
     pixel_bands::<PATHS, R>(p, filter, packed, scratch, run, whole)
 }
 
@@ -273,19 +280,13 @@ fn pixel_bands<const PATHS: u8, R>(
             whole(b, input, output, &mut *scratch)
         });
     }
-    if PATHS & conv_path::GENERAL == 0 {
-        return run(&mut |b, input, output| whole(b, input, output, &mut *scratch));
-    }
-    if let Some(mut px) = band_pixel::<PATHS>(p, filter, packed, &mut *scratch) {
-        let od = p.output_depth;
-        // The bands' border pixels gather their padded taps as zero points (no `Border`:
-        // a band's clip differs from the layer's).
-        return run(&mut |b, input, output| {
-            #[cfg(not(tinyml_mve))]
-            by_pixel(b, input, b.input_w, false, input, 0, &mut px, None, output, od);
-            #[cfg(tinyml_mve)]
-            by_pixel(b, input, b.input_w, false, input, 0, &mut px, output, od);
-        });
+    #[cfg(tinyml_mve)]
+    if PATHS & conv_path::GENERAL != 0 {
+        if let Some(mut px) = band_pixel::<PATHS>(p, filter, packed, &mut *scratch) {
+            let od = p.output_depth;
+            // The bands' border pixels gather their padded taps as zero points.
+            return run(&mut |b, input, output| by_pixel(b, input, b.input_w, false, input, 0, &mut px, output, od));
+        }
     }
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
@@ -320,6 +321,7 @@ fn one_block<'a, const PATHS: u8>(
     Some((filter.get(..od * k)?, group4_block(table, 0, od), q))
 }
 
+#[cfg(tinyml_mve)]
 /// The one block of [`ConvPixel`] every band of [`conv_s8_bands`] would build, its
 /// column in `scratch`; `None` where the bands take another path (several blocks, the
 /// narrow path, pointwise layers, a padded copy that fits, no room for the column).
@@ -397,19 +399,17 @@ fn in_place_bands<const PATHS: u8, R>(
     run(&mut |b, input, output| whole(b, input, output, &mut *scratch))
 }
 
+#[cfg(tinyml_mve)]
 /// Any other convolution: im2col into `column` (`k` bytes) per output pixel, from a
 /// zero-point-padded copy of the input in `padded` when it fits there (no bounds logic
 /// per tap), else from the input: whole rows where the window is inside it horizontally,
-/// per-row clipping at the left and right borders. Without Helium, when the input pixels
-/// are whole words, the pixels whose window the image clips take only its taps inside
-/// ([`Border`]), and the padded copy is not used.
+/// per-row clipping at the left and right borders.
 #[allow(clippy::too_many_arguments)]
-#[cfg_attr(tinyml_mve, inline(never))]
+#[inline(never)]
 fn conv_general(
     p: &ConvParams,
     input: &[i8],
     filter: &[i8],
-    #[cfg(not(tinyml_mve))] bias: &[i32],
     table: &[Group4],
     column: &mut [i8],
     padded: &mut [i8],
@@ -422,11 +422,7 @@ fn conv_general(
     let od = p.output_depth;
     let q = OutQuant { offset: p.output_offset, min: p.activation_min, max: p.activation_max };
     let (ph, pw) = padded_extent(p);
-    // Without Helium, when the border pixels can take only their taps inside the image
-    // ([`Border`]), the padded copy is left unused: it would have them multiply the
-    // padding (IC ResNet-8 on the M33: 28.32 M instructions with it, 27.27 M without).
-    let border_pixels = cfg!(not(tinyml_mve)) && id.is_multiple_of(4) && od >= 4;
-    let padded_fits = padded.len() >= ph * pw * id && !border_pixels;
+    let padded_fits = padded.len() >= ph * pw * id;
     let padded = &mut padded[..if padded_fits { ph * pw * id } else { 0 }];
     // Columns a window spans: `filter_w` taps `dilation_w` apart.
     let x_reach = (p.filter_w - 1) * p.dilation_w + 1;
@@ -442,16 +438,9 @@ fn conv_general(
             let rows = &filter[c0 * k..(c0 + n) * k];
             o = o_batch;
             let blk_table = group4_block(table, c0, n);
-            // The border pixels' taps inside the image (not on Helium, nor from the padded
-            // copy, where every tap is inside).
-            #[cfg(not(tinyml_mve))]
-            let border = if padded_fits { None } else { Border::new(p, image, rows, bias, c0, blk_table, n, q) };
             let (image, width) = if padded_fits { (&*padded, pw) } else { (image, iw) };
             if let Some(mut px) = ConvPixel::new(column, rows, blk_table, n, q, pixel_window(p, width)) {
                 let out = &mut output[o * od + c0..];
-                #[cfg(not(tinyml_mve))]
-                by_pixel(p, image, width, padded_fits, input, b, &mut px, border.as_ref(), out, od);
-                #[cfg(tinyml_mve)]
                 by_pixel(p, image, width, padded_fits, input, b, &mut px, out, od);
                 o += p.output_h * p.output_w;
                 continue;
@@ -459,13 +448,6 @@ fn conv_general(
             let blk = Block::from_table(rows, k, table, c0, n);
             for oy in 0..p.output_h {
                 for ox in 0..p.output_w {
-                    #[cfg(not(tinyml_mve))]
-                    if let Some(bd) = &border {
-                        if bd.pixel(oy, ox, column, &mut output[o * od + c0..][..n]) {
-                            o += 1;
-                            continue;
-                        }
-                    }
                     let x0 = ox * p.stride_w;
                     if padded_fits {
                         gather::<false>(p, padded, pw, ph, (oy * p.stride_h) as isize, x0, zero_point, column);
@@ -485,14 +467,14 @@ fn conv_general(
     }
 }
 
+#[cfg(tinyml_mve)]
 /// The output pixels of one batch over the block of channels of `px`, read in place from
 /// `image` (`width` pixels wide: the padded copy when `padded`, else the input batch):
 /// one call per output row for the pixels whose window is inside it horizontally, one per
 /// pixel at the left and right borders; the filter rows and columns outside the image
 /// are left out of the gather (set to zero points when the clip changes). Windows wholly
-/// outside the image are gathered by [`im2col`] from `input`. With `border`, every pixel
-/// whose window the image clips is its instead. `out` starts at the batch's first pixel,
-/// `od` bytes per pixel.
+/// outside the image are gathered by [`im2col`] from `input`. `out` starts at the batch's
+/// first pixel, `od` bytes per pixel.
 #[allow(clippy::too_many_arguments)]
 fn by_pixel(
     p: &ConvParams,
@@ -502,7 +484,6 @@ fn by_pixel(
     input: &[i8],
     b: usize,
     px: &mut ConvPixel,
-    #[cfg(not(tinyml_mve))] border: Option<&Border>,
     out: &mut [i8],
     od: usize,
 ) {
@@ -534,23 +515,7 @@ fn by_pixel(
         let y0 = (oy * p.stride_h) as isize - pad_h as isize;
         let rows = inside(y0, p.dilation_h, fh, height);
         let o_row = oy * ow;
-        // Without Helium the border pixels' taps inside the image where that saves enough
-        // products: the whole row when its windows are clipped vertically, else its left
-        // and right borders.
-        #[cfg(not(tinyml_mve))]
-        if let Some(bd) = border.filter(|bd| bd.takes_row(oy)) {
-            for ox in 0..ow {
-                bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]);
-            }
-            continue;
-        }
         for ox in (0..x_lo).chain(x_hi..ow) {
-            #[cfg(not(tinyml_mve))]
-            if let Some(bd) = border {
-                if bd.pixel(oy, ox, px.column(), &mut out[(o_row + ox) * od..]) {
-                    continue;
-                }
-            }
             let x0 = (ox * p.stride_w) as isize - pad_w as isize;
             let cols = inside(x0, p.dilation_w, fw, image_w);
             let dst = &mut out[(o_row + ox) * od..][..n];
@@ -587,6 +552,7 @@ fn by_pixel(
     }
 }
 
+#[cfg(tinyml_mve)]
 /// The window of a pixel in an image `width` pixels wide: its filter rows as runs when
 /// they are contiguous ([`rows_are_runs`]), else each row's taps as runs of one pixel
 /// (a dilated filter row is a strided run of whole pixels).
@@ -599,6 +565,7 @@ fn pixel_window(p: &ConvParams, width: usize) -> Window {
     Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
 }
 
+#[cfg(tinyml_mve)]
 /// Whether each filter row's taps are one contiguous run of the input: no horizontal
 /// dilation, or a window of one column whatever its dilation (a 7x1 window of dilation 2
 /// is read in place, not gathered tap by tap).
@@ -607,6 +574,7 @@ fn rows_are_runs(p: &ConvParams) -> bool {
     p.dilation_w == 1 || p.filter_w == 1
 }
 
+#[cfg(tinyml_mve)]
 /// Copies one batch of the input into `padded` (`pw` pixels wide), surrounded by input
 /// zero points: `pad_h` rows above, `pad_w` columns on the left, and up to the size of
 /// `padded` below and on the right.
@@ -619,10 +587,10 @@ fn pad_image(p: &ConvParams, input: &[i8], zero_point: i8, pw: usize, padded: &m
     }
 }
 
+#[cfg(tinyml_mve)]
 /// Gathers a column from `image` (`width` pixels wide, `height` rows) whose window starts
 /// at row `y0` and column `x0` (every column of the window inside the image): one
-/// contiguous run per filter row without dilation (inline word copies for the short rows
-/// of small convolutions). With `CLIP_ROWS`, rows above 0 or from `height` on are the
+/// contiguous run per filter row without dilation. With `CLIP_ROWS`, rows above 0 or from `height` on are the
 /// padding and set to the zero point; without it (the padded copy, where every row is
 /// inside), the check is not compiled in: it cost KWS's first layer 30 instructions per
 /// row.
@@ -649,21 +617,8 @@ fn gather<const CLIP_ROWS: bool>(
         }
         let py = py as usize;
         if rows_are_runs(p) {
-            let src = &image[(py * width + x0) * id..][..row];
-            if cfg!(tinyml_mve) {
-                // A tail-predicated vector loop: no byte tail, no call.
-                copy_i8(dst, src);
-                continue;
-            }
-            // Fixed lengths compile to word loads and stores; a loop over words would be
-            // turned back into a `memcpy` call (about 35 instructions for 4 bytes).
-            match row {
-                4 => copy_fixed::<4>(dst, src),
-                8 => copy_fixed::<8>(dst, src),
-                12 => copy_fixed::<12>(dst, src),
-                16 => copy_fixed::<16>(dst, src),
-                _ => dst.copy_from_slice(src),
-            }
+            // A tail-predicated vector loop: no byte tail, no call.
+            copy_i8(dst, &image[(py * width + x0) * id..][..row]);
         } else {
             for kx in 0..p.filter_w {
                 let px = x0 + kx * p.dilation_w;
@@ -673,12 +628,7 @@ fn gather<const CLIP_ROWS: bool>(
     }
 }
 
-/// `dst[..N].copy_from_slice(&src[..N])` with `N` known to the compiler.
-#[inline(always)]
-fn copy_fixed<const N: usize>(dst: &mut [i8], src: &[i8]) {
-    dst[..N].copy_from_slice(&src[..N]);
-}
-
+#[cfg(tinyml_mve)]
 /// Gathers the input column of output pixel `(b, oy, ox)` in the filter's `[ky][kx][ic]`
 /// order, padded taps set to the input zero point. Without dilation, the taps of one
 /// filter row that fall inside the image are contiguous in the input and span the same

@@ -1,14 +1,15 @@
 //! Output pixels of a convolution over a block of output channels, window gather
 //! included: on Helium one routine per run of pixels (`simd::conv_pixel`) with everything
 //! the pixels share prepared once per block, elsewhere the same steps with the portable
-//! primitives (which is what the host tests check the window arithmetic with).
+//! primitives. Without Helium only pointwise layers take it (other windows are read in
+//! place there, `conv::in_place`), so the clipped windows are Helium's only.
 
 use crate::kernels::packed::Group4;
 #[cfg(not(tinyml_mve))]
 use crate::kernels::simd::copy_i8;
 #[cfg(tinyml_mve)]
-use crate::kernels::simd::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
-use crate::kernels::simd::{dot, dot4_requantize, fill_i8, OutQuant};
+use crate::kernels::simd::{conv_pixel, conv_pixel_small, fill_i8, CONV_PIXEL_CTX};
+use crate::kernels::simd::{dot, dot4_requantize, OutQuant};
 use core::ops::Range;
 
 /// Longest run of a window with more than one run per row (the taps of a horizontally
@@ -55,6 +56,7 @@ impl Window {
         }
     }
 
+    #[cfg(tinyml_mve)]
     /// Bytes from the first byte of filter row `rows.start`, column `cols.start` of a
     /// window to the last of row `rows.end - 1`, column `cols.end - 1`, plus one
     /// (both ranges not empty).
@@ -176,6 +178,7 @@ impl<'a> ConvPixel<'a> {
         Some(px)
     }
 
+    #[cfg(tinyml_mve)]
     /// Gathers only filter rows `rows` and columns `cols` of each window (not empty,
     /// within the window): the others fall outside the image and are set to
     /// `zero_point` in the column here, once. The sources passed to
@@ -322,6 +325,7 @@ impl<'a> ConvPixel<'a> {
         self.n
     }
 
+    #[cfg(tinyml_mve)]
     /// The column, for a window gathered by the caller (at the borders); the next
     /// [`ConvPixel::clip`] sets the bytes outside its clip again.
     pub fn column(&mut self) -> &mut [i8] {
@@ -331,6 +335,7 @@ impl<'a> ConvPixel<'a> {
         unsafe { core::slice::from_raw_parts_mut(self.column, if self.window.rows == 0 { 0 } else { self.k }) }
     }
 
+    #[cfg(tinyml_mve)]
     /// The block's `n` outputs from the column as [`ConvPixel::column`] left it.
     pub fn run_gathered(&self, out: &mut [i8]) {
         let n = self.n;

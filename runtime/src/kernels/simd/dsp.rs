@@ -231,128 +231,6 @@ pub unsafe fn clamp_s8(lo: i8, hi: i8, input: *const i8, out: *mut i8, blocks: u
     }
 }
 
-/// [`super::dot4_runs`] on whole words: per group of four rows, the accumulators are
-/// loaded from `acc` (r4, r5, r8, r9 for rows 0-3), then for each of the `runs` runs a
-/// loop of four inputs per iteration as [`dot4_bias`]'s, except that `sxtab16` adds the
-/// input offset to the inputs as it widens them (same instruction count), and the sums
-/// are stored back. Fourteen registers are live in that loop: the counter lives in r6 and
-/// the offset pair in r7 (the frame pointer, which no operand may name), both saved on the
-/// stack around the routine; the group and run state lives in a context array reached
-/// through the pointer saved at `[sp]`.
-///
-/// # Safety
-/// `x` valid for `runs * len` reads; for each group `g < groups` and row `j < 4`, `w +
-/// (4g + j) * k + r * stride` valid for `len` reads for each run `r < runs`; `acc` valid
-/// for `4 * groups` reads and writes; `len` a multiple of four above 0, `runs > 0`,
-/// `groups > 0`.
-#[cfg(not(tinyml_mve))]
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn dot4_runs(
-    x: *const i8,
-    off: i32,
-    w: *const i8,
-    k: usize,
-    runs: usize,
-    len: usize,
-    stride: usize,
-    acc: *mut i32,
-    groups: usize,
-) {
-    let pair = (off & 0xffff) | (off << 16);
-    // Words per run, column, accumulators, groups left, runs per group, weight advance
-    // after a run and after a group, offset pair, runs left.
-    let mut ctx: [usize; 9] = [
-        len / 4,
-        x as usize,
-        acc as usize,
-        groups,
-        runs,
-        stride.wrapping_sub(len),
-        (4 * k).wrapping_sub(runs * stride),
-        pair as usize,
-        0,
-    ];
-    // SAFETY: reads `runs * len / 4` words of `x` and as many of each row per group, and
-    // four words of `acc` per group, which it rewrites; r6 and r7 are restored.
-    unsafe {
-        core::arch::asm!(
-            "push {{r6, r7}}",
-            "push {{lr}}",
-            "ldr r6, [sp]",
-            "ldr r7, [r6, #28]",
-            "2:",
-            "ldr r6, [sp]",
-            "ldr r12, [r6, #8]",
-            "ldm r12, {{r4, r5, r8, r9}}",
-            "ldr r0, [r6, #4]",
-            "ldr r12, [r6, #16]",
-            "str r12, [r6, #32]",
-            "3:",
-            "ldr r6, [sp]",
-            "ldr r6, [r6]",
-            "4:",
-            "ldr r11, [r0], #4",
-            "sxtab16 r10, r7, r11",
-            "sxtab16 r11, r7, r11, ror #8",
-            "ldr r12, [r1, r3]",
-            "sxtb16 lr, r12",
-            "sxtb16 r12, r12, ror #8",
-            "smlad r5, r10, lr, r5",
-            "smlad r5, r11, r12, r5",
-            "ldr r12, [r1], #4",
-            "sxtb16 lr, r12",
-            "sxtb16 r12, r12, ror #8",
-            "smlad r4, r10, lr, r4",
-            "smlad r4, r11, r12, r4",
-            "ldr r12, [r2, r3]",
-            "sxtb16 lr, r12",
-            "sxtb16 r12, r12, ror #8",
-            "smlad r9, r10, lr, r9",
-            "smlad r9, r11, r12, r9",
-            "ldr r12, [r2], #4",
-            "sxtb16 lr, r12",
-            "sxtb16 r12, r12, ror #8",
-            "smlad r8, r10, lr, r8",
-            "smlad r8, r11, r12, r8",
-            "subs r6, r6, #1",
-            "bne 4b",
-            "ldr r6, [sp]",
-            "ldr r12, [r6, #20]",
-            "add r1, r1, r12",
-            "add r2, r2, r12",
-            "ldr r12, [r6, #32]",
-            "subs r12, r12, #1",
-            "str r12, [r6, #32]",
-            "bne 3b",
-            "ldr r12, [r6, #24]",
-            "add r1, r1, r12",
-            "add r2, r2, r12",
-            "ldr r12, [r6, #8]",
-            "stm r12!, {{r4, r5, r8, r9}}",
-            "str r12, [r6, #8]",
-            "ldr r12, [r6, #12]",
-            "subs r12, r12, #1",
-            "str r12, [r6, #12]",
-            "bne 2b",
-            "pop {{lr}}",
-            "pop {{r6, r7}}",
-            out("r0") _,
-            inout("r1") w => _,
-            inout("r2") w.add(2 * k) => _,
-            in("r3") k,
-            out("r4") _,
-            out("r5") _,
-            out("r8") _,
-            out("r9") _,
-            out("r10") _,
-            out("r11") _,
-            out("r12") _,
-            inout("lr") ctx.as_mut_ptr() => _,
-        );
-    }
-}
-
 /// One `asm!` block of [`dot4_strided`]: `$run_start` begins a run (loads the word count
 /// into r6, may branch to `5:` when there are none), `$tail` adds its last bytes (label
 /// `5:`). The routine's two forms differ only there.
@@ -437,12 +315,16 @@ macro_rules! dot4_strided_asm {
     };
 }
 
-/// [`super::dot4_strided`]: as [`dot4_runs`] (accumulators r4, r5, r8, r9 loaded from
-/// `acc` per group of four rows, `sxtab16` adding the input offset as it widens, r6 the
-/// counter and r7 the offset pair, both saved around the routine), except that the runs
-/// of the input are `x_stride` bytes apart (a window's rows read in place from the
-/// image, where `dot4_runs` reads a gathered column) and of any length. Runs of whole
-/// words take 11 instructions per run besides their products (one `ldrd` fetches both
+/// [`super::dot4_strided`]: per group of four rows, the accumulators are loaded from
+/// `acc` (r4, r5, r8, r9 for rows 0-3), then for each of the `runs` runs (`x_stride`
+/// bytes apart in the input: a window's rows read in place from the image) a loop of
+/// four inputs per iteration as [`dot4_bias`]'s, except that `sxtab16` adds the input
+/// offset to the inputs as it widens them (same instruction count), and the sums are
+/// stored back. Fourteen registers are live in that loop: the counter lives in r6 and
+/// the offset pair in r7 (the frame pointer, which no operand may name), both saved on
+/// the stack around the routine; the group and run state lives in a context array
+/// reached through the pointer saved at `[sp]`. Runs of whole words take 11
+/// instructions per run besides their products (one `ldrd` fetches both
 /// the weights' and the input's advance); other lengths add their last one to three
 /// bytes one at a time (`ldrsb`, `sxtah` adds the offset, then one `mla` per row: 12
 /// instructions a byte for four rows) and 6 instructions per run for the checks. The

@@ -266,43 +266,11 @@ fn add_tail<const T: usize>(x: &[i8], w: &[i8], done: usize, acc: &mut [core::me
     }
 }
 
-/// For each channel `c < acc.len()` (a multiple of four; rows `k` bytes apart in `w`), with
-/// `len = x.len() / runs`: `acc[c] += sum (x[r * len + i] + off) * w[c * k + r * stride +
-/// i]` over runs `r < runs` and `i < len`, wrapping. The taps of a window that lie inside
-/// the image, `runs` runs of its filter rows, with the input offset added to each input
-/// instead of folded into the bias: the convolution's border pixels on cores without
-/// Helium (`kernels::conv`). With the DSP extension and runs of whole words, one routine
-/// (`sxtab16` widens and offsets four inputs in two instructions, shared by four rows).
-#[inline]
-pub fn dot4_runs(x: &[i8], off: i32, w: &[i8], k: usize, runs: usize, stride: usize, acc: &mut [i32]) {
-    let n = acc.len() / 4 * 4;
-    let len = x.len().checked_div(runs).unwrap_or(0);
-    if n == 0 || len == 0 {
-        return;
-    }
-    let (x, w) = (&x[..runs * len], &w[..(n - 1) * k + (runs - 1) * stride + len]);
-    #[cfg(all(tinyml_dsp, not(tinyml_mve)))]
-    if len.is_multiple_of(4) {
-        // SAFETY: `x` holds `runs * len` bytes, `w` every run of every row (checked by the
-        // slicing above), `acc` `n` entries; `len` a multiple of four above 0, `runs > 0`,
-        // `n / 4 > 0`.
-        unsafe { dsp::dot4_runs(x.as_ptr(), off, w.as_ptr(), k, runs, len, stride, acc.as_mut_ptr(), n / 4) };
-        return;
-    }
-    for (c, a) in acc[..n].iter_mut().enumerate() {
-        for (r, xs) in x.chunks_exact(len).enumerate() {
-            let ws = &w[c * k + r * stride..][..len];
-            let d = xs.iter().zip(ws).fold(0i32, |s, (&xv, &wv)| s.wrapping_add((xv as i32 + off) * wv as i32));
-            *a = a.wrapping_add(d);
-        }
-    }
-}
-
 /// For each channel `c < acc.len()` (a multiple of four; rows `k` bytes apart in `w`):
 /// `acc[c] += sum (x[r * x_stride + i] + off) * w[c * k + r * w_stride + i]` over runs
-/// `r < runs` and `i < len`, wrapping. [`dot4_runs`] with the runs of the input apart
-/// too, of any length: a window's rows (or taps) read in place from the image, the
-/// convolution's path without a column on cores without Helium (`kernels::conv`). With
+/// `r < runs` and `i < len`, wrapping, the input offset added to each input instead of
+/// folded into the bias: a window's rows (or taps) read in place from the image, the
+/// convolution's windows on cores without Helium (`kernels::conv::in_place`). With
 /// the DSP extension one routine runs every group and run.
 #[inline]
 #[allow(clippy::too_many_arguments)]

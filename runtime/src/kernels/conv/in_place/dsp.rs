@@ -1,11 +1,11 @@
-//! Convolutions without a column on cores without Helium: when the arena grants less
-//! scratch than the im2col column (`k <= IN_PLACE_COLUMN`, whose planned minimum is
-//! nothing), each output pixel reads its window in place from the input, one run per
+//! Convolutions on cores without Helium, every one but the pointwise (whatever scratch the
+//! arena grants: read in place measured faster than the im2col column at every window
+//! size on the M33, 2026-12-08): each output pixel reads its window from the input, one run per
 //! filter row (its `filter_w * input_depth` bytes are contiguous) or, with a dilated
 //! row, one per tap, against the matching filter bytes, four output channels at a time
 //! ([`dot4_strided`]). Only the taps inside the image are read, with the input offset
-//! added to each input and the layer's own bias (the reference kernel's arithmetic, as
-//! `conv::border` does), so a window the image clips needs no zero points and no copy;
+//! added to each input and the layer's own bias (the reference kernel's arithmetic), so
+//! a window the image clips needs no zero points and no copy;
 //! the packed table gives the multipliers and shifts. No buffer of layer data on the
 //! stack: a column there (128 bytes) was the last fixed one of the kernel.
 

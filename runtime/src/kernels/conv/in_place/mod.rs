@@ -1,6 +1,8 @@
-//! Convolutions whose arena has no scratch for the im2col column (`k <= IN_PLACE_COLUMN`,
-//! the planner's minimum of nothing): each window is read in place from the input, so
-//! the kernel holds no column (nor any other copy of layer data) on the stack either.
+//! Convolutions whose windows are read in place from the input: on Helium those whose
+//! arena has no scratch for the im2col column (`k <= IN_PLACE_COLUMN`, the planner's
+//! minimum of nothing), without Helium every one but the pointwise (faster there than
+//! the column at every window size). The kernel holds no column (nor any other copy of
+//! layer data) on the stack either.
 //! The two cores read differently, each as its instructions favour: Helium gathers a
 //! window's bytes into vector lanes and counts the lanes outside the image as the input
 //! zero point against the folded biases (`helium.rs`); without Helium, DSP dot products

@@ -1,6 +1,6 @@
 //! The innermost primitives (`kernels::simd`), against their scalar definitions: on the
 //! emulated cores these are the inline-assembly versions (Helium on Cortex-M55; `dot4`,
-//! `dot4_bias` and `dot4_runs` with SMLAD/SXTB16 and `mul_high_rounded` with SMMULR on Cortex-M33/M4). Slices start at random offsets,
+//! `dot4_bias` and `dot4_strided` with SMLAD/SXTB16 and `mul_high_rounded` with SMMULR on Cortex-M33/M4). Slices start at random offsets,
 //! so loads at every alignment are exercised, and lengths cover empty inputs, the vector
 //! tails and long rows; outputs are followed by guard bytes.
 
@@ -8,7 +8,7 @@ mod dot4;
 mod dot4_bias;
 mod dot4_requantize;
 mod dot4_requantize_tensor;
-mod dot4_runs;
+mod dot4_strided;
 mod mul_high_rounded;
 mod requantize;
 
@@ -16,7 +16,7 @@ pub use dot4::dot4;
 pub use dot4_bias::dot4_bias;
 pub use dot4_requantize::dot4_requantize;
 pub use dot4_requantize_tensor::dot4_requantize_tensor;
-pub use dot4_runs::dot4_runs;
+pub use dot4_strided::dot4_strided;
 pub use mul_high_rounded::mul_high_rounded;
 pub use requantize::requantize;
 
