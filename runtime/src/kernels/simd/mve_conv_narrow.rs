@@ -21,12 +21,49 @@ pub const NARROW_CTX: usize = 20;
 
 use crate::kernels::packed::Group4;
 
+/// The four products of a chunk (gathered in q0) with the group's four rows of weights
+/// at r3, which moves past them.
+macro_rules! products_from_r3 {
+    () => {
+        "vldrb.u8 q1, [r3], #16\nvmladava.s8 r0, q0, q1\nvldrb.u8 q1, [r3], #16\nvmladava.s8 r2, q0, q1\n\
+         vldrb.u8 q1, [r3], #16\nvmladava.s8 r4, q0, q1\nvldrb.u8 q1, [r3], #16\nvmladava.s8 r8, q0, q1"
+    };
+}
+
+/// [`products_from_r3`] of the one chunk: the weights at fixed offsets from r3.
+macro_rules! products_at_r3 {
+    () => {
+        "vldrb.u8 q1, [r3]\nvmladava.s8 r0, q0, q1\nvldrb.u8 q1, [r3, #16]\nvmladava.s8 r2, q0, q1\n\
+         vldrb.u8 q1, [r3, #32]\nvmladava.s8 r4, q0, q1\nvldrb.u8 q1, [r3, #48]\nvmladava.s8 r8, q0, q1"
+    };
+}
+
+/// The requantized group (q0, the output offset added) clamped to the activation bounds
+/// and stored as four bytes at r5.
+macro_rules! clamp_and_store {
+    () => {
+        "vmax.s32 q0, q0, q6\nvmin.s32 q0, q0, q7\nvstrb.32 q0, [r5]"
+    };
+}
+
+/// The end of a pixel with the steps read from the context: output offset, then
+/// [`clamp_and_store`], then the window (r10) and the output (r5) moved by their steps.
+macro_rules! store_then_step {
+    () => {
+        concat!(
+            "ldr r9, [r1, #28]\nvadd.i32 q0, q0, r9\n",
+            clamp_and_store!(),
+            "\nldr r9, [r1, #32]\nadd r10, r10, r9\nldr r9, [r1, #36]\nadd r5, r5, r9"
+        )
+    };
+}
+
 /// The setup all variants share: the requantization constants of the group (`vshl`
 /// left shifts in q3, multipliers in q4, right shifts in q5) and the activation bounds
 /// (q6, q7), then the pixel loop count. The window's first byte (r10) and the output
 /// (r5) come back moved past the `n` pixels, for the row's next segment.
 macro_rules! narrow_asm {
-    ($ctx:expr, $base:expr, $out:expr, $n:expr, [$($setup:literal),*], [$($mac:literal),*], [$($step:literal),*]) => {
+    ($ctx:expr, $base:expr, $out:expr, $n:expr, [$($setup:expr),*], [$($mac:expr),*], [$($step:expr),*]) => {
         core::arch::asm!(
             "ldr r12, [r1, #48]",
             "vldrw.u32 q3, [r12, #16]",
@@ -152,29 +189,12 @@ unsafe fn segment(
                     // The lanes out of the image read the zero points.
                     "vldrw.u32 q1, [r1, #64]",
                     "vpsel q0, q0, q1",
-                    "vldrb.u8 q1, [r3]",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3, #16]",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3, #32]",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3, #48]",
-                    "vmladava.s8 r8, q0, q1",
+                    products_at_r3!(),
                     // The masks of the next pixel (the same one: back by a word).
                     "ldr r9, [r1, #60]",
                     "sub r12, r12, r9"
                 ],
-                [
-                    "ldr r9, [r1, #28]",
-                    "vadd.i32 q0, q0, r9",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
-                    "ldr r9, [r1, #32]",
-                    "add r10, r10, r9",
-                    "ldr r9, [r1, #36]",
-                    "add r5, r5, r9"
-                ]
+                [store_then_step!()]
             );
         } else if masked {
             narrow_asm!(
@@ -198,30 +218,13 @@ unsafe fn segment(
                     // The lanes out of the image read the zero points.
                     "vldrw.u32 q1, [r1, #64]",
                     "vpsel q0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "bpl 9b",
                     // The masks of the next pixel (the same ones: back by the chunks').
                     "ldr r9, [r1, #60]",
                     "sub r12, r12, r9"
                 ],
-                [
-                    "ldr r9, [r1, #28]",
-                    "vadd.i32 q0, q0, r9",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
-                    "ldr r9, [r1, #32]",
-                    "add r10, r10, r9",
-                    "ldr r9, [r1, #36]",
-                    "add r5, r5, r9"
-                ]
+                [store_then_step!()]
             );
         } else if ctx[6] == 1 {
             narrow_asm!(
@@ -230,25 +233,8 @@ unsafe fn segment(
                 outp,
                 n,
                 ["ldrd r3, r11, [r1, #16]", "vldrb.u8 q2, [r11]", "ldrd r9, r11, [r1, #32]", "ldr r12, [r1, #28]"],
-                [
-                    "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3]",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3, #16]",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3, #32]",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3, #48]",
-                    "vmladava.s8 r8, q0, q1"
-                ],
-                [
-                    "vadd.i32 q0, q0, r12",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
-                    "add r10, r10, r9",
-                    "add r5, r5, r11"
-                ]
+                ["vldrb.u8 q0, [r10, q2]", products_at_r3!()],
+                ["vadd.i32 q0, q0, r12", clamp_and_store!(), "add r10, r10, r9", "add r5, r5, r11"]
             );
         } else if ctx[6] == 2 {
             // Two chunks unrolled: the second's base step stays in r12.
@@ -262,37 +248,13 @@ unsafe fn segment(
                     "ldr r3, [r1, #16]",
                     "vldrb.u8 q2, [r11]",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "vldrb.u8 q2, [r11, #24]",
                     "add r10, r10, r12",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1"
+                    products_from_r3!()
                 ],
-                [
-                    "ldr r9, [r1, #28]",
-                    "vadd.i32 q0, q0, r9",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
-                    "ldr r9, [r1, #32]",
-                    "add r10, r10, r9",
-                    "ldr r9, [r1, #36]",
-                    "add r5, r5, r9"
-                ]
+                [store_then_step!()]
             );
         } else if ctx[6] == 3 {
             // Three chunks unrolled (VWW's first layer: a chunk per filter row).
@@ -306,49 +268,18 @@ unsafe fn segment(
                     "ldr r3, [r1, #16]",
                     "vldrb.u8 q2, [r11]",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "vldrb.u8 q2, [r11, #24]",
                     "add r10, r10, r12",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "vldrb.u8 q2, [r11, #48]",
                     "ldr r9, [r11, #64]",
                     "add r10, r10, r9",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1"
+                    products_from_r3!()
                 ],
-                [
-                    "ldr r9, [r1, #28]",
-                    "vadd.i32 q0, q0, r9",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
-                    "ldr r9, [r1, #32]",
-                    "add r10, r10, r9",
-                    "ldr r9, [r1, #36]",
-                    "add r5, r5, r9"
-                ]
+                [store_then_step!()]
             );
         } else if flat {
             narrow_asm!(
@@ -363,23 +294,14 @@ unsafe fn segment(
                     "9:",
                     "vldrb.u8 q2, [r11], #24",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "subs r12, r12, #1",
                     "bne 9b"
                 ],
                 [
                     "ldr r3, [r1, #28]",
                     "vadd.i32 q0, q0, r3",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
+                    clamp_and_store!(),
                     "ldrd r3, r11, [r1, #32]",
                     "add r10, r10, r3",
                     "add r5, r5, r11"
@@ -400,23 +322,14 @@ unsafe fn segment(
                     "ldr r9, [r11], #8",
                     "add r10, r10, r9",
                     "vldrb.u8 q0, [r10, q2]",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r0, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r2, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r4, q0, q1",
-                    "vldrb.u8 q1, [r3], #16",
-                    "vmladava.s8 r8, q0, q1",
+                    products_from_r3!(),
                     "subs r12, r12, #1",
                     "bne 9b"
                 ],
                 [
                     "ldr r3, [r1, #28]",
                     "vadd.i32 q0, q0, r3",
-                    "vmax.s32 q0, q0, q6",
-                    "vmin.s32 q0, q0, q7",
-                    "vstrb.32 q0, [r5]",
+                    clamp_and_store!(),
                     "ldrd r3, r11, [r1, #32]",
                     "add r10, r10, r3",
                     "add r5, r5, r11"
