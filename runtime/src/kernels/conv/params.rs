@@ -59,6 +59,70 @@ pub struct ConvParams {
 /// ([`conv_s8_scratch`]'s minimum).
 pub const IN_PLACE_COLUMN: usize = 128;
 
+/// Chunks of the longest window Helium's in-place routine (`simd::conv_in_place`) reads
+/// with a table of offsets. Here, not with the routine, because the planner on the host
+/// chooses by it too ([`in_place_read`]).
+pub const IN_PLACE_TABLE_CHUNKS: usize = 4;
+
+/// Masks of the context of Helium's in-place routines: chunks of 16 bytes of the longest
+/// column `simd::conv_in_place` reads (at most 8), pieces of 16 bytes of the rows
+/// `simd::conv_runs` reads.
+pub const IN_PLACE_MASKS: usize = 16;
+
+/// How Helium's in-place path (`conv::in_place`, a window of at most [`IN_PLACE_COLUMN`]
+/// bytes read from the input) reads the windows of a layer, the first that fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InPlaceRead {
+    /// Chunks of 16 column bytes at fixed offsets (`simd::conv_in_place`): `g` filter
+    /// rows per chunk, or 0 for a window of one row.
+    Chunks(usize),
+    /// Chunks of 16 column bytes at offsets of their own from the window's first byte
+    /// (a table in the context): windows of at most 64 bytes within 256 bytes of the input.
+    Table,
+    /// Each row a contiguous run, in pieces of 16 bytes (`simd::conv_runs`).
+    Runs,
+    /// Pixel by pixel, run by run (dilated rows, or too many pieces for the masks).
+    Pixels,
+}
+
+impl InPlaceRead {
+    /// Whether a window is one gather per 16 bytes ([`InPlaceRead::Chunks`] and
+    /// [`InPlaceRead::Table`]). The others cost more than the im2col column: on the M55,
+    /// 0.70 instructions per MAC by runs (a 3x3 window on 8 channels, SAME) and 4.05 by
+    /// pixels (the same window of dilation 2), where the column takes 0.47-0.60
+    /// (`tinyml-bench sweep`, 2026-12-08); [`conv_s8_scratch`] plans their column.
+    pub fn gathers(self) -> bool {
+        matches!(self, InPlaceRead::Chunks(_) | InPlaceRead::Table)
+    }
+}
+
+/// How Helium's in-place path reads `p`'s windows ([`InPlaceRead`]): the kernel's choice,
+/// and the planner's through [`conv_s8_scratch`].
+pub fn in_place_read(p: &ConvParams) -> InPlaceRead {
+    let id = p.input_depth;
+    let k = p.filter_h * p.filter_w * id;
+    let row_stride = p.dilation_h * p.input_w * id;
+    // A filter row is one run of `len` bytes, or `taps` runs of one pixel `tap_stride`
+    // apart when dilated across.
+    let (taps, tap_stride, len) = if p.dilation_w == 1 || p.filter_w == 1 {
+        (1, 0, p.filter_w * id)
+    } else {
+        (p.filter_w, p.dilation_w * id, id)
+    };
+    let span = (p.filter_h.max(1) - 1) * row_stride + (taps - 1) * tap_stride + len;
+    if taps == 1 && p.filter_h == 1 {
+        InPlaceRead::Chunks(0)
+    } else if taps == 1 && len > 0 && 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
+        InPlaceRead::Chunks(16 / len)
+    } else if k <= 16 * IN_PLACE_TABLE_CHUNKS && span <= 256 {
+        InPlaceRead::Table
+    } else if taps == 1 && p.filter_h * len.div_ceil(16) <= IN_PLACE_MASKS {
+        InPlaceRead::Runs
+    } else {
+        InPlaceRead::Pixels
+    }
+}
+
 /// Whether the optimized kernel treats `p` as a pointwise convolution (1x1 without
 /// padding: each output pixel's column is its input pixel, no gather, no scratch).
 pub fn is_pointwise(p: &ConvParams) -> bool {
@@ -134,7 +198,8 @@ pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
 /// Arena scratch of the optimized [`conv_s8`](super::conv_s8), laid out as the im2col
 /// column (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded
 /// input ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer
-/// than [`IN_PLACE_COLUMN`], else nothing; the preferred size adds the padded input, whose
+/// than [`IN_PLACE_COLUMN`] or Helium would read the window in place piece by piece
+/// ([`InPlaceRead::gathers`]), else nothing; the preferred size adds the padded input, whose
 /// gather needs no bounds logic per tap. Pointwise convolutions need none.
 pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     if is_pointwise(p) || p.output_h == 0 || p.output_w == 0 {
@@ -142,7 +207,11 @@ pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     }
     let column = p.filter_h * p.filter_w * p.input_depth;
     let (ph, pw) = padded_extent(p);
-    let min = if column > IN_PLACE_COLUMN { column } else { 0 };
+    // In place without a column where the window is at most `IN_PLACE_COLUMN` bytes and
+    // Helium gathers it by chunks; else the column is the minimum (at most 128 bytes more
+    // than before for the windows Helium would read by runs or pixels: cheaper than the
+    // instructions, `InPlaceRead::gathers`; other cores read every window in place).
+    let min = if column > IN_PLACE_COLUMN || !in_place_read(p).gathers() { column } else { 0 };
     Scratch { min, preferred: column + ph * pw * p.input_depth }
 }
 

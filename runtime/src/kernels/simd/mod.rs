@@ -44,7 +44,7 @@ pub use lookup::{clamp_s8, clamp_s8_in_place, lookup_s8, lookup_s8_in_place};
 #[cfg(tinyml_mve)]
 pub use mve_conv::{conv_pixel, conv_pixel_small, CONV_PIXEL_CTX};
 #[cfg(tinyml_mve)]
-pub use mve_conv_in_place::{conv_in_place, conv_runs, dot4_run, IN_PLACE_CTX, IN_PLACE_MASKS, IN_PLACE_TABLE_CHUNKS};
+pub use mve_conv_in_place::{conv_in_place, conv_runs, dot4_run, IN_PLACE_CTX};
 #[cfg(tinyml_mve)]
 pub use mve_conv_narrow::{conv_narrow_row, NARROW_CTX};
 pub use out_quant::{AddQuant, Lut2, MulQuant, OutQuant, Terms, WIDE_SHIFT};

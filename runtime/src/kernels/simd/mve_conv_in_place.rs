@@ -21,13 +21,6 @@
 /// output step (from the end of the last group's store), len (runs)`.
 pub const IN_PLACE_CTX: usize = 50;
 
-/// Chunks of the longest window [`conv_in_place`] reads with a table of offsets.
-pub const IN_PLACE_TABLE_CHUNKS: usize = 4;
-
-/// Masks of the context: chunks of 16 bytes of the longest column [`conv_in_place`]
-/// reads (at most 8), pieces of 16 bytes of the rows [`conv_runs`] reads.
-pub const IN_PLACE_MASKS: usize = 16;
-
 /// The routine of [`conv_in_place`]: `$load` gathers a chunk into q0 (from r1 and the
 /// offsets in q3; the masked variant with the chunk's mask at r11 and the zero points in
 /// q4), `$setup` (after the context is read, before the pixel loop), `$rows` the row

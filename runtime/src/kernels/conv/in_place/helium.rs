@@ -22,12 +22,10 @@
 //! clip's masks once per change of clip), where the stack column path held the column
 //! (128 bytes) and two contexts of 22 words.
 
-use super::super::params::{ConvParams, IN_PLACE_COLUMN};
+use super::super::params::{in_place_read, ConvParams, InPlaceRead, IN_PLACE_COLUMN};
 use crate::fixedpoint::multiply_by_quantized_multiplier;
 use crate::kernels::packed::Group4;
-use crate::kernels::simd::{
-    conv_in_place, conv_runs, dot4_run, OutQuant, IN_PLACE_CTX, IN_PLACE_MASKS, IN_PLACE_TABLE_CHUNKS,
-};
+use crate::kernels::simd::{conv_in_place, conv_runs, dot4_run, OutQuant, IN_PLACE_CTX};
 use core::ops::Range;
 
 /// A window: `rows` rows `row_stride` bytes apart, each `taps` runs of `len` bytes
@@ -53,7 +51,7 @@ pub struct InPlace<'a> {
     window: Window,
     zero_point: i8,
     /// How the windows are read.
-    mode: Mode,
+    mode: InPlaceRead,
     /// The routine's context, in the caller's frame ([`Context`]).
     ctx: &'a mut [i32; IN_PLACE_CTX],
     /// A block of more than four channels, not a multiple of four: the words of its last
@@ -62,7 +60,7 @@ pub struct InPlace<'a> {
     tail: Option<[i32; TAIL_WORDS.len()]>,
     /// The clip the masks of `ctx` describe.
     clip: (Range<usize>, Range<usize>),
-    /// `Mode::Chunks`: the lanes of each chunk in the clip's rows.
+    /// `InPlaceRead::Chunks`: the lanes of each chunk in the clip's rows.
     rows_inside: [u16; 8],
 }
 
@@ -88,19 +86,7 @@ impl<'a> InPlace<'a> {
         } else {
             Window { rows: p.filter_h, row_stride, taps: p.filter_w, tap_stride: p.dilation_w * id, len: id, depth: id }
         };
-        let len = window.len;
-        let span = (window.rows - 1) * row_stride + (window.taps - 1) * window.tap_stride + len;
-        let mode = if window.taps == 1 && window.rows == 1 {
-            Mode::Chunks(0)
-        } else if window.taps == 1 && 16 % len == 0 && (16 / len - 1) * row_stride + len <= 256 {
-            Mode::Chunks(16 / len)
-        } else if k <= 16 * IN_PLACE_TABLE_CHUNKS && span <= 256 {
-            Mode::Table
-        } else if window.taps == 1 && window.rows * len.div_ceil(16) <= IN_PLACE_MASKS {
-            Mode::Runs
-        } else {
-            Mode::Pixels
-        };
+        let mode = in_place_read(p);
         let zero_point = (-p.input_offset) as i8;
         let mut px = InPlace {
             w,
@@ -116,7 +102,7 @@ impl<'a> InPlace<'a> {
             clip: (0..0, 0..0),
             rows_inside: [0; 8],
         };
-        if mode != Mode::Pixels {
+        if mode != InPlaceRead::Pixels {
             // The routine's pixels: along an output row, or, when a row is one pixel (the
             // 1-D layers of audio models), down the output column.
             let step = if p.output_w == 1 { p.stride_h * p.input_w } else { p.stride_w };
@@ -145,8 +131,8 @@ impl<'a> InPlace<'a> {
         // SAFETY: one past the end of the full groups.
         let end = unsafe { full.as_ptr().add(full.len()) };
         let row_step = |r: usize| if r < n { k as i32 } else { 0 };
-        let g = if let Mode::Chunks(g) = self.mode { g } else { 0 };
-        let runs = self.mode == Mode::Runs;
+        let g = if let InPlaceRead::Chunks(g) = self.mode { g } else { 0 };
+        let runs = self.mode == InPlaceRead::Runs;
         let padded = 16 * len.div_ceil(16);
         let ctx = &mut *self.ctx;
         ctx[..16].copy_from_slice(&[
@@ -175,14 +161,14 @@ impl<'a> InPlace<'a> {
         // bytes, lanes past `k` never loaded), little-endian in the words.
         let wd = self.window;
         let offset = |m: usize| match self.mode {
-            Mode::Table => {
+            InPlaceRead::Table => {
                 let (row, rest) = (m / (wd.taps * len), m % (wd.taps * len));
                 row * rs + rest / len * wd.tap_stride + rest % len
             }
             _ if g == 0 => m,
             _ => m / len * rs + m % len,
         };
-        let lanes = if self.mode == Mode::Table { k } else { 16 };
+        let lanes = if self.mode == InPlaceRead::Table { k } else { 16 };
         for (i, word) in ctx[32..48].iter_mut().enumerate() {
             let byte = |j: usize| if 4 * i + j < lanes { offset(4 * i + j) as u8 } else { 0 };
             *word = i32::from_le_bytes([byte(0), byte(1), byte(2), byte(3)]);
@@ -192,8 +178,8 @@ impl<'a> InPlace<'a> {
     }
 
     /// Sets the masks of the context for the clip `rows`, `cols` (filter rows and
-    /// columns inside the image): a mask per chunk (`Mode::Chunks`) or per piece of a row
-    /// (`Mode::Runs`), `P0` with a bit per byte.
+    /// columns inside the image): a mask per chunk (`InPlaceRead::Chunks`) or per piece of a row
+    /// (`InPlaceRead::Runs`), `P0` with a bit per byte.
     fn clip(&mut self, rows: Range<usize>, cols: Range<usize>) {
         if (&rows, &cols) == (&self.clip.0, &self.clip.1) {
             return;
@@ -202,14 +188,14 @@ impl<'a> InPlace<'a> {
         let (lo, hi) = if cols.is_empty() { (0, 0) } else { ((cols.start * d) as isize, (cols.end * d) as isize) };
         let (r0, r1) = (rows.start as isize, rows.end as isize);
         match self.mode {
-            Mode::Chunks(0) => {
+            InPlaceRead::Chunks(0) => {
                 // One row: the bytes `lo..hi` of the column, if the row is inside.
                 for c in 0..self.k.div_ceil(16) {
                     let c16 = 16 * c as isize;
                     self.ctx[16 + c] = if r0 < r1 { bits(lo - c16, hi - c16) } else { 0 } as i32;
                 }
             }
-            Mode::Table => {
+            InPlaceRead::Table => {
                 // The window's bytes inside: a row's pattern (its bytes `lo..hi`, or the
                 // taps of its columns inside) at each row inside.
                 let wd = self.window;
@@ -224,7 +210,7 @@ impl<'a> InPlace<'a> {
                     self.ctx[16 + c] = (column >> (16 * c)) as u16 as i32;
                 }
             }
-            Mode::Chunks(g) => {
+            InPlaceRead::Chunks(g) => {
                 // `g` rows a chunk: the row's bytes `lo..hi` in each, and the rows inside
                 // (their lanes kept per chunk while the rows stay: the border pixels of an
                 // output row differ in their columns only).
@@ -274,7 +260,7 @@ impl<'a> InPlace<'a> {
             let y0 = (oy * p.stride_h) as isize - p.pad_h as isize;
             (inside(y0, p.dilation_h, p.filter_h, ih as isize), y0)
         };
-        if ow == 1 && self.mode != Mode::Pixels {
+        if ow == 1 && self.mode != InPlaceRead::Pixels {
             // One call for each run of output rows whose windows are inside the image.
             let x0 = -(p.pad_w as isize);
             let cols = inside(x0, p.dilation_w, p.filter_w, iw as isize);
@@ -299,7 +285,7 @@ impl<'a> InPlace<'a> {
             let rows = inside(y0, p.dilation_h, p.filter_h, ih as isize);
             let o_row = oy * ow;
             let base = |x0: isize| image.as_ptr().wrapping_offset((y0 * iw as isize + x0) * id as isize);
-            if self.mode == Mode::Pixels {
+            if self.mode == InPlaceRead::Pixels {
                 for ox in 0..ow {
                     let x0 = (ox * p.stride_w) as isize - p.pad_w as isize;
                     let cols = inside(x0, p.dilation_w, p.filter_w, iw as isize);
@@ -349,10 +335,10 @@ impl<'a> InPlace<'a> {
             self.clip(rows, cols);
         }
         let routine = match (self.mode, masked) {
-            (Mode::Runs, false) => conv_runs::<false>,
-            (Mode::Runs, true) => conv_runs::<true>,
-            (Mode::Table, false) => conv_in_place::<false, true>,
-            (Mode::Table, true) => conv_in_place::<true, true>,
+            (InPlaceRead::Runs, false) => conv_runs::<false>,
+            (InPlaceRead::Runs, true) => conv_runs::<true>,
+            (InPlaceRead::Table, false) => conv_in_place::<false, true>,
+            (InPlaceRead::Table, true) => conv_in_place::<true, true>,
             (_, false) => conv_in_place::<false, false>,
             (_, true) => conv_in_place::<true, false>,
         };
@@ -439,21 +425,6 @@ impl Default for Context {
 /// The words of a context that differ between a block of more than four channels and
 /// its last four: table end, table, filter rows, output step.
 const TAIL_WORDS: [usize; 4] = [2, 7, 8, 48];
-
-/// How a block reads its windows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Chunks of 16 column bytes at fixed offsets (`simd::conv_in_place`): `g` filter
-    /// rows per chunk, or 0 for a window of one row.
-    Chunks(usize),
-    /// Chunks of 16 column bytes at offsets of their own from the window's first byte
-    /// (a table in the context): windows of at most 64 bytes within 256 bytes of the input.
-    Table,
-    /// Each row a contiguous run, in pieces of 16 bytes (`simd::conv_runs`).
-    Runs,
-    /// Pixel by pixel, run by run (dilated rows, or too many pieces for the masks).
-    Pixels,
-}
 
 /// The bits `lo..hi` (clamped to `0..64`) of a column's mask.
 fn bits64(lo: isize, hi: isize) -> u64 {
