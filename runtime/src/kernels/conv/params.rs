@@ -199,7 +199,7 @@ pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
 /// column (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded
 /// input ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer
 /// than [`IN_PLACE_COLUMN`] or Helium would read the window in place piece by piece
-/// ([`InPlaceRead::gathers`]), else nothing; the preferred size adds the padded input, whose
+/// ([`InPlaceRead::gathers`], not [`is_narrow`]), else nothing; the preferred size adds the padded input, whose
 /// gather needs no bounds logic per tap. Pointwise convolutions need none.
 pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     if is_pointwise(p) || p.output_h == 0 || p.output_w == 0 {
@@ -208,10 +208,12 @@ pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
     let column = p.filter_h * p.filter_w * p.input_depth;
     let (ph, pw) = padded_extent(p);
     // In place without a column where the window is at most `IN_PLACE_COLUMN` bytes and
-    // Helium gathers it by chunks; else the column is the minimum (at most 128 bytes more
-    // than before for the windows Helium would read by runs or pixels: cheaper than the
-    // instructions, `InPlaceRead::gathers`; other cores read every window in place).
-    let min = if column > IN_PLACE_COLUMN || !in_place_read(p).gathers() { column } else { 0 };
+    // Helium gathers it by chunks or takes the narrow path; else the column is the
+    // minimum (at most 128 bytes for the windows Helium would read by runs or pixels:
+    // cheaper than their instructions, `InPlaceRead::gathers`; other cores read every
+    // window in place).
+    let piecewise = !in_place_read(p).gathers() && !is_narrow(p);
+    let min = if column > IN_PLACE_COLUMN || piecewise { column } else { 0 };
     Scratch { min, preferred: column + ph * pw * p.input_depth }
 }
 
