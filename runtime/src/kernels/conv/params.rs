@@ -138,7 +138,9 @@ pub mod conv_path {
     pub const NARROW: u8 = 1;
     /// 1x1 without padding: the column is the input pixel (`conv::pointwise`).
     pub const POINTWISE: u8 = 2;
-    /// The im2col column (and the padded input, when it fits) in the arena scratch.
+    /// The im2col column (and the padded input, when it fits) in the arena scratch; without
+    /// Helium the windows are read in place as for [`IN_PLACE`] (faster there), the
+    /// scratch unused.
     pub const GENERAL: u8 = 4;
     /// No scratch for the column: windows of up to
     /// [`IN_PLACE_COLUMN`](super::IN_PLACE_COLUMN) bytes read in place (`conv::in_place`).
