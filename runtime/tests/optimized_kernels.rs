@@ -15,7 +15,7 @@ use tinyml_runtime::kernels::add::{add_s8, add_s8_reference, AddParams};
 use tinyml_runtime::kernels::broadcast::Broadcast;
 use tinyml_runtime::kernels::conv::{
     conv_path, conv_s8, conv_s8_only, conv_s8_pack, conv_s8_packed_groups, conv_s8_paths, conv_s8_reference,
-    conv_s8_scratch, is_pointwise, ConvParams, IN_PLACE_COLUMN,
+    conv_s8_scratch, in_place_read, is_narrow, is_pointwise, ConvParams, IN_PLACE_COLUMN,
 };
 use tinyml_runtime::kernels::depthwise_conv::{
     depthwise_conv_s8, depthwise_conv_s8_only, depthwise_conv_s8_pack, depthwise_conv_s8_packed_groups,
@@ -244,7 +244,10 @@ proptest! {
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);
         let ran = conv::optimized::conv_s8(&p, &input, &filter, &bias, &mult, &shift, &packed, &mut scratch, &mut b);
         prop_assert_eq!(ran, is_pointwise(&p) || scratch.len() >= k || k <= IN_PLACE_COLUMN);
-        prop_assert!(sizes.min <= k && (sizes.min > 0) == (k > IN_PLACE_COLUMN && !is_pointwise(&p)));
+        // The column is the minimum past `IN_PLACE_COLUMN` and where Helium would read the
+        // window in place piece by piece (not a narrow layer's).
+        let piecewise = !in_place_read(&p).gathers() && !is_narrow(&p);
+        prop_assert!(sizes.min <= k && (sizes.min > 0) == ((k > IN_PLACE_COLUMN || piecewise) && !is_pointwise(&p)));
         if ran {
             prop_assert_eq!(&a, &b);
         }
@@ -359,7 +362,10 @@ proptest! {
         let packed = conv_packed(&p, &filter, &bias, &mult, &shift);
         // Scratch shorter than the column: none, or up to `k - 1` bytes.
         let mut scratch = vec![0u8; scratch_fraction * (k - 1) / 3];
-        prop_assert_eq!(conv_s8_scratch(&p).min, 0);
+        // The planner's minimum: none, or the column where Helium would read the window
+        // piece by piece; the kernel runs in place either way.
+        let piecewise = !in_place_read(&p).gathers() && !is_narrow(&p);
+        prop_assert_eq!(conv_s8_scratch(&p).min, if piecewise { k } else { 0 });
         let n = batches * oh * ow * out_c;
         let (mut a, mut b) = (vec![0i8; n], vec![0i8; n]);
         conv_s8_reference(&p, &input, &filter, &bias, &mult, &shift, &mut a);

@@ -29,7 +29,7 @@ mod pointwise;
 
 pub use params::{
     conv_path, conv_s8_narrow_words, conv_s8_pack, conv_s8_pack_narrow, conv_s8_packed_groups, conv_s8_paths,
-    conv_s8_scratch, is_pointwise, padded_extent, ConvParams, IN_PLACE_COLUMN,
+    conv_s8_scratch, in_place_read, is_narrow, is_pointwise, padded_extent, ConvParams, InPlaceRead, IN_PLACE_COLUMN,
 };
 pub use reference::{conv_s16, conv_s8_reference};
 

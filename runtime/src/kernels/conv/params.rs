@@ -201,7 +201,7 @@ pub fn padded_extent(p: &ConvParams) -> (usize, usize) {
 /// column (`filter_h * filter_w * input_depth` bytes) followed by the zero-point-padded
 /// input ([`padded_extent`] x `input_depth`). The minimum is the column when it is longer
 /// than [`IN_PLACE_COLUMN`] or Helium would read the window in place piece by piece
-/// (`InPlaceRead::gathers`, unless [`is_narrow`]), else nothing; the preferred size adds
+/// ([`InPlaceRead::gathers`], unless [`is_narrow`]), else nothing; the preferred size adds
 /// the padded input, whose gather needs no bounds logic per tap. Pointwise convolutions
 /// need none.
 pub fn conv_s8_scratch(p: &ConvParams) -> Scratch {
