@@ -581,6 +581,29 @@ unsafe fn pair(
     }
 }
 
+/// The end of a pixel of [`tail`] and [`tail_window`]: the four accumulators (q0-q3, 9
+/// to 15 channels) requantized with the group's constants at r4 and the bounds and
+/// offset at r12, narrowed and stored at r5, the last 1-7 channels predicated by P0.
+macro_rules! tail_store {
+    () => {
+        concat!(
+            "vldrw.u32 q6, [r12]\n",
+            "vldrw.u32 q7, [r12, #16]\n",
+            requant_at!("q0", "r4", "64", "80", "96"),
+            requant_at!("q1", "r4", "112", "128", "144"),
+            requant_at!("q2", "r4", "160", "176", "192"),
+            requant_at!("q3", "r4", "208", "224", "240"),
+            "vmovnb.i32 q4, q0\n",
+            "vmovnt.i32 q4, q1\n",
+            "vstrb.16 q4, [r5]\n",
+            "vmovnb.i32 q4, q2\n",
+            "vmovnt.i32 q4, q3\n",
+            "vpst\n",
+            "vstrbt.16 q4, [r5, #8]"
+        )
+    };
+}
+
 /// `super::depthwise::depthwise_narrow` with nine to fifteen channels: one pixel per
 /// step, the high half of the vectors predicated (P0, `vctp.16` of `channels - 8`);
 /// 17 instructions per tap. Registers as in [`pair`] (no second pixel).
@@ -637,19 +660,7 @@ unsafe fn tail(offs: &[i32], w: *const i8, wstride: usize, group: &Group16, q: O
             "add r2, r2, r8",
             "le lr, 3b",
             "sub r0, r0, r9, lsl #2",
-            "vldrw.u32 q6, [r12]",
-            "vldrw.u32 q7, [r12, #16]",
-            requant_at!("q0", "r4", "64", "80", "96"),
-            requant_at!("q1", "r4", "112", "128", "144"),
-            requant_at!("q2", "r4", "160", "176", "192"),
-            requant_at!("q3", "r4", "208", "224", "240"),
-            "vmovnb.i32 q4, q0",
-            "vmovnt.i32 q4, q1",
-            "vstrb.16 q4, [r5]",
-            "vmovnb.i32 q4, q2",
-            "vmovnt.i32 q4, q3",
-            "vpst",
-            "vstrbt.16 q4, [r5, #8]",
+            tail_store!(),
             "ldr r1, [r12, #52]",
             "add r3, r3, r1",
             "ldr r1, [r12, #56]",
@@ -850,19 +861,7 @@ unsafe fn tail_window(
                 tail_tap!("vldrb.s16 q4, [r1]", "vpstt", "vldrbt.s16 q4, [r1, #8]"),
                 tail_tap!("", "vpst", "")
             ),
-            "vldrw.u32 q6, [r12]",
-            "vldrw.u32 q7, [r12, #16]",
-            requant_at!("q0", "r4", "64", "80", "96"),
-            requant_at!("q1", "r4", "112", "128", "144"),
-            requant_at!("q2", "r4", "160", "176", "192"),
-            requant_at!("q3", "r4", "208", "224", "240"),
-            "vmovnb.i32 q4, q0",
-            "vmovnt.i32 q4, q1",
-            "vstrb.16 q4, [r5]",
-            "vmovnb.i32 q4, q2",
-            "vmovnt.i32 q4, q3",
-            "vpst",
-            "vstrbt.16 q4, [r5, #8]",
+            tail_store!(),
             out("r0") _,
             out("r1") _,
             out("r2") _,
